@@ -1,0 +1,10 @@
+"""Deterministic synthetic académie writing AAF XML deliveries.
+
+An independent check of the AAF parsers: it imports nothing from the rest of
+the project and uses the standard library only.  ``academie`` is the seeded
+model, ``aaf_writer`` the streaming XML writer, ``cli`` the ``entsync
+generate`` command (also ``python -m adapters.generator``).
+"""
+from .cli import run
+
+__all__ = ["run"]

@@ -1,0 +1,41 @@
+# entsync developer tasks.
+#
+#   make venv   create .venv (Python >= 3.11) and install the package with its
+#               test extra; re-installs only when pyproject.toml changed
+#   make test   run the whole test suite (this is what CI runs via .ci/run);
+#               extra pytest arguments: make test PYTEST_ARGS='-k smoke -x'
+
+SHELL := /bin/bash
+
+VENV        := .venv
+VENV_PY     := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+# Interpreter used to create the venv: python3.11 if present, else python3
+# (checked to be 3.11 or newer before use).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+
+.PHONY: venv test
+
+venv: $(STAMP)
+
+$(VENV_PY):
+	@test -n "$(PYTHON)" || { echo "make: no python3.11/python3 on PATH" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "make: $(PYTHON) is older than Python 3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --upgrade pip
+
+# Re-install only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml | $(VENV_PY)
+	$(VENV_PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# tests.backends is the pytest plugin that prints per-backend counts.
+# pytest's exit status is make's: any failure, and exit 5 (no test
+# collected), fails the target.
+test: venv
+	$(VENV_PY) -m pytest -q -p tests.backends $(PYTEST_ARGS)
+
+# demo: see README

@@ -1,0 +1,166 @@
+"""Finding the files of an AAF delivery (formats §1): a directory, a zip or a
+tgz archive; file names tell category, kind (complete or delta), date and part.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import tarfile
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterator
+
+from adapters.errors import DeliveryRejected
+
+# Dependency order in which categories are applied (formats §1).
+CATEGORIES = ("EtabEducNat", "MatiereEducNat", "MefEducNat", "Eleve", "PersRelEleve", "PersEducNat")
+
+NAME_RE = re.compile(
+    r"^(?P<prefix>.+?)_(?P<kind>Complet|Delta)_(?P<date>\d{8})_"
+    r"(?P<category>[A-Za-z]+)_(?P<part>\d{4})\.xml$"
+)
+_PER_ETAB_RE = re.compile(r"^ENT_(?P<uai>\d{7}[A-Z])$")
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """One XML part of a delivery, addressed inside its container."""
+
+    name: str
+    category: str
+    part: int
+    member: str  # path inside the container (or on disk)
+    sha256: str
+    size: int
+
+
+@dataclass
+class DeliveryFiles:
+    """What a delivery is made of, before any record is read."""
+
+    source: str
+    container: str  # "dir" | "zip" | "tgz"
+    kind: str  # "complete" | "delta"
+    date: str  # YYYYMMDD
+    prefix: str
+    parts: list[PartFile] = field(default_factory=list)
+
+    @property
+    def uai(self) -> str | None:
+        """The establishment of a per-establishment delivery (`ENT_<UAI>`)."""
+        m = _PER_ETAB_RE.match(self.prefix)
+        return m.group("uai") if m else None
+
+    @property
+    def fingerprint(self) -> str:
+        """Content identity of the delivery: same files, same fingerprint."""
+        h = hashlib.sha256()
+        for p in sorted(self.parts, key=lambda p: p.name):
+            h.update(f"{p.name}\0{p.sha256}\n".encode())
+        return h.hexdigest()
+
+    def categories(self) -> list[str]:
+        present = {p.category for p in self.parts}
+        return [c for c in CATEGORIES if c in present]
+
+    def parts_of(self, category: str) -> list[PartFile]:
+        return sorted((p for p in self.parts if p.category == category), key=lambda p: p.part)
+
+    def missing_parts(self) -> dict[str, list[int]]:
+        """Part numbers absent from each category (parts are contiguous from 0000)."""
+        missing: dict[str, list[int]] = {}
+        for cat in self.categories():
+            numbers = {p.part for p in self.parts_of(cat)}
+            gaps = [n for n in range(max(numbers) + 1) if n not in numbers]
+            if gaps:
+                missing[cat] = gaps
+        return missing
+
+    @contextmanager
+    def open(self, part: PartFile) -> Iterator[IO[bytes]]:
+        with _open_member(Path(self.source), self.container, part.member) as fh:
+            yield fh
+
+
+def _sha256(fh: IO[bytes]) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    while chunk := fh.read(1 << 20):
+        h.update(chunk)
+        size += len(chunk)
+    return h.hexdigest(), size
+
+
+@contextmanager
+def _open_member(source: Path, container: str, member: str) -> Iterator[IO[bytes]]:
+    if container == "dir":
+        with open(source / member, "rb") as fh:
+            yield fh
+    elif container == "zip":
+        with zipfile.ZipFile(source) as zf, zf.open(member) as fh:
+            yield fh
+    else:
+        with tarfile.open(source, "r:*") as tf:
+            extracted = tf.extractfile(member)
+            if extracted is None:
+                raise DeliveryRejected("unreadable_file", "not a regular file", member)
+            with extracted as fh:
+                yield fh
+
+
+def _members(source: Path) -> tuple[str, list[str]]:
+    if source.is_dir():
+        return "dir", sorted(str(p.relative_to(source)) for p in source.rglob("*.xml") if p.is_file())
+    if zipfile.is_zipfile(source):
+        with zipfile.ZipFile(source) as zf:
+            return "zip", sorted(n for n in zf.namelist() if n.lower().endswith(".xml"))
+    try:
+        with tarfile.open(source, "r:*") as tf:
+            return "tgz", sorted(m.name for m in tf.getmembers() if m.isfile() and m.name.lower().endswith(".xml"))
+    except tarfile.TarError:
+        raise DeliveryRejected("unreadable_archive", "neither a directory, a zip nor a tar archive", source.name) from None
+
+
+def discover(path: str | Path) -> DeliveryFiles:
+    """List and fingerprint the parts of the delivery at ``path``.
+
+    Raises DeliveryRejected when names do not form one AAF delivery (mixed
+    kinds or dates, unknown category, duplicate part)."""
+    source = Path(path)
+    if not source.exists():
+        raise DeliveryRejected("not_found", "no such file or directory", str(source))
+    container, members = _members(source)
+    parts: list[PartFile] = []
+    kinds, dates, prefixes = set(), set(), set()
+    seen: set[tuple[str, int]] = set()
+    for member in members:
+        name = member.rsplit("/", 1)[-1]
+        m = NAME_RE.match(name)
+        if not m:
+            continue  # not an AAF part (DTD, readme…)
+        category = m.group("category")
+        if category not in CATEGORIES:
+            raise DeliveryRejected("unknown_category", f"category {category!r} is not an AAF category", name)
+        key = (category, int(m.group("part")))
+        if key in seen:
+            raise DeliveryRejected("duplicate_part", f"part {m.group('part')} of {category} appears twice", name)
+        seen.add(key)
+        kinds.add(m.group("kind"))
+        dates.add(m.group("date"))
+        prefixes.add(m.group("prefix"))
+        with _open_member(source, container, member) as fh:
+            digest, size = _sha256(fh)
+        parts.append(PartFile(name, category, key[1], member, digest, size))
+    if not parts:
+        raise DeliveryRejected("no_aaf_files", "no file named like <PREFIX>_Complet|Delta_<YYYYMMDD>_<Category>_<NNNN>.xml", source.name)
+    for what, values in (("kind", kinds), ("date", dates), ("prefix", prefixes)):
+        if len(values) > 1:
+            raise DeliveryRejected("mixed_delivery", f"files of more than one {what}: {sorted(values)}", source.name)
+    return DeliveryFiles(
+        source=str(source), container=container,
+        kind="complete" if kinds.pop() == "Complet" else "delta",
+        date=dates.pop(), prefix=prefixes.pop(), parts=parts,
+    )

@@ -1,0 +1,110 @@
+"""Streaming reader of AAF XML parts (formats §1).
+
+Yields one RawRecord per addRequest / modifyRequest / deleteRequest, with
+values trimmed and the source line, clearing elements as it goes so memory
+stays flat on files of hundreds of MB. It knows the format, not the rules.
+"""
+from __future__ import annotations
+
+from typing import IO, Iterator
+
+from lxml import etree
+
+from adapters.errors import DeliveryRejected
+
+ROOT = "ficAlimMENESR"
+REQUESTS = ("addRequest", "modifyRequest", "deleteRequest")
+OPS = {"addRequest": "add", "modifyRequest": "modify", "deleteRequest": "delete"}
+# operationalAttributes name → value → category as used in file names.
+CATEGORY_OF = {
+    ("categoriePersonne", "Eleve"): "Eleve",
+    ("categoriePersonne", "PersRelEleve"): "PersRelEleve",
+    ("categoriePersonne", "PersEducNat"): "PersEducNat",
+    ("categorieStructure", "EtabEducNat"): "EtabEducNat",
+    ("categorieMatiere", "MatEducNat"): "MatiereEducNat",
+    ("categorieMef", "MefEducNat"): "MefEducNat",
+}
+
+
+class RawRecord:
+    """One request as read: ``attrs`` maps attribute name → list of values
+    (for a modify, only the attributes it replaces)."""
+
+    __slots__ = ("file", "line", "op", "category", "id", "attrs")
+
+    def __init__(self, file: str, line: int, op: str, category: str, id: str, attrs: dict[str, list[str]]):
+        self.file, self.line, self.op, self.category, self.id, self.attrs = file, line, op, category, id, attrs
+
+
+def _values(attr_elem) -> list[str]:
+    """Trimmed values; a lone empty ``<value/>`` means the attribute is empty
+    (every attribute is present in a record, formats §1)."""
+    values = [(v.text or "").strip() for v in attr_elem if v.tag == "value"]
+    return [] if values == [""] else values
+
+
+def _check_dtd(root, file: str) -> None:
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise DeliveryRejected("entity_declaration", "the file declares XML entities; refused (entity expansion)", file)
+
+
+def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[RawRecord]:
+    """Records of one part file. Raises DeliveryRejected on a file that is not
+    well-formed, has another root, or holds a record of another category."""
+    context = etree.iterparse(
+        fh, events=("end",), tag=REQUESTS,
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        remove_comments=True, remove_pis=True,
+    )
+    checked = False
+    try:
+        for _, elem in context:
+            if not checked:
+                root = elem.getroottree().getroot()
+                if root.tag != ROOT:
+                    raise DeliveryRejected("wrong_root", f"root element is {root.tag!r}, expected {ROOT!r}", file, root.sourceline or 0)
+                _check_dtd(root, file)
+                checked = True
+            yield _record(elem, file, expected_category)
+            elem.clear(keep_tail=True)
+            while elem.getprevious() is not None:
+                del elem.getparent()[0]
+        if not checked:
+            root = context.root
+            if root is None or root.tag != ROOT:
+                tag = None if root is None else root.tag
+                raise DeliveryRejected("wrong_root", f"root element is {tag!r}, expected {ROOT!r}", file)
+            _check_dtd(root, file)
+    except etree.XMLSyntaxError as exc:
+        raise DeliveryRejected("malformed_xml", f"not well-formed XML ({exc.msg})", file, exc.lineno or 0) from None
+
+
+def _record(elem, file: str, expected_category: str) -> RawRecord:
+    op = OPS[elem.tag]
+    line = elem.sourceline or 0
+    category = ""
+    rec_id = ""
+    attrs: dict[str, list[str]] = {}
+    for child in elem:
+        tag = child.tag
+        if tag == "operationalAttributes":
+            for attr in child:
+                if attr.tag == "attr":
+                    values = _values(attr)
+                    category = CATEGORY_OF.get((attr.get("name", ""), values[0] if values else ""), "?")
+        elif tag == "identifier":
+            for idel in child:
+                if idel.tag == "id":
+                    rec_id = (idel.text or "").strip()
+        elif tag in ("attributes", "modifications"):
+            for attr in child:
+                if attr.tag in ("attr", "modification"):
+                    attrs[attr.get("name", "")] = _values(attr)
+    if category != expected_category:
+        raise DeliveryRejected(
+            "unknown_category" if category == "?" else "category_mismatch",
+            f"record {rec_id or '?'} has category {category or 'none'!r} in a {expected_category} file",
+            file, line,
+        )
+    return RawRecord(file, line, op, category, rec_id, attrs)

@@ -1,0 +1,171 @@
+"""Validated AAF records (formats §1, domain-rules §2, §5).
+
+A record is validated only when its content changed since the last accepted
+version (an unchanged record was validated when it was accepted), so these
+models sit on the hot path of a first delivery only. Each failure carries a
+reason code and the attribute name, never the value.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from adapters.aaf.parser import RawRecord
+from adapters.errors import Rejection
+from projections.rules import code_is_valid, uai_is_valid
+
+
+def _required(v: str) -> str:
+    if not v:
+        raise PydanticCustomError("missing_field", "required value is empty (fiche incomplète)")
+    return v
+
+
+def _ine(v: str) -> str:
+    if not v:
+        raise PydanticCustomError("missing_ine", "student without INE: no account can be made")
+    if len(v) != 11 or not v.isalnum():
+        raise PydanticCustomError("invalid_ine", "INE must be 11 letters or digits")
+    return v
+
+
+def _date(v: str) -> str:
+    if v:
+        try:
+            datetime.strptime(v, "%d/%m/%Y")
+        except ValueError:
+            raise PydanticCustomError("invalid_date", "date is not dd/mm/yyyy") from None
+    return v
+
+
+def _uai(v: str) -> str:
+    if not uai_is_valid(v):
+        raise PydanticCustomError("invalid_uai", "UAI is not 7 digits and a valid check letter")
+    return v
+
+
+def _sj_codes(values: list[str]) -> list[str]:
+    """`SJ$code` values: the code obeys the division/group rules."""
+    for v in values:
+        sj, _, code = v.partition("$")
+        if not sj or not code_is_valid(code.split("$")[0]):
+            raise PydanticCustomError("invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)")
+    return values
+
+
+def _first_codes(values: list[str]) -> list[str]:
+    """`code$label$…` values of a structure's classes and groups."""
+    for v in values:
+        if not code_is_valid(v.split("$", 1)[0]):
+            raise PydanticCustomError("invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)")
+    return values
+
+
+def _relations(values: list[str]) -> list[str]:
+    for v in values:
+        parts = v.split("$")
+        if len(parts) < 4 or not parts[0] or parts[3] not in ("0", "1", "2", ""):
+            raise PydanticCustomError("invalid_value", "relation is not relId$lien$respFinancier$respLegal$…")
+    return values
+
+
+Required = Annotated[str, AfterValidator(_required)]
+Date = Annotated[str, AfterValidator(_date)]
+SJCodes = Annotated[list[str], AfterValidator(_sj_codes)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class StructureRecord(_Record):
+    jointure: Required
+    uai: Annotated[str, AfterValidator(_uai)]
+    name: str = ""
+    classes: Annotated[list[str], AfterValidator(_first_codes)] = []
+    groups: Annotated[list[str], AfterValidator(_first_codes)] = []
+
+
+class StudentRecord(_Record):
+    jointure: Required
+    sn: Required
+    givenName: Required
+    ine: Annotated[str, AfterValidator(_ine)]
+    birth: Annotated[str, AfterValidator(_required), AfterValidator(_date)]
+    structure: Required
+    classes: SJCodes = []
+    groups: SJCodes = []
+    relations: Annotated[list[str], AfterValidator(_relations)] = []
+
+
+class GuardianRecord(_Record):
+    jointure: Required
+    sn: Required
+    givenName: Required
+    birth: Date = ""
+
+
+class StaffRecord(_Record):
+    jointure: Required
+    sn: Required
+    givenName: Required
+    birth: Date = ""
+    classes: SJCodes = []
+    groups: SJCodes = []
+
+
+class NomenclatureRecord(_Record):
+    jointure: Required
+    label: str = ""
+
+
+# category → (model, jointure attribute, {model field: AAF attribute})
+SCHEMAS: dict[str, tuple[type[_Record], str, dict[str, str]]] = {
+    "EtabEducNat": (StructureRecord, "ENTStructureJointure", {
+        "uai": "ENTStructureUAI", "name": "ENTStructureNomCourant",
+        "classes": "ENTStructureClasses", "groups": "ENTStructureGroupes"}),
+    "Eleve": (StudentRecord, "ENTPersonJointure", {
+        "sn": "sn", "givenName": "givenName", "ine": "ENTEleveINE",
+        "birth": "ENTPersonDateNaissance", "structure": "ENTPersonStructRattach",
+        "classes": "ENTEleveClasses", "groups": "ENTEleveGroupes",
+        "relations": "ENTElevePersRelEleve"}),
+    "PersRelEleve": (GuardianRecord, "ENTPersonJointure", {
+        "sn": "sn", "givenName": "givenName", "birth": "ENTPersonDateNaissance"}),
+    "PersEducNat": (StaffRecord, "ENTPersonJointure", {
+        "sn": "sn", "givenName": "givenName", "birth": "ENTPersonDateNaissance",
+        "classes": "ENTAuxEnsClasses", "groups": "ENTAuxEnsGroupes"}),
+    "MatiereEducNat": (NomenclatureRecord, "ENTMatJointure", {"label": "ENTLibelleMatiere"}),
+    "MefEducNat": (NomenclatureRecord, "ENTMefJointure", {"label": "ENTLibelleMef"}),
+}
+_LISTS = {"classes", "groups", "relations"}
+
+
+def validate(raw: RawRecord, attrs: dict[str, list[str]]) -> list[Rejection]:
+    """Rejections of a record whose full attribute map is ``attrs`` (for a
+    modify, the previous attributes with the replaced ones). Empty = valid."""
+    model, jointure_attr, fields = SCHEMAS[raw.category]
+
+    def reject(reason: str, field: str, message: str) -> list[Rejection]:
+        return [Rejection(reason, raw.file, raw.line, raw.id, field, message)]
+
+    if not raw.id:
+        return reject("missing_identifier", "identifier/id", "record has no identifier")
+    given = attrs.get(jointure_attr)
+    if raw.op == "add" and not given:
+        return reject("missing_field", jointure_attr, "jointure attribute is missing or empty")
+    if given and given[0] != raw.id:
+        return reject("jointure_mismatch", jointure_attr, "jointure attribute differs from identifier/id")
+    data: dict[str, object] = {"jointure": raw.id}
+    for name, attr in fields.items():
+        values = attrs.get(attr, [])
+        data[name] = values if name in _LISTS else (values[0] if values else "")
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_input=False, include_url=False)[0]
+        name = str(err["loc"][0]) if err["loc"] else ""
+        return reject(err["type"], fields.get(name, jointure_attr if name == "jointure" else name), err["msg"])
+    return []

@@ -1,0 +1,4 @@
+"""``python -m adapters.generator OUT [options]`` (same as ``entsync generate``)."""
+from .cli import run
+
+raise SystemExit(run())

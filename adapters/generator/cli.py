@@ -1,0 +1,261 @@
+"""``entsync generate OUT [options]``: write a synthetic académie as AAF deliveries.
+
+Writes ``OUT/aaf/<date>-complet``, and unless ``--no-second`` the same
+académie after churn as ``OUT/aaf/<second>-delta`` and
+``OUT/aaf/<second>-complet``, plus ``OUT/manifest.json`` (the ground truth).
+One establishment is in memory at a time; the manifest's long lists are
+spooled to disk and streamed into the JSON at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime
+
+from .aaf_writer import (CATEGORIES, ENCODINGS, PartWriter, Record, diff, etab_record, mef_records,
+                         population_records, subject_records)
+from .academie import Academie, Ids, Population, evolve, plan_academie, populate
+
+PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")
+CHURN_LISTS = ("students_left", "students_arrived", "class_changes", "duplicates_removed", "teachers_left",
+               "teachers_arrived", "guardians_left", "guardians_arrived", "guardians_renamed")
+
+
+class Spool:
+    """A JSON list kept on disk, one item per line, so memory does not grow with the académie."""
+
+    def __init__(self, directory: str, name: str):
+        self.path = os.path.join(directory, f"{name}.jsonl")
+        self.fh = open(self.path, "w", encoding="utf-8")
+        self.count = 0
+
+    def ids(self, idents) -> None:
+        """Append identifiers (digit strings: no JSON escaping needed)."""
+        idents = list(idents)
+        self.fh.write("".join(f'"{i}"\n' for i in idents))
+        self.count += len(idents)
+
+    def items(self, items) -> None:
+        """Append arbitrary JSON-serialisable items."""
+        for item in items:
+            self.fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+            self.count += 1
+
+    def dump(self, out) -> None:
+        self.fh.close()
+        out.write("[")
+        with open(self.path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh):
+                out.write((", " if n else "") + line.rstrip("\n"))
+        out.write("]")
+
+
+def _dump(obj, out, indent: int = 0) -> None:
+    """``json.dump`` with :class:`Spool` values streamed in place."""
+    pad = "  " * (indent + 1)
+    if isinstance(obj, Spool):
+        obj.dump(out)
+    elif isinstance(obj, dict):
+        out.write("{")
+        for n, (k, v) in enumerate(obj.items()):
+            out.write(("," if n else "") + f"\n{pad}{json.dumps(k)}: ")
+            _dump(v, out, indent + 1)
+        out.write(f"\n{'  ' * indent}}}" if obj else "}")
+    else:
+        out.write(json.dumps(obj, ensure_ascii=False))
+
+
+class Delivery:
+    """The six category writers of one delivery and its ground-truth lists."""
+
+    def __init__(self, o: argparse.Namespace, kind: str, date: str, spool_dir: str):
+        self.kind, self.date = kind, date
+        self.name = f"{date}-{kind.lower()}"
+        self.dir = os.path.join(o.out, "aaf", self.name)
+        _prepare_dir(self.dir, o.force)
+        self.writers = {}
+        for cat in CATEGORIES:
+            # The shuffle stream depends on the seed only, never on --date or --part-size.
+            shuffle = random.Random(f"{o.seed}:shuffle:{kind}:{cat}") if o.shuffle_attributes else None
+            self.writers[cat] = PartWriter(self.dir, f"{o.prefix}_{kind}_{date}_{cat}", cat, o.part_size,
+                                           o.encoding, shuffle)
+        spool = lambda what: Spool(spool_dir, f"{self.name}.{what}")  # noqa: E731
+        if kind == "Complet":
+            self.truth = {"jointures": {c: spool(c) for c in CATEGORIES},
+                          "teachers": spool("teachers"), "shared_guardians": spool("shared"),
+                          "couple_guardians": spool("couples"), "multi_establishment_teachers": spool("multi")}
+        else:
+            self.truth = {op: {c: spool(f"{op}.{c}") for c in CATEGORIES} for op in ("added", "modified", "deleted")}
+
+    def complete(self, cat: str, records: list[Record]) -> None:
+        w = self.writers[cat]
+        for ident, values in records:
+            w.add(ident, values)
+        self.truth["jointures"][cat].ids(ident for ident, _ in records)
+
+    def people(self, pop: Population, records: dict[str, list[Record]]) -> None:
+        for cat in PEOPLE:
+            self.complete(cat, records[cat])
+        t = self.truth
+        t["teachers"].ids(p.jointure for p in pop.staff if p.functions[0][1] == "ENS")
+        t["multi_establishment_teachers"].ids(p.jointure for p in pop.staff if len({f[0] for f in p.functions}) > 1)
+        t["couple_guardians"].ids(pop.couples)
+        t["shared_guardians"].ids(ident for ident, v in records["PersRelEleve"] if len(v[-1]) > 1)
+
+    def delta(self, cat: str, old: list[Record], new: list[Record]) -> None:
+        ops = list(diff(old, new))
+        self.writers[cat].write_ops(ops)
+        for op, key in (("add", "added"), ("modify", "modified"), ("delete", "deleted")):
+            self.truth[key][cat].ids(ident for o, ident, _ in ops if o == op)
+
+    def close(self) -> dict:
+        for w in self.writers.values():
+            w.close()
+        return {"kind": self.kind.lower(), "date": self.date, "path": f"aaf/{self.name}",
+                "files": {c: w.parts for c, w in self.writers.items()},
+                "records": {c: dict(w.counts) for c, w in self.writers.items()},
+                "bytes": sum(w.bytes for w in self.writers.values()), **self.truth}
+
+
+def _prepare_dir(path: str, force: bool) -> None:
+    """Create a delivery directory; stale parts would break part numbering, so refuse them."""
+    os.makedirs(path, exist_ok=True)
+    stale = [f for f in os.listdir(path) if f.endswith(".xml")]
+    if stale and not force:
+        raise SystemExit(f"entsync generate: {path} already holds {len(stale)} XML files (use --force)")
+    for f in stale:
+        os.remove(os.path.join(path, f))
+
+
+def generate(o: argparse.Namespace) -> dict:
+    """Write the deliveries and the manifest; return the manifest's summary counts."""
+    start = time.perf_counter()
+    acad = plan_academie(o.seed, o.students, o.school_year)
+    ids = Ids(o.seed)
+    os.makedirs(o.out, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".manifest-", dir=o.out) as tmp:
+        first = Delivery(o, "Complet", o.date, tmp)
+        second = [] if o.no_second else [Delivery(o, "Delta", o.second_date, tmp),
+                                         Delivery(o, "Complet", o.second_date, tmp)]
+        churn = {k: Spool(tmp, f"churn.{k}") for k in CHURN_LISTS}
+        duplicates = Spool(tmp, "duplicates")
+        static = {"EtabEducNat": [etab_record(acad, e) for e in acad.etabs],
+                  "MatiereEducNat": subject_records(), "MefEducNat": mef_records(acad)}
+        for cat, records in static.items():
+            first.complete(cat, records)
+            if second:
+                second[0].delta(cat, records, records)
+                second[1].complete(cat, records)
+        for etab in acad.etabs:
+            pop1 = populate(acad, etab, ids)
+            recs1 = population_records(pop1)
+            first.people(pop1, recs1)
+            duplicates.items(list(pair) for pair in pop1.duplicates)
+            if second:
+                pop2, ch = evolve(acad, pop1, ids, o.churn)
+                recs2 = population_records(pop2)
+                for cat in PEOPLE:
+                    second[0].delta(cat, recs1[cat], recs2[cat])
+                second[1].people(pop2, recs2)
+                for key, attr in zip(CHURN_LISTS, ("left", "arrived", None, "duplicates_removed", "teachers_left",
+                                                   "teachers_arrived", "guardians_left", "guardians_arrived",
+                                                   "guardians_renamed")):
+                    if attr:
+                        churn[key].ids(getattr(ch, attr))
+                churn["class_changes"].items([j, etab.sj, old, new] for j, old, new in ch.class_changes)
+        deliveries = {d.name: d.close() for d in [first, *second]}
+        manifest = _manifest(o, acad, deliveries, duplicates, churn if second else None)
+        with open(os.path.join(o.out, "manifest.json"), "w", encoding="utf-8") as fh:
+            _dump(manifest, fh)
+            fh.write("\n")
+    summary = dict(manifest["totals"], elapsed=time.perf_counter() - start, academie=acad.name,
+                   establishments=len(acad.etabs),
+                   persons={c: first.writers[c].counts["add"] for c in PEOPLE})
+    return summary
+
+
+def _manifest(o, acad: Academie, deliveries: dict, duplicates: Spool, churn: dict | None) -> dict:
+    files = sum(sum(d["files"].values()) for d in deliveries.values())
+    records = sum(sum(sum(c.values()) for c in d["records"].values()) for d in deliveries.values())
+    return {
+        "generator": "adapters.generator", "schema_version": 1,
+        "seed": o.seed, "academie": acad.name, "school_year": o.school_year,
+        "sizes": {"students": o.students, "part_size": o.part_size, "churn": o.churn},
+        "options": {"prefix": o.prefix, "encoding": o.encoding, "shuffle_attributes": o.shuffle_attributes,
+                    "second": not o.no_second},
+        "dates": {"first": o.date, "second": None if o.no_second else o.second_date},
+        "establishments": [{"sj": e.sj, "uai": e.uai, "kind": e.kind, "type": e.type_struct,
+                            "contract": e.contract, "students": e.n_students,
+                            "classes": [d.code for d in e.divisions], "groups": [g.code for g in e.groups]}
+                           for e in acad.etabs],
+        "deliveries": deliveries,
+        "duplicates": duplicates,
+        "churn": churn,
+        "totals": {"deliveries": len(deliveries), "files": files, "records": records,
+                   "bytes": sum(d["bytes"] for d in deliveries.values())},
+    }
+
+
+def _date(text: str) -> str:
+    try:
+        datetime.strptime(text, "%Y%m%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYYMMDD date: {text!r}") from None
+    return text
+
+
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``entsync generate``."""
+    p = argparse.ArgumentParser(prog="entsync generate", description=__doc__.splitlines()[0])
+    p.add_argument("out", metavar="OUT", help="output directory")
+    p.add_argument("--students", type=_positive, default=2000, help="students in the first delivery (default 2000)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--part-size", type=_positive, default=5000, help="max records per part file (default 5000)")
+    p.add_argument("--date", type=_date, default="20260818", help="first delivery date YYYYMMDD")
+    p.add_argument("--second-date", type=_date, default="20261105", help="second delivery date YYYYMMDD")
+    p.add_argument("--prefix", default="ENTACAD", help="file name prefix (default ENTACAD)")
+    p.add_argument("--encoding", choices=sorted(ENCODINGS), default="iso-8859-1",
+                   help="XML encoding (iso-8859-1 files get CRLF line ends)")
+    p.add_argument("--shuffle-attributes", action="store_true",
+                   help="shuffle attribute order inside records (same content)")
+    p.add_argument("--churn", type=float, default=0.05, help="fraction of students leaving/arriving/moving")
+    p.add_argument("--no-second", action="store_true", help="write the first complete delivery only")
+    p.add_argument("--school-year", type=int, default=2026, help="first calendar year of the school year")
+    p.add_argument("--force", action="store_true", help="overwrite XML files already in the delivery directories")
+    return p
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point of ``entsync generate`` and ``python -m adapters.generator``; returns the exit code."""
+    p = build_parser()
+    o = p.parse_args(argv)
+    if not 0 <= o.churn < 1:
+        p.error("--churn must be in [0, 1)")
+    if not o.no_second and o.second_date <= o.date:
+        p.error("--second-date must be after --date")
+    if not o.prefix or not all(c.isalnum() or c in "-." for c in o.prefix):
+        p.error("--prefix must be letters, digits, '-' or '.'")
+    try:
+        s = generate(o)
+    except (OverflowError, ValueError) as exc:
+        print(f"entsync generate: {exc}", file=sys.stderr)
+        return 1
+    people = s["persons"]
+    print(f"generated académie {s['academie']} seed={o.seed}: {s['establishments']} establishments, "
+          f"{people['Eleve']} student, {people['PersRelEleve']} guardian, {people['PersEducNat']} staff records "
+          f"in the first delivery; "
+          f"{s['deliveries']} deliveries, {s['files']} files, {s['records']} records, "
+          f"{s['bytes'] / 1e6:.1f} MB in {s['elapsed']:.2f} s")
+    return 0

@@ -1,0 +1,54 @@
+"""The composition root: the one place that builds the event log, the read
+model, the staging area and the clock from the configuration."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from events.application import DirectoryLog
+from projections.db import Database, StoreURL
+from projections.directory import DirectoryProjection
+from projections.policy import Policy
+from daemon.staging import Staging
+
+
+class TimeWentBackwards(Exception):
+    """A --now earlier than the last recorded effective time (domain-rules §11)."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    log: DirectoryLog
+    db: Database
+    projection: DirectoryProjection
+    staging: Staging
+    policy: Policy
+    clock: Callable[[], datetime] = system_clock
+    progress: Callable[[str, int, int], None] | None = field(default=None)
+
+    def effective_now(self, now: datetime | None) -> datetime:
+        """The effective time of a command: ``--now`` or the clock; never before
+        the last recorded effective time."""
+        at = (now or self.clock()).astimezone(timezone.utc)
+        last = self.log.last_effective_time()
+        if last is not None and at < last:
+            raise TimeWentBackwards(
+                f"--now {at.isoformat()} is before the last recorded effective time {last.isoformat()}")
+        return at
+
+    def close(self) -> None:
+        self.db.close()
+        self.log.closing = True  # eventsourcing closes its pool when the app is collected
+
+
+def build(store_url: str, policy: Policy | None = None, clock: Callable[[], datetime] = system_clock) -> Context:
+    url = StoreURL(store_url)
+    log = DirectoryLog(env=url.eventsourcing_env())
+    db = Database(url)
+    return Context(log=log, db=db, projection=DirectoryProjection(db), staging=Staging(db),
+                   policy=policy or Policy(), clock=clock)

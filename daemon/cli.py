@@ -1,0 +1,114 @@
+"""`entsync`: the operator's command line. Every listing has --json; every
+command that records events takes --now; errors are one line and an exit code."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _time(value: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="entsync", description="ENT directory synchronisation (event-sourced)")
+    p.add_argument("--store", help="sqlite:///PATH (default ./entsync.db) or postgresql://USER@HOST:PORT/DB; env ENTSYNC_STORE")
+    p.add_argument("--config", help="TOML configuration file; env ENTSYNC_CONFIG")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def cmd(name: str, help: str, now: bool = False, as_of: bool = False) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help)
+        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
+        if now:
+            sp.add_argument("--now", type=_time, help="effective time (ISO 8601); default: the clock")
+        if as_of:
+            sp.add_argument("--as-of", type=_time, dest="as_of", help="state at this past effective time")
+        return sp
+
+    sp = cmd("ingest", "ingest an AAF delivery (directory, zip or tgz)", now=True)
+    sp.add_argument("path")
+    sp.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
+    sp = cmd("tick", "record the transitions due now", now=True)
+    sp.add_argument("--dry-run", action="store_true", help="list what would change and why; record nothing")
+    sp = cmd("accounts", "list accounts", as_of=True)
+    sp.add_argument("--uai")
+    sp.add_argument("--state", choices=["pending", "active", "departing", "removed", "withdrawn", "no_account"])
+    sp.add_argument("--profile", choices=["ELEVE", "PARENT", "ENSEIGNANT", "NON_ENSEIGNANT"])
+    sp.add_argument("--limit", type=int)
+    sp = cmd("account", "one account: state, dates, memberships, links", as_of=True)
+    sp.add_argument("key", metavar="ID|LOGIN")
+    sp = cmd("history", "every event of one account")
+    sp.add_argument("key", metavar="ID|LOGIN")
+    cmd("structures", "list establishments", as_of=True)
+    sp = cmd("classes", "divisions and groups of one establishment", as_of=True)
+    sp.add_argument("uai")
+    sp = cmd("deliveries", "list deliveries, show one, release or reject a held one", now=True)
+    sp.add_argument("action", nargs="?", choices=["list", "show", "release", "reject"], default="list")
+    sp.add_argument("id", nargs="?")
+    sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
+    cmd("verify", "rebuild the read model from the log and compare it with the live one")
+    sp = sub.add_parser("generate", help="write a synthetic académie (AAF deliveries)", add_help=False)
+    sp.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def _print(data: Any, as_json: bool, text: str | None = None) -> None:
+    if as_json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    elif text is not None:
+        print(text)
+
+
+def _table(rows: list[dict], columns: Sequence[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[("" if r.get(c) is None else str(r.get(c)) if not isinstance(r.get(c), list) else ",".join(map(str, r.get(c)))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def _progress(name: str, done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d}% {name[:50]:<50}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "generate":
+        from adapters.generator.cli import run
+
+        return run(args.args)
+    from daemon import commands
+    from daemon.bootstrap import TimeWentBackwards
+    from daemon.config import ConfigError
+    from daemon.ingest import IngestRefused
+
+    try:
+        return commands.run(args, _print, _table, _progress)
+    except (ConfigError, TimeWentBackwards, IngestRefused, ValueError, LookupError) as exc:
+        print(f"entsync: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("entsync: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""What each CLI command does, on a context built by the composition root."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from daemon import bootstrap, config
+from daemon.history import history
+from daemon.ingest import ingest, reject, release
+from daemon.tick import tick
+from projections import queries
+from projections.db import Database
+from projections.directory import DirectoryProjection
+from projections.schema import drop, dump
+
+EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+@contextmanager
+def _read_db(ctx: bootstrap.Context, as_of) -> Iterator[Database]:
+    """The live read model, or one rebuilt in memory up to ``--as-of``."""
+    if as_of is None:
+        ctx.projection.catch_up(ctx.log)
+        yield ctx.db
+        return
+    mem = Database("sqlite:///:memory:")
+    DirectoryProjection(mem).catch_up(ctx.log, until=as_of)
+    try:
+        yield mem
+    finally:
+        mem.close()
+
+
+def run(args, out: Callable, table: Callable, progress: Callable) -> int:
+    settings = config.load(args.config, args.store)
+    ctx = bootstrap.build(settings.store, settings.policy)
+    try:
+        return COMMANDS[args.command](args, ctx, out, table, progress)
+    finally:
+        ctx.close()
+
+
+def _ingest(args, ctx, out, table, progress) -> int:
+    if args.progress or sys.stderr.isatty():
+        ctx.progress = progress
+    result = ingest(args.path, ctx, args.now)
+    data = {"delivery_id": result.delivery_id, "status": result.status, "reason": result.reason,
+            "message": result.message, "counts": result.counts,
+            "rejections": [r.__dict__ for r in result.rejections]}
+    lines = [f"delivery {result.delivery_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")]
+    if result.message:
+        lines.append(result.message)
+    if result.counts:
+        lines.append(", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())))
+    for r in result.rejections[:20]:
+        lines.append("rejected: " + r.describe())
+    if len(result.rejections) > 20:
+        lines.append(f"… {len(result.rejections) - 20} more rejected records: entsync deliveries show {result.delivery_id}")
+    out(data, args.json, "\n".join(lines))
+    return result.exit_code
+
+
+def _tick(args, ctx, out, table, progress) -> int:
+    at, transitions = tick(ctx, args.now, dry_run=args.dry_run)
+    rows = [t.as_dict() for t in transitions]
+    verb = "would record" if args.dry_run else "recorded"
+    out({"at": at.isoformat(), "dry_run": args.dry_run, "transitions": rows}, args.json,
+        f"tick at {at.isoformat()}: {verb} {len(rows)} transition(s)\n"
+        + table(rows, ("kind", "jointure", "profile", "reason", "login", "removal_due")))
+    return EXIT_OK
+
+
+def _accounts(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.accounts(db, uai=args.uai, state=args.state, profile=args.profile,
+                                now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace, limit=args.limit)
+    out(rows, args.json, table(rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due", "anomalies")))
+    return EXIT_OK
+
+
+def _account(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        row = queries.account_detail(db, args.key, now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace)
+    if row is None:
+        raise LookupError(f"no account with id or login {args.key!r}")
+    text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "attributes")
+    out(row, args.json, text)
+    return EXIT_OK
+
+
+def _history(args, ctx, out, table, progress) -> int:
+    ctx.projection.catch_up(ctx.log)
+    row = queries.find_account(ctx.db, args.key)
+    jointure = row["jointure"] if row else args.key
+    entries = history(ctx.log, jointure)
+    if not entries:
+        raise LookupError(f"no account with id or login {args.key!r}")
+    lines = []
+    for e in entries:
+        where = " ".join(f"{k}={e[k]}" for k in ("delivery_id", "file", "line") if k in e)
+        extra = " ".join(f"{k}={e[k]}" for k in ("reason", "login", "state", "creation_due", "removal_due") if k in e)
+        lines.append(f"{e['at']}  v{e['version']} {e['event']} {extra} {where}".rstrip())
+        for name, change in e.get("changes", {}).items():
+            lines.append(f"    {name}: {change['before']} -> {change['after']}")
+    out(entries, args.json, "\n".join(lines))
+    return EXIT_OK
+
+
+def _structures(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.structures(db)
+    out(rows, args.json, table(rows, ("uai", "jointure", "type", "name", "accounts", "present")))
+    return EXIT_OK
+
+
+def _classes(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.classes(db, args.uai)
+    if not rows:
+        raise LookupError(f"no establishment with UAI {args.uai!r}")
+    out(rows, args.json, table(rows, ("kind", "code", "declared", "students", "teachers")))
+    return EXIT_OK
+
+
+def _deliveries(args, ctx, out, table, progress) -> int:
+    ctx.projection.catch_up(ctx.log)
+    if args.action == "list":
+        rows = queries.deliveries(ctx.db)
+        out(rows, args.json, table(rows, ("delivery_id", "kind", "date", "status", "reason", "rejected_records", "received_at")))
+        return EXIT_OK
+    if not args.id:
+        raise ValueError(f"deliveries {args.action} needs a delivery id")
+    row = queries.delivery(ctx.db, args.id)
+    if row is None:
+        raise LookupError(f"no delivery {args.id!r}")
+    if args.action == "show":
+        text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "rejections")
+        text += "\n" + table(row["rejections"], ("reason", "file", "line", "record_id", "field", "message"))
+        out(row, args.json, text)
+        return EXIT_OK
+    delivery = ctx.log.delivery(row["delivery_id"])
+    if args.action == "release":
+        result = release(delivery, args.operator, ctx, args.now)
+        out({"delivery_id": result.delivery_id, "status": result.status, "counts": result.counts}, args.json,
+            f"delivery {result.delivery_id}: released and {result.status}")
+        return result.exit_code
+    reject(delivery, args.operator, ctx, args.now)
+    out({"delivery_id": row["delivery_id"], "status": "rejected"}, args.json, f"delivery {row['delivery_id']}: rejected")
+    return EXIT_OK
+
+
+def _verify(args, ctx, out, table, progress) -> int:
+    ctx.projection.catch_up(ctx.log)
+    prefix = "verify_"
+    drop(ctx.db, prefix)
+    rebuilt = DirectoryProjection(ctx.db, prefix)
+    rebuilt.catch_up(ctx.log)
+    live, fresh = dump(ctx.db), dump(ctx.db, prefix)
+    drop(ctx.db, prefix)
+    diffs = {t: {"live_only": len(set(live[t]) - set(fresh[t])), "rebuild_only": len(set(fresh[t]) - set(live[t]))}
+             for t in live if live[t] != fresh[t]}
+    out({"equal": not diffs, "differences": diffs}, args.json,
+        "read model equals a rebuild from the log" if not diffs else f"read model differs from a rebuild: {diffs}")
+    return EXIT_OK if not diffs else EXIT_ERROR
+
+
+COMMANDS = {"ingest": _ingest, "tick": _tick, "accounts": _accounts, "account": _account, "history": _history,
+            "structures": _structures, "classes": _classes, "deliveries": _deliveries, "verify": _verify}

@@ -1,0 +1,374 @@
+"""Ingesting an AAF delivery: the service that joins the adapter, the event
+log and the read model (domain-rules §4, §5, §11; formats §1).
+
+Phase 1 reads every part once, compares each record's digest with the read
+model's (an unchanged record costs a hash, no aggregate load, no event),
+validates what changed and stages it. Then coverage and the mass-departure
+brake decide: reject, hold, or apply. Phase 2 turns the staged rows into
+events in batches; its effects become visible when ``Applied`` is recorded.
+A crash in phase 1 leaves nothing but the ``Received`` event; a crash in
+phase 2 is resumed by ingesting the same delivery again.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from adapters.aaf.files import CATEGORIES, DeliveryFiles, discover
+from adapters.aaf.parser import read_records
+from adapters.aaf.records import validate
+from adapters.errors import DeliveryRejected, Rejection
+from daemon.bootstrap import Context
+from events.account import Account, account_id
+from events.delivery import Delivery, delivery_id
+from events.structure import SourceRecord, record_id
+from projections.rules import mass_departure_exceeded, removal_due
+
+PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
+BATCH = 1000
+
+
+class IngestRefused(Exception):
+    """The ingest cannot start (another delivery interrupted, time backwards)."""
+
+
+@dataclass
+class IngestResult:
+    delivery_id: str
+    status: str  # applied | held | rejected | already-<status>
+    reason: str = ""
+    message: str = ""
+    counts: dict = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 applied, 2 rejected or held, 3 applied with some records rejected."""
+        if self.status in ("applied", "already-applied"):
+            return 3 if self.rejections and self.status == "applied" else 0
+        return 2
+
+
+def record_digest(attrs: dict[str, list[str]]) -> str:
+    """Content identity of a record: independent of attribute order, part split
+    and delivery date; value order inside an attribute is kept (parallel lists)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(attrs):
+        h.update(name.encode())
+        h.update(b"\x1e")
+        h.update("\x1f".join(attrs[name]).encode())
+        h.update(b"\x1d")
+    return h.hexdigest()
+
+
+@dataclass
+class _Scan:
+    staged: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    seen: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    counts: Counter = field(default_factory=Counter)
+    delivered_structures: dict[str, str] = field(default_factory=dict)  # SJ → UAI
+
+
+class _Index:
+    """What the read model knows of each source record: digest and presence."""
+
+    def __init__(self, ctx: Context, categories: list[str]):
+        self.rows: dict[str, tuple[str, int]] = {}
+        self.person_category: dict[str, str] = {}
+        db = ctx.db
+        for cat, jointure, digest, present in db.query(
+                "SELECT category, jointure, digest, present FROM records"):
+            if cat in categories:
+                self.rows[f"{cat}:{jointure}"] = (digest, present)
+            if cat in PERSONS:
+                self.person_category[jointure] = cat
+
+    def get(self, category: str, jointure: str) -> tuple[str, int] | None:
+        return self.rows.get(f"{category}:{jointure}")
+
+
+def ingest(path: str, ctx: Context, now: datetime | None = None) -> IngestResult:
+    """Ingest the AAF delivery at ``path`` (directory, zip or tgz)."""
+    try:
+        files = discover(path)
+    except DeliveryRejected as exc:
+        return _reject_unreadable(path, exc, ctx, now)
+    did = delivery_id(files.fingerprint)
+    existing = ctx.log.find(did)
+    for other, source in ctx.staging.interrupted():
+        if other != str(did):
+            raise IngestRefused(f"delivery {other} ({source}) was interrupted while applying; "
+                                f"ingest it again to finish it before anything else")
+    if existing is not None:
+        if existing.status == "applying":
+            return _apply(existing, ctx)
+        if existing.status != "received":  # received = interrupted in phase 1: scan again
+            return IngestResult(str(did), f"already-{existing.status}", existing.hold_reason,
+                                f"this delivery was already ingested ({existing.status}); nothing recorded")
+        delivery = existing
+    else:
+        at = ctx.effective_now(now)
+        delivery = Delivery(fingerprint=files.fingerprint, source=str(path), kind=files.kind, date=files.date,
+                            prefix=files.prefix, files=[{"name": p.name, "category": p.category, "part": p.part,
+                                                         "sha256": p.sha256, "size": p.size} for p in files.parts],
+                            at=at)
+        ctx.log.save(delivery)
+    return _scan_and_decide(files, delivery, ctx)
+
+
+def _reject_unreadable(path: str, exc: DeliveryRejected, ctx: Context, now: datetime | None) -> IngestResult:
+    fingerprint = hashlib.sha256(f"unreadable\0{path}\0{exc.reason}".encode()).hexdigest()
+    did = delivery_id(fingerprint)
+    if ctx.log.find(did) is not None:
+        return IngestResult(str(did), "already-rejected", exc.reason, str(exc))
+    at = ctx.effective_now(now)
+    delivery = Delivery(fingerprint=fingerprint, source=str(path), kind="unknown", date="", prefix="", files=[], at=at)
+    delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
+    ctx.log.save(delivery)
+    ctx.projection.catch_up(ctx.log)
+    return IngestResult(str(did), "rejected", exc.reason, str(exc))
+
+
+def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> IngestResult:
+    did, at = str(delivery.id), delivery.received_at
+    ctx.projection.catch_up(ctx.log)
+    ctx.staging.clear(did)
+    try:
+        scan = _scan(files, did, ctx)
+        departures, leaving, sizes = _departures(files, scan, ctx) if files.kind == "complete" else ([], {}, {})
+    except DeliveryRejected as exc:
+        ctx.staging.clear(did)
+        delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
+        ctx.log.save(delivery)
+        ctx.projection.catch_up(ctx.log)
+        return IngestResult(did, "rejected", exc.reason, str(exc))
+    for r in scan.rejections:
+        delivery.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)
+    ctx.staging.add(did, [(scan.staged + i, cat, j, "absent", None, "", "", 0) for i, (cat, j) in enumerate(departures)])
+    scan.counts["departed"] = len(departures)
+    missing = files.missing_parts()
+    held = _brake(leaving, sizes, ctx) if not missing else None
+    if missing:
+        delivery.hold("missing_part", {"missing": {c: [f"{n:04d}" for n in parts] for c, parts in missing.items()}}, at)
+    elif held:
+        delivery.hold("mass_departure", held, at)
+    if missing or held:
+        ctx.log.save(delivery)
+        ctx.projection.catch_up(ctx.log)
+        msg = (f"parts missing: {', '.join(f'{c} {sorted(p)}' for c, p in missing.items())}" if missing
+               else "mass departure over the brake in " + ", ".join(sorted(held)))
+        return IngestResult(did, "held", delivery.hold_reason, msg + "; release or reject with `entsync deliveries`",
+                            dict(scan.counts), scan.rejections)
+    return _start_apply(delivery, ctx, scan)
+
+
+def _scan(files: DeliveryFiles, did: str, ctx: Context) -> _Scan:
+    scan = _Scan()
+    index = _Index(ctx, files.categories())
+    pending: list[tuple] = []
+    done_bytes, total_bytes = 0, sum(p.size for p in files.parts) or 1
+    for category in files.categories():
+        for part in files.parts_of(category):
+            with files.open(part) as fh:
+                for raw in read_records(fh, part.name, category):
+                    _scan_record(raw, category, files.kind, index, scan, pending, ctx)
+                    if len(pending) >= 2000:
+                        ctx.staging.add(did, pending)
+                        pending = []
+            done_bytes += part.size
+            if ctx.progress:
+                ctx.progress(part.name, done_bytes, total_bytes)
+    ctx.staging.add(did, pending)
+    return scan
+
+
+def _scan_record(raw, category: str, kind: str, index: _Index, scan: _Scan, pending: list, ctx: Context) -> None:
+    jointure = raw.id
+    seen = scan.seen[category]
+    if jointure and jointure in seen:
+        scan.rejections.append(Rejection("duplicate_record", raw.file, raw.line, jointure, "identifier/id",
+                                         "the same record appears twice in this delivery"))
+        scan.counts["rejected"] += 1
+        return
+    if category in PERSONS and index.person_category.get(jointure, category) != category:
+        scan.rejections.append(Rejection("category_conflict", raw.file, raw.line, jointure, "identifier/id",
+                                         f"this jointure belongs to a {index.person_category[jointure]} record"))
+        scan.counts["rejected"] += 1
+        return
+    seen.add(jointure)
+    known = index.get(category, jointure)
+    if raw.op == "delete":
+        if known is None:
+            scan.rejections.append(Rejection("unknown_record", raw.file, raw.line, jointure, "identifier/id",
+                                             "delete of a record this directory does not know"))
+            scan.counts["rejected"] += 1
+        elif known[1]:
+            pending.append((scan.staged, category, jointure, "delete", None, "", raw.file, raw.line))
+            scan.staged += 1
+            scan.counts["deleted"] += 1
+        return
+    attrs = raw.attrs
+    if raw.op == "modify":
+        if known is None:
+            scan.rejections.append(Rejection("unknown_record", raw.file, raw.line, jointure, "identifier/id",
+                                             "modify of a record this directory does not know"))
+            scan.counts["rejected"] += 1
+            return
+        stream = ctx.log.get(account_id(jointure) if category in PERSONS else record_id(category, jointure))
+        attrs = {**stream.attrs, **raw.attrs}
+    digest = record_digest(attrs)
+    if known is not None and known[0] == digest and known[1]:
+        scan.counts["unchanged"] += 1
+        if category == "EtabEducNat":
+            scan.delivered_structures[jointure] = (attrs.get("ENTStructureUAI") or [""])[0]
+        return
+    problems = validate(raw, attrs)
+    if problems:
+        scan.rejections.extend(problems)
+        scan.counts["rejected"] += 1
+        return
+    if category == "EtabEducNat":
+        scan.delivered_structures[jointure] = attrs["ENTStructureUAI"][0]
+    pending.append((scan.staged, category, jointure, "upsert", attrs, digest, raw.file, raw.line))
+    scan.staged += 1
+    scan.counts["added" if known is None else "changed"] += 1
+
+
+def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
+    """Records a complete delivery covers and does not carry (domain-rules §11).
+    Returns the departures, who departs from each structure, and how many
+    present accounts each structure has."""
+    missing = files.missing_parts()
+    covered_cats = [c for c in files.categories() if c not in missing]
+    db = ctx.db
+    structures = {j: (uai, present) for j, uai, present in db.query("SELECT jointure, uai, present FROM structures")}
+    academie_wide = files.uai is None
+    if academie_wide:
+        covered = set(scan.delivered_structures)
+        if "EtabEducNat" in covered_cats:
+            covered |= {j for j, (_, present) in structures.items() if present}
+    else:
+        covered = {j for j, (uai, _) in structures.items() if uai == files.uai}
+        covered |= {j for j, uai in scan.delivered_structures.items() if uai == files.uai}
+    out: list[tuple[str, str]] = []
+    for cat in ("EtabEducNat", "MatiereEducNat", "MefEducNat"):
+        if cat in covered_cats and academie_wide:
+            for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1", (cat,)):
+                if jointure not in scan.seen[cat]:
+                    out.append((cat, jointure))
+    belongs: dict[str, set[str]] = defaultdict(set)
+    for jointure, structure in db.query(
+            "SELECT a.jointure, s.structure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
+            "JOIN records r ON r.key = a.category || ':' || a.jointure WHERE r.present = 1"):
+        belongs[jointure].add(structure)
+    per_structure: dict[str, set[str]] = defaultdict(set)
+    for cat in PERSONS:
+        if cat not in covered_cats:
+            continue
+        for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1", (cat,)):
+            if jointure in scan.seen[cat]:
+                continue
+            mine = belongs.get(jointure, set())
+            if academie_wide or (mine and mine <= covered):
+                out.append((cat, jointure))
+                for s in mine:
+                    per_structure[s].add(jointure)
+    sizes: Counter = Counter(s for structures in belongs.values() for s in structures)
+    return out, per_structure, sizes
+
+
+def _brake(leaving: dict[str, set[str]], sizes: Counter, ctx: Context) -> dict | None:
+    """Structures whose departures exceed the mass-departure brake (by UAI)."""
+    uai = dict(ctx.db.query("SELECT jointure, uai FROM structures"))
+    p = ctx.policy
+    over = {}
+    for structure, leaving in leaving.items():
+        total = sizes.get(structure, 0)
+        if mass_departure_exceeded(len(leaving), total, p.mass_departure_share, p.mass_departure_min):
+            over[uai.get(structure, structure)] = {"departing": len(leaving), "accounts": total}
+    return over or None
+
+
+def _start_apply(delivery: Delivery, ctx: Context, scan: _Scan | None) -> IngestResult:
+    did = str(delivery.id)
+    delivery.start_apply(sorted(scan.delivered_structures) if scan else [],
+                         sorted({f["category"] for f in delivery.files}), delivery.received_at)
+    ctx.staging.set_phase(did, "applying", 0, delivery.source)
+    recordings = ctx.log.save(delivery)
+    ctx.staging.set_phase(did, "applying", recordings[-1].notification.id, delivery.source)
+    result = _apply(delivery, ctx)
+    if scan:
+        result.counts = {**dict(scan.counts), **result.counts}
+        result.rejections = scan.rejections
+    return result
+
+
+def release(delivery: Delivery, operator: str, ctx: Context, now: datetime | None = None) -> IngestResult:
+    """Apply a held delivery as staged: the operator lifted the hold."""
+    delivery.release(operator, ctx.effective_now(now))
+    ctx.log.save(delivery)
+    return _start_apply(delivery, ctx, None)
+
+
+def reject(delivery: Delivery, operator: str, ctx: Context, now: datetime | None = None) -> None:
+    """Refuse a held delivery: nothing of it is applied."""
+    delivery.reject("operator_rejected", "rejected by an operator after a hold", ctx.effective_now(now), operator=operator)
+    ctx.log.save(delivery)
+    ctx.staging.clear(str(delivery.id))
+    ctx.projection.catch_up(ctx.log)
+
+
+def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
+    """Phase 2: staged rows → events, in batches; resumable."""
+    did, at = str(delivery.id), delivery.received_at
+    state = ctx.staging.state(did)
+    done: set = set()
+    if state is not None and state[1]:
+        for _, ev in ctx.log.iter_events(after=state[1]):
+            if getattr(ev, "delivery_id", None) == did:
+                done.add(ev.originator_id)
+    calendar = ctx.policy.calendar()
+    tz = ZoneInfo(ctx.policy.timezone)
+    local_day = at.astimezone(tz).date()
+    due_day, provisional = removal_due(local_day, calendar)
+    due_at = datetime.combine(due_day, time(0), tz)
+    counts: Counter = Counter()
+    batch: list = []
+    for _, cat, jointure, op, attrs, digest, file, line in ctx.staging.rows(did):
+        is_person = cat in PERSONS
+        agg_id = account_id(jointure) if is_person else record_id(cat, jointure)
+        if agg_id in done:
+            continue
+        agg = ctx.log.find(agg_id)
+        if op == "upsert":
+            if agg is None:
+                if is_person:
+                    agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
+                                  file=file, line=line, at=at, creation_due=at + ctx.policy.creation_delay)
+                else:
+                    agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
+                                       delivery_id=did, file=file, line=line, at=at)
+            else:
+                agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay)
+        else:
+            reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
+            agg.leave(reason, did, at, due_at, provisional)
+        counts[f"events_{cat}"] += 1
+        batch.append(agg)
+        if len(batch) >= BATCH:
+            ctx.log.save(*batch)
+            batch = []
+    if batch:
+        ctx.log.save(*batch)
+    delivery.applied({"staged": ctx.staging.count(did), **dict(counts)}, at)
+    ctx.log.save(delivery)
+    ctx.staging.clear(did)
+    ctx.projection.catch_up(ctx.log)
+    return IngestResult(did, "applied", counts=dict(counts))
+
+
+__all__ = ["ingest", "release", "IngestResult", "IngestRefused", "record_digest", "CATEGORIES"]

@@ -1,0 +1,69 @@
+"""Where an ingest keeps what it found before deciding (domain-rules §11:
+facts are staged as the delivery streams, applied once it is accepted).
+
+Not part of the read model: it is working storage, emptied once the
+delivery is applied or rejected, and kept while a delivery is held."""
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from projections.db import Database
+
+DDL = {
+    "staging": """delivery_id TEXT NOT NULL, seq BIGINT NOT NULL, category TEXT NOT NULL, jointure TEXT NOT NULL,
+        op TEXT NOT NULL, attrs TEXT NOT NULL, digest TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,
+        PRIMARY KEY (delivery_id, seq)""",
+    "ingest_state": "delivery_id TEXT PRIMARY KEY, phase TEXT NOT NULL, apply_from BIGINT NOT NULL, source TEXT NOT NULL",
+}
+
+
+class Staging:
+    def __init__(self, db: Database):
+        self.db = db
+        with db.transaction():
+            for name, cols in DDL.items():
+                db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+    def clear(self, delivery_id: str) -> None:
+        with self.db.transaction():
+            self.db.execute("DELETE FROM staging WHERE delivery_id = ?", (delivery_id,))
+            self.db.execute("DELETE FROM ingest_state WHERE delivery_id = ?", (delivery_id,))
+
+    def add(self, delivery_id: str, rows: list[tuple]) -> None:
+        """rows: (seq, category, jointure, op, attrs dict|None, digest, file, line)."""
+        with self.db.transaction():
+            self.db.executemany(
+                "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(delivery_id, seq, cat, j, op, json.dumps(attrs, ensure_ascii=False) if attrs is not None else "null",
+                  digest, file, line) for seq, cat, j, op, attrs, digest, file, line in rows])
+
+    def rows(self, delivery_id: str, batch: int = 5000) -> Iterator[tuple]:
+        last = -1
+        while True:
+            chunk = self.db.query(
+                "SELECT seq, category, jointure, op, attrs, digest, file, line FROM staging "
+                "WHERE delivery_id = ? AND seq > ? ORDER BY seq LIMIT ?", (delivery_id, last, batch))
+            if not chunk:
+                return
+            for seq, cat, j, op, attrs, digest, file, line in chunk:
+                yield seq, cat, j, op, json.loads(attrs), digest, file, line
+            last = chunk[-1][0]
+
+    def count(self, delivery_id: str) -> int:
+        return int(self.db.scalar("SELECT COUNT(*) FROM staging WHERE delivery_id = ?", (delivery_id,)) or 0)
+
+    def set_phase(self, delivery_id: str, phase: str, apply_from: int, source: str) -> None:
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO ingest_state VALUES (?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET "
+                "phase = excluded.phase, apply_from = excluded.apply_from, source = excluded.source",
+                (delivery_id, phase, apply_from, source))
+
+    def state(self, delivery_id: str) -> tuple[str, int] | None:
+        rows = self.db.query("SELECT phase, apply_from FROM ingest_state WHERE delivery_id = ?", (delivery_id,))
+        return (rows[0][0], int(rows[0][1])) if rows else None
+
+    def interrupted(self) -> list[tuple[str, str]]:
+        """(delivery id, source) of deliveries whose apply phase began and did not end."""
+        return [(r[0], r[1]) for r in self.db.query("SELECT delivery_id, source FROM ingest_state WHERE phase = 'applying'")]

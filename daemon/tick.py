@@ -1,0 +1,146 @@
+"""The clock's transitions (domain-rules §3, §4, §11): creations that are
+due, removals at Toussaint, guardians removed with their last child, and
+provisional removal dates made final once the calendar knows the year.
+
+``plan`` reads the read model and decides; ``tick`` records the plan as
+events, so the log alone explains every state. Both take ``at`` explicitly.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from daemon.bootstrap import Context
+from events.account import account_id
+from events.login import Login
+from projections.directory import iso
+from projections.rules import login_for, removal_due
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str  # create | eligible+create | decline | remove | reschedule
+    account_id: str
+    jointure: str
+    profile: str
+    reason: str
+    login: str = ""
+    removal_due: str = ""
+    provisional: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _eligible_guardians(ctx: Context) -> set[str]:
+    levels = ctx.policy.guardian_account_levels
+    marks = ",".join("?" * len(levels))
+    return {r[0] for r in ctx.db.query(
+        f"SELECT DISTINCT l.guardian_jointure FROM guardian_links l JOIN accounts s ON s.account_id = l.student_id "
+        f"WHERE l.resp_legal IN ({marks}) AND s.state NOT IN ('removed', 'withdrawn', 'no_account')", levels)}
+
+
+def plan(ctx: Context, at: datetime) -> list[Transition]:
+    """Every transition due at ``at``, in a deterministic order."""
+    db, now = ctx.db, iso(at)
+    out: list[Transition] = []
+    eligible = _eligible_guardians(ctx)
+    taken = {r[0] for r in db.query("SELECT login FROM logins")}
+    due = db.query_dicts(
+        "SELECT account_id, jointure, profile, state, login, attrs FROM accounts "
+        "WHERE (state = 'pending' AND creation_due <= ?) OR (state = 'no_account' AND profile = 'PARENT') "
+        "ORDER BY creation_due, jointure", (now,))
+    for row in due:
+        is_eligible = row["profile"] != "PARENT" or row["jointure"] in eligible
+        if row["state"] == "no_account":
+            if not is_eligible:
+                continue
+            kind = "eligible+create"
+        elif not is_eligible:
+            out.append(Transition("decline", row["account_id"], row["jointure"], row["profile"], "no_legal_link"))
+            continue
+        else:
+            kind = "create"
+        login = row["login"]
+        if not login:
+            attrs = json.loads(row["attrs"])
+            login = login_for((attrs.get("givenName") or [""])[0], (attrs.get("sn") or [""])[0], taken)
+            taken.add(login)
+        out.append(Transition(kind, row["account_id"], row["jointure"], row["profile"], "creation_due", login))
+    removed_now: set[str] = set()
+    for row in db.query_dicts(
+            "SELECT account_id, jointure, profile FROM accounts WHERE state = 'departing' AND removal_due <= ? "
+            "ORDER BY removal_due, jointure", (now,)):
+        out.append(Transition("remove", row["account_id"], row["jointure"], row["profile"], "toussaint"))
+        removed_now.add(row["account_id"])
+    out.extend(_orphaned_guardians(ctx, removed_now))
+    out.extend(_reschedules(ctx, at))
+    return out
+
+
+def _orphaned_guardians(ctx: Context, removed_now: set[str]) -> list[Transition]:
+    """Guardians whose children are all removed go with the last one (domain-rules §4)."""
+    children: dict[str, list[tuple[str, str]]] = {}
+    for guardian, student, state in ctx.db.query(
+            "SELECT l.guardian_jointure, l.student_id, s.state FROM guardian_links l "
+            "JOIN accounts s ON s.account_id = l.student_id ORDER BY l.guardian_jointure, l.student_id"):
+        children.setdefault(guardian, []).append((student, state))
+    out = []
+    for row in ctx.db.query_dicts(
+            "SELECT account_id, jointure, profile FROM accounts WHERE profile = 'PARENT' "
+            "AND state IN ('active', 'departing') ORDER BY jointure"):
+        kids = children.get(row["jointure"], [])
+        if kids and all(state == "removed" or sid in removed_now for sid, state in kids):
+            out.append(Transition("remove", row["account_id"], row["jointure"], "PARENT", "last_child_removed"))
+    return out
+
+
+def _reschedules(ctx: Context, at: datetime) -> list[Transition]:
+    calendar = ctx.policy.calendar()
+    tz = ZoneInfo(ctx.policy.timezone)
+    out = []
+    for row in ctx.db.query_dicts(
+            "SELECT account_id, jointure, profile, departed_at FROM accounts "
+            "WHERE state = 'departing' AND removal_provisional = 1 ORDER BY jointure"):
+        day = datetime.fromisoformat(row["departed_at"]).astimezone(tz).date()
+        due, provisional = removal_due(day, calendar)
+        if not provisional:
+            out.append(Transition("reschedule", row["account_id"], row["jointure"], row["profile"],
+                                  "calendar_configured", removal_due=datetime.combine(due, time(0), tz).isoformat()))
+    return out
+
+
+def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tuple[datetime, list[Transition]]:
+    """Record every transition due at ``now`` (or only list them)."""
+    at = ctx.effective_now(now)
+    ctx.projection.catch_up(ctx.log)
+    transitions = plan(ctx, at)
+    if dry_run:
+        return at, transitions
+    pending: list = []
+    for t in transitions:
+        account = ctx.log.get(account_id(t.jointure))
+        if t.kind in ("create", "eligible+create"):
+            if t.kind == "eligible+create":
+                account.become_eligible(at)
+            if not account.login:
+                pending.append(Login(login=t.login, account_id=t.account_id, at=at))
+            account.create_account(t.login, at)
+        elif t.kind == "decline":
+            account.decline(t.reason, at)
+        elif t.kind == "remove":
+            account.remove(t.reason, at)
+        elif t.kind == "reschedule":
+            account.reschedule_removal(datetime.fromisoformat(t.removal_due), False, at)
+        pending.append(account)
+        if len(pending) >= BATCH:
+            ctx.log.save(*pending)
+            pending = []
+    if pending:
+        ctx.log.save(*pending)
+    ctx.projection.catch_up(ctx.log)
+    return at, transitions

@@ -1,0 +1,258 @@
+"""The account aggregate: one stream per person of the AAF, keyed by the
+jointure (domain-rules §11). It records what the sources said about the
+person and every state transition, each with its effective time ``at``.
+
+States (domain-rules §3, §4): pending → active → departing → removed;
+pending → withdrawn (left before creation); pending → no_account (a guardian
+without any legal link); departing → active on reappearance.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
+
+
+class TransitionRefused(Exception):
+    """A command that does not apply to the account's current state."""
+
+
+def account_id(jointure: str) -> UUID:
+    """Deterministic id of the account of an AAF person (style: uuid5 of the key)."""
+    return uuid5(NAMESPACE, f"aaf-person:{jointure}")
+
+
+class Account(Aggregate):
+    TOPIC = "entsync:Account.v1"
+
+    class Event(Aggregate.Event):
+        TOPIC = "entsync:Account.Event.v1"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "entsync:Account.Created.v1"
+
+    class Appeared(Created):
+        """The person was first seen in a source (starts the 48 h clock)."""
+
+        TOPIC = "entsync:Account.Appeared.v1"
+        jointure: str
+        category: str
+        attrs: dict
+        digest: str
+        delivery_id: str
+        file: str
+        line: int
+        at: datetime
+        creation_due: datetime
+
+    @staticmethod
+    def create_id(jointure: str, **_: object) -> UUID:
+        return account_id(jointure)
+
+    @event(Appeared)
+    def __init__(self, jointure: str, category: str, attrs: dict, digest: str,
+                 delivery_id: str, file: str, line: int, at: datetime, creation_due: datetime):
+        self.jointure = jointure
+        self.category = category
+        self.attrs = attrs
+        self.digest = digest
+        self.state = "pending"
+        self.present = True
+        self.login = ""
+        self.first_seen = at
+        self.creation_due = creation_due
+        self.removal_due: datetime | None = None
+
+    class Changed(Event):
+        """The source record changed (full new attribute map)."""
+
+        TOPIC = "entsync:Account.Changed.v1"
+        attrs: dict
+        digest: str
+        delivery_id: str
+        file: str
+        line: int
+        at: datetime
+
+    @event(Changed)
+    def _changed(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int, at: datetime):
+        self.attrs = attrs
+        self.digest = digest
+
+    class Reappeared(Event):
+        """A person who had left (or was withdrawn/removed) is back in a source."""
+
+        TOPIC = "entsync:Account.Reappeared.v1"
+        attrs: dict
+        digest: str
+        delivery_id: str
+        file: str
+        line: int
+        at: datetime
+        state: str
+        creation_due: datetime | None
+
+    @event(Reappeared)
+    def _reappeared(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
+                    at: datetime, state: str, creation_due: datetime | None):
+        self.attrs = attrs
+        self.digest = digest
+        self.present = True
+        self.state = state
+        self.removal_due = None
+        if creation_due is not None:
+            self.creation_due = creation_due
+
+    def record(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
+               at: datetime, creation_delay) -> None:
+        """The source delivered this record again with other content, or after
+        the person had left (domain-rules §4: back to active, same login)."""
+        if self.present:
+            self._changed(attrs, digest, delivery_id, file, line, at)
+            return
+        if self.state == "departing":
+            state, due = "active", None
+        elif self.state == "removed" and self.login:
+            state, due = "pending", at + creation_delay
+        else:
+            state, due = "pending", at + creation_delay
+        self._reappeared(attrs, digest, delivery_id, file, line, at, state, due)
+
+    class Departed(Event):
+        """The person left every structure; the account is kept until removal_due."""
+
+        TOPIC = "entsync:Account.Departed.v1"
+        reason: str
+        delivery_id: str
+        at: datetime
+        removal_due: datetime
+        provisional: bool
+
+    @event(Departed)
+    def _departed(self, reason: str, delivery_id: str, at: datetime, removal_due: datetime, provisional: bool):
+        self.present = False
+        self.state = "departing"
+        self.removal_due = removal_due
+
+    class Withdrawn(Event):
+        """The person left while the account was still pending: never created."""
+
+        TOPIC = "entsync:Account.Withdrawn.v1"
+        reason: str
+        delivery_id: str
+        at: datetime
+
+    @event(Withdrawn)
+    def _withdrawn(self, reason: str, delivery_id: str, at: datetime):
+        self.present = False
+        self.state = "withdrawn"
+
+    class LeftSource(Event):
+        """Gone from the source while already departing or removed (no state change)."""
+
+        TOPIC = "entsync:Account.LeftSource.v1"
+        reason: str
+        delivery_id: str
+        at: datetime
+
+    @event(LeftSource)
+    def _left_source(self, reason: str, delivery_id: str, at: datetime):
+        self.present = False
+
+    def leave(self, reason: str, delivery_id: str, at: datetime, removal_due: datetime, provisional: bool) -> None:
+        """The person is absent from a complete delivery or deleted by a delta."""
+        if self.state == "pending":
+            self._withdrawn(reason, delivery_id, at)
+        elif self.state == "active":
+            self._departed(reason, delivery_id, at, removal_due, provisional)
+        else:
+            self._left_source(reason, delivery_id, at)
+
+    class AccountCreated(Event):
+        """The account was created with its login, reserved in the same transaction."""
+
+        TOPIC = "entsync:Account.AccountCreated.v1"
+        login: str
+        at: datetime
+        due: datetime
+
+    @event(AccountCreated)
+    def _created(self, login: str, at: datetime, due: datetime):
+        self.login = login
+        self.state = "active"
+
+    def create_account(self, login: str, at: datetime) -> None:
+        if self.state != "pending":
+            raise TransitionRefused(f"account {self.jointure} is {self.state}, not pending")
+        if at < self.creation_due:
+            raise TransitionRefused(f"account {self.jointure} is not due before {self.creation_due.isoformat()}")
+        self._created(self.login or login, at, self.creation_due)
+
+    class Declined(Event):
+        """Due, but the person gets no account (a guardian with no legal link)."""
+
+        TOPIC = "entsync:Account.Declined.v1"
+        reason: str
+        at: datetime
+
+    @event(Declined)
+    def _declined(self, reason: str, at: datetime):
+        self.state = "no_account"
+
+    def decline(self, reason: str, at: datetime) -> None:
+        if self.state != "pending":
+            raise TransitionRefused(f"account {self.jointure} is {self.state}, not pending")
+        self._declined(reason, at)
+
+    class Eligible(Event):
+        """A person without account got a legal link: pending again, due at once."""
+
+        TOPIC = "entsync:Account.Eligible.v1"
+        at: datetime
+
+    @event(Eligible)
+    def _eligible(self, at: datetime):
+        self.state = "pending"
+        self.creation_due = at
+
+    def become_eligible(self, at: datetime) -> None:
+        if self.state != "no_account":
+            raise TransitionRefused(f"account {self.jointure} is {self.state}, not no_account")
+        self._eligible(at)
+
+    class Removed(Event):
+        """The account was removed from the directory (its login stays reserved)."""
+
+        TOPIC = "entsync:Account.Removed.v1"
+        reason: str
+        at: datetime
+
+    @event(Removed)
+    def _removed(self, reason: str, at: datetime):
+        self.state = "removed"
+        self.present = False
+
+    def remove(self, reason: str, at: datetime) -> None:
+        if self.state not in ("departing", "active"):
+            raise TransitionRefused(f"account {self.jointure} is {self.state}; only departing or active accounts are removed")
+        self._removed(reason, at)
+
+    class RemovalRescheduled(Event):
+        """A provisional removal date was replaced once the calendar knew the year."""
+
+        TOPIC = "entsync:Account.RemovalRescheduled.v1"
+        removal_due: datetime
+        provisional: bool
+        at: datetime
+
+    @event(RemovalRescheduled)
+    def _rescheduled(self, removal_due: datetime, provisional: bool, at: datetime):
+        self.removal_due = removal_due
+
+    def reschedule_removal(self, removal_due: datetime, provisional: bool, at: datetime) -> None:
+        if self.state != "departing":
+            raise TransitionRefused(f"account {self.jointure} is {self.state}, not departing")
+        self._rescheduled(removal_due, provisional, at)

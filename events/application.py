@@ -1,0 +1,72 @@
+"""The event log of the directory: one eventsourcing application over SQLite
+(embedded default) or PostgreSQL. No business rule lives here; the
+aggregates record facts and the service layer (daemon/) decides."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, Iterator, Sequence
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Notification
+
+from events.account import Account, account_id
+from events.delivery import Delivery, delivery_id
+from events.login import Login
+from events.structure import SourceRecord
+
+
+class DirectoryLog(Application[UUID]):
+    # Pinned: PostgreSQL tables are named after the application.
+    name = "entsync"
+
+    def account(self, jointure: str) -> Account | None:
+        return self.find(account_id(jointure))
+
+    def delivery(self, fingerprint_or_id: str | UUID) -> Delivery | None:
+        if isinstance(fingerprint_or_id, UUID):
+            return self.find(fingerprint_or_id)
+        try:
+            return self.find(UUID(fingerprint_or_id))
+        except ValueError:
+            return self.find(delivery_id(fingerprint_or_id))
+
+    def find(self, aggregate_id: UUID):
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def get(self, aggregate_id: UUID):
+        return self.repository.get(aggregate_id)
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def notifications(self, after: int, limit: int = 1000, stop: int | None = None) -> Sequence[Notification]:
+        return self.recorder.select_notifications(after, limit, stop=stop, inclusive_of_start=False)
+
+    def iter_events(self, after: int = 0, stop: int | None = None, batch: int = 2000) -> Iterator[tuple[int, object]]:
+        """(notification id, domain event) in log order."""
+        position = after
+        while True:
+            chunk = self.notifications(position, batch, stop)
+            if not chunk:
+                return
+            for n in chunk:
+                yield n.id, self.mapper.to_domain_event(n)
+            position = chunk[-1].id
+
+    def last_effective_time(self) -> datetime | None:
+        """Effective time of the last recorded fact (time never goes backwards)."""
+        top = self.max_position()
+        if not top:
+            return None
+        last = self.notifications(top - 1, 1)
+        return getattr(self.mapper.to_domain_event(last[0]), "at", None) if last else None
+
+    def save_all(self, aggregates: Iterable[object]):
+        return self.save(*aggregates)
+
+
+__all__ = ["DirectoryLog", "Account", "Delivery", "Login", "SourceRecord"]

@@ -1,0 +1,140 @@
+"""The delivery aggregate: one stream per AAF delivery, keyed by its content
+fingerprint, so that the same delivery ingested twice is recognised.
+
+Lifecycle: received → (held → released | rejected) → applying → applied,
+or received → rejected. Person events of a delivery become visible in the
+projections only once ``Applied`` is recorded (domain-rules §11)."""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from events.account import NAMESPACE
+
+
+def delivery_id(fingerprint: str) -> UUID:
+    return uuid5(NAMESPACE, f"delivery:{fingerprint}")
+
+
+class Delivery(Aggregate):
+    TOPIC = "entsync:Delivery.v1"
+
+    class Event(Aggregate.Event):
+        TOPIC = "entsync:Delivery.Event.v1"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "entsync:Delivery.Created.v1"
+
+    class Received(Created):
+        TOPIC = "entsync:Delivery.Received.v1"
+        fingerprint: str
+        source: str
+        kind: str
+        date: str
+        prefix: str
+        files: list
+        at: datetime
+
+    @staticmethod
+    def create_id(fingerprint: str, **_: object) -> UUID:
+        return delivery_id(fingerprint)
+
+    @event(Received)
+    def __init__(self, fingerprint: str, source: str, kind: str, date: str, prefix: str, files: list, at: datetime):
+        self.fingerprint = fingerprint
+        self.source = source
+        self.kind = kind
+        self.date = date
+        self.status = "received"
+        self.hold_reason = ""
+        self.rejected_records = 0
+        self.received_at = at
+        self.files = files
+
+    class RecordRejected(Event):
+        """One record set aside; the rest of the delivery goes on."""
+
+        TOPIC = "entsync:Delivery.RecordRejected.v1"
+        reason: str
+        file: str
+        line: int
+        record_id: str
+        field: str
+        message: str
+        at: datetime
+
+    @event(RecordRejected)
+    def reject_record(self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime):
+        self.rejected_records += 1
+
+    class Held(Event):
+        """Waiting for an operator: missing part or mass departure (domain-rules §11)."""
+
+        TOPIC = "entsync:Delivery.Held.v1"
+        reason: str
+        details: dict
+        at: datetime
+
+    @event(Held)
+    def hold(self, reason: str, details: dict, at: datetime):
+        self.status = "held"
+        self.hold_reason = reason
+
+    class Released(Event):
+        TOPIC = "entsync:Delivery.Released.v1"
+        operator: str
+        at: datetime
+
+    @event(Released)
+    def _released(self, operator: str, at: datetime):
+        self.status = "released"
+
+    def release(self, operator: str, at: datetime) -> None:
+        if self.status != "held":
+            raise ValueError(f"delivery is {self.status}, not held")
+        self._released(operator, at)
+
+    class Rejected(Event):
+        """The whole delivery was refused; nothing of it was applied."""
+
+        TOPIC = "entsync:Delivery.Rejected.v1"
+        reason: str
+        message: str
+        file: str
+        line: int
+        operator: str
+        at: datetime
+
+    @event(Rejected)
+    def _rejected(self, reason: str, message: str, file: str, line: int, operator: str, at: datetime):
+        self.status = "rejected"
+
+    def reject(self, reason: str, message: str, at: datetime, file: str = "", line: int = 0, operator: str = "") -> None:
+        if self.status in ("applying", "applied", "rejected"):
+            raise ValueError(f"delivery is {self.status}; it cannot be rejected")
+        self._rejected(reason, message, file, line, operator, at)
+
+    class ApplyStarted(Event):
+        """From here the delivery's record events are written, in batches."""
+
+        TOPIC = "entsync:Delivery.ApplyStarted.v1"
+        covered_structures: list
+        covered_categories: list
+        at: datetime
+
+    @event(ApplyStarted)
+    def start_apply(self, covered_structures: list, covered_categories: list, at: datetime):
+        self.status = "applying"
+
+    class Applied(Event):
+        """Every record event of the delivery is written: its effects become visible."""
+
+        TOPIC = "entsync:Delivery.Applied.v1"
+        counts: dict
+        at: datetime
+
+    @event(Applied)
+    def applied(self, counts: dict, at: datetime):
+        self.status = "applied"

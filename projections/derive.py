@@ -1,0 +1,74 @@
+"""What the read model derives from an AAF person record (formats §1):
+profile, national function, structures, classes and groups, guardian links.
+Pure functions of the attribute map."""
+from __future__ import annotations
+
+from projections.rules import looks_like_couple, national_function, staff_profile
+
+PROFILE_OF_CATEGORY = {"Eleve": "ELEVE", "PersRelEleve": "PARENT"}
+
+
+def first(attrs: dict, name: str) -> str:
+    values = attrs.get(name) or [""]
+    return values[0]
+
+
+def function_codes(attrs: dict) -> list[str]:
+    return [v.split("$")[1] for v in attrs.get("ENTPersonFonctions", []) if v.count("$") >= 1]
+
+
+def profile(category: str, attrs: dict) -> str:
+    """ELEVE, PARENT, ENSEIGNANT or NON_ENSEIGNANT (domain-rules §1)."""
+    if category in PROFILE_OF_CATEGORY:
+        return PROFILE_OF_CATEGORY[category]
+    return staff_profile(first(attrs, "ENTPersonCategorieEnseignant"),
+                         first(attrs, "PersEducNatPresenceDevantEleves"), function_codes(attrs))
+
+
+def function(category: str, attrs: dict) -> str:
+    return national_function(function_codes(attrs)) if category == "PersEducNat" else ""
+
+
+def _sj_pairs(values: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for v in values:
+        sj, _, rest = v.partition("$")
+        if sj and rest:
+            out.append((sj, rest.split("$")[0]))
+    return out
+
+
+def memberships(category: str, attrs: dict) -> set[tuple[str, str, str]]:
+    """(structure jointure, 'class'|'group', code) of a student or a teacher."""
+    if category == "Eleve":
+        names = (("ENTEleveClasses", "class"), ("ENTEleveGroupes", "group"))
+    elif category == "PersEducNat":
+        names = (("ENTAuxEnsClasses", "class"), ("ENTAuxEnsGroupes", "group"))
+    else:
+        return set()
+    return {(sj, kind, code) for attr, kind in names for sj, code in _sj_pairs(attrs.get(attr, []))}
+
+
+def structures(category: str, attrs: dict) -> set[str]:
+    """Structure jointures a student or staff member belongs to (guardians
+    belong to their students' structures, derived in the read model)."""
+    out = {sj for sj, _, _ in memberships(category, attrs)}
+    out.update(v for v in attrs.get("ENTPersonStructRattach", []) if v)
+    if category == "PersEducNat":
+        out.update(v.split("$")[0] for v in attrs.get("ENTPersonFonctions", []) if v.split("$")[0] not in ("", "-"))
+    return out
+
+
+def guardian_links(attrs: dict) -> dict[str, tuple[str, str]]:
+    """guardian jointure → (respLegal, lien) from a student's ENTElevePersRelEleve."""
+    out = {}
+    for v in attrs.get("ENTElevePersRelEleve", []):
+        parts = v.split("$")
+        if len(parts) >= 4 and parts[0]:
+            out[parts[0]] = (parts[3], parts[1])
+    return out
+
+
+def couple_flag(category: str, attrs: dict) -> bool:
+    """A guardian whose name holds two persons (domain-rules §5)."""
+    return category == "PersRelEleve" and looks_like_couple(first(attrs, "givenName"), first(attrs, "sn"))

@@ -1,0 +1,371 @@
+"""The directory read model: accounts, structures, classes and groups,
+guardian links, logins and deliveries, built from the event log only.
+
+Events are applied in log order, in batches; each batch and the tracking
+position are written in one transaction. A delivery's record events are
+applied only once its ``Applied`` event exists (domain-rules §11: atomic
+visibility): the projection stops at the ``ApplyStarted`` of a delivery that
+is still being written and goes on from there later.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from events.account import Account
+from events.delivery import Delivery
+from events.login import Login
+from events.structure import SourceRecord
+from projections import derive
+from projections.db import Database
+from projections.schema import COLUMNS, PRIMARY_KEYS, TRACKING, create
+
+NAME = "directory"
+
+
+def iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.astimezone(timezone.utc).isoformat()
+
+
+def _cols(table: str) -> list[str]:
+    return COLUMNS[table]
+
+
+def _pk(table: str) -> list[str]:
+    return PRIMARY_KEYS[table]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Batch:
+    """Rows touched by one batch of events, written at the end with executemany."""
+
+    def __init__(self, db: Database, prefix: str):
+        self.db, self.p = db, prefix
+        self.rows: dict[str, dict[Any, dict]] = {t: {} for t in ("accounts", "records", "structures", "nomenclatures", "deliveries", "logins", "meta")}
+        self.rejections: list[tuple] = []
+        self.account_structures: dict[str, set[str]] = {}
+        self.memberships: dict[str, set[tuple[str, str, str]]] = {}
+        self.links: dict[str, dict[str, tuple[str, str]]] = {}
+        self.guardians: set[str] = set()
+
+    def load(self, table: str, key: Any) -> dict | None:
+        cache = self.rows[table]
+        if key in cache:
+            return cache[key]
+        pk = _pk(table)
+        keys = key if isinstance(key, tuple) else (key,)
+        where = " AND ".join(f"{c} = ?" for c in pk)
+        found = self.db.query_dicts(f"SELECT * FROM {self.p}{table} WHERE {where}", keys)
+        if found:
+            cache[key] = found[0]
+            return found[0]
+        return None
+
+    def prefetch(self, table: str, keys: set) -> None:
+        missing = [k for k in keys if k not in self.rows[table]]
+        col = _pk(table)[0]
+        for i in range(0, len(missing), 500):
+            chunk = missing[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.query_dicts(f"SELECT * FROM {self.p}{table} WHERE {col} IN ({marks})", chunk):
+                self.rows[table][row[col]] = row
+
+    def put(self, table: str, key: Any, row: dict) -> None:
+        self.rows[table][key] = row
+
+    def flush(self) -> None:
+        db, p = self.db, self.p
+        for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta"):
+            rows = list(self.rows[table].values())
+            if not rows:
+                continue
+            cols, pk = _cols(table), _pk(table)
+            updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
+            sql = (f"INSERT INTO {p}{table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                   f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}")
+            db.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+        db.executemany(f"INSERT INTO {p}rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rejections)
+        self._replace("account_structures", self.account_structures, lambda aid, s: (aid, s))
+        self._replace("memberships", self.memberships, lambda aid, m: (aid, *m))
+        if self.links:
+            students = list(self.links)
+            for i in range(0, len(students), 500):
+                chunk = students[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                self.guardians.update(r[0] for r in db.query(
+                    f"SELECT guardian_jointure FROM {p}guardian_links WHERE student_id IN ({marks})", chunk))
+            db.executemany(f"DELETE FROM {p}guardian_links WHERE student_id = ?", [(s,) for s in students])
+            db.executemany(f"INSERT INTO {p}guardian_links VALUES (?, ?, ?, ?)",
+                           [(s, g, resp, lien) for s, links in self.links.items() for g, (resp, lien) in links.items()])
+            for links in self.links.values():
+                self.guardians.update(links)
+        self._guardian_structures()
+
+    def _replace(self, table: str, sets: dict, row: Callable) -> None:
+        if not sets:
+            return
+        self.db.executemany(f"DELETE FROM {self.p}{table} WHERE account_id = ?", [(a,) for a in sets])
+        cols = len(_cols(table))
+        self.db.executemany(f"INSERT INTO {self.p}{table} VALUES ({', '.join('?' * cols)})",
+                            [row(a, item) for a, items in sets.items() for item in items])
+
+    def _guardian_structures(self) -> None:
+        """A guardian belongs to the structures of the students that reference them."""
+        p = self.p
+        guardians = sorted(self.guardians)
+        for i in range(0, len(guardians), 500):
+            chunk = guardians[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(
+                f"DELETE FROM {p}account_structures WHERE account_id IN "
+                f"(SELECT account_id FROM {p}accounts WHERE jointure IN ({marks}))", chunk)
+            self.db.execute(
+                f"INSERT INTO {p}account_structures (account_id, structure) "
+                f"SELECT DISTINCT g.account_id, s.structure FROM {p}accounts g "
+                f"JOIN {p}guardian_links l ON l.guardian_jointure = g.jointure "
+                f"JOIN {p}account_structures s ON s.account_id = l.student_id "
+                f"WHERE g.jointure IN ({marks})", chunk)
+
+
+class DirectoryProjection:
+    """Applies events to the read-model tables under ``prefix``."""
+
+    def __init__(self, db: Database, prefix: str = ""):
+        self.db = db
+        self.prefix = prefix
+        create(db, prefix)
+        self._handlers: dict[type, Callable[[_Batch, Any], None]] = {
+            Account.Appeared: self._account_appeared, Account.Changed: self._account_changed,
+            Account.Reappeared: self._account_reappeared, Account.Departed: self._account_departed,
+            Account.Withdrawn: self._account_withdrawn, Account.LeftSource: self._account_left_source,
+            Account.AccountCreated: self._account_created, Account.Declined: self._account_declined,
+            Account.Eligible: self._account_eligible, Account.Removed: self._account_removed,
+            Account.RemovalRescheduled: self._account_rescheduled,
+            SourceRecord.Appeared: self._record_appeared, SourceRecord.Changed: self._record_appeared,
+            SourceRecord.Closed: self._record_closed, Login.Reserved: self._login_reserved,
+            Delivery.Received: self._delivery_received, Delivery.RecordRejected: self._delivery_record_rejected,
+            Delivery.Held: self._delivery_held, Delivery.Released: self._delivery_status("released"),
+            Delivery.Rejected: self._delivery_rejected, Delivery.ApplyStarted: self._delivery_status("applying"),
+            Delivery.Applied: self._delivery_applied,
+        }
+
+    # ---- position and catch-up -------------------------------------------------
+    def position(self) -> int:
+        return int(self.db.scalar(f"SELECT position FROM {self.prefix}{TRACKING} WHERE name = ?", (NAME,)) or 0)
+
+    def catch_up(self, log, until: datetime | None = None, batch: int = 2000) -> int:
+        """Apply every visible event after the tracking position; with ``until``,
+        only events whose effective time is not after it (``--as-of``).
+        Returns how many notifications were applied."""
+        applied_cache: dict[Any, bool] = {}
+        total = 0
+        position = self.position()
+        while True:
+            notes = log.notifications(position, batch)
+            if not notes:
+                return total
+            chunk, stop = [], False
+            for note in notes:
+                ev = log.mapper.to_domain_event(note)
+                at = getattr(ev, "at", None)
+                if until is not None and at is not None and at > until:
+                    stop = True
+                    break
+                if isinstance(ev, Delivery.ApplyStarted):
+                    did = ev.originator_id
+                    if did not in applied_cache:
+                        applied_cache[did] = log.get(did).status == "applied"
+                    if not applied_cache[did]:
+                        stop = True
+                        break
+                chunk.append((note.id, ev))
+            if chunk:
+                self._apply(chunk)
+                position = chunk[-1][0]
+                total += len(chunk)
+            if stop:
+                return total
+
+    def _apply(self, chunk: list[tuple[int, Any]]) -> None:
+        b = _Batch(self.db, self.prefix)
+        with self.db.transaction():
+            b.prefetch("accounts", {str(ev.originator_id) for _, ev in chunk if isinstance(ev, Account.Event)})
+            for _, ev in chunk:
+                handler = self._handlers.get(type(ev))
+                if handler is not None:
+                    handler(b, ev)
+            last_at = next((ev.at for _, ev in reversed(chunk) if getattr(ev, "at", None)), None)
+            if last_at is not None:
+                b.put("meta", "last_at", {"key": "last_at", "value": iso(last_at)})
+            b.flush()
+            self.db.execute(
+                f"INSERT INTO {self.prefix}{TRACKING} (name, position) VALUES (?, ?) "
+                f"ON CONFLICT (name) DO UPDATE SET position = excluded.position", (NAME, chunk[-1][0]))
+
+    # ---- accounts ----------------------------------------------------------------
+    def _source(self, b: _Batch, row: dict, ev: Any) -> None:
+        """Columns and side tables that follow from the record's attributes."""
+        cat, attrs, aid = row["category"], ev.attrs, row["account_id"]
+        row.update(profile=derive.profile(cat, attrs), function=derive.function(cat, attrs),
+                   couple_flag=int(derive.couple_flag(cat, attrs)), last_delivery=ev.delivery_id,
+                   attrs=_dumps(attrs))
+        if cat == "PersRelEleve":
+            b.guardians.add(row["jointure"])
+        else:
+            b.account_structures[aid] = derive.structures(cat, attrs)
+            b.memberships[aid] = derive.memberships(cat, attrs)
+        if cat == "Eleve":
+            b.links[aid] = derive.guardian_links(attrs)
+        b.put("records", f"{cat}:{row['jointure']}", {
+            "key": f"{cat}:{row['jointure']}", "category": cat, "aggregate_id": aid,
+            "jointure": row["jointure"], "digest": ev.digest, "present": 1})
+
+    def _account_appeared(self, b: _Batch, ev: Account.Appeared) -> None:
+        aid = str(ev.originator_id)
+        row = {"account_id": aid, "jointure": ev.jointure, "category": ev.category, "state": "pending",
+               "login": "", "first_seen": iso(ev.at), "creation_due": iso(ev.creation_due), "created_at": None,
+               "departed_at": None, "removal_due": None, "removal_provisional": 0, "removed_at": None,
+               "state_reason": ""}
+        self._source(b, row, ev)
+        b.put("accounts", aid, row)
+
+    def _row(self, b: _Batch, ev: Any) -> dict:
+        row = b.load("accounts", str(ev.originator_id))
+        if row is None:
+            raise LookupError(f"event {type(ev).__qualname__} for unknown account {ev.originator_id}")
+        return row
+
+    def _absent(self, b: _Batch, row: dict) -> None:
+        key = f"{row['category']}:{row['jointure']}"
+        rec = b.load("records", key)
+        if rec is not None:
+            rec["present"] = 0
+
+    def _account_changed(self, b: _Batch, ev: Account.Changed) -> None:
+        self._source(b, self._row(b, ev), ev)
+
+    def _account_reappeared(self, b: _Batch, ev: Account.Reappeared) -> None:
+        row = self._row(b, ev)
+        self._source(b, row, ev)
+        row.update(state=ev.state, departed_at=None, removal_due=None, removal_provisional=0,
+                   removed_at=None, state_reason="reappeared")
+        if ev.creation_due is not None:
+            row["creation_due"] = iso(ev.creation_due)
+
+    def _account_departed(self, b: _Batch, ev: Account.Departed) -> None:
+        row = self._row(b, ev)
+        row.update(state="departing", departed_at=iso(ev.at), removal_due=iso(ev.removal_due),
+                   removal_provisional=int(ev.provisional), state_reason=ev.reason)
+        self._absent(b, row)
+
+    def _account_withdrawn(self, b: _Batch, ev: Account.Withdrawn) -> None:
+        row = self._row(b, ev)
+        row.update(state="withdrawn", departed_at=iso(ev.at), state_reason=ev.reason)
+        self._absent(b, row)
+
+    def _account_left_source(self, b: _Batch, ev: Account.LeftSource) -> None:
+        self._absent(b, self._row(b, ev))
+
+    def _account_created(self, b: _Batch, ev: Account.AccountCreated) -> None:
+        self._row(b, ev).update(state="active", login=ev.login, created_at=iso(ev.at), state_reason="")
+
+    def _account_declined(self, b: _Batch, ev: Account.Declined) -> None:
+        self._row(b, ev).update(state="no_account", state_reason=ev.reason)
+
+    def _account_eligible(self, b: _Batch, ev: Account.Eligible) -> None:
+        self._row(b, ev).update(state="pending", creation_due=iso(ev.at), state_reason="")
+
+    def _account_removed(self, b: _Batch, ev: Account.Removed) -> None:
+        self._row(b, ev).update(state="removed", removed_at=iso(ev.at), state_reason=ev.reason)
+
+    def _account_rescheduled(self, b: _Batch, ev: Account.RemovalRescheduled) -> None:
+        self._row(b, ev).update(removal_due=iso(ev.removal_due), removal_provisional=int(ev.provisional))
+
+    def _login_reserved(self, b: _Batch, ev: Login.Reserved) -> None:
+        b.put("logins", ev.login, {"login": ev.login, "account_id": ev.account_id, "reserved_at": iso(ev.at)})
+
+    # ---- structures and nomenclatures --------------------------------------------
+    def _record_appeared(self, b: _Batch, ev: Any) -> None:
+        agg = b.load("records", None) if False else None  # noqa: F841 (no stream lookup needed)
+        cat = getattr(ev, "category", None)
+        if cat is None:  # Changed carries no category: it is in the records row
+            rec = self.db.query_dicts(f"SELECT * FROM {self.prefix}records WHERE aggregate_id = ?", (str(ev.originator_id),))
+            rec = next((r for r in b.rows["records"].values() if r["aggregate_id"] == str(ev.originator_id)), None) or (rec[0] if rec else None)
+            if rec is None:
+                raise LookupError(f"change for unknown record {ev.originator_id}")
+            cat, jointure = rec["category"], rec["jointure"]
+        else:
+            jointure = ev.jointure
+        attrs = ev.attrs
+        if cat == "EtabEducNat":
+            b.put("structures", jointure, {
+                "jointure": jointure, "uai": derive.first(attrs, "ENTStructureUAI"),
+                "name": derive.first(attrs, "ENTStructureNomCourant"),
+                "type": derive.first(attrs, "ENTStructureTypeStruct"),
+                "contract": derive.first(attrs, "ENTEtablissementContrat"), "present": 1,
+                "classes": _dumps([v.split("$")[0] for v in attrs.get("ENTStructureClasses", [])]),
+                "groups": _dumps([v.split("$")[0] for v in attrs.get("ENTStructureGroupes", [])])})
+        else:
+            label = derive.first(attrs, "ENTLibelleMatiere" if cat == "MatiereEducNat" else "ENTLibelleMef")
+            b.put("nomenclatures", (cat, jointure), {"category": cat, "jointure": jointure, "label": label, "present": 1})
+        b.put("records", f"{cat}:{jointure}", {"key": f"{cat}:{jointure}", "category": cat,
+                                                "aggregate_id": str(ev.originator_id), "jointure": jointure,
+                                                "digest": ev.digest, "present": 1})
+
+    def _record_closed(self, b: _Batch, ev: SourceRecord.Closed) -> None:
+        aid = str(ev.originator_id)
+        rec = next((r for r in b.rows["records"].values() if r["aggregate_id"] == aid), None)
+        if rec is None:
+            found = self.db.query_dicts(f"SELECT * FROM {self.prefix}records WHERE aggregate_id = ?", (aid,))
+            rec = found[0] if found else None
+            if rec is None:
+                raise LookupError(f"close of unknown record {aid}")
+            b.put("records", rec["key"], rec)
+        rec["present"] = 0
+        if rec["category"] == "EtabEducNat":
+            row = b.load("structures", rec["jointure"])
+            if row is not None:
+                row["present"] = 0
+        else:
+            row = b.load("nomenclatures", (rec["category"], rec["jointure"]))
+            if row is not None:
+                row["present"] = 0
+
+    # ---- deliveries ----------------------------------------------------------------
+    def _delivery_received(self, b: _Batch, ev: Delivery.Received) -> None:
+        did = str(ev.originator_id)
+        b.put("deliveries", did, {
+            "delivery_id": did, "fingerprint": ev.fingerprint, "source": ev.source, "kind": ev.kind,
+            "date": ev.date, "prefix": ev.prefix, "status": "received", "received_at": iso(ev.at),
+            "finished_at": None, "reason": "", "details": "{}", "rejected_records": 0, "counts": "{}"})
+
+    def _delivery(self, b: _Batch, ev: Any) -> dict:
+        row = b.load("deliveries", str(ev.originator_id))
+        if row is None:
+            raise LookupError(f"event for unknown delivery {ev.originator_id}")
+        return row
+
+    def _delivery_record_rejected(self, b: _Batch, ev: Delivery.RecordRejected) -> None:
+        row = self._delivery(b, ev)
+        row["rejected_records"] += 1
+        b.rejections.append((row["delivery_id"], row["rejected_records"], ev.reason, ev.file, ev.line,
+                             ev.record_id, ev.field, ev.message))
+
+    def _delivery_held(self, b: _Batch, ev: Delivery.Held) -> None:
+        self._delivery(b, ev).update(status="held", reason=ev.reason, details=_dumps(ev.details))
+
+    def _delivery_status(self, status: str) -> Callable[[_Batch, Any], None]:
+        def handler(b: _Batch, ev: Any) -> None:
+            self._delivery(b, ev)["status"] = status
+        return handler
+
+    def _delivery_rejected(self, b: _Batch, ev: Delivery.Rejected) -> None:
+        self._delivery(b, ev).update(status="rejected", reason=ev.reason, finished_at=iso(ev.at), details=_dumps(
+            {"message": ev.message, "file": ev.file, "line": ev.line, "operator": ev.operator}))
+
+    def _delivery_applied(self, b: _Batch, ev: Delivery.Applied) -> None:
+        self._delivery(b, ev).update(status="applied", finished_at=iso(ev.at), counts=_dumps(ev.counts))

@@ -1,0 +1,134 @@
+"""The read side: what operators and support staff list and look up."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from projections.db import Database
+from projections.directory import iso
+
+ACCOUNT_COLUMNS = ("account_id, jointure, category, profile, function, state, login, first_seen, creation_due, "
+                   "created_at, departed_at, removal_due, removal_provisional, removed_at, state_reason, couple_flag")
+
+
+def _anomalies(row: dict, now: datetime | None, grace: timedelta) -> list[str]:
+    out = []
+    if row["state"] == "pending" and now is not None and datetime.fromisoformat(row["creation_due"]) + grace < now:
+        out.append("creation_overdue")
+    if row["state"] == "departing" and row["removal_provisional"]:
+        out.append("provisional_removal_date")
+    if row["couple_flag"]:
+        out.append("couple_in_one_record")
+    return out
+
+
+def accounts(db: Database, *, uai: str | None = None, state: str | None = None, profile: str | None = None,
+             now: datetime | None = None, grace: timedelta = timedelta(hours=1), limit: int | None = None) -> list[dict]:
+    where, params = [], []
+    if uai:
+        where.append("account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
+                     "ON t.jointure = s.structure WHERE t.uai = ?)")
+        params.append(uai)
+    if state:
+        where.append("state = ?")
+        params.append(state)
+    if profile:
+        where.append("profile = ?")
+        params.append(profile)
+    sql = f"SELECT {ACCOUNT_COLUMNS} FROM accounts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY jointure"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = db.query_dicts(sql, params)
+    for row in rows:
+        row["anomalies"] = _anomalies(row, now, grace)
+    return rows
+
+
+def find_account(db: Database, key: str) -> dict | None:
+    """By jointure, login (current or ever reserved) or account id."""
+    rows = db.query_dicts(f"SELECT {ACCOUNT_COLUMNS}, attrs FROM accounts WHERE jointure = ? OR login = ? OR account_id = ?",
+                          (key, key, key))
+    if not rows:
+        rows = db.query_dicts(f"SELECT {ACCOUNT_COLUMNS}, attrs FROM accounts WHERE account_id = "
+                              f"(SELECT account_id FROM logins WHERE login = ?)", (key,))
+    return rows[0] if rows else None
+
+
+def account_detail(db: Database, key: str, now: datetime | None = None, grace: timedelta = timedelta(hours=1)) -> dict | None:
+    row = find_account(db, key)
+    if row is None:
+        return None
+    aid = row["account_id"]
+    row["attributes"] = json.loads(row.pop("attrs"))
+    row["anomalies"] = _anomalies(row, now, grace)
+    row["structures"] = [dict(zip(("jointure", "uai"), r)) for r in db.query(
+        "SELECT s.structure, COALESCE(t.uai, '') FROM account_structures s LEFT JOIN structures t "
+        "ON t.jointure = s.structure WHERE s.account_id = ? ORDER BY s.structure", (aid,))]
+    row["memberships"] = [dict(zip(("structure", "kind", "code"), r)) for r in db.query(
+        "SELECT structure, kind, code FROM memberships WHERE account_id = ? ORDER BY structure, kind, code", (aid,))]
+    row["guardians"] = [dict(zip(("jointure", "resp_legal", "lien", "state", "login"), r)) for r in db.query(
+        "SELECT l.guardian_jointure, l.resp_legal, l.lien, COALESCE(g.state, 'unknown'), COALESCE(g.login, '') "
+        "FROM guardian_links l LEFT JOIN accounts g ON g.jointure = l.guardian_jointure "
+        "WHERE l.student_id = ? ORDER BY l.guardian_jointure", (aid,))]
+    row["students"] = [dict(zip(("jointure", "resp_legal", "state", "login"), r)) for r in db.query(
+        "SELECT s.jointure, l.resp_legal, s.state, s.login FROM guardian_links l JOIN accounts s "
+        "ON s.account_id = l.student_id WHERE l.guardian_jointure = ? ORDER BY s.jointure", (row["jointure"],))]
+    row["logins"] = [r[0] for r in db.query("SELECT login FROM logins WHERE account_id = ? ORDER BY login", (aid,))]
+    return row
+
+
+def structures(db: Database) -> list[dict]:
+    rows = db.query_dicts("SELECT jointure, uai, name, type, contract, present, classes, groups FROM structures ORDER BY uai")
+    counts = dict(db.query("SELECT structure, COUNT(*) FROM account_structures s JOIN accounts a "
+                           "ON a.account_id = s.account_id WHERE a.state IN ('pending', 'active') GROUP BY structure"))
+    for r in rows:
+        r["classes"] = json.loads(r["classes"])
+        r["groups"] = json.loads(r["groups"])
+        r["accounts"] = counts.get(r["jointure"], 0)
+    return rows
+
+
+def classes(db: Database, uai: str) -> list[dict]:
+    """Divisions and groups of one establishment with students and teachers."""
+    structure = db.query("SELECT jointure, classes, groups FROM structures WHERE uai = ?", (uai,))
+    if not structure:
+        return []
+    sj, declared_classes, declared_groups = structure[0]
+    members: dict[tuple[str, str], dict] = {}
+    for kind, code in [("class", c) for c in json.loads(declared_classes)] + [("group", g) for g in json.loads(declared_groups)]:
+        members[(kind, code)] = {"kind": kind, "code": code, "declared": True, "students": 0, "teachers": 0}
+    for kind, code, profile, n in db.query(
+            "SELECT m.kind, m.code, a.profile, COUNT(*) FROM memberships m JOIN accounts a ON a.account_id = m.account_id "
+            "WHERE m.structure = ? AND a.state IN ('pending', 'active') GROUP BY m.kind, m.code, a.profile", (sj,)):
+        entry = members.setdefault((kind, code), {"kind": kind, "code": code, "declared": False, "students": 0, "teachers": 0})
+        entry["students" if profile == "ELEVE" else "teachers"] += n
+    return [members[k] for k in sorted(members)]
+
+
+def deliveries(db: Database) -> list[dict]:
+    rows = db.query_dicts("SELECT delivery_id, kind, date, prefix, status, received_at, finished_at, reason, "
+                          "rejected_records, counts, source FROM deliveries ORDER BY received_at, delivery_id")
+    for r in rows:
+        r["counts"] = json.loads(r["counts"])
+    return rows
+
+
+def delivery(db: Database, delivery_id: str) -> dict | None:
+    rows = db.query_dicts("SELECT * FROM deliveries WHERE delivery_id = ? OR fingerprint = ?", (delivery_id, delivery_id))
+    if not rows:
+        rows = db.query_dicts("SELECT * FROM deliveries WHERE delivery_id LIKE ?", (delivery_id + "%",))
+        if len(rows) != 1:
+            return None
+    row = rows[0]
+    row["counts"] = json.loads(row["counts"])
+    row["details"] = json.loads(row["details"])
+    row["rejections"] = db.query_dicts(
+        "SELECT reason, file, line, record_id, field, message FROM rejections WHERE delivery_id = ? ORDER BY seq",
+        (row["delivery_id"],))
+    return row
+
+
+__all__ = ["accounts", "account_detail", "find_account", "structures", "classes", "deliveries", "delivery", "iso"]

@@ -1,0 +1,147 @@
+"""Pure domain rules of the directory (domain-rules.md).
+
+Every function here takes its inputs explicitly (``now``, the calendar, the
+configuration) and does no I/O, so that the projections, the tick and the
+tests share one definition of each rule.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+_UAI_RE = re.compile(r"^\d{7}[A-Z]$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9 _-]{1,8}$")
+
+
+def uai_is_valid(uai: str) -> bool:
+    """True when ``uai`` is 7 digits and the right check letter (domain-rules §2)."""
+    if not _UAI_RE.match(uai):
+        return False
+    return UAI_LETTERS[int(uai[:7]) % 23] == uai[7]
+
+
+def code_is_valid(code: str) -> bool:
+    """Division and group codes: ≤ 8 characters, letters, digits, space, - and _
+    (domain-rules §2). A longer code is rejected, never truncated."""
+    return bool(_CODE_RE.match(code))
+
+
+def creation_due(first_seen: datetime, delay: timedelta) -> datetime:
+    """When an account seen first at ``first_seen`` is created (domain-rules §3)."""
+    return first_seen + delay
+
+
+def creation_overdue(due: datetime, now: datetime, grace: timedelta) -> bool:
+    """A creation is overdue only after its due time plus a grace (domain-rules §11)."""
+    return now > due + grace
+
+
+def computed_toussaint_start(year: int) -> date:
+    """First day of the Toussaint holidays of the school year starting in ``year``
+    when the calendar does not know it: the first Monday strictly after
+    1 November, minus 16 days (domain-rules §11)."""
+    first_nov = date(year, 11, 1)
+    days_to_monday = (7 - first_nov.weekday()) % 7 or 7
+    return first_nov + timedelta(days=days_to_monday) - timedelta(days=16)
+
+
+def toussaint_start(year: int, calendar: dict[int, date]) -> tuple[date, bool]:
+    """(first day of the Toussaint holidays of ``year``, provisional?)."""
+    if year in calendar:
+        return calendar[year], False
+    return computed_toussaint_start(year), True
+
+
+def removal_due(departed_on: date, calendar: dict[int, date]) -> tuple[date, bool]:
+    """Removal date of an account departed on ``departed_on``: the start of the
+    first Toussaint holidays strictly after it (domain-rules §4).
+    Returns (date, provisional) where provisional means the year came from the
+    computed rule, not from the configured calendar."""
+    start, provisional = toussaint_start(departed_on.year, calendar)
+    if start > departed_on:
+        return start, provisional
+    return toussaint_start(departed_on.year + 1, calendar)
+
+
+def _ascii_fold(text: str) -> str:
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def login_part(name: str) -> str:
+    """One half of a login (domain-rules §6): lower case, accents removed,
+    spaces become ``_``, ``.``/``-``/``_``/letters/digits kept, anything else ``-``."""
+    out = []
+    for c in _ascii_fold(name.strip()).lower():
+        if c == " ":
+            out.append("_")
+        elif c in "._-" or ("a" <= c <= "z") or c.isdigit():
+            out.append(c)
+        else:
+            out.append("-")
+    return "".join(out)
+
+
+def login_base(given_name: str, family_name: str) -> str:
+    """``prenom.nom`` before collision handling (domain-rules §6)."""
+    return f"{login_part(given_name)}.{login_part(family_name)}"
+
+
+def login_for(given_name: str, family_name: str, taken) -> str:
+    """The login for a new account: the base, else the base with a numeric suffix
+    from 2 (``lea.martin2``). ``taken`` holds every login ever given, removed
+    accounts included: logins are never reused (domain-rules §6)."""
+    base = login_base(given_name, family_name)
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def normalised_identity(family_name: str, given_name: str) -> str:
+    """Name key used to compare identities (duplicates, overwrites, domain-rules §5)."""
+    folded = _ascii_fold(f"{family_name} {given_name}").upper()
+    return " ".join(re.sub(r"[^A-Z0-9]+", " ", folded).split())
+
+
+_COUPLE_RE = re.compile(r"(\bET\b|&|\bM\.?\s+MME\b|\bMME\s+M\.?\b|\bMR?\s+ET\s+MME\b)", re.I)
+
+
+def looks_like_couple(given_name: str, family_name: str) -> bool:
+    """A guardian record whose name holds two persons (domain-rules §5)."""
+    return bool(_COUPLE_RE.search(given_name) or _COUPLE_RE.search(family_name))
+
+
+TEACHING_FUNCTIONS = frozenset({"ENS", "DOC"})
+NATIONAL_PROFILES = {"ENS": "enseignant", "FIJ": "enseignant", "DIR": "direction",
+                     "DOC": "documentaliste", "EDU": "vie_scolaire", "AED": "vie_scolaire",
+                     "SUR": "vie_scolaire"}
+
+
+def staff_profile(categorie_enseignant: str, presence: str, function_codes: list[str]) -> str:
+    """ENSEIGNANT or NON_ENSEIGNANT for a PersEducNat record (formats §1): the
+    explicit category, else presence before students, else an ENS/DOC function."""
+    if categorie_enseignant in ("O", "N"):
+        return "ENSEIGNANT" if categorie_enseignant == "O" else "NON_ENSEIGNANT"
+    if presence in ("O", "N"):
+        return "ENSEIGNANT" if presence == "O" else "NON_ENSEIGNANT"
+    return "ENSEIGNANT" if TEACHING_FUNCTIONS & set(function_codes) else "NON_ENSEIGNANT"
+
+
+def national_function(function_codes: list[str]) -> str:
+    """National profile from the function codes (formats §1); first match wins."""
+    for code in function_codes:
+        if code in NATIONAL_PROFILES:
+            return NATIONAL_PROFILES[code]
+    return "administratif_technique" if function_codes else ""
+
+
+def mass_departure_exceeded(departing: int, total: int, share: float, minimum: int) -> bool:
+    """Mass-departure brake (domain-rules §11): held when both the share and the
+    count are exceeded."""
+    return departing >= minimum and departing > share * total

@@ -1,0 +1,82 @@
+"""Tables of the read model. Every table is derived from the event log only,
+so a rebuild under another prefix must equal the live tables row by row."""
+from __future__ import annotations
+
+from projections.db import Database
+
+# name → (columns with their SQL types, primary key)
+SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
+    # Change-detection index: one row per source record (digest, presence).
+    "records": ([("key", "TEXT"), ("category", "TEXT"), ("aggregate_id", "TEXT"), ("jointure", "TEXT"),
+                 ("digest", "TEXT"), ("present", "INTEGER")], ["key"]),
+    "accounts": ([("account_id", "TEXT"), ("jointure", "TEXT"), ("category", "TEXT"), ("profile", "TEXT"),
+                  ("function", "TEXT"), ("state", "TEXT"), ("login", "TEXT"), ("first_seen", "TEXT"),
+                  ("creation_due", "TEXT"), ("created_at", "TEXT NULL"), ("departed_at", "TEXT NULL"),
+                  ("removal_due", "TEXT NULL"), ("removal_provisional", "INTEGER"), ("removed_at", "TEXT NULL"),
+                  ("state_reason", "TEXT"), ("couple_flag", "INTEGER"), ("last_delivery", "TEXT"),
+                  ("attrs", "TEXT")], ["account_id"]),
+    "account_structures": ([("account_id", "TEXT"), ("structure", "TEXT")], ["account_id", "structure"]),
+    "memberships": ([("account_id", "TEXT"), ("structure", "TEXT"), ("kind", "TEXT"), ("code", "TEXT")],
+                    ["account_id", "structure", "kind", "code"]),
+    "guardian_links": ([("student_id", "TEXT"), ("guardian_jointure", "TEXT"), ("resp_legal", "TEXT"),
+                        ("lien", "TEXT")], ["student_id", "guardian_jointure"]),
+    "structures": ([("jointure", "TEXT"), ("uai", "TEXT"), ("name", "TEXT"), ("type", "TEXT"), ("contract", "TEXT"),
+                    ("present", "INTEGER"), ("classes", "TEXT"), ("groups", "TEXT")], ["jointure"]),
+    "nomenclatures": ([("category", "TEXT"), ("jointure", "TEXT"), ("label", "TEXT"), ("present", "INTEGER")],
+                      ["category", "jointure"]),
+    "logins": ([("login", "TEXT"), ("account_id", "TEXT"), ("reserved_at", "TEXT")], ["login"]),
+    "deliveries": ([("delivery_id", "TEXT"), ("fingerprint", "TEXT"), ("source", "TEXT"), ("kind", "TEXT"),
+                    ("date", "TEXT"), ("prefix", "TEXT"), ("status", "TEXT"), ("received_at", "TEXT"),
+                    ("finished_at", "TEXT NULL"), ("reason", "TEXT"), ("details", "TEXT"),
+                    ("rejected_records", "INTEGER"), ("counts", "TEXT")], ["delivery_id"]),
+    "rejections": ([("delivery_id", "TEXT"), ("seq", "INTEGER"), ("reason", "TEXT"), ("file", "TEXT"),
+                    ("line", "INTEGER"), ("record_id", "TEXT"), ("field", "TEXT"), ("message", "TEXT")],
+                   ["delivery_id", "seq"]),
+    "meta": ([("key", "TEXT"), ("value", "TEXT")], ["key"]),
+}
+TABLES = list(SCHEMA)
+COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}
+PRIMARY_KEYS = {name: pk for name, (_, pk) in SCHEMA.items()}
+
+
+def _ddl(name: str) -> str:
+    cols, pk = SCHEMA[name]
+    defs = [f"{c} {t.replace(' NULL', '')}{'' if t.endswith('NULL') else ' NOT NULL'}" for c, t in cols]
+    return ", ".join([*defs, f"PRIMARY KEY ({', '.join(pk)})"])
+
+
+INDEXES = {
+    "records": ["category"],
+    "accounts": ["state", "login"],
+    "account_structures": ["structure"],
+    "guardian_links": ["guardian_jointure"],
+    "structures": ["uai"],
+}
+
+# Tracking is the projection's position in the log, not derived data.
+TRACKING = "tracking"
+
+
+def create(db: Database, prefix: str = "") -> None:
+    with db.transaction():
+        for name in TABLES:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{name} ({_ddl(name)})")
+        for name, cols in INDEXES.items():
+            for col in cols:
+                db.execute(f"CREATE INDEX IF NOT EXISTS {prefix}{name}_{col} ON {prefix}{name} ({col})")
+        db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)")
+
+
+def drop(db: Database, prefix: str) -> None:
+    with db.transaction():
+        for name in [*TABLES, TRACKING]:
+            db.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
+
+
+def dump(db: Database, prefix: str = "") -> dict[str, list[tuple]]:
+    """Every row of every derived table, sorted: what a rebuild must reproduce."""
+    out = {}
+    for name in TABLES:
+        rows = db.query(f"SELECT * FROM {prefix}{name}")
+        out[name] = sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+    return out

