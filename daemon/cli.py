@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--dry-run", action="store_true", help="list what would change and why; record nothing")
     sp = cmd("accounts", "list accounts", as_of=True)
     sp.add_argument("--uai")
-    sp.add_argument("--state", choices=["pending", "active", "departing", "removed", "withdrawn", "no_account"])
+    sp.add_argument("--state", choices=["pending", "active", "departing", "deactivated", "removed", "withdrawn", "no_account"])
     sp.add_argument("--profile", choices=["ELEVE", "PARENT", "ENSEIGNANT", "NON_ENSEIGNANT"])
     sp.add_argument("--limit", type=int)
     sp = cmd("account", "one account: state, dates, memberships, links", as_of=True)
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("action", nargs="?", choices=["list", "show", "release", "reject"], default="list")
     sp.add_argument("id", nargs="?")
     sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
+    cmd("anomalies", "what operators must see: overdue creations, provisional dates, suspected duplicates, couples", as_of=True)
     cmd("verify", "rebuild the read model from the log and compare it with the live one")
     sp = sub.add_parser("generate", help="write a synthetic académie (AAF deliveries)", add_help=False)
     sp.add_argument("args", nargs=argparse.REMAINDER)
@@ -105,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, TimeWentBackwards, IngestRefused, ValueError, LookupError) as exc:
         print(f"entsync: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("entsync: interrupted", file=sys.stderr)
         return EXIT_ERROR

@@ -107,6 +107,13 @@ def _history(args, ctx, out, table, progress) -> int:
     return EXIT_OK
 
 
+def _anomalies(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.anomalies(db, args.as_of or ctx.clock(), ctx.policy.overdue_grace)
+    out(rows, args.json, table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
+    return EXIT_OK
+
+
 def _structures(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = queries.structures(db)
@@ -166,4 +173,4 @@ def _verify(args, ctx, out, table, progress) -> int:
 
 
 COMMANDS = {"ingest": _ingest, "tick": _tick, "accounts": _accounts, "account": _account, "history": _history,
-            "structures": _structures, "classes": _classes, "deliveries": _deliveries, "verify": _verify}
+            "structures": _structures, "classes": _classes, "deliveries": _deliveries, "anomalies": _anomalies, "verify": _verify}

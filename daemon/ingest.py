@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import CATEGORIES, DeliveryFiles, discover
@@ -99,14 +99,14 @@ def ingest(path: str, ctx: Context, now: datetime | None = None) -> IngestResult
         return _reject_unreadable(path, exc, ctx, now)
     did = delivery_id(files.fingerprint)
     existing = ctx.log.find(did)
-    for other, source in ctx.staging.interrupted():
-        if other != str(did):
-            raise IngestRefused(f"delivery {other} ({source}) was interrupted while applying; "
-                                f"ingest it again to finish it before anything else")
+    _check_interrupted(ctx, str(did))
     if existing is not None:
         if existing.status == "applying":
             return _apply(existing, ctx)
         if existing.status != "received":  # received = interrupted in phase 1: scan again
+            if existing.status in ("applied", "rejected"):
+                ctx.staging.clear(str(did))  # a crash may have left it after the last event
+                ctx.projection.catch_up(ctx.log)
             return IngestResult(str(did), f"already-{existing.status}", existing.hold_reason,
                                 f"this delivery was already ingested ({existing.status}); nothing recorded")
         delivery = existing
@@ -118,6 +118,18 @@ def ingest(path: str, ctx: Context, now: datetime | None = None) -> IngestResult
                             at=at)
         ctx.log.save(delivery)
     return _scan_and_decide(files, delivery, ctx)
+
+
+def _check_interrupted(ctx: Context, current: str) -> None:
+    """Refuse to start while another delivery's apply phase is unfinished."""
+    for other, source in ctx.staging.interrupted():
+        if other == current:
+            continue
+        status = getattr(ctx.log.delivery(other), "status", None)
+        if status == "applying":
+            raise IngestRefused(f"delivery {other} ({source}) was interrupted while applying; "
+                                f"ingest it again to finish it before anything else")
+        ctx.staging.clear(other)  # finished or never started: leftover working rows
 
 
 def _reject_unreadable(path: str, exc: DeliveryRejected, ctx: Context, now: datetime | None) -> IngestResult:
@@ -148,7 +160,11 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
         return IngestResult(did, "rejected", exc.reason, str(exc))
     for r in scan.rejections:
         delivery.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)
-    ctx.staging.add(did, [(scan.staged + i, cat, j, "absent", None, "", "", 0) for i, (cat, j) in enumerate(departures)])
+    duplicates = _corrected_duplicates(departures, ctx)
+    ctx.staging.add(did, [(scan.staged + i, cat, j, "duplicate" if j in duplicates else "absent",
+                           {"duplicate_of": duplicates[j]} if j in duplicates else None, "", "", 0)
+                          for i, (cat, j) in enumerate(departures)])
+    scan.counts["duplicates_deactivated"] = len(duplicates)
     scan.counts["departed"] = len(departures)
     missing = files.missing_parts()
     held = _brake(leaving, sizes, ctx) if not missing else None
@@ -281,6 +297,24 @@ def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
     return out, per_structure, sizes
 
 
+def _corrected_duplicates(departures: list[tuple[str, str]], ctx: Context) -> dict[str, str]:
+    """Departing persons whose identity stays with another present account
+    (domain-rules §11): jointure → the jointure that stays."""
+    leaving = {j for cat, j in departures if cat in PERSONS}
+    if not leaving:
+        return {}
+    staying: dict[str, str] = {}
+    identity_of: dict[str, str] = {}
+    for jointure, identity in ctx.db.query(
+            "SELECT jointure, identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
+            "ORDER BY jointure"):
+        if jointure in leaving:
+            identity_of[jointure] = identity
+        else:
+            staying.setdefault(identity, jointure)
+    return {j: staying[i] for j, i in identity_of.items() if i in staying}
+
+
 def _brake(leaving: dict[str, set[str]], sizes: Counter, ctx: Context) -> dict | None:
     """Structures whose departures exceed the mass-departure brake (by UAI)."""
     uai = dict(ctx.db.query("SELECT jointure, uai FROM structures"))
@@ -354,6 +388,9 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
                                        delivery_id=did, file=file, line=line, at=at)
             else:
                 agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay)
+        elif op == "duplicate":
+            agg.deactivate_duplicate(attrs["duplicate_of"], did, at,
+                                     at + timedelta(days=ctx.policy.duplicate_deletion_days))
         else:
             reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
             agg.leave(reason, did, at, due_at, provisional)

@@ -73,9 +73,10 @@ def plan(ctx: Context, at: datetime) -> list[Transition]:
         out.append(Transition(kind, row["account_id"], row["jointure"], row["profile"], "creation_due", login))
     removed_now: set[str] = set()
     for row in db.query_dicts(
-            "SELECT account_id, jointure, profile FROM accounts WHERE state = 'departing' AND removal_due <= ? "
-            "ORDER BY removal_due, jointure", (now,)):
-        out.append(Transition("remove", row["account_id"], row["jointure"], row["profile"], "toussaint"))
+            "SELECT account_id, jointure, profile, state FROM accounts WHERE state IN ('departing', 'deactivated') "
+            "AND removal_due <= ? ORDER BY removal_due, jointure", (now,)):
+        reason = "toussaint" if row["state"] == "departing" else "duplicate_deleted"
+        out.append(Transition("remove", row["account_id"], row["jointure"], row["profile"], reason))
         removed_now.add(row["account_id"])
     out.extend(_orphaned_guardians(ctx, removed_now))
     out.extend(_reschedules(ctx, at))

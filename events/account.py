@@ -113,7 +113,7 @@ class Account(Aggregate):
         if self.present:
             self._changed(attrs, digest, delivery_id, file, line, at)
             return
-        if self.state == "departing":
+        if self.state in ("departing", "deactivated"):
             state, due = "active", None
         elif self.state == "removed" and self.login:
             state, due = "pending", at + creation_delay
@@ -170,6 +170,31 @@ class Account(Aggregate):
             self._departed(reason, delivery_id, at, removal_due, provisional)
         else:
             self._left_source(reason, delivery_id, at)
+
+    class Deactivated(Event):
+        """Absent from a complete delivery while an account with the same
+        identity stays: a corrected duplicate, deleted at deletion_due (domain-rules §5, §11)."""
+
+        TOPIC = "entsync:Account.Deactivated.v1"
+        duplicate_of: str
+        delivery_id: str
+        at: datetime
+        deletion_due: datetime
+
+    @event(Deactivated)
+    def _deactivated(self, duplicate_of: str, delivery_id: str, at: datetime, deletion_due: datetime):
+        self.present = False
+        self.state = "deactivated"
+        self.removal_due = deletion_due
+
+    def deactivate_duplicate(self, duplicate_of: str, delivery_id: str, at: datetime, deletion_due: datetime) -> None:
+        """A pending duplicate is simply never created; an active one is deactivated."""
+        if self.state == "pending":
+            self._withdrawn(f"duplicate_of:{duplicate_of}", delivery_id, at)
+        elif self.state == "active":
+            self._deactivated(duplicate_of, delivery_id, at, deletion_due)
+        else:
+            self._left_source("absent_from_complete", delivery_id, at)
 
     class AccountCreated(Event):
         """The account was created with its login, reserved in the same transaction."""
@@ -236,8 +261,8 @@ class Account(Aggregate):
         self.present = False
 
     def remove(self, reason: str, at: datetime) -> None:
-        if self.state not in ("departing", "active"):
-            raise TransitionRefused(f"account {self.jointure} is {self.state}; only departing or active accounts are removed")
+        if self.state not in ("departing", "active", "deactivated"):
+            raise TransitionRefused(f"account {self.jointure} is {self.state}; only departing, deactivated or active accounts are removed")
         self._removed(reason, at)
 
     class RemovalRescheduled(Event):

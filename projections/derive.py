@@ -3,7 +3,7 @@ profile, national function, structures, classes and groups, guardian links.
 Pure functions of the attribute map."""
 from __future__ import annotations
 
-from projections.rules import looks_like_couple, national_function, staff_profile
+from projections.rules import looks_like_couple, national_function, normalised_identity, staff_profile
 
 PROFILE_OF_CATEGORY = {"Eleve": "ELEVE", "PersRelEleve": "PARENT"}
 
@@ -72,3 +72,17 @@ def guardian_links(attrs: dict) -> dict[str, tuple[str, str]]:
 def couple_flag(category: str, attrs: dict) -> bool:
     """A guardian whose name holds two persons (domain-rules §5)."""
     return category == "PersRelEleve" and looks_like_couple(first(attrs, "givenName"), first(attrs, "sn"))
+
+
+def identity(category: str, attrs: dict) -> str:
+    """Key under which two records are suspected to be one person (domain-rules
+    §5): normalised name and birth date; for guardians, name and contact data.
+    Empty when the record does not carry enough to compare."""
+    name = normalised_identity(first(attrs, "sn"), first(attrs, "givenName"))
+    if not name:
+        return ""
+    if category == "PersRelEleve":
+        contact = next((first(attrs, a) for a in ("mail", "mobile", "homePhone", "telephoneNumber") if first(attrs, a)), "")
+        return f"{name}|{contact.lower()}" if contact else ""
+    birth = first(attrs, "ENTPersonDateNaissance")
+    return f"{name}|{birth}" if birth else ""

@@ -144,7 +144,7 @@ class DirectoryProjection:
             Account.Withdrawn: self._account_withdrawn, Account.LeftSource: self._account_left_source,
             Account.AccountCreated: self._account_created, Account.Declined: self._account_declined,
             Account.Eligible: self._account_eligible, Account.Removed: self._account_removed,
-            Account.RemovalRescheduled: self._account_rescheduled,
+            Account.RemovalRescheduled: self._account_rescheduled, Account.Deactivated: self._account_deactivated,
             SourceRecord.Appeared: self._record_appeared, SourceRecord.Changed: self._record_appeared,
             SourceRecord.Closed: self._record_closed, Login.Reserved: self._login_reserved,
             Delivery.Received: self._delivery_received, Delivery.RecordRejected: self._delivery_record_rejected,
@@ -211,7 +211,8 @@ class DirectoryProjection:
         """Columns and side tables that follow from the record's attributes."""
         cat, attrs, aid = row["category"], ev.attrs, row["account_id"]
         row.update(profile=derive.profile(cat, attrs), function=derive.function(cat, attrs),
-                   couple_flag=int(derive.couple_flag(cat, attrs)), last_delivery=ev.delivery_id,
+                   couple_flag=int(derive.couple_flag(cat, attrs)), identity=derive.identity(cat, attrs),
+                   last_delivery=ev.delivery_id,
                    attrs=_dumps(attrs))
         if cat == "PersRelEleve":
             b.guardians.add(row["jointure"])
@@ -260,6 +261,12 @@ class DirectoryProjection:
         row = self._row(b, ev)
         row.update(state="departing", departed_at=iso(ev.at), removal_due=iso(ev.removal_due),
                    removal_provisional=int(ev.provisional), state_reason=ev.reason)
+        self._absent(b, row)
+
+    def _account_deactivated(self, b: _Batch, ev: Account.Deactivated) -> None:
+        row = self._row(b, ev)
+        row.update(state="deactivated", departed_at=iso(ev.at), removal_due=iso(ev.deletion_due),
+                   removal_provisional=0, state_reason=f"duplicate_of:{ev.duplicate_of}")
         self._absent(b, row)
 
     def _account_withdrawn(self, b: _Batch, ev: Account.Withdrawn) -> None:

@@ -80,6 +80,29 @@ def account_detail(db: Database, key: str, now: datetime | None = None, grace: t
     return row
 
 
+def anomalies(db: Database, now: datetime, grace: timedelta) -> list[dict]:
+    """Everything an operator must look at, one row per account and anomaly."""
+    out = []
+    for row in db.query_dicts(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE state IN ('pending', 'departing') "
+                              "OR couple_flag = 1 ORDER BY jointure"):
+        for kind in _anomalies(row, now, grace):
+            detail = {"creation_overdue": row["creation_due"], "provisional_removal_date": row["removal_due"],
+                      "couple_in_one_record": row["login"]}[kind]
+            out.append({"anomaly": kind, "jointure": row["jointure"], "profile": row["profile"],
+                        "state": row["state"], "detail": detail})
+    groups: dict[str, list[dict]] = {}
+    for row in db.query_dicts("SELECT jointure, profile, state, identity FROM accounts WHERE identity IN "
+                              "(SELECT identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
+                              "GROUP BY identity HAVING COUNT(*) > 1) AND state IN ('pending', 'active') ORDER BY jointure"):
+        groups.setdefault(row["identity"], []).append(row)
+    for rows in groups.values():
+        for row in rows:
+            others = ",".join(r["jointure"] for r in rows if r is not row)
+            out.append({"anomaly": "suspected_duplicate", "jointure": row["jointure"], "profile": row["profile"],
+                        "state": row["state"], "detail": f"same identity as {others}"})
+    return out
+
+
 def structures(db: Database) -> list[dict]:
     rows = db.query_dicts("SELECT jointure, uai, name, type, contract, present, classes, groups FROM structures ORDER BY uai")
     counts = dict(db.query("SELECT structure, COUNT(*) FROM account_structures s JOIN accounts a "

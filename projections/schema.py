@@ -13,7 +13,7 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
                   ("function", "TEXT"), ("state", "TEXT"), ("login", "TEXT"), ("first_seen", "TEXT"),
                   ("creation_due", "TEXT"), ("created_at", "TEXT NULL"), ("departed_at", "TEXT NULL"),
                   ("removal_due", "TEXT NULL"), ("removal_provisional", "INTEGER"), ("removed_at", "TEXT NULL"),
-                  ("state_reason", "TEXT"), ("couple_flag", "INTEGER"), ("last_delivery", "TEXT"),
+                  ("state_reason", "TEXT"), ("couple_flag", "INTEGER"), ("identity", "TEXT"), ("last_delivery", "TEXT"),
                   ("attrs", "TEXT")], ["account_id"]),
     "account_structures": ([("account_id", "TEXT"), ("structure", "TEXT")], ["account_id", "structure"]),
     "memberships": ([("account_id", "TEXT"), ("structure", "TEXT"), ("kind", "TEXT"), ("code", "TEXT")],
@@ -47,7 +47,7 @@ def _ddl(name: str) -> str:
 
 INDEXES = {
     "records": ["category"],
-    "accounts": ["state", "login"],
+    "accounts": ["state", "login", "identity"],
     "account_structures": ["structure"],
     "guardian_links": ["guardian_jointure"],
     "structures": ["uai"],

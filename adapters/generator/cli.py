@@ -254,8 +254,7 @@ def run(argv: list[str] | None = None) -> int:
         return 1
     people = s["persons"]
     print(f"generated académie {s['academie']} seed={o.seed}: {s['establishments']} establishments, "
-          f"{people['Eleve']} student, {people['PersRelEleve']} guardian, {people['PersEducNat']} staff records "
-          f"in the first delivery; "
-          f"{s['deliveries']} deliveries, {s['files']} files, {s['records']} records, "
+          f"{people['Eleve']} students, {people['PersRelEleve']} guardians, {people['PersEducNat']} staff "
+          f"(first delivery); {s['deliveries']} deliveries, {s['files']} files, {s['records']} records, "
           f"{s['bytes'] / 1e6:.1f} MB in {s['elapsed']:.2f} s")
     return 0
