@@ -95,6 +95,8 @@ def _orphaned_guardians(ctx: Context, removed_now: set[str]) -> list[Transition]
             "SELECT account_id, jointure, profile FROM accounts WHERE profile = 'PARENT' "
             "AND state IN ('active', 'departing') ORDER BY jointure"):
         kids = children.get(row["jointure"], [])
+        if row["account_id"] in removed_now:
+            continue
         if kids and all(state == "removed" or sid in removed_now for sid, state in kids):
             out.append(Transition("remove", row["account_id"], row["jointure"], "PARENT", "last_child_removed"))
     return out
@@ -117,7 +119,10 @@ def _reschedules(ctx: Context, at: datetime) -> list[Transition]:
 
 def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tuple[datetime, list[Transition]]:
     """Record every transition due at ``now`` (or only list them)."""
+    from daemon.ingest import _check_interrupted
+
     at = ctx.effective_now(now)
+    _check_interrupted(ctx, "")
     ctx.projection.catch_up(ctx.log)
     transitions = plan(ctx, at)
     if dry_run:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import random
 import unicodedata
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -165,6 +166,12 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
+def identity_key(name: str) -> str:
+    """Aggressive normalisation (no accent, case, space or punctuation): "Cœur" == "COEUR"."""
+    return "".join(c for c in strip_accents(name).casefold().replace("œ", "oe").replace("æ", "ae") if c.isalnum())
+
+
 @lru_cache(maxsize=4096)
 def slug(text: str) -> str:
     """ASCII, lower-case, e-mail-safe form of a name."""
@@ -196,7 +203,9 @@ class IdSpace:
 
 
 class Ids:
-    """All identifier spaces of one académie run (mutable, passed explicitly)."""
+    """Identifier spaces and uniqueness registers of one académie run (mutable, passed explicitly)."""
+
+    SEEN_BITS = 27          # a fixed 16 MB bitmap, whatever the size of the académie
 
     def __init__(self, seed: int):
         rng = random.Random(f"{seed}:ids")
@@ -204,6 +213,39 @@ class Ids:
         self.eleve = IdSpace(rng, 100_000, 9_900_000)         # SIECLE ELEVE_ID, 6-7 digits
         self.ine = IdSpace(rng, 0, 1_000_000_000)             # 9 digits of the INE
         self.sts = IdSpace(rng, 10_000_000, 90_000_000)       # ENTPersonSTSId, 8 digits
+        self.seen = bytearray(1 << (self.SEEN_BITS - 3))
+        self.seen_arrivals: set[int] = set()
+        self.mails: dict[str, int] = {}
+
+    def claim_identity(self, sn: str, given: str, birth: str, arrival: bool) -> bool:
+        """Reserve a normalised (name, first name, birth date); False if it may be taken.
+
+        Only the deliberate duplicates may share an identity: an accidental
+        homonym would look like a "record typed twice" to the daemon.  A hash
+        bitmap keeps memory fixed (a false positive merely redraws the date).
+        First-delivery people and churn arrivals live in disjoint hash
+        classes, so arrivals never change who the first delivery holds.
+        """
+        h = zlib.crc32(f"{identity_key(sn)}|{identity_key(given)}|{birth}".encode())
+        first_class = h >> 28 != 0
+        if arrival:
+            if first_class or h in self.seen_arrivals:
+                return False
+            self.seen_arrivals.add(h)
+            return True
+        i = h & ((1 << self.SEEN_BITS) - 1)
+        if not first_class or self.seen[i >> 3] & (1 << (i & 7)):
+            return False
+        self.seen[i >> 3] |= 1 << (i & 7)
+        return True
+
+    def staff_mail(self, given: str, sn: str, domain: str, sts_id: str, arrival: bool) -> str:
+        """Unique académie address: prenom.nom, then prenom.nom2, 3... (arrivals: STS-id suffix)."""
+        local = f"{slug(given)}.{slug(sn)}"
+        if arrival:
+            return f"{local}{sts_id[-4:]}@{domain}"
+        n = self.mails[local] = self.mails.get(local, 0) + 1
+        return f"{local}{n if n > 1 else ''}@{domain}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,6 +510,13 @@ class _Gen:
         d = date.fromordinal(date(year, 1, 1).toordinal() + self.rng.randrange(365))
         return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
+    def unique_birth(self, sn: str, given: str, year: int) -> str:
+        """A birth date in ``year`` that no other person of that name has."""
+        while True:
+            birth = self.birth(year)
+            if self.ids.claim_identity(sn, given, birth, self.arrival):
+                return birth
+
     def last_name(self) -> str:
         r = self.rng
         sn = r.choice(LAST_NAMES)
@@ -543,12 +592,13 @@ class _Gen:
         names = CHILD_F if girl else CHILD_M
         age = st.age + (1 if r.random() < 0.08 else -1 if r.random() < 0.02 else 0)
         lp = self.etab.kind == "LP"
+        given = r.choice(names)
         return Student(
             jointure=self.pid(), eleve_id=str(self.ids.eleve.take(self.arrival)),
             ine=f"{self.ids.ine.take(self.arrival):09d}{r.choice(CHECK_LETTERS)}{r.choice(CHECK_LETTERS)}",
-            title="Mme" if girl else "M.", sn=sn, given=r.choice(names),
+            title="Mme" if girl else "M.", sn=sn, given=given,
             other_given=tuple(r.choice(names) for _ in range(r.choice((0, 0, 1, 1, 2)))),
-            patro=sn, birth=self.birth(self.acad.school_year - age), division=division.code,
+            patro=sn, birth=self.unique_birth(sn, given, self.acad.school_year - age), division=division.code,
             groups=self.groups_for(division), stream=st,
             statut="APPRENTI" if lp and r.random() < 0.1 else "SCOLAIRE",
             boursier="O" if r.random() < 0.25 else "N",
@@ -558,12 +608,15 @@ class _Gen:
     def guardian(self, title: str, given: str, sn: str, address: tuple, commune: str, postal: str,
                  patro: str | None = None) -> Guardian:
         r = self.rng
+        jointure = self.pid()
         mail = ""
         if r.random() < 0.75:
-            mail = f"{slug(given.split()[0])}.{slug(sn.split()[-1])}{r.choice(('', '', str(r.randint(1, 99))))}" \
+            # The jointure in the address keeps contact data unique: homonyms
+            # sharing a mail would look like a guardian typed twice.
+            mail = f"{slug(given.split()[0])}.{slug(sn.split()[-1])}.{jointure}" \
                    f"@{r.choice(('example.com', 'example.org', 'example.net'))}"
         return Guardian(
-            jointure=self.pid(), title=title, sn=sn, given=given, patro=patro or sn,
+            jointure=jointure, title=title, sn=sn, given=given, patro=patro or sn,
             home=f"+334{r.randrange(10**8):08d}" if r.random() < 0.3 else "",
             work=f"+331{r.randrange(10**8):08d}" if r.random() < 0.2 else "",
             mobile=f"+33{r.choice('67')}{r.randrange(10**8):08d}" if r.random() < 0.85 else "",
@@ -574,11 +627,11 @@ class _Gen:
         r = self.rng
         woman = r.random() < 0.6
         given, sn = r.choice(ADULT_F if woman else ADULT_M), self.last_name()
-        suffix = str(r.randint(2, 9)) if r.random() < 0.2 else ""
+        sts_id = str(self.ids.sts.take(self.arrival))
         return dict(jointure=self.pid(), title="Mme" if woman else "M.", sn=sn, given=given, patro=sn,
-                    birth=self.birth(r.randint(1962, 2001)),
-                    mail=f"{slug(given)}.{slug(sn)}{suffix}@{self.acad.mail_domain}",
-                    sts_id=str(self.ids.sts.take(self.arrival)))
+                    birth=self.unique_birth(sn, given, r.randint(1962, 2001)),
+                    mail=self.ids.staff_mail(given, sn, self.acad.mail_domain, sts_id, self.arrival),
+                    sts_id=sts_id)
 
     def staff_member(self, functions: tuple, teacher: bool, presence: str, services=(), principal=()) -> Staff:
         return Staff(**self.identity(), rattach=self.etab.sj if self.rng.random() < 0.9 else "",

@@ -1,0 +1,63 @@
+"""Generated académies shared by the integration tests (generated once per session)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from adapters.generator.cli import run as generate
+from daemon import bootstrap
+from projections.policy import Policy
+
+T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)      # first complete delivery
+T_CREATE = datetime(2026, 8, 20, 7, 0, tzinfo=timezone.utc)  # after the 48 h delay
+T1 = datetime(2026, 11, 5, 6, 0, tzinfo=timezone.utc)        # second delivery (after Toussaint 2026)
+
+
+@dataclass
+class Academie:
+    root: Path
+    manifest: dict
+
+    def delivery(self, name: str) -> Path:
+        return self.root / self.manifest["deliveries"][name]["path"]
+
+    @property
+    def first(self) -> Path:
+        return self.delivery(f"{self.manifest['dates']['first']}-complet")
+
+    @property
+    def second(self) -> Path:
+        return self.delivery(f"{self.manifest['dates']['second']}-complet")
+
+    @property
+    def delta(self) -> Path:
+        return self.delivery(f"{self.manifest['dates']['second']}-delta")
+
+
+def make_academie(root: Path, *args: str) -> Academie:
+    assert generate([str(root), *args]) == 0
+    return Academie(root, json.loads((root / "manifest.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def academie(tmp_path_factory) -> Academie:
+    return make_academie(tmp_path_factory.mktemp("academie"), "--students", "400", "--seed", "7")
+
+
+@pytest.fixture(scope="session")
+def academie_regenerated(tmp_path_factory) -> Academie:
+    """The same content as ``academie``, delivered on another date, split into
+    other parts, with attributes in another order."""
+    return make_academie(tmp_path_factory.mktemp("regenerated"), "--students", "400", "--seed", "7",
+                         "--date", "20260901", "--part-size", "97", "--shuffle-attributes", "--no-second")
+
+
+@pytest.fixture
+def ctx(store_url):
+    context = bootstrap.build(store_url, Policy())
+    yield context
+    context.close()

@@ -1,0 +1,240 @@
+"""A school year told as a story, on SQLite and PostgreSQL: the rentrée
+delivery, the 48 h creation, the November delivery with leavers and
+arrivals, Toussaint removals, and the read model equal to a rebuild."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from daemon.bootstrap import TimeWentBackwards
+from daemon.history import history
+from daemon.ingest import ingest
+from daemon.tick import tick
+from projections import queries
+from projections.db import Database
+from projections.directory import DirectoryProjection
+from projections.schema import dump
+from tests.integration.conftest import T0, T1, T_CREATE
+
+TOUSSAINT_2027 = datetime(2027, 10, 23, tzinfo=timezone.utc)
+
+
+def states(ctx) -> dict[str, str]:
+    return {r["jointure"]: r["state"] for r in queries.accounts(ctx.db)}
+
+
+def rebuilt(ctx) -> dict:
+    """The read model rebuilt from the log alone, in a fresh in-memory database."""
+    mem = Database("sqlite:///:memory:")
+    DirectoryProjection(mem).catch_up(ctx.log)
+    rows = dump(mem)
+    mem.close()
+    return rows
+
+
+def live(ctx) -> dict:
+    rows = dump(ctx.db)
+    # SQLite and PostgreSQL return the same values; normalise ints for comparison.
+    return rows
+
+
+def test_rentree_creates_accounts_48h_after_first_seen(ctx, academie):
+    result = ingest(str(academie.first), ctx, T0)
+    assert result.status == "applied", result.message
+    accounts = queries.accounts(ctx.db)
+    students = [a for a in accounts if a["profile"] == "ELEVE"]
+    delivered = academie.manifest["deliveries"][f"{academie.manifest['dates']['first']}-complet"]["records"]
+    assert len(students) == delivered["Eleve"]["add"]
+    assert {a["state"] for a in accounts} == {"pending"}
+    assert {a["creation_due"] for a in accounts} == {(T0 + timedelta(hours=48)).isoformat()}
+
+    _, early = tick(ctx, T0 + timedelta(hours=47))
+    assert early == []
+    assert set(states(ctx).values()) == {"pending"}
+
+    _, due = tick(ctx, T_CREATE)
+    created = [t for t in due if t.kind == "create"]
+    assert created and all(t.login for t in created)
+    logins = [t.login for t in created]
+    assert len(logins) == len(set(logins)), "logins are unique"
+    after = states(ctx)
+    assert {s for s in after.values()} <= {"active", "no_account"}
+    declined = [t for t in due if t.kind == "decline"]
+    assert all(t.profile == "PARENT" and t.reason == "no_legal_link" for t in declined)
+
+
+def test_guardians_with_only_contact_links_get_no_account(ctx, academie):
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    legal = {r[0] for r in ctx.db.query("SELECT guardian_jointure FROM guardian_links WHERE resp_legal IN ('1', '2')")}
+    for row in queries.accounts(ctx.db, profile="PARENT"):
+        assert (row["state"] == "active") == (row["jointure"] in legal), row["jointure"]
+
+
+def test_second_delivery_departures_arrivals_duplicates_and_toussaint(ctx, academie):
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    logins_before = {r["jointure"]: r["login"] for r in queries.accounts(ctx.db)}
+    result = ingest(str(academie.second), ctx, T1)
+    assert result.status == "applied", result.message
+    churn = academie.manifest["churn"]
+    now = states(ctx)
+    for jointure in churn["students_left"]:
+        assert now[jointure] == "departing", jointure
+    for jointure in churn["students_arrived"]:
+        assert now[jointure] == "pending", jointure
+    kept, dup = academie.manifest["duplicates"][0]
+    assert now[dup] == "deactivated" and now[kept] == "active"
+    leaver = queries.account_detail(ctx.db, churn["students_left"][0])
+    # Left on 5 November 2026, after Toussaint 2026: kept until Toussaint 2027 (Paris time).
+    assert datetime.fromisoformat(leaver["removal_due"]) == datetime(2027, 10, 22, 22, 0, tzinfo=timezone.utc)
+    assert leaver["login"] == logins_before[leaver["jointure"]]
+    dup_row = queries.account_detail(ctx.db, dup)
+    assert datetime.fromisoformat(dup_row["removal_due"]) == T1 + timedelta(days=42)
+
+    _, plan = tick(ctx, T1 + timedelta(days=43), dry_run=True)
+    assert [t.jointure for t in plan if t.kind == "remove"] == [dup]
+
+    tick(ctx, T1 + timedelta(days=43))
+    _, plan = tick(ctx, TOUSSAINT_2027, dry_run=True)
+    removed = {t.jointure for t in plan if t.kind == "remove"}
+    assert set(churn["students_left"]) <= removed
+    tick(ctx, TOUSSAINT_2027)
+    final = states(ctx)
+    assert all(final[j] == "removed" for j in churn["students_left"])
+    # A guardian is removed with the last of their children.
+    for guardian in queries.accounts(ctx.db, profile="PARENT"):
+        detail = queries.account_detail(ctx.db, guardian["jointure"])
+        if detail["students"] and all(s["state"] == "removed" for s in detail["students"]) and detail["login"]:
+            assert detail["state"] == "removed", guardian["jointure"]
+    assert live(ctx) == rebuilt(ctx)
+
+
+def test_reappearing_person_returns_active_with_same_login(ctx, academie, academie_regenerated):
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    churn = academie.manifest["churn"]
+    leaver = churn["students_left"][0]
+    login = queries.account_detail(ctx.db, leaver)["login"]
+    ingest(str(academie.second), ctx, T1)
+    assert states(ctx)[leaver] == "departing"
+    # Re-enrolment: the rentrée content comes back in a new delivery.
+    result = ingest(str(academie_regenerated.first), ctx, T1 + timedelta(days=1))
+    assert result.status == "applied", result.message
+    row = queries.account_detail(ctx.db, leaver)
+    assert (row["state"], row["login"]) == ("active", login)
+    # Arrivals of November still pending are gone again before creation: never created.
+    assert all(states(ctx)[j] == "withdrawn" for j in churn["students_arrived"])
+    events = [e["event"] for e in history(ctx.log, leaver)]
+    assert events[-2:] == ["Departed", "Reappeared"]
+
+
+def test_same_delivery_twice_records_nothing(ctx, academie):
+    ingest(str(academie.first), ctx, T0)
+    top = ctx.log.max_position()
+    again = ingest(str(academie.first), ctx, T0 + timedelta(hours=1))
+    assert again.status == "already-applied"
+    assert ctx.log.max_position() == top
+
+
+def test_regenerated_unchanged_content_records_no_person_event(ctx, academie, academie_regenerated):
+    ingest(str(academie.first), ctx, T0)
+    top = ctx.log.max_position()
+    result = ingest(str(academie_regenerated.first), ctx, T0 + timedelta(days=14))
+    assert result.status == "applied"
+    assert result.counts.get("added", 0) == 0 and result.counts.get("changed", 0) == 0
+    assert result.counts.get("departed", 0) == 0
+    new_events = [type(ev).__qualname__ for _, ev in ctx.log.iter_events(after=top)]
+    assert new_events and all(name.startswith("Delivery.") for name in new_events), new_events
+
+
+def test_delta_gives_the_same_directory_as_the_second_complete(store_url, academie, tmp_path):
+    from daemon import bootstrap
+    from projections.policy import Policy
+
+    results = {}
+    for name, second in (("complete", academie.second), ("delta", academie.delta)):
+        url = store_url if name == "complete" else f"sqlite:///{tmp_path}/delta.db"
+        c = bootstrap.build(url, Policy())
+        ingest(str(academie.first), c, T0)
+        tick(c, T_CREATE)
+        r = ingest(str(second), c, T1)
+        assert r.status == "applied", r.message
+        results[name] = {row["jointure"]: (row["state"], row["login"]) for row in queries.accounts(c.db)}
+        attrs = {j: a for j, a in c.db.query("SELECT jointure, attrs FROM accounts")}
+        results[name + "_attrs"] = attrs
+        c.close()
+    dup = academie.manifest["duplicates"][0][1]
+    # A delta cannot say "corrected duplicate": it deletes; the complete deactivates.
+    complete, delta = dict(results["complete"]), dict(results["delta"])
+    assert complete.pop(dup)[0] == "deactivated" and delta.pop(dup)[0] == "departing"
+    assert complete == delta
+    assert results["complete_attrs"] == results["delta_attrs"]
+
+
+def test_time_never_goes_backwards(ctx, academie):
+    ingest(str(academie.first), ctx, T0)
+    with pytest.raises(TimeWentBackwards):
+        tick(ctx, T0 - timedelta(seconds=1))
+
+
+def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    ingest(str(academie.second), ctx, T1)
+    leaver = academie.manifest["churn"]["students_left"][0]
+    for when, expected in ((T0, "pending"), (T_CREATE, "active"), (T1 - timedelta(seconds=1), "active"), (T1, "departing")):
+        mem = Database("sqlite:///:memory:")
+        DirectoryProjection(mem).catch_up(ctx.log, until=when)
+        assert queries.account_detail(mem, leaver)["state"] == expected, when
+        mem.close()
+
+
+def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, tmp_path):
+    from adapters.generator.cli import run as generate
+    from daemon import bootstrap
+    from projections.policy import Policy
+
+    out = tmp_path / "heavy"
+    assert generate([str(out), "--students", "400", "--seed", "7", "--churn", "0.3"]) == 0
+    heavy = out / "aaf" / "20261105-complet"
+    for decision in ("release", "reject"):
+        url = store_url if decision == "release" else f"sqlite:///{tmp_path}/reject.db"
+        c = bootstrap.build(url, Policy())
+        ingest(str(academie.first), c, T0)
+        tick(c, T_CREATE)
+        before = states(c)
+        held = ingest(str(heavy), c, T1)
+        assert held.status == "held" and held.reason == "mass_departure" and held.exit_code == 2
+        assert states(c) == before, "a held delivery has no visible effect"
+        delivery = c.log.delivery(held.delivery_id)
+        if decision == "release":
+            from daemon.ingest import release
+
+            done = release(delivery, "ops", c, T1 + timedelta(minutes=5))
+            assert done.status == "applied"
+            assert sum(1 for s in states(c).values() if s == "departing") >= 30
+        else:
+            from daemon.ingest import reject
+
+            reject(delivery, "ops", c, T1 + timedelta(minutes=5))
+            assert states(c) == before
+            assert queries.delivery(c.db, held.delivery_id)["status"] == "rejected"
+        assert live(c) == rebuilt(c)
+        c.close()
+
+
+def test_incremental_read_model_equals_rebuild_after_restart(store_url, academie):
+    from daemon import bootstrap
+    from projections.policy import Policy
+
+    c = bootstrap.build(store_url, Policy())
+    ingest(str(academie.first), c, T0)
+    tick(c, T_CREATE)
+    c.close()
+    c = bootstrap.build(store_url, Policy())  # restart
+    ingest(str(academie.second), c, T1)
+    tick(c, T1 + timedelta(days=50))
+    assert live(c) == rebuilt(c)
+    c.close()
