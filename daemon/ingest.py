@@ -375,6 +375,7 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
     for _, cat, jointure, op, attrs, digest, file, line in ctx.staging.rows(did):
         is_person = cat in PERSONS
         agg_id = account_id(jointure) if is_person else record_id(cat, jointure)
+        counts[f"events_{cat}"] += 1  # counted for skipped rows too: a resume reports the same totals
         if agg_id in done:
             continue
         agg = ctx.log.find(agg_id)
@@ -394,7 +395,6 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
         else:
             reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
             agg.leave(reason, did, at, due_at, provisional)
-        counts[f"events_{cat}"] += 1
         batch.append(agg)
         if len(batch) >= BATCH:
             ctx.log.save(*batch)
