@@ -373,7 +373,6 @@ class Population:
     duplicates: list[tuple[str, str]] = field(default_factory=list)   # (kept, typed twice)
     couples: list[str] = field(default_factory=list)
     typos: dict[str, tuple[str, str]] = field(default_factory=dict)   # guardian -> correct (sn, patro)
-    multi_etab: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- plan
@@ -388,7 +387,7 @@ def plan_academie(seed: int, n_students: int, school_year: int = 2026) -> Academ
     # still exercise collège, LGT and LP class codes.
     kinds = (["CLG", "LGT", "LP"] + rng.choices(["CLG", "LGT", "LP"], [60, 25, 15], k=n_etabs))[:n_etabs]
     rng.shuffle(kinds)
-    sizes = _split(rng, n_students, [rng.uniform(0.6, 1.4) * {"CLG": 1.0, "LGT": 1.5, "LP": 0.7}[k] for k in kinds])
+    sizes = _split(n_students, [rng.uniform(0.6, 1.4) * {"CLG": 1.0, "LGT": 1.5, "LP": 0.7}[k] for k in kinds])
     sjs = rng.sample(range(10_000, 100_000), n_etabs)
     extras = _spread(rng, n_etabs, max(1, min(10, n_students // 400)))
     typos = _spread(rng, n_etabs, rng.choice((1, 2)))
@@ -414,7 +413,7 @@ def plan_academie(seed: int, n_students: int, school_year: int = 2026) -> Academ
     return Academie(seed, n_students, school_year, acad_name, f"ac-{slug(acad_name)}.fr", depts, tuple(etabs))
 
 
-def _split(rng: random.Random, total: int, weights: list[float]) -> list[int]:
+def _split(total: int, weights: list[float]) -> list[int]:
     """Split ``total`` into integers proportional to ``weights`` (largest remainder)."""
     s = sum(weights)
     raw = [total * w / s for w in weights]
@@ -666,7 +665,8 @@ def populate(acad: Academie, etab: Etab, ids: Ids) -> Population:
         pop.duplicates.append((s.jointure, dup.jointure))
     # A guardian's name typed with two letters swapped, corrected by the next delivery.
     couples = set(pop.couples)
-    for g in rng.sample([g for g in pop.guardians if g.jointure not in couples], min(etab.n_typos, len(pop.guardians))):
+    candidates = [g for g in pop.guardians if g.jointure not in couples]
+    for g in rng.sample(candidates, min(etab.n_typos, len(candidates))):
         spots = [i for i in range(len(g.sn) - 1) if g.sn[i].isalpha() and g.sn[i + 1].isalpha()
                  and g.sn[i].lower() != g.sn[i + 1].lower()]
         if spots:
@@ -699,11 +699,12 @@ def _staff(gen: _Gen) -> list[Staff]:
     by_disc = _class_services(etab)
     discs = sorted(by_disc)
     n_teachers = max(len(discs), round(etab.n_students / STUDENTS_PER_TEACHER))
-    extra = _split(r, n_teachers - len(discs), [len(by_disc[d]) for d in discs])
+    extra = _split(n_teachers - len(discs), [len(by_disc[d]) for d in discs])
     plans = []   # (discipline, services)
     for d, k in zip(discs, extra):
         services = list(by_disc[d])
         r.shuffle(services)
+        k = min(k, len(services) - 1)   # nobody without a service
         plans += [(d, services[i::k + 1]) for i in range(k + 1)]
     # Some teachers also serve the next establishment (complément de service).
     acad = gen.acad

@@ -253,10 +253,15 @@ def test_churn_ground_truth_matches_files(academy):
     assert m["deliveries"]["20260818-complet"]["jointures"]["Eleve"] == list(s1)
 
 
+def norm(name: str) -> str:
+    """Aggressive name normalisation: no accent, case, space or punctuation."""
+    name = unicodedata.normalize("NFD", name).casefold().replace("œ", "oe")
+    return "".join(c for c in name if c.isalnum())
+
+
 def test_duplicates_share_normalised_identity_and_are_removed(academy):
     _, m, first, _, second = academy
     students = of(first, "Eleve")
-    norm = lambda s: "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c)).casefold()  # noqa: E731
     assert m["duplicates"] and m["churn"]["duplicates_removed"] == [d for _, d in m["duplicates"]]
     for kept, dup in m["duplicates"]:
         a, b = students[kept], students[dup]
@@ -265,6 +270,13 @@ def test_duplicates_share_normalised_identity_and_are_removed(academy):
         assert (a["sn"], a["givenName"]) != (b["sn"], b["givenName"])   # typed differently
         assert a["ENTEleveINE"] != b["ENTEleveINE"]
         assert ("Eleve", kept) in second and ("Eleve", dup) not in second
+    # ... and they are the only people sharing a normalised identity (no accidental homonym)
+    for state in (first, second):
+        for cat in ("Eleve", "PersEducNat"):
+            ids = Counter((norm(a["sn"][0]), norm(a["givenName"][0]), a["ENTPersonDateNaissance"][0])
+                          for a in of(state, cat).values())
+            clashes = sum(n - 1 for n in ids.values())
+            assert clashes == (len(m["duplicates"]) if (state is first and cat == "Eleve") else 0)
 
 
 def test_guardians_links_sharing_and_couples(academy):
@@ -315,6 +327,17 @@ def test_person_identifiers_and_dates(academy):
         assert staff[t]["mail"][0].endswith(f"@ac-{m['academie'].lower()}.fr")
     multi = m["deliveries"]["20260818-complet"]["multi_establishment_teachers"]
     assert multi and all(len({f.split("$")[0] for f in staff[t]["ENTPersonFonctions"]}) == 2 for t in multi)
+
+
+def test_first_delivery_does_not_depend_on_churn_options(tmp_path):
+    generate(tmp_path / "a", "--seed", "5")
+    generate(tmp_path / "b", "--seed", "5", "--churn", "0.3")
+    generate(tmp_path / "c", "--seed", "5", "--no-second")
+    first = lambda out: {p.name: p.read_bytes() for p in (out / "aaf" / "20260818-complet").iterdir()}  # noqa: E731
+    assert first(tmp_path / "a") == first(tmp_path / "b") == first(tmp_path / "c")
+    second = lambda out: (out / "aaf" / "20261105-complet" / "ENTACAD_Complet_20261105_Eleve_0000.xml").read_bytes()  # noqa: E731
+    assert second(tmp_path / "a") != second(tmp_path / "b")
+    assert not (tmp_path / "c" / "aaf" / "20261105-complet").exists()
 
 
 def test_latin9_oe_survives_as_character_reference(tmp_path):

@@ -1,0 +1,81 @@
+"""The account aggregate: given these events, when this command, then these events."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from events.account import Account, TransitionRefused, account_id
+from daemon.ingest import record_digest
+
+T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
+DELAY = timedelta(hours=48)
+ATTRS = {"sn": ["Martin"], "givenName": ["Léa"]}
+
+
+def new_account() -> Account:
+    return Account(jointure="1234567", category="Eleve", attrs=ATTRS, digest="d0", delivery_id="D1",
+                   file="f.xml", line=5, at=T0, creation_due=T0 + DELAY)
+
+
+def names(account: Account) -> list[str]:
+    return [type(e).__name__ for e in account.collect_events()]
+
+
+def test_appeared_is_pending_with_deterministic_id():
+    a = new_account()
+    assert a.id == account_id("1234567") and a.state == "pending" and a.creation_due == T0 + DELAY
+    assert names(a) == ["Appeared"]
+
+
+def test_creation_only_when_due():
+    a = new_account()
+    with pytest.raises(TransitionRefused):
+        a.create_account("lea.martin", T0 + DELAY - timedelta(seconds=1))
+    a.create_account("lea.martin", T0 + DELAY)
+    assert (a.state, a.login) == ("active", "lea.martin")
+    assert names(a) == ["Appeared", "AccountCreated"]
+
+
+def test_leaving_while_pending_means_never_created():
+    a = new_account()
+    a.leave("absent_from_complete", "D2", T0 + timedelta(hours=1), T0, False)
+    assert a.state == "withdrawn"
+    with pytest.raises(TransitionRefused):
+        a.create_account("lea.martin", T0 + DELAY)
+
+
+def test_departing_then_back_keeps_the_login():
+    a = new_account()
+    a.create_account("lea.martin", T0 + DELAY)
+    a.leave("absent_from_complete", "D2", T0 + timedelta(days=80), T0 + timedelta(days=400), False)
+    assert a.state == "departing"
+    a.record({"sn": ["Martin"], "givenName": ["Léa"]}, "d1", "D3", "g.xml", 9, T0 + timedelta(days=90), DELAY)
+    assert (a.state, a.login) == ("active", "lea.martin")
+    assert names(a)[-2:] == ["Departed", "Reappeared"]
+
+
+def test_name_correction_does_not_change_the_login():
+    a = new_account()
+    a.create_account("lea.martin", T0 + DELAY)
+    a.record({"sn": ["Martin-Durand"], "givenName": ["Léa"]}, "d2", "D2", "g.xml", 9, T0 + timedelta(days=3), DELAY)
+    assert a.login == "lea.martin" and a.attrs["sn"] == ["Martin-Durand"]
+
+
+def test_removed_only_from_departing_active_or_deactivated():
+    a = new_account()
+    with pytest.raises(TransitionRefused):
+        a.remove("toussaint", T0)
+    a.create_account("lea.martin", T0 + DELAY)
+    a.deactivate_duplicate("7654321", "D2", T0 + timedelta(days=5), T0 + timedelta(days=47))
+    assert a.state == "deactivated" and a.removal_due == T0 + timedelta(days=47)
+    a.remove("duplicate_deleted", T0 + timedelta(days=47))
+    assert a.state == "removed"
+
+
+def test_digest_ignores_attribute_order_but_not_value_order():
+    a = {"sn": ["X"], "ENTEleveCodeEnseignements": ["1", "2"]}
+    b = {"ENTEleveCodeEnseignements": ["1", "2"], "sn": ["X"]}
+    c = {"sn": ["X"], "ENTEleveCodeEnseignements": ["2", "1"]}
+    assert record_digest(a) == record_digest(b) != record_digest(c)
+    assert record_digest({"a": ["b c"]}) != record_digest({"a": ["b", "c"]})
