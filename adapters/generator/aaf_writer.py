@@ -133,7 +133,7 @@ def diff(old: list[Record], new: list[Record]) -> Iterator[tuple[str, str, objec
     for ident, values in old:
         after = new_by_id.get(ident)
         if after is not None and after != values:
-            yield "modify", ident, [(i, v) for i, (u, v) in enumerate(zip(values, after)) if u != v][:1]
+            yield "modify", ident, [(i, v) for i, (u, v) in enumerate(zip(values, after)) if u != v]
     for ident, values in new:
         if ident not in old_ids:
             yield "add", ident, values

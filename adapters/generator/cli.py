@@ -17,11 +17,12 @@ import tempfile
 import time
 from datetime import datetime
 
-from .aaf_writer import (CATEGORIES, ENCODINGS, PartWriter, Record, diff, etab_record, mef_records,
+from .aaf_writer import (ATTRIBUTES, CATEGORIES, ENCODINGS, PartWriter, Record, diff, etab_record, mef_records,
                          population_records, subject_records)
 from .academie import Academie, Ids, Population, evolve, plan_academie, populate
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")
+CHILDREN = ATTRIBUTES["PersRelEleve"].index("ENTAuxPersRelEleveEleve")
 CHURN_LISTS = ("students_left", "students_arrived", "class_changes", "duplicates_removed", "teachers_left",
                "teachers_arrived", "guardians_left", "guardians_arrived", "guardians_renamed")
 
@@ -84,7 +85,10 @@ class Delivery:
             shuffle = random.Random(f"{o.seed}:shuffle:{kind}:{cat}") if o.shuffle_attributes else None
             self.writers[cat] = PartWriter(self.dir, f"{o.prefix}_{kind}_{date}_{cat}", cat, o.part_size,
                                            o.encoding, shuffle)
-        spool = lambda what: Spool(spool_dir, f"{self.name}.{what}")  # noqa: E731
+
+        def spool(what: str) -> Spool:
+            return Spool(spool_dir, f"{self.name}.{what}")
+
         if kind == "Complet":
             self.truth = {"jointures": {c: spool(c) for c in CATEGORIES},
                           "teachers": spool("teachers"), "shared_guardians": spool("shared"),
@@ -105,7 +109,7 @@ class Delivery:
         t["teachers"].ids(p.jointure for p in pop.staff if p.functions[0][1] == "ENS")
         t["multi_establishment_teachers"].ids(p.jointure for p in pop.staff if len({f[0] for f in p.functions}) > 1)
         t["couple_guardians"].ids(pop.couples)
-        t["shared_guardians"].ids(ident for ident, v in records["PersRelEleve"] if len(v[-1]) > 1)
+        t["shared_guardians"].ids(ident for ident, v in records["PersRelEleve"] if len(v[CHILDREN]) > 1)
 
     def delta(self, cat: str, old: list[Record], new: list[Record]) -> None:
         ops = list(diff(old, new))
@@ -127,7 +131,7 @@ def _prepare_dir(path: str, force: bool) -> None:
     os.makedirs(path, exist_ok=True)
     stale = [f for f in os.listdir(path) if f.endswith(".xml")]
     if stale and not force:
-        raise SystemExit(f"entsync generate: {path} already holds {len(stale)} XML files (use --force)")
+        raise FileExistsError(f"{path} already holds {len(stale)} XML files (use --force)")
     for f in stale:
         os.remove(os.path.join(path, f))
 
@@ -218,7 +222,8 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``entsync generate``."""
-    p = argparse.ArgumentParser(prog="entsync generate", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="entsync generate",
+                                description="Write a synthetic académie as AAF XML deliveries (deterministic).")
     p.add_argument("out", metavar="OUT", help="output directory")
     p.add_argument("--students", type=_positive, default=2000, help="students in the first delivery (default 2000)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -249,7 +254,10 @@ def run(argv: list[str] | None = None) -> int:
         p.error("--prefix must be letters, digits, '-' or '.'")
     try:
         s = generate(o)
-    except (OverflowError, ValueError) as exc:
+    except FileExistsError as exc:
+        print(f"entsync generate: {exc}", file=sys.stderr)
+        return 2
+    except (OverflowError, ValueError) as exc:   # académie too large for the identifier formats
         print(f"entsync generate: {exc}", file=sys.stderr)
         return 1
     people = s["persons"]

@@ -362,6 +362,5 @@ def test_module_entry_point_and_existing_output(tmp_path):
     assert len(proc.stdout.strip().splitlines()) == 1 and "students" in proc.stdout
     assert sorted(p.name for p in (out / "aaf").iterdir()) == ["20260818-complet"]
     # re-generating over existing parts is refused (stale parts would break numbering) unless --force
-    with pytest.raises(SystemExit):
-        run([str(out), "--students", "120", "--no-second"])
+    assert run([str(out), "--students", "120", "--no-second"]) == 2
     assert run([str(out), "--students", "120", "--no-second", "--force"]) == 0
