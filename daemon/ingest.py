@@ -54,14 +54,10 @@ class IngestResult:
 
 def record_digest(attrs: dict[str, list[str]]) -> str:
     """Content identity of a record: independent of attribute order, part split
-    and delivery date; value order inside an attribute is kept (parallel lists)."""
-    h = hashlib.blake2b(digest_size=16)
-    for name in sorted(attrs):
-        h.update(name.encode())
-        h.update(b"\x1e")
-        h.update("\x1f".join(attrs[name]).encode())
-        h.update(b"\x1d")
-    return h.hexdigest()
+    and delivery date; value order inside an attribute is kept (parallel lists).
+    Stored in the read model: changing this function re-records every record."""
+    canonical = "\x1e".join(f"{name}\x1f" + "\x1d".join(attrs[name]) for name in sorted(attrs))
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -71,6 +67,7 @@ class _Scan:
     seen: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     counts: Counter = field(default_factory=Counter)
     delivered_structures: dict[str, str] = field(default_factory=dict)  # SJ → UAI
+    person_category: dict[str, str] = field(default_factory=dict)  # jointure → category, this delivery
 
 
 class _Index:
@@ -210,11 +207,13 @@ def _scan_record(raw, category: str, kind: str, index: _Index, scan: _Scan, pend
                                          "the same record appears twice in this delivery"))
         scan.counts["rejected"] += 1
         return
-    if category in PERSONS and index.person_category.get(jointure, category) != category:
-        scan.rejections.append(Rejection("category_conflict", raw.file, raw.line, jointure, "identifier/id",
-                                         f"this jointure belongs to a {index.person_category[jointure]} record"))
-        scan.counts["rejected"] += 1
-        return
+    if category in PERSONS:
+        owner = index.person_category.get(jointure) or scan.person_category.setdefault(jointure, category)
+        if owner != category:
+            scan.rejections.append(Rejection("category_conflict", raw.file, raw.line, jointure, "identifier/id",
+                                             f"this jointure belongs to a {owner} record"))
+            scan.counts["rejected"] += 1
+            return
     seen.add(jointure)
     known = index.get(category, jointure)
     if raw.op == "delete":
@@ -249,7 +248,8 @@ def _scan_record(raw, category: str, kind: str, index: _Index, scan: _Scan, pend
         return
     if category == "EtabEducNat":
         scan.delivered_structures[jointure] = attrs["ENTStructureUAI"][0]
-    pending.append((scan.staged, category, jointure, "upsert", attrs, digest, raw.file, raw.line))
+    pending.append((scan.staged, category, jointure, "add" if known is None else "upsert", attrs, digest,
+                    raw.file, raw.line))
     scan.staged += 1
     scan.counts["added" if known is None else "changed"] += 1
 
@@ -378,23 +378,23 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
         counts[f"events_{cat}"] += 1  # counted for skipped rows too: a resume reports the same totals
         if agg_id in done:
             continue
-        agg = ctx.log.find(agg_id)
-        if op == "upsert":
-            if agg is None:
-                if is_person:
-                    agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
-                                  file=file, line=line, at=at, creation_due=at + ctx.policy.creation_delay)
-                else:
-                    agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
-                                       delivery_id=did, file=file, line=line, at=at)
+        if op == "add":  # unknown to the read model: a new stream, no load
+            if is_person:
+                agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
+                              file=file, line=line, at=at, creation_due=at + ctx.policy.creation_delay)
             else:
-                agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay)
-        elif op == "duplicate":
-            agg.deactivate_duplicate(attrs["duplicate_of"], did, at,
-                                     at + timedelta(days=ctx.policy.duplicate_deletion_days))
+                agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
+                                   delivery_id=did, file=file, line=line, at=at)
         else:
-            reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
-            agg.leave(reason, did, at, due_at, provisional)
+            agg = ctx.log.get(agg_id)
+            if op == "upsert":
+                agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay)
+            elif op == "duplicate":
+                agg.deactivate_duplicate(attrs["duplicate_of"], did, at,
+                                         at + timedelta(days=ctx.policy.duplicate_deletion_days))
+            else:
+                reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
+                agg.leave(reason, did, at, due_at, provisional)
         batch.append(agg)
         if len(batch) >= BATCH:
             ctx.log.save(*batch)

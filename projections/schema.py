@@ -47,7 +47,7 @@ def _ddl(name: str) -> str:
 
 INDEXES = {
     "records": ["category"],
-    "accounts": ["state", "login", "identity"],
+    "accounts": ["jointure", "state", "login", "identity"],
     "account_structures": ["structure"],
     "guardian_links": ["guardian_jointure"],
     "structures": ["uai"],

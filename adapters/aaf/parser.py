@@ -81,6 +81,7 @@ def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[R
 
 
 def _record(elem, file: str, expected_category: str) -> RawRecord:
+    # The hot loop of every ingest: one pass over the children, no helper calls.
     op = OPS[elem.tag]
     line = elem.sourceline or 0
     category = ""
@@ -88,19 +89,19 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
     attrs: dict[str, list[str]] = {}
     for child in elem:
         tag = child.tag
-        if tag == "operationalAttributes":
+        if tag == "attributes" or tag == "modifications":
             for attr in child:
-                if attr.tag == "attr":
-                    values = _values(attr)
-                    category = CATEGORY_OF.get((attr.get("name", ""), values[0] if values else ""), "?")
+                values = [(v.text or "").strip() for v in attr if v.tag == "value"]
+                attrs[attr.get("name", "")] = [] if values == [""] else values
         elif tag == "identifier":
             for idel in child:
                 if idel.tag == "id":
                     rec_id = (idel.text or "").strip()
-        elif tag in ("attributes", "modifications"):
+        elif tag == "operationalAttributes":
             for attr in child:
-                if attr.tag in ("attr", "modification"):
-                    attrs[attr.get("name", "")] = _values(attr)
+                if attr.tag == "attr":
+                    values = _values(attr)
+                    category = CATEGORY_OF.get((attr.get("name", ""), values[0] if values else ""), "?")
     if category != expected_category:
         raise DeliveryRejected(
             "unknown_category" if category == "?" else "category_mismatch",

@@ -1,0 +1,94 @@
+"""Ingest benchmark (issue: foundation). Prints, for a generated académie:
+complete ingest time, re-delivery time of the same content (regenerated with
+a new date, another part split and attribute order), parse-only time of the
+same files (one lxml iterparse pass that clears elements and reads every
+value, no validation), their ratios, events stored and peak RSS.
+
+    python -m bench.ingest_bench --students 100000 [--store sqlite:///PATH] [--workdir DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from lxml import etree
+
+from adapters.generator.cli import run as generate
+from daemon import bootstrap
+from daemon.ingest import ingest
+from projections.policy import Policy
+
+
+def parse_only(directory: Path) -> tuple[float, int]:
+    """One iterparse pass over every part, reading every value, clearing as it goes."""
+    start = time.perf_counter()
+    values = 0
+    for path in sorted(directory.glob("*.xml")):
+        for _, elem in etree.iterparse(str(path), events=("end",), tag=("addRequest", "modifyRequest", "deleteRequest"),
+                                       resolve_entities=False, no_network=True, load_dtd=False):
+            for child in elem.iter("value", "id"):
+                values += len(child.text or "")
+            elem.clear(keep_tail=True)
+            while elem.getprevious() is not None:
+                del elem.getparent()[0]
+    return time.perf_counter() - start, values
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def size_mb(directory: Path) -> float:
+    return sum(p.stat().st_size for p in directory.glob("*.xml")) / 1e6
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--students", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--store", help="default: a SQLite file in the work directory")
+    ap.add_argument("--workdir", help="default: a temporary directory, removed at the end")
+    args = ap.parse_args()
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="entsync-bench-"))
+    try:
+        t = time.perf_counter()
+        generate([str(work / "a"), "--students", str(args.students), "--seed", str(args.seed), "--no-second",
+                  "--part-size", "5000"])
+        generate([str(work / "b"), "--students", str(args.students), "--seed", str(args.seed), "--no-second",
+                  "--date", "20260901", "--part-size", "3333", "--shuffle-attributes"])
+        print(f"generated in {time.perf_counter() - t:.1f} s")
+        first, again = work / "a/aaf/20260818-complet", work / "b/aaf/20260901-complet"
+        parse_s, _ = parse_only(first)
+        parse_again_s, _ = parse_only(again)
+        ctx = bootstrap.build(args.store or f"sqlite:///{work}/bench.db", Policy())
+        t0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
+        start = time.perf_counter()
+        r1 = ingest(str(first), ctx, t0)
+        ingest_s = time.perf_counter() - start
+        events_1 = ctx.log.max_position()
+        rss_1 = rss_mb()
+        start = time.perf_counter()
+        r2 = ingest(str(again), ctx, t0 + timedelta(days=14))
+        again_s = time.perf_counter() - start
+        events_2 = ctx.log.max_position() - events_1
+        person_events = sum(v for k, v in r2.counts.items() if k.startswith("events_"))
+        ctx.close()
+        print(f"students {args.students}, files {size_mb(first):.0f} MB, records {sum(v for k, v in r1.counts.items() if k.startswith('events_'))}")
+        print(f"parse-only (complete)        {parse_s:8.1f} s")
+        print(f"ingest complete              {ingest_s:8.1f} s   ratio {ingest_s / parse_s:.2f} x parse-only   events {events_1}   status {r1.status}")
+        print(f"parse-only (re-delivery)     {parse_again_s:8.1f} s")
+        print(f"ingest re-delivery           {again_s:8.1f} s   ratio {again_s / parse_again_s:.2f} x parse-only   "
+              f"events {events_2} (record events {person_events})   status {r2.status}")
+        print(f"peak RSS after first ingest {rss_1:.0f} MB, at the end {rss_mb():.0f} MB")
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
