@@ -38,4 +38,9 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 test: venv
 	$(VENV_PY) -m pytest -q -p tests.backends $(PYTEST_ARGS)
 
-# demo: see README
+
+
+# The main job on SQLite with a locally generated sample académie.
+.PHONY: demo
+demo: venv
+	bash scripts/demo.sh

@@ -7,8 +7,14 @@ across runs and independent of ``PYTHONHASHSEED``).  Nothing is global.
 Memory stays bounded: :func:`plan_academie` keeps only one small object per
 establishment; the people of an establishment are produced by
 :func:`populate` when that establishment is written, and forgotten after.
-People never cross establishments except the teachers who also serve the
-next establishment, whose classes are known from the plan.
+People never cross establishments (siblings share guardians inside one
+establishment) except the teachers who also serve the next establishment,
+whose classes are known from the plan.
+
+The first delivery depends only on the seed, the size and the school year:
+churn arrivals draw their ids from the other end of each identifier space
+(:class:`IdSpace`) and their identities from a disjoint hash class
+(:meth:`Ids.claim_identity`), with their own random streams.
 """
 from __future__ import annotations
 

@@ -23,8 +23,11 @@ from .academie import Academie, Ids, Population, evolve, plan_academie, populate
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")
 CHILDREN = ATTRIBUTES["PersRelEleve"].index("ENTAuxPersRelEleveEleve")
-CHURN_LISTS = ("students_left", "students_arrived", "class_changes", "duplicates_removed", "teachers_left",
-               "teachers_arrived", "guardians_left", "guardians_arrived", "guardians_renamed")
+# manifest "churn" key -> attribute of academie.Churn
+CHURN_LISTS = {"students_left": "left", "students_arrived": "arrived", "class_changes": "class_changes",
+               "duplicates_removed": "duplicates_removed", "teachers_left": "teachers_left",
+               "teachers_arrived": "teachers_arrived", "guardians_left": "guardians_left",
+               "guardians_arrived": "guardians_arrived", "guardians_renamed": "guardians_renamed"}
 
 
 class Spool:
@@ -166,12 +169,11 @@ def generate(o: argparse.Namespace) -> dict:
                 for cat in PEOPLE:
                     second[0].delta(cat, recs1[cat], recs2[cat])
                 second[1].people(pop2, recs2)
-                for key, attr in zip(CHURN_LISTS, ("left", "arrived", None, "duplicates_removed", "teachers_left",
-                                                   "teachers_arrived", "guardians_left", "guardians_arrived",
-                                                   "guardians_renamed")):
-                    if attr:
+                for key, attr in CHURN_LISTS.items():
+                    if key == "class_changes":
+                        churn[key].items([j, etab.sj, old, new] for j, old, new in ch.class_changes)
+                    else:
                         churn[key].ids(getattr(ch, attr))
-                churn["class_changes"].items([j, etab.sj, old, new] for j, old, new in ch.class_changes)
         deliveries = {d.name: d.close() for d in [first, *second]}
         manifest = _manifest(o, acad, deliveries, duplicates, churn if second else None)
         with open(os.path.join(o.out, "manifest.json"), "w", encoding="utf-8") as fh:
