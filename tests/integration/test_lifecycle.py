@@ -238,3 +238,43 @@ def test_incremental_read_model_equals_rebuild_after_restart(store_url, academie
     tick(c, T1 + timedelta(days=50))
     assert live(c) == rebuilt(c)
     c.close()
+
+
+def test_missing_calendar_year_is_provisional_then_rescheduled(store_url, academie):
+    from datetime import date
+
+    from daemon import bootstrap
+    from projections.policy import Policy
+
+    c = bootstrap.build(store_url, Policy())
+    ingest(str(academie.first), c, T0)
+    tick(c, T_CREATE)
+    late = datetime(2027, 11, 5, 6, tzinfo=timezone.utc)  # Toussaint 2028 is not shipped
+    ingest(str(academie.second), c, late)
+    leaver = academie.manifest["churn"]["students_left"][0]
+    row = queries.account_detail(c.db, leaver, now=late)
+    assert row["removal_provisional"] == 1 and "provisional_removal_date" in row["anomalies"]
+    assert any(a["anomaly"] == "provisional_removal_date" and a["jointure"] == leaver
+               for a in queries.anomalies(c.db, late, timedelta(hours=1)))
+    c.close()
+    c = bootstrap.build(store_url, Policy(toussaint={2028: date(2028, 10, 14)}))
+    _, done = tick(c, late + timedelta(days=1))
+    assert any(t.kind == "reschedule" and t.jointure == leaver for t in done)
+    row = queries.account_detail(c.db, leaver)
+    assert row["removal_provisional"] == 0
+    assert datetime.fromisoformat(row["removal_due"]) == datetime(2028, 10, 13, 22, tzinfo=timezone.utc)
+    assert live(c) == rebuilt(c)
+    c.close()
+
+
+def test_name_correction_keeps_the_login(ctx, academie):
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    renamed = academie.manifest["churn"]["guardians_renamed"]
+    assert renamed
+    before = {j: queries.account_detail(ctx.db, j) for j in renamed}
+    ingest(str(academie.second), ctx, T1)
+    for jointure in renamed:
+        after = queries.account_detail(ctx.db, jointure)
+        assert after["attributes"]["sn"] != before[jointure]["attributes"]["sn"]
+        assert after["login"] == before[jointure]["login"] != ""
