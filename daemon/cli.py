@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd("structures", "list establishments", as_of=True)
     sp = cmd("classes", "divisions and groups of one establishment", as_of=True)
     sp.add_argument("uai")
+    sp.add_argument("--members", action="store_true", help="list the students and teachers of each")
     sp = cmd("deliveries", "list deliveries, show one, release or reject a held one", now=True)
     sp.add_argument("action", nargs="?", choices=["list", "show", "release", "reject"], default="list")
     sp.add_argument("id", nargs="?")

@@ -123,10 +123,14 @@ def _structures(args, ctx, out, table, progress) -> int:
 
 def _classes(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.classes(db, args.uai)
+        rows = queries.classes(db, args.uai, members=args.members)
     if not rows:
         raise LookupError(f"no establishment with UAI {args.uai!r}")
-    out(rows, args.json, table(rows, ("kind", "code", "declared", "students", "teachers")))
+    text = table(rows, ("kind", "code", "declared", "students", "teachers"))
+    if args.members:
+        text += "".join(f"\n\n{r['kind']} {r['code']}\n" + table(r["members"], ("jointure", "profile", "login", "state"))
+                        for r in rows)
+    out(rows, args.json, text)
     return EXIT_OK
 
 

@@ -114,21 +114,31 @@ def structures(db: Database) -> list[dict]:
     return rows
 
 
-def classes(db: Database, uai: str) -> list[dict]:
-    """Divisions and groups of one establishment with students and teachers."""
+def classes(db: Database, uai: str, members: bool = False) -> list[dict]:
+    """Divisions and groups of one establishment with students and teachers
+    (and, with ``members``, who they are: jointure, profile, login, state)."""
     structure = db.query("SELECT jointure, classes, groups FROM structures WHERE uai = ?", (uai,))
     if not structure:
         return []
     sj, declared_classes, declared_groups = structure[0]
-    members: dict[tuple[str, str], dict] = {}
+    groups: dict[tuple[str, str], dict] = {}
     for kind, code in [("class", c) for c in json.loads(declared_classes)] + [("group", g) for g in json.loads(declared_groups)]:
-        members[(kind, code)] = {"kind": kind, "code": code, "declared": True, "students": 0, "teachers": 0}
+        groups[(kind, code)] = {"kind": kind, "code": code, "declared": True, "students": 0, "teachers": 0}
     for kind, code, profile, n in db.query(
             "SELECT m.kind, m.code, a.profile, COUNT(*) FROM memberships m JOIN accounts a ON a.account_id = m.account_id "
             "WHERE m.structure = ? AND a.state IN ('pending', 'active') GROUP BY m.kind, m.code, a.profile", (sj,)):
-        entry = members.setdefault((kind, code), {"kind": kind, "code": code, "declared": False, "students": 0, "teachers": 0})
+        entry = groups.setdefault((kind, code), {"kind": kind, "code": code, "declared": False, "students": 0, "teachers": 0})
         entry["students" if profile == "ELEVE" else "teachers"] += n
-    return [members[k] for k in sorted(members)]
+    if members:
+        for entry in groups.values():
+            entry["members"] = []
+        for kind, code, jointure, profile, login, state in db.query(
+                "SELECT m.kind, m.code, a.jointure, a.profile, a.login, a.state FROM memberships m "
+                "JOIN accounts a ON a.account_id = m.account_id WHERE m.structure = ? "
+                "AND a.state IN ('pending', 'active') ORDER BY m.kind, m.code, a.profile, a.jointure", (sj,)):
+            groups[(kind, code)]["members"].append(
+                {"jointure": jointure, "profile": profile, "login": login, "state": state})
+    return [groups[k] for k in sorted(groups)]
 
 
 def deliveries(db: Database) -> list[dict]:

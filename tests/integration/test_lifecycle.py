@@ -278,3 +278,21 @@ def test_name_correction_keeps_the_login(ctx, academie):
         after = queries.account_detail(ctx.db, jointure)
         assert after["attributes"]["sn"] != before[jointure]["attributes"]["sn"]
         assert after["login"] == before[jointure]["login"] != ""
+
+
+def test_per_establishment_delivery_covers_only_its_uai(ctx, academie, tmp_path):
+    """`ENT_<UAI>_Complet_…` files cover that establishment only (domain-rules §11)."""
+    import shutil
+
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    uai = academie.manifest["establishments"][0]["uai"]
+    per_etab = tmp_path / "per-etab"
+    per_etab.mkdir()
+    for part in academie.second.glob("*.xml"):
+        shutil.copy(part, per_etab / part.name.replace("ENTACAD_", f"ENT_{uai}_"))
+    result = ingest(str(per_etab), ctx, T1)
+    assert result.status == "applied", result.message
+    now = states(ctx)
+    assert all(now[j] == "departing" for j in academie.manifest["churn"]["students_left"])
+    assert live(ctx) == rebuilt(ctx)
