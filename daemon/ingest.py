@@ -96,7 +96,7 @@ def ingest(path: str, ctx: Context, now: datetime | None = None) -> IngestResult
         return _reject_unreadable(path, exc, ctx, now)
     did = delivery_id(files.fingerprint)
     existing = ctx.log.find(did)
-    _check_interrupted(ctx, str(did))
+    check_interrupted(ctx, str(did))
     if existing is not None:
         if existing.status == "applying":
             return _apply(existing, ctx)
@@ -117,7 +117,7 @@ def ingest(path: str, ctx: Context, now: datetime | None = None) -> IngestResult
     return _scan_and_decide(files, delivery, ctx)
 
 
-def _check_interrupted(ctx: Context, current: str) -> None:
+def check_interrupted(ctx: Context, current: str) -> None:
     """Refuse to start while another delivery's apply phase is unfinished."""
     for other, source in ctx.staging.interrupted():
         if other == current:
@@ -371,36 +371,34 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
     due_day, provisional = removal_due(local_day, calendar)
     due_at = datetime.combine(due_day, time(0), tz)
     counts: Counter = Counter()
-    batch: list = []
-    for _, cat, jointure, op, attrs, digest, file, line in ctx.staging.rows(did):
-        is_person = cat in PERSONS
-        agg_id = account_id(jointure) if is_person else record_id(cat, jointure)
-        counts[f"events_{cat}"] += 1  # counted for skipped rows too: a resume reports the same totals
-        if agg_id in done:
-            continue
-        if op == "add":  # unknown to the read model: a new stream, no load
-            if is_person:
-                agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
-                              file=file, line=line, at=at, creation_due=at + ctx.policy.creation_delay)
+
+    def changed_streams():
+        for _, cat, jointure, op, attrs, digest, file, line in ctx.staging.rows(did):
+            is_person = cat in PERSONS
+            agg_id = account_id(jointure) if is_person else record_id(cat, jointure)
+            counts[f"events_{cat}"] += 1  # counted for skipped rows too: a resume reports the same totals
+            if agg_id in done:
+                continue
+            if op == "add":  # unknown to the read model: a new stream, no load
+                if is_person:
+                    agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
+                                  file=file, line=line, at=at, creation_due=at + ctx.policy.creation_delay)
+                else:
+                    agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
+                                       delivery_id=did, file=file, line=line, at=at)
             else:
-                agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
-                                   delivery_id=did, file=file, line=line, at=at)
-        else:
-            agg = ctx.log.get(agg_id)
-            if op == "upsert":
-                agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay)
-            elif op == "duplicate":
-                agg.deactivate_duplicate(attrs["duplicate_of"], did, at,
-                                         at + timedelta(days=ctx.policy.duplicate_deletion_days))
-            else:
-                reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
-                agg.leave(reason, did, at, due_at, provisional)
-        batch.append(agg)
-        if len(batch) >= BATCH:
-            ctx.log.save(*batch)
-            batch = []
-    if batch:
-        ctx.log.save(*batch)
+                agg = ctx.log.get(agg_id)
+                if op == "upsert":
+                    agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay)
+                elif op == "duplicate":
+                    agg.deactivate_duplicate(attrs["duplicate_of"], did, at,
+                                             at + timedelta(days=ctx.policy.duplicate_deletion_days))
+                else:
+                    reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
+                    agg.leave(reason, did, at, due_at, provisional)
+            yield (agg,)
+
+    ctx.log.save_in_batches(changed_streams(), BATCH)
     delivery.applied({"staged": ctx.staging.count(did), **dict(counts)}, at)
     ctx.log.save(delivery)
     ctx.staging.clear(did)

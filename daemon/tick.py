@@ -119,34 +119,32 @@ def _reschedules(ctx: Context, at: datetime) -> list[Transition]:
 
 def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tuple[datetime, list[Transition]]:
     """Record every transition due at ``now`` (or only list them)."""
-    from daemon.ingest import _check_interrupted
+    from daemon.ingest import check_interrupted
 
     at = ctx.effective_now(now)
-    _check_interrupted(ctx, "")
+    check_interrupted(ctx, "")
     ctx.projection.catch_up(ctx.log)
     transitions = plan(ctx, at)
     if dry_run:
         return at, transitions
-    pending: list = []
-    for t in transitions:
-        account = ctx.log.get(account_id(t.jointure))
-        if t.kind in ("create", "eligible+create"):
-            if t.kind == "eligible+create":
-                account.become_eligible(at)
-            if not account.login:
-                pending.append(Login(login=t.login, account_id=t.account_id, at=at))
-            account.create_account(t.login, at)
-        elif t.kind == "decline":
-            account.decline(t.reason, at)
-        elif t.kind == "remove":
-            account.remove(t.reason, at)
-        elif t.kind == "reschedule":
-            account.reschedule_removal(datetime.fromisoformat(t.removal_due), False, at)
-        pending.append(account)
-        if len(pending) >= BATCH:
-            ctx.log.save(*pending)
-            pending = []
-    if pending:
-        ctx.log.save(*pending)
+    def changed_accounts():
+        for t in transitions:
+            account = ctx.log.get(account_id(t.jointure))
+            group: list = [account]
+            if t.kind in ("create", "eligible+create"):
+                if t.kind == "eligible+create":
+                    account.become_eligible(at)
+                if not account.login:  # reserved in the same transaction as the creation
+                    group.append(Login(login=t.login, account_id=t.account_id, at=at))
+                account.create_account(t.login, at)
+            elif t.kind == "decline":
+                account.decline(t.reason, at)
+            elif t.kind == "remove":
+                account.remove(t.reason, at)
+            elif t.kind == "reschedule":
+                account.reschedule_removal(datetime.fromisoformat(t.removal_due), False, at)
+            yield group
+
+    ctx.log.save_in_batches(changed_accounts(), BATCH)
     ctx.projection.catch_up(ctx.log)
     return at, transitions

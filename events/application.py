@@ -65,8 +65,18 @@ class DirectoryLog(Application[UUID]):
         last = self.notifications(top - 1, 1)
         return getattr(self.mapper.to_domain_event(last[0]), "at", None) if last else None
 
-    def save_all(self, aggregates: Iterable[object]):
-        return self.save(*aggregates)
+    def save_in_batches(self, groups: Iterable[Sequence[object]], size: int) -> None:
+        """Save aggregates about ``size`` at a time, one transaction per batch;
+        the aggregates of one group always share a transaction (an account
+        creation and its login reservation)."""
+        batch: list = []
+        for group in groups:
+            batch.extend(group)
+            if len(batch) >= size:
+                self.save(*batch)
+                batch = []
+        if batch:
+            self.save(*batch)
 
 
 __all__ = ["DirectoryLog", "Account", "Delivery", "Login", "SourceRecord"]

@@ -16,7 +16,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from daemon import bootstrap, ingest as ingest_module
+from daemon import bootstrap, ingest as ingest_module, tick as tick_module
 from daemon.ingest import ingest
 from daemon.staging import Staging
 from daemon.tick import tick
@@ -44,7 +44,7 @@ def _counting(cls, name: str, kill_at: int) -> None:
 
 def main(argv: list[str]) -> int:
     store, stepfile, kill_at, first, second = argv[0], Path(argv[1]), int(argv[2]), argv[3], argv[4]
-    ingest_module.BATCH = 40  # many small batches: many points to be killed at
+    ingest_module.BATCH = tick_module.BATCH = 40  # many small batches: many points to be killed at
     for cls, name in ((DirectoryLog, "save"), (DirectoryProjection, "_apply"), (Staging, "add"),
                       (Staging, "set_phase"), (Staging, "clear")):
         _counting(cls, name, kill_at)
