@@ -4,10 +4,10 @@ tgz archive; file names tell category, kind (complete or delta), date and part.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import tarfile
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +82,29 @@ class DeliveryFiles:
     @contextmanager
     def open(self, part: PartFile) -> Iterator[IO[bytes]]:
         with _open_member(Path(self.source), self.container, part.member) as fh:
-            yield fh
+            yield _Guarded(fh, part.name)
+
+
+# What a damaged archive or an unreadable file raises while being read.
+READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
+
+
+def _kind(exc: BaseException) -> str:
+    cls = type(exc)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+
+
+class _Guarded:
+    """A part's byte stream whose read errors become a delivery rejection."""
+
+    def __init__(self, fh: IO[bytes], name: str):
+        self._fh, self._name = fh, name
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._fh.read(size)
+        except READ_ERRORS as exc:
+            raise DeliveryRejected("unreadable_file", f"cannot read the file ({_kind(exc)})", self._name) from None
 
 
 def _sha256(fh: IO[bytes]) -> tuple[str, int]:
@@ -132,6 +154,13 @@ def discover(path: str | Path) -> DeliveryFiles:
     source = Path(path)
     if not source.exists():
         raise DeliveryRejected("not_found", "no such file or directory", str(source))
+    try:
+        return _discover(source)
+    except READ_ERRORS as exc:
+        raise DeliveryRejected("unreadable_archive", f"cannot read the delivery ({_kind(exc)})", source.name) from None
+
+
+def _discover(source: Path) -> DeliveryFiles:
     container, members = _members(source)
     parts: list[PartFile] = []
     kinds, dates, prefixes = set(), set(), set()

@@ -1,0 +1,53 @@
+"""Bad input never crashes the ingest and never applies half a delivery."""
+from __future__ import annotations
+
+import tarfile
+import zipfile
+
+from daemon.ingest import ingest
+from projections import queries
+from tests.integration.conftest import T0
+
+
+def _zip(src, dest):
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part in sorted(src.glob("*.xml")):
+            zf.write(part, part.name)
+    return dest
+
+
+def test_corrupted_zip_is_rejected_whole(ctx, academie, tmp_path):
+    data = bytearray(_zip(academie.first, tmp_path / "d.zip").read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 4000):
+        data[i] ^= 0x5A
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(data))
+    result = ingest(str(bad), ctx, T0)
+    assert (result.status, result.exit_code) == ("rejected", 2)
+    assert result.reason in ("unreadable_archive", "unreadable_file", "malformed_xml")
+    assert queries.accounts(ctx.db) == [] and queries.structures(ctx.db) == []
+    assert queries.deliveries(ctx.db)[0]["status"] == "rejected"
+
+
+def test_truncated_tgz_is_rejected_whole(ctx, academie, tmp_path):
+    archive = tmp_path / "d.tgz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for part in sorted(academie.first.glob("*.xml")):
+            tf.add(part, part.name)
+    truncated = tmp_path / "truncated.tgz"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    result = ingest(str(truncated), ctx, T0)
+    assert result.status == "rejected" and result.exit_code == 2
+    assert queries.accounts(ctx.db) == []
+
+
+def test_good_zip_equals_directory(ctx, academie, tmp_path):
+    result = ingest(str(_zip(academie.first, tmp_path / "d.zip")), ctx, T0)
+    assert result.status == "applied"
+    students = [a for a in queries.accounts(ctx.db) if a["profile"] == "ELEVE"]
+    assert len(students) == academie.manifest["deliveries"]["20260818-complet"]["records"]["Eleve"]["add"]
+
+
+def test_missing_path_is_rejected(ctx, tmp_path):
+    result = ingest(str(tmp_path / "nowhere"), ctx, T0)
+    assert (result.status, result.reason) == ("rejected", "not_found")
