@@ -273,19 +273,23 @@ def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
     out: list[tuple[str, str]] = []
     for cat in ("EtabEducNat", "MatiereEducNat", "MefEducNat"):
         if cat in covered_cats and academie_wide:
-            for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1", (cat,)):
+            for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1 "
+                                        "ORDER BY jointure", (cat,)):
                 if jointure not in scan.seen[cat]:
                     out.append((cat, jointure))
+    present = {j for (j,) in db.query(
+        "SELECT jointure FROM records WHERE present = 1 AND category IN (?, ?, ?)", PERSONS)}
     belongs: dict[str, set[str]] = defaultdict(set)
     for jointure, structure in db.query(
-            "SELECT a.jointure, s.structure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
-            "JOIN records r ON r.key = a.category || ':' || a.jointure WHERE r.present = 1"):
-        belongs[jointure].add(structure)
+            "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a ON a.account_id = s.account_id"):
+        if jointure in present:
+            belongs[jointure].add(structure)
     per_structure: dict[str, set[str]] = defaultdict(set)
     for cat in PERSONS:
         if cat not in covered_cats:
             continue
-        for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1", (cat,)):
+        for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1 "
+                                    "ORDER BY jointure", (cat,)):
             if jointure in scan.seen[cat]:
                 continue
             mine = belongs.get(jointure, set())

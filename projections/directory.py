@@ -296,17 +296,23 @@ class DirectoryProjection:
         b.put("logins", ev.login, {"login": ev.login, "account_id": ev.account_id, "reserved_at": iso(ev.at)})
 
     # ---- structures and nomenclatures --------------------------------------------
+    def _record_of(self, b: _Batch, aggregate_id: str) -> dict:
+        """The records row of a structure or nomenclature stream."""
+        rec = next((r for r in b.rows["records"].values() if r["aggregate_id"] == aggregate_id), None)
+        if rec is None:
+            found = self.db.query_dicts(f"SELECT * FROM {self.prefix}records WHERE aggregate_id = ?", (aggregate_id,))
+            if not found:
+                raise LookupError(f"event for unknown record {aggregate_id}")
+            rec = found[0]
+            b.put("records", rec["key"], rec)
+        return rec
+
     def _record_appeared(self, b: _Batch, ev: Any) -> None:
-        agg = b.load("records", None) if False else None  # noqa: F841 (no stream lookup needed)
-        cat = getattr(ev, "category", None)
-        if cat is None:  # Changed carries no category: it is in the records row
-            rec = self.db.query_dicts(f"SELECT * FROM {self.prefix}records WHERE aggregate_id = ?", (str(ev.originator_id),))
-            rec = next((r for r in b.rows["records"].values() if r["aggregate_id"] == str(ev.originator_id)), None) or (rec[0] if rec else None)
-            if rec is None:
-                raise LookupError(f"change for unknown record {ev.originator_id}")
+        if isinstance(ev, SourceRecord.Appeared):
+            cat, jointure = ev.category, ev.jointure
+        else:  # Changed carries no category: the records row has it
+            rec = self._record_of(b, str(ev.originator_id))
             cat, jointure = rec["category"], rec["jointure"]
-        else:
-            jointure = ev.jointure
         attrs = ev.attrs
         if cat == "EtabEducNat":
             b.put("structures", jointure, {
@@ -324,14 +330,7 @@ class DirectoryProjection:
                                                 "digest": ev.digest, "present": 1})
 
     def _record_closed(self, b: _Batch, ev: SourceRecord.Closed) -> None:
-        aid = str(ev.originator_id)
-        rec = next((r for r in b.rows["records"].values() if r["aggregate_id"] == aid), None)
-        if rec is None:
-            found = self.db.query_dicts(f"SELECT * FROM {self.prefix}records WHERE aggregate_id = ?", (aid,))
-            rec = found[0] if found else None
-            if rec is None:
-                raise LookupError(f"close of unknown record {aid}")
-            b.put("records", rec["key"], rec)
+        rec = self._record_of(b, str(ev.originator_id))
         rec["present"] = 0
         if rec["category"] == "EtabEducNat":
             row = b.load("structures", rec["jointure"])

@@ -46,7 +46,7 @@ def _ddl(name: str) -> str:
 
 
 INDEXES = {
-    "records": ["category"],
+    "records": ["category", "aggregate_id"],
     "accounts": ["jointure", "state", "login", "identity"],
     "account_structures": ["structure"],
     "guardian_links": ["guardian_jointure"],

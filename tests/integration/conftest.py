@@ -10,7 +10,10 @@ import pytest
 
 from adapters.generator.cli import run as generate
 from daemon import bootstrap
+from projections.db import Database
+from projections.directory import DirectoryProjection
 from projections.policy import Policy
+from projections.schema import dump
 
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)      # first complete delivery
 T_CREATE = datetime(2026, 8, 20, 7, 0, tzinfo=timezone.utc)  # after the 48 h delay
@@ -61,3 +64,12 @@ def ctx(store_url):
     context = bootstrap.build(store_url, Policy())
     yield context
     context.close()
+
+
+def rebuilt(ctx) -> dict:
+    """The read model rebuilt from the log alone, in a fresh in-memory database."""
+    mem = Database("sqlite:///:memory:")
+    DirectoryProjection(mem).catch_up(ctx.log)
+    rows = dump(mem)
+    mem.close()
+    return rows

@@ -15,7 +15,7 @@ from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump
-from tests.integration.conftest import T0, T1, T_CREATE
+from tests.integration.conftest import T0, T1, T_CREATE, rebuilt
 
 TOUSSAINT_2027 = datetime(2027, 10, 23, tzinfo=timezone.utc)
 
@@ -24,19 +24,8 @@ def states(ctx) -> dict[str, str]:
     return {r["jointure"]: r["state"] for r in queries.accounts(ctx.db)}
 
 
-def rebuilt(ctx) -> dict:
-    """The read model rebuilt from the log alone, in a fresh in-memory database."""
-    mem = Database("sqlite:///:memory:")
-    DirectoryProjection(mem).catch_up(ctx.log)
-    rows = dump(mem)
-    mem.close()
-    return rows
-
-
 def live(ctx) -> dict:
-    rows = dump(ctx.db)
-    # SQLite and PostgreSQL return the same values; normalise ints for comparison.
-    return rows
+    return dump(ctx.db)
 
 
 def test_rentree_creates_accounts_48h_after_first_seen(ctx, academie):
