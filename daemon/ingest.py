@@ -104,7 +104,8 @@ def ingest(path: str, ctx: Context, now: datetime | None = None) -> IngestResult
             if existing.status in ("applied", "rejected"):
                 ctx.staging.clear(str(did))  # a crash may have left it after the last event
                 ctx.projection.catch_up(ctx.log)
-            return IngestResult(str(did), f"already-{existing.status}", existing.hold_reason,
+            reason = getattr(existing, "reject_reason", "") if existing.status == "rejected" else existing.hold_reason
+            return IngestResult(str(did), f"already-{existing.status}", reason,
                                 f"this delivery was already ingested ({existing.status}); nothing recorded")
         delivery = existing
     else:

@@ -110,6 +110,7 @@ class Delivery(Aggregate):
     @event(Rejected)
     def _rejected(self, reason: str, message: str, file: str, line: int, operator: str, at: datetime):
         self.status = "rejected"
+        self.reject_reason = reason
 
     def reject(self, reason: str, message: str, at: datetime, file: str = "", line: int = 0, operator: str = "") -> None:
         if self.status in ("applying", "applied", "rejected"):

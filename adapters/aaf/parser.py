@@ -30,17 +30,20 @@ class RawRecord:
     """One request as read: ``attrs`` maps attribute name → list of values
     (for a modify, only the attributes it replaces)."""
 
-    __slots__ = ("file", "line", "op", "category", "id", "attrs")
+    __slots__ = ("file", "line", "op", "category", "id", "attrs", "unsupported")
 
-    def __init__(self, file: str, line: int, op: str, category: str, id: str, attrs: dict[str, list[str]]):
+    def __init__(self, file: str, line: int, op: str, category: str, id: str, attrs: dict[str, list[str]],
+                 unsupported: tuple[str, ...] = ()):
         self.file, self.line, self.op, self.category, self.id, self.attrs = file, line, op, category, id, attrs
+        # attributes of a modifyRequest whose operation is not "replace"
+        self.unsupported = unsupported
 
 
 def _values(attr_elem) -> list[str]:
     """Trimmed values; a lone empty ``<value/>`` means the attribute is empty
     (every attribute is present in a record, formats §1)."""
     values = [(v.text or "").strip() for v in attr_elem if v.tag == "value"]
-    return [] if values == [""] else values
+    return values if any(values) else []
 
 
 def _check_dtd(root, file: str) -> None:
@@ -52,6 +55,7 @@ def _check_dtd(root, file: str) -> None:
 def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[RawRecord]:
     """Records of one part file. Raises DeliveryRejected on a file that is not
     well-formed, has another root, or holds a record of another category."""
+    etree.clear_error_log()
     context = etree.iterparse(
         fh, events=("end",), tag=REQUESTS,
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
@@ -77,7 +81,24 @@ def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[R
                 raise DeliveryRejected("wrong_root", f"root element is {tag!r}, expected {ROOT!r}", file)
             _check_dtd(root, file)
     except etree.XMLSyntaxError as exc:
-        raise DeliveryRejected("malformed_xml", f"not well-formed XML ({exc.msg})", file, exc.lineno or 0) from None
+        raise _syntax_error(exc, file) from None
+
+
+def _syntax_error(exc: etree.XMLSyntaxError, file: str) -> DeliveryRejected:
+    """When iterparse only says 'no element found' at line 0 (an undefined
+    entity stops the parser), the error libxml2 logged has the real reason
+    and line. The log is cleared before each file, so it is this file's."""
+    message, line = exc.msg, exc.lineno or 0
+    if not line:
+        logged = [e for e in exc.error_log if e.level_name in ("ERROR", "FATAL")]
+        if logged:
+            message, line = logged[-1].message, logged[-1].line
+    lowered = message.lower()
+    if "amplification" in lowered or "entity" in lowered and ("loop" in lowered or "declar" in lowered):
+        return DeliveryRejected("entity_declaration", f"entity expansion refused ({message})", file, line)
+    if "entity" in lowered and "not defined" in lowered:
+        return DeliveryRejected("undefined_entity", f"the file uses an entity it does not define ({message})", file, line)
+    return DeliveryRejected("malformed_xml", f"not well-formed XML ({message})", file, line)
 
 
 def _record(elem, file: str, expected_category: str) -> RawRecord:
@@ -87,12 +108,15 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
     category = ""
     rec_id = ""
     attrs: dict[str, list[str]] = {}
+    unsupported: list[str] = []
     for child in elem:
         tag = child.tag
         if tag == "attributes" or tag == "modifications":
             for attr in child:
                 values = [(v.text or "").strip() for v in attr if v.tag == "value"]
-                attrs[attr.get("name", "")] = [] if values == [""] else values
+                attrs[attr.get("name", "")] = values if any(values) else []
+                if tag == "modifications" and attr.get("operation", "replace") != "replace":
+                    unsupported.append(attr.get("name", ""))
         elif tag == "identifier":
             for idel in child:
                 if idel.tag == "id":
@@ -102,10 +126,15 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
                 if attr.tag == "attr":
                     values = _values(attr)
                     category = CATEGORY_OF.get((attr.get("name", ""), values[0] if values else ""), "?")
+    for entity in elem.iter(etree.Entity):
+        # An entity the parser did not resolve (declared in a DTD we never load):
+        # its value would be silently cut short. Refuse the file.
+        raise DeliveryRejected("undefined_entity", f"record {rec_id or '?'} uses an entity reference "
+                               f"({entity.text}) that is not a character reference", file, entity.sourceline or line)
     if category != expected_category:
         raise DeliveryRejected(
             "unknown_category" if category == "?" else "category_mismatch",
             f"record {rec_id or '?'} has category {category or 'none'!r} in a {expected_category} file",
             file, line,
         )
-    return RawRecord(file, line, op, category, rec_id, attrs)
+    return RawRecord(file, line, op, category, rec_id, attrs, tuple(unsupported))

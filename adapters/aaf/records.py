@@ -7,6 +7,7 @@ reason code and the attribute name, never the value.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -27,14 +28,19 @@ def _required(v: str) -> str:
 def _ine(v: str) -> str:
     if not v:
         raise PydanticCustomError("missing_ine", "student without INE: no account can be made")
-    if len(v) != 11 or not v.isalnum():
+    if len(v) != 11 or not (v.isascii() and v.isalnum()):
         raise PydanticCustomError("invalid_ine", "INE must be 11 letters or digits")
     return v
+
+
+_DATE_RE = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}", re.ASCII)
 
 
 def _date(v: str) -> str:
     if v:
         try:
+            if not _DATE_RE.fullmatch(v):
+                raise ValueError(v)
             datetime.strptime(v, "%d/%m/%Y")
         except ValueError:
             raise PydanticCustomError("invalid_date", "date is not dd/mm/yyyy") from None
@@ -153,6 +159,9 @@ def validate(raw: RawRecord, attrs: dict[str, list[str]]) -> list[Rejection]:
 
     if not raw.id:
         return reject("missing_identifier", "identifier/id", "record has no identifier")
+    if raw.unsupported:
+        return reject("unsupported_operation", raw.unsupported[0],
+                      "modification operation other than replace (formats §1: replace gives the full new list)")
     given = attrs.get(jointure_attr)
     if raw.op == "add" and not given:
         return reject("missing_field", jointure_attr, "jointure attribute is missing or empty")

@@ -1,0 +1,166 @@
+"""The records of a ``BEE_ELEVES`` export (formats §2): ``ELEVES/ELEVE``,
+``STRUCTURES/STRUCTURES_ELEVE`` and ``OPTIONS/OPTION``, joined by ``ELEVE_ID``
+once the whole file is read (the sections follow one another, one
+establishment per file, so holding them is fine).
+
+A student is kept whole or rejected whole (as AAF records are): a problem in
+its structures rejects the student, so that ``division=None`` always means
+"in no class" and never "its class was unreadable". Record rejections
+(domain-rules §5, §11) name the ``ELEVE_ID`` and the field, never the value:
+- ``missing_ine`` / ``invalid_ine`` (not 11 letters or digits) /
+  ``duplicate_ine`` (the later students with an INE already seen);
+- ``missing_field`` (fiche incomplète: name, first name, birth date or sex)
+  and ``invalid_value`` (``CODE_SEXE`` other than 1/2);
+- ``invalid_date`` (not ``DD/MM/YYYY``);
+- ``duplicate_structures`` (a second section for one student, at its line),
+  ``several_divisions`` (more than one ``D``), ``invalid_code`` (a ``D`` or
+  ``G`` code breaking domain-rules §2: ≤ 8 letters, digits, space, - or _);
+- ``missing_identifier`` / ``duplicate_id`` (``ELEVE_ID`` empty or repeated:
+  the later record), ``unknown_student`` (a structures or options section
+  for an ``ELEVE_ID`` that no ``ELEVE`` carries).
+A ``DATE_SORTIE`` in the past or the future is not a rejection: the rules
+decide from ``left_on``.
+"""
+from __future__ import annotations
+
+from projections.rules import code_is_valid
+
+from adapters.siecle.records import SiecleStudent
+from adapters.siecle.values import Rejections, fields, parse_date, parse_end, text
+
+# Record element → the section element it must sit in.
+TAGS = {"ELEVE": "ELEVES", "STRUCTURES_ELEVE": "STRUCTURES", "OPTION": "OPTIONS"}
+_SEX = {"1": "M", "2": "F", "M": "M", "F": "F"}  # CODE_SEXE 1 M, 2 F (letters tolerated)
+_DATES = (("DATE_NAISS", "birth_date"), ("DATE_ENTREE", "entered_on"))
+_INCOMPLETE = "fiche incomplète: {what} is empty; no account can be made"
+
+
+class ElevesReader:
+    """Fed each record element as it ends; ``finish`` joins and validates."""
+
+    tags = TAGS
+
+    def __init__(self, file: str):
+        self.rejections = Rejections(file)
+        self._students: dict[str, dict] = {}  # ELEVE_ID → values, first record only
+        self._bad: set[str] = set()  # ELEVE_IDs rejected
+        self._ines: set[str] = set()
+        self._structures: dict[str, tuple[str | None, tuple[str, ...], int]] = {}
+        self._options: dict[str, tuple[list[str], int]] = {}
+
+    def feed(self, elem) -> None:
+        if elem.tag == "ELEVE":
+            self._student(elem)
+        elif elem.tag == "STRUCTURES_ELEVE":
+            self._structure_section(elem)
+        else:
+            self._option_section(elem)
+
+    # ------------------------------------------------------------------ records
+
+    def _reject(self, reason: str, line: int, eleve_id: str, field: str, message: str) -> None:
+        self.rejections.add(reason, line, eleve_id, field, message)
+        self._bad.add(eleve_id)
+
+    def _student(self, elem) -> None:
+        line = elem.sourceline or 0
+        eid = elem.get("ELEVE_ID", "").strip()
+        if not eid:
+            self.rejections.add("missing_identifier", line, "", "ELEVE_ID", "student without ELEVE_ID")
+            return
+        if eid in self._students:
+            self.rejections.add("duplicate_id", line, eid, "ELEVE_ID", "ELEVE_ID already used by an earlier student of the file")
+            return
+        f = fields(elem)
+        family_tag = "NOM_DE_FAMILLE" if "NOM_DE_FAMILLE" in f or "NOM" not in f else "NOM"  # old files: NOM
+        values = {
+            "eleve_id": eid, "elenoet": f.get("ELENOET") or elem.get("ELENOET", "").strip(),
+            "ine": f.get("ID_NATIONAL", ""), "family_name": f.get(family_tag, ""),
+            "usage_name": f.get("NOM_USAGE", ""), "given_name": f.get("PRENOM", ""),
+            "given_name2": f.get("PRENOM2", ""), "given_name3": f.get("PRENOM3", ""),
+            "sex": _SEX.get(f.get("CODE_SEXE", "").upper(), ""),
+            "leaving_reason": f.get("CODE_MOTIF_SORTIE", ""), "regime": f.get("CODE_REGIME", ""),
+            "status": f.get("CODE_STATUT", ""), "mef": f.get("CODE_MEF", ""),
+            "previous_uai": text(elem.find("SCOLARITE_AN_DERNIER/CODE_RNE")), "line": line,
+        }
+        self._students[eid] = values
+        self._check_ine(values["ine"], line, eid)
+        for tag, what in ((family_tag, "family name"), ("PRENOM", "first name")):
+            if not f.get(tag):
+                self._reject("missing_field", line, eid, tag, _INCOMPLETE.format(what=what))
+        if not f.get("CODE_SEXE"):
+            self._reject("missing_field", line, eid, "CODE_SEXE", _INCOMPLETE.format(what="sex"))
+        elif not values["sex"]:
+            self._reject("invalid_value", line, eid, "CODE_SEXE", "sex code is neither 1 (M) nor 2 (F)")
+        if not f.get("DATE_NAISS"):
+            self._reject("missing_field", line, eid, "DATE_NAISS", _INCOMPLETE.format(what="birth date"))
+        for tag, key in (*_DATES, ("DATE_SORTIE", "left_on")):
+            try:
+                values[key] = (parse_end if key == "left_on" else parse_date)(f.get(tag, ""))
+            except ValueError:
+                self._reject("invalid_date", line, eid, tag, "date is not DD/MM/YYYY")
+
+    def _check_ine(self, ine: str, line: int, eid: str) -> None:
+        if not ine:
+            self._reject("missing_ine", line, eid, "ID_NATIONAL", "student without INE: no account can be made")
+        elif len(ine) != 11 or not ine.isalnum():
+            self._reject("invalid_ine", line, eid, "ID_NATIONAL", "INE is not 11 letters or digits")
+        elif ine in self._ines:
+            self._reject("duplicate_ine", line, eid, "ID_NATIONAL", "INE already carried by an earlier student of the file")
+        else:
+            self._ines.add(ine)
+
+    def _structure_section(self, elem) -> None:
+        line = elem.sourceline or 0
+        eid = elem.get("ELEVE_ID", "").strip()
+        if not eid:
+            self.rejections.add("missing_identifier", line, "", "ELEVE_ID", "STRUCTURES_ELEVE without ELEVE_ID")
+            return
+        if eid in self._structures:
+            self._reject("duplicate_structures", line, eid, "STRUCTURES_ELEVE",
+                         "second STRUCTURES_ELEVE section for this student: its class and groups are ambiguous")
+            return
+        divisions: list[str] = []
+        groups: list[str] = []
+        for structure in elem.iterchildren("STRUCTURE"):
+            code = text(structure.find("CODE_STRUCTURE"))
+            kind = text(structure.find("TYPE_STRUCTURE")).upper()
+            if kind not in ("D", "G"):
+                continue  # only D (division) and G (group) are known (formats §2)
+            (divisions if kind == "D" else groups).append(code)
+            if not code_is_valid(code):
+                what = "division" if kind == "D" else "group"
+                self._reject("invalid_code", structure.sourceline or line, eid, "CODE_STRUCTURE",
+                             f"{what} code breaks the rules (1 to 8 letters, digits, space, - or _)")
+        if len(divisions) > 1:
+            self._reject("several_divisions", line, eid, "TYPE_STRUCTURE",
+                         f"{len(divisions)} D structures for one student; a student has one division")
+        self._structures[eid] = (divisions[0] if divisions else None, tuple(groups), line)
+
+    def _option_section(self, elem) -> None:
+        line = elem.sourceline or 0
+        eid = elem.get("ELEVE_ID", "").strip()
+        if not eid:
+            self.rejections.add("missing_identifier", line, "", "ELEVE_ID", "OPTION without ELEVE_ID")
+            return
+        codes = [text(o.find("CODE_MATIERE")) for o in elem.iterchildren("OPTIONS_ELEVE")]
+        known, first_line = self._options.get(eid, ([], line))
+        known.extend(c for c in codes if c)
+        self._options[eid] = (known, first_line)
+
+    # ------------------------------------------------------------------ join
+
+    def finish(self) -> tuple[tuple[SiecleStudent, ...], tuple]:
+        for section, entries in (("STRUCTURES_ELEVE", self._structures), ("OPTION", self._options)):
+            for eid, entry in entries.items():
+                if eid not in self._students:
+                    self.rejections.add("unknown_student", entry[-1], eid, "ELEVE_ID",
+                                        f"{section} for an ELEVE_ID that no ELEVE of the file carries")
+        students = []
+        for eid, values in self._students.items():
+            if eid in self._bad:
+                continue
+            division, groups, _ = self._structures.get(eid, (None, (), 0))
+            options = tuple(self._options.get(eid, ([], 0))[0])
+            students.append(SiecleStudent(**values, division=division, groups=groups, options=options))
+        return tuple(students), self.rejections.sorted()

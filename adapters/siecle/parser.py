@@ -1,0 +1,188 @@
+"""Streaming reader of SIECLE/BEE exports (formats §2 and the general rules
+at its top): ``ElevesSansAdresses.xml`` / ``ElevesAvecAdresses.xml`` (root
+``BEE_ELEVES``) and ``ResponsablesAvecAdresses.xml`` (``BEE_RESPONSABLES``),
+plain or as the single XML of a zip.
+
+The file is read with lxml ``iterparse`` (no entity resolution, no network,
+no DTD; elements cleared as they are consumed). The XML declaration decides
+the encoding (ISO-8859-15 with a raw `œ`, UTF-8 with a BOM). The whole file is
+refused (``DeliveryRejected``) when it is not well-formed (``malformed_xml``,
+with line), declares entities (``entity_declaration``), has a root this
+adapter does not read (``unknown_format``; the timetable-to-STS ``EDT_STS``
+file is named as such) or another BEE root than the one asked for
+(``wrong_root``), lacks ``PARAMETRES`` (``missing_parametres``), has a
+missing or invalid ``UAJ`` (``invalid_uai``, domain-rules §2) or an unreadable
+``ANNEE_SCOLAIRE`` / ``DATE_EXPORT`` / ``HORODATAGE`` (``invalid_header``).
+Record rejections are described in adapters/siecle/eleves.py and
+responsables.py.
+"""
+from __future__ import annotations
+
+import zipfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+from lxml import etree
+
+from adapters.errors import DeliveryRejected
+from adapters.siecle.eleves import ElevesReader
+from adapters.siecle.records import (
+    ELEVES_ROOT, RESPONSABLES_ROOT, ElevesExport, ResponsablesExport, SiecleHeader,
+)
+from adapters.siecle.responsables import ResponsablesReader
+from adapters.siecle.values import fields, parse_date, parse_stamp
+from projections.rules import uai_is_valid
+
+READERS = {ELEVES_ROOT: ElevesReader, RESPONSABLES_ROOT: ResponsablesReader}
+_OTHER_ROOTS = {
+    "EDT_STS": "this is the timetable-to-STS file (EDT_STS), not a SIECLE export",
+    "STS_EDT": "this is an STS-web export (STS_EDT), not a SIECLE export",
+    "BEE_NOMENCLATURES": "BEE_NOMENCLATURES holds nomenclatures, not students or guardians",
+}
+_READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+_PARSE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+              remove_comments=True, remove_pis=True)
+
+
+def read_eleves(path: str | Path) -> ElevesExport:
+    """A ``BEE_ELEVES`` export; any other root is refused."""
+    return read_export(path, expected=ELEVES_ROOT)  # type: ignore[return-value]
+
+
+def read_responsables(path: str | Path) -> ResponsablesExport:
+    """A ``BEE_RESPONSABLES`` export; any other root is refused."""
+    return read_export(path, expected=RESPONSABLES_ROOT)  # type: ignore[return-value]
+
+
+def read_export(path: str | Path, expected: str | None = None) -> ElevesExport | ResponsablesExport:
+    """Read the SIECLE export at ``path`` (``.xml``, or a zip holding one XML),
+    whichever of the two it is, or only ``expected`` (a root tag) when given.
+    Raises DeliveryRejected for a file refused whole."""
+    with _open(Path(path)) as (fh, name):
+        root = _root_of(fh, name)
+        if root not in READERS:
+            raise DeliveryRejected("unknown_format", _OTHER_ROOTS.get(root, f"root element {root!r} is not a SIECLE export"), name)
+        if expected is not None and root != expected:
+            raise DeliveryRejected("wrong_root", f"root element is {root!r}, expected {expected!r}", name)
+    with _open(Path(path)) as (fh, name):
+        return _read(fh, name, root)
+
+
+def sniff_root(path: str | Path) -> str | None:
+    """The root tag (``{namespace}local`` when namespaced) of an XML file or of
+    the single XML inside a zip, reading only the beginning of it; None when
+    there is no such file or it does not start as XML."""
+    try:
+        with _open(Path(path)) as (fh, name):
+            return _root_of(fh, name)
+    except DeliveryRejected:
+        return None
+
+
+# ---------------------------------------------------------------------- files
+
+@contextmanager
+def _open(path: Path) -> Iterator[tuple[IO[bytes], str]]:
+    """The XML's byte stream and the name rejections carry: the file's name,
+    or the XML member's name inside a zip (so that a zipped export reads
+    exactly like the plain file)."""
+    if not path.is_file():
+        raise DeliveryRejected("not_found", "no such file", str(path))
+    try:
+        if not zipfile.is_zipfile(path):
+            with open(path, "rb") as fh:
+                yield _Guarded(fh, path.name), path.name
+            return
+        with zipfile.ZipFile(path) as zf:
+            members = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".xml")]
+            if len(members) != 1:
+                raise DeliveryRejected("invalid_archive", f"the zip holds {len(members)} XML files, expected one", path.name)
+            name = members[0].filename.rsplit("/", 1)[-1]
+            with zf.open(members[0]) as fh:
+                yield _Guarded(fh, name), name
+    except _READ_ERRORS as exc:
+        raise DeliveryRejected("unreadable_file", f"cannot read the file ({type(exc).__name__})", path.name) from None
+
+
+class _Guarded:
+    """A byte stream whose read errors (truncated zip, bad CRC) become a
+    whole-file rejection instead of an lxml error."""
+
+    def __init__(self, fh: IO[bytes], name: str):
+        self._fh, self._name = fh, name
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._fh.read(size)
+        except _READ_ERRORS as exc:
+            raise DeliveryRejected("unreadable_file", f"cannot read the file ({type(exc).__name__})", self._name) from None
+
+
+# ---------------------------------------------------------------------- parsing
+
+def _root_of(fh: IO[bytes], name: str) -> str:
+    """The root tag, read from the start of the file; refuses a file that does
+    not start as well-formed XML or that declares entities."""
+    try:
+        for _, elem in etree.iterparse(fh, events=("start",), **_PARSE):
+            dtd = elem.getroottree().docinfo.internalDTD
+            if dtd is not None and any(True for _ in dtd.iterentities()):
+                raise DeliveryRejected("entity_declaration", "the file declares XML entities; refused (entity expansion)", name)
+            return elem.tag
+    except etree.XMLSyntaxError as exc:
+        raise DeliveryRejected("malformed_xml", f"not well-formed XML ({exc.msg})", name, exc.lineno or 0) from None
+    raise DeliveryRejected("malformed_xml", "no root element", name)
+
+
+def _read(fh: IO[bytes], name: str, root: str) -> ElevesExport | ResponsablesExport:
+    reader = READERS[root](name)
+    sections = {"PARAMETRES": root, **reader.tags}
+    header: SiecleHeader | None = None
+    context = etree.iterparse(fh, events=("end",), tag=tuple(sections), **_PARSE)
+    try:
+        for _, elem in context:
+            parent = elem.getparent()
+            if parent is None or parent.tag != sections[elem.tag]:
+                continue  # same tag elsewhere (e.g. inside a record): not a record
+            if elem.tag == "PARAMETRES":
+                header = _header(elem, parent, name)
+            else:
+                reader.feed(elem)
+            elem.clear(keep_tail=True)
+            while elem.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise DeliveryRejected("malformed_xml", f"not well-formed XML ({exc.msg})", name, exc.lineno or 0) from None
+    if header is None:
+        raise DeliveryRejected("missing_parametres", f"no PARAMETRES under {root}: the establishment is unknown", name)
+    if root == ELEVES_ROOT:
+        students, rejections = reader.finish()
+        return ElevesExport(header=header, students=students, rejections=rejections)
+    guardians, links, addresses, rejections = reader.finish()
+    return ResponsablesExport(header=header, guardians=guardians, links=links, addresses=addresses, rejections=rejections)
+
+
+def _header(elem, root_elem, name: str) -> SiecleHeader:
+    """``PARAMETRES``: UAJ (checked, domain-rules §2), school year, export date
+    and time. Values are not copied into the rejection messages."""
+    line = elem.sourceline or 0
+    f = fields(elem)
+    uai = f.get("UAJ", "")
+    if not uai:
+        raise DeliveryRejected("invalid_uai", "PARAMETRES/UAJ is missing or empty", name, line)
+    if not uai_is_valid(uai):
+        raise DeliveryRejected("invalid_uai", "PARAMETRES/UAJ is not 7 digits and a valid check letter", name, line)
+    year = f.get("ANNEE_SCOLAIRE", "")
+    if not (len(year) == 4 and year.isdigit()):
+        raise DeliveryRejected("invalid_header", "PARAMETRES/ANNEE_SCOLAIRE is not a year", name, line)
+    try:
+        exported_on = parse_date(f.get("DATE_EXPORT", ""))
+        exported_at = parse_stamp(f.get("HORODATAGE", ""))
+    except ValueError:
+        raise DeliveryRejected("invalid_header", "PARAMETRES/DATE_EXPORT or HORODATAGE is not DD/MM/YYYY [HH:MM:SS]", name, line) from None
+    if exported_on is None:
+        raise DeliveryRejected("invalid_header", "PARAMETRES/DATE_EXPORT is missing", name, line)
+    return SiecleHeader(root=root_elem.tag, version=root_elem.get("VERSION", "").strip(), uai=uai,
+                        school_year=int(year), exported_on=exported_on, exported_at=exported_at)

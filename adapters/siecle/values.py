@@ -1,0 +1,73 @@
+"""Reading BEE values (formats §2 and the general rules at its top): trimmed
+text, ``DD/MM/YYYY`` dates with ``31/12/9999`` for "no end", flags, and the
+collector of record rejections that never copies a value into a message
+(domain-rules §11)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from adapters.errors import Rejection
+
+NO_END = date(9999, 12, 31)  # BEE "no end" date
+_DATE = "%d/%m/%Y"
+_STAMPS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+_TRUE = frozenset({"1", "true", "o", "oui", "y", "yes"})
+
+
+def text(elem) -> str:
+    """An element's text, trimmed (older exports pad fixed-width values);
+    ``""`` for a missing element."""
+    return "" if elem is None else (elem.text or "").strip()
+
+
+def fields(elem) -> dict[str, str]:
+    """Trimmed text of an element's direct children by tag; the first one wins
+    when a tag repeats."""
+    out: dict[str, str] = {}
+    for child in elem:
+        if isinstance(child.tag, str) and child.tag not in out:
+            out[child.tag] = (child.text or "").strip()
+    return out
+
+
+def parse_date(value: str) -> date | None:
+    """``DD/MM/YYYY`` → date; ``""`` → None. Raises ValueError otherwise."""
+    return datetime.strptime(value, _DATE).date() if value else None
+
+
+def parse_end(value: str) -> date | None:
+    """An end date: like parse_date, and ``31/12/9999`` → None (no end)."""
+    d = parse_date(value)
+    return None if d == NO_END else d
+
+
+def parse_stamp(value: str) -> datetime | None:
+    """``HORODATAGE`` (``DD/MM/YYYY HH:MM:SS``, seconds tolerated missing)."""
+    if not value:
+        return None
+    for fmt in _STAMPS:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            pass
+    raise ValueError("not DD/MM/YYYY HH:MM:SS")
+
+
+def parse_flag(value: str) -> bool:
+    """BEE booleans appear as ``1``/``0``, ``true``/``false`` and, in older
+    files, ``O``/``N``; anything else (empty included) is false."""
+    return value.lower() in _TRUE
+
+
+class Rejections:
+    """Record rejections of one file, reported in line order."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self._items: list[Rejection] = []
+
+    def add(self, reason: str, line: int, record_id: str, field: str, message: str) -> None:
+        self._items.append(Rejection(reason, self.file, line, record_id, field, message))
+
+    def sorted(self) -> tuple[Rejection, ...]:
+        return tuple(sorted(self._items, key=lambda r: (r.line, r.record_id, r.field, r.reason)))
