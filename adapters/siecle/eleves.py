@@ -14,7 +14,8 @@ its structures rejects the student, so that ``division=None`` always means
 - ``invalid_date`` (not ``DD/MM/YYYY``);
 - ``duplicate_structures`` (a second section for one student, at its line),
   ``several_divisions`` (more than one ``D``), ``invalid_code`` (a ``D`` or
-  ``G`` code breaking domain-rules §2: ≤ 8 letters, digits, space, - or _);
+  ``G`` code breaking domain-rules §2: ≤ 8 letters, digits, space, - or _;
+  at the line of that ``STRUCTURE``);
 - ``missing_identifier`` / ``duplicate_id`` (``ELEVE_ID`` empty or repeated:
   the later record), ``unknown_student`` (a structures or options section
   for an ``ELEVE_ID`` that no ``ELEVE`` carries).

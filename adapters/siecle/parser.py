@@ -76,7 +76,7 @@ def sniff_root(path: str | Path) -> str | None:
     there is no such file or it does not start as XML."""
     try:
         with _open(Path(path)) as (fh, name):
-            return _root_of(fh, name)
+            return _root_of(fh, name, refuse_entities=False)
     except DeliveryRejected:
         return None
 
@@ -122,13 +122,13 @@ class _Guarded:
 
 # ---------------------------------------------------------------------- parsing
 
-def _root_of(fh: IO[bytes], name: str) -> str:
+def _root_of(fh: IO[bytes], name: str, refuse_entities: bool = True) -> str:
     """The root tag, read from the start of the file; refuses a file that does
-    not start as well-formed XML or that declares entities."""
+    not start as well-formed XML or (``refuse_entities``) declares entities."""
     try:
         for _, elem in etree.iterparse(fh, events=("start",), **_PARSE):
             dtd = elem.getroottree().docinfo.internalDTD
-            if dtd is not None and any(True for _ in dtd.iterentities()):
+            if refuse_entities and dtd is not None and any(True for _ in dtd.iterentities()):
                 raise DeliveryRejected("entity_declaration", "the file declares XML entities; refused (entity expansion)", name)
             return elem.tag
     except etree.XMLSyntaxError as exc:
