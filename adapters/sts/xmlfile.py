@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import zipfile
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator
 
@@ -117,18 +117,17 @@ def sniff_root(path: str | Path) -> str | None:
     the file (or of the single XML inside a zip); None when no root element
     shows in the first bytes or the file is not XML. For content-based
     recognition of an upload, before choosing a reader."""
+    parser = etree.XMLPullParser(events=("start",), **SAFE)
     try:
         with open_export(path) as (_, fh):
-            parser = etree.XMLPullParser(events=("start",), **SAFE)
             read = 0
-            while read < SNIFF_LIMIT:
-                chunk = fh.read(4096)
-                if not chunk:
-                    break
+            while read < SNIFF_LIMIT and (chunk := fh.read(4096)):
                 read += len(chunk)
                 parser.feed(chunk)
                 for _, elem in parser.read_events():
                     return elem.tag
-    except (DeliveryRejected, etree.XMLSyntaxError, OSError):
+    except etree.XMLSyntaxError:
+        pass  # a root may have started before the error: the start is all we need
+    except (DeliveryRejected, OSError):
         return None
-    return None
+    return next((elem.tag for _, elem in parser.read_events()), None)

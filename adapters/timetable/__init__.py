@@ -1,0 +1,1 @@
+"""Index Education EDT/Pronote "export ENT" clear XML (formats §4): format → validated records."""
