@@ -6,11 +6,8 @@ from __future__ import annotations
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import IO
-
-from lxml import etree
-
 from adapters.aaf.files import NAME_RE
+from adapters.xmlfile import sniff_root
 
 EDT_NS = "http://www.index-education.com/exportemploidutemps"
 KINDS = {
@@ -22,16 +19,6 @@ KINDS = {
     "EDT_STS": "edt-sts",  # the timetable-to-STS file, uploaded by mistake (formats §3)
     f"{{{EDT_NS}}}ExportEmploiDuTemps": "timetable-edt",
 }
-
-
-def root_tag(fh: IO[bytes]) -> str | None:
-    """The root element's tag ({namespace}local), reading only the start of the file."""
-    try:
-        for _, elem in etree.iterparse(fh, events=("start",), resolve_entities=False, no_network=True, load_dtd=False):
-            return elem.tag
-    except etree.XMLSyntaxError:
-        return None
-    return None
 
 
 def _xml_members(path: Path) -> list[str]:
@@ -56,12 +43,8 @@ def kind_of(path: str | Path) -> str:
         members = _xml_members(path)
         if members and any(NAME_RE.match(m.rsplit("/", 1)[-1]) for m in members):
             return "aaf"
-        if path.is_file() and not members:
-            with open(path, "rb") as fh:
-                return KINDS.get(root_tag(fh) or "", "unknown")
-        if len(members) == 1 and zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf, zf.open(members[0]) as fh:
-                return KINDS.get(root_tag(fh) or "", "unknown")
+        if path.is_file() and (not members or (len(members) == 1 and zipfile.is_zipfile(path))):
+            return KINDS.get(sniff_root(path) or "", "unknown")
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
         return "unknown"
     return "unknown"

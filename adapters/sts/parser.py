@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.errors import DeliveryRejected, Rejection
 from adapters.sts.records import StsDivision, StsExport, StsGroup, StsHeader, StsPerson, StsService, StsSubject
-from adapters.sts.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
+from adapters.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
 from projections.rules import uai_is_valid
 
 __all__ = ["read_sts", "sniff_root", "ROOT", "MISTAKEN_ROOT"]

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, mod
 from pydantic_core import PydanticCustomError
 
 from adapters.errors import Rejection
-from adapters.sts.xmlfile import parse_date
+from adapters.xmlfile import parse_date
 from projections.rules import code_is_valid
 
 TEACHER_FUNCTION = "ENS"  # FONCTION of a teacher; all staff are listed (formats §3)

@@ -24,7 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from adapters.errors import DeliveryRejected, Rejection
-from adapters.sts.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
+from adapters.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
 from adapters.timetable.records import (
     MAX_WEEKS, EdtClass, EdtCourse, EdtExport, EdtGroup, EdtHeader, EdtStudent, EdtSubject,
     EdtTeacher, end_date_limit,

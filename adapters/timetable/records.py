@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from adapters.errors import Rejection
-from adapters.sts.xmlfile import parse_date
+from adapters.xmlfile import parse_date
 from projections.rules import code_is_valid
 
 MAX_WEEKS = 64  # @Semaines is an unsigned 64-bit mask (formats §4)

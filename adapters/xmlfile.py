@@ -1,14 +1,14 @@
 """Reading one XML export safely (formats, "General rules for every parser").
 
-Shared by the STS (formats §3) and timetable (formats §4) readers: an export
+Shared by the STS (formats §3) and timetable (formats §4) readers and by
+content-based recognition (adapters/sniff.py): an export
 is a plain ``.xml`` or a zip holding exactly one XML file; it is streamed with
 lxml ``iterparse`` that never resolves entities, never fetches a DTD and
 refuses a file that declares entities (expansion bombs); a file that is not
 well-formed is rejected whole with file, line and reason. The encoding is the
 one the XML declaration (or a BOM) gives, as libxml2 honours it.
 
-Lives here because only ``adapters/sts`` and ``adapters/timetable`` may be
-written by this change; it belongs in ``adapters/`` beside ``errors.py``.
+The SIECLE reader still has its own copy of the zip and sniff code: to merge.
 """
 from __future__ import annotations
 
