@@ -42,3 +42,19 @@ def test_garbage_and_missing(tmp_path):
     (tmp_path / "g.xml").write_bytes(b"\x00\x01 not xml")
     assert kind_of(tmp_path / "g.xml") == "unknown"
     assert kind_of(tmp_path / "missing.xml") == "unknown"
+
+
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.mark.parametrize("path, kind", [
+    ("siecle/ElevesSansAdresses.xml", "siecle-eleves"),
+    ("siecle/ElevesSansAdresses.zip", "siecle-eleves"),
+    ("siecle/ResponsablesAvecAdresses.xml", "siecle-responsables"),
+    ("sts/sts_emp_0571994H_2026.xml", "sts"),
+    ("sts/edt_sts_0571994H_2026.xml", "edt-sts"),
+    ("timetable/export_edt_0571994H.xml", "timetable-edt"),
+    ("aaf/values", "aaf"),
+])
+def test_the_hand_written_fixtures_are_recognised(path, kind):
+    assert kind_of(FIXTURES / path) == kind
