@@ -5,6 +5,7 @@ import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from adapters.sniff import kind_of
 from daemon import bootstrap, config
 from daemon.history import history
 from daemon.ingest import ingest, reject, release
@@ -42,6 +43,12 @@ def run(args, out: Callable, table: Callable, progress: Callable) -> int:
 
 
 def _ingest(args, ctx, out, table, progress) -> int:
+    kind = kind_of(args.path)
+    if kind not in ("aaf", "unknown"):
+        # Recognised by content, but this release applies AAF deliveries only.
+        out({"status": "unsupported", "kind": kind, "path": args.path}, args.json,
+            f"{args.path}: recognised as {kind}; this release ingests AAF deliveries only (nothing recorded)")
+        return EXIT_REJECTED
     if args.progress or sys.stderr.isatty():
         ctx.progress = progress
     result = ingest(args.path, ctx, args.now)

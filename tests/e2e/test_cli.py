@@ -97,3 +97,12 @@ def test_same_delivery_again_records_nothing(year):
     work, first, *_ = year
     again = json.loads(run("ingest", "gen/aaf/20260818-complet", "--json", cwd=work).stdout)
     assert again["status"] == "already-applied" and again["delivery_id"] == first["delivery_id"]
+
+
+def test_other_sources_are_recognised_and_not_yet_applied(year):
+    work, *_ = year
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    before = json.loads(run("deliveries", "--json", cwd=work).stdout)
+    proc = run("ingest", str(fixtures / "siecle" / "ElevesSansAdresses.xml"), "--json", cwd=work, check_code=2)
+    assert json.loads(proc.stdout) | {"path": ""} == {"status": "unsupported", "kind": "siecle-eleves", "path": ""}
+    assert json.loads(run("deliveries", "--json", cwd=work).stdout) == before
