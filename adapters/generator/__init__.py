@@ -2,7 +2,8 @@
 
 An independent check of the AAF parsers: it imports nothing from the rest of
 the project and uses the standard library only.  ``academie`` is the seeded
-model, ``aaf_writer`` the streaming XML writer, ``cli`` the ``entsync
+model, ``aaf_writer`` the streaming XML writer, ``sources`` the SIECLE,
+STS-web and timetable writers (same académie), ``cli`` the ``entsync
 generate`` command (also ``python -m adapters.generator``).
 """
 from .cli import run

@@ -5,6 +5,14 @@ académie after churn as ``OUT/aaf/<second>-delta`` and
 ``OUT/aaf/<second>-complet``, plus ``OUT/manifest.json`` (the ground truth).
 One establishment is in memory at a time; the manifest's long lists are
 spooled to disk and streamed into the JSON at the end.
+
+``--sources`` adds, for the same persons, ids, classes and groups (see
+``sources.py``): ``OUT/siecle/<date>/<UAI>/ElevesSansAdresses.xml`` and
+``ResponsablesAvecAdresses.xml``, ``OUT/sts/<date>/sts_emp_<UAI>_<year>.xml``,
+``OUT/timetable/<date>/export_edt_<UAI>.xml`` and, for the first
+establishment, the timetable variants under ``OUT/variants/<UAI>/``; the
+manifest records them under ``sources``.  The default is ``aaf`` alone, so
+that the AAF-only output (files and manifest) stays as it was.
 """
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -20,8 +29,13 @@ from datetime import datetime
 from .aaf_writer import (ATTRIBUTES, CATEGORIES, ENCODINGS, PartWriter, Record, diff, etab_record, mef_records,
                          population_records, subject_records)
 from .academie import Academie, Ids, Population, evolve, plan_academie, populate
+from .sources import (arrival_date, build_timetable, leaving_date, write_siecle, write_sts, write_timetable,
+                      write_variants)
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")
+SOURCES = ("aaf", "siecle", "sts", "timetable")
+# Directories of the non-AAF sources (refused when they already hold files, unless --force).
+SOURCE_DIRS = ("siecle", "sts", "timetable", "variants")
 CHILDREN = ATTRIBUTES["PersRelEleve"].index("ENTAuxPersRelEleveEleve")
 # manifest "churn" key -> attribute of academie.Churn
 CHURN_LISTS = {"students_left": "left", "students_arrived": "arrived", "class_changes": "class_changes",
@@ -139,49 +153,108 @@ def _prepare_dir(path: str, force: bool) -> None:
         os.remove(os.path.join(path, f))
 
 
+def _prepare_sources(o: argparse.Namespace, dates: list[str]) -> None:
+    """Refuse (or, with --force, clear) earlier outputs of the non-AAF sources for these dates."""
+    targets = [os.path.join(o.out, src, d) for src in SOURCE_DIRS[:3] if src in o.sources for d in dates]
+    if "timetable" in o.sources:
+        targets.append(os.path.join(o.out, "variants"))
+    stale = [t for t in targets if os.path.isdir(t) and any(files for _, _, files in os.walk(t))]
+    if stale and not o.force:
+        raise FileExistsError(f"{stale[0]} already holds files (use --force)")
+    for t in stale:
+        shutil.rmtree(t)
+
+
+class Sources:
+    """The SIECLE, STS and timetable files of each establishment, and the manifest's record of them."""
+
+    def __init__(self, o: argparse.Namespace, acad: Academie):
+        self.o, self.acad = o, acad
+        self.paths: dict[str, dict[str, dict]] = {s: {} for s in SOURCES[1:] if s in o.sources}
+        self.variants: list[dict] = []
+
+    def _at(self, source: str, date: str) -> dict:
+        return self.paths[source].setdefault(date, {})
+
+    def write(self, pop: Population, date: str, churn=None, before: Population | None = None) -> None:
+        o, acad, etab = self.o, self.acad, pop.etab
+        if "siecle" in o.sources:
+            leavers, arrivals, extra = [], {}, []
+            if churn is not None:
+                gone = set(churn.left)
+                leavers = [(s, leaving_date(s.jointure, o.date, date)) for s in before.students if s.jointure in gone]
+                arrivals = {j: arrival_date(j, o.date, date, acad.school_year) for j in churn.arrived}
+                present = {g.jointure for g in pop.guardians}
+                wanted = {r[0] for s, _ in leavers for r in s.rels}
+                extra = [g for g in before.guardians if g.jointure in wanted and g.jointure not in present]
+            self._at("siecle", date)[etab.uai] = write_siecle(o.out, acad, pop, date, leavers, arrivals, extra)
+        if "sts" in o.sources:
+            self._at("sts", date)[etab.uai] = write_sts(o.out, acad, pop, date)
+        if "timetable" in o.sources:
+            t = build_timetable(acad, pop, churn, date, o.date)
+            path = self._at("timetable", date)[etab.uai] = write_timetable(o.out, t, date)
+            last = o.date if o.no_second else o.second_date
+            if etab.index == 0 and date == last:
+                self.variants = write_variants(o.out, acad, pop, t, path)
+
+    def manifest(self) -> dict:
+        return {**self.paths, **({"variants": self.variants} if "timetable" in self.paths else {})}
+
+
 def generate(o: argparse.Namespace) -> dict:
     """Write the deliveries and the manifest; return the manifest's summary counts."""
     start = time.perf_counter()
     acad = plan_academie(o.seed, o.students, o.school_year)
     ids = Ids(o.seed)
     os.makedirs(o.out, exist_ok=True)
+    aaf = "aaf" in o.sources
+    _prepare_sources(o, [o.date] + ([] if o.no_second else [o.second_date]))
+    sources = Sources(o, acad)
     with tempfile.TemporaryDirectory(prefix=".manifest-", dir=o.out) as tmp:
-        first = Delivery(o, "Complet", o.date, tmp)
-        second = [] if o.no_second else [Delivery(o, "Delta", o.second_date, tmp),
-                                         Delivery(o, "Complet", o.second_date, tmp)]
+        first = Delivery(o, "Complet", o.date, tmp) if aaf else None
+        second = [] if o.no_second or not aaf else [Delivery(o, "Delta", o.second_date, tmp),
+                                                    Delivery(o, "Complet", o.second_date, tmp)]
         churn = {k: Spool(tmp, f"churn.{k}") for k in CHURN_LISTS}
         duplicates = Spool(tmp, "duplicates")
         static = {"EtabEducNat": [etab_record(acad, e) for e in acad.etabs],
                   "MatiereEducNat": subject_records(), "MefEducNat": mef_records(acad)}
         for cat, records in static.items():
-            first.complete(cat, records)
+            if first:
+                first.complete(cat, records)
             if second:
                 second[0].delta(cat, records, records)
                 second[1].complete(cat, records)
         for etab in acad.etabs:
             pop1 = populate(acad, etab, ids)
-            recs1 = population_records(pop1)
-            first.people(pop1, recs1)
+            recs1 = population_records(pop1) if aaf else None
+            if first:
+                first.people(pop1, recs1)
+            sources.write(pop1, o.date)
             duplicates.items(list(pair) for pair in pop1.duplicates)
-            if second:
+            if not o.no_second:
                 pop2, ch = evolve(acad, pop1, ids, o.churn)
-                recs2 = population_records(pop2)
-                for cat in PEOPLE:
-                    second[0].delta(cat, recs1[cat], recs2[cat])
-                second[1].people(pop2, recs2)
+                if second:
+                    recs2 = population_records(pop2)
+                    for cat in PEOPLE:
+                        second[0].delta(cat, recs1[cat], recs2[cat])
+                    second[1].people(pop2, recs2)
+                sources.write(pop2, o.second_date, ch, pop1)
                 for key, attr in CHURN_LISTS.items():
                     if key == "class_changes":
                         churn[key].items([j, etab.sj, old, new] for j, old, new in ch.class_changes)
                     else:
                         churn[key].ids(getattr(ch, attr))
-        deliveries = {d.name: d.close() for d in [first, *second]}
-        manifest = _manifest(o, acad, deliveries, duplicates, churn if second else None)
+        deliveries = {d.name: d.close() for d in ([first, *second] if first else [])}
+        manifest = _manifest(o, acad, deliveries, duplicates, None if o.no_second else churn)
+        if o.sources != ["aaf"]:
+            manifest["options"]["sources"] = o.sources
+            manifest["sources"] = sources.manifest()
         with open(os.path.join(o.out, "manifest.json"), "w", encoding="utf-8") as fh:
             _dump(manifest, fh)
             fh.write("\n")
     summary = dict(manifest["totals"], elapsed=time.perf_counter() - start, academie=acad.name,
                    establishments=len(acad.etabs),
-                   persons={c: first.writers[c].counts["add"] for c in PEOPLE})
+                   persons={c: first.writers[c].counts["add"] if first else 0 for c in PEOPLE})
     return summary
 
 
@@ -215,6 +288,14 @@ def _date(text: str) -> str:
     return text
 
 
+def _sources(text: str) -> list[str]:
+    names = SOURCES if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown source(s) {unknown}; choose among {','.join(SOURCES)} or all")
+    return [n for n in SOURCES if n in names]
+
+
 def _positive(text: str) -> int:
     n = int(text)
     if n < 1:
@@ -241,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-second", action="store_true", help="write the first complete delivery only")
     p.add_argument("--school-year", type=int, default=2026, help="first calendar year of the school year")
     p.add_argument("--force", action="store_true", help="overwrite XML files already in the delivery directories")
+    p.add_argument("--sources", type=_sources, default=["aaf"],
+                   help="comma-separated sources to write among aaf,siecle,sts,timetable (or 'all'); default aaf")
     return p
 
 
@@ -266,5 +349,6 @@ def run(argv: list[str] | None = None) -> int:
     print(f"generated académie {s['academie']} seed={o.seed}: {s['establishments']} establishments, "
           f"{people['Eleve']} students, {people['PersRelEleve']} guardians, {people['PersEducNat']} staff "
           f"(first delivery); {s['deliveries']} deliveries, {s['files']} files, {s['records']} records, "
-          f"{s['bytes'] / 1e6:.1f} MB in {s['elapsed']:.2f} s")
+          f"{s['bytes'] / 1e6:.1f} MB in {s['elapsed']:.2f} s"
+          + (f"; sources {','.join(o.sources)}" if o.sources != ["aaf"] else ""))
     return 0

@@ -1,0 +1,603 @@
+"""The other sources of the same synthetic académie (formats §2, §3, §4).
+
+For one establishment at one date, from the same :class:`Population` as the
+AAF files (same persons, ids, classes, groups):
+
+- SIECLE/BEE ``ElevesSansAdresses.xml`` (``BEE_ELEVES``) and
+  ``ResponsablesAvecAdresses.xml`` (``BEE_RESPONSABLES``, 2018 form), ISO-8859-15;
+- the STS-web export ``sts_emp_<UAI>_<year>.xml`` (``STS_EDT``), ISO-8859-15;
+- the Index Education timetable export ``export_edt_<UAI>.xml``
+  (``ExportEmploiDuTemps``, clear XML, UTF-8);
+
+and, for one establishment, the timetable variants that each trigger one
+rejection of the timetable pipeline (:func:`write_variants`).
+
+Stdlib only, like the rest of the generator (an independent check of the
+parsers).  Nothing here draws from the académie's shared random streams or
+identifier spaces: the timetable has its own ``random.Random`` per
+establishment, seeded from the seed and the establishment only, so that the
+AAF output is unchanged and the two timetable exports of an establishment
+differ only by the churn (same slots, same idents).
+"""
+from __future__ import annotations
+
+import os
+import random
+import zlib
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from .academie import SUBJECTS, Academie, Churn, Etab, Population, Student, uai_check_letter
+
+SIECLE_ENCODING = ("ISO-8859-15", "iso8859_15")
+EDT_NS = "http://www.index-education.com/exportemploidutemps"
+# ENTMatJointure -> CODE_GESTION / timetable Matiere@Code (≤ 5 letters, unique)
+SHORT_CODES = {
+    "020700": "FRANC", "061300": "MATHS", "040300": "HIGEO", "030201": "AGL1", "030602": "ESP2",
+    "030102": "ALL2", "020100": "LATIN", "062900": "SVT", "061800": "PH-CH", "070200": "TECHN",
+    "100100": "EPS", "080100": "A-PLA", "080400": "EDMUS", "013100": "PHILO", "076700": "SES",
+    "083600": "ECOGE", "024700": "FR-HI", "062000": "MA-SC", "317300": "VENTE", "322800": "GEADM",
+}
+# AAF ENTEleveRegime -> SIECLE CODE_REGIME (*approximate*: 0 externe, 2 demi-pensionnaire, 3 interne)
+REGIME_CODES = {"DP DAN": "2", "EXTERNE LIBRE": "0", "INTERNE DANS L'ETABLISSEMENT": "3"}
+STATUT_CODES = {"SCOLAIRE": "ST", "APPRENTI": "AP"}
+# AAF respLegal -> SIECLE NIVEAU_RESPONSABILITE
+LEVELS = {"1": "1", "2": "2", "0": "3"}
+GRADES = {"ENS": "CERT. CN", "DOC": "CERT. DOC", "DIR": "PERDIR", "EDU": "CPE", "AED": "AED",
+          "ADF": "ADJAENES", "MDS": "INFENES", "ORI": "PSYEN"}
+PLACES_PER_DAY = 8
+PLACES = ("08:00", "09:00", "10:05", "11:05", "13:30", "14:30", "15:35", "16:35")
+
+# The rejection each timetable variant is meant to trigger.
+VARIANTS = {
+    "duplicate": {"stage": "pipeline", "reason": "duplicate_export",
+                  "detail": "byte-identical copy of the second-date export under another file name"},
+    "too-many-changes": {"stage": "pipeline", "reason": "thresholds_exceeded",
+                         "thresholds": ["sessions_removed", "services_modified"],
+                         "detail": "about 65 % of the courses removed and about 80 % of the services reassigned"},
+    "structure-deleted": {"stage": "pipeline", "reason": "thresholds_exceeded",
+                          "thresholds": ["structures_deleted_with_sessions"],
+                          "detail": "a class holding courses removed (its students moved to another class)"},
+    "end-date-late": {"stage": "parser", "parser": "adapters.timetable.parser.read_edt",
+                      "reason": "end_date_after_15_july", "detail": "AnneeScolaire/@DateFin is 20 July"},
+    "unknown-uai": {"stage": "pipeline", "reason": "unknown_uai",
+                    "detail": "a UAI with a valid check letter that is no establishment of the académie"},
+    "bad-code": {"stage": "parser", "parser": "adapters.timetable.parser.read_edt", "reason": "invalid_code",
+                 "detail": "a group name of 9 characters (record rejection)"},
+    "edt-sts": {"stage": "parser", "parser": "adapters.sts.parser.read_sts", "reason": "edt_sts_instead_of_sts",
+                "detail": "root EDT_STS (the timetable-to-STS file); read_edt refuses it as unknown_format"},
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _esc(v: str) -> str:
+    return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _el(tag: str, value: str) -> str:
+    return f"<{tag}>{_esc(value)}</{tag}>"
+
+
+def _iso(ddmmyyyy: str) -> str:
+    d, m, y = ddmmyyyy.split("/")
+    return f"{y}-{m}-{d}"
+
+
+def _fr(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _day(yyyymmdd: str) -> date:
+    return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+
+
+def _write(path: str, text: str, encoding: tuple[str, str]) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding=encoding[1], errors="xmlcharrefreplace", newline="\n") as fh:
+        fh.write(f'<?xml version="1.0" encoding="{encoding[0]}"?>\n')
+        fh.write(text)
+
+
+def leaving_date(jointure: str, first: str, second: str) -> date:
+    """A past ``DATE_SORTIE`` for a churn leaver: strictly between the two dates."""
+    a, b = _day(first), _day(second)
+    span = max(1, (b - a).days - 1)
+    return a + timedelta(days=1 + zlib.crc32(jointure.encode()) % span)
+
+
+def arrival_date(jointure: str, first: str, second: str, school_year: int) -> date:
+    """The entry date of a churn arrival: after the rentrée, before the second date."""
+    a = max(_day(first), date(school_year, 9, 1))
+    b = _day(second)
+    span = max(1, (b - a).days)
+    return a + timedelta(days=zlib.crc32(jointure.encode()) % span)
+
+
+# --------------------------------------------------------------------------- SIECLE
+
+def _parametres(acad: Academie, etab: Etab, on: str) -> str:
+    d = _day(on)
+    return (f"  <PARAMETRES>\n    {_el('UAJ', etab.uai)}\n    {_el('ANNEE_SCOLAIRE', str(acad.school_year))}\n"
+            f"    {_el('DATE_EXPORT', _fr(d))}\n    {_el('HORODATAGE', _fr(d) + ' 06:30:00')}\n  </PARAMETRES>\n")
+
+
+def siecle_eleves(acad: Academie, pop: Population, on: str, leavers: list[tuple[Student, date]] = (),
+                  arrivals: dict[str, date] | None = None) -> str:
+    """``BEE_ELEVES``: the present students, then the leavers with their past ``DATE_SORTIE``."""
+    arrivals = arrivals or {}
+    group_subject = {g.code: g.subject for g in pop.etab.groups}
+    rows = [(s, None) for s in pop.students] + list(leavers)
+    eleves, options, structures = [], [], []
+    for s, left in rows:
+        entered = arrivals.get(s.jointure, date(acad.school_year, 9, 1))
+        given = (s.other_given + ("", ""))[:2]
+        eleves.append(
+            f'      <ELEVE ELEVE_ID="{s.eleve_id}">\n'
+            f"        {_el('ID_NATIONAL', s.ine)}\n        {_el('NOM_DE_FAMILLE', s.patro)}\n"
+            f"        {_el('NOM_USAGE', s.sn if s.sn != s.patro else '')}\n        {_el('PRENOM', s.given)}\n"
+            f"        {_el('PRENOM2', given[0])}\n        {_el('PRENOM3', given[1])}\n"
+            f"        {_el('DATE_NAISS', s.birth)}\n        {_el('CODE_SEXE', '2' if s.title == 'Mme' else '1')}\n"
+            f"        {_el('CODE_PAYS', '100')}\n        {_el('DATE_ENTREE', _fr(entered))}\n"
+            f"        {_el('DATE_SORTIE', _fr(left) if left else '31/12/9999')}\n"
+            f"        {_el('CODE_MOTIF_SORTIE', 'DM' if left else '')}\n"
+            f"        {_el('CODE_REGIME', REGIME_CODES.get(s.regime, '0'))}\n"
+            f"        {_el('CODE_STATUT', STATUT_CODES.get(s.statut, 'ST'))}\n        {_el('CODE_MEF', s.stream.mef)}\n"
+            "      </ELEVE>\n")
+        subjects = ["030201"] + [group_subject[g] for g in s.groups if g in group_subject]
+        options.append(f'      <OPTION ELEVE_ID="{s.eleve_id}">\n' + "".join(
+            f"        <OPTIONS_ELEVE>\n          {_el('NUM_OPTION', str(i))}\n"
+            f"          {_el('CODE_MODALITE_ELECT', 'O' if i == 1 else 'F')}\n"
+            f"          {_el('CODE_MATIERE', c)}\n        </OPTIONS_ELEVE>\n"
+            for i, c in enumerate(subjects, 1)) + "      </OPTION>\n")
+        structures.append(f'      <STRUCTURES_ELEVE ELEVE_ID="{s.eleve_id}">\n' + "".join(
+            f"        <STRUCTURE>\n          {_el('CODE_STRUCTURE', code)}\n"
+            f"          {_el('TYPE_STRUCTURE', kind)}\n        </STRUCTURE>\n"
+            for code, kind in [(s.division, "D")] + [(g, "G") for g in s.groups]) + "      </STRUCTURES_ELEVE>\n")
+    return ('<BEE_ELEVES VERSION="3.1">\n' + _parametres(acad, pop.etab, on) + "  <DONNEES>\n    <ELEVES>\n"
+            + "".join(eleves) + "    </ELEVES>\n    <OPTIONS>\n" + "".join(options)
+            + "    </OPTIONS>\n    <STRUCTURES>\n" + "".join(structures)
+            + "    </STRUCTURES>\n  </DONNEES>\n</BEE_ELEVES>\n")
+
+
+def siecle_responsables(acad: Academie, pop: Population, on: str, leavers: list[tuple[Student, date]] = (),
+                        extra_guardians=()) -> str:
+    """``BEE_RESPONSABLES`` (2018 form): persons (``PERSONNE_ID`` = AAF jointure), links, addresses."""
+    guardians = list(pop.guardians) + list(extra_guardians)
+    known = {g.jointure for g in guardians}
+    addresses: dict[tuple, str] = {}   # one ADRESSE per distinct address, id = first user's jointure
+    persons = []
+    for g in guardians:
+        key = (g.address, g.postal, g.city)
+        aid = addresses.setdefault(key, g.jointure)
+        persons.append(
+            f'      <PERSONNE PERSONNE_ID="{g.jointure}">\n'
+            f"        {_el('LC_CIVILITE', 'MME' if g.title == 'Mme' else 'M.')}\n"
+            f"        {_el('NOM_DE_FAMILLE', g.patro)}\n        {_el('NOM_USAGE', g.sn if g.sn != g.patro else '')}\n"
+            f"        {_el('PRENOM', g.given)}\n        {_el('TEL_PERSONNEL', g.home)}\n"
+            f"        {_el('TEL_PORTABLE', g.mobile)}\n        {_el('TEL_PROFESSIONNEL', g.work)}\n"
+            f"        {_el('MEL', g.mail)}\n        {_el('ADRESSE_ID', aid)}\n      </PERSONNE>\n")
+    links = []
+    for s in [*pop.students, *(s for s, _ in leavers)]:
+        for rel_id, lien, _fin, legal, contact, paiement in s.rels:
+            if rel_id not in known:
+                continue
+            links.append(
+                f"      <RESPONSABLE_ELEVE>\n        {_el('ELEVE_ID', s.eleve_id)}\n"
+                f"        {_el('PERSONNE_ID', rel_id)}\n        {_el('NIVEAU_RESPONSABILITE', LEVELS[legal])}\n"
+                f"        {_el('CODE_PARENTE', lien)}\n        {_el('PAIE_FRAIS_SCOLAIRES', paiement)}\n"
+                f"        {_el('A_CONTACTER_EN_PRIORITE', 'true' if contact == '1' else 'false')}\n"
+                "      </RESPONSABLE_ELEVE>\n")
+    adr = []
+    for (lines, postal, city), aid in addresses.items():
+        padded = (lines + ("", "", "", ""))[:4]
+        adr.append(f'      <ADRESSE ADRESSE_ID="{aid}">\n'
+                   + "".join(f"        {_el(f'LIGNE{i}_ADRESSE', v)}\n" for i, v in enumerate(padded, 1))
+                   + f"        {_el('CODE_POSTAL', postal)}\n        {_el('LIBELLE_POSTAL', city)}\n"
+                   f"        {_el('CODE_PAYS', '100')}\n      </ADRESSE>\n")
+    return ('<BEE_RESPONSABLES VERSION="3.1">\n' + _parametres(acad, pop.etab, on) + "  <DONNEES>\n    <PERSONNES>\n"
+            + "".join(persons) + "    </PERSONNES>\n    <RESPONSABLES>\n" + "".join(links)
+            + "    </RESPONSABLES>\n    <ADRESSES>\n" + "".join(adr) + "    </ADRESSES>\n  </DONNEES>\n"
+            "</BEE_RESPONSABLES>\n")
+
+
+def write_siecle(out: str, acad: Academie, pop: Population, on: str, leavers=(), arrivals=None,
+                 extra_guardians=()) -> dict:
+    """Write both SIECLE files of one establishment; return their paths relative to ``out``."""
+    rel = os.path.join("siecle", on, pop.etab.uai)
+    paths = {"eleves": os.path.join(rel, "ElevesSansAdresses.xml"),
+             "responsables": os.path.join(rel, "ResponsablesAvecAdresses.xml")}
+    _write(os.path.join(out, paths["eleves"]), siecle_eleves(acad, pop, on, leavers, arrivals), SIECLE_ENCODING)
+    _write(os.path.join(out, paths["responsables"]),
+           siecle_responsables(acad, pop, on, leavers, extra_guardians), SIECLE_ENCODING)
+    return paths
+
+
+# --------------------------------------------------------------------------- STS-web
+
+def _services(pop: Population) -> dict[tuple[str, str], list]:
+    """(class or group code, subject) -> teachers of the establishment, in staff order."""
+    sj = pop.etab.sj
+    out: dict[tuple[str, str], list] = {}
+    for p in pop.staff:
+        if p.functions[0][1] != "ENS":
+            continue
+        for s_j, code, _is_group, subject in p.services:
+            if s_j == sj:
+                out.setdefault((code, subject), []).append(p)
+    return out
+
+
+def sts_export(acad: Academie, pop: Population, on: str) -> str:
+    """``STS_EDT``: staff of the establishment (teachers ``ENS``, other functions), divisions, groups, services."""
+    etab, year = pop.etab, acad.school_year
+    services = _services(pop)
+    used = sorted({subject for d in etab.divisions for subject in d.stream.subjects} | {g.subject for g in etab.groups})
+    out = [f'<STS_EDT>\n  <PARAMETRES>\n    <UAJ CODE="{etab.uai}">\n      <ACADEMIE>\n'
+           f"        {_el('CODE', str(10 + sorted(('GRENOBLE', 'LYON', 'NANTES')).index(acad.name)))}\n"
+           f"        {_el('LIBELLE', acad.name)}\n      </ACADEMIE>\n      {_el('SIGLE', etab.kind)}\n"
+           f"      {_el('DENOM_PRINC', etab.type_struct)}\n      {_el('DENOM_COMPL', etab.name.split('-', 1)[1].rsplit('-ac-', 1)[0])}\n"
+           f'    </UAJ>\n    <ANNEE_SCOLAIRE ANNEE="{year}">\n      {_el("DATE_DEBUT", f"01/09/{year}")}\n'
+           f'      {_el("DATE_FIN", f"31/08/{year + 1}")}\n    </ANNEE_SCOLAIRE>\n'
+           f"    {_el('HORODATAGE', _fr(_day(on)) + ' 06:45:00')}\n  </PARAMETRES>\n  <NOMENCLATURES>\n    <MATIERES>\n"]
+    for code in used:
+        label = SUBJECTS[code][0]
+        out.append(f'      <MATIERE CODE="{code}">\n        {_el("CODE_GESTION", SHORT_CODES[code])}\n'
+                   f'        {_el("LIBELLE_COURT", label)}\n        {_el("LIBELLE_LONG", label)}\n      </MATIERE>\n')
+    out.append("    </MATIERES>\n    <MEFS>\n")
+    for mef, label in dict.fromkeys((d.stream.mef, d.stream.mef_label) for d in etab.divisions):
+        out.append(f'      <MEF CODE="{mef}">\n        {_el("FORMATION", label)}\n'
+                   f'        {_el("LIBELLE_LONG", label)}\n      </MEF>\n')
+    out.append("    </MEFS>\n  </NOMENCLATURES>\n  <DONNEES>\n    <INDIVIDUS>\n")
+    for p in pop.staff:
+        fn = p.functions[0]
+        principal = [c for s_j, c in p.principal if s_j == etab.sj]
+        out.append(
+            f'      <INDIVIDU ID="{p.sts_id}" TYPE="epp">\n'
+            f"        {_el('SEXE', '2' if p.title == 'Mme' else '1')}\n"
+            f"        {_el('CIVILITE', 'MME' if p.title == 'Mme' else 'M.')}\n"
+            f"        {_el('NOM_USAGE', p.sn.upper())}\n        {_el('NOM_PATRONYMIQUE', p.patro.upper())}\n"
+            f"        {_el('PRENOM', p.given)}\n        {_el('DATE_NAISSANCE', _iso(p.birth))}\n"
+            f"        {_el('GRADE', GRADES.get(fn[1], 'ADJAENES'))}\n        {_el('FONCTION', fn[1])}\n"
+            f'        <DISCIPLINES>\n          <DISCIPLINE CODE="{fn[3]}">\n'
+            f"            {_el('LIBELLE_COURT', fn[4])}\n          </DISCIPLINE>\n        </DISCIPLINES>\n"
+            + ("        <PROFS_PRINC>\n" + "".join(
+                f"          <PROF_PRINC>\n            {_el('CODE_STRUCTURE', c)}\n          </PROF_PRINC>\n"
+                for c in principal) + "        </PROFS_PRINC>\n" if principal else "")
+            + "      </INDIVIDU>\n")
+    out.append("    </INDIVIDUS>\n    <STRUCTURE>\n      <DIVISIONS>\n")
+
+    def service_block(code: str, subjects) -> str:
+        blocks = []
+        for subject in subjects:
+            teachers = services.get((code, subject), [])
+            blocks.append(f'            <SERVICE CODE_MATIERE="{subject}" CODE_MOD_COURS="CG">\n'
+                          "              <ENSEIGNANTS>\n" + "".join(
+                              f'                <ENSEIGNANT ID="{t.sts_id}" TYPE="epp"/>\n' for t in teachers)
+                          + "              </ENSEIGNANTS>\n            </SERVICE>\n")
+        return "          <SERVICES>\n" + "".join(blocks) + "          </SERVICES>\n"
+
+    for d in etab.divisions:
+        out.append(f'        <DIVISION CODE="{_esc(d.code)}">\n          {_el("LIBELLE_LONG", d.label)}\n'
+                   f'          <MEFS_APPARTENANCE>\n            <MEF_APPARTENANCE CODE="{d.stream.mef}"/>\n'
+                   "          </MEFS_APPARTENANCE>\n" + service_block(d.code, d.stream.subjects) + "        </DIVISION>\n")
+    out.append("      </DIVISIONS>\n      <GROUPES>\n")
+    for g in etab.groups:
+        out.append(f'        <GROUPE CODE="{_esc(g.code)}">\n          {_el("LIBELLE_LONG", g.label)}\n'
+                   "          <DIVISIONS_APPARTENANCE>\n" + "".join(
+                       f'            <DIVISION_APPARTENANCE CODE="{_esc(c)}"/>\n' for c in g.classes)
+                   + "          </DIVISIONS_APPARTENANCE>\n" + service_block(g.code, (g.subject,)) + "        </GROUPE>\n")
+    out.append("      </GROUPES>\n    </STRUCTURE>\n  </DONNEES>\n</STS_EDT>\n")
+    return "".join(out)
+
+
+def sts_name(acad: Academie, etab: Etab) -> str:
+    return f"sts_emp_{etab.uai}_{acad.school_year}.xml"
+
+
+def write_sts(out: str, acad: Academie, pop: Population, on: str) -> str:
+    rel = os.path.join("sts", on, sts_name(acad, pop.etab))
+    _write(os.path.join(out, rel), sts_export(acad, pop, on), SIECLE_ENCODING)
+    return rel
+
+
+# --------------------------------------------------------------------------- timetable (model)
+
+@dataclass
+class Course:
+    day: int
+    place: int
+    subject: str                       # Matiere ident
+    teachers: tuple[str, ...]          # Professeur idents
+    classes: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    room: str = ""
+    weeks: int = 0
+    service: tuple[str, str] = ("", "")   # (class/group code, subject code): for the variants
+
+
+@dataclass
+class Timetable:
+    """One timetable export, as data (so that variants are edits of it)."""
+    uai: str
+    start: date
+    end: date
+    week1: date
+    subjects: list[tuple[str, str, str]]                        # ident, code, label
+    teachers: list[tuple[str, str, str, str, str]]              # ident, nom, prénom, birth ISO, IDSTS
+    rooms: list[tuple[str, str]]
+    classes: list[tuple[str, str, tuple[str, ...]]]             # ident, name, parts
+    groups: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]   # ident, name, classes, parts
+    students: list[dict]
+    courses: list[Course] = field(default_factory=list)
+
+
+def school_weeks(start: date, end: date) -> tuple[date, int]:
+    """Monday of week 1 and the number of school weeks up to ``end``."""
+    week1 = start - timedelta(days=start.weekday())
+    return week1, (end - week1).days // 7 + 1
+
+
+def build_timetable(acad: Academie, pop: Population, churn: Churn | None = None,
+                    on: str = "", first: str = "") -> Timetable:
+    """The timetable of an establishment; slots and idents depend on the seed and the structure only."""
+    etab, year = pop.etab, acad.school_year
+    start, end = date(year, 9, 1), date(year + 1, 7, 4)
+    week1, n_weeks = school_weeks(start, end)
+    full = (1 << n_weeks) - 1
+    odd = sum(1 << (i - 1) for i in range(1, n_weeks + 1, 2))
+    even = full & ~odd
+    rng = random.Random(f"{acad.seed}:timetable:{etab.index}")
+    used = sorted({s for d in etab.divisions for s in d.stream.subjects} | {g.subject for g in etab.groups})
+    subj = {code: f"M{i}" for i, code in enumerate(used, 1)}
+    # Teachers: idents by position in the staff list, stable when a teacher is replaced.
+    teaching = [(i, p) for i, p in enumerate(pop.staff) if p.functions[0][1] == "ENS"]
+    tid = {p.jointure: f"P{i + 1}" for i, p in teaching}
+    teachers = [(f"P{i + 1}", p.sn.upper(), p.given, _iso(p.birth), p.sts_id) for i, p in teaching]
+    services = _services(pop)
+    rooms = [(f"S{i}", f"{100 + i}") for i in range(1, max(2, len(etab.divisions)) + 1)]
+    cid = {d.code: f"C{i}" for i, d in enumerate(etab.divisions, 1)}
+    with_parts = {d.code for i, d in enumerate(etab.divisions) if i % 3 == 0}   # one class in three has halves
+    classes = [(cid[d.code], d.code, (f"{cid[d.code]}P1", f"{cid[d.code]}P2") if d.code in with_parts else ())
+               for d in etab.divisions]
+    groups = []
+    for i, g in enumerate(etab.groups, 1):
+        # Some groups are made of class halves rather than whole classes.
+        halves = i % 4 == 0 and any(c in with_parts for c in g.classes)
+        groups.append((f"G{i}", g.code, tuple(cid[c] for c in g.classes if not (halves and c in with_parts)),
+                       tuple(f"{cid[c]}P1" for c in g.classes if halves and c in with_parts)))
+    gid = {g.code: f"G{i}" for i, g in enumerate(etab.groups, 1)}
+    # Students (present ones): class, class half, up to two legal guardians.
+    by_guardian = {g.jointure: g for g in pop.guardians}
+    moved = {j: old for j, old, _new in (churn.class_changes if churn else ())}
+    arrivals = set(churn.arrived) if churn else set()
+    students = []
+    for s in pop.students:
+        c = cid[s.division]
+        entree = start
+        if s.jointure in arrivals:
+            entree = arrival_date(s.jointure, first, on, year)
+        memberships = []
+        if s.jointure in moved and moved[s.jointure] in cid:
+            # The change happens after the rentrée, so the new class is the latest entry.
+            change = max(start + timedelta(days=1), arrival_date(s.jointure, first, on, year))
+            memberships = [(c, change, end), (cid[moved[s.jointure]], start, change - timedelta(days=1))]
+        else:
+            memberships = [(c, entree, end)]
+        part = f"{c}P{1 + zlib.crc32(s.eleve_id.encode()) % 2}" if s.division in with_parts else None
+        resp = [(str(k), by_guardian[r[0]].sn.upper(), by_guardian[r[0]].given)
+                for k, r in enumerate((r for r in s.rels if r[3] == "1" and r[0] in by_guardian), 1) if k <= 2]
+        students.append({"ident": f"E{s.eleve_id}", "nom": s.sn.upper(), "prenom": s.given, "birth": _iso(s.birth),
+                         "sexe": "F" if s.title == "Mme" else "M", "ine": s.ine, "eleve_id": s.eleve_id,
+                         "classes": memberships, "part": part, "resp": resp})
+    # Courses: each service gets 2-4 weekly hours in free slots of its classes.
+    busy: dict[str, set[tuple[int, int]]] = {d.code: set() for d in etab.divisions}
+    slots = [(day, place) for day in range(1, 6) for place in range(PLACES_PER_DAY)]
+
+    def slot_for(codes) -> tuple[int, int]:
+        free = [x for x in slots if not any(x in busy[c] for c in codes)]
+        x = rng.choice(free or slots)
+        for c in codes:
+            busy[c].add(x)
+        return x
+
+    def tids(code: str, subject: str) -> tuple[str, ...]:
+        return tuple(tid[p.jointure] for p in services.get((code, subject), ()))
+
+    courses = []
+    for d in etab.divisions:
+        for k, subject in enumerate(d.stream.subjects):
+            hours = 2 + int(subject) % 3
+            for h in range(hours):
+                day, place = slot_for((d.code,))
+                room = rng.choice(rooms)[0]
+                t = tids(d.code, subject)
+                if k == 0 and h == 0 and d.code in with_parts:   # a split hour: halves on alternate weeks
+                    c = cid[d.code]
+                    courses.append(Course(day, place, subj[subject], t, parts=(f"{c}P1",), room=room, weeks=odd,
+                                          service=(d.code, subject)))
+                    courses.append(Course(day, place, subj[subject], t, parts=(f"{c}P2",), room=room, weeks=even,
+                                          service=(d.code, subject)))
+                else:
+                    courses.append(Course(day, place, subj[subject], t, classes=(cid[d.code],), room=room,
+                                          weeks=full, service=(d.code, subject)))
+    for g in etab.groups:
+        for _ in range(2 + int(g.subject) % 2):
+            day, place = slot_for(g.classes)
+            courses.append(Course(day, place, subj[g.subject], tids(g.code, g.subject), groups=(gid[g.code],),
+                                  room=rng.choice(rooms)[0], weeks=full, service=(g.code, g.subject)))
+    return Timetable(etab.uai, start, end, week1, [(subj[c], SHORT_CODES[c], SUBJECTS[c][0]) for c in used],
+                     teachers, rooms, classes, groups, students, courses)
+
+
+def edt_xml(t: Timetable) -> str:
+    """Serialise a :class:`Timetable` as the clear ``ExportEmploiDuTemps`` XML."""
+    a = lambda v: _esc(v)  # noqa: E731
+    out = [f'<ExportEmploiDuTemps xmlns="{EDT_NS}" Version="2026.0.1" UAI="{t.uai}">\n'
+           f'  <AnneeScolaire DateDebut="{t.start.isoformat()}" DateFin="{t.end.isoformat()}" '
+           f'DatePremierJourSemaine1="{t.week1.isoformat()}"/>\n'
+           f'  <GrilleHoraire NombrePlacesParJour="{PLACES_PER_DAY}" DureePlace="55">\n    <PlacesParJour>\n']
+    for i, h in enumerate(PLACES):
+        hh, mm = map(int, h.split(":"))
+        fin = f"{(hh * 60 + mm + 55) // 60:02d}:{(mm + 55) % 60:02d}"
+        out.append(f'      <Place Numero="{i}" LibelleHeureDebut="{h}" LibelleHeureFin="{fin}"/>\n')
+    out.append("    </PlacesParJour>\n  </GrilleHoraire>\n  <Matieres>\n")
+    out += [f'    <Matiere Ident="{i}" Code="{a(c)}" Libelle="{a(lbl)}"/>\n' for i, c, lbl in t.subjects]
+    out.append("  </Matieres>\n  <Professeurs>\n")
+    out += [f'    <Professeur Ident="{i}" Nom="{a(n)}" Prenom="{a(p)}" DateNaissance="{b}" IDSTS="{s}"/>\n'
+            for i, n, p, b, s in t.teachers]
+    out.append("  </Professeurs>\n  <Salles>\n")
+    out += [f'    <Salle Ident="{i}" Nom="{n}"/>\n' for i, n in t.rooms]
+    out.append("  </Salles>\n  <Classes>\n")
+    for i, n, parts in t.classes:
+        if parts:
+            out.append(f'    <Classe Ident="{i}" Nom="{a(n)}">\n'
+                       + "".join(f'      <PartieDeClasse Ident="{p}"/>\n' for p in parts) + "    </Classe>\n")
+        else:
+            out.append(f'    <Classe Ident="{i}" Nom="{a(n)}"/>\n')
+    out.append("  </Classes>\n  <Groupes>\n")
+    for i, n, cls, parts in t.groups:
+        out.append(f'    <Groupe Ident="{i}" Nom="{a(n)}">\n'
+                   + "".join(f'      <Classe Ident="{c}"/>\n' for c in cls)
+                   + "".join(f'      <PartieDeClasse Ident="{p}"/>\n' for p in parts) + "    </Groupe>\n")
+    out.append("  </Groupes>\n  <Eleves>\n")
+    for s in t.students:
+        out.append(f'    <Eleve Ident="{s["ident"]}" Nom="{a(s["nom"])}" Prenom="{a(s["prenom"])}" '
+                   f'DateNaissance="{s["birth"]}" Sexe="{s["sexe"]}" NumeroNational="{s["ine"]}" '
+                   f'IDSconet="{s["eleve_id"]}">\n')
+        out += [f'      <Classe Ident="{c}" DateEntree="{e.isoformat()}" DateSortie="{x.isoformat()}"/>\n'
+                for c, e, x in s["classes"]]
+        if s["part"]:
+            c, e, x = s["classes"][0]
+            out.append(f'      <PartieDeClasse Ident="{s["part"]}" DateEntree="{e.isoformat()}" '
+                       f'DateSortie="{x.isoformat()}"/>\n')
+        out += [f'      <Responsable RespLegal="{k}" Nom="{a(n)}" Prenom="{a(p)}"/>\n' for k, n, p in s["resp"]]
+        out.append("    </Eleve>\n")
+    out.append("  </Eleves>\n  <Cours>\n")
+    for c in t.courses:
+        w = c.weeks
+        out.append(f'    <Cours Jour="{c.day}" NumeroPlaceDebut="{c.place}" NombrePlaces="1">\n'
+                   f'      <Matiere Ident="{c.subject}" Semaines="{w}"/>\n'
+                   + "".join(f'      <Professeur Ident="{p}" Semaines="{w}"/>\n' for p in c.teachers)
+                   + "".join(f'      <Classe Ident="{x}" Semaines="{w}"/>\n' for x in c.classes)
+                   + "".join(f'      <PartieDeClasse Ident="{x}" Semaines="{w}"/>\n' for x in c.parts)
+                   + "".join(f'      <Groupe Ident="{x}" Semaines="{w}"/>\n' for x in c.groups)
+                   + (f'      <Salle Ident="{c.room}" Semaines="{w}"/>\n' if c.room else "")
+                   + "    </Cours>\n")
+    out.append("  </Cours>\n</ExportEmploiDuTemps>\n")
+    return "".join(out)
+
+
+def edt_name(uai: str) -> str:
+    return f"export_edt_{uai}.xml"
+
+
+def write_timetable(out: str, t: Timetable, on: str) -> str:
+    rel = os.path.join("timetable", on, edt_name(t.uai))
+    _write(os.path.join(out, rel), edt_xml(t), ("UTF-8", "utf-8"))
+    return rel
+
+
+# --------------------------------------------------------------------------- variants
+
+def unknown_uai(acad: Academie) -> str:
+    """A UAI with a valid check letter that no establishment of the académie has."""
+    taken = {e.uai for e in acad.etabs}
+    n = int(acad.etabs[0].uai[:7])
+    while True:
+        n = (n + 1) % 10_000_000
+        uai = f"{n:07d}{uai_check_letter(f'{n:07d}')}"
+        if uai not in taken:
+            return uai
+
+
+def edt_sts_xml(acad: Academie, pop: Population) -> str:
+    """The timetable-to-STS file (root ``EDT_STS``) that users upload by mistake."""
+    services = _services(pop)
+    divs = []
+    for d in pop.etab.divisions:
+        divs.append(f'        <DIVISION CODE="{_esc(d.code)}">\n          <SERVICES>\n' + "".join(
+            f'            <SERVICE CODE_MATIERE="{s}" CODE_MOD_COURS="CG">\n              <ENSEIGNANTS>\n'
+            + "".join(f'                <ENSEIGNANT ID="{p.sts_id}" TYPE="epp"/>\n' for p in services.get((d.code, s), ()))
+            + "              </ENSEIGNANTS>\n            </SERVICE>\n" for s in d.stream.subjects)
+            + "          </SERVICES>\n        </DIVISION>\n")
+    return (f"<EDT_STS>\n  <PARAMETRES>\n    {_el('UAJ', pop.etab.uai)}\n"
+            f"    {_el('ANNEE_SCOLAIRE', str(acad.school_year))}\n    {_el('LOGICIEL', 'EDT')}\n  </PARAMETRES>\n"
+            "  <DONNEES>\n    <STRUCTURE>\n      <DIVISIONS>\n" + "".join(divs)
+            + "      </DIVISIONS>\n    </STRUCTURE>\n  </DONNEES>\n</EDT_STS>\n")
+
+
+def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base_path: str) -> list[dict]:
+    """The variants of ``t`` (the latest normal export, at ``base_path``) for its establishment."""
+    uai, rng = t.uai, random.Random(f"{acad.seed}:variants")
+    root = os.path.join("variants", uai)
+    made: list[dict] = []
+
+    def record(name: str, rel: str, **extra) -> None:
+        made.append({"name": name, "uai": uai, "path": rel, "base": base_path, **VARIANTS[name], **extra})
+
+    def edt(name: str, variant: Timetable, **extra) -> None:
+        rel = os.path.join(root, name, edt_name(variant.uai))
+        _write(os.path.join(out, rel), edt_xml(variant), ("UTF-8", "utf-8"))
+        record(name, rel, **extra)
+
+    # duplicate: the same bytes under another name
+    rel = os.path.join(root, "duplicate", f"export_edt_{uai}_copie.xml")
+    os.makedirs(os.path.join(out, root, "duplicate"), exist_ok=True)
+    with open(os.path.join(out, base_path), "rb") as src, open(os.path.join(out, rel), "wb") as dst:
+        dst.write(src.read())
+    record("duplicate", rel)
+    # too-many-changes: ~65 % of the courses removed, ~80 % of the services reassigned
+    keep = sorted(rng.sample(range(len(t.courses)), len(t.courses) * 35 // 100))
+    svc = sorted({c.service for c in t.courses})
+    moved = set(rng.sample(svc, len(svc) * 4 // 5))
+    idents = [x[0] for x in t.teachers]
+    shift = {p: idents[(i + 1) % len(idents)] for i, p in enumerate(idents)}
+    courses = [replace(c, teachers=tuple(shift[p] for p in c.teachers) if c.service in moved else c.teachers)
+               for c in (t.courses[i] for i in keep)]
+    edt("too-many-changes", replace(t, courses=courses), courses_before=len(t.courses),
+        courses_after=len(courses), services=len(svc), services_reassigned=len(moved))
+    # structure-deleted: the class with the most courses goes, with its courses and halves
+    counts: dict[str, int] = {}
+    for c in t.courses:
+        for x in c.classes:
+            counts[x] = counts.get(x, 0) + 1
+    gone = max(sorted(counts), key=counts.get)
+    name = next(n for i, n, _ in t.classes if i == gone)
+    other = next(i for i, _, _ in t.classes if i != gone) if len(t.classes) > 1 else None
+    gone_parts = {p for i, _, parts in t.classes if i == gone for p in parts}
+    groups = [(i, n, tuple(c for c in cls if c != gone), tuple(p for p in parts if p not in gone_parts))
+              for i, n, cls, parts in t.groups]
+    empty = {i for i, _, cls, parts in groups if not cls and not parts}
+    students = []
+    for s in t.students:
+        if any(c == gone for c, _, _ in s["classes"]):
+            if other is None:
+                continue
+            s = {**s, "classes": [(other, t.start, t.end)], "part": None}
+        students.append(s)
+    courses = [c for c in t.courses if gone not in c.classes and not gone_parts.intersection(c.parts)
+               and not empty.intersection(c.groups)]
+    edt("structure-deleted", replace(t, classes=[x for x in t.classes if x[0] != gone],
+                                     groups=[g for g in groups if g[0] not in empty], students=students,
+                                     courses=courses), deleted_class=name)
+    # end-date-late: DateFin 20 July
+    edt("end-date-late", replace(t, end=date(t.start.year + 1, 7, 20)))
+    # unknown-uai
+    other_uai = unknown_uai(acad)
+    edt("unknown-uai", replace(t, uai=other_uai), variant_uai=other_uai)
+    # bad-code: a group name of 9 characters
+    if t.groups:
+        gi, gname, gcls, gparts = t.groups[0]
+        bad = (gname + "XXXXXXXXX")[:9]
+        edt("bad-code", replace(t, groups=[(gi, bad, gcls, gparts)] + t.groups[1:]), bad_code=bad, group_ident=gi)
+    else:   # no group in this establishment: a class name of 9 characters instead
+        ci, cname, cparts = t.classes[0]
+        bad = (cname + "XXXXXXXXX")[:9]
+        edt("bad-code", replace(t, classes=[(ci, bad, cparts)] + t.classes[1:]), bad_code=bad, group_ident=ci)
+    # edt-sts
+    rel = os.path.join(root, "edt-sts", f"edt_sts_{uai}_{acad.school_year}.xml")
+    _write(os.path.join(out, rel), edt_sts_xml(acad, pop), SIECLE_ENCODING)
+    record("edt-sts", rel)
+    return made

@@ -1,0 +1,260 @@
+"""The generator's other sources (SIECLE, STS-web, timetable, timetable variants)
+read back with the project's own parsers, and checked against the AAF files of
+the same académie (read with lxml only, as in test_generator.py)."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from adapters.errors import DeliveryRejected
+from adapters.generator.cli import run
+from adapters.siecle import read_eleves, read_responsables
+from adapters.sts.parser import read_sts
+from adapters.timetable.parser import read_edt
+from projections.rules import uai_is_valid
+from projections.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded
+
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+FIRST, SECOND = "20260818", "20261105"
+STUDENTS = 900   # two establishments
+
+
+def generate(out: Path, *args: str, students: int = STUDENTS) -> dict:
+    assert run([str(out), "--students", str(students), *args]) == 0
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def aaf_records(out: Path, m: dict, delivery: str) -> dict[str, list[dict]]:
+    """{category: [{attribute: values}]} of the addRequests of a complete AAF delivery."""
+    recs: dict[str, list[dict]] = defaultdict(list)
+    for f in sorted((out / m["deliveries"][delivery]["path"]).glob("*.xml")):
+        cat = f.name.split("_")[3]
+        for rec in etree.parse(str(f), PARSER).getroot().iterfind("addRequest"):
+            recs[cat].append({a.get("name"): [v.text or "" for v in a.findall("value") if v.text]
+                              for a in rec.find("attributes")})
+    return recs
+
+
+@pytest.fixture(scope="module")
+def acad(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sources")
+    m = generate(out, "--sources", "all")
+    aaf = aaf_records(out, m, f"{FIRST}-complet")
+    uai_of = {e["sj"]: e["uai"] for e in m["establishments"]}
+    return out, m, aaf, uai_of
+
+
+def uais(m: dict) -> list[str]:
+    return [e["uai"] for e in m["establishments"]]
+
+
+def test_same_seed_same_bytes_and_aaf_output_unchanged(tmp_path):
+    a = generate(tmp_path / "a", "--seed", "7", "--sources", "all", students=300)
+    generate(tmp_path / "b", "--seed", "7", "--sources", "aaf,siecle,sts,timetable", students=300)
+    generate(tmp_path / "c", "--seed", "7", students=300)   # AAF only (the default)
+    files = lambda d: {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}  # noqa: E731
+    fa, fb, fc = files(tmp_path / "a"), files(tmp_path / "b"), files(tmp_path / "c")
+    assert fa == fb
+    # 2 dates x (2 SIECLE + 1 STS + 1 EDT) for one establishment, 7 variants, 18 AAF parts, manifest
+    assert len(fa) == 8 + 7 + 18 + 1
+    aaf = {p: b for p, b in fa.items() if p.parts[0] == "aaf"}
+    assert aaf and aaf == {p: b for p, b in fc.items() if p.parts[0] == "aaf"}   # AAF byte-identical
+    assert set(fc) == set(aaf) | {Path("manifest.json")}
+    assert "sources" in a and "sources" not in json.loads((tmp_path / "c" / "manifest.json").read_text())
+
+
+def test_sources_option_selects_outputs(tmp_path):
+    m = generate(tmp_path / "s", "--sources", "siecle", "--no-second", students=300)
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["manifest.json", "siecle"]
+    assert m["deliveries"] == {} and list(m["sources"]) == ["siecle"]
+    assert list(m["sources"]["siecle"]) == [FIRST]
+    with pytest.raises(SystemExit):
+        run([str(tmp_path / "x"), "--sources", "aaf,pronote"])
+    # an existing output is refused without --force
+    assert run([str(tmp_path / "s"), "--students", "300", "--sources", "siecle", "--no-second"]) == 2
+    assert run([str(tmp_path / "s"), "--students", "300", "--sources", "siecle", "--no-second", "--force"]) == 0
+
+
+def test_normal_outputs_parse_without_rejection(acad):
+    out, m, _, _ = acad
+    src = m["sources"]
+    assert len(uais(m)) == 2
+    for day in (FIRST, SECOND):
+        for uai in uais(m):
+            el = read_eleves(out / src["siecle"][day][uai]["eleves"])
+            resp = read_responsables(out / src["siecle"][day][uai]["responsables"])
+            sts = read_sts(out / src["sts"][day][uai])
+            edt = read_edt(out / src["timetable"][day][uai])
+            for export in (el, resp, sts, edt):
+                assert export.rejections == ()
+                assert export.header.uai == uai
+            assert el.students and resp.guardians and resp.links and resp.addresses
+            assert sts.teachers and sts.services and sts.groups and len(sts.persons) > len(sts.teachers)
+            assert edt.courses and edt.students and edt.groups
+            assert edt.header.ends_on <= date(2027, 7, 15) and edt.header.starts_on == date(2026, 9, 1)
+            assert all(1 <= c.day <= 5 and c.weeks for c in edt.courses)
+            assert any(c.parts for c in edt.classes) and any(g.parts for g in edt.groups)
+
+
+def test_siecle_matches_aaf_students_and_guardians(acad):
+    out, m, aaf, uai_of = acad
+    by_eleve_id = {r["ENTEleveStructRattachId"][0]: r for r in aaf["Eleve"]}
+    guardians = {r["ENTPersonJointure"][0] for r in aaf["PersRelEleve"]}
+    seen = 0
+    for uai, paths in m["sources"]["siecle"][FIRST].items():
+        el = read_eleves(out / paths["eleves"])
+        for s in el.students:
+            r = by_eleve_id[s.eleve_id]
+            assert uai_of[r["ENTPersonStructRattach"][0]] == uai
+            assert (s.ine, s.given_name, s.birth_date.strftime("%d/%m/%Y")) == \
+                (r["ENTEleveINE"][0], r["givenName"][0], r["ENTPersonDateNaissance"][0])
+            assert (s.usage_name or s.family_name) == r["sn"][0]
+            assert f"{r['ENTPersonStructRattach'][0]}${s.division}" == r["ENTEleveClasses"][0]
+            assert [f"{r['ENTPersonStructRattach'][0]}${g}" for g in s.groups] == r.get("ENTEleveGroupes", [])
+            assert s.left_on is None and s.mef == r["ENTEleveMEF"][0]
+            seen += 1
+        resp = read_responsables(out / paths["responsables"])
+        assert {g.personne_id for g in resp.guardians} <= guardians
+        # NIVEAU_RESPONSABILITE agrees with the AAF respLegal (1 -> 1, 2 -> 2, 0 -> 3)
+        legal = {(by_eleve_id[link.eleve_id]["ENTPersonJointure"][0], link.personne_id): link.level
+                 for link in resp.links}
+        for eid in {link.eleve_id for link in resp.links}:
+            r = by_eleve_id[eid]
+            for rel in r["ENTElevePersRelEleve"]:
+                rel_id, _, _, resp_legal, _, _ = rel.split("$")
+                assert legal[(r["ENTPersonJointure"][0], rel_id)] == {"1": 1, "2": 2, "0": 3}[resp_legal]
+    assert seen == len(aaf["Eleve"])   # every AAF student is in SIECLE, and only them
+
+
+def test_second_siecle_keeps_churn_leavers_with_a_past_exit_date(acad):
+    out, m, aaf, _ = acad
+    eleve_id = {r["ENTPersonJointure"][0]: r["ENTEleveStructRattachId"][0] for r in aaf["Eleve"]}
+    left = {eleve_id[j] for j in m["churn"]["students_left"]}
+    assert left
+    gone, present = set(), set()
+    for paths in m["sources"]["siecle"][SECOND].values():
+        el = read_eleves(out / paths["eleves"])
+        for s in el.students:
+            if s.left_on is not None:
+                assert date(2026, 8, 18) < s.left_on < el.header.exported_on == date(2026, 11, 5)
+                gone.add(s.eleve_id)
+            else:
+                present.add(s.eleve_id)
+        # a leaver keeps its guardian links
+        resp = read_responsables(out / paths["responsables"])
+        linked = {link.eleve_id for link in resp.links}
+        assert {s.eleve_id for s in el.students if s.left_on} <= linked
+    assert gone == left and not gone & present
+    removed = {eleve_id[j] for j in m["churn"]["duplicates_removed"]}
+    assert removed and not removed & (gone | present)   # the records typed twice vanish
+
+
+def test_sts_teachers_and_services_match_aaf(acad):
+    out, m, aaf, uai_of = acad
+    sts_ids = {r["ENTPersonSTSId"][0]: r for r in aaf["PersEducNat"]}
+    for uai, path in m["sources"]["sts"][FIRST].items():
+        sts = read_sts(out / path)
+        sj = next(s for s, u in uai_of.items() if u == uai)
+        for t in sts.teachers:
+            r = sts_ids[t.id]
+            assert r["ENTPersonFonctions"][0].startswith(f"{sj}$ENS$")
+            aaf_services = {v for v in r.get("ENTAuxEnsClassesMatieres", []) + r.get("ENTAuxEnsGroupesMatieres", [])
+                            if v.startswith(f"{sj}$")}
+            assert {f"{sj}${s.structure_code}${s.subject_code}" for s in sts.services_of(t.id)} == aaf_services
+        etab = next(e for e in aaf["EtabEducNat"] if e["ENTStructureUAI"] == [uai])
+        assert set(sts.divisions) == {v.split("$")[0] for v in etab["ENTStructureClasses"]}
+        assert {(g.code, g.divisions) for g in sts.groups} == \
+            {(v.split("$")[0], tuple(v.split("$")[2:])) for v in etab["ENTStructureGroupes"]}
+        assert all(s.teacher_ids for s in sts.services)   # every service has its teacher
+
+
+def test_timetable_matches_siecle_sts_and_aaf(acad):
+    out, m, aaf, _ = acad
+    for day in (FIRST, SECOND):
+        for uai in uais(m):
+            edt = read_edt(out / m["sources"]["timetable"][day][uai])
+            el = read_eleves(out / m["sources"]["siecle"][day][uai]["eleves"])
+            sts = read_sts(out / m["sources"]["sts"][day][uai])
+            siecle = {s.eleve_id: s for s in el.students if s.left_on is None}
+            classes = {c.ident: c.name for c in edt.classes}
+            assert {s.eleve_id for s in edt.students} == set(siecle)
+            for s in edt.students:
+                assert s.ine == siecle[s.eleve_id].ine
+                assert classes[s.class_ident] == siecle[s.eleve_id].division   # current class after a change
+            assert {t.sts_id for t in edt.teachers} == {t.id for t in sts.teachers}
+            etab = next(e for e in aaf["EtabEducNat"] if e["ENTStructureUAI"] == [uai])
+            assert set(classes.values()) == {v.split("$")[0] for v in etab["ENTStructureClasses"]}
+            assert {g.name for g in edt.groups} == {v.split("$")[0] for v in etab["ENTStructureGroupes"]}
+
+
+def snapshot(path: Path) -> Snapshot:
+    """What the timetable pipeline compares, keyed by codes (class names, IDSTS, subject codes)."""
+    e = read_edt(path)
+    cls = {c.ident: c.name for c in e.classes}
+    part_class = {p: c.name for c in e.classes for p in c.parts}
+    grp = {g.ident: g.name for g in e.groups}
+    subj = {s.ident: s.code for s in e.subjects}
+    tch = {t.ident: t.sts_id for t in e.teachers}
+    sessions, services, taught = [], defaultdict(set), defaultdict(set)
+    for c in e.courses:
+        structures = {cls[x] for x in c.classes} | {part_class[p] for p in c.parts}
+        teachers = frozenset(tch[t] for t in c.teachers)
+        sessions.append(Session(c.day, c.start_place, c.places, subj[c.subject], teachers,
+                                frozenset(structures), frozenset(grp[g] for g in c.groups), c.weeks))
+        for s in structures | {grp[g] for g in c.groups}:
+            services[(s, subj[c.subject])] |= teachers
+            for t in teachers:
+                taught[t].add(s)
+    return Snapshot(subjects={s.code: s.label for s in e.subjects},
+                    services={k: frozenset(v) for k, v in services.items()}, sessions=tuple(sessions),
+                    classes=frozenset(cls.values()),
+                    groups={g.name: frozenset(cls[c] for c in g.classes) | frozenset(part_class[p] for p in g.parts)
+                            for g in e.groups},
+                    students={s.eleve_id: cls[s.class_ident] for s in e.students},
+                    teachers={t: frozenset(v) for t, v in taught.items()})
+
+
+def test_variants_trigger_their_rejection(acad):
+    out, m, _, _ = acad
+    variants = {v["name"]: v for v in m["sources"]["variants"]}
+    assert set(variants) == {"duplicate", "too-many-changes", "structure-deleted", "end-date-late", "unknown-uai",
+                             "bad-code", "edt-sts"}
+    first_uai = uais(m)[0]
+    assert {v["uai"] for v in variants.values()} == {first_uai}       # first establishment only
+    base = out / m["sources"]["timetable"][SECOND][first_uai]
+    assert all(v["base"] == m["sources"]["timetable"][SECOND][first_uai] for v in variants.values())
+    path = {name: out / v["path"] for name, v in variants.items()}
+
+    dup = path["duplicate"]
+    assert dup.name != base.name and dup.read_bytes() == base.read_bytes()
+    with pytest.raises(DeliveryRejected) as exc:
+        read_edt(path["end-date-late"])
+    assert exc.value.reason == variants["end-date-late"]["reason"] == "end_date_after_15_july"
+    with pytest.raises(DeliveryRejected) as exc:
+        read_sts(path["edt-sts"])
+    assert exc.value.reason == variants["edt-sts"]["reason"]
+    with pytest.raises(DeliveryRejected) as exc:
+        read_edt(path["edt-sts"])
+    assert exc.value.reason == "unknown_format"
+    bad = read_edt(path["bad-code"])
+    assert [(r.reason, r.record_id) for r in bad.rejections] == [(variants["bad-code"]["reason"],
+                                                                   variants["bad-code"]["group_ident"])]
+    assert len(variants["bad-code"]["bad_code"]) == 9
+    unknown = read_edt(path["unknown-uai"])
+    assert unknown.rejections == () and uai_is_valid(unknown.header.uai)
+    assert unknown.header.uai == variants["unknown-uai"]["variant_uai"] not in uais(m)
+
+    # the pipeline's comparison with the export it follows (projections.timetable)
+    before = snapshot(base)
+    assert exceeded(diff(before, snapshot(dup)), DEFAULT_THRESHOLDS) == {}
+    for name in ("too-many-changes", "structure-deleted"):
+        assert read_edt(path[name]).rejections == ()
+        over = exceeded(diff(before, snapshot(path[name])), DEFAULT_THRESHOLDS)
+        assert set(variants[name]["thresholds"]) <= set(over), name
+    deleted = diff(before, snapshot(path["structure-deleted"])).structures_deleted_with_sessions
+    assert deleted == (variants["structure-deleted"]["deleted_class"],)
