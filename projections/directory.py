@@ -17,11 +17,13 @@ from events.account import Account
 from events.delivery import Delivery
 from events.login import Login
 from events.structure import SourceRecord
-from projections import derive
+from projections import derive, facts
 from projections.db import Database
 from projections.schema import COLUMNS, PRIMARY_KEYS, TRACKING, create
 
 NAME = "directory"
+APPLY_STARTED = Delivery.ApplyStarted.TOPIC
+ACCOUNT = "entsync:Account."
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -138,29 +140,34 @@ class DirectoryProjection:
         self.db = db
         self.prefix = prefix
         create(db, prefix)
-        self._handlers: dict[type, Callable[[_Batch, Any], None]] = {
-            Account.Appeared: self._account_appeared, Account.Changed: self._account_changed,
-            Account.Reappeared: self._account_reappeared, Account.Departed: self._account_departed,
-            Account.Withdrawn: self._account_withdrawn, Account.LeftSource: self._account_left_source,
-            Account.AccountCreated: self._account_created, Account.Declined: self._account_declined,
-            Account.Eligible: self._account_eligible, Account.Removed: self._account_removed,
-            Account.RemovalRescheduled: self._account_rescheduled, Account.Deactivated: self._account_deactivated,
-            SourceRecord.Appeared: self._record_appeared, SourceRecord.Changed: self._record_appeared,
-            SourceRecord.Closed: self._record_closed, Login.Reserved: self._login_reserved,
-            Delivery.Received: self._delivery_received, Delivery.RecordRejected: self._delivery_record_rejected,
-            Delivery.Held: self._delivery_held, Delivery.Released: self._delivery_status("released"),
-            Delivery.Rejected: self._delivery_rejected, Delivery.ApplyStarted: self._delivery_status("applying"),
-            Delivery.Applied: self._delivery_applied,
+        # Keyed by the stored topic: the versioned name of each fact.
+        self._handlers: dict[str, Callable[[_Batch, Any], None]] = {
+            Account.Appeared.TOPIC: self._account_appeared, Account.Changed.TOPIC: self._account_changed,
+            Account.Reappeared.TOPIC: self._account_reappeared, Account.Departed.TOPIC: self._account_departed,
+            Account.Withdrawn.TOPIC: self._account_withdrawn, Account.LeftSource.TOPIC: self._account_left_source,
+            Account.AccountCreated.TOPIC: self._account_created, Account.Declined.TOPIC: self._account_declined,
+            Account.Eligible.TOPIC: self._account_eligible, Account.Removed.TOPIC: self._account_removed,
+            Account.RemovalRescheduled.TOPIC: self._account_rescheduled,
+            Account.Deactivated.TOPIC: self._account_deactivated,
+            SourceRecord.Appeared.TOPIC: self._record_appeared, SourceRecord.Changed.TOPIC: self._record_appeared,
+            SourceRecord.Closed.TOPIC: self._record_closed, Login.Reserved.TOPIC: self._login_reserved,
+            Delivery.Received.TOPIC: self._delivery_received,
+            Delivery.RecordRejected.TOPIC: self._delivery_record_rejected,
+            Delivery.Held.TOPIC: self._delivery_held, Delivery.Released.TOPIC: self._delivery_status("released"),
+            Delivery.Rejected.TOPIC: self._delivery_rejected,
+            Delivery.ApplyStarted.TOPIC: self._delivery_status("applying"),
+            Delivery.Applied.TOPIC: self._delivery_applied,
         }
 
     # ---- position and catch-up -------------------------------------------------
     def position(self) -> int:
         return int(self.db.scalar(f"SELECT position FROM {self.prefix}{TRACKING} WHERE name = ?", (NAME,)) or 0)
 
-    def catch_up(self, log, until: datetime | None = None, batch: int = 2000) -> int:
+    def catch_up(self, log, until: datetime | None = None, batch: int = 5000) -> int:
         """Apply every visible event after the tracking position; with ``until``,
         only events whose effective time is not after it (``--as-of``).
         Returns how many notifications were applied."""
+        decode = facts.decoder(log)
         applied_cache: dict[Any, bool] = {}
         total = 0
         position = self.position()
@@ -170,12 +177,12 @@ class DirectoryProjection:
                 return total
             chunk, stop = [], False
             for note in notes:
-                ev = log.mapper.to_domain_event(note)
+                ev = decode(note)
                 at = getattr(ev, "at", None)
                 if until is not None and at is not None and at > until:
                     stop = True
                     break
-                if isinstance(ev, Delivery.ApplyStarted):
+                if ev.topic == APPLY_STARTED:
                     did = ev.originator_id
                     if did not in applied_cache:
                         applied_cache[did] = log.get(did).status == "applied"
@@ -193,9 +200,9 @@ class DirectoryProjection:
     def _apply(self, chunk: list[tuple[int, Any]]) -> None:
         b = _Batch(self.db, self.prefix)
         with self.db.transaction():
-            b.prefetch("accounts", {str(ev.originator_id) for _, ev in chunk if isinstance(ev, Account.Event)})
+            b.prefetch("accounts", {str(ev.originator_id) for _, ev in chunk if ev.topic.startswith(ACCOUNT)})
             for _, ev in chunk:
-                handler = self._handlers.get(type(ev))
+                handler = self._handlers.get(ev.topic)
                 if handler is not None:
                     handler(b, ev)
             last_at = next((ev.at for _, ev in reversed(chunk) if getattr(ev, "at", None)), None)
@@ -237,7 +244,7 @@ class DirectoryProjection:
     def _row(self, b: _Batch, ev: Any) -> dict:
         row = b.load("accounts", str(ev.originator_id))
         if row is None:
-            raise LookupError(f"event {type(ev).__qualname__} for unknown account {ev.originator_id}")
+            raise LookupError(f"event {ev.topic} for unknown account {ev.originator_id}")
         return row
 
     def _absent(self, b: _Batch, row: dict) -> None:
@@ -308,7 +315,7 @@ class DirectoryProjection:
         return rec
 
     def _record_appeared(self, b: _Batch, ev: Any) -> None:
-        if isinstance(ev, SourceRecord.Appeared):
+        if ev.topic == SourceRecord.Appeared.TOPIC:
             cat, jointure = ev.category, ev.jointure
         else:  # Changed carries no category: the records row has it
             rec = self._record_of(b, str(ev.originator_id))

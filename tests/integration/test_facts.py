@@ -1,0 +1,42 @@
+"""The read model's fast decoder reads every stored event exactly as the
+eventsourcing mapper does (same fields, same values, same types)."""
+from __future__ import annotations
+
+import dataclasses
+
+from daemon.ingest import ingest
+from daemon.tick import tick
+from projections import facts
+from tests.integration.conftest import T0, T1, T_CREATE
+
+
+def test_fast_decoder_equals_the_mapper(ctx, academie):
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    ingest(str(academie.second), ctx, T1)
+    assert facts.decoder(ctx.log) is facts._fast  # no cipher, no compressor configured
+    topics = set()
+    for note in ctx.log.notifications(0, 1_000_000):
+        fast = facts._fast(note)
+        event = ctx.log.mapper.to_domain_event(note)
+        expected = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+        got = {k: v for k, v in vars(fast).items() if k != "topic"}
+        assert got == expected, note.topic
+        assert fast.topic == note.topic
+        topics.add(note.topic)
+    assert {"entsync:Account.Appeared.v1", "entsync:Account.Departed.v1", "entsync:Login.Reserved.v1",
+            "entsync:Delivery.Applied.v1", "entsync:SourceRecord.Appeared.v1"} <= topics
+
+
+def test_compressed_or_encrypted_logs_use_the_mapper(ctx, academie):
+    from types import SimpleNamespace
+
+    ingest(str(academie.first), ctx, T0)
+    note = ctx.log.notifications(0, 1)[0]
+    compressed = SimpleNamespace(mapper=SimpleNamespace(cipher=None, compressor=object(),
+                                                        to_domain_event=ctx.log.mapper.to_domain_event))
+    decode = facts.decoder(compressed)
+    assert decode is not facts._fast
+    event = decode(note)
+    assert event.topic == note.topic and event.originator_id == note.originator_id
+    assert vars(facts._fast(note))["at"] == event.at
