@@ -15,27 +15,13 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, mod
 from pydantic_core import PydanticCustomError
 
 from adapters.errors import Rejection
-from adapters.xmlfile import parse_date
-from projections.rules import code_is_valid
+from adapters.validators import optional_date, structure_code
 
 TEACHER_FUNCTION = "ENS"  # FONCTION of a teacher; all staff are listed (formats §3)
 
 
-def _date(v: object) -> object:
-    if isinstance(v, str):
-        if not v:
-            return None
-        try:
-            return parse_date(v)
-        except ValueError:
-            raise PydanticCustomError("invalid_date", "date is not YYYY-MM-DD (nor DD/MM/YYYY)") from None
-    return v
-
-
-def _code(v: str) -> str:
-    if not code_is_valid(v):
-        raise PydanticCustomError("invalid_code", "division or group code breaks the rules (≤ 8 letters, digits, space, - or _)")
-    return v
+_date = optional_date
+_code = structure_code
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
