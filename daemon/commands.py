@@ -9,7 +9,7 @@ from adapters.sniff import kind_of
 from daemon import bootstrap, config
 from daemon.history import history
 from daemon.ingest import ingest, reject, release
-from daemon.tick import tick
+from daemon.tick import hold_removals, lift_hold, purge_hold, tick
 from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -114,6 +114,18 @@ def _history(args, ctx, out, table, progress) -> int:
     return EXIT_OK
 
 
+def _purge(args, ctx, out, table, progress) -> int:
+    if args.action == "hold":
+        hold_removals(ctx, args.operator, args.reason, args.now)
+    elif args.action == "release":
+        lift_hold(ctx, args.operator, args.now)
+    ctx.projection.catch_up(ctx.log)
+    state = purge_hold(ctx)
+    out(state, args.json, "removals are held" + (f" since {state['at']} by {state['operator']}: {state['reason']}"
+                                                if state.get("at") else "") if state["held"] else "removals are not held")
+    return EXIT_OK
+
+
 def _anomalies(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = queries.anomalies(db, args.as_of or ctx.clock(), ctx.policy.overdue_grace)
@@ -184,4 +196,4 @@ def _verify(args, ctx, out, table, progress) -> int:
 
 
 COMMANDS = {"ingest": _ingest, "tick": _tick, "accounts": _accounts, "account": _account, "history": _history,
-            "structures": _structures, "classes": _classes, "deliveries": _deliveries, "anomalies": _anomalies, "verify": _verify}
+            "structures": _structures, "classes": _classes, "deliveries": _deliveries, "anomalies": _anomalies, "purge": _purge, "verify": _verify}

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from daemon.bootstrap import Context
 from events.account import account_id
 from events.login import Login
+from events.purge import PURGE_HOLD_ID, PurgeHold
 from projections.directory import iso
 from projections.rules import login_for, removal_due
 
@@ -23,7 +24,7 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Transition:
-    kind: str  # create | eligible+create | decline | remove | reschedule
+    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule
     account_id: str
     jointure: str
     profile: str
@@ -117,18 +118,31 @@ def _reschedules(ctx: Context, at: datetime) -> list[Transition]:
     return out
 
 
+def purge_hold(ctx: Context) -> dict:
+    """The operator's hold on removals as the read model knows it."""
+    value = ctx.db.scalar("SELECT value FROM meta WHERE key = 'purge_hold'")
+    return json.loads(value) if value else {"held": False}
+
+
 def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tuple[datetime, list[Transition]]:
-    """Record every transition due at ``now`` (or only list them)."""
+    """Record every transition due at ``now`` (or only list them). While
+    removals are held (domain-rules §11), due removals are listed with kind
+    ``remove-held`` and not recorded."""
     from daemon.ingest import check_interrupted
 
     at = ctx.effective_now(now)
     check_interrupted(ctx, "")
     ctx.projection.catch_up(ctx.log)
     transitions = plan(ctx, at)
+    if purge_hold(ctx)["held"]:
+        transitions = [Transition("remove-held", t.account_id, t.jointure, t.profile, t.reason)
+                       if t.kind == "remove" else t for t in transitions]
     if dry_run:
         return at, transitions
     def changed_accounts():
         for t in transitions:
+            if t.kind == "remove-held":  # listed, not recorded
+                continue
             account = ctx.log.get(account_id(t.jointure))
             group: list = [account]
             if t.kind in ("create", "eligible+create"):
@@ -148,3 +162,26 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
     ctx.log.save_in_batches(changed_accounts(), BATCH)
     ctx.projection.catch_up(ctx.log)
     return at, transitions
+
+
+def hold_removals(ctx: Context, operator: str, reason: str, now: datetime | None = None) -> None:
+    """Place the operator's hold on removals (domain-rules §11)."""
+    at = ctx.effective_now(now)
+    hold = ctx.log.find(PURGE_HOLD_ID)
+    if hold is None:
+        hold = PurgeHold(operator=operator, reason=reason, at=at)
+    else:
+        hold.place(operator, reason, at)
+    ctx.log.save(hold)
+    ctx.projection.catch_up(ctx.log)
+
+
+def lift_hold(ctx: Context, operator: str, now: datetime | None = None) -> None:
+    """Lift the hold: the next tick records the removals that are due."""
+    at = ctx.effective_now(now)
+    hold = ctx.log.find(PURGE_HOLD_ID)
+    if hold is None:
+        raise ValueError("removals are not held")
+    hold.lift(operator, at)
+    ctx.log.save(hold)
+    ctx.projection.catch_up(ctx.log)

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from events.account import Account
 from events.delivery import Delivery
 from events.login import Login
+from events.purge import PurgeHold
 from events.structure import SourceRecord
 from projections import derive, facts
 from projections.db import Database
@@ -157,6 +158,8 @@ class DirectoryProjection:
             Delivery.Rejected.TOPIC: self._delivery_rejected,
             Delivery.ApplyStarted.TOPIC: self._delivery_status("applying"),
             Delivery.Applied.TOPIC: self._delivery_applied,
+            PurgeHold.FirstPlaced.TOPIC: self._purge_hold, PurgeHold.Placed.TOPIC: self._purge_hold,
+            PurgeHold.Lifted.TOPIC: self._purge_hold,
         }
 
     # ---- position and catch-up -------------------------------------------------
@@ -382,3 +385,9 @@ class DirectoryProjection:
 
     def _delivery_applied(self, b: _Batch, ev: Delivery.Applied) -> None:
         self._delivery(b, ev).update(status="applied", finished_at=iso(ev.at), counts=_dumps(ev.counts))
+
+    # ---- purge hold ----------------------------------------------------------------
+    def _purge_hold(self, b: _Batch, ev: Any) -> None:
+        held = ev.topic != PurgeHold.Lifted.TOPIC
+        b.put("meta", "purge_hold", {"key": "purge_hold", "value": _dumps(
+            {"held": held, "operator": ev.operator, "reason": getattr(ev, "reason", ""), "at": iso(ev.at)})})

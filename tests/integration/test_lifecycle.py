@@ -285,3 +285,25 @@ def test_per_establishment_delivery_covers_only_its_uai(ctx, academie, tmp_path)
     now = states(ctx)
     assert all(now[j] == "departing" for j in academie.manifest["churn"]["students_left"])
     assert live(ctx) == rebuilt(ctx)
+
+
+def test_operator_hold_on_removals(ctx, academie):
+    """Purge safety (domain-rules §11): while held, due removals are listed, not recorded."""
+    from daemon.tick import hold_removals, lift_hold, purge_hold
+
+    ingest(str(academie.first), ctx, T0)
+    tick(ctx, T_CREATE)
+    ingest(str(academie.second), ctx, T1)
+    hold_removals(ctx, "ops", "checking the November delivery", T1 + timedelta(days=1))
+    assert purge_hold(ctx)["held"] is True and purge_hold(ctx)["operator"] == "ops"
+    _, held = tick(ctx, TOUSSAINT_2027)
+    leavers = set(academie.manifest["churn"]["students_left"])
+    assert leavers <= {t.jointure for t in held if t.kind == "remove-held"}
+    assert not [t for t in held if t.kind == "remove"]
+    assert all(states(ctx)[j] == "departing" for j in leavers)
+    lift_hold(ctx, "ops", TOUSSAINT_2027 + timedelta(hours=1))
+    assert purge_hold(ctx)["held"] is False
+    _, done = tick(ctx, TOUSSAINT_2027 + timedelta(hours=2))
+    assert leavers <= {t.jointure for t in done if t.kind == "remove"}
+    assert all(states(ctx)[j] == "removed" for j in leavers)
+    assert live(ctx) == rebuilt(ctx)
