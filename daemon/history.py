@@ -28,6 +28,8 @@ def history(log, jointure: str) -> list[dict]:
             value = getattr(ev, name, None)
             if value is not None:
                 entry[name] = value.isoformat()
+        if isinstance(ev, Account.OverwriteSuspected):
+            entry["changes"] = _changes(ev.before, ev.after)
         if isinstance(ev, (Account.Appeared, Account.Changed, Account.Reappeared)):
             entry["changes"] = _changes(attrs, ev.attrs)
             attrs = ev.attrs

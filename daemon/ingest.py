@@ -394,7 +394,8 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
             else:
                 agg = ctx.log.get(agg_id)
                 if op == "upsert":
-                    agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay)
+                    agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay,
+                               ctx.policy.overwrite_name_similarity)
                 elif op == "duplicate":
                     agg.deactivate_duplicate(attrs["duplicate_of"], did, at,
                                              at + timedelta(days=ctx.policy.duplicate_deletion_days))

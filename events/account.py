@@ -13,7 +13,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from projections.rules import normalised_identity, overwrite_suspected
+
 NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
+
+
+IDENTITY_ATTRIBUTES = ("sn", "givenName", "ENTPersonDateNaissance")
+
+
+def _first(attrs: dict, name: str) -> str:
+    values = attrs.get(name) or [""]
+    return values[0]
 
 
 class TransitionRefused(Exception):
@@ -107,19 +117,40 @@ class Account(Aggregate):
             self.creation_due = creation_due
 
     def record(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
-               at: datetime, creation_delay) -> None:
+               at: datetime, creation_delay, overwrite_threshold: float = 0.6) -> None:
         """The source delivered this record again with other content, or after
-        the person had left (domain-rules §4: back to active, same login)."""
+        the person had left (domain-rules §4: back to active, same login). A
+        record that now describes someone else is flagged (domain-rules §5)."""
+        before = self.attrs
         if self.present:
             self._changed(attrs, digest, delivery_id, file, line, at)
-            return
-        if self.state in ("departing", "deactivated"):
-            state, due = "active", None
-        elif self.state == "removed" and self.login:
-            state, due = "pending", at + creation_delay
         else:
-            state, due = "pending", at + creation_delay
-        self._reappeared(attrs, digest, delivery_id, file, line, at, state, due)
+            if self.state in ("departing", "deactivated"):
+                state, due = "active", None
+            else:
+                state, due = "pending", at + creation_delay
+            self._reappeared(attrs, digest, delivery_id, file, line, at, state, due)
+        names = [normalised_identity(_first(a, "sn"), _first(a, "givenName")) for a in (before, attrs)]
+        births = [_first(a, "ENTPersonDateNaissance") for a in (before, attrs)]
+        if overwrite_suspected(names[0], names[1], births[0], births[1], overwrite_threshold):
+            self._overwrite_suspected({k: before.get(k, []) for k in IDENTITY_ATTRIBUTES},
+                                      {k: attrs.get(k, []) for k in IDENTITY_ATTRIBUTES}, delivery_id, file, line, at)
+
+    class OverwriteSuspected(Event):
+        """The same jointure now names someone else: a record retyped for another
+        person (compte écrasé, domain-rules §5), with before and after values."""
+
+        TOPIC = "entsync:Account.OverwriteSuspected.v1"
+        before: dict
+        after: dict
+        delivery_id: str
+        file: str
+        line: int
+        at: datetime
+
+    @event(OverwriteSuspected)
+    def _overwrite_suspected(self, before: dict, after: dict, delivery_id: str, file: str, line: int, at: datetime):
+        pass
 
     class Departed(Event):
         """The person left every structure; the account is kept until removal_due."""

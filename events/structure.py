@@ -66,7 +66,7 @@ class SourceRecord(Aggregate):
         self.present = True
 
     def record(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
-               at: datetime, creation_delay=None) -> None:
+               at: datetime, creation_delay=None, overwrite_threshold: float = 0.0) -> None:
         self._changed(attrs, digest, delivery_id, file, line, at)
 
     class Closed(Event):

@@ -48,7 +48,8 @@ class _Batch:
 
     def __init__(self, db: Database, prefix: str):
         self.db, self.p = db, prefix
-        self.rows: dict[str, dict[Any, dict]] = {t: {} for t in ("accounts", "records", "structures", "nomenclatures", "deliveries", "logins", "meta")}
+        self.rows: dict[str, dict[Any, dict]] = {t: {} for t in ("accounts", "records", "structures", "nomenclatures",
+                                                               "deliveries", "logins", "meta", "overwrites")}
         self.rejections: list[tuple] = []
         self.account_structures: dict[str, set[str]] = {}
         self.memberships: dict[str, set[tuple[str, str, str]]] = {}
@@ -82,7 +83,7 @@ class _Batch:
 
     def flush(self) -> None:
         db, p = self.db, self.p
-        for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta"):
+        for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta", "overwrites"):
             rows = list(self.rows[table].values())
             if not rows:
                 continue
@@ -158,6 +159,7 @@ class DirectoryProjection:
             Delivery.Rejected.TOPIC: self._delivery_rejected,
             Delivery.ApplyStarted.TOPIC: self._delivery_status("applying"),
             Delivery.Applied.TOPIC: self._delivery_applied,
+            Account.OverwriteSuspected.TOPIC: self._account_overwrite,
             PurgeHold.FirstPlaced.TOPIC: self._purge_hold, PurgeHold.Placed.TOPIC: self._purge_hold,
             PurgeHold.Lifted.TOPIC: self._purge_hold,
         }
@@ -272,6 +274,12 @@ class DirectoryProjection:
         row.update(state="departing", departed_at=iso(ev.at), removal_due=iso(ev.removal_due),
                    removal_provisional=int(ev.provisional), state_reason=ev.reason)
         self._absent(b, row)
+
+    def _account_overwrite(self, b: _Batch, ev: Any) -> None:
+        aid = str(ev.originator_id)
+        b.put("overwrites", (aid, ev.originator_version), {
+            "account_id": aid, "version": ev.originator_version, "delivery_id": ev.delivery_id,
+            "file": ev.file, "line": ev.line, "at": iso(ev.at)})
 
     def _account_deactivated(self, b: _Batch, ev: Account.Deactivated) -> None:
         row = self._row(b, ev)

@@ -23,6 +23,7 @@ class Policy(BaseModel):
     duplicate_deletion_days: int = Field(42, ge=0, description="domain-rules §5")
     mass_departure_share: float = Field(0.10, ge=0, le=1, description="domain-rules §11 brake")
     mass_departure_min: int = Field(30, ge=0, description="domain-rules §11 brake")
+    overwrite_name_similarity: float = Field(0.6, ge=0, le=1, description="domain-rules §5: below it, a renamed record is a suspected overwrite")
     guardian_account_levels: tuple[str, ...] = Field(("1", "2"), description="respLegal values that get a PARENT account")
     timezone: str = Field("Europe/Paris", description="where dates of the calendar start")
     toussaint: dict[int, date] = Field(default_factory=dict, description="year → first day; overrides the shipped calendar")

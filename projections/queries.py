@@ -90,6 +90,11 @@ def anomalies(db: Database, now: datetime, grace: timedelta) -> list[dict]:
                       "couple_in_one_record": row["login"]}[kind]
             out.append({"anomaly": kind, "jointure": row["jointure"], "profile": row["profile"],
                         "state": row["state"], "detail": detail})
+    for row in db.query_dicts("SELECT a.jointure, a.profile, a.state, o.delivery_id, o.file, o.line FROM overwrites o "
+                              "JOIN accounts a ON a.account_id = o.account_id ORDER BY a.jointure, o.version"):
+        out.append({"anomaly": "suspected_overwrite", "jointure": row["jointure"], "profile": row["profile"],
+                    "state": row["state"], "detail": f"{row['file']}:{row['line']} (delivery {row['delivery_id']}); "
+                                                     f"see entsync history {row['jointure']}"})
     groups: dict[str, list[dict]] = {}
     for row in db.query_dicts("SELECT jointure, profile, state, identity FROM accounts WHERE identity IN "
                               "(SELECT identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "

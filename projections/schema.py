@@ -33,6 +33,9 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
                     ("line", "INTEGER"), ("record_id", "TEXT"), ("field", "TEXT"), ("message", "TEXT")],
                    ["delivery_id", "seq"]),
     "meta": ([("key", "TEXT"), ("value", "TEXT")], ["key"]),
+    # Records retyped for another person (domain-rules §5), for operators to confirm.
+    "overwrites": ([("account_id", "TEXT"), ("version", "INTEGER"), ("delivery_id", "TEXT"), ("file", "TEXT"),
+                    ("line", "INTEGER"), ("at", "TEXT")], ["account_id", "version"]),
 }
 TABLES = list(SCHEMA)
 COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}

@@ -30,5 +30,7 @@ def test_release_0_1_log_replays_to_the_same_read_model(store_url):
             e["originator_version"] for e in lines if e["originator_id"] == str(originator))
     ctx.projection.catch_up(ctx.log)
     rows = {t: [list(r) for r in rs] for t, rs in dump(ctx.db).items()}
-    assert rows == expected
+    # Tables added by later releases start empty for an old log.
+    assert {t: rows[t] for t in expected} == expected
+    assert all(rows[t] == [] for t in set(rows) - set(expected))
     ctx.close()
