@@ -43,7 +43,7 @@ class Context:
 
     def close(self) -> None:
         self.db.close()
-        self.log.closing = True  # eventsourcing closes its pool when the app is collected
+        self.log.close()
 
 
 def build(store_url: str, policy: Policy | None = None, clock: Callable[[], datetime] = system_clock) -> Context:
