@@ -118,21 +118,29 @@ class _Batch:
                             [row(a, item) for a, items in sets.items() for item in items])
 
     def _guardian_structures(self) -> None:
-        """A guardian belongs to the structures of the students that reference them."""
-        p = self.p
+        """A guardian belongs to the structures of the students that reference
+        them. Plain indexed lookups: a three-way join planned on tables that
+        were just filled can be very slow on PostgreSQL."""
+        db, p = self.db, self.p
         guardians = sorted(self.guardians)
         for i in range(0, len(guardians), 500):
             chunk = guardians[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            self.db.execute(
-                f"DELETE FROM {p}account_structures WHERE account_id IN "
-                f"(SELECT account_id FROM {p}accounts WHERE jointure IN ({marks}))", chunk)
-            self.db.execute(
-                f"INSERT INTO {p}account_structures (account_id, structure) "
-                f"SELECT DISTINCT g.account_id, s.structure FROM {p}accounts g "
-                f"JOIN {p}guardian_links l ON l.guardian_jointure = g.jointure "
-                f"JOIN {p}account_structures s ON s.account_id = l.student_id "
-                f"WHERE g.jointure IN ({marks})", chunk)
+            ids = dict(db.query(f"SELECT jointure, account_id FROM {p}accounts WHERE jointure IN ({marks})", chunk))
+            if not ids:
+                continue
+            links = db.query(f"SELECT guardian_jointure, student_id FROM {p}guardian_links "
+                             f"WHERE guardian_jointure IN ({marks})", chunk)
+            students = sorted({s for _, s in links})
+            of_student: dict[str, set[str]] = {}
+            for j in range(0, len(students), 500):
+                part = students[j:j + 500]
+                for sid, structure in db.query(f"SELECT account_id, structure FROM {p}account_structures "
+                                               f"WHERE account_id IN ({','.join('?' * len(part))})", part):
+                    of_student.setdefault(sid, set()).add(structure)
+            db.executemany(f"DELETE FROM {p}account_structures WHERE account_id = ?", [(a,) for a in ids.values()])
+            db.executemany(f"INSERT INTO {p}account_structures (account_id, structure) VALUES (?, ?)",
+                           sorted({(ids[g], st) for g, sid in links if g in ids for st in of_student.get(sid, ())}))
 
 
 class DirectoryProjection:
