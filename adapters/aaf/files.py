@@ -42,7 +42,7 @@ class DeliveryFiles:
     """What a delivery is made of, before any record is read."""
 
     source: str
-    container: str  # "dir" | "zip" | "tgz"
+    container: str  # "dir" | "file" | "zip" | "tgz"
     kind: str  # "complete" | "delta"
     date: str  # YYYYMMDD
     prefix: str
@@ -121,6 +121,9 @@ def _open_member(source: Path, container: str, member: str) -> Iterator[IO[bytes
     if container == "dir":
         with open(source / member, "rb") as fh:
             yield fh
+    elif container == "file":
+        with open(source, "rb") as fh:
+            yield fh
     elif container == "zip":
         with zipfile.ZipFile(source) as zf, zf.open(member) as fh:
             yield fh
@@ -134,6 +137,8 @@ def _open_member(source: Path, container: str, member: str) -> Iterator[IO[bytes
 
 
 def _members(source: Path) -> tuple[str, list[str]]:
+    if source.is_file() and source.suffix.lower() == ".xml":
+        return "file", [source.name]  # a delivery of one part
     if source.is_dir():
         return "dir", sorted(str(p.relative_to(source)) for p in source.rglob("*.xml") if p.is_file())
     if zipfile.is_zipfile(source):

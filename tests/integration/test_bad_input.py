@@ -51,3 +51,18 @@ def test_good_zip_equals_directory(ctx, academie, tmp_path):
 def test_missing_path_is_rejected(ctx, tmp_path):
     result = ingest(str(tmp_path / "nowhere"), ctx, T0)
     assert (result.status, result.reason) == ("rejected", "not_found")
+
+
+def test_a_single_part_file_is_a_delivery(ctx, academie):
+    part = next(academie.first.glob("*_EtabEducNat_0000.xml"))
+    result = ingest(str(part), ctx, T0)
+    assert result.status == "applied"
+    assert {s["uai"] for s in queries.structures(ctx.db)} == {e["uai"] for e in academie.manifest["establishments"]}
+
+
+def test_a_file_that_is_no_delivery_is_rejected(ctx, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a delivery")
+    result = ingest(str(junk), ctx, T0)
+    assert (result.status, result.exit_code) == ("rejected", 2)
+    assert queries.accounts(ctx.db) == []
