@@ -8,7 +8,6 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 def _time(value: str) -> datetime:
@@ -102,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(args.args)
     from daemon import commands
+    from daemon.commands import EXIT_ERROR, EXIT_OK
     from daemon.bootstrap import TimeWentBackwards
     from daemon.config import ConfigError
     from daemon.ingest import IngestRefused

@@ -25,7 +25,7 @@ from daemon.bootstrap import Context
 from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
 from events.structure import SourceRecord, record_id
-from projections.rules import mass_departure_exceeded, removal_due
+from projections.rules import creation_due, mass_departure_exceeded, removal_due
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
 BATCH = 1000
@@ -387,7 +387,7 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
             if op == "add":  # unknown to the read model: a new stream, no load
                 if is_person:
                     agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
-                                  file=file, line=line, at=at, creation_due=at + ctx.policy.creation_delay)
+                                  file=file, line=line, at=at, creation_due=creation_due(at, ctx.policy.creation_delay))
                 else:
                     agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
                                        delivery_id=did, file=file, line=line, at=at)

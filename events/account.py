@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from projections.rules import normalised_identity, overwrite_suspected
+from projections.rules import creation_due as due_after, normalised_identity, overwrite_suspected
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
 
@@ -128,7 +128,7 @@ class Account(Aggregate):
             if self.state in ("departing", "deactivated"):
                 state, due = "active", None
             else:
-                state, due = "pending", at + creation_delay
+                state, due = "pending", due_after(at, creation_delay)
             self._reappeared(attrs, digest, delivery_id, file, line, at, state, due)
         names = [normalised_identity(_first(a, "sn"), _first(a, "givenName")) for a in (before, attrs)]
         births = [_first(a, "ENTPersonDateNaissance") for a in (before, attrs)]

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from projections.db import Database
 from projections.directory import iso
+from projections.rules import creation_overdue
 
 ACCOUNT_COLUMNS = ("account_id, jointure, category, profile, function, state, login, first_seen, creation_due, "
                    "created_at, departed_at, removal_due, removal_provisional, removed_at, state_reason, couple_flag")
@@ -13,7 +14,7 @@ ACCOUNT_COLUMNS = ("account_id, jointure, category, profile, function, state, lo
 
 def _anomalies(row: dict, now: datetime | None, grace: timedelta) -> list[str]:
     out = []
-    if row["state"] == "pending" and now is not None and datetime.fromisoformat(row["creation_due"]) + grace < now:
+    if row["state"] == "pending" and now is not None and creation_overdue(datetime.fromisoformat(row["creation_due"]), now, grace):
         out.append("creation_overdue")
     if row["state"] == "departing" and row["removal_provisional"]:
         out.append("provisional_removal_date")
