@@ -33,3 +33,6 @@ class DeliveryRejected(Exception):
         self.message = message
         self.file = file
         self.line = line
+
+    def __reduce__(self):  # crosses process boundaries (parallel reading of parts)
+        return type(self), (self.reason, self.message, self.file, self.line)

@@ -11,6 +11,7 @@ from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.policy import Policy
 from daemon.staging import Staging
+from daemon.scan import default_workers
 
 
 class TimeWentBackwards(Exception):
@@ -30,6 +31,8 @@ class Context:
     policy: Policy
     clock: Callable[[], datetime] = system_clock
     progress: Callable[[str, int, int], None] | None = field(default=None)
+    # Processes reading the parts of a large delivery (daemon/scan.py).
+    workers: int = field(default_factory=default_workers)
 
     def effective_now(self, now: datetime | None) -> datetime:
         """The effective time of a command: ``--now`` or the clock; never before

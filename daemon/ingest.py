@@ -18,10 +18,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import CATEGORIES, DeliveryFiles, discover
-from adapters.aaf.parser import read_records
 from adapters.aaf.records import validate
 from adapters.errors import DeliveryRejected, Rejection
 from daemon.bootstrap import Context
+from daemon.scan import record_digest, summaries
 from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
 from events.structure import SourceRecord, record_id
@@ -50,14 +50,6 @@ class IngestResult:
         if self.status in ("applied", "already-applied"):
             return 3 if self.rejections and self.status == "applied" else 0
         return 2
-
-
-def record_digest(attrs: dict[str, list[str]]) -> str:
-    """Content identity of a record: independent of attribute order, part split
-    and delivery date; value order inside an attribute is kept (parallel lists).
-    Stored in the read model: changing this function re-records every record."""
-    canonical = "\x1e".join(f"{name}\x1f" + "\x1d".join(attrs[name]) for name in sorted(attrs))
-    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -181,66 +173,93 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
 
 
 def _scan(files: DeliveryFiles, did: str, ctx: Context) -> _Scan:
+    """Read every part (in parallel when worth it) and replay the summaries in
+    delivery order: order-dependent decisions are taken here, once."""
     scan = _Scan()
     index = _Index(ctx, files.categories())
     pending: list[tuple] = []
-    done_bytes, total_bytes = 0, sum(p.size for p in files.parts) or 1
-    for category in files.categories():
-        for part in files.parts_of(category):
-            with files.open(part) as fh:
-                for raw in read_records(fh, part.name, category):
-                    _scan_record(raw, category, files.kind, index, scan, pending, ctx)
-                    if len(pending) >= 2000:
-                        ctx.staging.add(did, pending)
-                        pending = []
-            done_bytes += part.size
-            if ctx.progress:
-                ctx.progress(part.name, done_bytes, total_bytes)
+    parts = [part for category in files.categories() for part in files.parts_of(category)]
+    done_bytes, total_bytes = 0, sum(p.size for p in parts) or 1
+    for part, summary in summaries(files, parts, index.rows, ctx.workers):
+        seen = scan.seen[part.category]
+        if summary.repeats or not seen.isdisjoint(summary.unchanged):
+            records = summary.in_order()  # a jointure seen twice: file order decides which one is kept
+        else:
+            # The bulk of a re-delivery: unchanged, known, not seen before.
+            seen.update(summary.unchanged)
+            scan.counts["unchanged"] += len(summary.unchanged)
+            scan.delivered_structures.update(summary.structures)
+            records = summary.others
+        for record in records:
+            _merge(record, part.category, part.name, index, scan, pending, ctx)
+            if len(pending) >= 2000:
+                ctx.staging.add(did, pending)
+                pending = []
+        done_bytes += part.size
+        if ctx.progress:
+            ctx.progress(part.name, done_bytes, total_bytes)
     ctx.staging.add(did, pending)
     return scan
 
 
-def _scan_record(raw, category: str, kind: str, index: _Index, scan: _Scan, pending: list, ctx: Context) -> None:
-    jointure = raw.id
+def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pending: list, ctx: Context) -> None:
+    tag, jointure, line, payload = summary
     seen = scan.seen[category]
     if jointure and jointure in seen:
-        scan.rejections.append(Rejection("duplicate_record", raw.file, raw.line, jointure, "identifier/id",
+        scan.rejections.append(Rejection("duplicate_record", file, line, jointure, "identifier/id",
                                          "the same record appears twice in this delivery"))
         scan.counts["rejected"] += 1
         return
     if category in PERSONS:
         owner = index.person_category.get(jointure) or scan.person_category.setdefault(jointure, category)
         if owner != category:
-            scan.rejections.append(Rejection("category_conflict", raw.file, raw.line, jointure, "identifier/id",
+            scan.rejections.append(Rejection("category_conflict", file, line, jointure, "identifier/id",
                                              f"this jointure belongs to a {owner} record"))
             scan.counts["rejected"] += 1
             return
     seen.add(jointure)
+    if tag == "u":
+        scan.counts["unchanged"] += 1
+        if payload is not None:
+            scan.delivered_structures[jointure] = payload
+        return
+    if tag == "c":
+        op, attrs_json, digest, problems, uai = payload
+        if problems:
+            scan.rejections.extend(problems)
+            scan.counts["rejected"] += 1
+            return
+        if uai is not None:
+            scan.delivered_structures[jointure] = uai
+        pending.append((scan.staged, category, jointure, op, attrs_json, digest, file, line))
+        scan.staged += 1
+        scan.counts["added" if op == "add" else "changed"] += 1
+        return
     known = index.get(category, jointure)
-    if raw.op == "delete":
+    if tag == "d":
         if known is None:
-            scan.rejections.append(Rejection("unknown_record", raw.file, raw.line, jointure, "identifier/id",
+            scan.rejections.append(Rejection("unknown_record", file, line, jointure, "identifier/id",
                                              "delete of a record this directory does not know"))
             scan.counts["rejected"] += 1
         elif known[1]:
-            pending.append((scan.staged, category, jointure, "delete", None, "", raw.file, raw.line))
+            pending.append((scan.staged, category, jointure, "delete", None, "", file, line))
             scan.staged += 1
             scan.counts["deleted"] += 1
         return
-    attrs = raw.attrs
-    if raw.op == "modify":
-        if known is None:
-            scan.rejections.append(Rejection("unknown_record", raw.file, raw.line, jointure, "identifier/id",
-                                             "modify of a record this directory does not know"))
-            scan.counts["rejected"] += 1
-            return
-        stream = ctx.log.get(account_id(jointure) if category in PERSONS else record_id(category, jointure))
-        attrs = {**stream.attrs, **raw.attrs}
+    raw = payload  # a modify: the replaced attributes merged over the stored ones
+    if known is None:
+        scan.rejections.append(Rejection("unknown_record", file, line, jointure, "identifier/id",
+                                         "modify of a record this directory does not know"))
+        scan.counts["rejected"] += 1
+        return
+    stream = ctx.log.get(account_id(jointure) if category in PERSONS else record_id(category, jointure))
+    attrs = {**stream.attrs, **raw.attrs}
     digest = record_digest(attrs)
-    if known is not None and known[0] == digest and known[1]:
+    uai = (attrs.get("ENTStructureUAI") or [""])[0]
+    if known[0] == digest and known[1]:
         scan.counts["unchanged"] += 1
         if category == "EtabEducNat":
-            scan.delivered_structures[jointure] = (attrs.get("ENTStructureUAI") or [""])[0]
+            scan.delivered_structures[jointure] = uai
         return
     problems = validate(raw, attrs)
     if problems:
@@ -248,11 +267,10 @@ def _scan_record(raw, category: str, kind: str, index: _Index, scan: _Scan, pend
         scan.counts["rejected"] += 1
         return
     if category == "EtabEducNat":
-        scan.delivered_structures[jointure] = attrs["ENTStructureUAI"][0]
-    pending.append((scan.staged, category, jointure, "add" if known is None else "upsert", attrs, digest,
-                    raw.file, raw.line))
+        scan.delivered_structures[jointure] = uai
+    pending.append((scan.staged, category, jointure, "upsert", attrs, digest, file, line))
     scan.staged += 1
-    scan.counts["added" if known is None else "changed"] += 1
+    scan.counts["changed"] += 1
 
 
 def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
@@ -278,27 +296,34 @@ def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
                                         "ORDER BY jointure", (cat,)):
                 if jointure not in scan.seen[cat]:
                     out.append((cat, jointure))
-    present = {j for (j,) in db.query(
-        "SELECT jointure FROM records WHERE present = 1 AND category IN (?, ?, ?)", PERSONS)}
+    absent: list[tuple[str, str]] = []
+    for cat in PERSONS:
+        if cat in covered_cats:
+            seen = scan.seen[cat]
+            absent.extend((cat, j) for (j,) in db.query(
+                "SELECT jointure FROM records WHERE category = ? AND present = 1 ORDER BY jointure", (cat,))
+                if j not in seen)
+    if not absent:
+        return out, {}, Counter()
+    # Only the absent persons' structures are needed, and each structure's size.
     belongs: dict[str, set[str]] = defaultdict(set)
-    for jointure, structure in db.query(
-            "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a ON a.account_id = s.account_id"):
-        if jointure in present:
+    names = [j for _, j in absent]
+    for i in range(0, len(names), 500):
+        chunk = names[i:i + 500]
+        for jointure, structure in db.query(
+                "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a ON a.account_id = s.account_id "
+                f"WHERE a.jointure IN ({','.join('?' * len(chunk))})", chunk):
             belongs[jointure].add(structure)
     per_structure: dict[str, set[str]] = defaultdict(set)
-    for cat in PERSONS:
-        if cat not in covered_cats:
-            continue
-        for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1 "
-                                    "ORDER BY jointure", (cat,)):
-            if jointure in scan.seen[cat]:
-                continue
-            mine = belongs.get(jointure, set())
-            if academie_wide or (mine and mine <= covered):
-                out.append((cat, jointure))
-                for s in mine:
-                    per_structure[s].add(jointure)
-    sizes: Counter = Counter(s for structures in belongs.values() for s in structures)
+    for cat, jointure in absent:
+        mine = belongs.get(jointure, set())
+        if academie_wide or (mine and mine <= covered):
+            out.append((cat, jointure))
+            for s in mine:
+                per_structure[s].add(jointure)
+    sizes: Counter = Counter(dict(db.query(
+        "SELECT s.structure, COUNT(*) FROM account_structures s JOIN records r ON r.aggregate_id = s.account_id "
+        "WHERE r.present = 1 AND r.category IN (?, ?, ?) GROUP BY s.structure", PERSONS)))
     return out, per_structure, sizes
 
 

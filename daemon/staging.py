@@ -31,11 +31,12 @@ class Staging:
             self.db.execute("DELETE FROM ingest_state WHERE delivery_id = ?", (delivery_id,))
 
     def add(self, delivery_id: str, rows: list[tuple]) -> None:
-        """rows: (seq, category, jointure, op, attrs dict|None, digest, file, line)."""
+        """rows: (seq, category, jointure, op, attrs, digest, file, line); attrs is
+        a dict, None, or already JSON (a str, as the part readers send it)."""
         with self.db.transaction():
             self.db.executemany(
                 "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(delivery_id, seq, cat, j, op, json.dumps(attrs, ensure_ascii=False) if attrs is not None else "null",
+                [(delivery_id, seq, cat, j, op, attrs if type(attrs) is str else json.dumps(attrs, ensure_ascii=False),
                   digest, file, line) for seq, cat, j, op, attrs, digest, file, line in rows])
 
     def rows(self, delivery_id: str, batch: int = 5000) -> Iterator[tuple]:

@@ -112,11 +112,21 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
     for child in elem:
         tag = child.tag
         if tag == "attributes" or tag == "modifications":
-            for attr in child:
-                values = [(v.text or "").strip() for v in attr if v.tag == "value"]
-                attrs[attr.get("name", "")] = values if any(values) else []
-                if tag == "modifications" and attr.get("operation", "replace") != "replace":
-                    unsupported.append(attr.get("name", ""))
+            # One C-level walk yields each <attr> (<modification>) then its <value>s.
+            values: list[str] = []
+            for node in child.iter("attr", "modification", "value"):
+                if node.tag == "value":
+                    text = node.text
+                    values.append(text.strip() if text else "")
+                    continue
+                values = []
+                name = node.get("name", "")
+                attrs[name] = values
+                if tag == "modifications" and node.get("operation", "replace") != "replace":
+                    unsupported.append(name)
+            for name, values in attrs.items():
+                if values and not any(values):
+                    attrs[name] = []
         elif tag == "identifier":
             for idel in child:
                 if idel.tag == "id":

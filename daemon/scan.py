@@ -1,0 +1,138 @@
+"""Phase 1 of an AAF ingest, part by part: parse, digest, validate.
+
+Reading a part is the costly step of an ingest (XML parsing, one digest per
+record, validation of what changed); it needs nothing but the part and the
+digests the read model held when the ingest began. So parts are read by
+worker processes, in parallel, and their summaries come back in part order;
+every decision that depends on the order of the whole delivery (a record
+seen twice, a jointure in two categories, a modify merged with the stored
+attributes) is left to the caller, which replays the summaries in order.
+With one worker, or a small delivery, the same function runs in-process.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from typing import Iterator
+
+from adapters.aaf.files import DeliveryFiles, PartFile
+from adapters.aaf.parser import RawRecord, read_records
+from adapters.aaf.records import validate
+
+# Below this many bytes of XML, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 16 << 20
+
+# One record's summary: (tag, jointure, line, payload)
+#   "u" unchanged              payload: UAI of a structure record, else None
+#   "c" new or changed         payload: (op "add"|"upsert", attrs JSON, digest, problems, UAI or None)
+#   "d" delete                 payload: None
+#   "m" modify (merged later)  payload: the RawRecord
+Summary = tuple[str, str, int, object]
+
+
+def record_digest(attrs: dict[str, list[str]]) -> str:
+    """Content identity of a record: independent of attribute order, part split
+    and delivery date; value order inside an attribute is kept (parallel lists).
+    Stored in the read model: changing this function re-records every record."""
+    # Sorting the joined strings orders them by name: "\x1f" sorts before any
+    # character an XML attribute name can hold.
+    canonical = "\x1e".join(sorted([name + "\x1f" + "\x1d".join(values) for name, values in attrs.items()]))
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class PartSummary:
+    """What one part holds: the records unchanged since the read model's digest
+    (jointures and lines only, the bulk of a re-delivery), the others as
+    ``Summary`` tuples, and whether a jointure occurs twice in the part."""
+
+    __slots__ = ("unchanged", "unchanged_lines", "structures", "others", "repeats")
+
+    def __init__(self, unchanged: list[str], unchanged_lines: list[int], structures: dict[str, str],
+                 others: list[Summary], repeats: bool):
+        self.unchanged, self.unchanged_lines, self.structures = unchanged, unchanged_lines, structures
+        self.others, self.repeats = others, repeats
+
+    def __reduce__(self):
+        return PartSummary, (self.unchanged, self.unchanged_lines, self.structures, self.others, self.repeats)
+
+    def in_order(self) -> list[Summary]:
+        """Every record as a Summary, in file order."""
+        out = [("u", j, line, self.structures.get(j)) for j, line in zip(self.unchanged, self.unchanged_lines)]
+        out.extend(self.others)
+        out.sort(key=lambda s: s[2])
+        return out
+
+
+def summarise_part(files: DeliveryFiles, part: PartFile, index: dict[str, tuple[str, int]]) -> PartSummary:
+    """Every record of one part, summarised against ``index`` (category:jointure
+    → (digest, present)). Raises DeliveryRejected for a file that cannot be read."""
+    out: list[Summary] = []
+    append = out.append
+    unchanged: list[str] = []
+    unchanged_lines: list[int] = []
+    structures: dict[str, str] = {}
+    category = part.category
+    prefix = category + ":"
+    structure = category == "EtabEducNat"
+    dumps = json.dumps
+    with files.open(part) as fh:
+        for raw in read_records(fh, part.name, category):
+            op = raw.op
+            if op == "delete":
+                append(("d", raw.id, raw.line, None))
+                continue
+            if op == "modify":
+                append(("m", raw.id, raw.line, raw))
+                continue
+            attrs = raw.attrs
+            digest = record_digest(attrs)
+            known = index.get(prefix + raw.id)
+            uai = (attrs.get("ENTStructureUAI") or [""])[0] if structure else None
+            if known is not None and known[1] and known[0] == digest:
+                unchanged.append(raw.id)
+                unchanged_lines.append(raw.line)
+                if uai is not None:
+                    structures[raw.id] = uai
+                continue
+            problems = validate(raw, attrs)
+            append(("c", raw.id, raw.line, ("add" if known is None else "upsert",
+                                            "" if problems else dumps(attrs, ensure_ascii=False),
+                                            digest, problems, uai)))
+    ids = {s[1] for s in out}
+    ids.update(unchanged)
+    return PartSummary(unchanged, unchanged_lines, structures, out, len(ids) < len(out) + len(unchanged))
+
+
+# Set in the parent just before the pool forks, read by the workers.
+_SHARED: dict = {}
+
+
+def _work(part: PartFile) -> PartSummary:
+    return summarise_part(_SHARED["files"], part, _SHARED["index"])
+
+
+def summaries(files: DeliveryFiles, parts: list[PartFile], index: dict[str, tuple[str, int]],
+              workers: int) -> Iterator[tuple[PartFile, PartSummary]]:
+    """(part, its summaries) in the order of ``parts``."""
+    total = sum(p.size for p in parts)
+    if workers <= 1 or len(parts) < 2 or total < PARALLEL_MIN_BYTES:
+        for part in parts:
+            yield part, summarise_part(files, part, index)
+        return
+    # fork: the workers inherit the digest index instead of receiving a copy.
+    _SHARED.update(files=files, index=index)
+    ctx = multiprocessing.get_context("fork")
+    try:
+        with ctx.Pool(min(workers, len(parts))) as pool:
+            yield from zip(parts, pool.imap(_work, parts, chunksize=1))
+    finally:
+        _SHARED.clear()
+
+
+__all__ = ["record_digest", "PartSummary", "summarise_part", "summaries", "default_workers", "RawRecord", "PARALLEL_MIN_BYTES"]
