@@ -1,6 +1,7 @@
 """Ingest benchmark (issue: foundation). Prints, for a generated académie:
-complete ingest time, re-delivery time of the same content (regenerated with
-a new date, another part split and attribute order), parse-only time of the
+complete ingest time (every fact recorded in the log) and the read model's
+catch-up after it, the same for a re-delivery of the same content (regenerated
+with a new date, another part split and attribute order), parse-only time of the
 same files (one lxml iterparse pass that clears elements and reads every
 value, no validation), their ratios, events stored and peak RSS.
 
@@ -53,6 +54,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--store", help="default: a SQLite file in the work directory")
     ap.add_argument("--workdir", help="default: a temporary directory, removed at the end")
+    ap.add_argument("--workers", type=int, help="processes reading parts (default: the machine's cores, at most 4)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="entsync-bench-"))
     try:
@@ -66,25 +68,43 @@ def main() -> None:
         parse_s, _ = parse_only(first)
         parse_again_s, _ = parse_only(again)
         ctx = bootstrap.build(args.store or f"sqlite:///{work}/bench.db", Policy())
+        if args.workers:
+            ctx.workers = args.workers
         t0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
         start = time.perf_counter()
-        r1 = ingest(str(first), ctx, t0)
+        r1 = ingest(str(first), ctx, t0, project=False)
         ingest_s = time.perf_counter() - start
+        ctx.projection.catch_up(ctx.log)
+        project_s = time.perf_counter() - start - ingest_s
         events_1 = ctx.log.max_position()
         rss_1 = rss_mb()
         start = time.perf_counter()
-        r2 = ingest(str(again), ctx, t0 + timedelta(days=14))
+        r2 = ingest(str(again), ctx, t0 + timedelta(days=14), project=False)
         again_s = time.perf_counter() - start
+        ctx.projection.catch_up(ctx.log)
+        again_project_s = time.perf_counter() - start - again_s
         events_2 = ctx.log.max_position() - events_1
         person_events = sum(v for k, v in r2.counts.items() if k.startswith("events_"))
         ctx.close()
-        print(f"students {args.students}, files {size_mb(first):.0f} MB, records {sum(v for k, v in r1.counts.items() if k.startswith('events_'))}")
+        records = sum(v for k, v in r1.counts.items() if k.startswith("events_"))
+        print(f"students {args.students}, files {size_mb(first):.0f} MB, records {records}, "
+              f"workers {ctx.workers}, store {'sqlite' if not args.store else args.store.split(':')[0]}")
         print(f"parse-only (complete)        {parse_s:8.1f} s")
-        print(f"ingest complete              {ingest_s:8.1f} s   ratio {ingest_s / parse_s:.2f} x parse-only   events {events_1}   status {r1.status}")
+        print(f"ingest complete              {ingest_s:8.1f} s   ratio {ingest_s / parse_s:.2f} x parse-only   "
+              f"events {events_1}   status {r1.status}")
+        print(f"  + read model catch-up      {project_s:8.1f} s   ingest + read model {ingest_s + project_s:.1f} s, "
+              f"ratio {(ingest_s + project_s) / parse_s:.2f} x")
         print(f"parse-only (re-delivery)     {parse_again_s:8.1f} s")
         print(f"ingest re-delivery           {again_s:8.1f} s   ratio {again_s / parse_again_s:.2f} x parse-only   "
               f"events {events_2} (record events {person_events})   status {r2.status}")
-        print(f"peak RSS after first ingest {rss_1:.0f} MB, at the end {rss_mb():.0f} MB")
+        print(f"  + read model catch-up      {again_project_s:8.1f} s   ingest + read model "
+              f"{again_s + again_project_s:.1f} s, ratio {(again_s + again_project_s) / parse_again_s:.2f} x")
+        print(f"peak RSS (this process) after first ingest {rss_1:.0f} MB, at the end {rss_mb():.0f} MB; "
+              f"worker processes peak {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"CPU time: this process {usage.ru_utime + usage.ru_stime:.1f} s, worker processes "
+              f"{children.ru_utime + children.ru_stime:.1f} s (generation included)")
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)

@@ -12,6 +12,7 @@ phase 2 is resumed by ingesting the same delivery again.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -22,7 +23,7 @@ from adapters.aaf.records import validate
 from adapters.errors import DeliveryRejected, Rejection
 from daemon.bootstrap import Context
 from daemon.scan import record_digest, summaries
-from events.account import Account, account_id
+from events.account import Account, NewAccounts, account_id
 from events.delivery import Delivery, delivery_id
 from events.structure import SourceRecord, record_id
 from projections.rules import creation_due, mass_departure_exceeded, removal_due
@@ -80,8 +81,17 @@ class _Index:
         return self.rows.get(f"{category}:{jointure}")
 
 
-def ingest(path: str, ctx: Context, now: datetime | None = None) -> IngestResult:
-    """Ingest the AAF delivery at ``path`` (directory, zip or tgz)."""
+def ingest(path: str, ctx: Context, now: datetime | None = None, project: bool = True) -> IngestResult:
+    """Ingest the AAF delivery at ``path`` (directory, zip or tgz). The facts
+    are recorded when this returns; with ``project`` the read model has caught
+    up with them too (otherwise the next catch-up, e.g. the daemon's job, does it)."""
+    result = _ingest(path, ctx, now)
+    if project:
+        ctx.projection.catch_up(ctx.log)
+    return result
+
+
+def _ingest(path: str, ctx: Context, now: datetime | None) -> IngestResult:
     try:
         files = discover(path)
     except DeliveryRejected as exc:
@@ -375,7 +385,9 @@ def release(delivery: Delivery, operator: str, ctx: Context, now: datetime | Non
     """Apply a held delivery as staged: the operator lifted the hold."""
     delivery.release(operator, ctx.effective_now(now))
     ctx.log.save(delivery)
-    return _start_apply(delivery, ctx, None)
+    result = _start_apply(delivery, ctx, None)
+    ctx.projection.catch_up(ctx.log)
+    return result
 
 
 def reject(delivery: Delivery, operator: str, ctx: Context, now: datetime | None = None) -> None:
@@ -402,17 +414,25 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
     due_at = datetime.combine(due_day, time(0), tz)
     counts: Counter = Counter()
 
+    due = creation_due(at, ctx.policy.creation_delay)
+    new_accounts = {cat: NewAccounts(ctx.log.mapper, cat, did, at, due) for cat in PERSONS}
+
     def changed_streams():
-        for _, cat, jointure, op, attrs, digest, file, line in ctx.staging.rows(did):
+        for _, cat, jointure, op, attrs, digest, file, line in ctx.staging.rows(did, decode=False):
             is_person = cat in PERSONS
             agg_id = account_id(jointure) if is_person else record_id(cat, jointure)
             counts[f"events_{cat}"] += 1  # counted for skipped rows too: a resume reports the same totals
             if agg_id in done:
                 continue
+            if op == "add" and is_person and new_accounts[cat].available:
+                # A new stream, no load, no aggregate: its first event encoded directly.
+                yield (new_accounts[cat].stored_event(jointure, attrs, digest, file, line, agg_id),)
+                continue
+            attrs = json.loads(attrs)
             if op == "add":  # unknown to the read model: a new stream, no load
                 if is_person:
                     agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
-                                  file=file, line=line, at=at, creation_due=creation_due(at, ctx.policy.creation_delay))
+                                  file=file, line=line, at=at, creation_due=due)
                 else:
                     agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
                                        delivery_id=did, file=file, line=line, at=at)
@@ -433,7 +453,6 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
     delivery.applied({"staged": ctx.staging.count(did), **dict(counts)}, at)
     ctx.log.save(delivery)
     ctx.staging.clear(did)
-    ctx.projection.catch_up(ctx.log)
     return IngestResult(did, "applied", counts=dict(counts))
 
 

@@ -39,7 +39,8 @@ class Staging:
                 [(delivery_id, seq, cat, j, op, attrs if type(attrs) is str else json.dumps(attrs, ensure_ascii=False),
                   digest, file, line) for seq, cat, j, op, attrs, digest, file, line in rows])
 
-    def rows(self, delivery_id: str, batch: int = 5000) -> Iterator[tuple]:
+    def rows(self, delivery_id: str, batch: int = 5000, decode: bool = True) -> Iterator[tuple]:
+        """Staged rows in order; with ``decode=False`` attrs stay JSON text."""
         last = -1
         while True:
             chunk = self.db.query(
@@ -47,8 +48,11 @@ class Staging:
                 "WHERE delivery_id = ? AND seq > ? ORDER BY seq LIMIT ?", (delivery_id, last, batch))
             if not chunk:
                 return
-            for seq, cat, j, op, attrs, digest, file, line in chunk:
-                yield seq, cat, j, op, json.loads(attrs), digest, file, line
+            if decode:
+                for seq, cat, j, op, attrs, digest, file, line in chunk:
+                    yield seq, cat, j, op, json.loads(attrs), digest, file, line
+            else:
+                yield from chunk
             last = chunk[-1][0]
 
     def count(self, delivery_id: str) -> int:

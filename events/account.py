@@ -8,6 +8,7 @@ without any legal link); departing → active on reappearance.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -312,3 +313,33 @@ class Account(Aggregate):
         if self.state != "departing":
             raise TransitionRefused(f"account {self.jointure} is {self.state}, not departing")
         self._rescheduled(removal_due, provisional, at)
+
+
+class NewAccounts:
+    """The ``Appeared`` events of many new accounts of one delivery, written as
+    stored events without constructing each aggregate (an initial complete
+    delivery creates hundreds of thousands of streams).
+
+    The stored state is exactly what the mapper would write for
+    ``Account(jointure=…, …)``: the fields shared by the batch are encoded once
+    by the application's transcoder, the per-person fields are appended, and
+    ``attrs`` is the JSON the ingest already staged. Only for a log that is
+    neither compressed nor encrypted (``available``)."""
+
+    def __init__(self, mapper, category: str, delivery_id: str, at: datetime, creation_due: datetime):
+        from eventsourcing.utils import get_topic
+
+        self.available = getattr(mapper, "cipher", None) is None and getattr(mapper, "compressor", None) is None
+        common = {"timestamp": Account.Appeared.create_timestamp(), "originator_topic": get_topic(Account),
+                  "category": category, "delivery_id": delivery_id, "at": at, "creation_due": creation_due}
+        self._head = mapper.transcoder.encode(common)[:-1].decode("utf8")
+        self._topic = get_topic(Account.Appeared)
+
+    def stored_event(self, jointure: str, attrs_json: str, digest: str, file: str, line: int,
+                     originator_id: UUID | None = None):
+        from eventsourcing.persistence import StoredEvent
+
+        state = (f'{self._head},"jointure":{json.dumps(jointure, ensure_ascii=False)},"attrs":{attrs_json},'
+                 f'"digest":{json.dumps(digest)},"file":{json.dumps(file, ensure_ascii=False)},"line":{int(line)}}}')
+        return StoredEvent(originator_id=originator_id or account_id(jointure), originator_version=1, topic=self._topic,
+                           state=state.encode("utf8"))

@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 
 from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
@@ -66,17 +66,31 @@ class DirectoryLog(Application[UUID]):
         return getattr(self.mapper.to_domain_event(last[0]), "at", None) if last else None
 
     def save_in_batches(self, groups: Iterable[Sequence[object]], size: int) -> None:
-        """Save aggregates about ``size`` at a time, one transaction per batch;
-        the aggregates of one group always share a transaction (an account
-        creation and its login reservation)."""
+        """Save about ``size`` items at a time, one transaction per batch; the
+        items of one group always share a transaction (an account creation and
+        its login reservation). An item is an aggregate with pending events or
+        a ``StoredEvent`` already encoded (``Account.NewAccounts``)."""
         batch: list = []
         for group in groups:
             batch.extend(group)
             if len(batch) >= size:
-                self.save(*batch)
+                self._save_batch(batch)
                 batch = []
         if batch:
-            self.save(*batch)
+            self._save_batch(batch)
 
+    def _save_batch(self, items: list) -> None:
+        if not any(type(item) is StoredEvent for item in items):
+            self.save(*items)
+            return
+        # What Application.save does for this application (no snapshots, no
+        # cache, no followers), with some events already encoded.
+        stored: list[StoredEvent] = []
+        for item in items:
+            if type(item) is StoredEvent:
+                stored.append(item)
+            else:
+                stored.extend(self.mapper.to_stored_event(e) for e in item.collect_events())
+        self.recorder.insert_events(stored)
 
 __all__ = ["DirectoryLog", "Account", "Delivery", "Login", "SourceRecord"]

@@ -39,8 +39,7 @@ def _pk(table: str) -> list[str]:
     return PRIMARY_KEYS[table]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 class _Batch:
@@ -55,6 +54,8 @@ class _Batch:
         self.memberships: dict[str, set[tuple[str, str, str]]] = {}
         self.links: dict[str, dict[str, tuple[str, str]]] = {}
         self.guardians: set[str] = set()
+        # Accounts whose stream starts in this batch: no rows of theirs to replace.
+        self.fresh: set[str] = set()
 
     def load(self, table: str, key: Any) -> dict | None:
         cache = self.rows[table]
@@ -96,7 +97,7 @@ class _Batch:
         self._replace("account_structures", self.account_structures, lambda aid, s: (aid, s))
         self._replace("memberships", self.memberships, lambda aid, m: (aid, *m))
         if self.links:
-            students = list(self.links)
+            students = [s for s in self.links if s not in self.fresh]
             for i in range(0, len(students), 500):
                 chunk = students[i:i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -112,7 +113,8 @@ class _Batch:
     def _replace(self, table: str, sets: dict, row: Callable) -> None:
         if not sets:
             return
-        self.db.executemany(f"DELETE FROM {self.p}{table} WHERE account_id = ?", [(a,) for a in sets])
+        self.db.executemany(f"DELETE FROM {self.p}{table} WHERE account_id = ?",
+                            [(a,) for a in sets if a not in self.fresh])
         cols = len(_cols(table))
         self.db.executemany(f"INSERT INTO {self.p}{table} VALUES ({', '.join('?' * cols)})",
                             [row(a, item) for a, items in sets.items() for item in items])
@@ -251,6 +253,7 @@ class DirectoryProjection:
                "login": "", "first_seen": iso(ev.at), "creation_due": iso(ev.creation_due), "created_at": None,
                "departed_at": None, "removal_due": None, "removal_provisional": 0, "removed_at": None,
                "state_reason": ""}
+        b.fresh.add(aid)
         self._source(b, row, ev)
         b.put("accounts", aid, row)
 
