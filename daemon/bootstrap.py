@@ -9,7 +9,9 @@ from typing import Callable
 from events.application import DirectoryLog
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
+from projections.imports import ImportsProjection
 from projections.policy import Policy
+from projections.siecle import SiecleProjection
 from daemon.staging import Staging
 from daemon.scan import default_workers
 
@@ -31,8 +33,12 @@ class Context:
     policy: Policy
     clock: Callable[[], datetime] = system_clock
     progress: Callable[[str, int, int], None] | None = field(default=None)
+    # The timetable-imports read model (projections/imports.py), built by build().
+    imports: ImportsProjection | None = field(default=None)
     # Processes reading the parts of a large delivery (daemon/scan.py).
     workers: int = field(default_factory=default_workers)
+    # The SIECLE read model (projections/siecle.py), built by build().
+    siecle: SiecleProjection | None = field(default=None)
 
     def effective_now(self, now: datetime | None) -> datetime:
         """The effective time of a command: ``--now`` or the clock; never before
@@ -54,4 +60,5 @@ def build(store_url: str, policy: Policy | None = None, clock: Callable[[], date
     log = DirectoryLog(env=url.eventsourcing_env())
     db = Database(url)
     return Context(log=log, db=db, projection=DirectoryProjection(db), staging=Staging(db),
-                   policy=policy or Policy(), clock=clock)
+                   policy=policy or Policy(), clock=clock, imports=ImportsProjection(db),
+                   siecle=SiecleProjection(db))

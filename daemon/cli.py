@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
             sp.add_argument("--as-of", type=_time, dest="as_of", help="state at this past effective time")
         return sp
 
-    sp = cmd("ingest", "ingest an AAF delivery (directory, zip or tgz)", now=True)
+    sp = cmd("ingest", "ingest an AAF delivery (directory, zip or tgz), an STS-web or a timetable export", now=True)
     sp.add_argument("path")
     sp.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
     sp = cmd("tick", "record the transitions due now", now=True)
@@ -60,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["status", "hold", "release"])
     sp.add_argument("--reason", default="", help="why removals are held (recorded)")
     sp.add_argument("--operator", default="operator", help="who holds or releases (recorded)")
+    sp = cmd("imports", "timetable and STS-web imports: history, show one, validate, retry", now=True)
+    sp.add_argument("action", nargs="?", choices=["list", "show", "validate", "retry"], default="list")
+    sp.add_argument("id", nargs="?", help="import id (or an unambiguous prefix)")
+    sp.add_argument("--uai", help="only this establishment's imports")
+    sp.add_argument("--lift", action="append", default=[], metavar="THRESHOLD",
+                    help="retry: lift this threshold for this import only (repeatable)")
+    sp.add_argument("--operator", default="operator", help="who validates or retries (recorded)")
+    sp = cmd("siecle", "SIECLE exports: imports history, records not linked to an account")
+    sp.add_argument("action", choices=["imports", "unresolved"])
+    sp.add_argument("--uai", help="only this establishment")
     cmd("anomalies", "what operators must see: overdue creations, provisional dates, suspected duplicates, couples", as_of=True)
     cmd("verify", "rebuild the read model from the log and compare it with the live one")
     sp = sub.add_parser("generate", help="write a synthetic académie (AAF deliveries)", add_help=False)

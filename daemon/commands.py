@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from adapters.sniff import kind_of
-from daemon import bootstrap, config
+from daemon import bootstrap, config, import_commands, siecle_commands
 from daemon.history import history
 from daemon.ingest import ingest, reject, release
 from daemon.tick import hold_removals, lift_hold, purge_hold, tick
@@ -44,6 +44,10 @@ def run(args, out: Callable, table: Callable, progress: Callable) -> int:
 
 def _ingest(args, ctx, out, table, progress) -> int:
     kind = kind_of(args.path)
+    if kind in import_commands.KINDS:
+        return import_commands.ingest(args, ctx, out, table)
+    if kind in siecle_commands.KINDS:
+        return siecle_commands.ingest(args, ctx, out, table)
     if kind not in ("aaf", "unknown"):
         # Recognised by content, but this release applies AAF deliveries only.
         out({"status": "unsupported", "kind": kind, "path": args.path}, args.json,
@@ -197,3 +201,7 @@ def _verify(args, ctx, out, table, progress) -> int:
 
 COMMANDS = {"ingest": _ingest, "tick": _tick, "accounts": _accounts, "account": _account, "history": _history,
             "structures": _structures, "classes": _classes, "deliveries": _deliveries, "anomalies": _anomalies, "purge": _purge, "verify": _verify}
+# Timetable and STS-web imports (domain-rules §7): daemon/import_commands.py.
+COMMANDS["imports"] = import_commands.run
+# SIECLE exports (formats §2, domain-rules §11): daemon/siecle_commands.py.
+COMMANDS["siecle"] = siecle_commands.run

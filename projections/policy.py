@@ -6,7 +6,9 @@ import tomllib
 from datetime import date, timedelta
 from importlib import resources
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from projections.timetable import DEFAULT_THRESHOLDS, Threshold
 
 
 def shipped_toussaint() -> dict[int, date]:
@@ -27,6 +29,30 @@ class Policy(BaseModel):
     guardian_account_levels: tuple[str, ...] = Field(("1", "2"), description="respLegal values that get a PARENT account")
     timezone: str = Field("Europe/Paris", description="where dates of the calendar start")
     toussaint: dict[int, date] = Field(default_factory=dict, description="year → first day; overrides the shipped calendar")
+    timetable_thresholds: dict[str, Threshold] = Field(
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS),
+        description="domain-rules §7: name → count and percent; names left out keep their default")
+
+    @field_validator("timetable_thresholds", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> object:
+        # A partial table overrides named thresholds only; the structure
+        # protection stays unliftable whatever the file says (001 §3.4).
+        if not isinstance(value, dict):
+            return value
+        unknown = sorted(set(value) - set(DEFAULT_THRESHOLDS))
+        if unknown:
+            raise ValueError(f"unknown timetable threshold {', '.join(unknown)}; known: {', '.join(DEFAULT_THRESHOLDS)}")
+        merged: dict = {k: t.model_dump() for k, t in DEFAULT_THRESHOLDS.items()}
+        for name, given in value.items():
+            given = given.model_dump() if isinstance(given, Threshold) else given
+            if not isinstance(given, dict):
+                merged[name] = given  # pydantic reports it, naming the key
+                continue
+            if given.get("liftable") and not DEFAULT_THRESHOLDS[name].liftable:
+                raise ValueError(f"timetable threshold {name} protects the structure and can never be made liftable")
+            merged[name] = {**merged[name], **given}
+        return merged
 
     @property
     def creation_delay(self) -> timedelta:

@@ -99,10 +99,11 @@ def test_same_delivery_again_records_nothing(year):
     assert again["status"] == "already-applied" and again["delivery_id"] == first["delivery_id"]
 
 
-def test_other_sources_are_recognised_and_not_yet_applied(year):
+def test_other_sources_are_recognised_and_not_aaf_deliveries(year):
     work, *_ = year
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
     before = json.loads(run("deliveries", "--json", cwd=work).stdout)
-    proc = run("ingest", str(fixtures / "siecle" / "ElevesSansAdresses.xml"), "--json", cwd=work, check_code=2)
-    assert json.loads(proc.stdout) | {"path": ""} == {"status": "unsupported", "kind": "siecle-eleves", "path": ""}
+    # A SIECLE export goes to the SIECLE import (tests/e2e/test_siecle_cli.py): applied with rejected records.
+    proc = run("ingest", str(fixtures / "siecle" / "ElevesSansAdresses.xml"), "--json", cwd=work, check_code=3)
+    assert json.loads(proc.stdout)["kind"] == "eleves"
     assert json.loads(run("deliveries", "--json", cwd=work).stdout) == before

@@ -1,0 +1,205 @@
+"""The timetable import aggregate (domain-rules §7): one stream per file
+received, EDT clear XML or STS-web ``STS_EDT``.
+
+Lifecycle::
+
+    received → awaiting_validation → (validated) → applied
+    received → applied                      (automated import)
+    received → rejected → (thresholds lifted, retried) → applied | rejected
+
+Facts only: the service (daemon/imports.py) decides, with the rules of
+projections/timetable.py; the aggregate refuses only a transition that does
+not exist (validating an applied import, retrying a duplicate).
+
+Identity: ``uuid5`` of the UAI, the file's SHA-256 and the effective time of
+receipt. The same file received again at another time is another import (a
+duplicate is a fact worth keeping: "Rejet - Double du fichier d'import"); the
+same command replayed with the same ``--now`` finds the import it made.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from events.account import NAMESPACE
+
+# Rejection reasons recorded by the pipeline; adapter reasons (malformed_xml,
+# unknown_format, invalid_uai, invalid_date, …) are recorded as the adapter
+# gives them. Stable: a metric counts them by source, reason and UAI.
+DUPLICATE_FILE = "duplicate_file"
+THRESHOLD_EXCEEDED = "threshold_exceeded"
+UNKNOWN_UAI = "unknown_uai"
+END_DATE_AFTER_15_JULY = "end_date_after_15_july"
+INVALID_CODE = "invalid_code"
+INVALID_RECORD = "invalid_record"
+EDT_STS_INSTEAD_OF_STS = "edt_sts_instead_of_sts"
+UNREADABLE_FILE = "unreadable_file"
+
+
+def import_id(uai: str, sha256: str, received_at: datetime) -> UUID:
+    """Deterministic id of the import of a file (style: uuid5 of the natural key)."""
+    return uuid5(NAMESPACE, f"timetable-import:{uai}:{sha256}:{received_at.isoformat()}")
+
+
+class TransitionRefused(ValueError):
+    """A command that does not apply to the import's current status."""
+
+
+class TimetableImport(Aggregate):
+    TOPIC = "entsync:TimetableImport.v1"
+
+    class Event(Aggregate.Event):
+        TOPIC = "entsync:TimetableImport.Event.v1"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "entsync:TimetableImport.Created.v1"
+
+    class Received(Created):
+        """A file arrived and was read: what it says, matched against the
+        directory. ``snapshot`` is the normalised timetable the next import is
+        compared with (empty when the file could not be read)."""
+
+        TOPIC = "entsync:TimetableImport.Received.v1"
+        uai: str
+        source: str          # edt | sts
+        file: str
+        sha256: str
+        size: int
+        school_year: int     # 0 when unknown
+        snapshot: dict
+        matches: list
+        summary: dict
+        record_rejections: list
+        at: datetime
+
+    @staticmethod
+    def create_id(uai: str, sha256: str, at: datetime, **_: object) -> UUID:
+        return import_id(uai, sha256, at)
+
+    @event(Received)
+    def __init__(self, uai: str, source: str, file: str, sha256: str, size: int, school_year: int,
+                 snapshot: dict, matches: list, summary: dict, record_rejections: list, at: datetime):
+        self.uai = uai
+        self.source = source
+        self.file = file
+        self.sha256 = sha256
+        self.school_year = school_year
+        self.snapshot = snapshot
+        self.summary = summary
+        self.status = "received"
+        self.reason = ""
+        self.automatic = True
+        self.lifted: list[str] = []
+        self.received_at = at
+
+    class AwaitingValidation(Event):
+        """First import of the school year: waits for an operator (domain-rules §7)."""
+
+        TOPIC = "entsync:TimetableImport.AwaitingValidation.v1"
+        report: list
+        at: datetime
+
+    @event(AwaitingValidation)
+    def _awaiting(self, report: list, at: datetime):
+        self.status = "awaiting_validation"
+        self.automatic = False
+
+    def await_validation(self, report: list, at: datetime) -> None:
+        self._require("received", "retried")
+        self._awaiting(report, at)
+
+    class Validated(Event):
+        TOPIC = "entsync:TimetableImport.Validated.v1"
+        operator: str
+        at: datetime
+
+    @event(Validated)
+    def _validated(self, operator: str, at: datetime):
+        self.status = "validated"
+
+    def validate(self, operator: str, at: datetime) -> None:
+        self._require("awaiting_validation")
+        self._validated(operator, at)
+
+    class Applied(Event):
+        """The timetable is the establishment's current one; ``counts`` are the
+        changes against the previous applied import, ``report`` the bilan as
+        [section, [lines]] pairs in seed 004's order."""
+
+        TOPIC = "entsync:TimetableImport.Applied.v1"
+        counts: dict
+        report: list
+        at: datetime
+
+    @event(Applied)
+    def _applied(self, counts: dict, report: list, at: datetime):
+        self.status = "applied"
+        self.reason = ""
+
+    def apply(self, counts: dict, report: list, at: datetime) -> None:
+        self._require("received", "validated", "retried")
+        self._applied(counts, report, at)
+
+    class Rejected(Event):
+        """Nothing of the file was applied. ``reason`` is a stable code."""
+
+        TOPIC = "entsync:TimetableImport.Rejected.v1"
+        reason: str
+        message: str
+        details: dict
+        report: list
+        at: datetime
+
+    @event(Rejected)
+    def _rejected(self, reason: str, message: str, details: dict, report: list, at: datetime):
+        self.status = "rejected"
+        self.reason = reason
+
+    def reject(self, reason: str, message: str, details: dict, report: list, at: datetime) -> None:
+        self._require("received", "retried")
+        self._rejected(reason, message, details, report, at)
+
+    class ThresholdsLifted(Event):
+        """An operator lifted named thresholds for this one import (001 §3.4)."""
+
+        TOPIC = "entsync:TimetableImport.ThresholdsLifted.v1"
+        names: list
+        operator: str
+        at: datetime
+
+    @event(ThresholdsLifted)
+    def _lifted(self, names: list, operator: str, at: datetime):
+        self.lifted = sorted(set(self.lifted) | set(names))
+
+    def lift(self, names: list[str], operator: str, at: datetime) -> None:
+        self._require_retryable()
+        self._lifted(sorted(names), operator, at)
+
+    class Retried(Event):
+        """An operator asked to decide again (after lifting thresholds)."""
+
+        TOPIC = "entsync:TimetableImport.Retried.v1"
+        operator: str
+        at: datetime
+
+    @event(Retried)
+    def _retried(self, operator: str, at: datetime):
+        self.status = "retried"
+        self.automatic = False
+
+    def retry(self, operator: str, at: datetime) -> None:
+        self._require_retryable()
+        self._retried(operator, at)
+
+    # ---- transitions that exist -------------------------------------------------
+    def _require(self, *statuses: str) -> None:
+        if self.status not in statuses:
+            raise TransitionRefused(f"import {self.id} is {self.status}; expected {' or '.join(statuses)}")
+
+    def _require_retryable(self) -> None:
+        if self.status != "rejected" or self.reason != THRESHOLD_EXCEEDED:
+            what = f"rejected ({self.reason})" if self.status == "rejected" else self.status
+            raise TransitionRefused(f"import {self.id} is {what}; only an import rejected for "
+                                    f"{THRESHOLD_EXCEEDED} can be retried")

@@ -1,0 +1,93 @@
+"""The read side of timetable imports: the history (001 §3.4), one import with
+its matches and report, the last applied timetable, the groups it populates."""
+from __future__ import annotations
+
+import json
+
+from projections.db import Database
+from projections.timetable import Snapshot, snapshot_from_dict, status_label
+
+HISTORY_COLUMNS = ("import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "
+                   "operator, lifted, counts")
+# Earlier imports a new file is a copy of: those whose content went past the
+# checks before the duplicate one (a file rejected for an unknown UAI may
+# come back once the establishment is known).
+COMPARED = "(status <> 'rejected' OR reason IN ('duplicate_file', 'threshold_exceeded'))"
+
+
+def _history_row(row: dict) -> dict:
+    row["automatic"] = bool(row["automatic"])
+    row["lifted"] = json.loads(row["lifted"])
+    row["counts"] = json.loads(row["counts"])
+    row["label"] = status_label(row["status"], row["reason"])
+    return row
+
+
+def history(db: Database, uai: str | None = None) -> list[dict]:
+    """Imports, newest first, as the history table of 001 §3.4."""
+    sql = f"SELECT {HISTORY_COLUMNS} FROM imports"
+    params: tuple = ()
+    if uai:
+        sql += " WHERE uai = ?"
+        params = (uai,)
+    rows = db.query_dicts(sql + " ORDER BY received_at DESC, import_id", params)
+    return [_history_row(r) for r in rows]
+
+
+def find(db: Database, key: str) -> str | None:
+    """The import id for a full id or an unambiguous prefix of it."""
+    if db.scalar("SELECT import_id FROM imports WHERE import_id = ?", (key,)):
+        return key
+    ids = [r[0] for r in db.query("SELECT import_id FROM imports WHERE import_id LIKE ?", (key + "%",))] if key else []
+    return ids[0] if len(ids) == 1 else None
+
+
+def detail(db: Database, import_id: str) -> dict | None:
+    """One import: its history row, report, rejection and every match."""
+    rows = db.query_dicts(f"SELECT {HISTORY_COLUMNS}, sha256, message, summary, report, details, record_rejections "
+                          "FROM imports WHERE import_id = ?", (import_id,))
+    if not rows:
+        return None
+    row = _history_row(rows[0])
+    for name in ("summary", "report", "details", "record_rejections"):
+        row[name] = json.loads(row[name])
+    row["matches"] = db.query_dicts(
+        "SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line FROM import_matches "
+        "WHERE import_id = ? ORDER BY seq", (import_id,))
+    return row
+
+
+def earlier_copies(db: Database, uai: str, sha256: str) -> list[dict]:
+    """Earlier imports of ``uai`` with the same bytes (domain-rules §7)."""
+    return db.query_dicts(f"SELECT import_id, file, received_at, status FROM imports WHERE uai = ? AND sha256 = ? "
+                          f"AND {COMPARED} ORDER BY received_at", (uai, sha256))
+
+
+def applied_count(db: Database, uai: str, source: str, school_year: int) -> int:
+    """How many imports of this establishment, source and school year were applied."""
+    return int(db.scalar("SELECT COUNT(*) FROM imports WHERE uai = ? AND source = ? AND school_year = ? "
+                         "AND status = 'applied'", (uai, source, school_year)) or 0)
+
+
+def current_timetable(db: Database, uai: str, source: str, school_year: int | None = None) -> Snapshot | None:
+    """The last applied snapshot of ``uai`` from ``source`` (of ``school_year`` when given)."""
+    rows = db.query("SELECT school_year, snapshot FROM timetables WHERE uai = ? AND source = ?", (uai, source))
+    if not rows or (school_year is not None and rows[0][0] != school_year):
+        return None
+    return snapshot_from_dict(json.loads(rows[0][1]))
+
+
+def timetable_groups(db: Database, uai: str, source: str | None = None) -> list[dict]:
+    """Groups of the applied timetable of ``uai`` with their classes, students
+    and teachers (keys: account jointures when matched) — the input of group
+    population option 2 (domain-rules §2). Without ``source``, the EDT
+    timetable when there is one, else STS-web."""
+    if source is None:
+        sources = [r[0] for r in db.query("SELECT DISTINCT source FROM timetable_groups WHERE uai = ?", (uai,))]
+        source = "edt" if "edt" in sources or not sources else sources[0]
+    groups: dict[str, dict] = {}
+    for code, kind, member in db.query("SELECT code, kind, member FROM timetable_groups WHERE uai = ? AND source = ? "
+                                       "ORDER BY code, kind, member", (uai, source)):
+        entry = groups.setdefault(code, {"code": code, "source": source, "classes": [], "students": [], "teachers": []})
+        entry[{"class": "classes", "student": "students", "teacher": "teachers"}[kind]].append(member)
+    return list(groups.values())

@@ -1,0 +1,183 @@
+"""The timetable-imports read model (domain-rules §7), built from the event
+log only: the history of imports with their reports, the matches of each,
+the last applied timetable of each establishment and source, and the
+groups that timetable populates (group population option 2, domain-rules §2).
+
+Separate from the directory read model: its own tables under ``prefix`` and
+its own row ``imports`` in the shared tracking table, written in the same
+transaction as the rows. It reads only the import topics of the log.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from events.imports import TimetableImport as TI
+from projections import facts
+from projections.db import Database
+from projections.directory import iso
+from projections.schema import TRACKING
+
+NAME = "imports"
+
+SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
+    "imports": ([("import_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("file", "TEXT"), ("sha256", "TEXT"),
+                 ("size", "BIGINT"), ("school_year", "INTEGER"), ("status", "TEXT"), ("reason", "TEXT"),
+                 ("message", "TEXT"), ("automatic", "INTEGER"), ("received_at", "TEXT"), ("finished_at", "TEXT NULL"),
+                 ("operator", "TEXT"), ("lifted", "TEXT"), ("summary", "TEXT"), ("counts", "TEXT"), ("report", "TEXT"),
+                 ("details", "TEXT"), ("record_rejections", "TEXT"), ("snapshot", "TEXT")], ["import_id"]),
+    "import_matches": ([("import_id", "TEXT"), ("seq", "INTEGER"), ("kind", "TEXT"), ("ident", "TEXT"),
+                        ("code", "TEXT"), ("match_key", "TEXT"), ("match_by", "TEXT"), ("reason", "TEXT"),
+                        ("line", "INTEGER")], ["import_id", "seq"]),
+    # The last applied timetable of each establishment and source: what the next import is compared with.
+    "timetables": ([("uai", "TEXT"), ("source", "TEXT"), ("import_id", "TEXT"), ("school_year", "INTEGER"),
+                    ("applied_at", "TEXT"), ("snapshot", "TEXT")], ["uai", "source"]),
+    # Groups (and classes) of the applied timetable and who is in them: kind class | student | teacher.
+    "timetable_groups": ([("uai", "TEXT"), ("source", "TEXT"), ("code", "TEXT"), ("kind", "TEXT"),
+                          ("member", "TEXT")], ["uai", "source", "code", "kind", "member"]),
+}
+TABLES = list(SCHEMA)
+INDEXES = {"imports": ["uai", "sha256"]}
+TOPICS = [TI.Received.TOPIC, TI.AwaitingValidation.TOPIC, TI.Validated.TOPIC, TI.Applied.TOPIC,
+          TI.Rejected.TOPIC, TI.ThresholdsLifted.TOPIC, TI.Retried.TOPIC]
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _ddl(name: str) -> str:
+    cols, pk = SCHEMA[name]
+    defs = [f"{c} {t.replace(' NULL', '')}{'' if t.endswith('NULL') else ' NOT NULL'}" for c, t in cols]
+    return ", ".join([*defs, f"PRIMARY KEY ({', '.join(pk)})"])
+
+
+def create(db: Database, prefix: str = "") -> None:
+    with db.transaction():
+        for name in TABLES:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{name} ({_ddl(name)})")
+        for name, cols in INDEXES.items():
+            for col in cols:
+                db.execute(f"CREATE INDEX IF NOT EXISTS {prefix}{name}_{col} ON {prefix}{name} ({col})")
+        # Same definition as projections/schema.py: whichever projection comes first creates it.
+        db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)")
+
+
+def drop(db: Database, prefix: str) -> None:
+    """Drop this read model's tables under ``prefix`` (and its tracking row)."""
+    with db.transaction():
+        for name in TABLES:
+            db.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
+        if db.table_exists(f"{prefix}{TRACKING}"):
+            db.execute(f"DELETE FROM {prefix}{TRACKING} WHERE name = ?", (NAME,))
+
+
+def dump(db: Database, prefix: str = "") -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: what a rebuild must reproduce."""
+    return {name: sorted(db.query(f"SELECT * FROM {prefix}{name}"),
+                         key=lambda r: tuple("" if v is None else str(v) for v in r)) for name in TABLES}
+
+
+class ImportsProjection:
+    """Applies timetable-import events to the tables under ``prefix``."""
+
+    def __init__(self, db: Database, prefix: str = ""):
+        self.db = db
+        self.p = prefix
+        create(db, prefix)
+        self._handlers: dict[str, Callable[[Any], None]] = {
+            TI.Received.TOPIC: self._received, TI.AwaitingValidation.TOPIC: self._awaiting,
+            TI.Validated.TOPIC: self._validated, TI.Applied.TOPIC: self._applied, TI.Rejected.TOPIC: self._rejected,
+            TI.ThresholdsLifted.TOPIC: self._lifted, TI.Retried.TOPIC: self._retried,
+        }
+
+    def position(self) -> int:
+        return int(self.db.scalar(f"SELECT position FROM {self.p}{TRACKING} WHERE name = ?", (NAME,)) or 0)
+
+    def catch_up(self, log, batch: int = 500) -> int:
+        """Apply every import event after the tracking position; returns how many."""
+        decode = facts.decoder(log)
+        total, position = 0, self.position()
+        while True:
+            notes = log.recorder.select_notifications(position, batch, topics=TOPICS, inclusive_of_start=False)
+            if not notes:
+                return total
+            with self.db.transaction():
+                for note in notes:
+                    self._handlers[note.topic](decode(note))
+                self.db.execute(f"INSERT INTO {self.p}{TRACKING} (name, position) VALUES (?, ?) "
+                                f"ON CONFLICT (name) DO UPDATE SET position = excluded.position", (NAME, notes[-1].id))
+            position = notes[-1].id
+            total += len(notes)
+
+    # ---- rows ------------------------------------------------------------------------
+    def _update(self, ev: Any, **values: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(f"UPDATE {self.p}imports SET {sets} WHERE import_id = ?", (*values.values(), str(ev.originator_id)))
+
+    def _row(self, ev: Any) -> dict:
+        rows = self.db.query_dicts(f"SELECT * FROM {self.p}imports WHERE import_id = ?", (str(ev.originator_id),))
+        if not rows:
+            raise LookupError(f"event {ev.topic} for unknown import {ev.originator_id}")
+        return rows[0]
+
+    def _received(self, ev: Any) -> None:
+        iid = str(ev.originator_id)
+        cols = SCHEMA["imports"][0]
+        row = {"import_id": iid, "uai": ev.uai, "source": ev.source, "file": ev.file, "sha256": ev.sha256,
+               "size": ev.size, "school_year": ev.school_year, "status": "received", "reason": "", "message": "",
+               "automatic": 1, "received_at": iso(ev.at), "finished_at": None, "operator": "", "lifted": "[]",
+               "summary": dumps(ev.summary), "counts": "{}", "report": "[]", "details": "{}",
+               "record_rejections": dumps(ev.record_rejections), "snapshot": dumps(ev.snapshot)}
+        self.db.execute(f"INSERT INTO {self.p}imports ({', '.join(c for c, _ in cols)}) "
+                        f"VALUES ({', '.join('?' * len(cols))})", tuple(row[c] for c, _ in cols))
+        self.db.executemany(f"INSERT INTO {self.p}import_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(iid, i, m["kind"], m["ident"], m["code"], m["key"], m["by"], m["reason"], m["line"])
+                             for i, m in enumerate(ev.matches)])
+
+    def _awaiting(self, ev: Any) -> None:
+        self._update(ev, status="awaiting_validation", automatic=0, report=dumps(ev.report))
+
+    def _validated(self, ev: Any) -> None:
+        self._update(ev, status="validated", operator=ev.operator)
+
+    def _lifted(self, ev: Any) -> None:
+        row = self._row(ev)
+        lifted = sorted(set(json.loads(row["lifted"])) | set(ev.names))
+        self._update(ev, lifted=dumps(lifted), operator=ev.operator)
+
+    def _retried(self, ev: Any) -> None:
+        self._update(ev, status="retried", automatic=0, operator=ev.operator)
+
+    def _rejected(self, ev: Any) -> None:
+        self._update(ev, status="rejected", reason=ev.reason, message=ev.message, details=dumps(ev.details),
+                     report=dumps(ev.report), finished_at=iso(ev.at))
+
+    def _applied(self, ev: Any) -> None:
+        self._update(ev, status="applied", reason="", message="", counts=dumps(ev.counts), report=dumps(ev.report),
+                     finished_at=iso(ev.at))
+        row = self._row(ev)
+        p, key = self.p, (row["uai"], row["source"])
+        self.db.execute(
+            f"INSERT INTO {p}timetables (uai, source, import_id, school_year, applied_at, snapshot) "
+            f"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uai, source) DO UPDATE SET import_id = excluded.import_id, "
+            f"school_year = excluded.school_year, applied_at = excluded.applied_at, snapshot = excluded.snapshot",
+            (*key, row["import_id"], row["school_year"], iso(ev.at), row["snapshot"]))
+        self.db.execute(f"DELETE FROM {p}timetable_groups WHERE uai = ? AND source = ?", key)
+        self.db.executemany(f"INSERT INTO {p}timetable_groups VALUES (?, ?, ?, ?, ?)",
+                            [(*key, *m) for m in sorted(group_rows(json.loads(row["snapshot"])))])
+
+
+def group_rows(snapshot: dict) -> set[tuple[str, str, str]]:
+    """(group code, kind, member) of a stored snapshot: the classes a group is
+    made of, its students, and the teachers who teach it (option 2,
+    domain-rules §2)."""
+    rows = set()
+    for code, classes in snapshot.get("groups", {}).items():
+        rows.update((code, "class", c) for c in classes)
+    for code, students in snapshot.get("group_members", {}).items():
+        rows.update((code, "student", s) for s in students)
+    groups = set(snapshot.get("groups", {}))
+    for teacher, taught in snapshot.get("teachers", {}).items():
+        rows.update((code, "teacher", teacher) for code in taught if code in groups)
+    return rows

@@ -1,0 +1,196 @@
+"""The timetable import pipeline on both stores (domain-rules §7): a rentrée
+told as a story — AAF, first timetable import validated, a second one
+automated, a duplicate, an oversized change rejected then retried with
+lifted thresholds, the locked threshold — and each other rejection reason;
+the imports read model equals a rebuild from the log."""
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from daemon import bootstrap
+from daemon.imports import receive, retry, validate
+from daemon.ingest import ingest
+from projections import import_queries as q
+from projections.db import Database
+from projections.imports import ImportsProjection, drop, dump
+from projections.policy import Policy
+from projections.timetable import LockedThreshold
+from tests.integration.conftest import Academie, make_academie
+
+T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)   # AAF complete delivery
+T_EDT = datetime(2026, 8, 28, 8, 0, tzinfo=timezone.utc)  # late August: the first (manual) timetable import
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def acad(tmp_path_factory) -> Academie:
+    return make_academie(tmp_path_factory.mktemp("timetable-academie"), "--students", "200", "--seed", "3",
+                         "--sources", "aaf,sts,timetable", "--no-second")
+
+
+@pytest.fixture
+def ctx(store_url):
+    context = bootstrap.build(store_url, Policy())
+    yield context
+    context.close()
+
+
+def source(acad: Academie, kind: str) -> tuple[str, Path]:
+    date = acad.manifest["dates"]["first"]
+    uai, rel = next(iter(acad.manifest["sources"][kind][date].items()))
+    return uai, acad.root / rel
+
+
+def variant(acad: Academie, name: str) -> Path:
+    return acad.root / next(v["path"] for v in acad.manifest["sources"]["variants"] if v["name"] == name)
+
+
+def at(hours: int) -> datetime:
+    return T_EDT + timedelta(hours=hours)
+
+
+def rebuilt_equals_live(ctx) -> None:
+    ctx.imports.catch_up(ctx.log)
+    drop(ctx.db, "rb_")
+    ImportsProjection(ctx.db, "rb_").catch_up(ctx.log)
+    live, fresh = dump(ctx.db), dump(ctx.db, "rb_")
+    drop(ctx.db, "rb_")
+    assert live == fresh
+    assert all(live[t] for t in ("imports", "import_matches", "timetables", "timetable_groups"))
+
+
+def test_a_rentree_of_timetable_imports(ctx, acad):
+    assert ingest(str(acad.first), ctx, T0).status == "applied"
+    uai, edt = source(acad, "timetable")
+
+    # The first import of the school year waits for an operator, with its matches listed.
+    first = receive(edt, ctx, at(0))
+    assert (first.status, first.exit_code) == ("awaiting_validation", 2)
+    shown = q.detail(ctx.db, first.import_id)
+    assert shown["automatic"] is False and shown["label"] == "En attente de validation"
+    assert shown["matches"] and all(m["key"] for m in shown["matches"] if m["kind"] == "teacher")
+    assert q.timetable_groups(ctx.db, uai) == []  # nothing applied yet
+    applied = validate(first.import_id[:8], "alice", ctx, at(1))
+    assert applied.status == "applied" and applied.counts["services_added"] > 0
+    groups = q.timetable_groups(ctx.db, uai)
+    assert groups and all(g["classes"] and g["teachers"] for g in groups)
+
+    # A later import of the same year is automated: a small change is applied.
+    base = variant(acad, "duplicate")  # a copy of the latest normal export, under another name
+    changed = edt.parent / "edt_changed.xml"
+    text = edt.read_text(encoding="utf-8")
+    # the last course is cancelled: the timetable changed a little
+    last = list(re.finditer(r"    <Cours .*?</Cours>\n", text, re.S))[-1]
+    changed.write_text(text[:last.start()] + text[last.end():], encoding="utf-8")
+    second = receive(changed, ctx, at(24))
+    assert second.status == "applied" and q.detail(ctx.db, second.import_id)["automatic"] is True
+    assert second.counts["sessions_removed"] == 1
+
+    # The same bytes again under another name: "Rejet - Double du fichier d'import".
+    dup = receive(base, ctx, at(25))
+    assert (dup.status, dup.reason) == ("rejected", "duplicate_file")
+    assert q.history(ctx.db, uai)[0]["label"] == "Rejet - Double du fichier d'import"
+
+    # An oversized change is rejected, nothing applied, the thresholds named; lifted, it passes.
+    before = q.current_timetable(ctx.db, uai, "edt")
+    big = receive(variant(acad, "too-many-changes"), ctx, at(26))
+    assert (big.status, big.reason) == ("rejected", "threshold_exceeded")
+    over = big.details["thresholds"]
+    assert over and all({"count", "percent", "limit_count", "limit_percent"} <= set(o) for o in over.values())
+    assert q.current_timetable(ctx.db, uai, "edt") == before
+    report = dict(q.detail(ctx.db, big.import_id)["report"])
+    assert any(name in line for name in over for line in report["Seuils dépassés"])
+    lifted = retry(big.import_id, sorted(over), "bob", ctx, at(27))
+    assert lifted.status == "applied"
+    row = q.detail(ctx.db, big.import_id)
+    assert row["automatic"] is False and row["lifted"] == sorted(over) and row["operator"] == "bob"
+    assert q.current_timetable(ctx.db, uai, "edt") != before
+
+    # Deleting a class that holds sessions: the structure-protection threshold, never liftable.
+    gone = receive(variant(acad, "structure-deleted"), ctx, at(28))
+    assert gone.reason == "threshold_exceeded" and "structures_deleted_with_sessions" in gone.details["thresholds"]
+    assert gone.details["thresholds"]["structures_deleted_with_sessions"]["liftable"] is False
+    with pytest.raises(LockedThreshold, match="can never be lifted"):
+        retry(gone.import_id, ["structures_deleted_with_sessions"], "bob", ctx, at(29))
+    assert q.detail(ctx.db, gone.import_id)["status"] == "rejected"
+
+    history = q.history(ctx.db, uai)
+    assert [h["status"] for h in history] == ["rejected", "applied", "rejected", "applied", "applied"]
+    assert {h["file"] for h in history} >= {edt.name, base.name, "edt_changed.xml"}
+    rebuilt_equals_live(ctx)
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("end-date-late", "end_date_after_15_july"),
+    ("unknown-uai", "unknown_uai"),
+    ("bad-code", "invalid_code"),
+    ("edt-sts", "edt_sts_instead_of_sts"),
+])
+def test_each_rejection_reason(ctx, acad, name, reason):
+    assert ingest(str(acad.first), ctx, T0).status == "applied"
+    result = receive(variant(acad, name), ctx, at(0))
+    assert (result.status, result.reason) == ("rejected", reason)
+    row = q.detail(ctx.db, result.import_id)
+    assert row["reason"] == reason and row["label"].startswith("Rejet - ") and row["automatic"] is True
+    assert row["uai"]  # counted under its establishment, even when the reader refused the file
+    if name == "edt-sts":
+        assert "EDT_STS" in result.message and "sts_emp_<UAI>_<year>.xml" in result.message
+    if name == "end-date-late":
+        assert "15 July" in result.message or "2027-07-15" in result.message
+    assert q.timetable_groups(ctx.db, row["uai"]) == []
+
+
+def test_sts_export_first_import_then_validation(ctx, acad):
+    assert ingest(str(acad.first), ctx, T0).status == "applied"
+    uai, sts = source(acad, "sts")
+    result = receive(sts, ctx, at(0))
+    assert result.status == "awaiting_validation"
+    assert validate(result.import_id, "alice", ctx, at(1)).status == "applied"
+    snap = q.current_timetable(ctx.db, uai, "sts")
+    assert snap.services and not snap.sessions
+    # The EDT timetable of the same year is another source: its own first import.
+    _, edt = source(acad, "timetable")
+    assert receive(edt, ctx, at(2)).status == "awaiting_validation"
+
+
+def test_without_a_directory_the_establishment_is_unknown(ctx, tmp_path):
+    result = receive(FIX / "timetable" / "export_edt_0571994H.xml", ctx, at(0))
+    assert (result.status, result.reason, result.uai) == ("rejected", "unknown_uai", "0571994H")
+    # Once the AAF knows it, the same file sent again is not a "duplicate" of a file never compared.
+    sha256 = q.detail(ctx.db, result.import_id)["sha256"]
+    assert q.earlier_copies(ctx.db, "0571994H", sha256) == []
+
+
+def test_malformed_and_unknown_files_are_rejected_with_file_and_line(ctx):
+    bad = receive(FIX / "sts" / "sts_emp_0571994H_2026_malformed.xml", ctx, at(0))
+    assert (bad.status, bad.reason) == ("rejected", "malformed_xml") and bad.details["line"] == 11
+    other = receive(FIX / "timetable" / "export_edt_0571994H_wrong_namespace.xml", ctx, at(1))
+    assert (other.status, other.reason) == ("rejected", "unknown_format")
+    assert [h["reason"] for h in q.history(ctx.db)] == ["unknown_format", "malformed_xml"]
+
+
+def test_same_file_same_time_is_recorded_once(ctx, tmp_path):
+    path = tmp_path / "e.xml"
+    shutil.copy(FIX / "timetable" / "export_edt_0571994H.xml", path)
+    one = receive(path, ctx, at(0))
+    again = receive(path, ctx, at(0))
+    assert again.import_id == one.import_id and again.status == "already-rejected"
+    assert len(q.history(ctx.db)) == 1
+
+
+def test_rebuild_in_a_fresh_database_equals_live(ctx, acad, tmp_path):
+    assert ingest(str(acad.first), ctx, T0).status == "applied"
+    _, edt = source(acad, "timetable")
+    first = receive(edt, ctx, at(0))
+    validate(first.import_id, "alice", ctx, at(1))
+    receive(variant(acad, "duplicate"), ctx, at(2))
+    mem = Database(f"sqlite:///{tmp_path / 'rebuilt.db'}")
+    ImportsProjection(mem).catch_up(ctx.log)
+    ctx.imports.catch_up(ctx.log)
+    assert dump(mem) == dump(ctx.db)
+    mem.close()
