@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from adapters.aaf.files import CATEGORIES, DeliveryFiles, discover
 from adapters.aaf.records import validate
 from adapters.errors import DeliveryRejected, Rejection
+from daemon import precedence
 from daemon.bootstrap import Context
 from daemon.scan import record_digest, summaries
 from events.account import Account, NewAccounts, account_id
@@ -84,10 +85,16 @@ class _Index:
 def ingest(path: str, ctx: Context, now: datetime | None = None, project: bool = True) -> IngestResult:
     """Ingest the AAF delivery at ``path`` (directory, zip or tgz). The facts
     are recorded when this returns; with ``project`` the read model has caught
-    up with them too (otherwise the next catch-up, e.g. the daemon's job, does it)."""
+    up with them and the SIECLE precedence decisions they allow are recorded
+    (otherwise the next catch-up and tick, e.g. the daemon's jobs, do it)."""
     result = _ingest(path, ctx, now)
     if project:
         ctx.projection.catch_up(ctx.log)
+        if result.status == "applied":
+            # New accounts may be the ones SIECLE records were waiting for (domain-rules §11).
+            at = ctx.effective_now(now)
+            precedence.relink(ctx, at, f"aaf:{result.delivery_id}")
+            precedence.apply(ctx, at)
     return result
 
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from adapters.errors import DeliveryRejected, Rejection
 from adapters.siecle import ElevesExport, ResponsablesExport, read_export
 from adapters.sniff import kind_of
+from daemon import precedence
 from daemon.bootstrap import Context
 from events.siecle import Guardian, SiecleImport, Student, guardian_id, student_id
 from projections import siecle as view
@@ -76,7 +77,16 @@ def file_sha256(path: Path) -> tuple[str, int]:
 
 
 def ingest_siecle(path: str | Path, ctx: Context, now: datetime | None = None) -> SiecleResult:
-    """Ingest the SIECLE export at ``path`` (``.xml`` or a zip of one XML)."""
+    """Ingest the SIECLE export at ``path`` (``.xml`` or a zip of one XML).
+    Once applied, what SIECLE decides for the accounts is recorded too (the
+    48 h clock, leaving dates: daemon/precedence.py)."""
+    result = _ingest_siecle(path, ctx, now)
+    if result.status == "applied":
+        precedence.apply(ctx, ctx.effective_now(now))
+    return result
+
+
+def _ingest_siecle(path: str | Path, ctx: Context, now: datetime | None) -> SiecleResult:
     path = Path(path)
     ctx.projection.catch_up(ctx.log)
     ctx.siecle.catch_up(ctx.log)

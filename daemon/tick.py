@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from daemon import precedence
 from daemon.bootstrap import Context
 from events.account import account_id
 from events.login import Login
@@ -20,11 +21,12 @@ from projections.directory import iso
 from projections.rules import login_for, removal_due
 
 BATCH = 500
+PRECEDENCE = ("advance-clock", "declare-departure", "cancel-departure")
 
 
 @dataclass(frozen=True)
 class Transition:
-    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule
+    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule | PRECEDENCE
     account_id: str
     jointure: str
     profile: str
@@ -133,7 +135,10 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
     at = ctx.effective_now(now)
     check_interrupted(ctx, "")
     ctx.projection.catch_up(ctx.log)
-    transitions = plan(ctx, at)
+    # SIECLE first (clock, leaving dates), then what is due in the updated state.
+    transitions = [Transition(d.kind, d.account_id, d.jointure, "", d.reason)
+                   for d in precedence.apply(ctx, at, dry_run=dry_run)]
+    transitions += plan(ctx, at)
     if purge_hold(ctx)["held"]:
         transitions = [Transition("remove-held", t.account_id, t.jointure, t.profile, t.reason)
                        if t.kind == "remove" else t for t in transitions]
@@ -141,7 +146,7 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
         return at, transitions
     def changed_accounts():
         for t in transitions:
-            if t.kind == "remove-held":  # listed, not recorded
+            if t.kind == "remove-held" or t.kind in PRECEDENCE:  # listed, not recorded / recorded above
                 continue
             account = ctx.log.get(account_id(t.jointure))
             group: list = [account]

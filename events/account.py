@@ -76,6 +76,8 @@ class Account(Aggregate):
         self.first_seen = at
         self.creation_due = creation_due
         self.removal_due: datetime | None = None
+        self.declared_left_on = ""  # a departure declared by SIECLE (DepartureDeclared)
+        self.enrolment_at_departure: dict = {}
 
     class Changed(Event):
         """The source record changed (full new attribute map)."""
@@ -114,6 +116,7 @@ class Account(Aggregate):
         self.present = True
         self.state = state
         self.removal_due = None
+        self.declared_left_on = ""
         if creation_due is not None:
             self.creation_due = creation_due
 
@@ -125,6 +128,12 @@ class Account(Aggregate):
         before = self.attrs
         if self.present:
             self._changed(attrs, digest, delivery_id, file, line, at)
+            declared = getattr(self, "declared_left_on", "")
+            if declared and self.state in ("departing", "withdrawn"):
+                then, now = self.enrolment_at_departure, _enrolment(self.category, attrs)
+                if new_enrolment(then, now):
+                    self.cancel_declared_departure("new_enrolment", {"left_on": declared, "before": then,
+                                                                     "after": now, "delivery_id": delivery_id}, at)
         else:
             if self.state in ("departing", "deactivated"):
                 state, due = "active", None
@@ -314,6 +323,98 @@ class Account(Aggregate):
             raise TransitionRefused(f"account {self.jointure} is {self.state}, not departing")
         self._rescheduled(removal_due, provisional, at)
 
+    # ---- precedence of SIECLE over the AAF (domain-rules §11) ------------------
+    class CreationClockAdvanced(Event):
+        """The person was seen in an earlier source (SIECLE) before the AAF: the
+        48 h clock runs from that sighting, which the AAF record does not restart."""
+
+        TOPIC = "entsync:Account.CreationClockAdvanced.v1"
+        source: str
+        source_id: str
+        seen_at: datetime
+        creation_due: datetime
+        at: datetime
+
+    @event(CreationClockAdvanced)
+    def _clock_advanced(self, source: str, source_id: str, seen_at: datetime, creation_due: datetime, at: datetime):
+        self.first_seen = seen_at
+        self.creation_due = creation_due
+
+    def advance_creation_clock(self, source: str, source_id: str, seen_at: datetime, creation_due: datetime,
+                               at: datetime) -> None:
+        if self.state != "pending":
+            raise TransitionRefused(f"account {self.jointure} is {self.state}, not pending")
+        if seen_at >= self.first_seen:
+            raise TransitionRefused(f"account {self.jointure} was first seen before {seen_at.isoformat()}")
+        self._clock_advanced(source, source_id, seen_at, creation_due, at)
+
+    class DepartureDeclared(Event):
+        """A source of changes (SIECLE) gave a leaving date that has come: the
+        account departs from that date even while the AAF still lists the
+        person (or, still pending, is never created)."""
+
+        TOPIC = "entsync:Account.DepartureDeclared.v1"
+        source: str
+        source_id: str
+        left_on: str
+        departed_at: datetime
+        state: str
+        removal_due: datetime | None
+        provisional: bool
+        at: datetime
+
+    @event(DepartureDeclared)
+    def _departure_declared(self, source: str, source_id: str, left_on: str, departed_at: datetime, state: str,
+                            removal_due: datetime | None, provisional: bool, at: datetime):
+        self.state = state
+        self.removal_due = removal_due
+        self.declared_left_on = left_on
+        self.enrolment_at_departure = _enrolment(self.category, self.attrs)
+
+    def declare_departure(self, source: str, source_id: str, left_on: str, departed_at: datetime,
+                          removal_due: datetime, provisional: bool, at: datetime) -> None:
+        if self.state == "pending":
+            self._departure_declared(source, source_id, left_on, departed_at, "withdrawn", None, False, at)
+        elif self.state == "active":
+            self._departure_declared(source, source_id, left_on, departed_at, "departing", removal_due, provisional, at)
+        else:
+            raise TransitionRefused(f"account {self.jointure} is {self.state}; only pending or active accounts depart")
+
+    class DepartureCancelled(Event):
+        """A declared departure no longer holds: a new enrolment in the AAF, or
+        the leaving date withdrawn or moved later in SIECLE."""
+
+        TOPIC = "entsync:Account.DepartureCancelled.v1"
+        reason: str
+        evidence: dict
+        state: str
+        at: datetime
+
+    @event(DepartureCancelled)
+    def _departure_cancelled(self, reason: str, evidence: dict, state: str, at: datetime):
+        self.state = state
+        self.removal_due = None
+        self.declared_left_on = ""
+
+    def cancel_declared_departure(self, reason: str, evidence: dict, at: datetime) -> None:
+        if not self.declared_left_on or self.state not in ("departing", "withdrawn"):
+            raise TransitionRefused(f"account {self.jointure} has no declared departure to cancel")
+        self._departure_cancelled(reason, evidence, "active" if self.login else "pending", at)
+
+
+def _enrolment(category: str, attrs: dict) -> dict:
+    """Structures and classes a record enrols the person in (the evidence that
+    a later record is a new enrolment)."""
+    from projections.derive import memberships, structures
+
+    return {"structures": sorted(structures(category, attrs)),
+            "classes": sorted(f"{sj}${code}" for sj, kind, code in memberships(category, attrs) if kind == "class")}
+
+
+def new_enrolment(before: dict, after: dict) -> bool:
+    """Another structure, or another class (domain-rules §11: only a new
+    enrolment cancels a declared departure)."""
+    return bool(set(after["structures"]) - set(before["structures"])) or bool(set(after["classes"]) - set(before["classes"]))
 
 class NewAccounts:
     """The ``Appeared`` events of many new accounts of one delivery, written as

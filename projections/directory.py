@@ -48,7 +48,8 @@ class _Batch:
     def __init__(self, db: Database, prefix: str):
         self.db, self.p = db, prefix
         self.rows: dict[str, dict[Any, dict]] = {t: {} for t in ("accounts", "records", "structures", "nomenclatures",
-                                                               "deliveries", "logins", "meta", "overwrites")}
+                                                               "deliveries", "logins", "meta", "overwrites",
+                                                               "departure_declarations")}
         self.rejections: list[tuple] = []
         self.account_structures: dict[str, set[str]] = {}
         self.memberships: dict[str, set[tuple[str, str, str]]] = {}
@@ -84,7 +85,8 @@ class _Batch:
 
     def flush(self) -> None:
         db, p = self.db, self.p
-        for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta", "overwrites"):
+        for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta", "overwrites",
+                      "departure_declarations"):
             rows = list(self.rows[table].values())
             if not rows:
                 continue
@@ -170,6 +172,9 @@ class DirectoryProjection:
             Delivery.ApplyStarted.TOPIC: self._delivery_status("applying"),
             Delivery.Applied.TOPIC: self._delivery_applied,
             Account.OverwriteSuspected.TOPIC: self._account_overwrite,
+            Account.CreationClockAdvanced.TOPIC: self._account_clock_advanced,
+            Account.DepartureDeclared.TOPIC: self._account_departure_declared,
+            Account.DepartureCancelled.TOPIC: self._account_departure_cancelled,
             PurgeHold.FirstPlaced.TOPIC: self._purge_hold, PurgeHold.Placed.TOPIC: self._purge_hold,
             PurgeHold.Lifted.TOPIC: self._purge_hold,
         }
@@ -320,6 +325,26 @@ class DirectoryProjection:
 
     def _account_rescheduled(self, b: _Batch, ev: Account.RemovalRescheduled) -> None:
         self._row(b, ev).update(removal_due=iso(ev.removal_due), removal_provisional=int(ev.provisional))
+
+    def _account_clock_advanced(self, b: _Batch, ev: Account.CreationClockAdvanced) -> None:
+        self._row(b, ev).update(first_seen=iso(ev.seen_at), creation_due=iso(ev.creation_due))
+
+    def _account_departure_declared(self, b: _Batch, ev: Account.DepartureDeclared) -> None:
+        # The AAF still lists the person: the source record stays present.
+        row = self._row(b, ev)
+        row.update(state=ev.state, departed_at=iso(ev.departed_at), removal_due=iso(ev.removal_due),
+                   removal_provisional=int(ev.provisional), state_reason=f"{ev.source}_leaving_date")
+        b.put("departure_declarations", (row["account_id"], ev.left_on), {
+            "account_id": row["account_id"], "left_on": ev.left_on, "source_id": ev.source_id,
+            "status": "declared", "reason": "", "at": iso(ev.at)})
+
+    def _account_departure_cancelled(self, b: _Batch, ev: Account.DepartureCancelled) -> None:
+        row = self._row(b, ev)
+        row.update(state=ev.state, departed_at=None, removal_due=None, removal_provisional=0, state_reason=ev.reason)
+        left_on = ev.evidence.get("left_on", "")
+        declaration = b.load("departure_declarations", (row["account_id"], left_on))
+        if declaration is not None:
+            declaration.update(status="cancelled", reason=ev.reason, at=iso(ev.at))
 
     def _login_reserved(self, b: _Batch, ev: Login.Reserved) -> None:
         b.put("logins", ev.login, {"login": ev.login, "account_id": ev.account_id, "reserved_at": iso(ev.at)})

@@ -33,6 +33,9 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
                     ("line", "INTEGER"), ("record_id", "TEXT"), ("field", "TEXT"), ("message", "TEXT")],
                    ["delivery_id", "seq"]),
     "meta": ([("key", "TEXT"), ("value", "TEXT")], ["key"]),
+    # Departures declared from a SIECLE leaving date, and whether they were cancelled (domain-rules §11).
+    "departure_declarations": ([("account_id", "TEXT"), ("left_on", "TEXT"), ("source_id", "TEXT"),
+                                ("status", "TEXT"), ("reason", "TEXT"), ("at", "TEXT")], ["account_id", "left_on"]),
     # Records retyped for another person (domain-rules §5), for operators to confirm.
     "overwrites": ([("account_id", "TEXT"), ("version", "INTEGER"), ("delivery_id", "TEXT"), ("file", "TEXT"),
                     ("line", "INTEGER"), ("at", "TEXT")], ["account_id", "version"]),

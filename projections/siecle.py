@@ -166,6 +166,7 @@ class SiecleProjection:
             Guardian.AccountLinked.TOPIC: self._account_link("guardian"),
             Guardian.LinkUnresolved.TOPIC: self._account_link("guardian"),
         }
+        self._topics = sorted(self._handlers)
 
     # ---- position and catch-up -------------------------------------------------
     def position(self) -> int:
@@ -179,7 +180,8 @@ class SiecleProjection:
         applied: dict[Any, bool] = {}
         total, position = 0, self.position()
         while True:
-            notes = log.notifications(position, batch)
+            # Only SIECLE facts: the AAF's hundreds of thousands of events are not decoded here.
+            notes = log.recorder.select_notifications(position, batch, topics=self._topics, inclusive_of_start=False)
             if not notes:
                 return total
             chunk, stop = [], False
