@@ -10,6 +10,7 @@ from daemon import bootstrap, config, import_commands, siecle_commands
 from daemon.history import history
 from daemon.ingest import ingest, reject, release
 from daemon.tick import hold_removals, lift_hold, purge_hold, tick
+from events.structure import GroupSource, group_source_id
 from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -140,7 +141,27 @@ def _anomalies(args, ctx, out, table, progress) -> int:
 def _structures(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = queries.structures(db)
-    out(rows, args.json, table(rows, ("uai", "jointure", "type", "name", "accounts", "present")))
+    out(rows, args.json, table(rows, ("uai", "jointure", "type", "name", "accounts", "group_source", "present")))
+    return EXIT_OK
+
+
+def _group_source(args, ctx, out, table, progress) -> int:
+    """Show or record where an establishment's groups get their members (domain-rules §2)."""
+    ctx.projection.catch_up(ctx.log)
+    if not ctx.db.scalar("SELECT COUNT(*) FROM structures WHERE uai = ?", (args.uai,)):
+        out({"error": "unknown_uai", "uai": args.uai}, args.json, f"{args.uai}: no such establishment in the directory")
+        return EXIT_ERROR
+    if args.source:
+        stream = ctx.log.find(group_source_id(args.uai))
+        at = ctx.effective_now(args.now)
+        if stream is None:
+            stream = GroupSource(uai=args.uai, source=args.source, operator=args.operator, at=at)
+        else:
+            stream.choose(args.source, args.operator, at)
+        ctx.log.save(stream)
+        ctx.projection.catch_up(ctx.log)
+    source = queries.group_source(ctx.db, args.uai)
+    out({"uai": args.uai, "group_source": source}, args.json, f"{args.uai}: groups populated from {source}")
     return EXIT_OK
 
 
@@ -200,7 +221,7 @@ def _verify(args, ctx, out, table, progress) -> int:
 
 
 COMMANDS = {"ingest": _ingest, "tick": _tick, "accounts": _accounts, "account": _account, "history": _history,
-            "structures": _structures, "classes": _classes, "deliveries": _deliveries, "anomalies": _anomalies, "purge": _purge, "verify": _verify}
+            "structures": _structures, "group-source": _group_source, "classes": _classes, "deliveries": _deliveries, "anomalies": _anomalies, "purge": _purge, "verify": _verify}
 # Timetable and STS-web imports (domain-rules §7): daemon/import_commands.py.
 COMMANDS["imports"] = import_commands.run
 # SIECLE exports (formats §2, domain-rules §11): daemon/siecle_commands.py.

@@ -83,3 +83,64 @@ class SourceRecord(Aggregate):
 
     def leave(self, reason: str, delivery_id: str, at: datetime, removal_due=None, provisional=False) -> None:
         self._closed(reason, delivery_id, at)
+
+
+def group_source_id(uai: str) -> UUID:
+    return uuid5(NAMESPACE, f"group-source:{uai}")
+
+
+GROUP_SOURCES = ("siecle", "timetable", "manual")
+
+
+class GroupSource(Aggregate):
+    """Where an establishment's groups get their members (domain-rules §2,
+    000 §C.2): option 1 SIECLE (the student record, through the AAF), option 2
+    the timetable, option 3 manual assignment in the ENT. An operator's choice;
+    without one, SIECLE."""
+
+    TOPIC = "entsync:GroupSource.v1"
+
+    class Event(Aggregate.Event):
+        TOPIC = "entsync:GroupSource.Event.v1"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "entsync:GroupSource.Created.v1"
+
+    class FirstChosen(Created):
+        """The establishment's first explicit choice."""
+
+        TOPIC = "entsync:GroupSource.FirstChosen.v1"
+        uai: str
+        source: str
+        operator: str
+        at: datetime
+
+    class Chosen(Event):
+        TOPIC = "entsync:GroupSource.Chosen.v1"
+        source: str
+        operator: str
+        at: datetime
+
+    @staticmethod
+    def create_id(uai: str, **_: object) -> UUID:
+        return group_source_id(uai)
+
+    @event(FirstChosen)
+    def __init__(self, uai: str, source: str, operator: str, at: datetime):
+        _check(source)
+        self.uai = uai
+        self.source = source
+
+    @event(Chosen)
+    def _chosen(self, source: str, operator: str, at: datetime):
+        self.source = source
+
+    def choose(self, source: str, operator: str, at: datetime) -> None:
+        _check(source)
+        if source != self.source:
+            self._chosen(source, operator, at)
+
+
+def _check(source: str) -> None:
+    if source not in GROUP_SOURCES:
+        raise ValueError(f"group source must be one of {', '.join(GROUP_SOURCES)}, not {source!r}")

@@ -17,7 +17,7 @@ from events.account import Account
 from events.delivery import Delivery
 from events.login import Login
 from events.purge import PurgeHold
-from events.structure import SourceRecord
+from events.structure import GroupSource, SourceRecord
 from projections import derive, facts
 from projections.db import Database
 from projections.schema import COLUMNS, PRIMARY_KEYS, TRACKING, create
@@ -25,6 +25,7 @@ from projections.schema import COLUMNS, PRIMARY_KEYS, TRACKING, create
 NAME = "directory"
 APPLY_STARTED = Delivery.ApplyStarted.TOPIC
 ACCOUNT = "entsync:Account."
+APPEARED = Account.Appeared.TOPIC
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -49,7 +50,7 @@ class _Batch:
         self.db, self.p = db, prefix
         self.rows: dict[str, dict[Any, dict]] = {t: {} for t in ("accounts", "records", "structures", "nomenclatures",
                                                                "deliveries", "logins", "meta", "overwrites",
-                                                               "departure_declarations")}
+                                                               "departure_declarations", "group_sources")}
         self.rejections: list[tuple] = []
         self.account_structures: dict[str, set[str]] = {}
         self.memberships: dict[str, set[tuple[str, str, str]]] = {}
@@ -86,7 +87,7 @@ class _Batch:
     def flush(self) -> None:
         db, p = self.db, self.p
         for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta", "overwrites",
-                      "departure_declarations"):
+                      "departure_declarations", "group_sources"):
             rows = list(self.rows[table].values())
             if not rows:
                 continue
@@ -175,6 +176,7 @@ class DirectoryProjection:
             Account.CreationClockAdvanced.TOPIC: self._account_clock_advanced,
             Account.DepartureDeclared.TOPIC: self._account_departure_declared,
             Account.DepartureCancelled.TOPIC: self._account_departure_cancelled,
+            GroupSource.FirstChosen.TOPIC: self._group_source, GroupSource.Chosen.TOPIC: self._group_source,
             PurgeHold.FirstPlaced.TOPIC: self._purge_hold, PurgeHold.Placed.TOPIC: self._purge_hold,
             PurgeHold.Lifted.TOPIC: self._purge_hold,
         }
@@ -220,7 +222,9 @@ class DirectoryProjection:
     def _apply(self, chunk: list[tuple[int, Any]]) -> None:
         b = _Batch(self.db, self.prefix)
         with self.db.transaction():
-            b.prefetch("accounts", {str(ev.originator_id) for _, ev in chunk if ev.topic.startswith(ACCOUNT)})
+            # A stream that starts here has no row to fetch (most of an initial delivery).
+            b.prefetch("accounts", {str(ev.originator_id) for _, ev in chunk
+                                    if ev.topic.startswith(ACCOUNT) and ev.topic != APPEARED})
             for _, ev in chunk:
                 handler = self._handlers.get(ev.topic)
                 if handler is not None:
@@ -394,6 +398,12 @@ class DirectoryProjection:
             row = b.load("nomenclatures", (rec["category"], rec["jointure"]))
             if row is not None:
                 row["present"] = 0
+
+    def _group_source(self, b: _Batch, ev: Any) -> None:
+        sid = str(ev.originator_id)
+        row = b.load("group_sources", sid) or {"stream_id": sid, "uai": getattr(ev, "uai", "")}
+        row.update(source=ev.source, operator=ev.operator, at=iso(ev.at))
+        b.put("group_sources", sid, row)
 
     # ---- deliveries ----------------------------------------------------------------
     def _delivery_received(self, b: _Batch, ev: Delivery.Received) -> None:

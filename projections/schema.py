@@ -36,6 +36,9 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
     # Departures declared from a SIECLE leaving date, and whether they were cancelled (domain-rules §11).
     "departure_declarations": ([("account_id", "TEXT"), ("left_on", "TEXT"), ("source_id", "TEXT"),
                                 ("status", "TEXT"), ("reason", "TEXT"), ("at", "TEXT")], ["account_id", "left_on"]),
+    # Where each establishment's groups get their members (domain-rules §2; default SIECLE).
+    "group_sources": ([("stream_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("operator", "TEXT"),
+                       ("at", "TEXT")], ["stream_id"]),
     # Records retyped for another person (domain-rules §5), for operators to confirm.
     "overwrites": ([("account_id", "TEXT"), ("version", "INTEGER"), ("delivery_id", "TEXT"), ("file", "TEXT"),
                     ("line", "INTEGER"), ("at", "TEXT")], ["account_id", "version"]),
