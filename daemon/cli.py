@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["imports", "unresolved"])
     sp.add_argument("--uai", help="only this establishment")
     cmd("anomalies", "what operators must see: overdue creations, provisional dates, suspected duplicates, couples", as_of=True)
-    cmd("verify", "rebuild the read model from the log and compare it with the live one")
+    cmd("verify", "rebuild the read models (directory, imports, SIECLE) from the log and compare them with the live ones")
     sp = sub.add_parser("generate", help="write a synthetic académie (AAF deliveries)", add_help=False)
     sp.add_argument("args", nargs=argparse.REMAINDER)
     return p

@@ -189,35 +189,11 @@ class DirectoryProjection:
         """Apply every visible event after the tracking position; with ``until``,
         only events whose effective time is not after it (``--as-of``).
         Returns how many notifications were applied."""
-        decode = facts.decoder(log)
-        applied_cache: dict[Any, bool] = {}
         total = 0
-        position = self.position()
-        while True:
-            notes = log.notifications(position, batch)
-            if not notes:
-                return total
-            chunk, stop = [], False
-            for note in notes:
-                ev = decode(note)
-                at = getattr(ev, "at", None)
-                if until is not None and at is not None and at > until:
-                    stop = True
-                    break
-                if ev.topic == APPLY_STARTED:
-                    did = ev.originator_id
-                    if did not in applied_cache:
-                        applied_cache[did] = log.get(did).status == "applied"
-                    if not applied_cache[did]:
-                        stop = True
-                        break
-                chunk.append((note.id, ev))
-            if chunk:
-                self._apply(chunk)
-                position = chunk[-1][0]
-                total += len(chunk)
-            if stop:
-                return total
+        for chunk in facts.visible_chunks(log, self.position(), batch, APPLY_STARTED, until=until):
+            self._apply(chunk)
+            total += len(chunk)
+        return total
 
     def _apply(self, chunk: list[tuple[int, Any]]) -> None:
         b = _Batch(self.db, self.prefix)

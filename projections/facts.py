@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from eventsourcing.persistence import Notification
 
@@ -45,3 +45,42 @@ def decoder(log) -> Callable[[Notification], Any]:
         return event
 
     return slow
+
+
+def visible_chunks(log, position: int, batch: int, barrier: str, topics: list[str] | None = None,
+                   until: datetime | None = None) -> Iterator[list[tuple[int, Any]]]:
+    """(notification id, fact) chunks after ``position``, in log order, that a
+    read model may show (domain-rules §11, atomic visibility): stops before the
+    ``barrier`` event (an ``ApplyStarted``) of a delivery or import whose
+    aggregate is not yet ``applied``, and, with ``until``, before the first fact
+    whose effective time is later (``--as-of``). ``topics`` restricts the facts
+    read; it must include ``barrier``."""
+    decode = decoder(log)
+    applied: dict[Any, bool] = {}
+    while True:
+        if topics is None:
+            notes = log.notifications(position, batch)
+        else:
+            notes = log.recorder.select_notifications(position, batch, topics=topics, inclusive_of_start=False)
+        if not notes:
+            return
+        chunk, stop = [], False
+        for note in notes:
+            ev = decode(note)
+            at = getattr(ev, "at", None)
+            if until is not None and at is not None and at > until:
+                stop = True
+                break
+            if ev.topic == barrier:
+                aid = ev.originator_id
+                if aid not in applied:
+                    applied[aid] = log.get(aid).status == "applied"
+                if not applied[aid]:
+                    stop = True
+                    break
+            chunk.append((note.id, ev))
+        if chunk:
+            yield chunk
+            position = chunk[-1][0]
+        if stop:
+            return

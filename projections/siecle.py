@@ -176,31 +176,12 @@ class SiecleProjection:
         """Apply every visible event after the tracking position; stops at the
         ApplyStarted of an import not yet Applied. Returns how many
         notifications were consumed."""
-        decode = facts.decoder(log)
-        applied: dict[Any, bool] = {}
-        total, position = 0, self.position()
-        while True:
-            # Only SIECLE facts: the AAF's hundreds of thousands of events are not decoded here.
-            notes = log.recorder.select_notifications(position, batch, topics=self._topics, inclusive_of_start=False)
-            if not notes:
-                return total
-            chunk, stop = [], False
-            for note in notes:
-                ev = decode(note)
-                if ev.topic == APPLY_STARTED:
-                    iid = ev.originator_id
-                    if iid not in applied:
-                        applied[iid] = log.get(iid).status == "applied"
-                    if not applied[iid]:
-                        stop = True
-                        break
-                chunk.append((note.id, ev))
-            if chunk:
-                self._apply(chunk)
-                position = chunk[-1][0]
-                total += len(chunk)
-            if stop:
-                return total
+        total = 0
+        # Only SIECLE facts: the AAF's hundreds of thousands of events are not decoded here.
+        for chunk in facts.visible_chunks(log, self.position(), batch, APPLY_STARTED, topics=self._topics):
+            self._apply(chunk)
+            total += len(chunk)
+        return total
 
     def _apply(self, chunk: list[tuple[int, Any]]) -> None:
         rows = _Rows(self.db, self.prefix)

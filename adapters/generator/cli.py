@@ -10,8 +10,10 @@ spooled to disk and streamed into the JSON at the end.
 ``sources.py``): ``OUT/siecle/<date>/<UAI>/ElevesSansAdresses.xml`` and
 ``ResponsablesAvecAdresses.xml``, ``OUT/sts/<date>/sts_emp_<UAI>_<year>.xml``,
 ``OUT/timetable/<date>/export_edt_<UAI>.xml`` and, for the first
-establishment, the timetable variants under ``OUT/variants/<UAI>/``; the
-manifest records them under ``sources``.  The default is ``aaf`` alone, so
+establishment, the SIECLE, STS-web and timetable variants under
+``OUT/variants/<UAI>/<name>/`` (``variants.py``: each with the outcome and
+reason code ``entsync ingest`` is expected to give); the manifest records
+them under ``sources``.  The default is ``aaf`` alone, so
 that the AAF-only output (files and manifest) stays as it was.
 """
 from __future__ import annotations
@@ -29,8 +31,8 @@ from datetime import datetime
 from .aaf_writer import (ATTRIBUTES, CATEGORIES, ENCODINGS, PartWriter, Record, diff, etab_record, mef_records,
                          population_records, subject_records)
 from .academie import Academie, Ids, Population, evolve, plan_academie, populate
-from .sources import (arrival_date, build_timetable, leaving_date, write_siecle, write_sts, write_timetable,
-                      write_variants)
+from .sources import arrival_date, build_timetable, leaving_date, write_siecle, write_sts, write_timetable
+from .variants import write_siecle_variants, write_variants
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")
 SOURCES = ("aaf", "siecle", "sts", "timetable")
@@ -156,7 +158,7 @@ def _prepare_dir(path: str, force: bool) -> None:
 def _prepare_sources(o: argparse.Namespace, dates: list[str]) -> None:
     """Refuse (or, with --force, clear) earlier outputs of the non-AAF sources for these dates."""
     targets = [os.path.join(o.out, src, d) for src in SOURCE_DIRS[:3] if src in o.sources for d in dates]
-    if "timetable" in o.sources:
+    if "timetable" in o.sources or "siecle" in o.sources:
         targets.append(os.path.join(o.out, "variants"))
     stale = [t for t in targets if os.path.isdir(t) and any(files for _, _, files in os.walk(t))]
     if stale and not o.force:
@@ -178,6 +180,8 @@ class Sources:
 
     def write(self, pop: Population, date: str, churn=None, before: Population | None = None) -> None:
         o, acad, etab = self.o, self.acad, pop.etab
+        # Variants: of the first establishment's latest exports.
+        variants = etab.index == 0 and date == (o.date if o.no_second else o.second_date)
         if "siecle" in o.sources:
             leavers, arrivals, extra = [], {}, []
             if churn is not None:
@@ -187,18 +191,20 @@ class Sources:
                 present = {g.jointure for g in pop.guardians}
                 wanted = {r[0] for s, _ in leavers for r in s.rels}
                 extra = [g for g in before.guardians if g.jointure in wanted and g.jointure not in present]
-            self._at("siecle", date)[etab.uai] = write_siecle(o.out, acad, pop, date, leavers, arrivals, extra)
+            paths = self._at("siecle", date)[etab.uai] = write_siecle(o.out, acad, pop, date, leavers, arrivals,
+                                                                       extra)
+            if variants:
+                self.variants += write_siecle_variants(o.out, pop, date, paths["eleves"])
         if "sts" in o.sources:
             self._at("sts", date)[etab.uai] = write_sts(o.out, acad, pop, date)
         if "timetable" in o.sources:
             t = build_timetable(acad, pop, churn, date, o.date)
             path = self._at("timetable", date)[etab.uai] = write_timetable(o.out, t, date)
-            last = o.date if o.no_second else o.second_date
-            if etab.index == 0 and date == last:
-                self.variants = write_variants(o.out, acad, pop, t, path)
+            if variants:
+                self.variants += write_variants(o.out, acad, pop, t, path)
 
     def manifest(self) -> dict:
-        return {**self.paths, **({"variants": self.variants} if "timetable" in self.paths else {})}
+        return {**self.paths, **({"variants": self.variants} if self.variants else {})}
 
 
 def generate(o: argparse.Namespace) -> dict:

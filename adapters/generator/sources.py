@@ -7,10 +7,10 @@ AAF files (same persons, ids, classes, groups):
   ``ResponsablesAvecAdresses.xml`` (``BEE_RESPONSABLES``, 2018 form), ISO-8859-15;
 - the STS-web export ``sts_emp_<UAI>_<year>.xml`` (``STS_EDT``), ISO-8859-15;
 - the Index Education timetable export ``export_edt_<UAI>.xml``
-  (``ExportEmploiDuTemps``, clear XML, UTF-8);
+  (``ExportEmploiDuTemps``, clear XML, UTF-8).
 
-and, for one establishment, the timetable variants that each trigger one
-rejection of the timetable pipeline (:func:`write_variants`).
+The variants that each trigger one outcome of the import pipelines are
+edits of these files, in ``variants.py``.
 
 Stdlib only, like the rest of the generator (an independent check of the
 parsers).  Nothing here draws from the académie's shared random streams or
@@ -24,10 +24,10 @@ from __future__ import annotations
 import os
 import random
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .academie import SUBJECTS, Academie, Churn, Etab, Population, Student, uai_check_letter
+from .academie import SUBJECTS, Academie, Churn, Etab, Population, Student
 
 SIECLE_ENCODING = ("ISO-8859-15", "iso8859_15")
 EDT_NS = "http://www.index-education.com/exportemploidutemps"
@@ -47,27 +47,6 @@ GRADES = {"ENS": "CERT. CN", "DOC": "CERT. DOC", "DIR": "PERDIR", "EDU": "CPE", 
           "ADF": "ADJAENES", "MDS": "INFENES", "ORI": "PSYEN"}
 PLACES_PER_DAY = 8
 PLACES = ("08:00", "09:00", "10:05", "11:05", "13:30", "14:30", "15:35", "16:35")
-
-# The rejection each timetable variant is meant to trigger.
-VARIANTS = {
-    "duplicate": {"stage": "pipeline", "reason": "duplicate_export",
-                  "detail": "byte-identical copy of the second-date export under another file name"},
-    "too-many-changes": {"stage": "pipeline", "reason": "thresholds_exceeded",
-                         "thresholds": ["sessions_removed", "services_modified"],
-                         "detail": "about 65 % of the courses removed and about 80 % of the services reassigned"},
-    "structure-deleted": {"stage": "pipeline", "reason": "thresholds_exceeded",
-                          "thresholds": ["structures_deleted_with_sessions"],
-                          "detail": "a class holding courses removed (its students moved to another class)"},
-    "end-date-late": {"stage": "parser", "parser": "adapters.timetable.parser.read_edt",
-                      "reason": "end_date_after_15_july", "detail": "AnneeScolaire/@DateFin is 20 July"},
-    "unknown-uai": {"stage": "pipeline", "reason": "unknown_uai",
-                    "detail": "a UAI with a valid check letter that is no establishment of the académie"},
-    "bad-code": {"stage": "parser", "parser": "adapters.timetable.parser.read_edt", "reason": "invalid_code",
-                 "detail": "a group name of 9 characters (record rejection)"},
-    "edt-sts": {"stage": "parser", "parser": "adapters.sts.parser.read_sts", "reason": "edt_sts_instead_of_sts",
-                "detail": "root EDT_STS (the timetable-to-STS file); read_edt refuses it as unknown_format"},
-}
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -497,107 +476,3 @@ def write_timetable(out: str, t: Timetable, on: str) -> str:
     rel = os.path.join("timetable", on, edt_name(t.uai))
     _write(os.path.join(out, rel), edt_xml(t), ("UTF-8", "utf-8"))
     return rel
-
-
-# --------------------------------------------------------------------------- variants
-
-def unknown_uai(acad: Academie) -> str:
-    """A UAI with a valid check letter that no establishment of the académie has."""
-    taken = {e.uai for e in acad.etabs}
-    n = int(acad.etabs[0].uai[:7])
-    while True:
-        n = (n + 1) % 10_000_000
-        uai = f"{n:07d}{uai_check_letter(f'{n:07d}')}"
-        if uai not in taken:
-            return uai
-
-
-def edt_sts_xml(acad: Academie, pop: Population) -> str:
-    """The timetable-to-STS file (root ``EDT_STS``) that users upload by mistake."""
-    services = _services(pop)
-    divs = []
-    for d in pop.etab.divisions:
-        divs.append(f'        <DIVISION CODE="{_esc(d.code)}">\n          <SERVICES>\n' + "".join(
-            f'            <SERVICE CODE_MATIERE="{s}" CODE_MOD_COURS="CG">\n              <ENSEIGNANTS>\n'
-            + "".join(f'                <ENSEIGNANT ID="{p.sts_id}" TYPE="epp"/>\n' for p in services.get((d.code, s), ()))
-            + "              </ENSEIGNANTS>\n            </SERVICE>\n" for s in d.stream.subjects)
-            + "          </SERVICES>\n        </DIVISION>\n")
-    return (f"<EDT_STS>\n  <PARAMETRES>\n    {_el('UAJ', pop.etab.uai)}\n"
-            f"    {_el('ANNEE_SCOLAIRE', str(acad.school_year))}\n    {_el('LOGICIEL', 'EDT')}\n  </PARAMETRES>\n"
-            "  <DONNEES>\n    <STRUCTURE>\n      <DIVISIONS>\n" + "".join(divs)
-            + "      </DIVISIONS>\n    </STRUCTURE>\n  </DONNEES>\n</EDT_STS>\n")
-
-
-def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base_path: str) -> list[dict]:
-    """The variants of ``t`` (the latest normal export, at ``base_path``) for its establishment."""
-    uai, rng = t.uai, random.Random(f"{acad.seed}:variants")
-    root = os.path.join("variants", uai)
-    made: list[dict] = []
-
-    def record(name: str, rel: str, **extra) -> None:
-        made.append({"name": name, "uai": uai, "path": rel, "base": base_path, **VARIANTS[name], **extra})
-
-    def edt(name: str, variant: Timetable, **extra) -> None:
-        rel = os.path.join(root, name, edt_name(variant.uai))
-        _write(os.path.join(out, rel), edt_xml(variant), ("UTF-8", "utf-8"))
-        record(name, rel, **extra)
-
-    # duplicate: the same bytes under another name
-    rel = os.path.join(root, "duplicate", f"export_edt_{uai}_copie.xml")
-    os.makedirs(os.path.join(out, root, "duplicate"), exist_ok=True)
-    with open(os.path.join(out, base_path), "rb") as src, open(os.path.join(out, rel), "wb") as dst:
-        dst.write(src.read())
-    record("duplicate", rel)
-    # too-many-changes: ~65 % of the courses removed, ~80 % of the services reassigned
-    keep = sorted(rng.sample(range(len(t.courses)), len(t.courses) * 35 // 100))
-    svc = sorted({c.service for c in t.courses})
-    moved = set(rng.sample(svc, len(svc) * 4 // 5))
-    idents = [x[0] for x in t.teachers]
-    shift = {p: idents[(i + 1) % len(idents)] for i, p in enumerate(idents)}
-    courses = [replace(c, teachers=tuple(shift[p] for p in c.teachers) if c.service in moved else c.teachers)
-               for c in (t.courses[i] for i in keep)]
-    edt("too-many-changes", replace(t, courses=courses), courses_before=len(t.courses),
-        courses_after=len(courses), services=len(svc), services_reassigned=len(moved))
-    # structure-deleted: the class with the most courses goes, with its courses and halves
-    counts: dict[str, int] = {}
-    for c in t.courses:
-        for x in c.classes:
-            counts[x] = counts.get(x, 0) + 1
-    gone = max(sorted(counts), key=counts.get)
-    name = next(n for i, n, _ in t.classes if i == gone)
-    other = next(i for i, _, _ in t.classes if i != gone) if len(t.classes) > 1 else None
-    gone_parts = {p for i, _, parts in t.classes if i == gone for p in parts}
-    groups = [(i, n, tuple(c for c in cls if c != gone), tuple(p for p in parts if p not in gone_parts))
-              for i, n, cls, parts in t.groups]
-    empty = {i for i, _, cls, parts in groups if not cls and not parts}
-    students = []
-    for s in t.students:
-        if any(c == gone for c, _, _ in s["classes"]):
-            if other is None:
-                continue
-            s = {**s, "classes": [(other, t.start, t.end)], "part": None}
-        students.append(s)
-    courses = [c for c in t.courses if gone not in c.classes and not gone_parts.intersection(c.parts)
-               and not empty.intersection(c.groups)]
-    edt("structure-deleted", replace(t, classes=[x for x in t.classes if x[0] != gone],
-                                     groups=[g for g in groups if g[0] not in empty], students=students,
-                                     courses=courses), deleted_class=name)
-    # end-date-late: DateFin 20 July
-    edt("end-date-late", replace(t, end=date(t.start.year + 1, 7, 20)))
-    # unknown-uai
-    other_uai = unknown_uai(acad)
-    edt("unknown-uai", replace(t, uai=other_uai), variant_uai=other_uai)
-    # bad-code: a group name of 9 characters
-    if t.groups:
-        gi, gname, gcls, gparts = t.groups[0]
-        bad = (gname + "XXXXXXXXX")[:9]
-        edt("bad-code", replace(t, groups=[(gi, bad, gcls, gparts)] + t.groups[1:]), bad_code=bad, group_ident=gi)
-    else:   # no group in this establishment: a class name of 9 characters instead
-        ci, cname, cparts = t.classes[0]
-        bad = (cname + "XXXXXXXXX")[:9]
-        edt("bad-code", replace(t, classes=[(ci, bad, cparts)] + t.classes[1:]), bad_code=bad, group_ident=ci)
-    # edt-sts
-    rel = os.path.join(root, "edt-sts", f"edt_sts_{uai}_{acad.school_year}.xml")
-    _write(os.path.join(out, rel), edt_sts_xml(acad, pop), SIECLE_ENCODING)
-    record("edt-sts", rel)
-    return made

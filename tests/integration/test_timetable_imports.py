@@ -130,6 +130,8 @@ def test_a_rentree_of_timetable_imports(ctx, acad):
     ("unknown-uai", "unknown_uai"),
     ("bad-code", "invalid_code"),
     ("edt-sts", "edt_sts_instead_of_sts"),
+    ("invalid-record", "invalid_record"),
+    ("malformed", "malformed_xml"),
 ])
 def test_each_rejection_reason(ctx, acad, name, reason):
     assert ingest(str(acad.first), ctx, T0).status == "applied"

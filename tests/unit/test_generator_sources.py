@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -60,8 +60,8 @@ def test_same_seed_same_bytes_and_aaf_output_unchanged(tmp_path):
     files = lambda d: {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}  # noqa: E731
     fa, fb, fc = files(tmp_path / "a"), files(tmp_path / "b"), files(tmp_path / "c")
     assert fa == fb
-    # 2 dates x (2 SIECLE + 1 STS + 1 EDT) for one establishment, 7 variants, 18 AAF parts, manifest
-    assert len(fa) == 8 + 7 + 18 + 1
+    # 2 dates x (2 SIECLE + 1 STS + 1 EDT) for one establishment, 17 variants, 18 AAF parts, manifest
+    assert len(fa) == 8 + 17 + 18 + 1
     aaf = {p: b for p, b in fa.items() if p.parts[0] == "aaf"}
     assert aaf and aaf == {p: b for p, b in fc.items() if p.parts[0] == "aaf"}   # AAF byte-identical
     assert set(fc) == set(aaf) | {Path("manifest.json")}
@@ -70,8 +70,9 @@ def test_same_seed_same_bytes_and_aaf_output_unchanged(tmp_path):
 
 def test_sources_option_selects_outputs(tmp_path):
     m = generate(tmp_path / "s", "--sources", "siecle", "--no-second", students=300)
-    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["manifest.json", "siecle"]
-    assert m["deliveries"] == {} and list(m["sources"]) == ["siecle"]
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["manifest.json", "siecle", "variants"]
+    assert m["deliveries"] == {} and list(m["sources"]) == ["siecle", "variants"]
+    assert {v["source"] for v in m["sources"]["variants"]} == {"siecle"}
     assert list(m["sources"]["siecle"]) == [FIRST]
     with pytest.raises(SystemExit):
         run([str(tmp_path / "x"), "--sources", "aaf,pronote"])
@@ -219,15 +220,20 @@ def snapshot(path: Path) -> Snapshot:
                     teachers={t: frozenset(v) for t, v in taught.items()})
 
 
+TIMETABLE_VARIANTS = {"moderate-change", "duplicate", "too-many-changes", "structure-deleted", "end-date-late",
+                      "unknown-uai", "bad-code", "invalid-record", "malformed", "edt-sts"}
+SIECLE_VARIANTS = {"siecle-duplicate", "siecle-older-export", "siecle-malformed", "siecle-invalid-uai",
+                   "siecle-invalid-header", "siecle-missing-parametres", "siecle-entity-declaration"}
+
+
 def test_variants_trigger_their_rejection(acad):
     out, m, _, _ = acad
     variants = {v["name"]: v for v in m["sources"]["variants"]}
-    assert set(variants) == {"duplicate", "too-many-changes", "structure-deleted", "end-date-late", "unknown-uai",
-                             "bad-code", "edt-sts"}
+    assert set(variants) == TIMETABLE_VARIANTS | SIECLE_VARIANTS
     first_uai = uais(m)[0]
     assert {v["uai"] for v in variants.values()} == {first_uai}       # first establishment only
     base = out / m["sources"]["timetable"][SECOND][first_uai]
-    assert all(v["base"] == m["sources"]["timetable"][SECOND][first_uai] for v in variants.values())
+    assert all(variants[n]["base"] == m["sources"]["timetable"][SECOND][first_uai] for n in TIMETABLE_VARIANTS)
     path = {name: out / v["path"] for name, v in variants.items()}
 
     dup = path["duplicate"]
@@ -241,10 +247,16 @@ def test_variants_trigger_their_rejection(acad):
     with pytest.raises(DeliveryRejected) as exc:
         read_edt(path["edt-sts"])
     assert exc.value.reason == "unknown_format"
+    with pytest.raises(DeliveryRejected) as exc:
+        read_edt(path["malformed"])
+    assert exc.value.reason == variants["malformed"]["reason"] == "malformed_xml"
     bad = read_edt(path["bad-code"])
     assert [(r.reason, r.record_id) for r in bad.rejections] == [(variants["bad-code"]["reason"],
                                                                    variants["bad-code"]["group_ident"])]
     assert len(variants["bad-code"]["bad_code"]) == 9
+    orphan = read_edt(path["invalid-record"])
+    assert [r.reason for r in orphan.rejections] == [variants["invalid-record"]["record_reason"]]
+    assert variants["invalid-record"]["reason"] == "invalid_record"
     unknown = read_edt(path["unknown-uai"])
     assert unknown.rejections == () and uai_is_valid(unknown.header.uai)
     assert unknown.header.uai == variants["unknown-uai"]["variant_uai"] not in uais(m)
@@ -254,7 +266,43 @@ def test_variants_trigger_their_rejection(acad):
     assert exceeded(diff(before, snapshot(dup)), DEFAULT_THRESHOLDS) == {}
     for name in ("too-many-changes", "structure-deleted"):
         assert read_edt(path[name]).rejections == ()
+        assert variants[name]["reason"] == "threshold_exceeded"
         over = exceeded(diff(before, snapshot(path[name])), DEFAULT_THRESHOLDS)
         assert set(variants[name]["thresholds"]) <= set(over), name
     deleted = diff(before, snapshot(path["structure-deleted"])).structures_deleted_with_sessions
     assert deleted == (variants["structure-deleted"]["deleted_class"],)
+
+
+def test_moderate_change_stays_under_every_threshold(acad):
+    out, m, _, _ = acad
+    v = next(v for v in m["sources"]["variants"] if v["name"] == "moderate-change")
+    assert (v["outcome"], v["reason"], v["needs"]) == ("applied", "", "base")
+    assert (v["cancelled"], v["moved"], v["services_reassigned"]) == (3, 2, 1)
+    moderate = read_edt(out / v["path"])
+    assert moderate.rejections == ()
+    changes = diff(snapshot(out / v["base"]), snapshot(out / v["path"]))
+    assert exceeded(changes, DEFAULT_THRESHOLDS) == {}
+    assert {name: changes.count(name) for name in v["expected"]} == v["expected"]
+    assert v["expected"]["sessions_removed"] > 5   # the reassigned service's sessions name another teacher
+
+
+def test_siecle_variants_are_refused_by_the_reader(acad):
+    out, m, _, _ = acad
+    variants = {v["name"]: v for v in m["sources"]["variants"] if v["source"] == "siecle"}
+    assert set(variants) == SIECLE_VARIANTS
+    uai = uais(m)[0]
+    base_rel = m["sources"]["siecle"][SECOND][uai]["eleves"]
+    base = read_eleves(out / base_rel)
+    for name, v in variants.items():
+        assert v["base"] == base_rel and v["outcome"] == "rejected"
+        if v["stage"] == "parser":
+            with pytest.raises(DeliveryRejected) as exc:
+                read_eleves(out / v["path"])
+            assert exc.value.reason == v["reason"], name
+    # The two the pipeline refuses read like the base: same records, other bytes or an older date.
+    dup = out / variants["siecle-duplicate"]["path"]
+    assert dup.read_bytes() == (out / base_rel).read_bytes() and dup.name != Path(base_rel).name
+    older = read_eleves(out / variants["siecle-older-export"]["path"])
+    assert older.students == base.students and older.rejections == ()
+    assert older.header.exported_on == base.header.exported_on - timedelta(days=7)
+    assert older.header.exported_on.isoformat() == variants["siecle-older-export"]["variant_exported_on"]
