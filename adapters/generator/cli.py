@@ -13,7 +13,8 @@ spooled to disk and streamed into the JSON at the end.
 establishment, the SIECLE, STS-web and timetable variants under
 ``OUT/variants/<UAI>/<name>/`` (``variants.py``: each with the outcome and
 reason code ``entsync ingest`` is expected to give); the manifest records
-them under ``sources``.  The default is ``aaf`` alone, so
+them under ``sources`` (and under ``sources.variants_skipped`` a threshold
+variant the establishment is too small for, with why).  The default is ``aaf`` alone, so
 that the AAF-only output (files and manifest) stays as it was.
 """
 from __future__ import annotations
@@ -174,6 +175,7 @@ class Sources:
         self.o, self.acad = o, acad
         self.paths: dict[str, dict[str, dict]] = {s: {} for s in SOURCES[1:] if s in o.sources}
         self.variants: list[dict] = []
+        self.skipped: list[dict] = []   # threshold variants an establishment is too small for
 
     def _at(self, source: str, date: str) -> dict:
         return self.paths[source].setdefault(date, {})
@@ -201,10 +203,11 @@ class Sources:
             t = build_timetable(acad, pop, churn, date, o.date)
             path = self._at("timetable", date)[etab.uai] = write_timetable(o.out, t, date)
             if variants:
-                self.variants += write_variants(o.out, acad, pop, t, path)
+                self.variants += write_variants(o.out, acad, pop, t, path, self.skipped)
 
     def manifest(self) -> dict:
-        return {**self.paths, **({"variants": self.variants} if self.variants else {})}
+        return {**self.paths, **({"variants": self.variants} if self.variants else {}),
+                **({"variants_skipped": self.skipped} if self.skipped else {})}
 
 
 def generate(o: argparse.Namespace) -> dict:

@@ -1,7 +1,8 @@
 """Variants of one establishment's exports, each meant to trigger one outcome
 of an import pipeline (domain-rules §7 for timetables and STS-web, formats §2
 and domain-rules §11 for SIECLE): a moderate change applied automatically,
-and every rejection a file can cause.
+every rejection a file can cause, and one variant per change threshold
+(``threshold-<name>``, :mod:`thresholds`).
 
 Each is an edit of a normal export of :mod:`sources` (the *base*).  The
 manifest records, per variant, what ``entsync ingest`` is expected to answer:
@@ -13,7 +14,11 @@ manifest records, per variant, what ``entsync ingest`` is expected to answer:
   code (``record_reason``: the reader's code for the record it set aside,
   when it differs);
 - ``needs``: ``base`` when the base must have been applied first (validated,
-  for a timetable's first import of the year), else empty.
+  for a timetable's first import of the year), else empty;
+- ``thresholds``: for ``threshold_exceeded``, the thresholds the import goes
+  over (exactly those for the ``threshold-<name>`` variants, which also carry
+  ``liftable``, ``expected``: the pipeline's counts per threshold, and
+  ``totals``: the base's, which the shares are taken of).
 
 Stdlib only and no import from the parsers: the tests check one against the
 other.  Random choices come from streams seeded with the seed and the
@@ -29,6 +34,7 @@ from datetime import date, timedelta
 from .academie import CHECK_LETTERS, Academie, Population, uai_check_letter
 from .sources import (SIECLE_ENCODING, Course, Timetable, _day, _el, _esc, _fr, _services, _write, edt_name,
                       edt_xml)
+from .thresholds import DEFAULT_TIMETABLE_THRESHOLDS, DETAILS, Unreachable, threshold_variant
 
 READ_EDT = "adapters.timetable.parser.read_edt"
 READ_STS = "adapters.sts.parser.read_sts"
@@ -87,6 +93,10 @@ VARIANTS = {
     "siecle-entity-declaration": _v("siecle", "parser", "rejected", "entity_declaration",
                                     "a DOCTYPE declaring an XML entity", parser=READ_ELEVES),
 }
+# One timetable variant per change threshold, over that one only (thresholds.py).
+VARIANTS.update({f"threshold-{name}": _v("timetable", "pipeline", "rejected", "threshold_exceeded", DETAILS[name],
+                                         "base", thresholds=[name], liftable=liftable)
+                 for name, (_, _, liftable) in DEFAULT_TIMETABLE_THRESHOLDS.items()})
 
 
 # --------------------------------------------------------------------------- helpers
@@ -256,9 +266,11 @@ def invalid_record(t: Timetable) -> tuple[Timetable, dict]:
 
 # --------------------------------------------------------------------------- writers
 
-def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base_path: str) -> list[dict]:
+def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base_path: str,
+                   skipped: list[dict] | None = None) -> list[dict]:
     """The timetable and STS-web variants of ``t`` (the latest normal export,
-    at ``base_path``) for its establishment."""
+    at ``base_path``) for its establishment. A threshold variant this base is
+    too small for is not written: it goes to ``skipped``, with why."""
     uai = t.uai
     root = os.path.join("variants", uai)
     made: list[dict] = []
@@ -298,6 +310,15 @@ def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base
     rel = os.path.join(root, "edt-sts", f"edt_sts_{uai}_{acad.school_year}.xml")
     _write(os.path.join(out, rel), edt_sts_xml(acad, pop), SIECLE_ENCODING)
     record("edt-sts", rel)
+    for threshold in DEFAULT_TIMETABLE_THRESHOLDS:
+        name = f"threshold-{threshold}"
+        try:
+            variant, extra = threshold_variant(t, threshold, rng(name))
+        except Unreachable as exc:
+            if skipped is not None:
+                skipped.append({"name": name, "uai": uai, "base": base_path, "why": str(exc)})
+            continue
+        edt(name, variant, **extra)
     return made
 
 

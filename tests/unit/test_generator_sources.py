@@ -60,8 +60,9 @@ def test_same_seed_same_bytes_and_aaf_output_unchanged(tmp_path):
     files = lambda d: {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}  # noqa: E731
     fa, fb, fc = files(tmp_path / "a"), files(tmp_path / "b"), files(tmp_path / "c")
     assert fa == fb
-    # 2 dates x (2 SIECLE + 1 STS + 1 EDT) for one establishment, 17 variants, 18 AAF parts, manifest
-    assert len(fa) == 8 + 17 + 18 + 1
+    # 2 dates x (2 SIECLE + 1 STS + 1 EDT) for one establishment, 24 variants (7 of them one per
+    # threshold), 18 AAF parts, manifest
+    assert len(fa) == 8 + 24 + 18 + 1
     aaf = {p: b for p, b in fa.items() if p.parts[0] == "aaf"}
     assert aaf and aaf == {p: b for p, b in fc.items() if p.parts[0] == "aaf"}   # AAF byte-identical
     assert set(fc) == set(aaf) | {Path("manifest.json")}
@@ -221,7 +222,8 @@ def snapshot(path: Path) -> Snapshot:
 
 
 TIMETABLE_VARIANTS = {"moderate-change", "duplicate", "too-many-changes", "structure-deleted", "end-date-late",
-                      "unknown-uai", "bad-code", "invalid-record", "malformed", "edt-sts"}
+                      "unknown-uai", "bad-code", "invalid-record", "malformed", "edt-sts",
+                      *(f"threshold-{name}" for name in DEFAULT_THRESHOLDS)}   # test_generator_thresholds.py
 SIECLE_VARIANTS = {"siecle-duplicate", "siecle-older-export", "siecle-malformed", "siecle-invalid-uai",
                    "siecle-invalid-header", "siecle-missing-parametres", "siecle-entity-declaration"}
 
