@@ -3,7 +3,12 @@ profile, national function, structures, classes and groups, guardian links.
 Pure functions of the attribute map."""
 from __future__ import annotations
 
+import json
+
 from projections.rules import looks_like_couple, national_function, normalised_identity, staff_profile
+
+# How the read model writes JSON columns (stable: a rebuild compares them as text).
+dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 PROFILE_OF_CATEGORY = {"Eleve": "ELEVE", "PersRelEleve": "PARENT"}
 
@@ -86,3 +91,17 @@ def identity(category: str, attrs: dict) -> str:
         return f"{name}|{contact.lower()}" if contact else ""
     birth = first(attrs, "ENTPersonDateNaissance")
     return f"{name}|{birth}" if birth else ""
+
+
+def account_source(category: str, attrs: dict) -> dict:
+    """Everything the accounts read model derives from one person record:
+    the columns, and the structures, memberships and guardian links it
+    replaces (None where the category has none). Pure, so that it can be
+    computed away from the process that writes the rows."""
+    guardian = category == "PersRelEleve"
+    return {"profile": profile(category, attrs), "function": function(category, attrs),
+            "couple_flag": int(couple_flag(category, attrs)), "identity": identity(category, attrs),
+            "attrs": dumps(attrs),
+            "structures": None if guardian else structures(category, attrs),
+            "memberships": None if guardian else memberships(category, attrs),
+            "links": guardian_links(attrs) if category == "Eleve" else None}

@@ -9,7 +9,6 @@ is still being written and goes on from there later.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -40,7 +39,7 @@ def _pk(table: str) -> list[str]:
     return PRIMARY_KEYS[table]
 
 
-_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_dumps = derive.dumps
 
 
 class _Batch:
@@ -215,19 +214,19 @@ class DirectoryProjection:
 
     # ---- accounts ----------------------------------------------------------------
     def _source(self, b: _Batch, row: dict, ev: Any) -> None:
-        """Columns and side tables that follow from the record's attributes."""
-        cat, attrs, aid = row["category"], ev.attrs, row["account_id"]
-        row.update(profile=derive.profile(cat, attrs), function=derive.function(cat, attrs),
-                   couple_flag=int(derive.couple_flag(cat, attrs)), identity=derive.identity(cat, attrs),
-                   last_delivery=ev.delivery_id,
-                   attrs=_dumps(attrs))
+        """Columns and side tables that follow from the record's attributes
+        (derived already when the fact was decoded in a worker process)."""
+        cat, aid = row["category"], row["account_id"]
+        d = ev.__dict__.get("derived") or derive.account_source(cat, ev.attrs)
+        row.update(profile=d["profile"], function=d["function"], couple_flag=d["couple_flag"],
+                   identity=d["identity"], last_delivery=ev.delivery_id, attrs=d["attrs"])
         if cat == "PersRelEleve":
             b.guardians.add(row["jointure"])
         else:
-            b.account_structures[aid] = derive.structures(cat, attrs)
-            b.memberships[aid] = derive.memberships(cat, attrs)
+            b.account_structures[aid] = d["structures"]
+            b.memberships[aid] = d["memberships"]
         if cat == "Eleve":
-            b.links[aid] = derive.guardian_links(attrs)
+            b.links[aid] = d["links"]
         b.put("records", f"{cat}:{row['jointure']}", {
             "key": f"{cat}:{row['jointure']}", "category": cat, "aggregate_id": aid,
             "jointure": row["jointure"], "digest": ev.digest, "present": 1})

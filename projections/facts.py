@@ -47,6 +47,19 @@ def decoder(log) -> Callable[[Notification], Any]:
     return slow
 
 
+def _decoded(log, position: int, batch: int, topics: list[str] | None) -> Iterator[list[tuple[int, Any]]]:
+    """Decoded notifications after ``position``, a batch at a time."""
+    def fetch(after: int):
+        if topics is None:
+            return log.notifications(after, batch)
+        return log.recorder.select_notifications(after, batch, topics=topics, inclusive_of_start=False)
+
+    decode = decoder(log)
+    while notes := fetch(position):
+        yield [(n.id, decode(n)) for n in notes]
+        position = notes[-1].id
+
+
 def visible_chunks(log, position: int, batch: int, barrier: str, topics: list[str] | None = None,
                    until: datetime | None = None) -> Iterator[list[tuple[int, Any]]]:
     """(notification id, fact) chunks after ``position``, in log order, that a
@@ -55,18 +68,10 @@ def visible_chunks(log, position: int, batch: int, barrier: str, topics: list[st
     aggregate is not yet ``applied``, and, with ``until``, before the first fact
     whose effective time is later (``--as-of``). ``topics`` restricts the facts
     read; it must include ``barrier``."""
-    decode = decoder(log)
     applied: dict[Any, bool] = {}
-    while True:
-        if topics is None:
-            notes = log.notifications(position, batch)
-        else:
-            notes = log.recorder.select_notifications(position, batch, topics=topics, inclusive_of_start=False)
-        if not notes:
-            return
+    for decoded in _decoded(log, position, batch, topics):
         chunk, stop = [], False
-        for note in notes:
-            ev = decode(note)
+        for nid, ev in decoded:
             at = getattr(ev, "at", None)
             if until is not None and at is not None and at > until:
                 stop = True
@@ -78,9 +83,8 @@ def visible_chunks(log, position: int, batch: int, barrier: str, topics: list[st
                 if not applied[aid]:
                     stop = True
                     break
-            chunk.append((note.id, ev))
+            chunk.append((nid, ev))
         if chunk:
             yield chunk
-            position = chunk[-1][0]
         if stop:
             return
