@@ -57,8 +57,9 @@ class Context:
 
 def build(store_url: str, policy: Policy | None = None, clock: Callable[[], datetime] = system_clock) -> Context:
     url = StoreURL(store_url)
-    log = DirectoryLog(env=url.eventsourcing_env())
     db = Database(url)
-    return Context(log=log, db=db, projection=DirectoryProjection(db), staging=Staging(db),
-                   policy=policy or Policy(), clock=clock, imports=ImportsProjection(db),
-                   siecle=SiecleProjection(db))
+    with db.schema_lock():  # the event store's tables and the read models' are created here
+        log = DirectoryLog(env=url.eventsourcing_env())
+        return Context(log=log, db=db, projection=DirectoryProjection(db), staging=Staging(db),
+                       policy=policy or Policy(), clock=clock, imports=ImportsProjection(db),
+                       siecle=SiecleProjection(db))

@@ -76,6 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--uai", help="only this establishment")
     cmd("anomalies", "what operators must see: overdue creations, provisional dates, suspected duplicates, couples", as_of=True)
     cmd("verify", "rebuild the read models (directory, imports, SIECLE) from the log and compare them with the live ones")
+    sp = cmd("run", "run the service: inbox, scheduler, metrics and API (daemon/run.py)")
+    sp.add_argument("--inbox", metavar="DIR", help="directory watched for deliveries (default ./inbox; env ENTSYNC_INBOX)")
+    sp.add_argument("--listen", metavar="HOST:PORT", help="metrics and API address (default 127.0.0.1:9464; env ENTSYNC_LISTEN)")
+    sp.add_argument("--quiet-seconds", type=float, dest="quiet_seconds",
+                    help="an inbox item is ready once unchanged this long (default 30)")
+    sp.add_argument("--log-format", choices=["text", "json"], dest="log_format", help="log lines as text or JSON")
+    sp = cmd("config", "check the configuration and print the effective one (no secrets)")
+    sp.add_argument("action", choices=["check"])
+    sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")
     sp = sub.add_parser("generate", help="write a synthetic académie (AAF deliveries)", add_help=False)
     sp.add_argument("args", nargs=argparse.REMAINDER)
     return p

@@ -37,6 +37,8 @@ def _read_db(ctx: bootstrap.Context, as_of) -> Iterator[Database]:
 
 
 def run(args, out: Callable, table: Callable, progress: Callable) -> int:
+    if args.command in SERVICE_COMMANDS:  # they build their own context, or none
+        return SERVICE_COMMANDS[args.command](args, out)
     settings = config.load(args.config, args.store)
     ctx = bootstrap.build(settings.store, settings.policy)
     try:
@@ -254,3 +256,19 @@ COMMANDS = {"ingest": _ingest, "tick": _tick, "accounts": _accounts, "account": 
 COMMANDS["imports"] = import_commands.run
 # SIECLE exports (formats §2, domain-rules §11): daemon/siecle_commands.py.
 COMMANDS["siecle"] = siecle_commands.run
+
+
+def _run_service(args, out) -> int:
+    from daemon import run as service
+
+    return service.command(args)
+
+
+def _config(args, out) -> int:
+    from daemon import run as service
+
+    return service.check(args, out)
+
+
+# The service and its configuration check (daemon/run.py).
+SERVICE_COMMANDS = {"run": _run_service, "config": _config}

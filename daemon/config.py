@@ -3,14 +3,23 @@ startup with errors that name the key. Only this module reads the environment.""
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from projections.policy import Policy
 
 DEFAULT_STORE = "sqlite:///entsync.db"
+DEFAULT_INBOX = "./inbox"
+DEFAULT_LISTEN = "127.0.0.1:9464"
+_LISTEN_RE = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.\-]+)):(?P<port>\d{1,5})")
+# Top-level keys an ENTSYNC_<KEY> environment variable overrides (ENTSYNC_STORE included).
+ENV_KEYS = ("store", "inbox", "listen", "quiet_seconds", "poll_seconds", "log_format", "tick_recheck_seconds",
+            "overdue_check_seconds", "catch_up_seconds", "shutdown_timeout_seconds")
 
 
 class ConfigError(Exception):
@@ -22,10 +31,52 @@ class Settings(BaseModel):
 
     store: str = Field(DEFAULT_STORE, description="sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
     policy: Policy = Field(default_factory=Policy)
+    # The service (`entsync run`, daemon/run.py); each key has an ENTSYNC_<KEY> override.
+    inbox: str = Field(DEFAULT_INBOX, min_length=1, description="directory watched for deliveries")
+    listen: str = Field(DEFAULT_LISTEN, description="HOST:PORT of the metrics and API server (loopback by default)")
+    quiet_seconds: float = Field(30, ge=0, description="an inbox item is ready once unchanged this long (or marked done)")
+    poll_seconds: float = Field(1, gt=0, le=60, description="how often the inbox is looked at")
+    log_format: Literal["text", "json"] = Field("text", description="text, or json: one JSON object a line")
+    tick_recheck_seconds: float = Field(300, gt=0, description="safety re-check of the next due transition")
+    overdue_check_seconds: float = Field(300, gt=0, description="how often overdue creations are looked for")
+    catch_up_seconds: float = Field(10, gt=0, description="projection catch-up interval")
+    shutdown_timeout_seconds: float = Field(60, ge=0, description="SIGTERM: how long the current unit of work may "
+                                                                  "take to finish before it is left to resume")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        listen_address(value)
+        return value
 
 
-def load(config_file: str | None = None, store: str | None = None, environ: dict[str, str] | None = None) -> Settings:
-    """Settings from ``--config``/ENTSYNC_CONFIG, then ENTSYNC_STORE, then ``--store``."""
+def listen_address(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT`` for IPv6) as (host, port)."""
+    m = _LISTEN_RE.fullmatch(value.strip())
+    if not m:
+        raise ValueError(f"expected HOST:PORT (e.g. {DEFAULT_LISTEN}), got {value!r}")
+    host, port = m.group("v6") or m.group("host"), int(m.group("port"))
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} is not between 0 and 65535")
+    return host, port
+
+
+def redacted(settings: Settings) -> dict:
+    """The effective configuration without secrets (the store password)."""
+    data = settings.model_dump(mode="json")
+    parts = urlsplit(data["store"])
+    if parts.password:
+        host = parts.hostname or ""
+        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        data["store"] = urlunsplit(parts._replace(netloc=netloc))
+    return data
+
+
+def load(config_file: str | None = None, store: str | None = None, environ: dict[str, str] | None = None,
+         overrides: dict[str, object] | None = None) -> Settings:
+    """Settings from ``--config``/ENTSYNC_CONFIG, then the ENTSYNC_<KEY>
+    variables (ENTSYNC_STORE, ENTSYNC_INBOX, ENTSYNC_LISTEN…), then the
+    command line (``--store``, and ``overrides`` given by ``entsync run``)."""
     env = os.environ if environ is None else environ
     path = config_file or env.get("ENTSYNC_CONFIG")
     data: dict = {}
@@ -34,12 +85,24 @@ def load(config_file: str | None = None, store: str | None = None, environ: dict
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"config file {path}: {exc}") from None
-    if env.get("ENTSYNC_STORE"):
-        data["store"] = env["ENTSYNC_STORE"]
+    origin: dict[str, str] = {}  # key → the environment variable it came from
+    for key in ENV_KEYS:
+        name = f"ENTSYNC_{key.upper()}"
+        if env.get(name):
+            data[key] = env[name]
+            origin[key] = name
     if store:
         data["store"] = store
+        origin.pop("store", None)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+            origin.pop(key, None)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        def where(loc: tuple) -> str:
+            key = ".".join(str(p) for p in loc)
+            return f"{key} (from {origin[key]})" if key in origin else key
+        problems = "; ".join(f"{where(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid configuration{f' in {path}' if path else ''}: {problems}") from None

@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from typing import Iterator
 
 from adapters.aaf.files import DeliveryFiles, PartFile
@@ -126,12 +127,13 @@ def summaries(files: DeliveryFiles, parts: list[PartFile], index: dict[str, tupl
             yield part, summarise_part(files, part, index)
         return
     # fork: the workers inherit the digest index instead of receiving a copy.
+    # A worker that dies raises BrokenProcessPool here (a Pool would wait forever).
     _SHARED.update(files=files, index=index)
-    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(min(workers, len(parts)), mp_context=multiprocessing.get_context("fork"))
     try:
-        with ctx.Pool(min(workers, len(parts))) as pool:
-            yield from zip(parts, pool.imap(_work, parts, chunksize=1))
-    finally:
+        yield from zip(parts, pool.map(_work, parts))
+    finally:  # on a rejection or an error, the parts not started yet are not read
+        pool.shutdown(wait=True, cancel_futures=True)
         _SHARED.clear()
 
 

@@ -43,6 +43,10 @@ class StoreURL:
                 "POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password}
 
 
+# Advisory lock key of schema creation (any constant shared by every entsync process).
+SCHEMA_LOCK = 0x656E7473796E63
+
+
 class Database:
     """One connection; ``transaction()`` groups writes; reads outside a
     transaction see committed data."""
@@ -62,6 +66,20 @@ class Database:
                 password=self.url.password or None, dbname=self.url.dbname, autocommit=True,
             )
         self._depth = 0
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Serialise table creation between processes and threads that open the
+        same PostgreSQL database at once (concurrent CREATE TABLE IF NOT EXISTS
+        fails there); SQLite serialises writers itself."""
+        if self.dialect == "sqlite":
+            yield
+            return
+        self._conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            self._conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql

@@ -34,7 +34,7 @@ PG_HOST = "127.0.0.1"
 def pytest_configure(config: pytest.Config) -> None:
     # postgres and slow are registered in pyproject.toml.
     config.addinivalue_line("markers", "kafka: needs the Kafka-compatible broker (kafka_broker fixture)")
-    config.addinivalue_line("markers", "prometheus: needs promtool (promtool fixture)")
+    config.addinivalue_line("markers", "prometheus: needs promtool or a Prometheus server (promtool, prometheus_server fixtures)")
     # kafka-python 3.0 loads its protocol schemas with the legacy
     # importlib.resources API: hundreds of warnings that are not ours.
     config.addinivalue_line("filterwarnings", "ignore:read_text is deprecated:DeprecationWarning")
@@ -44,7 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin("tests.backends")
 
 
-_FIXTURE_MARKERS = {"pg_server": "postgres", "kafka_broker": "kafka", "promtool": "prometheus"}
+_FIXTURE_MARKERS = {"pg_server": "postgres", "kafka_broker": "kafka", "promtool": "prometheus",
+                    "prometheus_server": "prometheus"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -359,3 +360,109 @@ def promtool() -> str:
     if path is None:
         unavailable("promtool not found on PATH (Debian package 'prometheus')")
     return path
+
+
+# --------------------------------------------------------------------------
+# Prometheus server
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class PrometheusServer:
+    """A real Prometheus (Debian package ``prometheus``) on a free loopback
+    port, scraping the targets it was started with; ``query`` asks its HTTP API."""
+
+    url: str
+    proc: subprocess.Popen
+    workdir: Path
+
+    def api(self, path: str, **params: str) -> dict:
+        import json
+        import urllib.parse
+        import urllib.request
+
+        query = urllib.parse.urlencode(params)
+        with urllib.request.urlopen(f"{self.url}{path}{'?' + query if query else ''}", timeout=10) as resp:
+            body = json.loads(resp.read())
+        if body.get("status") != "success":
+            raise RuntimeError(f"Prometheus API {path}: {body}")
+        return body["data"]
+
+    def query(self, promql: str) -> list[dict]:
+        """The instant vector ``promql`` evaluates to now."""
+        return self.api("/api/v1/query", query=promql)["result"]
+
+    def log(self) -> str:
+        return _tail(self.workdir / "prometheus.log", 40)
+
+
+def _stop_prometheus(server: PrometheusServer) -> None:
+    _terminate(server.proc)
+    shutil.rmtree(server.workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def prometheus_server():
+    """A factory: ``prometheus_server(["127.0.0.1:PORT"], rule_files=[...],
+    scrape_interval="1s")`` starts a Prometheus scraping those targets as job
+    ``entsync`` (TSDB in a temp dir), waits until it is ready and returns a
+    ``PrometheusServer``; every server started is stopped at the test's end."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        unavailable("prometheus server not found on PATH (Debian package 'prometheus')")
+    started: list[PrometheusServer] = []
+
+    def start(targets: list[str], rule_files: list[str] | None = None, scrape_interval: str = "1s",
+              job: str = "entsync") -> PrometheusServer:
+        import json
+
+        workdir = Path(tempfile.mkdtemp(prefix="entsync-prometheus-"))
+        config = {
+            "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval,
+                       "evaluation_interval": scrape_interval},
+            "rule_files": [str(Path(f).resolve()) for f in rule_files or []],
+            "scrape_configs": [{"job_name": job, "static_configs": [{"targets": targets}]}],
+        }
+        (workdir / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
+        errors: list[str] = []
+        for _ in range(3):  # the free port may be taken between probe and bind
+            port = free_port()
+            with open(workdir / "prometheus.log", "ab") as log:
+                proc = subprocess.Popen(
+                    [binary, f"--config.file={workdir / 'prometheus.yml'}",
+                     f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                     "--storage.tsdb.retention.time=1h", "--log.level=warn"],
+                    cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            server = PrometheusServer(f"http://127.0.0.1:{port}", proc, workdir)
+            if wait_for_port("127.0.0.1", port, time.monotonic() + 30, proc) and _prometheus_ready(server):
+                started.append(server)
+                return server
+            errors.append(f"port {port}: exited {proc.poll()} or not ready within 30 s")
+            _terminate(proc)
+        detail = "; ".join(errors) + f"\n--- prometheus log ---\n{_tail(workdir / 'prometheus.log')}"
+        shutil.rmtree(workdir, ignore_errors=True)
+        unavailable(f"Prometheus did not start: {detail}")
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            _stop_prometheus(server)
+
+
+def _prometheus_ready(server: PrometheusServer, timeout: float = 30) -> bool:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{server.url}/-/ready", timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    return False

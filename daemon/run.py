@@ -1,0 +1,166 @@
+"""``entsync run``: the service (issue 4) — the scheduler, the inbox worker
+and the HTTP server around one context, and their lifecycle.
+
+Lifecycle: the HTTP server first (``/healthz`` answers at once, ``/readyz``
+once the read models have caught up), then the scheduler, then the inbox.
+SIGTERM or SIGINT sets a flag the main loop waits on; the inbox finishes the
+item in hand (up to ``shutdown_timeout_seconds``), the scheduler finishes
+its running job, the server stops, the process exits 0. An item still being
+ingested when the timeout passes is left as a crash would leave it — its
+facts are staged, its effects not yet visible — and the next start ingests
+it again from the inbox, which finishes it (daemon/ingest.py).
+
+``entsync config check`` prints the effective configuration (no secret) or
+the error naming the key.
+"""
+from __future__ import annotations
+
+import faulthandler
+import logging
+import os
+import signal
+import threading
+import time
+from typing import Any, Callable
+
+from daemon import bootstrap, config
+from daemon.inbox import Inbox, Outcome
+from daemon.logs import configure, event
+from daemon.scheduler import Scheduler
+
+log = logging.getLogger("entsync.service")
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+class Service:
+    """One daemon: a context for the work (guarded by one lock), the
+    scheduler, the inbox worker and the HTTP server."""
+
+    def __init__(self, settings: config.Settings, clock: Callable = bootstrap.system_clock):
+        self.settings, self.clock = settings, clock
+        self.lock = threading.RLock()
+        self.ready = threading.Event()
+        self.ctx: bootstrap.Context | None = None
+        self.metrics: Any = None
+        self.http: Any = None
+        self.scheduler: Scheduler | None = None
+        self.inbox: Inbox | None = None
+
+    def context(self) -> bootstrap.Context:
+        return bootstrap.build(self.settings.store, self.settings.policy, self.clock)
+
+    def start(self) -> None:
+        s = self.settings
+        self.ctx = self.context()
+        try:
+            from daemon.http import serve
+            from daemon.metrics import Metrics
+        except ImportError:  # the HTTP side is not installed: the service runs without it
+            serve = Metrics = None
+            event(log, "service.no_http", logging.WARNING, reason="daemon.http or daemon.metrics missing")
+        if Metrics is not None:
+            self.metrics = Metrics()
+            self.http = serve(s.listen, self.metrics, self.context, self.ready.is_set)
+            host, port = self.http.address
+            event(log, "http.listening", host=host, port=port)
+        self.scheduler = Scheduler(self.ctx, self.lock, recheck_seconds=s.tick_recheck_seconds,
+                                   overdue_seconds=s.overdue_check_seconds, catch_up_seconds=s.catch_up_seconds,
+                                   on_anomaly=self._anomaly, ready=self.ready)
+        self.scheduler.start()
+        self.inbox = Inbox(s.inbox, self.ctx, self.lock, quiet_seconds=s.quiet_seconds, poll_seconds=s.poll_seconds,
+                           on_outcome=self._observe, after_item=self.scheduler.rearm)
+        self.inbox.start()
+        event(log, "service.started", inbox=str(self.inbox.root), store=_store_kind(s.store), pid=os.getpid())
+
+    def _observe(self, outcome: Outcome, seconds: float) -> None:
+        if self.metrics is None:
+            return
+        with self.lock:  # the UAI label may read the read model, on the shared context
+            self.metrics.observe_import(outcome.source, outcome.outcome, outcome.reason, outcome.uai or None, seconds,
+                                        ctx=self.ctx)
+            if outcome.outcome != "duplicate":
+                for reason, n in outcome.rejected_records.items():
+                    self.metrics.observe_records_rejected(outcome.source, reason, n)
+
+    def _anomaly(self, kind: str, count: int, ids: list[str]) -> None:
+        hook = getattr(self.metrics, "observe_anomaly", None)
+        if hook is not None:
+            hook(kind, count)
+
+    def alive(self) -> bool:
+        return self.inbox is not None and self.inbox.alive()
+
+    def stop(self) -> bool:
+        """Stop everything; False when the item in hand did not finish in time
+        (it resumes at the next start)."""
+        finished = True
+        if self.inbox is not None:
+            finished = self.inbox.stop(self.settings.shutdown_timeout_seconds)
+            if not finished:
+                event(log, "service.stop_timeout", logging.WARNING, item=self.inbox.busy or "",
+                      note="left in the inbox; the next start ingests it again and finishes it")
+                return False
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        if self.http is not None:
+            self.http.close()
+        if self.ctx is not None:
+            self.ctx.close()
+        return True
+
+
+def _store_kind(url: str) -> str:
+    return url.split(":", 1)[0]  # never the URL: it may carry a password
+
+
+def command(args) -> int:
+    """``entsync run [--inbox DIR] [--listen HOST:PORT] …``"""
+    settings = config.load(args.config, args.store, overrides={
+        "inbox": args.inbox, "listen": args.listen, "quiet_seconds": args.quiet_seconds,
+        "log_format": args.log_format})
+    configure(settings.log_format)
+    stop = threading.Event()
+
+    def on_signal(signum, frame) -> None:
+        event(log, "service.signal", signal=signal.Signals(signum).name)
+        stop.set()
+
+    # An operator (or a test) can see where every thread is: kill -USR1 PID
+    # writes their stacks (code locations only) to stderr.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    service = Service(settings)
+    try:
+        service.start()
+    except Exception as exc:
+        event(log, "service.start_failed", logging.CRITICAL, exc_info=True)
+        service.stop()
+        raise config.ConfigError(f"the service could not start ({type(exc).__name__}); see the log above") from None
+    code = EXIT_OK
+    while not stop.wait(0.5):
+        if not service.alive():
+            event(log, "service.inbox_died", logging.CRITICAL)
+            code = EXIT_ERROR
+            break
+    started = time.monotonic()
+    clean = service.stop()
+    event(log, "service.stopped", clean=clean, seconds=round(time.monotonic() - started, 3))
+    if not clean:
+        # The worker is still inside an ingest: end the process here; the
+        # store's transaction is rolled back and the item resumes at the next start.
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+def check(args, out) -> int:
+    """``entsync config check [--config FILE]``: the effective configuration,
+    or (raised) the error naming the key."""
+    settings = config.load(args.config, args.store)
+    data = config.redacted(settings)
+    lines = [f"{k} = {v}" for k, v in data.items() if k != "policy"]
+    lines += [f"policy.{k} = {v}" for k, v in data["policy"].items()]
+    out(data, args.json, "\n".join(lines) + "\nconfiguration OK")
+    return EXIT_OK

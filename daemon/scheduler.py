@@ -1,0 +1,237 @@
+"""The daemon's clock work (issue 4), on one APScheduler 3.x
+``BackgroundScheduler`` per daemon:
+
+- the due transitions (daemon/tick.py: creations after 48 h, removals at
+  Toussaint, domain-rules §3, §4) at their due time: ONE date job, re-armed
+  for the next due instant read from the read model after every tick, every
+  inbox item and every safety re-check — not a job per account, not only a
+  poll. While an operator holds removals (domain-rules §11) removals do not
+  arm the timer;
+- a check that raises an anomaly when a creation is overdue (its due time
+  plus the grace has passed: the scheduler was down, or a tick failed);
+- the projections' catch-up, which also tells ``/readyz`` when the read
+  models have caught up since the start.
+
+Every job takes the daemon's work lock: one unit of work at a time on the
+shared context. Due instants are effective times read from ``ctx.clock`` (a
+test injects a clock); they are turned into a delay from that clock, so a
+shifted clock fires the timer at the right moment of its own time.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from daemon.bootstrap import Context
+from daemon.logs import event
+from daemon.tick import plan, purge_hold, tick
+from projections.directory import iso
+from projections.rules import creation_overdue
+
+log = logging.getLogger("entsync.scheduler")
+
+TICK_JOB, RECHECK_JOB, OVERDUE_JOB, CATCH_UP_JOB = "due-transitions", "due-recheck", "overdue-check", "catch-up"
+Anomaly = Callable[[str, int, list[str]], None]  # (kind, count, ids) → the metrics module, say
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
+def next_due_instant(now: datetime, creation_due: datetime | None, removal_due: datetime | None,
+                     removals_held: bool, due_now: bool = False) -> datetime | None:
+    """When the due-transitions job must run next: ``now`` if something is
+    due already, else the earliest pending creation (domain-rules §3) or
+    removal (§4) — removals left out while an operator holds them (§11) —
+    or None when nothing is waiting."""
+    if due_now:
+        return now
+    candidates = [c for c in (creation_due, None if removals_held else removal_due) if c is not None]
+    return max(now, min(candidates)) if candidates else None
+
+
+@dataclass(frozen=True)
+class DueState:
+    """What the read model says about the next transitions at one instant."""
+
+    creation_due: datetime | None
+    removal_due: datetime | None
+    removals_held: bool
+    due_now: bool
+
+    def next(self, now: datetime) -> datetime | None:
+        return next_due_instant(now, self.creation_due, self.removal_due, self.removals_held, self.due_now)
+
+
+def due_state(ctx: Context, now: datetime) -> DueState:
+    """Read the next due instants from the (caught-up) directory read model.
+    ``due_now`` asks daemon/tick.py's own plan, so that every kind of
+    transition it knows (a guardian newly eligible, a provisional removal date
+    the calendar now knows) counts, and held removals do not."""
+    held = bool(purge_hold(ctx)["held"])
+    creation = _parse(ctx.db.scalar("SELECT MIN(creation_due) FROM accounts WHERE state = 'pending'"))
+    removal = _parse(ctx.db.scalar("SELECT MIN(removal_due) FROM accounts WHERE state IN ('departing', 'deactivated')"))
+    due_now = any(not (held and t.kind == "remove") for t in plan(ctx, now))
+    return DueState(creation, removal, held, due_now)
+
+
+def overdue_creations(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:
+    """(jointure, due) of pending accounts past their due time plus the grace (domain-rules §11)."""
+    grace = ctx.policy.overdue_grace
+    rows = ctx.db.query("SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
+                        "ORDER BY creation_due, jointure", (iso(now - grace),))
+    return [(j, due) for j, text in rows if (due := _parse(text)) and creation_overdue(due, now, grace)]
+
+
+class Scheduler:
+    """The daemon's jobs. ``on_anomaly(kind, count, ids)`` hears of overdue
+    creations; ``ready`` is set once the read models have caught up."""
+
+    def __init__(self, ctx: Context, lock: threading.RLock, *, recheck_seconds: float = 300,
+                 overdue_seconds: float = 300, catch_up_seconds: float = 10, on_anomaly: Anomaly | None = None,
+                 ready: threading.Event | None = None,
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.ctx, self.lock = ctx, lock
+        self.recheck_seconds, self.overdue_seconds, self.catch_up_seconds = recheck_seconds, overdue_seconds, catch_up_seconds
+        self.on_anomaly = on_anomaly
+        self.ready = ready if ready is not None else threading.Event()
+        self._wall = wall_clock
+        self._aps = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
+        self._arm_lock = threading.Lock()
+        self._stopping = False
+        self._gap = 0.0  # back-off when a tick leaves something due (it should not)
+        self.armed_for: datetime | None = None  # the due instant (effective time) the timer is set for
+        self.ticks = 0
+
+    # -- lifecycle
+    def start(self) -> None:
+        now = self._wall()
+        # Misfire grace: an interval job late by more than its interval is
+        # simply coalesced into the next run; the date job always runs.
+        self._aps.add_job(self._catch_up, "interval", seconds=self.catch_up_seconds, id=CATCH_UP_JOB,
+                          next_run_time=now, misfire_grace_time=max(1, int(self.catch_up_seconds)))
+        self._aps.add_job(self.rearm, "interval", seconds=self.recheck_seconds, id=RECHECK_JOB,
+                          misfire_grace_time=max(1, int(self.recheck_seconds)))
+        self._aps.add_job(self.check_overdue, "interval", seconds=self.overdue_seconds, id=OVERDUE_JOB,
+                          next_run_time=now + timedelta(seconds=1), misfire_grace_time=max(1, int(self.overdue_seconds)))
+        # First run now: whatever fell due while the daemon was down is recorded at once.
+        self._aps.add_job(self._tick, DateTrigger(now, timezone.utc), id=TICK_JOB, misfire_grace_time=None)
+        self.armed_for = self.ctx.clock()
+        self._aps.start()
+        event(log, "scheduler.started", recheck_seconds=self.recheck_seconds, overdue_seconds=self.overdue_seconds,
+              catch_up_seconds=self.catch_up_seconds)
+
+    def shutdown(self) -> None:
+        """Stop; a job running now is finished first."""
+        # APScheduler's shutdown holds its job-store lock while it waits for
+        # the running jobs: a job re-arming the timer then would wait for it
+        # forever. No re-arming once stopping (under the arming lock).
+        with self._arm_lock:
+            self._stopping = True
+        if self._aps.running:
+            self._aps.shutdown(wait=True)
+        event(log, "scheduler.stopped")
+
+    def next_run(self, job_id: str = TICK_JOB) -> datetime | None:
+        """Wall-clock time of the next run of a job (None: not armed)."""
+        job = self._aps.get_job(job_id)
+        return job.next_run_time if job is not None else None
+
+    # -- the due transitions
+    def rearm(self) -> datetime | None:
+        """Read the next due instant and set the one timer for it."""
+        with self.lock:
+            self.ctx.projection.catch_up(self.ctx.log)
+            now = self.ctx.clock()
+            due = due_state(self.ctx, now).next(now)
+        self._arm(due, now)
+        return due
+
+    def _arm(self, due: datetime | None, now: datetime) -> None:
+        with self._arm_lock:
+            if self._stopping:
+                return
+            if due is None:
+                if self._aps.get_job(TICK_JOB) is not None:
+                    self._aps.remove_job(TICK_JOB)
+                if self.armed_for is not None:
+                    event(log, "scheduler.disarmed", reason="nothing_due")
+                self.armed_for = None
+                return
+            delay = max(0.0, (due - now).total_seconds(), self._gap)
+            run_at = self._wall() + timedelta(seconds=delay)
+            self._aps.add_job(self._tick, DateTrigger(run_at, timezone.utc), id=TICK_JOB, replace_existing=True,
+                              misfire_grace_time=None)
+            if due != self.armed_for:
+                event(log, "scheduler.armed", due=due.isoformat(), in_seconds=round(delay, 3))
+            self.armed_for = due
+
+    def _tick(self) -> None:
+        try:
+            with self.lock:
+                at, transitions = tick(self.ctx)
+            self.ticks += 1
+            counts = Counter(t.kind for t in transitions)
+            if transitions:
+                event(log, "tick.recorded", at=at.isoformat(), **{k.replace("+", "_"): n for k, n in sorted(counts.items())})
+            with self.lock:
+                now = self.ctx.clock()
+                due = due_state(self.ctx, now).next(now)
+            if due is not None and due <= now:
+                # Something is still due right after a tick: do not spin on it.
+                self._gap = min(self.recheck_seconds, max(1.0, self._gap * 2))
+                event(log, "tick.still_due", logging.WARNING, retry_in_seconds=self._gap)
+            else:
+                self._gap = 0.0
+            self._arm(due, now)
+        except Exception:
+            # The tick failed (store down, a delivery to finish first): the
+            # timer is set for the safety re-check; the overdue check will tell.
+            event(log, "tick.failed", logging.ERROR, exc_info=True)
+            self._arm(self.ctx.clock() + timedelta(seconds=self.recheck_seconds), self.ctx.clock())
+
+    # -- anomalies
+    def check_overdue(self) -> list[tuple[str, datetime]]:
+        """Raise the anomaly (log and ``on_anomaly``) for every overdue creation."""
+        with self.lock:
+            self.ctx.projection.catch_up(self.ctx.log)
+            overdue = overdue_creations(self.ctx, self.ctx.clock())
+        if overdue:
+            ids = [j for j, _ in overdue]
+            event(log, "anomaly.creation_overdue", logging.WARNING, count=len(overdue),
+                  oldest_due=overdue[0][1].isoformat(), first_ids=ids[:10])
+        if self.on_anomaly is not None:
+            self.on_anomaly("creation_overdue", len(overdue), [j for j, _ in overdue])
+        return overdue
+
+    # -- projections
+    def _catch_up(self) -> int:
+        # A unit of work in progress catches the read models up itself when it
+        # ends: no need to queue behind it.
+        if not self.lock.acquire(blocking=False):
+            return 0
+        try:
+            n = self.ctx.projection.catch_up(self.ctx.log)
+            for view in (self.ctx.imports, self.ctx.siecle):
+                if view is not None:
+                    n += view.catch_up(self.ctx.log)
+        except Exception:
+            self.ready.clear()
+            event(log, "projections.catch_up_failed", logging.ERROR, exc_info=True)
+            return 0
+        finally:
+            self.lock.release()
+        if not self.ready.is_set():
+            self.ready.set()
+            event(log, "projections.caught_up", events=n)
+        return n
