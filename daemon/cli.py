@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet-seconds", type=float, dest="quiet_seconds",
                     help="an inbox item is ready once unchanged this long (default 30)")
     sp.add_argument("--log-format", choices=["text", "json"], dest="log_format", help="log lines as text or JSON")
+    sp = cmd("outbound", "publish the domain events not yet sent to Kafka (what `entsync run` does after each catch-up)")
+    sp.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)")
+    sp.add_argument("--topic", help="default: outbound_topic in the configuration (entsync.events)")
     sp = cmd("config", "check the configuration and print the effective one (no secrets)")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")

@@ -258,6 +258,28 @@ COMMANDS["imports"] = import_commands.run
 COMMANDS["siecle"] = siecle_commands.run
 
 
+def _outbound(args, out) -> int:
+    from daemon.outbound import Outbound, producer
+
+    settings = config.load(args.config, args.store)
+    bootstrap_servers = args.bootstrap or settings.kafka_bootstrap
+    if not bootstrap_servers:
+        out({"error": "no_kafka"}, args.json, "no Kafka brokers: --bootstrap HOST:PORT or kafka_bootstrap in the configuration")
+        return EXIT_ERROR
+    ctx = bootstrap.build(settings.store, settings.policy)
+    kafka = producer(bootstrap_servers)
+    try:
+        ctx.projection.catch_up(ctx.log)
+        outbound = Outbound(ctx, kafka, args.topic or settings.outbound_topic)
+        sent = outbound.publish()
+        out({"topic": outbound.topic, "sent": sent, "position": outbound.position()}, args.json,
+            f"{sent} events sent to {outbound.topic} (position {outbound.position()})")
+        return EXIT_OK
+    finally:
+        kafka.close(timeout=10)
+        ctx.close()
+
+
 def _run_service(args, out) -> int:
     from daemon import run as service
 
@@ -271,4 +293,4 @@ def _config(args, out) -> int:
 
 
 # The service and its configuration check (daemon/run.py).
-SERVICE_COMMANDS = {"run": _run_service, "config": _config}
+SERVICE_COMMANDS = {"run": _run_service, "config": _config, "outbound": _outbound}

@@ -19,7 +19,8 @@ DEFAULT_LISTEN = "127.0.0.1:9464"
 _LISTEN_RE = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.\-]+)):(?P<port>\d{1,5})")
 # Top-level keys an ENTSYNC_<KEY> environment variable overrides (ENTSYNC_STORE included).
 ENV_KEYS = ("store", "inbox", "listen", "quiet_seconds", "poll_seconds", "log_format", "tick_recheck_seconds",
-            "overdue_check_seconds", "catch_up_seconds", "shutdown_timeout_seconds")
+            "overdue_check_seconds", "catch_up_seconds", "shutdown_timeout_seconds", "kafka_bootstrap",
+            "outbound_topic")
 
 
 class ConfigError(Exception):
@@ -42,6 +43,9 @@ class Settings(BaseModel):
     catch_up_seconds: float = Field(10, gt=0, description="projection catch-up interval")
     shutdown_timeout_seconds: float = Field(60, ge=0, description="SIGTERM: how long the current unit of work may "
                                                                   "take to finish before it is left to resume")
+    # Domain events published to Kafka for downstream ENT services (daemon/outbound.py); off when unset.
+    kafka_bootstrap: str | None = Field(None, description="HOST:PORT[,HOST:PORT] of the Kafka brokers")
+    outbound_topic: str = Field("entsync.events", min_length=1, description="topic of the published domain events")
 
     @field_validator("listen")
     @classmethod

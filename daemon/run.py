@@ -46,6 +46,7 @@ class Service:
         self.http: Any = None
         self.scheduler: Scheduler | None = None
         self.inbox: Inbox | None = None
+        self.outbound: Any = None
 
     def context(self) -> bootstrap.Context:
         return bootstrap.build(self.settings.store, self.settings.policy, self.clock)
@@ -64,9 +65,15 @@ class Service:
             self.http = serve(s.listen, self.metrics, self.context, self.ready.is_set)
             host, port = self.http.address
             event(log, "http.listening", host=host, port=port)
+        publish = None
+        if s.kafka_bootstrap:
+            from daemon.outbound import Outbound, producer
+
+            self.outbound = Outbound(self.ctx, producer(s.kafka_bootstrap), s.outbound_topic)
+            publish = self.outbound.publish
         self.scheduler = Scheduler(self.ctx, self.lock, recheck_seconds=s.tick_recheck_seconds,
                                    overdue_seconds=s.overdue_check_seconds, catch_up_seconds=s.catch_up_seconds,
-                                   on_anomaly=self._anomaly, ready=self.ready)
+                                   on_anomaly=self._anomaly, ready=self.ready, publish=publish)
         self.scheduler.start()
         self.inbox = Inbox(s.inbox, self.ctx, self.lock, quiet_seconds=s.quiet_seconds, poll_seconds=s.poll_seconds,
                            on_outcome=self._observe, after_item=self.scheduler.rearm)
@@ -103,6 +110,8 @@ class Service:
                 return False
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.outbound is not None:
+            self.outbound.producer.close(timeout=10)
         if self.http is not None:
             self.http.close()
         if self.ctx is not None:

@@ -99,11 +99,12 @@ class Scheduler:
 
     def __init__(self, ctx: Context, lock: threading.RLock, *, recheck_seconds: float = 300,
                  overdue_seconds: float = 300, catch_up_seconds: float = 10, on_anomaly: Anomaly | None = None,
-                 ready: threading.Event | None = None,
+                 ready: threading.Event | None = None, publish: Callable[[], int] | None = None,
                  wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.ctx, self.lock = ctx, lock
         self.recheck_seconds, self.overdue_seconds, self.catch_up_seconds = recheck_seconds, overdue_seconds, catch_up_seconds
         self.on_anomaly = on_anomaly
+        self.publish = publish  # after each catch-up: the domain events for downstream services
         self.ready = ready if ready is not None else threading.Event()
         self._wall = wall_clock
         self._aps = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
@@ -234,4 +235,12 @@ class Scheduler:
         if not self.ready.is_set():
             self.ready.set()
             event(log, "projections.caught_up", events=n)
+        if self.publish is not None:
+            try:
+                with self.lock:
+                    sent = self.publish()
+                if sent:
+                    event(log, "outbound.published", events=sent)
+            except Exception:  # the broker is down: the next run sends from the recorded position
+                event(log, "outbound.publish_failed", logging.WARNING, exc_info=True)
         return n

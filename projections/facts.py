@@ -60,14 +60,15 @@ def _decoded(log, position: int, batch: int, topics: list[str] | None) -> Iterat
         position = notes[-1].id
 
 
-def visible_chunks(log, position: int, batch: int, barrier: str, topics: list[str] | None = None,
+def visible_chunks(log, position: int, batch: int, barrier: str | tuple[str, ...], topics: list[str] | None = None,
                    until: datetime | None = None) -> Iterator[list[tuple[int, Any]]]:
     """(notification id, fact) chunks after ``position``, in log order, that a
     read model may show (domain-rules §11, atomic visibility): stops before the
     ``barrier`` event (an ``ApplyStarted``) of a delivery or import whose
     aggregate is not yet ``applied``, and, with ``until``, before the first fact
     whose effective time is later (``--as-of``). ``topics`` restricts the facts
-    read; it must include ``barrier``."""
+    read; it must include ``barrier`` (a topic, or several)."""
+    barriers = (barrier,) if isinstance(barrier, str) else barrier
     applied: dict[Any, bool] = {}
     for decoded in _decoded(log, position, batch, topics):
         chunk, stop = [], False
@@ -76,7 +77,7 @@ def visible_chunks(log, position: int, batch: int, barrier: str, topics: list[st
             if until is not None and at is not None and at > until:
                 stop = True
                 break
-            if ev.topic == barrier:
+            if ev.topic in barriers:
                 aid = ev.originator_id
                 if aid not in applied:
                     applied[aid] = log.get(aid).status == "applied"
