@@ -17,7 +17,7 @@ import zipfile
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from lxml import etree
 
@@ -112,22 +112,26 @@ def release(elem) -> None:
             del parent[0]
 
 
-def sniff_root(path: str | Path) -> str | None:
-    """The root tag (``{namespace}local`` or ``local``) read from the start of
-    the file (or of the single XML inside a zip); None when no root element
-    shows in the first bytes or the file is not XML. For content-based
-    recognition of an upload, before choosing a reader."""
-    parser = etree.XMLPullParser(events=("start",), **SAFE)
+def first_events(path: str | Path, events: tuple[str, ...] = ("start",)) -> Iterator[tuple[str, Any]]:
+    """(event, element) of the first bytes of the file (or of the single XML
+    inside a zip), for recognising an upload by its content before choosing a
+    reader. Stops quietly at a syntax error or an unreadable file."""
+    parser = etree.XMLPullParser(events=events, **SAFE)
     try:
         with open_export(path) as (_, fh):
             read = 0
             while read < SNIFF_LIMIT and (chunk := fh.read(4096)):
                 read += len(chunk)
                 parser.feed(chunk)
-                for _, elem in parser.read_events():
-                    return elem.tag
+                yield from parser.read_events()
     except etree.XMLSyntaxError:
-        pass  # a root may have started before the error: the start is all we need
+        yield from parser.read_events()  # what was parsed before the error
     except (DeliveryRejected, OSError):
-        return None
-    return next((elem.tag for _, elem in parser.read_events()), None)
+        return
+
+
+def sniff_root(path: str | Path) -> str | None:
+    """The root tag (``{namespace}local`` or ``local``) read from the start of
+    the file; None when no root element shows in the first bytes or the file
+    is not XML."""
+    return next((elem.tag for _, elem in first_events(path)), None)

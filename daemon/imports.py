@@ -25,7 +25,7 @@ from adapters.sniff import kind_of
 from adapters.sts.parser import read_sts
 from adapters.sts.records import StsExport
 from adapters.timetable.parser import read_edt
-from adapters.xmlfile import SAFE, SNIFF_LIMIT, open_export
+from adapters.xmlfile import first_events
 from daemon.bootstrap import Context
 from events.imports import TimetableImport, import_id
 from projections import import_queries as q
@@ -268,19 +268,13 @@ def _sniff_uai(path: Path) -> str:
     """The UAI of a file the adapters refused, when its first bytes show one
     (EDT root ``@UAI``, STS ``UAJ/@CODE`` or ``UAJ`` text): so that a
     rejection is still counted under its establishment. '' otherwise."""
-    parser = etree.XMLPullParser(events=("start", "end"), **SAFE)
     try:
-        with open_export(path) as (_, fh):
-            read = 0
-            while read < SNIFF_LIMIT and (chunk := fh.read(4096)):
-                read += len(chunk)
-                parser.feed(chunk)
-                for ev, elem in parser.read_events():
-                    local = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
-                    value = (elem.get("UAI") if ev == "start" else
-                             (elem.get("CODE") or (elem.text or "")) if local == "UAJ" else None)
-                    if value and uai_is_valid(value.strip()):
-                        return value.strip()
-    except (etree.XMLSyntaxError, DeliveryRejected, OSError, ValueError):
+        for ev, elem in first_events(path, ("start", "end")):
+            local = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
+            value = (elem.get("UAI") if ev == "start" else
+                     (elem.get("CODE") or (elem.text or "")) if local == "UAJ" else None)
+            if value and uai_is_valid(value.strip()):
+                return value.strip()
+    except ValueError:
         pass
     return ""

@@ -16,7 +16,7 @@ from events.imports import TimetableImport as TI
 from projections import facts
 from projections.db import Database
 from projections.directory import iso
-from projections.schema import TRACKING
+from projections.schema import TRACKING, create_tables
 
 NAME = "imports"
 
@@ -46,21 +46,8 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _ddl(name: str) -> str:
-    cols, pk = SCHEMA[name]
-    defs = [f"{c} {t.replace(' NULL', '')}{'' if t.endswith('NULL') else ' NOT NULL'}" for c, t in cols]
-    return ", ".join([*defs, f"PRIMARY KEY ({', '.join(pk)})"])
-
-
 def create(db: Database, prefix: str = "") -> None:
-    with db.transaction():
-        for name in TABLES:
-            db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{name} ({_ddl(name)})")
-        for name, cols in INDEXES.items():
-            for col in cols:
-                db.execute(f"CREATE INDEX IF NOT EXISTS {prefix}{name}_{col} ON {prefix}{name} ({col})")
-        # Same definition as projections/schema.py: whichever projection comes first creates it.
-        db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)")
+    create_tables(db, SCHEMA, INDEXES, prefix)
 
 
 def drop(db: Database, prefix: str) -> None:

@@ -48,11 +48,9 @@ COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}
 PRIMARY_KEYS = {name: pk for name, (_, pk) in SCHEMA.items()}
 
 
-def _ddl(name: str) -> str:
-    cols, pk = SCHEMA[name]
+def _ddl(cols: list[tuple[str, str]], pk: list[str]) -> str:
     defs = [f"{c} {t.replace(' NULL', '')}{'' if t.endswith('NULL') else ' NOT NULL'}" for c, t in cols]
     return ", ".join([*defs, f"PRIMARY KEY ({', '.join(pk)})"])
-
 
 INDEXES = {
     "records": ["category", "aggregate_id"],
@@ -66,14 +64,20 @@ INDEXES = {
 TRACKING = "tracking"
 
 
-def create(db: Database, prefix: str = "") -> None:
+def create_tables(db: Database, schema: dict, indexes: dict[str, list[str]], prefix: str = "") -> None:
+    """A read model's tables (name → (columns with SQL types, primary key)),
+    their one-column indexes, and the tracking table all read models share."""
     with db.transaction():
-        for name in TABLES:
-            db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{name} ({_ddl(name)})")
-        for name, cols in INDEXES.items():
+        for name, (cols, pk) in schema.items():
+            db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{name} ({_ddl(cols, pk)})")
+        for name, cols in indexes.items():
             for col in cols:
                 db.execute(f"CREATE INDEX IF NOT EXISTS {prefix}{name}_{col} ON {prefix}{name} ({col})")
         db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)")
+
+
+def create(db: Database, prefix: str = "") -> None:
+    create_tables(db, SCHEMA, INDEXES, prefix)
 
 
 def drop(db: Database, prefix: str) -> None:

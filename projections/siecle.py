@@ -16,7 +16,7 @@ from typing import Any, Callable
 from events.siecle import Guardian, SiecleImport, Student
 from projections import facts
 from projections.db import Database
-from projections.schema import TRACKING
+from projections.schema import TRACKING, create_tables
 
 NAME = "siecle"
 APPLY_STARTED = SiecleImport.ApplyStarted.TOPIC
@@ -67,16 +67,7 @@ def _dumps(value: Any) -> str:
 
 
 def create(db: Database, prefix: str = "") -> None:
-    with db.transaction():
-        for name, (cols, pk) in SCHEMA.items():
-            defs = [f"{c} {t.replace(' NULL', '')}{'' if t.endswith('NULL') else ' NOT NULL'}" for c, t in cols]
-            defs.append(f"PRIMARY KEY ({', '.join(pk)})")
-            db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{name} ({', '.join(defs)})")
-        for name, cols in INDEXES.items():
-            for col in cols:
-                db.execute(f"CREATE INDEX IF NOT EXISTS {prefix}{name}_{col} ON {prefix}{name} ({col})")
-        # The shared tracking table (same definition as projections/schema.py).
-        db.execute(f"CREATE TABLE IF NOT EXISTS {prefix}{TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)")
+    create_tables(db, SCHEMA, INDEXES, prefix)
 
 
 def drop(db: Database, prefix: str) -> None:
