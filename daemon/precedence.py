@@ -51,6 +51,8 @@ def _dt(value: str) -> datetime:
 def plan(ctx: Context, at: datetime) -> list[Decision]:
     """Every precedence decision due at ``at``, in a deterministic order."""
     db = ctx.db
+    if not db.scalar("SELECT COUNT(*) FROM (SELECT 1 FROM siecle_account_links WHERE status = 'linked' LIMIT 1) x"):
+        return []  # no SIECLE record linked to an account: nothing to decide (and no join over every account)
     today = at.astimezone(ZoneInfo(ctx.policy.timezone)).date()
     out: list[Decision] = []
 

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon import bootstrap
 from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
 from projections import import_queries as q
 from projections.db import Database
 from projections.imports import ImportsProjection, drop, dump
-from projections.policy import Policy
 from projections.timetable import LockedThreshold
 from tests.integration.conftest import Academie, make_academie
 
@@ -31,13 +29,6 @@ FIX = Path(__file__).resolve().parents[1] / "fixtures"
 def acad(tmp_path_factory) -> Academie:
     return make_academie(tmp_path_factory.mktemp("timetable-academie"), "--students", "200", "--seed", "3",
                          "--sources", "aaf,sts,timetable", "--no-second")
-
-
-@pytest.fixture
-def ctx(store_url):
-    context = bootstrap.build(store_url, Policy())
-    yield context
-    context.close()
 
 
 def source(acad: Academie, kind: str) -> tuple[str, Path]:

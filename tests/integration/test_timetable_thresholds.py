@@ -10,11 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from daemon import bootstrap
 from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
 from projections import import_queries as q
-from projections.policy import Policy
 from projections.timetable import DEFAULT_THRESHOLDS, LockedThreshold
 from tests.integration.conftest import Academie, make_academie
 
@@ -26,13 +24,6 @@ T_EDT = datetime(2026, 8, 28, 8, 0, tzinfo=timezone.utc)  # the first timetable 
 def acad(tmp_path_factory) -> Academie:
     return make_academie(tmp_path_factory.mktemp("threshold-academie"), "--students", "200", "--seed", "3",
                          "--sources", "aaf,timetable", "--no-second")
-
-
-@pytest.fixture
-def ctx(store_url):
-    context = bootstrap.build(store_url, Policy())
-    yield context
-    context.close()
 
 
 def at(hours: int) -> datetime:
