@@ -13,7 +13,10 @@ from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 
+from projections.derive import memberships, structures
 from projections.rules import creation_due as due_after, normalised_identity, overwrite_suspected
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
@@ -405,8 +408,6 @@ class Account(Aggregate):
 def _enrolment(category: str, attrs: dict) -> dict:
     """Structures and classes a record enrols the person in (the evidence that
     a later record is a new enrolment)."""
-    from projections.derive import memberships, structures
-
     return {"structures": sorted(structures(category, attrs)),
             "classes": sorted(f"{sj}${code}" for sj, kind, code in memberships(category, attrs) if kind == "class")}
 
@@ -428,8 +429,6 @@ class NewAccounts:
     neither compressed nor encrypted (``available``)."""
 
     def __init__(self, mapper, category: str, delivery_id: str, at: datetime, creation_due: datetime):
-        from eventsourcing.utils import get_topic
-
         self.available = getattr(mapper, "cipher", None) is None and getattr(mapper, "compressor", None) is None
         common = {"timestamp": Account.Appeared.create_timestamp(), "originator_topic": get_topic(Account),
                   "category": category, "delivery_id": delivery_id, "at": at, "creation_due": creation_due}
@@ -438,8 +437,6 @@ class NewAccounts:
 
     def stored_event(self, jointure: str, attrs_json: str, digest: str, file: str, line: int,
                      originator_id: UUID | None = None):
-        from eventsourcing.persistence import StoredEvent
-
         state = (f'{self._head},"jointure":{json.dumps(jointure, ensure_ascii=False)},"attrs":{attrs_json},'
                  f'"digest":{json.dumps(digest)},"file":{json.dumps(file, ensure_ascii=False)},"line":{int(line)}}}')
         return StoredEvent(originator_id=originator_id or account_id(jointure), originator_version=1, topic=self._topic,
