@@ -85,6 +85,18 @@ def _parser() -> argparse.ArgumentParser:
     sp = cmd("outbound", "publish the domain events not yet sent to Kafka (what `entsync run` does after each catch-up)")
     sp.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)")
     sp.add_argument("--topic", help="default: outbound_topic in the configuration (entsync.events)")
+    sp = cmd("publish", "send an AAF delivery to the deliveries topic (distributed mode)")
+    sp.add_argument("path")
+    sp.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)")
+    sp.add_argument("--topic", default="entsync.deliveries")
+    sp = cmd("consume", "consume the deliveries topic in a consumer group and ingest complete deliveries", now=True)
+    sp.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)")
+    sp.add_argument("--topic", default="entsync.deliveries")
+    sp.add_argument("--group", default="entsync")
+    sp.add_argument("--idle-exit", type=float, dest="idle_exit", metavar="SECONDS",
+                    help="stop after this long without a message (default: run until SIGTERM)")
+    sp.add_argument("--rebalance-ms", type=int, dest="rebalance_ms", metavar="MS",
+                    help="session timeout and max poll interval of the group member (default: the client's)")
     sp = cmd("config", "check the configuration and print the effective one (no secrets)")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")

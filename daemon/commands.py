@@ -1,6 +1,7 @@
 """What each CLI command does, on a context built by the composition root."""
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -280,6 +281,71 @@ def _outbound(args, out) -> int:
         ctx.close()
 
 
+def _kafka_settings(args, out):
+    settings = config.load(args.config, args.store)
+    brokers = args.bootstrap or settings.kafka_bootstrap
+    if not brokers:
+        out({"error": "no_kafka"}, args.json, "no Kafka brokers: --bootstrap HOST:PORT or kafka_bootstrap in the configuration")
+    return settings, brokers
+
+
+def _publish(args, out) -> int:
+    from adapters.errors import DeliveryRejected
+    from daemon.kafka_ingest import publish
+    from daemon.outbound import producer
+
+    settings, brokers = _kafka_settings(args, out)
+    if not brokers:
+        return EXIT_ERROR
+    kafka = producer(brokers)
+    try:
+        sent = publish(args.path, kafka, args.topic)
+    except DeliveryRejected as exc:
+        out({"status": "rejected", "reason": exc.reason, "message": str(exc)}, args.json, f"not published: {exc}")
+        return EXIT_REJECTED
+    finally:
+        kafka.close(timeout=10)
+    out(sent, args.json, f"delivery {sent['delivery_id']}: {sent['records']} records sent to {args.topic} "
+                         f"({sent['partitions']} partitions)")
+    return EXIT_OK
+
+
+def _consume(args, out) -> int:
+    import signal
+    import time
+
+    from daemon.kafka_ingest import DeliveryConsumer, consumer
+
+    settings, brokers = _kafka_settings(args, out)
+    if not brokers:
+        return EXIT_ERROR
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    ctx = bootstrap.build(settings.store, settings.policy)
+    timing = {} if not args.rebalance_ms else {"session_timeout_ms": args.rebalance_ms,
+                                               "max_poll_interval_ms": args.rebalance_ms,
+                                               "heartbeat_interval_ms": max(100, args.rebalance_ms // 5)}
+    kafka = consumer(brokers, args.topic, args.group, **timing)
+    worker = DeliveryConsumer(ctx, kafka, args.topic)
+    if os.environ.get("ENTSYNC_TEST_KILL_AFTER_STORE"):  # tests: die between the store commit and Kafka's
+        worker.after_store = lambda: os.kill(os.getpid(), signal.SIGKILL)
+    last = time.monotonic()
+    try:
+        while not stop:
+            results = worker.poll(1000, args.now)
+            for r in results:
+                out({"delivery_id": r.delivery_id, "status": r.status, "counts": r.counts}, args.json,
+                    f"delivery {r.delivery_id}: {r.status}")
+            if results or worker.stored:
+                last = time.monotonic()
+            if args.idle_exit is not None and time.monotonic() - last > args.idle_exit:
+                break
+    finally:
+        kafka.close()
+        ctx.close()
+    return EXIT_OK
+
+
 def _run_service(args, out) -> int:
     from daemon import run as service
 
@@ -293,4 +359,5 @@ def _config(args, out) -> int:
 
 
 # The service and its configuration check (daemon/run.py).
-SERVICE_COMMANDS = {"run": _run_service, "config": _config, "outbound": _outbound}
+SERVICE_COMMANDS = {"run": _run_service, "config": _config, "outbound": _outbound, "publish": _publish,
+                    "consume": _consume}

@@ -87,7 +87,23 @@ def ingest(path: str, ctx: Context, now: datetime | None = None, project: bool =
     are recorded when this returns; with ``project`` the read model has caught
     up with them and the SIECLE precedence decisions they allow are recorded
     (otherwise the next catch-up and tick, e.g. the daemon's jobs, do it)."""
-    result = _ingest(path, ctx, now)
+    try:
+        files = discover(path)
+    except DeliveryRejected as exc:
+        result = _reject_unreadable(path, exc, ctx, now)
+    else:
+        result = _ingest(files, ctx, now, str(path))
+    return _finish(result, ctx, now, project)
+
+
+def ingest_delivery(files: DeliveryFiles, ctx: Context, now: datetime | None = None,
+                    project: bool = True) -> IngestResult:
+    """Ingest a delivery whose parts come from elsewhere than files on disk
+    (``files.records(part)``, e.g. received from Kafka); same rules, same ids."""
+    return _finish(_ingest(files, ctx, now, files.source), ctx, now, project)
+
+
+def _finish(result: IngestResult, ctx: Context, now: datetime | None, project: bool) -> IngestResult:
     if project:
         ctx.projection.catch_up(ctx.log)
         if result.status == "applied":
@@ -98,11 +114,7 @@ def ingest(path: str, ctx: Context, now: datetime | None = None, project: bool =
     return result
 
 
-def _ingest(path: str, ctx: Context, now: datetime | None) -> IngestResult:
-    try:
-        files = discover(path)
-    except DeliveryRejected as exc:
-        return _reject_unreadable(path, exc, ctx, now)
+def _ingest(files: DeliveryFiles, ctx: Context, now: datetime | None, source: str) -> IngestResult:
     did = delivery_id(files.fingerprint)
     existing = ctx.log.find(did)
     check_interrupted(ctx, str(did))
@@ -119,7 +131,7 @@ def _ingest(path: str, ctx: Context, now: datetime | None) -> IngestResult:
         delivery = existing
     else:
         at = ctx.effective_now(now)
-        delivery = Delivery(fingerprint=files.fingerprint, source=str(path), kind=files.kind, date=files.date,
+        delivery = Delivery(fingerprint=files.fingerprint, source=source, kind=files.kind, date=files.date,
                             prefix=files.prefix, files=[{"name": p.name, "category": p.category, "part": p.part,
                                                          "sha256": p.sha256, "size": p.size} for p in files.parts],
                             at=at)
@@ -463,4 +475,4 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
     return IngestResult(did, "applied", counts=dict(counts))
 
 
-__all__ = ["ingest", "release", "IngestResult", "IngestRefused", "record_digest", "CATEGORIES"]
+__all__ = ["ingest", "ingest_delivery", "release", "IngestResult", "IngestRefused", "record_digest", "CATEGORIES"]

