@@ -314,7 +314,7 @@ def _consume(args, out) -> int:
     import signal
     import time
 
-    from daemon.kafka_ingest import DeliveryConsumer, consumer
+    from daemon.kafka_ingest import DeliveryConsumer, consumer, rebalance
 
     settings, brokers = _kafka_settings(args, out)
     if not brokers:
@@ -322,10 +322,7 @@ def _consume(args, out) -> int:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     ctx = bootstrap.build(settings.store, settings.policy)
-    timing = {} if not args.rebalance_ms else {"session_timeout_ms": args.rebalance_ms,
-                                               "max_poll_interval_ms": args.rebalance_ms,
-                                               "heartbeat_interval_ms": max(100, args.rebalance_ms // 5)}
-    kafka = consumer(brokers, args.topic, args.group, **timing)
+    kafka = consumer(brokers, args.topic, args.group, **rebalance(args.rebalance_ms or settings.consumer_rebalance_ms))
     worker = DeliveryConsumer(ctx, kafka, args.topic)
     if os.environ.get("ENTSYNC_TEST_KILL_AFTER_STORE"):  # tests: die between the store commit and Kafka's
         worker.after_store = lambda: os.kill(os.getpid(), signal.SIGKILL)

@@ -20,7 +20,8 @@ _LISTEN_RE = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.\-]+
 # Top-level keys an ENTSYNC_<KEY> environment variable overrides (ENTSYNC_STORE included).
 ENV_KEYS = ("store", "inbox", "listen", "quiet_seconds", "poll_seconds", "log_format", "tick_recheck_seconds",
             "overdue_check_seconds", "catch_up_seconds", "shutdown_timeout_seconds", "kafka_bootstrap",
-            "outbound_topic")
+            "outbound_topic", "consume_deliveries", "deliveries_topic", "consumer_group",
+            "consumer_rebalance_ms")
 
 
 class ConfigError(Exception):
@@ -46,6 +47,12 @@ class Settings(BaseModel):
     # Domain events published to Kafka for downstream ENT services (daemon/outbound.py); off when unset.
     kafka_bootstrap: str | None = Field(None, description="HOST:PORT[,HOST:PORT] of the Kafka brokers")
     outbound_topic: str = Field("entsync.events", min_length=1, description="topic of the published domain events")
+    # The distributed ingest (daemon/kafka_ingest.py): consume the deliveries topic in a consumer group.
+    consume_deliveries: bool = Field(False, description="with kafka_bootstrap: consume the deliveries topic")
+    deliveries_topic: str = Field("entsync.deliveries", min_length=1, description="topic entsync publish sends to")
+    consumer_group: str = Field("entsync", min_length=1, description="the daemons' consumer group")
+    consumer_rebalance_ms: int | None = Field(None, gt=0, description="session timeout and max poll interval of "
+                                                                      "the group member (default: the client's)")
 
     @field_validator("listen")
     @classmethod

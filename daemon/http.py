@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from prometheus_client.exposition import choose_encoder
 
-from daemon.config import DEFAULT_LISTEN, listen_address  # noqa: F401 (DEFAULT_LISTEN re-exported)
+from daemon.config import listen_address
 from daemon.metrics import Metrics
 from daemon.openapi import document
 from projections import import_queries, queries, siecle

@@ -20,7 +20,6 @@ the whole delivery; the ids are those of the same files ingested directly.
 from __future__ import annotations
 
 import json
-import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -170,7 +169,7 @@ class DeliveryConsumer:
     def complete(self, fingerprint: str, now: datetime | None = None) -> IngestResult | None:
         """Ingest the delivery if all of it is stored and no other daemon is at it."""
         db = self.ctx.db
-        with _delivery_lock(db, fingerprint) as mine:
+        with db.try_lock(f"delivery:{fingerprint}") as mine:
             if not mine:
                 return None
             rows = db.query("SELECT kpartition, kind, payload FROM kafka_inbound WHERE topic = ? AND delivery = ? "
@@ -205,22 +204,11 @@ class DeliveryConsumer:
             self.ctx.db.execute("DELETE FROM kafka_inbound WHERE topic = ? AND delivery = ?", (self.topic, fingerprint))
 
 
-class _delivery_lock:
-    """On PostgreSQL, one daemon at a time per delivery (session advisory
-    lock, released if the daemon dies); SQLite serialises writers itself."""
-
-    def __init__(self, db, fingerprint: str):
-        self.db, self.key = db, zlib.crc32(f"entsync-delivery:{fingerprint}".encode())
-
-    def __enter__(self) -> bool:
-        if self.db.dialect == "sqlite":
-            return True
-        self.held = bool(self.db.scalar("SELECT pg_try_advisory_lock(?)", (self.key,)))
-        return self.held
-
-    def __exit__(self, *exc) -> None:
-        if self.db.dialect != "sqlite" and self.held:
-            self.db.scalar("SELECT pg_advisory_unlock(?)", (self.key,))
+def rebalance(ms: int | None) -> dict:
+    """Consumer options for a group member's session timeout and max poll
+    interval (a broker makes joiners wait for it: keep it small in tests)."""
+    return {} if not ms else {"session_timeout_ms": ms, "max_poll_interval_ms": ms,
+                              "heartbeat_interval_ms": max(100, ms // 5)}
 
 
 def consumer(bootstrap: str, topic: str, group: str, **options: Any):
@@ -232,4 +220,4 @@ def consumer(bootstrap: str, topic: str, group: str, **options: Any):
     return c
 
 
-__all__ = ["publish", "DeliveryConsumer", "KafkaDelivery", "consumer"]
+__all__ = ["publish", "DeliveryConsumer", "KafkaDelivery", "consumer", "rebalance"]

@@ -47,6 +47,8 @@ class Service:
         self.scheduler: Scheduler | None = None
         self.inbox: Inbox | None = None
         self.outbound: Any = None
+        self._stopping = threading.Event()
+        self._consumer_thread: threading.Thread | None = None
 
     def context(self) -> bootstrap.Context:
         return bootstrap.build(self.settings.store, self.settings.policy, self.clock)
@@ -78,7 +80,37 @@ class Service:
         self.inbox = Inbox(s.inbox, self.ctx, self.lock, quiet_seconds=s.quiet_seconds, poll_seconds=s.poll_seconds,
                            on_outcome=self._observe, after_item=self.scheduler.rearm)
         self.inbox.start()
+        if s.kafka_bootstrap and s.consume_deliveries:
+            self._consumer_thread = threading.Thread(target=self._consume, name="kafka-deliveries", daemon=True)
+            self._consumer_thread.start()
         event(log, "service.started", inbox=str(self.inbox.root), store=_store_kind(s.store), pid=os.getpid())
+
+    def _consume(self) -> None:
+        """The distributed ingest: this daemon's share of the deliveries topic."""
+        from daemon.kafka_ingest import DeliveryConsumer, consumer, rebalance
+
+        s = self.settings
+        kafka = consumer(s.kafka_bootstrap, s.deliveries_topic, s.consumer_group, **rebalance(s.consumer_rebalance_ms))
+        try:
+            worker = DeliveryConsumer(self.ctx, kafka, s.deliveries_topic)
+            while not self._stopping.is_set():
+                started = time.monotonic()
+                try:
+                    with self.lock:
+                        results = worker.poll(1000)
+                except Exception:  # broker or store down: the store's position is where it resumes
+                    event(log, "kafka.consume_failed", logging.WARNING, exc_info=True)
+                    self._stopping.wait(5)
+                    continue
+                for r in results:
+                    event(log, "kafka.delivery", delivery=r.delivery_id, status=r.status, reason=r.reason)
+                    if self.metrics is not None:
+                        with self.lock:
+                            self.metrics.observe_result("aaf", r, time.monotonic() - started, ctx=self.ctx)
+                if results and self.scheduler is not None:
+                    self.scheduler.rearm()
+        finally:
+            kafka.close()
 
     def _observe(self, outcome: Outcome, seconds: float) -> None:
         if self.metrics is None:
@@ -102,6 +134,9 @@ class Service:
         """Stop everything; False when the item in hand did not finish in time
         (it resumes at the next start)."""
         finished = True
+        self._stopping.set()
+        if self._consumer_thread is not None:
+            self._consumer_thread.join(self.settings.shutdown_timeout_seconds)
         if self.inbox is not None:
             finished = self.inbox.stop(self.settings.shutdown_timeout_seconds)
             if not finished:

@@ -179,8 +179,9 @@ class Scheduler:
 
     def _tick(self) -> None:
         try:
-            with self.lock:
-                at, transitions = tick(self.ctx)
+            with self.lock, self.ctx.db.try_lock("tick") as leader:
+                # Daemons sharing a store tick one at a time; the others find nothing left due.
+                at, transitions = tick(self.ctx) if leader else (self.ctx.clock(), [])
             self.ticks += 1
             counts = Counter(t.kind for t in transitions)
             if transitions:

@@ -5,6 +5,7 @@ which both engines understand; only the placeholder style differs."""
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 from urllib.parse import unquote, urlparse
@@ -80,6 +81,22 @@ class Database:
             yield
         finally:
             self._conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+    @contextmanager
+    def try_lock(self, name: str) -> Iterator[bool]:
+        """True to the one holder, across processes, of the lock ``name`` on
+        PostgreSQL (a session advisory lock, released if the holder dies);
+        always True on SQLite, whose writers are serialised anyway."""
+        if self.dialect == "sqlite":
+            yield True
+            return
+        key = zlib.crc32(f"entsync:{name}".encode())
+        held = bool(self.scalar("SELECT pg_try_advisory_lock(?)", (key,)))
+        try:
+            yield held
+        finally:
+            if held:
+                self.scalar("SELECT pg_advisory_unlock(?)", (key,))
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql

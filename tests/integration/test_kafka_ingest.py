@@ -135,3 +135,27 @@ def test_two_daemons_one_killed_between_store_and_kafka_commit(academie, referen
         outcomes.append(doc)
     assert [(o["delivery_id"], o["status"]) for o in outcomes] == [(sent["delivery_id"], "applied")]
     assert _state(store_url) == reference
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_the_service_consumes_deliveries(academie, reference, store_url, kafka_broker, tmp_path):
+    from tests.e2e.daemon_process import Daemon, wait_until
+
+    topic = _topic(kafka_broker)
+    daemon = Daemon(tmp_path, store_url, tmp_path / "inbox", 1.0, ENTSYNC_KAFKA_BOOTSTRAP=kafka_broker,
+                    ENTSYNC_CONSUME_DELIVERIES="true", ENTSYNC_DELIVERIES_TOPIC=topic,
+                    ENTSYNC_CONSUMER_REBALANCE_MS="3000").start()
+    try:
+        sent = _publish(kafka_broker, topic, academie.first)
+        found = wait_until(lambda: daemon.find("kafka.delivery"), 90, "the daemon to ingest the delivery")
+        assert (found["fields"].get("delivery"), found["fields"].get("status")) == (sent["delivery_id"], "applied")
+        assert daemon.terminate() == 0
+    finally:
+        daemon.stop_if_running()
+    events, _ = _state(store_url)
+    ref_events, _ = reference
+    # The same facts about the same streams (their effective time is the service's clock, not T0);
+    # the service's ticks may record more afterwards.
+    assert [e[:3] for e in events[:len(ref_events)]] == [e[:3] for e in ref_events]
+    assert [{k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in events[1:len(ref_events)]] == \
+        [{k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in ref_events[1:]]
