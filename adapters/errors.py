@@ -24,6 +24,15 @@ class Rejection:
         return f"{where}{rec}{fld}: {self.reason}: {self.message}"
 
 
+def describe_all(rejections: list[Rejection], limit: int = 20, more: str = "") -> list[str]:
+    """One line per rejected record, at most ``limit``, then how many more
+    (and ``more``: where to see them)."""
+    lines = ["rejected: " + r.describe() for r in rejections[:limit]]
+    if len(rejections) > limit:
+        lines.append(f"… {len(rejections) - limit} more rejected records{more}")
+    return lines
+
+
 class DeliveryRejected(Exception):
     """The whole delivery is refused before anything is applied."""
 

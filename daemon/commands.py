@@ -6,6 +6,7 @@ import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from adapters.errors import describe_all
 from adapters.sniff import kind_of
 from daemon import bootstrap, config, import_commands, siecle_commands
 from daemon.history import history
@@ -70,10 +71,7 @@ def _ingest(args, ctx, out, table, progress) -> int:
         lines.append(result.message)
     if result.counts:
         lines.append(", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())))
-    for r in result.rejections[:20]:
-        lines.append("rejected: " + r.describe())
-    if len(result.rejections) > 20:
-        lines.append(f"… {len(result.rejections) - 20} more rejected records: entsync deliveries show {result.delivery_id}")
+    lines += describe_all(result.rejections, more=f": entsync deliveries show {result.delivery_id}")
     out(data, args.json, "\n".join(lines))
     return result.exit_code
 

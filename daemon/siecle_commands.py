@@ -3,6 +3,7 @@
 dispatches to. Output names SIECLE keys, never names or birth dates."""
 from __future__ import annotations
 
+from adapters.errors import describe_all
 from daemon.siecle import SiecleResult, ingest_siecle
 from projections import siecle as view
 
@@ -22,10 +23,7 @@ def ingest(args, ctx, out, table) -> int:
         lines.append(result.message)
     if result.counts:
         lines.append(", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "no change")
-    for r in result.rejections[:20]:
-        lines.append("rejected: " + r.describe())
-    if len(result.rejections) > 20:
-        lines.append(f"… {len(result.rejections) - 20} more rejected records")
+    lines += describe_all(result.rejections)
     out(data, args.json, "\n".join(lines))
     return result.exit_code
 
