@@ -106,6 +106,14 @@ class _Reading:
     known_uais: frozenset[str] = frozenset()
 
 
+def _labelled(name: str, doc: str, label: str, values: dict) -> GaugeMetricFamily:
+    """A gauge with one label: one sample per key."""
+    g = GaugeMetricFamily(name, doc, labels=[label])
+    for key, value in sorted(values.items()):
+        g.add_metric([key], value)
+    return g
+
+
 class _ReadModelCollector(Collector):
     """Exposes the last reading: a scrape sees one consistent set of gauges,
     and a label set gone from the read model is gone from the exposition."""
@@ -139,30 +147,19 @@ class _ReadModelCollector(Collector):
         yield GaugeMetricFamily(f"{NAMESPACE}_deliveries_held",
                                 "AAF deliveries held by a brake, waiting for an operator (domain-rules §11).",
                                 value=r.deliveries_held)
-        g = GaugeMetricFamily(f"{NAMESPACE}_imports_awaiting_validation",
-                              "Timetable and STS-web imports waiting for an operator's validation.", labels=["source"])
-        for source, n in sorted(r.awaiting_validation.items()):
-            g.add_metric([source], n)
-        yield g
+        yield _labelled(f"{NAMESPACE}_imports_awaiting_validation",
+                        "Timetable and STS-web imports waiting for an operator's validation.", "source",
+                        r.awaiting_validation)
         yield GaugeMetricFamily(f"{NAMESPACE}_event_log_events", "Events recorded in the log (highest notification id).",
                                 value=r.log_events)
-        g = GaugeMetricFamily(f"{NAMESPACE}_projection_lag_events", "Events recorded but not yet applied to a read model.",
-                              labels=["projection"])
-        for name, n in sorted(r.lag_events.items()):
-            g.add_metric([name], n)
-        yield g
-        g = GaugeMetricFamily(f"{NAMESPACE}_projection_lag_seconds",
-                              "Age of the oldest event not yet applied to a read model (0 when caught up).",
-                              labels=["projection"])
-        for name, s in sorted(r.lag_seconds.items()):
-            g.add_metric([name], s)
-        yield g
-        g = GaugeMetricFamily(f"{NAMESPACE}_last_successful_import_timestamp_seconds",
-                              "When the last import of each source was applied, Unix time (absent: never).",
-                              labels=["source"])
-        for source, t in sorted(r.last_success.items()):
-            g.add_metric([source], t)
-        yield g
+        yield _labelled(f"{NAMESPACE}_projection_lag_events", "Events recorded but not yet applied to a read model.",
+                        "projection", r.lag_events)
+        yield _labelled(f"{NAMESPACE}_projection_lag_seconds",
+                        "Age of the oldest event not yet applied to a read model (0 when caught up).",
+                        "projection", r.lag_seconds)
+        yield _labelled(f"{NAMESPACE}_last_successful_import_timestamp_seconds",
+                        "When the last import of each source was applied, Unix time (absent: never).",
+                        "source", r.last_success)
         yield GaugeMetricFamily(f"{NAMESPACE}_purge_hold", "1 while an operator holds removals (domain-rules §11).",
                                 value=r.purge_hold)
 
