@@ -89,14 +89,17 @@ def _tick(args, ctx, out, table, progress) -> int:
 def _accounts(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = queries.accounts(db, uai=args.uai, state=args.state, profile=args.profile,
-                                now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace, limit=args.limit)
-    out(rows, args.json, table(rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due", "anomalies")))
+                                now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace, limit=args.limit,
+                                notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone)
+    out(rows, args.json, table(rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due",
+                                      "removal_basis", "anomalies")))
     return EXIT_OK
 
 
 def _account(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        row = queries.account_detail(db, args.key, now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace)
+        row = queries.account_detail(db, args.key, now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace,
+                                     notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone)
     if row is None:
         raise LookupError(f"no account with id or login {args.key!r}")
     text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "attributes")
@@ -193,19 +196,38 @@ def _deliveries(args, ctx, out, table, progress) -> int:
     if row is None:
         raise LookupError(f"no delivery {args.id!r}")
     if args.action == "show":
-        text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "rejections")
-        text += "\n" + table(row["rejections"], ("reason", "file", "line", "record_id", "field", "message"))
+        listed = ("rejections", "brake", "departures", "waiting")
+        text = "\n".join(f"{k}: {v}" for k, v in row.items() if k not in listed)
+        if row["waiting"]:
+            text += "\nwaiting behind it, applied in this order once it is released or rejected: " + \
+                ", ".join(row["waiting"])
+        if "brake" in row:
+            text += "\n\nbrakes (per structure and population; expected leavers are not counted):\n" + table(
+                row["brake"], ("uai", "population", "departing", "expected", "counted", "accounts", "share",
+                               "minimum", "held"))
+            text += "\n\nwho would depart and why:\n" + table(
+                row["departures"], ("jointure", "login", "profile", "state", "uais", "reason", "counted", "expected"))
+        text += "\n\nrecords rejected:\n" + table(row["rejections"], ("reason", "file", "line", "record_id", "field",
+                                                                     "message"))
         out(row, args.json, text)
         return EXIT_OK
     delivery = ctx.log.delivery(row["delivery_id"])
     if args.action == "release":
         result = release(delivery, args.operator, ctx, args.now)
-        out({"delivery_id": result.delivery_id, "status": result.status, "counts": result.counts}, args.json,
-            f"delivery {result.delivery_id}: released and {result.status}")
-        return result.exit_code
-    reject(delivery, args.operator, ctx, args.now)
-    out({"delivery_id": row["delivery_id"], "status": "rejected"}, args.json, f"delivery {row['delivery_id']}: rejected")
-    return EXIT_OK
+        followed = result.followed
+        data = {"delivery_id": result.delivery_id, "status": result.status, "counts": result.counts}
+        text = f"delivery {result.delivery_id}: released and {result.status}"
+        code = result.exit_code
+    else:
+        followed = reject(delivery, args.operator, ctx, args.now)
+        data = {"delivery_id": row["delivery_id"], "status": "rejected"}
+        text = f"delivery {row['delivery_id']}: rejected"
+        code = EXIT_OK
+    data["followed"] = [{"delivery_id": r.delivery_id, "status": r.status, "reason": r.reason} for r in followed]
+    text += "".join(f"\nwaiting delivery {r.delivery_id}: {r.status}" + (f" ({r.reason})" if r.reason else "")
+                    for r in followed)
+    out(data, args.json, text)
+    return code
 
 
 def _verify(args, ctx, out, table, progress) -> int:

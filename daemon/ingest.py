@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from adapters.aaf.files import CATEGORIES, DeliveryFiles, discover
+from adapters.aaf.files import CATEGORIES, DeliveryFiles, PartFile, RecordedDelivery, discover
 from adapters.aaf.records import validate
 from adapters.errors import DeliveryRejected, Rejection
 from daemon import precedence
+from daemon.brakes import brake_check, describe_brake, scope_of, scopes_meet
 from daemon.bootstrap import Context
 from daemon.scan import record_digest, summaries
 from events.account import Account, NewAccounts, account_id
 from events.delivery import Delivery, delivery_id
 from events.structure import SourceRecord, record_id
-from projections.rules import creation_due, mass_departure_exceeded, removal_due
+from projections.rules import creation_due, removal_with_notice
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
 BATCH = 1000
@@ -40,15 +41,17 @@ class IngestRefused(Exception):
 @dataclass
 class IngestResult:
     delivery_id: str
-    status: str  # applied | held | rejected | already-<status>
+    status: str  # applied | held | waiting | rejected | already-<status>
     reason: str = ""
     message: str = ""
     counts: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    # The deltas that waited behind this delivery, decided once it was released.
+    followed: list["IngestResult"] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        """0 applied, 2 rejected or held, 3 applied with some records rejected."""
+        """0 applied, 2 rejected, held or waiting, 3 applied with some records rejected."""
         if self.status in ("applied", "already-applied"):
             return 3 if self.rejections and self.status == "applied" else 0
         return 2
@@ -62,6 +65,7 @@ class _Scan:
     counts: Counter = field(default_factory=Counter)
     delivered_structures: dict[str, str] = field(default_factory=dict)  # SJ → UAI
     person_category: dict[str, str] = field(default_factory=dict)  # jointure → category, this delivery
+    deleted: list[tuple[str, str]] = field(default_factory=list)  # (category, jointure) a delta deletes
 
 
 class _Index:
@@ -121,6 +125,10 @@ def _ingest(files: DeliveryFiles, ctx: Context, now: datetime | None, source: st
     if existing is not None:
         if existing.status == "applying":
             return _apply(existing, ctx)
+        if existing.status == "waiting":
+            return IngestResult(str(did), "waiting", "behind_held_delivery",
+                                f"this delivery already waits behind held delivery {existing.waiting_behind}; "
+                                "nothing recorded")
         if existing.status != "received":  # received = interrupted in phase 1: scan again
             if existing.status in ("applied", "rejected"):
                 ctx.staging.clear(str(did))  # a crash may have left it after the last event
@@ -136,7 +144,72 @@ def _ingest(files: DeliveryFiles, ctx: Context, now: datetime | None, source: st
                                                          "sha256": p.sha256, "size": p.size} for p in files.parts],
                             at=at)
         ctx.log.save(delivery)
+    if files.kind == "delta":
+        ctx.projection.catch_up(ctx.log)
+        behind = blocking_delivery(ctx, str(did), files.prefix)
+        if behind is not None:
+            return _wait(files, delivery, behind, ctx)
     return _scan_and_decide(files, delivery, ctx)
+
+
+def blocking_delivery(ctx: Context, did: str, prefix: str) -> str | None:
+    """The held delivery a delta of ``prefix``'s scope must wait behind
+    (domain-rules §12): a held delivery of the scope, or the one the
+    earlier waiting deltas of the scope wait for (they keep their order)."""
+    scope = scope_of(prefix)
+    for other, other_prefix, status, details in ctx.db.query(
+            "SELECT delivery_id, prefix, status, details FROM deliveries WHERE status IN ('held', 'waiting') "
+            "AND delivery_id <> ? ORDER BY received_at, delivery_id", (did,)):
+        if scopes_meet(scope, scope_of(other_prefix)):
+            return other if status == "held" else json.loads(details).get("behind", other)
+    return None
+
+
+def _wait(files: DeliveryFiles, delivery: Delivery, behind: str, ctx: Context) -> IngestResult:
+    """Keep the delta's records and record that it waits: nothing applied."""
+    did, at = str(delivery.id), delivery.received_at
+    try:
+        n = ctx.staging.park(did, (r for c in files.categories() for part in files.parts_of(c)
+                                   for r in files.records(part)))
+    except DeliveryRejected as exc:
+        ctx.staging.unpark(did)
+        delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
+        ctx.log.save(delivery)
+        ctx.projection.catch_up(ctx.log)
+        return IngestResult(did, "rejected", exc.reason, str(exc))
+    delivery.wait_behind(behind, at)
+    ctx.log.save(delivery)
+    ctx.projection.catch_up(ctx.log)
+    return IngestResult(did, "waiting", "behind_held_delivery",
+                        f"held delivery {behind} blocks the deltas of its scope: this one ({n} records kept) is "
+                        f"applied in order once it is released or rejected (`entsync deliveries show {behind}`)",
+                        {"records": n})
+
+
+def resume_waiting(ctx: Context) -> list[IngestResult]:
+    """Decide, in the order they came, the deltas no held delivery blocks
+    any more (after a release or a rejection)."""
+    results = []
+    ctx.projection.catch_up(ctx.log)
+    for (did,) in ctx.db.query("SELECT delivery_id FROM deliveries WHERE status = 'waiting' "
+                               "ORDER BY received_at, delivery_id"):
+        delivery = ctx.log.delivery(did)
+        if blocking_delivery(ctx, did, delivery.prefix) is not None:
+            continue  # still behind a held delivery (perhaps one that waited before it)
+        by_part: dict[str, list[dict]] = defaultdict(list)
+        for f in delivery.files:
+            for line, op, cat, rid, attrs, unsupported in ctx.staging.parked(did, f["name"]):
+                by_part[f["name"]].append({"line": line, "op": op, "category": cat, "id": rid, "attrs": attrs,
+                                           "unsupported": unsupported})
+        files = RecordedDelivery(source=delivery.source, container="parked", kind=delivery.kind, date=delivery.date,
+                                 prefix=delivery.prefix, parts=[PartFile(f["name"], f["category"], f["part"],
+                                                                         f["name"], f["sha256"], f["size"])
+                                                                for f in delivery.files], by_part=dict(by_part))
+        result = _scan_and_decide(files, delivery, ctx)
+        ctx.staging.unpark(did)
+        results.append(result)
+        ctx.projection.catch_up(ctx.log)
+    return results
 
 
 def check_interrupted(ctx: Context, current: str) -> None:
@@ -170,7 +243,10 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
     ctx.staging.clear(did)
     try:
         scan = _scan(files, did, ctx)
-        departures, leaving, sizes = _departures(files, scan, ctx) if files.kind == "complete" else ([], {}, {})
+        if files.kind == "complete":
+            departures = _departures(files, scan, ctx)
+        else:  # a delta removes by deleteRequest only (formats §1)
+            departures = list(scan.deleted)
     except DeliveryRejected as exc:
         ctx.staging.clear(did)
         delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
@@ -179,14 +255,19 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
         return IngestResult(did, "rejected", exc.reason, str(exc))
     for r in scan.rejections:
         delivery.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)
-    duplicates = _corrected_duplicates(departures, ctx)
-    ctx.staging.add(did, [(scan.staged + i, cat, j, "duplicate" if j in duplicates else "absent",
-                           {"duplicate_of": duplicates[j]} if j in duplicates else None, "", "", 0)
-                          for i, (cat, j) in enumerate(departures)])
-    scan.counts["duplicates_deactivated"] = len(duplicates)
-    scan.counts["departed"] = len(departures)
+    if files.kind == "complete":
+        duplicates = _corrected_duplicates(departures, ctx)
+        ctx.staging.add(did, [(scan.staged + i, cat, j, "duplicate" if j in duplicates else "absent",
+                               {"duplicate_of": duplicates[j]} if j in duplicates else None, "", "", 0)
+                              for i, (cat, j) in enumerate(departures)])
+        scan.counts["duplicates_deactivated"] = len(duplicates)
+        scan.counts["departed"] = len(departures)
+    else:
+        duplicates = {}
     missing = files.missing_parts()
-    held = _brake(leaving, sizes, ctx) if not missing else None
+    reason = "absent_from_complete" if files.kind == "complete" else "deleted_by_delta"
+    held = None if missing else brake_check(ctx, [(c, j, "duplicate" if j in duplicates else reason)
+                                                  for c, j in departures if c in PERSONS], at, files.prefix)
     if missing:
         delivery.hold("missing_part", {"missing": {c: [f"{n:04d}" for n in parts] for c, parts in missing.items()}}, at)
     elif held:
@@ -195,9 +276,10 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
         ctx.log.save(delivery)
         ctx.projection.catch_up(ctx.log)
         msg = (f"parts missing: {', '.join(f'{c} {sorted(p)}' for c, p in missing.items())}" if missing
-               else "mass departure over the brake in " + ", ".join(sorted(held)))
-        return IngestResult(did, "held", delivery.hold_reason, msg + "; release or reject with `entsync deliveries`",
-                            dict(scan.counts), scan.rejections)
+               else "mass departure over the brake in " + describe_brake(held))
+        return IngestResult(did, "held", delivery.hold_reason,
+                            msg + f"; see who would depart with `entsync deliveries show {did}`, then release or "
+                                  "reject it", dict(scan.counts), scan.rejections)
     return _start_apply(delivery, ctx, scan)
 
 
@@ -274,6 +356,8 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
             pending.append((scan.staged, category, jointure, "delete", None, "", file, line))
             scan.staged += 1
             scan.counts["deleted"] += 1
+            if category in PERSONS:
+                scan.deleted.append((category, jointure))
         return
     raw = payload  # a modify: the replaced attributes merged over the stored ones
     if known is None:
@@ -303,9 +387,8 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
 
 
 def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
-    """Records a complete delivery covers and does not carry (domain-rules §11).
-    Returns the departures, who departs from each structure, and how many
-    present accounts each structure has."""
+    """Records a complete delivery covers and does not carry (domain-rules §11):
+    (category, jointure) in a deterministic order."""
     missing = files.missing_parts()
     covered_cats = [c for c in files.categories() if c not in missing]
     db = ctx.db
@@ -333,8 +416,8 @@ def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
                 "SELECT jointure FROM records WHERE category = ? AND present = 1 ORDER BY jointure", (cat,))
                 if j not in seen)
     if not absent:
-        return out, {}, Counter()
-    # Only the absent persons' structures are needed, and each structure's size.
+        return out
+    # Only the absent persons' structures are needed.
     belongs: dict[str, set[str]] = defaultdict(set)
     names = [j for _, j in absent]
     for i in range(0, len(names), 500):
@@ -343,17 +426,11 @@ def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
                 "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a ON a.account_id = s.account_id "
                 f"WHERE a.jointure IN ({','.join('?' * len(chunk))})", chunk):
             belongs[jointure].add(structure)
-    per_structure: dict[str, set[str]] = defaultdict(set)
     for cat, jointure in absent:
         mine = belongs.get(jointure, set())
         if academie_wide or (mine and mine <= covered):
             out.append((cat, jointure))
-            for s in mine:
-                per_structure[s].add(jointure)
-    sizes: Counter = Counter(dict(db.query(
-        "SELECT s.structure, COUNT(*) FROM account_structures s JOIN records r ON r.aggregate_id = s.account_id "
-        "WHERE r.present = 1 AND r.category IN (?, ?, ?) GROUP BY s.structure", PERSONS)))
-    return out, per_structure, sizes
+    return out
 
 
 def _corrected_duplicates(departures: list[tuple[str, str]], ctx: Context) -> dict[str, str]:
@@ -372,18 +449,6 @@ def _corrected_duplicates(departures: list[tuple[str, str]], ctx: Context) -> di
         else:
             staying.setdefault(identity, jointure)
     return {j: staying[i] for j, i in identity_of.items() if i in staying}
-
-
-def _brake(leaving: dict[str, set[str]], sizes: Counter, ctx: Context) -> dict | None:
-    """Structures whose departures exceed the mass-departure brake (by UAI)."""
-    uai = dict(ctx.db.query("SELECT jointure, uai FROM structures"))
-    p = ctx.policy
-    over = {}
-    for structure, leaving in leaving.items():
-        total = sizes.get(structure, 0)
-        if mass_departure_exceeded(len(leaving), total, p.mass_departure_share, p.mass_departure_min):
-            over[uai.get(structure, structure)] = {"departing": len(leaving), "accounts": total}
-    return over or None
 
 
 def _start_apply(delivery: Delivery, ctx: Context, scan: _Scan | None) -> IngestResult:
@@ -406,15 +471,19 @@ def release(delivery: Delivery, operator: str, ctx: Context, now: datetime | Non
     ctx.log.save(delivery)
     result = _start_apply(delivery, ctx, None)
     ctx.projection.catch_up(ctx.log)
+    result.followed = resume_waiting(ctx)
     return result
 
 
-def reject(delivery: Delivery, operator: str, ctx: Context, now: datetime | None = None) -> None:
-    """Refuse a held delivery: nothing of it is applied."""
+def reject(delivery: Delivery, operator: str, ctx: Context, now: datetime | None = None) -> list[IngestResult]:
+    """Refuse a held (or waiting) delivery: nothing of it is applied. Returns
+    what became of the deltas that waited behind it."""
     delivery.reject("operator_rejected", "rejected by an operator after a hold", ctx.effective_now(now), operator=operator)
     ctx.log.save(delivery)
     ctx.staging.clear(str(delivery.id))
+    ctx.staging.unpark(str(delivery.id))
     ctx.projection.catch_up(ctx.log)
+    return resume_waiting(ctx)
 
 
 def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
@@ -429,7 +498,8 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
     calendar = ctx.policy.calendar()
     tz = ZoneInfo(ctx.policy.timezone)
     local_day = at.astimezone(tz).date()
-    due_day, provisional = removal_due(local_day, calendar)
+    # Departed and recorded on the same day: the notice only matters close to Toussaint.
+    due_day, provisional, _ = removal_with_notice(local_day, local_day, calendar, ctx.policy.removal_notice_days)
     due_at = datetime.combine(due_day, time(0), tz)
     counts: Counter = Counter()
 

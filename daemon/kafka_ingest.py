@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
 
-from adapters.aaf.files import DeliveryFiles, PartFile, discover
-from adapters.aaf.parser import RawRecord
+from adapters.aaf.files import PartFile, RecordedDelivery, discover
 from daemon.bootstrap import Context
 from daemon.ingest import IngestResult, ingest_delivery
 from events.delivery import delivery_id
@@ -87,17 +85,6 @@ def publish(path: str, producer, topic: str, timeout: float = 60) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- consuming
-@dataclass
-class KafkaDelivery(DeliveryFiles):
-    """A delivery rebuilt from the store: the parts' records as consumed."""
-
-    by_part: dict[str, list[dict]] = field(default_factory=dict)
-
-    def records(self, part: PartFile) -> Iterator[RawRecord]:
-        for r in self.by_part.get(part.name, []):
-            yield RawRecord(part.name, r["line"], r["op"], r["category"], r["id"], r["attrs"], tuple(r["unsupported"]))
-
-
 class DeliveryConsumer:
     """One daemon's consumer of the deliveries topic (see the module's doc)."""
 
@@ -191,7 +178,7 @@ class DeliveryConsumer:
                 r = json.loads(payload)
                 by_part[r["part"]].append(r)
             m = begin["manifest"]
-            files = KafkaDelivery(source=m["source"], container="kafka", kind=m["kind"], date=m["date"],
+            files = RecordedDelivery(source=m["source"], container="kafka", kind=m["kind"], date=m["date"],
                                   prefix=m["prefix"], parts=[PartFile(**p) for p in m["parts"]], by_part=by_part)
             assert files.fingerprint == fingerprint, "the manifest does not give the delivery's fingerprint"
             result = ingest_delivery(files, self.ctx, now)
@@ -220,4 +207,4 @@ def consumer(bootstrap: str, topic: str, group: str, **options: Any):
     return c
 
 
-__all__ = ["publish", "DeliveryConsumer", "KafkaDelivery", "consumer", "rebalance"]
+__all__ = ["publish", "DeliveryConsumer", "consumer", "rebalance"]

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.bootstrap import Context
 from events.account import account_id
-from projections.rules import creation_due, removal_due
+from projections.rules import creation_due, removal_with_notice
 
 BATCH = 500
 
@@ -119,7 +119,9 @@ def apply(ctx: Context, at: datetime, dry_run: bool = False) -> list[Decision]:
                                                creation_due(seen, ctx.policy.creation_delay), at)
             elif d.kind == "declare-departure":
                 left = date.fromisoformat(d.left_on)
-                due_day, provisional = removal_due(left, calendar)
+                # Learned late (after the Toussaint that follows it), it still gets its notice (domain-rules §12).
+                due_day, provisional, _ = removal_with_notice(left, at.astimezone(tz).date(), calendar,
+                                                              ctx.policy.removal_notice_days)
                 account.declare_departure("siecle", d.source_id, d.left_on, datetime.combine(left, time(0), tz),
                                           datetime.combine(due_day, time(0), tz), provisional, at)
             else:

@@ -15,6 +15,11 @@ DDL = {
         op TEXT NOT NULL, attrs TEXT NOT NULL, digest TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,
         PRIMARY KEY (delivery_id, seq)""",
     "ingest_state": "delivery_id TEXT PRIMARY KEY, phase TEXT NOT NULL, apply_from BIGINT NOT NULL, source TEXT NOT NULL",
+    # A delta waiting behind a held delivery of its scope (domain-rules §12): its
+    # records as read, so that it is applied in order later whatever became of its files.
+    "parked": """delivery_id TEXT NOT NULL, seq BIGINT NOT NULL, part TEXT NOT NULL, line INTEGER NOT NULL,
+        op TEXT NOT NULL, category TEXT NOT NULL, record_id TEXT NOT NULL, attrs TEXT NOT NULL,
+        unsupported TEXT NOT NULL, PRIMARY KEY (delivery_id, seq)""",
 }
 
 
@@ -24,6 +29,37 @@ class Staging:
         with db.transaction():
             for name, cols in DDL.items():
                 db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+    def park(self, delivery_id: str, records) -> int:
+        """Keep the raw records of a waiting delivery (an iterable of
+        ``RawRecord``), replacing what was parked for it. Returns the count."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM parked WHERE delivery_id = ?", (delivery_id,))
+            rows, n = [], 0
+            for r in records:
+                rows.append((delivery_id, n, r.file, r.line, r.op, r.category, r.id,
+                             json.dumps(r.attrs, ensure_ascii=False), json.dumps(list(r.unsupported))))
+                n += 1
+                if len(rows) >= 2000:
+                    self.db.executemany("INSERT INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                    rows = []
+            if rows:
+                self.db.executemany("INSERT INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return n
+
+    def parked(self, delivery_id: str, part: str) -> Iterator[tuple]:
+        """(line, op, category, record_id, attrs, unsupported) of one part, in file order."""
+        for line, op, cat, rid, attrs, unsupported in self.db.query(
+                "SELECT line, op, category, record_id, attrs, unsupported FROM parked "
+                "WHERE delivery_id = ? AND part = ? ORDER BY seq", (delivery_id, part)):
+            yield line, op, cat, rid, json.loads(attrs), tuple(json.loads(unsupported))
+
+    def has_parked(self, delivery_id: str) -> bool:
+        return bool(self.db.query("SELECT 1 FROM parked WHERE delivery_id = ? LIMIT 1", (delivery_id,)))
+
+    def unpark(self, delivery_id: str) -> None:
+        with self.db.transaction():
+            self.db.execute("DELETE FROM parked WHERE delivery_id = ?", (delivery_id,))
 
     def clear(self, delivery_id: str) -> None:
         with self.db.transaction():

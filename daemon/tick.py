@@ -18,7 +18,8 @@ from events.account import account_id
 from events.login import Login
 from events.purge import PURGE_HOLD_ID, PurgeHold
 from projections.directory import iso
-from projections.rules import login_for, removal_due
+from projections.queries import departing_schedule
+from projections.rules import login_for, removal_with_notice
 
 BATCH = 500
 PRECEDENCE = ("advance-clock", "declare-departure", "cancel-departure")
@@ -26,7 +27,7 @@ PRECEDENCE = ("advance-clock", "declare-departure", "cancel-departure")
 
 @dataclass(frozen=True)
 class Transition:
-    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule | PRECEDENCE
+    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule | defer | PRECEDENCE
     account_id: str
     jointure: str
     profile: str
@@ -74,15 +75,20 @@ def plan(ctx: Context, at: datetime) -> list[Transition]:
             login = login_for((attrs.get("givenName") or [""])[0], (attrs.get("sn") or [""])[0], taken)
             taken.add(login)
         out.append(Transition(kind, row["account_id"], row["jointure"], row["profile"], "creation_due", login))
+    corrections = _schedule_corrections(ctx)
+    moved = {t.account_id for t in corrections}
     removed_now: set[str] = set()
     for row in db.query_dicts(
-            "SELECT account_id, jointure, profile, state FROM accounts WHERE state IN ('departing', 'deactivated') "
-            "AND removal_due <= ? ORDER BY removal_due, jointure", (now,)):
+            "SELECT account_id, jointure, profile, state, removal_due FROM accounts "
+            "WHERE state IN ('departing', 'deactivated') AND removal_due <= ? ORDER BY removal_due, jointure", (now,)):
+        if row["account_id"] in moved:  # its removal date changes first; the next tick decides again
+            continue
         reason = "toussaint" if row["state"] == "departing" else "duplicate_deleted"
-        out.append(Transition("remove", row["account_id"], row["jointure"], row["profile"], reason))
+        out.append(Transition("remove", row["account_id"], row["jointure"], row["profile"], reason,
+                              removal_due=row["removal_due"]))
         removed_now.add(row["account_id"])
     out.extend(_orphaned_guardians(ctx, removed_now))
-    out.extend(_reschedules(ctx, at))
+    out.extend(corrections)
     return out
 
 
@@ -105,18 +111,28 @@ def _orphaned_guardians(ctx: Context, removed_now: set[str]) -> list[Transition]
     return out
 
 
-def _reschedules(ctx: Context, at: datetime) -> list[Transition]:
+def _schedule_corrections(ctx: Context) -> list[Transition]:
+    """Removal dates the rules now set otherwise: a provisional date once the
+    calendar knows the year (``reschedule``), and a removal sooner than the
+    minimum notice after the departure and its recording (``defer``,
+    domain-rules §12) — which also corrects departures an earlier release
+    scheduled without the notice."""
     calendar = ctx.policy.calendar()
     tz = ZoneInfo(ctx.policy.timezone)
+    notice = ctx.policy.removal_notice_days
     out = []
-    for row in ctx.db.query_dicts(
-            "SELECT account_id, jointure, profile, departed_at FROM accounts "
-            "WHERE state = 'departing' AND removal_provisional = 1 ORDER BY jointure"):
-        day = datetime.fromisoformat(row["departed_at"]).astimezone(tz).date()
-        due, provisional = removal_due(day, calendar)
-        if not provisional:
+    for row in departing_schedule(ctx.db):
+        departed = datetime.fromisoformat(row["departed_at"]).astimezone(tz).date()
+        recorded = datetime.fromisoformat(row["recorded_at"]).astimezone(tz).date()
+        due, provisional, basis = removal_with_notice(departed, recorded, calendar, notice)
+        due_at = datetime.combine(due, time(0), tz)
+        current = datetime.fromisoformat(row["removal_due"])
+        if basis == "minimum_notice" and current < due_at:
+            out.append(Transition("defer", row["account_id"], row["jointure"], row["profile"], "minimum_notice",
+                                  removal_due=due_at.isoformat()))
+        elif row["removal_provisional"] and not provisional:
             out.append(Transition("reschedule", row["account_id"], row["jointure"], row["profile"],
-                                  "calendar_configured", removal_due=datetime.combine(due, time(0), tz).isoformat()))
+                                  "calendar_configured", removal_due=due_at.isoformat()))
     return out
 
 
@@ -140,10 +156,14 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
                    for d in precedence.apply(ctx, at, dry_run=dry_run)]
     transitions += plan(ctx, at)
     if purge_hold(ctx)["held"]:
-        transitions = [Transition("remove-held", t.account_id, t.jointure, t.profile, t.reason)
+        transitions = [Transition("remove-held", t.account_id, t.jointure, t.profile, t.reason,
+                                  removal_due=t.removal_due)
                        if t.kind == "remove" else t for t in transitions]
     if dry_run:
         return at, transitions
+    account_schedule = ({r["account_id"]: r for r in departing_schedule(ctx.db)}
+                        if any(t.kind == "defer" for t in transitions) else {})
+
     def changed_accounts():
         for t in transitions:
             if t.kind == "remove-held" or t.kind in PRECEDENCE:  # listed, not recorded / recorded above
@@ -162,6 +182,12 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
                 account.remove(t.reason, at)
             elif t.kind == "reschedule":
                 account.reschedule_removal(datetime.fromisoformat(t.removal_due), False, at)
+            elif t.kind == "defer":
+                schedule = account_schedule[t.account_id]
+                account.defer_removal(datetime.fromisoformat(t.removal_due),
+                                      max(datetime.fromisoformat(schedule["departed_at"]),
+                                          datetime.fromisoformat(schedule["recorded_at"])),
+                                      ctx.policy.removal_notice_days, at)
             yield group
 
     ctx.log.save_in_batches(changed_accounts(), BATCH)

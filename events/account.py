@@ -326,6 +326,28 @@ class Account(Aggregate):
             raise TransitionRefused(f"account {self.jointure} is {self.state}, not departing")
         self._rescheduled(removal_due, provisional, at)
 
+    class RemovalDeferred(Event):
+        """The removal moved later to give the minimum notice (domain-rules §12):
+        the departure was recorded too close to, or after, the Toussaint that
+        follows it. ``notice_from`` is the later of the departure and its
+        recording. Also what an upgrade records for a departure an earlier
+        release scheduled without the notice."""
+
+        TOPIC = "entsync:Account.RemovalDeferred.v1"
+        removal_due: datetime
+        notice_from: datetime
+        notice_days: int
+        at: datetime
+
+    @event(RemovalDeferred)
+    def _deferred(self, removal_due: datetime, notice_from: datetime, notice_days: int, at: datetime):
+        self.removal_due = removal_due
+
+    def defer_removal(self, removal_due: datetime, notice_from: datetime, notice_days: int, at: datetime) -> None:
+        if self.state != "departing":
+            raise TransitionRefused(f"account {self.jointure} is {self.state}, not departing")
+        self._deferred(removal_due, notice_from, notice_days, at)
+
     # ---- precedence of SIECLE over the AAF (domain-rules §11) ------------------
     class CreationClockAdvanced(Event):
         """The person was seen in an earlier source (SIECLE) before the AAF: the

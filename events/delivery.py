@@ -2,7 +2,8 @@
 fingerprint, so that the same delivery ingested twice is recognised.
 
 Lifecycle: received → (held → released | rejected) → applying → applied,
-or received → rejected. Person events of a delivery become visible in the
+or received → rejected; a delta may first wait behind a held delivery of
+its scope (received → waiting → held | applying | rejected). Person events of a delivery become visible in the
 projections only once ``Applied`` is recorded (domain-rules §11)."""
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class Delivery(Aggregate):
     @event(Received)
     def __init__(self, fingerprint: str, source: str, kind: str, date: str, prefix: str, files: list, at: datetime):
         self.fingerprint = fingerprint
+        self.prefix = prefix
         self.source = source
         self.kind = kind
         self.date = date
@@ -81,6 +83,21 @@ class Delivery(Aggregate):
     def hold(self, reason: str, details: dict, at: datetime):
         self.status = "held"
         self.hold_reason = reason
+
+    class Waiting(Event):
+        """A delta received while a delivery of its scope is held waits behind
+        it: nothing of it is applied until the held one is released or
+        rejected, then the waiting ones are decided in the order they came
+        (domain-rules §12). Its records are kept meanwhile."""
+
+        TOPIC = "entsync:Delivery.Waiting.v1"
+        behind: str
+        at: datetime
+
+    @event(Waiting)
+    def wait_behind(self, behind: str, at: datetime):
+        self.status = "waiting"
+        self.waiting_behind = behind
 
     class Released(Event):
         TOPIC = "entsync:Delivery.Released.v1"

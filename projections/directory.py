@@ -162,12 +162,14 @@ class DirectoryProjection:
             Account.AccountCreated.TOPIC: self._account_created, Account.Declined.TOPIC: self._account_declined,
             Account.Eligible.TOPIC: self._account_eligible, Account.Removed.TOPIC: self._account_removed,
             Account.RemovalRescheduled.TOPIC: self._account_rescheduled,
+            Account.RemovalDeferred.TOPIC: self._account_deferred,
             Account.Deactivated.TOPIC: self._account_deactivated,
             SourceRecord.Appeared.TOPIC: self._record_appeared, SourceRecord.Changed.TOPIC: self._record_appeared,
             SourceRecord.Closed.TOPIC: self._record_closed, Login.Reserved.TOPIC: self._login_reserved,
             Delivery.Received.TOPIC: self._delivery_received,
             Delivery.RecordRejected.TOPIC: self._delivery_record_rejected,
             Delivery.Held.TOPIC: self._delivery_held, Delivery.Released.TOPIC: self._delivery_status("released"),
+            Delivery.Waiting.TOPIC: self._delivery_waiting,
             Delivery.Rejected.TOPIC: self._delivery_rejected,
             Delivery.ApplyStarted.TOPIC: self._delivery_status("applying"),
             Delivery.Applied.TOPIC: self._delivery_applied,
@@ -305,6 +307,9 @@ class DirectoryProjection:
     def _account_rescheduled(self, b: _Batch, ev: Account.RemovalRescheduled) -> None:
         self._row(b, ev).update(removal_due=iso(ev.removal_due), removal_provisional=int(ev.provisional))
 
+    def _account_deferred(self, b: _Batch, ev: Account.RemovalDeferred) -> None:
+        self._row(b, ev).update(removal_due=iso(ev.removal_due), removal_provisional=0)
+
     def _account_clock_advanced(self, b: _Batch, ev: Account.CreationClockAdvanced) -> None:
         self._row(b, ev).update(first_seen=iso(ev.seen_at), creation_due=iso(ev.creation_due))
 
@@ -402,6 +407,10 @@ class DirectoryProjection:
 
     def _delivery_held(self, b: _Batch, ev: Delivery.Held) -> None:
         self._delivery(b, ev).update(status="held", reason=ev.reason, details=_dumps(ev.details))
+
+    def _delivery_waiting(self, b: _Batch, ev: Delivery.Waiting) -> None:
+        self._delivery(b, ev).update(status="waiting", reason="behind_held_delivery",
+                                     details=_dumps({"behind": ev.behind}))
 
     def _delivery_status(self, status: str) -> Callable[[_Batch, Any], None]:
         def handler(b: _Batch, ev: Any) -> None:

@@ -8,7 +8,14 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from projections.brakes import GUARDIANS, OTHER_STAFF, POPULATIONS, STUDENTS, TEACHING_STAFF, Limit
 from projections.timetable import DEFAULT_THRESHOLDS, Threshold
+
+# domain-rules §12: per population. Staff move at every rentrée (mutations):
+# a share of a quarter keeps a normal rentrée of a large lycée under the
+# brake, while 25 of 25 teachers vanishing is held.
+DEFAULT_BRAKES = {STUDENTS: Limit(0.10, 30), TEACHING_STAFF: Limit(0.25, 10), OTHER_STAFF: Limit(0.25, 10),
+                  GUARDIANS: Limit(0.10, 30)}
 
 
 def shipped_toussaint() -> dict[int, date]:
@@ -17,14 +24,35 @@ def shipped_toussaint() -> dict[int, date]:
     return {int(k): v for k, v in tomllib.loads(text)["toussaint"].items()}
 
 
+class BrakeLimit(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    share: float = Field(ge=0, le=1)
+    minimum: int = Field(ge=0)
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     creation_delay_hours: float = Field(48, ge=0, description="domain-rules §3")
     overdue_grace_minutes: float = Field(60, ge=0, description="domain-rules §11 (time)")
     duplicate_deletion_days: int = Field(42, ge=0, description="domain-rules §5")
-    mass_departure_share: float = Field(0.10, ge=0, le=1, description="domain-rules §11 brake")
-    mass_departure_min: int = Field(30, ge=0, description="domain-rules §11 brake")
+    mass_departure_share: float = Field(0.10, ge=0, le=1, description="domain-rules §11 brake, one limit for "
+                                        "every population (0.1.0 configurations); when set, it applies to the "
+                                        "populations `brakes` does not name")
+    mass_departure_min: int = Field(30, ge=0, description="see mass_departure_share")
+    brakes: dict[str, BrakeLimit] = Field(default_factory=dict, description="domain-rules §12: population "
+                                          "(students, teaching_staff, other_staff, guardians) -> share and minimum")
+    final_year_mef_prefixes: tuple[str, ...] = Field(
+        ("103", "202", "212"), description="domain-rules §12: MEF codes starting so are the establishment's final "
+                                           "year (103 3e, 202 terminale générale, 212 terminale technologique)")
+    final_year_label_pattern: str = Field(
+        r"^(3 ?EME|3E\b|TERMINALE|TERM\b|TLE)", description="regular expression on the MEF label, for the codes "
+                                                           "final_year_mef_prefixes does not know")
+    school_year_starts: str = Field("08-01", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+                                    description="MM-DD: first day of a school year (the delivery that opens one)")
+    removal_notice_days: int = Field(30, ge=0, description="domain-rules §12: a removal is never due sooner than "
+                                                            "this after the later of the departure and its recording")
     overwrite_name_similarity: float = Field(0.6, ge=0, le=1, description="domain-rules §5: below it, a renamed record is a suspected overwrite")
     guardian_account_levels: tuple[str, ...] = Field(("1", "2"), description="respLegal values that get a PARENT account")
     timezone: str = Field("Europe/Paris", description="where dates of the calendar start")
@@ -53,6 +81,33 @@ class Policy(BaseModel):
                 raise ValueError(f"timetable threshold {name} protects the structure and can never be made liftable")
             merged[name] = {**merged[name], **given}
         return merged
+
+    @field_validator("brakes")
+    @classmethod
+    def _brakes(cls, value: dict) -> dict:
+        unknown = sorted(set(value) - set(POPULATIONS))
+        if unknown:
+            raise ValueError(f"unknown population {', '.join(unknown)}; known: {', '.join(POPULATIONS)}")
+        return value
+
+    def brake_limits(self) -> dict[str, Limit]:
+        """The brake of each population (domain-rules §12): `brakes`, else the
+        one limit of 0.1.0 configurations when it is set, else the default."""
+        legacy = {"mass_departure_share", "mass_departure_min"} & self.model_fields_set
+        out = {}
+        for pop in POPULATIONS:
+            if pop in self.brakes:
+                out[pop] = Limit(self.brakes[pop].share, self.brakes[pop].minimum)
+            elif legacy:
+                out[pop] = Limit(self.mass_departure_share, self.mass_departure_min)
+            else:
+                out[pop] = DEFAULT_BRAKES[pop]
+        return out
+
+    @property
+    def school_year_start(self) -> tuple[int, int]:
+        month, day = self.school_year_starts.split("-")
+        return int(month), int(day)
 
     @property
     def creation_delay(self) -> timedelta:

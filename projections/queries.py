@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from projections.db import Database
 from projections.directory import iso
-from projections.rules import creation_overdue
+from projections.rules import creation_overdue, notice_end
 
 ACCOUNT_COLUMNS = ("account_id, jointure, category, profile, function, state, login, first_seen, creation_due, "
                    "created_at, departed_at, removal_due, removal_provisional, removed_at, state_reason, couple_flag")
@@ -23,8 +24,51 @@ def _anomalies(row: dict, now: datetime | None, grace: timedelta) -> list[str]:
     return out
 
 
+def departing_schedule(db: Database, account_ids: list[str] | None = None) -> list[dict]:
+    """Departing accounts with their departure, the time it was recorded (a
+    SIECLE leaving date is recorded after the day it names) and their
+    removal date."""
+    rows = db.query_dicts(
+        "SELECT a.account_id, a.jointure, a.profile, a.departed_at, a.removal_due, a.removal_provisional, "
+        "a.state_reason, d.at AS declared_at FROM accounts a LEFT JOIN departure_declarations d "
+        "ON d.account_id = a.account_id AND d.status = 'declared' "
+        "WHERE a.state = 'departing' AND a.removal_due IS NOT NULL"
+        + (f" AND a.account_id IN ({','.join('?' * len(account_ids))})" if account_ids else "")
+        + " ORDER BY a.jointure, d.at", account_ids or ())
+    latest: dict[str, dict] = {}
+    for row in rows:
+        declared = row.pop("declared_at")
+        siecle = row["state_reason"].endswith("_leaving_date") and declared
+        row["recorded_at"] = declared if siecle else row["departed_at"]
+        latest[row["account_id"]] = row
+    return list(latest.values())
+
+
+def _notice(rows: list[dict], db: Database, notice_days: int | None, tz: str) -> None:
+    """Departing rows get ``notice_until`` (the first day the minimum notice
+    allows the removal) and ``removal_basis`` (``toussaint`` or
+    ``minimum_notice``, domain-rules §12)."""
+    departing = [r for r in rows if r["state"] == "departing" and r.get("removal_due")]
+    if notice_days is None or not departing:
+        return
+    zone = ZoneInfo(tz)
+    schedule = {}
+    for i in range(0, len(departing), 500):
+        schedule.update((s["account_id"], s) for s in departing_schedule(db, [r["account_id"] for r in departing[i:i + 500]]))
+    for row in departing:
+        s = schedule.get(row["account_id"])
+        if s is None:
+            continue
+        until = notice_end(datetime.fromisoformat(s["departed_at"]).astimezone(zone).date(),
+                           datetime.fromisoformat(s["recorded_at"]).astimezone(zone).date(), notice_days)
+        due = datetime.fromisoformat(row["removal_due"]).astimezone(zone).date()
+        row["notice_until"] = until.isoformat()
+        row["removal_basis"] = "minimum_notice" if due <= until else "toussaint"
+
+
 def accounts(db: Database, *, uai: str | None = None, state: str | None = None, profile: str | None = None,
-             now: datetime | None = None, grace: timedelta = timedelta(hours=1), limit: int | None = None) -> list[dict]:
+             now: datetime | None = None, grace: timedelta = timedelta(hours=1), limit: int | None = None,
+             notice_days: int | None = None, tz: str = "Europe/Paris") -> list[dict]:
     where, params = [], []
     if uai:
         where.append("account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
@@ -45,6 +89,7 @@ def accounts(db: Database, *, uai: str | None = None, state: str | None = None, 
     rows = db.query_dicts(sql, params)
     for row in rows:
         row["anomalies"] = _anomalies(row, now, grace)
+    _notice(rows, db, notice_days, tz)
     return rows
 
 
@@ -58,10 +103,12 @@ def find_account(db: Database, key: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def account_detail(db: Database, key: str, now: datetime | None = None, grace: timedelta = timedelta(hours=1)) -> dict | None:
+def account_detail(db: Database, key: str, now: datetime | None = None, grace: timedelta = timedelta(hours=1),
+                   notice_days: int | None = None, tz: str = "Europe/Paris") -> dict | None:
     row = find_account(db, key)
     if row is None:
         return None
+    _notice([row], db, notice_days, tz)
     aid = row["account_id"]
     row["attributes"] = json.loads(row.pop("attrs"))
     row["anomalies"] = _anomalies(row, now, grace)
@@ -223,7 +270,30 @@ def delivery(db: Database, delivery_id: str) -> dict | None:
     row["rejections"] = db.query_dicts(
         "SELECT reason, file, line, record_id, field, message FROM rejections WHERE delivery_id = ? ORDER BY seq",
         (row["delivery_id"],))
+    _brake_listing(db, row)
     return row
+
+
+def _brake_listing(db: Database, row: dict) -> None:
+    """A delivery held by a brake (domain-rules §12): the counts per structure
+    and population (``brake``) and who would depart and why (``departures``,
+    with their login), as recorded when it was held; and the deltas that
+    wait behind it (``waiting``)."""
+    details = row["details"]
+    departures = details.pop("departures", None) if isinstance(details, dict) else None
+    if departures is not None:
+        logins: dict[str, str] = {}
+        names = [d["jointure"] for d in departures]
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            logins.update(db.query(f"SELECT jointure, login FROM accounts WHERE jointure IN "
+                                   f"({','.join('?' * len(chunk))})", chunk))
+        row["brake"] = details.pop("counts", [])
+        row["departures"] = [{**d, "login": logins.get(d["jointure"], ""),
+                              "counted": "no" if d["expected"] else "yes"} for d in departures]
+    row["waiting"] = [r["delivery_id"] for r in db.query_dicts(
+        "SELECT delivery_id, details FROM deliveries WHERE status = 'waiting' ORDER BY received_at, delivery_id")
+        if json.loads(r["details"]).get("behind") == row["delivery_id"]]
 
 
 __all__ = ["accounts", "account_detail", "find_account", "structures", "classes", "deliveries", "delivery", "iso"]

@@ -66,6 +66,28 @@ def removal_due(departed_on: date, calendar: dict[int, date]) -> tuple[date, boo
     return toussaint_start(departed_on.year + 1, calendar)
 
 
+def notice_end(departed_on: date, recorded_on: date, notice_days: int) -> date:
+    """The first day a departed account may be removed by the minimum notice
+    (domain-rules §12): ``notice_days`` after the later of the departure and
+    the day it was recorded."""
+    return max(departed_on, recorded_on) + timedelta(days=notice_days)
+
+
+def removal_with_notice(departed_on: date, recorded_on: date, calendar: dict[int, date],
+                        notice_days: int) -> tuple[date, bool, str]:
+    """Removal date of a departure (domain-rules §4, §12): the first Toussaint
+    holidays strictly after it, but never sooner than the minimum notice, so
+    that a departure learned late (a SIECLE leaving date seen after the
+    Toussaint that follows it) still leaves the person weeks to retrieve
+    their data (001 §5.2). Returns (date, provisional, basis) where basis is
+    ``toussaint`` or ``minimum_notice``."""
+    due, provisional = removal_due(departed_on, calendar)
+    notice = notice_end(departed_on, recorded_on, notice_days)
+    if notice > due:
+        return notice, False, "minimum_notice"
+    return due, provisional, "toussaint"
+
+
 def _ascii_fold(text: str) -> str:
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)

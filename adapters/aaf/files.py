@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
-from adapters.aaf.parser import read_records
+from adapters.aaf.parser import RawRecord, read_records
 from adapters.errors import DeliveryRejected
 
 # Dependency order in which categories are applied (formats §1).
@@ -38,6 +38,12 @@ class PartFile:
     size: int
 
 
+def establishment_of(prefix: str) -> str | None:
+    """The UAI of a per-establishment delivery's prefix (``ENT_<UAI>``), else None."""
+    m = _PER_ETAB_RE.match(prefix)
+    return m.group("uai") if m else None
+
+
 @dataclass
 class DeliveryFiles:
     """What a delivery is made of, before any record is read."""
@@ -52,8 +58,7 @@ class DeliveryFiles:
     @property
     def uai(self) -> str | None:
         """The establishment of a per-establishment delivery (`ENT_<UAI>`)."""
-        m = _PER_ETAB_RE.match(self.prefix)
-        return m.group("uai") if m else None
+        return establishment_of(self.prefix)
 
     @property
     def fingerprint(self) -> str:
@@ -90,6 +95,19 @@ class DeliveryFiles:
         another way, e.g. from Kafka, provides them otherwise)."""
         with self.open(part) as fh:
             yield from read_records(fh, part.name, part.category)
+
+
+@dataclass
+class RecordedDelivery(DeliveryFiles):
+    """A delivery whose records were read once and kept elsewhere (received
+    from Kafka, or parked while it waited behind a held delivery): the parts
+    as listed, each with its records in file order."""
+
+    by_part: dict[str, list[dict]] = field(default_factory=dict)
+
+    def records(self, part: PartFile) -> Iterator[RawRecord]:
+        for r in self.by_part.get(part.name, []):
+            yield RawRecord(part.name, r["line"], r["op"], r["category"], r["id"], r["attrs"], tuple(r["unsupported"]))
 
 
 # What a damaged archive or an unreadable file raises while being read.
