@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
 from typing import Callable
 
 from events.application import DirectoryLog
+from events.store import STORE_ID, Store
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
@@ -18,6 +20,16 @@ from daemon.scan import default_workers
 
 class TimeWentBackwards(Exception):
     """A --now earlier than the last recorded effective time (domain-rules §11)."""
+
+
+class TimeRefused(TimeWentBackwards):
+    """A --now beyond the wall clock on a store that is not a simulation
+    (domain-rules §12, time guard). A subclass so that every caller that
+    already turns a refused time into a one-line error keeps doing so."""
+
+
+class StoreDeclarationError(ValueError):
+    """A store declared a simulation too late, or declared twice differently."""
 
 
 def system_clock() -> datetime:
@@ -39,27 +51,109 @@ class Context:
     workers: int = field(default_factory=default_workers)
     # The SIECLE read model (projections/siecle.py), built by build().
     siecle: SiecleProjection | None = field(default=None)
+    # Declared when the store was created (events/store.py); False for a store
+    # that predates the declaration.
+    simulation: bool = False
+    # Set by the command line for `--force` (a --now beyond the wall clock on a
+    # production store) and for a dry run (which records nothing, not even
+    # the forced clock).
+    force_time: bool = False
+    dry_run: bool = False
+    command: str = ""
+    _forced: bool = field(default=False, repr=False)
 
     def effective_now(self, now: datetime | None) -> datetime:
         """The effective time of a command: ``--now`` or the clock; never before
-        the last recorded effective time."""
-        at = (now or self.clock()).astimezone(timezone.utc)
+        the last recorded effective time, and on a production store never
+        beyond the wall clock by more than the configured skew unless forced.
+
+        On a simulation store without ``--now`` the clock is the later of the
+        wall clock and the last recorded time, so that a simulated year can go
+        on without repeating its date on every command."""
+        wall = self.clock().astimezone(timezone.utc)
         last = self.log.last_effective_time()
+        if now is None:
+            at = max(wall, last) if self.simulation and last is not None else wall
+        else:
+            at = now.astimezone(timezone.utc)
+            if not self.simulation and at > wall + self.policy.clock_skew:
+                if not self.force_time:
+                    raise TimeRefused(
+                        f"--now {at.isoformat()} is beyond the wall clock ({wall.isoformat(timespec='seconds')}) "
+                        f"by more than {self.policy.clock_skew_minutes:g} minutes and this store is not a "
+                        "simulation: a production store's clock cannot go back once moved; give --force if "
+                        "this time is really meant")
+                self._record_forced(at, wall)
         if last is not None and at < last:
+            hint = (" (the store's clock is ahead of the wall clock: see `entsync store info`)"
+                    if last > wall + self.policy.clock_skew else "")
             raise TimeWentBackwards(
-                f"--now {at.isoformat()} is before the last recorded effective time {last.isoformat()}")
+                f"--now {at.isoformat()} is before the last recorded effective time {last.isoformat()}{hint}")
         return at
+
+    def judged_now(self) -> datetime:
+        """When time-dependent anomalies (overdue creations) are judged by
+        default: the wall clock, or on a simulation store its last recorded
+        time (domain-rules §12)."""
+        if self.simulation:
+            last = self.log.last_effective_time()
+            if last is not None:
+                return last
+        return self.clock().astimezone(timezone.utc)
+
+    def _record_forced(self, at: datetime, wall: datetime) -> None:
+        if self.dry_run or self._forced:
+            return
+        store = self.log.find(STORE_ID)
+        if store is None:  # a store from before the declaration: declare it now, production
+            store = Store(simulation=False, declared_at=wall, release=release())
+        store.force_clock(at, wall, self.command or "unknown")
+        self.log.save(store)
+        self._forced = True
 
     def close(self) -> None:
         self.db.close()
         self.log.close()
 
 
-def build(store_url: str, policy: Policy | None = None, clock: Callable[[], datetime] = system_clock) -> Context:
+def release() -> str:
+    try:
+        return version("entsync")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build(store_url: str, policy: Policy | None = None, clock: Callable[[], datetime] = system_clock,
+          simulation: bool | None = None) -> Context:
+    """Open (and create if needed) the store. ``simulation`` declares what
+    kind of store a *new* one is (events/store.py); on an existing store it
+    must agree with the declaration, and a store that already holds facts
+    cannot become a simulation."""
     url = StoreURL(store_url)
     db = Database(url)
     with db.schema_lock():  # the event store's tables and the read models' are created here
         log = DirectoryLog(env=url.eventsourcing_env())
+        store = log.find(STORE_ID)
+        if simulation is not None:
+            store = _declare(log, store, simulation, clock)
         return Context(log=log, db=db, projection=DirectoryProjection(db), staging=Staging(db),
                        policy=policy or Policy(), clock=clock, imports=ImportsProjection(db),
-                       siecle=SiecleProjection(db))
+                       siecle=SiecleProjection(db), simulation=bool(store and store.simulation))
+
+
+def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Callable[[], datetime]) -> Store | None:
+    if store is not None:
+        if store.simulation != simulation:
+            kind = "a simulation" if store.simulation else "a production store"
+            raise StoreDeclarationError(f"this store was declared {kind} when it was created; that cannot change")
+        return store
+    facts = log.max_position()
+    if facts:
+        if simulation:
+            raise StoreDeclarationError(
+                f"this store already holds {facts} facts: a store is declared a simulation when it is "
+                "created, never later (create a new store, or replay this one into a new simulation)")
+        return None  # an existing store without a declaration is a production store already
+    store = Store(simulation=simulation, declared_at=clock().astimezone(timezone.utc), release=release())
+    log.save(store)
+    return store

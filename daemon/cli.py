@@ -10,12 +10,22 @@ from typing import Any, Sequence
 
 
 
+# Effective times outside these years are typos, not dates of a school
+# year: refused here, before any date arithmetic could overflow.
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
 def _time(value: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    if not FIRST_YEAR <= dt.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"{value!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    try:
+        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    except (OverflowError, ValueError):
+        raise argparse.ArgumentTypeError(f"not a usable time: {value!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
         if now:
             sp.add_argument("--now", type=_time, help="effective time (ISO 8601); default: the clock")
+            sp.add_argument("--force", action="store_true",
+                            help="accept a --now beyond the wall clock on a store that is not a simulation "
+                                 "(recorded; the store's clock cannot go back afterwards)")
         if as_of:
             sp.add_argument("--as-of", type=_time, dest="as_of", help="state at this past effective time")
         return sp
@@ -71,9 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--lift", action="append", default=[], metavar="THRESHOLD",
                     help="retry: lift this threshold for this import only (repeatable)")
     sp.add_argument("--operator", default="operator", help="who validates or retries (recorded)")
-    sp = cmd("siecle", "SIECLE exports: imports history, records not linked to an account")
-    sp.add_argument("action", choices=["imports", "unresolved"])
+    sp = cmd("siecle", "SIECLE exports: imports history, records not linked to an account; show, release or "
+                       "reject an export held by the leaving-date brake", now=True)
+    sp.add_argument("action", choices=["imports", "unresolved", "show", "release", "reject"])
+    sp.add_argument("id", nargs="?", help="show, release, reject: the import id (or an unambiguous prefix)")
     sp.add_argument("--uai", help="only this establishment")
+    sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
     cmd("anomalies", "what operators must see: overdue creations, provisional dates, suspected duplicates, couples", as_of=True)
     cmd("verify", "rebuild the read models (directory, imports, SIECLE) from the log and compare them with the live ones")
     sp = cmd("run", "run the service: inbox, scheduler, metrics and API (daemon/run.py)")
@@ -97,6 +113,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="stop after this long without a message (default: run until SIGTERM)")
     sp.add_argument("--rebalance-ms", type=int, dest="rebalance_ms", metavar="MS",
                     help="session timeout and max poll interval of the group member (default: the client's)")
+    sp = cmd("store", "create a store (production or simulation) or show what it is and its last recorded time")
+    sp.add_argument("action", choices=["init", "info"])
+    sp.add_argument("--simulation", action="store_true",
+                    help="init: a simulation store (tests, demos, replays) whose --now may be any time")
     sp = cmd("config", "check the configuration and print the effective one (no secrets)")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")

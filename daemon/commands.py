@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from datetime import timezone
 from typing import Callable, Iterator
 
 from adapters.errors import describe_all
@@ -43,6 +44,9 @@ def run(args, out: Callable, table: Callable, progress: Callable) -> int:
         return SERVICE_COMMANDS[args.command](args, out)
     settings = config.load(args.config, args.store)
     ctx = bootstrap.build(settings.store, settings.policy)
+    ctx.force_time = bool(getattr(args, "force", False))
+    ctx.dry_run = bool(getattr(args, "dry_run", False))
+    ctx.command = args.command
     try:
         return COMMANDS[args.command](args, ctx, out, table, progress)
     finally:
@@ -89,7 +93,7 @@ def _tick(args, ctx, out, table, progress) -> int:
 def _accounts(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = queries.accounts(db, uai=args.uai, state=args.state, profile=args.profile,
-                                now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace, limit=args.limit,
+                                now=args.as_of or ctx.judged_now(), grace=ctx.policy.overdue_grace, limit=args.limit,
                                 notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone)
     out(rows, args.json, table(rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due",
                                       "removal_basis", "anomalies")))
@@ -98,7 +102,7 @@ def _accounts(args, ctx, out, table, progress) -> int:
 
 def _account(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        row = queries.account_detail(db, args.key, now=args.as_of or ctx.clock(), grace=ctx.policy.overdue_grace,
+        row = queries.account_detail(db, args.key, now=args.as_of or ctx.judged_now(), grace=ctx.policy.overdue_grace,
                                      notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone)
     if row is None:
         raise LookupError(f"no account with id or login {args.key!r}")
@@ -139,7 +143,7 @@ def _purge(args, ctx, out, table, progress) -> int:
 
 def _anomalies(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.anomalies(db, args.as_of or ctx.clock(), ctx.policy.overdue_grace)
+        rows = queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace)
     out(rows, args.json, table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
     return EXIT_OK
 
@@ -376,5 +380,55 @@ def _config(args, out) -> int:
 
 
 # The service and its configuration check (daemon/run.py).
-SERVICE_COMMANDS = {"run": _run_service, "config": _config, "outbound": _outbound, "publish": _publish,
+def _store(args, out) -> int:
+    """`entsync store init [--simulation]` declares a new store (domain-rules
+    §12, time guard); `entsync store info` says what it is and its clock."""
+    settings = config.load(args.config, args.store)
+    ctx = bootstrap.build(settings.store, settings.policy,
+                          simulation=bool(args.simulation) if args.action == "init" else None)
+    try:
+        info = store_info(ctx)
+        if args.action == "init":
+            text = f"store declared: {info['kind']}"
+        else:
+            ahead = info["ahead_of_wall_clock_seconds"]
+            text = "\n".join([
+                f"kind               {info['kind']}",
+                f"declared           {info['declared_at'] or 'not declared: a production store'}",
+                f"facts              {info['facts']}",
+                f"last recorded time {info['last_recorded_time'] or '(none)'}",
+                f"wall clock         {info['wall_clock']}",
+                *( [f"AHEAD of the wall clock by {ahead / 3600:.1f} h: commands without --force will be refused "
+                    "until the wall clock reaches the last recorded time"] if ahead > ctx.policy.clock_skew.total_seconds()
+                    and info["kind"] != "simulation" else []),
+                *( [f"clock forced       {info['clock_forced']} time(s), last to {info['last_forced']}"]
+                   if info["clock_forced"] else []),
+            ])
+        out(info, args.json, text)
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def store_info(ctx) -> dict:
+    from events.store import STORE_ID
+
+    store = ctx.log.find(STORE_ID)
+    last = ctx.log.last_effective_time()
+    wall = ctx.clock().astimezone(timezone.utc)
+    return {
+        "kind": "simulation" if ctx.simulation else "production",
+        "declared_at": store.declared_at.isoformat() if store else None,
+        "declared_by_release": store.release if store else None,
+        "facts": ctx.log.max_position(),
+        "last_recorded_time": last.isoformat() if last else None,
+        "wall_clock": wall.isoformat(timespec="seconds"),
+        "ahead_of_wall_clock_seconds": max(0, int((last - wall).total_seconds())) if last else 0,
+        "clock_skew_minutes": ctx.policy.clock_skew_minutes,
+        "clock_forced": store.forced if store else 0,
+        "last_forced": store.last_forced.isoformat() if store and store.last_forced else None,
+    }
+
+
+SERVICE_COMMANDS = {"store": _store, "run": _run_service, "config": _config, "outbound": _outbound, "publish": _publish,
                     "consume": _consume}

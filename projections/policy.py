@@ -36,6 +36,8 @@ class Policy(BaseModel):
 
     creation_delay_hours: float = Field(48, ge=0, description="domain-rules §3")
     overdue_grace_minutes: float = Field(60, ge=0, description="domain-rules §11 (time)")
+    clock_skew_minutes: float = Field(60, ge=0, description="domain-rules §12 (time guard): how far a --now may be "
+                                                             "beyond the wall clock on a store that is not a simulation")
     duplicate_deletion_days: int = Field(42, ge=0, description="domain-rules §5")
     mass_departure_share: float = Field(0.10, ge=0, le=1, description="domain-rules §11 brake, one limit for "
                                         "every population (0.1.0 configurations); when set, it applies to the "
@@ -116,6 +118,10 @@ class Policy(BaseModel):
     @property
     def overdue_grace(self) -> timedelta:
         return timedelta(minutes=self.overdue_grace_minutes)
+
+    @property
+    def clock_skew(self) -> timedelta:
+        return timedelta(minutes=self.clock_skew_minutes)
 
     def calendar(self) -> dict[int, date]:
         return {**shipped_toussaint(), **self.toussaint}

@@ -11,6 +11,8 @@ rm -rf "$OUT"
 step() { printf '\n$ entsync %s\n' "$*"; "$ENTSYNC" --store "$STORE" "$@"; }
 
 "$ENTSYNC" generate "$OUT" --students "${DEMO_STUDENTS:-2000}" --seed 1
+# A simulation store: the demo runs at dates of its own (domain-rules §12, time guard).
+step store init --simulation
 step ingest "$OUT/aaf/20260818-complet" --now 2026-08-18T06:00:00+00:00 || true
 step accounts --state pending --limit 5
 step tick --now 2026-08-20T07:00:00+00:00 --dry-run | head -8

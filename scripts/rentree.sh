@@ -87,6 +87,10 @@ PY
 )
 echo "establishment followed below: $UAI"
 
+heading "0b. A simulation store: the walkthrough runs at dates of its own (a production store refuses a --now beyond the wall clock)"
+run 0 0 store init --simulation
+run 0 0 store info
+
 heading "1. AAF complete delivery (18 August): every account appears, pending"
 run 0 0 ingest "$GEN/aaf/20260818-complet" --now 2026-08-18T06:00:00+00:00
 

@@ -33,6 +33,8 @@ PG_HOST = "127.0.0.1"
 
 def pytest_configure(config: pytest.Config) -> None:
     # postgres and slow are registered in pyproject.toml.
+    config.addinivalue_line("markers", "production_store: store_url is a production store (the time guard "
+                                       "applies), not the simulation store tests get by default")
     config.addinivalue_line("markers", "kafka: needs the Kafka-compatible broker (kafka_broker fixture)")
     config.addinivalue_line("markers", "prometheus: needs promtool or a Prometheus server (promtool, prometheus_server fixtures)")
     # kafka-python 3.0 loads its protocol schemas with the legacy
@@ -249,12 +251,24 @@ def backend(request) -> str:
     return request.param
 
 
+def declare_store(url: str, simulation: bool = True) -> str:
+    """Create the store at ``url`` and declare what it is (events/store.py).
+    Tests run at dates of their own, often after today's: their stores are
+    simulations, as domain-rules §12 (time guard) says."""
+    from daemon import bootstrap
+
+    bootstrap.build(url, simulation=simulation).close()
+    return url
+
+
 @pytest.fixture
 def store_url(request, backend: str, tmp_path: Path):
-    """A fresh, empty store for one test: a SQLite file under tmp_path, or a
-    new PostgreSQL database (dropped afterwards)."""
+    """A fresh store for one test, declared a simulation (a test marked
+    ``production_store`` gets a production one): a SQLite file under
+    tmp_path, or a new PostgreSQL database (dropped afterwards)."""
+    simulation = request.node.get_closest_marker("production_store") is None
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'entsync.db'}"
+        yield declare_store(f"sqlite:///{tmp_path / 'entsync.db'}", simulation)
         return
     if backend != "postgres":
         raise ValueError(f"unknown backend {backend!r}")
@@ -264,7 +278,7 @@ def store_url(request, backend: str, tmp_path: Path):
     with _admin_connect(server) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')
     try:
-        yield server.url(dbname)
+        yield declare_store(server.url(dbname), simulation)
     finally:
         try:
             with _admin_connect(server) as conn:

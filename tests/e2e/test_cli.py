@@ -26,6 +26,7 @@ def year(tmp_path_factory):
     """A generated académie ingested through the CLI: rentrée, creation tick, November."""
     work = tmp_path_factory.mktemp("cli")
     run("generate", "gen", "--students", "250", "--seed", "5", cwd=work)
+    run("store", "init", "--simulation", cwd=work)  # the year is played at dates of its own
     first = run("--json", "ingest", "gen/aaf/20260818-complet", "--now", "2026-08-18T06:00:00+00:00", cwd=work)
     tick = run("tick", "--now", "2026-08-20T07:00:00+00:00", "--json", cwd=work)
     second = run("ingest", "gen/aaf/20261105-complet", "--now", "2026-11-05T06:00:00+00:00", "--json", cwd=work)

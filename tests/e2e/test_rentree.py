@@ -18,12 +18,12 @@ import pytest
 from tests.e2e.test_cli import ENTSYNC, run
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rentree.sh"
-HEADINGS = ("0. A synthetic académie", "1. AAF complete delivery", "2. 48 hours later", "3. SIECLE exports",
+HEADINGS = ("0. A synthetic académie", "0b. A simulation store", "1. AAF complete delivery", "2. 48 hours later", "3. SIECLE exports",
             "3b. An older SIECLE", "4. STS-web export", "5. First timetable import", "5b. The operator checks",
             "5c. ... and validates", "6. Second timetable export", "7. The same file again", "8. An oversized change",
             "8b. The operator reads", "9. A class holding sessions deleted", "10. What the operator looks at", "Done")
 # (entsync subcommand, exit code) of every command the script runs, in order.
-STEPS = [("generate", 0), ("ingest", 0), ("tick", 0), ("ingest", 0), ("ingest", 0), ("ingest", 2),
+STEPS = [("generate", 0), ("store", 0), ("store", 0), ("ingest", 0), ("tick", 0), ("ingest", 0), ("ingest", 0), ("ingest", 2),
          ("ingest", 2), ("imports validate", 0),
          ("ingest", 2), ("imports show", 0), ("imports validate", 0),
          ("ingest", 0), ("ingest", 2), ("ingest", 2), ("imports show", 0), ("imports retry", 0),

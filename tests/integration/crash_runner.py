@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
     for cls, name in ((DirectoryLog, "save"), (DirectoryProjection, "_apply"), (Staging, "add"),
                       (Staging, "set_phase"), (Staging, "clear")):
         _counting(cls, name, kill_at)
-    ctx = bootstrap.build(store, Policy())
+    ctx = bootstrap.build(store, Policy(), simulation=True)  # runs at dates of its own
     steps = [lambda: ingest(first, ctx, T0), lambda: tick(ctx, T_CREATE),
              lambda: ingest(second, ctx, T1), lambda: tick(ctx, T1 + timedelta(days=50))]
     done = int(stepfile.read_text()) if stepfile.exists() else 0

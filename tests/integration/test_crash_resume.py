@@ -33,6 +33,7 @@ def _snapshot(store: str) -> tuple[list, dict]:
     for note in ctx.log.notifications(0, 1_000_000):
         state = json.loads(note.state)
         state.pop("timestamp", None)  # storage time, not a fact
+        state.pop("declared_at", None)  # the wall-clock time the store was declared (events/store.py)
         events.append((note.topic, str(note.originator_id), note.originator_version, state))
     ctx.projection.catch_up(ctx.log)
     rows = dump(ctx.db)
