@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,8 +31,10 @@ from adapters.siecle import ElevesExport, ResponsablesExport, read_export
 from adapters.sniff import kind_of
 from daemon import precedence
 from daemon.bootstrap import Context
+from daemon.brakes import describe_brake, details, population_sizes
 from events.siecle import Guardian, SiecleImport, Student, guardian_id, student_id
-from projections import siecle as view
+from projections import brakes, siecle as view
+from projections.brakes import Departure
 from projections.rules import normalised_identity
 from projections.siecle_rules import (
     Candidate, Correlation, account_levels, correlate_guardian, correlate_student, digest, guardian_names,
@@ -133,7 +136,133 @@ def _ingest_siecle(path: str | Path, ctx: Context, now: datetime | None) -> Siec
         return _rejected(imp, ctx, "older_export",
                          f"exported before import {newer} of the same establishment and kind, already applied; "
                          "applying it would undo later changes", path.name)
+    if isinstance(export, ElevesExport):
+        held = leaving_brake(ctx, h.uai, export, at)
+        if held is not None:
+            return _held(imp, ctx, held, path)
     return _apply(imp, export, ctx, resume=False)
+
+
+# ---------------------------------------------------------------------- brake
+
+HELD_REASON = "mass_departure"
+
+
+def leaving_brake(ctx: Context, uai: str, export: ElevesExport, at: datetime) -> dict | None:
+    """The brake on leaving dates (domain-rules §12): the students whose
+    leaving date this export newly sets (or moves) and whose account is
+    pending or active are the departures, per population of the
+    establishment's structure; final-year students leaving at the end of a
+    school year are expected and not counted. Returns the ``Held`` details
+    when the brake is exceeded, else None."""
+    p = ctx.policy
+    recorded = dict(ctx.db.query("SELECT eleve_id, COALESCE(left_on, '') FROM siecle_students WHERE uai = ?",
+                                 (uai,)))
+    changed = {s.eleve_id: s for s in export.students
+               if s.left_on is not None and s.left_on.isoformat() != recorded.get(s.eleve_id, "")}
+    if not changed:
+        return None
+    correlations = student_correlations(ctx, uai, {eid: s.ine for eid, s in changed.items()})
+    linked = {eid: c.account_id for eid, c in correlations.items() if c.resolved}
+    if not linked:
+        return None
+    structure = next((sj for sj, u in ctx.db.query("SELECT jointure, uai FROM structures") if u == uai), uai)
+    states = {}
+    for chunk in _chunks(sorted(set(linked.values()))):
+        for aid, jointure, profile, state in ctx.db.query(
+                f"SELECT account_id, jointure, profile, state FROM accounts "
+                f"WHERE account_id IN ({','.join('?' * len(chunk))})", chunk):
+            states[aid] = (jointure, profile, state)
+    found = []
+    for eid, aid in sorted(linked.items()):
+        if aid not in states:
+            continue
+        jointure, profile, state = states[aid]
+        s = changed[eid]
+        d = Departure(aid, jointure, profile, state, frozenset({structure}), "siecle_leaving_date")
+        expected = brakes.NOT_AN_ACCOUNT if state not in brakes.COUNTED_STATES else (
+            brakes.EXPECTED_FINAL_YEAR if brakes.leaves_at_year_end(s.left_on, p.school_year_start)
+            and brakes.is_final_year(s.mef or "", "", p.final_year_mef_prefixes, p.final_year_label_pattern)
+            else "")  # the export carries the MEF code, not its label
+        found.append(Departure(aid, jointure, profile, state, d.structures, d.reason, expected))
+    assessment = brakes.assess(found, population_sizes(ctx, {structure}), p.brake_limits())
+    if not assessment.held:
+        return None
+    return {**details(ctx, assessment, found, False), "siecle": {"uai": uai, "leaving_dates_set": len(changed)}}
+
+
+def _held(imp: SiecleImport, ctx: Context, held: dict, path: Path) -> SiecleResult:
+    message = (f"held: leaving dates would make {describe_brake(held)} depart; nothing applied. "
+               f"`entsync siecle show {imp.id}` lists who; `entsync siecle release|reject {imp.id}` decides")
+    ctx.staging.keep_file(str(imp.id), path.name, path.read_bytes())
+    imp.hold(HELD_REASON, message, held, imp.received_at)
+    ctx.log.save(imp)
+    ctx.siecle.catch_up(ctx.log)
+    return SiecleResult(str(imp.id), "held", HELD_REASON, message, imp.uai, imp.kind,
+                        counts={"leaving_dates_set": held["siecle"]["leaving_dates_set"],
+                                "departures": len(held["departures"]),
+                                "counted": sum(1 for d in held["departures"] if not d["expected"])})
+
+
+def held_import(ctx: Context, ref: str) -> SiecleImport:
+    """The SIECLE import named by its id or an unambiguous prefix."""
+    ids = [i for (i,) in ctx.db.query("SELECT import_id FROM siecle_imports WHERE import_id LIKE ?", (f"{ref}%",))]
+    if len(ids) != 1:
+        raise LookupError(f"no SIECLE import {ref!r}" if not ids else f"{ref!r} names {len(ids)} SIECLE imports")
+    return ctx.log.get(UUID(ids[0]))
+
+
+def release_siecle(ctx: Context, ref: str, operator: str, now: datetime | None = None) -> SiecleResult:
+    """Apply a held export as it was received (its kept bytes), at the time of
+    the release. A newer export of the establishment applied meanwhile makes
+    it older: it is then rejected (``older_export``), not applied."""
+    ctx.siecle.catch_up(ctx.log)
+    imp = held_import(ctx, ref)
+    if imp.status != "held":
+        raise ValueError(f"SIECLE import {imp.id} is {imp.status}; only a held import can be released")
+    at = ctx.effective_now(now)
+    kept = ctx.staging.kept_file(str(imp.id))
+    if kept is None:
+        raise LookupError(f"the file of held SIECLE import {imp.id} is no longer kept; reject it and ingest the "
+                          "file again")
+    name, content = kept
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        export = read_export(path)
+    h = export.header
+    imp.release(operator, at)
+    newer = _newer_applied(ctx, imp.uai, imp.kind, h.exported_on.isoformat(),
+                           h.exported_at.isoformat() if h.exported_at else "")
+    if newer is not None:
+        imp.reject("older_export", f"released by {operator}, but import {newer} of the same establishment and "
+                   "kind, exported later, was applied meanwhile; nothing applied", at, file=name)
+        ctx.log.save(imp)
+        ctx.staging.drop_file(str(imp.id))
+        ctx.siecle.catch_up(ctx.log)
+        return SiecleResult(str(imp.id), "rejected", "older_export", imp_message(imp), imp.uai, imp.kind)
+    ctx.log.save(imp)
+    result = _apply(imp, export, ctx, resume=False, at=at)
+    ctx.staging.drop_file(str(imp.id))
+    precedence.apply(ctx, at)
+    return result
+
+
+def reject_siecle(ctx: Context, ref: str, operator: str, now: datetime | None = None) -> SiecleResult:
+    ctx.siecle.catch_up(ctx.log)
+    imp = held_import(ctx, ref)
+    if imp.status != "held":
+        raise ValueError(f"SIECLE import {imp.id} is {imp.status}; only a held import can be rejected")
+    at = ctx.effective_now(now)
+    imp.reject("operator_rejected", f"rejected by {operator} after a hold; nothing applied", at, file=imp.file)
+    ctx.log.save(imp)
+    ctx.staging.drop_file(str(imp.id))
+    ctx.siecle.catch_up(ctx.log)
+    return SiecleResult(str(imp.id), "rejected", "operator_rejected", imp_message(imp), imp.uai, imp.kind)
+
+
+def imp_message(imp: SiecleImport) -> str:
+    return f"{imp.reason}: SIECLE import {imp.id} ({imp.file})"
 
 
 def _stamp(exported_on: str, exported_at: str) -> str:
@@ -170,8 +299,10 @@ class _Work:
     counts: Counter
 
 
-def _apply(imp: SiecleImport, export: ElevesExport | ResponsablesExport, ctx: Context, resume: bool) -> SiecleResult:
-    at = imp.received_at
+def _apply(imp: SiecleImport, export: ElevesExport | ResponsablesExport, ctx: Context, resume: bool,
+           at: datetime | None = None) -> SiecleResult:
+    """``at``: when the facts are recorded; the receipt, or the release of a held export."""
+    at = at or imp.received_at
     today = at.astimezone(ZoneInfo(ctx.policy.timezone)).date()
     counts: Counter = Counter()
     if isinstance(export, ElevesExport):
@@ -434,4 +565,4 @@ def guardian_correlations(ctx: Context, uai: str, persons: dict[str, dict],
             for pid in pids}
 
 
-__all__ = ["ingest_siecle", "SiecleResult", "student_correlations", "guardian_correlations"]
+__all__ = ["ingest_siecle", "release_siecle", "reject_siecle", "leaving_brake", "SiecleResult", "student_correlations", "guardian_correlations"]

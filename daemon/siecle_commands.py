@@ -4,7 +4,7 @@ dispatches to. Output names SIECLE keys, never names or birth dates."""
 from __future__ import annotations
 
 from adapters.errors import describe_all
-from daemon.siecle import SiecleResult, ingest_siecle
+from daemon.siecle import SiecleResult, held_import, ingest_siecle, reject_siecle, release_siecle
 from projections import siecle as view
 
 EXIT_OK = 0
@@ -14,6 +14,10 @@ KINDS = ("siecle-eleves", "siecle-responsables")
 def ingest(args, ctx, out, table) -> int:
     """``entsync ingest PATH`` for a BEE_ELEVES or BEE_RESPONSABLES export."""
     result: SiecleResult = ingest_siecle(args.path, ctx, args.now)
+    return _result(result, args, out)
+
+
+def _result(result: SiecleResult, args, out) -> int:
     data = {"import_id": result.import_id, "status": result.status, "reason": result.reason,
             "message": result.message, "uai": result.uai, "kind": result.kind, "counts": result.counts,
             "rejections": [r.__dict__ for r in result.rejections]}
@@ -29,8 +33,17 @@ def ingest(args, ctx, out, table) -> int:
 
 
 def run(args, ctx, out, table, progress) -> int:
-    """``entsync siecle imports|unresolved [--uai UAI]``."""
+    """``entsync siecle imports|unresolved [--uai UAI]``, ``entsync siecle
+    show|release|reject ID``."""
     ctx.siecle.catch_up(ctx.log)
+    if args.action in ("show", "release", "reject"):
+        if not args.id:
+            raise ValueError(f"entsync siecle {args.action} needs an import id")
+        if args.action == "release":
+            return _result(release_siecle(ctx, args.id, args.operator, args.now), args, out)
+        if args.action == "reject":
+            return _result(reject_siecle(ctx, args.id, args.operator, args.now), args, out)
+        return _show(ctx, args, out, table)
     if args.action == "imports":
         rows = view.imports(ctx.db, args.uai)
         out(rows, args.json, table(rows, ("received_at", "status", "reason", "uai", "kind", "file", "exported_on",
@@ -38,4 +51,34 @@ def run(args, ctx, out, table, progress) -> int:
     else:
         rows = view.unresolved(ctx.db, args.uai)
         out(rows, args.json, table(rows, ("uai", "kind", "key", "reason", "rule", "at")))
+    return EXIT_OK
+
+
+def _show(ctx, args, out, table) -> int:
+    """One import; for a held one, the brake's counts and who would depart
+    (jointures and logins, never names)."""
+    imp = held_import(ctx, args.id)
+    row = next(r for r in view.imports(ctx.db) if r["import_id"] == str(imp.id))
+    brake = imp.brake or {}
+    jointures = [d["jointure"] for d in brake.get("departures", [])]
+    login: dict[str, str] = {}
+    for i in range(0, len(jointures), 500):
+        chunk = jointures[i:i + 500]
+        login.update(ctx.db.query(f"SELECT jointure, COALESCE(login, '') FROM accounts "
+                                  f"WHERE jointure IN ({','.join('?' * len(chunk))})", chunk))
+    departures = [{**d, "login": login.get(d["jointure"], ""), "counted": not d["expected"]}
+                  for d in brake.get("departures", [])]
+    data = {**row, "brake": brake.get("counts", []), "departures": departures}
+    lines = [f"SIECLE import {imp.id}: {row['status']}" + (f" ({row['reason']})" if row["reason"] else "")
+             + f" — {row['uai']} {row['kind']} {row['file']} exported {row['exported_on']}"]
+    if row["message"]:
+        lines.append(row["message"])
+    if brake:
+        lines += ["", "brake per structure and population:",
+                  table(brake.get("counts", []), ("uai", "population", "departing", "expected", "counted",
+                                                  "accounts", "share", "minimum", "held")),
+                  "", "who would depart:",
+                  table([{**d, "counted": "yes" if d["counted"] else "no"} for d in departures],
+                        ("jointure", "login", "profile", "state", "reason", "counted", "expected"))]
+    out(data, args.json, "\n".join(lines))
     return EXIT_OK

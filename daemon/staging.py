@@ -5,6 +5,7 @@ Not part of the read model: it is working storage, emptied once the
 delivery is applied or rejected, and kept while a delivery is held."""
 from __future__ import annotations
 
+import base64
 import json
 from typing import Iterator
 
@@ -20,6 +21,9 @@ DDL = {
     "parked": """delivery_id TEXT NOT NULL, seq BIGINT NOT NULL, part TEXT NOT NULL, line INTEGER NOT NULL,
         op TEXT NOT NULL, category TEXT NOT NULL, record_id TEXT NOT NULL, attrs TEXT NOT NULL,
         unsupported TEXT NOT NULL, PRIMARY KEY (delivery_id, seq)""",
+    # A SIECLE export held by a brake (domain-rules §12): its bytes (base64), so
+    # that releasing it applies what was received whatever became of the file.
+    "held_files": "import_id TEXT PRIMARY KEY, file TEXT NOT NULL, content TEXT NOT NULL",
 }
 
 
@@ -60,6 +64,20 @@ class Staging:
     def unpark(self, delivery_id: str) -> None:
         with self.db.transaction():
             self.db.execute("DELETE FROM parked WHERE delivery_id = ?", (delivery_id,))
+
+    def keep_file(self, import_id: str, file: str, content: bytes) -> None:
+        with self.db.transaction():
+            self.db.execute("DELETE FROM held_files WHERE import_id = ?", (import_id,))
+            self.db.execute("INSERT INTO held_files VALUES (?, ?, ?)",
+                            (import_id, file, base64.b64encode(content).decode("ascii")))
+
+    def kept_file(self, import_id: str) -> tuple[str, bytes] | None:
+        rows = self.db.query("SELECT file, content FROM held_files WHERE import_id = ?", (import_id,))
+        return (rows[0][0], base64.b64decode(rows[0][1])) if rows else None
+
+    def drop_file(self, import_id: str) -> None:
+        with self.db.transaction():
+            self.db.execute("DELETE FROM held_files WHERE import_id = ?", (import_id,))
 
     def clear(self, delivery_id: str) -> None:
         with self.db.transaction():

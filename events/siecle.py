@@ -443,8 +443,10 @@ class Guardian(Aggregate):
 
 class SiecleImport(Aggregate):
     """One SIECLE file as received: received → applying → applied, or
-    received → rejected (nothing applied). The student and guardian facts of
-    an import become visible in the SIECLE read model once Applied is recorded."""
+    received → rejected (nothing applied), or received → held (a brake,
+    domain-rules §12) → released → applying → applied, or held → rejected.
+    The student and guardian facts of an import become visible in the SIECLE
+    read model once Applied is recorded."""
 
     TOPIC = "entsync:SiecleImport.v1"
 
@@ -483,6 +485,7 @@ class SiecleImport(Aggregate):
         self.status = "received"
         self.received_at = at
         self.reason = ""
+        self.brake: dict = {}
 
     class RecordRejected(Event):
         """One record set aside (file, line, SIECLE key, field; never a value)."""
@@ -520,9 +523,49 @@ class SiecleImport(Aggregate):
 
     def reject(self, reason: str, message: str, at: datetime, file: str = "", line: int = 0,
                duplicate_of: str = "") -> None:
-        if self.status != "received":
+        if self.status not in ("received", "held"):
             raise ValueError(f"SIECLE import is {self.status}; it cannot be rejected")
         self._rejected(reason, message, file, line, duplicate_of, at)
+
+    class Held(Event):
+        """Applying the export would make too many accounts depart (leaving
+        dates newly set, domain-rules §12): nothing applied, the file kept
+        until an operator releases or rejects it. ``details`` lists the counts
+        per structure and population and who would depart (jointures only)."""
+
+        TOPIC = "entsync:SiecleImport.Held.v1"
+        reason: str
+        message: str
+        details: dict
+        at: datetime
+
+    @event(Held)
+    def _held(self, reason: str, message: str, details: dict, at: datetime):
+        self.status = "held"
+        self.reason = reason
+        self.brake = details
+
+    def hold(self, reason: str, message: str, details: dict, at: datetime) -> None:
+        if self.status != "received":
+            raise ValueError(f"SIECLE import is {self.status}; it cannot be held")
+        self._held(reason, message, details, at)
+
+    class Released(Event):
+        """An operator released a held export: it is applied next."""
+
+        TOPIC = "entsync:SiecleImport.Released.v1"
+        operator: str
+        at: datetime
+
+    @event(Released)
+    def _released(self, operator: str, at: datetime):
+        self.status = "received"
+        self.released_by = operator
+
+    def release(self, operator: str, at: datetime) -> None:
+        if self.status != "held":
+            raise ValueError(f"SIECLE import is {self.status}; only a held import can be released")
+        self._released(operator, at)
 
     class ApplyStarted(Event):
         """From here the import's student and guardian facts are written, in batches."""

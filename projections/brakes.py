@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable, Mapping
 
 STUDENTS, TEACHING_STAFF, OTHER_STAFF, GUARDIANS = "students", "teaching_staff", "other_staff", "guardians"
@@ -152,6 +152,16 @@ def school_year(day: date, starts: tuple[int, int] = (8, 1)) -> int:
     in (``starts`` = month, day of its first day; 1 August by default: the
     académie hands the new year's data over mid-August, domain-rules §9)."""
     return day.year if (day.month, day.day) >= starts else day.year - 1
+
+
+def leaves_at_year_end(left_on: date, starts: tuple[int, int] = (8, 1)) -> bool:
+    """A SIECLE leaving date at the end of a school year: from 1 June to a
+    month after the next school year starts (leavers of the summer, whose
+    dates SIECLE records in June, July and the first weeks of the rentrée).
+    With the final year, what a SIECLE export's brake does not count
+    (domain-rules §12: expected leavers)."""
+    month, day = starts
+    return date(left_on.year, 6, 1) <= left_on < date(left_on.year, month, day) + timedelta(days=31)
 
 
 def is_final_year(mef: str, mef_label: str, mef_prefixes: Iterable[str], label_pattern: str) -> bool:

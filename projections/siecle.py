@@ -143,6 +143,8 @@ class SiecleProjection:
             SiecleImport.Received.TOPIC: self._import_received,
             SiecleImport.RecordRejected.TOPIC: self._import_record_rejected,
             SiecleImport.Rejected.TOPIC: self._import_rejected,
+            SiecleImport.Held.TOPIC: self._import_held,
+            SiecleImport.Released.TOPIC: self._import_released,
             SiecleImport.ApplyStarted.TOPIC: self._import_applying,
             SiecleImport.Applied.TOPIC: self._import_applied,
             Student.Enrolled.TOPIC: self._student_enrolled, Student.Changed.TOPIC: self._student_changed,
@@ -215,6 +217,12 @@ class SiecleProjection:
     def _import_rejected(self, r: _Rows, ev: Any) -> None:
         self._import(r, ev).update(status="rejected", reason=ev.reason, message=ev.message, line=ev.line,
                                    duplicate_of=ev.duplicate_of, finished_at=iso(ev.at))
+
+    def _import_held(self, r: _Rows, ev: Any) -> None:
+        self._import(r, ev).update(status="held", reason=ev.reason, message=ev.message)
+
+    def _import_released(self, r: _Rows, ev: Any) -> None:
+        self._import(r, ev).update(status="received", reason="", message="")
 
     def _import_applying(self, r: _Rows, ev: Any) -> None:
         self._import(r, ev)["status"] = "applying"
