@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -97,6 +97,8 @@ class _Reading:
     departures_due: int = 0
     next_toussaint: float = 0.0
     deliveries_held: int = 0
+    deliveries_waiting: int = 0
+    siecle_held: int = 0
     awaiting_validation: dict[str, int] = field(default_factory=dict)
     log_events: int = 0
     lag_events: dict[str, int] = field(default_factory=dict)
@@ -147,6 +149,12 @@ class _ReadModelCollector(Collector):
         yield GaugeMetricFamily(f"{NAMESPACE}_deliveries_held",
                                 "AAF deliveries held by a brake, waiting for an operator (domain-rules §11).",
                                 value=r.deliveries_held)
+        yield GaugeMetricFamily(f"{NAMESPACE}_deliveries_waiting",
+                                "AAF deltas waiting, in order, behind a held delivery of their scope "
+                                "(domain-rules §12).", value=r.deliveries_waiting)
+        yield GaugeMetricFamily(f"{NAMESPACE}_siecle_imports_held",
+                                "SIECLE exports held by the leaving-date brake, waiting for an operator "
+                                "(domain-rules §12).", value=r.siecle_held)
         yield _labelled(f"{NAMESPACE}_imports_awaiting_validation",
                         "Timetable and STS-web imports waiting for an operator's validation.", "source",
                         r.awaiting_validation)
@@ -191,6 +199,10 @@ class Metrics:
         self.anomalies = Counter(f"{NAMESPACE}_anomaly_checks_failed", "Scheduler checks that found anomalies, by "
                                  "kind (entsync_account_creations_overdue says how many now).", ["kind"],
                                  registry=self.registry)
+        self.scheduler_last_run = Gauge(
+            f"{NAMESPACE}_scheduler_last_run_timestamp_seconds",
+            "When the scheduler last completed a check (tick, re-arm or overdue check), Unix time; a scheduler "
+            "that stopped ticking stops moving it (domain-rules §12).", registry=self.registry)
         self.refresh_failures = Counter(f"{NAMESPACE}_metrics_refresh_failures",
                                         "Scrapes whose read-model gauges could not be read.", registry=self.registry)
         if version is None:
@@ -216,6 +228,10 @@ class Metrics:
         if out in REJECTED_OUTCOMES:
             why = DUPLICATE_REASON if out == "duplicate" else reason_label(reason)
             self.imports_rejected.labels(src, why, self.uai_label(uai, ctx)).inc()
+
+    def observe_scheduler_run(self, wall: float) -> None:
+        """The scheduler completed a check at ``wall`` (Unix time)."""
+        self.scheduler_last_run.set(wall)
 
     def observe_anomaly(self, kind: str, count: int) -> None:
         """A scheduler check found ``count`` anomalies of ``kind`` (e.g. ``creation_overdue``)."""
@@ -300,7 +316,7 @@ def next_toussaint(now: datetime, calendar: dict, zone: ZoneInfo) -> datetime:
 def read(ctx: Any, wall_now: float) -> _Reading:
     """One reading of every gauge. Reads only: never catches a projection up."""
     db, policy = ctx.db, ctx.policy
-    now = ctx.clock().astimezone(timezone.utc)
+    now = ctx.judged_now().astimezone(timezone.utc)
     accounts: dict[tuple[str, str], int] = {}
     for profile, state, n in db.query("SELECT profile, state, COUNT(*) FROM accounts GROUP BY profile, state"):
         key = (profile if profile and _PROFILE.fullmatch(profile) else OTHER, reason_label(state))
@@ -313,6 +329,9 @@ def read(ctx: Any, wall_now: float) -> _Reading:
     departures = int(db.scalar("SELECT COUNT(*) FROM accounts WHERE state = 'departing' AND removal_due < ?",
                                (iso(toussaint + timedelta(days=1)),)) or 0)
     held = int(db.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'held'") or 0)
+    waiting = int(db.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'waiting'") or 0)
+    siecle_held = int(db.scalar("SELECT COUNT(*) FROM siecle_imports WHERE status = 'held'") or 0) \
+        if ctx.siecle is not None else 0
 
     last: dict[str, float] = {}
     stamp = _epoch(db.scalar("SELECT MAX(finished_at) FROM deliveries WHERE status = 'applied'"))
@@ -337,6 +356,7 @@ def read(ctx: Any, wall_now: float) -> _Reading:
     lag_events, lag_seconds = _lags(ctx, top, wall_now)
     return _Reading(accounts=accounts, creations_pending=pending, creations_overdue=overdue,
                     departures_due=departures, next_toussaint=toussaint.timestamp(), deliveries_held=held,
+                    deliveries_waiting=waiting, siecle_held=siecle_held,
                     awaiting_validation=awaiting, log_events=top, lag_events=lag_events, lag_seconds=lag_seconds,
                     last_success=last, purge_hold=int(bool(hold and json.loads(hold).get("held"))),
                     known_uais=known_uais(db))

@@ -75,7 +75,8 @@ class Service:
             publish = self.outbound.publish
         self.scheduler = Scheduler(self.ctx, self.lock, recheck_seconds=s.tick_recheck_seconds,
                                    overdue_seconds=s.overdue_check_seconds, catch_up_seconds=s.catch_up_seconds,
-                                   on_anomaly=self._anomaly, ready=self.ready, publish=publish)
+                                   on_anomaly=self._anomaly, ready=self.ready, publish=publish,
+                                   on_run=self.metrics.observe_scheduler_run if self.metrics is not None else None)
         self.scheduler.start()
         self.inbox = Inbox(s.inbox, self.ctx, self.lock, quiet_seconds=s.quiet_seconds, poll_seconds=s.poll_seconds,
                            on_outcome=self._observe, after_item=self.scheduler.rearm)

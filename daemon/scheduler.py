@@ -100,7 +100,8 @@ class Scheduler:
     def __init__(self, ctx: Context, lock: threading.RLock, *, recheck_seconds: float = 300,
                  overdue_seconds: float = 300, catch_up_seconds: float = 10, on_anomaly: Anomaly | None = None,
                  ready: threading.Event | None = None, publish: Callable[[], int] | None = None,
-                 wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 on_run: Callable[[float], None] | None = None):
         self.ctx, self.lock = ctx, lock
         self.recheck_seconds, self.overdue_seconds, self.catch_up_seconds = recheck_seconds, overdue_seconds, catch_up_seconds
         self.on_anomaly = on_anomaly
@@ -113,6 +114,9 @@ class Scheduler:
         self._gap = 0.0  # back-off when a tick leaves something due (it should not)
         self.armed_for: datetime | None = None  # the due instant (effective time) the timer is set for
         self.ticks = 0
+        # Told the wall time (Unix) of every completed check: the metric a
+        # "scheduler stopped ticking" alert watches.
+        self.on_run = on_run
 
     # -- lifecycle
     def start(self) -> None:
@@ -156,7 +160,12 @@ class Scheduler:
             now = self.ctx.clock()
             due = due_state(self.ctx, now).next(now)
         self._arm(due, now)
+        self._ran()
         return due
+
+    def _ran(self) -> None:
+        if self.on_run is not None:
+            self.on_run(self._wall().timestamp())
 
     def _arm(self, due: datetime | None, now: datetime) -> None:
         with self._arm_lock:
@@ -196,6 +205,7 @@ class Scheduler:
             else:
                 self._gap = 0.0
             self._arm(due, now)
+            self._ran()
         except Exception:
             # The tick failed (store down, a delivery to finish first): the
             # timer is set for the safety re-check; the overdue check will tell.
@@ -214,6 +224,7 @@ class Scheduler:
                   oldest_due=overdue[0][1].isoformat(), first_ids=ids[:10])
         if self.on_anomaly is not None:
             self.on_anomaly("creation_overdue", len(overdue), [j for j, _ in overdue])
+        self._ran()
         return overdue
 
     # -- projections
