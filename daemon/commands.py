@@ -210,7 +210,8 @@ def _deliveries(args, ctx, out, table, progress) -> int:
                 row["brake"], ("uai", "population", "departing", "expected", "counted", "accounts", "share",
                                "minimum", "held"))
             text += "\n\nwho would depart and why:\n" + table(
-                row["departures"], ("jointure", "login", "profile", "state", "uais", "reason", "counted", "expected"))
+                [{**d, "counted": "yes" if d["counted"] else "no"} for d in row["departures"]],
+                ("jointure", "login", "profile", "state", "uais", "reason", "counted", "expected"))
         text += "\n\nrecords rejected:\n" + table(row["rejections"], ("reason", "file", "line", "record_id", "field",
                                                                      "message"))
         out(row, args.json, text)

@@ -68,7 +68,7 @@ SCHEMAS: dict[str, dict] = {
     "ClassList": _obj({"uai": STR, "classes": _list("Class")}),
     "Delivery": _obj({"delivery_id": STR, "kind": STR, "date": STR, "prefix": STR,
                       "status": {"type": "string", "description": "received | applying | applied | held | "
-                                                                  "released | rejected"},
+                                                                  "released | waiting | rejected"},
                       "received_at": STR, "finished_at": OPT_STR, "reason": STR, "rejected_records": INT,
                       "counts": ANY_OBJECT, "source": STR}),
     "DeliveryList": _obj({"deliveries": _list("Delivery")}),
@@ -76,7 +76,19 @@ SCHEMAS: dict[str, dict] = {
                             "details": ANY_OBJECT, "counts": ANY_OBJECT, "rejected_records": INT,
                             "rejections": {"type": "array", "items": _obj({
                                 "reason": STR, "file": STR, "line": INT, "record_id": STR, "field": STR,
-                                "message": STR})}}),
+                                "message": STR})}},
+                           {"brake": {"type": "array", "description": "a delivery held by a brake: the counts per "
+                                      "structure and population (domain-rules §12)", "items": _obj({
+                                          "structure": STR, "uai": STR, "population": STR, "departing": INT,
+                                          "expected": INT, "counted": INT, "accounts": INT,
+                                          "share": {"type": "number"}, "minimum": INT, "held": BOOL})},
+                            "departures": {"type": "array", "description": "who the held delivery would make "
+                                           "depart and why; expected leavers are listed, not counted",
+                                           "items": _obj({"jointure": STR, "login": OPT_STR, "profile": STR,
+                                                          "state": STR, "uais": {"type": "array", "items": STR},
+                                                          "reason": STR, "expected": STR, "counted": BOOL})},
+                            "waiting": {"type": "array", "items": STR,
+                                        "description": "deltas waiting behind this delivery, in order"}}),
     "Import": _obj({"import_id": STR, "received_at": STR, "finished_at": OPT_STR,
                     "status": {"type": "string", "description": "received | awaiting_validation | applied | "
                                                                 "rejected"},

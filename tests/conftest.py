@@ -33,6 +33,8 @@ PG_HOST = "127.0.0.1"
 
 def pytest_configure(config: pytest.Config) -> None:
     # postgres and slow are registered in pyproject.toml.
+    config.addinivalue_line("markers", "raw_store: store_url is created undeclared and empty, as a store of "
+                                       "release 0.1 (for tests that load a recorded log into it)")
     config.addinivalue_line("markers", "production_store: store_url is a production store (the time guard "
                                        "applies), not the simulation store tests get by default")
     config.addinivalue_line("markers", "kafka: needs the Kafka-compatible broker (kafka_broker fixture)")
@@ -251,13 +253,14 @@ def backend(request) -> str:
     return request.param
 
 
-def declare_store(url: str, simulation: bool = True) -> str:
+def declare_store(url: str, simulation: bool | None = True) -> str:
     """Create the store at ``url`` and declare what it is (events/store.py).
     Tests run at dates of their own, often after today's: their stores are
     simulations, as domain-rules §12 (time guard) says."""
     from daemon import bootstrap
 
-    bootstrap.build(url, simulation=simulation).close()
+    if simulation is not None:
+        bootstrap.build(url, simulation=simulation).close()
     return url
 
 
@@ -266,7 +269,8 @@ def store_url(request, backend: str, tmp_path: Path):
     """A fresh store for one test, declared a simulation (a test marked
     ``production_store`` gets a production one): a SQLite file under
     tmp_path, or a new PostgreSQL database (dropped afterwards)."""
-    simulation = request.node.get_closest_marker("production_store") is None
+    simulation = None if request.node.get_closest_marker("raw_store") else \
+        request.node.get_closest_marker("production_store") is None
     if backend == "sqlite":
         yield declare_store(f"sqlite:///{tmp_path / 'entsync.db'}", simulation)
         return

@@ -45,10 +45,11 @@ def _counting(cls, name: str, kill_at: int) -> None:
 def main(argv: list[str]) -> int:
     store, stepfile, kill_at, first, second = argv[0], Path(argv[1]), int(argv[2]), argv[3], argv[4]
     ingest_module.BATCH = tick_module.BATCH = 40  # many small batches: many points to be killed at
+    # Declared before the writes are counted: the test's store is declared already, the reference's is not.
+    ctx = bootstrap.build(store, Policy(), simulation=True)  # runs at dates of its own
     for cls, name in ((DirectoryLog, "save"), (DirectoryProjection, "_apply"), (Staging, "add"),
                       (Staging, "set_phase"), (Staging, "clear")):
         _counting(cls, name, kill_at)
-    ctx = bootstrap.build(store, Policy(), simulation=True)  # runs at dates of its own
     steps = [lambda: ingest(first, ctx, T0), lambda: tick(ctx, T_CREATE),
              lambda: ingest(second, ctx, T1), lambda: tick(ctx, T1 + timedelta(days=50))]
     done = int(stepfile.read_text()) if stepfile.exists() else 0

@@ -48,6 +48,7 @@ def _state(store: str) -> tuple[list, dict]:
         for note in ctx.log.notifications(0, 1_000_000):
             state = json.loads(note.state)
             state.pop("timestamp", None)
+            state.pop("declared_at", None)  # wall-clock time of the store's declaration (events/store.py)
             events.append((note.topic, str(note.originator_id), note.originator_version, state))
         ctx.projection.catch_up(ctx.log)
         rows = dump(ctx.db)
@@ -59,7 +60,7 @@ def _state(store: str) -> tuple[list, dict]:
 @pytest.fixture(scope="module")
 def reference(academie, tmp_path_factory):
     store = f"sqlite:///{tmp_path_factory.mktemp('kafka-ref')}/ref.db"
-    ctx = bootstrap.build(store, Policy())
+    ctx = bootstrap.build(store, Policy(), simulation=True)  # as the tests' stores
     assert ingest(str(academie.first), ctx, T0).status == "applied"
     ctx.close()
     return _state(store)

@@ -50,12 +50,13 @@ def _snapshot(ctx) -> tuple[list, dict]:
     for note in ctx.log.notifications(0, 1_000_000):
         state = json.loads(note.state)
         state.pop("timestamp", None)
+        state.pop("declared_at", None)  # wall-clock time of the store's declaration (events/store.py)
         events.append((note.topic, str(note.originator_id), note.originator_version, state))
     return events, dump(ctx.db)
 
 
 def _run(store: str, first: Path, second: Path, workers: int):
-    ctx = bootstrap.build(store, Policy())
+    ctx = bootstrap.build(store, Policy(), simulation=True)
     ctx.workers = workers
     try:
         results = [ingest(str(first), ctx, T0), ingest(str(second), ctx, T1)]
