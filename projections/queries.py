@@ -289,8 +289,8 @@ def _brake_listing(db: Database, row: dict) -> None:
             logins.update(db.query(f"SELECT jointure, login FROM accounts WHERE jointure IN "
                                    f"({','.join('?' * len(chunk))})", chunk))
         row["brake"] = details.pop("counts", [])
-        row["departures"] = [{**d, "login": logins.get(d["jointure"], ""),
-                              "counted": "no" if d["expected"] else "yes"} for d in departures]
+        row["departures"] = [{**d, "login": logins.get(d["jointure"], ""), "counted": not d["expected"]}
+                             for d in departures]
     row["waiting"] = [r["delivery_id"] for r in db.query_dicts(
         "SELECT delivery_id, details FROM deliveries WHERE status = 'waiting' ORDER BY received_at, delivery_id")
         if json.loads(r["details"]).get("behind") == row["delivery_id"]]
