@@ -24,6 +24,23 @@ class Rejection:
         return f"{where}{rec}{fld}: {self.reason}: {self.message}"
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """One field of a record set aside (domain-rules §12, an implausible
+    value): the record is kept without that field."""
+
+    reason: str
+    file: str
+    line: int
+    record_id: str
+    field: str
+    message: str
+
+    def describe(self) -> str:
+        rec = f" record {self.record_id}" if self.record_id else ""
+        return f"{self.file}:{self.line}{rec} field {self.field}: {self.reason}: {self.message}"
+
+
 def describe_all(rejections: list[Rejection], limit: int = 20, more: str = "") -> list[str]:
     """One line per rejected record, at most ``limit``, then how many more
     (and ``more``: where to see them)."""

@@ -13,11 +13,25 @@ def _changes(before: dict, after: dict) -> dict[str, dict]:
     return out
 
 
+SET_ASIDE = "(set aside)"
+
+
+def _masked(attrs: dict, fields) -> dict:
+    """The record with the values set aside for being implausible (domain-rules
+    §12: control characters, thousands of characters…) not repeated."""
+    return {k: ([SET_ASIDE] if k in fields and v else v) for k, v in attrs.items()} if fields else attrs
+
+
 def history(log, jointure: str) -> list[dict]:
     """Every event of the account stream of ``jointure``, oldest first."""
     entries = []
     attrs: dict = {}
-    for ev in log.events.get(account_id(jointure)):
+    events = list(log.events.get(account_id(jointure)))
+    # The fields each delivery set aside: its FieldsSetAside comes just before
+    # (just after, for Appeared) the record event it qualifies.
+    aside = {ev.delivery_id: ev.fields for ev in events if isinstance(ev, Account.FieldsSetAside)}
+    current: dict = {}
+    for ev in events:
         entry = {"version": ev.originator_version, "event": type(ev).__name__,
                  "at": ev.at.isoformat() if getattr(ev, "at", None) else None}
         for name in ("delivery_id", "file", "line", "reason", "login", "state"):
@@ -30,8 +44,12 @@ def history(log, jointure: str) -> list[dict]:
                 entry[name] = value.isoformat()
         if isinstance(ev, Account.OverwriteSuspected):
             entry["changes"] = _changes(ev.before, ev.after)
+        if isinstance(ev, Account.FieldsSetAside):
+            entry["set_aside"] = dict(ev.fields)
+            current = ev.fields
         if isinstance(ev, (Account.Appeared, Account.Changed, Account.Reappeared)):
-            entry["changes"] = _changes(attrs, ev.attrs)
-            attrs = ev.attrs
+            shown = _masked(ev.attrs, aside.get(ev.delivery_id, current))
+            entry["changes"] = _changes(attrs, shown)
+            attrs = shown
         entries.append(entry)
     return entries

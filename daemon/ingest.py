@@ -15,12 +15,12 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import CATEGORIES, DeliveryFiles, PartFile, RecordedDelivery, discover
-from adapters.aaf.records import validate
-from adapters.errors import DeliveryRejected, Rejection
+from adapters.aaf.records import examine
+from adapters.errors import DeliveryRejected, Rejection, SetAside
 from daemon import precedence
 from daemon.brakes import brake_check, describe_brake, scope_of, scopes_meet
 from daemon.bootstrap import Context
@@ -28,6 +28,7 @@ from daemon.scan import record_digest, summaries
 from events.account import Account, NewAccounts, account_id
 from events.delivery import Delivery, delivery_id
 from events.structure import SourceRecord, record_id
+from projections.plausibility import reference_day
 from projections.rules import creation_due, removal_with_notice
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
@@ -46,6 +47,8 @@ class IngestResult:
     message: str = ""
     counts: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    # Fields of kept records set aside for implausible values (domain-rules §12).
+    set_aside: list[SetAside] = field(default_factory=list)
     # The deltas that waited behind this delivery, decided once it was released.
     followed: list["IngestResult"] = field(default_factory=list)
 
@@ -61,6 +64,7 @@ class IngestResult:
 class _Scan:
     staged: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
     seen: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     counts: Counter = field(default_factory=Counter)
     delivered_structures: dict[str, str] = field(default_factory=dict)  # SJ → UAI
@@ -242,7 +246,7 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
     ctx.projection.catch_up(ctx.log)
     ctx.staging.clear(did)
     try:
-        scan = _scan(files, did, ctx)
+        scan = _scan(files, did, ctx, birth_reference(files.date, at, ctx.policy.timezone))
         if files.kind == "complete":
             departures = _departures(files, scan, ctx)
         else:  # a delta removes by deleteRequest only (formats §1)
@@ -255,6 +259,8 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
         return IngestResult(did, "rejected", exc.reason, str(exc))
     for r in scan.rejections:
         delivery.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)
+    for s in scan.set_aside:
+        delivery.set_aside_field(s.reason, s.file, s.line, s.record_id, s.field, s.message, at)
     if files.kind == "complete":
         duplicates = _corrected_duplicates(departures, ctx)
         ctx.staging.add(did, [(scan.staged + i, cat, j, "duplicate" if j in duplicates else "absent",
@@ -279,11 +285,22 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
                else "mass departure over the brake in " + describe_brake(held))
         return IngestResult(did, "held", delivery.hold_reason,
                             msg + f"; see who would depart with `entsync deliveries show {did}`, then release or "
-                                  "reject it", dict(scan.counts), scan.rejections)
+                                  "reject it", dict(scan.counts), scan.rejections, scan.set_aside)
     return _start_apply(delivery, ctx, scan)
 
 
-def _scan(files: DeliveryFiles, did: str, ctx: Context) -> _Scan:
+def birth_reference(file_date: str, at: datetime, tz: str) -> date:
+    """The day a birth date of this delivery may not be after (domain-rules
+    §12): the delivery's date (its file names), never later than the
+    effective day of the ingest."""
+    try:
+        exported = datetime.strptime(file_date, "%Y%m%d").date() if file_date else None
+    except ValueError:
+        exported = None
+    return reference_day(exported, at.astimezone(ZoneInfo(tz)).date())
+
+
+def _scan(files: DeliveryFiles, did: str, ctx: Context, reference: date) -> _Scan:
     """Read every part (in parallel when worth it) and replay the summaries in
     delivery order: order-dependent decisions are taken here, once."""
     scan = _Scan()
@@ -291,7 +308,7 @@ def _scan(files: DeliveryFiles, did: str, ctx: Context) -> _Scan:
     pending: list[tuple] = []
     parts = [part for category in files.categories() for part in files.parts_of(category)]
     done_bytes, total_bytes = 0, sum(p.size for p in parts) or 1
-    for part, summary in summaries(files, parts, index.rows, ctx.workers):
+    for part, summary in summaries(files, parts, index.rows, ctx.workers, reference):
         seen = scan.seen[part.category]
         if summary.repeats or not seen.isdisjoint(summary.unchanged):
             records = summary.in_order()  # a jointure seen twice: file order decides which one is kept
@@ -302,7 +319,7 @@ def _scan(files: DeliveryFiles, did: str, ctx: Context) -> _Scan:
             scan.delivered_structures.update(summary.structures)
             records = summary.others
         for record in records:
-            _merge(record, part.category, part.name, index, scan, pending, ctx)
+            _merge(record, part.category, part.name, index, scan, pending, ctx, reference)
             if len(pending) >= 2000:
                 ctx.staging.add(did, pending)
                 pending = []
@@ -313,7 +330,8 @@ def _scan(files: DeliveryFiles, did: str, ctx: Context) -> _Scan:
     return scan
 
 
-def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pending: list, ctx: Context) -> None:
+def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pending: list, ctx: Context,
+           reference: date) -> None:
     tag, jointure, line, payload = summary
     seen = scan.seen[category]
     if jointure and jointure in seen:
@@ -335,11 +353,12 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
             scan.delivered_structures[jointure] = payload
         return
     if tag == "c":
-        op, attrs_json, digest, problems, uai = payload
+        op, attrs_json, digest, problems, uai, aside = payload
         if problems:
             scan.rejections.extend(problems)
             scan.counts["rejected"] += 1
             return
+        _set_aside(scan, aside)
         if uai is not None:
             scan.delivered_structures[jointure] = uai
         pending.append((scan.staged, category, jointure, op, attrs_json, digest, file, line))
@@ -374,16 +393,23 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
         if category == "EtabEducNat":
             scan.delivered_structures[jointure] = uai
         return
-    problems = validate(raw, attrs)
+    problems, aside = examine(raw, attrs, reference)
     if problems:
         scan.rejections.extend(problems)
         scan.counts["rejected"] += 1
         return
+    _set_aside(scan, aside)
     if category == "EtabEducNat":
         scan.delivered_structures[jointure] = uai
     pending.append((scan.staged, category, jointure, "upsert", attrs, digest, file, line))
     scan.staged += 1
     scan.counts["changed"] += 1
+
+
+def _set_aside(scan: _Scan, aside: list[SetAside]) -> None:
+    if aside:
+        scan.set_aside.extend(aside)
+        scan.counts["fields_set_aside"] += len(aside)
 
 
 def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
@@ -462,6 +488,7 @@ def _start_apply(delivery: Delivery, ctx: Context, scan: _Scan | None) -> Ingest
     if scan:
         result.counts = {**dict(scan.counts), **result.counts}
         result.rejections = scan.rejections
+        result.set_aside = scan.set_aside
     return result
 
 
@@ -505,15 +532,19 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
 
     due = creation_due(at, ctx.policy.creation_delay)
     new_accounts = {cat: NewAccounts(ctx.log.mapper, cat, did, at, due) for cat in PERSONS}
+    set_aside = getattr(delivery, "set_aside", {})  # record id → field → reason (domain-rules §12)
 
     def changed_streams():
         for _, cat, jointure, op, attrs, digest, file, line in ctx.staging.rows(did, decode=False):
             is_person = cat in PERSONS
             agg_id = account_id(jointure) if is_person else record_id(cat, jointure)
             counts[f"events_{cat}"] += 1  # counted for skipped rows too: a resume reports the same totals
+            aside = set_aside.get(jointure, {}) if is_person and op in ("add", "upsert") else {}
+            if aside:
+                counts["fields_set_aside"] += len(aside)
             if agg_id in done:
                 continue
-            if op == "add" and is_person and new_accounts[cat].available:
+            if op == "add" and is_person and new_accounts[cat].available and not aside:
                 # A new stream, no load, no aggregate: its first event encoded directly.
                 yield (new_accounts[cat].stored_event(jointure, attrs, digest, file, line, agg_id),)
                 continue
@@ -522,12 +553,16 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
                 if is_person:
                     agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
                                   file=file, line=line, at=at, creation_due=due)
+                    agg.set_aside_fields(aside, did, file, line, at)
                 else:
                     agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
                                        delivery_id=did, file=file, line=line, at=at)
             else:
                 agg = ctx.log.get(agg_id)
-                if op == "upsert":
+                if op == "upsert" and is_person:
+                    agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay,
+                               ctx.policy.overwrite_name_similarity, set_aside=aside)
+                elif op == "upsert":
                     agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay,
                                ctx.policy.overwrite_name_similarity)
                 elif op == "duplicate":

@@ -193,6 +193,10 @@ class Metrics:
         self.records_rejected = Counter(f"{NAMESPACE}_records_rejected",
                                         "Records rejected inside imports, by source and reason.",
                                         ["source", "reason"], registry=self.registry)
+        self.fields_set_aside = Counter(f"{NAMESPACE}_fields_set_aside",
+                                        "Fields of kept records set aside for an implausible value, by source "
+                                        "and reason (domain-rules §12).", ["source", "reason"],
+                                        registry=self.registry)
         self.import_duration = Histogram(f"{NAMESPACE}_import_duration_seconds",
                                          "Time to ingest one delivery or export, by source.", ["source"],
                                          buckets=DURATION_BUCKETS, registry=self.registry)
@@ -252,6 +256,8 @@ class Metrics:
         if outcome != "duplicate":
             for reason, n in Tally(r.reason for r in getattr(result, "rejections", None) or ()).items():
                 self.observe_records_rejected(source, reason, n)
+            for reason, n in Tally(a.reason for a in getattr(result, "set_aside", None) or ()).items():
+                self.fields_set_aside.labels(source_label(source), reason_label(reason)).inc(n)
 
     def uai_label(self, uai: str | None, ctx: Any = None) -> str:
         """The UAI itself when the directory read model knows it; else

@@ -36,7 +36,10 @@ ACCOUNT = {
     "removal_due": OPT_STR, "removal_provisional": INT, "removed_at": OPT_STR, "state_reason": STR,
     "couple_flag": INT,
     "anomalies": {"type": "array", "items": STR,
-                  "description": "creation_overdue | provisional_removal_date | couple_in_one_record"},
+                  "description": "creation_overdue | provisional_removal_date | couple_in_one_record | the reason "
+                                 "codes of fields set aside (domain-rules §12): birth_date_in_future, "
+                                 "birth_date_before_1900, name_blank, name_too_long, name_control_characters, "
+                                 "name_invisible_characters"},
 }
 SCHEMAS: dict[str, dict] = {
     "Error": _obj({"error": _obj({"code": STR, "message": STR})},
@@ -56,6 +59,9 @@ SCHEMAS: dict[str, dict] = {
         "students": {"type": "array", "items": _obj({"jointure": STR, "resp_legal": STR, "state": STR,
                                                      "login": STR})},
         "logins": {"type": "array", "items": STR},
+        "set_aside": {"type": "array", "description": "fields of the account's record set aside for an "
+                      "implausible value (domain-rules §12); attributes hold them empty", "items": _obj({
+                          "field": STR, "reason": STR, "delivery_id": STR, "file": STR, "line": INT, "at": STR})},
     }),
     "Structure": _obj({"jointure": STR, "uai": STR, "name": STR, "type": STR, "contract": STR, "present": INT,
                        "classes": {"type": "array", "items": STR}, "groups": {"type": "array", "items": STR},
@@ -88,7 +94,11 @@ SCHEMAS: dict[str, dict] = {
                                                           "state": STR, "uais": {"type": "array", "items": STR},
                                                           "reason": STR, "expected": STR, "counted": BOOL})},
                             "waiting": {"type": "array", "items": STR,
-                                        "description": "deltas waiting behind this delivery, in order"}}),
+                                        "description": "deltas waiting behind this delivery, in order"},
+                            "set_aside": {"type": "array", "description": "fields of kept records set aside for "
+                                          "an implausible value (domain-rules §12)", "items": _obj({
+                                              "reason": STR, "file": STR, "line": INT, "record_id": STR,
+                                              "field": STR, "message": STR})}}),
     "Import": _obj({"import_id": STR, "received_at": STR, "finished_at": OPT_STR,
                     "status": {"type": "string", "description": "received | awaiting_validation | applied | "
                                                                 "rejected"},

@@ -16,18 +16,20 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from typing import Iterator
 
 from adapters.aaf.files import DeliveryFiles, PartFile
 from adapters.aaf.parser import RawRecord
-from adapters.aaf.records import validate
+from adapters.aaf.records import examine
 
 # Below this many bytes of XML, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 16 << 20
 
 # One record's summary: (tag, jointure, line, payload)
 #   "u" unchanged              payload: UAI of a structure record, else None
-#   "c" new or changed         payload: (op "add"|"upsert", attrs JSON, digest, problems, UAI or None)
+#   "c" new or changed         payload: (op "add"|"upsert", attrs JSON, digest, problems, UAI or None,
+#                                        fields set aside)
 #   "d" delete                 payload: None
 #   "m" modify (merged later)  payload: the RawRecord
 Summary = tuple[str, str, int, object]
@@ -70,9 +72,11 @@ class PartSummary:
         return out
 
 
-def summarise_part(files: DeliveryFiles, part: PartFile, index: dict[str, tuple[str, int]]) -> PartSummary:
+def summarise_part(files: DeliveryFiles, part: PartFile, index: dict[str, tuple[str, int]],
+                   reference: date | None = None) -> PartSummary:
     """Every record of one part, summarised against ``index`` (category:jointure
-    → (digest, present)). Raises DeliveryRejected for a file that cannot be read."""
+    → (digest, present)); ``reference``: the day a birth date may not be after
+    (domain-rules §12). Raises DeliveryRejected for a file that cannot be read."""
     out: list[Summary] = []
     append = out.append
     unchanged: list[str] = []
@@ -100,10 +104,10 @@ def summarise_part(files: DeliveryFiles, part: PartFile, index: dict[str, tuple[
             if uai is not None:
                 structures[raw.id] = uai
             continue
-        problems = validate(raw, attrs)
+        problems, aside = examine(raw, attrs, reference)
         append(("c", raw.id, raw.line, ("add" if known is None else "upsert",
                                         "" if problems else dumps(attrs, ensure_ascii=False),
-                                        digest, problems, uai)))
+                                        digest, problems, uai, aside)))
     ids = {s[1] for s in out}
     ids.update(unchanged)
     return PartSummary(unchanged, unchanged_lines, structures, out, len(ids) < len(out) + len(unchanged))
@@ -114,20 +118,20 @@ _SHARED: dict = {}
 
 
 def _work(part: PartFile) -> PartSummary:
-    return summarise_part(_SHARED["files"], part, _SHARED["index"])
+    return summarise_part(_SHARED["files"], part, _SHARED["index"], _SHARED.get("reference"))
 
 
 def summaries(files: DeliveryFiles, parts: list[PartFile], index: dict[str, tuple[str, int]],
-              workers: int) -> Iterator[tuple[PartFile, PartSummary]]:
+              workers: int, reference: date | None = None) -> Iterator[tuple[PartFile, PartSummary]]:
     """(part, its summaries) in the order of ``parts``."""
     total = sum(p.size for p in parts)
     if workers <= 1 or len(parts) < 2 or total < PARALLEL_MIN_BYTES:
         for part in parts:
-            yield part, summarise_part(files, part, index)
+            yield part, summarise_part(files, part, index, reference)
         return
     # fork: the workers inherit the digest index instead of receiving a copy.
     # A worker that dies raises BrokenProcessPool here (a Pool would wait forever).
-    _SHARED.update(files=files, index=index)
+    _SHARED.update(files=files, index=index, reference=reference)
     pool = ProcessPoolExecutor(min(workers, len(parts)), mp_context=multiprocessing.get_context("fork"))
     try:
         yield from zip(parts, pool.map(_work, parts))

@@ -26,7 +26,7 @@ from typing import Iterator
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from adapters.errors import DeliveryRejected, Rejection
+from adapters.errors import DeliveryRejected, Rejection, SetAside
 from adapters.siecle import ElevesExport, ResponsablesExport, read_export
 from adapters.sniff import kind_of
 from daemon import precedence
@@ -61,6 +61,7 @@ class SiecleResult:
     kind: str = ""
     counts: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)  # fields of kept records (domain-rules §12)
 
     @property
     def exit_code(self) -> int:
@@ -312,6 +313,8 @@ def _apply(imp: SiecleImport, export: ElevesExport | ResponsablesExport, ctx: Co
     if not resume:
         for r in work.rejections:
             imp.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)
+        for a in export.set_aside:
+            imp.set_aside_field(a.reason, a.file, a.line, a.record_id, a.field, a.message, at)
         imp.start_apply(at)
         ctx.log.save(imp)
 
@@ -324,11 +327,13 @@ def _apply(imp: SiecleImport, export: ElevesExport | ResponsablesExport, ctx: Co
 
     ctx.log.save_in_batches(counted(), BATCH)
     counts["rejected"] = len(work.rejections)
+    if export.set_aside:
+        counts["fields_set_aside"] = len(export.set_aside)
     imp.applied(dict(sorted(counts.items())), at)
     ctx.log.save(imp)
     ctx.siecle.catch_up(ctx.log)
     return SiecleResult(str(imp.id), "applied", uai=imp.uai, kind=imp.kind, counts=dict(sorted(counts.items())),
-                        rejections=work.rejections)
+                        rejections=work.rejections, set_aside=list(export.set_aside))
 
 
 def _links_now(ctx: Context, uai: str, kind: str) -> dict[str, tuple[str, str, str]]:

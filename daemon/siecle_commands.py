@@ -20,7 +20,8 @@ def ingest(args, ctx, out, table) -> int:
 def _result(result: SiecleResult, args, out) -> int:
     data = {"import_id": result.import_id, "status": result.status, "reason": result.reason,
             "message": result.message, "uai": result.uai, "kind": result.kind, "counts": result.counts,
-            "rejections": [r.__dict__ for r in result.rejections]}
+            "rejections": [r.__dict__ for r in result.rejections],
+            "set_aside": [a.__dict__ for a in result.set_aside]}
     lines = [f"SIECLE import {result.import_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")
              + (f" — {result.uai} {result.kind}" if result.uai else "")]
     if result.message:
@@ -28,6 +29,9 @@ def _result(result: SiecleResult, args, out) -> int:
     if result.counts:
         lines.append(", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "no change")
     lines += describe_all(result.rejections)
+    lines += ["set aside: " + a.describe() for a in result.set_aside[:20]]
+    if len(result.set_aside) > 20:
+        lines.append(f"… {len(result.set_aside) - 20} more fields set aside: entsync anomalies")
     out(data, args.json, "\n".join(lines))
     return result.exit_code
 

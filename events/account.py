@@ -81,6 +81,7 @@ class Account(Aggregate):
         self.removal_due: datetime | None = None
         self.declared_left_on = ""  # a departure declared by SIECLE (DepartureDeclared)
         self.enrolment_at_departure: dict = {}
+        self.set_aside: dict[str, str] = {}  # attribute → reason (FieldsSetAside)
 
     class Changed(Event):
         """The source record changed (full new attribute map)."""
@@ -123,12 +124,43 @@ class Account(Aggregate):
         if creation_due is not None:
             self.creation_due = creation_due
 
+    class FieldsSetAside(Event):
+        """The attributes of the person's record the directory does not use,
+        each with the reason code of its implausible value (domain-rules §12);
+        an empty map: none any more. The record's values stay as the source
+        gave them in Appeared/Changed/Reappeared; the read model, logins and
+        identities use the others. Recorded before the record event of the
+        same delivery that it qualifies (after Appeared for a new stream)."""
+
+        TOPIC = "entsync:Account.FieldsSetAside.v1"
+        fields: dict
+        delivery_id: str
+        file: str
+        line: int
+        at: datetime
+
+    @event(FieldsSetAside)
+    def _fields_set_aside(self, fields: dict, delivery_id: str, file: str, line: int, at: datetime):
+        self.set_aside = dict(fields)
+
+    def set_aside_fields(self, fields: dict, delivery_id: str, file: str, line: int, at: datetime) -> None:
+        """Record which attributes are set aside, when that changes."""
+        if dict(fields) != getattr(self, "set_aside", {}):
+            self._fields_set_aside(dict(fields), delivery_id, file, line, at)
+
     def record(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
-               at: datetime, creation_delay, overwrite_threshold: float = 0.6) -> None:
+               at: datetime, creation_delay, overwrite_threshold: float = 0.6,
+               set_aside: dict | None = None) -> None:
         """The source delivered this record again with other content, or after
         the person had left (domain-rules §4: back to active, same login). A
-        record that now describes someone else is flagged (domain-rules §5)."""
+        record that now describes someone else is flagged (domain-rules §5).
+        ``set_aside``: the attributes of the new record set aside
+        (domain-rules §12); None leaves them as they were."""
         before = self.attrs
+        aside_before = getattr(self, "set_aside", {})
+        if set_aside is not None:
+            self.set_aside_fields(set_aside, delivery_id, file, line, at)
+        aside_after = getattr(self, "set_aside", {})
         if self.present:
             self._changed(attrs, digest, delivery_id, file, line, at)
             declared = getattr(self, "declared_left_on", "")
@@ -143,11 +175,15 @@ class Account(Aggregate):
             else:
                 state, due = "pending", due_after(at, creation_delay)
             self._reappeared(attrs, digest, delivery_id, file, line, at, state, due)
-        names = [normalised_identity(_first(a, "sn"), _first(a, "givenName")) for a in (before, attrs)]
-        births = [_first(a, "ENTPersonDateNaissance") for a in (before, attrs)]
+        # A value set aside on either side says nothing of who the person is.
+        unknown = set(aside_before) | set(aside_after)
+        kept = [{k: [] if k in aside else a.get(k, []) for k in IDENTITY_ATTRIBUTES}
+                for a, aside in ((before, aside_before), (attrs, aside_after))]
+        names = ["" if unknown & {"sn", "givenName"} else normalised_identity(_first(a, "sn"), _first(a, "givenName"))
+                 for a in kept]
+        births = ["" if "ENTPersonDateNaissance" in unknown else _first(a, "ENTPersonDateNaissance") for a in kept]
         if overwrite_suspected(names[0], names[1], births[0], births[1], overwrite_threshold):
-            self._overwrite_suspected({k: before.get(k, []) for k in IDENTITY_ATTRIBUTES},
-                                      {k: attrs.get(k, []) for k in IDENTITY_ATTRIBUTES}, delivery_id, file, line, at)
+            self._overwrite_suspected(kept[0], kept[1], delivery_id, file, line, at)
 
     class OverwriteSuspected(Event):
         """The same jointure now names someone else: a record retyped for another

@@ -52,6 +52,7 @@ class Delivery(Aggregate):
         self.status = "received"
         self.hold_reason = ""
         self.rejected_records = 0
+        self.set_aside: dict[str, dict[str, str]] = {}  # record id → field → reason
         self.received_at = at
         self.files = files
 
@@ -70,6 +71,26 @@ class Delivery(Aggregate):
     @event(RecordRejected)
     def reject_record(self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime):
         self.rejected_records += 1
+
+    class FieldSetAside(Event):
+        """One field of a record set aside for an implausible value
+        (domain-rules §12); the record is kept without it. Where and why,
+        never the value. Recorded with the rejections, before the delivery
+        is held or applied: the apply phase tells the accounts from these."""
+
+        TOPIC = "entsync:Delivery.FieldSetAside.v1"
+        reason: str
+        file: str
+        line: int
+        record_id: str
+        field: str
+        message: str
+        at: datetime
+
+    @event(FieldSetAside)
+    def set_aside_field(self, reason: str, file: str, line: int, record_id: str, field: str, message: str,
+                        at: datetime):
+        self.set_aside.setdefault(record_id, {})[field] = reason
 
     class Held(Event):
         """Waiting for an operator: missing part or mass departure (domain-rules §11)."""

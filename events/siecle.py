@@ -504,6 +504,25 @@ class SiecleImport(Aggregate):
                       at: datetime):
         pass
 
+    class FieldSetAside(Event):
+        """One field of a kept record set aside for an implausible value
+        (domain-rules §12): the record's kept values hold it empty. File,
+        line, SIECLE key and field; never the value."""
+
+        TOPIC = "entsync:SiecleImport.FieldSetAside.v1"
+        reason: str
+        file: str
+        line: int
+        record_id: str
+        field: str
+        message: str
+        at: datetime
+
+    @event(FieldSetAside)
+    def set_aside_field(self, reason: str, file: str, line: int, record_id: str, field: str, message: str,
+                        at: datetime):
+        pass
+
     class Rejected(Event):
         """The whole file refused, nothing applied; ``duplicate_of`` names the
         applied import with the same bytes (reason ``duplicate_file``)."""

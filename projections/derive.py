@@ -93,6 +93,12 @@ def identity(category: str, attrs: dict) -> str:
     return f"{name}|{birth}" if birth else ""
 
 
+def usable(attrs: dict, set_aside) -> dict:
+    """The record as the directory uses it: the attributes set aside for an
+    implausible value (domain-rules §12) are empty."""
+    return {name: [] if name in set_aside else values for name, values in attrs.items()} if set_aside else attrs
+
+
 def account_source(category: str, attrs: dict) -> dict:
     """Everything the accounts read model derives from one person record:
     the columns, and the structures, memberships and guardian links it

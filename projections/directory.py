@@ -9,6 +9,7 @@ is still being written and goes on from there later.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -25,6 +26,8 @@ NAME = "directory"
 APPLY_STARTED = Delivery.ApplyStarted.TOPIC
 ACCOUNT = "entsync:Account."
 APPEARED = Account.Appeared.TOPIC
+# Record events derived with the fields their account has set aside (domain-rules §12).
+RECORD_EVENTS = (Account.Changed.TOPIC, Account.Reappeared.TOPIC)
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -49,7 +52,8 @@ class _Batch:
         self.db, self.p = db, prefix
         self.rows: dict[str, dict[Any, dict]] = {t: {} for t in ("accounts", "records", "structures", "nomenclatures",
                                                                "deliveries", "logins", "meta", "overwrites",
-                                                               "departure_declarations", "group_sources")}
+                                                               "departure_declarations", "group_sources",
+                                                               "delivery_set_asides")}
         self.rejections: list[tuple] = []
         self.account_structures: dict[str, set[str]] = {}
         self.memberships: dict[str, set[tuple[str, str, str]]] = {}
@@ -57,6 +61,25 @@ class _Batch:
         self.guardians: set[str] = set()
         # Accounts whose stream starts in this batch: no rows of theirs to replace.
         self.fresh: set[str] = set()
+        # account → {(field, reason, delivery, file, line, at)} recorded in this batch; the
+        # fields set aside of the other accounts the batch derives, as stored.
+        self.set_aside: dict[str, set[tuple]] = {}
+        self.stored_set_aside: dict[str, dict[str, str]] = {}
+
+    def set_aside_of(self, aid: str) -> dict[str, str]:
+        """field → reason of the account's current record (domain-rules §12)."""
+        if aid in self.set_aside:
+            return {t[0]: t[1] for t in self.set_aside[aid]}
+        return self.stored_set_aside.get(aid, {})
+
+    def prefetch_set_aside(self, ids: set[str]) -> None:
+        ids = sorted(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for aid, field, reason in self.db.query(
+                    f"SELECT account_id, field, reason FROM {self.p}set_aside_fields "
+                    f"WHERE account_id IN ({','.join('?' * len(chunk))})", chunk):
+                self.stored_set_aside.setdefault(aid, {})[field] = reason
 
     def load(self, table: str, key: Any) -> dict | None:
         cache = self.rows[table]
@@ -86,7 +109,7 @@ class _Batch:
     def flush(self) -> None:
         db, p = self.db, self.p
         for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta", "overwrites",
-                      "departure_declarations", "group_sources"):
+                      "departure_declarations", "group_sources", "delivery_set_asides"):
             rows = list(self.rows[table].values())
             if not rows:
                 continue
@@ -98,6 +121,7 @@ class _Batch:
         db.executemany(f"INSERT INTO {p}rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rejections)
         self._replace("account_structures", self.account_structures, lambda aid, s: (aid, s))
         self._replace("memberships", self.memberships, lambda aid, m: (aid, *m))
+        self._replace("set_aside_fields", self.set_aside, lambda aid, f: (aid, *f))
         if self.links:
             students = [s for s in self.links if s not in self.fresh]
             for i in range(0, len(students), 500):
@@ -164,10 +188,12 @@ class DirectoryProjection:
             Account.RemovalRescheduled.TOPIC: self._account_rescheduled,
             Account.RemovalDeferred.TOPIC: self._account_deferred,
             Account.Deactivated.TOPIC: self._account_deactivated,
+            Account.FieldsSetAside.TOPIC: self._account_fields_set_aside,
             SourceRecord.Appeared.TOPIC: self._record_appeared, SourceRecord.Changed.TOPIC: self._record_appeared,
             SourceRecord.Closed.TOPIC: self._record_closed, Login.Reserved.TOPIC: self._login_reserved,
             Delivery.Received.TOPIC: self._delivery_received,
             Delivery.RecordRejected.TOPIC: self._delivery_record_rejected,
+            Delivery.FieldSetAside.TOPIC: self._delivery_field_set_aside,
             Delivery.Held.TOPIC: self._delivery_held, Delivery.Released.TOPIC: self._delivery_status("released"),
             Delivery.Waiting.TOPIC: self._delivery_waiting,
             Delivery.Rejected.TOPIC: self._delivery_rejected,
@@ -202,6 +228,7 @@ class DirectoryProjection:
             # A stream that starts here has no row to fetch (most of an initial delivery).
             b.prefetch("accounts", {str(ev.originator_id) for _, ev in chunk
                                     if ev.topic.startswith(ACCOUNT) and ev.topic != APPEARED})
+            b.prefetch_set_aside({str(ev.originator_id) for _, ev in chunk if ev.topic in RECORD_EVENTS})
             for _, ev in chunk:
                 handler = self._handlers.get(ev.topic)
                 if handler is not None:
@@ -217,11 +244,23 @@ class DirectoryProjection:
     # ---- accounts ----------------------------------------------------------------
     def _source(self, b: _Batch, row: dict, ev: Any) -> None:
         """Columns and side tables that follow from the record's attributes
-        (derived already when the fact was decoded in a worker process)."""
+        (derived already when the fact was decoded in a worker process),
+        without the fields the account has set aside (domain-rules §12)."""
         cat, aid = row["category"], row["account_id"]
-        d = ev.__dict__.get("derived") or derive.account_source(cat, ev.attrs)
+        aside = b.set_aside_of(aid)
+        if aside:
+            self._derive(b, row, derive.account_source(cat, derive.usable(ev.attrs, aside)))
+        else:
+            self._derive(b, row, ev.__dict__.get("derived") or derive.account_source(cat, ev.attrs))
+        row["last_delivery"] = ev.delivery_id
+        b.put("records", f"{cat}:{row['jointure']}", {
+            "key": f"{cat}:{row['jointure']}", "category": cat, "aggregate_id": aid,
+            "jointure": row["jointure"], "digest": ev.digest, "present": 1})
+
+    def _derive(self, b: _Batch, row: dict, d: dict) -> None:
+        cat, aid = row["category"], row["account_id"]
         row.update(profile=d["profile"], function=d["function"], couple_flag=d["couple_flag"],
-                   identity=d["identity"], last_delivery=ev.delivery_id, attrs=d["attrs"])
+                   identity=d["identity"], attrs=d["attrs"])
         if cat == "PersRelEleve":
             b.guardians.add(row["jointure"])
         else:
@@ -229,9 +268,15 @@ class DirectoryProjection:
             b.memberships[aid] = d["memberships"]
         if cat == "Eleve":
             b.links[aid] = d["links"]
-        b.put("records", f"{cat}:{row['jointure']}", {
-            "key": f"{cat}:{row['jointure']}", "category": cat, "aggregate_id": aid,
-            "jointure": row["jointure"], "digest": ev.digest, "present": 1})
+
+    def _account_fields_set_aside(self, b: _Batch, ev: Any) -> None:
+        # Before a Changed or Reappeared, which derives again from its own
+        # attributes; after Appeared, whose row still holds every value.
+        row = self._row(b, ev)
+        aid = row["account_id"]
+        b.set_aside[aid] = {(name, reason, ev.delivery_id, ev.file, ev.line, iso(ev.at))
+                            for name, reason in ev.fields.items()}
+        self._derive(b, row, derive.account_source(row["category"], derive.usable(json.loads(row["attrs"]), ev.fields)))
 
     def _account_appeared(self, b: _Batch, ev: Account.Appeared) -> None:
         aid = str(ev.originator_id)
@@ -404,6 +449,12 @@ class DirectoryProjection:
         row["rejected_records"] += 1
         b.rejections.append((row["delivery_id"], row["rejected_records"], ev.reason, ev.file, ev.line,
                              ev.record_id, ev.field, ev.message))
+
+    def _delivery_field_set_aside(self, b: _Batch, ev: Any) -> None:
+        did = self._delivery(b, ev)["delivery_id"]
+        b.put("delivery_set_asides", (did, ev.record_id, ev.field), {
+            "delivery_id": did, "record_id": ev.record_id, "field": ev.field, "reason": ev.reason,
+            "file": ev.file, "line": ev.line, "message": ev.message})
 
     def _delivery_held(self, b: _Batch, ev: Delivery.Held) -> None:
         self._delivery(b, ev).update(status="held", reason=ev.reason, details=_dumps(ev.details))

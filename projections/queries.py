@@ -87,10 +87,20 @@ def accounts(db: Database, *, uai: str | None = None, state: str | None = None, 
     if limit:
         sql += f" LIMIT {int(limit)}"
     rows = db.query_dicts(sql, params)
+    aside: dict[str, list[str]] = {}
+    for aid, reason in db.query("SELECT account_id, reason FROM set_aside_fields ORDER BY account_id, field"):
+        aside.setdefault(aid, []).append(reason)
     for row in rows:
-        row["anomalies"] = _anomalies(row, now, grace)
+        row["anomalies"] = _anomalies(row, now, grace) + aside.get(row["account_id"], [])
     _notice(rows, db, notice_days, tz)
     return rows
+
+
+def set_aside_fields(db: Database, account_id: str) -> list[dict]:
+    """The fields of an account's current record set aside (domain-rules
+    §12): field, reason and where, never the value."""
+    return db.query_dicts("SELECT field, reason, delivery_id, file, line, at FROM set_aside_fields "
+                          "WHERE account_id = ? ORDER BY field", (account_id,))
 
 
 def find_account(db: Database, key: str) -> dict | None:
@@ -110,8 +120,9 @@ def account_detail(db: Database, key: str, now: datetime | None = None, grace: t
         return None
     _notice([row], db, notice_days, tz)
     aid = row["account_id"]
-    row["attributes"] = json.loads(row.pop("attrs"))
-    row["anomalies"] = _anomalies(row, now, grace)
+    row["attributes"] = json.loads(row.pop("attrs"))  # without the fields set aside
+    row["set_aside"] = set_aside_fields(db, aid)
+    row["anomalies"] = _anomalies(row, now, grace) + [f["reason"] for f in row["set_aside"]]
     row["structures"] = [dict(zip(("jointure", "uai"), r)) for r in db.query(
         "SELECT s.structure, COALESCE(t.uai, '') FROM account_structures s LEFT JOIN structures t "
         "ON t.jointure = s.structure WHERE s.account_id = ? ORDER BY s.structure", (aid,))]
@@ -143,6 +154,24 @@ def anomalies(db: Database, now: datetime, grace: timedelta) -> list[dict]:
         out.append({"anomaly": "suspected_overwrite", "jointure": row["jointure"], "profile": row["profile"],
                     "state": row["state"], "detail": f"{row['file']}:{row['line']} (delivery {row['delivery_id']}); "
                                                      f"see entsync history {row['jointure']}"})
+    for row in db.query_dicts("SELECT a.jointure, a.profile, a.state, f.field, f.reason, f.delivery_id, f.file, f.line "
+                              "FROM set_aside_fields f JOIN accounts a ON a.account_id = f.account_id "
+                              "WHERE a.state <> 'removed' ORDER BY a.jointure, f.field"):
+        # domain-rules §12: the field and where it came from, never its value
+        out.append({"anomaly": row["reason"], "jointure": row["jointure"], "profile": row["profile"],
+                    "state": row["state"], "detail": f"field {row['field']} set aside: {row['file']}:{row['line']} "
+                                                     f"(delivery {row['delivery_id']})"})
+    if _has_table(db, "siecle_set_asides"):  # a read model rebuilt for --as-of holds the directory only
+        from projections.siecle import set_asides
+
+        linked = {(uai, kind, key): jointure for uai, kind, key, jointure in db.query(
+            "SELECT uai, kind, key, jointure FROM siecle_account_links WHERE status = 'linked'")}
+        for row in set_asides(db):
+            kind = "student" if row["kind"] == "eleves" else "guardian"
+            out.append({"anomaly": row["reason"], "jointure": linked.get((row["uai"], kind, row["record_id"]), ""),
+                        "profile": "", "state": "",
+                        "detail": f"SIECLE {row['uai']} {kind} {row['record_id']}: field {row['field']} set aside: "
+                                  f"{row['file']}:{row['line']} (import {row['import_id']})"})
     groups: dict[str, list[dict]] = {}
     for row in db.query_dicts("SELECT jointure, profile, state, identity FROM accounts WHERE identity IN "
                               "(SELECT identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
@@ -270,6 +299,9 @@ def delivery(db: Database, delivery_id: str) -> dict | None:
     row["rejections"] = db.query_dicts(
         "SELECT reason, file, line, record_id, field, message FROM rejections WHERE delivery_id = ? ORDER BY seq",
         (row["delivery_id"],))
+    row["set_aside"] = db.query_dicts(
+        "SELECT reason, file, line, record_id, field, message FROM delivery_set_asides WHERE delivery_id = ? "
+        "ORDER BY file, line, record_id, field", (row["delivery_id"],))
     _brake_listing(db, row)
     return row
 
@@ -296,4 +328,4 @@ def _brake_listing(db: Database, row: dict) -> None:
         if json.loads(r["details"]).get("behind") == row["delivery_id"]]
 
 
-__all__ = ["accounts", "account_detail", "find_account", "structures", "classes", "deliveries", "delivery", "iso"]
+__all__ = ["accounts", "account_detail", "set_aside_fields", "find_account", "structures", "classes", "deliveries", "delivery", "iso"]

@@ -108,22 +108,51 @@ def login_part(name: str) -> str:
     return "".join(out)
 
 
+# Logins have a bounded length (domain-rules §12), collision suffix included:
+# 64 is what mail local parts (RFC 5321) and the usual LDAP uid indexes take.
+LOGIN_MAX_LENGTH = 64
+_LOGIN_FALLBACK = "compte"  # no name at all (a record without one is rejected; never expected)
+
+
+def _cut(text: str, length: int) -> str:
+    """``text`` cut to ``length``, without the separators left dangling at the cut."""
+    if len(text) <= length:
+        return text
+    return text[:length].rstrip("._-") or text[:length]
+
+
 def login_base(given_name: str, family_name: str) -> str:
-    """``prenom.nom`` before collision handling (domain-rules §6)."""
-    return f"{login_part(given_name)}.{login_part(family_name)}"
+    """``prenom.nom`` before collision handling (domain-rules §6); the one
+    usable name alone when the other is set aside (§12). At most
+    ``LOGIN_MAX_LENGTH``: a long part is cut so that each part keeps at
+    least half the room, or all of it when the other is shorter."""
+    given, family = login_part(given_name), login_part(family_name)
+    if not given or not family:
+        return _cut(given or family or _LOGIN_FALLBACK, LOGIN_MAX_LENGTH)
+    room = LOGIN_MAX_LENGTH - 1  # the dot
+    if len(given) + len(family) > room:
+        half = room // 2
+        if len(given) <= half:
+            family = _cut(family, room - len(given))
+        elif len(family) <= room - half:
+            given = _cut(given, room - len(family))
+        else:
+            given, family = _cut(given, half), _cut(family, room - half)
+    return f"{given}.{family}"
 
 
 def login_for(given_name: str, family_name: str, taken) -> str:
     """The login for a new account: the base, else the base with a numeric suffix
     from 2 (``lea.martin2``). ``taken`` holds every login ever given, removed
-    accounts included: logins are never reused (domain-rules §6)."""
+    accounts included: logins are never reused (domain-rules §6). Never longer
+    than ``LOGIN_MAX_LENGTH``: the base is cut to leave room for the suffix."""
     base = login_base(given_name, family_name)
     if base not in taken:
         return base
     n = 2
-    while f"{base}{n}" in taken:
+    while (login := _cut(base, LOGIN_MAX_LENGTH - len(str(n))) + str(n)) in taken:
         n += 1
-    return f"{base}{n}"
+    return login
 
 
 def normalised_identity(family_name: str, given_name: str) -> str:

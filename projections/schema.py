@@ -39,6 +39,13 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
     # Where each establishment's groups get their members (domain-rules §2; default SIECLE).
     "group_sources": ([("stream_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("operator", "TEXT"),
                        ("at", "TEXT")], ["stream_id"]),
+    # Fields of an account's current record set aside for an implausible value (domain-rules §12).
+    "set_aside_fields": ([("account_id", "TEXT"), ("field", "TEXT"), ("reason", "TEXT"), ("delivery_id", "TEXT"),
+                          ("file", "TEXT"), ("line", "INTEGER"), ("at", "TEXT")], ["account_id", "field"]),
+    # What each delivery set aside, as recorded when it was read (like the rejections).
+    "delivery_set_asides": ([("delivery_id", "TEXT"), ("record_id", "TEXT"), ("field", "TEXT"), ("reason", "TEXT"),
+                             ("file", "TEXT"), ("line", "INTEGER"), ("message", "TEXT")],
+                            ["delivery_id", "record_id", "field"]),
     # Records retyped for another person (domain-rules §5), for operators to confirm.
     "overwrites": ([("account_id", "TEXT"), ("version", "INTEGER"), ("delivery_id", "TEXT"), ("file", "TEXT"),
                     ("line", "INTEGER"), ("at", "TEXT")], ["account_id", "version"]),

@@ -32,6 +32,10 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
     "siecle_rejections": ([("import_id", "TEXT"), ("seq", "INTEGER"), ("reason", "TEXT"), ("file", "TEXT"),
                            ("line", "INTEGER"), ("record_id", "TEXT"), ("field", "TEXT"), ("message", "TEXT")],
                           ["import_id", "seq"]),
+    # Fields of kept records set aside for an implausible value (domain-rules §12), per import.
+    "siecle_set_asides": ([("import_id", "TEXT"), ("record_id", "TEXT"), ("field", "TEXT"), ("reason", "TEXT"),
+                           ("file", "TEXT"), ("line", "INTEGER"), ("message", "TEXT")],
+                          ["import_id", "record_id", "field"]),
     # Change detection: kind student | guardian | links (a student's link set).
     "siecle_records": ([("uai", "TEXT"), ("kind", "TEXT"), ("key", "TEXT"), ("aggregate_id", "TEXT"),
                         ("digest", "TEXT"), ("present", "INTEGER")], ["uai", "kind", "key"]),
@@ -142,6 +146,7 @@ class SiecleProjection:
         self._handlers: dict[str, Callable[[_Rows, Any], None]] = {
             SiecleImport.Received.TOPIC: self._import_received,
             SiecleImport.RecordRejected.TOPIC: self._import_record_rejected,
+            SiecleImport.FieldSetAside.TOPIC: self._import_field_set_aside,
             SiecleImport.Rejected.TOPIC: self._import_rejected,
             SiecleImport.Held.TOPIC: self._import_held,
             SiecleImport.Released.TOPIC: self._import_released,
@@ -213,6 +218,11 @@ class SiecleProjection:
         row["rejected_records"] += 1
         r.rejections.append((row["import_id"], row["rejected_records"], ev.reason, ev.file, ev.line, ev.record_id,
                              ev.field, ev.message))
+
+    def _import_field_set_aside(self, r: _Rows, ev: Any) -> None:
+        r.put("siecle_set_asides", {
+            "import_id": self._import(r, ev)["import_id"], "record_id": ev.record_id, "field": ev.field,
+            "reason": ev.reason, "file": ev.file, "line": ev.line, "message": ev.message})
 
     def _import_rejected(self, r: _Rows, ev: Any) -> None:
         self._import(r, ev).update(status="rejected", reason=ev.reason, message=ev.message, line=ev.line,
@@ -358,6 +368,26 @@ def imports(db: Database, uai: str | None = None, prefix: str = "") -> list[dict
     for row in rows:
         row["counts"] = json.loads(row["counts"])
     return rows
+
+
+def set_asides(db: Database, uai: str | None = None, prefix: str = "") -> list[dict]:
+    """The fields set aside (domain-rules §12) by the latest applied export
+    of each establishment and kind: an export is a snapshot, so these are
+    the current ones. SIECLE keys and fields, never values."""
+    where, params = ("AND i.uai = ?", (uai,)) if uai else ("", ())
+    rows = db.query_dicts(
+        f"SELECT i.uai, i.kind, i.import_id, i.received_at, s.record_id, s.field, s.reason, s.file, s.line "
+        f"FROM {prefix}siecle_set_asides s JOIN {prefix}siecle_imports i ON i.import_id = s.import_id "
+        f"WHERE i.status = 'applied' {where} ORDER BY i.uai, i.kind, s.line, s.record_id, s.field", params)
+    latest: dict[tuple[str, str], str] = {}
+    for uai_, kind, import_id, received_at in db.query(
+            f"SELECT uai, kind, import_id, received_at FROM {prefix}siecle_imports WHERE status = 'applied' "
+            f"ORDER BY received_at, import_id"):
+        latest[(uai_, kind)] = import_id
+    out = [r for r in rows if latest.get((r["uai"], r["kind"])) == r["import_id"]]
+    for r in out:
+        del r["received_at"]
+    return out
 
 
 def unresolved(db: Database, uai: str | None = None, prefix: str = "") -> list[dict]:

@@ -1,7 +1,8 @@
 """Streaming reader of AAF XML parts (formats §1).
 
 Yields one RawRecord per addRequest / modifyRequest / deleteRequest, with
-values trimmed and the source line, clearing elements as it goes so memory
+values trimmed (a family or first name of blanks only becomes ``BLANK``) and
+the source line, clearing elements as it goes so memory
 stays flat on files of hundreds of MB. It knows the format, not the rules.
 """
 from __future__ import annotations
@@ -15,6 +16,12 @@ from adapters.errors import DeliveryRejected
 ROOT = "ficAlimMENESR"
 REQUESTS = ("addRequest", "modifyRequest", "deleteRequest")
 OPS = {"addRequest": "add", "modifyRequest": "modify", "deleteRequest": "delete"}
+# A name typed as blanks only is kept as one space, to tell it from an empty
+# value: the first is an implausible value set aside, the second a fiche
+# incomplète (domain-rules §5, §12). Records with such a name were always
+# rejected before, so no stored digest covers one.
+BLANK = " "
+BLANK_KEPT = frozenset({"sn", "givenName"})
 # operationalAttributes name → value → category as used in file names.
 CATEGORY_OF = {
     ("categoriePersonne", "Eleve"): "Eleve",
@@ -109,6 +116,7 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
     rec_id = ""
     attrs: dict[str, list[str]] = {}
     unsupported: list[str] = []
+    name = ""
     for child in elem:
         tag = child.tag
         if tag == "attributes" or tag == "modifications":
@@ -117,7 +125,11 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
             for node in child.iter("attr", "modification", "value"):
                 if node.tag == "value":
                     text = node.text
-                    values.append(text.strip() if text else "")
+                    if text:
+                        text = text.strip() or (BLANK if name in BLANK_KEPT else "")
+                        values.append(text)
+                    else:
+                        values.append("")
                     continue
                 values = []
                 name = node.get("name", "")

@@ -1,21 +1,27 @@
-"""Validated AAF records (formats §1, domain-rules §2, §5).
+"""Validated AAF records (formats §1, domain-rules §2, §5, §12).
 
 A record is validated only when its content changed since the last accepted
 version (an unchanged record was validated when it was accepted), so these
 models sit on the hot path of a first delivery only. Each failure carries a
 reason code and the attribute name, never the value.
+
+A person record may also have implausible values (domain-rules §12): those
+fields are set aside (``examine`` returns them) and the record is kept,
+unless neither the family name nor the first name remains
+(``no_usable_name``).
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from adapters.aaf.parser import RawRecord
-from adapters.errors import Rejection
+from adapters.errors import Rejection, SetAside
+from projections.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem, name_problem
 from projections.rules import code_is_valid, uai_is_valid
 
 
@@ -148,10 +154,62 @@ SCHEMAS: dict[str, tuple[type[_Record], str, dict[str, str]]] = {
 }
 _LISTS = {"classes", "groups", "relations"}
 
+PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
+# The names an account is made from (login, identity): one must remain usable.
+ACCOUNT_NAMES = ("sn", "givenName")
+# Other names: set aside when implausible, never a reason to reject.
+OTHER_NAMES = ("ENTPersonNomPatro", "ENTPersonAutresPrenoms")
+BIRTH = "ENTPersonDateNaissance"
 
-def validate(raw: RawRecord, attrs: dict[str, list[str]]) -> list[Rejection]:
-    """Rejections of a record whose full attribute map is ``attrs`` (for a
-    modify, the previous attributes with the replaced ones). Empty = valid."""
+
+def implausible(category: str, attrs: dict[str, list[str]], reference: date | None) -> dict[str, str]:
+    """attribute → reason code of the implausible values of a person record
+    (domain-rules §12); ``reference`` is the day a birth date may not be
+    after (projections.plausibility.reference_day). An attribute with one
+    bad value among several is set aside whole."""
+    out: dict[str, str] = {}
+    if category not in PERSONS:
+        return out
+    for attr in ACCOUNT_NAMES + OTHER_NAMES:
+        for value in attrs.get(attr, ()):
+            problem = name_problem(value) if value else None  # "" is empty, not typed (a blank sn is BLANK)
+            if problem:
+                out[attr] = problem
+                break
+    birth = (attrs.get(BIRTH) or [""])[0]
+    if birth:
+        try:
+            born = datetime.strptime(birth, "%d/%m/%Y").date()
+        except ValueError:
+            born = None  # not a date: invalid_date, judged by the model
+        problem = birth_problem(born, reference) if born else None
+        if problem:
+            out[BIRTH] = problem
+    return out
+
+
+def examine(raw: RawRecord, attrs: dict[str, list[str]],
+            reference: date | None = None) -> tuple[list[Rejection], list[SetAside]]:
+    """(rejections, fields set aside) of a record whose full attribute map is
+    ``attrs`` (for a modify, the previous attributes with the replaced ones).
+    A rejected record has no fields set aside; no rejection = the record is
+    kept, without the fields set aside (domain-rules §12)."""
+    rejections = _rejections(raw, attrs)
+    if rejections or raw.op == "delete":
+        return rejections, []
+    fields = implausible(raw.category, attrs, reference)
+    if all(name in fields for name in ACCOUNT_NAMES):
+        return [Rejection(NO_USABLE_NAME, raw.file, raw.line, raw.id, ",".join(ACCOUNT_NAMES),
+                          MESSAGES[NO_USABLE_NAME])], []
+    return [], [SetAside(reason, raw.file, raw.line, raw.id, attr, MESSAGES[reason]) for attr, reason in fields.items()]
+
+
+def validate(raw: RawRecord, attrs: dict[str, list[str]], reference: date | None = None) -> list[Rejection]:
+    """Rejections of a record (see ``examine``). Empty = valid."""
+    return examine(raw, attrs, reference)[0]
+
+
+def _rejections(raw: RawRecord, attrs: dict[str, list[str]]) -> list[Rejection]:
     model, jointure_attr, fields = SCHEMAS[raw.category]
 
     def reject(reason: str, field: str, message: str) -> list[Rejection]:

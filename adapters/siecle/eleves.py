@@ -21,19 +21,30 @@ its structures rejects the student, so that ``division=None`` always means
   for an ``ELEVE_ID`` that no ``ELEVE`` carries).
 A ``DATE_SORTIE`` in the past or the future is not a rejection: the rules
 decide from ``left_on``.
+
+Implausible values (domain-rules §12) set the field aside, the student kept:
+a name (``NOM_DE_FAMILLE``/``NOM``, ``PRENOM``, ``NOM_USAGE``, ``PRENOM2``,
+``PRENOM3``) of blanks only, too long, with control or invisible characters;
+a ``DATE_NAISS`` before 1900 or after the export's ``DATE_EXPORT``. With
+neither family name nor first name left, the student is rejected
+(``no_usable_name``).
 """
 from __future__ import annotations
 
+from datetime import date
+
+from projections.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem
 from projections.rules import code_is_valid
 
 from adapters.siecle.records import SiecleStudent
-from adapters.siecle.values import Rejections, fields, parse_date, parse_end, text
+from adapters.siecle.values import Rejections, fields, name_check, parse_date, parse_end, text
 
 # Record element → the section element it must sit in.
 TAGS = {"ELEVE": "ELEVES", "STRUCTURES_ELEVE": "STRUCTURES", "OPTION": "OPTIONS"}
 _SEX = {"1": "M", "2": "F", "M": "M", "F": "F"}  # CODE_SEXE 1 M, 2 F (letters tolerated)
 _DATES = (("DATE_NAISS", "birth_date"), ("DATE_ENTREE", "entered_on"))
 _INCOMPLETE = "fiche incomplète: {what} is empty; no account can be made"
+_OTHER_NAMES = (("NOM_USAGE", "usage_name"), ("PRENOM2", "given_name2"), ("PRENOM3", "given_name3"))
 
 
 class ElevesReader:
@@ -86,9 +97,20 @@ class ElevesReader:
         }
         self._students[eid] = values
         self._check_ine(values["ine"], line, eid)
-        for tag, what in ((family_tag, "family name"), ("PRENOM", "first name")):
-            if not f.get(tag):
+        unusable = 0
+        for tag, key, what in ((family_tag, "family_name", "family name"), ("PRENOM", "given_name", "first name")):
+            problem = name_check(elem, tag, f.get(tag, ""))
+            if problem:
+                self._set_aside(values, key, problem, line, eid, tag)
+                unusable += 1
+            elif not f.get(tag):
                 self._reject("missing_field", line, eid, tag, _INCOMPLETE.format(what=what))
+        if unusable == 2:
+            self._reject(NO_USABLE_NAME, line, eid, f"{family_tag},PRENOM", MESSAGES[NO_USABLE_NAME])
+        for tag, key in _OTHER_NAMES:
+            problem = name_check(elem, tag, f.get(tag, ""))
+            if problem:
+                self._set_aside(values, key, problem, line, eid, tag)
         if not f.get("CODE_SEXE"):
             self._reject("missing_field", line, eid, "CODE_SEXE", _INCOMPLETE.format(what="sex"))
         elif not values["sex"]:
@@ -100,6 +122,10 @@ class ElevesReader:
                 values[key] = (parse_end if key == "left_on" else parse_date)(f.get(tag, ""))
             except ValueError:
                 self._reject("invalid_date", line, eid, tag, "date is not DD/MM/YYYY")
+
+    def _set_aside(self, values: dict, key: str, reason: str, line: int, eid: str, tag: str) -> None:
+        values[key] = None if key == "birth_date" else ""
+        self.rejections.set_aside(reason, line, eid, tag)
 
     def _check_ine(self, ine: str, line: int, eid: str) -> None:
         if not ine:
@@ -151,7 +177,14 @@ class ElevesReader:
 
     # ------------------------------------------------------------------ join
 
-    def finish(self) -> tuple[tuple[SiecleStudent, ...], tuple]:
+    def finish(self, exported_on: date | None = None) -> tuple[tuple[SiecleStudent, ...], tuple, tuple]:
+        """(students, rejections, fields set aside); ``exported_on``: the
+        day a birth date may not be after (domain-rules §12)."""
+        for eid, values in self._students.items():
+            born = values.get("birth_date")
+            problem = birth_problem(born, exported_on) if born and eid not in self._bad else None
+            if problem:
+                self._set_aside(values, "birth_date", problem, values["line"], eid, "DATE_NAISS")
         for section, entries in (("STRUCTURES_ELEVE", self._structures), ("OPTION", self._options)):
             for eid, entry in entries.items():
                 if eid not in self._students:
@@ -164,4 +197,4 @@ class ElevesReader:
             division, groups, _ = self._structures.get(eid, (None, (), 0))
             options = tuple(self._options.get(eid, ([], 0))[0])
             students.append(SiecleStudent(**values, division=division, groups=groups, options=options))
-        return tuple(students), self.rejections.sorted()
+        return tuple(students), self.rejections.sorted(), self.rejections.sorted_set_aside(self._bad)

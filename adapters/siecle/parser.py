@@ -158,10 +158,11 @@ def _read(fh: IO[bytes], name: str, root: str) -> ElevesExport | ResponsablesExp
     if header is None:
         raise DeliveryRejected("missing_parametres", f"no PARAMETRES under {root}: the establishment is unknown", name)
     if root == ELEVES_ROOT:
-        students, rejections = reader.finish()
-        return ElevesExport(header=header, students=students, rejections=rejections)
-    guardians, links, addresses, rejections = reader.finish()
-    return ResponsablesExport(header=header, guardians=guardians, links=links, addresses=addresses, rejections=rejections)
+        students, rejections, set_aside = reader.finish(header.exported_on)
+        return ElevesExport(header=header, students=students, rejections=rejections, set_aside=set_aside)
+    guardians, links, addresses, rejections, set_aside = reader.finish()
+    return ResponsablesExport(header=header, guardians=guardians, links=links, addresses=addresses,
+                              rejections=rejections, set_aside=set_aside)
 
 
 def _header(elem, root_elem, name: str) -> SiecleHeader:

@@ -8,7 +8,10 @@ starts in its file, so that the rules can point an operator at it.
 Records are kept whole or rejected whole: a record that appears here passed
 every check of the parser, and one that failed a check appears only as
 ``Rejection``s (adapters/errors.py) carrying its SIECLE key (``ELEVE_ID`` /
-``PERSONNE_ID``, domain-rules §11) and the field, never the value.
+``PERSONNE_ID``, domain-rules §11) and the field, never the value. A kept
+record may have fields set aside for an implausible value (domain-rules
+§12): those fields are empty (``""``, a birth date ``None``) and the
+export's ``set_aside`` says which and why.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from adapters.errors import Rejection
+from adapters.errors import Rejection, SetAside
 
 ELEVES_ROOT = "BEE_ELEVES"
 RESPONSABLES_ROOT = "BEE_RESPONSABLES"
@@ -130,6 +133,7 @@ class ElevesExport(_Frozen):
     header: SiecleHeader
     students: tuple[SiecleStudent, ...]
     rejections: tuple[Rejection, ...]
+    set_aside: tuple[SetAside, ...] = ()
 
 
 class ResponsablesExport(_Frozen):
@@ -140,3 +144,4 @@ class ResponsablesExport(_Frozen):
     links: tuple[SiecleLink, ...]
     addresses: tuple[SiecleAddress, ...]
     rejections: tuple[Rejection, ...]
+    set_aside: tuple[SetAside, ...] = ()

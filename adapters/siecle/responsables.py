@@ -16,11 +16,17 @@ address, the ``ADRESSE_ID``) and the field, never the value:
 A link to a person that was itself rejected is left out without a rejection
 of its own (the person's rejection says why), so every link names a guardian
 of the export. A couple typed as one person is valid here (domain-rules §5).
+
+Implausible names (domain-rules §12: blanks only, too long, control or
+invisible characters) are set aside, the person kept, before the input masks
+judge the others; with neither family name nor first name left, the person
+is rejected (``no_usable_name``).
 """
 from __future__ import annotations
 
 from adapters.siecle.records import LEVEL_CONTACT, LEVEL_LEGAL, LEVELS, SiecleAddress, SiecleGuardian, SiecleLink
-from adapters.siecle.values import Rejections, fields, parse_flag
+from adapters.siecle.values import Rejections, fields, name_check, parse_flag
+from projections.plausibility import MESSAGES, NO_USABLE_NAME
 
 TAGS = {"PERSONNE": "PERSONNES", "RESPONSABLE_ELEVE": "RESPONSABLES", "ADRESSE": "ADRESSES"}
 
@@ -57,6 +63,7 @@ class ResponsablesReader:
         self._persons: dict[str, SiecleGuardian | None] = {}  # None = rejected
         self._links: list[tuple[dict[str, str], int]] = []
         self._addresses: dict[str, SiecleAddress] = {}
+        self._rejected: set[str] = set()
 
     def feed(self, elem) -> None:
         if elem.tag == "PERSONNE":
@@ -85,15 +92,26 @@ class ResponsablesReader:
         pid, line = keyed
         f = fields(elem)
         problems = 0
+        unusable = 0
         for tag, what in _NAMES:
             value = f.get(tag, "")
-            if not value and tag != "NOM_USAGE":
+            implausible = name_check(elem, tag, value)
+            if implausible:
+                self.rejections.set_aside(implausible, line, pid, tag)
+                f[tag] = ""
+                unusable += tag != "NOM_USAGE"
+            elif not value and tag != "NOM_USAGE":
                 self.rejections.add("missing_field", line, pid, tag, f"fiche incomplète: {what} is empty; no account can be made")
                 problems += 1
             elif not name_is_valid(value):
                 self.rejections.add("invalid_name", line, pid, tag,
                                     f"{what} breaks the input masks (only letters, spaces, apostrophes, hyphens, dots)")
                 problems += 1
+        if unusable == 2:
+            self.rejections.add(NO_USABLE_NAME, line, pid, "NOM_DE_FAMILLE,PRENOM", MESSAGES[NO_USABLE_NAME])
+            problems += 1
+        if problems:
+            self._rejected.add(pid)
         self._persons[pid] = None if problems else SiecleGuardian(
             personne_id=pid, civility=f.get("LC_CIVILITE", ""), family_name=f.get("NOM_DE_FAMILLE", ""),
             usage_name=f.get("NOM_USAGE", ""), given_name=f.get("PRENOM", ""),
@@ -149,4 +167,5 @@ class ResponsablesReader:
         seen: set[tuple[str, str]] = set()
         links = tuple(link for f, line in self._links if (link := self._link(f, line, seen)) is not None)
         guardians = tuple(g for g in self._persons.values() if g is not None)
-        return guardians, links, tuple(self._addresses.values()), self.rejections.sorted()
+        return (guardians, links, tuple(self._addresses.values()), self.rejections.sorted(),
+                self.rejections.sorted_set_aside(self._rejected))

@@ -1,12 +1,14 @@
 """Reading BEE values (formats §2 and the general rules at its top): trimmed
-text, ``DD/MM/YYYY`` dates with ``31/12/9999`` for "no end", flags, and the
-collector of record rejections that never copies a value into a message
-(domain-rules §11)."""
+text, ``DD/MM/YYYY`` dates with ``31/12/9999`` for "no end", flags, names
+judged for implausible values (domain-rules §12), and the collector of
+record rejections and set-aside fields that never copies a value into a
+message (domain-rules §11)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from adapters.errors import Rejection
+from adapters.errors import Rejection, SetAside
+from projections.plausibility import MESSAGES, name_problem
 
 NO_END = date(9999, 12, 31)  # BEE "no end" date
 _DATE = "%d/%m/%Y"
@@ -59,15 +61,35 @@ def parse_flag(value: str) -> bool:
     return value.lower() in _TRUE
 
 
+def name_check(elem, tag: str, value: str) -> str | None:
+    """The reason a name field is set aside (domain-rules §12), or None:
+    ``value`` is its trimmed text; a field typed as blanks only is
+    ``name_blank``, an empty or absent one is no name at all (None)."""
+    if value:
+        return name_problem(value)
+    child = elem.find(tag)
+    return name_problem("") if child is not None and child.text else None
+
+
 class Rejections:
-    """Record rejections of one file, reported in line order."""
+    """Record rejections of one file, reported in line order, and the fields
+    of kept records set aside (domain-rules §12)."""
 
     def __init__(self, file: str):
         self.file = file
         self._items: list[Rejection] = []
+        self._set_aside: list[SetAside] = []
 
     def add(self, reason: str, line: int, record_id: str, field: str, message: str) -> None:
         self._items.append(Rejection(reason, self.file, line, record_id, field, message))
 
+    def set_aside(self, reason: str, line: int, record_id: str, field: str) -> None:
+        self._set_aside.append(SetAside(reason, self.file, line, record_id, field, MESSAGES[reason]))
+
     def sorted(self) -> tuple[Rejection, ...]:
         return tuple(sorted(self._items, key=lambda r: (r.line, r.record_id, r.field, r.reason)))
+
+    def sorted_set_aside(self, rejected: set[str]) -> tuple[SetAside, ...]:
+        """Set-asides in line order, without those of the records ``rejected``."""
+        kept = [s for s in self._set_aside if s.record_id not in rejected]
+        return tuple(sorted(kept, key=lambda s: (s.line, s.record_id, s.field, s.reason)))

@@ -79,3 +79,57 @@ def test_digest_ignores_attribute_order_but_not_value_order():
     c = {"sn": ["X"], "ENTEleveCodeEnseignements": ["2", "1"]}
     assert record_digest(a) == record_digest(b) != record_digest(c)
     assert record_digest({"a": ["b c"]}) != record_digest({"a": ["b", "c"]})
+
+
+# ---- fields set aside for implausible values (domain-rules §12) -------------------
+
+T1 = T0 + timedelta(days=1)
+BAD_SN = {"sn": ["MAR\u200bTIN"], "givenName": ["Léa"]}
+
+
+def test_a_new_account_records_its_fields_set_aside_after_appeared():
+    a = Account(jointure="1234567", category="Eleve", attrs=BAD_SN, digest="d0", delivery_id="D1",
+                file="f.xml", line=5, at=T0, creation_due=T0 + DELAY)
+    a.set_aside_fields({"sn": "name_invisible_characters"}, "D1", "f.xml", 5, T0)
+    a.set_aside_fields({"sn": "name_invisible_characters"}, "D1", "f.xml", 5, T0)  # the same: nothing new
+    events = a.collect_events()
+    assert [type(e).__name__ for e in events] == ["Appeared", "FieldsSetAside"]
+    assert events[0].attrs == BAD_SN  # the record as the source gave it
+    assert (events[1].fields, events[1].delivery_id, events[1].line) == ({"sn": "name_invisible_characters"}, "D1", 5)
+    assert a.set_aside == {"sn": "name_invisible_characters"}
+
+
+def test_a_changed_record_sets_aside_before_it_is_recorded_and_clears_when_fixed():
+    a = new_account()
+    a.collect_events()
+    a.record(BAD_SN, "d1", "D2", "g.xml", 9, T1, DELAY, set_aside={"sn": "name_invisible_characters"})
+    assert names(a) == ["FieldsSetAside", "Changed"]
+    a.record({**BAD_SN, "ENTEleveGroupes": ["4001$ALL2"]}, "d2", "D3", "g.xml", 9, T1, DELAY,
+             set_aside={"sn": "name_invisible_characters"})
+    assert names(a) == ["Changed"]  # still set aside: nothing to record again
+    a.record(ATTRS, "d3", "D4", "g.xml", 9, T1, DELAY, set_aside={})
+    events = a.collect_events()
+    assert [type(e).__name__ for e in events] == ["FieldsSetAside", "Changed"]
+    assert events[0].fields == {} and a.set_aside == {}
+
+
+def test_a_name_set_aside_is_no_evidence_of_an_overwrite():
+    # Without it, "Martin Léa" → "Léa" alone would look like another person.
+    a = new_account()
+    a.collect_events()
+    a.record({"sn": ["Z" * 5000], "givenName": ["Léa"]}, "d1", "D2", "g.xml", 9, T1, DELAY,
+             set_aside={"sn": "name_too_long"})
+    assert names(a) == ["FieldsSetAside", "Changed"]
+    a.record({"sn": ["Dupont"], "givenName": ["Jean"]}, "d2", "D3", "g.xml", 9, T1, DELAY, set_aside={})
+    assert names(a) == ["FieldsSetAside", "Changed"]  # compared with a name set aside: not judged
+
+
+def test_an_overwrite_records_no_value_set_aside():
+    a = Account(jointure="1234567", category="Eleve", attrs={**ATTRS, "ENTPersonDateNaissance": ["03/04/2012"]},
+                digest="d0", delivery_id="D1", file="f.xml", line=5, at=T0, creation_due=T0 + DELAY)
+    a.collect_events()
+    a.record({"sn": ["Dupont"], "givenName": ["Jean"], "ENTPersonDateNaissance": ["01/01/2099"]}, "d1", "D2",
+             "g.xml", 9, T1, DELAY, set_aside={"ENTPersonDateNaissance": "birth_date_in_future"})
+    events = a.collect_events()
+    assert [type(e).__name__ for e in events] == ["FieldsSetAside", "Changed", "OverwriteSuspected"]
+    assert events[2].after == {"sn": ["Dupont"], "givenName": ["Jean"], "ENTPersonDateNaissance": []}

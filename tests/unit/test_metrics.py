@@ -126,6 +126,26 @@ def test_observe_result_reads_a_service_result(metrics):
     assert rejected(metrics, "siecle", "older_export", "0740263J") == 1
 
 
+def test_fields_set_aside_are_counted_by_source_and_reason(metrics):
+    from adapters.errors import SetAside
+
+    @dataclass
+    class WithSetAside(Result):
+        set_aside: list = field(default_factory=list)
+
+    aside = [SetAside("name_too_long", "F.xml", 3, "123", "sn", "too long"),
+             SetAside("name_too_long", "F.xml", 9, "124", "givenName", "too long"),
+             SetAside("birth_date_in_future", "F.xml", 9, "124", "ENTPersonDateNaissance", "future")]
+    metrics.observe_result("aaf", WithSetAside("applied", set_aside=aside), 1.0)
+    metrics.observe_result("siecle", WithSetAside("applied", set_aside=aside[:1]), 1.0)
+    metrics.observe_result("aaf", WithSetAside("already-applied", set_aside=aside), 1.0)  # a duplicate: not again
+    value = metrics.registry.get_sample_value
+    assert value("entsync_fields_set_aside_total", {"source": "aaf", "reason": "name_too_long"}) == 2
+    assert value("entsync_fields_set_aside_total", {"source": "aaf", "reason": "birth_date_in_future"}) == 1
+    assert value("entsync_fields_set_aside_total", {"source": "siecle", "reason": "name_too_long"}) == 1
+    assert value("entsync_imports_total", {"source": "aaf", "outcome": "applied"}) == 1  # not a rejection
+
+
 def test_anomaly_checks_are_counted_by_kind(metrics):
     metrics.observe_anomaly("creation_overdue", 3)
     metrics.observe_anomaly("creation_overdue", 0)

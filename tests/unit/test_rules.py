@@ -7,7 +7,7 @@ import pytest
 
 from projections.policy import Policy, shipped_toussaint
 from projections.rules import (
-    code_is_valid, computed_toussaint_start, creation_due, creation_overdue, login_base, login_for,
+    LOGIN_MAX_LENGTH, code_is_valid, computed_toussaint_start, creation_due, creation_overdue, login_base, login_for,
     looks_like_couple, mass_departure_exceeded, national_function, normalised_identity, removal_due,
     staff_profile, uai_is_valid,
 )
@@ -48,6 +48,32 @@ def test_login_collisions_get_a_suffix_from_2_and_never_reuse():
     assert login_for("Léa", "Martin", {"lea.martin", "lea.martin2"}) == "lea.martin3"
     # A removed account's login stays taken: the new person does not inherit it.
     assert login_for("Lea", "MARTIN", {"lea.martin", "lea.martin2", "lea.martin3"}) == "lea.martin4"
+
+
+@pytest.mark.parametrize("given, family, taken, login", [
+    # one name set aside (domain-rules §12): the other alone, no dangling dot
+    ("Léa", "", set(), "lea"),
+    ("", "Martin", set(), "martin"),
+    ("", "Martin", {"martin"}, "martin2"),
+    # the NFC and NFD spellings of one name give one login
+    ("Le\u0301a", "Martin", set(), "lea.martin"),
+    # bounded, collision suffix included; each part keeps at least half the room
+    ("Léa", "A" * 100, set(), "lea." + "a" * 60),
+    ("B" * 100, "Martin", set(), "b" * 57 + ".martin"),
+    ("B" * 100, "A" * 100, set(), "b" * 31 + "." + "a" * 32),
+    ("B" * 100, "A" * 100, {"b" * 31 + "." + "a" * 32}, "b" * 31 + "." + "a" * 31 + "2"),
+    ("Léa", "A" * 100, {"lea." + "a" * 60} | {"lea." + "a" * 59 + str(n) for n in range(2, 10)},
+     "lea." + "a" * 58 + "10"),
+    ("Z" * 200, "", set(), "z" * 64),
+    # a cut never leaves a separator at its end
+    ("Jean-" * 20, "Roy", set(), "jean-" * 11 + "jean.roy"),
+    ("Léa", "", {"lea"}, "lea2"),
+    ("", "", set(), "compte"),
+])
+def test_logins_are_bounded(given, family, taken, login):
+    got = login_for(given, family, taken)
+    assert got == login
+    assert len(got) <= LOGIN_MAX_LENGTH and got not in taken
 
 
 @pytest.mark.parametrize("year, first_day", [

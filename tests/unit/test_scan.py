@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 import string
+import unicodedata
 
+from adapters.aaf.parser import read_records
 from daemon.scan import record_digest
 
 
@@ -30,3 +33,32 @@ def test_digest_pinned_value():
     # Stored by every release since the first: a new value would re-record every record.
     assert record_digest({"sn": ["DUPONT"], "givenName": ["Zoé"], "ENTEleveGroupes": ["4A$G1", "4A$G2"]}) == \
         "cc3f569a2cfbff7a0f7b081ef0d697d6"
+
+
+def _parsed(sn: str, given: str) -> dict[str, list[str]]:
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><ficAlimMENESR><addRequest><operationalAttributes>'
+           '<attr name="categoriePersonne"><value>Eleve</value></attr></operationalAttributes>'
+           '<identifier><id>1000001</id></identifier><attributes>'
+           f'<attr name="sn"><value>{sn}</value></attr><attr name="givenName"><value>{given}</value></attr>'
+           '<attr name="mail"><value>  </value></attr></attributes></addRequest></ficAlimMENESR>').encode()
+    (record,) = read_records(io.BytesIO(xml), "f.xml", "Eleve")
+    return record.attrs
+
+
+def test_an_unchanged_record_keeps_its_digest_whatever_its_normalisation():
+    # Domain-rules §12: values are digested as delivered, never normalised
+    # (NFC) first, so the same bytes give the same digest as every release
+    # stored; an NFD name is another spelling, hence another digest.
+    nfd = unicodedata.normalize("NFD", "Zoé")
+    first, again = _parsed("DUPONT", nfd), _parsed("DUPONT", nfd)
+    assert first == again == {"sn": ["DUPONT"], "givenName": [nfd], "mail": []}
+    assert record_digest(first) == record_digest(again) == _reference(first)
+    assert record_digest(_parsed("DUPONT", "Zoé")) == _reference({"sn": ["DUPONT"], "givenName": ["Zoé"], "mail": []})
+    assert record_digest(first) != record_digest(_parsed("DUPONT", "Zoé"))
+
+
+def test_implausible_values_are_digested_as_delivered():
+    # A record with a value set aside is recognised when it comes again.
+    attrs = _parsed("DU&#x200B;PONT", "   ")
+    assert attrs["sn"] == ["DU\u200bPONT"] and attrs["givenName"] == [" "]
+    assert record_digest(attrs) == record_digest(_parsed("DU&#x200B;PONT", "      ")) == _reference(attrs)

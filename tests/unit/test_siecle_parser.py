@@ -185,7 +185,6 @@ EXPECTED_REJECTIONS = {
     ],
     RESP: [
         ("invalid_name", "900006", "NOM_DE_FAMILLE", 'PERSONNE_ID="900006"', 1, 0),
-        ("missing_field", "900008", "PRENOM", 'PERSONNE_ID="900008"', 1, 0),
         ("invalid_link", "900099", "PERSONNE_ID", "<PERSONNE_ID>900099", 1, -2),
         ("invalid_link", "900004", "NIVEAU_RESPONSABILITE", "<NIVEAU_RESPONSABILITE>4", 1, -3),
         ("duplicate_link", "900001", "PERSONNE_ID", "<PERSONNE_ID>900001", 3, -2),
@@ -265,7 +264,11 @@ def test_pre_2018_file_decodes_latin9_capital_oe(resp_old):
 
 def test_rejected_guardians_are_absent_and_every_link_names_a_guardian(resp):
     ids = {g.personne_id for g in resp.guardians}
-    assert ids == {"900001", "900002", "900003", "900004", "900005", "900007"}
+    # 900008's first name of blanks only is set aside (domain-rules §12): the person is kept
+    assert ids == {"900001", "900002", "900003", "900004", "900005", "900007", "900008"}
+    assert [(a.reason, a.record_id, a.field, a.line) for a in resp.set_aside] == [
+        ("name_blank", "900008", "PRENOM", line_of(RESP, 'PERSONNE_ID="900008"'))]
+    assert {g.personne_id: g for g in resp.guardians}["900008"].given_name == ""
     assert {link.personne_id for link in resp.links} <= ids  # 900006's link left out
 
 
