@@ -230,7 +230,11 @@ def release_siecle(ctx: Context, ref: str, operator: str, now: datetime | None =
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        export = read_export(path)
+        try:
+            export = read_export(path)
+        except DeliveryRejected as exc:  # the kept bytes were read once: only a damaged store gets here
+            raise ValueError(f"the kept file of SIECLE import {imp.id} cannot be read again ({exc.reason}); "
+                             "reject it and ingest the file again") from None
     h = export.header
     imp.release(operator, at)
     newer = _newer_applied(ctx, imp.uai, imp.kind, h.exported_on.isoformat(),
