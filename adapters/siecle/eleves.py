@@ -12,15 +12,21 @@ its structures rejects the student, so that ``division=None`` always means
 - ``missing_field`` (fiche incomplète: name, first name, birth date or sex)
   and ``invalid_value`` (``CODE_SEXE`` other than 1/2);
 - ``invalid_date`` (not ``DD/MM/YYYY``);
-- ``duplicate_structures`` (a second section for one student, at its line),
-  ``several_divisions`` (more than one ``D``), ``invalid_code`` (a ``D`` or
-  ``G`` code breaking domain-rules §2: ≤ 8 letters, digits, space, - or _;
-  at the line of that ``STRUCTURE``);
+- ``duplicate_structures`` (a second section for one student naming another
+  division than the first, at its line; a second section that agrees is
+  merged, see ``_structure_section``), ``several_divisions`` (more than one
+  ``D`` in a section), ``invalid_code`` (a ``D`` or ``G`` code breaking
+  domain-rules §2: ≤ 8 letters, digits, space, - or _, so ``_301P1`` is a
+  valid SIECLE group code; at the line of that ``STRUCTURE``);
 - ``missing_identifier`` / ``duplicate_id`` (``ELEVE_ID`` empty or repeated:
   the later record), ``unknown_student`` (a structures or options section
   for an ``ELEVE_ID`` that no ``ELEVE`` carries).
 A ``DATE_SORTIE`` in the past or the future is not a rejection: the rules
-decide from ``left_on``.
+decide from ``left_on``. Partial extracts may lack identity fields (formats
+§2): an absent name, first name, birth date or sex is ``missing_field`` like
+an empty one, because an export is a snapshot and a kept record without them
+would blank what an earlier export recorded; a rejected student keeps its
+earlier values and is not absent.
 
 Implausible values (domain-rules §12) set the field aside, the student kept:
 a name (``NOM_DE_FAMILLE``/``NOM``, ``PRENOM``, ``NOM_USAGE``, ``PRENOM2``,
@@ -84,7 +90,11 @@ class ElevesReader:
             self.rejections.add("duplicate_id", line, eid, "ELEVE_ID", "ELEVE_ID already used by an earlier student of the file")
             return
         f = fields(elem)
-        family_tag = "NOM_DE_FAMILLE" if "NOM_DE_FAMILLE" in f or "NOM" not in f else "NOM"  # old files: NOM
+        # Old files (VERSION 2.x) name the family name NOM (formats §2).
+        # Whether a file may carry both is not documented (uncertain):
+        # NOM_DE_FAMILLE wins unless it is absent, or empty while NOM has a value.
+        has_nom = "NOM" in f and (f["NOM"] or "NOM_DE_FAMILLE" not in f)
+        family_tag = "NOM" if has_nom and not f.get("NOM_DE_FAMILLE") else "NOM_DE_FAMILLE"
         values = {
             "eleve_id": eid, "elenoet": f.get("ELENOET") or elem.get("ELENOET", "").strip(),
             "ine": f.get("ID_NATIONAL", ""), "family_name": f.get(family_tag, ""),
@@ -143,10 +153,6 @@ class ElevesReader:
         if not eid:
             self.rejections.add("missing_identifier", line, "", "ELEVE_ID", "STRUCTURES_ELEVE without ELEVE_ID")
             return
-        if eid in self._structures:
-            self._reject("duplicate_structures", line, eid, "STRUCTURES_ELEVE",
-                         "second STRUCTURES_ELEVE section for this student: its class and groups are ambiguous")
-            return
         divisions: list[str] = []
         groups: list[str] = []
         for structure in elem.iterchildren("STRUCTURE"):
@@ -162,7 +168,22 @@ class ElevesReader:
         if len(divisions) > 1:
             self._reject("several_divisions", line, eid, "TYPE_STRUCTURE",
                          f"{len(divisions)} D structures for one student; a student has one division")
-        self._structures[eid] = (divisions[0] if divisions else None, tuple(groups), line)
+        division = divisions[0] if divisions else None
+        if eid in self._structures:
+            # formats §2: a duplicate STRUCTURES_ELEVE section occurs, without
+            # saying what it means (uncertain). A repeat that agrees with the
+            # first (the same division, or none on one side) only adds its
+            # groups not seen yet; one naming another division leaves the
+            # class ambiguous, and the student is rejected.
+            known, known_groups, line = self._structures[eid]
+            if known is not None and division is not None and known != division:
+                self._reject("duplicate_structures", elem.sourceline or line, eid, "STRUCTURES_ELEVE",
+                             "second STRUCTURES_ELEVE section for this student names another division: "
+                             "its class is ambiguous")
+                return
+            division = known if known is not None else division
+            groups = [*known_groups, *(g for g in dict.fromkeys(groups) if g not in known_groups)]
+        self._structures[eid] = (division, tuple(groups), line)
 
     def _option_section(self, elem) -> None:
         line = elem.sourceline or 0

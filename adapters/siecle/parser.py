@@ -12,9 +12,19 @@ adapter does not read (``unknown_format``; the timetable-to-STS ``EDT_STS``
 file is named as such) or another BEE root than the one asked for
 (``wrong_root``), lacks ``PARAMETRES`` (``missing_parametres``), has a
 missing or invalid ``UAJ`` (``invalid_uai``, domain-rules §2) or an unreadable
-``ANNEE_SCOLAIRE`` / ``DATE_EXPORT`` / ``HORODATAGE`` (``invalid_header``).
-Record rejections are described in adapters/siecle/eleves.py and
-responsables.py.
+``ANNEE_SCOLAIRE`` / ``DATE_EXPORT`` / ``HORODATAGE``, or neither
+``DATE_EXPORT`` nor ``HORODATAGE`` (``invalid_header``). A
+``Nomenclature.xml`` (``BEE_NOMENCLATURES``) is recognised and refused with its
+own reason (``siecle_nomenclatures``): it is a SIECLE export, but of codes, not
+people.
+
+The export date is ``DATE_EXPORT``; partial extracts lack it and carry only
+``HORODATAGE``, whose day is then the export date (formats §2). The root's
+``VERSION`` (``2.1`` and ``3.0`` both occur) is carried in the header and never
+judged: each field is read by what the file carries (``NOM`` or
+``NOM_DE_FAMILLE``, ``RESP_LEGAL`` or ``NIVEAU_RESPONSABILITE``), so an unknown
+version is read like any other. Record rejections are described in
+adapters/siecle/eleves.py and responsables.py.
 """
 from __future__ import annotations
 
@@ -29,7 +39,7 @@ from lxml import etree
 from adapters.errors import DeliveryRejected
 from adapters.siecle.eleves import ElevesReader
 from adapters.siecle.records import (
-    ELEVES_ROOT, RESPONSABLES_ROOT, ElevesExport, ResponsablesExport, SiecleHeader,
+    ELEVES_ROOT, NOMENCLATURES_ROOT, RESPONSABLES_ROOT, ElevesExport, ResponsablesExport, SiecleHeader,
 )
 from adapters.siecle.responsables import ResponsablesReader
 from adapters.siecle.values import fields, parse_date, parse_stamp
@@ -39,8 +49,10 @@ READERS = {ELEVES_ROOT: ElevesReader, RESPONSABLES_ROOT: ResponsablesReader}
 _OTHER_ROOTS = {
     "EDT_STS": "this is the timetable-to-STS file (EDT_STS), not a SIECLE export",
     "STS_EDT": "this is an STS-web export (STS_EDT), not a SIECLE export",
-    "BEE_NOMENCLATURES": "BEE_NOMENCLATURES holds nomenclatures, not students or guardians",
 }
+# formats §2: recognised and set aside with its own reason, not as an unknown
+# format (it is a genuine SIECLE export, sent along with the others).
+NOMENCLATURES_REASON = "siecle_nomenclatures"
 _READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 _PARSE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
               remove_comments=True, remove_pis=True)
@@ -62,6 +74,10 @@ def read_export(path: str | Path, expected: str | None = None) -> ElevesExport |
     Raises DeliveryRejected for a file refused whole."""
     with _open(Path(path)) as (fh, name):
         root = _root_of(fh, name)
+        if root == NOMENCLATURES_ROOT:
+            raise DeliveryRejected(NOMENCLATURES_REASON, "this is the SIECLE nomenclatures file (BEE_NOMENCLATURES: "
+                                   "subjects, MEF and other codes), not students or guardians; nothing to import "
+                                   "from it", name)
         if root not in READERS:
             raise DeliveryRejected("unknown_format", _OTHER_ROOTS.get(root, f"root element {root!r} is not a SIECLE export"), name)
         if expected is not None and root != expected:
@@ -167,7 +183,10 @@ def _read(fh: IO[bytes], name: str, root: str) -> ElevesExport | ResponsablesExp
 
 def _header(elem, root_elem, name: str) -> SiecleHeader:
     """``PARAMETRES``: UAJ (checked, domain-rules §2), school year, export date
-    and time. Values are not copied into the rejection messages."""
+    and time. The export date is ``DATE_EXPORT``, else the day of
+    ``HORODATAGE`` (partial extracts, formats §2); without either the file
+    cannot be placed among the establishment's exports (``older_export``)
+    and is refused. Values are not copied into the rejection messages."""
     line = elem.sourceline or 0
     f = fields(elem)
     uai = f.get("UAJ", "")
@@ -183,7 +202,14 @@ def _header(elem, root_elem, name: str) -> SiecleHeader:
         exported_at = parse_stamp(f.get("HORODATAGE", ""))
     except ValueError:
         raise DeliveryRejected("invalid_header", "PARAMETRES/DATE_EXPORT or HORODATAGE is not DD/MM/YYYY [HH:MM:SS]", name, line) from None
+    if exported_on is None and exported_at is not None:
+        exported_on = exported_at.date()
     if exported_on is None:
-        raise DeliveryRejected("invalid_header", "PARAMETRES/DATE_EXPORT is missing", name, line)
+        raise DeliveryRejected("invalid_header", "PARAMETRES has neither DATE_EXPORT nor HORODATAGE: the export date "
+                               "is unknown, so the file cannot be ordered among this establishment's exports",
+                               name, line)
+    # VERSION is recorded as found, never checked against a list: the readers
+    # go by the elements present, so a version not seen yet (or none) is read
+    # like 2.1 and 3.0 are, and a missing field is judged per record.
     return SiecleHeader(root=root_elem.tag, version=root_elem.get("VERSION", "").strip(), uai=uai,
                         school_year=int(year), exported_on=exported_on, exported_at=exported_at)

@@ -23,6 +23,7 @@ from adapters.errors import Rejection, SetAside
 
 ELEVES_ROOT = "BEE_ELEVES"
 RESPONSABLES_ROOT = "BEE_RESPONSABLES"
+NOMENCLATURES_ROOT = "BEE_NOMENCLATURES"  # recognised, never read (adapters/siecle/parser.py)
 
 # NIVEAU_RESPONSABILITE (2018+ files), formats §2.
 LEVEL_LEGAL = 1  # représentant légal: guardian account
@@ -36,9 +37,11 @@ class _Frozen(BaseModel):
 
 
 class SiecleHeader(_Frozen):
-    """The export's frame: root tag and its ``VERSION``, and ``PARAMETRES``
-    (``UAJ``, ``ANNEE_SCOLAIRE`` = first calendar year of the school year,
-    ``DATE_EXPORT``, ``HORODATAGE``)."""
+    """The export's frame: root tag and its ``VERSION`` (as found, ``""``
+    when absent; never judged), and ``PARAMETRES`` (``UAJ``,
+    ``ANNEE_SCOLAIRE`` = first calendar year of the school year,
+    ``DATE_EXPORT``, ``HORODATAGE``). ``exported_on`` is ``DATE_EXPORT``, or
+    the day of ``HORODATAGE`` in a partial extract that lacks it."""
 
     root: str
     version: str

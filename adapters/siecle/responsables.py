@@ -91,9 +91,13 @@ class ResponsablesReader:
             return
         pid, line = keyed
         f = fields(elem)
+        # formats §2 gives the old NOM for students only; that older persons
+        # carry it too is not documented (uncertain): read it when it is the
+        # only family name of the record, as eleves.py does.
+        family = "NOM" if "NOM" in f and "NOM_DE_FAMILLE" not in f else "NOM_DE_FAMILLE"
         problems = 0
         unusable = 0
-        for tag, what in _NAMES:
+        for tag, what in ((family, "family name"), *_NAMES[1:]):
             value = f.get(tag, "")
             implausible = name_check(elem, tag, value)
             if implausible:
@@ -108,12 +112,12 @@ class ResponsablesReader:
                                     f"{what} breaks the input masks (only letters, spaces, apostrophes, hyphens, dots)")
                 problems += 1
         if unusable == 2:
-            self.rejections.add(NO_USABLE_NAME, line, pid, "NOM_DE_FAMILLE,PRENOM", MESSAGES[NO_USABLE_NAME])
+            self.rejections.add(NO_USABLE_NAME, line, pid, f"{family},PRENOM", MESSAGES[NO_USABLE_NAME])
             problems += 1
         if problems:
             self._rejected.add(pid)
         self._persons[pid] = None if problems else SiecleGuardian(
-            personne_id=pid, civility=f.get("LC_CIVILITE", ""), family_name=f.get("NOM_DE_FAMILLE", ""),
+            personne_id=pid, civility=f.get("LC_CIVILITE", ""), family_name=f.get(family, ""),
             usage_name=f.get("NOM_USAGE", ""), given_name=f.get("PRENOM", ""),
             phone_home=f.get("TEL_PERSONNEL", ""), phone_mobile=f.get("TEL_PORTABLE", ""),
             phone_work=f.get("TEL_PROFESSIONNEL", ""), email=f.get("MEL", ""),

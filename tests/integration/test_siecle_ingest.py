@@ -2,6 +2,7 @@
 of one collège told by its exports (formats §2; domain-rules §4, §5, §11)."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -242,4 +243,29 @@ def test_an_interrupted_import_is_invisible_until_the_same_file_finishes_it(ctx,
     assert (done.status, done.counts.get("event_Enrolled", 0)) == ("applied", 0)  # already written
     counts = siecle_only(topics(ctx))
     assert counts["SiecleStudent.Enrolled.v1"] == 4 and counts["SiecleImport.Applied.v1"] == 1
+    assert ctx.db.scalar("SELECT COUNT(*) FROM siecle_students WHERE enrolled = 1") == 4
+
+
+def partial(path: Path, stamp: str, students: list[dict]) -> Path:
+    """The same export as a partial extract: no DATE_EXPORT, only HORODATAGE (formats §2)."""
+    eleves(path, "01/01/2000", students)
+    data = path.read_bytes().replace(b"    <DATE_EXPORT>01/01/2000</DATE_EXPORT>\n", b"")
+    path.write_bytes(data.replace(b"01/01/2000 07:00:00", stamp.encode()))
+    return path
+
+
+def test_partial_extracts_are_ordered_by_their_horodatage(ctx, first_year, tmp_path):
+    """The rentrée export is stamped 01/09/2026 07:00:00; a partial extract
+    stamped before it is older, one stamped that evening is applied, dated
+    by its HORODATAGE, and its `_` group codes are kept."""
+    regrouped = [dict(s, groups=["_301P1", "_3LATIN"]) if s["id"] == "700001" else s for s in STUDENTS]
+    early = ingest_siecle(partial(tmp_path / "p0.xml", "31/08/2026 18:00:00", regrouped), ctx, T2)
+    assert (early.status, early.reason) == ("rejected", "older_export")
+    late = ingest_siecle(partial(tmp_path / "p1.xml", "01/09/2026 18:30:00", regrouped), ctx, T2)
+    assert (late.status, late.exit_code, late.counts["students_changed"]) == ("applied", 0, 1)
+    row = ctx.db.query_dicts("SELECT exported_on, exported_at FROM siecle_imports WHERE import_id = ?",
+                             (late.import_id,))[0]
+    assert (row["exported_on"], row["exported_at"]) == ("2026-09-01", "2026-09-01T18:30:00")
+    groups = ctx.db.scalar("SELECT groups FROM siecle_students WHERE eleve_id = '700001'")
+    assert json.loads(groups) == ["_301P1", "_3LATIN"]
     assert ctx.db.scalar("SELECT COUNT(*) FROM siecle_students WHERE enrolled = 1") == 4

@@ -352,6 +352,9 @@ WHOLE_FILE = [
     ("no_uai", lambda t: _variant(t, "<UAJ>0693834T</UAJ>", ""), read_export, "invalid_uai", 4),
     ("bad_year", lambda t: _variant(t, "<ANNEE_SCOLAIRE>2026", "<ANNEE_SCOLAIRE>26"), read_export, "invalid_header", 4),
     ("bad_export_date", lambda t: _variant(t, "25/06/2026", "2026-06-25"), read_export, "invalid_header", 4),
+    # rejets has an empty HORODATAGE: without DATE_EXPORT the export date is unknown
+    ("no_export_date", lambda t: _variant(t, "<DATE_EXPORT>25/06/2026</DATE_EXPORT>", ""), read_export,
+     "invalid_header", 4),
     ("entities", lambda t: REFUS / "entites.xml", read_export, "entity_declaration", 0),
     ("responsables_as_eleves", lambda t: RESP, read_eleves, "wrong_root", 0),
     ("eleves_as_responsables", lambda t: ELEVES_ZIP, read_responsables, "wrong_root", 0),
@@ -385,7 +388,8 @@ def test_whole_file_rejection_messages_explain_without_values(tmp_path):
                                                encoding="utf-8")
     with pytest.raises(DeliveryRejected) as info:
         read_export(tmp_path / "Nomenclature.xml")
-    assert info.value.reason == "unknown_format"
+    assert info.value.reason == "siecle_nomenclatures"  # its own reason (formats §2), not unknown_format
+    assert "nomenclatures" in info.value.message
 
 
 # --------------------------------------------------------------------------- sniff_root
