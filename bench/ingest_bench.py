@@ -55,14 +55,20 @@ def main() -> None:
     ap.add_argument("--store", help="default: a SQLite file in the work directory")
     ap.add_argument("--workdir", help="default: a temporary directory, removed at the end")
     ap.add_argument("--workers", type=int, help="processes reading parts (default: the machine's cores, at most 4)")
+    ap.add_argument("--format-version", choices=["VE1301", "VE1803", "VE2407"], default="VE1803",
+                    help="AAF format version of the generated files (formats §1)")
+    ap.add_argument("--names", choices=["conventional", "full-source", "ent-no-uai", "ent2dva"], default="conventional")
+    ap.add_argument("--real-shapes", action="store_true",
+                    help="staff and structures as in real files (presence N, no functions, a replacement zone…)")
     args = ap.parse_args()
+    shapes = ["--format-version", args.format_version, "--names", args.names] + (["--real-shapes"] if args.real_shapes else [])
     work = Path(args.workdir or tempfile.mkdtemp(prefix="entsync-bench-"))
     try:
         t = time.perf_counter()
         generate([str(work / "a"), "--students", str(args.students), "--seed", str(args.seed), "--no-second",
-                  "--part-size", "5000"])
+                  "--part-size", "5000", *shapes])
         generate([str(work / "b"), "--students", str(args.students), "--seed", str(args.seed), "--no-second",
-                  "--date", "20260901", "--part-size", "3333", "--shuffle-attributes"])
+                  "--date", "20260901", "--part-size", "3333", "--shuffle-attributes", *shapes])
         print(f"generated in {time.perf_counter() - t:.1f} s")
         first, again = work / "a/aaf/20260818-complet", work / "b/aaf/20260901-complet"
         parse_s, _ = parse_only(first)

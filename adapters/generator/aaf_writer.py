@@ -55,6 +55,8 @@ ENCODINGS = {
     "utf-8": ("UTF-8", "utf-8", False),
 }
 FORMAT_VERSION = "AAF-VE1803"
+HEADER = f'<!-- versionAF="{FORMAT_VERSION}" -->\n'
+EMPTY = "<value/>"
 
 Values = tuple[tuple[str, ...], ...]
 Record = tuple[str, Values]
@@ -147,25 +149,33 @@ def _esc(v: str) -> str:
     return v
 
 
-def _values(vals: tuple[str, ...]) -> str:
+def _values(vals: tuple[str, ...], empty_item: str = EMPTY) -> str:
     if len(vals) == 1:
         v = vals[0]
         return f"<value>{_esc(v)}</value>" if v else "<value/>"
     if not vals:
         return "<value/>"   # every attribute is present, even when empty
-    return "".join(f"<value>{_esc(v)}</value>" if v else "<value/>" for v in vals)
+    return "".join(f"<value>{_esc(v)}</value>" if v else empty_item for v in vals)
 
 
 class PartWriter:
-    """Writes one category of one delivery as numbered part files of at most ``part_size`` records."""
+    """Writes one category of one delivery as numbered part files of at most ``part_size`` records.
+
+    ``names`` (the attribute layout of the format version, default
+    :data:`ATTRIBUTES`), ``header`` (the comment lines after the DOCTYPE) and
+    ``empty_item`` (how an empty value inside a list is spelled) come from
+    ``shapes`` when the delivery is not of the default shape.
+    """
 
     def __init__(self, directory: str, stem: str, category: str, part_size: int, encoding: str,
-                 shuffle: random.Random | None = None):
+                 shuffle: random.Random | None = None, names: tuple[str, ...] | None = None,
+                 header: str = HEADER, empty_item: str = EMPTY):
         self.directory, self.stem, self.category, self.part_size = directory, stem, category, part_size
         self.decl, self.codec, crlf = ENCODINGS[encoding]
         self.newline = "\r\n" if crlf else "\n"
         self.shuffle = shuffle
-        self.names = ATTRIBUTES[category]
+        self.names = ATTRIBUTES[category] if names is None else names
+        self.header, self.empty_item = header, empty_item
         name, value = OPERATIONAL[category]
         self.op = (f'<operationalAttributes><attr name="{name}"><value>{value}</value></attr>'
                    f"</operationalAttributes>\n")
@@ -199,7 +209,7 @@ class PartWriter:
         self.path = path
         self.fh.write(f'<?xml version="1.0" encoding="{self.decl}"?>\n'
                       '<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">\n'
-                      f'<!-- versionAF="{FORMAT_VERSION}" -->\n<ficAlimMENESR>\n')
+                      f"{self.header}<ficAlimMENESR>\n")
         self.parts += 1
         self.in_part = 0
 
@@ -212,13 +222,16 @@ class PartWriter:
 
     def add(self, ident: str, values: Values) -> None:
         """Write an ``addRequest`` carrying every attribute."""
-        attrs = "".join(f"{self.attr_open[i]}{_values(values[i])}</attr>\n" for i in self._order(len(values)))
+        empty = self.empty_item
+        attrs = "".join(f"{self.attr_open[i]}{_values(values[i], empty)}</attr>\n"
+                        for i in self._order(len(values)))
         self._emit(f"<addRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n"
                    f"<attributes>\n{attrs}</attributes>\n</addRequest>\n", "add")
 
     def modify(self, ident: str, changes: list[tuple[int, tuple[str, ...]]]) -> None:
         """Write a ``modifyRequest`` replacing the full value list of each changed attribute."""
-        mods = "".join(f"{self.mod_open[changes[k][0]]}{_values(changes[k][1])}</modification>\n"
+        empty = self.empty_item
+        mods = "".join(f"{self.mod_open[changes[k][0]]}{_values(changes[k][1], empty)}</modification>\n"
                        for k in self._order(len(changes)))
         self._emit(f"<modifyRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n"
                    f"<modifications>\n{mods}</modifications>\n</modifyRequest>\n", "modify")

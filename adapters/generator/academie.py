@@ -746,6 +746,17 @@ def _staff(gen: _Gen) -> list[Staff]:
     return teachers + staff
 
 
+def structure_teachers(acad: Academie, ids: Ids, rng: random.Random, sj: str,
+                       disciplines: list[tuple[str, str]], presence: str) -> list[Staff]:
+    """Teachers attached to structure ``sj`` only (one per discipline, no service):
+    the staff of a replacement zone or of a school the ENT does not serve.
+    Their identities come from ``rng`` and the académie's shared identifier
+    spaces, so call this after the establishments' first populations."""
+    gen = _Gen(acad, acad.etabs[0], ids, rng)
+    return [Staff(**gen.identity(), rattach=sj, functions=((sj, "ENS", "ENSEIGNEMENT", code, label),),
+                  teacher=True, presence=presence, services=(), principal=()) for code, label in disciplines]
+
+
 # --------------------------------------------------------------------------- churn
 
 @dataclass(slots=True)

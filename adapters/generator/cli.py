@@ -16,6 +16,12 @@ reason code ``entsync ingest`` is expected to give); the manifest records
 them under ``sources`` (and under ``sources.variants_skipped`` a threshold
 variant the establishment is too small for, with why).  The default is ``aaf`` alone, so
 that the AAF-only output (files and manifest) stays as it was.
+
+``--format-version``, ``--names`` and ``--real-shapes`` write the AAF files in
+the other shapes real deliveries have (``shapes.py``); the manifest then
+records them under ``options`` and what they imply under ``expectations``
+(and the unserved structures under ``unserved_structures``).  With their
+defaults, files and manifest are as before, byte for byte.
 """
 from __future__ import annotations
 
@@ -32,6 +38,8 @@ from datetime import datetime
 from .aaf_writer import (ATTRIBUTES, CATEGORIES, ENCODINGS, PartWriter, Record, diff, etab_record, mef_records,
                          population_records, subject_records)
 from .academie import Academie, Ids, Population, evolve, plan_academie, populate
+from .shapes import (DEFAULT_VERSION, LAYOUTS, NAME_STYLES, VERSIONS, History, Shape, file_stem, header,
+                     in_version, plan_unserved, real_staff, unserved_records, unserved_staff)
 from .sources import arrival_date, build_timetable, leaving_date, write_siecle, write_sts, write_timetable
 from .variants import write_siecle_variants, write_variants
 
@@ -40,6 +48,8 @@ SOURCES = ("aaf", "siecle", "sts", "timetable")
 # Directories of the non-AAF sources (refused when they already hold files, unless --force).
 SOURCE_DIRS = ("siecle", "sts", "timetable", "variants")
 CHILDREN = ATTRIBUTES["PersRelEleve"].index("ENTAuxPersRelEleveEleve")
+# Ground-truth lists of a complete delivery that only --real-shapes writes.
+REAL_LISTS = ("teachers_presence_n", "staff_without_functions", "mlle", "unserved_structure_teachers")
 # manifest "churn" key -> attribute of academie.Churn
 CHURN_LISTS = {"students_left": "left", "students_arrived": "arrived", "class_changes": "class_changes",
                "duplicates_removed": "duplicates_removed", "teachers_left": "teachers_left",
@@ -94,17 +104,20 @@ def _dump(obj, out, indent: int = 0) -> None:
 class Delivery:
     """The six category writers of one delivery and its ground-truth lists."""
 
-    def __init__(self, o: argparse.Namespace, kind: str, date: str, spool_dir: str):
+    def __init__(self, o: argparse.Namespace, kind: str, date: str, spool_dir: str, acad: Academie):
         self.kind, self.date = kind, date
         self.name = f"{date}-{kind.lower()}"
         self.dir = os.path.join(o.out, "aaf", self.name)
         _prepare_dir(self.dir, o.force)
         self.writers = {}
+        shape = _shape(o)
+        head = header(shape.version, acad, date)
         for cat in CATEGORIES:
             # The shuffle stream depends on the seed only, never on --date or --part-size.
             shuffle = random.Random(f"{o.seed}:shuffle:{kind}:{cat}") if o.shuffle_attributes else None
-            self.writers[cat] = PartWriter(self.dir, f"{o.prefix}_{kind}_{date}_{cat}", cat, o.part_size,
-                                           o.encoding, shuffle)
+            self.writers[cat] = PartWriter(self.dir, file_stem(shape.names, o.prefix, kind, date, cat), cat,
+                                           o.part_size, o.encoding, shuffle, names=LAYOUTS[shape.version][cat],
+                                           header=head, empty_item=shape.empty_item)
 
         def spool(what: str) -> Spool:
             return Spool(spool_dir, f"{self.name}.{what}")
@@ -113,6 +126,8 @@ class Delivery:
             self.truth = {"jointures": {c: spool(c) for c in CATEGORIES},
                           "teachers": spool("teachers"), "shared_guardians": spool("shared"),
                           "couple_guardians": spool("couples"), "multi_establishment_teachers": spool("multi")}
+            if shape.real:
+                self.truth.update({k: spool(k) for k in REAL_LISTS})
         else:
             self.truth = {op: {c: spool(f"{op}.{c}") for c in CATEGORIES} for op in ("added", "modified", "deleted")}
 
@@ -122,14 +137,25 @@ class Delivery:
             w.add(ident, values)
         self.truth["jointures"][cat].ids(ident for ident, _ in records)
 
-    def people(self, pop: Population, records: dict[str, list[Record]]) -> None:
+    def people(self, pop: Population, records: dict[str, list[Record]],
+               written: dict[str, list[Record]] | None = None, real: dict[str, list[str]] | None = None) -> None:
+        """Write ``written`` (the delivery's shape of ``records``, default layout) and record the truth."""
         for cat in PEOPLE:
-            self.complete(cat, records[cat])
+            self.complete(cat, (written or records)[cat])
         t = self.truth
+        for key, jointures in (real or {}).items():
+            t[key].ids(jointures)
         t["teachers"].ids(p.jointure for p in pop.staff if p.functions[0][1] == "ENS")
         t["multi_establishment_teachers"].ids(p.jointure for p in pop.staff if len({f[0] for f in p.functions}) > 1)
         t["couple_guardians"].ids(pop.couples)
         t["shared_guardians"].ids(ident for ident, v in records["PersRelEleve"] if len(v[CHILDREN]) > 1)
+
+    def unserved(self, o: argparse.Namespace, acad: Academie, staff: list) -> None:
+        """The teachers attached only to structures the ENT does not serve (--real-shapes)."""
+        records = population_records(Population(acad.etabs[0], [], [], staff))["PersEducNat"]
+        self.complete("PersEducNat", in_version(o.format_version, "PersEducNat", records))
+        self.truth["unserved_structure_teachers"].ids(p.jointure for p in staff)
+        self.truth["teachers_presence_n"].ids(p.jointure for p in staff if p.presence == "N")
 
     def delta(self, cat: str, old: list[Record], new: list[Record]) -> None:
         ops = list(diff(old, new))
@@ -210,6 +236,22 @@ class Sources:
                 **({"variants_skipped": self.skipped} if self.skipped else {})}
 
 
+def _shape(o: argparse.Namespace) -> Shape:
+    return Shape(o.format_version, o.names, o.real_shapes)
+
+
+def _shaped(o: argparse.Namespace, acad: Academie, pop: Population, records: dict[str, list[Record]],
+            history: History | None = None) -> tuple[dict[str, list[Record]], dict[str, list[str]] | None]:
+    """The people's records in the run's shape, and the --real-shapes truth lists."""
+    shape, real = _shape(o), None
+    if shape.default:
+        return records, None
+    records = dict(records)
+    if shape.real:
+        records["PersEducNat"], real = real_staff(o.seed, pop, records["PersEducNat"])
+    return {cat: in_version(shape.version, cat, recs, o.seed, history) for cat, recs in records.items()}, real
+
+
 def generate(o: argparse.Namespace) -> dict:
     """Write the deliveries and the manifest; return the manifest's summary counts."""
     start = time.perf_counter()
@@ -217,16 +259,19 @@ def generate(o: argparse.Namespace) -> dict:
     ids = Ids(o.seed)
     os.makedirs(o.out, exist_ok=True)
     aaf = "aaf" in o.sources
+    shape = _shape(o)
+    unserved = plan_unserved(acad) if shape.real else ()
     _prepare_sources(o, [o.date] + ([] if o.no_second else [o.second_date]))
     sources = Sources(o, acad)
     with tempfile.TemporaryDirectory(prefix=".manifest-", dir=o.out) as tmp:
-        first = Delivery(o, "Complet", o.date, tmp) if aaf else None
-        second = [] if o.no_second or not aaf else [Delivery(o, "Delta", o.second_date, tmp),
-                                                    Delivery(o, "Complet", o.second_date, tmp)]
+        first = Delivery(o, "Complet", o.date, tmp, acad) if aaf else None
+        second = [] if o.no_second or not aaf else [Delivery(o, "Delta", o.second_date, tmp, acad),
+                                                    Delivery(o, "Complet", o.second_date, tmp, acad)]
         churn = {k: Spool(tmp, f"churn.{k}") for k in CHURN_LISTS}
         duplicates = Spool(tmp, "duplicates")
-        static = {"EtabEducNat": [etab_record(acad, e) for e in acad.etabs],
+        static = {"EtabEducNat": [etab_record(acad, e) for e in acad.etabs] + unserved_records(acad, unserved),
                   "MatiereEducNat": subject_records(), "MefEducNat": mef_records(acad)}
+        static = {cat: in_version(shape.version, cat, recs) for cat, recs in static.items()}
         for cat, records in static.items():
             if first:
                 first.complete(cat, records)
@@ -236,25 +281,35 @@ def generate(o: argparse.Namespace) -> dict:
         for etab in acad.etabs:
             pop1 = populate(acad, etab, ids)
             recs1 = population_records(pop1) if aaf else None
+            out1, real1 = _shaped(o, acad, pop1, recs1, History.of(acad)) if aaf else (None, None)
             if first:
-                first.people(pop1, recs1)
+                first.people(pop1, recs1, out1, real1)
             sources.write(pop1, o.date)
             duplicates.items(list(pair) for pair in pop1.duplicates)
             if not o.no_second:
                 pop2, ch = evolve(acad, pop1, ids, o.churn)
                 if second:
                     recs2 = population_records(pop2)
+                    out2, real2 = _shaped(o, acad, pop2, recs2, History.of(acad, ch, o.date, o.second_date))
                     for cat in PEOPLE:
-                        second[0].delta(cat, recs1[cat], recs2[cat])
-                    second[1].people(pop2, recs2)
+                        second[0].delta(cat, out1[cat], out2[cat])
+                    second[1].people(pop2, recs2, out2, real2)
                 sources.write(pop2, o.second_date, ch, pop1)
                 for key, attr in CHURN_LISTS.items():
                     if key == "class_changes":
                         churn[key].items([j, etab.sj, old, new] for j, old, new in ch.class_changes)
                     else:
                         churn[key].ids(getattr(ch, attr))
+        staff = {}
+        if unserved and first:
+            # After every establishment: their ids come after everybody else's, who keep theirs.
+            staff = unserved_staff(acad, ids, unserved)
+            for complete in (first, *second[1:]):
+                complete.unserved(o, acad, [p for u in unserved for p in staff[u.sj]])
         deliveries = {d.name: d.close() for d in ([first, *second] if first else [])}
         manifest = _manifest(o, acad, deliveries, duplicates, None if o.no_second else churn)
+        if not shape.default:
+            _expectations(o, manifest, unserved, staff)
         if o.sources != ["aaf"]:
             manifest["options"]["sources"] = o.sources
             manifest["sources"] = sources.manifest()
@@ -286,6 +341,35 @@ def _manifest(o, acad: Academie, deliveries: dict, duplicates: Spool, churn: dic
         "churn": churn,
         "totals": {"deliveries": len(deliveries), "files": files, "records": records,
                    "bytes": sum(d["bytes"] for d in deliveries.values())},
+    }
+
+
+def _expectations(o: argparse.Namespace, manifest: dict, unserved: tuple, staff: dict) -> None:
+    """What the non-default shapes imply, for the tests and benchmarks (the default manifest has none of it)."""
+    shape = _shape(o)
+    manifest["options"].update(format_version=shape.version, names=shape.names, real_shapes=shape.real)
+    layout = LAYOUTS[shape.version]
+    if unserved:
+        manifest["unserved_structures"] = [
+            {"kind": u.kind, "sj": u.sj, "uai": u.uai, "name": u.name, "type": u.type_struct,
+             "uai_valid": u.uai_valid, "teachers": [p.jointure for p in staff.get(u.sj, ())]} for u in unserved]
+    counts = {}
+    for name, d in manifest["deliveries"].items():
+        if d["kind"] == "complet":
+            counts[name] = {"teachers": d["teachers"].count,
+                            **{k: d[k].count for k in REAL_LISTS if k in d}}
+    manifest["expectations"] = {
+        "format_version": f"AAF-{shape.version}",
+        # attributes every addRequest of the category carries, and those of VE1803 it lacks
+        "attributes": {cat: list(layout[cat]) for cat in CATEGORIES},
+        "absent": {cat: [n for n in ATTRIBUTES[cat] if n not in layout[cat]] for cat in CATEGORIES},
+        # structures of the delivery the ENT does not serve, and those whose UAI fails the check letter
+        "unserved_structures": len(unserved),
+        "structures_failing_check_letter": sum(not u.uai_valid for u in unserved),
+        # per complete delivery: teachers (ENS, served establishments), and with --real-shapes the
+        # teachers/documentalists with presence N (still teachers), the staff without any function (not
+        # teachers), the Mlle, and the teachers attached only to unserved structures
+        "deliveries": counts,
     }
 
 
@@ -333,6 +417,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite XML files already in the delivery directories")
     p.add_argument("--sources", type=_sources, default=["aaf"],
                    help="comma-separated sources to write among aaf,siecle,sts,timetable (or 'all'); default aaf")
+    p.add_argument("--format-version", choices=VERSIONS, default=DEFAULT_VERSION,
+                   help="AAF format version of the files: VE1301 (no INE, no teacher category, older relation "
+                        "attributes), VE1803 (default) or VE2407 (header comments, $-compound structure names, "
+                        "class dates, no teacher category)")
+    p.add_argument("--names", choices=NAME_STYLES, default=NAME_STYLES[0],
+                   help="file names: conventional <prefix>_Complet_… (default), full-source "
+                        "FULL_<prefix>_Complet_… (deltas keep <prefix>_Delta_…), ent-no-uai ENT_Complet_…, "
+                        "ent2dva ENT2DVA-ENT16_Complet_…")
+    p.add_argument("--real-shapes", action="store_true",
+                   help="staff as in real files (presence N for half of the teachers, no function for a third of "
+                        "the other staff, Mlle) plus a replacement zone failing the UAI check letter and a "
+                        "1st-degree school, each with teachers attached only to it")
     return p
 
 
@@ -359,5 +455,7 @@ def run(argv: list[str] | None = None) -> int:
           f"{people['Eleve']} students, {people['PersRelEleve']} guardians, {people['PersEducNat']} staff "
           f"(first delivery); {s['deliveries']} deliveries, {s['files']} files, {s['records']} records, "
           f"{s['bytes'] / 1e6:.1f} MB in {s['elapsed']:.2f} s"
-          + (f"; sources {','.join(o.sources)}" if o.sources != ["aaf"] else ""))
+          + (f"; sources {','.join(o.sources)}" if o.sources != ["aaf"] else "")
+          + ("" if _shape(o).default else f"; shape {o.format_version} names={o.names}"
+             + (" real-shapes" if o.real_shapes else "")))
     return 0
