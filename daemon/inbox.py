@@ -37,6 +37,7 @@ from adapters.aaf.files import NAME_RE
 from adapters.sniff import kind_of
 from daemon import import_commands, imports
 from daemon.bootstrap import Context, TimeWentBackwards
+from daemon.formats import not_importable
 from daemon.ingest import IngestRefused, ingest
 from daemon.logs import event
 from daemon.siecle import ImportInterrupted, ingest_siecle
@@ -228,7 +229,6 @@ def process(path: Path, ctx: Context) -> Outcome:
     Raises Retry for what is not the item's fault; anything else the
     pipelines raise is the caller's to set aside."""
     kind = kind_of(path)
-    source = SOURCES.get(kind, "unknown")
     try:
         if kind == "aaf":
             return _aaf(path, ctx)
@@ -246,11 +246,11 @@ def process(path: Path, ctx: Context) -> Outcome:
         if _store_outage(exc):
             raise Retry("store_unavailable", type(exc).__name__) from None
         raise
-    reason = "unsupported_format" if kind != "unknown" else "unknown_format"
-    message = (f"recognised as {kind}, which the service does not import" if kind != "unknown" else
-               "neither an AAF delivery, a SIECLE, STS-web nor timetable export (recognised by content)")
-    return Outcome(source, kind, "rejected", reason,
-                   report={"status": "rejected", "reason": reason, "message": message})
+    # Not an export the service imports: the same answer as `entsync ingest`
+    # (daemon/formats.py), nothing recorded.
+    refused = not_importable(path, kind)
+    return Outcome(refused.source, kind, "rejected", refused.reason,
+                   report={"status": "rejected", "reason": refused.reason, "message": refused.message})
 
 
 def _store_outage(exc: BaseException) -> bool:
