@@ -113,10 +113,13 @@ def _parser() -> argparse.ArgumentParser:
                     help="stop after this long without a message (default: run until SIGTERM)")
     sp.add_argument("--rebalance-ms", type=int, dest="rebalance_ms", metavar="MS",
                     help="session timeout and max poll interval of the group member (default: the client's)")
-    sp = cmd("store", "create a store (production or simulation) or show what it is and its last recorded time")
-    sp.add_argument("action", choices=["init", "info"])
+    sp = cmd("store", "create a store (production or simulation), show what it is and its last recorded time, "
+                      "or upgrade it to this release's rules")
+    sp.add_argument("action", choices=["init", "info", "upgrade"])
     sp.add_argument("--simulation", action="store_true",
                     help="init: a simulation store (tests, demos, replays) whose --now may be any time")
+    sp.add_argument("--dry-run", action="store_true", dest="dry_run",
+                    help="upgrade: say what the upgrade would correct; record nothing")
     sp = cmd("config", "check the configuration and print the effective one (no secrets)")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")

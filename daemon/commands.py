@@ -9,7 +9,8 @@ from typing import Callable, Iterator
 
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
-from daemon import bootstrap, config, import_commands, siecle_commands
+from daemon import bootstrap, config, import_commands, siecle_commands, upgrade
+from daemon.formats import not_importable
 from daemon.history import history
 from daemon.ingest import ingest, reject, release
 from daemon.tick import hold_removals, lift_hold, purge_hold, tick
@@ -48,6 +49,9 @@ def run(args, out: Callable, table: Callable, progress: Callable) -> int:
     ctx.dry_run = bool(getattr(args, "dry_run", False))
     ctx.command = args.command
     try:
+        if args.command in UPGRADING_COMMANDS:
+            # A store built by an earlier release is corrected first (domain-rules §12).
+            upgrade.ensure(ctx, lambda line: print(line, file=sys.stderr))
         return COMMANDS[args.command](args, ctx, out, table, progress)
     finally:
         ctx.close()
@@ -59,10 +63,12 @@ def _ingest(args, ctx, out, table, progress) -> int:
         return import_commands.ingest(args, ctx, out, table)
     if kind in siecle_commands.KINDS:
         return siecle_commands.ingest(args, ctx, out, table)
-    if kind not in ("aaf", "unknown"):
-        # Recognised by content, but this release applies AAF deliveries only.
-        out({"status": "unsupported", "kind": kind, "path": args.path}, args.json,
-            f"{args.path}: recognised as {kind}; this release ingests AAF deliveries only (nothing recorded)")
+    if kind != "aaf":
+        # Not an export this service imports (a missing path, the encrypted
+        # timetable envelope, SIECLE's nomenclatures, anything else): the
+        # inbox's answer, nothing recorded, the store's clock untouched.
+        refused = not_importable(args.path, kind)
+        out(refused.as_dict(), args.json, refused.line())
         return EXIT_REJECTED
     if args.progress or sys.stderr.isatty():
         ctx.progress = progress
@@ -143,7 +149,7 @@ def _purge(args, ctx, out, table, progress) -> int:
 
 def _anomalies(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace)
+        rows = queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
     out(rows, args.json, table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
     return EXIT_OK
 
@@ -388,6 +394,8 @@ def _store(args, out) -> int:
     ctx = bootstrap.build(settings.store, settings.policy,
                           simulation=bool(args.simulation) if args.action == "init" else None)
     try:
+        if args.action == "upgrade":
+            return _store_upgrade(args, ctx, out)
         info = store_info(ctx)
         if args.action == "init":
             text = f"store declared: {info['kind']}"
@@ -411,6 +419,27 @@ def _store(args, out) -> int:
         ctx.close()
 
 
+def _store_upgrade(args, ctx, out) -> int:
+    from daemon.cli import _table as table
+
+    report = upgrade.upgrade(ctx, dry_run=bool(args.dry_run))
+    lines = [report.summary()]
+    if report.corrections:
+        lines += ["", "corrected (rules of this release; `entsync history JOINTURE` shows each):",
+                  table(report.corrections, ("jointure", "field", "before", "after"))]
+    if report.reread:
+        lines += ["", "deliveries to ingest again (they hold records an earlier release rejected for a rule that "
+                      "changed; only those records are applied, nothing departs):",
+                  table([{"delivery_id": r["delivery_id"], "source": r["source"],
+                          "records": ", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items()))}
+                         for r in report.reread], ("delivery_id", "source", "records"))]
+    if report.kept:
+        lines += ["", "kept and listed (created by an earlier release; no structure of theirs is served):",
+                  table(report.kept, ("jointure", "state", "structures"))]
+    out(report.as_dict(), args.json, "\n".join(lines))
+    return EXIT_OK
+
+
 def store_info(ctx) -> dict:
     from events.store import STORE_ID
 
@@ -431,5 +460,7 @@ def store_info(ctx) -> dict:
     }
 
 
+# Commands that write facts: they upgrade a store built by an earlier release first.
+UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge")
 SERVICE_COMMANDS = {"store": _store, "run": _run_service, "config": _config, "outbound": _outbound, "publish": _publish,
                     "consume": _consume}

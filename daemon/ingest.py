@@ -19,20 +19,27 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import CATEGORIES, DeliveryFiles, PartFile, RecordedDelivery, discover
+from adapters.aaf.parser import RawRecord, by_version
 from adapters.aaf.records import examine
 from adapters.errors import DeliveryRejected, Rejection, SetAside
+from adapters.sniff import kind_of
 from daemon import precedence
 from daemon.brakes import brake_check, describe_brake, scope_of, scopes_meet
 from daemon.bootstrap import Context
+from daemon.formats import not_importable
 from daemon.scan import record_digest, summaries
 from events.account import Account, NewAccounts, account_id
 from events.delivery import Delivery, delivery_id
 from events.structure import SourceRecord, record_id
+from events.upgrade import upgrade_id
+from projections.directory import RULES
 from projections.plausibility import reference_day
 from projections.rules import creation_due, removal_with_notice
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
 BATCH = 1000
+# The staged op of a modifyRequest for a record the directory does not know.
+ARRIVAL = "arrival"
 
 
 class IngestRefused(Exception):
@@ -94,11 +101,17 @@ def ingest(path: str, ctx: Context, now: datetime | None = None, project: bool =
     """Ingest the AAF delivery at ``path`` (directory, zip or tgz). The facts
     are recorded when this returns; with ``project`` the read model has caught
     up with them and the SIECLE precedence decisions they allow are recorded
-    (otherwise the next catch-up and tick, e.g. the daemon's jobs, do it)."""
+    (otherwise the next catch-up and tick, e.g. the daemon's jobs, do it).
+
+    A path that holds no AAF delivery at all (missing, or recognised as
+    something else) is answered as the CLI and the inbox answer it
+    (daemon/formats.py): rejected, with no delivery id, nothing recorded."""
     try:
         files = discover(path)
     except DeliveryRejected as exc:
         result = _reject_unreadable(path, exc, ctx, now)
+        if not result.delivery_id:
+            return result
     else:
         result = _ingest(files, ctx, now, str(path))
     return _finish(result, ctx, now, project)
@@ -122,10 +135,29 @@ def _finish(result: IngestResult, ctx: Context, now: datetime | None, project: b
     return result
 
 
+def reread_fingerprint(fingerprint: str) -> str:
+    """The fingerprint of the re-read of a delivery by this release's rules
+    (daemon/upgrade.py): one re-read per delivery and rules generation."""
+    return hashlib.sha256(f"reread:rules-{RULES}\0{fingerprint}".encode()).hexdigest()
+
+
+def _reread_due(ctx: Context, did: str) -> bool:
+    """Whether the upgrade to this release's rules listed this applied delivery to read again."""
+    upgrade = ctx.log.find(upgrade_id(RULES))
+    return upgrade is not None and any(r["delivery_id"] == did for r in upgrade.reread)
+
+
 def _ingest(files: DeliveryFiles, ctx: Context, now: datetime | None, source: str) -> IngestResult:
     did = delivery_id(files.fingerprint)
     existing = ctx.log.find(did)
     check_interrupted(ctx, str(did))
+    kind, fingerprint = files.kind, files.fingerprint
+    if existing is not None and existing.status == "applied" and _reread_due(ctx, str(did)):
+        # Read again by this release's rules: what an earlier release rejected (daemon/upgrade.py).
+        kind, fingerprint = "reread", reread_fingerprint(files.fingerprint)
+        did = delivery_id(fingerprint)
+        existing = ctx.log.find(did)
+        check_interrupted(ctx, str(did))
     if existing is not None:
         if existing.status == "applying":
             return _apply(existing, ctx)
@@ -143,12 +175,12 @@ def _ingest(files: DeliveryFiles, ctx: Context, now: datetime | None, source: st
         delivery = existing
     else:
         at = ctx.effective_now(now)
-        delivery = Delivery(fingerprint=files.fingerprint, source=source, kind=files.kind, date=files.date,
+        delivery = Delivery(fingerprint=fingerprint, source=source, kind=kind, date=files.date,
                             prefix=files.prefix, files=[{"name": p.name, "category": p.category, "part": p.part,
                                                          "sha256": p.sha256, "size": p.size} for p in files.parts],
                             at=at)
         ctx.log.save(delivery)
-    if files.kind == "delta":
+    if kind == "delta":
         ctx.projection.catch_up(ctx.log)
         behind = blocking_delivery(ctx, str(did), files.prefix)
         if behind is not None:
@@ -229,6 +261,14 @@ def check_interrupted(ctx: Context, current: str) -> None:
 
 
 def _reject_unreadable(path: str, exc: DeliveryRejected, ctx: Context, now: datetime | None) -> IngestResult:
+    """A delivery that cannot be listed is recorded as rejected — when it is
+    an AAF delivery, even a broken one. What is no AAF delivery at all gets
+    the shared answer and nothing is recorded: a bogus delivery would stay
+    for ever and move the store's clock (issue 9)."""
+    kind = kind_of(path)
+    if kind != "aaf":
+        refused = not_importable(path, kind)
+        return IngestResult("", "rejected", refused.reason, refused.line())
     fingerprint = hashlib.sha256(f"unreadable\0{path}\0{exc.reason}".encode()).hexdigest()
     did = delivery_id(fingerprint)
     if ctx.log.find(did) is not None:
@@ -245,9 +285,12 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
     did, at = str(delivery.id), delivery.received_at
     ctx.projection.catch_up(ctx.log)
     ctx.staging.clear(did)
+    reread = delivery.kind == "reread"
     try:
-        scan = _scan(files, did, ctx, birth_reference(files.date, at, ctx.policy.timezone))
-        if files.kind == "complete":
+        scan = _scan(files, did, ctx, birth_reference(files.date, at, ctx.policy.timezone), reread)
+        if reread:  # its departures were decided when it was first applied (daemon/upgrade.py)
+            departures = []
+        elif files.kind == "complete":
             departures = _departures(files, scan, ctx)
         else:  # a delta removes by deleteRequest only (formats §1)
             departures = list(scan.deleted)
@@ -261,7 +304,7 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
         delivery.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)
     for s in scan.set_aside:
         delivery.set_aside_field(s.reason, s.file, s.line, s.record_id, s.field, s.message, at)
-    if files.kind == "complete":
+    if files.kind == "complete" and not reread:
         duplicates = _corrected_duplicates(departures, ctx)
         ctx.staging.add(did, [(scan.staged + i, cat, j, "duplicate" if j in duplicates else "absent",
                                {"duplicate_of": duplicates[j]} if j in duplicates else None, "", "", 0)
@@ -300,9 +343,10 @@ def birth_reference(file_date: str, at: datetime, tz: str) -> date:
     return reference_day(exported, at.astimezone(ZoneInfo(tz)).date())
 
 
-def _scan(files: DeliveryFiles, did: str, ctx: Context, reference: date) -> _Scan:
+def _scan(files: DeliveryFiles, did: str, ctx: Context, reference: date, reread: bool = False) -> _Scan:
     """Read every part (in parallel when worth it) and replay the summaries in
-    delivery order: order-dependent decisions are taken here, once."""
+    delivery order: order-dependent decisions are taken here, once. A
+    ``reread`` applies only the records the directory does not hold."""
     scan = _Scan()
     index = _Index(ctx, files.categories())
     pending: list[tuple] = []
@@ -319,6 +363,9 @@ def _scan(files: DeliveryFiles, did: str, ctx: Context, reference: date) -> _Sca
             scan.delivered_structures.update(summary.structures)
             records = summary.others
         for record in records:
+            if reread and (record[0] in ("u", "d") or index.get(part.category, record[1]) is not None):
+                scan.counts["reread_known"] += 1  # held already: its later facts stand
+                continue
             _merge(record, part.category, part.name, index, scan, pending, ctx, reference)
             if len(pending) >= 2000:
                 ctx.staging.add(did, pending)
@@ -380,9 +427,23 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
         return
     raw = payload  # a modify: the replaced attributes merged over the stored ones
     if known is None:
-        scan.rejections.append(Rejection("unknown_record", file, line, jointure, "identifier/id",
-                                         "modify of a record this directory does not know"))
-        scan.counts["rejected"] += 1
+        # A delivery was missed: the modify carries the whole record, so it is
+        # an arrival, validated as an add (formats §1, domain-rules §12).
+        attrs = dict(raw.attrs)
+        by_version("add", category, attrs, raw.version)  # what its version carries, as for an addRequest
+        whole = RawRecord(raw.file, raw.line, "add", raw.category, raw.id, attrs, raw.unsupported)
+        problems, aside = examine(whole, attrs, reference)
+        if problems:
+            scan.rejections.extend(problems)
+            scan.counts["rejected"] += 1
+            return
+        _set_aside(scan, aside)
+        if category == "EtabEducNat":
+            scan.delivered_structures[jointure] = (attrs.get("ENTStructureUAI") or [""])[0]
+        pending.append((scan.staged, category, jointure, ARRIVAL, attrs, record_digest(attrs), file, line))
+        scan.staged += 1
+        scan.counts["added"] += 1
+        scan.counts["arrived_by_modify"] += 1
         return
     stream = ctx.log.get(account_id(jointure) if category in PERSONS else record_id(category, jointure))
     attrs = {**stream.attrs, **raw.attrs}
@@ -539,6 +600,9 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
             is_person = cat in PERSONS
             agg_id = account_id(jointure) if is_person else record_id(cat, jointure)
             counts[f"events_{cat}"] += 1  # counted for skipped rows too: a resume reports the same totals
+            if op == ARRIVAL:  # a new stream like an add; Applied says how it came
+                counts["arrived_by_modify"] += 1
+                op = "add"
             aside = set_aside.get(jointure, {}) if is_person and op in ("add", "upsert") else {}
             if aside:
                 counts["fields_set_aside"] += len(aside)

@@ -32,6 +32,8 @@ from prometheus_client.registry import Collector
 from projections import facts
 from projections.directory import iso
 from projections.rules import toussaint_start
+from projections.served import counts as served_counts
+from projections.served import structure_anomalies, withheld_jointures
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,7 @@ class _Reading:
     last_success: dict[str, float] = field(default_factory=dict)
     purge_hold: int = 0
     known_uais: frozenset[str] = frozenset()
+    directory_anomalies: dict[str, int] = field(default_factory=dict)
 
 
 def _labelled(name: str, doc: str, label: str, values: dict) -> GaugeMetricFamily:
@@ -168,6 +171,11 @@ class _ReadModelCollector(Collector):
         yield _labelled(f"{NAMESPACE}_last_successful_import_timestamp_seconds",
                         "When the last import of each source was applied, Unix time (absent: never).",
                         "source", r.last_success)
+        yield _labelled(f"{NAMESPACE}_directory_anomalies",
+                        "What the directory holds that points nowhere or is withheld (domain-rules §12): structures "
+                        "kept although their code fails the check letter, people attached to structures the "
+                        "directory does not hold, teachers withheld because no structure of theirs is served, "
+                        "teacher categories that contradict the functions.", "kind", r.directory_anomalies)
         yield GaugeMetricFamily(f"{NAMESPACE}_purge_hold", "1 while an operator holds removals (domain-rules §11).",
                                 value=r.purge_hold)
 
@@ -329,8 +337,10 @@ def read(ctx: Any, wall_now: float) -> _Reading:
         accounts[key] = accounts.get(key, 0) + int(n)
     # ISO strings in UTC compare in time order: due + grace < now ⇔ due < now - grace.
     pending = int(db.scalar("SELECT COUNT(*) FROM accounts WHERE state = 'pending'") or 0)
-    overdue = int(db.scalar("SELECT COUNT(*) FROM accounts WHERE state = 'pending' AND creation_due < ?",
-                            (iso(now - policy.overdue_grace),)) or 0)
+    withheld = withheld_jointures(db, policy)  # not created on purpose: listed as not_served
+    overdue = sum(1 for (j,) in db.query("SELECT jointure FROM accounts WHERE state = 'pending' AND creation_due < ?",
+                                         (iso(now - policy.overdue_grace),)) if j not in withheld)
+    directory_anomalies = served_counts(structure_anomalies(db, policy))
     toussaint = next_toussaint(now, policy.calendar(), ZoneInfo(policy.timezone))
     departures = int(db.scalar("SELECT COUNT(*) FROM accounts WHERE state = 'departing' AND removal_due < ?",
                                (iso(toussaint + timedelta(days=1)),)) or 0)
@@ -365,7 +375,7 @@ def read(ctx: Any, wall_now: float) -> _Reading:
                     deliveries_waiting=waiting, siecle_held=siecle_held,
                     awaiting_validation=awaiting, log_events=top, lag_events=lag_events, lag_seconds=lag_seconds,
                     last_success=last, purge_hold=int(bool(hold and json.loads(hold).get("held"))),
-                    known_uais=known_uais(db))
+                    known_uais=known_uais(db), directory_anomalies=directory_anomalies)
 
 
 # The imports and SIECLE read models follow only their own topics: their lag

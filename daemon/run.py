@@ -56,6 +56,10 @@ class Service:
     def start(self) -> None:
         s = self.settings
         self.ctx = self.context()
+        # A store built by an earlier release is corrected before anything runs (domain-rules §12).
+        from daemon import upgrade
+
+        upgrade.ensure(self.ctx, lambda line: event(log, "store.upgrade_applied", message=line))
         try:
             from daemon.http import serve
             from daemon.metrics import Metrics

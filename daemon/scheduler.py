@@ -34,6 +34,7 @@ from daemon.logs import event
 from daemon.tick import plan, purge_hold, tick
 from projections.directory import iso
 from projections.rules import creation_overdue
+from projections.served import withheld_jointures
 
 log = logging.getLogger("entsync.scheduler")
 
@@ -90,7 +91,9 @@ def overdue_creations(ctx: Context, now: datetime) -> list[tuple[str, datetime]]
     grace = ctx.policy.overdue_grace
     rows = ctx.db.query("SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
                         "ORDER BY creation_due, jointure", (iso(now - grace),))
-    return [(j, due) for j, text in rows if (due := _parse(text)) and creation_overdue(due, now, grace)]
+    withheld = withheld_jointures(ctx.db, ctx.policy)
+    return [(j, due) for j, text in rows
+            if j not in withheld and (due := _parse(text)) and creation_overdue(due, now, grace)]
 
 
 class Scheduler:

@@ -20,6 +20,7 @@ from events.purge import PURGE_HOLD_ID, PurgeHold
 from projections.directory import iso
 from projections.queries import departing_schedule
 from projections.rules import login_for, removal_with_notice
+from projections.served import unserved_staff
 
 BATCH = 500
 PRECEDENCE = ("advance-clock", "declare-departure", "cancel-departure")
@@ -53,12 +54,15 @@ def plan(ctx: Context, at: datetime) -> list[Transition]:
     db, now = ctx.db, iso(at)
     out: list[Transition] = []
     eligible = _eligible_guardians(ctx)
+    withheld = unserved_staff(db, ctx.policy)  # domain-rules §12: listed to escalate, not created
     taken = {r[0] for r in db.query("SELECT login FROM logins")}
     due = db.query_dicts(
         "SELECT account_id, jointure, profile, state, login, attrs FROM accounts "
         "WHERE (state = 'pending' AND creation_due <= ?) OR (state = 'no_account' AND profile = 'PARENT') "
         "ORDER BY creation_due, jointure", (now,))
     for row in due:
+        if row["state"] == "pending" and row["account_id"] in withheld:
+            continue
         is_eligible = row["profile"] != "PARENT" or row["jointure"] in eligible
         if row["state"] == "no_account":
             if not is_eligible:

@@ -148,6 +148,29 @@ class Account(Aggregate):
         if dict(fields) != getattr(self, "set_aside", {}):
             self._fields_set_aside(dict(fields), delivery_id, file, line, at)
 
+    class Reclassified(Event):
+        """An upgrade found that the rules of this release read the person's
+        record differently from the release that built the store (domain-rules
+        §12: a rule change corrects existing stores): ``field`` (``profile``)
+        goes from ``before`` to ``after``. ``rule`` names the rule that
+        changed; ``at`` is the store's last effective time (an upgrade does not
+        move the clock)."""
+
+        TOPIC = "entsync:Account.Reclassified.v1"
+        field: str
+        before: str
+        after: str
+        rule: str
+        release: str
+        at: datetime
+
+    @event(Reclassified)
+    def _reclassified(self, field: str, before: str, after: str, rule: str, release: str, at: datetime):
+        pass
+
+    def reclassify(self, field: str, before: str, after: str, rule: str, release: str, at: datetime) -> None:
+        self._reclassified(field, before, after, rule, release, at)
+
     def record(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
                at: datetime, creation_delay, overwrite_threshold: float = 0.6,
                set_aside: dict | None = None) -> None:

@@ -14,6 +14,7 @@ from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
 from events.login import Login
 from events.structure import SourceRecord
+from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
 
 
 class DirectoryLog(Application[UUID]):

@@ -65,13 +65,46 @@ def structures(category: str, attrs: dict) -> set[str]:
 
 
 def guardian_links(attrs: dict) -> dict[str, tuple[str, str]]:
-    """guardian jointure → (respLegal, lien) from a student's ENTElevePersRelEleve."""
+    """guardian jointure → (respLegal, lien) of a student's guardians (formats
+    §1; a respLegal 1 or 2 makes the guardian's account, domain-rules §1):
+    from ENTElevePersRelEleve, and from the older relation attributes for
+    the guardians it does not name."""
     out = {}
     for v in attrs.get("ENTElevePersRelEleve", []):
         parts = v.split("$")
-        if len(parts) >= 4 and parts[0]:
+        if len(parts) >= 4 and parts[0]:  # an empty <value></value> occurs: skipped
             out[parts[0]] = (parts[3], parts[1])
+    # formats §1 is uncertain about the older attributes; tolerant decision:
+    # a guardian named by ENTElevePere, ENTEleveMere, ENTElevePersRelEleve1/2,
+    # ENTEleveParents or ENTEleveAutoriteParentale (each value: the jointure,
+    # anything after a "$" ignored) and not by ENTElevePersRelEleve is a legal
+    # representative ("1") when ENTEleveAutoriteParentale lists them or is
+    # absent or empty, else "0"; lien from the first naming attribute: père
+    # 20, mère 10, ENTEleveQualitePersRelEleve1/2 PERE 20, MERE 10, TUTEUR 50
+    # (a numeric quality kept as the code), otherwise 90 (autre lien).
+    def ids(name: str) -> list[str]:
+        return [j for j in (v.split("$")[0].strip() for v in attrs.get(name, [])) if j]
+
+    authority = ids("ENTEleveAutoriteParentale")
+    named: dict[str, str] = {}
+    for name, lien in (("ENTElevePere", "20"), ("ENTEleveMere", "10")):
+        for j in ids(name):
+            named.setdefault(j, lien)
+    for n in ("1", "2"):
+        quality = ((attrs.get(f"ENTEleveQualitePersRelEleve{n}") or [""])[0]).strip().upper()
+        lien = quality if quality.isdigit() else _QUALITY_LIEN.get(quality, "90")
+        for j in ids(f"ENTElevePersRelEleve{n}"):
+            named.setdefault(j, lien)
+    for j in ids("ENTEleveParents") + authority:
+        named.setdefault(j, "90")
+    for j, lien in named.items():
+        if j not in out:
+            out[j] = ("1" if not authority or j in authority else "0", lien)
     return out
+
+
+# ENTEleveQualitePersRelEleve1/2 → SIECLE lien code (formats §1, uncertain values).
+_QUALITY_LIEN = {"PERE": "20", "PÈRE": "20", "MERE": "10", "MÈRE": "10", "TUTEUR": "50", "TUTRICE": "50"}
 
 
 def couple_flag(category: str, attrs: dict) -> bool:

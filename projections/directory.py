@@ -20,9 +20,16 @@ from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
 from projections import derive, facts
 from projections.db import Database
-from projections.schema import COLUMNS, PRIMARY_KEYS, TRACKING, create
+from projections.schema import COLUMNS, PRIMARY_KEYS, TABLES, TRACKING, create
 
 NAME = "directory"
+# The generation of the rules that derive the read model from the log. Raise
+# it when a release reads recorded facts differently (domain-rules §12): an
+# existing store is then upgraded (daemon/upgrade.py) and CHANGELOG.md says
+# what the upgrade changes. 1 = entsync 0.1.0; 2 = 0.2.0 (teacher profile,
+# structures whose code fails the check letter, VE1301 students).
+RULES = 2
+RULES_NAME = "directory.rules"
 APPLY_STARTED = Delivery.ApplyStarted.TOPIC
 ACCOUNT = "entsync:Account."
 APPEARED = Account.Appeared.TOPIC
@@ -189,6 +196,7 @@ class DirectoryProjection:
             Account.RemovalDeferred.TOPIC: self._account_deferred,
             Account.Deactivated.TOPIC: self._account_deactivated,
             Account.FieldsSetAside.TOPIC: self._account_fields_set_aside,
+            Account.Reclassified.TOPIC: self._account_reclassified,
             SourceRecord.Appeared.TOPIC: self._record_appeared, SourceRecord.Changed.TOPIC: self._record_appeared,
             SourceRecord.Closed.TOPIC: self._record_closed, Login.Reserved.TOPIC: self._login_reserved,
             Delivery.Received.TOPIC: self._delivery_received,
@@ -212,11 +220,31 @@ class DirectoryProjection:
     def position(self) -> int:
         return int(self.db.scalar(f"SELECT position FROM {self.prefix}{TRACKING} WHERE name = ?", (NAME,)) or 0)
 
+    def rules(self) -> int:
+        """The rules generation (RULES) of the code that built this read model
+        from an empty one; 1 for a read model built before it was tracked
+        (entsync 0.1.0), 0 for an empty one."""
+        value = self.db.scalar(f"SELECT position FROM {self.prefix}{TRACKING} WHERE name = ?", (RULES_NAME,))
+        if value is not None:
+            return int(value)
+        return 1 if self.position() else 0
+
+    def reset(self) -> None:
+        """Empty the read model (its tables and position), for a rebuild from
+        the log by this release (an upgrade, domain-rules §12)."""
+        with self.db.transaction():
+            for table in TABLES:
+                self.db.execute(f"DELETE FROM {self.prefix}{table}")
+            self.db.execute(f"DELETE FROM {self.prefix}{TRACKING} WHERE name IN (?, ?)", (NAME, RULES_NAME))
+
     def catch_up(self, log, until: datetime | None = None, batch: int = 5000) -> int:
         """Apply every visible event after the tracking position; with ``until``,
         only events whose effective time is not after it (``--as-of``).
         Returns how many notifications were applied."""
         total = 0
+        if not self.position() and self.rules() == 0:
+            self.db.execute(f"INSERT INTO {self.prefix}{TRACKING} (name, position) VALUES (?, ?) "
+                            f"ON CONFLICT (name) DO NOTHING", (RULES_NAME, RULES))
         for chunk in facts.visible_chunks(log, self.position(), batch, APPLY_STARTED, until=until):
             self._apply(chunk)
             total += len(chunk)
@@ -268,6 +296,13 @@ class DirectoryProjection:
             b.memberships[aid] = d["memberships"]
         if cat == "Eleve":
             b.links[aid] = d["links"]
+
+    def _account_reclassified(self, b: _Batch, ev: Any) -> None:
+        # What the current rules derive from the record already (the upgrade
+        # recorded it because an earlier release derived otherwise).
+        row = self._row(b, ev)
+        if ev.field in ("profile", "function"):
+            row[ev.field] = ev.after
 
     def _account_fields_set_aside(self, b: _Batch, ev: Any) -> None:
         # Before a Changed or Reappeared, which derives again from its own

@@ -56,6 +56,12 @@ class Policy(BaseModel):
     removal_notice_days: int = Field(30, ge=0, description="domain-rules §12: a removal is never due sooner than "
                                                             "this after the later of the departure and its recording")
     overwrite_name_similarity: float = Field(0.6, ge=0, le=1, description="domain-rules §5: below it, a renamed record is a suspected overwrite")
+    served_include: tuple[str, ...] = Field((), description="domain-rules §12: UAIs served although the rule "
+                                            "below would not serve them (e.g. a school that uses the ENT)")
+    served_exclude: tuple[str, ...] = Field((), description="UAIs the ENT does not serve although the AAF "
+                                            "deliveries carry them")
+    unserved_types: tuple[str, ...] = Field(("ECOLE",), description="ENTStructureTypeStruct values of the "
+                                            "structures the ENT does not serve (1st-degree schools)")
     guardian_account_levels: tuple[str, ...] = Field(("1", "2"), description="respLegal values that get a PARENT account")
     timezone: str = Field("Europe/Paris", description="where dates of the calendar start")
     toussaint: dict[int, date] = Field(default_factory=dict, description="year → first day; overrides the shipped calendar")

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 from projections.db import Database
 from projections.directory import iso
+from projections.names import structure_display_name
 from projections.rules import creation_overdue, notice_end
+from projections.served import structure_anomalies, withheld_jointures
 
 ACCOUNT_COLUMNS = ("account_id, jointure, category, profile, function, state, login, first_seen, creation_due, "
                    "created_at, departed_at, removal_due, removal_provisional, removed_at, state_reason, couple_flag")
@@ -139,12 +141,17 @@ def account_detail(db: Database, key: str, now: datetime | None = None, grace: t
     return row
 
 
-def anomalies(db: Database, now: datetime, grace: timedelta) -> list[dict]:
-    """Everything an operator must look at, one row per account and anomaly."""
+def anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> list[dict]:
+    """Everything an operator must look at, one row per account and anomaly;
+    with the ``policy``, also what points nowhere or is withheld
+    (projections/served.py, domain-rules §12)."""
     out = []
+    withheld = withheld_jointures(db, policy) if policy is not None else set()
     for row in db.query_dicts(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE state IN ('pending', 'departing') "
                               "OR couple_flag = 1 ORDER BY jointure"):
         for kind in _anomalies(row, now, grace):
+            if kind == "creation_overdue" and row["jointure"] in withheld:
+                continue  # withheld on purpose: listed as not_served below
             detail = {"creation_overdue": row["creation_due"], "provisional_removal_date": row["removal_due"],
                       "couple_in_one_record": row["login"]}[kind]
             out.append({"anomaly": kind, "jointure": row["jointure"], "profile": row["profile"],
@@ -182,6 +189,8 @@ def anomalies(db: Database, now: datetime, grace: timedelta) -> list[dict]:
             others = ",".join(r["jointure"] for r in rows if r is not row)
             out.append({"anomaly": "suspected_duplicate", "jointure": row["jointure"], "profile": row["profile"],
                         "state": row["state"], "detail": f"same identity as {others}"})
+    if policy is not None:
+        out.extend(structure_anomalies(db, policy))
     return out
 
 
@@ -191,6 +200,7 @@ def structures(db: Database) -> list[dict]:
                            "ON a.account_id = s.account_id WHERE a.state IN ('pending', 'active') GROUP BY structure"))
     sources = dict(db.query("SELECT uai, source FROM group_sources"))
     for r in rows:
+        r["name"] = structure_display_name(r["name"])  # stored as delivered (projections/names.py)
         r["classes"] = json.loads(r["classes"])
         r["groups"] = json.loads(r["groups"])
         r["accounts"] = counts.get(r["jointure"], 0)

@@ -176,13 +176,28 @@ NATIONAL_PROFILES = {"ENS": "enseignant", "FIJ": "enseignant", "DIR": "direction
 
 
 def staff_profile(categorie_enseignant: str, presence: str, function_codes: list[str]) -> str:
-    """ENSEIGNANT or NON_ENSEIGNANT for a PersEducNat record (formats §1): the
-    explicit category, else presence before students, else an ENS/DOC function."""
+    """ENSEIGNANT or NON_ENSEIGNANT for a PersEducNat record (formats §1,
+    domain-rules §12): ``ENTPersonCategorieEnseignant`` when present; else an
+    ENS/DOC function, whatever ``PersEducNatPresenceDevantEleves`` says (``N``
+    is common among teachers, about half of them in real files); else
+    presence ``O`` alone."""
     if categorie_enseignant in ("O", "N"):
         return "ENSEIGNANT" if categorie_enseignant == "O" else "NON_ENSEIGNANT"
-    if presence in ("O", "N"):
-        return "ENSEIGNANT" if presence == "O" else "NON_ENSEIGNANT"
-    return "ENSEIGNANT" if TEACHING_FUNCTIONS & set(function_codes) else "NON_ENSEIGNANT"
+    if TEACHING_FUNCTIONS & set(function_codes):
+        return "ENSEIGNANT"
+    return "ENSEIGNANT" if presence == "O" else "NON_ENSEIGNANT"
+
+
+def category_contradicts_functions(categorie_enseignant: str, function_codes: list[str]) -> bool:
+    """The only teacher-profile anomaly (domain-rules §12): an explicit
+    category that the functions contradict — ``N`` with an ENS/DOC function,
+    or ``O`` with functions none of which is ENS/DOC. No function says
+    nothing (a third of staff have none)."""
+    codes = {c for c in function_codes if c and c != "-"}
+    if not codes or categorie_enseignant not in ("O", "N"):
+        return False
+    teaching = bool(TEACHING_FUNCTIONS & codes)
+    return teaching != (categorie_enseignant == "O")
 
 
 def national_function(function_codes: list[str]) -> str:

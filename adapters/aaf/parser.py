@@ -7,6 +7,7 @@ stays flat on files of hundreds of MB. It knows the format, not the rules.
 """
 from __future__ import annotations
 
+import re
 from typing import IO, Iterator
 
 from lxml import etree
@@ -33,17 +34,71 @@ CATEGORY_OF = {
 }
 
 
+# The format version, in a comment near the top of each part (formats §1):
+# ``<!-- versionAF="AAF-VE1803" -->``. Comments are dropped by the parser, so
+# the head of the file is read for it first. Several versions are in use at
+# once; an unknown or missing comment means "read the record by what it
+# carries" (domain-rules §12).
+_VERSION_RE = re.compile(rb"versionAF\s*=\s*[\"']?AAF-VE(\d{4})")
+HEAD_BYTES = 4096
+# The INE exists from AAF-VE1803 (formats §1).
+INE = "ENTEleveINE"
+INE_SINCE = 1803
+
+
+def format_version(head: bytes) -> int | None:
+    """The AAF-VE number (1301, 1803, 2407…) declared in a part's head, else None."""
+    m = _VERSION_RE.search(head)
+    return int(m.group(1)) if m else None
+
+
+def by_version(op: str, category: str, attrs: dict[str, list[str]], version: int | None) -> None:
+    """Make a whole student record say what its version carries, so that the
+    rules can read it by presence alone (also when it comes back parked or
+    from Kafka, without its file): from VE1803 the INE is always there, empty
+    when unknown; a VE1301 record has none by format, whatever it shows."""
+    if op != "add" or category != "Eleve" or version is None:
+        return
+    if version >= INE_SINCE:
+        attrs.setdefault(INE, [])
+    elif not attrs.get(INE):
+        attrs.pop(INE, None)
+
+
+class _Prefixed:
+    """A byte stream whose first bytes were already read (to find the version)."""
+
+    def __init__(self, head: bytes, fh: IO[bytes]):
+        self._head, self._fh = head, fh
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0:
+                data, self._head = self._head + self._fh.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._fh.read(size)
+
+
 class RawRecord:
     """One request as read: ``attrs`` maps attribute name → list of values
     (for a modify, only the attributes it replaces)."""
 
-    __slots__ = ("file", "line", "op", "category", "id", "attrs", "unsupported")
+    __slots__ = ("file", "line", "op", "category", "id", "attrs", "unsupported", "version")
 
     def __init__(self, file: str, line: int, op: str, category: str, id: str, attrs: dict[str, list[str]],
-                 unsupported: tuple[str, ...] = ()):
+                 unsupported: tuple[str, ...] = (), version: int | None = None):
         self.file, self.line, self.op, self.category, self.id, self.attrs = file, line, op, category, id, attrs
         # attributes of a modifyRequest whose operation is not "replace"
         self.unsupported = unsupported
+        # the part's AAF-VE number when its head declared one (a record parked
+        # or received from Kafka has none: read by what it carries)
+        self.version = version
+
+    def __reduce__(self):
+        return RawRecord, (self.file, self.line, self.op, self.category, self.id, self.attrs, self.unsupported,
+                           self.version)
 
 
 def _values(attr_elem) -> list[str]:
@@ -63,8 +118,10 @@ def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[R
     """Records of one part file. Raises DeliveryRejected on a file that is not
     well-formed, has another root, or holds a record of another category."""
     etree.clear_error_log()
+    head = fh.read(HEAD_BYTES)
+    version = format_version(head)
     context = etree.iterparse(
-        fh, events=("end",), tag=REQUESTS,
+        _Prefixed(head, fh), events=("end",), tag=REQUESTS,
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
         remove_comments=True, remove_pis=True,
     )
@@ -77,7 +134,10 @@ def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[R
                     raise DeliveryRejected("wrong_root", f"root element is {root.tag!r}, expected {ROOT!r}", file, root.sourceline or 0)
                 _check_dtd(root, file)
                 checked = True
-            yield _record(elem, file, expected_category)
+            record = _record(elem, file, expected_category)
+            record.version = version
+            by_version(record.op, record.category, record.attrs, version)
+            yield record
             elem.clear(keep_tail=True)
             while elem.getprevious() is not None:
                 del elem.getparent()[0]

@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from adapters.aaf.parser import RawRecord
 from adapters.errors import Rejection, SetAside
 from projections.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem, name_problem
-from projections.rules import code_is_valid, uai_is_valid
+from projections.rules import code_is_valid
 
 
 def _required(v: str) -> str:
@@ -39,6 +39,12 @@ def _ine(v: str) -> str:
     return v
 
 
+def _ine_if_any(v: str) -> str:
+    """A record whose version has no INE (VE1301) may still show one: checked
+    when given, never required (domain-rules §12)."""
+    return _ine(v) if v else v
+
+
 _DATE_RE = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}", re.ASCII)
 
 
@@ -50,12 +56,6 @@ def _date(v: str) -> str:
             datetime.strptime(v, "%d/%m/%Y")
         except ValueError:
             raise PydanticCustomError("invalid_date", "date is not dd/mm/yyyy") from None
-    return v
-
-
-def _uai(v: str) -> str:
-    if not uai_is_valid(v):
-        raise PydanticCustomError("invalid_uai", "UAI is not 7 digits and a valid check letter")
     return v
 
 
@@ -77,7 +77,11 @@ def _first_codes(values: list[str]) -> list[str]:
 
 
 def _relations(values: list[str]) -> list[str]:
+    # An empty <value></value> among the relations occurs in real files
+    # (formats §1): it says nothing, it is not a malformed relation.
     for v in values:
+        if not v:
+            continue
         parts = v.split("$")
         if len(parts) < 4 or not parts[0] or parts[3] not in ("0", "1", "2", ""):
             raise PydanticCustomError("invalid_value", "relation is not relId$lien$respFinancier$respLegal$…")
@@ -95,7 +99,12 @@ class _Record(BaseModel):
 
 class StructureRecord(_Record):
     jointure: Required
-    uai: Annotated[str, AfterValidator(_uai)]
+    # A code that is not a UAI with its check letter (replacement zones
+    # ``Z.REMP-…``, inspection services: formats §1, *uncertain*) no longer
+    # rejects the structure: it is kept as a structure without students, with
+    # an anomaly (domain-rules §12; projections/served.py), so that the staff
+    # attached to it are not orphaned silently.
+    uai: str = ""
     name: str = ""
     classes: Annotated[list[str], AfterValidator(_first_codes)] = []
     groups: Annotated[list[str], AfterValidator(_first_codes)] = []
@@ -111,6 +120,13 @@ class StudentRecord(_Record):
     classes: SJCodes = []
     groups: SJCodes = []
     relations: Annotated[list[str], AfterValidator(_relations)] = []
+
+
+class StudentRecordWithoutIne(StudentRecord):
+    """A student of a format version without ``ENTEleveINE`` (AAF-VE1301):
+    "no INE by format" is not the "student without INE" of domain-rules §5."""
+
+    ine: Annotated[str, AfterValidator(_ine_if_any)] = ""
 
 
 class GuardianRecord(_Record):
@@ -229,6 +245,10 @@ def _rejections(raw: RawRecord, attrs: dict[str, list[str]]) -> list[Rejection]:
     for name, attr in fields.items():
         values = attrs.get(attr, [])
         data[name] = values if name in _LISTS else (values[0] if values else "")
+    if raw.category == "Eleve" and "ENTEleveINE" not in attrs:
+        # The record does not carry the attribute at all: its version has none
+        # (the parser adds it, empty, to every VE1803+ student; adapters/aaf/parser.py).
+        model = StudentRecordWithoutIne
     try:
         model.model_validate(data)
     except ValidationError as exc:

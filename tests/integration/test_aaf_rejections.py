@@ -167,7 +167,8 @@ def test_delta_of_unknown_records_rejects_them_and_applies_the_rest(cli):
     assert (code, result["status"]) == (3, "applied")
     lines = request_lines(path)
     assert [(r["reason"], r["line"], r["record_id"], r["field"]) for r in result["rejections"]] == [
-        ("unknown_record", lines[0], "1000001", "identifier/id"),
+        # a modify of an unknown record is an arrival (formats §1): this one is not a whole record
+        ("missing_field", lines[0], "1000001", "ENTPersonJointure"),
         ("unknown_record", lines[1], "1000003", "identifier/id"),
     ]
     assert cli.accounts() == ["1000004"]
@@ -177,7 +178,6 @@ def test_delta_of_unknown_records_rejects_them_and_applies_the_rest(cli):
 
 RECORD_CASES = [
     # fixture, part file, reason, record id, field, accounts applied, extra personal values
-    ("bad-uai", ETAB, "invalid_uai", "4002", "ENTStructureUAI", ["1000001", "1000002", "1000003"], ()),
     ("bad-code-long", ELEVE, "invalid_code", "1000002", "ENTEleveClasses", ["1000001", "1000003"], ()),
     ("bad-code-char", ELEVE, "invalid_code", "1000002", "ENTEleveGroupes", ["1000001", "1000003"], ()),
     ("bad-date", ELEVE, "invalid_date", "1000002", "ENTPersonDateNaissance", ["1000001", "1000003"], ("31/02/2011",)),
@@ -208,10 +208,7 @@ def test_bad_record_among_good_ones(cli, fixture, part, reason, record_id, field
 
     # the good records are applied, the bad one is not
     assert cli.accounts() == applied
-    if fixture == "bad-uai":
-        assert cli.structures() == ["0011068F", "0571994H"]
-    else:
-        assert cli.structures() == ["0571994H"]
+    assert cli.structures() == ["0571994H"]
     if fixture == "duplicate-id":
         assert cli.account("1000001")["attributes"]["sn"] == ["MARTIN"]  # the first one, not the duplicate
 
@@ -315,14 +312,26 @@ def test_system_entity_content_never_appears(cli, tmp_path):
 
 
 def test_unreadable_delivery_is_rejected_once(cli, tmp_path):
+    # AAF content that makes no delivery (a ficAlimMENESR file without any
+    # record): rejected and recorded, once.
     empty = tmp_path / "ENT2D.20260818"
     empty.mkdir()
-    (empty / "readme.txt").write_text("nothing here")
+    (empty / "annuaire.xml").write_text("<ficAlimMENESR/>")
     code, result, _ = cli.ingest(empty)
     assert (code, result["status"], result["reason"]) == (2, "rejected", "no_aaf_files")
     code, again, _ = cli.ingest(empty)
     assert (code, again["status"]) == (2, "already-rejected")
     assert [d["status"] for d in cli.deliveries()] == ["rejected"]
+
+
+def test_a_directory_without_aaf_content_records_nothing(cli, tmp_path):
+    # No AAF at all (issue 9): the inbox's answer, nothing recorded.
+    empty = tmp_path / "ENT2D.20260818"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("nothing here")
+    code, result, _ = cli.ingest(empty)
+    assert (code, result["status"], result["reason"]) == (2, "rejected", "unknown_format")
+    assert cli.deliveries() == []
 
 
 # --------------------------------------------------------------------------- coverage: a missing part holds

@@ -127,12 +127,6 @@ CASES = [
     ("Eleve", {"ENTPersonDateNaissance": ["14/13/2011"]}, None, "invalid_date", "ENTPersonDateNaissance"),
     ("PersRelEleve", {"ENTPersonDateNaissance": ["1975-01-01"]}, None, "invalid_date", "ENTPersonDateNaissance"),
     ("PersEducNat", {"ENTPersonDateNaissance": ["32/01/1980"]}, None, "invalid_date", "ENTPersonDateNaissance"),
-    # ---- UAI check letter (domain-rules §2)
-    ("EtabEducNat", {"ENTStructureUAI": ["0571994A"]}, None, "invalid_uai", "ENTStructureUAI"),
-    ("EtabEducNat", {"ENTStructureUAI": ["0880054G"]}, None, "invalid_uai", "ENTStructureUAI"),
-    ("EtabEducNat", {"ENTStructureUAI": ["571994H"]}, None, "invalid_uai", "ENTStructureUAI"),
-    ("EtabEducNat", {"ENTStructureUAI": ["0571994h"]}, None, "invalid_uai", "ENTStructureUAI"),
-    ("EtabEducNat", {"ENTStructureUAI": []}, None, "invalid_uai", "ENTStructureUAI"),
     # ---- class and group codes: ≤ 8 letters, digits, space, - or _ (domain-rules §2)
     ("EtabEducNat", {"ENTStructureClasses": ["3EMEEUROPE$3EME EUROPE$10310019110"]}, None, "invalid_code", "ENTStructureClasses"),
     ("EtabEducNat", {"ENTStructureClasses": ["$SANS CODE$10310019110"]}, None, "invalid_code", "ENTStructureClasses"),
@@ -163,7 +157,41 @@ def test_rejection(category, changes, rec_id, reason, field):
 def test_every_reason_code_is_covered():
     reasons = {c[3] for c in CASES}
     assert reasons == {"missing_identifier", "missing_field", "jointure_mismatch", "missing_ine", "invalid_ine",
-                       "invalid_date", "invalid_uai", "invalid_code", "invalid_value"}
+                       "invalid_date", "invalid_code", "invalid_value"}
+
+
+@pytest.mark.parametrize("uai", ["0571994A", "0880054G", "571994H", "0571994h", "Z.REMP-57", ""])
+def test_a_structure_whose_code_fails_the_check_letter_is_kept(uai):
+    """domain-rules §12: replacement zones and other administrative
+    structures are structures without students (projections/served.py
+    lists them), never dropped with the staff attached to them."""
+    record, attrs = raw("EtabEducNat", {"ENTStructureUAI": [uai] if uai else []})
+    assert validate(record, attrs) == []
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({}, None),                                          # VE1803+: an INE
+    ({"ENTEleveINE": []}, "missing_ine"),                # the version carries it, empty: no account (§5)
+    ({"ENTEleveINE": None}, None),                       # VE1301: no INE by format
+    ({"ENTEleveINE": None, "mail": None}, None),
+])
+def test_ine_is_required_only_where_the_version_carries_it(changes, reason):
+    _, attrs = raw("Eleve")
+    attrs = {k: v for k, v in {**attrs, **changes}.items() if v is not None}
+    record = RawRecord(FILE, LINE, "add", "Eleve", "1000001", attrs)
+    found = [r.reason for r in validate(record, attrs)]
+    assert found == ([reason] if reason else [])
+
+
+def test_an_ine_shown_by_a_record_without_the_attribute_in_its_version_is_still_checked():
+    """A record read as VE1301 that carries an INE anyway: checked when given."""
+    from adapters.aaf.records import StudentRecordWithoutIne
+
+    _, attrs = raw("Eleve")
+    base = {"jointure": "1000001", "sn": "X", "givenName": "Y", "birth": "14/07/2011", "structure": "4001"}
+    assert StudentRecordWithoutIne.model_validate({**base, "ine": ""}).ine == ""
+    with pytest.raises(Exception):
+        StudentRecordWithoutIne.model_validate({**base, "ine": "0701"})
 
 
 def test_the_bad_value_itself_is_never_in_the_rejection():
@@ -212,3 +240,9 @@ def test_class_code_with_a_newline_is_invalid():
 def test_ine_with_non_ascii_characters_is_invalid(ine):
     record, attrs = raw("Eleve", {"ENTEleveINE": [ine]})
     check(validate(record, attrs), "invalid_ine", "ENTEleveINE", "1000001")
+
+
+def test_an_empty_value_among_the_relations_is_not_a_malformed_relation():
+    """formats §1: `<value></value>` occurs in the relation list of real files."""
+    record, attrs = raw("Eleve", {"ENTElevePersRelEleve": ["2000001$10$1$1$1$1", "", "2000002$20$0$2$0$0"]})
+    assert validate(record, attrs) == []

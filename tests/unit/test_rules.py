@@ -9,7 +9,7 @@ from projections.policy import Policy, shipped_toussaint
 from projections.rules import (
     LOGIN_MAX_LENGTH, code_is_valid, computed_toussaint_start, creation_due, creation_overdue, login_base, login_for,
     looks_like_couple, mass_departure_exceeded, national_function, normalised_identity, removal_due,
-    staff_profile, uai_is_valid,
+    staff_profile, category_contradicts_functions, uai_is_valid,
 )
 
 
@@ -132,10 +132,21 @@ def test_couple_typed_as_one_guardian(given, family, couple):
 
 @pytest.mark.parametrize("category, presence, functions, profile", [
     ("O", "", [], "ENSEIGNANT"), ("N", "O", ["ENS"], "NON_ENSEIGNANT"), ("", "O", [], "ENSEIGNANT"),
-    ("", "N", ["ENS"], "NON_ENSEIGNANT"), ("", "", ["DOC"], "ENSEIGNANT"), ("", "", ["EDU"], "NON_ENSEIGNANT"),
+    # domain-rules §12: without the category an ENS/DOC function decides, whatever the presence says
+    ("", "N", ["ENS"], "ENSEIGNANT"), ("", "N", ["DOC"], "ENSEIGNANT"), ("", "", ["DOC"], "ENSEIGNANT"),
+    ("", "", ["EDU"], "NON_ENSEIGNANT"), ("", "O", ["EDU"], "ENSEIGNANT"), ("", "N", [], "NON_ENSEIGNANT"),
+    ("", "", [], "NON_ENSEIGNANT"), ("", "N", ["DIR", "ENS"], "ENSEIGNANT"),
 ])
 def test_teacher_or_not(category, presence, functions, profile):
     assert staff_profile(category, presence, functions) == profile
+
+
+@pytest.mark.parametrize("category, functions, contradicts", [
+    ("N", ["ENS"], True), ("O", ["EDU"], True), ("O", ["ENS"], False), ("N", ["EDU"], False),
+    ("O", [], False), ("N", ["-"], False), ("", ["ENS"], False), ("O", ["DIR", "DOC"], False),
+])
+def test_teacher_category_that_contradicts_the_functions(category, functions, contradicts):
+    assert category_contradicts_functions(category, functions) is contradicts
 
 
 def test_national_functions():

@@ -1,0 +1,50 @@
+"""An upgrade of the store to the rules of a release (domain-rules §12: a
+rule change corrects existing stores). One stream per rules generation, so
+that a store is upgraded once to each; the fact says what the upgrade changed
+and which deliveries must be read again (records an earlier release rejected
+for a rule that changed; the store does not hold them, the files do)."""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from events.account import NAMESPACE
+
+
+def upgrade_id(rules: int) -> UUID:
+    return uuid5(NAMESPACE, f"upgrade:rules-{rules}")
+
+
+class Upgrade(Aggregate):
+    TOPIC = "entsync:Upgrade.v1"
+
+    class Event(Aggregate.Event):
+        TOPIC = "entsync:Upgrade.Event.v1"
+
+    class Recorded(Event, Aggregate.Created):
+        """``corrections``: what changed, by kind (``profile``…) → count;
+        ``reread``: ``{delivery_id, source, reasons: {reason: count}}`` of the
+        applied deliveries to read again; ``at``: the store's last effective
+        time (an upgrade does not move the clock); ``upgraded_at``: wall clock."""
+
+        TOPIC = "entsync:Upgrade.Recorded.v1"
+        rules: int
+        previous_rules: int
+        release: str
+        corrections: dict
+        reread: list
+        at: datetime
+        upgraded_at: datetime
+
+    @staticmethod
+    def create_id(rules: int, **_: object) -> UUID:
+        return upgrade_id(rules)
+
+    @event(Recorded)
+    def __init__(self, rules: int, previous_rules: int, release: str, corrections: dict, reread: list,
+                 at: datetime, upgraded_at: datetime):
+        self.rules, self.previous_rules, self.release = rules, previous_rules, release
+        self.corrections, self.reread = dict(corrections), list(reread)
+        self.at, self.upgraded_at = at, upgraded_at
