@@ -100,7 +100,8 @@ def _accounts(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = queries.accounts(db, uai=args.uai, state=args.state, profile=args.profile,
                                 now=args.as_of or ctx.judged_now(), grace=ctx.policy.overdue_grace, limit=args.limit,
-                                notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone)
+                                notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone,
+                                policy=ctx.policy)
     out(rows, args.json, table(rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due",
                                       "removal_basis", "anomalies")))
     return EXIT_OK
@@ -109,7 +110,8 @@ def _accounts(args, ctx, out, table, progress) -> int:
 def _account(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
         row = queries.account_detail(db, args.key, now=args.as_of or ctx.judged_now(), grace=ctx.policy.overdue_grace,
-                                     notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone)
+                                     notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone,
+                                     policy=ctx.policy)
     if row is None:
         raise LookupError(f"no account with id or login {args.key!r}")
     text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "attributes")

@@ -91,13 +91,14 @@ def list_accounts(ctx, params: dict, query: dict) -> dict:
     limit = _limit(q.get("limit"))
     rows = queries.accounts(ctx.db, uai=q.get("uai") or None, state=q.get("state") or None,
                             profile=q.get("profile") or None, now=ctx.judged_now(), grace=ctx.policy.overdue_grace,
-                            limit=limit + 1)
+                            limit=limit + 1, policy=ctx.policy)
     return {"accounts": rows[:limit], "count": min(len(rows), limit), "limit": limit, "truncated": len(rows) > limit}
 
 
 def get_account(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    row = queries.account_detail(ctx.db, params["key"], now=ctx.judged_now(), grace=ctx.policy.overdue_grace)
+    row = queries.account_detail(ctx.db, params["key"], now=ctx.judged_now(), grace=ctx.policy.overdue_grace,
+                                 policy=ctx.policy)
     if row is None:
         raise _not_found("account")
     return row

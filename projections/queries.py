@@ -70,7 +70,9 @@ def _notice(rows: list[dict], db: Database, notice_days: int | None, tz: str) ->
 
 def accounts(db: Database, *, uai: str | None = None, state: str | None = None, profile: str | None = None,
              now: datetime | None = None, grace: timedelta = timedelta(hours=1), limit: int | None = None,
-             notice_days: int | None = None, tz: str = "Europe/Paris") -> list[dict]:
+             notice_days: int | None = None, tz: str = "Europe/Paris", policy=None) -> list[dict]:
+    """With the ``policy``, a teacher withheld because no structure of theirs
+    is served says ``not_served``, not ``creation_overdue`` (domain-rules §12)."""
     where, params = [], []
     if uai:
         where.append("account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
@@ -92,10 +94,18 @@ def accounts(db: Database, *, uai: str | None = None, state: str | None = None, 
     aside: dict[str, list[str]] = {}
     for aid, reason in db.query("SELECT account_id, reason FROM set_aside_fields ORDER BY account_id, field"):
         aside.setdefault(aid, []).append(reason)
+    withheld = withheld_jointures(db, policy) if policy is not None else set()
     for row in rows:
-        row["anomalies"] = _anomalies(row, now, grace) + aside.get(row["account_id"], [])
+        row["anomalies"] = _served(_anomalies(row, now, grace), row, withheld) + aside.get(row["account_id"], [])
     _notice(rows, db, notice_days, tz)
     return rows
+
+
+def _served(kinds: list[str], row: dict, withheld: set[str]) -> list[str]:
+    if row["jointure"] not in withheld:
+        return kinds
+    return ["not_served" if k == "creation_overdue" else k for k in kinds] + (
+        [] if "creation_overdue" in kinds else ["not_served"])
 
 
 def set_aside_fields(db: Database, account_id: str) -> list[dict]:
@@ -116,7 +126,7 @@ def find_account(db: Database, key: str) -> dict | None:
 
 
 def account_detail(db: Database, key: str, now: datetime | None = None, grace: timedelta = timedelta(hours=1),
-                   notice_days: int | None = None, tz: str = "Europe/Paris") -> dict | None:
+                   notice_days: int | None = None, tz: str = "Europe/Paris", policy=None) -> dict | None:
     row = find_account(db, key)
     if row is None:
         return None
@@ -124,7 +134,8 @@ def account_detail(db: Database, key: str, now: datetime | None = None, grace: t
     aid = row["account_id"]
     row["attributes"] = json.loads(row.pop("attrs"))  # without the fields set aside
     row["set_aside"] = set_aside_fields(db, aid)
-    row["anomalies"] = _anomalies(row, now, grace) + [f["reason"] for f in row["set_aside"]]
+    withheld = withheld_jointures(db, policy) if policy is not None else set()
+    row["anomalies"] = _served(_anomalies(row, now, grace), row, withheld) + [f["reason"] for f in row["set_aside"]]
     row["structures"] = [dict(zip(("jointure", "uai"), r)) for r in db.query(
         "SELECT s.structure, COALESCE(t.uai, '') FROM account_structures s LEFT JOIN structures t "
         "ON t.jointure = s.structure WHERE s.account_id = ? ORDER BY s.structure", (aid,))]

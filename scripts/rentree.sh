@@ -75,8 +75,12 @@ variant() {
         "$GEN/manifest.json" "$1"
 }
 
-heading "0. A synthetic académie with every source (seed $SEED, $STUDENTS students)"
-run 0 0 generate "$GEN" --students "$STUDENTS" --seed "$SEED" --sources all --no-second
+heading "0. A synthetic académie with every source (seed $SEED, $STUDENTS students), AAF files as académies send them"
+# VE2407 files (no teacher category), staff as in real files (presence N for
+# half of the teachers), a replacement zone failing the check letter and a
+# 1st-degree school whose teachers the ENT does not serve (formats §1).
+run 0 0 generate "$GEN" --students "$STUDENTS" --seed "$SEED" --sources all --no-second \
+    --format-version VE2407 --real-shapes
 read -r UAI ELEVES RESPONSABLES STS EDT < <("$PY" - "$GEN/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -94,7 +98,7 @@ run 0 0 store info
 heading "1. AAF complete delivery (18 August): every account appears, pending"
 run 0 0 ingest "$GEN/aaf/20260818-complet" --now 2026-08-18T06:00:00+00:00
 
-heading "2. 48 hours later: tick creates the accounts"
+heading "2. 48 hours later: tick creates the accounts (not the teachers of structures the ENT does not serve)"
 run 0 6 tick --now 2026-08-20T07:00:00+00:00
 
 heading "3. SIECLE exports of $UAI: students, then guardians"

@@ -63,8 +63,20 @@ def test_the_store_tells_the_same_story(rentree):
     uai = manifest["establishments"][0]["uai"]
     deliveries = json.loads(run("deliveries", "--json", cwd=work).stdout)
     assert [(d["kind"], d["status"]) for d in deliveries] == [("complete", "applied")]
-    # The tick 48 h after the AAF created every account due: none is left pending.
-    assert json.loads(run("accounts", "--state", "pending", "--json", cwd=work).stdout) == []
+    # The tick 48 h after the AAF created every account due; only the teachers attached to structures the
+    # ENT does not serve (the replacement zone, the 1st-degree school) are left pending, listed to escalate.
+    pending = json.loads(run("accounts", "--state", "pending", "--json", cwd=work).stdout)
+    unserved = {t for s in manifest["unserved_structures"] for t in s["teachers"]}
+    assert unserved and {a["jointure"] for a in pending} == unserved
+    assert all(a["profile"] == "ENSEIGNANT" and a["anomalies"] == ["not_served"] for a in pending)
+    anomalies = json.loads(run("anomalies", "--json", cwd=work).stdout)
+    assert {a["jointure"] for a in anomalies if a["anomaly"] == "not_served"} == unserved
+    assert [a for a in anomalies if a["anomaly"] == "structure_code_invalid"]
+    assert not [a for a in anomalies if a["anomaly"] == "creation_overdue"]
+    # VE2407 carries no teacher category: presence N with an ENS function still makes a teacher.
+    presence_n = set(manifest["deliveries"]["20260818-complet"]["teachers_presence_n"])
+    teachers = {a["jointure"] for a in json.loads(run("accounts", "--profile", "ENSEIGNANT", "--json", cwd=work).stdout)}
+    assert presence_n and presence_n <= teachers
     assert json.loads(run("accounts", "--uai", uai, "--state", "active", "--profile", "ELEVE", "--json",
                           cwd=work).stdout)
 

@@ -94,6 +94,8 @@ def test_a_ve1301_delivery_gives_students_teachers_and_keeps_the_replacement_zon
     assert not any(kind == "teacher_category_contradicts_functions" for kind, _ in found)
     assert {j: a["state"] for j, a in _accounts(cli).items() if j in ("3100004", "3100005")} == {
         "3100004": "pending", "3100005": "pending"}
+    assert _accounts(cli)["3100004"]["anomalies"] == ["not_served"]  # not "creation_overdue"
+    assert cli.json("account", "3100005")["anomalies"] == ["not_served"]
     code, text = cli.run("anomalies")
     assert "not_served" in text and "escalate" in text
     for secret in ("MARTIN", "Claire", "N'GUESSAN", "12/03/2012"):
