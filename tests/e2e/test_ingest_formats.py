@@ -6,13 +6,28 @@ envelope, SIECLE's nomenclatures, a text file, a mistyped path — is answered
 in one line, exit 2, with nothing recorded and the store's clock untouched."""
 from __future__ import annotations
 
+import io
 import json
 import shutil
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from tests.e2e.daemon_process import cli
+from tests.e2e.daemon_process import cli as cli_process
+from daemon.cli import main
+
+
+def cli(store: str, *args: str, cwd: Path, code: int | None = 0) -> SimpleNamespace:
+    """`entsync` in-process (a process per command costs a second of imports);
+    the one-line answers are also checked through the real executable below."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        rc = main(["--store", store, *args])
+    if code is not None:
+        assert rc == code, (args, rc, out.getvalue()[-2000:], err.getvalue()[-2000:])
+    return SimpleNamespace(returncode=rc, stdout=out.getvalue(), stderr=err.getvalue())
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 AAF, OTHER = FIX / "aaf", FIX / "other"
@@ -95,7 +110,7 @@ def test_what_is_not_an_export_records_nothing(store_url, tmp_path, path, reason
     assert refused == {"status": "rejected", "reason": reason, "message": refused["message"],
                        "kind": refused["kind"], "path": str(path)}
     assert all(s in refused["message"] for s in says) and "nothing recorded" in refused["message"]
-    text = cli(store_url, "ingest", str(path), "--now", SEPTEMBER, cwd=tmp_path, code=2)
+    text = cli_process(store_url, "ingest", str(path), "--now", SEPTEMBER, cwd=tmp_path, code=2)
     assert text.stdout.count("\n") == 1 and text.stdout.startswith(f"{path}: {reason}: ")
     assert text.stderr == ""
     assert listing(store_url, "deliveries", tmp_path) == []

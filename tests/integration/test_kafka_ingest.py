@@ -79,8 +79,9 @@ def test_one_daemon_then_redelivery(academie, reference, store_url, kafka_broker
     sent = _publish(kafka_broker, topic, academie.first)
     assert sent["partitions"] == PARTITIONS and sent["records"] > 1000
     ctx = bootstrap.build(store_url, Policy())
-    kafka = consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}", max_poll_interval_ms=5_000,
-                     session_timeout_ms=5_000, heartbeat_interval_ms=1_000)
+    # A group join completes after the rebalance timeout (max_poll_interval_ms): small in tests.
+    kafka = consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}", max_poll_interval_ms=2_000,
+                     session_timeout_ms=2_000, heartbeat_interval_ms=500)
     try:
         worker = DeliveryConsumer(ctx, kafka, topic)
         results, deadline = [], time.monotonic() + 60
@@ -94,7 +95,8 @@ def test_one_daemon_then_redelivery(academie, reference, store_url, kafka_broker
         with ctx.db.transaction():
             ctx.db.execute("DELETE FROM kafka_offsets")
         again = DeliveryConsumer(ctx, consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}",
-                                               max_poll_interval_ms=5_000), topic)
+                                               max_poll_interval_ms=2_000, session_timeout_ms=2_000,
+                                               heartbeat_interval_ms=500), topic)
         outcomes, deadline = [], time.monotonic() + 60
         while not outcomes and time.monotonic() < deadline:
             outcomes = again.poll(500, T0)
