@@ -432,18 +432,8 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
         attrs = dict(raw.attrs)
         by_version("add", category, attrs, raw.version)  # what its version carries, as for an addRequest
         whole = RawRecord(raw.file, raw.line, "add", raw.category, raw.id, attrs, raw.unsupported)
-        problems, aside = examine(whole, attrs, reference)
-        if problems:
-            scan.rejections.extend(problems)
-            scan.counts["rejected"] += 1
-            return
-        _set_aside(scan, aside)
-        if category == "EtabEducNat":
-            scan.delivered_structures[jointure] = (attrs.get("ENTStructureUAI") or [""])[0]
-        pending.append((scan.staged, category, jointure, ARRIVAL, attrs, record_digest(attrs), file, line))
-        scan.staged += 1
-        scan.counts["added"] += 1
-        scan.counts["arrived_by_modify"] += 1
+        if _stage(whole, attrs, ARRIVAL, record_digest(attrs), scan, pending, reference, "added"):
+            scan.counts["arrived_by_modify"] += 1
         return
     stream = ctx.log.get(account_id(jointure) if category in PERSONS else record_id(category, jointure))
     attrs = {**stream.attrs, **raw.attrs}
@@ -454,17 +444,25 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
         if category == "EtabEducNat":
             scan.delivered_structures[jointure] = uai
         return
+    _stage(raw, attrs, "upsert", digest, scan, pending, reference, "changed")
+
+
+def _stage(raw: RawRecord, attrs: dict, op: str, digest: str, scan: _Scan, pending: list, reference: date,
+           counted: str) -> bool:
+    """Validate a record whose whole attribute map is ``attrs`` and stage it
+    as ``op``; False when it is rejected (recorded in ``scan``)."""
     problems, aside = examine(raw, attrs, reference)
     if problems:
         scan.rejections.extend(problems)
         scan.counts["rejected"] += 1
-        return
+        return False
     _set_aside(scan, aside)
-    if category == "EtabEducNat":
-        scan.delivered_structures[jointure] = uai
-    pending.append((scan.staged, category, jointure, "upsert", attrs, digest, file, line))
+    if raw.category == "EtabEducNat":
+        scan.delivered_structures[raw.id] = (attrs.get("ENTStructureUAI") or [""])[0]
+    pending.append((scan.staged, raw.category, raw.id, op, attrs, digest, raw.file, raw.line))
     scan.staged += 1
-    scan.counts["changed"] += 1
+    scan.counts[counted] += 1
+    return True
 
 
 def _set_aside(scan: _Scan, aside: list[SetAside]) -> None:

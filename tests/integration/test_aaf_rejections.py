@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import main
+from tests.integration.cli import Cli as BaseCli
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "aaf"
 NOW = "2026-08-18T06:00:00+00:00"
@@ -31,20 +31,7 @@ SECRETS = ("ZORGLUB", "Anaïs-Maëlle", "Anaïs", "14/07/2011", "071234567ZZ")
 
 # --------------------------------------------------------------------------- helpers
 
-class Cli:
-    def __init__(self, store_url: str, capsys):
-        self.store_url, self.capsys = store_url, capsys
-
-    def run(self, *args: str) -> tuple[int, str]:
-        self.capsys.readouterr()
-        code = main(["--store", self.store_url, *args])
-        return code, self.capsys.readouterr().out
-
-    def json(self, *args: str):
-        code, out = self.run(*args, "--json")
-        assert code == 0, out
-        return json.loads(out)
-
+class Cli(BaseCli):
     def ingest(self, path: Path, now: str = NOW) -> tuple[int, dict, str]:
         code, out = self.run("ingest", str(path), "--now", now, "--json")
         return code, json.loads(out), out

@@ -17,29 +17,14 @@ import pytest
 from prometheus_client import generate_latest
 
 from daemon import bootstrap
-from daemon.cli import main
 from daemon.metrics import Metrics
 from projections.policy import Policy
+from tests.integration.cli import Cli
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "aaf"
 NOW = "2026-09-01T06:00:00+00:00"
 AFTER_48H = "2026-09-03T07:00:00+00:00"
 MUCH_LATER = "2026-09-20T07:00:00+00:00"
-
-
-class Cli:
-    def __init__(self, store_url: str, capsys):
-        self.store_url, self.capsys = store_url, capsys
-
-    def run(self, *args: str) -> tuple[int, str]:
-        self.capsys.readouterr()
-        code = main(["--store", self.store_url, *args])
-        return code, self.capsys.readouterr().out
-
-    def json(self, *args: str):
-        code, out = self.run(*args, "--json")
-        assert code == 0, out
-        return json.loads(out)
 
 
 @pytest.fixture

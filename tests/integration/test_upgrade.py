@@ -16,8 +16,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap
-from daemon.cli import main
 from projections.schema import COLUMNS, TRACKING
+from tests.integration.cli import Cli
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 LOG = FIX / "log_v2"
@@ -47,22 +47,6 @@ def load_old_store(url: str) -> None:
         ctx.close()
 
 
-class Cli:
-    def __init__(self, url: str, capsys):
-        self.url, self.capsys = url, capsys
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main(["--store", self.url, *args])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-    def json(self, *args: str):
-        code, out, _ = self.run(*args, "--json")
-        assert code == 0, out
-        return json.loads(out)
-
-
 def essence(cli: Cli) -> dict:
     """What must end equal between an upgraded store and a fresh build."""
     accounts = {a["jointure"]: (a["profile"], a["state"], a["login"]) for a in cli.json("accounts")}
@@ -85,13 +69,13 @@ def test_an_upgrade_corrects_a_store_built_by_the_earlier_release(store_url, cap
     assert cli.json("accounts", "--profile", "NON_ENSEIGNANT") and \
         {a["jointure"] for a in cli.json("accounts", "--profile", "NON_ENSEIGNANT")} >= {"3100001"}  # nothing recorded
 
-    code, text, _ = cli.run("store", "upgrade")
+    code, text = cli.run("store", "upgrade")
     assert code == 0, text
     assert "upgraded from rules 1 to 2: 2 correction(s), 2 delivery(ies) to ingest again" in text
     report = cli.json("store", "upgrade")
     assert report["needed"] is False  # once
     # the corrections are facts, explained in each person's history
-    code, history, _ = cli.run("history", "3100001")
+    code, history = cli.run("history", "3100001")
     assert code == 0 and "Reclassified" in history
     after = {a["jointure"]: a for a in cli.json("accounts")}
     assert after["3100001"]["profile"] == after["3100002"]["profile"] == "ENSEIGNANT"
@@ -102,12 +86,12 @@ def test_an_upgrade_corrects_a_store_built_by_the_earlier_release(store_url, cap
     assert cli.run("verify")[0] == 0
 
     # The deliveries read again: only what the earlier release rejected is applied, nothing departs.
-    code, out, _ = cli.run("ingest", str(AAF / "ve1301"), "--now", REREAD, "--json")
+    code, out = cli.run("ingest", str(AAF / "ve1301"), "--now", REREAD, "--json")
     reread = json.loads(out)
     assert (code, reread["status"]) == (0, "applied"), out
     assert reread["counts"].get("departed", 0) == 0 and reread["counts"]["added"] == 3  # 2 students, 1 structure
     assert cli.run("ingest", str(AAF / "ve1301"), "--now", REREAD)[0] == 0  # already re-read: nothing new
-    code, out, _ = cli.run("ingest", str(AAF / "ve1301-delta"), "--now", REREAD, "--json")
+    code, out = cli.run("ingest", str(AAF / "ve1301-delta"), "--now", REREAD, "--json")
     assert code == 0, out
     assert json.loads(out)["status"] == "applied"
     listed = {(r["anomaly"], r["jointure"]) for r in cli.json("anomalies")}
@@ -138,8 +122,8 @@ def test_an_upgrade_corrects_a_store_built_by_the_earlier_release(store_url, cap
 def test_commands_that_write_upgrade_first(store_url, capsys):
     load_old_store(store_url)
     cli = Cli(store_url, capsys)
-    code, out, err = cli.run("tick", "--now", REREAD)
+    code, out = cli.run("tick", "--now", REREAD)
     assert code == 0, out
-    assert "upgraded from rules 1 to 2" in err
+    assert "upgraded from rules 1 to 2" in cli.err
     assert {a["jointure"]: a["profile"] for a in cli.json("accounts")}["3100001"] == "ENSEIGNANT"
     assert cli.json("store", "upgrade")["needed"] is False
