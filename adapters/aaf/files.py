@@ -21,6 +21,7 @@ from lxml import etree
 
 from adapters.aaf.parser import CATEGORY_OF, ROOT, RawRecord, read_records
 from adapters.errors import DeliveryRejected
+from adapters.xmlpull import pull_events
 
 # Dependency order in which categories are applied (formats §1).
 CATEGORIES = ("EtabEducNat", "MatiereEducNat", "MefEducNat", "Eleve", "PersRelEleve", "PersEducNat")
@@ -313,8 +314,9 @@ def _peek(fh: IO[bytes], name: str) -> _Peek:
     ``ficAlimMENESR`` file broken before its first category is rejected."""
     peek = _Peek()
     etree.clear_error_log()
-    context = etree.iterparse(fh, events=("start", "end", "comment"), resolve_entities=False, no_network=True,
-                              load_dtd=False, huge_tree=False, remove_comments=False, remove_pis=True)
+    # A pull parser, not iterparse: the start must be read whatever the damage further down (adapters/xmlpull.py).
+    context = pull_events(fh, ("start", "end", "comment"), resolve_entities=False, no_network=True,
+                          load_dtd=False, huge_tree=False, remove_comments=False, remove_pis=True)
     try:
         for event, elem in context:
             if event == "comment":

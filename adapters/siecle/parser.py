@@ -37,6 +37,7 @@ from typing import IO, Iterator
 from lxml import etree
 
 from adapters.errors import DeliveryRejected
+from adapters.xmlpull import pull_events
 from adapters.siecle.eleves import ElevesReader
 from adapters.siecle.records import (
     ELEVES_ROOT, NOMENCLATURES_ROOT, RESPONSABLES_ROOT, ElevesExport, ResponsablesExport, SiecleHeader,
@@ -142,7 +143,7 @@ def _root_of(fh: IO[bytes], name: str, refuse_entities: bool = True) -> str:
     """The root tag, read from the start of the file; refuses a file that does
     not start as well-formed XML or (``refuse_entities``) declares entities."""
     try:
-        for _, elem in etree.iterparse(fh, events=("start",), **_PARSE):
+        for _, elem in pull_events(fh, ("start",), **_PARSE):  # not iterparse: see adapters/xmlpull.py
             dtd = elem.getroottree().docinfo.internalDTD
             if refuse_entities and dtd is not None and any(True for _ in dtd.iterentities()):
                 raise DeliveryRejected("entity_declaration", "the file declares XML entities; refused (entity expansion)", name)

@@ -412,10 +412,13 @@ def test_the_good_part_of_a_malformed_delivery_reads_but_the_bad_one_raises():
         assert [r.id for r in read_records(fh, etab.name, "EtabEducNat")] == ["4001"]
     (eleve,) = files.parts_of("Eleve")
     seen = []
-    with files.open(eleve) as fh, pytest.raises(DeliveryRejected):
+    with files.open(eleve) as fh, pytest.raises(DeliveryRejected) as err:
         for r in read_records(fh, eleve.name, "Eleve"):
             seen.append(r.id)
-    assert seen == ["1000001"]  # streamed: the caller must discard what it staged
+    assert err.value.reason == "malformed_xml" and err.value.line > 0
+    # Streamed: records before the damage may have been yielded (lxml < 6.2 yields 1000001, 6.2 drops the
+    # events of the chunk holding the error), so the caller must discard what it staged.
+    assert seen in ([], ["1000001"])
 
 
 def test_wrong_root_without_any_request(tmp_path):
