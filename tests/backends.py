@@ -29,6 +29,7 @@ from __future__ import annotations
 import pytest
 
 PLUGIN_NAME = "entsync-backends"
+PROPERTY = "entsync_backends"
 
 # Always printed, in this order (a 0 line tells that a backend did not run).
 KNOWN_BACKENDS = ("sqlite", "postgres", "kafka", "prometheus", "none")
@@ -72,10 +73,17 @@ class BackendCounter:
     # -k/-m never get here, so they are not counted).
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
-        self._backends[item.nodeid] = backends_of(item)
+        backends = backends_of(item)
+        self._backends[item.nodeid] = backends
+        # Carried by the reports, so that a pytest-xdist controller (which
+        # never sees the items its workers run) counts them too.
+        item.user_properties.append((PROPERTY, ",".join(backends)))
         return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in getattr(report, "user_properties", ()):
+            if name == PROPERTY:
+                self._backends[report.nodeid] = value.split(",")
         if report.failed:
             outcome = "failed"
         elif report.skipped:
