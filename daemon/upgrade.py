@@ -104,7 +104,7 @@ def upgrade(ctx: Context, dry_run: bool = False) -> UpgradeReport:
         drop(ctx.db, PREFIX)
     report.reread = _rereads(ctx)
     if dry_run:
-        report.kept = _kept(ctx, {c["account_id"]: c for c in report.corrections})
+        report.kept = _kept(ctx)
         return report
     at = ctx.log.last_effective_time() or datetime.now(timezone.utc)
     accounts = []
@@ -121,7 +121,7 @@ def upgrade(ctx: Context, dry_run: bool = False) -> UpgradeReport:
     # The live read model becomes what a fresh build by this release holds.
     ctx.projection.reset()
     ctx.projection.catch_up(ctx.log)
-    report.kept = _kept(ctx, {})
+    report.kept = _kept(ctx)
     event(log, "store.upgraded", previous_rules=previous, rules=RULES, corrections=len(report.corrections),
           reread=len(report.reread), kept=len(report.kept))
     return report
@@ -166,7 +166,7 @@ def _rereads(ctx: Context) -> list[dict]:
     return sorted(by_delivery.values(), key=lambda e: (order.get(e["delivery_id"], ""), e["delivery_id"]))
 
 
-def _kept(ctx: Context, corrections: dict) -> list[dict]:
+def _kept(ctx: Context) -> list[dict]:
     """Teachers an earlier release created although no structure of theirs is
     served (domain-rules §12: kept and listed)."""
     ids = unserved_staff(ctx.db, ctx.policy)

@@ -65,13 +65,16 @@ def _structures(db, prefix: str = "") -> dict[str, tuple[str, str]]:
 def unserved_staff(db, policy) -> dict[str, list[str]]:
     """account_id → its structures, of the pending or active teachers attached
     only to structures the ENT does not serve."""
-    known = _structures(db)
-    serving = {j for j, (uai, t) in known.items() if served(uai, t, policy)}
     mine: dict[str, set[str]] = {}
     for aid, structure in db.query(
             "SELECT s.account_id, s.structure FROM account_structures s JOIN accounts a ON a.account_id = s.account_id "
             "WHERE a.profile = 'ENSEIGNANT' AND a.state IN ('pending', 'active')"):
         mine.setdefault(aid, set()).add(structure)
+    return _unserved(_structures(db), mine, policy)
+
+
+def _unserved(known: dict[str, tuple[str, str]], mine: dict[str, set[str]], policy) -> dict[str, list[str]]:
+    serving = {j for j, (uai, t) in known.items() if served(uai, t, policy)}
     return {aid: sorted(s) for aid, s in mine.items() if not staff_served(s, set(known), serving)}
 
 
@@ -103,7 +106,9 @@ def structure_anomalies(db, policy) -> list[dict]:
     for aid, structure in db.query("SELECT account_id, structure FROM account_structures"):
         if aid in people:
             people[aid]["structures"].add(structure)
-    unserved = unserved_staff(db, policy)
+    # The teachers among the people loaded above: no second read of the directory.
+    unserved = _unserved(known, {aid: p["structures"] for aid, p in people.items() if p["profile"] == "ENSEIGNANT"},
+                         policy)
     for aid, p in people.items():
         row = {"jointure": p["jointure"], "profile": p["profile"], "state": p["state"]}
         mine = p["structures"]
