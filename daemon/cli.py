@@ -77,13 +77,23 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["status", "hold", "release"])
     sp.add_argument("--reason", default="", help="why removals are held (recorded)")
     sp.add_argument("--operator", default="operator", help="who holds or releases (recorded)")
-    sp = cmd("imports", "timetable and STS-web imports: history, show one, validate, retry", now=True)
-    sp.add_argument("action", nargs="?", choices=["list", "show", "validate", "retry"], default="list")
+    sp = cmd("imports", "timetable and STS-web imports: history, show one, match by hand, validate, cancel, retry",
+             now=True)
+    sp.add_argument("action", nargs="?", choices=["list", "show", "match", "validate", "cancel", "retry", "sessions"],
+                    default="list")
     sp.add_argument("id", nargs="?", help="import id (or an unambiguous prefix)")
     sp.add_argument("--uai", help="only this establishment's imports")
     sp.add_argument("--lift", action="append", default=[], metavar="THRESHOLD",
                     help="retry: lift this threshold for this import only (repeatable)")
-    sp.add_argument("--operator", default="operator", help="who validates or retries (recorded)")
+    sp.add_argument("--ident", help="match: the export's ident of the teacher, student, class or group")
+    sp.add_argument("--account", help="match: the account (jointure) a teacher or student is")
+    sp.add_argument("--code", help="match: the existing class or group an unknown one is")
+    sp.add_argument("--kind", choices=["teacher", "student", "class", "group"],
+                    help="match: when one ident names two kinds of item")
+    sp.add_argument("--accept-end-date", action="store_true",
+                    help="validate: apply a first import whose year ends after 15 July up to 15 July only")
+    sp.add_argument("--reason", default="", help="cancel: why (recorded)")
+    sp.add_argument("--operator", default="operator", help="who matches, validates, cancels or retries (recorded)")
     sp = cmd("siecle", "SIECLE exports: imports history, records not linked to an account; show, release or "
                        "reject an export held by the leaving-date brake", now=True)
     sp.add_argument("action", choices=["imports", "unresolved", "show", "release", "reject"])

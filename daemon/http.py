@@ -144,6 +144,15 @@ def get_import(ctx, params: dict, query: dict) -> dict:
     return row
 
 
+def get_import_sessions(ctx, params: dict, query: dict) -> dict:
+    _only(query)
+    found = import_queries.find(ctx.db, params["id"]) if params["id"] else None
+    data = import_queries.sessions(ctx.db, found) if found else None
+    if data is None:
+        raise _not_found("import")
+    return data
+
+
 def list_siecle_imports(ctx, params: dict, query: dict) -> dict:
     q = _only(query, "uai")
     return {"imports": siecle.imports(ctx.db, q.get("uai") or None)}
@@ -168,6 +177,7 @@ API_ROUTES = (
     Route("/api/v1/deliveries/{id}", get_delivery),
     Route("/api/v1/imports", list_imports),
     Route("/api/v1/imports/{id}", get_import),
+    Route("/api/v1/imports/{id}/sessions", get_import_sessions),
     Route("/api/v1/siecle/imports", list_siecle_imports),
 )
 _COMPILED = [(r.pattern, r) for r in API_ROUTES]

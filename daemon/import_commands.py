@@ -3,11 +3,13 @@ timetable file (domain-rules §7): what daemon/commands.py dispatches to.
 Output in English; the report (bilan) in the establishments' French."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from daemon import imports
 from projections import import_queries as q
+from projections.derive import first
 from projections.timetable import report_text
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -51,10 +53,51 @@ def run(args, ctx, out, table, progress) -> int:
     if not args.id:
         raise ValueError(f"imports {args.action} needs an import id (entsync imports lists them)")
     if args.action == "validate":
-        return _result(imports.validate(args.id, args.operator, ctx, args.now), args, out)
+        return _result(imports.validate(args.id, args.operator, ctx, args.now, args.accept_end_date), args, out)
     if args.action == "retry":
         return _result(imports.retry(args.id, args.lift, args.operator, ctx, args.now), args, out)
+    if args.action == "cancel":
+        return _result(imports.cancel(args.id, args.operator, args.reason, ctx, args.now), args, out)
+    if args.action == "match":
+        if not args.ident or bool(args.account) == bool(args.code):
+            raise ValueError("imports match needs --ident and either --account (a teacher or student) or --code "
+                             "(a class or group)")
+        return _result(imports.match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now,
+                                     args.kind), args, out)
+    if args.action == "sessions":
+        return _sessions(args, ctx, out, table)
     return _show(args, ctx, out, table)
+
+
+def _sessions(args, ctx, out, table) -> int:
+    """The sessions of an import with their weeks and dates."""
+    ctx.imports.catch_up(ctx.log)
+    found = q.find(ctx.db, args.id)
+    data = q.sessions(ctx.db, found) if found else None
+    if data is None:
+        raise LookupError(f"no timetable import {args.id!r}")
+    rows = [{"day": s["day"], "start": s["start"], "subject": s["subject"],
+             "where": " ".join(s["classes"] + s["groups"]), "weeks": _ranges(s["weeks"]),
+             "first": s["dates"][0] if s["dates"] else "", "last": s["dates"][-1] if s["dates"] else "",
+             "cancelled": _ranges(s["cancelled_weeks"])} for s in data["sessions"]]
+    out(data, args.json, table(rows, ("day", "start", "subject", "where", "weeks", "first", "last", "cancelled")))
+    return EXIT_OK
+
+
+def _ranges(weeks: list[int]) -> str:
+    """1,2,3,5 → 1-3,5"""
+    parts, start, prev = [], None, None
+    for w in weeks:
+        if start is None:
+            start = prev = w
+        elif w == prev + 1:
+            prev = w
+        else:
+            parts.append(f"{start}-{prev}" if prev != start else str(start))
+            start = prev = w
+    if start is not None:
+        parts.append(f"{start}-{prev}" if prev != start else str(start))
+    return ",".join(parts)
 
 
 def _show(args, ctx, out, table) -> int:
@@ -85,9 +128,30 @@ def _show(args, ctx, out, table) -> int:
     if row["matches"]:
         lines += ["", f"matches: {len(matched)} matched, {len(unmatched)} not matched"]
         if unmatched:
-            lines += ["", "not matched (listed, never guessed):", table(unmatched, ("kind", "ident", "code", "reason", "line"))]
+            # Names are shown to the local operator only (the API never serves them).
+            names = q.people(ctx.db, row["import_id"])
+            shown = []
+            for m in unmatched:
+                p = names.get(f"{m['kind']}:{m['ident']}", {})
+                shown.append({**m, "name": " ".join(x for x in (p.get("family_name"), p.get("given_name")) if x),
+                              "born": p.get("birth_date", ""),
+                              "candidates": ", ".join(_candidate(ctx, j) for j in m["candidates"]) or "-"})
+            lines += ["", "not matched (listed, never guessed; entsync imports match ID --ident X --account J "
+                      "or --code C):", table(shown, ("kind", "ident", "code", "name", "born", "reason", "line",
+                                                    "candidates"))]
         if matched:
             lines += ["", "matched:", table(matched, ("kind", "ident", "code", "key", "by"))]
     out(row, args.json, "\n".join(lines))
     return EXIT_OK
 
+
+
+def _candidate(ctx, jointure: str) -> str:
+    """An account an operator may choose: jointure, name and birth date."""
+    rows = ctx.db.query("SELECT attrs FROM accounts WHERE jointure = ?", (jointure,))
+    if not rows:
+        return jointure
+    attrs = json.loads(rows[0][0])
+    name = " ".join(x for x in (first(attrs, "sn"), first(attrs, "givenName")) if x)
+    born = first(attrs, "ENTPersonDateNaissance")
+    return f"{jointure} ({name}{', ' + born if born else ''})"

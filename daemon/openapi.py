@@ -100,8 +100,8 @@ SCHEMAS: dict[str, dict] = {
                                               "reason": STR, "file": STR, "line": INT, "record_id": STR,
                                               "field": STR, "message": STR})}}),
     "Import": _obj({"import_id": STR, "received_at": STR, "finished_at": OPT_STR,
-                    "status": {"type": "string", "description": "received | awaiting_validation | applied | "
-                                                                "rejected"},
+                    "status": {"type": "string", "description": "received | awaiting_validation | validated | "
+                                                                "applied | rejected | retried | cancelled | replaced"},
                     "reason": STR, "automatic": BOOL, "uai": STR,
                     "source": {"type": "string", "description": "edt (timetable) | sts"}, "file": STR,
                     "school_year": INT, "operator": STR, "lifted": {"type": "array", "items": STR},
@@ -109,9 +109,24 @@ SCHEMAS: dict[str, dict] = {
     "ImportList": _obj({"imports": _list("Import")}),
     "ImportDetail": {"allOf": [_ref("Import"), _obj({
         "sha256": STR, "message": STR, "summary": ANY_OBJECT, "report": {"type": "array"}, "details": ANY_OBJECT,
-        "record_rejections": {"type": "array"},
+        "record_rejections": {"type": "array"}, "exported_at": STR,
+        "not_imported": {"type": "array", "description": "classes, groups and teachers whose courses were not "
+                                                         "imported, and why (domain-rules §12)"},
+        "share": {"type": "object", "description": "kind -> [records not imported, records read]"},
+        "calendar": ANY_OBJECT, "ignored": ANY_OBJECT,
+        "hand_matches": {"type": "array", "items": _obj({"kind": STR, "ident": STR, "key": STR, "operator": STR,
+                                                         "at": STR})},
         "matches": {"type": "array", "items": _obj({"kind": STR, "ident": STR, "code": STR, "key": STR, "by": STR,
-                                                    "reason": STR, "line": INT})}})]},
+                                                    "reason": STR, "line": INT,
+                                                    "candidates": {"type": "array", "items": STR}})}})]},
+    "ImportSessions": _obj({"calendar": ANY_OBJECT, "sessions": {"type": "array", "items": _obj({
+        "day": INT, "start": INT, "places": INT, "subject": STR, "classes": {"type": "array", "items": STR},
+        "groups": {"type": "array", "items": STR}, "teachers": {"type": "array", "items": STR},
+        "weeks": {"type": "array", "items": INT, "description": "school weeks; week n is the value 2^n of the "
+                                                                 "export's @Semaines (formats §4)"},
+        "cancelled_weeks": {"type": "array", "items": INT},
+        "dates": {"type": "array", "items": STR, "description": "the days the session takes place, cancelled "
+                                                               "weeks left out"}})}}),
     "SiecleImport": _obj({"import_id": STR, "received_at": STR, "status": STR, "reason": STR, "uai": STR,
                           "kind": {"type": "string", "description": "eleves | responsables (empty if unreadable)"},
                           "file": STR, "exported_on": STR, "rejected_records": INT, "counts": ANY_OBJECT,
@@ -175,6 +190,9 @@ PATHS = {
     "/api/v1/imports/{id}": _get("getImport", "One timetable or STS-web import with its matches and report.",
                                  "ImportDetail", 400, 404, params=[_param("id", "path", "import id or prefix")],
                                  tag="imports"),
+    "/api/v1/imports/{id}/sessions": _get("getImportSessions", "The sessions of a timetable import with their "
+                                          "weeks and dates.", "ImportSessions", 400, 404,
+                                          params=[_param("id", "path", "import id or prefix")], tag="imports"),
     "/api/v1/siecle/imports": _get("listSiecleImports", "SIECLE imports, newest first.", "SiecleImportList", 400,
                                    params=[UAI], tag="imports"),
 }

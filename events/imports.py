@@ -3,9 +3,14 @@ received, EDT clear XML or STS-web ``STS_EDT``.
 
 Lifecycle::
 
-    received → awaiting_validation → (validated) → applied
+    received → awaiting_validation → (matched by hand)* → (validated) → applied
+    received → awaiting_validation → cancelled | replaced (by a newer export)
     received → applied                      (automated import)
     received → rejected → (thresholds lifted, retried) → applied | rejected
+
+An EDT import also records, right after ``Received``, what the export says
+in its own idents (``Read``: the plan that a match made by hand resolves
+again), and ``Resolved`` each time the matches change.
 
 Facts only: the service (daemon/imports.py) decides, with the rules of
 projections/timetable.py; the aggregate refuses only a transition that does
@@ -36,6 +41,8 @@ INVALID_CODE = "invalid_code"
 INVALID_RECORD = "invalid_record"
 EDT_STS_INSTEAD_OF_STS = "edt_sts_instead_of_sts"
 UNREADABLE_FILE = "unreadable_file"
+TOO_MANY_SET_ASIDE = "too_many_set_aside"
+OLDER_THAN_AWAITING = "older_than_awaiting"
 
 
 def import_id(uai: str, sha256: str, received_at: datetime) -> UUID:
@@ -93,6 +100,13 @@ class TimetableImport(Aggregate):
         self.automatic = True
         self.lifted: list[str] = []
         self.received_at = at
+        self.plan: dict = {}
+        self.exported_at = ""
+        self.people: dict = {}
+        self.matches = matches
+        self.record_rejections = record_rejections
+        self.not_imported: list = []
+        self.share: dict = {}
 
     class AwaitingValidation(Event):
         """First import of the school year: waits for an operator (domain-rules §7)."""
@@ -109,6 +123,134 @@ class TimetableImport(Aggregate):
     def await_validation(self, report: list, at: datetime) -> None:
         self._require("received", "retried")
         self._awaiting(report, at)
+
+    class Read(Event):
+        """What an EDT export says in its own idents (projections/timetable_match
+        plan_edt), when the export was made (ISO, '' when unknown), the names
+        of the people not matched (for the operator who matches them by hand;
+        never served by the API), what was not imported and why, and the
+        share of records set aside per kind."""
+
+        TOPIC = "entsync:TimetableImport.Read.v1"
+        plan: dict
+        exported_at: str
+        people: dict
+        not_imported: list
+        share: dict
+        at: datetime
+
+    @event(Read)
+    def _read(self, plan: dict, exported_at: str, people: dict, not_imported: list, share: dict, at: datetime):
+        self.plan = plan
+        self.exported_at = exported_at
+        self.people = people
+        self.not_imported = not_imported
+        self.share = share
+
+    def read(self, plan: dict, exported_at: str, people: dict, not_imported: list, share: dict, at: datetime) -> None:
+        self._require("received")
+        self._read(plan, exported_at, people, not_imported, share, at)
+
+    class MatchedByHand(Event):
+        """An operator matched one item of the export: a teacher or student
+        (``key`` = account jointure) or a class or group (``key`` = code).
+        ``name`` is the digest the match is remembered under (with ``ident``)."""
+
+        TOPIC = "entsync:TimetableImport.MatchedByHand.v1"
+        kind: str
+        ident: str
+        name: str
+        key: str
+        operator: str
+        at: datetime
+
+    @event(MatchedByHand)
+    def _matched(self, kind: str, ident: str, name: str, key: str, operator: str, at: datetime):
+        pass
+
+    def match_by_hand(self, kind: str, ident: str, name: str, key: str, operator: str, at: datetime) -> None:
+        self._require("awaiting_validation")
+        if not getattr(self, "plan", None):
+            raise TransitionRefused(f"import {self.id} was received by an earlier release: it cannot be matched by "
+                                    "hand; send the export again")
+        self._matched(kind, ident, name, key, operator, at)
+
+    class Resolved(Event):
+        """The export resolved again (after a match by hand, or before a
+        retry): the snapshot, the matches and what was not imported."""
+
+        TOPIC = "entsync:TimetableImport.Resolved.v1"
+        snapshot: dict
+        matches: list
+        summary: dict
+        not_imported: list
+        share: dict
+        report: list
+        at: datetime
+
+    @event(Resolved)
+    def _resolved(self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list,
+                  at: datetime):
+        self.snapshot = snapshot
+        self.matches = matches
+        self.summary = summary
+        self.not_imported = not_imported
+        self.share = share
+
+    def resolved(self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list,
+                 at: datetime) -> None:
+        self._require("received", "awaiting_validation", "retried")
+        self._resolved(snapshot, matches, summary, not_imported, share, report, at)
+
+    class Cancelled(Event):
+        """An operator cancelled an import awaiting validation ("Annuler l'import")."""
+
+        TOPIC = "entsync:TimetableImport.Cancelled.v1"
+        operator: str
+        reason: str
+        at: datetime
+
+    @event(Cancelled)
+    def _cancelled(self, operator: str, reason: str, at: datetime):
+        self.status = "cancelled"
+
+    def cancel(self, operator: str, reason: str, at: datetime) -> None:
+        self._require("awaiting_validation")
+        self._cancelled(operator, reason, at)
+
+    class Replaced(Event):
+        """A newer export of the same establishment and source (by its export
+        date) took the place of this one, awaiting validation."""
+
+        TOPIC = "entsync:TimetableImport.Replaced.v1"
+        by: str
+        at: datetime
+
+    @event(Replaced)
+    def _replaced(self, by: str, at: datetime):
+        self.status = "replaced"
+
+    def replace_by(self, by: str, at: datetime) -> None:
+        self._require("awaiting_validation")
+        self._replaced(by, at)
+
+    class EndDateAccepted(Event):
+        """The validating operator applied a first import of the year whose
+        end is after 15 July: the timetable is applied up to 15 July only."""
+
+        TOPIC = "entsync:TimetableImport.EndDateAccepted.v1"
+        operator: str
+        ends_on: str
+        applied_until: str
+        at: datetime
+
+    @event(EndDateAccepted)
+    def _end_accepted(self, operator: str, ends_on: str, applied_until: str, at: datetime):
+        pass
+
+    def accept_end_date(self, operator: str, ends_on: str, applied_until: str, at: datetime) -> None:
+        self._require("awaiting_validation")
+        self._end_accepted(operator, ends_on, applied_until, at)
 
     class Validated(Event):
         TOPIC = "entsync:TimetableImport.Validated.v1"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from projections.db import Database
-from projections.timetable import Snapshot, snapshot_from_dict, status_label
+from projections.timetable import Snapshot, session_dates, snapshot_from_dict, status_label, week_mask_weeks
+from projections.timetable_match import Remembered
 
 HISTORY_COLUMNS = ("import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "
                    "operator, lifted, counts")
@@ -44,17 +45,83 @@ def find(db: Database, key: str) -> str | None:
 
 def detail(db: Database, import_id: str) -> dict | None:
     """One import: its history row, report, rejection and every match."""
-    rows = db.query_dicts(f"SELECT {HISTORY_COLUMNS}, sha256, message, summary, report, details, record_rejections "
-                          "FROM imports WHERE import_id = ?", (import_id,))
+    rows = db.query_dicts(f"SELECT {HISTORY_COLUMNS}, sha256, message, summary, report, details, record_rejections, "
+                          "exported_at, not_imported, share, plan FROM imports WHERE import_id = ?", (import_id,))
     if not rows:
         return None
     row = _history_row(rows[0])
-    for name in ("summary", "report", "details", "record_rejections"):
+    for name in ("summary", "report", "details", "record_rejections", "not_imported", "share"):
         row[name] = json.loads(row[name])
+    plan = json.loads(row.pop("plan"))
+    row["calendar"] = plan.get("calendar", {})
+    row["ignored"] = {k: int(plan.get(k, 0)) for k in ("subject_only", "ignored_parts", "parts_only")}
     row["matches"] = db.query_dicts(
-        "SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line FROM import_matches "
+        "SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line, candidates FROM import_matches "
         "WHERE import_id = ? ORDER BY seq", (import_id,))
+    for m in row["matches"]:
+        m["candidates"] = json.loads(m["candidates"] or "[]")
+    row["hand_matches"] = db.query_dicts(
+        "SELECT kind, ident, match_key AS key, operator, at FROM import_hand_matches WHERE import_id = ? "
+        "ORDER BY at, kind, ident", (import_id,))
     return row
+
+
+def people(db: Database, import_id: str) -> dict:
+    """Names of the people an import did not match (``kind:ident`` → name,
+    birth date): for the local operator's CLI only, never the API."""
+    value = db.scalar("SELECT people FROM imports WHERE import_id = ?", (import_id,))
+    return json.loads(value) if value else {}
+
+
+def awaiting(db: Database, uai: str, source: str) -> dict | None:
+    """The import of ``uai`` and ``source`` awaiting validation, if any."""
+    rows = db.query_dicts("SELECT import_id, exported_at, received_at FROM imports WHERE uai = ? AND source = ? "
+                          "AND status = 'awaiting_validation' ORDER BY received_at DESC", (uai, source))
+    if not rows:
+        return None
+    row = rows[0]
+    row["exported_at"] = row["exported_at"] or row["received_at"]  # imports of earlier releases
+    return row
+
+
+def remembered(db: Database, uai: str, source: str, school_year: int) -> list:
+    """Matches made by hand on the applied imports of that year (domain-rules §12)."""
+    return [Remembered(*r) for r in db.query(
+        "SELECT kind, ident, name, match_key FROM remembered_matches WHERE uai = ? AND source = ? AND school_year = ? "
+        "ORDER BY kind, ident", (uai, source, school_year))]
+
+
+def hand_matches(db: Database, import_id: str) -> list:
+    """Matches made by hand on one import."""
+    return [Remembered(*r) for r in db.query(
+        "SELECT kind, ident, name, match_key FROM import_hand_matches WHERE import_id = ? ORDER BY kind, ident",
+        (import_id,))]
+
+
+def current_matches(db: Database, uai: str, source: str) -> list[dict]:
+    """The matches of the import whose timetable is applied for ``uai`` and ``source``."""
+    iid = db.scalar("SELECT import_id FROM timetables WHERE uai = ? AND source = ?", (uai, source))
+    if not iid:
+        return []
+    rows = db.query_dicts("SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line, name "
+                          "FROM import_matches WHERE import_id = ? ORDER BY seq", (iid,))
+    return rows
+
+
+def sessions(db: Database, import_id: str) -> dict | None:
+    """The sessions of an import's timetable with their weeks and dates
+    (week n is the value 2ⁿ of the export's masks, formats §4)."""
+    value = db.scalar("SELECT snapshot FROM imports WHERE import_id = ?", (import_id,))
+    if value is None:
+        return None
+    snap = snapshot_from_dict(json.loads(value)) or Snapshot()
+    out = []
+    for s in sorted(snap.sessions, key=lambda x: (x.day, x.start, x.subject, sorted(x.classes | x.groups))):
+        out.append({"day": s.day, "start": s.start, "places": s.places, "subject": s.subject,
+                    "classes": sorted(s.classes), "groups": sorted(s.groups), "teachers": sorted(s.teachers),
+                    "weeks": week_mask_weeks(s.weeks), "cancelled_weeks": week_mask_weeks(s.cancelled),
+                    "dates": [d.isoformat() for d in session_dates(snap.calendar, s)]})
+    return {"calendar": snap.calendar, "sessions": out}
 
 
 def earlier_copies(db: Database, uai: str, sha256: str) -> list[dict]:

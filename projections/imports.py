@@ -25,10 +25,19 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
                  ("size", "BIGINT"), ("school_year", "INTEGER"), ("status", "TEXT"), ("reason", "TEXT"),
                  ("message", "TEXT"), ("automatic", "INTEGER"), ("received_at", "TEXT"), ("finished_at", "TEXT NULL"),
                  ("operator", "TEXT"), ("lifted", "TEXT"), ("summary", "TEXT"), ("counts", "TEXT"), ("report", "TEXT"),
-                 ("details", "TEXT"), ("record_rejections", "TEXT"), ("snapshot", "TEXT")], ["import_id"]),
+                 ("details", "TEXT"), ("record_rejections", "TEXT"), ("snapshot", "TEXT"), ("exported_at", "TEXT"),
+                 ("plan", "TEXT"), ("people", "TEXT"), ("not_imported", "TEXT"), ("share", "TEXT")], ["import_id"]),
     "import_matches": ([("import_id", "TEXT"), ("seq", "INTEGER"), ("kind", "TEXT"), ("ident", "TEXT"),
                         ("code", "TEXT"), ("match_key", "TEXT"), ("match_by", "TEXT"), ("reason", "TEXT"),
-                        ("line", "INTEGER")], ["import_id", "seq"]),
+                        ("line", "INTEGER"), ("name", "TEXT"), ("candidates", "TEXT")], ["import_id", "seq"]),
+    # Matches made by hand on an import, and those remembered for the later
+    # imports of the year once it was applied (keyed on ident and name).
+    "import_hand_matches": ([("import_id", "TEXT"), ("kind", "TEXT"), ("ident", "TEXT"), ("name", "TEXT"),
+                             ("match_key", "TEXT"), ("operator", "TEXT"), ("at", "TEXT")],
+                            ["import_id", "kind", "ident"]),
+    "remembered_matches": ([("uai", "TEXT"), ("source", "TEXT"), ("school_year", "INTEGER"), ("kind", "TEXT"),
+                            ("ident", "TEXT"), ("name", "TEXT"), ("match_key", "TEXT"), ("import_id", "TEXT")],
+                           ["uai", "source", "school_year", "kind", "ident"]),
     # The last applied timetable of each establishment and source: what the next import is compared with.
     "timetables": ([("uai", "TEXT"), ("source", "TEXT"), ("import_id", "TEXT"), ("school_year", "INTEGER"),
                     ("applied_at", "TEXT"), ("snapshot", "TEXT")], ["uai", "source"]),
@@ -39,7 +48,12 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
 TABLES = list(SCHEMA)
 INDEXES = {"imports": ["uai", "sha256"]}
 TOPICS = [TI.Received.TOPIC, TI.AwaitingValidation.TOPIC, TI.Validated.TOPIC, TI.Applied.TOPIC,
-          TI.Rejected.TOPIC, TI.ThresholdsLifted.TOPIC, TI.Retried.TOPIC]
+          TI.Rejected.TOPIC, TI.ThresholdsLifted.TOPIC, TI.Retried.TOPIC, TI.Read.TOPIC, TI.Resolved.TOPIC,
+          TI.MatchedByHand.TOPIC, TI.Cancelled.TOPIC, TI.Replaced.TOPIC, TI.EndDateAccepted.TOPIC]
+# The shape of these tables: a store whose tables have another one drops
+# and rebuilds them from the log (they are derived data only).
+SCHEMA_VERSION = 2
+SCHEMA_NAME = "imports.schema"
 
 
 def dumps(value: Any) -> str:
@@ -47,7 +61,16 @@ def dumps(value: Any) -> str:
 
 
 def create(db: Database, prefix: str = "") -> None:
+    """The tables under ``prefix``; those of an earlier shape are dropped first
+    (the projection then rebuilds them from the log)."""
+    if db.table_exists(f"{prefix}{TRACKING}") and db.table_exists(f"{prefix}imports"):
+        version = db.scalar(f"SELECT position FROM {prefix}{TRACKING} WHERE name = ?", (SCHEMA_NAME,))
+        if int(version or 1) != SCHEMA_VERSION:
+            drop(db, prefix)
     create_tables(db, SCHEMA, INDEXES, prefix)
+    with db.transaction():
+        db.execute(f"INSERT INTO {prefix}{TRACKING} (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                   (SCHEMA_NAME, SCHEMA_VERSION))
 
 
 def drop(db: Database, prefix: str) -> None:
@@ -56,7 +79,7 @@ def drop(db: Database, prefix: str) -> None:
         for name in TABLES:
             db.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
         if db.table_exists(f"{prefix}{TRACKING}"):
-            db.execute(f"DELETE FROM {prefix}{TRACKING} WHERE name = ?", (NAME,))
+            db.execute(f"DELETE FROM {prefix}{TRACKING} WHERE name IN (?, ?)", (NAME, SCHEMA_NAME))
 
 
 def dump(db: Database, prefix: str = "") -> dict[str, list[tuple]]:
@@ -75,7 +98,9 @@ class ImportsProjection:
         self._handlers: dict[str, Callable[[Any], None]] = {
             TI.Received.TOPIC: self._received, TI.AwaitingValidation.TOPIC: self._awaiting,
             TI.Validated.TOPIC: self._validated, TI.Applied.TOPIC: self._applied, TI.Rejected.TOPIC: self._rejected,
-            TI.ThresholdsLifted.TOPIC: self._lifted, TI.Retried.TOPIC: self._retried,
+            TI.ThresholdsLifted.TOPIC: self._lifted, TI.Retried.TOPIC: self._retried, TI.Read.TOPIC: self._read,
+            TI.Resolved.TOPIC: self._resolved, TI.MatchedByHand.TOPIC: self._hand, TI.Cancelled.TOPIC: self._cancelled,
+            TI.Replaced.TOPIC: self._replaced, TI.EndDateAccepted.TOPIC: self._end_accepted,
         }
 
     def position(self) -> int:
@@ -115,12 +140,45 @@ class ImportsProjection:
                "size": ev.size, "school_year": ev.school_year, "status": "received", "reason": "", "message": "",
                "automatic": 1, "received_at": iso(ev.at), "finished_at": None, "operator": "", "lifted": "[]",
                "summary": dumps(ev.summary), "counts": "{}", "report": "[]", "details": "{}",
-               "record_rejections": dumps(ev.record_rejections), "snapshot": dumps(ev.snapshot)}
+               "record_rejections": dumps(ev.record_rejections), "snapshot": dumps(ev.snapshot), "exported_at": "",
+               "plan": "{}", "people": "{}", "not_imported": "[]", "share": "{}"}
         self.db.execute(f"INSERT INTO {self.p}imports ({', '.join(c for c, _ in cols)}) "
                         f"VALUES ({', '.join('?' * len(cols))})", tuple(row[c] for c, _ in cols))
-        self.db.executemany(f"INSERT INTO {self.p}import_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [(iid, i, m["kind"], m["ident"], m["code"], m["key"], m["by"], m["reason"], m["line"])
-                             for i, m in enumerate(ev.matches)])
+        self._matches(iid, ev.matches)
+
+    def _matches(self, iid: str, matches: list) -> None:
+        self.db.execute(f"DELETE FROM {self.p}import_matches WHERE import_id = ?", (iid,))
+        self.db.executemany(f"INSERT INTO {self.p}import_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(iid, i, m["kind"], m["ident"], m["code"], m["key"], m["by"], m["reason"], m["line"],
+                              m.get("name", ""), dumps(m.get("candidates", []))) for i, m in enumerate(matches)])
+
+    def _read(self, ev: Any) -> None:
+        self._update(ev, exported_at=ev.exported_at, plan=dumps(ev.plan), people=dumps(ev.people),
+                     not_imported=dumps(ev.not_imported), share=dumps(ev.share))
+
+    def _resolved(self, ev: Any) -> None:
+        values = {"snapshot": dumps(ev.snapshot), "summary": dumps(ev.summary), "not_imported": dumps(ev.not_imported),
+                  "share": dumps(ev.share)}
+        if ev.report:
+            values["report"] = dumps(ev.report)
+        self._update(ev, **values)
+        self._matches(str(ev.originator_id), ev.matches)
+
+    def _hand(self, ev: Any) -> None:
+        self.db.execute(f"INSERT INTO {self.p}import_hand_matches VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                        f"(import_id, kind, ident) DO UPDATE SET name = excluded.name, match_key = excluded.match_key, "
+                        f"operator = excluded.operator, at = excluded.at",
+                        (str(ev.originator_id), ev.kind, ev.ident, ev.name, ev.key, ev.operator, iso(ev.at)))
+
+    def _cancelled(self, ev: Any) -> None:
+        self._update(ev, status="cancelled", reason="", message=ev.reason, operator=ev.operator,
+                     finished_at=iso(ev.at))
+
+    def _replaced(self, ev: Any) -> None:
+        self._update(ev, status="replaced", message=f"replaced by import {ev.by}", finished_at=iso(ev.at))
+
+    def _end_accepted(self, ev: Any) -> None:
+        self._update(ev, operator=ev.operator)
 
     def _awaiting(self, ev: Any) -> None:
         self._update(ev, status="awaiting_validation", automatic=0, report=dumps(ev.report))
@@ -150,6 +208,11 @@ class ImportsProjection:
             f"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uai, source) DO UPDATE SET import_id = excluded.import_id, "
             f"school_year = excluded.school_year, applied_at = excluded.applied_at, snapshot = excluded.snapshot",
             (*key, row["import_id"], row["school_year"], iso(ev.at), row["snapshot"]))
+        self.db.execute(
+            f"INSERT INTO {p}remembered_matches SELECT ?, ?, ?, kind, ident, name, match_key, import_id "
+            f"FROM {p}import_hand_matches WHERE import_id = ? ON CONFLICT (uai, source, school_year, kind, ident) "
+            f"DO UPDATE SET name = excluded.name, match_key = excluded.match_key, import_id = excluded.import_id",
+            (*key, row["school_year"], row["import_id"]))
         self.db.execute(f"DELETE FROM {p}timetable_groups WHERE uai = ? AND source = ?", key)
         self.db.executemany(f"INSERT INTO {p}timetable_groups VALUES (?, ?, ?, ?, ?)",
                             [(*key, *m) for m in sorted(group_rows(json.loads(row["snapshot"])))])

@@ -9,7 +9,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from projections.brakes import GUARDIANS, OTHER_STAFF, POPULATIONS, STUDENTS, TEACHING_STAFF, Limit
-from projections.timetable import DEFAULT_THRESHOLDS, Threshold
+from projections.timetable import DEFAULT_THRESHOLDS, SET_ASIDE_KINDS, Threshold
 
 # domain-rules §12: per population. Staff move at every rentrée (mutations):
 # a share of a quarter keeps a normal rentrée of a large lycée under the
@@ -68,6 +68,28 @@ class Policy(BaseModel):
     timetable_thresholds: dict[str, Threshold] = Field(
         default_factory=lambda: dict(DEFAULT_THRESHOLDS),
         description="domain-rules §7: name → count and percent; names left out keep their default")
+
+    timetable_set_aside_limits: dict[str, float] = Field(
+        default_factory=lambda: {k: 20.0 for k in SET_ASIDE_KINDS},
+        description="domain-rules §12: kind (courses, teachers, students, classes_and_groups) -> the percent of "
+                    "records not imported above which an automated timetable import is rejected whole")
+
+    timetable_set_aside_minimum: int = Field(
+        3, ge=0, description="domain-rules §12: the share limit applies only when more records than this are not "
+                             "imported (per kind)")
+
+    @field_validator("timetable_set_aside_limits", mode="before")
+    @classmethod
+    def _set_aside_limits(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        unknown = sorted(set(value) - set(SET_ASIDE_KINDS))
+        if unknown:
+            raise ValueError(f"unknown kind {', '.join(unknown)}; known: {', '.join(SET_ASIDE_KINDS)}")
+        for k, v in value.items():
+            if not isinstance(v, (int, float)) or not 0 <= v <= 100:
+                raise ValueError(f"timetable_set_aside_limits.{k} must be a percent between 0 and 100")
+        return {**{k: 20.0 for k in SET_ASIDE_KINDS}, **value}
 
     @field_validator("timetable_thresholds", mode="before")
     @classmethod

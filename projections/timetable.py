@@ -10,15 +10,20 @@ codes, teacher STS ids or account jointures, subject codes).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass(frozen=True)
 class Session:
-    """One weekly course slot as the timetable gives it."""
+    """One weekly course slot as the timetable gives it. ``weeks`` is the
+    export's mask: week *n* is the value 2ⁿ (formats §4). What happens in
+    single weeks — lessons cancelled (``@SemainesAnnulation``), a teacher
+    included for some weeks (``@SemainesInclusion``, a replacement) — is
+    reported but is not the weekly structure: it does not make a session
+    differ from the previous import's."""
 
     day: int
     start: int
@@ -28,6 +33,9 @@ class Session:
     classes: frozenset[str]
     groups: frozenset[str]
     weeks: int
+    cancelled: int = field(default=0, compare=False)
+    included: int = field(default=0, compare=False)
+    replacing: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,128 @@ class Snapshot:
     teachers: dict[str, frozenset[str]] = field(default_factory=dict)  # teacher key → classes and groups taught
     # group code → student keys: how option 2 populates groups (domain-rules §2); not compared by diff.
     group_members: dict[str, frozenset[str]] = field(default_factory=dict)
+    # starts_on, ends_on, first_week_day (ISO dates): where week n falls (EDT only).
+    calendar: dict[str, str] = field(default_factory=dict)
+
+
+def week_mask_weeks(mask: int) -> list[int]:
+    """The weeks of a mask: week *n* is the value 2ⁿ, bit 0 unused (formats §4)."""
+    return [n for n in range(1, 64) if mask >> n & 1]
+
+
+def week_start(calendar: dict[str, str], week: int) -> date:
+    """The first day of school week ``week``: DatePremierJourSemaine1 + (week − 1) weeks."""
+    return date.fromisoformat(calendar["first_week_day"]) + timedelta(weeks=week - 1)
+
+
+def session_dates(calendar: dict[str, str], s: Session) -> list[date]:
+    """The dates a session takes place on (cancelled weeks left out)."""
+    if not calendar.get("first_week_day"):
+        return []
+    return [week_start(calendar, w) + timedelta(days=s.day - 1) for w in week_mask_weeks(s.weeks & ~s.cancelled)]
+
+
+def until(s: Snapshot, last_day: date) -> Snapshot:
+    """``s`` applied up to ``last_day`` only: the weeks that start after it
+    leave every session, and the calendar ends there (an end of year after 15
+    July that the validating operator accepted, domain-rules §7)."""
+    if not s.calendar.get("first_week_day"):
+        return s
+    keep = 0
+    for w in range(1, 64):
+        if week_start(s.calendar, w) <= last_day:
+            keep |= 1 << w
+    sessions = tuple(replace(x, weeks=x.weeks & keep, cancelled=x.cancelled & keep, included=x.included & keep)
+                     for x in s.sessions)
+    ends = min(date.fromisoformat(s.calendar["ends_on"]), last_day).isoformat() if s.calendar.get("ends_on") else ""
+    return replace(s, sessions=sessions, calendar={**s.calendar, "ends_on": ends})
+
+
+# ---------------------------------------------------------------------------- records not imported
+
+@dataclass(frozen=True)
+class Aside:
+    """Keys of the last applied timetable whose records are not imported now
+    (set aside by the reader, matched to nobody, or going with a class or
+    group set aside): teachers and students by key, classes and groups by
+    code, courses by (subject, class codes, group codes)."""
+
+    teachers: frozenset[str] = frozenset()
+    students: frozenset[str] = frozenset()
+    structures: frozenset[str] = frozenset()
+    courses: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()
+
+
+def keep_set_aside(before: Snapshot | None, after: Snapshot, aside: Aside) -> Snapshot:
+    """``after`` with what ``before`` applied for the records not imported now
+    left untouched (domain-rules §12): an unmatched teacher keeps the services
+    and sessions earlier imports gave them, a class set aside keeps its
+    services, sessions, members; a course set aside keeps its sessions. So
+    none of it is a change, and none of it counts in a threshold."""
+    if before is None:
+        return after
+    teachers_out, structures = aside.teachers, aside.structures
+    if not (teachers_out or aside.students or structures or aside.courses):
+        return after
+
+    def on_structure(s: Session) -> bool:
+        return bool((s.classes | s.groups) & structures)
+
+    services = dict(after.services)
+    for (code, subject), tb in before.services.items():
+        if code in structures:
+            services[(code, subject)] = tb
+        elif tb & teachers_out:
+            services[(code, subject)] = services.get((code, subject), frozenset()) | (tb & teachers_out)
+    # Sessions: those of a structure set aside are kept as they were; a
+    # session of an unmatched teacher is the same session without them, and
+    # gets them back; a session of a course set aside is kept.
+    new = [s for s in after.sessions if not on_structure(s)]
+    old_pool = Counter(s for s in before.sessions if not on_structure(s))
+    unmatched_new = Counter(new) - old_pool
+    restored: list[Session] = []
+    leftovers = list((old_pool - Counter(new)).elements())
+    for s in sorted(leftovers, key=_session_order):
+        if not s.teachers & teachers_out:
+            continue
+        bare = replace(s, teachers=s.teachers - teachers_out)
+        if unmatched_new[bare] > 0:
+            unmatched_new[bare] -= 1
+            restored.append(s)
+            new.remove(bare)
+    sessions = new + restored + [s for s in before.sessions if on_structure(s)]
+    missing = Counter(before.sessions) - Counter(sessions)
+    wanted = Counter(aside.courses)
+    for s in sorted(missing.elements(), key=_session_order):
+        sig = (s.subject, s.classes, s.groups)
+        if wanted[sig] > 0:
+            wanted[sig] -= 1
+            sessions.append(s)
+    teachers = dict(after.teachers)
+    for k in teachers_out:
+        if k in before.teachers:
+            teachers[k] = before.teachers[k]
+    students = dict(after.students)
+    for k in aside.students:
+        if k in before.students:
+            students[k] = before.students[k]
+    groups = dict(after.groups)
+    members = {g: set(m) for g, m in after.group_members.items()}
+    for g, comp in before.groups.items():
+        if g in structures:
+            groups[g] = comp
+            members[g] = set(before.group_members.get(g, ()))
+    for g, m in before.group_members.items():
+        if g not in structures and g in members:
+            members[g] |= m & aside.students
+    classes = after.classes | (before.classes & structures)
+    return replace(after, services=services, sessions=tuple(sessions), classes=classes, groups=groups,
+                   students=students, teachers=teachers,
+                   group_members={g: frozenset(m) for g, m in members.items()})
+
+
+def _session_order(s: Session) -> tuple:
+    return (s.day, s.start, s.places, s.subject, sorted(s.teachers), sorted(s.classes), sorted(s.groups), s.weeks)
 
 
 @dataclass(frozen=True)
@@ -197,12 +327,14 @@ def snapshot_to_dict(s: Snapshot) -> dict:
         "subjects": dict(sorted(s.subjects.items())),
         "services": [[k[0], k[1], sorted(v)] for k, v in sorted(s.services.items())],
         "sessions": sorted([x.day, x.start, x.places, x.subject, sorted(x.teachers), sorted(x.classes),
-                            sorted(x.groups), str(x.weeks)] for x in s.sessions),
+                            sorted(x.groups), str(x.weeks), str(x.cancelled), str(x.included), sorted(x.replacing)]
+                           for x in s.sessions),
         "classes": sorted(s.classes),
         "groups": {g: sorted(c) for g, c in sorted(s.groups.items())},
         "students": dict(sorted(s.students.items())),
         "teachers": {t: sorted(c) for t, c in sorted(s.teachers.items())},
         "group_members": {g: sorted(m) for g, m in sorted(s.group_members.items())},
+        "calendar": dict(sorted(s.calendar.items())),
     }
 
 
@@ -213,14 +345,20 @@ def snapshot_from_dict(d: dict | None) -> Snapshot | None:
     return Snapshot(
         subjects=dict(d.get("subjects", {})),
         services={(k, subject): frozenset(t) for k, subject, t in d.get("services", [])},
-        sessions=tuple(Session(day, start, places, subject, frozenset(t), frozenset(c), frozenset(g), int(w))
-                       for day, start, places, subject, t, c, g, w in d.get("sessions", [])),
+        # Sessions stored before the weekly data have eight elements.
+        sessions=tuple(_session(*x) for x in d.get("sessions", [])),
         classes=frozenset(d.get("classes", [])),
         groups={g: frozenset(c) for g, c in d.get("groups", {}).items()},
         students=dict(d.get("students", {})),
         teachers={t: frozenset(c) for t, c in d.get("teachers", {}).items()},
         group_members={g: frozenset(m) for g, m in d.get("group_members", {}).items()},
+        calendar=dict(d.get("calendar", {})),
     )
+
+
+def _session(day, start, places, subject, t, c, g, w, cancelled="0", included="0", replacing=()) -> Session:
+    return Session(day, start, places, subject, frozenset(t), frozenset(c), frozenset(g), int(w), int(cancelled),
+                   int(included), frozenset(replacing))
 
 
 def changes_counts(changes: Changes) -> dict[str, int]:
@@ -258,6 +396,10 @@ STATUS_LABELS = {
     "end_date_after_15_july": "Rejet - Fin d'année postérieure au 15 juillet",
     "invalid_code": "Rejet - Code de classe ou de groupe invalide",
     "invalid_record": "Rejet - Enregistrement invalide",
+    "too_many_set_aside": "Rejet - Trop d'enregistrements non importés",
+    "cancelled": "Import annulé",
+    "replaced": "Remplacé par un export plus récent",
+    "older_than_awaiting": "Rejet - Export plus ancien que celui en attente de validation",
     "edt_sts_instead_of_sts": "Rejet - Fichier EDT_STS au lieu de l'export STS-web",
 }
 REJECTED_LABEL = "Rejet - Fichier invalide"
@@ -307,14 +449,15 @@ class Refusal:
 
 
 def refusal(*, uai: str, uai_known: bool, copies: list[dict], school_year: int, ends_on: date | None,
-            record_rejections: list) -> Refusal | None:
-    """The checks of domain-rules §7 that come before the comparison, in
-    order: an unknown establishment; a byte-identical copy of an earlier
-    import of that UAI ("Rejet - Double du fichier d'import", 001 §3.4); an
-    end of year after 15 July (001 §3.6); a class or group code breaking
-    domain-rules §2; any other record the adapter set aside (a timetable is
-    applied whole or not at all). ``copies`` are the earlier imports with the
-    same bytes; ``record_rejections`` the adapter's Rejections."""
+            automatic: bool = True, end_help: str = "") -> Refusal | None:
+    """The checks of domain-rules §7 that reject the whole file before any
+    comparison, in order: an unknown establishment; a byte-identical copy of
+    an earlier import of that UAI ("Rejet - Double du fichier d'import", 001
+    §3.4); on an automated import, an end of year after 15 July (001 §3.6) —
+    the first import of a year shows it in its preliminary bilan instead,
+    before any refusal (domain-rules §12). Records set aside do not reject
+    the file: what can be applied is (domain-rules §12; see
+    :func:`set_aside_refusal` for the share limit)."""
     if not uai_known:
         return Refusal("unknown_uai", f"establishment {uai} is not in the directory (no AAF structure with this UAI)",
                        {"uai": uai})
@@ -323,20 +466,46 @@ def refusal(*, uai: str, uai_known: bool, copies: list[dict], school_year: int, 
         return Refusal("duplicate_file", f"the file is byte-identical to import {first['import_id']} "
                        f"({first['file']}, received {first['received_at']}); nothing applied",
                        {"copy_of": [c["import_id"] for c in copies]})
-    limit = end_date_limit_of(school_year)
-    if ends_on is not None and ends_on > limit:
-        return Refusal("end_date_after_15_july", f"the school year ends on {ends_on.isoformat()}, later than "
-                       f"{limit.isoformat()}: an end after 15 July would empty classes and mailing lists while "
-                       "students sit resit exams", {"ends_on": ends_on.isoformat(), "limit": limit.isoformat()})
-    if record_rejections:
-        codes = [r for r in record_rejections if r.reason == "invalid_code"]
-        chosen = codes or list(record_rejections)
-        what = ("class or group code(s) break the rules of domain-rules §2 (at most 8 letters, digits, space, "
-                "- or _)" if codes else "record(s) were set aside")
-        return Refusal("invalid_code" if codes else "invalid_record",
-                       f"{len(chosen)} {what}; first: {chosen[0].describe()}",
-                       {"count": len(chosen), "records": [r.describe() for r in chosen[:50]]})
+    late = end_date_problem(school_year, ends_on)
+    if late is not None and automatic:
+        return Refusal("end_date_after_15_july", late + (f"; {end_help}" if end_help else ""),
+                       {"ends_on": ends_on.isoformat() if ends_on else "",
+                        "limit": end_date_limit_of(school_year).isoformat()})
     return None
+
+
+def end_date_problem(school_year: int, ends_on: date | None) -> str | None:
+    """Why an end of year is refused (001 §3.6), or None."""
+    limit = end_date_limit_of(school_year)
+    if ends_on is None or ends_on <= limit:
+        return None
+    return (f"the school year ends on {ends_on.isoformat()}, later than {limit.isoformat()}: an end after 15 July "
+            "would empty classes and mailing lists while students sit resit exams")
+
+
+SET_ASIDE_KINDS = ("courses", "teachers", "students", "classes_and_groups")
+
+
+def set_aside_refusal(share: dict[str, tuple[int, int]], limits: dict[str, float], minimum: int = 0) -> Refusal | None:
+    """On an automated import, a share of records set aside (not imported)
+    above the configured limit of its kind rejects the whole file
+    (domain-rules §12): a broken export must not half-apply. As for the
+    change thresholds (domain-rules §11), the count must exceed ``minimum``
+    too, so that two teachers of a small school are not a fifth of a file."""
+    over = {}
+    for kind, (aside, read) in sorted(share.items()):
+        limit = limits.get(kind)
+        if limit is None or not read or aside <= minimum:
+            continue
+        percent = 100.0 * aside / read
+        if percent > limit:
+            over[kind] = {"set_aside": aside, "read": read, "percent": round(percent, 1), "limit_percent": limit}
+    if not over:
+        return None
+    what = ", ".join(f"{k} {o['set_aside']} of {o['read']} ({o['percent']} % > {o['limit_percent']} %)"
+                     for k, o in over.items())
+    return Refusal("too_many_set_aside", f"too many records not imported: {what}; nothing applied (entsync imports "
+                   "show lists them; correct the export or the directory and send it again)", {"kinds": over})
 
 
 @dataclass(frozen=True)
@@ -356,11 +525,3 @@ def decide(before: Snapshot | None, after: Snapshot, first_of_year: bool, thresh
         return Decision("awaiting_validation", changes, {})
     over = exceeded(changes, thresholds, lifted)
     return Decision("rejected" if over else "applied", changes, over)
-
-
-def bilan(changes: Changes, summary: dict[str, tuple[int, int]], over: dict[str, dict] | None = None) -> dict[str, list[str]]:
-    """The report (seed 004's sections), with the exceeded thresholds when any."""
-    sections = report(changes, summary)
-    if over:
-        sections["Seuils dépassés"] = thresholds_section(over)
-    return sections

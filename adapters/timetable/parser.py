@@ -4,11 +4,21 @@
 attributes) into validated records. UDT (UnDeuxTemps) is another reader.
 
 Pure: format → records and rejections, no database, no event. The whole
-export is refused (DeliveryRejected) when it is not well-formed, has another
-root or namespace, an invalid UAI (domain-rules §2), unreadable school-year
-dates, or an end date later than 15 July (domain-rules §7). One record is set
-aside (Rejection) for a class/group name breaking the code rules
-(domain-rules §2), a reference to an undeclared ident, a bad ``@Semaines``.
+export is refused (DeliveryRejected) only when it cannot be read: not
+well-formed, another root or namespace, an invalid UAI (domain-rules §2),
+unreadable school-year dates. The 15-July rule is the pipeline's (the first
+import of a year shows it before any refusal, domain-rules §12).
+
+A timetable applies what it can (domain-rules §12): one record is set aside
+(Rejection) for a class/group name breaking the code rules (domain-rules
+§2), a reference to an undeclared ident, a bad ``@Semaines``; a course or a
+group made of a class or group set aside is set aside with it. What is *not*
+an error (formats §4, seen in real exports): a course holding only a subject
+(valid under Index's XSD), and a reference to a class part that no class
+declares (parts never reach the ENT) — it is dropped and counted.
+
+Week masks: week *n* is the value 2ⁿ, bit 0 unused (the exporter writes its
+decoding beside each mask: ``Semaines="2"`` → ``<!--Domaine : [1]-->``).
 
 Dates: the attributes are read as ``YYYY-MM-DD`` (the public importers parse
 them as ISO dates; Index Education's exchange schema types them ``xs:date``);
@@ -17,6 +27,7 @@ them as ISO dates; Index Education's exchange schema types them ``xs:date``);
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import reduce
 from operator import or_
 from pathlib import Path
@@ -26,8 +37,8 @@ from pydantic import BaseModel, ValidationError
 from adapters.errors import DeliveryRejected, Rejection
 from adapters.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
 from adapters.timetable.records import (
-    MAX_WEEKS, EdtClass, EdtCourse, EdtExport, EdtGroup, EdtHeader, EdtStudent, EdtSubject,
-    EdtTeacher, end_date_limit,
+    MAX_WEEKS, EdtClass, EdtCourse, EdtExport, EdtGroup, EdtHeader, EdtRefs, EdtSetAside, EdtStudent, EdtSubject,
+    EdtTeacher,
 )
 from projections.rules import uai_is_valid
 
@@ -43,6 +54,13 @@ RECORDS = {"Matiere": "Matieres", "Professeur": "Professeurs", "Classe": "Classe
 TAGS = tuple(f"{{{NS}}}{t}" for t in (*RECORDS, "AnneeScolaire", "GrilleHoraire"))
 REASONS = {"invalid_code", "invalid_date", "missing_field"}
 _DIGITS = re.compile(r"^[0-9]+$")
+# The root attribute that says when the export was made. formats §4 names
+# none (*uncertain*): these spellings are tried in order, and the pipeline
+# falls back on the file's modification time, which the exporter sets.
+EXPORT_DATE_ATTRIBUTES = ("DateExport", "DateHeureExport", "DateHeure", "Date", "DateCreation")
+_WEEK_ATTRIBUTES = ("Semaines", "SemainesInclusion", "SemainesAnnulation")
+KIND_NAMES = {"Professeur": "teachers", "Eleve": "students", "Classe": "classes", "Groupe": "groups",
+              "Cours": "courses", "Matiere": "subjects"}
 
 FIELDS = {
     EdtSubject: {"ident": "Matiere/@Ident"},
@@ -80,6 +98,13 @@ class _Reader:
         self.declared: dict[str, set[str]] = {k: set() for k in ("Matiere", "Professeur", "Classe", "PartieDeClasse", "Groupe", "Eleve")}
         self.rejections: list[Rejection] = []
         self.refs: list[tuple[BaseModel, str, list[tuple[str, str]]]] = []  # record, id, [(kind, ident)]
+        self.exported_at: datetime | None = None
+        self.read_counts: dict[str, int] = {k: 0 for k in KIND_NAMES.values()}
+        # Idents of the records set aside, by kind; courses by what they name.
+        self.aside: dict[str, set[str]] = {k: set() for k in ("Professeur", "Eleve", "Classe", "Groupe")}
+        self.aside_courses: list[EdtRefs] = []
+        self.aside_names: dict[str, str] = {}
+        self.ignored_parts = 0
 
     def read(self, fh) -> EdtExport:
         handlers = {"Matiere": self._subject, "Professeur": self._teacher, "Classe": self._class,
@@ -108,6 +133,7 @@ class _Reader:
         self.uai, self.version = _a(root, "UAI"), _a(root, "Version")
         if not uai_is_valid(self.uai):
             raise DeliveryRejected("invalid_uai", "@UAI is not a UAI (7 digits and a valid check letter)", self.file, line)
+        self.exported_at = _export_date(root)
 
     def _school_year(self, elem) -> None:
         line = elem.sourceline or 0
@@ -120,14 +146,6 @@ class _Reader:
                                        "(YYYY-MM-DD or DD/MM/YYYY)", self.file, line) from None
         if dates["DateFin"] < dates["DateDebut"]:
             raise DeliveryRejected("invalid_date", "AnneeScolaire/@DateFin is before @DateDebut", self.file, line)
-        limit = end_date_limit(dates["DateDebut"])
-        if dates["DateFin"] > limit:
-            raise DeliveryRejected(
-                "end_date_after_15_july",
-                f"AnneeScolaire/@DateFin {dates['DateFin'].isoformat()} is later than {limit.isoformat()}: an end "
-                "after 15 July would empty classes and mailing lists while students sit resit exams; set the end "
-                "of the year in the timetable software (a holiday period from early July to 15 July at most)",
-                self.file, line)
         self.dates = dates
 
     # ------------------------------------------------------------------ records
@@ -139,7 +157,9 @@ class _Reader:
     def _teacher(self, elem) -> None:
         self._add(EdtTeacher, elem, "Professeur", {
             "ident": _a(elem, "Ident"), "family_name": _a(elem, "Nom"), "given_name": _a(elem, "Prenom"),
-            "birth_date": _a(elem, "DateNaissance"), "sts_id": _a(elem, "IDSTS"), "pronote_id": _a(elem, "IDPN"),
+            "birth_date": _a(elem, "DateNaissance"), "sts_id": _a(elem, "IDSTS"),
+            # Older exports spell it IdPN (formats §4).
+            "pronote_id": _a(elem, "IDPN") or _a(elem, "IdPN"),
             "cas_id": _a(elem, "IDCAS"), "line": elem.sourceline or 0})
 
     def _class(self, elem) -> None:
@@ -173,48 +193,72 @@ class _Reader:
         line = elem.sourceline or 0
         record_id = _a(elem, "Ident")  # not in formats §4; the line locates the course when absent
         by_kind: dict[str, list[str]] = {k: [] for k in ("Matiere", "Professeur", "Classe", "PartieDeClasse", "Groupe", "Salle")}
-        masks = []
-        for child in elem:
+        masks: dict[str, list[int]] = {a: [] for a in _WEEK_ATTRIBUTES}
+        replacing = []
+        refs = EdtRefs(line=line)
+        bad = None
+        for child in (elem, *elem):
             local = child.tag[_P:] if isinstance(child.tag, str) else ""
-            if local in by_kind:
+            if child is not elem and local in by_kind:
                 by_kind[local].append(_a(child, "Ident"))
-            weeks = child.get("Semaines")
-            if weeks is None:
-                continue  # *uncertain* whether every child carries it: one without adds no week
-            weeks = weeks.strip()
-            if not _DIGITS.match(weeks) or int(weeks) >= 1 << MAX_WEEKS:
-                self._reject("invalid_weeks", line, record_id, f"{local}/@Semaines",
-                             f"@Semaines is not an unsigned {MAX_WEEKS}-bit integer")
-                return
-            masks.append(int(weeks))
-        if not masks:
-            self._reject("invalid_weeks", line, record_id, "@Semaines", "no element of the course carries @Semaines")
+            for attr in _WEEK_ATTRIBUTES:
+                weeks = child.get(attr)
+                if weeks is None:
+                    continue  # every child but Matiere carries @Semaines (formats §4); one without adds no week
+                weeks = weeks.strip()
+                if not _DIGITS.match(weeks) or int(weeks) >= 1 << MAX_WEEKS:
+                    bad = bad or (f"{local}/@{attr}", f"@{attr} is not an unsigned {MAX_WEEKS}-bit integer")
+                    continue
+                # Week n is the value 2**n: bit 0 is unused, a set one is ignored.
+                masks[attr].append(int(weeks) & ~1)
+                if attr == "SemainesInclusion" and local == "Professeur":
+                    replacing.append(_a(child, "Ident"))
+        refs = EdtRefs(line=line, subject=by_kind["Matiere"][0] if by_kind["Matiere"] else None,
+                       teachers=tuple(by_kind["Professeur"]), classes=tuple(by_kind["Classe"]),
+                       groups=tuple(by_kind["Groupe"]))
+        self.read_counts["courses"] += 1
+        involved = any(by_kind[k] for k in ("Professeur", "Classe", "PartieDeClasse", "Groupe"))
+        if bad is None and involved and not masks["Semaines"]:
+            bad = ("@Semaines", "no element of the course carries @Semaines")
+        if bad is not None:
+            self._reject("invalid_weeks", line, record_id, *bad)
+            self.aside_courses.append(refs)
             return
         # Each child carries its own mask (a teacher may come every other week,
         # a part only in some weeks); the course keeps their union, i.e. the
         # weeks in which anything of it takes place. Who attends in which week
         # is lost: a reader needing it must split the course by distinct masks
         # as the ENT feeders do.
+        union = lambda attr: reduce(or_, masks[attr], 0)  # noqa: E731
         data = {"day": _a(elem, "Jour"), "start_place": _a(elem, "NumeroPlaceDebut"), "places": _a(elem, "NombrePlaces"),
                 # A course names one subject; a second Matiere, if any, is ignored.
-                "subject": by_kind["Matiere"][0] if by_kind["Matiere"] else None,
+                "subject": refs.subject,
                 "teachers": tuple(by_kind["Professeur"]), "classes": tuple(by_kind["Classe"]),
                 "parts": tuple(by_kind["PartieDeClasse"]), "groups": tuple(by_kind["Groupe"]),
                 # Rooms are kept but not checked: they never reach the directory.
-                "rooms": tuple(by_kind["Salle"]), "weeks": reduce(or_, masks), "line": line}
-        refs = [(kind, ident) for kind in ("Matiere", "Professeur", "Classe", "PartieDeClasse", "Groupe")
-                for ident in by_kind[kind]]
-        self._add(EdtCourse, elem, "", data, refs, record_id=record_id)
+                "rooms": tuple(by_kind["Salle"]), "weeks": union("Semaines"),
+                "cancelled": union("SemainesAnnulation"), "included": union("SemainesInclusion"),
+                "replacing": tuple(replacing), "line": line}
+        if not by_kind["Matiere"]:
+            self._reject("missing_field", line, record_id, "Cours/Matiere", "a course names its subject")
+            self.aside_courses.append(refs)
+            return
+        ref_list = [(kind, ident) for kind in ("Matiere", "Professeur", "Classe", "PartieDeClasse", "Groupe")
+                    for ident in by_kind[kind]]
+        if self._add(EdtCourse, elem, "", data, ref_list, record_id=record_id) is None:
+            self.aside_courses.append(refs)
 
     # ------------------------------------------------------------------ assembling
 
-    def _add(self, model, elem, kind: str, data: dict, refs=(), record_id: str | None = None) -> None:
+    def _add(self, model, elem, kind: str, data: dict, refs=(), record_id: str | None = None):
+        """The validated record, kept; None when it is set aside."""
         line = elem.sourceline or 0
         rid = data.get("ident", "") if record_id is None else record_id
         if kind:
+            self.read_counts[KIND_NAMES[kind]] += 1
             if rid and rid in self.declared[kind]:
                 self._reject("duplicate_id", line, rid, f"{kind}/@Ident", "ident already declared in this export")
-                return
+                return None
             self.declared[kind].add(rid)
         try:
             record = model.model_validate(data)
@@ -223,31 +267,72 @@ class _Reader:
             name = str(err["loc"][0]) if err["loc"] else ""
             reason = err["type"] if err["type"] in REASONS else "invalid_value"
             self._reject(reason, line, rid, FIELDS[model].get(name, name), err["msg"])
-            return
+            if kind in self.aside:
+                self.aside[kind].add(rid)
+                if kind in ("Classe", "Groupe"):
+                    self.aside_names[rid] = str(data.get("name", ""))[:64]  # a code as written, not personal data
+            return None
         self.records[model].append(record)
         if refs:
             self.refs.append((record, rid, list(refs)))
+        return record
 
     def _export(self) -> EdtExport:
         if self.dates is None:
             raise DeliveryRejected("invalid_date", "the export has no AnneeScolaire (school-year dates)", self.file)
-        header = EdtHeader(uai=self.uai, version=self.version, starts_on=self.dates["DateDebut"],
-                           ends_on=self.dates["DateFin"], first_week_day=self.dates["DatePremierJourSemaine1"],
-                           **self._grid())
+        header = EdtHeader(uai=self.uai, version=self.version, exported_at=self.exported_at,
+                           starts_on=self.dates["DateDebut"], ends_on=self.dates["DateFin"],
+                           first_week_day=self.dates["DatePremierJourSemaine1"], **self._grid())
         # References are checked once every ident is declared: the export does
-        # not promise its sections' order.
-        dropped = set()
-        for record, rid, refs in self.refs:
-            unknown = next(((k, i) for k, i in refs if i not in self.declared[k]), None)
+        # not promise its sections' order. Groups first: a course on a group
+        # set aside goes with it.
+        replaced: dict[int, BaseModel] = {}
+        dropped: set[int] = set()
+        for record, rid, refs in sorted(self.refs, key=lambda r: not isinstance(r[0], EdtGroup)):
+            undeclared_parts = {i for k, i in refs if k == "PartieDeClasse" and i not in self.declared[k]}
+            unknown = next(((k, i) for k, i in refs if k != "PartieDeClasse" and i not in self.declared[k]), None)
+            aside = next(((k, i) for k, i in refs if k in ("Classe", "Groupe") and i in self.aside[k]), None)
+            what = type(record).__name__[3:].lower()
             if unknown is not None:
                 kind, ident = unknown
                 self._reject("unknown_reference", record.line, rid, f"{kind}/@Ident",
-                             f"{type(record).__name__[3:].lower()} refers to {kind} ident {ident!r}, not declared in the export")
-                dropped.add(id(record))
-        kept = {m: tuple(r for r in rs if id(r) not in dropped) for m, rs in self.records.items()}
+                             f"{what} refers to {kind} ident {ident!r}, not declared in the export")
+            elif aside is not None and not isinstance(record, EdtStudent):
+                # A student keeps its record: its class is set aside, not the student.
+                kind, ident = aside
+                self._reject("structure_set_aside", record.line, rid, f"{kind}/@Ident",
+                             f"{what} is made of or given to {kind} ident {ident!r}, set aside")
+            else:
+                if undeclared_parts:
+                    # Parts never reach the ENT (formats §4): a part no class
+                    # declares is dropped, not an error.
+                    self.ignored_parts += len(undeclared_parts)
+                    replaced[id(record)] = record.model_copy(
+                        update={"parts": tuple(p for p in record.parts if p not in undeclared_parts)})
+                continue
+            dropped.add(id(record))
+            self._set_aside(record, rid)
+        kept = {m: tuple(replaced.get(id(r), r) for r in rs if id(r) not in dropped) for m, rs in self.records.items()}
+        courses = kept[EdtCourse]
+        aside = EdtSetAside(teachers=tuple(sorted(self.aside["Professeur"])), students=tuple(sorted(self.aside["Eleve"])),
+                            classes=tuple(sorted(self.aside["Classe"])), groups=tuple(sorted(self.aside["Groupe"])),
+                            courses=tuple(self.aside_courses), names=dict(sorted(self.aside_names.items())))
         return EdtExport(header=header, subjects=kept[EdtSubject], teachers=kept[EdtTeacher], classes=kept[EdtClass],
-                         groups=kept[EdtGroup], students=kept[EdtStudent], courses=kept[EdtCourse],
-                         rejections=tuple(sorted(self.rejections, key=lambda r: r.line)))
+                         groups=kept[EdtGroup], students=kept[EdtStudent], courses=courses,
+                         rejections=tuple(sorted(self.rejections, key=lambda r: r.line)), set_aside=aside,
+                         read=dict(self.read_counts), subject_only=sum(1 for c in courses if c.subject_only),
+                         ignored_parts=self.ignored_parts)
+
+    def _set_aside(self, record, rid: str) -> None:
+        if isinstance(record, EdtCourse):
+            self.aside_courses.append(EdtRefs(line=record.line, subject=record.subject, teachers=record.teachers,
+                                              classes=record.classes, groups=record.groups))
+        else:
+            kind = {EdtGroup: "Groupe", EdtStudent: "Eleve", EdtTeacher: "Professeur", EdtClass: "Classe"}.get(type(record))
+            if kind:
+                self.aside[kind].add(rid)
+            if kind in ("Classe", "Groupe"):
+                self.aside_names[rid] = record.name
 
     def _grid(self) -> dict:
         out = {}
@@ -262,6 +347,26 @@ class _Reader:
 
     def _reject(self, reason: str, line: int, record_id: str, field: str, message: str) -> None:
         self.rejections.append(Rejection(reason, self.file, line, record_id, field, message))
+
+
+def _export_date(root) -> datetime | None:
+    """When the export was made, from the first root attribute of
+    EXPORT_DATE_ATTRIBUTES that reads as a date and time (ISO 8601 or
+    ``DD/MM/YYYY[ HH:MM[:SS]]``); None when there is none."""
+    for attr in EXPORT_DATE_ATTRIBUTES:
+        value = _a(root, attr)
+        if not value:
+            continue
+        for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value, fmt)
+            except ValueError:
+                pass
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            continue
+    return None
 
 
 def _current_class(classes: list) -> str | None:

@@ -7,7 +7,7 @@ courses are made of them, but they never reach the ENT (domain-rules §2).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -17,6 +17,7 @@ from adapters.errors import Rejection
 from adapters.validators import optional_date, structure_code
 
 MAX_WEEKS = 64  # @Semaines is an unsigned 64-bit mask (formats §4)
+LAST_WEEK = MAX_WEEKS - 1  # week n is the value 2**n, bit 0 unused: weeks 1..63
 
 
 _date = optional_date
@@ -51,10 +52,11 @@ def end_date_limit(starts_on: date) -> date:
 
 
 def weeks_of(mask: int) -> list[int]:
-    """School weeks (1-based) set in a ``@Semaines`` mask: bit *i* (1-based,
-    i.e. value ``1 << (i - 1)``) is week *i* counted from
-    ``DatePremierJourSemaine1`` (formats §4)."""
-    return [i for i in range(1, MAX_WEEKS + 1) if mask >> (i - 1) & 1]
+    """School weeks set in a ``@Semaines`` mask: week *n* is the value
+    ``2 ** n`` (bit 0 unused; the exporter writes its own decoding beside each
+    mask, ``Semaines="2"`` → ``<!--Domaine : [1]-->``, formats §4), counted
+    from ``DatePremierJourSemaine1``. A set bit 0 is ignored."""
+    return [n for n in range(1, LAST_WEEK + 1) if mask >> n & 1]
 
 
 class _Record(BaseModel):
@@ -66,6 +68,9 @@ class EdtHeader(_Record):
 
     uai: str
     version: str = ""
+    # When the export was made, when the root says so (*uncertain*: formats §4
+    # names no such attribute; see the parser); None otherwise.
+    exported_at: datetime | None = None
     starts_on: Date
     ends_on: Date
     first_week_day: Date  # DatePremierJourSemaine1: first day of school week 1
@@ -128,7 +133,11 @@ class EdtStudent(_Record):
 
 
 class EdtCourse(_Record):
-    """One ``Cours/Cours``: a weekly slot and who/what it involves, by ident."""
+    """One ``Cours/Cours``: a weekly slot and who/what it involves, by ident.
+    A course holding only a subject is valid (formats §4) and involves nobody:
+    its ``weeks`` is 0. ``cancelled`` and ``included`` are the unions of the
+    ``@SemainesAnnulation`` and ``@SemainesInclusion`` masks of the course and
+    its children; ``replacing`` the teachers that carry ``@SemainesInclusion``."""
 
     day: int = Field(ge=1, le=7)  # 1 = Monday
     start_place: int = Field(ge=0)
@@ -140,11 +149,45 @@ class EdtCourse(_Record):
     groups: tuple[str, ...] = ()
     rooms: tuple[str, ...] = ()
     weeks: int = Field(ge=0, lt=1 << MAX_WEEKS)
+    cancelled: int = Field(default=0, ge=0, lt=1 << MAX_WEEKS)
+    included: int = Field(default=0, ge=0, lt=1 << MAX_WEEKS)
+    replacing: tuple[str, ...] = ()
     line: int = 0
+
+    @property
+    def subject_only(self) -> bool:
+        return not (self.teachers or self.classes or self.parts or self.groups)
+
+
+class EdtRefs(_Record):
+    """What could be read of a course set aside: the idents it names, so that
+    what earlier imports applied for it can be kept (domain-rules §12)."""
+
+    line: int = 0
+    subject: str | None = None
+    teachers: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+class EdtSetAside(_Record):
+    """Which records of each kind were set aside, by ident (courses by what
+    they name): the input of "apply what can be applied" (domain-rules §12)."""
+
+    teachers: tuple[str, ...] = ()
+    students: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    courses: tuple[EdtRefs, ...] = ()
+    names: dict[str, str] = {}  # class or group ident → its name as written (a code, not personal data)
 
 
 class EdtExport(_Record):
-    """What one timetable export holds, plus the records set aside."""
+    """What one timetable export holds, plus the records set aside.
+    ``read`` counts the records of each kind in the file (set aside
+    included); ``subject_only`` the courses holding only a subject and
+    ``ignored_parts`` the references to class parts no class declares —
+    neither is an error (formats §4)."""
 
     header: EdtHeader
     subjects: tuple[EdtSubject, ...] = ()
@@ -154,9 +197,13 @@ class EdtExport(_Record):
     students: tuple[EdtStudent, ...] = ()
     courses: tuple[EdtCourse, ...] = ()
     rejections: tuple[Rejection, ...] = ()
+    set_aside: EdtSetAside = EdtSetAside()
+    read: dict[str, int] = {}
+    subject_only: int = 0
+    ignored_parts: int = 0
 
     def weeks_of(self, course: EdtCourse) -> list[int]:
-        """The school weeks (1..64) in which ``course`` takes place."""
+        """The school weeks (1..63) in which ``course`` takes place."""
         return weeks_of(course.weeks)
 
     def students_of_group(self, group: EdtGroup) -> tuple[EdtStudent, ...]:

@@ -16,9 +16,10 @@ from adapters.timetable.parser import read_edt
 from events.imports import TimetableImport, TransitionRefused, import_id
 from projections.policy import Policy
 from projections.timetable import (
-    DEFAULT_THRESHOLDS, Session, Snapshot, Threshold, bilan, decide, diff, refusal, school_year_of,
+    DEFAULT_THRESHOLDS, Session, Snapshot, Threshold, decide, diff, refusal, school_year_of,
     snapshot_from_dict, snapshot_to_dict, status_label, thresholds_section,
 )
+from projections.timetable_bilan import bilan
 from projections.timetable_match import DirectoryView, Person, match_edt, match_sts, person_identity
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -65,19 +66,28 @@ def test_a_local_account_wins_over_one_elsewhere_with_the_same_identity():
     assert (m["E4"].key, m["E4"].by) == ("J-here", "name_birth_date")
 
 
-def test_edt_snapshot_speaks_in_matched_keys_and_drops_class_parts():
+def test_edt_snapshot_speaks_in_matched_keys_and_imports_only_what_matched():
     result = match_edt(read_edt(EDT), view())
     s = result.snapshot
-    assert s.classes == frozenset({"3A", "3 B"})
-    assert s.groups == {"ALL2": frozenset({"3A", "3 B"})}  # part C1P1 of 3A and class 3 B
-    # The course on part C1P2 only never reaches the ENT: 5 of 6 courses are sessions.
-    assert len(s.sessions) == 5 and all(x.classes or x.groups for x in s.sessions)
+    # 3 B is unknown to the directory: not imported, nor its courses; ALL2 keeps its part of 3A.
+    assert s.classes == frozenset({"3A"})
+    assert s.groups == {"ALL2": frozenset({"3A"})}
+    # The course on part C1P2 only never reaches the ENT, and those naming 3 B go with it.
+    assert len(s.sessions) == 3 and all(x.classes or x.groups for x in s.sessions)
     assert s.services[("3A", "FRANC")] == frozenset({"J-P1", "J-P2"})
-    assert s.services[("3 B", "MATHS")] == frozenset({"edt:P3"})  # unmatched: a fallback key, listed
-    assert s.students == {"J-E1": "3A", "J-E2": "3A", "J-E3": "3 B", "eleve:300004": "3 B"}
-    assert s.group_members["ALL2"] == frozenset({"J-E1", "J-E3", "eleve:300004"})
-    # 3A matched and taught; 3 B unknown to the directory; P3 teaches but did not match.
+    assert ("3 B", "MATHS") not in s.services
+    # Only matched students: E3 is in 3 B (not imported), E4 is ambiguous.
+    assert s.students == {"J-E1": "3A", "J-E2": "3A"}
+    assert s.group_members["ALL2"] == frozenset({"J-E1", "J-E3"})
     assert result.summary == {"classes": (1, 1), "groupes": (1, 0), "enseignants": (2, 1)}
+    assert [(r["kind"], r["ident"], r["reason"]) for r in result.not_imported] == [
+        ("teacher", "P3", "no_identity"), ("class", "C2", "not_found")]
+
+
+def test_an_unmatched_teacher_is_not_imported_but_their_courses_are():
+    s = match_edt(read_edt(EDT), view(classes=frozenset({"3A", "3 B"}))).snapshot
+    assert s.services[("3 B", "MATHS")] == frozenset()  # P3 matched nobody: the course, not the teacher
+    assert "edt:P3" not in s.teachers and s.students["J-E3"] == "3 B"
 
 
 def test_sts_matching_lists_teachers_only_and_their_services():
@@ -86,7 +96,10 @@ def test_sts_matching_lists_teachers_only_and_their_services():
     assert set(teachers) == {"4101", "4102", "90001"}  # 4103 is DIR: staff, not a teacher
     assert teachers["4101"].key == "J-P1" and teachers["90001"].reason in ("not_found", "no_identity")
     assert result.snapshot.sessions == () and result.snapshot.students == {}
-    assert ("3LATIN" in result.snapshot.groups) and result.summary["groupes"] == (0, 1)
+    # A group the directory does not have is imported as a group to create (seed 004 "groupes d'option à créer").
+    group = next(x for x in result.matches if x.kind == "group")
+    assert ("3LATIN" in result.snapshot.groups) and (group.key, group.by) == ("3LATIN", "to_create")
+    assert result.summary["groupes"] == (1, 0)
 
 
 # ---------------------------------------------------------------------------- checks before comparison
@@ -99,25 +112,24 @@ def rej(reason: str) -> Rejection:
     (dict(uai_known=False), "unknown_uai"),
     (dict(copies=[{"import_id": "abc", "file": "a.xml", "received_at": "2026-09-01"}]), "duplicate_file"),
     (dict(ends_on=date(2027, 7, 16)), "end_date_after_15_july"),
+    (dict(ends_on=date(2027, 8, 31), automatic=False), None),   # the first import of a year lists it instead
     (dict(ends_on=date(2027, 7, 15)), None),
-    (dict(record_rejections=[rej("unknown_reference"), rej("invalid_code")]), "invalid_code"),
-    (dict(record_rejections=[rej("invalid_weeks")]), "invalid_record"),
     (dict(uai_known=False, copies=[{"import_id": "x", "file": "f", "received_at": "t"}]), "unknown_uai"),
     ({}, None),
 ])
 def test_refusals_in_order(case, expected):
-    args = dict(uai="0571994H", uai_known=True, copies=[], school_year=2026, ends_on=date(2027, 7, 4),
-                record_rejections=[])
+    args = dict(uai="0571994H", uai_known=True, copies=[], school_year=2026, ends_on=date(2027, 7, 4))
     found = refusal(**{**args, **case})
     assert (found.reason if found else None) == expected
     if found is not None:
         assert found.message  # an operator can act on it
 
 
-def test_code_rejection_names_file_line_and_record():
-    found = refusal(uai="0571994H", uai_known=True, copies=[], school_year=2026, ends_on=None,
-                    record_rejections=[rej("invalid_code")])
-    assert "export.xml:12 record G1" in found.message and found.details["count"] == 1
+def test_the_end_of_year_refusal_says_what_to_change_in_edt():
+    found = refusal(uai="0571994H", uai_known=True, copies=[], school_year=2026, ends_on=date(2027, 8, 31),
+                    end_help="in EDT, Paramètres > Établissement > Calendrier")
+    assert "2027-08-31" in found.message and "Calendrier" in found.message
+    assert found.details == {"ends_on": "2027-08-31", "limit": "2027-07-15"}
 
 
 def test_school_year_of_a_start_date():
@@ -162,12 +174,15 @@ def test_locked_threshold_says_so_in_the_report():
 
 
 def test_snapshot_round_trip_keeps_64_bit_weeks():
-    s = match_edt(read_edt(EDT), view()).snapshot
+    s = match_edt(read_edt(EDT), view(classes=frozenset({"3A", "3 B"}))).snapshot
     stored = snapshot_to_dict(s)
-    assert isinstance(stored["sessions"][0][-1], str)
+    assert isinstance(stored["sessions"][0][7], str)
     back = snapshot_from_dict(stored)
     assert back == s and diff(s, back).sessions_removed == 0
-    assert max(x.weeks for x in back.sessions) == (1 << 64) - 1
+    assert max(x.weeks for x in back.sessions) == (1 << 64) - 2  # weeks 1..63: week n is 2**n
+    # A session stored before the weekly data (eight elements) still reads.
+    old = {**stored, "sessions": [x[:8] for x in stored["sessions"]]}
+    assert snapshot_from_dict(old).sessions == back.sessions
     assert snapshot_from_dict({}) is None
 
 

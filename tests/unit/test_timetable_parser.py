@@ -25,7 +25,7 @@ LATE_END = FIX / "export_edt_0571994H_datefin_20_juillet.xml"
 WRONG_NS = FIX / "export_edt_0571994H_wrong_namespace.xml"
 PERSONAL = ["CŒURDEROY", "Jean-Noël", "GARÇON", "Aël", "1980-02-31", "Maëlys", "N'DIAYE", "Aïssa",
             "2012-05-06", "0712345678K", "Zoé", "MARTIN"]
-ALL_WEEKS = list(range(1, 65))
+ALL_WEEKS = list(range(1, 64))  # week n is the value 2**n: weeks 1..63
 
 
 def lines_of(path: Path, needle: bytes) -> list[int]:
@@ -133,7 +133,7 @@ COURSES = [
     (1, 0, 1, "M1", ("P1",), ("C1",), (), (), ("S1",), list(range(1, 45))),
     (1, 2, 2, "M2", ("P3",), ("C2",), (), (), ("S1",), list(range(1, 44, 2))),
     (2, 1, 1, "M3", ("P2",), (), ("C1P2",), (), ("S2",), list(range(1, 11))),
-    (3, 0, 2, "M4", ("P2",), (), (), ("G1",), (), [1, 64]),
+    (3, 0, 2, "M4", ("P2",), (), (), ("G1",), (), [1, 63]),
     (4, 3, 1, "M1", ("P1", "P2"), ("C1",), (), (), ("S2",), [1, 2, 3, 4, 5, 6]),  # teachers 1,3,5 | 2,4,6: union
     (5, 3, 1, "M5", ("P1",), ("C1", "C2"), (), (), (), ALL_WEEKS),
 ]
@@ -155,12 +155,13 @@ def test_there_are_six_courses_and_no_rejection():
 
 @pytest.mark.parametrize("mask, weeks", [
     (0, []),
-    (1, [1]),
-    (2, [2]),
-    (0b1010, [2, 4]),
-    (1 << 63, [64]),
-    (1 + (1 << 63), [1, 64]),
+    (1, []),             # bit 0 is unused
+    (2, [1]),            # Semaines="2" → <!--Domaine : [1]-->
+    (0b10100, [2, 4]),
+    (1 << 63, [63]),
+    (2 + (1 << 63), [1, 63]),
     ((1 << 64) - 1, ALL_WEEKS),
+    ((1 << 64) - 2, ALL_WEEKS),
 ])
 def test_week_mask_decoding(mask, weeks):
     assert weeks_of(mask) == weeks
@@ -179,9 +180,6 @@ def test_end_date_limit(starts_on, limit):
 
 ENTITIES = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [\n  <!ENTITY e "1">\n]>\n'
 WHOLE_FILE = [
-    ("late-end", lambda t: LATE_END, "end_date_after_15_july", b"<AnneeScolaire"),
-    ("end-16-july", lambda t: variant(t, (b'DateFin="2027-07-04"', b'DateFin="2027-07-16"')), "end_date_after_15_july", b"<AnneeScolaire"),
-    ("end-16-july-french", lambda t: variant(t, (b'DateFin="2027-07-04"', b'DateFin="16/07/2027"')), "end_date_after_15_july", b"<AnneeScolaire"),
     ("wrong-namespace", lambda t: WRONG_NS, "unknown_format", b"<ExportEmploiDuTemps"),
     ("no-namespace", lambda t: variant(t, (f' xmlns="{NS}"'.encode(), b"")), "unknown_format", b"<ExportEmploiDuTemps"),
     ("other-root", lambda t: variant(t, (b"<ExportEmploiDuTemps ", b"<EXPORT_INDEX_EDUCATION "),
@@ -214,10 +212,13 @@ def test_15_july_itself_is_accepted(tmp_path):
     assert export.header.ends_on == date(2027, 7, 15)
 
 
-def test_late_end_message_gives_the_limit():
-    with pytest.raises(DeliveryRejected) as err:
-        read_edt(LATE_END)
-    assert "2027-07-20" in err.value.message and "2027-07-15" in err.value.message
+@pytest.mark.parametrize("value", ["2027-07-20", "2027-08-31", "31/08/2027"])
+def test_a_late_end_is_read_the_pipeline_judges_it(tmp_path, value):
+    # The 15-July rule is the pipeline's: the first import of a year lists it
+    # before any refusal (domain-rules §12).
+    export = read_edt(variant(tmp_path, (b'DateFin="2027-07-04"', f'DateFin="{value}"'.encode())))
+    assert export.header.ends_on > date(2027, 7, 15) and export.rejections == ()
+    assert read_edt(LATE_END).header.ends_on == date(2027, 7, 20)
 
 
 # --------------------------------------------------------------------------- record rejections
@@ -235,7 +236,7 @@ RECORD_CASES = [
     (BAD, "invalid_weeks", "", "Matiere/@Semaines", lambda p: _course(p, 0)),  # negative
     (BAD, "invalid_weeks", "", "Matiere/@Semaines", lambda p: _course(p, 1)),  # 2**64
     (BAD, "invalid_value", "", "Cours/@Jour", lambda p: _course(p, 2)),  # day 8
-    (UNKNOWN_REF, "unknown_reference", "G1", "PartieDeClasse/@Ident", lambda p: line_of(p, b'<Groupe Ident="G1"')),
+    (BAD, "structure_set_aside", "", "Classe/@Ident", lambda p: _course(p, 3)),  # on class C3, set aside
     (UNKNOWN_REF, "unknown_reference", "E1", "Classe/@Ident", lambda p: line_of(p, b'<Eleve Ident="E1"')),
     (UNKNOWN_REF, "unknown_reference", "", "Professeur/@Ident", lambda p: _course(p, 1)),
 ]
@@ -258,7 +259,14 @@ def test_record_rejection(path, reason, record_id, field, line):
 
 def test_unknown_reference_message_names_the_ident():
     messages = [r.message for r in read_edt(UNKNOWN_REF).rejections]
-    assert any("'P9'" in m for m in messages) and any("'C9P1'" in m for m in messages)
+    assert any("'P9'" in m for m in messages) and any("'C7'" in m for m in messages)
+
+
+def test_an_undeclared_class_part_is_ignored_not_an_error():
+    unknown = read_edt(UNKNOWN_REF)
+    (group,) = unknown.groups
+    assert group.ident == "G1" and group.parts == () and unknown.ignored_parts == 1
+    assert not any("C9P1" in r.message for r in unknown.rejections)
 
 
 def test_rejected_records_are_left_out_and_the_rest_kept():
@@ -267,12 +275,15 @@ def test_rejected_records_are_left_out_and_the_rest_kept():
     assert [c.ident for c in bad.classes] == ["C1"]
     assert (bad.groups, bad.students) == ((), ())
     assert bad.header.place_minutes is None and bad.header.places_per_day == 10
-    # A course on a class set aside for its name is kept: the class's own
-    # rejection says why it is missing (one cause, reported once).
-    assert [(c.day, c.classes) for c in bad.courses] == [(3, ("C3",))]
+    # A course on a class set aside for its name is set aside with it; what
+    # the reader could read of it is kept to leave earlier imports' sessions in place.
+    assert bad.courses == ()
+    assert [(r.line, r.classes) for r in bad.set_aside.courses][-1] == (_course(BAD, 3), ("C3",))
+    assert (bad.set_aside.classes, bad.set_aside.groups, bad.set_aside.names) == (("C3",), ("G2",),
+                                                                                  {"C3": "3EMEBILAN", "G2": "ALL/2"})
     unknown = read_edt(UNKNOWN_REF)
     assert [(c.day, c.teachers) for c in unknown.courses] == [(1, ("P1",))]
-    assert (unknown.groups, unknown.students) == ((), ())
+    assert unknown.students == ()
 
 
 # --------------------------------------------------------------------------- containers and sniffing
