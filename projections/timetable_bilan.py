@@ -116,6 +116,8 @@ def bilan(changes: Changes, summary: dict[str, tuple[int, int]], over: dict[str,
                                                                "groupes d'option à créer")
     b, a = before or Snapshot(), after
     out: dict[str, list[str]] = {}
+    if over:  # why nothing was applied comes first
+        out["Seuils dépassés"] = thresholds_section(over)
     if problems:
         out["Problèmes à corriger dans EDT"] = list(problems)
     out["Matières"] = base["Matières"]
@@ -147,8 +149,6 @@ def bilan(changes: Changes, summary: dict[str, tuple[int, int]], over: dict[str,
     if a is not None:
         out["Semaines de cours"] = _weeks_lines(a)
         out["Bilan des données « emploi du temps à la semaine »"] = _weekly_lines(b, a)
-    if over:
-        out["Seuils dépassés"] = thresholds_section(over)
     return out
 
 

@@ -161,7 +161,8 @@ def test_every_documented_path_answers_as_documented(site):
     concrete = {"/api/v1/accounts/{key}": f"/api/v1/accounts/{account['login']}",
                 "/api/v1/structures/{uai}/classes": f"/api/v1/structures/{site.uai}/classes",
                 "/api/v1/deliveries/{id}": f"/api/v1/deliveries/{site.delivery_id}",
-                "/api/v1/imports/{id}": f"/api/v1/imports/{site.import_id[:8]}"}
+                "/api/v1/imports/{id}": f"/api/v1/imports/{site.import_id[:8]}",
+                "/api/v1/imports/{id}/sessions": f"/api/v1/imports/{site.import_id[:8]}/sessions"}
     site.ready[0] = True
     answered = set()
     for path in doc["paths"]:

@@ -7,6 +7,7 @@ an oversized change is still rejected; a newer export replaces one awaiting
 validation, an older one is refused, an awaiting one can be cancelled."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -195,3 +196,40 @@ def test_week_masks_of_the_fixture_decode_as_its_domaine_comments():
     text = (REAL / "export_1" / "export_edt_0571994H.xml").read_text(encoding="utf-8")
     mask = int(re.search(r'<Classe Ident="C1" Semaines="(\d+)"/><!--Domaine : \[([^\]]*)\]-->', text).group(1))
     assert week_mask_weeks(mask) == YEAR
+
+
+@pytest.fixture
+def cli(store_url, capsys):
+    from tests.integration.cli import Cli
+
+    return Cli(store_url, capsys)
+
+
+def test_the_operator_does_it_from_the_command_line(cli, tmp_path):
+    assert cli.run("store", "init", "--simulation")[0] == 0
+    assert cli.run("ingest", str(REAL / "aaf"), "--now", T0.isoformat())[0] == 0
+    e1 = copy(REAL / "export_1" / "export_edt_0571994H.xml", tmp_path / "in" / "export_edt_0571994H.xml",
+              T1 - timedelta(hours=2))
+    code, out = cli.run("ingest", str(e1), "--now", T1.isoformat(), "--json")
+    iid = json.loads(out)["import_id"]
+    assert code == 2 and json.loads(out)["status"] == "awaiting_validation"
+    code, shown = cli.run("imports", "show", iid[:8], "--now", T1.isoformat())
+    # The local operator sees the names and the candidates (the API never serves the names).
+    assert code == 0 and "MARTIN Léa" in shown and "3000002 (MARTIN Léa, 03/02/1980)" in shown
+    assert "Problèmes à corriger dans EDT" in shown and "Classes et groupes non importés" in shown
+    at = (T1 + timedelta(minutes=5)).isoformat()
+    for ident, account in (("P1", "3000001"), ("P2", "3000002"), ("P3", "3000004"), ("P4", "3000005")):
+        code, out = cli.run("imports", "match", iid[:8], "--ident", ident, "--account", account, "--now", at)
+        assert code == 2 and f"teacher {ident} matched to {account}" in out, out
+    code, out = cli.run("imports", "match", iid[:8], "--ident", "P5", "--account", "3000002", "--now", at)
+    assert code == 1 and "already matched" in cli.err and "Traceback" not in cli.err
+    code, out = cli.run("imports", "validate", iid[:8], "--now", at)
+    assert code == 1 and "--accept-end-date" in cli.err and "Calendrier" in cli.err
+    code, out = cli.run("imports", "validate", iid[:8], "--accept-end-date", "--operator", "alice", "--now", at)
+    assert code == 0 and "applied" in out
+    code, out = cli.run("imports", "sessions", iid[:8], "--now", at)
+    assert code == 0 and "1-7,10-16,19-44" in out and "2026-08-31" in out
+    api = cli.json("imports", "show", iid[:8], "--now", at)
+    # The export says 31 August; what was applied ends on 15 July.
+    assert "people" not in api and len(api["hand_matches"]) == 4 and api["calendar"]["ends_on"] == "2027-08-31"
+    assert cli.json("imports", "sessions", iid[:8], "--now", at)["calendar"]["ends_on"] == "2027-07-15"
