@@ -67,7 +67,10 @@ class ImportResult:
 
     @property
     def exit_code(self) -> int:
-        """0 applied; 2 rejected or waiting for an operator (nothing applied yet)."""
+        """0 applied; 3 applied with records set aside (as an AAF delivery);
+        2 rejected or waiting for an operator (nothing applied yet)."""
+        if self.status == "applied" and self.rejections:
+            return 3
         return 0 if self.status in ("applied", "already-applied") else 2
 
     def as_dict(self) -> dict:

@@ -15,7 +15,11 @@ establishment, the SIECLE, STS-web and timetable variants under
 reason code ``entsync ingest`` is expected to give); the manifest records
 them under ``sources`` (and under ``sources.variants_skipped`` a threshold
 variant the establishment is too small for, with why).  The default is ``aaf`` alone, so
-that the AAF-only output (files and manifest) stays as it was.
+that the AAF-only output (files and manifest) stays as it was.  ``--edt-shape``
+(current | legacy: older Index exports, teachers without IDSTS nor birth date)
+and ``--edt-ends-on MM-DD`` (the timetable's ``DateFin``, default 07-04; real
+exports end on 08-31) shape the timetable exports; the manifest records them
+under ``options`` whenever it holds timetables.
 
 ``--format-version``, ``--names`` and ``--real-shapes`` write the AAF files in
 the other shapes real deliveries have (``shapes.py``); the manifest then
@@ -40,7 +44,8 @@ from .aaf_writer import (ATTRIBUTES, CATEGORIES, ENCODINGS, PartWriter, Record, 
 from .academie import Academie, Ids, Population, evolve, plan_academie, populate
 from .shapes import (DEFAULT_VERSION, LAYOUTS, NAME_STYLES, VERSIONS, History, Shape, file_stem, header,
                      in_version, plan_unserved, real_staff, unserved_records, unserved_staff)
-from .sources import arrival_date, build_timetable, leaving_date, write_siecle, write_sts, write_timetable
+from .sources import (DEFAULT_ENDS_ON, EDT_SHAPES, arrival_date, build_timetable, leaving_date, write_siecle,
+                      write_sts, write_timetable)
 from .variants import write_siecle_variants, write_variants
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")
@@ -226,7 +231,7 @@ class Sources:
         if "sts" in o.sources:
             self._at("sts", date)[etab.uai] = write_sts(o.out, acad, pop, date)
         if "timetable" in o.sources:
-            t = build_timetable(acad, pop, churn, date, o.date)
+            t = build_timetable(acad, pop, churn, date, o.date, ends_on=o.edt_ends_on, shape=o.edt_shape)
             path = self._at("timetable", date)[etab.uai] = write_timetable(o.out, t, date)
             if variants:
                 self.variants += write_variants(o.out, acad, pop, t, path, self.skipped)
@@ -312,6 +317,8 @@ def generate(o: argparse.Namespace) -> dict:
             _expectations(o, manifest, unserved, staff)
         if o.sources != ["aaf"]:
             manifest["options"]["sources"] = o.sources
+            if "timetable" in o.sources:
+                manifest["options"].update(edt_shape=o.edt_shape, edt_ends_on=o.edt_ends_on)
             manifest["sources"] = sources.manifest()
         with open(os.path.join(o.out, "manifest.json"), "w", encoding="utf-8") as fh:
             _dump(manifest, fh)
@@ -389,6 +396,16 @@ def _sources(text: str) -> list[str]:
     return [n for n in SOURCES if n in names]
 
 
+def _month_day(text: str) -> str:
+    try:
+        datetime.strptime(f"2000-{text}", "%Y-%m-%d")   # a leap year: 02-29 is a day (of some years)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a MM-DD day: {text!r}") from None
+    if len(text) != 5:
+        raise argparse.ArgumentTypeError(f"not a MM-DD day: {text!r} (two digits each)")
+    return text
+
+
 def _positive(text: str) -> int:
     n = int(text)
     if n < 1:
@@ -429,6 +446,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="staff as in real files (presence N for half of the teachers, no function for a third of "
                         "the other staff, Mlle) plus a replacement zone failing the UAI check letter and a "
                         "1st-degree school, each with teachers attached only to it")
+    p.add_argument("--edt-shape", choices=sorted(EDT_SHAPES), default="current",
+                   help="timetable exports as current Index Education exports write them (default: teachers with "
+                        "IDSTS and birth date) or as older ones (legacy: teachers with Ident, Nom, Prenom and IdPN "
+                        f"only, root Version {EDT_SHAPES['legacy']})")
+    p.add_argument("--edt-ends-on", type=_month_day, default=DEFAULT_ENDS_ON, metavar="MM-DD",
+                   help=f"the timetable's end of the school year, AnneeScolaire/@DateFin (default {DEFAULT_ENDS_ON}; "
+                        "08-31 as real exports, which the 15-July rule refuses on automated imports)")
     return p
 
 
@@ -442,6 +466,10 @@ def run(argv: list[str] | None = None) -> int:
         p.error("--second-date must be after --date")
     if not o.prefix or not all(c.isalnum() or c in "-." for c in o.prefix):
         p.error("--prefix must be letters, digits, '-' or '.'")
+    try:
+        datetime.strptime(f"{o.school_year + 1}-{o.edt_ends_on}", "%Y-%m-%d")
+    except ValueError:
+        p.error(f"--edt-ends-on {o.edt_ends_on}: no such day in {o.school_year + 1}")
     try:
         s = generate(o)
     except FileExistsError as exc:

@@ -7,7 +7,13 @@ AAF files (same persons, ids, classes, groups):
   ``ResponsablesAvecAdresses.xml`` (``BEE_RESPONSABLES``, 2018 form), ISO-8859-15;
 - the STS-web export ``sts_emp_<UAI>_<year>.xml`` (``STS_EDT``), ISO-8859-15;
 - the Index Education timetable export ``export_edt_<UAI>.xml``
-  (``ExportEmploiDuTemps``, clear XML, UTF-8).
+  (``ExportEmploiDuTemps``, clear XML, UTF-8) in the shapes real exports
+  have: ``@Semaines`` masks where week n is the value 2**n, over the school
+  weeks but the Toussaint and Christmas holidays, each followed by the
+  exporter's ``<!--Domaine : [...]-->`` decoding; courses holding only a
+  subject; students listing a class part no class declares; with
+  ``shape="legacy"`` the teachers of older exports (no IDSTS, no birth date,
+  ``IdPN``); ``DateFin`` as asked (``--edt-ends-on``).
 
 The variants that each trigger one outcome of the import pipelines are
 edits of these files, in ``variants.py``.
@@ -292,7 +298,7 @@ class Course:
     parts: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     room: str = ""
-    weeks: int = 0
+    weeks: int = 0                     # @Semaines: week n is the value 2**n (0: a subject-only course)
     service: tuple[str, str] = ("", "")   # (class/group code, subject code): for the variants
 
 
@@ -310,23 +316,110 @@ class Timetable:
     groups: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]   # ident, name, classes, parts
     students: list[dict]
     courses: list[Course] = field(default_factory=list)
+    shape: str = "current"                                      # EDT_SHAPES: how edt_xml writes it
+
+
+# --------------------------------------------------------------------------- timetable (weeks)
+#
+# ``@Semaines`` masks as real Index Education exports write them (formats §4):
+# week n is the VALUE 2**n, bit 0 unused (weeks 1..63), week n starting
+# DatePremierJourSemaine1 + (n - 1) weeks; the exporter writes its decoding
+# beside each mask, ``Semaines="2"`` -> ``<!--Domaine : [1]-->``.
+
+LAST_WEEK = 63
 
 
 def school_weeks(start: date, end: date) -> tuple[date, int]:
-    """Monday of week 1 and the number of school weeks up to ``end``."""
+    """Monday of week 1 and the number of weeks up to ``end``."""
     week1 = start - timedelta(days=start.weekday())
     return week1, (end - week1).days // 7 + 1
 
 
+def holiday_weeks(week1: date, school_year: int) -> set[int]:
+    """The weeks of the Toussaint and Christmas holidays (two weeks each).
+
+    A fixed rule, not the official calendar (the generator imports nothing
+    from the project): Toussaint is the two weeks starting on the Monday on or
+    after 19 October (the holidays start on the Saturday before; this agrees
+    with daemon/data/toussaint.toml for 2024-2027), Christmas the two weeks
+    holding 25 December and 1 January."""
+    monday = date(school_year, 10, 19)
+    monday += timedelta(days=-monday.weekday() % 7)
+    days = (monday, monday + timedelta(weeks=1), date(school_year, 12, 25), date(school_year + 1, 1, 1))
+    return {(d - week1).days // 7 + 1 for d in days}
+
+
+def week_mask(weeks) -> int:
+    """The ``@Semaines`` mask of these weeks (1..63): week n is the value 2**n."""
+    mask = 0
+    for n in weeks:
+        if not 1 <= n <= LAST_WEEK:
+            raise ValueError(f"week {n} is outside 1..{LAST_WEEK}")
+        mask |= 1 << n
+    return mask
+
+
+def mask_weeks(mask: int) -> list[int]:
+    """The weeks set in a ``@Semaines`` mask (bit 0 unused, ignored)."""
+    return [n for n in range(1, LAST_WEEK + 1) if mask >> n & 1]
+
+
+def week_domain(mask: int) -> str:
+    """The exporter's decoding of a mask, as written in ``<!--Domaine : ...-->``:
+    runs of consecutive weeks as ``a..b``, items separated by ``;``
+    (``[1..7;10..16;19..44]``; the separator real files use is *uncertain*)."""
+    runs: list[list[int]] = []
+    for n in mask_weeks(mask):
+        if runs and runs[-1][1] == n - 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return "[" + ";".join(str(a) if a == b else f"{a}..{b}" for a, b in runs) + "]"
+
+
+# The teaching year ends around 4 July (domain-rules §7) whatever DateFin says:
+# real exports end the school year on 31 August, their masks still stop in July.
+LAST_TEACHING_DAY = (7, 4)
+# --edt-shape: "current" exports carry IDSTS and birth dates for teachers;
+# "legacy" (older Index exports, formats §4) only Ident, Nom, Prenom and IdPN.
+EDT_SHAPES = {"current": "2026.0.1", "legacy": "2019.0.2.1"}   # shape -> root @Version
+DEFAULT_ENDS_ON = "07-04"
+# Real shapes, always on (valid and harmless, formats §4): about one course in
+# SUBJECT_ONLY_EVERY is followed by a course holding only a subject; about one
+# student in STRAY_PART_EVERY of a class without parts lists a part no class
+# declares, "<class ident>P9".
+SUBJECT_ONLY_EVERY = 7
+STRAY_PART_EVERY = 10
+
+
+def _ends_on(school_year: int, ends_on: str) -> date:
+    month, day = map(int, ends_on.split("-"))
+    return date(school_year + 1, month, day)
+
+
+def year_masks(start: date, end: date, school_year: int) -> tuple[date, int, int, int]:
+    """``DatePremierJourSemaine1`` and the full, odd and even masks of the year:
+    the school weeks from ``start`` to the last teaching day (4 July, or
+    ``end`` when earlier) but the Toussaint and Christmas holidays; the odd
+    and even alternances (weeks A and B) are taken within those weeks, so
+    that they go on after a holiday as in school calendars."""
+    last = min(end, date(school_year + 1, *LAST_TEACHING_DAY))
+    week1, n_weeks = school_weeks(start, last)
+    off = holiday_weeks(week1, school_year)
+    weeks = [n for n in range(1, min(n_weeks, LAST_WEEK) + 1) if n not in off]
+    return week1, week_mask(weeks), week_mask(weeks[0::2]), week_mask(weeks[1::2])
+
+
 def build_timetable(acad: Academie, pop: Population, churn: Churn | None = None,
-                    on: str = "", first: str = "") -> Timetable:
-    """The timetable of an establishment; slots and idents depend on the seed and the structure only."""
+                    on: str = "", first: str = "", ends_on: str = DEFAULT_ENDS_ON,
+                    shape: str = "current") -> Timetable:
+    """The timetable of an establishment; slots and idents depend on the seed and the structure only.
+    ``ends_on`` (MM-DD) is the year's ``DateFin``; ``shape`` one of :data:`EDT_SHAPES`."""
+    if shape not in EDT_SHAPES:
+        raise ValueError(f"unknown timetable shape {shape!r}; choose among {', '.join(EDT_SHAPES)}")
     etab, year = pop.etab, acad.school_year
-    start, end = date(year, 9, 1), date(year + 1, 7, 4)
-    week1, n_weeks = school_weeks(start, end)
-    full = (1 << n_weeks) - 1
-    odd = sum(1 << (i - 1) for i in range(1, n_weeks + 1, 2))
-    even = full & ~odd
+    start, end = date(year, 9, 1), _ends_on(year, ends_on)
+    week1, full, odd, even = year_masks(start, end, year)
     rng = random.Random(f"{acad.seed}:timetable:{etab.index}")
     used = sorted({s for d in etab.divisions for s in d.stream.subjects} | {g.subject for g in etab.groups})
     subj = {code: f"M{i}" for i, code in enumerate(used, 1)}
@@ -365,11 +458,14 @@ def build_timetable(acad: Academie, pop: Population, churn: Churn | None = None,
         else:
             memberships = [(c, entree, end)]
         part = f"{c}P{1 + zlib.crc32(s.eleve_id.encode()) % 2}" if s.division in with_parts else None
+        # A part no class declares (real exports): ignored by readers, parts never reach the ENT.
+        stray = (f"{c}P9" if part is None and zlib.crc32(f"stray:{s.eleve_id}".encode()) % STRAY_PART_EVERY == 0
+                 else None)
         resp = [(str(k), by_guardian[r[0]].sn.upper(), by_guardian[r[0]].given)
                 for k, r in enumerate((r for r in s.rels if r[3] == "1" and r[0] in by_guardian), 1) if k <= 2]
         students.append({"ident": f"E{s.eleve_id}", "nom": s.sn.upper(), "prenom": s.given, "birth": _iso(s.birth),
                          "sexe": "F" if s.title == "Mme" else "M", "ine": s.ine, "eleve_id": s.eleve_id,
-                         "classes": memberships, "part": part, "resp": resp})
+                         "classes": memberships, "part": part, "stray_part": stray, "resp": resp})
     # Courses: each service gets 2-4 weekly hours in free slots of its classes.
     busy: dict[str, set[tuple[int, int]]] = {d.code: set() for d in etab.divisions}
     slots = [(day, place) for day in range(1, 6) for place in range(PLACES_PER_DAY)]
@@ -406,14 +502,40 @@ def build_timetable(acad: Academie, pop: Population, churn: Churn | None = None,
             day, place = slot_for(g.classes)
             courses.append(Course(day, place, subj[g.subject], tids(g.code, g.subject), groups=(gid[g.code],),
                                   room=rng.choice(rooms)[0], weeks=full, service=(g.code, g.subject)))
+    # Courses holding only a subject (no teacher, class, group, room or
+    # @Semaines), as real exports have: added after about one course in
+    # SUBJECT_ONLY_EVERY, never in place of one. Drawn after every other
+    # course, so that those keep their slots.
+    with_subject_only = []
+    for c in courses:
+        with_subject_only.append(c)
+        if rng.randrange(SUBJECT_ONLY_EVERY) == 0:
+            day, place = rng.choice(slots)
+            with_subject_only.append(Course(day, place, subj[rng.choice(used)], ()))
     return Timetable(etab.uai, start, end, week1, [(subj[c], SHORT_CODES[c], SUBJECTS[c][0]) for c in used],
-                     teachers, rooms, classes, groups, students, courses)
+                     teachers, rooms, classes, groups, students, with_subject_only, shape)
 
 
-def edt_xml(t: Timetable) -> str:
-    """Serialise a :class:`Timetable` as the clear ``ExportEmploiDuTemps`` XML."""
+def subject_only(c: Course) -> bool:
+    """A course holding only a subject: valid, nothing to apply (formats §4)."""
+    return not (c.teachers or c.classes or c.parts or c.groups)
+
+
+def _pronote_id(ident: str) -> str:
+    """A teacher's Pronote id (``IdPN``) in a legacy export: stable per ident (the form is *uncertain*)."""
+    return f"EDT${ident}"
+
+
+def edt_xml(t: Timetable, shape: str | None = None) -> str:
+    """Serialise a :class:`Timetable` as the clear ``ExportEmploiDuTemps`` XML,
+    in ``shape`` (default: the timetable's own, :data:`EDT_SHAPES`). Every
+    element carrying ``@Semaines`` is followed, on its line, by the exporter's
+    decoding ``<!--Domaine : [...]-->``."""
+    shape = shape or t.shape
+    if shape not in EDT_SHAPES:
+        raise ValueError(f"unknown timetable shape {shape!r}; choose among {', '.join(EDT_SHAPES)}")
     a = lambda v: _esc(v)  # noqa: E731
-    out = [f'<ExportEmploiDuTemps xmlns="{EDT_NS}" Version="2026.0.1" UAI="{t.uai}">\n'
+    out = [f'<ExportEmploiDuTemps xmlns="{EDT_NS}" Version="{EDT_SHAPES[shape]}" UAI="{t.uai}">\n'
            f'  <AnneeScolaire DateDebut="{t.start.isoformat()}" DateFin="{t.end.isoformat()}" '
            f'DatePremierJourSemaine1="{t.week1.isoformat()}"/>\n'
            f'  <GrilleHoraire NombrePlacesParJour="{PLACES_PER_DAY}" DureePlace="55">\n    <PlacesParJour>\n']
@@ -424,8 +546,12 @@ def edt_xml(t: Timetable) -> str:
     out.append("    </PlacesParJour>\n  </GrilleHoraire>\n  <Matieres>\n")
     out += [f'    <Matiere Ident="{i}" Code="{a(c)}" Libelle="{a(lbl)}"/>\n' for i, c, lbl in t.subjects]
     out.append("  </Matieres>\n  <Professeurs>\n")
-    out += [f'    <Professeur Ident="{i}" Nom="{a(n)}" Prenom="{a(p)}" DateNaissance="{b}" IDSTS="{s}"/>\n'
-            for i, n, p, b, s in t.teachers]
+    if shape == "legacy":   # older exports: no IDSTS, no birth date, the Pronote id spelt IdPN (formats §4)
+        out += [f'    <Professeur Ident="{i}" Nom="{a(n)}" Prenom="{a(p)}" IdPN="{a(_pronote_id(i))}"/>\n'
+                for i, n, p, _b, _s in t.teachers]
+    else:
+        out += [f'    <Professeur Ident="{i}" Nom="{a(n)}" Prenom="{a(p)}" DateNaissance="{b}" IDSTS="{s}"/>\n'
+                for i, n, p, b, s in t.teachers]
     out.append("  </Professeurs>\n  <Salles>\n")
     out += [f'    <Salle Ident="{i}" Nom="{n}"/>\n' for i, n in t.rooms]
     out.append("  </Salles>\n  <Classes>\n")
@@ -447,22 +573,27 @@ def edt_xml(t: Timetable) -> str:
                    f'IDSconet="{s["eleve_id"]}">\n')
         out += [f'      <Classe Ident="{c}" DateEntree="{e.isoformat()}" DateSortie="{x.isoformat()}"/>\n'
                 for c, e, x in s["classes"]]
-        if s["part"]:
-            c, e, x = s["classes"][0]
-            out.append(f'      <PartieDeClasse Ident="{s["part"]}" DateEntree="{e.isoformat()}" '
-                       f'DateSortie="{x.isoformat()}"/>\n')
+        for part in (s["part"], s.get("stray_part")):
+            if part:
+                c, e, x = s["classes"][0]
+                out.append(f'      <PartieDeClasse Ident="{part}" DateEntree="{e.isoformat()}" '
+                           f'DateSortie="{x.isoformat()}"/>\n')
         out += [f'      <Responsable RespLegal="{k}" Nom="{a(n)}" Prenom="{a(p)}"/>\n' for k, n, p in s["resp"]]
         out.append("    </Eleve>\n")
     out.append("  </Eleves>\n  <Cours>\n")
     for c in t.courses:
-        w = c.weeks
-        out.append(f'    <Cours Jour="{c.day}" NumeroPlaceDebut="{c.place}" NombrePlaces="1">\n'
-                   f'      <Matiere Ident="{c.subject}" Semaines="{w}"/>\n'
-                   + "".join(f'      <Professeur Ident="{p}" Semaines="{w}"/>\n' for p in c.teachers)
-                   + "".join(f'      <Classe Ident="{x}" Semaines="{w}"/>\n' for x in c.classes)
-                   + "".join(f'      <PartieDeClasse Ident="{x}" Semaines="{w}"/>\n' for x in c.parts)
-                   + "".join(f'      <Groupe Ident="{x}" Semaines="{w}"/>\n' for x in c.groups)
-                   + (f'      <Salle Ident="{c.room}" Semaines="{w}"/>\n' if c.room else "")
+        out.append(f'    <Cours Jour="{c.day}" NumeroPlaceDebut="{c.place}" NombrePlaces="1">\n')
+        if subject_only(c):   # a course holding only a subject carries no @Semaines (formats §4)
+            out.append(f'      <Matiere Ident="{c.subject}"/>\n    </Cours>\n')
+            continue
+        dom = f"<!--Domaine : {week_domain(c.weeks)}-->"
+        child = lambda tag, ident: f'      <{tag} Ident="{ident}" Semaines="{c.weeks}"/>{dom}\n'  # noqa: E731
+        out.append(child("Matiere", c.subject)
+                   + "".join(child("Professeur", p) for p in c.teachers)
+                   + "".join(child("Classe", x) for x in c.classes)
+                   + "".join(child("PartieDeClasse", x) for x in c.parts)
+                   + "".join(child("Groupe", x) for x in c.groups)
+                   + (child("Salle", c.room) if c.room else "")
                    + "    </Cours>\n")
     out.append("  </Cours>\n</ExportEmploiDuTemps>\n")
     return "".join(out)

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from .sources import Course, Timetable
+from .sources import LAST_WEEK, Course, Timetable, week_mask
 
 # name -> (count, percent, liftable).  Copied from the pipeline's
 # projections.timetable.DEFAULT_THRESHOLDS, not imported: the generator stays
@@ -92,7 +92,8 @@ class _Reading:
 
 
 def _reaches_ent(c: Course) -> bool:
-    # A course on class halves only never reaches the ENT (domain-rules §2).
+    # A course on class halves only never reaches the ENT (domain-rules §2); nor does a course
+    # holding only a subject (formats §4: nothing to apply).
     return bool(c.classes or c.groups)
 
 
@@ -242,8 +243,8 @@ def first_semester_only(t: Timetable, rng: random.Random, n: int) -> tuple[Timet
     """``sessions_removed``: ``n`` courses stop at the end of January (their
     later weeks dropped); the services and who teaches whom stay."""
     february = date(t.start.year + 1, 2, 1)
-    weeks = (t.end - t.week1).days // 7 + 1
-    kept = sum(1 << k for k in range(weeks) if t.week1 + timedelta(weeks=k) < february)
+    # Week n (the value 2**n of a mask, bit 0 unused) starts week1 + (n - 1) weeks.
+    kept = week_mask(n for n in range(1, LAST_WEEK + 1) if t.week1 + timedelta(weeks=n - 1) < february)
     cut = [i for i, c in enumerate(t.courses) if _reaches_ent(c) and c.weeks & kept not in (0, c.weeks)]
     if len(cut) < n:
         raise Unreachable(f"{len(cut)} courses run after January, {n} needed")

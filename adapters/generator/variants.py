@@ -11,8 +11,11 @@ manifest records, per variant, what ``entsync ingest`` is expected to answer:
 - ``stage``: ``parser`` when the reader refuses the file or sets a record
   aside (``parser`` names the reader), ``pipeline`` when the import decides;
 - ``outcome``: ``rejected`` or ``applied``; ``reason``: the import's reason
-  code (``record_reason``: the reader's code for the record it set aside,
-  when it differs);
+  code, empty when applied (``record_reason``: the reader's code for the
+  records it set aside). A timetable import applies what it can and lists
+  the rest (domain-rules §12): records set aside reject an automated import
+  only above :data:`SET_ASIDE_LIMIT` % of a kind (``too_many_set_aside``);
+  ``set_aside``: the generator's count of them per kind, (set aside, read);
 - ``needs``: ``base`` when the base must have been applied first (validated,
   for a timetable's first import of the year), else empty;
 - ``thresholds``: for ``threshold_exceeded``, the thresholds the import goes
@@ -33,12 +36,18 @@ from datetime import date, timedelta
 
 from .academie import CHECK_LETTERS, Academie, Population, uai_check_letter
 from .sources import (SIECLE_ENCODING, Course, Timetable, _day, _el, _esc, _fr, _services, _write, edt_name,
-                      edt_xml)
+                      edt_xml, subject_only)
 from .thresholds import DEFAULT_TIMETABLE_THRESHOLDS, DETAILS, Unreachable, threshold_variant
 
 READ_EDT = "adapters.timetable.parser.read_edt"
 READ_STS = "adapters.sts.parser.read_sts"
 READ_ELEVES = "adapters.siecle.read_eleves"
+# Percent of a kind of records set aside (not imported) above which an
+# automated timetable import is rejected whole (domain-rules §12). Copied from
+# projections.policy's default timetable_set_aside_limits, not imported.
+SET_ASIDE_LIMIT = 20.0
+SET_ASIDE_KINDS = ("courses", "teachers", "students", "classes_and_groups")
+TOO_MANY_SET_ASIDE_SHARE = 30   # percent of the courses the too-many-set-aside variant spoils
 
 
 def _v(source: str, stage: str, outcome: str, reason: str, detail: str, needs: str = "", **extra) -> dict:
@@ -61,15 +70,24 @@ VARIANTS = {
                             "a class holding courses removed (its students moved to another class): the "
                             "structure-protection threshold, never liftable", "base",
                             thresholds=["structures_deleted_with_sessions"]),
-    "end-date-late": _v("timetable", "parser", "rejected", "end_date_after_15_july",
-                        "AnneeScolaire/@DateFin is 20 July", parser=READ_EDT),
+    "end-date-late": _v("timetable", "pipeline", "rejected", "end_date_after_15_july",
+                        "AnneeScolaire/@DateFin is 20 July: the reader takes it, the pipeline refuses it on an "
+                        "automated import (the first import of a year would list it and wait for validation)",
+                        "base"),
     "unknown-uai": _v("timetable", "pipeline", "rejected", "unknown_uai",
                       "a UAI with a valid check letter that is no establishment of the académie"),
-    "bad-code": _v("timetable", "parser", "rejected", "invalid_code",
-                   "a group name of 9 characters (record rejection)", parser=READ_EDT),
-    "invalid-record": _v("timetable", "parser", "rejected", "invalid_record",
-                         "a course naming a teacher ident the export does not declare (record rejection)",
-                         parser=READ_EDT, record_reason="unknown_reference"),
+    "bad-code": _v("timetable", "parser", "applied", "",
+                   "a group name of 9 characters (a class name when there is no group): the reader sets the "
+                   "group aside with its courses, the import applies the rest and lists it under the classes "
+                   "and groups not imported", "base", parser=READ_EDT, record_reason="invalid_code"),
+    "invalid-record": _v("timetable", "parser", "applied", "",
+                         "a course naming a teacher ident the export does not declare: the reader sets that "
+                         "course aside (well under 20 % of the courses), the import applies the rest",
+                         "base", parser=READ_EDT, record_reason="unknown_reference"),
+    "too-many-set-aside": _v("timetable", "pipeline", "rejected", "too_many_set_aside",
+                             "30 % of the courses (subject-only ones not counted) written Jour=\"9\": the reader "
+                             "sets them aside, and an automated import with more than 20 % of its courses not "
+                             "imported is rejected whole", "base", parser=READ_EDT, record_reason="invalid_value"),
     "malformed": _v("timetable", "parser", "rejected", "malformed_xml",
                     "the export cut in the middle (not well-formed XML)", parser=READ_EDT),
     # STS-web
@@ -210,7 +228,7 @@ def moderate_change(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
 def too_many_changes(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
     """~65 % of the courses removed, ~80 % of the services reassigned."""
     keep = sorted(rng.sample(range(len(t.courses)), len(t.courses) * 35 // 100))
-    svc = sorted({c.service for c in t.courses})
+    svc = sorted({c.service for c in t.courses if not subject_only(c)})
     moved = set(rng.sample(svc, len(svc) * 4 // 5))
     idents = [x[0] for x in t.teachers]
     shift = {p: idents[(i + 1) % len(idents)] for i, p in enumerate(idents)}
@@ -246,22 +264,73 @@ def structure_deleted(t: Timetable) -> tuple[Timetable, dict]:
                    students=students, courses=courses), {"deleted_class": name}
 
 
+def set_aside_shares(t: Timetable, classes=(), groups=(), courses=()) -> dict[str, tuple[int, int]]:
+    """(set aside, read) per kind when the reader sets aside the classes and
+    groups ``classes``/``groups`` (by ident) and the courses at the indices
+    ``courses`` of ``t``, everything else matched (domain-rules §12): a group
+    made of a class set aside goes with it, a course naming a class or group
+    set aside too; courses holding only a subject are not counted at all."""
+    classes = set(classes)
+    groups = set(groups) | {g for g, _, cls, _ in t.groups if classes & set(cls)}
+    counted = [k for k, c in enumerate(t.courses) if not subject_only(c)]
+    aside = {k for k in counted if k in set(courses)
+             or classes & set(t.courses[k].classes) or groups & set(t.courses[k].groups)}
+    return {"courses": (len(aside), len(counted)), "teachers": (0, len(t.teachers)),
+            "students": (0, len(t.students)),
+            "classes_and_groups": (len(classes) + len(groups), len(t.classes) + len(t.groups))}
+
+
+def over_set_aside_limit(shares: dict[str, tuple[int, int]]) -> list[str]:
+    """The kinds whose share set aside is over :data:`SET_ASIDE_LIMIT`."""
+    return [k for k in SET_ASIDE_KINDS if shares[k][1] and 100.0 * shares[k][0] / shares[k][1] > SET_ASIDE_LIMIT]
+
+
+def _applied_unless_too_many(shares: dict[str, tuple[int, int]]) -> dict:
+    """The expected outcome of an automated import setting aside ``shares``:
+    applied, or rejected ``too_many_set_aside`` on a base too small."""
+    over = over_set_aside_limit(shares)
+    out = {"set_aside": {k: list(v) for k, v in shares.items()}}
+    if over:
+        out.update(outcome="rejected", reason="too_many_set_aside", set_aside_over=over)
+    return out
+
+
 def bad_code(t: Timetable) -> tuple[Timetable, dict]:
-    """A group name of 9 characters (a class name when there is no group)."""
+    """A group name of 9 characters (a class name when there is no group):
+    the reader sets it aside with its courses; the rest is applied."""
     if t.groups:
         gi, gname, gcls, gparts = t.groups[0]
         bad = (gname + "XXXXXXXXX")[:9]
-        return replace(t, groups=[(gi, bad, gcls, gparts)] + t.groups[1:]), {"bad_code": bad, "group_ident": gi}
+        return (replace(t, groups=[(gi, bad, gcls, gparts)] + t.groups[1:]),
+                {"bad_code": bad, "group_ident": gi, **_applied_unless_too_many(set_aside_shares(t, groups=[gi]))})
     ci, cname, cparts = t.classes[0]
     bad = (cname + "XXXXXXXXX")[:9]
-    return replace(t, classes=[(ci, bad, cparts)] + t.classes[1:]), {"bad_code": bad, "group_ident": ci}
+    return (replace(t, classes=[(ci, bad, cparts)] + t.classes[1:]),
+            {"bad_code": bad, "group_ident": ci, **_applied_unless_too_many(set_aside_shares(t, classes=[ci]))})
 
 
 def invalid_record(t: Timetable) -> tuple[Timetable, dict]:
-    """The first course names teacher ident ``P0``, which no export declares
-    (teacher idents start at ``P1``)."""
-    courses = [replace(t.courses[0], teachers=("P0",))] + t.courses[1:]
-    return replace(t, courses=courses), {"unknown_ident": "P0"}
+    """The first course (not a subject-only one) names teacher ident ``P0``,
+    which no export declares (teacher idents start at ``P1``): that course is
+    set aside, the rest applied."""
+    k = next(k for k, c in enumerate(t.courses) if not subject_only(c))
+    courses = list(t.courses)
+    courses[k] = replace(courses[k], teachers=("P0",))
+    return replace(t, courses=courses), {"unknown_ident": "P0",
+                                         **_applied_unless_too_many(set_aside_shares(t, courses=[k]))}
+
+
+def too_many_set_aside(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
+    """:data:`TOO_MANY_SET_ASIDE_SHARE` % of the courses (rounded up; those
+    holding only a subject are not counted) on day 9, which the reader sets
+    aside (``Jour`` is 1..7): over the share limit of an automated import."""
+    counted = [k for k, c in enumerate(t.courses) if not subject_only(c)]
+    n = -(-len(counted) * TOO_MANY_SET_ASIDE_SHARE // 100)
+    spoilt = set(rng.sample(counted, n))
+    courses = [replace(c, day=9) if k in spoilt else c for k, c in enumerate(t.courses)]
+    shares = set_aside_shares(t, courses=spoilt)
+    return replace(t, courses=courses), {"courses_set_aside": n, "set_aside": {k: list(v) for k, v in shares.items()},
+                                         "set_aside_over": over_set_aside_limit(shares)}
 
 
 # --------------------------------------------------------------------------- writers
@@ -275,8 +344,20 @@ def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base
     root = os.path.join("variants", uai)
     made: list[dict] = []
 
+    late = t.end > date(t.start.year + 1, 7, 15)   # --edt-ends-on after 15 July: the base itself ends late
+
     def record(name: str, rel: str, **extra) -> None:
-        made.append({"name": name, "uai": uai, "path": rel, "base": base_path, **VARIANTS[name], **extra})
+        entry = {"name": name, "uai": uai, "path": rel, "base": base_path, **VARIANTS[name], **extra}
+        if entry["source"] == "timetable" and entry["needs"] == "base":
+            if late and entry["reason"] != "duplicate_file":
+                # An automated import of a year ending after 15 July is refused before anything else is read.
+                entry.update(outcome="rejected", reason="end_date_after_15_july", stage="pipeline",
+                             detail=entry["detail"] + f"; the base ends on {t.end.isoformat()}, after 15 July, so "
+                                    "this automated import is rejected for its end of year first")
+            if t.shape == "legacy":
+                # No IDSTS nor birth date: what is expected holds once the base's teachers were matched by hand.
+                entry["hand_matches"] = "teachers"
+        made.append(entry)
 
     def edt(name: str, variant: Timetable, **extra) -> None:
         rel = os.path.join(root, name, edt_name(variant.uai))
@@ -298,6 +379,8 @@ def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base
     variant, extra = structure_deleted(t)
     edt("structure-deleted", variant, **extra)
     edt("end-date-late", replace(t, end=date(t.start.year + 1, 7, 20)))
+    variant, extra = too_many_set_aside(t, rng("too-many-set-aside"))
+    edt("too-many-set-aside", variant, **extra)
     other_uai = unknown_uai(acad)
     edt("unknown-uai", replace(t, uai=other_uai), variant_uai=other_uai)
     variant, extra = bad_code(t)

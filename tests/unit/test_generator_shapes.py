@@ -30,8 +30,11 @@ STUDENTS = 900   # two establishments
 # on the tree before issue 9's shapes were added, with run([out, *args]) for each of these arguments:
 DEFAULT_DIGESTS = {
     ("--students", "400"): "66b11d23d98732a88ca982bffc0aabe7bc3cc7030134dff73a6c70763af33b09",
+    # Recomputed for issue 10, whose timetable exports changed on purpose (week masks as 2**n with their
+    # Domaine comments, subject-only courses, undeclared parts); every AAF, SIECLE and STS-web file is
+    # byte-identical to issue 9's (diff -r of the two trees: only timetable/, variants/ and manifest.json).
     ("--students", "300", "--seed", "7", "--sources", "all"):
-        "699f2ce9101bd035d32b4db289ccfba8bdc8e0b60931b85f5d0069db15cd0f05",
+        "62f9f3fbfe1974ba0268f95277b532c19f422085abbdc8c6e4817c318bf4b0e8",
 }
 # Attributes each version must carry (True) or lack (False), by category: formats §1.
 PRESENCE = {

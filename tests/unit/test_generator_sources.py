@@ -16,12 +16,20 @@ from adapters.generator.cli import run
 from adapters.siecle import read_eleves, read_responsables
 from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
+from adapters.timetable.records import weeks_of
+from projections.policy import Policy
 from projections.rules import uai_is_valid
-from projections.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded
+from projections.timetable import (DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal,
+                                   set_aside_refusal)
+from projections.timetable_match import DirectoryView, Person, match_edt
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 FIRST, SECOND = "20260818", "20261105"
 STUDENTS = 900   # two establishments
+# The school weeks of 2026-2027 (week 1 from Monday 2026-08-31): all but the Toussaint holidays (weeks
+# of 19 and 26 October) and the Christmas holidays (weeks of 21 and 28 December), up to 4 July 2027.
+SCHOOL_WEEKS = [*range(1, 8), *range(10, 17), *range(19, 45)]
+HOLIDAYS = {8, 9, 17, 18}
 
 
 def generate(out: Path, *args: str, students: int = STUDENTS) -> dict:
@@ -60,9 +68,9 @@ def test_same_seed_same_bytes_and_aaf_output_unchanged(tmp_path):
     files = lambda d: {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}  # noqa: E731
     fa, fb, fc = files(tmp_path / "a"), files(tmp_path / "b"), files(tmp_path / "c")
     assert fa == fb
-    # 2 dates x (2 SIECLE + 1 STS + 1 EDT) for one establishment, 24 variants (7 of them one per
+    # 2 dates x (2 SIECLE + 1 STS + 1 EDT) for one establishment, 25 variants (7 of them one per
     # threshold), 18 AAF parts, manifest
-    assert len(fa) == 8 + 24 + 18 + 1
+    assert len(fa) == 8 + 25 + 18 + 1
     aaf = {p: b for p, b in fa.items() if p.parts[0] == "aaf"}
     assert aaf and aaf == {p: b for p, b in fc.items() if p.parts[0] == "aaf"}   # AAF byte-identical
     assert set(fc) == set(aaf) | {Path("manifest.json")}
@@ -98,9 +106,33 @@ def test_normal_outputs_parse_without_rejection(acad):
             assert el.students and resp.guardians and resp.links and resp.addresses
             assert sts.teachers and sts.services and sts.groups and len(sts.persons) > len(sts.teachers)
             assert edt.courses and edt.students and edt.groups
-            assert edt.header.ends_on <= date(2027, 7, 15) and edt.header.starts_on == date(2026, 9, 1)
-            assert all(1 <= c.day <= 5 and c.weeks for c in edt.courses)
+            assert edt.header.ends_on == date(2027, 7, 4) and edt.header.starts_on == date(2026, 9, 1)
+            assert edt.header.first_week_day == date(2026, 8, 31) and edt.header.version == "2026.0.1"
+            assert all(1 <= c.day <= 5 for c in edt.courses)
             assert any(c.parts for c in edt.classes) and any(g.parts for g in edt.groups)
+            # every teacher carries the matching keys (the default shape)
+            assert all(t.sts_id and t.birth_date and not t.pronote_id for t in edt.teachers)
+            # real shapes: courses holding only a subject (about one in eight of them all), and students
+            # listing a class part no class declares (about one in ten of the classes without parts)
+            only = [c for c in edt.courses if c.subject_only]
+            assert edt.subject_only == len(only) and 0.08 < len(only) / len(edt.courses) < 0.18
+            assert all(c.weeks == 0 and c.subject and not c.rooms for c in only)
+            plain = {c.ident for c in edt.classes if not c.parts}
+            in_plain = sum(1 for s in edt.students if s.class_ident in plain)
+            assert 0.04 < edt.ignored_parts / in_plain < 0.2
+            assert not [s for s in edt.students if set(s.parts) - {p for c in edt.classes for p in c.parts}]
+            # week masks: week n is 2**n; school weeks without the Toussaint and Christmas holidays,
+            # class halves on alternate school weeks (A and B)
+            assert all(weeks_of(c.weeks) == SCHOOL_WEEKS for c in edt.courses if c.classes or c.groups)
+            halves = defaultdict(list)
+            for c in edt.courses:
+                if c.parts and not (c.classes or c.groups):
+                    halves[(c.day, c.start_place)].append(set(weeks_of(c.weeks)))
+            assert halves
+            for a, b in halves.values():
+                assert not a & b and sorted(a | b) == SCHOOL_WEEKS and not (a | b) & HOLIDAYS
+                # alternate school weeks: the alternation goes on across a holiday (7 and 10 differ)
+                assert abs(len(a) - len(b)) <= 1 and (7 in a) == (10 in b) == (1 in a)
 
 
 def test_siecle_matches_aaf_students_and_guardians(acad):
@@ -204,6 +236,8 @@ def snapshot(path: Path) -> Snapshot:
     tch = {t.ident: t.sts_id for t in e.teachers}
     sessions, services, taught = [], defaultdict(set), defaultdict(set)
     for c in e.courses:
+        if c.subject_only:
+            continue   # nothing to apply (formats §4), as the pipeline does
         structures = {cls[x] for x in c.classes} | {part_class[p] for p in c.parts}
         teachers = frozenset(tch[t] for t in c.teachers)
         sessions.append(Session(c.day, c.start_place, c.places, subj[c.subject], teachers,
@@ -222,7 +256,7 @@ def snapshot(path: Path) -> Snapshot:
 
 
 TIMETABLE_VARIANTS = {"moderate-change", "duplicate", "too-many-changes", "structure-deleted", "end-date-late",
-                      "unknown-uai", "bad-code", "invalid-record", "malformed", "edt-sts",
+                      "unknown-uai", "bad-code", "invalid-record", "too-many-set-aside", "malformed", "edt-sts",
                       *(f"threshold-{name}" for name in DEFAULT_THRESHOLDS)}   # test_generator_thresholds.py
 SIECLE_VARIANTS = {"siecle-duplicate", "siecle-older-export", "siecle-malformed", "siecle-invalid-uai",
                    "siecle-invalid-header", "siecle-missing-parametres", "siecle-entity-declaration"}
@@ -240,9 +274,18 @@ def test_variants_trigger_their_rejection(acad):
 
     dup = path["duplicate"]
     assert dup.name != base.name and dup.read_bytes() == base.read_bytes()
-    with pytest.raises(DeliveryRejected) as exc:
-        read_edt(path["end-date-late"])
-    assert exc.value.reason == variants["end-date-late"]["reason"] == "end_date_after_15_july"
+    # The 15-July rule is the pipeline's: the reader takes the file, an automated import refuses it,
+    # the first import of a year does not (it lists it).
+    late = read_edt(path["end-date-late"])
+    assert late.rejections == () and late.header.ends_on == date(2027, 7, 20)
+    v = variants["end-date-late"]
+    assert (v["stage"], v["outcome"], v["needs"], v["reason"]) == ("pipeline", "rejected", "base",
+                                                                   "end_date_after_15_july")
+    assert "parser" not in v
+    check = dict(uai=first_uai, uai_known=True, copies=[], school_year=2026, ends_on=late.header.ends_on)
+    assert refusal(**check, automatic=True).reason == v["reason"]
+    assert refusal(**check, automatic=False) is None
+    assert refusal(**{**check, "ends_on": read_edt(base).header.ends_on}, automatic=True) is None
     with pytest.raises(DeliveryRejected) as exc:
         read_sts(path["edt-sts"])
     assert exc.value.reason == variants["edt-sts"]["reason"]
@@ -252,13 +295,45 @@ def test_variants_trigger_their_rejection(acad):
     with pytest.raises(DeliveryRejected) as exc:
         read_edt(path["malformed"])
     assert exc.value.reason == variants["malformed"]["reason"] == "malformed_xml"
+    # Records set aside: the group of the bad code with its courses, one course; applied (under 20 %).
     bad = read_edt(path["bad-code"])
-    assert [(r.reason, r.record_id) for r in bad.rejections] == [(variants["bad-code"]["reason"],
-                                                                   variants["bad-code"]["group_ident"])]
-    assert len(variants["bad-code"]["bad_code"]) == 9
+    v = variants["bad-code"]
+    assert (v["stage"], v["outcome"], v["reason"], v["needs"]) == ("parser", "applied", "", "base")
+    assert len(v["bad_code"]) == 9 and bad.set_aside.groups == (v["group_ident"],)
+    assert [(r.reason, r.record_id) for r in bad.rejections][0] == (v["record_reason"], v["group_ident"])
+    aside_courses = [r for r in bad.rejections[1:]]
+    assert aside_courses and {r.reason for r in aside_courses} == {"structure_set_aside"}
+    assert len(bad.set_aside.courses) == len(aside_courses) == v["set_aside"]["courses"][0]
+    assert all(v["group_ident"] in r.groups for r in bad.set_aside.courses)
     orphan = read_edt(path["invalid-record"])
-    assert [r.reason for r in orphan.rejections] == [variants["invalid-record"]["record_reason"]]
-    assert variants["invalid-record"]["reason"] == "invalid_record"
+    v = variants["invalid-record"]
+    assert (v["stage"], v["outcome"], v["reason"], v["needs"]) == ("parser", "applied", "", "base")
+    assert [r.reason for r in orphan.rejections] == [v["record_reason"]] == ["unknown_reference"]
+    assert [r.teachers for r in orphan.set_aside.courses] == [(v["unknown_ident"],)]
+    spoilt = read_edt(path["too-many-set-aside"])
+    v = variants["too-many-set-aside"]
+    assert (v["stage"], v["outcome"], v["reason"], v["needs"]) == ("pipeline", "rejected", "too_many_set_aside",
+                                                                   "base")
+    assert {r.reason for r in spoilt.rejections} == {v["record_reason"]} == {"invalid_value"}
+    assert {r.field for r in spoilt.rejections} == {"Cours/@Jour"}
+    counted = spoilt.read["courses"] - spoilt.subject_only
+    assert len(spoilt.rejections) == v["courses_set_aside"] >= 0.3 * counted > len(spoilt.rejections) - 1
+    assert spoilt.subject_only == read_edt(base).subject_only   # subject-only courses are not spoilt
+    # What the pipeline makes of them, against the directory that knows the base's people and structures
+    # (as the AAF does): the generator's shares set aside are the pipeline's, and only the last goes
+    # over the limit of automated imports.
+    view = directory(first_uai, base)
+    limits = Policy().timetable_set_aside_limits
+    base_matched = match_edt(read_edt(base), view)
+    assert set_aside_refusal(base_matched.set_aside_share, limits) is None
+    for name, rejected in (("bad-code", False), ("invalid-record", False), ("too-many-set-aside", True)):
+        matched = match_edt(read_edt(path[name]), view, before=base_matched.snapshot, previous=base_matched.matches)
+        assert matched.set_aside_share == {k: tuple(x) for k, x in variants[name]["set_aside"].items()}, name
+        stop = set_aside_refusal(matched.set_aside_share, limits)
+        assert (stop.reason if stop else "") == ("too_many_set_aside" if rejected else ""), name
+        if not rejected:   # applied: what is set aside keeps what the base applied, no threshold counts it
+            assert exceeded(diff(base_matched.snapshot, matched.snapshot), DEFAULT_THRESHOLDS) == {}, name
+    assert stop.details["kinds"].keys() == {"courses"}
     unknown = read_edt(path["unknown-uai"])
     assert unknown.rejections == () and uai_is_valid(unknown.header.uai)
     assert unknown.header.uai == variants["unknown-uai"]["variant_uai"] not in uais(m)
@@ -273,6 +348,51 @@ def test_variants_trigger_their_rejection(acad):
         assert set(variants[name]["thresholds"]) <= set(over), name
     deleted = diff(before, snapshot(path["structure-deleted"])).structures_deleted_with_sessions
     assert deleted == (variants["structure-deleted"]["deleted_class"],)
+
+
+def directory(uai: str, path: Path) -> DirectoryView:
+    """The directory as the AAF gives it for an export: its classes, groups, teachers and students."""
+    e = read_edt(path)
+    people = [Person(f"ens:{t.sts_id}", "ENSEIGNANT", sts_id=t.sts_id, local=True) for t in e.teachers]
+    people += [Person(f"ele:{s.eleve_id}", "ELEVE", ine=s.ine or "", eleve_id=s.eleve_id, local=True)
+               for s in e.students]
+    return DirectoryView(uai, True, frozenset(c.name for c in e.classes), frozenset(g.name for g in e.groups),
+                         tuple(people))
+
+
+def test_timetable_shape_and_end_of_year_options(tmp_path):
+    m = generate(tmp_path, "--sources", "timetable", "--no-second", "--edt-shape", "legacy",
+                 "--edt-ends-on", "08-31", students=300)
+    assert (m["options"]["edt_shape"], m["options"]["edt_ends_on"]) == ("legacy", "08-31")
+    (uai, rel), = m["sources"]["timetable"][FIRST].items()
+    text = (tmp_path / rel).read_text(encoding="utf-8")
+    assert 'Version="2019.0.2.1"' in text and "IDSTS=" not in text and " IDPN=" not in text
+    edt = read_edt(tmp_path / rel)
+    assert edt.rejections == () and edt.header.version == "2019.0.2.1"
+    assert edt.header.ends_on == date(2027, 8, 31)
+    assert all(t.sts_id is None and t.birth_date is None and t.pronote_id and t.family_name for t in edt.teachers)
+    assert len({t.pronote_id for t in edt.teachers}) == len(edt.teachers)
+    assert all(s.birth_date for s in edt.students)   # students keep their birth dates
+    # the masks still stop with the teaching year, in July
+    assert all(weeks_of(c.weeks) == SCHOOL_WEEKS for c in edt.courses if c.classes or c.groups)
+    # a base ending after 15 July: every automated import of a variant is refused for it first
+    variants = {v["name"]: v for v in m["sources"]["variants"]}
+    for name, v in variants.items():
+        if v["source"] == "timetable" and v["needs"] == "base":
+            expected = "duplicate_file" if name == "duplicate" else "end_date_after_15_july"
+            assert (v["outcome"], v["reason"], v["hand_matches"]) == ("rejected", expected, "teachers"), name
+    assert refusal(uai=uai, uai_known=True, copies=[], school_year=2026, ends_on=edt.header.ends_on,
+                   automatic=True).reason == "end_date_after_15_july"
+    # a legacy export matches no teacher by itself (no IDSTS, no birth date): they wait for an
+    # operator's hand matches, and are not imported meanwhile
+    matched = match_edt(edt, DirectoryView(uai, True, frozenset(c.name for c in edt.classes)))
+    assert not [x for x in matched.matches if x.kind == "teacher" and x.matched]
+    assert matched.set_aside_share["teachers"] == (len(edt.teachers), len(edt.teachers))
+    for bad in ("8-31", "13-01", "02-30", "0831"):
+        with pytest.raises(SystemExit):
+            run([str(tmp_path / "x"), "--sources", "timetable", "--edt-ends-on", bad])
+    with pytest.raises(SystemExit):
+        run([str(tmp_path / "x"), "--sources", "timetable", "--edt-shape", "2019"])
 
 
 def test_moderate_change_stays_under_every_threshold(acad):

@@ -2,8 +2,11 @@
 against the pipeline's own rules, without a store: its copy of the default
 thresholds, its sizing, and, at several sizes, each variant read back with
 the timetable parser and compared with its base as the pipeline does
-(match_edt against a directory that knows the establishment, diff,
-exceeded). The same through a real store: tests/integration/test_timetable_thresholds.py."""
+(match_edt against a directory that knows the establishment, its classes,
+groups, teachers and students — what the AAF gives it —, diff, exceeded).
+Teachers and students not matched are not imported, so the directory holds
+the people of the exports. The same through a real store:
+tests/integration/test_timetable_thresholds.py."""
 from __future__ import annotations
 
 import json
@@ -16,7 +19,7 @@ from adapters.generator.cli import run
 from adapters.generator.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
 from adapters.timetable.parser import read_edt
 from projections.timetable import DEFAULT_THRESHOLDS, Snapshot, changes_counts, diff, exceeded
-from projections.timetable_match import DirectoryView, match_edt
+from projections.timetable_match import DirectoryView, Person, match_edt
 
 NAMES = sorted(DEFAULT_THRESHOLDS)
 
@@ -37,11 +40,32 @@ def test_smallest_over_is_the_pipeline_edge(name, total):
     assert over(n) and not over(n - 1)
 
 
-def snapshot(path: Path, uai: str) -> Snapshot:
-    """The pipeline's snapshot of an export, nobody matched (keys sts:/eleve:)."""
+def directory(uai: str, *paths: Path) -> DirectoryView:
+    """The directory as the AAF would give it for these exports: their
+    classes and groups, their teachers (by STS id) and students (by INE and
+    ELEVE_ID), all attached to the establishment."""
+    classes, groups, people = set(), set(), {}
+    for path in paths:
+        export = read_edt(path)
+        classes |= {c.name for c in export.classes}
+        groups |= {g.name for g in export.groups}
+        for t in export.teachers:
+            assert t.sts_id, t.ident
+            people[f"ens:{t.sts_id}"] = Person(f"ens:{t.sts_id}", "ENSEIGNANT", sts_id=t.sts_id, local=True)
+        for s in export.students:
+            people[f"ele:{s.eleve_id}"] = Person(f"ele:{s.eleve_id}", "ELEVE", ine=s.ine or "",
+                                                 eleve_id=s.eleve_id or "", local=True)
+    return DirectoryView(uai, True, frozenset(classes), frozenset(groups), tuple(people.values()))
+
+
+def snapshot(path: Path, view: DirectoryView) -> Snapshot:
+    """The pipeline's snapshot of an export; everything of it is imported."""
     export = read_edt(path)
     assert export.rejections == ()
-    return match_edt(export, DirectoryView(uai, True)).snapshot
+    matched = match_edt(export, view)
+    assert matched.not_imported == (), path
+    assert all(m.matched for m in matched.matches if m.kind in ("teacher", "student")), path
+    return matched.snapshot
 
 
 @pytest.mark.parametrize("args, skipped", [
@@ -59,12 +83,17 @@ def test_each_variant_goes_over_its_threshold_only(tmp_path, args, skipped):
     assert set(variants) | set(skipped) == {f"threshold-{name}" for name in NAMES}
     assert not set(variants) & set(skipped)
     for name, v in variants.items():
-        before = snapshot(tmp_path / v["base"], v["uai"])
-        changes = diff(before, snapshot(tmp_path / v["path"], v["uai"]))
+        # The directory the base was validated against (the AAF): the variant's people and structures
+        # are the base's, except the new codes of renamed groups, which the directory does not know.
+        view = directory(v["uai"], tmp_path / v["base"])
+        before = snapshot(tmp_path / v["base"], view)
+        assert before.teachers and before.students and before.sessions   # teachers and students imported
+        changes = diff(before, snapshot(tmp_path / v["path"], view))
         assert sorted(exceeded(changes, DEFAULT_THRESHOLDS)) == v["thresholds"] == [name.removeprefix("threshold-")]
         assert {k: changes_counts(changes)[k] for k in v["expected"]} == v["expected"], name
         assert changes.totals == v["totals"], name
     for s in m["sources"].get("variants_skipped", []):
         # rightly skipped: too few groups for any renaming to go over the count
         assert s["name"] == "threshold-groups_renamed"
-        assert len(snapshot(tmp_path / s["base"], s["uai"]).groups) <= DEFAULT_THRESHOLDS["groups_renamed"].count
+        base = tmp_path / s["base"]
+        assert len(snapshot(base, directory(s["uai"], base)).groups) <= DEFAULT_THRESHOLDS["groups_renamed"].count
