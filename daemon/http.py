@@ -136,21 +136,19 @@ def list_imports(ctx, params: dict, query: dict) -> dict:
 
 
 def get_import(ctx, params: dict, query: dict) -> dict:
-    _only(query)
-    found = import_queries.find(ctx.db, params["id"]) if params["id"] else None
-    row = import_queries.detail(ctx.db, found) if found else None
-    if row is None:
-        raise _not_found("import")
-    return row
+    return _import(ctx, params, query, import_queries.detail)
 
 
 def get_import_sessions(ctx, params: dict, query: dict) -> dict:
+    return _import(ctx, params, query, import_queries.sessions)
+
+
+def _import(ctx, params: dict, query: dict, reader) -> dict:
     _only(query)
-    found = import_queries.find(ctx.db, params["id"]) if params["id"] else None
-    data = import_queries.sessions(ctx.db, found) if found else None
-    if data is None:
+    row = import_queries.by_key(ctx.db, params["id"], reader)
+    if row is None:
         raise _not_found("import")
-    return data
+    return row
 
 
 def list_siecle_imports(ctx, params: dict, query: dict) -> dict:

@@ -69,13 +69,17 @@ def run(args, ctx, out, table, progress) -> int:
     return _show(args, ctx, out, table)
 
 
+def _read(ctx, key: str, reader) -> dict:
+    ctx.imports.catch_up(ctx.log)
+    found = q.by_key(ctx.db, key, reader)
+    if found is None:
+        raise LookupError(f"no timetable import {key!r}")
+    return found
+
+
 def _sessions(args, ctx, out, table) -> int:
     """The sessions of an import with their weeks and dates."""
-    ctx.imports.catch_up(ctx.log)
-    found = q.find(ctx.db, args.id)
-    data = q.sessions(ctx.db, found) if found else None
-    if data is None:
-        raise LookupError(f"no timetable import {args.id!r}")
+    data = _read(ctx, args.id, q.sessions)
     rows = [{"day": s["day"], "start": s["start"], "subject": s["subject"],
              "where": " ".join(s["classes"] + s["groups"]), "weeks": _ranges(s["weeks"]),
              "first": s["dates"][0] if s["dates"] else "", "last": s["dates"][-1] if s["dates"] else "",
@@ -101,11 +105,7 @@ def _ranges(weeks: list[int]) -> str:
 
 
 def _show(args, ctx, out, table) -> int:
-    ctx.imports.catch_up(ctx.log)
-    found = q.find(ctx.db, args.id)
-    row = q.detail(ctx.db, found) if found else None
-    if row is None:
-        raise LookupError(f"no timetable import {args.id!r}")
+    row = _read(ctx, args.id, q.detail)
     tz = ctx.policy.timezone
     lines = [f"import {row['import_id']}",
              f"establishment: {row['uai'] or '(unknown)'}   source: {row['source']}   file: {row['file']}",

@@ -43,6 +43,13 @@ def find(db: Database, key: str) -> str | None:
     return ids[0] if len(ids) == 1 else None
 
 
+def by_key(db: Database, key: str, reader) -> dict | None:
+    """``reader(db, import_id)`` for the import with this id or unambiguous
+    id prefix; None when there is none."""
+    found = find(db, key) if key else None
+    return reader(db, found) if found else None
+
+
 def detail(db: Database, import_id: str) -> dict | None:
     """One import: its history row, report, rejection and every match."""
     rows = db.query_dicts(f"SELECT {HISTORY_COLUMNS}, sha256, message, summary, report, details, record_rejections, "

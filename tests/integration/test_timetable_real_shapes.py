@@ -19,8 +19,8 @@ import pytest
 from daemon.imports import cancel, match, receive, validate
 from daemon.ingest import ingest
 from projections import import_queries as q
-from projections.imports import ImportsProjection, drop, dump
 from projections.timetable import week_mask_weeks
+from tests.integration.test_timetable_imports import rebuilt_equals_live
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "timetable" / "real-shape"
 UAI = "0571994H"
@@ -46,15 +46,6 @@ def report(ctx, import_id: str) -> dict[str, list[str]]:
 def unmatched(ctx, import_id: str) -> dict[str, list[str]]:
     return {m["ident"]: m["candidates"] for m in q.detail(ctx.db, import_id)["matches"]
             if m["kind"] == "teacher" and not m["key"]}
-
-
-def rebuilt_equals_live(ctx) -> None:
-    ctx.imports.catch_up(ctx.log)
-    drop(ctx.db, "rb_")
-    ImportsProjection(ctx.db, "rb_").catch_up(ctx.log)
-    live, fresh = dump(ctx.db), dump(ctx.db, "rb_")
-    drop(ctx.db, "rb_")
-    assert live == fresh
 
 
 def first_import(ctx, tmp_path) -> str:
@@ -188,7 +179,7 @@ def test_one_awaiting_import_per_establishment_newer_replaces_older_is_refused(c
     assert [h["label"] for h in q.history(ctx.db, UAI)] == [
         "Rejet - Export plus ancien que celui en attente de validation", "Import annulé",
         "Remplacé par un export plus récent"]
-    rebuilt_equals_live(ctx)
+    rebuilt_equals_live(ctx, filled=("imports", "import_matches", "import_hand_matches"))
 
 
 def test_week_masks_of_the_fixture_decode_as_its_domaine_comments():
