@@ -31,6 +31,12 @@ class BrakeLimit(BaseModel):
     minimum: int = Field(ge=0)
 
 
+def _only_known(value: dict, known, what: str) -> None:
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -83,9 +89,7 @@ class Policy(BaseModel):
     def _set_aside_limits(cls, value: object) -> object:
         if not isinstance(value, dict):
             return value
-        unknown = sorted(set(value) - set(SET_ASIDE_KINDS))
-        if unknown:
-            raise ValueError(f"unknown kind {', '.join(unknown)}; known: {', '.join(SET_ASIDE_KINDS)}")
+        _only_known(value, SET_ASIDE_KINDS, "kind")
         for k, v in value.items():
             if not isinstance(v, (int, float)) or not 0 <= v <= 100:
                 raise ValueError(f"timetable_set_aside_limits.{k} must be a percent between 0 and 100")
@@ -98,9 +102,7 @@ class Policy(BaseModel):
         # protection stays unliftable whatever the file says (001 §3.4).
         if not isinstance(value, dict):
             return value
-        unknown = sorted(set(value) - set(DEFAULT_THRESHOLDS))
-        if unknown:
-            raise ValueError(f"unknown timetable threshold {', '.join(unknown)}; known: {', '.join(DEFAULT_THRESHOLDS)}")
+        _only_known(value, DEFAULT_THRESHOLDS, "timetable threshold")
         merged: dict = {k: t.model_dump() for k, t in DEFAULT_THRESHOLDS.items()}
         for name, given in value.items():
             given = given.model_dump() if isinstance(given, Threshold) else given

@@ -209,3 +209,16 @@ def test_closures_alternances_and_weekly_data_come_from_the_weeks():
     assert "ajoutée : du 19/10/2026 au 01/11/2026 (semaines 8 à 9)" in first
     assert sections["Bilan des données « emploi du temps à la semaine »"][3].strip() == \
         "Écart depuis l'import précédent : 1 annulation de cours en plus"
+
+
+def test_the_share_limits_are_configurable_per_kind_and_checked():
+    from pydantic import ValidationError
+
+    from projections.policy import Policy
+
+    limits = Policy(timetable_set_aside_limits={"teachers": 10}).timetable_set_aside_limits
+    assert limits == {"courses": 20.0, "teachers": 10, "students": 20.0, "classes_and_groups": 20.0}
+    with pytest.raises(ValidationError, match="unknown kind rooms"):
+        Policy(timetable_set_aside_limits={"rooms": 10})
+    with pytest.raises(ValidationError, match="between 0 and 100"):
+        Policy(timetable_set_aside_limits={"courses": 150})
