@@ -16,6 +16,7 @@ from lxml import etree
 
 from adapters.aaf.files import NAME_RE
 from adapters.aaf.parser import ROOT as AAF_ROOT
+from adapters.items import unsafe
 from adapters.xmlfile import SAFE, SNIFF_LIMIT, first_events, sniff_root
 
 EDT_NS = "http://www.index-education.com/exportemploidutemps"
@@ -98,12 +99,15 @@ def _holds_aaf(members: Iterable[tuple[str, Callable[[], IO[bytes]]]]) -> bool:
 
 def kind_of(path: str | Path) -> str:
     """'aaf', 'siecle-eleves', 'siecle-responsables', 'siecle-nomenclatures',
-    'sts', 'edt-sts', 'timetable-edt', 'timetable-envelope', or 'unknown'.
+    'sts', 'edt-sts', 'timetable-edt', 'timetable-envelope', 'unsafe' (a link,
+    a FIFO, a socket or a device, or a container holding one), or 'unknown'.
 
     A directory, a tar or a zip of several XML files is 'aaf' when it holds
     an AAF part (by name or by root), else 'unknown'; a file, or a zip of
     one XML file, is what its root says."""
     path = Path(path)
+    if unsafe(path) is not None:
+        return "unsafe"  # never opened: a FIFO blocks, a link reads outside the item (adapters/items.py)
     if not path.exists():
         return "unknown"
     try:

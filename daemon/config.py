@@ -21,7 +21,7 @@ _LISTEN_RE = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.\-]+
 ENV_KEYS = ("store", "inbox", "listen", "quiet_seconds", "poll_seconds", "log_format", "tick_recheck_seconds",
             "overdue_check_seconds", "catch_up_seconds", "shutdown_timeout_seconds", "kafka_bootstrap",
             "outbound_topic", "consume_deliveries", "deliveries_topic", "consumer_group",
-            "consumer_rebalance_ms")
+            "consumer_rebalance_ms", "stall_seconds")
 
 
 class ConfigError(Exception):
@@ -42,6 +42,8 @@ class Settings(BaseModel):
     tick_recheck_seconds: float = Field(300, gt=0, description="safety re-check of the next due transition")
     overdue_check_seconds: float = Field(300, gt=0, description="how often overdue creations are looked for")
     catch_up_seconds: float = Field(10, gt=0, description="projection catch-up interval")
+    stall_seconds: float = Field(900, gt=0, description="/healthz answers 503 (stalled) when the inbox worker "
+                                                         "has held one item longer than this")
     shutdown_timeout_seconds: float = Field(60, ge=0, description="SIGTERM: how long the current unit of work may "
                                                                   "take to finish before it is left to resume")
     # Domain events published to Kafka for downstream ENT services (daemon/outbound.py); off when unset.

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.items import REASON as UNSAFE, unsafe
 from adapters.sniff import envelope_details
 
 ENCRYPTED = "encrypted_timetable_export"
@@ -51,8 +52,12 @@ def not_importable(path: str | Path, kind: str) -> NotImportable:
     for the Index Education envelope (formats §4), ``siecle_nomenclatures``
     for SIECLE's code tables (formats §2), ``unknown_format`` for anything
     else recognised as nothing, ``unsupported_format`` for a kind recognised
-    that the command does not take."""
+    that the command does not take; ``unsafe_item`` for a link, a FIFO, a
+    socket or a device, or a container holding one (adapters/items.py)."""
     shown = str(path)
+    danger = unsafe(path)
+    if danger is not None:
+        return NotImportable(shown, kind, UNSAFE, danger.message(), "unknown")
     if not Path(path).exists():
         return NotImportable(shown, kind, "not_found", "no such file or directory; nothing recorded", "unknown")
     if kind == "timetable-envelope":

@@ -197,6 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path == "/healthz":
                 self.route = path
+                problem = self.server.health() if self.server.health else None
+                if problem:
+                    return self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "stalled", **problem})
                 return self._json(HTTPStatus.OK, {"status": "ok"})
             if path == "/readyz":
                 self.route = path
@@ -296,10 +299,11 @@ class _PooledServer(HTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], metrics: Metrics, context_factory: Callable[[], Any],
-                 ready: Callable[[], bool], workers: int):
+                 ready: Callable[[], bool], workers: int, health: Callable[[], dict | None] | None = None):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
         self.metrics, self.ready, self._factory = metrics, ready, context_factory
+        self.health = health  # None, or what is wrong with the process (a stalled worker)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="entsync-http")
         self._local = threading.local()
         self._contexts: list = []
@@ -394,8 +398,9 @@ class HttpServer:
 
 
 def serve(listen: str, metrics: Metrics, context_factory: Callable[[], Any], ready: Callable[[], bool],
-          workers: int = WORKERS) -> HttpServer:
+          workers: int = WORKERS, health: Callable[[], dict | None] | None = None) -> HttpServer:
     """Start serving on ``listen`` (``HOST:PORT``; port 0 picks a free one) in
-    a background thread."""
+    a background thread. ``health()`` says what is wrong with the process
+    (``/healthz`` answers 503 with it), or None."""
     host, port = parse_listen(listen)
-    return HttpServer(_PooledServer((host, port), metrics, context_factory, ready, workers))
+    return HttpServer(_PooledServer((host, port), metrics, context_factory, ready, workers, health))

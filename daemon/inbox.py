@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import sqlite3
+import stat
 import threading
 import time
 from collections import Counter
@@ -78,9 +79,10 @@ class _Seen:
 
 
 def signature(path: Path) -> tuple:
-    """What changes while an item is being written: names, sizes, mtimes."""
-    st = path.stat()
-    if not path.is_dir():
+    """What changes while an item is being written: names, sizes, mtimes. A
+    link is not followed (lstat), a FIFO not opened (adapters/items.py)."""
+    st = path.lstat()
+    if not stat.S_ISDIR(st.st_mode):
         return (("", st.st_size, st.st_mtime_ns),)
     out = []
     for dirpath, dirnames, filenames in os.walk(path):
@@ -129,7 +131,7 @@ class Watcher:
         for entry in it:
             name = entry.name
             if (name.startswith(".") or name in (PROCESSED, REJECTED) or name.endswith(MARKERS)
-                    or name.lower().endswith(PARTIAL_SUFFIXES) or entry.is_symlink()):
+                    or name.lower().endswith(PARTIAL_SUFFIXES)):
                 continue
             out[name] = Path(entry.path)
         return out
@@ -358,6 +360,11 @@ class Inbox:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.busy: str | None = None  # the item being processed, for the shutdown log
+        self._mono = monotonic
+        self.busy_since: float | None = None  # monotonic: when the current item was taken
+        # Wall time the inbox last moved: an item finished, or a look found
+        # nothing ready. A stalled worker stops moving it (/healthz, metrics).
+        self.last_progress = time.time()
         for sub in (PROCESSED, REJECTED):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -379,6 +386,15 @@ class Inbox:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def stalled(self, bound_seconds: float) -> float | None:
+        """How long the current item has been in hand, when longer than
+        ``bound_seconds`` (no progress on it); None otherwise."""
+        since = self.busy_since
+        if since is None:
+            return None
+        held = self._mono() - since
+        return held if held > bound_seconds else None
+
     def _run(self) -> None:
         event(log, "inbox.started", inbox=str(self.root), quiet_seconds=self.watcher.quiet)
         try:
@@ -389,6 +405,7 @@ class Inbox:
             while not self._stop.is_set():
                 try:
                     self.run_once()
+                    self.last_progress = time.time()
                 except Exception:  # the inbox itself (not an item) failed: say so, look again later
                     event(log, "inbox.poll_failed", logging.ERROR, exc_info=True)
                 self._stop.wait(self.poll_seconds)
@@ -440,6 +457,7 @@ class Inbox:
     def handle(self, path: Path) -> int:
         name = path.name
         self.busy = name
+        self.busy_since = self._mono()
         started = time.monotonic()
         event(log, "inbox.processing", item=name)
         try:
@@ -469,6 +487,8 @@ class Inbox:
             return 0
         finally:
             self.busy = None
+            self.busy_since = None
+        self.last_progress = time.time()
         if self.on_outcome:
             try:
                 self.on_outcome(outcome, seconds)

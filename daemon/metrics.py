@@ -211,6 +211,13 @@ class Metrics:
         self.anomalies = Counter(f"{NAMESPACE}_anomaly_checks_failed", "Scheduler checks that found anomalies, by "
                                  "kind (entsync_account_creations_overdue says how many now).", ["kind"],
                                  registry=self.registry)
+        self.inbox_last_progress = Gauge(
+            f"{NAMESPACE}_inbox_last_progress_timestamp_seconds",
+            "When the inbox last moved (an item finished, or a look found nothing ready), Unix time; a worker "
+            "stalled on an item stops moving it.", registry=self.registry)
+        self.inbox_item_seconds = Gauge(
+            f"{NAMESPACE}_inbox_item_seconds", "How long the inbox worker has held its current item; 0 when idle.",
+            registry=self.registry)
         self.scheduler_last_run = Gauge(
             f"{NAMESPACE}_scheduler_last_run_timestamp_seconds",
             "When the scheduler last completed a check (tick, re-arm or overdue check), Unix time; a scheduler "
@@ -240,6 +247,11 @@ class Metrics:
         if out in REJECTED_OUTCOMES:
             why = DUPLICATE_REASON if out == "duplicate" else reason_label(reason)
             self.imports_rejected.labels(src, why, self.uai_label(uai, ctx)).inc()
+
+    def watch_inbox(self, inbox: Any) -> None:
+        """The inbox gauges read the worker at scrape time (daemon/inbox.py)."""
+        self.inbox_last_progress.set_function(lambda: inbox.last_progress)
+        self.inbox_item_seconds.set_function(lambda: inbox.stalled(0.0) or 0.0)
 
     def observe_scheduler_run(self, wall: float) -> None:
         """The scheduler completed a check at ``wall`` (Unix time)."""

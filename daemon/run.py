@@ -68,7 +68,7 @@ class Service:
             event(log, "service.no_http", logging.WARNING, reason="daemon.http or daemon.metrics missing")
         if Metrics is not None:
             self.metrics = Metrics()
-            self.http = serve(s.listen, self.metrics, self.context, self.ready.is_set)
+            self.http = serve(s.listen, self.metrics, self.context, self.ready.is_set, health=self.health)
             host, port = self.http.address
             event(log, "http.listening", host=host, port=port)
         publish = None
@@ -84,11 +84,23 @@ class Service:
         self.scheduler.start()
         self.inbox = Inbox(s.inbox, self.ctx, self.lock, quiet_seconds=s.quiet_seconds, poll_seconds=s.poll_seconds,
                            on_outcome=self._observe, after_item=self.scheduler.rearm)
+        if self.metrics is not None:
+            self.metrics.watch_inbox(self.inbox)
         self.inbox.start()
         if s.kafka_bootstrap and s.consume_deliveries:
             self._consumer_thread = threading.Thread(target=self._consume, name="kafka-deliveries", daemon=True)
             self._consumer_thread.start()
         event(log, "service.started", inbox=str(self.inbox.root), store=_store_kind(s.store), pid=os.getpid())
+
+    def health(self) -> dict | None:
+        """What /healthz reports wrong: the inbox worker held one item longer
+        than ``stall_seconds`` (a file that blocks, a stuck store), or None."""
+        inbox = self.inbox
+        held = inbox.stalled(self.settings.stall_seconds) if inbox is not None else None
+        if held is None:
+            return None
+        return {"item": inbox.busy or "", "held_seconds": round(held, 1),
+                "bound_seconds": self.settings.stall_seconds}
 
     def _consume(self) -> None:
         """The distributed ingest: this daemon's share of the deliveries topic."""

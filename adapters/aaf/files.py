@@ -19,6 +19,7 @@ from typing import IO, Iterator
 
 from lxml import etree
 
+from adapters.items import REASON as UNSAFE, unsafe
 from adapters.aaf.parser import CATEGORY_OF, ROOT, RawRecord, read_records
 from adapters.errors import DeliveryRejected
 from adapters.xmlpull import pull_events
@@ -220,9 +221,14 @@ def discover(path: str | Path) -> DeliveryFiles:
     without any record names no category and carries nothing to apply: it is
     left out. Other members (DTD, readme, other XML) are skipped.
 
-    Raises DeliveryRejected when the parts do not form one AAF delivery
+    Raises DeliveryRejected for a link, FIFO, socket or device in the
+    delivery (``unsafe_item``, adapters/items.py: never skipped, never
+    followed), and when the parts do not form one AAF delivery
     (mixed kinds, dates or prefixes, unknown category, duplicate part, none)."""
     source = Path(path)
+    danger = unsafe(source)
+    if danger is not None:
+        raise DeliveryRejected(UNSAFE, danger.message(), source.name)
     if not source.exists():
         raise DeliveryRejected("not_found", "no such file or directory", str(source))
     try:
