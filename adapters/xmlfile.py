@@ -22,6 +22,7 @@ from typing import IO, Any, Callable, Iterator
 from lxml import etree
 
 from adapters.aaf.files import READ_ERRORS
+from adapters.encoding import REASON as ENCODING_MISMATCH, MojibakeScan
 from adapters.errors import DeliveryRejected
 
 SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
@@ -50,15 +51,18 @@ def _is_zip(path: Path) -> bool:
 
 
 @contextmanager
-def open_export(path: str | Path) -> Iterator[tuple[str, IO[bytes]]]:
+def open_export(path: str | Path, checked: bool = True) -> Iterator[tuple[str, IO[bytes]]]:
     """``(name, byte stream)`` of the XML file at ``path`` or inside the zip at
     ``path``. ``name`` is the XML file's own name, so that records read from a
-    zip equal those read from the same file unzipped."""
+    zip equal those read from the same file unzipped. The stream refuses UTF-8
+    bytes under a single-byte declaration (:class:`Checked`) unless
+    ``checked`` is False (sniffing: the reader chosen says it, with its line)."""
     path = Path(path)
+    wrap = Checked if checked else (lambda fh, name: fh)
     try:
         if not _is_zip(path):
             with open(path, "rb") as fh:
-                yield path.name, fh
+                yield path.name, wrap(fh, path.name)
             return
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.infolist()
@@ -67,9 +71,30 @@ def open_export(path: str | Path) -> Iterator[tuple[str, IO[bytes]]]:
             if len(members) != 1:
                 raise DeliveryRejected("invalid_archive", f"the archive holds {len(members)} XML files, expected exactly one", path.name)
             with zf.open(members[0]) as fh:
-                yield PurePosixPath(members[0].filename).name, fh
+                name = PurePosixPath(members[0].filename).name
+                yield name, wrap(fh, name)
     except READ_ERRORS as exc:
         raise DeliveryRejected("unreadable_file", f"cannot read the file ({type(exc).__name__})", path.name) from None
+
+
+class Checked:
+    """A file's byte stream that refuses UTF-8 bytes under a single-byte
+    declaration as it is read (adapters/encoding.py): the reader raises
+    DeliveryRejected ``encoding_mismatch`` with the line, before any record
+    is used."""
+
+    def __init__(self, fh: IO[bytes], name: str):
+        self._fh, self._name, self._scan = fh, name, MojibakeScan()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(size)
+        if data:
+            self._scan.feed(data)
+        else:
+            self._scan.finish()
+        if self._scan.found:
+            raise DeliveryRejected(ENCODING_MISMATCH, self._scan.message(), self._name, self._scan.found)
+        return data
 
 
 def refuse_entities(root, file: str) -> None:
@@ -118,7 +143,7 @@ def first_events(path: str | Path, events: tuple[str, ...] = ("start",)) -> Iter
     reader. Stops quietly at a syntax error or an unreadable file."""
     parser = etree.XMLPullParser(events=events, **SAFE)
     try:
-        with open_export(path) as (_, fh):
+        with open_export(path, checked=False) as (_, fh):
             read = 0
             while read < SNIFF_LIMIT and (chunk := fh.read(4096)):
                 read += len(chunk)

@@ -19,9 +19,10 @@ from typing import IO, Iterator
 
 from lxml import etree
 
-from adapters.items import REASON as UNSAFE, unsafe
 from adapters.aaf.parser import CATEGORY_OF, ROOT, RawRecord, read_records
+from adapters.encoding import REASON as ENCODING_MISMATCH, MojibakeScan
 from adapters.errors import DeliveryRejected
+from adapters.items import REASON as UNSAFE, unsafe
 from adapters.xmlpull import pull_events
 
 # Dependency order in which categories are applied (formats §1).
@@ -292,11 +293,13 @@ class _Hashing:
 
     def __init__(self, fh: IO[bytes]):
         self._fh, self.sha, self.size = fh, hashlib.sha256(), 0
+        self.encoding = MojibakeScan()  # UTF-8 bytes under a Latin-1 declaration (adapters/encoding.py)
 
     def read(self, size: int = -1) -> bytes:
         data = self._fh.read(size)
         self.sha.update(data)
         self.size += len(data)
+        self.encoding.feed(data)
         return data
 
     def finish(self) -> tuple[str, int]:
@@ -379,6 +382,9 @@ def _discover(source: Path) -> DeliveryFiles:
                 if m is None and not said.date and peek.date:
                     said = _Name(said.kind, peek.date, said.prefix, None, said.part)
             digest, size = fh.finish()
+            fh.encoding.finish()
+            if fh.encoding.found:
+                raise DeliveryRejected(ENCODING_MISMATCH, fh.encoding.message(), name, fh.encoding.found)
         if said.part is None:
             unnumbered.append((category, name, member, digest, size))
         else:

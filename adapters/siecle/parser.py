@@ -37,6 +37,7 @@ from typing import IO, Iterator
 from lxml import etree
 
 from adapters.errors import DeliveryRejected
+from adapters.xmlfile import Checked
 from adapters.xmlpull import pull_events
 from adapters.siecle.eleves import ElevesReader
 from adapters.siecle.records import (
@@ -110,7 +111,7 @@ def _open(path: Path) -> Iterator[tuple[IO[bytes], str]]:
     try:
         if not zipfile.is_zipfile(path):
             with open(path, "rb") as fh:
-                yield _Guarded(fh, path.name), path.name
+                yield _Guarded(Checked(fh, path.name), path.name), path.name
             return
         with zipfile.ZipFile(path) as zf:
             members = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".xml")]
@@ -118,7 +119,7 @@ def _open(path: Path) -> Iterator[tuple[IO[bytes], str]]:
                 raise DeliveryRejected("invalid_archive", f"the zip holds {len(members)} XML files, expected one", path.name)
             name = members[0].filename.rsplit("/", 1)[-1]
             with zf.open(members[0]) as fh:
-                yield _Guarded(fh, name), name
+                yield _Guarded(Checked(fh, name), name), name
     except _READ_ERRORS as exc:
         raise DeliveryRejected("unreadable_file", f"cannot read the file ({type(exc).__name__})", path.name) from None
 
