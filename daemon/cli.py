@@ -28,8 +28,17 @@ def _time(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not a usable time: {value!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error; 2 means "rejected or held" for
+    entsync (README): a usage error is an error, exit 1."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="entsync", description="ENT directory synchronisation (event-sourced)")
+    p = _Parser(prog="entsync", description="ENT directory synchronisation (event-sourced)")
     p.add_argument("--store", help="sqlite:///PATH (default ./entsync.db) or postgresql://USER@HOST:PORT/DB; env ENTSYNC_STORE")
     p.add_argument("--config", help="TOML configuration file; env ENTSYNC_CONFIG")
     p.add_argument("--json", action="store_true", help="JSON output")

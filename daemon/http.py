@@ -290,6 +290,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # never the raw request line: it may carry a login
 
 
+class ListenError(Exception):
+    """The server cannot listen where the configuration says (a busy port)."""
+
+
 class StoreUnavailable(Exception):
     """The context factory failed: the store cannot be reached."""
 
@@ -301,13 +305,15 @@ class _PooledServer(HTTPServer):
     def __init__(self, address: tuple[str, int], metrics: Metrics, context_factory: Callable[[], Any],
                  ready: Callable[[], bool], workers: int, health: Callable[[], dict | None] | None = None):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        super().__init__(address, _Handler)
+        # Everything server_close() needs exists before the socket is bound:
+        # a busy port makes the base class call it from __init__.
         self.metrics, self.ready, self._factory = metrics, ready, context_factory
         self.health = health  # None, or what is wrong with the process (a stalled worker)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="entsync-http")
         self._local = threading.local()
         self._contexts: list = []
         self._lock = threading.Lock()
+        super().__init__(address, _Handler)
 
     def process_request(self, request, client_address) -> None:
         self._pool.submit(self._process, request, client_address)
@@ -403,4 +409,8 @@ def serve(listen: str, metrics: Metrics, context_factory: Callable[[], Any], rea
     a background thread. ``health()`` says what is wrong with the process
     (``/healthz`` answers 503 with it), or None."""
     host, port = parse_listen(listen)
-    return HttpServer(_PooledServer((host, port), metrics, context_factory, ready, workers, health))
+    try:
+        return HttpServer(_PooledServer((host, port), metrics, context_factory, ready, workers, health))
+    except OSError as exc:
+        raise ListenError(f"cannot listen on {listen} ({exc.strerror or type(exc).__name__}): another process "
+                          "holds the port, or the address is not this host's; set listen (ENTSYNC_LISTEN)") from None

@@ -196,6 +196,10 @@ def command(args) -> int:
     try:
         service.start()
     except Exception as exc:
+        if isinstance(exc, _listen_error()):  # daemon.http: the message says what to change
+            event(log, "service.start_failed", logging.CRITICAL, reason="listen", message=str(exc))
+            service.stop()
+            raise config.ConfigError(str(exc)) from None
         event(log, "service.start_failed", logging.CRITICAL, exc_info=True)
         service.stop()
         raise config.ConfigError(f"the service could not start ({type(exc).__name__}); see the log above") from None
@@ -225,3 +229,12 @@ def check(args, out) -> int:
     lines += [f"policy.{k} = {v}" for k, v in data["policy"].items()]
     out(data, args.json, "\n".join(lines) + "\nconfiguration OK")
     return EXIT_OK
+
+
+def _listen_error() -> tuple[type, ...]:
+    """daemon.http's ListenError, when the HTTP side is installed."""
+    try:
+        from daemon.http import ListenError
+    except ImportError:
+        return ()
+    return (ListenError,)

@@ -3,7 +3,7 @@ move a production store's clock for ever, nor end in a traceback. Through the
 `entsync` CLI in-process, on both store backends.
 
 - a ``--now`` out of range (year 0, year 10000, 9999-12-31) is a one-line
-  usage error, exit 2, nothing recorded;
+  usage error, exit 1 (2 means rejected or held), nothing recorded;
 - a ``--now`` beyond the wall clock on a production store is refused, exit 1,
   nothing recorded, and the store goes on working at the wall clock;
 - ``--force`` accepts it, records that it was forced, and `store info` says
@@ -60,7 +60,7 @@ def test_a_now_out_of_range_is_a_one_line_error(cli, typo):
     before = cli.facts()
     with pytest.raises(SystemExit) as exc:
         main(["--store", cli.store_url, "tick", "--now", typo])
-    assert exc.value.code == 2
+    assert exc.value.code == 1  # a usage error is an error; 2 means rejected or held (README)
     err = cli.capsys.readouterr().err
     assert "Traceback" not in err
     message = [line for line in err.splitlines() if line.startswith("entsync tick: error:")]

@@ -107,3 +107,4 @@ def test_an_archive_member_that_is_not_a_regular_file_refuses_the_delivery(tmp_p
     with pytest.raises(DeliveryRejected) as err:
         discover(archive)  # it used to apply the others, a whole category missing
     assert err.value.reason == "unsafe_item"
+
