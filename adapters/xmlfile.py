@@ -97,6 +97,22 @@ class Checked:
         return data
 
 
+def plain_text(elem, file: str = "") -> str:
+    """The stripped text of a value element, refusing one that holds anything
+    but text (an unresolved entity, an element such as an XInclude, a comment):
+    its text would be read cut at the first such node (issue 18, point 5)."""
+    text = (elem.text or "").strip()
+    if not len(elem):
+        return text
+    # Only elements, no text around them: a container, not a value.
+    container = all(isinstance(c.tag, str) for c in elem) and not text and not any((c.tail or "").strip() for c in elem)
+    if container:
+        return ""
+    what = elem.tag if isinstance(elem.tag, str) else "a value"
+    raise DeliveryRejected("value_not_plain_text", f"{what}: the value holds an entity reference, markup or a "
+                           "comment, not plain text; refused rather than cut", file, elem.sourceline or 0)
+
+
 def refuse_entities(root, file: str) -> None:
     """A DOCTYPE declaring entities is refused before any value is used."""
     dtd = root.getroottree().docinfo.internalDTD

@@ -101,6 +101,14 @@ class RawRecord:
                            self.version)
 
 
+def _not_plain(rec_id: str, value, file: str, line: int) -> None:
+    """A value holding markup or a comment would be read cut at it: refused."""
+    attr = value.getparent().get("name", "?") if value.getparent() is not None else "?"
+    raise DeliveryRejected("value_not_plain_text", f"record {rec_id or '?'} attribute {attr}: a value holds markup, "
+                           "a comment or a processing instruction, not plain text; refused rather than cut",
+                           file, value.sourceline or line)
+
+
 def _values(attr_elem) -> list[str]:
     """Trimmed values; a lone empty ``<value/>`` means the attribute is empty
     (every attribute is present in a record, formats §1)."""
@@ -208,11 +216,16 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
                 if attr.tag == "attr":
                     values = _values(attr)
                     category = CATEGORY_OF.get((attr.get("name", ""), values[0] if values else ""), "?")
-    for entity in elem.iter(etree.Entity):
-        # An entity the parser did not resolve (declared in a DTD we never load):
-        # its value would be silently cut short. Refuse the file.
-        raise DeliveryRejected("undefined_entity", f"record {rec_id or '?'} uses an entity reference "
-                               f"({entity.text}) that is not a character reference", file, entity.sourceline or line)
+    for node in elem.iter(etree.Entity, etree.Comment, etree.ProcessingInstruction):
+        if isinstance(node, etree._Entity):
+            # An entity the parser did not resolve (declared in a DTD we never load):
+            # its value would be silently cut short. Refuse the file.
+            raise DeliveryRejected("undefined_entity", f"record {rec_id or '?'} uses an entity reference "
+                                   f"({node.text}) that is not a character reference", file, node.sourceline or line)
+        if node.getparent() is not None and node.getparent().tag == "value":
+            _not_plain(rec_id, node.getparent(), file, line)
+    for node in elem.iterfind(".//value/*"):
+        _not_plain(rec_id, node.getparent(), file, line)  # markup inside a value (an XInclude, a tag)
     if category != expected_category:
         raise DeliveryRejected(
             "unknown_category" if category == "?" else "category_mismatch",

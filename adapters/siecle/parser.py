@@ -173,6 +173,10 @@ def _read(fh: IO[bytes], name: str, root: str) -> ElevesExport | ResponsablesExp
                 del parent[0]
     except etree.XMLSyntaxError as exc:
         raise DeliveryRejected("malformed_xml", f"not well-formed XML ({exc.msg})", name, exc.lineno or 0) from None
+    except DeliveryRejected as exc:
+        if not exc.file:  # a value refused where the file is not known (adapters/xmlfile.plain_text)
+            raise DeliveryRejected(exc.reason, exc.message, name, exc.line) from None
+        raise
     if header is None:
         raise DeliveryRejected("missing_parametres", f"no PARAMETRES under {root}: the establishment is unknown", name)
     if root == ELEVES_ROOT:

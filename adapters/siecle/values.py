@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from adapters.errors import Rejection, SetAside
+from adapters.xmlfile import plain_text
 from projections.plausibility import MESSAGES, name_problem
 
 NO_END = date(9999, 12, 31)  # BEE "no end" date
@@ -28,7 +29,7 @@ def fields(elem) -> dict[str, str]:
     out: dict[str, str] = {}
     for child in elem:
         if isinstance(child.tag, str) and child.tag not in out:
-            out[child.tag] = (child.text or "").strip()
+            out[child.tag] = plain_text(child)  # never a value cut at an entity or a tag
     return out
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.errors import DeliveryRejected, Rejection
 from adapters.sts.records import StsDivision, StsExport, StsGroup, StsHeader, StsPerson, StsService, StsSubject
-from adapters.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
+from adapters.xmlfile import iter_elements, open_export, parse_date, plain_text, release, sniff_root
 from projections.rules import uai_is_valid
 
 __all__ = ["read_sts", "sniff_root", "ROOT", "MISTAKEN_ROOT"]
@@ -43,12 +43,17 @@ def read_sts(path: str | Path) -> StsExport:
     """The records of an STS-web export, ``.xml`` or a ``.zip`` holding one
     XML file. Raises DeliveryRejected when the whole file is refused."""
     with open_export(path) as (name, fh):
-        return _Reader(name).read(fh)
+        try:
+            return _Reader(name).read(fh)
+        except DeliveryRejected as exc:
+            if exc.file:
+                raise
+            raise DeliveryRejected(exc.reason, exc.message, name, exc.line) from None  # a value refused
 
 
 def _text(elem, path: str) -> str:
     child = elem.find(path)
-    return (child.text or "").strip() if child is not None else ""
+    return plain_text(child) if child is not None else ""  # never a value cut at an entity or a tag
 
 
 def _attr(elem, name: str) -> str:
