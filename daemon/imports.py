@@ -146,8 +146,7 @@ def receive(path: str | Path, ctx: Context, now: datetime | None = None) -> Impo
         stop = set_aside_refusal(matched.set_aside_share, ctx.policy.timetable_set_aside_limits,
                                  ctx.policy.timetable_set_aside_minimum)
     if stop is not None:
-        report = _report(imp, None, ctx, *_last_applied(ctx, uai, source, school_year)[:1]) \
-            if stop.reason == "too_many_set_aside" else []
+        report = _report(imp, None, before) if stop.reason == "too_many_set_aside" else []  # an EDT import
         imp.reject(stop.reason, stop.message, stop.details, report, at)
         result = _save(ctx, [imp], stop.message, stop.details)
         result.rejections = list(export.rejections)
@@ -181,7 +180,7 @@ def _decide(ctx: Context, imp: TimetableImport, at: datetime, first_of_year: boo
     after = snapshot_from_dict(imp.snapshot) or Snapshot()
     before = q.current_timetable(ctx.db, imp.uai, imp.source, imp.school_year)
     decision = decide(before, after, first_of_year, ctx.policy.timetable_thresholds, frozenset(imp.lifted))
-    report = _report(imp, decision, ctx, before, after)
+    report = _report(imp, decision, before, after)
     counts = changes_counts(decision.changes)
     saved = [imp, *(others or [])]
     if decision.outcome == "awaiting_validation":
@@ -200,42 +199,47 @@ def _decide(ctx: Context, imp: TimetableImport, at: datetime, first_of_year: boo
     return _save(ctx, saved, "", {}, counts)
 
 
-def _report(imp: TimetableImport, decision, ctx: Context, before: Snapshot | None = None,
-            after: Snapshot | None = None) -> list:
-    """The bilan as [section, lines] pairs (seed 004's order and labels)."""
-    summary = {k: tuple(v) for k, v in imp.summary.items()}
+def _report(imp: TimetableImport, decision, before: Snapshot | None = None, after: Snapshot | None = None,
+            matched: Matched | None = None) -> list:
+    """The bilan as [section, lines] pairs (seed 004's order and labels), of
+    the import as recorded or, with ``matched``, as resolved again."""
+    if matched is None:
+        summary = {k: tuple(v) for k, v in imp.summary.items()}
+        matches, not_imported = imp.matches, list(imp.not_imported)
+    else:
+        summary = dict(matched.summary)
+        matches, not_imported = [m.as_dict() for m in matched.matches], list(matched.not_imported)
     if decision is None:
         after = snapshot_from_dict(imp.snapshot) or Snapshot()
-        changes = diff(before, after)
-        over: dict = {}
+        changes, over = diff(before, after), {}
     else:
         changes, over = decision.changes, decision.over
     plan = imp.plan or {}
     problems = []
-    ends_on = plan.get("calendar", {}).get("ends_on")
-    late = end_date_problem(imp.school_year, date.fromisoformat(ends_on)) if ends_on else None
-    if late is not None and decision is not None and decision.outcome == "awaiting_validation":
-        limit = end_date_limit_of(imp.school_year)
-        problems.append(f"Fin de l'année scolaire le {date.fromisoformat(ends_on).strftime('%d/%m/%Y')}, après le "
-                        f"15 juillet : {EDT_END_OF_YEAR_FR}. Sans cette correction, les imports automatiques "
-                        f"suivants seront rejetés ; pour valider celui-ci, l'opérateur l'applique jusqu'au "
-                        f"{limit.strftime('%d/%m/%Y')} (entsync imports validate --accept-end-date).")
+    if decision is not None and decision.outcome == "awaiting_validation":  # the first import of the year
+        ends_on = plan.get("calendar", {}).get("ends_on")
+        if ends_on and end_date_problem(imp.school_year, date.fromisoformat(ends_on)) is not None:
+            limit = end_date_limit_of(imp.school_year)
+            problems.append(f"Fin de l'année scolaire le {date.fromisoformat(ends_on).strftime('%d/%m/%Y')}, après le "
+                            f"15 juillet : {EDT_END_OF_YEAR_FR}. Sans cette correction, les imports automatiques "
+                            f"suivants seront rejetés ; pour valider celui-ci, l'opérateur l'applique jusqu'au "
+                            f"{limit.strftime('%d/%m/%Y')} (entsync imports validate --accept-end-date).")
+        codes = sum(1 for r in imp.record_rejections if r.get("reason") == "invalid_code")
+        if codes:
+            problems.append(f"{codes} classe(s) ou groupe(s) au code invalide, non importé(s) avec leurs cours : "
+                            "à renommer dans EDT (8 caractères au plus : lettres, chiffres, espace, - ou _).")
     rejections = list(imp.record_rejections)
-    code_rows = [r for r in rejections if r.get("reason") == "invalid_code"]
-    if code_rows and decision is not None and decision.outcome == "awaiting_validation":
-        problems.append(f"{len(code_rows)} classe(s) ou groupe(s) au code invalide, non importé(s) avec leurs cours : "
-                        "à renommer dans EDT (8 caractères au plus : lettres, chiffres, espace, - ou _).")
-    groups_to_create = sum(1 for m in imp.matches if m.get("by") == "to_create")
     sections = timetable_bilan.bilan(changes, summary, over, before=before, after=after,
-                                     not_imported=_not_imported_rows(imp, rejections), rejections=rejections,
-                                     stats=plan, problems=problems, to_create=groups_to_create)
+                                     not_imported=_not_imported_rows(imp, not_imported, rejections),
+                                     rejections=rejections, stats=plan, problems=problems,
+                                     to_create=sum(1 for m in matches if m.get("by") == "to_create"))
     return [[name, lines] for name, lines in sections.items()]
 
 
-def _not_imported_rows(imp: TimetableImport, rejections: list[dict]) -> list[dict]:
+def _not_imported_rows(imp: TimetableImport, not_imported: list[dict], rejections: list[dict]) -> list[dict]:
     """What the matcher did not import, and the classes and groups the reader
     set aside (their code as written: codes are not personal data)."""
-    rows = list(imp.not_imported)
+    rows = list(not_imported)
     aside = (imp.plan or {}).get("aside", {})
     names = aside.get("names", {})
     for kind, idents in (("class", aside.get("classes", ())), ("group", aside.get("groups", ()))):
@@ -282,7 +286,7 @@ def validate(key: str, operator: str, ctx: Context, now: datetime | None = None,
     before = q.current_timetable(ctx.db, imp.uai, imp.source, imp.school_year)
     decision = decide(before, after, False, {})
     counts = changes_counts(decision.changes)
-    imp.apply(counts, _report(imp, decision, ctx, before, after), at)
+    imp.apply(counts, _report(imp, decision, before, after), at)
     return _save(ctx, [imp], "", {}, counts)
 
 
@@ -349,15 +353,12 @@ def _resolve(ctx: Context, imp: TimetableImport, matches: tuple, at: datetime) -
     first_of_year = q.applied_count(ctx.db, imp.uai, imp.source, imp.school_year) == 0
     before, previous = _last_applied(ctx, imp.uai, imp.source, imp.school_year)
     matched = resolve(imp.plan, matches, before, previous)
-    # The aggregate's state first, so that the bilan reads the new matches.
-    imp.matches = [m.as_dict() for m in matched.matches]
-    imp.summary = {k: list(v) for k, v in matched.summary.items()}
-    imp.not_imported = list(matched.not_imported)
     report = []
     if imp.status == "awaiting_validation":
         decision = decide(before, matched.snapshot, first_of_year, {})
-        report = _report(imp, decision, ctx, before, matched.snapshot)
-    imp.resolved(snapshot_to_dict(matched.snapshot), imp.matches, imp.summary, imp.not_imported,
+        report = _report(imp, decision, before, matched.snapshot, matched)
+    imp.resolved(snapshot_to_dict(matched.snapshot), [m.as_dict() for m in matched.matches],
+                 {k: list(v) for k, v in matched.summary.items()}, list(matched.not_imported),
                  {k: list(v) for k, v in matched.set_aside_share.items()}, report, at)
 
 

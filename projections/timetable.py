@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.timetable.records import weeks_of
+
 
 @dataclass(frozen=True)
 class Session:
@@ -53,9 +55,8 @@ class Snapshot:
     calendar: dict[str, str] = field(default_factory=dict)
 
 
-def week_mask_weeks(mask: int) -> list[int]:
-    """The weeks of a mask: week *n* is the value 2ⁿ, bit 0 unused (formats §4)."""
-    return [n for n in range(1, 64) if mask >> n & 1]
+# The weeks of a mask: week *n* is the value 2ⁿ, bit 0 unused (formats §4).
+week_mask_weeks = weeks_of
 
 
 def week_start(calendar: dict[str, str], week: int) -> date:

@@ -292,7 +292,6 @@ def resolve(plan: dict, matches: tuple[Match, ...], before: Snapshot | None = No
     student = {i: k for (kind, i), k in key.items() if kind == "student"}
     klass = {i: k for (kind, i), k in key.items() if kind == "class"}
     group = {i: k for (kind, i), k in key.items() if kind == "group"}
-    aside = plan.get("aside", {})
     out_classes = set(plan["classes"]) - set(klass)          # classes not imported (unmatched)
     # A group is made of the classes that are imported; one not matched is not imported.
     out_groups = set(plan["groups"]) - set(group)
@@ -300,10 +299,9 @@ def resolve(plan: dict, matches: tuple[Match, ...], before: Snapshot | None = No
     services: dict[tuple[str, str], set[str]] = defaultdict(set)
     taught: dict[str, set[str]] = {k: set() for k in teacher.values()}
     sessions, dropped = [], []
-    teaching: dict[str, int] = defaultdict(int)   # teacher ident → courses imported
+    # Teacher ident → courses of theirs imported (0: they teach, nothing of it imported).
+    teaching: dict[str, int] = {t: 0 for c in plan["courses"] for t in c[4]}
     for day, start, places, subject, t_ids, c_ids, g_ids, weeks, cancelled, included, replacing in plan["courses"]:
-        for t in t_ids:
-            teaching[t] += 0
         if set(c_ids) & out_classes or set(g_ids) & out_groups:
             dropped.append([subject, t_ids, c_ids, g_ids])   # set aside with its class or group
             continue
@@ -374,7 +372,7 @@ def _aside_keys(plan: dict, matches: tuple[Match, ...], previous: tuple[Match, .
     # A student whose class is not imported keeps the class earlier imports gave.
     students |= {student[i] for i, c in plan["students"].items() if i in student and c and c not in klass}
 
-    def signature(subject: str, t_ids: list, c_ids: list, g_ids: list) -> tuple:
+    def signature(subject: str, _teachers: list, c_ids: list, g_ids: list) -> tuple:
         cs = frozenset(klass.get(i) or prev.get(("class", i), "") for i in c_ids)
         gs = frozenset(group.get(i) or prev.get(("group", i), "") for i in g_ids)
         return subject, cs, gs
@@ -404,15 +402,15 @@ def _summary(plan: dict, matches: tuple[Match, ...], out_classes: set[str], out_
     """(imported, not imported) per seed-004 section: a class or group whose
     services were imported, a teacher whose courses were."""
     with_courses = {i for c in plan["courses"] for i in (*c[5], *c[6])}
+    aside = plan.get("aside", {})
     out = {}
-    for kind, label, idents, gone in (("class", "classes", plan["classes"], out_classes),
-                                      ("group", "groupes", plan["groups"], out_groups)):
+    for label, idents, gone, set_aside in (("classes", plan["classes"], out_classes, aside.get("classes", ())),
+                                           ("groupes", plan["groups"], out_groups, aside.get("groups", ()))):
         ok = sum(1 for i in idents if i in with_courses and i not in gone)
-        out[label] = (ok, len(idents) - ok + len(plan.get("aside", {}).get(f"{kind}es" if kind == "class" else "groups", ())))
+        out[label] = (ok, len(idents) - ok + len(set_aside))
     keyed = {m.ident for m in matches if m.kind == "teacher" and m.key}
-    busy = [i for i in teaching]
-    ok = sum(1 for i in busy if i in keyed and teaching[i])
-    out["enseignants"] = (ok, len(busy) - ok)
+    ok = sum(1 for i, n in teaching.items() if i in keyed and n)
+    out["enseignants"] = (ok, len(teaching) - ok)
     return out
 
 

@@ -305,6 +305,7 @@ class _Hashing:
     def finish(self) -> tuple[str, int]:
         while self.read(1 << 20):
             pass
+        self.encoding.finish()
         return self.sha.hexdigest(), self.size
 
 
@@ -382,7 +383,6 @@ def _discover(source: Path) -> DeliveryFiles:
                 if m is None and not said.date and peek.date:
                     said = _Name(said.kind, peek.date, said.prefix, None, said.part)
             digest, size = fh.finish()
-            fh.encoding.finish()
             if fh.encoding.found:
                 raise DeliveryRejected(ENCODING_MISMATCH, fh.encoding.message(), name, fh.encoding.found)
         if said.part is None:

@@ -42,15 +42,6 @@ Code = Annotated[str, AfterValidator(_code)]
 Required = Annotated[str, AfterValidator(_required)]
 
 
-def end_date_limit(starts_on: date) -> date:
-    """15 July of the school year's second calendar year (domain-rules §7):
-    a later end would empty classes while students sit resit exams. The
-    school year is the one that starts on ``starts_on`` (a start before July
-    belongs to the year that began the previous autumn)."""
-    first_year = starts_on.year if starts_on.month >= 7 else starts_on.year - 1
-    return date(first_year + 1, 7, 15)
-
-
 def weeks_of(mask: int) -> list[int]:
     """School weeks set in a ``@Semaines`` mask: week *n* is the value
     ``2 ** n`` (bit 0 unused; the exporter writes its own decoding beside each

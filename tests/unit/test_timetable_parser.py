@@ -15,7 +15,7 @@ import pytest
 
 from adapters.errors import DeliveryRejected
 from adapters.timetable.parser import NS, ROOT, read_edt, sniff_root
-from adapters.timetable.records import end_date_limit, weeks_of
+from adapters.timetable.records import weeks_of
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "timetable"
 VALID = FIX / "export_edt_0571994H.xml"
@@ -173,7 +173,10 @@ def test_week_mask_decoding(mask, weeks):
     (date(2027, 1, 4), date(2027, 7, 15)),  # a start after New Year belongs to the year begun in 2026
 ])
 def test_end_date_limit(starts_on, limit):
-    assert end_date_limit(starts_on) == limit
+    # The rule is the pipeline's (projections/timetable.py): the reader only reads the dates.
+    from projections.timetable import end_date_limit_of, school_year_of
+
+    assert end_date_limit_of(school_year_of(starts_on)) == limit
 
 
 # --------------------------------------------------------------------------- whole-file rejections
