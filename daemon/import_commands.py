@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from daemon import imports
 from projections import import_queries as q
 from projections.derive import first
-from projections.timetable import report_text
+from projections.timetable import report_text, week_runs
 
 EXIT_OK, EXIT_ERROR = 0, 1
 KINDS = imports.KINDS
@@ -90,18 +90,7 @@ def _sessions(args, ctx, out, table) -> int:
 
 def _ranges(weeks: list[int]) -> str:
     """1,2,3,5 → 1-3,5"""
-    parts, start, prev = [], None, None
-    for w in weeks:
-        if start is None:
-            start = prev = w
-        elif w == prev + 1:
-            prev = w
-        else:
-            parts.append(f"{start}-{prev}" if prev != start else str(start))
-            start = prev = w
-    if start is not None:
-        parts.append(f"{start}-{prev}" if prev != start else str(start))
-    return ",".join(parts)
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in week_runs(weeks))
 
 
 def _show(args, ctx, out, table) -> int:

@@ -59,6 +59,17 @@ class Snapshot:
 week_mask_weeks = weeks_of
 
 
+def week_runs(weeks) -> list[tuple[int, int]]:
+    """Consecutive weeks as (first, last) runs: 1, 2, 3, 5 → (1, 3), (5, 5)."""
+    runs: list[tuple[int, int]] = []
+    for w in sorted(set(weeks)):
+        if runs and w == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], w)
+        else:
+            runs.append((w, w))
+    return runs
+
+
 def week_start(calendar: dict[str, str], week: int) -> date:
     """The first day of school week ``week``: DatePremierJourSemaine1 + (week − 1) weeks."""
     return date.fromisoformat(calendar["first_week_day"]) + timedelta(weeks=week - 1)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from projections.timetable import Changes, Snapshot, report, thresholds_section, week_mask_weeks, week_start
+from projections.timetable import (
+    Changes, Snapshot, report, thresholds_section, week_mask_weeks, week_runs, week_start,
+)
 
 # What to change in EDT for an end of year after 15 July. Index Education
 # documents the academic calendar under Paramètres > Établissement >
@@ -67,14 +69,7 @@ def closures(s: Snapshot) -> set[tuple[int, int]]:
         used.update(week_mask_weeks(x.weeks))
     if not used:
         return set()
-    runs, start = set(), None
-    for w in range(min(used), max(used) + 1):
-        if w not in used and start is None:
-            start = w
-        elif w in used and start is not None:
-            runs.add((start, w - 1))
-            start = None
-    return runs
+    return set(week_runs(w for w in range(min(used), max(used) + 1) if w not in used))
 
 
 def alternances(s: Snapshot) -> dict[tuple[str, str], frozenset[int]]:
