@@ -197,6 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("entsync: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except Exception as exc:
+        from projections.db import outage
+
+        line = outage(exc)  # the store's server is down or unreachable: one line, no traceback
+        if line is None:
+            raise
+        print(f"entsync: error: the store cannot be reached: {line}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

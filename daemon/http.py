@@ -33,6 +33,7 @@ from daemon.config import listen_address
 from daemon.metrics import Metrics
 from daemon.openapi import document
 from projections import import_queries, queries, siecle
+from projections.db import outage
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/readyz":
                 self.route = path
                 ready = bool(self.server.ready())
-                return self._json(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE, {"ready": ready})
+                why = self.server.store.readiness() if self.server.store is not None and not ready else None
+                return self._json(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
+                                  {"ready": ready, **(why or {})})
             if path == "/metrics":
                 self.route = path
                 return self._metrics()
@@ -217,6 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.route = route.template
                     params = {k: unquote(v) for k, v in m.groupdict().items()}
                     query = parse_qs(split.query, keep_blank_values=True)
+                    if not self.server.store_up():
+                        raise StoreUnavailable()
                     ctx = self.server.context()
                     try:
                         body = route.handler(ctx, params, query)
@@ -232,6 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
         except StoreUnavailable:
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable", "the store cannot be reached")
         except Exception as exc:
+            if outage(exc):  # the store went away during the request: its context was discarded
+                log.warning("HTTP %s: the store cannot be reached (%s)", self.route, type(exc).__name__)
+                return self._error(HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable", "the store cannot be reached")
             # The type only at ERROR: an exception's message may quote a row.
             log.error("HTTP %s failed: %s", self.route, type(exc).__name__)
             log.debug("HTTP %s failed", self.route, exc_info=True)
@@ -246,6 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _metrics(self) -> None:
         metrics = self.server.metrics
         try:
+            if not self.server.store_up():
+                raise StoreUnavailable()
             metrics.refresh(self.server.context())
         except StoreUnavailable:
             metrics.withdraw_gauges()  # the counters still answer
@@ -303,12 +313,14 @@ class _PooledServer(HTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], metrics: Metrics, context_factory: Callable[[], Any],
-                 ready: Callable[[], bool], workers: int, health: Callable[[], dict | None] | None = None):
+                 ready: Callable[[], bool], workers: int, health: Callable[[], dict | None] | None = None,
+                 store: Any = None):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         # Everything server_close() needs exists before the socket is bound:
         # a busy port makes the base class call it from __init__.
         self.metrics, self.ready, self._factory = metrics, ready, context_factory
         self.health = health  # None, or what is wrong with the process (a stalled worker)
+        self.store = store  # None, or the service's StoreHealth
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="entsync-http")
         self._local = threading.local()
         self._contexts: list = []
@@ -325,6 +337,10 @@ class _PooledServer(HTTPServer):
             log.debug("HTTP connection failed", exc_info=True)
         finally:
             self.shutdown_request(request)
+
+    def store_up(self) -> bool:
+        """False while the service knows the store to be down."""
+        return self.store is None or self.store.up
 
     def context(self):
         """This worker thread's context, built on first use."""
@@ -404,13 +420,17 @@ class HttpServer:
 
 
 def serve(listen: str, metrics: Metrics, context_factory: Callable[[], Any], ready: Callable[[], bool],
-          workers: int = WORKERS, health: Callable[[], dict | None] | None = None) -> HttpServer:
+          workers: int = WORKERS, health: Callable[[], dict | None] | None = None,
+          store: Any = None) -> HttpServer:
     """Start serving on ``listen`` (``HOST:PORT``; port 0 picks a free one) in
     a background thread. ``health()`` says what is wrong with the process
-    (``/healthz`` answers 503 with it), or None."""
+    (``/healthz`` answers 503 with it), or None. ``store`` is the service's
+    StoreHealth (daemon/storehealth.py): while the store is known to be down,
+    ``/readyz`` says so, ``/metrics`` answers its counters without reading
+    the store, and the API answers 503 at once."""
     host, port = parse_listen(listen)
     try:
-        return HttpServer(_PooledServer((host, port), metrics, context_factory, ready, workers, health))
+        return HttpServer(_PooledServer((host, port), metrics, context_factory, ready, workers, health, store))
     except OSError as exc:
         raise ListenError(f"cannot listen on {listen} ({exc.strerror or type(exc).__name__}): another process "
                           "holds the port, or the address is not this host's; set listen (ENTSYNC_LISTEN)") from None

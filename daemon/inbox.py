@@ -42,7 +42,9 @@ from daemon.formats import not_importable
 from daemon.ingest import IngestRefused, ingest
 from daemon.logs import event
 from daemon.siecle import ImportInterrupted, ingest_siecle
+from daemon.storehealth import StoreHealth
 from projections import import_queries
+from projections.db import outage
 from projections.timetable import report_text
 
 log = logging.getLogger("entsync.inbox")
@@ -55,6 +57,10 @@ SOURCES = {"aaf": "aaf", "siecle-eleves": "siecle", "siecle-responsables": "siec
            "sts": "sts", "edt-sts": "sts", "timetable-edt": "timetable"}
 _PER_ETAB = re.compile(r"^ENT_(?P<uai>\d{7}[A-Z])$")
 MAX_BACKOFF = 300.0
+# An item that met a store outage is tried again this often, not after a
+# growing delay: it is the store's fault, and the item must go through within
+# seconds of the store's return.
+STORE_RETRY_SECONDS = 2.0
 
 
 class Retry(Exception):
@@ -190,13 +196,13 @@ class Watcher:
     def forget(self, name: str) -> None:
         self._seen.pop(name, None)
 
-    def later(self, name: str) -> float:
-        """Try this item again after a growing delay; returns the delay."""
+    def later(self, name: str, cap: float = MAX_BACKOFF) -> float:
+        """Try this item again after a growing delay, at most ``cap``; returns the delay."""
         seen = self._seen.get(name)
         if seen is None:
             return 0.0
         seen.failures += 1
-        delay = min(MAX_BACKOFF, max(1.0, self.quiet) * 2 ** (seen.failures - 1))
+        delay = min(cap, MAX_BACKOFF, max(1.0, self.quiet) * 2 ** (seen.failures - 1))
         seen.retry_at = self._mono() + delay
         return delay
 
@@ -245,22 +251,15 @@ def process(path: Path, ctx: Context) -> Outcome:
     except sqlite3.OperationalError as exc:
         raise Retry("store_unavailable", type(exc).__name__) from None
     except Exception as exc:
-        if _store_outage(exc):
-            raise Retry("store_unavailable", type(exc).__name__) from None
+        line = outage(exc)
+        if line:
+            raise Retry("store_unavailable", line) from None
         raise
     # Not an export the service imports: the same answer as `entsync ingest`
     # (daemon/formats.py), nothing recorded.
     refused = not_importable(path, kind)
     return Outcome(refused.source, kind, "rejected", refused.reason,
                    report={"status": "rejected", "reason": refused.reason, "message": refused.message})
-
-
-def _store_outage(exc: BaseException) -> bool:
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return False
-    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
 def _aaf(path: Path, ctx: Context) -> Outcome:
@@ -351,12 +350,14 @@ class Inbox:
 
     def __init__(self, root: str | Path, ctx: Context, lock: threading.Lock, *, quiet_seconds: float,
                  poll_seconds: float = 1.0, on_outcome: Callable[[Outcome, float], None] | None = None,
-                 after_item: Callable[[], None] | None = None, monotonic: Callable[[], float] = time.monotonic):
+                 after_item: Callable[[], None] | None = None, monotonic: Callable[[], float] = time.monotonic,
+                 store_health: StoreHealth | None = None):
         self.root = Path(root).resolve()
         self.ctx, self.lock = ctx, lock
         self.poll_seconds = poll_seconds
         self.watcher = Watcher(self.root, quiet_seconds, monotonic)
         self.on_outcome, self.after_item = on_outcome, after_item
+        self.store_health = store_health  # told of the outages items meet (daemon/storehealth.py)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.busy: str | None = None  # the item being processed, for the shutdown log
@@ -467,6 +468,8 @@ class Inbox:
                 except Retry:
                     raise
                 except Exception as exc:
+                    if outage(exc):
+                        raise Retry("store_unavailable", outage(exc) or "") from None
                     if self._interrupted_here(path):
                         raise Retry("interrupted", type(exc).__name__) from None
                     event(log, "inbox.failed", logging.ERROR, exc_info=True, item=name)
@@ -480,8 +483,15 @@ class Inbox:
                     self._finish(path, outcome, seconds)
                 except OSError as exc:
                     raise Retry("cannot_move", type(exc).__name__) from None
+                except Exception as exc:
+                    if outage(exc):  # the report reads the read model
+                        raise Retry("store_unavailable", outage(exc) or "") from None
+                    raise
         except Retry as exc:
-            delay = self.watcher.later(name)
+            outage_now = exc.reason == "store_unavailable"
+            if outage_now and self.store_health is not None:
+                self.store_health.failed(exc.detail, "inbox")
+            delay = self.watcher.later(name, STORE_RETRY_SECONDS if outage_now else MAX_BACKOFF)
             event(log, "inbox.retry_later", logging.WARNING, item=name, reason=exc.reason, detail=exc.detail,
                   retry_in_seconds=round(delay, 1))
             return 0
@@ -489,6 +499,8 @@ class Inbox:
             self.busy = None
             self.busy_since = None
         self.last_progress = time.time()
+        if self.store_health is not None:
+            self.store_health.answered()
         if self.on_outcome:
             try:
                 self.on_outcome(outcome, seconds)

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from projections import facts
@@ -180,6 +180,30 @@ class _ReadModelCollector(Collector):
                                 value=r.purge_hold)
 
 
+class _StoreCollector(Collector):
+    """Whether the store answers, read from the service's StoreHealth
+    (daemon/storehealth.py) at scrape time."""
+
+    def __init__(self, health: Any):
+        self.health = health
+
+    def describe(self) -> Iterable:
+        return []
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        h = self.health
+        yield GaugeMetricFamily(f"{NAMESPACE}_store_up", "1 when the store answered the service's last call, "
+                                "0 during an outage.", value=1 if h.up else 0)
+        since = h.down_since
+        yield GaugeMetricFamily(f"{NAMESPACE}_store_unavailable_seconds",
+                                "How long the store has not answered; 0 when it answers.",
+                                value=0.0 if since is None else max(0.0, time.time() - since))
+        yield CounterMetricFamily(f"{NAMESPACE}_store_outages", "Outages of the store the service lived through.",
+                                  value=h.outages)
+        yield GaugeMetricFamily(f"{NAMESPACE}_store_last_outage_seconds",
+                                "How long the last finished outage lasted.", value=h.last_outage_seconds)
+
+
 class Metrics:
     """The daemon's metrics, on ``registry`` (a fresh one by default: never
     the process-wide default registry, so tests and several daemons in one
@@ -252,6 +276,10 @@ class Metrics:
         """The inbox gauges read the worker at scrape time (daemon/inbox.py)."""
         self.inbox_last_progress.set_function(lambda: inbox.last_progress)
         self.inbox_item_seconds.set_function(lambda: inbox.stalled(0.0) or 0.0)
+
+    def watch_store(self, health: Any) -> None:
+        """The store gauges read the service's StoreHealth at scrape time."""
+        self.registry.register(_StoreCollector(health))
 
     def observe_scheduler_run(self, wall: float) -> None:
         """The scheduler completed a check at ``wall`` (Unix time)."""

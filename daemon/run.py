@@ -27,6 +27,8 @@ from daemon import bootstrap, config
 from daemon.inbox import Inbox, Outcome
 from daemon.logs import configure, event
 from daemon.scheduler import Scheduler
+from daemon.storehealth import StoreHealth
+from projections.db import outage
 
 log = logging.getLogger("entsync.service")
 
@@ -49,6 +51,7 @@ class Service:
         self.outbound: Any = None
         self._stopping = threading.Event()
         self._consumer_thread: threading.Thread | None = None
+        self.store_health = StoreHealth()
 
     def context(self) -> bootstrap.Context:
         return bootstrap.build(self.settings.store, self.settings.policy, self.clock)
@@ -56,6 +59,9 @@ class Service:
     def start(self) -> None:
         s = self.settings
         self.ctx = self.context()
+        # A unit of work waiting for an event-store connection gets one as soon
+        # as the server is back, not at the pool's next back-off step.
+        self.store_health.on_recovered.append(self.ctx.log.reconnect_now)
         # A store built by an earlier release is corrected before anything runs (domain-rules §12).
         from daemon import upgrade
 
@@ -68,7 +74,9 @@ class Service:
             event(log, "service.no_http", logging.WARNING, reason="daemon.http or daemon.metrics missing")
         if Metrics is not None:
             self.metrics = Metrics()
-            self.http = serve(s.listen, self.metrics, self.context, self.ready.is_set, health=self.health)
+            self.metrics.watch_store(self.store_health)
+            self.http = serve(s.listen, self.metrics, self.context, self.is_ready, health=self.health,
+                              store=self.store_health)
             host, port = self.http.address
             event(log, "http.listening", host=host, port=port)
         publish = None
@@ -80,10 +88,12 @@ class Service:
         self.scheduler = Scheduler(self.ctx, self.lock, recheck_seconds=s.tick_recheck_seconds,
                                    overdue_seconds=s.overdue_check_seconds, catch_up_seconds=s.catch_up_seconds,
                                    on_anomaly=self._anomaly, ready=self.ready, publish=publish,
-                                   on_run=self.metrics.observe_scheduler_run if self.metrics is not None else None)
+                                   on_run=self.metrics.observe_scheduler_run if self.metrics is not None else None,
+                                   store_health=self.store_health,
+                                   store_url=s.store if s.store.startswith("postgres") else "")
         self.scheduler.start()
         self.inbox = Inbox(s.inbox, self.ctx, self.lock, quiet_seconds=s.quiet_seconds, poll_seconds=s.poll_seconds,
-                           on_outcome=self._observe, after_item=self.scheduler.rearm)
+                           on_outcome=self._observe, after_item=self.scheduler.rearm, store_health=self.store_health)
         if self.metrics is not None:
             self.metrics.watch_inbox(self.inbox)
         self.inbox.start()
@@ -91,6 +101,10 @@ class Service:
             self._consumer_thread = threading.Thread(target=self._consume, name="kafka-deliveries", daemon=True)
             self._consumer_thread.start()
         event(log, "service.started", inbox=str(self.inbox.root), store=_store_kind(s.store), pid=os.getpid())
+
+    def is_ready(self) -> bool:
+        """/readyz: the read models caught up, and the store answers."""
+        return self.ready.is_set() and self.store_health.up
 
     def health(self) -> dict | None:
         """What /healthz reports wrong: the inbox worker held one item longer
@@ -200,6 +214,11 @@ def command(args) -> int:
             event(log, "service.start_failed", logging.CRITICAL, reason="listen", message=str(exc))
             service.stop()
             raise config.ConfigError(str(exc)) from None
+        line = outage(exc)
+        if line:  # systemd's Restart= starts it again; the inbox waits meanwhile
+            event(log, "service.start_failed", logging.CRITICAL, reason="store_unavailable", message=line)
+            service.stop()
+            raise config.ConfigError(f"the store cannot be reached: {line}") from None
         event(log, "service.start_failed", logging.CRITICAL, exc_info=True)
         service.stop()
         raise config.ConfigError(f"the service could not start ({type(exc).__name__}); see the log above") from None

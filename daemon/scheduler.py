@@ -26,12 +26,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from daemon.bootstrap import Context
 from daemon.logs import event
+from daemon.storehealth import STORE_PROBE_SECONDS, StoreHealth
 from daemon.tick import plan, purge_hold, tick
+from projections.db import outage
 from projections.directory import iso
 from projections.rules import creation_overdue
 from projections.served import withheld_jointures
@@ -104,8 +107,14 @@ class Scheduler:
                  overdue_seconds: float = 300, catch_up_seconds: float = 10, on_anomaly: Anomaly | None = None,
                  ready: threading.Event | None = None, publish: Callable[[], int] | None = None,
                  wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_run: Callable[[float], None] | None = None):
+                 on_run: Callable[[float], None] | None = None, store_health: StoreHealth | None = None,
+                 store_url: str = ""):
         self.ctx, self.lock = ctx, lock
+        # The catch-up is the store's probe (daemon/storehealth.py).
+        self.store_health = store_health if store_health is not None else StoreHealth()
+        self.store_url = store_url  # for the probe while the work holds the lock (PostgreSQL only)
+        # The read models are caught up (and /readyz set) right after an outage ends.
+        self.store_health.on_recovered.append(self._probe_soon)
         self.recheck_seconds, self.overdue_seconds, self.catch_up_seconds = recheck_seconds, overdue_seconds, catch_up_seconds
         self.on_anomaly = on_anomaly
         self.publish = publish  # after each catch-up: the domain events for downstream services
@@ -128,9 +137,9 @@ class Scheduler:
         # simply coalesced into the next run; the date job always runs.
         self._aps.add_job(self._catch_up, "interval", seconds=self.catch_up_seconds, id=CATCH_UP_JOB,
                           next_run_time=now, misfire_grace_time=max(1, int(self.catch_up_seconds)))
-        self._aps.add_job(self.rearm, "interval", seconds=self.recheck_seconds, id=RECHECK_JOB,
+        self._aps.add_job(self._guarded(self.rearm), "interval", seconds=self.recheck_seconds, id=RECHECK_JOB,
                           misfire_grace_time=max(1, int(self.recheck_seconds)))
-        self._aps.add_job(self.check_overdue, "interval", seconds=self.overdue_seconds, id=OVERDUE_JOB,
+        self._aps.add_job(self._guarded(self.check_overdue), "interval", seconds=self.overdue_seconds, id=OVERDUE_JOB,
                           next_run_time=now + timedelta(seconds=1), misfire_grace_time=max(1, int(self.overdue_seconds)))
         # First run now: whatever fell due while the daemon was down is recorded at once.
         self._aps.add_job(self._tick, DateTrigger(now, timezone.utc), id=TICK_JOB, misfire_grace_time=None)
@@ -209,10 +218,15 @@ class Scheduler:
                 self._gap = 0.0
             self._arm(due, now)
             self._ran()
-        except Exception:
+        except Exception as exc:
             # The tick failed (store down, a delivery to finish first): the
-            # timer is set for the safety re-check; the overdue check will tell.
-            event(log, "tick.failed", logging.ERROR, exc_info=True)
+            # timer is set for the safety re-check (or re-armed when the store
+            # answers again); the overdue check will tell.
+            line = outage(exc)
+            if line:
+                self.store_health.failed(line, "tick")
+            else:
+                event(log, "tick.failed", logging.ERROR, exc_info=True)
             self._arm(self.ctx.clock() + timedelta(seconds=self.recheck_seconds), self.ctx.clock())
 
     # -- anomalies
@@ -230,23 +244,66 @@ class Scheduler:
         self._ran()
         return overdue
 
+    def _guarded(self, job: Callable[[], object]) -> Callable[[], None]:
+        """A periodic job that meets a store outage tells the store's health
+        and waits for the next run, instead of logging a traceback."""
+        def run() -> None:
+            try:
+                job()
+            except Exception as exc:
+                line = outage(exc)
+                if not line:
+                    raise
+                self.store_health.failed(line, getattr(job, "__name__", "job"))
+                self._probe_soon()
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run
+
     # -- projections
+    def _probe_soon(self) -> None:
+        """While the store is down, and right after it answers again, the next
+        catch-up comes within STORE_PROBE_SECONDS rather than after its
+        interval."""
+        if self.catch_up_seconds <= STORE_PROBE_SECONDS:
+            return
+        with self._arm_lock:
+            if self._stopping:
+                return
+            try:
+                self._aps.modify_job(CATCH_UP_JOB, next_run_time=self._wall() + timedelta(seconds=STORE_PROBE_SECONDS))
+            except JobLookupError:
+                pass
+
     def _catch_up(self) -> int:
         # A unit of work in progress catches the read models up itself when it
-        # ends: no need to queue behind it.
+        # ends: no need to queue behind it. It may be stuck in a store outage,
+        # though: the store is then asked directly.
         if not self.lock.acquire(blocking=False):
+            if self.store_url and (not self.store_health.probe(self.store_url)):
+                self.ready.clear()
+                self._probe_soon()
             return 0
         try:
             n = self.ctx.projection.catch_up(self.ctx.log)
             for view in (self.ctx.imports, self.ctx.siecle):
                 if view is not None:
                     n += view.catch_up(self.ctx.log)
-        except Exception:
+        except Exception as exc:
             self.ready.clear()
-            event(log, "projections.catch_up_failed", logging.ERROR, exc_info=True)
+            line = outage(exc)
+            if line:  # said once by the store's health, then probed again soon
+                self.store_health.failed(line, "catch_up")
+                self._probe_soon()
+            else:
+                event(log, "projections.catch_up_failed", logging.ERROR, exc_info=True)
             return 0
         finally:
             self.lock.release()
+        recovered = not self.store_health.up
+        self.store_health.answered()
+        if recovered:  # what fell due during the outage is ticked now
+            self._guarded(self.rearm)()
         if not self.ready.is_set():
             self.ready.set()
             event(log, "projections.caught_up", events=n)

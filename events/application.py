@@ -17,9 +17,31 @@ from events.structure import SourceRecord
 from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
 
 
+# How long the PostgreSQL pool keeps retrying one lost connection (psycopg_pool
+# backs off 1, 2, 4 s… between attempts) before it gives that attempt up and
+# starts a fresh one at the next request. Its default, 300 s, let the delays
+# grow so long that a service could wait half a minute after the server's
+# return; with a few seconds, a restarted server is met within seconds.
+RECONNECT_SECONDS = 4.0
+
+
 class DirectoryLog(Application[UUID]):
     # Pinned: PostgreSQL tables are named after the application.
     name = "entsync"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
+        if pool is not None and hasattr(pool, "reconnect_timeout"):
+            pool.reconnect_timeout = RECONNECT_SECONDS
+
+    def reconnect_now(self) -> None:
+        """The server answers again: the PostgreSQL pool tries a connection at
+        once (a request waiting for one gets it) instead of at its next
+        back-off step. Nothing on SQLite."""
+        pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
+        if pool is not None and hasattr(pool, "check"):
+            pool.check()
 
     def account(self, jointure: str) -> Account | None:
         return self.find(account_id(jointure))

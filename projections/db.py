@@ -5,14 +5,29 @@ which both engines understand; only the placeholder style differs."""
 from __future__ import annotations
 
 import sqlite3
+import time
 import zlib
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
+
+# Seconds a PostgreSQL connection attempt may take, unless the store URL says
+# otherwise with libpq's own ``?connect_timeout=N``.
+DEFAULT_CONNECT_TIMEOUT = 10
+# A connection idle longer than this is pinged before it is used again: a
+# server restarted in between is then met by a fresh connection, not by a
+# failed statement.
+IDLE_PING_SECONDS = 2.0
+
+
+class StoreUnavailable(Exception):
+    """The store's server cannot be reached (refused, timed out, or the
+    connection broke). Not the input's fault: what was doing the work tries
+    again later."""
 
 
 class StoreURL:
-    """``sqlite:///path`` or ``postgresql://user[:pw]@host[:port]/db``."""
+    """``sqlite:///path`` or ``postgresql://user[:pw]@host[:port]/db[?connect_timeout=N]``."""
 
     def __init__(self, url: str):
         self.url = url
@@ -31,6 +46,13 @@ class StoreURL:
             self.dbname = parsed.path.lstrip("/")
             if not self.dbname:
                 raise ValueError(f"store URL {url!r} names no database")
+            timeout = parse_qs(parsed.query).get("connect_timeout", [str(DEFAULT_CONNECT_TIMEOUT)])[-1]
+            try:
+                self.connect_timeout = int(timeout)
+            except ValueError:
+                raise ValueError(f"store URL: connect_timeout={timeout!r} is not a whole number of seconds") from None
+            if self.connect_timeout < 1:
+                raise ValueError("store URL: connect_timeout must be at least 1 second")
         else:
             raise ValueError(f"store URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
 
@@ -39,9 +61,17 @@ class StoreURL:
         if self.dialect == "sqlite":
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.path,
                     "SQLITE_LOCK_TIMEOUT": "30"}
+        # The event store's pool (psycopg_pool, through eventsourcing) checks a
+        # connection before handing it out and replaces a broken one: after a
+        # server restart the next write gets a fresh connection.
         return {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": self.dbname,
                 "POSTGRES_HOST": self.host, "POSTGRES_PORT": str(self.port),
-                "POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password}
+                "POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password,
+                "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout), "POSTGRES_PRE_PING": "y"}
+
+    def where(self) -> str:
+        """The server, for an error message: never the password."""
+        return self.path if self.dialect == "sqlite" else f"PostgreSQL at {self.host}:{self.port}"
 
 
 # Advisory lock key of schema creation (any constant shared by every entsync process).
@@ -50,23 +80,92 @@ SCHEMA_LOCK = 0x656E7473796E63
 
 class Database:
     """One connection; ``transaction()`` groups writes; reads outside a
-    transaction see committed data."""
+    transaction see committed data.
+
+    On PostgreSQL the connection is replaced when it breaks (the server
+    restarted, the network dropped it): the statement that meets the broken
+    connection fails with StoreUnavailable, and the next unit of work gets a
+    fresh connection. Inside a transaction or a lock the connection is
+    pinned: it is never swapped under a unit of work."""
 
     def __init__(self, url: str | StoreURL):
         self.url = url if isinstance(url, StoreURL) else StoreURL(url)
         self.dialect = self.url.dialect
+        self._depth = 0  # transactions open (nested ones join the outer one)
+        self._pins = 0  # locks holding the connection (session advisory locks)
+        self._used = time.monotonic()
         if self.dialect == "sqlite":
-            self._conn = sqlite3.connect(self.url.path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._conn: Any = sqlite3.connect(self.url.path, timeout=60, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         else:
-            import psycopg
+            self._conn = self._connect()
 
-            self._conn = psycopg.connect(
+    def _connect(self) -> Any:
+        import psycopg
+
+        try:
+            return psycopg.connect(
                 host=self.url.host, port=self.url.port, user=self.url.user,
                 password=self.url.password or None, dbname=self.url.dbname, autocommit=True,
+                connect_timeout=self.url.connect_timeout, application_name="entsync",
             )
-        self._depth = 0
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"cannot connect to {self.url.where()}: {_first_line(exc)}") from None
+
+    def _live(self) -> Any:
+        """The connection for the next statement: outside a unit of work, a
+        broken or closed one is replaced, and one idle for a while is pinged
+        first."""
+        if self.dialect == "sqlite" or self._depth or self._pins:
+            return self._conn
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            conn = self._replace()
+        elif time.monotonic() - self._used > IDLE_PING_SECONDS:
+            try:
+                conn.execute("SELECT 1")
+            except Exception:
+                conn = self._replace()
+        self._used = time.monotonic()
+        return conn
+
+    def _replace(self) -> Any:
+        old, self._conn = self._conn, None
+        if old is not None:
+            try:
+                old.close()
+            except Exception:
+                pass
+        self._conn = self._connect()
+        return self._conn
+
+    @contextmanager
+    def _outage(self) -> Iterator[None]:
+        """A statement that meets a lost server raises StoreUnavailable (its
+        connection is replaced at the next unit of work); SQL errors pass."""
+        if self.dialect == "sqlite":
+            yield
+            return
+        import psycopg
+
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            conn = self._conn
+            if conn is None or conn.closed or conn.broken:
+                raise StoreUnavailable(f"lost the connection to {self.url.where()}: {_first_line(exc)}") from None
+            raise
+
+    @contextmanager
+    def _pinned(self) -> Iterator[Any]:
+        conn = self._live()
+        self._pins += 1
+        try:
+            yield conn
+        finally:
+            self._pins -= 1
+            self._used = time.monotonic()
 
     @contextmanager
     def schema_lock(self) -> Iterator[None]:
@@ -76,11 +175,15 @@ class Database:
         if self.dialect == "sqlite":
             yield
             return
-        self._conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
-        try:
-            yield
-        finally:
-            self._conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+        with self._pinned() as conn:
+            with self._outage():
+                conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            try:
+                yield
+            finally:
+                if not conn.broken:
+                    with self._outage():
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
 
     @contextmanager
     def try_lock(self, name: str) -> Iterator[bool]:
@@ -91,12 +194,13 @@ class Database:
             yield True
             return
         key = zlib.crc32(f"entsync:{name}".encode())
-        held = bool(self.scalar("SELECT pg_try_advisory_lock(?)", (key,)))
-        try:
-            yield held
-        finally:
-            if held:
-                self.scalar("SELECT pg_advisory_unlock(?)", (key,))
+        with self._pinned() as conn:
+            held = bool(self.scalar("SELECT pg_try_advisory_lock(?)", (key,)))
+            try:
+                yield held
+            finally:
+                if held and not conn.broken:
+                    self.scalar("SELECT pg_advisory_unlock(?)", (key,))
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql
@@ -110,6 +214,7 @@ class Database:
             finally:
                 self._depth -= 1
             return
+        conn = self._live()
         self._depth = 1
         if self.dialect == "sqlite":
             self._conn.execute("BEGIN IMMEDIATE")
@@ -124,32 +229,40 @@ class Database:
                 self._depth = 0
         else:
             try:
-                with self._conn.transaction():
+                with self._outage(), conn.transaction():
                     yield
             finally:
                 self._depth = 0
+                self._used = time.monotonic()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._conn.execute(self._sql(sql), tuple(params))
+        conn = self._live()
+        with self._outage():
+            conn.execute(self._sql(sql), tuple(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
         if not rows:
             return
+        conn = self._live()
         if self.dialect == "sqlite":
-            self._conn.executemany(sql, rows)
+            conn.executemany(sql, rows)
         else:
-            with self._conn.cursor() as cur:
+            with self._outage(), conn.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        cur = self._conn.execute(self._sql(sql), tuple(params))
-        return list(cur.fetchall())
+        conn = self._live()
+        with self._outage():
+            cur = conn.execute(self._sql(sql), tuple(params))
+            return list(cur.fetchall())
 
     def query_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = self._conn.execute(self._sql(sql), tuple(params))
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        conn = self._live()
+        with self._outage():
+            cur = conn.execute(self._sql(sql), tuple(params))
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.query(sql, params)
@@ -161,4 +274,26 @@ class Database:
         return bool(self.query("SELECT 1 FROM information_schema.tables WHERE table_name=?", (name,)))
 
     def close(self) -> None:
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
+
+
+def outage(exc: BaseException) -> str | None:
+    """One line when ``exc`` says the store's server could not be reached
+    (from the read model, the event store's pool, or psycopg itself); None
+    for every other error."""
+    if isinstance(exc, StoreUnavailable):
+        return str(exc)
+    try:
+        import psycopg
+        from eventsourcing.persistence import InterfaceError, OperationalError
+    except ImportError:  # pragma: no cover - both are dependencies
+        return None
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)):
+        return f"the event store's server cannot be reached: {_first_line(exc)}"
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    """psycopg's message in one line (libpq writes several)."""
+    return " ".join(part.strip() for part in str(exc).splitlines() if part.strip()) or type(exc).__name__

@@ -37,6 +37,7 @@ KNOWN_BACKENDS = ("sqlite", "postgres", "kafka", "prometheus", "none")
 _MARKER_BACKENDS = ("postgres", "kafka", "prometheus")
 _FIXTURE_BACKENDS = {
     "pg_server": "postgres",
+    "restartable_pg": "postgres",
     "kafka_broker": "kafka",
     "promtool": "prometheus",
 }

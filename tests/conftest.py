@@ -194,6 +194,18 @@ class _PgCluster:
                 last_error = exc
         raise RuntimeError(f"pg_ctl start failed: {last_error}")
 
+    def halt(self) -> None:
+        """Stop the server, keeping its data: the outage of a restart."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+        self.started = False
+
+    def resume(self) -> None:
+        """Start the halted server again on the same port."""
+        opts = (f"-c listen_addresses={PG_HOST} -p {self.port} -k {self.base} "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "-t", "60", "start")
+        self.started = True
+
     def stop(self) -> None:
         if self.started:
             try:
@@ -232,6 +244,41 @@ def pg_server():
         unavailable(problem)
     try:
         yield PgServer(host=PG_HOST, port=cluster.port, user=PG_USER, socket_dir=str(cluster.base))
+    finally:
+        cluster.stop()
+
+
+class RestartablePg:
+    """A PostgreSQL server of one test's own, which the test may stop and
+    start again (the shared session server must never go down)."""
+
+    def __init__(self, cluster: _PgCluster) -> None:
+        self.cluster = cluster
+        self.server = PgServer(host=PG_HOST, port=cluster.port, user=PG_USER, socket_dir=str(cluster.base))
+
+    def new_store(self, simulation: bool | None = True, query: str = "") -> str:
+        dbname = f"t_{uuid.uuid4().hex}"
+        with _admin_connect(self.server) as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        return declare_store(self.server.url(dbname) + query, simulation)
+
+    def halt(self) -> None:
+        self.cluster.halt()
+
+    def resume(self) -> None:
+        self.cluster.resume()
+
+
+@pytest.fixture
+def restartable_pg():
+    """A throw-away PostgreSQL cluster of this test's own, to stop and restart."""
+    bindir = find_pg_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    cluster = _PgCluster(bindir)
+    try:
+        cluster.start()
+        yield RestartablePg(cluster)
     finally:
         cluster.stop()
 

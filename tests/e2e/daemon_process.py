@@ -58,7 +58,7 @@ class Daemon:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Daemon":
-        env = clean_env(ENTSYNC_POLL_SECONDS="0.1", ENTSYNC_CATCH_UP_SECONDS="0.5", **self.env)
+        env = clean_env(**{"ENTSYNC_POLL_SECONDS": "0.1", "ENTSYNC_CATCH_UP_SECONDS": "0.5", **self.env})
         with open(self.log, "wb") as err, open(self.out, "wb") as out:
             self.proc = subprocess.Popen(
                 [ENTSYNC, "--store", self.store, "run", "--inbox", str(self.inbox), "--listen", "127.0.0.1:0",

@@ -17,6 +17,7 @@ from prometheus_client.exposition import generate_latest
 
 from daemon import bootstrap, config
 from daemon.metrics import Metrics
+from daemon.storehealth import StoreHealth
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -111,6 +112,7 @@ def exposed(tmp_path_factory) -> set[str]:
         m.observe_import("aaf", "rejected", "malformed_xml", None, 1.0)
         m.observe_records_rejected("aaf", "invalid_date", 1)
         m.observe_anomaly("creation_overdue", 1)
+        m.watch_store(StoreHealth())  # as the service does (daemon/run.py)
         m.refresh(ctx)
         text = generate_latest(m.registry).decode()
     finally:
