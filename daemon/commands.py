@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
-from daemon import bootstrap, config, import_commands, siecle_commands, upgrade
+from daemon import bootstrap, config, import_commands, precedence, siecle_commands, upgrade
 from daemon.formats import not_importable
 from daemon.history import history
 from daemon.ingest import ingest, reject, release
@@ -268,13 +268,23 @@ def _verify(args, ctx, out, table, progress) -> int:
         _drop_verify(ctx.db, prefix)
     diffs = {t: r for t, r in report.items() if not r["equal"]}
     rows = [{"table": t, **r, "equal": "yes" if r["equal"] else "NO"} for t, r in report.items()]
+    # What the steps that follow a recorded fact derive (issue 18, point 4): a
+    # relink that did not run leaves the read model equal to its rebuild, and
+    # SIECLE records unlinked that the directory would now link.
+    pending = precedence.pending_follow_ups(ctx)
+    derivable = precedence.relink(ctx, ctx.judged_now(), "verify", dry_run=True)
+    follow = {"deliveries_not_followed": len(pending), "links_derivable": derivable}
     text = table(rows, ("table", "rows", "live_only", "rebuild_only", "equal")) + "\n" + (
         "read model equals a rebuild from the log" if not diffs
         else f"read model differs from a rebuild in {len(diffs)} table(s): {', '.join(diffs)}")
-    out({"equal": not diffs, "tables": report,
+    if pending or derivable:
+        text += (f"\nfollow-up steps not run: {len(pending)} applied deliveries not followed by their SIECLE "
+                 f"relink, {derivable} SIECLE records the directory would link now; `entsync tick` (or the "
+                 "running service's next tick) runs them")
+    out({"equal": not diffs, "tables": report, "follow_ups": follow,
          "differences": {t: {"live_only": r["live_only"], "rebuild_only": r["rebuild_only"]} for t, r in diffs.items()}},
         args.json, text)
-    return EXIT_OK if not diffs else EXIT_ERROR
+    return EXIT_OK if not diffs and not pending and not derivable else EXIT_ERROR
 
 
 def _drop_verify(db: Database, prefix: str) -> None:

@@ -127,10 +127,11 @@ def ingest_delivery(files: DeliveryFiles, ctx: Context, now: datetime | None = N
 def _finish(result: IngestResult, ctx: Context, now: datetime | None, project: bool) -> IngestResult:
     if project:
         ctx.projection.catch_up(ctx.log)
-        if result.status == "applied":
-            # New accounts may be the ones SIECLE records were waiting for (domain-rules §11).
+        if result.status in ("applied", "already-applied"):
+            # New accounts may be the ones SIECLE records were waiting for
+            # (domain-rules §11); a relink a crash interrupted is run now.
             at = ctx.effective_now(now)
-            precedence.relink(ctx, at, f"aaf:{result.delivery_id}")
+            precedence.follow_up(ctx, at)
             precedence.apply(ctx, at)
     return result
 

@@ -14,7 +14,10 @@ SIECLE is an earlier, more detailed view of the facts the AAF delivers:
 ``plan`` reads the directory and SIECLE read models and decides; ``apply``
 records each decision as an account event carrying the facts it rests on.
 ``relink`` retries the SIECLE records left without account once the AAF has
-delivered new accounts. Every function takes the effective time ``at``.
+delivered new accounts; ``follow_up`` runs it for every applied AAF delivery
+it has not followed yet, so that a crash between ``Delivery.Applied`` and the
+relink is made good by the next ingest (even of the same delivery), tick or
+start. Every function takes the effective time ``at``.
 """
 from __future__ import annotations
 
@@ -133,10 +136,10 @@ def apply(ctx: Context, at: datetime, dry_run: bool = False) -> list[Decision]:
     return decisions
 
 
-def relink(ctx: Context, at: datetime, cause: str) -> int:
+def relink(ctx: Context, at: datetime, cause: str, dry_run: bool = False) -> int:
     """SIECLE student records left without account, correlated again against
     the directory (after an AAF delivery brought new accounts). Returns how
-    many links were recorded."""
+    many links were recorded (with ``dry_run``, would be: nothing recorded)."""
     if ctx.siecle is None:
         return 0
     from daemon.siecle import student_correlations
@@ -152,13 +155,38 @@ def relink(ctx: Context, at: datetime, cause: str) -> int:
     for uai, records in sorted(pending.items()):
         found = student_correlations(ctx, uai, {eid: ine for eid, (_, ine) in records.items()})
         for eid, c in sorted(found.items()):
-            if c.resolved:
+            if c.resolved and dry_run:
+                students.append(())
+            elif c.resolved:
                 student = ctx.log.get(_uuid(records[eid][0]))
                 student.correlate(c.account_id, c.jointure, c.rule, c.reason, cause, at)
                 students.append((student,))
+    if dry_run:
+        return len(students)
     ctx.log.save_in_batches(students, BATCH)
     ctx.siecle.catch_up(ctx.log)
     return len(students)
+
+
+RELINK_STEP = "siecle_relink"
+
+
+def follow_up(ctx: Context, at: datetime) -> int:
+    """The relink after every applied AAF delivery not followed yet (domain-rules
+    §11), then the deliveries marked followed. The mark comes after the links
+    are recorded: a crash between the two runs the relink again, which finds
+    nothing more to link. Returns how many links were recorded."""
+    pending = ctx.staging.not_followed(RELINK_STEP)
+    if not pending:
+        return 0
+    linked = relink(ctx, at, f"aaf:{pending[-1]}")
+    ctx.staging.followed(RELINK_STEP, pending, at.isoformat())
+    return linked
+
+
+def pending_follow_ups(ctx: Context) -> list[str]:
+    """Applied deliveries whose relink has not run (what ``verify`` reports)."""
+    return ctx.staging.not_followed(RELINK_STEP)
 
 
 def _uuid(value: str):
@@ -167,4 +195,4 @@ def _uuid(value: str):
     return UUID(value)
 
 
-__all__ = ["Decision", "plan", "apply", "relink"]
+__all__ = ["Decision", "plan", "apply", "relink", "follow_up", "pending_follow_ups"]

@@ -24,6 +24,10 @@ DDL = {
     # A SIECLE export held by a brake (domain-rules §12): its bytes (base64), so
     # that releasing it applies what was received whatever became of the file.
     "held_files": "import_id TEXT PRIMARY KEY, file TEXT NOT NULL, content TEXT NOT NULL",
+    # The steps that follow a recorded fact (issue 18, point 4), once done: a
+    # step not marked here for an applied delivery is run at the next ingest,
+    # tick or start (daemon/precedence.follow_up).
+    "follow_ups": "delivery_id TEXT NOT NULL, step TEXT NOT NULL, done_at TEXT NOT NULL, PRIMARY KEY (delivery_id, step)",
 }
 
 
@@ -33,6 +37,18 @@ class Staging:
         with db.transaction():
             for name, cols in DDL.items():
                 db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+    def not_followed(self, step: str) -> list[str]:
+        """Applied deliveries (read model) whose ``step`` has not been done, oldest first."""
+        return [did for (did,) in self.db.query(
+            "SELECT d.delivery_id FROM deliveries d WHERE d.status = 'applied' AND NOT EXISTS ("
+            "SELECT 1 FROM follow_ups f WHERE f.delivery_id = d.delivery_id AND f.step = ?) "
+            "ORDER BY d.finished_at, d.delivery_id", (step,))]
+
+    def followed(self, step: str, delivery_ids: list[str], at: str) -> None:
+        with self.db.transaction():
+            self.db.executemany("INSERT INTO follow_ups VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                                [(did, step, at) for did in delivery_ids])
 
     def park(self, delivery_id: str, records) -> int:
         """Keep the raw records of a waiting delivery (an iterable of

@@ -155,6 +155,8 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
     at = ctx.effective_now(now)
     check_interrupted(ctx, "")
     ctx.projection.catch_up(ctx.log)
+    if not dry_run:  # a relink a crash interrupted after its delivery (issue 18, point 4)
+        precedence.follow_up(ctx, at)
     # SIECLE first (clock, leaving dates), then what is due in the updated state.
     transitions = [Transition(d.kind, d.account_id, d.jointure, "", d.reason)
                    for d in precedence.apply(ctx, at, dry_run=dry_run)]
