@@ -34,6 +34,7 @@ from events.structure import SourceRecord, record_id
 from events.upgrade import upgrade_id
 from projections.directory import RULES
 from projections.plausibility import reference_day
+from projections.policy import Policy
 from projections.rules import creation_due, removal_with_notice
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
@@ -65,6 +66,11 @@ class IngestResult:
         if self.status in ("applied", "already-applied"):
             return 3 if self.rejections and self.status == "applied" else 0
         return 2
+
+
+# Rejected records written per event (Delivery.RecordsRejected): compact, and
+# small enough for a delivery's stream to stay quick to load.
+REJECTIONS_PER_EVENT = 500
 
 
 @dataclass
@@ -301,8 +307,9 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
         ctx.log.save(delivery)
         ctx.projection.catch_up(ctx.log)
         return IngestResult(did, "rejected", exc.reason, str(exc))
-    for r in scan.rejections:
-        delivery.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)
+    for start in range(0, len(scan.rejections), REJECTIONS_PER_EVENT):
+        delivery.reject_records([[r.reason, r.file, r.line, r.record_id, r.field, r.message]
+                                 for r in scan.rejections[start:start + REJECTIONS_PER_EVENT]], at)
     for s in scan.set_aside:
         delivery.set_aside_field(s.reason, s.file, s.line, s.record_id, s.field, s.message, at)
     if files.kind == "complete" and not reread:
@@ -374,8 +381,41 @@ def _scan(files: DeliveryFiles, did: str, ctx: Context, reference: date, reread:
         done_bytes += part.size
         if ctx.progress:
             ctx.progress(part.name, done_bytes, total_bytes)
+        limit = ctx.policy.max_rejected_records
+        if limit and scan.counts["rejected"] > limit and not reread:  # rejected whole: the rest is not read
+            raise too_many_rejected(scan, ctx.policy, finished=part is parts[-1])
     ctx.staging.add(did, pending)
+    # A re-read (daemon/upgrade.py) applies what an applied delivery already had: no cap.
+    refused = None if reread else too_many_rejected(scan, ctx.policy, finished=True)
+    if refused is not None:
+        raise refused
     return scan
+
+
+def too_many_rejected(scan: _Scan, policy: Policy, finished: bool) -> DeliveryRejected | None:
+    """The delivery rejected whole when more of its records are rejected than
+    the policy allows (issue 18, point 6): a count (``max_rejected_records``)
+    or, once the delivery is read, a share (``max_rejected_share``, above
+    ``rejected_share_minimum`` rejected records). Names the reasons, and the
+    first rejected record's file and line."""
+    rejected = scan.counts["rejected"]
+    read = rejected + sum(scan.counts[k] for k in ("unchanged", "added", "changed", "deleted", "reread_known"))
+    share = rejected / read if read else 0.0
+    over_count = bool(policy.max_rejected_records) and rejected > policy.max_rejected_records
+    over_share = finished and rejected > policy.rejected_share_minimum and share > policy.max_rejected_share
+    if not (over_count or over_share):
+        return None
+    reasons = Counter(r.reason for r in scan.rejections).most_common(3)
+    first = scan.rejections[0] if scan.rejections else None
+    limit = (f"more than max_rejected_records ({policy.max_rejected_records})" if over_count else
+             f"more than max_rejected_share ({policy.max_rejected_share:.0%})")
+    read_text = f"of {read} records read" + ("" if finished else " so far")
+    return DeliveryRejected(
+        "too_many_rejected_records",
+        f"{rejected} records rejected {read_text} ({', '.join(f'{r} {n}' for r, n in reasons)}): {limit}; "
+        "nothing of this delivery is applied — a delivery this broken is not partly applied"
+        + (f"; the first is record {first.record_id or '?'}" if first else ""),
+        first.file if first else "", first.line if first else 0)
 
 
 def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pending: list, ctx: Context,

@@ -201,6 +201,7 @@ class DirectoryProjection:
             SourceRecord.Closed.TOPIC: self._record_closed, Login.Reserved.TOPIC: self._login_reserved,
             Delivery.Received.TOPIC: self._delivery_received,
             Delivery.RecordRejected.TOPIC: self._delivery_record_rejected,
+            Delivery.RecordsRejected.TOPIC: self._delivery_records_rejected,
             Delivery.FieldSetAside.TOPIC: self._delivery_field_set_aside,
             Delivery.Held.TOPIC: self._delivery_held, Delivery.Released.TOPIC: self._delivery_status("released"),
             Delivery.Waiting.TOPIC: self._delivery_waiting,
@@ -484,6 +485,13 @@ class DirectoryProjection:
         row["rejected_records"] += 1
         b.rejections.append((row["delivery_id"], row["rejected_records"], ev.reason, ev.file, ev.line,
                              ev.record_id, ev.field, ev.message))
+
+    def _delivery_records_rejected(self, b: _Batch, ev: Any) -> None:
+        row = self._delivery(b, ev)
+        for reason, file, line, record_id, field, message in ev.rejections:
+            row["rejected_records"] += 1
+            b.rejections.append((row["delivery_id"], row["rejected_records"], reason, file, line, record_id, field,
+                                 message))
 
     def _delivery_field_set_aside(self, b: _Batch, ev: Any) -> None:
         did = self._delivery(b, ev)["delivery_id"]

@@ -80,6 +80,15 @@ class Policy(BaseModel):
         description="domain-rules §12: kind (courses, teachers, students, classes_and_groups) -> the percent of "
                     "records not imported above which an automated timetable import is rejected whole")
 
+    max_rejected_records: int = Field(
+        10_000, ge=0, description="issue 18: an AAF delivery with more rejected records than this is rejected "
+                                  "whole, nothing applied (0: no limit)")
+    max_rejected_share: float = Field(
+        0.25, ge=0, le=1, description="issue 18: an AAF delivery whose rejected records are more than this share "
+                                      "of its records is rejected whole")
+    rejected_share_minimum: int = Field(
+        100, ge=0, description="the share applies only when more records than this are rejected")
+
     timetable_set_aside_minimum: int = Field(
         3, ge=0, description="domain-rules §12: the share limit applies only when more records than this are not "
                              "imported (per kind)")

@@ -225,12 +225,27 @@ def validate(raw: RawRecord, attrs: dict[str, list[str]], reference: date | None
     return examine(raw, attrs, reference)[0]
 
 
+# Bounds of one record (issue 18, point 6). An AAF record carries some sixty
+# attributes at most, and a multi-valued one (groups, classes, functions) a few
+# hundred values in the largest establishments: far beyond, the record is not
+# one of a person, and storing it would grow the log without limit.
+MAX_ATTRIBUTES = 300
+MAX_VALUES = 5_000
+
+
 def _rejections(raw: RawRecord, attrs: dict[str, list[str]]) -> list[Rejection]:
     model, jointure_attr, fields = SCHEMAS[raw.category]
 
     def reject(reason: str, field: str, message: str) -> list[Rejection]:
         return [Rejection(reason, raw.file, raw.line, raw.id, field, message)]
 
+    if len(attrs) > MAX_ATTRIBUTES:
+        return reject("too_many_attributes", "attributes",
+                      f"{len(attrs)} attributes on one record, more than {MAX_ATTRIBUTES}: not stored")
+    crowded = next((name for name, values in attrs.items() if len(values) > MAX_VALUES), None)
+    if crowded is not None:
+        return reject("too_many_values", crowded,
+                      f"{len(attrs[crowded])} values of one attribute, more than {MAX_VALUES}: not stored")
     if not raw.id:
         return reject("missing_identifier", "identifier/id", "record has no identifier")
     if raw.unsupported:
