@@ -87,6 +87,26 @@ def withheld_jointures(db, policy) -> set[str]:
             if aid in ids and state == "pending"}
 
 
+def _rejected_structures(db, jointures: set[str]) -> dict[str, str]:
+    """jointure → the last rejection of a record of that id (reason, file and
+    line), for the structure jointures among ``jointures``. The rejections
+    do not keep the record's category: the file named says it."""
+    if not jointures:
+        return {}
+    out: dict[str, str] = {}
+    wanted = sorted(jointures)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for record_id, reason, file, line in db.query(
+                "SELECT r.record_id, r.reason, r.file, r.line FROM rejections r "
+                "JOIN deliveries d ON d.delivery_id = r.delivery_id "
+                f"WHERE r.record_id IN ({marks}) "
+                "ORDER BY d.received_at, r.delivery_id, r.seq", chunk):
+            out[record_id] = f"{reason}, {file}:{line}"
+    return out
+
+
 def structure_anomalies(db, policy) -> list[dict]:
     """Rows ``{anomaly, jointure, profile, state, detail}`` for what the
     directory holds that points nowhere or is withheld (domain-rules §12)."""
@@ -106,6 +126,9 @@ def structure_anomalies(db, policy) -> list[dict]:
     for aid, structure in db.query("SELECT account_id, structure FROM account_structures"):
         if aid in people:
             people[aid]["structures"].add(structure)
+    # Why a structure is missing, when its own record was rejected (issue 18,
+    # point 8): the person is kept, listed with the rejection that orphaned it.
+    why = _rejected_structures(db, set().union(*(p["structures"] for p in people.values())) - set(known))
     # The teachers among the people loaded above: no second read of the directory.
     unserved = _unserved(known, {aid: p["structures"] for aid, p in people.items() if p["profile"] == "ENSEIGNANT"},
                          policy)
@@ -113,12 +136,14 @@ def structure_anomalies(db, policy) -> list[dict]:
         row = {"jointure": p["jointure"], "profile": p["profile"], "state": p["state"]}
         mine = p["structures"]
         unknown = sorted(mine - set(known))
+        causes = "".join(f"; a record {j} was rejected ({why[j]})" for j in unknown if j in why)
         if mine and not (mine & set(known)):
             out.append({"anomaly": NO_KNOWN_STRUCTURE, **row,
-                        "detail": f"attached to {', '.join(unknown)}, none of which the directory holds"})
+                        "detail": f"attached to {', '.join(unknown)}, none of which the directory holds{causes}"})
         elif unknown:
             out.append({"anomaly": UNKNOWN_STRUCTURE, **row,
-                        "detail": f"also attached to {', '.join(unknown)}, which the directory does not hold"})
+                        "detail": f"also attached to {', '.join(unknown)}, which the directory does not "
+                                  f"hold{causes}"})
         elif not mine:
             out.append({"anomaly": NO_KNOWN_STRUCTURE, **row, "detail": "attached to no structure"})
         if aid in unserved:
