@@ -131,6 +131,33 @@ def kind_of(path: str | Path) -> str:
 _SHOWN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._\-]{0,39}")
 
 
+def seen_as(path: str | Path) -> str:
+    """What a path recognised as nothing looks like, for the operator's
+    message (issue 18, point 9): an empty file, the root element found (when
+    it is a plain short name), no root in the bytes read, a container of
+    files none of which is an export. Never a value of the file."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            n = sum(1 for _ in _dir_members(path))
+            return f"a directory of {n} XML file(s), none an AAF part by name or root"
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                n = sum(1 for name in zf.namelist() if _is_xml(name))
+            return f"a zip of {n} XML file(s), none an AAF part by name or root"
+        if tarfile.is_tarfile(path):
+            return "a tar archive holding no AAF part"
+        if path.stat().st_size == 0:
+            return "an empty file"
+    except _READ_ERRORS:
+        return "an unreadable file"
+    root = sniff_root(path)
+    if root is None:
+        return f"no root element in its first {SNIFF_LIMIT // 1024} KB (not XML, or a prolog or DOCTYPE that long)"
+    local = etree.QName(root).localname
+    return f"root element <{local}>" if _SHOWN.fullmatch(local) else "an unexpected root element"
+
+
 def envelope_details(path: str | Path) -> dict[str, str]:
     """What the encrypted envelope says of itself, cheaply (its first bytes):
     ``software`` (LOGICIEL) and ``partner`` (CLES/PARTENAIRE/@NOM), each only

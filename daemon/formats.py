@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.items import REASON as UNSAFE, unsafe
-from adapters.sniff import envelope_details
+from adapters.sniff import envelope_details, seen_as
 
 ENCRYPTED = "encrypted_timetable_export"
 
@@ -68,7 +68,7 @@ def not_importable(path: str | Path, kind: str) -> NotImportable:
                              "set aside, nothing recorded", "siecle")
     if kind == "unknown":
         return NotImportable(shown, kind, "unknown_format",
-                             "neither an AAF delivery (ficAlimMENESR parts), a SIECLE export (BEE_ELEVES, "
+                             f"{seen_as(path)}: neither an AAF delivery (ficAlimMENESR parts), a SIECLE export (BEE_ELEVES, "
                              "BEE_RESPONSABLES), an STS-web export (STS_EDT) nor a timetable export "
                              "(ExportEmploiDuTemps), recognised by content; nothing recorded", "unknown")
     return NotImportable(shown, kind, "unsupported_format",

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ctypes
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from typing import Iterator
@@ -121,6 +123,27 @@ def _work(part: PartFile) -> PartSummary:
     return summarise_part(_SHARED["files"], part, _SHARED["index"], _SHARED.get("reference"))
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Forked readers that die with the process that made them: a kill -9 of
+    the daemon leaves no reader behind holding memory and the files (issue
+    18, point 9; Linux's PR_SET_PDEATHSIG, set in each worker)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+def _die_with_parent(parent: int) -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the worker ends when its queue closes, as before
+        return
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def summaries(files: DeliveryFiles, parts: list[PartFile], index: dict[str, tuple[str, int]],
               workers: int, reference: date | None = None) -> Iterator[tuple[PartFile, PartSummary]]:
     """(part, its summaries) in the order of ``parts``."""
@@ -132,7 +155,7 @@ def summaries(files: DeliveryFiles, parts: list[PartFile], index: dict[str, tupl
     # fork: the workers inherit the digest index instead of receiving a copy.
     # A worker that dies raises BrokenProcessPool here (a Pool would wait forever).
     _SHARED.update(files=files, index=index, reference=reference)
-    pool = ProcessPoolExecutor(min(workers, len(parts)), mp_context=multiprocessing.get_context("fork"))
+    pool = worker_pool(min(workers, len(parts)))
     try:
         yield from zip(parts, pool.map(_work, parts))
     finally:  # on a rejection or an error, the parts not started yet are not read

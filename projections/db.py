@@ -95,9 +95,14 @@ class Database:
         self._pins = 0  # locks holding the connection (session advisory locks)
         self._used = time.monotonic()
         if self.dialect == "sqlite":
-            self._conn: Any = sqlite3.connect(self.url.path, timeout=60, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._conn: Any = sqlite3.connect(self.url.path, timeout=60, isolation_level=None,
+                                                  check_same_thread=False)
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as exc:  # a directory that does not exist, a file not writable
+                raise StoreUnavailable(f"cannot open the SQLite store {self.url.path} ({exc}); sqlite:///PATH "
+                                       "is relative to the working directory, sqlite:////PATH absolute") from None
         else:
             self._conn = self._connect()
 

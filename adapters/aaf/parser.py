@@ -173,6 +173,11 @@ def _syntax_error(exc: etree.XMLSyntaxError, file: str) -> DeliveryRejected:
         return DeliveryRejected("entity_declaration", f"entity expansion refused ({message})", file, line)
     if "entity" in lowered and "not defined" in lowered:
         return DeliveryRejected("undefined_entity", f"the file uses an entity it does not define ({message})", file, line)
+    if "resource limit exceeded" in lowered or "huge input lookup" in lowered:
+        # libxml2's bound on one text node or attribute (10 MB; the huge_tree
+        # option that would lift it stays off): no AAF value is that long.
+        return DeliveryRejected("value_too_large", f"a value longer than the parser's 10 MB limit ({message}); "
+                                "no AAF value is that long: refused, nothing stored", file, line)
     return DeliveryRejected("malformed_xml", f"not well-formed XML ({message})", file, line)
 
 
