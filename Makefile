@@ -2,8 +2,10 @@
 #
 #   make venv   create .venv (Python >= 3.11) and install the package with its
 #               test extra; re-installs only when pyproject.toml changed
-#   make test   run the whole test suite (this is what CI runs via .ci/run);
-#               extra pytest arguments: make test PYTEST_ARGS='-k smoke -x'
+#   make test   the layers' import contract, then the whole test suite (this
+#               is what CI runs via .ci/run); extra pytest arguments:
+#               make test PYTEST_ARGS='-k smoke -x'
+#   make lint   the import contract only (pyproject.toml [tool.importlinter])
 
 SHELL := /bin/bash
 
@@ -16,7 +18,7 @@ PYTEST_ARGS ?=
 # (checked to be 3.11 or newer before use).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 
-.PHONY: venv test
+.PHONY: venv test lint
 
 venv: $(STAMP)
 
@@ -43,7 +45,10 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 # broker): on this 2-core machine the whole suite took 1032 s in one process
 # and 516 s in two, every test passing and counted per backend.
 PYTEST_WORKERS ?= 2
-test: venv
+lint: venv
+	$(VENV)/bin/lint-imports --no-cache
+
+test: lint
 	$(VENV_PY) -m compileall -q adapters daemon events projections tests bench >/dev/null
 	$(VENV_PY) -m pytest -q -p tests.backends -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 

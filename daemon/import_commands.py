@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from daemon import imports
 from projections import import_queries as q
-from projections.derive import first
+from events.derive import first
 from projections.timetable import report_text, week_runs
 
 EXIT_OK, EXIT_ERROR = 0, 1

@@ -30,10 +30,10 @@ from adapters.xmlfile import first_events
 from daemon.bootstrap import Context
 from events.imports import TimetableImport, import_id
 from projections import import_queries as q
-from projections.derive import first
-from projections.rules import uai_is_valid
+from events.derive import first
+from adapters.validators import uai_is_valid
 from projections import timetable_bilan
-from projections.rules import normalised_identity
+from events.rules import normalised_identity
 from projections.timetable import (
     LockedThreshold, Refusal, Snapshot, changes_counts, decide, diff, end_date_limit_of, end_date_problem, refusal,
     school_year_of, set_aside_refusal, snapshot_from_dict, snapshot_to_dict, until,

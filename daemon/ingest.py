@@ -33,9 +33,9 @@ from events.delivery import Delivery, delivery_id
 from events.structure import SourceRecord, record_id
 from events.upgrade import upgrade_id
 from projections.directory import RULES
-from projections.plausibility import reference_day
+from adapters.plausibility import reference_day
 from projections.policy import Policy
-from projections.rules import creation_due, removal_with_notice
+from events.rules import creation_due, removal_with_notice
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
 BATCH = 1000

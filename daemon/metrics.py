@@ -31,7 +31,7 @@ from prometheus_client.registry import Collector
 
 from projections import facts
 from projections.directory import iso
-from projections.rules import toussaint_start
+from events.rules import toussaint_start
 from projections.served import counts as served_counts
 from projections.served import structure_anomalies, withheld_jointures
 

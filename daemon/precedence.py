@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.bootstrap import Context
 from events.account import account_id
-from projections.rules import creation_due, removal_with_notice
+from events.rules import creation_due, removal_with_notice
 
 BATCH = 500
 

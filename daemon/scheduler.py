@@ -36,7 +36,7 @@ from daemon.storehealth import STORE_PROBE_SECONDS, StoreHealth
 from daemon.tick import plan, purge_hold, tick
 from projections.db import outage
 from projections.directory import iso
-from projections.rules import creation_overdue
+from events.rules import creation_overdue
 from projections.served import withheld_jointures
 
 log = logging.getLogger("entsync.scheduler")

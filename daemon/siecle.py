@@ -35,8 +35,8 @@ from daemon.brakes import describe_brake, details, population_sizes
 from events.siecle import Guardian, SiecleImport, Student, guardian_id, student_id
 from projections import brakes, siecle as view
 from projections.brakes import Departure
-from projections.rules import normalised_identity
-from projections.siecle_rules import (
+from events.rules import normalised_identity
+from events.siecle_rules import (
     Candidate, Correlation, account_levels, correlate_guardian, correlate_student, digest, guardian_names,
     guardian_values, links_by_student, plan_snapshot, student_values,
 )

@@ -19,7 +19,7 @@ from events.login import Login
 from events.purge import PURGE_HOLD_ID, PurgeHold
 from projections.directory import iso
 from projections.queries import departing_schedule
-from projections.rules import login_for, removal_with_notice
+from events.rules import login_for, removal_with_notice
 from projections.served import unserved_staff
 
 BATCH = 500

@@ -16,8 +16,8 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from projections.derive import memberships, structures
-from projections.rules import creation_due as due_after, normalised_identity, overwrite_suspected
+from events.derive import memberships, structures
+from events.rules import creation_due as due_after, normalised_identity, overwrite_suspected
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
 

@@ -23,7 +23,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.account import NAMESPACE
-from projections.siecle_rules import (
+from events.siecle_rules import (
     GUARDIAN_FIELDS, LEAVING_FIELDS, LINK_FIELDS, STUDENT_FIELDS, changes, leaving_status,
 )
 

@@ -18,7 +18,8 @@ from events.delivery import Delivery
 from events.login import Login
 from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
-from projections import derive, facts
+from events import derive
+from projections import facts
 from projections.db import Database
 from projections.schema import COLUMNS, PRIMARY_KEYS, TABLES, TRACKING, create
 

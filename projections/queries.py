@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from projections.db import Database
 from projections.directory import iso
 from projections.names import structure_display_name
-from projections.rules import creation_overdue, notice_end
+from events.rules import creation_overdue, notice_end
 from projections.served import structure_anomalies, withheld_jointures
 
 ACCOUNT_COLUMNS = ("account_id, jointure, category, profile, function, state, login, first_seen, creation_due, "

@@ -12,7 +12,9 @@ import json
 from collections import Counter
 from typing import Iterable
 
-from projections.rules import category_contradicts_functions, uai_is_valid
+from adapters.validators import uai_is_valid
+
+from events.rules import category_contradicts_functions
 
 # Anomaly kinds (reason codes; stable, they are metric label values).
 STRUCTURE_CODE_INVALID = "structure_code_invalid"   # kept as a structure without students

@@ -29,7 +29,7 @@ from datetime import date
 
 from adapters.sts.records import StsExport
 from adapters.timetable.records import EdtExport
-from projections.rules import normalised_identity
+from events.rules import normalised_identity
 from projections.timetable import Aside, Session, Snapshot, keep_set_aside
 
 STAFF = frozenset({"ENSEIGNANT", "NON_ENSEIGNANT"})

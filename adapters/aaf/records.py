@@ -21,8 +21,8 @@ from pydantic_core import PydanticCustomError
 
 from adapters.aaf.parser import RawRecord
 from adapters.errors import Rejection, SetAside
-from projections.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem, name_problem
-from projections.rules import code_is_valid
+from adapters.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem, name_problem
+from adapters.validators import code_is_valid
 
 
 def _required(v: str) -> str:
@@ -181,7 +181,7 @@ BIRTH = "ENTPersonDateNaissance"
 def implausible(category: str, attrs: dict[str, list[str]], reference: date | None) -> dict[str, str]:
     """attribute → reason code of the implausible values of a person record
     (domain-rules §12); ``reference`` is the day a birth date may not be
-    after (projections.plausibility.reference_day). An attribute with one
+    after (adapters.plausibility.reference_day). An attribute with one
     bad value among several is set aside whole."""
     out: dict[str, str] = {}
     if category not in PERSONS:

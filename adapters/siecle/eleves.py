@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from projections.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem
-from projections.rules import code_is_valid
+from adapters.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem
+from adapters.validators import code_is_valid
 
 from adapters.siecle.records import SiecleStudent
 from adapters.siecle.values import Rejections, fields, name_check, parse_date, parse_end, text

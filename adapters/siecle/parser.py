@@ -45,7 +45,7 @@ from adapters.siecle.records import (
 )
 from adapters.siecle.responsables import ResponsablesReader
 from adapters.siecle.values import fields, parse_date, parse_stamp
-from projections.rules import uai_is_valid
+from adapters.validators import uai_is_valid
 
 READERS = {ELEVES_ROOT: ElevesReader, RESPONSABLES_ROOT: ResponsablesReader}
 _OTHER_ROOTS = {

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from adapters.errors import Rejection, SetAside
 from adapters.xmlfile import plain_text
-from projections.plausibility import MESSAGES, name_problem
+from adapters.plausibility import MESSAGES, name_problem
 
 NO_END = date(9999, 12, 31)  # BEE "no end" date
 _DATE = "%d/%m/%Y"

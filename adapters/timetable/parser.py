@@ -40,7 +40,7 @@ from adapters.timetable.records import (
     MAX_WEEKS, EdtClass, EdtCourse, EdtExport, EdtGroup, EdtHeader, EdtRefs, EdtSetAside, EdtStudent, EdtSubject,
     EdtTeacher,
 )
-from projections.rules import uai_is_valid
+from adapters.validators import uai_is_valid
 
 __all__ = ["read_edt", "sniff_root", "NS", "ROOT"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections.derive import account_source, guardian_links
+from events.derive import account_source, guardian_links
 
 CASES = [
     # id, student attributes, guardian jointure → (respLegal, lien)

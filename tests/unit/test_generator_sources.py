@@ -18,7 +18,7 @@ from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
 from adapters.timetable.records import weeks_of
 from projections.policy import Policy
-from projections.rules import uai_is_valid
+from adapters.validators import uai_is_valid
 from projections.timetable import (DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal,
                                    set_aside_refusal)
 from projections.timetable_match import DirectoryView, Person, match_edt

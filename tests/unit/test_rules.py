@@ -6,11 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from projections.policy import Policy, shipped_toussaint
-from projections.rules import (
-    LOGIN_MAX_LENGTH, code_is_valid, computed_toussaint_start, creation_due, creation_overdue, login_base, login_for,
-    looks_like_couple, mass_departure_exceeded, national_function, normalised_identity, removal_due,
-    staff_profile, category_contradicts_functions, uai_is_valid,
-)
+from adapters.validators import code_is_valid, uai_is_valid
+from events.rules import LOGIN_MAX_LENGTH, computed_toussaint_start, creation_due, creation_overdue, login_base, login_for, looks_like_couple, mass_departure_exceeded, national_function, normalised_identity, removal_due, staff_profile, category_contradicts_functions
 
 
 @pytest.mark.parametrize("uai, valid", [
@@ -170,7 +167,7 @@ def test_normalised_identity_ignores_accents_case_and_punctuation():
     (("MARTIN", "LEA"), ("MARTIN", "LEA"), ("", "02/02/2012"), False),              # birth date filled in
 ])
 def test_overwrite_suspected(before, after, births, suspected):
-    from projections.rules import overwrite_suspected
+    from events.rules import overwrite_suspected
 
     names = [normalised_identity(f, g) for f, g in (before, after)]
     assert overwrite_suspected(names[0], names[1], births[0], births[1], 0.6) is suspected

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.siecle import read_export
-from projections.siecle_rules import digest, student_values
+from events.siecle_rules import digest, student_values
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <{root} VERSION="2.7"><PARAMETRES><UAJ>0693834T</UAJ><ANNEE_SCOLAIRE>2026</ANNEE_SCOLAIRE>

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Iterable, Mapping
 
 from adapters.siecle.records import LEVEL_CONTACT, SiecleAddress, SiecleGuardian, SiecleLink, SiecleStudent
-from projections.rules import normalised_identity
+from events.rules import normalised_identity
 
 # What a student record keeps (the identity for overwrite detection, the
 # class and groups, the dates). ``left_on``/``leaving_reason`` are recorded

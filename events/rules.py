@@ -10,24 +10,6 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
-# ASCII only: \d and $ would accept other digits and a trailing newline.
-_UAI_RE = re.compile(r"[0-9]{7}[A-Z]", re.ASCII)
-_CODE_RE = re.compile(r"[A-Za-z0-9 _-]{1,8}", re.ASCII)
-
-
-def uai_is_valid(uai: str) -> bool:
-    """True when ``uai`` is 7 digits and the right check letter (domain-rules §2)."""
-    if not _UAI_RE.fullmatch(uai):
-        return False
-    return UAI_LETTERS[int(uai[:7]) % 23] == uai[7]
-
-
-def code_is_valid(code: str) -> bool:
-    """Division and group codes: ≤ 8 characters, letters, digits, space, - and _
-    (domain-rules §2). A longer code is rejected, never truncated."""
-    return bool(_CODE_RE.fullmatch(code))
-
 
 def creation_due(first_seen: datetime, delay: timedelta) -> datetime:
     """When an account seen first at ``first_seen`` is created (domain-rules §3)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from projections.rules import looks_like_couple, national_function, normalised_identity, staff_profile
+from events.rules import looks_like_couple, national_function, normalised_identity, staff_profile
 
 # How the read model writes JSON columns (stable: a rebuild compares them as text).
 dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
