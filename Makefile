@@ -2,10 +2,11 @@
 #
 #   make venv   create .venv (Python >= 3.11) and install the package with its
 #               test extra; re-installs only when pyproject.toml changed
-#   make test   the layers' import contract, then the whole test suite (this
+#   make test   make lint, then the whole test suite (this
 #               is what CI runs via .ci/run); extra pytest arguments:
 #               make test PYTEST_ARGS='-k smoke -x'
-#   make lint   the import contract only (pyproject.toml [tool.importlinter])
+#   make lint   the import contract (pyproject.toml [tool.importlinter]) and
+#               ruff's lint rules ([tool.ruff])
 
 SHELL := /bin/bash
 
@@ -47,6 +48,7 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 PYTEST_WORKERS ?= 2
 lint: venv
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check .
 
 test: lint
 	$(VENV_PY) -m compileall -q adapters daemon events projections tests bench >/dev/null

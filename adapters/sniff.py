@@ -8,9 +8,10 @@ import re
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO
 
 from lxml import etree
 

@@ -10,7 +10,6 @@ from pydantic_core import PydanticCustomError
 
 from adapters.xmlfile import parse_date
 
-
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 # ASCII only: \d and $ would accept other digits and a trailing newline.
 _UAI_RE = re.compile(r"[0-9]{7}[A-Z]", re.ASCII)

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any
 
 from lxml import etree
 
 from adapters.aaf.files import READ_ERRORS
-from adapters.encoding import REASON as ENCODING_MISMATCH, MojibakeScan
+from adapters.encoding import REASON as ENCODING_MISMATCH
+from adapters.encoding import MojibakeScan
 from adapters.errors import DeliveryRejected
 
 SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,

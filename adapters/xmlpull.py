@@ -9,7 +9,8 @@ feed a pull parser in small chunks, which keeps every event parsed before
 the error."""
 from __future__ import annotations
 
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from typing import IO, Any
 
 from lxml import etree
 

@@ -2,11 +2,13 @@
 model, the staging area and the clock from the configuration."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
-from typing import Callable
 
+from daemon.scan import default_workers
+from daemon.staging import Staging
 from events.application import DirectoryLog
 from events.store import STORE_ID, Store
 from projections.db import Database, StoreURL
@@ -14,8 +16,6 @@ from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
 from projections.policy import Policy
 from projections.siecle import SiecleProjection
-from daemon.staging import Staging
-from daemon.scan import default_workers
 
 
 class TimeWentBackwards(Exception):

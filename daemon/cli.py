@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any, Sequence
-
-
+from typing import Any
 
 # Effective times outside these years are typos, not dates of a school
 # year: refused here, before any date arithmetic could overflow.
@@ -181,8 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(args.args)
     from daemon import commands
-    from daemon.commands import EXIT_ERROR, EXIT_OK
     from daemon.bootstrap import TimeWentBackwards
+    from daemon.commands import EXIT_ERROR, EXIT_OK
     from daemon.config import ConfigError
     from daemon.ingest import IngestRefused
 

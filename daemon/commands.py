@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timezone
-from typing import Callable, Iterator
 
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
@@ -15,12 +15,14 @@ from daemon.history import history
 from daemon.ingest import ingest, reject, release
 from daemon.tick import hold_removals, lift_hold, purge_hold, tick
 from events.structure import GroupSource, group_source_id
-from projections import imports as imports_view, queries, siecle as siecle_view
+from projections import imports as imports_view
+from projections import queries
+from projections import siecle as siecle_view
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
-from projections.siecle import SiecleProjection
 from projections.schema import drop, dump
+from projections.siecle import SiecleProjection
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_PARTIAL = 0, 1, 2, 3
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.items import REASON as UNSAFE, unsafe
+from adapters.items import REASON as UNSAFE
+from adapters.items import unsafe
 from adapters.sniff import envelope_details, seen_as
 
 ENCRYPTED = "encrypted_timetable_export"

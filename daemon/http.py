@@ -20,11 +20,12 @@ import logging
 import re
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from prometheus_client.exposition import choose_encoder
@@ -186,7 +187,7 @@ SERVICE_PATHS = ("/metrics", "/healthz", "/readyz", "/api/v1/openapi.json")
 # ---- the server ----------------------------------------------------------------------
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_PooledServer"
+    server: _PooledServer
     server_version = "entsync"
     sys_version = ""
     timeout = 30  # seconds a client may take to send its request: a stalled one frees its worker
@@ -412,7 +413,7 @@ class HttpServer:
         self._thread.join(timeout=10)
         self._server.server_close()
 
-    def __enter__(self) -> "HttpServer":
+    def __enter__(self) -> HttpServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:

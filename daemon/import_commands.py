@@ -8,8 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from daemon import imports
-from projections import import_queries as q
 from events.derive import first
+from projections import import_queries as q
 from projections.timetable import report_text, week_runs
 
 EXIT_OK, EXIT_ERROR = 0, 1

@@ -26,22 +26,44 @@ from adapters.sniff import kind_of
 from adapters.sts.parser import read_sts
 from adapters.sts.records import StsExport
 from adapters.timetable.parser import read_edt
+from adapters.validators import uai_is_valid
 from adapters.xmlfile import first_events
 from daemon.bootstrap import Context
-from events.imports import TimetableImport, import_id
-from projections import import_queries as q
 from events.derive import first
-from adapters.validators import uai_is_valid
-from projections import timetable_bilan
+from events.imports import TimetableImport, import_id
 from events.rules import normalised_identity
+from projections import import_queries as q
+from projections import timetable_bilan
 from projections.timetable import (
-    LockedThreshold, Refusal, Snapshot, changes_counts, decide, diff, end_date_limit_of, end_date_problem, refusal,
-    school_year_of, set_aside_refusal, snapshot_from_dict, snapshot_to_dict, until,
+    LockedThreshold,
+    Refusal,
+    Snapshot,
+    changes_counts,
+    decide,
+    diff,
+    end_date_limit_of,
+    end_date_problem,
+    refusal,
+    school_year_of,
+    set_aside_refusal,
+    snapshot_from_dict,
+    snapshot_to_dict,
+    until,
 )
 from projections.timetable_bilan import EDT_END_OF_YEAR_EN, EDT_END_OF_YEAR_FR
 from projections.timetable_match import (
-    STAFF, STUDENTS, DirectoryView, Match, Matched, Person, Remembered, match_edt, match_sts, person_identity,
-    rematch, resolve,
+    STAFF,
+    STUDENTS,
+    DirectoryView,
+    Match,
+    Matched,
+    Person,
+    Remembered,
+    match_edt,
+    match_sts,
+    person_identity,
+    rematch,
+    resolve,
 )
 
 KINDS = ("sts", "edt-sts", "timetable-edt")  # what adapters/sniff.py recognises as this pipeline's input

@@ -27,10 +27,10 @@ import stat
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
 from uuid import UUID
 from zoneinfo import ZoneInfo
 

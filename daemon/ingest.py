@@ -22,20 +22,20 @@ from adapters.aaf.files import CATEGORIES, DeliveryFiles, PartFile, RecordedDeli
 from adapters.aaf.parser import RawRecord, by_version
 from adapters.aaf.records import examine
 from adapters.errors import DeliveryRejected, Rejection, SetAside
+from adapters.plausibility import reference_day
 from adapters.sniff import kind_of
 from daemon import precedence
-from daemon.brakes import brake_check, describe_brake, scope_of, scopes_meet
 from daemon.bootstrap import Context
+from daemon.brakes import brake_check, describe_brake, scope_of, scopes_meet
 from daemon.formats import not_importable
 from daemon.scan import record_digest, summaries
 from events.account import Account, NewAccounts, account_id
 from events.delivery import Delivery, delivery_id
+from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
 from events.upgrade import upgrade_id
 from projections.directory import RULES
-from adapters.plausibility import reference_day
 from projections.policy import Policy
-from events.rules import creation_due, removal_with_notice
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
 BATCH = 1000
@@ -58,7 +58,7 @@ class IngestResult:
     # Fields of kept records set aside for implausible values (domain-rules §12).
     set_aside: list[SetAside] = field(default_factory=list)
     # The deltas that waited behind this delivery, decided once it was released.
-    followed: list["IngestResult"] = field(default_factory=list)
+    followed: list[IngestResult] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

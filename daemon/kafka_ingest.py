@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from adapters.aaf.files import PartFile, RecordedDelivery, discover
 from daemon.bootstrap import Context

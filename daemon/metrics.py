@@ -20,18 +20,19 @@ import re
 import threading
 import time
 from collections import Counter as Tally
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from events.rules import toussaint_start
 from projections import facts
 from projections.directory import iso
-from events.rules import toussaint_start
 from projections.served import counts as served_counts
 from projections.served import structure_anomalies, withheld_jointures
 
@@ -123,7 +124,7 @@ class _ReadModelCollector(Collector):
     """Exposes the last reading: a scrape sees one consistent set of gauges,
     and a label set gone from the read model is gone from the exposition."""
 
-    def __init__(self, metrics: "Metrics"):
+    def __init__(self, metrics: Metrics):
         self.metrics = metrics
 
     def describe(self) -> Iterable:
@@ -249,7 +250,8 @@ class Metrics:
         self.refresh_failures = Counter(f"{NAMESPACE}_metrics_refresh_failures",
                                         "Scrapes whose read-model gauges could not be read.", registry=self.registry)
         if version is None:
-            from importlib.metadata import PackageNotFoundError, version as dist_version
+            from importlib.metadata import PackageNotFoundError
+            from importlib.metadata import version as dist_version
             try:
                 version = dist_version("entsync")
             except PackageNotFoundError:

@@ -21,7 +21,8 @@ import os
 import signal
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from daemon import bootstrap, config
 from daemon.inbox import Inbox, Outcome

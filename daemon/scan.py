@@ -11,15 +11,15 @@ With one worker, or a small delivery, the same function runs in-process.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
-import ctypes
 import multiprocessing
 import os
 import signal
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from typing import Iterator
 
 from adapters.aaf.files import DeliveryFiles, PartFile
 from adapters.aaf.parser import RawRecord

@@ -22,9 +22,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -34,9 +34,9 @@ from daemon.bootstrap import Context
 from daemon.logs import event
 from daemon.storehealth import STORE_PROBE_SECONDS, StoreHealth
 from daemon.tick import plan, purge_hold, tick
+from events.rules import creation_overdue
 from projections.db import outage
 from projections.directory import iso
-from events.rules import creation_overdue
 from projections.served import withheld_jointures
 
 log = logging.getLogger("entsync.scheduler")

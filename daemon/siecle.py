@@ -19,10 +19,10 @@ import hashlib
 import json
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -32,14 +32,24 @@ from adapters.sniff import kind_of
 from daemon import precedence
 from daemon.bootstrap import Context
 from daemon.brakes import describe_brake, details, population_sizes
-from events.siecle import Guardian, SiecleImport, Student, guardian_id, student_id
-from projections import brakes, siecle as view
-from projections.brakes import Departure
 from events.rules import normalised_identity
+from events.siecle import Guardian, SiecleImport, Student, guardian_id, student_id
 from events.siecle_rules import (
-    Candidate, Correlation, account_levels, correlate_guardian, correlate_student, digest, guardian_names,
-    guardian_values, links_by_student, plan_snapshot, student_values,
+    Candidate,
+    Correlation,
+    account_levels,
+    correlate_guardian,
+    correlate_student,
+    digest,
+    guardian_names,
+    guardian_values,
+    links_by_student,
+    plan_snapshot,
+    student_values,
 )
+from projections import brakes
+from projections import siecle as view
+from projections.brakes import Departure
 
 BATCH = 500
 KINDS = {"BEE_ELEVES": "eleves", "BEE_RESPONSABLES": "responsables"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from projections.db import Database
 

@@ -17,9 +17,9 @@ from daemon.bootstrap import Context
 from events.account import account_id
 from events.login import Login
 from events.purge import PURGE_HOLD_ID, PurgeHold
+from events.rules import login_for, removal_with_notice
 from projections.directory import iso
 from projections.queries import departing_schedule
-from events.rules import login_for, removal_with_notice
 from projections.served import unserved_staff
 
 BATCH = 500

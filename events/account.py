@@ -17,7 +17,8 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from events.derive import memberships, structures
-from events.rules import creation_due as due_after, normalised_identity, overwrite_suspected
+from events.rules import creation_due as due_after
+from events.rules import normalised_identity, overwrite_suspected
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
 

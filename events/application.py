@@ -3,8 +3,8 @@
 aggregates record facts and the service layer (daemon/) decides."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Iterable, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -15,7 +15,6 @@ from events.delivery import Delivery, delivery_id
 from events.login import Login
 from events.structure import SourceRecord
 from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
-
 
 # How long the PostgreSQL pool keeps retrying one lost connection (psycopg_pool
 # backs off 1, 2, 4 s… between attempts) before it gives that attempt up and

@@ -24,7 +24,12 @@ from eventsourcing.domain import Aggregate, event
 
 from events.account import NAMESPACE
 from events.siecle_rules import (
-    GUARDIAN_FIELDS, LEAVING_FIELDS, LINK_FIELDS, STUDENT_FIELDS, changes, leaving_status,
+    GUARDIAN_FIELDS,
+    LEAVING_FIELDS,
+    LINK_FIELDS,
+    STUDENT_FIELDS,
+    changes,
+    leaving_status,
 )
 
 SIECLE_NAMESPACE = uuid5(NAMESPACE, "siecle")
@@ -86,7 +91,7 @@ class Student(Aggregate):
 
     @classmethod
     def enrol(cls, uai: str, eleve_id: str, attrs: dict, digest: str, import_id: str, file: str, line: int,
-              at: datetime, today: date) -> "Student":
+              at: datetime, today: date) -> Student:
         """A student new to SIECLE facts; a leaving date it already carries is
         recorded as its own fact."""
         student = cls(uai=uai, eleve_id=eleve_id, attrs=attrs, digest=digest, import_id=import_id, file=file,

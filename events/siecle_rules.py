@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping
 
 from adapters.siecle.records import LEVEL_CONTACT, SiecleAddress, SiecleGuardian, SiecleLink, SiecleStudent
 from events.rules import normalised_identity

@@ -19,9 +19,9 @@ daemon/siecle.py) read the facts, these decide.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Mapping
 
 STUDENTS, TEACHING_STAFF, OTHER_STAFF, GUARDIANS = "students", "teaching_staff", "other_staff", "guardians"
 POPULATIONS = (STUDENTS, TEACHING_STAFF, OTHER_STAFF, GUARDIANS)

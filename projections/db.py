@@ -7,8 +7,9 @@ from __future__ import annotations
 import sqlite3
 import time
 import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 # Seconds a PostgreSQL connection attempt may take, unless the store URL says

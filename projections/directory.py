@@ -10,15 +10,16 @@ is still being written and goes on from there later.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
+from events import derive
 from events.account import Account
 from events.delivery import Delivery
 from events.login import Login
 from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
-from events import derive
 from projections import facts
 from projections.db import Database
 from projections.schema import COLUMNS, PRIMARY_KEYS, TABLES, TRACKING, create

@@ -8,8 +8,9 @@ versioned topic. When the log is compressed or encrypted, the mapper is used.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from eventsourcing.persistence import Notification
 

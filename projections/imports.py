@@ -10,7 +10,8 @@ transaction as the rows. It reads only the import topics of the log.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from events.imports import TimetableImport as TI
 from projections import facts

@@ -5,10 +5,10 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from events.rules import creation_overdue, notice_end
 from projections.db import Database
 from projections.directory import iso
 from projections.names import structure_display_name
-from events.rules import creation_overdue, notice_end
 from projections.served import structure_anomalies, withheld_jointures
 
 ACCOUNT_COLUMNS = ("account_id, jointure, category, profile, function, state, login, first_seen, creation_due, "

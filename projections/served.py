@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from adapters.validators import uai_is_valid
-
 from events.rules import category_contradicts_functions
 
 # Anomaly kinds (reason codes; stable, they are metric label values).
@@ -114,7 +113,7 @@ def structure_anomalies(db, policy) -> list[dict]:
     directory holds that points nowhere or is withheld (domain-rules §12)."""
     known = _structures(db)
     out: list[dict] = []
-    for j, (uai, t) in sorted(known.items()):
+    for j, (uai, _type) in sorted(known.items()):
         if not is_school(uai):
             out.append({"anomaly": STRUCTURE_CODE_INVALID, "jointure": j, "profile": "", "state": "",
                         "detail": f"structure {j}: code {uai or '(empty)'} is not a UAI with its check letter; "

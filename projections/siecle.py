@@ -10,8 +10,9 @@ in one transaction, and an import's facts are applied only once its
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from events.siecle import Guardian, SiecleImport, Student
 from projections import facts
@@ -380,7 +381,7 @@ def set_asides(db: Database, uai: str | None = None, prefix: str = "") -> list[d
         f"FROM {prefix}siecle_set_asides s JOIN {prefix}siecle_imports i ON i.import_id = s.import_id "
         f"WHERE i.status = 'applied' {where} ORDER BY i.uai, i.kind, s.line, s.record_id, s.field", params)
     latest: dict[tuple[str, str], str] = {}
-    for uai_, kind, import_id, received_at in db.query(
+    for uai_, kind, import_id, _received_at in db.query(
             f"SELECT uai, kind, import_id, received_at FROM {prefix}siecle_imports WHERE status = 'applied' "
             f"ORDER BY received_at, import_id"):
         latest[(uai_, kind)] = import_id

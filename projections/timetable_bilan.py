@@ -12,7 +12,13 @@ from collections import Counter
 from datetime import date, timedelta
 
 from projections.timetable import (
-    Changes, Snapshot, report, thresholds_section, week_mask_weeks, week_runs, week_start,
+    Changes,
+    Snapshot,
+    report,
+    thresholds_section,
+    week_mask_weeks,
+    week_runs,
+    week_start,
 )
 
 # What to change in EDT for an end of year after 15 July. Index Education

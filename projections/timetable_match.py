@@ -90,7 +90,7 @@ class Match:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Match":
+    def from_dict(cls, d: dict) -> Match:
         """A stored match; those recorded before hand matching lack name and candidates."""
         return cls(d["kind"], d["ident"], d["code"], d["key"], d["by"], d["reason"], int(d.get("line") or 0),
                    d.get("name", ""), tuple(d.get("candidates", ())))

@@ -151,7 +151,7 @@ class _PgCluster:
                 pw = pwd.getpwnam("postgres")
             except KeyError:
                 shutil.rmtree(self.base, ignore_errors=True)
-                raise RuntimeError("running as root but there is no 'postgres' OS user to run initdb as")
+                raise RuntimeError("running as root but there is no 'postgres' OS user to run initdb as") from None
             os.chown(self.base, pw.pw_uid, pw.pw_gid)
             os.chmod(self.base, 0o700)
 

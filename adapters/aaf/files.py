@@ -11,18 +11,21 @@ import re
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from lxml import etree
 
 from adapters.aaf.parser import CATEGORY_OF, ROOT, RawRecord, read_records
-from adapters.encoding import REASON as ENCODING_MISMATCH, MojibakeScan
+from adapters.encoding import REASON as ENCODING_MISMATCH
+from adapters.encoding import MojibakeScan
 from adapters.errors import DeliveryRejected
-from adapters.items import REASON as UNSAFE, unsafe
+from adapters.items import REASON as UNSAFE
+from adapters.items import unsafe
 from adapters.xmlpull import pull_events
 
 # Dependency order in which categories are applied (formats §1).

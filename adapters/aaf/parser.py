@@ -8,7 +8,8 @@ stays flat on files of hundreds of MB. It knows the format, not the rules.
 from __future__ import annotations
 
 import re
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
 
 from lxml import etree
 

@@ -128,7 +128,7 @@ def diff(old: list[Record], new: list[Record]) -> Iterator[tuple[str, str, objec
     """
     new_by_id = dict(new)
     old_ids = set()
-    for ident, values in old:
+    for ident, _values in old:
         old_ids.add(ident)
         if ident not in new_by_id:
             yield "delete", ident, None

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
-
 # --------------------------------------------------------------------------- nomenclature data
 # Kept here (not in a data file) so that the generator stays a handful of
 # stdlib-only modules.  Names carry accents, apostrophes, hyphens, spaces and

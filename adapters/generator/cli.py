@@ -39,13 +39,44 @@ import tempfile
 import time
 from datetime import datetime
 
-from .aaf_writer import (ATTRIBUTES, CATEGORIES, ENCODINGS, PartWriter, Record, diff, etab_record, mef_records,
-                         population_records, subject_records)
+from .aaf_writer import (
+    ATTRIBUTES,
+    CATEGORIES,
+    ENCODINGS,
+    PartWriter,
+    Record,
+    diff,
+    etab_record,
+    mef_records,
+    population_records,
+    subject_records,
+)
 from .academie import Academie, Ids, Population, evolve, plan_academie, populate
-from .shapes import (DEFAULT_VERSION, LAYOUTS, NAME_STYLES, VERSIONS, History, Shape, file_stem, header,
-                     in_version, plan_unserved, real_staff, unserved_records, unserved_staff)
-from .sources import (DEFAULT_ENDS_ON, EDT_SHAPES, arrival_date, build_timetable, leaving_date, write_siecle,
-                      write_sts, write_timetable)
+from .shapes import (
+    DEFAULT_VERSION,
+    LAYOUTS,
+    NAME_STYLES,
+    VERSIONS,
+    History,
+    Shape,
+    file_stem,
+    header,
+    in_version,
+    plan_unserved,
+    real_staff,
+    unserved_records,
+    unserved_staff,
+)
+from .sources import (
+    DEFAULT_ENDS_ON,
+    EDT_SHAPES,
+    arrival_date,
+    build_timetable,
+    leaving_date,
+    write_siecle,
+    write_sts,
+    write_timetable,
+)
 from .variants import write_siecle_variants, write_variants
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")

@@ -587,7 +587,8 @@ def edt_xml(t: Timetable, shape: str | None = None) -> str:
             out.append(f'      <Matiere Ident="{c.subject}"/>\n    </Cours>\n')
             continue
         dom = f"<!--Domaine : {week_domain(c.weeks)}-->"
-        child = lambda tag, ident: f'      <{tag} Ident="{ident}" Semaines="{c.weeks}"/>{dom}\n'  # noqa: E731
+        def child(tag: str, ident: str, c=c, dom=dom) -> str:
+            return f'      <{tag} Ident="{ident}" Semaines="{c.weeks}"/>{dom}\n'
         out.append(child("Matiere", c.subject)
                    + "".join(child("Professeur", p) for p in c.teachers)
                    + "".join(child("Classe", x) for x in c.classes)

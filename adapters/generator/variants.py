@@ -35,8 +35,20 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from .academie import CHECK_LETTERS, Academie, Population, uai_check_letter
-from .sources import (SIECLE_ENCODING, Course, Timetable, _day, _el, _esc, _fr, _services, _write, edt_name,
-                      edt_xml, subject_only)
+from .sources import (
+    SIECLE_ENCODING,
+    Course,
+    Timetable,
+    _day,
+    _el,
+    _esc,
+    _fr,
+    _services,
+    _write,
+    edt_name,
+    edt_xml,
+    subject_only,
+)
 from .thresholds import DEFAULT_TIMETABLE_THRESHOLDS, DETAILS, Unreachable, threshold_variant
 
 READ_EDT = "adapters.timetable.parser.read_edt"

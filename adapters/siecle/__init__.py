@@ -3,8 +3,15 @@
 rejections; it knows the format, not the rules (no database, no events)."""
 from adapters.siecle.parser import read_eleves, read_export, read_responsables, sniff_root
 from adapters.siecle.records import (
-    ELEVES_ROOT, RESPONSABLES_ROOT, ElevesExport, ResponsablesExport, SiecleAddress, SiecleGuardian,
-    SiecleHeader, SiecleLink, SiecleStudent,
+    ELEVES_ROOT,
+    RESPONSABLES_ROOT,
+    ElevesExport,
+    ResponsablesExport,
+    SiecleAddress,
+    SiecleGuardian,
+    SiecleHeader,
+    SiecleLink,
+    SiecleStudent,
 )
 
 __all__ = [

@@ -40,10 +40,9 @@ from __future__ import annotations
 from datetime import date
 
 from adapters.plausibility import MESSAGES, NO_USABLE_NAME, birth_problem
-from adapters.validators import code_is_valid
-
 from adapters.siecle.records import SiecleStudent
 from adapters.siecle.values import Rejections, fields, name_check, parse_date, parse_end, text
+from adapters.validators import code_is_valid
 
 # Record element → the section element it must sit in.
 TAGS = {"ELEVE": "ELEVES", "STRUCTURES_ELEVE": "STRUCTURES", "OPTION": "OPTIONS"}

@@ -30,22 +30,28 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from lxml import etree
 
 from adapters.errors import DeliveryRejected
-from adapters.xmlfile import Checked
-from adapters.xmlpull import pull_events
 from adapters.siecle.eleves import ElevesReader
 from adapters.siecle.records import (
-    ELEVES_ROOT, NOMENCLATURES_ROOT, RESPONSABLES_ROOT, ElevesExport, ResponsablesExport, SiecleHeader,
+    ELEVES_ROOT,
+    NOMENCLATURES_ROOT,
+    RESPONSABLES_ROOT,
+    ElevesExport,
+    ResponsablesExport,
+    SiecleHeader,
 )
 from adapters.siecle.responsables import ResponsablesReader
 from adapters.siecle.values import fields, parse_date, parse_stamp
 from adapters.validators import uai_is_valid
+from adapters.xmlfile import Checked
+from adapters.xmlpull import pull_events
 
 READERS = {ELEVES_ROOT: ElevesReader, RESPONSABLES_ROOT: ResponsablesReader}
 _OTHER_ROOTS = {

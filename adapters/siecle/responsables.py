@@ -24,9 +24,9 @@ is rejected (``no_usable_name``).
 """
 from __future__ import annotations
 
+from adapters.plausibility import MESSAGES, NO_USABLE_NAME
 from adapters.siecle.records import LEVEL_CONTACT, LEVEL_LEGAL, LEVELS, SiecleAddress, SiecleGuardian, SiecleLink
 from adapters.siecle.values import Rejections, fields, name_check, parse_flag
-from adapters.plausibility import MESSAGES, NO_USABLE_NAME
 
 TAGS = {"PERSONNE": "PERSONNES", "RESPONSABLE_ELEVE": "RESPONSABLES", "ADRESSE": "ADRESSES"}
 

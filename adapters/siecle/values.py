@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from adapters.errors import Rejection, SetAside
-from adapters.xmlfile import plain_text
 from adapters.plausibility import MESSAGES, name_problem
+from adapters.xmlfile import plain_text
 
 NO_END = date(9999, 12, 31)  # BEE "no end" date
 _DATE = "%d/%m/%Y"

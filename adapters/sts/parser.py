@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.errors import DeliveryRejected, Rejection
 from adapters.sts.records import StsDivision, StsExport, StsGroup, StsHeader, StsPerson, StsService, StsSubject
-from adapters.xmlfile import iter_elements, open_export, parse_date, plain_text, release, sniff_root
 from adapters.validators import uai_is_valid
+from adapters.xmlfile import iter_elements, open_export, parse_date, plain_text, release, sniff_root
 
 __all__ = ["read_sts", "sniff_root", "ROOT", "MISTAKEN_ROOT"]
 

@@ -82,7 +82,7 @@ class StsPerson(_Record):
     line: int = 0
 
     @model_validator(mode="after")
-    def _named(self) -> "StsPerson":
+    def _named(self) -> StsPerson:
         # Local individuals are often incomplete: a family name (usage or
         # birth) is the least a person must have to be matched; an empty
         # first name is kept.

@@ -35,12 +35,21 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from adapters.errors import DeliveryRejected, Rejection
-from adapters.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
 from adapters.timetable.records import (
-    MAX_WEEKS, EdtClass, EdtCourse, EdtExport, EdtGroup, EdtHeader, EdtRefs, EdtSetAside, EdtStudent, EdtSubject,
+    MAX_WEEKS,
+    EdtClass,
+    EdtCourse,
+    EdtExport,
+    EdtGroup,
+    EdtHeader,
+    EdtRefs,
+    EdtSetAside,
+    EdtStudent,
+    EdtSubject,
     EdtTeacher,
 )
 from adapters.validators import uai_is_valid
+from adapters.xmlfile import iter_elements, open_export, parse_date, release, sniff_root
 
 __all__ = ["read_edt", "sniff_root", "NS", "ROOT"]
 

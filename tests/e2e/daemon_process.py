@@ -13,8 +13,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 ENTSYNC = str(Path(sys.executable).with_name("entsync"))
 
 
@@ -57,7 +55,7 @@ class Daemon:
         self.out = work / f"daemon-{Daemon.count}.out"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Daemon":
+    def start(self) -> Daemon:
         env = clean_env(**{"ENTSYNC_POLL_SECONDS": "0.1", "ENTSYNC_CATCH_UP_SECONDS": "0.5", **self.env})
         with open(self.log, "wb") as err, open(self.out, "wb") as out:
             self.proc = subprocess.Popen(
@@ -104,14 +102,6 @@ class Daemon:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
-
-
-@pytest.fixture
-def daemons():
-    started: list[Daemon] = []
-    yield started
-    for d in started:
-        d.stop_if_running()
 
 
 def http_status(url: str) -> int:

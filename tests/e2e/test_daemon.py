@@ -12,13 +12,20 @@ import urllib.request
 import zipfile
 
 import pytest
-
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.generator.cli import run as generate
 from projections.db import Database
-from tests.e2e.daemon_process import (  # noqa: F401 (daemons is a fixture)
-    ENTSYNC, Daemon, clean_env, cli, daemons, drop_with_marker, http_status, outcome_files, wait_until, write_slowly,
+from tests.e2e.daemon_process import (
+    ENTSYNC,
+    Daemon,
+    clean_env,
+    cli,
+    drop_with_marker,
+    http_status,
+    outcome_files,
+    wait_until,
+    write_slowly,
 )
 
 

@@ -14,8 +14,13 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.daemon_process import (  # noqa: F401 (daemons is a fixture)
-    Daemon, cli, daemons, drop_with_marker, http_status, outcome_files, wait_until,
+from tests.e2e.daemon_process import (
+    Daemon,
+    cli,
+    drop_with_marker,
+    http_status,
+    outcome_files,
+    wait_until,
 )
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"

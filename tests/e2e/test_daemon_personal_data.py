@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from adapters.generator.cli import run as generate
-from tests.e2e.daemon_process import Daemon, daemons, drop_with_marker, wait_until  # noqa: F401
+from tests.e2e.daemon_process import Daemon, drop_with_marker, wait_until
 
 # Fields that carry a name, a birth date or an INE, by source (formats §1–§4).
 NAME_FIELDS = {"sn", "givenName", "ENTPersonNomPatro", "ENTPersonAutresPrenoms",  # AAF
@@ -124,7 +124,7 @@ def test_nothing_the_daemon_writes_names_a_person(rentree, tmp_path, daemons):
     for n, item in enumerate(items, 1):
         # One at a time, under a name of its own (several exports share a file name).
         name = drop_with_marker(item, inbox, f"{n:02d}-{item.parent.name}-{item.name}")
-        wait_until(lambda: daemon.find("inbox.processed", item=name) or daemon.find("inbox.rejected", item=name),
+        wait_until(lambda name=name: daemon.find("inbox.processed", item=name) or daemon.find("inbox.rejected", item=name),
                    20, f"{name} to be processed")
     assert daemon.terminate() == 0
 

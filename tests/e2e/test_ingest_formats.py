@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.e2e.daemon_process import cli as cli_process
 from daemon.cli import main
+from tests.e2e.daemon_process import cli as cli_process
 
 
 def cli(store: str, *args: str, cwd: Path, code: int | None = 0) -> SimpleNamespace:

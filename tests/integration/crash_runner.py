@@ -16,7 +16,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from daemon import bootstrap, ingest as ingest_module, tick as tick_module
+from daemon import bootstrap
+from daemon import ingest as ingest_module
+from daemon import tick as tick_module
 from daemon.ingest import ingest
 from daemon.staging import Staging
 from daemon.tick import tick

@@ -20,8 +20,8 @@ from daemon.cli import main
 from daemon.ingest import ingest, reject, release
 from daemon.tick import tick
 from projections import queries
-from tests.integration.conftest import make_academie, rebuilt
 from projections.schema import dump
+from tests.integration.conftest import make_academie, rebuilt
 
 UTC = timezone.utc
 JUNE = datetime(2026, 6, 15, 6, tzinfo=UTC)       # last delivery of school year 2025

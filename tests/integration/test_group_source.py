@@ -12,9 +12,9 @@ from daemon.imports import receive, validate
 from daemon.ingest import ingest
 from events.structure import GroupSource
 from projections import queries
-from projections.import_queries import timetable_groups
 from projections.db import Database
 from projections.directory import DirectoryProjection
+from projections.import_queries import timetable_groups
 from projections.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import make_academie
@@ -61,7 +61,8 @@ def test_groups_follow_the_chosen_source(acad, store_url):
                 len(group["students"]) + len(group["teachers"])
         assert any(g["students"] for g in by_timetable.values())
         # Classes do not change with the group source.
-        classes = lambda: [e for e in queries.classes(ctx.db, uai) if e["kind"] == "class"]
+        def classes() -> list[dict]:
+            return [e for e in queries.classes(ctx.db, uai) if e["kind"] == "class"]
         before = classes()
 
         stream = ctx.log.get(GroupSource.create_id(uai))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_aaf_rejections import FIX, NOW, Cli, assert_no_leak, request_lines
+from tests.integration.test_aaf_rejections import FIX, Cli, assert_no_leak, request_lines
 
 ELEVE = "ENTTEST_Complet_20260818_Eleve_0000.xml"
 GUARDIANS = "ENTTEST_Complet_20260818_PersRelEleve_0000.xml"
@@ -245,7 +245,8 @@ def test_siecle_fields_set_aside_are_recorded_and_listed(ctx, tmp_path):
     from datetime import datetime, timezone
 
     from daemon.siecle import ingest_siecle
-    from projections import queries, siecle as view
+    from projections import queries
+    from projections import siecle as view
     from projections.siecle import SiecleProjection
     from tests.integration.test_siecle_ingest import LINKS, PERSONS, STUDENTS, UAI, eleves, responsables
 

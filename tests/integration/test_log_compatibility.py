@@ -4,12 +4,11 @@ read model rebuilt from it equals the one 0.1.0 built. Never regenerate the
 fixture to make this pass: upcast instead."""
 from __future__ import annotations
 
-import pytest
-
 import json
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap

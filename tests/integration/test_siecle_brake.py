@@ -28,8 +28,8 @@ from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from projections.policy import Policy
-from tests.integration.conftest import make_academie, rebuilt
 from projections.schema import dump
+from tests.integration.conftest import make_academie, rebuilt
 
 UTC = timezone.utc
 T_AAF = datetime(2026, 8, 18, 6, tzinfo=UTC)

@@ -12,7 +12,6 @@ from adapters.siecle import read_eleves, read_responsables
 from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
 from projections import siecle as view
-
 from tests.integration.conftest import T0, make_academie
 
 T_EARLY = datetime(2026, 8, 17, 8, tzinfo=timezone.utc)

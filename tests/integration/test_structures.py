@@ -3,6 +3,7 @@ delivery no longer carries them (their people depart with them)."""
 from __future__ import annotations
 
 import shutil
+
 from lxml import etree
 
 from daemon import bootstrap

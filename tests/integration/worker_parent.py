@@ -20,7 +20,7 @@ def busy(_: int) -> int:
 def main() -> int:
     pool = worker_pool(2)
     pids = set(pool.map(busy, range(4)))
-    for n in range(1_000):  # keep them busy until the test kills this process
+    for _ in range(1_000):  # keep them busy until the test kills this process
         pool.submit(time.sleep, 0.5)
     print(" ".join(str(p) for p in sorted(pids)), flush=True)
     time.sleep(120)

@@ -4,6 +4,7 @@ of the six categories, and no personal value in any rejection."""
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from adapters.aaf.parser import RawRecord
 from adapters.aaf.records import validate
@@ -190,7 +191,7 @@ def test_an_ine_shown_by_a_record_without_the_attribute_in_its_version_is_still_
     _, attrs = raw("Eleve")
     base = {"jointure": "1000001", "sn": "X", "givenName": "Y", "birth": "14/07/2011", "structure": "4001"}
     assert StudentRecordWithoutIne.model_validate({**base, "ine": ""}).ine == ""
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         StudentRecordWithoutIne.model_validate({**base, "ine": "0701"})
 
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from events.account import Account, TransitionRefused, account_id
 from daemon.ingest import record_digest
+from events.account import Account, TransitionRefused, account_id
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 DELAY = timedelta(hours=48)

@@ -34,7 +34,7 @@ LATIN1 = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>\nLéna Cœur-Hélène
     (LATIN1.replace("ISO-8859-1", "windows-1252").encode("utf-8"), 3),
     (LATIN1.replace("ISO-8859-1", "UTF-8").encode("utf-8"), 0),                 # declared UTF-8: its business
     (LATIN1.replace(' encoding="ISO-8859-1"', "").encode("utf-8"), 0),          # no declaration: UTF-8
-    ('<?xml version="1.0" encoding="ISO-8859-15"?><a>é</a>'.encode("utf-8"), 1),  # a short file, one line
+    ('<?xml version="1.0" encoding="ISO-8859-15"?><a>é</a>'.encode(), 1),  # a short file, one line
     ("<?xml version='1.0' encoding='latin1'?>\n<a>Ã</a>".encode("latin-1"), 0),  # a lone Ã is Latin-1 text
 ])
 def test_the_classic_pattern_and_its_line(data, line):
@@ -77,4 +77,4 @@ def test_a_timetable_export_is_refused_with_its_line(tmp_path):
     with pytest.raises(DeliveryRejected) as err:
         read_edt(path)
     assert err.value.reason == "encoding_mismatch"
-    assert err.value.line == next(i for i, l in enumerate(text.splitlines(), 1) if any(c in l for c in "ÉÈÇŒéèçœôîü"))
+    assert err.value.line == next(i for i, line in enumerate(text.splitlines(), 1) if any(c in line for c in "ÉÈÇŒéèçœôîü"))

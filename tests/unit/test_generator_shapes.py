@@ -311,7 +311,7 @@ NAME_PATTERNS = {
 def test_file_names_per_style(tmp_path, style):
     m = generate(tmp_path, "--names", style, students=300)
     complete, delta = NAME_PATTERNS[style]
-    for name, d in m["deliveries"].items():
+    for _name, d in m["deliveries"].items():
         lead = complete if d["kind"] == "complet" else delta
         files = sorted((tmp_path / d["path"]).glob("*"))
         assert len(files) == 6

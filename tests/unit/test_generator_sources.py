@@ -17,10 +17,9 @@ from adapters.siecle import read_eleves, read_responsables
 from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
 from adapters.timetable.records import weeks_of
-from projections.policy import Policy
 from adapters.validators import uai_is_valid
-from projections.timetable import (DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal,
-                                   set_aside_refusal)
+from projections.policy import Policy
+from projections.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal, set_aside_refusal
 from projections.timetable_match import DirectoryView, Person, match_edt
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

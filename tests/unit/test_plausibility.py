@@ -13,8 +13,17 @@ import pytest
 from adapters.aaf.parser import BLANK, RawRecord, read_records
 from adapters.aaf.records import examine, implausible
 from adapters.plausibility import (
-    BIRTH_BEFORE_1900, BIRTH_IN_FUTURE, NAME_BLANK, NAME_CONTROL, NAME_INVISIBLE, NAME_MAX_LENGTH, NAME_TOO_LONG,
-    NO_USABLE_NAME, birth_problem, name_problem, reference_day,
+    BIRTH_BEFORE_1900,
+    BIRTH_IN_FUTURE,
+    NAME_BLANK,
+    NAME_CONTROL,
+    NAME_INVISIBLE,
+    NAME_MAX_LENGTH,
+    NAME_TOO_LONG,
+    NO_USABLE_NAME,
+    birth_problem,
+    name_problem,
+    reference_day,
 )
 from tests.unit.test_aaf_validation import FILE, LINE, PERSONAL, VALID
 

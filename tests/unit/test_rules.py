@@ -5,9 +5,23 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from projections.policy import Policy, shipped_toussaint
 from adapters.validators import code_is_valid, uai_is_valid
-from events.rules import LOGIN_MAX_LENGTH, computed_toussaint_start, creation_due, creation_overdue, login_base, login_for, looks_like_couple, mass_departure_exceeded, national_function, normalised_identity, removal_due, staff_profile, category_contradicts_functions
+from events.rules import (
+    LOGIN_MAX_LENGTH,
+    category_contradicts_functions,
+    computed_toussaint_start,
+    creation_due,
+    creation_overdue,
+    login_base,
+    login_for,
+    looks_like_couple,
+    mass_departure_exceeded,
+    national_function,
+    normalised_identity,
+    removal_due,
+    staff_profile,
+)
+from projections.policy import Policy, shipped_toussaint
 
 
 @pytest.mark.parametrize("uai, valid", [

@@ -16,8 +16,17 @@ from lxml import etree
 import adapters.siecle.parser as siecle_parser
 from adapters.errors import DeliveryRejected
 from adapters.siecle import (
-    ElevesExport, ResponsablesExport, SiecleAddress, SiecleGuardian, SiecleHeader, SiecleLink, SiecleStudent,
-    read_eleves, read_export, read_responsables, sniff_root,
+    ElevesExport,
+    ResponsablesExport,
+    SiecleAddress,
+    SiecleGuardian,
+    SiecleHeader,
+    SiecleLink,
+    SiecleStudent,
+    read_eleves,
+    read_export,
+    read_responsables,
+    sniff_root,
 )
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "siecle"
@@ -293,7 +302,7 @@ def test_rejected_guardians_are_absent_and_every_link_names_a_guardian(resp):
 ], ids=["2018", "pre-2018"])
 def test_link_levels_in_both_forms(path, expected):
     links = read_responsables(path).links
-    got = {(l.eleve_id, l.personne_id): (l.level, l.kinship, l.pays_fees, l.priority_contact) for l in links}
+    got = {(k.eleve_id, k.personne_id): (k.level, k.kinship, k.pays_fees, k.priority_contact) for k in links}
     assert got == expected
     assert len(links) == len(expected)
 

@@ -7,8 +7,21 @@ from datetime import date
 import pytest
 
 from events.siecle_rules import (
-    AMBIGUOUS, NO_ACCOUNT, RULE_ELEVE_ID, RULE_INE, RULE_NAME_AND_STUDENT, RULE_PERSONNE_ID, Candidate, Plan,
-    changes, correlate_guardian, correlate_student, digest, guardian_names, leaving_status, plan_snapshot,
+    AMBIGUOUS,
+    NO_ACCOUNT,
+    RULE_ELEVE_ID,
+    RULE_INE,
+    RULE_NAME_AND_STUDENT,
+    RULE_PERSONNE_ID,
+    Candidate,
+    Plan,
+    changes,
+    correlate_guardian,
+    correlate_student,
+    digest,
+    guardian_names,
+    leaving_status,
+    plan_snapshot,
 )
 
 UAI, OTHER = "0693834T", "0011068F"

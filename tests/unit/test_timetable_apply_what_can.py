@@ -11,8 +11,17 @@ import pytest
 
 from adapters.timetable.parser import read_edt
 from projections.timetable import (
-    DEFAULT_THRESHOLDS, Aside, Session, Snapshot, diff, exceeded, keep_set_aside, session_dates, set_aside_refusal,
-    until, week_mask_weeks,
+    DEFAULT_THRESHOLDS,
+    Aside,
+    Session,
+    Snapshot,
+    diff,
+    exceeded,
+    keep_set_aside,
+    session_dates,
+    set_aside_refusal,
+    until,
+    week_mask_weeks,
 )
 from projections.timetable_bilan import alternances, bilan, closures, weekly
 from projections.timetable_match import DirectoryView, Person, Remembered, match_edt, name_digest, rematch, resolve

@@ -16,8 +16,18 @@ from adapters.timetable.parser import read_edt
 from events.imports import TimetableImport, TransitionRefused, import_id
 from projections.policy import Policy
 from projections.timetable import (
-    DEFAULT_THRESHOLDS, Session, Snapshot, Threshold, decide, diff, refusal, school_year_of,
-    snapshot_from_dict, snapshot_to_dict, status_label, thresholds_section,
+    DEFAULT_THRESHOLDS,
+    Session,
+    Snapshot,
+    Threshold,
+    decide,
+    diff,
+    refusal,
+    school_year_of,
+    snapshot_from_dict,
+    snapshot_to_dict,
+    status_label,
+    thresholds_section,
 )
 from projections.timetable_bilan import bilan
 from projections.timetable_match import DirectoryView, Person, match_edt, match_sts, person_identity

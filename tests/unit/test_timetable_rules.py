@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from projections.timetable import (
-    DEFAULT_THRESHOLDS, LockedThreshold, Session, Snapshot, Threshold, diff, exceeded, report, report_text,
+    DEFAULT_THRESHOLDS,
+    LockedThreshold,
+    Session,
+    Snapshot,
+    Threshold,
+    diff,
+    exceeded,
+    report,
+    report_text,
 )
 
 
