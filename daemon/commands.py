@@ -374,19 +374,29 @@ def _consume(args, out) -> int:
     if os.environ.get("ENTSYNC_TEST_KILL_AFTER_STORE"):  # tests: die between the store commit and Kafka's
         worker.after_store = lambda: os.kill(os.getpid(), signal.SIGKILL)
     last = time.monotonic()
+    ingested, backlog = 0, 0
     try:
         while not stop:
             results = worker.poll(1000, args.now)
             for r in results:
                 out({"delivery_id": r.delivery_id, "status": r.status, "counts": r.counts}, args.json,
                     f"delivery {r.delivery_id}: {r.status}")
-            if results or worker.stored:
+            ingested += len(results)
+            # Idle is the group having nothing left to read, not this member
+            # receiving nothing: a member whose own partitions were empty used
+            # to exit while a peer still held (or had died holding) the rest.
+            backlog = worker.backlog() if args.idle_exit is not None else 0
+            if results or worker.stored or backlog:
                 last = time.monotonic()
             if args.idle_exit is not None and time.monotonic() - last > args.idle_exit:
                 break
     finally:
         kafka.close()
         ctx.close()
+    if args.idle_exit is not None and not stop:  # never a silent exit 0
+        print(f"entsync: consume: {args.topic} read to its end by the group, then {args.idle_exit:g} s idle; "
+              f"{ingested} delivery(ies) ingested by this member"
+              + ("" if ingested else " (nothing was waiting for it)"), file=sys.stderr)
     return EXIT_OK
 
 

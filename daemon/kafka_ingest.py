@@ -147,6 +147,24 @@ class DeliveryConsumer:
                 results.append(result)
         return results
 
+    def backlog(self) -> int:
+        """Messages of the topic not in the store yet, on every partition,
+        whoever holds it: what the group still has to read. The store's
+        position is the truth (a member that died after its store commit and
+        before Kafka's left its messages stored)."""
+        from kafka import TopicPartition
+
+        partitions = self.consumer.partitions_for_topic(self.topic) or set()
+        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        if not tps:
+            return 0
+        ends = self.consumer.end_offsets(tps)
+        left = 0
+        for tp in tps:
+            stored = self.position(tp.partition)
+            left += max(0, int(ends.get(tp, 0)) - (stored + 1 if stored is not None else 0))
+        return left
+
     def pending(self) -> set[str]:
         """Deliveries whose end markers are stored, not yet ingested (a peer
         that died while ingesting one leaves it here for the others)."""

@@ -162,3 +162,28 @@ def test_the_service_consumes_deliveries(academie, reference, store_url, kafka_b
     assert [e[:3] for e in events[:len(ref_events)]] == [e[:3] for e in ref_events]
     assert [{k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in events[1:len(ref_events)]] == \
         [{k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in ref_events[1:]]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_consume_tells_why_it_stopped_and_waits_for_what_the_group_has_left(academie, store_url, kafka_broker):
+    """`consume --idle-exit` stops once the group has read the topic to its
+    end, never while messages wait on a partition, and says so (issue 11)."""
+    topic = _topic(kafka_broker)
+    ctx = bootstrap.build(store_url, Policy())
+    try:
+        worker = DeliveryConsumer(ctx, consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}"), topic)
+        assert worker.backlog() == 0                               # an empty topic: nothing left
+        sent = _publish(kafka_broker, topic, academie.first)
+        assert worker.backlog() == sent["records"] + 2 * PARTITIONS  # every record, a begin and an end per partition
+        worker.consumer.close()
+    finally:
+        ctx.close()
+
+    empty = _topic(kafka_broker)
+    proc = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "--store", store_url, "consume", "--bootstrap", kafka_broker,
+         "--topic", empty, "--group", f"g-{uuid.uuid4().hex[:8]}", "--idle-exit", "2", "--rebalance-ms", "2000"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"entsync: consume: {empty} read to its end by the group, then 2 s idle; 0 delivery(ies) ingested " \
+           "by this member (nothing was waiting for it)" in proc.stderr
