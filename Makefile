@@ -5,8 +5,8 @@
 #   make test   make lint, then the whole test suite (this
 #               is what CI runs via .ci/run); extra pytest arguments:
 #               make test PYTEST_ARGS='-k smoke -x'
-#   make lint   the import contract (pyproject.toml [tool.importlinter]) and
-#               ruff's lint rules ([tool.ruff])
+#   make lint   the import contract (pyproject.toml [tool.importlinter]),
+#               ruff's lint rules and its formatting ([tool.ruff])
 
 SHELL := /bin/bash
 
@@ -49,6 +49,7 @@ PYTEST_WORKERS ?= 2
 lint: venv
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: lint
 	$(VENV_PY) -m compileall -q adapters daemon events projections tests bench >/dev/null

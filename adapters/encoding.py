@@ -10,13 +10,26 @@ symbol or a control character, which no French name writes.
 fingerprinting pass already reads every byte) and says where the first such
 pair is; the reader then refuses the part (``encoding_mismatch``).
 """
+
 from __future__ import annotations
 
 import re
 
 REASON = "encoding_mismatch"
-SINGLE_BYTE = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "iso-8859-15", "iso8859-15", "latin9",
-                         "latin-9", "windows-1252", "cp1252"})
+SINGLE_BYTE = frozenset(
+    {
+        "iso-8859-1",
+        "iso8859-1",
+        "latin1",
+        "latin-1",
+        "iso-8859-15",
+        "iso8859-15",
+        "latin9",
+        "latin-9",
+        "windows-1252",
+        "cp1252",
+    }
+)
 _DECLARATION = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _PAIR = re.compile(rb"[\xc2\xc3\xc5][\x80-\xbf]")
 
@@ -26,7 +39,7 @@ class MojibakeScan:
     file declared single-byte, else 0."""
 
     def __init__(self) -> None:
-        self.declared: str | None = None   # lower-cased, once the head was seen
+        self.declared: str | None = None  # lower-cased, once the head was seen
         self.found = 0
         self._line = 1
         self._carry = b""
@@ -67,6 +80,8 @@ class MojibakeScan:
         self._carry = chunk[-1:] if chunk[-1:] in (b"\xc2", b"\xc3", b"\xc5") else b""
 
     def message(self) -> str:
-        return (f"the file declares encoding {self.declared!r} but holds UTF-8 bytes from line {self.found} "
-                "(é would read Ã©): the part is refused rather than recording every accented name wrongly; "
-                "export it again, or fix its declaration to UTF-8")
+        return (
+            f"the file declares encoding {self.declared!r} but holds UTF-8 bytes from line {self.found} "
+            "(é would read Ã©): the part is refused rather than recording every accented name wrongly; "
+            "export it again, or fix its declaration to UTF-8"
+        )

@@ -1,6 +1,7 @@
 """Errors and rejections that adapters report: a reason code an operator (and a
 metric) can act on, and where it happened — file, line, record, field — never
 the value of a personal field (domain-rules §11)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

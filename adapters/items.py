@@ -12,6 +12,7 @@ refused before it is opened, with the member named:
 Nothing here follows a link or opens anything but regular files and
 archives. Pure I/O of the file system, no event.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,10 @@ class Unsafe:
 
     def message(self) -> str:
         where = f"member {self.member!r}" if self.member else "the item"
-        return (f"{where} is {self.what}: only regular files, and directories or archives of regular files, are "
-                "read (never a link, a FIFO, a socket or a device); nothing recorded")
+        return (
+            f"{where} is {self.what}: only regular files, and directories or archives of regular files, are "
+            "read (never a link, a FIFO, a socket or a device); nothing recorded"
+        )
 
 
 def _what(mode: int) -> str | None:
@@ -100,9 +103,17 @@ def _in_archive(path: Path) -> Unsafe | None:
                 for m in tf.getmembers():
                     if m.isfile() or m.isdir():
                         continue
-                    what = ("a hard link" if m.islnk() else "a symbolic link" if m.issym() else
-                            "a FIFO (named pipe)" if m.isfifo() else "a device" if (m.ischr() or m.isblk())
-                            else "not a regular file")
+                    what = (
+                        "a hard link"
+                        if m.islnk()
+                        else "a symbolic link"
+                        if m.issym()
+                        else "a FIFO (named pipe)"
+                        if m.isfifo()
+                        else "a device"
+                        if (m.ischr() or m.isblk())
+                        else "not a regular file"
+                    )
                     return Unsafe(m.name, what)
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError):
         return None  # unreadable: the readers say so with their own reason

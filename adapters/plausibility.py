@@ -5,6 +5,7 @@ these reason codes; the record is rejected only when no usable name remains
 (``NO_USABLE_NAME``). Pure functions of the value and an explicit reference
 day, shared by the AAF and SIECLE adapters; messages never hold the value.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,6 +77,18 @@ def reference_day(exported_on: date | None, effective_day: date) -> date:
     return effective_day if exported_on is None else min(exported_on, effective_day)
 
 
-__all__ = ["NAME_MAX_LENGTH", "EARLIEST_BIRTH", "BIRTH_IN_FUTURE", "BIRTH_BEFORE_1900", "NAME_BLANK",
-           "NAME_TOO_LONG", "NAME_CONTROL", "NAME_INVISIBLE", "NO_USABLE_NAME", "MESSAGES", "name_problem",
-           "birth_problem", "reference_day"]
+__all__ = [
+    "NAME_MAX_LENGTH",
+    "EARLIEST_BIRTH",
+    "BIRTH_IN_FUTURE",
+    "BIRTH_BEFORE_1900",
+    "NAME_BLANK",
+    "NAME_TOO_LONG",
+    "NAME_CONTROL",
+    "NAME_INVISIBLE",
+    "NO_USABLE_NAME",
+    "MESSAGES",
+    "name_problem",
+    "birth_problem",
+    "reference_day",
+]

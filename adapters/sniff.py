@@ -2,6 +2,7 @@
 supported file is recognised by content): an AAF delivery, a SIECLE export,
 an STS-web export, a timetable export — and what must not be taken for one
 (the encrypted Index Education envelope, SIECLE's nomenclatures)."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 division or group code (domain-rules §2), and the pydantic validators of the
 STS and timetable record models, each failure a reason code with a message
 that never repeats the value."""
+
 from __future__ import annotations
 
 import re
@@ -44,5 +45,7 @@ def optional_date(v: object) -> object:
 def structure_code(v: str) -> str:
     """A division or group code (domain-rules §2)."""
     if not code_is_valid(v):
-        raise PydanticCustomError("invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)")
+        raise PydanticCustomError(
+            "invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)"
+        )
     return v

@@ -10,6 +10,7 @@ one the XML declaration (or a BOM) gives, as libxml2 honours it.
 
 The SIECLE reader still has its own copy of the zip and sniff code: to merge.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,9 @@ from adapters.encoding import REASON as ENCODING_MISMATCH
 from adapters.encoding import MojibakeScan
 from adapters.errors import DeliveryRejected
 
-SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-            remove_comments=True, remove_pis=True)
+SAFE = dict(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+)
 SNIFF_LIMIT = 64 * 1024  # bytes read at most to find the root element
 _ZIP_MAGIC = b"PK\x03\x04"
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[0-9:.+\-Z]*)?$")
@@ -67,11 +69,15 @@ def open_export(path: str | Path, checked: bool = True) -> Iterator[tuple[str, I
                 yield path.name, wrap(fh, path.name)
             return
         with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.infolist()
-                       if not m.is_dir() and m.filename.lower().endswith(".xml")
-                       and not m.filename.startswith("__MACOSX/")]
+            members = [
+                m
+                for m in zf.infolist()
+                if not m.is_dir() and m.filename.lower().endswith(".xml") and not m.filename.startswith("__MACOSX/")
+            ]
             if len(members) != 1:
-                raise DeliveryRejected("invalid_archive", f"the archive holds {len(members)} XML files, expected exactly one", path.name)
+                raise DeliveryRejected(
+                    "invalid_archive", f"the archive holds {len(members)} XML files, expected exactly one", path.name
+                )
             with zf.open(members[0]) as fh:
                 name = PurePosixPath(members[0].filename).name
                 yield name, wrap(fh, name)
@@ -111,8 +117,12 @@ def plain_text(elem, file: str = "") -> str:
     if container:
         return ""
     what = elem.tag if isinstance(elem.tag, str) else "a value"
-    raise DeliveryRejected("value_not_plain_text", f"{what}: the value holds an entity reference, markup or a "
-                           "comment, not plain text; refused rather than cut", file, elem.sourceline or 0)
+    raise DeliveryRejected(
+        "value_not_plain_text",
+        f"{what}: the value holds an entity reference, markup or a comment, not plain text; refused rather than cut",
+        file,
+        elem.sourceline or 0,
+    )
 
 
 def refuse_entities(root, file: str) -> None:

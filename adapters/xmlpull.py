@@ -7,6 +7,7 @@ the error. Recognising a file by its start (its root, its first record's
 category) must not depend on where the damage is, so the sniffing readers
 feed a pull parser in small chunks, which keeps every event parsed before
 the error."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

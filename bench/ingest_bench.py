@@ -7,6 +7,7 @@ value, no validation), their ratios, events stored and peak RSS.
 
     python -m bench.ingest_bench --students 100000 [--store sqlite:///PATH] [--workdir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,14 @@ def parse_only(directory: Path) -> tuple[float, int]:
     start = time.perf_counter()
     values = 0
     for path in sorted(directory.glob("*.xml")):
-        for _, elem in etree.iterparse(str(path), events=("end",), tag=("addRequest", "modifyRequest", "deleteRequest"),
-                                       resolve_entities=False, no_network=True, load_dtd=False):
+        for _, elem in etree.iterparse(
+            str(path),
+            events=("end",),
+            tag=("addRequest", "modifyRequest", "deleteRequest"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+        ):
             for child in elem.iter("value", "id"):
                 values += len(child.text or "")
             elem.clear(keep_tail=True)
@@ -55,20 +62,54 @@ def main() -> None:
     ap.add_argument("--store", help="default: a SQLite file in the work directory")
     ap.add_argument("--workdir", help="default: a temporary directory, removed at the end")
     ap.add_argument("--workers", type=int, help="processes reading parts (default: the machine's cores, at most 4)")
-    ap.add_argument("--format-version", choices=["VE1301", "VE1803", "VE2407"], default="VE1803",
-                    help="AAF format version of the generated files (formats §1)")
+    ap.add_argument(
+        "--format-version",
+        choices=["VE1301", "VE1803", "VE2407"],
+        default="VE1803",
+        help="AAF format version of the generated files (formats §1)",
+    )
     ap.add_argument("--names", choices=["conventional", "full-source", "ent-no-uai", "ent2dva"], default="conventional")
-    ap.add_argument("--real-shapes", action="store_true",
-                    help="staff and structures as in real files (presence N, no functions, a replacement zone…)")
+    ap.add_argument(
+        "--real-shapes",
+        action="store_true",
+        help="staff and structures as in real files (presence N, no functions, a replacement zone…)",
+    )
     args = ap.parse_args()
-    shapes = ["--format-version", args.format_version, "--names", args.names] + (["--real-shapes"] if args.real_shapes else [])
+    shapes = ["--format-version", args.format_version, "--names", args.names] + (
+        ["--real-shapes"] if args.real_shapes else []
+    )
     work = Path(args.workdir or tempfile.mkdtemp(prefix="entsync-bench-"))
     try:
         t = time.perf_counter()
-        generate([str(work / "a"), "--students", str(args.students), "--seed", str(args.seed), "--no-second",
-                  "--part-size", "5000", *shapes])
-        generate([str(work / "b"), "--students", str(args.students), "--seed", str(args.seed), "--no-second",
-                  "--date", "20260901", "--part-size", "3333", "--shuffle-attributes", *shapes])
+        generate(
+            [
+                str(work / "a"),
+                "--students",
+                str(args.students),
+                "--seed",
+                str(args.seed),
+                "--no-second",
+                "--part-size",
+                "5000",
+                *shapes,
+            ]
+        )
+        generate(
+            [
+                str(work / "b"),
+                "--students",
+                str(args.students),
+                "--seed",
+                str(args.seed),
+                "--no-second",
+                "--date",
+                "20260901",
+                "--part-size",
+                "3333",
+                "--shuffle-attributes",
+                *shapes,
+            ]
+        )
         print(f"generated in {time.perf_counter() - t:.1f} s")
         first, again = work / "a/aaf/20260818-complet", work / "b/aaf/20260901-complet"
         parse_s, _ = parse_only(first)
@@ -94,24 +135,38 @@ def main() -> None:
         person_events = sum(v for k, v in r2.counts.items() if k.startswith("events_"))
         ctx.close()
         records = sum(v for k, v in r1.counts.items() if k.startswith("events_"))
-        print(f"students {args.students}, files {size_mb(first):.0f} MB, records {records}, "
-              f"workers {ctx.workers}, store {'sqlite' if not args.store else args.store.split(':')[0]}")
+        print(
+            f"students {args.students}, files {size_mb(first):.0f} MB, records {records}, "
+            f"workers {ctx.workers}, store {'sqlite' if not args.store else args.store.split(':')[0]}"
+        )
         print(f"parse-only (complete)        {parse_s:8.1f} s")
-        print(f"ingest complete              {ingest_s:8.1f} s   ratio {ingest_s / parse_s:.2f} x parse-only   "
-              f"events {events_1}   status {r1.status}")
-        print(f"  + read model catch-up      {project_s:8.1f} s   ingest + read model {ingest_s + project_s:.1f} s, "
-              f"ratio {(ingest_s + project_s) / parse_s:.2f} x")
+        print(
+            f"ingest complete              {ingest_s:8.1f} s   ratio {ingest_s / parse_s:.2f} x parse-only   "
+            f"events {events_1}   status {r1.status}"
+        )
+        print(
+            f"  + read model catch-up      {project_s:8.1f} s   ingest + read model {ingest_s + project_s:.1f} s, "
+            f"ratio {(ingest_s + project_s) / parse_s:.2f} x"
+        )
         print(f"parse-only (re-delivery)     {parse_again_s:8.1f} s")
-        print(f"ingest re-delivery           {again_s:8.1f} s   ratio {again_s / parse_again_s:.2f} x parse-only   "
-              f"events {events_2} (record events {person_events})   status {r2.status}")
-        print(f"  + read model catch-up      {again_project_s:8.1f} s   ingest + read model "
-              f"{again_s + again_project_s:.1f} s, ratio {(again_s + again_project_s) / parse_again_s:.2f} x")
-        print(f"peak RSS (this process) after first ingest {rss_1:.0f} MB, at the end {rss_mb():.0f} MB; "
-              f"worker processes peak {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
+        print(
+            f"ingest re-delivery           {again_s:8.1f} s   ratio {again_s / parse_again_s:.2f} x parse-only   "
+            f"events {events_2} (record events {person_events})   status {r2.status}"
+        )
+        print(
+            f"  + read model catch-up      {again_project_s:8.1f} s   ingest + read model "
+            f"{again_s + again_project_s:.1f} s, ratio {(again_s + again_project_s) / parse_again_s:.2f} x"
+        )
+        print(
+            f"peak RSS (this process) after first ingest {rss_1:.0f} MB, at the end {rss_mb():.0f} MB; "
+            f"worker processes peak {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB"
+        )
         usage = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(f"CPU time: this process {usage.ru_utime + usage.ru_stime:.1f} s, worker processes "
-              f"{children.ru_utime + children.ru_stime:.1f} s (generation included)")
+        print(
+            f"CPU time: this process {usage.ru_utime + usage.ru_stime:.1f} s, worker processes "
+            f"{children.ru_utime + children.ru_stime:.1f} s (generation included)"
+        )
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,7 @@ long the outage took to show in `/readyz`.
 
     python -m bench.pg_restart [--outages 5,30,90] [--connect-timeout 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,10 @@ def main() -> None:
     try:
         pg = RestartablePg(cluster)
         print(f"connect_timeout={args.connect_timeout}s, catch-up every 10 s")
-        print(f"{'outage (s)':>10} {'shown in /readyz (s)':>21} {'ready after return (s)':>23} "
-              f"{'applied after return (s)':>25}")
+        print(
+            f"{'outage (s)':>10} {'shown in /readyz (s)':>21} {'ready after return (s)':>23} "
+            f"{'applied after return (s)':>25}"
+        )
         for n, outage in enumerate(float(x) for x in args.outages.split(",")):
             with tempfile.TemporaryDirectory(prefix=f"pg-restart-{n}-") as work:
                 r = one(pg, outage, args.connect_timeout, Path(work))
@@ -83,8 +86,10 @@ def main() -> None:
             def fmt(v: float | None) -> str:
                 return "never" if v is None else f"{v:.1f}"
 
-            print(f"{outage:>10.0f} {fmt(r['shown_in_readyz_s']):>21} {fmt(r['ready_after_return_s']):>23} "
-                  f"{fmt(r['applied_after_return_s']):>25}")
+            print(
+                f"{outage:>10.0f} {fmt(r['shown_in_readyz_s']):>21} {fmt(r['ready_after_return_s']):>23} "
+                f"{fmt(r['applied_after_return_s']):>25}"
+            )
     finally:
         cluster.stop()
 

@@ -6,6 +6,7 @@ batch per event) and, for comparison, one rejection per event; prints seconds, e
 
     python -m bench.rejected_flood [--copies 30000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ def flood(out: Path, copies: int) -> Path:
     text = eleve.read_text(encoding="utf-8")
     first = re.search(r"<addRequest>.*?</addRequest>", text, re.S).group(0)
     with open(out / eleve.name, "w", encoding="utf-8") as fh:
-        fh.write(text[:text.index("<addRequest>")])
+        fh.write(text[: text.index("<addRequest>")])
         for _ in range(copies):
             fh.write(first + "\n")
         fh.write("</ficAlimMENESR>\n")
@@ -52,8 +53,10 @@ def run(delivery: Path, work: Path, name: str, policy: Policy) -> None:
     ctx.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     grown = db.stat().st_size - before
     ctx.close()
-    print(f"{name:<22} {result.status:>9} {result.reason or '-':<26} {seconds:>8.2f} s {events:>8} events "
-          f"{grown / 1e6:>8.1f} MB")
+    print(
+        f"{name:<22} {result.status:>9} {result.reason or '-':<26} {seconds:>8.2f} s {events:>8} events "
+        f"{grown / 1e6:>8.1f} MB"
+    )
 
 
 def main() -> None:

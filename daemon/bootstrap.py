@@ -1,5 +1,6 @@
 """The composition root: the one place that builds the event log, the read
 model, the staging area and the clock from the configuration."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -82,13 +83,18 @@ class Context:
                         f"--now {at.isoformat()} is beyond the wall clock ({wall.isoformat(timespec='seconds')}) "
                         f"by more than {self.policy.clock_skew_minutes:g} minutes and this store is not a "
                         "simulation: a production store's clock cannot go back once moved; give --force if "
-                        "this time is really meant")
+                        "this time is really meant"
+                    )
                 self._record_forced(at, wall)
         if last is not None and at < last:
-            hint = (" (the store's clock is ahead of the wall clock: see `entsync store info`)"
-                    if last > wall + self.policy.clock_skew else "")
+            hint = (
+                " (the store's clock is ahead of the wall clock: see `entsync store info`)"
+                if last > wall + self.policy.clock_skew
+                else ""
+            )
             raise TimeWentBackwards(
-                f"--now {at.isoformat()} is before the last recorded effective time {last.isoformat()}{hint}")
+                f"--now {at.isoformat()} is before the last recorded effective time {last.isoformat()}{hint}"
+            )
         return at
 
     def judged_now(self) -> datetime:
@@ -123,8 +129,12 @@ def release() -> str:
         return "unknown"
 
 
-def build(store_url: str, policy: Policy | None = None, clock: Callable[[], datetime] = system_clock,
-          simulation: bool | None = None) -> Context:
+def build(
+    store_url: str,
+    policy: Policy | None = None,
+    clock: Callable[[], datetime] = system_clock,
+    simulation: bool | None = None,
+) -> Context:
     """Open (and create if needed) the store. ``simulation`` declares what
     kind of store a *new* one is (events/store.py); on an existing store it
     must agree with the declaration, and a store that already holds facts
@@ -136,9 +146,17 @@ def build(store_url: str, policy: Policy | None = None, clock: Callable[[], date
         store = log.find(STORE_ID)
         if simulation is not None:
             store = _declare(log, store, simulation, clock)
-        return Context(log=log, db=db, projection=DirectoryProjection(db), staging=Staging(db),
-                       policy=policy or Policy(), clock=clock, imports=ImportsProjection(db),
-                       siecle=SiecleProjection(db), simulation=bool(store and store.simulation))
+        return Context(
+            log=log,
+            db=db,
+            projection=DirectoryProjection(db),
+            staging=Staging(db),
+            policy=policy or Policy(),
+            clock=clock,
+            imports=ImportsProjection(db),
+            siecle=SiecleProjection(db),
+            simulation=bool(store and store.simulation),
+        )
 
 
 def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Callable[[], datetime]) -> Store | None:
@@ -152,7 +170,8 @@ def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Ca
         if simulation:
             raise StoreDeclarationError(
                 f"this store already holds {facts} facts: a store is declared a simulation when it is "
-                "created, never later (create a new store, or replay this one into a new simulation)")
+                "created, never later (create a new store, or replay this one into a new simulation)"
+            )
         return None  # an existing store without a declaration is a production store already
     store = Store(simulation=simulation, declared_at=clock().astimezone(timezone.utc), release=release())
     log.save(store)

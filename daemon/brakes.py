@@ -7,6 +7,7 @@ delivery opens a school year — and turns the assessment into the details a
 ``Held`` event records: the counts per structure and population and the
 list of who would depart and why (no name, no birth date: jointures only).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ LEFT_STATES = ("departing", "removed", "withdrawn", "deactivated")
 
 def _chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def scope_of(prefix: str) -> str:
@@ -44,7 +45,8 @@ def opens_school_year(ctx: Context, at: datetime, prefix: str) -> bool:
     year = brakes.school_year(at.astimezone(tz).date(), start)
     scope = scope_of(prefix)
     for other_prefix, received in ctx.db.query(
-            "SELECT prefix, received_at FROM deliveries WHERE status = 'applied' ORDER BY received_at DESC"):
+        "SELECT prefix, received_at FROM deliveries WHERE status = 'applied' ORDER BY received_at DESC"
+    ):
         if scopes_meet(scope, scope_of(other_prefix)):
             return brakes.school_year(datetime.fromisoformat(received).astimezone(tz).date(), start) < year
     return True
@@ -57,30 +59,37 @@ def departures(ctx: Context, items: list[tuple[str, str, str]], opens_year: bool
     jointures = [j for _, j, _ in items]
     accounts: dict[str, tuple] = {}
     for chunk in _chunks(jointures):
-        for row in db.query(f"SELECT jointure, account_id, profile, state, attrs FROM accounts "
-                            f"WHERE jointure IN ({','.join('?' * len(chunk))})", chunk):
+        for row in db.query(
+            f"SELECT jointure, account_id, profile, state, attrs FROM accounts "
+            f"WHERE jointure IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
             accounts[row[0]] = row[1:]
     ids = [a[0] for a in accounts.values()]
     structures: dict[str, set[str]] = {}
     siecle_leaving: set[str] = set()
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        for aid, structure in db.query(f"SELECT account_id, structure FROM account_structures "
-                                       f"WHERE account_id IN ({marks})", chunk):
+        for aid, structure in db.query(
+            f"SELECT account_id, structure FROM account_structures WHERE account_id IN ({marks})", chunk
+        ):
             structures.setdefault(aid, set()).add(structure)
         for (aid,) in db.query(
-                "SELECT DISTINCT l.account_id FROM siecle_account_links l JOIN siecle_students s "
-                "ON s.student_id = l.aggregate_id WHERE l.status = 'linked' AND l.kind = 'student' "
-                f"AND COALESCE(s.left_on, '') <> '' AND l.account_id IN ({marks})", chunk):
+            "SELECT DISTINCT l.account_id FROM siecle_account_links l JOIN siecle_students s "
+            "ON s.student_id = l.aggregate_id WHERE l.status = 'linked' AND l.kind = 'student' "
+            f"AND COALESCE(s.left_on, '') <> '' AND l.account_id IN ({marks})",
+            chunk,
+        ):
             siecle_leaving.add(aid)
     leaving = set(ids)
     children: dict[str, list[tuple[str, str]]] = {}
     guardians = [j for c, j, _ in items if c == "PersRelEleve"]
     for chunk in _chunks(guardians):
         for g, sid, state in db.query(
-                "SELECT l.guardian_jointure, l.student_id, a.state FROM guardian_links l JOIN accounts a "
-                f"ON a.account_id = l.student_id WHERE l.guardian_jointure IN ({','.join('?' * len(chunk))})",
-                chunk):
+            "SELECT l.guardian_jointure, l.student_id, a.state FROM guardian_links l JOIN accounts a "
+            f"ON a.account_id = l.student_id WHERE l.guardian_jointure IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
             children.setdefault(g, []).append((sid, state))
     out = []
     for category, jointure, reason in items:
@@ -91,12 +100,18 @@ def departures(ctx: Context, items: list[tuple[str, str, str]], opens_year: bool
         kids = children.get(jointure, [])
         d = Departure(aid, jointure, profile, state, frozenset(structures.get(aid, ())), reason)
         expected = brakes.expected_reason(
-            d, siecle_leaving=aid in siecle_leaving,
-            final_year=category == "Eleve" and brakes.is_final_year(
-                (attrs.get("ENTEleveMEF") or [""])[0], (attrs.get("ENTEleveLibelleMEF") or [""])[0],
-                p.final_year_mef_prefixes, p.final_year_label_pattern),
+            d,
+            siecle_leaving=aid in siecle_leaving,
+            final_year=category == "Eleve"
+            and brakes.is_final_year(
+                (attrs.get("ENTEleveMEF") or [""])[0],
+                (attrs.get("ENTEleveLibelleMEF") or [""])[0],
+                p.final_year_mef_prefixes,
+                p.final_year_label_pattern,
+            ),
             opens_school_year=opens_year,
-            children_all_leaving=bool(kids) and all(sid in leaving or s in LEFT_STATES for sid, s in kids))
+            children_all_leaving=bool(kids) and all(sid in leaving or s in LEFT_STATES for sid, s in kids),
+        )
         out.append(Departure(aid, jointure, profile, state, d.structures, reason, expected))
     return out
 
@@ -107,15 +122,19 @@ def population_sizes(ctx: Context, structures: set[str]) -> dict[tuple[str, str]
     wanted = sorted(structures)
     for chunk in _chunks(wanted):
         for structure, profile, n in ctx.db.query(
-                "SELECT s.structure, a.profile, COUNT(*) FROM account_structures s JOIN accounts a "
-                "ON a.account_id = s.account_id WHERE a.state IN ('pending', 'active') "
-                f"AND s.structure IN ({','.join('?' * len(chunk))}) GROUP BY s.structure, a.profile", chunk):
+            "SELECT s.structure, a.profile, COUNT(*) FROM account_structures s JOIN accounts a "
+            "ON a.account_id = s.account_id WHERE a.state IN ('pending', 'active') "
+            f"AND s.structure IN ({','.join('?' * len(chunk))}) GROUP BY s.structure, a.profile",
+            chunk,
+        ):
             key = (structure, brakes.population(profile))
             out[key] = out.get(key, 0) + int(n)
     return out
 
 
-def assess(ctx: Context, items: list[tuple[str, str, str]], opens_year: bool) -> tuple[brakes.Assessment, list[Departure]]:
+def assess(
+    ctx: Context, items: list[tuple[str, str, str]], opens_year: bool
+) -> tuple[brakes.Assessment, list[Departure]]:
     found = departures(ctx, items, opens_year)
     sizes = population_sizes(ctx, {s for d in found for s in d.structures})
     return brakes.assess(found, sizes, ctx.policy.brake_limits()), found
@@ -129,9 +148,17 @@ def details(ctx: Context, assessment: brakes.Assessment, found: list[Departure],
     return {
         "opens_school_year": opens_year,
         "counts": [{**c.as_dict(), "uai": uai.get(c.structure, c.structure)} for c in assessment.counts],
-        "departures": [{"jointure": d.jointure, "profile": d.profile, "state": d.state,
-                        "uais": sorted(uai.get(s, s) for s in d.structures), "reason": d.reason,
-                        "expected": d.expected} for d in found],
+        "departures": [
+            {
+                "jointure": d.jointure,
+                "profile": d.profile,
+                "state": d.state,
+                "uais": sorted(uai.get(s, s) for s in d.structures),
+                "reason": d.reason,
+                "expected": d.expected,
+            }
+            for d in found
+        ],
     }
 
 
@@ -148,7 +175,10 @@ def describe_brake(held: dict) -> str:
     """One line naming each structure and population over its brake."""
     over = [c for c in held.get("counts", []) if c.get("held")]
     if not over:  # a hold recorded by 0.1.0: {uai: {departing, accounts}}
-        return ", ".join(f"{u} ({v.get('departing')} of {v.get('accounts')})" for u, v in sorted(held.items())
-                         if isinstance(v, dict))
-    return ", ".join(f"{c['uai']} {c['population']} ({c['counted']} of {c['accounts']}, "
-                     f"{c['expected']} expected not counted)" for c in over)
+        return ", ".join(
+            f"{u} ({v.get('departing')} of {v.get('accounts')})" for u, v in sorted(held.items()) if isinstance(v, dict)
+        )
+    return ", ".join(
+        f"{c['uai']} {c['population']} ({c['counted']} of {c['accounts']}, {c['expected']} expected not counted)"
+        for c in over
+    )

@@ -1,5 +1,6 @@
 """`entsync`: the operator's command line. Every listing has --json; every
 command that records events takes --now; errors are one line and an exit code."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="entsync", description="ENT directory synchronisation (event-sourced)")
-    p.add_argument("--store", help="sqlite:///PATH (default ./entsync.db) or postgresql://USER@HOST:PORT/DB; env ENTSYNC_STORE")
+    p.add_argument(
+        "--store", help="sqlite:///PATH (default ./entsync.db) or postgresql://USER@HOST:PORT/DB; env ENTSYNC_STORE"
+    )
     p.add_argument("--config", help="TOML configuration file; env ENTSYNC_CONFIG")
     p.add_argument("--json", action="store_true", help="JSON output")
     sub = p.add_subparsers(dest="command", required=True)
@@ -48,9 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
         if now:
             sp.add_argument("--now", type=_time, help="effective time (ISO 8601); default: the clock")
-            sp.add_argument("--force", action="store_true",
-                            help="accept a --now beyond the wall clock on a store that is not a simulation "
-                                 "(recorded; the store's clock cannot go back afterwards)")
+            sp.add_argument(
+                "--force",
+                action="store_true",
+                help="accept a --now beyond the wall clock on a store that is not a simulation "
+                "(recorded; the store's clock cannot go back afterwards)",
+            )
         if as_of:
             sp.add_argument("--as-of", type=_time, dest="as_of", help="state at this past effective time")
         return sp
@@ -62,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--dry-run", action="store_true", help="list what would change and why; record nothing")
     sp = cmd("accounts", "list accounts", as_of=True)
     sp.add_argument("--uai")
-    sp.add_argument("--state", choices=["pending", "active", "departing", "deactivated", "removed", "withdrawn", "no_account"])
+    sp.add_argument(
+        "--state", choices=["pending", "active", "departing", "deactivated", "removed", "withdrawn", "no_account"]
+    )
     sp.add_argument("--profile", choices=["ELEVE", "PARENT", "ENSEIGNANT", "NON_ENSEIGNANT"])
     sp.add_argument("--limit", type=int)
     sp = cmd("account", "one account: state, dates, memberships, links", as_of=True)
@@ -85,59 +93,120 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["status", "hold", "release"])
     sp.add_argument("--reason", default="", help="why removals are held (recorded)")
     sp.add_argument("--operator", default="operator", help="who holds or releases (recorded)")
-    sp = cmd("imports", "timetable and STS-web imports: history, show one, match by hand, validate, cancel, retry",
-             now=True)
-    sp.add_argument("action", nargs="?", choices=["list", "show", "match", "validate", "cancel", "retry", "sessions"],
-                    default="list")
+    sp = cmd(
+        "imports", "timetable and STS-web imports: history, show one, match by hand, validate, cancel, retry", now=True
+    )
+    sp.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "show", "match", "validate", "cancel", "retry", "sessions"],
+        default="list",
+    )
     sp.add_argument("id", nargs="?", help="import id (or an unambiguous prefix)")
     sp.add_argument("--uai", help="only this establishment's imports")
-    sp.add_argument("--lift", action="append", default=[], metavar="THRESHOLD",
-                    help="retry: lift this threshold for this import only (repeatable)")
+    sp.add_argument(
+        "--lift",
+        action="append",
+        default=[],
+        metavar="THRESHOLD",
+        help="retry: lift this threshold for this import only (repeatable)",
+    )
     sp.add_argument("--ident", help="match: the export's ident of the teacher, student, class or group")
     sp.add_argument("--account", help="match: the account (jointure) a teacher or student is")
     sp.add_argument("--code", help="match: the existing class or group an unknown one is")
-    sp.add_argument("--kind", choices=["teacher", "student", "class", "group"],
-                    help="match: when one ident names two kinds of item")
-    sp.add_argument("--accept-end-date", action="store_true",
-                    help="validate: apply a first import whose year ends after 15 July up to 15 July only")
+    sp.add_argument(
+        "--kind", choices=["teacher", "student", "class", "group"], help="match: when one ident names two kinds of item"
+    )
+    sp.add_argument(
+        "--accept-end-date",
+        action="store_true",
+        help="validate: apply a first import whose year ends after 15 July up to 15 July only",
+    )
     sp.add_argument("--reason", default="", help="cancel: why (recorded)")
     sp.add_argument("--operator", default="operator", help="who matches, validates, cancels or retries (recorded)")
-    sp = cmd("siecle", "SIECLE exports: imports history, records not linked to an account; show, release or "
-                       "reject an export held by the leaving-date brake", now=True)
+    sp = cmd(
+        "siecle",
+        "SIECLE exports: imports history, records not linked to an account; show, release or "
+        "reject an export held by the leaving-date brake",
+        now=True,
+    )
     sp.add_argument("action", choices=["imports", "unresolved", "show", "release", "reject"])
     sp.add_argument("id", nargs="?", help="show, release, reject: the import id (or an unambiguous prefix)")
     sp.add_argument("--uai", help="only this establishment")
     sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
-    cmd("anomalies", "what operators must see: overdue creations, provisional dates, suspected duplicates, couples", as_of=True)
-    cmd("verify", "rebuild the read models (directory, imports, SIECLE) from the log and compare them with the live ones")
+    cmd(
+        "anomalies",
+        "what operators must see: overdue creations, provisional dates, suspected duplicates, couples",
+        as_of=True,
+    )
+    cmd(
+        "verify",
+        "rebuild the read models (directory, imports, SIECLE) from the log and compare them with the live ones",
+    )
     sp = cmd("run", "run the service: inbox, scheduler, metrics and API (daemon/run.py)")
-    sp.add_argument("--inbox", metavar="DIR", help="directory watched for deliveries (default ./inbox; env ENTSYNC_INBOX)")
-    sp.add_argument("--listen", metavar="HOST:PORT", help="metrics and API address (default 127.0.0.1:9464; env ENTSYNC_LISTEN)")
-    sp.add_argument("--quiet-seconds", type=float, dest="quiet_seconds",
-                    help="an inbox item is ready once unchanged this long (default 30)")
+    sp.add_argument(
+        "--inbox", metavar="DIR", help="directory watched for deliveries (default ./inbox; env ENTSYNC_INBOX)"
+    )
+    sp.add_argument(
+        "--listen", metavar="HOST:PORT", help="metrics and API address (default 127.0.0.1:9464; env ENTSYNC_LISTEN)"
+    )
+    sp.add_argument(
+        "--quiet-seconds",
+        type=float,
+        dest="quiet_seconds",
+        help="an inbox item is ready once unchanged this long (default 30)",
+    )
     sp.add_argument("--log-format", choices=["text", "json"], dest="log_format", help="log lines as text or JSON")
-    sp = cmd("outbound", "publish the domain events not yet sent to Kafka (what `entsync run` does after each catch-up)")
-    sp.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)")
+    sp = cmd(
+        "outbound", "publish the domain events not yet sent to Kafka (what `entsync run` does after each catch-up)"
+    )
+    sp.add_argument(
+        "--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)"
+    )
     sp.add_argument("--topic", help="default: outbound_topic in the configuration (entsync.events)")
     sp = cmd("publish", "send an AAF delivery to the deliveries topic (distributed mode)")
     sp.add_argument("path")
-    sp.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)")
+    sp.add_argument(
+        "--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)"
+    )
     sp.add_argument("--topic", default="entsync.deliveries")
     sp = cmd("consume", "consume the deliveries topic in a consumer group and ingest complete deliveries", now=True)
-    sp.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)")
+    sp.add_argument(
+        "--bootstrap", metavar="HOST:PORT", help="Kafka brokers (default: kafka_bootstrap in the configuration)"
+    )
     sp.add_argument("--topic", default="entsync.deliveries")
     sp.add_argument("--group", default="entsync")
-    sp.add_argument("--idle-exit", type=float, dest="idle_exit", metavar="SECONDS",
-                    help="stop after this long without a message (default: run until SIGTERM)")
-    sp.add_argument("--rebalance-ms", type=int, dest="rebalance_ms", metavar="MS",
-                    help="session timeout and max poll interval of the group member (default: the client's)")
-    sp = cmd("store", "create a store (production or simulation), show what it is and its last recorded time, "
-                      "or upgrade it to this release's rules")
+    sp.add_argument(
+        "--idle-exit",
+        type=float,
+        dest="idle_exit",
+        metavar="SECONDS",
+        help="stop after this long without a message (default: run until SIGTERM)",
+    )
+    sp.add_argument(
+        "--rebalance-ms",
+        type=int,
+        dest="rebalance_ms",
+        metavar="MS",
+        help="session timeout and max poll interval of the group member (default: the client's)",
+    )
+    sp = cmd(
+        "store",
+        "create a store (production or simulation), show what it is and its last recorded time, "
+        "or upgrade it to this release's rules",
+    )
     sp.add_argument("action", choices=["init", "info", "upgrade"])
-    sp.add_argument("--simulation", action="store_true",
-                    help="init: a simulation store (tests, demos, replays) whose --now may be any time")
-    sp.add_argument("--dry-run", action="store_true", dest="dry_run",
-                    help="upgrade: say what the upgrade would correct; record nothing")
+    sp.add_argument(
+        "--simulation",
+        action="store_true",
+        help="init: a simulation store (tests, demos, replays) whose --now may be any time",
+    )
+    sp.add_argument(
+        "--dry-run",
+        action="store_true",
+        dest="dry_run",
+        help="upgrade: say what the upgrade would correct; record nothing",
+    )
     sp = cmd("config", "check the configuration and print the effective one (no secrets)")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")
@@ -157,7 +226,19 @@ def _print(data: Any, as_json: bool, text: str | None = None) -> None:
 def _table(rows: list[dict], columns: Sequence[str]) -> str:
     if not rows:
         return "(none)"
-    cells = [[("" if r.get(c) is None else str(r.get(c)) if not isinstance(r.get(c), list) else ",".join(map(str, r.get(c)))) for c in columns] for r in rows]
+    cells = [
+        [
+            (
+                ""
+                if r.get(c) is None
+                else str(r.get(c))
+                if not isinstance(r.get(c), list)
+                else ",".join(map(str, r.get(c)))
+            )
+            for c in columns
+        ]
+        for r in rows
+    ]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]

@@ -1,4 +1,5 @@
 """What each CLI command does, on a context built by the composition root."""
+
 from __future__ import annotations
 
 import os
@@ -75,9 +76,14 @@ def _ingest(args, ctx, out, table, progress) -> int:
     if args.progress or sys.stderr.isatty():
         ctx.progress = progress
     result = ingest(args.path, ctx, args.now)
-    data = {"delivery_id": result.delivery_id, "status": result.status, "reason": result.reason,
-            "message": result.message, "counts": result.counts,
-            "rejections": [r.__dict__ for r in result.rejections]}
+    data = {
+        "delivery_id": result.delivery_id,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "counts": result.counts,
+        "rejections": [r.__dict__ for r in result.rejections],
+    }
     lines = [f"delivery {result.delivery_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")]
     if result.message:
         lines.append(result.message)
@@ -92,28 +98,50 @@ def _tick(args, ctx, out, table, progress) -> int:
     at, transitions = tick(ctx, args.now, dry_run=args.dry_run)
     rows = [t.as_dict() for t in transitions]
     verb = "would record" if args.dry_run else "recorded"
-    out({"at": at.isoformat(), "dry_run": args.dry_run, "transitions": rows}, args.json,
+    out(
+        {"at": at.isoformat(), "dry_run": args.dry_run, "transitions": rows},
+        args.json,
         f"tick at {at.isoformat()}: {verb} {len(rows)} transition(s)\n"
-        + table(rows, ("kind", "jointure", "profile", "reason", "login", "removal_due")))
+        + table(rows, ("kind", "jointure", "profile", "reason", "login", "removal_due")),
+    )
     return EXIT_OK
 
 
 def _accounts(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.accounts(db, uai=args.uai, state=args.state, profile=args.profile,
-                                now=args.as_of or ctx.judged_now(), grace=ctx.policy.overdue_grace, limit=args.limit,
-                                notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone,
-                                policy=ctx.policy)
-    out(rows, args.json, table(rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due",
-                                      "removal_basis", "anomalies")))
+        rows = queries.accounts(
+            db,
+            uai=args.uai,
+            state=args.state,
+            profile=args.profile,
+            now=args.as_of or ctx.judged_now(),
+            grace=ctx.policy.overdue_grace,
+            limit=args.limit,
+            notice_days=ctx.policy.removal_notice_days,
+            tz=ctx.policy.timezone,
+            policy=ctx.policy,
+        )
+    out(
+        rows,
+        args.json,
+        table(
+            rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies")
+        ),
+    )
     return EXIT_OK
 
 
 def _account(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        row = queries.account_detail(db, args.key, now=args.as_of or ctx.judged_now(), grace=ctx.policy.overdue_grace,
-                                     notice_days=ctx.policy.removal_notice_days, tz=ctx.policy.timezone,
-                                     policy=ctx.policy)
+        row = queries.account_detail(
+            db,
+            args.key,
+            now=args.as_of or ctx.judged_now(),
+            grace=ctx.policy.overdue_grace,
+            notice_days=ctx.policy.removal_notice_days,
+            tz=ctx.policy.timezone,
+            policy=ctx.policy,
+        )
     if row is None:
         raise LookupError(f"no account with id or login {args.key!r}")
     text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "attributes")
@@ -146,8 +174,14 @@ def _purge(args, ctx, out, table, progress) -> int:
         lift_hold(ctx, args.operator, args.now)
     ctx.projection.catch_up(ctx.log)
     state = purge_hold(ctx)
-    out(state, args.json, "removals are held" + (f" since {state['at']} by {state['operator']}: {state['reason']}"
-                                                if state.get("at") else "") if state["held"] else "removals are not held")
+    out(
+        state,
+        args.json,
+        "removals are held"
+        + (f" since {state['at']} by {state['operator']}: {state['reason']}" if state.get("at") else "")
+        if state["held"]
+        else "removals are not held",
+    )
     return EXIT_OK
 
 
@@ -192,8 +226,10 @@ def _classes(args, ctx, out, table, progress) -> int:
         raise LookupError(f"no establishment with UAI {args.uai!r}")
     text = table(rows, ("kind", "code", "declared", "students", "teachers"))
     if args.members:
-        text += "".join(f"\n\n{r['kind']} {r['code']}\n" + table(r["members"], ("jointure", "profile", "login", "state"))
-                        for r in rows)
+        text += "".join(
+            f"\n\n{r['kind']} {r['code']}\n" + table(r["members"], ("jointure", "profile", "login", "state"))
+            for r in rows
+        )
     out(rows, args.json, text)
     return EXIT_OK
 
@@ -202,7 +238,11 @@ def _deliveries(args, ctx, out, table, progress) -> int:
     ctx.projection.catch_up(ctx.log)
     if args.action == "list":
         rows = queries.deliveries(ctx.db)
-        out(rows, args.json, table(rows, ("delivery_id", "kind", "date", "status", "reason", "rejected_records", "received_at")))
+        out(
+            rows,
+            args.json,
+            table(rows, ("delivery_id", "kind", "date", "status", "reason", "rejected_records", "received_at")),
+        )
         return EXIT_OK
     if not args.id:
         raise ValueError(f"deliveries {args.action} needs a delivery id")
@@ -213,17 +253,21 @@ def _deliveries(args, ctx, out, table, progress) -> int:
         listed = ("rejections", "brake", "departures", "waiting")
         text = "\n".join(f"{k}: {v}" for k, v in row.items() if k not in listed)
         if row["waiting"]:
-            text += "\nwaiting behind it, applied in this order once it is released or rejected: " + \
-                ", ".join(row["waiting"])
+            text += "\nwaiting behind it, applied in this order once it is released or rejected: " + ", ".join(
+                row["waiting"]
+            )
         if "brake" in row:
             text += "\n\nbrakes (per structure and population; expected leavers are not counted):\n" + table(
-                row["brake"], ("uai", "population", "departing", "expected", "counted", "accounts", "share",
-                               "minimum", "held"))
+                row["brake"],
+                ("uai", "population", "departing", "expected", "counted", "accounts", "share", "minimum", "held"),
+            )
             text += "\n\nwho would depart and why:\n" + table(
                 [{**d, "counted": "yes" if d["counted"] else "no"} for d in row["departures"]],
-                ("jointure", "login", "profile", "state", "uais", "reason", "counted", "expected"))
-        text += "\n\nrecords rejected:\n" + table(row["rejections"], ("reason", "file", "line", "record_id", "field",
-                                                                     "message"))
+                ("jointure", "login", "profile", "state", "uais", "reason", "counted", "expected"),
+            )
+        text += "\n\nrecords rejected:\n" + table(
+            row["rejections"], ("reason", "file", "line", "record_id", "field", "message")
+        )
         out(row, args.json, text)
         return EXIT_OK
     delivery = ctx.log.delivery(row["delivery_id"])
@@ -239,8 +283,9 @@ def _deliveries(args, ctx, out, table, progress) -> int:
         text = f"delivery {row['delivery_id']}: rejected"
         code = EXIT_OK
     data["followed"] = [{"delivery_id": r.delivery_id, "status": r.status, "reason": r.reason} for r in followed]
-    text += "".join(f"\nwaiting delivery {r.delivery_id}: {r.status}" + (f" ({r.reason})" if r.reason else "")
-                    for r in followed)
+    text += "".join(
+        f"\nwaiting delivery {r.delivery_id}: {r.status}" + (f" ({r.reason})" if r.reason else "") for r in followed
+    )
     out(data, args.json, text)
     return code
 
@@ -250,9 +295,11 @@ def _verify(args, ctx, out, table, progress) -> int:
     from the log under a prefix and compare them with the live ones, row by
     row, table by table."""
     prefix = "verify_"
-    models = {"directory": (ctx.projection, DirectoryProjection, dump),
-              "imports": (ctx.imports, ImportsProjection, imports_view.dump),
-              "siecle": (ctx.siecle, SiecleProjection, lambda db, p: SiecleProjection(db, p).dump())}
+    models = {
+        "directory": (ctx.projection, DirectoryProjection, dump),
+        "imports": (ctx.imports, ImportsProjection, imports_view.dump),
+        "siecle": (ctx.siecle, SiecleProjection, lambda db, p: SiecleProjection(db, p).dump()),
+    }
     for live, _, _ in models.values():
         live.catch_up(ctx.log)
     _drop_verify(ctx.db, prefix)
@@ -264,8 +311,12 @@ def _verify(args, ctx, out, table, progress) -> int:
             live, fresh = dumper(ctx.db, ""), dumper(ctx.db, prefix)
             for t in live:
                 a, b = set(live[t]), set(fresh[t])
-                report[f"{name}.{t}"] = {"rows": len(live[t]), "live_only": len(a - b),
-                                         "rebuild_only": len(b - a), "equal": live[t] == fresh[t]}
+                report[f"{name}.{t}"] = {
+                    "rows": len(live[t]),
+                    "live_only": len(a - b),
+                    "rebuild_only": len(b - a),
+                    "equal": live[t] == fresh[t],
+                }
     finally:
         _drop_verify(ctx.db, prefix)
     diffs = {t: r for t, r in report.items() if not r["equal"]}
@@ -276,16 +327,33 @@ def _verify(args, ctx, out, table, progress) -> int:
     pending = precedence.pending_follow_ups(ctx)
     derivable = precedence.relink(ctx, ctx.judged_now(), "verify", dry_run=True)
     follow = {"deliveries_not_followed": len(pending), "links_derivable": derivable}
-    text = table(rows, ("table", "rows", "live_only", "rebuild_only", "equal")) + "\n" + (
-        "read model equals a rebuild from the log" if not diffs
-        else f"read model differs from a rebuild in {len(diffs)} table(s): {', '.join(diffs)}")
+    text = (
+        table(rows, ("table", "rows", "live_only", "rebuild_only", "equal"))
+        + "\n"
+        + (
+            "read model equals a rebuild from the log"
+            if not diffs
+            else f"read model differs from a rebuild in {len(diffs)} table(s): {', '.join(diffs)}"
+        )
+    )
     if derivable:
-        text += (f"\nfollow-up steps not run: {len(pending)} applied deliveries not followed by their SIECLE "
-                 f"relink, {derivable} SIECLE records the directory would link now; `entsync tick` (or the "
-                 "running service's next tick) runs them")
-    out({"equal": not diffs, "tables": report, "follow_ups": follow,
-         "differences": {t: {"live_only": r["live_only"], "rebuild_only": r["rebuild_only"]} for t, r in diffs.items()}},
-        args.json, text)
+        text += (
+            f"\nfollow-up steps not run: {len(pending)} applied deliveries not followed by their SIECLE "
+            f"relink, {derivable} SIECLE records the directory would link now; `entsync tick` (or the "
+            "running service's next tick) runs them"
+        )
+    out(
+        {
+            "equal": not diffs,
+            "tables": report,
+            "follow_ups": follow,
+            "differences": {
+                t: {"live_only": r["live_only"], "rebuild_only": r["rebuild_only"]} for t, r in diffs.items()
+            },
+        },
+        args.json,
+        text,
+    )
     # A delivery not marked followed is only a difference when its relink
     # would link something (a store from an earlier release has no marks).
     return EXIT_OK if not diffs and not derivable else EXIT_ERROR
@@ -298,8 +366,20 @@ def _drop_verify(db: Database, prefix: str) -> None:
     drop(db, prefix)
 
 
-COMMANDS = {"ingest": _ingest, "tick": _tick, "accounts": _accounts, "account": _account, "history": _history,
-            "structures": _structures, "group-source": _group_source, "classes": _classes, "deliveries": _deliveries, "anomalies": _anomalies, "purge": _purge, "verify": _verify}
+COMMANDS = {
+    "ingest": _ingest,
+    "tick": _tick,
+    "accounts": _accounts,
+    "account": _account,
+    "history": _history,
+    "structures": _structures,
+    "group-source": _group_source,
+    "classes": _classes,
+    "deliveries": _deliveries,
+    "anomalies": _anomalies,
+    "purge": _purge,
+    "verify": _verify,
+}
 # Timetable and STS-web imports (domain-rules §7): daemon/import_commands.py.
 COMMANDS["imports"] = import_commands.run
 # SIECLE exports (formats §2, domain-rules §11): daemon/siecle_commands.py.
@@ -312,7 +392,11 @@ def _outbound(args, out) -> int:
     settings = config.load(args.config, args.store)
     bootstrap_servers = args.bootstrap or settings.kafka_bootstrap
     if not bootstrap_servers:
-        out({"error": "no_kafka"}, args.json, "no Kafka brokers: --bootstrap HOST:PORT or kafka_bootstrap in the configuration")
+        out(
+            {"error": "no_kafka"},
+            args.json,
+            "no Kafka brokers: --bootstrap HOST:PORT or kafka_bootstrap in the configuration",
+        )
         return EXIT_ERROR
     ctx = bootstrap.build(settings.store, settings.policy)
     kafka = producer(bootstrap_servers)
@@ -320,8 +404,11 @@ def _outbound(args, out) -> int:
         ctx.projection.catch_up(ctx.log)
         outbound = Outbound(ctx, kafka, args.topic or settings.outbound_topic)
         sent = outbound.publish()
-        out({"topic": outbound.topic, "sent": sent, "position": outbound.position()}, args.json,
-            f"{sent} events sent to {outbound.topic} (position {outbound.position()})")
+        out(
+            {"topic": outbound.topic, "sent": sent, "position": outbound.position()},
+            args.json,
+            f"{sent} events sent to {outbound.topic} (position {outbound.position()})",
+        )
         return EXIT_OK
     finally:
         kafka.close(timeout=10)
@@ -332,7 +419,11 @@ def _kafka_settings(args, out):
     settings = config.load(args.config, args.store)
     brokers = args.bootstrap or settings.kafka_bootstrap
     if not brokers:
-        out({"error": "no_kafka"}, args.json, "no Kafka brokers: --bootstrap HOST:PORT or kafka_bootstrap in the configuration")
+        out(
+            {"error": "no_kafka"},
+            args.json,
+            "no Kafka brokers: --bootstrap HOST:PORT or kafka_bootstrap in the configuration",
+        )
     return settings, brokers
 
 
@@ -352,8 +443,12 @@ def _publish(args, out) -> int:
         return EXIT_REJECTED
     finally:
         kafka.close(timeout=10)
-    out(sent, args.json, f"delivery {sent['delivery_id']}: {sent['records']} records sent to {args.topic} "
-                         f"({sent['partitions']} partitions)")
+    out(
+        sent,
+        args.json,
+        f"delivery {sent['delivery_id']}: {sent['records']} records sent to {args.topic} "
+        f"({sent['partitions']} partitions)",
+    )
     return EXIT_OK
 
 
@@ -379,8 +474,11 @@ def _consume(args, out) -> int:
         while not stop:
             results = worker.poll(1000, args.now)
             for r in results:
-                out({"delivery_id": r.delivery_id, "status": r.status, "counts": r.counts}, args.json,
-                    f"delivery {r.delivery_id}: {r.status}")
+                out(
+                    {"delivery_id": r.delivery_id, "status": r.status, "counts": r.counts},
+                    args.json,
+                    f"delivery {r.delivery_id}: {r.status}",
+                )
             ingested += len(results)
             # Idle is the group having nothing left to read, not this member
             # receiving nothing: a member whose own partitions were empty used
@@ -394,9 +492,11 @@ def _consume(args, out) -> int:
         kafka.close()
         ctx.close()
     if args.idle_exit is not None and not stop:  # never a silent exit 0
-        print(f"entsync: consume: {args.topic} read to its end by the group, then {args.idle_exit:g} s idle; "
-              f"{ingested} delivery(ies) ingested by this member"
-              + ("" if ingested else " (nothing was waiting for it)"), file=sys.stderr)
+        print(
+            f"entsync: consume: {args.topic} read to its end by the group, then {args.idle_exit:g} s idle; "
+            f"{ingested} delivery(ies) ingested by this member" + ("" if ingested else " (nothing was waiting for it)"),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -417,8 +517,9 @@ def _store(args, out) -> int:
     """`entsync store init [--simulation]` declares a new store (domain-rules
     §12, time guard); `entsync store info` says what it is and its clock."""
     settings = config.load(args.config, args.store)
-    ctx = bootstrap.build(settings.store, settings.policy,
-                          simulation=bool(args.simulation) if args.action == "init" else None)
+    ctx = bootstrap.build(
+        settings.store, settings.policy, simulation=bool(args.simulation) if args.action == "init" else None
+    )
     try:
         if args.action == "upgrade":
             return _store_upgrade(args, ctx, out)
@@ -427,18 +528,28 @@ def _store(args, out) -> int:
             text = f"store declared: {info['kind']}"
         else:
             ahead = info["ahead_of_wall_clock_seconds"]
-            text = "\n".join([
-                f"kind               {info['kind']}",
-                f"declared           {info['declared_at'] or 'not declared: a production store'}",
-                f"facts              {info['facts']}",
-                f"last recorded time {info['last_recorded_time'] or '(none)'}",
-                f"wall clock         {info['wall_clock']}",
-                *( [f"AHEAD of the wall clock by {ahead / 3600:.1f} h: commands without --force will be refused "
-                    "until the wall clock reaches the last recorded time"] if ahead > ctx.policy.clock_skew.total_seconds()
-                    and info["kind"] != "simulation" else []),
-                *( [f"clock forced       {info['clock_forced']} time(s), last to {info['last_forced']}"]
-                   if info["clock_forced"] else []),
-            ])
+            text = "\n".join(
+                [
+                    f"kind               {info['kind']}",
+                    f"declared           {info['declared_at'] or 'not declared: a production store'}",
+                    f"facts              {info['facts']}",
+                    f"last recorded time {info['last_recorded_time'] or '(none)'}",
+                    f"wall clock         {info['wall_clock']}",
+                    *(
+                        [
+                            f"AHEAD of the wall clock by {ahead / 3600:.1f} h: commands without --force will be refused "
+                            "until the wall clock reaches the last recorded time"
+                        ]
+                        if ahead > ctx.policy.clock_skew.total_seconds() and info["kind"] != "simulation"
+                        else []
+                    ),
+                    *(
+                        [f"clock forced       {info['clock_forced']} time(s), last to {info['last_forced']}"]
+                        if info["clock_forced"]
+                        else []
+                    ),
+                ]
+            )
         out(info, args.json, text)
         return EXIT_OK
     finally:
@@ -451,17 +562,34 @@ def _store_upgrade(args, ctx, out) -> int:
     report = upgrade.upgrade(ctx, dry_run=bool(args.dry_run))
     lines = [report.summary()]
     if report.corrections:
-        lines += ["", "corrected (rules of this release; `entsync history JOINTURE` shows each):",
-                  table(report.corrections, ("jointure", "field", "before", "after"))]
+        lines += [
+            "",
+            "corrected (rules of this release; `entsync history JOINTURE` shows each):",
+            table(report.corrections, ("jointure", "field", "before", "after")),
+        ]
     if report.reread:
-        lines += ["", "deliveries to ingest again (they hold records an earlier release rejected for a rule that "
-                      "changed; only those records are applied, nothing departs):",
-                  table([{"delivery_id": r["delivery_id"], "source": r["source"],
-                          "records": ", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items()))}
-                         for r in report.reread], ("delivery_id", "source", "records"))]
+        lines += [
+            "",
+            "deliveries to ingest again (they hold records an earlier release rejected for a rule that "
+            "changed; only those records are applied, nothing departs):",
+            table(
+                [
+                    {
+                        "delivery_id": r["delivery_id"],
+                        "source": r["source"],
+                        "records": ", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items())),
+                    }
+                    for r in report.reread
+                ],
+                ("delivery_id", "source", "records"),
+            ),
+        ]
     if report.kept:
-        lines += ["", "kept and listed (created by an earlier release; no structure of theirs is served):",
-                  table(report.kept, ("jointure", "state", "structures"))]
+        lines += [
+            "",
+            "kept and listed (created by an earlier release; no structure of theirs is served):",
+            table(report.kept, ("jointure", "state", "structures")),
+        ]
     out(report.as_dict(), args.json, "\n".join(lines))
     return EXIT_OK
 
@@ -488,5 +616,11 @@ def store_info(ctx) -> dict:
 
 # Commands that write facts: they upgrade a store built by an earlier release first.
 UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge")
-SERVICE_COMMANDS = {"store": _store, "run": _run_service, "config": _config, "outbound": _outbound, "publish": _publish,
-                    "consume": _consume}
+SERVICE_COMMANDS = {
+    "store": _store,
+    "run": _run_service,
+    "config": _config,
+    "outbound": _outbound,
+    "publish": _publish,
+    "consume": _consume,
+}

@@ -1,5 +1,6 @@
 """Configuration: one TOML file plus environment overrides, validated at
 startup with errors that name the key. Only this module reads the environment."""
+
 from __future__ import annotations
 
 import os
@@ -18,10 +19,25 @@ DEFAULT_INBOX = "./inbox"
 DEFAULT_LISTEN = "127.0.0.1:9464"
 _LISTEN_RE = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.\-]+)):(?P<port>\d{1,5})")
 # Top-level keys an ENTSYNC_<KEY> environment variable overrides (ENTSYNC_STORE included).
-ENV_KEYS = ("store", "inbox", "listen", "quiet_seconds", "poll_seconds", "log_format", "tick_recheck_seconds",
-            "overdue_check_seconds", "catch_up_seconds", "shutdown_timeout_seconds", "kafka_bootstrap",
-            "outbound_topic", "consume_deliveries", "deliveries_topic", "consumer_group",
-            "consumer_rebalance_ms", "stall_seconds")
+ENV_KEYS = (
+    "store",
+    "inbox",
+    "listen",
+    "quiet_seconds",
+    "poll_seconds",
+    "log_format",
+    "tick_recheck_seconds",
+    "overdue_check_seconds",
+    "catch_up_seconds",
+    "shutdown_timeout_seconds",
+    "kafka_bootstrap",
+    "outbound_topic",
+    "consume_deliveries",
+    "deliveries_topic",
+    "consumer_group",
+    "consumer_rebalance_ms",
+    "stall_seconds",
+)
 
 
 class ConfigError(Exception):
@@ -36,16 +52,22 @@ class Settings(BaseModel):
     # The service (`entsync run`, daemon/run.py); each key has an ENTSYNC_<KEY> override.
     inbox: str = Field(DEFAULT_INBOX, min_length=1, description="directory watched for deliveries")
     listen: str = Field(DEFAULT_LISTEN, description="HOST:PORT of the metrics and API server (loopback by default)")
-    quiet_seconds: float = Field(30, ge=0, description="an inbox item is ready once unchanged this long (or marked done)")
+    quiet_seconds: float = Field(
+        30, ge=0, description="an inbox item is ready once unchanged this long (or marked done)"
+    )
     poll_seconds: float = Field(1, gt=0, le=60, description="how often the inbox is looked at")
     log_format: Literal["text", "json"] = Field("text", description="text, or json: one JSON object a line")
     tick_recheck_seconds: float = Field(300, gt=0, description="safety re-check of the next due transition")
     overdue_check_seconds: float = Field(300, gt=0, description="how often overdue creations are looked for")
     catch_up_seconds: float = Field(10, gt=0, description="projection catch-up interval")
-    stall_seconds: float = Field(900, gt=0, description="/healthz answers 503 (stalled) when the inbox worker "
-                                                         "has held one item longer than this")
-    shutdown_timeout_seconds: float = Field(60, ge=0, description="SIGTERM: how long the current unit of work may "
-                                                                  "take to finish before it is left to resume")
+    stall_seconds: float = Field(
+        900, gt=0, description="/healthz answers 503 (stalled) when the inbox worker has held one item longer than this"
+    )
+    shutdown_timeout_seconds: float = Field(
+        60,
+        ge=0,
+        description="SIGTERM: how long the current unit of work may take to finish before it is left to resume",
+    )
     # Domain events published to Kafka for downstream ENT services (daemon/outbound.py); off when unset.
     kafka_bootstrap: str | None = Field(None, description="HOST:PORT[,HOST:PORT] of the Kafka brokers")
     outbound_topic: str = Field("entsync.events", min_length=1, description="topic of the published domain events")
@@ -53,8 +75,9 @@ class Settings(BaseModel):
     consume_deliveries: bool = Field(False, description="with kafka_bootstrap: consume the deliveries topic")
     deliveries_topic: str = Field("entsync.deliveries", min_length=1, description="topic entsync publish sends to")
     consumer_group: str = Field("entsync", min_length=1, description="the daemons' consumer group")
-    consumer_rebalance_ms: int | None = Field(None, gt=0, description="session timeout and max poll interval of "
-                                                                      "the group member (default: the client's)")
+    consumer_rebalance_ms: int | None = Field(
+        None, gt=0, description="session timeout and max poll interval of the group member (default: the client's)"
+    )
 
     @field_validator("listen")
     @classmethod
@@ -85,8 +108,12 @@ def redacted(settings: Settings) -> dict:
     return data
 
 
-def load(config_file: str | None = None, store: str | None = None, environ: dict[str, str] | None = None,
-         overrides: dict[str, object] | None = None) -> Settings:
+def load(
+    config_file: str | None = None,
+    store: str | None = None,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, object] | None = None,
+) -> Settings:
     """Settings from ``--config``/ENTSYNC_CONFIG, then the ENTSYNC_<KEY>
     variables (ENTSYNC_STORE, ENTSYNC_INBOX, ENTSYNC_LISTEN…), then the
     command line (``--store``, and ``overrides`` given by ``entsync run``)."""
@@ -114,8 +141,10 @@ def load(config_file: str | None = None, store: str | None = None, environ: dict
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
+
         def where(loc: tuple) -> str:
             key = ".".join(str(p) for p in loc)
             return f"{key} (from {origin[key]})" if key in origin else key
+
         problems = "; ".join(f"{where(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid configuration{f' in {path}' if path else ''}: {problems}") from None

@@ -7,6 +7,7 @@ wrong upload must not leave a rejected delivery behind for ever, nor refuse
 every earlier ``--now`` afterwards. What is an AAF delivery, even a broken one,
 is not answered here: its rejection is recorded (daemon/ingest.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,8 +31,13 @@ class NotImportable:
     source: str  # the metrics' source label (daemon/metrics.py)
 
     def as_dict(self) -> dict:
-        return {"status": "rejected", "reason": self.reason, "message": self.message, "kind": self.kind,
-                "path": self.path}
+        return {
+            "status": "rejected",
+            "reason": self.reason,
+            "message": self.message,
+            "kind": self.kind,
+            "path": self.path,
+        }
 
     def line(self) -> str:
         """One line for the operator, naming the path."""
@@ -40,11 +46,14 @@ class NotImportable:
 
 def _envelope_message(path: str | Path) -> str:
     details = envelope_details(path)
-    said = ", ".join(f"{k} {v}" for k, v in (("LOGICIEL", details.get("software")),
-                                               ("for partner", details.get("partner"))) if v)
-    return ("an encrypted Index Education export (EXPORT_INDEX_EDUCATION" + (f", {said}" if said else "") + "): "
-            "export it in clear from EDT or Pronote (the \"export ENT\" en clair, root ExportEmploiDuTemps) "
-            "or decrypt it first, then ingest that file; nothing recorded")
+    said = ", ".join(
+        f"{k} {v}" for k, v in (("LOGICIEL", details.get("software")), ("for partner", details.get("partner"))) if v
+    )
+    return (
+        "an encrypted Index Education export (EXPORT_INDEX_EDUCATION" + (f", {said}" if said else "") + "): "
+        'export it in clear from EDT or Pronote (the "export ENT" en clair, root ExportEmploiDuTemps) '
+        "or decrypt it first, then ingest that file; nothing recorded"
+    )
 
 
 def not_importable(path: str | Path, kind: str) -> NotImportable:
@@ -64,13 +73,27 @@ def not_importable(path: str | Path, kind: str) -> NotImportable:
     if kind == "timetable-envelope":
         return NotImportable(shown, kind, ENCRYPTED, _envelope_message(path), "timetable")
     if kind == "siecle-nomenclatures":
-        return NotImportable(shown, kind, "siecle_nomenclatures",
-                             "BEE_NOMENCLATURES holds SIECLE's code tables, not students or guardians: "
-                             "set aside, nothing recorded", "siecle")
+        return NotImportable(
+            shown,
+            kind,
+            "siecle_nomenclatures",
+            "BEE_NOMENCLATURES holds SIECLE's code tables, not students or guardians: set aside, nothing recorded",
+            "siecle",
+        )
     if kind == "unknown":
-        return NotImportable(shown, kind, "unknown_format",
-                             f"{seen_as(path)}: neither an AAF delivery (ficAlimMENESR parts), a SIECLE export (BEE_ELEVES, "
-                             "BEE_RESPONSABLES), an STS-web export (STS_EDT) nor a timetable export "
-                             "(ExportEmploiDuTemps), recognised by content; nothing recorded", "unknown")
-    return NotImportable(shown, kind, "unsupported_format",
-                         f"recognised as {kind}, which this command does not import; nothing recorded", "unknown")
+        return NotImportable(
+            shown,
+            kind,
+            "unknown_format",
+            f"{seen_as(path)}: neither an AAF delivery (ficAlimMENESR parts), a SIECLE export (BEE_ELEVES, "
+            "BEE_RESPONSABLES), an STS-web export (STS_EDT) nor a timetable export "
+            "(ExportEmploiDuTemps), recognised by content; nothing recorded",
+            "unknown",
+        )
+    return NotImportable(
+        shown,
+        kind,
+        "unsupported_format",
+        f"recognised as {kind}, which this command does not import; nothing recorded",
+        "unknown",
+    )

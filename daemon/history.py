@@ -1,5 +1,6 @@
 """An account's history, event by event: when, which delivery, file and
 record line, what changed. The first tool for an overwritten account."""
+
 from __future__ import annotations
 
 from events.account import Account, account_id
@@ -32,8 +33,11 @@ def history(log, jointure: str) -> list[dict]:
     aside = {ev.delivery_id: ev.fields for ev in events if isinstance(ev, Account.FieldsSetAside)}
     current: dict = {}
     for ev in events:
-        entry = {"version": ev.originator_version, "event": type(ev).__name__,
-                 "at": ev.at.isoformat() if getattr(ev, "at", None) else None}
+        entry = {
+            "version": ev.originator_version,
+            "event": type(ev).__name__,
+            "at": ev.at.isoformat() if getattr(ev, "at", None) else None,
+        }
         for name in ("delivery_id", "file", "line", "reason", "login", "state"):
             value = getattr(ev, name, None)
             if value not in (None, ""):

@@ -13,6 +13,7 @@ Errors are JSON ``{"error": {"code", "message"}}``; no error body and no log
 line repeats a path parameter or a row (logins, jointures are personal data):
 requests are logged by route template only.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,12 +64,16 @@ def _not_found(what: str) -> ApiError:
 
 # ---- the read-only API -------------------------------------------------------------
 
+
 def _only(query: dict[str, list[str]], *allowed: str) -> dict[str, str]:
     unknown = sorted(set(query) - set(allowed))
     if unknown:
         name = unknown[0] if re.fullmatch(r"[a-z_]{1,32}", unknown[0]) else "?"
-        raise ApiError(HTTPStatus.BAD_REQUEST, "unknown_parameter",
-                       f"unknown query parameter {name}; allowed: {', '.join(allowed) or 'none'}")
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "unknown_parameter",
+            f"unknown query parameter {name}; allowed: {', '.join(allowed) or 'none'}",
+        )
     return {k: v[-1] for k, v in query.items()}
 
 
@@ -91,16 +96,24 @@ def _flag(text: str | None, name: str) -> bool:
 def list_accounts(ctx, params: dict, query: dict) -> dict:
     q = _only(query, "uai", "state", "profile", "limit")
     limit = _limit(q.get("limit"))
-    rows = queries.accounts(ctx.db, uai=q.get("uai") or None, state=q.get("state") or None,
-                            profile=q.get("profile") or None, now=ctx.judged_now(), grace=ctx.policy.overdue_grace,
-                            limit=limit + 1, policy=ctx.policy)
+    rows = queries.accounts(
+        ctx.db,
+        uai=q.get("uai") or None,
+        state=q.get("state") or None,
+        profile=q.get("profile") or None,
+        now=ctx.judged_now(),
+        grace=ctx.policy.overdue_grace,
+        limit=limit + 1,
+        policy=ctx.policy,
+    )
     return {"accounts": rows[:limit], "count": min(len(rows), limit), "limit": limit, "truncated": len(rows) > limit}
 
 
 def get_account(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    row = queries.account_detail(ctx.db, params["key"], now=ctx.judged_now(), grace=ctx.policy.overdue_grace,
-                                 policy=ctx.policy)
+    row = queries.account_detail(
+        ctx.db, params["key"], now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
+    )
     if row is None:
         raise _not_found("account")
     return row
@@ -186,6 +199,7 @@ SERVICE_PATHS = ("/metrics", "/healthz", "/readyz", "/api/v1/openapi.json")
 
 # ---- the server ----------------------------------------------------------------------
 
+
 class _Handler(BaseHTTPRequestHandler):
     server: _PooledServer
     server_version = "entsync"
@@ -207,8 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.route = path
                 ready = bool(self.server.ready())
                 why = self.server.store.readiness() if self.server.store is not None and not ready else None
-                return self._json(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
-                                  {"ready": ready, **(why or {})})
+                return self._json(
+                    HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE, {"ready": ready, **(why or {})}
+                )
             if path == "/metrics":
                 self.route = path
                 return self._metrics()
@@ -247,8 +262,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; see the daemon log")
 
     def _not_allowed(self) -> None:
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "this API is read-only: use GET",
-                    {"Allow": "GET"})
+        self._error(
+            HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "this API is read-only: use GET", {"Allow": "GET"}
+        )
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _not_allowed
 
@@ -313,9 +329,16 @@ class _PooledServer(HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], metrics: Metrics, context_factory: Callable[[], Any],
-                 ready: Callable[[], bool], workers: int, health: Callable[[], dict | None] | None = None,
-                 store: Any = None):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        metrics: Metrics,
+        context_factory: Callable[[], Any],
+        ready: Callable[[], bool],
+        workers: int,
+        health: Callable[[], dict | None] | None = None,
+        store: Any = None,
+    ):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         # Everything server_close() needs exists before the socket is bound:
         # a busy port makes the base class call it from __init__.
@@ -390,8 +413,9 @@ class HttpServer:
 
     def __init__(self, server: _PooledServer):
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="entsync-http", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="entsync-http", daemon=True
+        )
         self._thread.start()
         self._closed = False
 
@@ -420,9 +444,15 @@ class HttpServer:
         self.close()
 
 
-def serve(listen: str, metrics: Metrics, context_factory: Callable[[], Any], ready: Callable[[], bool],
-          workers: int = WORKERS, health: Callable[[], dict | None] | None = None,
-          store: Any = None) -> HttpServer:
+def serve(
+    listen: str,
+    metrics: Metrics,
+    context_factory: Callable[[], Any],
+    ready: Callable[[], bool],
+    workers: int = WORKERS,
+    health: Callable[[], dict | None] | None = None,
+    store: Any = None,
+) -> HttpServer:
     """Start serving on ``listen`` (``HOST:PORT``; port 0 picks a free one) in
     a background thread. ``health()`` says what is wrong with the process
     (``/healthz`` answers 503 with it), or None. ``store`` is the service's
@@ -433,5 +463,7 @@ def serve(listen: str, metrics: Metrics, context_factory: Callable[[], Any], rea
     try:
         return HttpServer(_PooledServer((host, port), metrics, context_factory, ready, workers, health, store))
     except OSError as exc:
-        raise ListenError(f"cannot listen on {listen} ({exc.strerror or type(exc).__name__}): another process "
-                          "holds the port, or the address is not this host's; set listen (ENTSYNC_LISTEN)") from None
+        raise ListenError(
+            f"cannot listen on {listen} ({exc.strerror or type(exc).__name__}): another process "
+            "holds the port, or the address is not this host's; set listen (ENTSYNC_LISTEN)"
+        ) from None

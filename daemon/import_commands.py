@@ -1,6 +1,7 @@
 """The ``entsync imports`` commands and ``entsync ingest`` of an STS-web or
 timetable file (domain-rules §7): what daemon/commands.py dispatches to.
 Output in English; the report (bilan) in the establishments' French."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ from projections.timetable import report_text, week_runs
 
 EXIT_OK, EXIT_ERROR = 0, 1
 KINDS = imports.KINDS
-TITLES = {"awaiting_validation": "Bilan préliminaire d'import des données d'emploi du temps (à valider)",
-          "rejected": "Bilan de l'import rejeté (rien n'a été appliqué)"}
+TITLES = {
+    "awaiting_validation": "Bilan préliminaire d'import des données d'emploi du temps (à valider)",
+    "rejected": "Bilan de l'import rejeté (rien n'a été appliqué)",
+}
 TITLE = "Bilan de l'import des données d'emploi du temps"
 
 
@@ -26,8 +29,11 @@ def _when(iso: str | None, tz: str) -> str:
 
 
 def _result(result: imports.ImportResult, args, out) -> int:
-    lines = [f"import {result.import_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")
-             + (f" — {result.uai} {result.file}" if result.uai else f" — {result.file}")]
+    lines = [
+        f"import {result.import_id}: {result.status}"
+        + (f" ({result.reason})" if result.reason else "")
+        + (f" — {result.uai} {result.file}" if result.uai else f" — {result.file}")
+    ]
     if result.message:
         lines.append(result.message)
     if result.counts:
@@ -60,10 +66,14 @@ def run(args, ctx, out, table, progress) -> int:
         return _result(imports.cancel(args.id, args.operator, args.reason, ctx, args.now), args, out)
     if args.action == "match":
         if not args.ident or bool(args.account) == bool(args.code):
-            raise ValueError("imports match needs --ident and either --account (a teacher or student) or --code "
-                             "(a class or group)")
-        return _result(imports.match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now,
-                                     args.kind), args, out)
+            raise ValueError(
+                "imports match needs --ident and either --account (a teacher or student) or --code (a class or group)"
+            )
+        return _result(
+            imports.match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now, args.kind),
+            args,
+            out,
+        )
     if args.action == "sessions":
         return _sessions(args, ctx, out, table)
     return _show(args, ctx, out, table)
@@ -80,10 +90,19 @@ def _read(ctx, key: str, reader) -> dict:
 def _sessions(args, ctx, out, table) -> int:
     """The sessions of an import with their weeks and dates."""
     data = _read(ctx, args.id, q.sessions)
-    rows = [{"day": s["day"], "start": s["start"], "subject": s["subject"],
-             "where": " ".join(s["classes"] + s["groups"]), "weeks": _ranges(s["weeks"]),
-             "first": s["dates"][0] if s["dates"] else "", "last": s["dates"][-1] if s["dates"] else "",
-             "cancelled": _ranges(s["cancelled_weeks"])} for s in data["sessions"]]
+    rows = [
+        {
+            "day": s["day"],
+            "start": s["start"],
+            "subject": s["subject"],
+            "where": " ".join(s["classes"] + s["groups"]),
+            "weeks": _ranges(s["weeks"]),
+            "first": s["dates"][0] if s["dates"] else "",
+            "last": s["dates"][-1] if s["dates"] else "",
+            "cancelled": _ranges(s["cancelled_weeks"]),
+        }
+        for s in data["sessions"]
+    ]
     out(data, args.json, table(rows, ("day", "start", "subject", "where", "weeks", "first", "last", "cancelled")))
     return EXIT_OK
 
@@ -96,22 +115,27 @@ def _ranges(weeks: list[int]) -> str:
 def _show(args, ctx, out, table) -> int:
     row = _read(ctx, args.id, q.detail)
     tz = ctx.policy.timezone
-    lines = [f"import {row['import_id']}",
-             f"establishment: {row['uai'] or '(unknown)'}   source: {row['source']}   file: {row['file']}",
-             f"school year: {row['school_year'] or '?'}   received: {_when(row['received_at'], tz)}"
-             f"   finished: {_when(row['finished_at'], tz)}",
-             f"status: {row['status']}" + (f" ({row['reason']})" if row["reason"] else "")
-             + f" — {row['label']}   automatic: {'yes' if row['automatic'] else 'no'}"
-             + (f"   operator: {row['operator']}" if row["operator"] else "")
-             + (f"   lifted: {', '.join(row['lifted'])}" if row["lifted"] else "")]
+    lines = [
+        f"import {row['import_id']}",
+        f"establishment: {row['uai'] or '(unknown)'}   source: {row['source']}   file: {row['file']}",
+        f"school year: {row['school_year'] or '?'}   received: {_when(row['received_at'], tz)}"
+        f"   finished: {_when(row['finished_at'], tz)}",
+        f"status: {row['status']}"
+        + (f" ({row['reason']})" if row["reason"] else "")
+        + f" — {row['label']}   automatic: {'yes' if row['automatic'] else 'no'}"
+        + (f"   operator: {row['operator']}" if row["operator"] else "")
+        + (f"   lifted: {', '.join(row['lifted'])}" if row["lifted"] else ""),
+    ]
     if row["message"]:
         lines.append(row["message"])
     if row["report"]:
         lines += ["", report_text(TITLES.get(row["status"], TITLE), dict(row["report"]))]
     if row["record_rejections"]:
         lines += ["", f"records set aside by the reader: {len(row['record_rejections'])}"]
-        lines += [f"  {r['file']}:{r['line']} record {r['record_id']} field {r['field']}: {r['reason']}: {r['message']}"
-                  for r in row["record_rejections"][:50]]
+        lines += [
+            f"  {r['file']}:{r['line']} record {r['record_id']} field {r['field']}: {r['reason']}: {r['message']}"
+            for r in row["record_rejections"][:50]
+        ]
     unmatched = [m for m in row["matches"] if not m["key"]]
     matched = [m for m in row["matches"] if m["key"]]
     if row["matches"]:
@@ -122,17 +146,23 @@ def _show(args, ctx, out, table) -> int:
             shown = []
             for m in unmatched:
                 p = names.get(f"{m['kind']}:{m['ident']}", {})
-                shown.append({**m, "name": " ".join(x for x in (p.get("family_name"), p.get("given_name")) if x),
-                              "born": p.get("birth_date", ""),
-                              "candidates": ", ".join(_candidate(ctx, j) for j in m["candidates"]) or "-"})
-            lines += ["", "not matched (listed, never guessed; entsync imports match ID --ident X --account J "
-                      "or --code C):", table(shown, ("kind", "ident", "code", "name", "born", "reason", "line",
-                                                    "candidates"))]
+                shown.append(
+                    {
+                        **m,
+                        "name": " ".join(x for x in (p.get("family_name"), p.get("given_name")) if x),
+                        "born": p.get("birth_date", ""),
+                        "candidates": ", ".join(_candidate(ctx, j) for j in m["candidates"]) or "-",
+                    }
+                )
+            lines += [
+                "",
+                "not matched (listed, never guessed; entsync imports match ID --ident X --account J or --code C):",
+                table(shown, ("kind", "ident", "code", "name", "born", "reason", "line", "candidates")),
+            ]
         if matched:
             lines += ["", "matched:", table(matched, ("kind", "ident", "code", "key", "by"))]
     out(row, args.json, "\n".join(lines))
     return EXIT_OK
-
 
 
 def _candidate(ctx, jointure: str) -> str:

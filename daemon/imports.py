@@ -9,6 +9,7 @@ on an import rejected for its thresholds, with named thresholds lifted for
 that one import. Each command records its facts in one save and brings the
 imports read model up to date.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -101,6 +102,7 @@ class ImportResult:
 
 # ---------------------------------------------------------------------------- receive
 
+
 def receive(path: str | Path, ctx: Context, now: datetime | None = None) -> ImportResult:
     """Receive the STS-web or timetable export at ``path`` (domain-rules §7, §12)."""
     path = Path(path)
@@ -115,8 +117,12 @@ def receive(path: str | Path, ctx: Context, now: datetime | None = None) -> Impo
         elif kind in ("sts", "edt-sts"):
             export = read_sts(path)  # refuses EDT_STS with its explanation
         else:
-            raise DeliveryRejected("unknown_format", "neither an Index Education timetable export "
-                                   "(ExportEmploiDuTemps, clear XML) nor an STS-web export (STS_EDT)", path.name)
+            raise DeliveryRejected(
+                "unknown_format",
+                "neither an Index Education timetable export "
+                "(ExportEmploiDuTemps, clear XML) nor an STS-web export (STS_EDT)",
+                path.name,
+            )
     except DeliveryRejected as exc:
         failure = exc
     uai = export.header.uai if export is not None else _sniff_uai(path)
@@ -124,8 +130,14 @@ def receive(path: str | Path, ctx: Context, now: datetime | None = None) -> Impo
     existing = ctx.log.find(iid)
     if existing is not None:
         ctx.imports.catch_up(ctx.log)
-        return ImportResult(str(iid), f"already-{existing.status}", uai, path.name, existing.reason,
-                            "this file was already received at this time; nothing recorded")
+        return ImportResult(
+            str(iid),
+            f"already-{existing.status}",
+            uai,
+            path.name,
+            existing.reason,
+            "this file was already received at this time; nothing recorded",
+        )
     ctx.projection.catch_up(ctx.log)
     ctx.imports.catch_up(ctx.log)
 
@@ -151,22 +163,38 @@ def receive(path: str | Path, ctx: Context, now: datetime | None = None) -> Impo
     imp = _received(ctx, uai, source, path, sha256, size, school_year, matched, list(export.rejections), at)
     exported_at = _exported_at(export.header.exported_at if edt else None, path, ctx.policy.timezone)
     if edt:
-        imp.read(matched.plan, exported_at, _people(export, matched), list(matched.not_imported),
-                 {k: list(v) for k, v in matched.set_aside_share.items()}, at)
+        imp.read(
+            matched.plan,
+            exported_at,
+            _people(export, matched),
+            list(matched.not_imported),
+            {k: list(v) for k, v in matched.set_aside_share.items()},
+            at,
+        )
     # The 15-July rule is the timetable's: an STS-web DATE_FIN is the
     # administrative year's end (31 August), not a timetable's, and is not checked.
-    stop = refusal(uai=uai, uai_known=view.known, copies=q.earlier_copies(ctx.db, uai, sha256),
-                   school_year=school_year, ends_on=export.header.ends_on if edt else None,
-                   automatic=not first_of_year, end_help=EDT_END_OF_YEAR_EN)
+    stop = refusal(
+        uai=uai,
+        uai_known=view.known,
+        copies=q.earlier_copies(ctx.db, uai, sha256),
+        school_year=school_year,
+        ends_on=export.header.ends_on if edt else None,
+        automatic=not first_of_year,
+        end_help=EDT_END_OF_YEAR_EN,
+    )
     if stop is None and awaiting and exported_at <= awaiting["exported_at"]:
-        stop = Refusal("older_than_awaiting", f"import {awaiting['import_id']}, exported "
-                       f"{awaiting['exported_at']}, awaits validation and is not older than this export "
-                       f"(exported {exported_at}); nothing recorded for this one (entsync imports cancel "
-                       f"{awaiting['import_id'][:8]} first to import an older export)",
-                       {"awaiting": awaiting["import_id"]})
+        stop = Refusal(
+            "older_than_awaiting",
+            f"import {awaiting['import_id']}, exported "
+            f"{awaiting['exported_at']}, awaits validation and is not older than this export "
+            f"(exported {exported_at}); nothing recorded for this one (entsync imports cancel "
+            f"{awaiting['import_id'][:8]} first to import an older export)",
+            {"awaiting": awaiting["import_id"]},
+        )
     if stop is None and not first_of_year and edt:
-        stop = set_aside_refusal(matched.set_aside_share, ctx.policy.timetable_set_aside_limits,
-                                 ctx.policy.timetable_set_aside_minimum)
+        stop = set_aside_refusal(
+            matched.set_aside_share, ctx.policy.timetable_set_aside_limits, ctx.policy.timetable_set_aside_minimum
+        )
     if stop is not None:
         report = _report(imp, None, before) if stop.reason == "too_many_set_aside" else []  # an EDT import
         imp.reject(stop.reason, stop.message, stop.details, report, at)
@@ -180,23 +208,43 @@ def receive(path: str | Path, ctx: Context, now: datetime | None = None) -> Impo
         replaced.append(older)
     result = _decide(ctx, imp, at, first_of_year, replaced)
     if replaced:
-        result.message = f"replaces import {awaiting['import_id']} (an older export awaiting validation); " + result.message
+        result.message = (
+            f"replaces import {awaiting['import_id']} (an older export awaiting validation); " + result.message
+        )
     result.rejections = list(export.rejections)
     return result
 
 
-def _received(ctx: Context, uai: str, source: str, path: Path, sha256: str, size: int, school_year: int,
-              matched: Matched | None, rejections: list, at: datetime) -> TimetableImport:
+def _received(
+    ctx: Context,
+    uai: str,
+    source: str,
+    path: Path,
+    sha256: str,
+    size: int,
+    school_year: int,
+    matched: Matched | None,
+    rejections: list,
+    at: datetime,
+) -> TimetableImport:
     return TimetableImport(
-        uai=uai, source=source, file=path.name, sha256=sha256, size=size, school_year=school_year,
+        uai=uai,
+        source=source,
+        file=path.name,
+        sha256=sha256,
+        size=size,
+        school_year=school_year,
         snapshot=snapshot_to_dict(matched.snapshot) if matched else {},
         matches=[m.as_dict() for m in matched.matches] if matched else [],
         summary={k: list(v) for k, v in matched.summary.items()} if matched else {},
-        record_rejections=[dict(r.__dict__) for r in rejections], at=at)
+        record_rejections=[dict(r.__dict__) for r in rejections],
+        at=at,
+    )
 
 
-def _decide(ctx: Context, imp: TimetableImport, at: datetime, first_of_year: bool,
-            others: list | None = None) -> ImportResult:
+def _decide(
+    ctx: Context, imp: TimetableImport, at: datetime, first_of_year: bool, others: list | None = None
+) -> ImportResult:
     """First import of the year → awaiting validation; else compare with the
     last applied timetable and apply, or reject over the thresholds."""
     after = snapshot_from_dict(imp.snapshot) or Snapshot()
@@ -207,13 +255,21 @@ def _decide(ctx: Context, imp: TimetableImport, at: datetime, first_of_year: boo
     saved = [imp, *(others or [])]
     if decision.outcome == "awaiting_validation":
         imp.await_validation(report, at)
-        return _save(ctx, saved, "first import of the school year: check the matches (entsync imports show "
-                     f"{imp.id}), match by hand what needs it (entsync imports match) and validate it "
-                     f"(entsync imports validate {imp.id})", {}, counts)
+        return _save(
+            ctx,
+            saved,
+            "first import of the school year: check the matches (entsync imports show "
+            f"{imp.id}), match by hand what needs it (entsync imports match) and validate it "
+            f"(entsync imports validate {imp.id})",
+            {},
+            counts,
+        )
     if decision.outcome == "rejected":
         names = ", ".join(sorted(decision.over))
-        message = (f"over the change thresholds: {names}; nothing applied (lift with entsync imports retry "
-                   f"{imp.id} --lift NAME, except structures_deleted_with_sessions)")
+        message = (
+            f"over the change thresholds: {names}; nothing applied (lift with entsync imports retry "
+            f"{imp.id} --lift NAME, except structures_deleted_with_sessions)"
+        )
         details = {"thresholds": decision.over, "counts": counts}
         imp.reject("threshold_exceeded", message, details, report, at)
         return _save(ctx, saved, message, details, counts)
@@ -221,8 +277,13 @@ def _decide(ctx: Context, imp: TimetableImport, at: datetime, first_of_year: boo
     return _save(ctx, saved, "", {}, counts)
 
 
-def _report(imp: TimetableImport, decision, before: Snapshot | None = None, after: Snapshot | None = None,
-            matched: Matched | None = None) -> list:
+def _report(
+    imp: TimetableImport,
+    decision,
+    before: Snapshot | None = None,
+    after: Snapshot | None = None,
+    matched: Matched | None = None,
+) -> list:
     """The bilan as [section, lines] pairs (seed 004's order and labels), of
     the import as recorded or, with ``matched``, as resolved again."""
     if matched is None:
@@ -242,19 +303,31 @@ def _report(imp: TimetableImport, decision, before: Snapshot | None = None, afte
         ends_on = plan.get("calendar", {}).get("ends_on")
         if ends_on and end_date_problem(imp.school_year, date.fromisoformat(ends_on)) is not None:
             limit = end_date_limit_of(imp.school_year)
-            problems.append(f"Fin de l'année scolaire le {date.fromisoformat(ends_on).strftime('%d/%m/%Y')}, après le "
-                            f"15 juillet : {EDT_END_OF_YEAR_FR}. Sans cette correction, les imports automatiques "
-                            f"suivants seront rejetés ; pour valider celui-ci, l'opérateur l'applique jusqu'au "
-                            f"{limit.strftime('%d/%m/%Y')} (entsync imports validate --accept-end-date).")
+            problems.append(
+                f"Fin de l'année scolaire le {date.fromisoformat(ends_on).strftime('%d/%m/%Y')}, après le "
+                f"15 juillet : {EDT_END_OF_YEAR_FR}. Sans cette correction, les imports automatiques "
+                f"suivants seront rejetés ; pour valider celui-ci, l'opérateur l'applique jusqu'au "
+                f"{limit.strftime('%d/%m/%Y')} (entsync imports validate --accept-end-date)."
+            )
         codes = sum(1 for r in imp.record_rejections if r.get("reason") == "invalid_code")
         if codes:
-            problems.append(f"{codes} classe(s) ou groupe(s) au code invalide, non importé(s) avec leurs cours : "
-                            "à renommer dans EDT (8 caractères au plus : lettres, chiffres, espace, - ou _).")
+            problems.append(
+                f"{codes} classe(s) ou groupe(s) au code invalide, non importé(s) avec leurs cours : "
+                "à renommer dans EDT (8 caractères au plus : lettres, chiffres, espace, - ou _)."
+            )
     rejections = list(imp.record_rejections)
-    sections = timetable_bilan.bilan(changes, summary, over, before=before, after=after,
-                                     not_imported=_not_imported_rows(imp, not_imported, rejections),
-                                     rejections=rejections, stats=plan, problems=problems,
-                                     to_create=sum(1 for m in matches if m.get("by") == "to_create"))
+    sections = timetable_bilan.bilan(
+        changes,
+        summary,
+        over,
+        before=before,
+        after=after,
+        not_imported=_not_imported_rows(imp, not_imported, rejections),
+        rejections=rejections,
+        stats=plan,
+        problems=problems,
+        to_create=sum(1 for m in matches if m.get("by") == "to_create"),
+    )
     return [[name, lines] for name, lines in sections.items()]
 
 
@@ -267,12 +340,20 @@ def _not_imported_rows(imp: TimetableImport, not_imported: list[dict], rejection
     for kind, idents in (("class", aside.get("classes", ())), ("group", aside.get("groups", ()))):
         for ident in idents:
             why = next((r for r in rejections if r.get("record_id") == ident), {})
-            rows.append({"kind": kind, "ident": ident, "code": names.get(ident, ""),
-                         "reason": why.get("reason", "invalid_record"), "line": why.get("line", 0)})
+            rows.append(
+                {
+                    "kind": kind,
+                    "ident": ident,
+                    "code": names.get(ident, ""),
+                    "reason": why.get("reason", "invalid_record"),
+                    "line": why.get("line", 0),
+                }
+            )
     return rows
 
 
 # ---------------------------------------------------------------------------- operator commands
+
 
 def load(ctx: Context, key: str) -> TimetableImport:
     """The import with this id (or unambiguous id prefix)."""
@@ -284,8 +365,9 @@ def load(ctx: Context, key: str) -> TimetableImport:
     return imp
 
 
-def validate(key: str, operator: str, ctx: Context, now: datetime | None = None,
-             accept_end_date: bool = False) -> ImportResult:
+def validate(
+    key: str, operator: str, ctx: Context, now: datetime | None = None, accept_end_date: bool = False
+) -> ImportResult:
     """An operator validates the first import of a school year: it is applied,
     compared with the last applied timetable of that year if any (domain-rules
     §7). An end of year after 15 July is applied up to 15 July only, and only
@@ -297,9 +379,11 @@ def validate(key: str, operator: str, ctx: Context, now: datetime | None = None,
     if late is not None and imp.status == "awaiting_validation":
         limit = end_date_limit_of(imp.school_year)
         if not accept_end_date:
-            raise ImportRefused(f"{late}; {EDT_END_OF_YEAR_EN}; or validate with --accept-end-date to apply this "
-                                f"import up to {limit.isoformat()} only (the next automated imports are rejected "
-                                "until the export is corrected)")
+            raise ImportRefused(
+                f"{late}; {EDT_END_OF_YEAR_EN}; or validate with --accept-end-date to apply this "
+                f"import up to {limit.isoformat()} only (the next automated imports are rejected "
+                "until the export is corrected)"
+            )
         imp.accept_end_date(operator, ends_on, limit.isoformat(), at)
         clamped = until(snapshot_from_dict(imp.snapshot) or Snapshot(), limit)
         imp.resolved(snapshot_to_dict(clamped), imp.matches, imp.summary, imp.not_imported, imp.share, [], at)
@@ -312,8 +396,9 @@ def validate(key: str, operator: str, ctx: Context, now: datetime | None = None,
     return _save(ctx, [imp], "", {}, counts)
 
 
-def match(key: str, ident: str, target: str, operator: str, ctx: Context, now: datetime | None = None,
-          kind: str | None = None) -> ImportResult:
+def match(
+    key: str, ident: str, target: str, operator: str, ctx: Context, now: datetime | None = None, kind: str | None = None
+) -> ImportResult:
     """An operator matches one item of an import awaiting validation by hand:
     a teacher or student to an account (``target`` = jointure), a class or
     group to an existing one (``target`` = code). Remembered for the later
@@ -322,22 +407,37 @@ def match(key: str, ident: str, target: str, operator: str, ctx: Context, now: d
     at = ctx.effective_now(now)
     found = [m for m in imp.matches if m["ident"] == ident and (kind is None or m["kind"] == kind)]
     if not found:
-        raise LookupError(f"import {imp.id} has no {kind or 'item'} with ident {ident!r} (entsync imports show "
-                          "lists them)")
+        raise LookupError(
+            f"import {imp.id} has no {kind or 'item'} with ident {ident!r} (entsync imports show lists them)"
+        )
     if len(found) > 1:
         raise ValueError(f"ident {ident!r} names a {' and a '.join(m['kind'] for m in found)}: say which with --kind")
     item = found[0]
     ctx.projection.catch_up(ctx.log)
     _check_target(ctx, imp, item, target)
-    taken = next((m["ident"] for m in imp.matches if m["kind"] == item["kind"] and m["key"] == target
-                  and m["ident"] != ident and item["kind"] in ("teacher", "student")), None)
+    taken = next(
+        (
+            m["ident"]
+            for m in imp.matches
+            if m["kind"] == item["kind"]
+            and m["key"] == target
+            and m["ident"] != ident
+            and item["kind"] in ("teacher", "student")
+        ),
+        None,
+    )
     if taken is not None:
         raise ValueError(f"{target} is already matched to {item['kind']} {taken} of this import")
     imp.match_by_hand(item["kind"], ident, item.get("name", ""), target, operator, at)
     matches = rematch(tuple(Match.from_dict(m) for m in imp.matches), item["kind"], ident, target)
     _resolve(ctx, imp, matches, at)
-    return _save(ctx, [imp], f"{item['kind']} {ident} matched to {target} by {operator}; validate with entsync "
-                 f"imports validate {str(imp.id)[:8]}", {})
+    return _save(
+        ctx,
+        [imp],
+        f"{item['kind']} {ident} matched to {target} by {operator}; validate with entsync "
+        f"imports validate {str(imp.id)[:8]}",
+        {},
+    )
 
 
 def cancel(key: str, operator: str, reason: str, ctx: Context, now: datetime | None = None) -> ImportResult:
@@ -357,8 +457,10 @@ def retry(key: str, lift: list[str], operator: str, ctx: Context, now: datetime 
         raise ValueError(f"unknown threshold {', '.join(unknown)}; known: {', '.join(thresholds)}")
     locked = sorted(n for n in set(lift) if not thresholds[n].liftable)
     if locked:
-        raise LockedThreshold(f"threshold {', '.join(locked)} protects the structure of the cahier de textes and "
-                              "can never be lifted (domain-rules §7); correct the timetable and send it again")
+        raise LockedThreshold(
+            f"threshold {', '.join(locked)} protects the structure of the cahier de textes and "
+            "can never be lifted (domain-rules §7); correct the timetable and send it again"
+        )
     imp = load(ctx, key)
     at = ctx.effective_now(now)
     if lift:
@@ -379,9 +481,15 @@ def _resolve(ctx: Context, imp: TimetableImport, matches: tuple, at: datetime) -
     if imp.status == "awaiting_validation":
         decision = decide(before, matched.snapshot, first_of_year, {})
         report = _report(imp, decision, before, matched.snapshot, matched)
-    imp.resolved(snapshot_to_dict(matched.snapshot), [m.as_dict() for m in matched.matches],
-                 {k: list(v) for k, v in matched.summary.items()}, list(matched.not_imported),
-                 {k: list(v) for k, v in matched.set_aside_share.items()}, report, at)
+    imp.resolved(
+        snapshot_to_dict(matched.snapshot),
+        [m.as_dict() for m in matched.matches],
+        {k: list(v) for k, v in matched.summary.items()},
+        list(matched.not_imported),
+        {k: list(v) for k, v in matched.set_aside_share.items()},
+        report,
+        at,
+    )
 
 
 def _check_target(ctx: Context, imp: TimetableImport, item: dict, target: str) -> None:
@@ -393,14 +501,18 @@ def _check_target(ctx: Context, imp: TimetableImport, item: dict, target: str) -
             raise LookupError(f"no account {target!r} in the directory")
         profile, state = rows[0]
         if profile not in profiles or state in ("removed", "withdrawn"):
-            raise ValueError(f"account {target} is a {profile} account in state {state}: it cannot be matched to "
-                             f"{item['kind']} {item['ident']}")
+            raise ValueError(
+                f"account {target} is a {profile} account in state {state}: it cannot be matched to "
+                f"{item['kind']} {item['ident']}"
+            )
         return
     view = directory_view(ctx, imp.uai, set())
     known = view.classes if item["kind"] == "class" else view.groups
     if target not in known:
-        raise LookupError(f"establishment {imp.uai} has no {item['kind']} {target!r} in the directory "
-                          f"(known: {', '.join(sorted(known)) or 'none'})")
+        raise LookupError(
+            f"establishment {imp.uai} has no {item['kind']} {target!r} in the directory "
+            f"(known: {', '.join(sorted(known)) or 'none'})"
+        )
 
 
 def _last_applied(ctx: Context, uai: str, source: str, school_year: int) -> tuple[Snapshot | None, tuple]:
@@ -438,8 +550,11 @@ def _people(export, matched: Matched) -> dict:
     for kind, records in (("teacher", export.teachers), ("student", export.students)):
         for p in records:
             if (kind, p.ident) in unmatched:
-                out[f"{kind}:{p.ident}"] = {"family_name": p.family_name, "given_name": p.given_name,
-                                            "birth_date": p.birth_date.isoformat() if p.birth_date else ""}
+                out[f"{kind}:{p.ident}"] = {
+                    "family_name": p.family_name,
+                    "given_name": p.given_name,
+                    "birth_date": p.birth_date.isoformat() if p.birth_date else "",
+                }
     return out
 
 
@@ -451,6 +566,7 @@ def _save(ctx: Context, aggregates: list, message: str, details: dict, counts: d
 
 
 # ---------------------------------------------------------------------------- reading
+
 
 def directory_view(ctx: Context, uai: str, identities: set[str]) -> DirectoryView:
     """What matching needs of the directory read model for one establishment:
@@ -469,15 +585,21 @@ def directory_view(ctx: Context, uai: str, identities: set[str]) -> DirectoryVie
         (classes if kind == "class" else groups).add(code)
     live = "a.state NOT IN ('removed', 'withdrawn')"
     people: dict[str, Person] = {}
-    for row in db.query(f"SELECT DISTINCT a.jointure, a.profile, a.identity, a.attrs FROM accounts a JOIN "
-                        f"account_structures s ON s.account_id = a.account_id WHERE s.structure IN ({marks}) "
-                        f"AND {live}", sjs):
+    for row in db.query(
+        f"SELECT DISTINCT a.jointure, a.profile, a.identity, a.attrs FROM accounts a JOIN "
+        f"account_structures s ON s.account_id = a.account_id WHERE s.structure IN ({marks}) "
+        f"AND {live}",
+        sjs,
+    ):
         people[row[0]] = _person(row, True)
     wanted = sorted(identities)
     for i in range(0, len(wanted), CHUNK):
-        part = wanted[i:i + CHUNK]
-        for row in db.query(f"SELECT a.jointure, a.profile, a.identity, a.attrs FROM accounts a WHERE a.identity IN "
-                            f"({','.join('?' * len(part))}) AND {live}", part):
+        part = wanted[i : i + CHUNK]
+        for row in db.query(
+            f"SELECT a.jointure, a.profile, a.identity, a.attrs FROM accounts a WHERE a.identity IN "
+            f"({','.join('?' * len(part))}) AND {live}",
+            part,
+        ):
             people.setdefault(row[0], _person(row, False))
     return DirectoryView(uai, True, frozenset(classes), frozenset(groups), tuple(people.values()))
 
@@ -485,9 +607,16 @@ def directory_view(ctx: Context, uai: str, identities: set[str]) -> DirectoryVie
 def _person(row: tuple, local: bool) -> Person:
     jointure, profile, identity, attrs = row
     attrs = json.loads(attrs)
-    return Person(jointure, profile, identity or "", first(attrs, "ENTPersonSTSId"), first(attrs, "ENTEleveINE"),
-                  first(attrs, "ENTEleveStructRattachId"), local,
-                  normalised_identity(first(attrs, "sn"), first(attrs, "givenName")))
+    return Person(
+        jointure,
+        profile,
+        identity or "",
+        first(attrs, "ENTPersonSTSId"),
+        first(attrs, "ENTEleveINE"),
+        first(attrs, "ENTEleveStructRattachId"),
+        local,
+        normalised_identity(first(attrs, "sn"), first(attrs, "givenName")),
+    )
 
 
 def _identities(export) -> set[str]:
@@ -517,8 +646,13 @@ def _sniff_uai(path: Path) -> str:
     try:
         for ev, elem in first_events(path, ("start", "end")):
             local = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
-            value = (elem.get("UAI") if ev == "start" else
-                     (elem.get("CODE") or (elem.text or "")) if local == "UAJ" else None)
+            value = (
+                elem.get("UAI")
+                if ev == "start"
+                else (elem.get("CODE") or (elem.text or ""))
+                if local == "UAJ"
+                else None
+            )
             if value and uai_is_valid(value.strip()):
                 return value.strip()
     except ValueError:

@@ -16,6 +16,7 @@ unreachable, another delivery to finish first) stays in the inbox and is
 tried again later; an item the service cannot read is set aside in
 ``rejected/`` with a reason code; the worker never stops on bad input.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,15 @@ PROCESSED, REJECTED = "processed", "rejected"
 MARKERS = (".done", ".ready")
 # Names a writer uses while a file is incomplete (scp, WinSCP, browsers…).
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".filepart", ".crdownload")
-SOURCES = {"aaf": "aaf", "siecle-eleves": "siecle", "siecle-responsables": "siecle", "siecle-nomenclatures": "siecle",
-           "sts": "sts", "edt-sts": "sts", "timetable-edt": "timetable"}
+SOURCES = {
+    "aaf": "aaf",
+    "siecle-eleves": "siecle",
+    "siecle-responsables": "siecle",
+    "siecle-nomenclatures": "siecle",
+    "sts": "sts",
+    "edt-sts": "sts",
+    "timetable-edt": "timetable",
+}
 _PER_ETAB = re.compile(r"^ENT_(?P<uai>\d{7}[A-Z])$")
 MAX_BACKOFF = 300.0
 # An item that met a store outage is tried again this often, not after a
@@ -74,6 +82,7 @@ class Retry(Exception):
 
 
 # ---------------------------------------------------------------------------- readiness
+
 
 @dataclass
 class _Seen:
@@ -111,8 +120,11 @@ def missing_parts(names: Iterable[str]) -> dict[str, list[int]]:
         m = NAME_RE.match(name.rsplit("/", 1)[-1])
         if m:
             parts.setdefault(m.group("category"), set()).add(int(m.group("part")))
-    return {cat: gaps for cat, numbers in parts.items()
-            if (gaps := [n for n in range(max(numbers) + 1) if n not in numbers])}
+    return {
+        cat: gaps
+        for cat, numbers in parts.items()
+        if (gaps := [n for n in range(max(numbers) + 1) if n not in numbers])
+    }
 
 
 class Watcher:
@@ -136,8 +148,12 @@ class Watcher:
             return out
         for entry in it:
             name = entry.name
-            if (name.startswith(".") or name in (PROCESSED, REJECTED) or name.endswith(MARKERS)
-                    or name.lower().endswith(PARTIAL_SUFFIXES)):
+            if (
+                name.startswith(".")
+                or name in (PROCESSED, REJECTED)
+                or name.endswith(MARKERS)
+                or name.lower().endswith(PARTIAL_SUFFIXES)
+            ):
                 continue
             out[name] = Path(entry.path)
         return out
@@ -209,6 +225,7 @@ class Watcher:
 
 # ---------------------------------------------------------------------------- processing
 
+
 @dataclass
 class Outcome:
     """What became of one inbox item."""
@@ -258,8 +275,13 @@ def process(path: Path, ctx: Context) -> Outcome:
     # Not an export the service imports: the same answer as `entsync ingest`
     # (daemon/formats.py), nothing recorded.
     refused = not_importable(path, kind)
-    return Outcome(refused.source, kind, "rejected", refused.reason,
-                   report={"status": "rejected", "reason": refused.reason, "message": refused.message})
+    return Outcome(
+        refused.source,
+        kind,
+        "rejected",
+        refused.reason,
+        report={"status": "rejected", "reason": refused.reason, "message": refused.message},
+    )
 
 
 def _aaf(path: Path, ctx: Context) -> Outcome:
@@ -268,9 +290,14 @@ def _aaf(path: Path, ctx: Context) -> Outcome:
     prefix = getattr(delivery, "prefix", "") or ""
     m = _PER_ETAB.match(prefix)
     uai = m.group("uai") if m else ""
-    report = {"delivery_id": result.delivery_id, "status": result.status, "reason": result.reason,
-              "message": result.message, "counts": result.counts,
-              "rejections": [r.__dict__ for r in result.rejections]}
+    report = {
+        "delivery_id": result.delivery_id,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "counts": result.counts,
+        "rejections": [r.__dict__ for r in result.rejections],
+    }
     records = Counter(r.reason for r in result.rejections)
     status = result.status
     if status.startswith("already-"):
@@ -279,8 +306,16 @@ def _aaf(path: Path, ctx: Context) -> Outcome:
             # This very item, finished before a crash and not yet moved: its
             # outcome was never reported.
             report["resumed"] = True
-            return Outcome("aaf", "aaf", "applied" if before == "applied" else "held",
-                           result.reason if before == "held" else "", uai, report, None, Counter())
+            return Outcome(
+                "aaf",
+                "aaf",
+                "applied" if before == "applied" else "held",
+                result.reason if before == "held" else "",
+                uai,
+                report,
+                None,
+                Counter(),
+            )
         if before == "rejected" and getattr(delivery, "source", None) == str(path):
             return Outcome("aaf", "aaf", "rejected", result.reason, uai, report)
         report["reason"] = "duplicate_file"
@@ -294,9 +329,16 @@ def _aaf(path: Path, ctx: Context) -> Outcome:
 
 def _siecle(path: Path, ctx: Context, kind: str) -> Outcome:
     result = ingest_siecle(path, ctx)
-    report = {"import_id": result.import_id, "status": result.status, "reason": result.reason,
-              "message": result.message, "uai": result.uai, "kind": result.kind, "counts": result.counts,
-              "rejections": [r.__dict__ for r in result.rejections]}
+    report = {
+        "import_id": result.import_id,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "uai": result.uai,
+        "kind": result.kind,
+        "counts": result.counts,
+        "rejections": [r.__dict__ for r in result.rejections],
+    }
     records = Counter(r.reason for r in result.rejections)
     if result.status == "applied":
         return Outcome("siecle", kind, _applied(result.rejections), "", result.uai, report, None, records)
@@ -308,8 +350,13 @@ def _timetable(path: Path, ctx: Context, kind: str) -> Outcome:
     try:
         result = imports.receive(path, ctx)
     except imports.ImportRefused:
-        return Outcome(SOURCES[kind], kind, "rejected", "unreadable_file",
-                       report={"status": "rejected", "reason": "unreadable_file", "message": "cannot read the file"})
+        return Outcome(
+            SOURCES[kind],
+            kind,
+            "rejected",
+            "unreadable_file",
+            report={"status": "rejected", "reason": "unreadable_file", "message": "cannot read the file"},
+        )
     source = "sts" if kind in ("sts", "edt-sts") else "timetable"
     report = result.as_dict()
     if result.status == "applied":
@@ -332,13 +379,18 @@ def _bilan(row: dict, tz: str) -> str:
     """The establishment's report (bilan, seed 004) in French: counts and
     codes, no person named."""
     title = import_commands.TITLES.get(row["status"], import_commands.TITLE)
-    head = [f"Établissement : {row['uai'] or '(inconnu)'}", f"Fichier : {row['file']}",
-            f"Reçu le : {_when(row['received_at'], tz)}", f"Statut : {row['label']}"]
+    head = [
+        f"Établissement : {row['uai'] or '(inconnu)'}",
+        f"Fichier : {row['file']}",
+        f"Reçu le : {_when(row['received_at'], tz)}",
+        f"Statut : {row['label']}",
+    ]
     body = report_text(title, dict(row["report"])) if row["report"] else title
     return body + "\n\n" + "\n".join(head) + "\n"
 
 
 # ---------------------------------------------------------------------------- the worker
+
 
 class Inbox:
     """Watches ``root`` and processes its ready items on one worker thread.
@@ -348,10 +400,19 @@ class Inbox:
     finished (metrics); ``after_item()`` runs after each (the scheduler
     re-arms its timer: an ingest may bring new due instants)."""
 
-    def __init__(self, root: str | Path, ctx: Context, lock: threading.Lock, *, quiet_seconds: float,
-                 poll_seconds: float = 1.0, on_outcome: Callable[[Outcome, float], None] | None = None,
-                 after_item: Callable[[], None] | None = None, monotonic: Callable[[], float] = time.monotonic,
-                 store_health: StoreHealth | None = None):
+    def __init__(
+        self,
+        root: str | Path,
+        ctx: Context,
+        lock: threading.Lock,
+        *,
+        quiet_seconds: float,
+        poll_seconds: float = 1.0,
+        on_outcome: Callable[[Outcome, float], None] | None = None,
+        after_item: Callable[[], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        store_health: StoreHealth | None = None,
+    ):
         self.root = Path(root).resolve()
         self.ctx, self.lock = ctx, lock
         self.poll_seconds = poll_seconds
@@ -473,11 +534,18 @@ class Inbox:
                     if self._interrupted_here(path):
                         raise Retry("interrupted", type(exc).__name__) from None
                     event(log, "inbox.failed", logging.ERROR, exc_info=True, item=name)
-                    outcome = Outcome(SOURCES.get(_safe_kind(path), "unknown"), _safe_kind(path), "rejected",
-                                      "processing_error", report={
-                                          "status": "rejected", "reason": "processing_error",
-                                          "message": f"the service could not process this item ({type(exc).__name__}); "
-                                                     "see the service log"})
+                    outcome = Outcome(
+                        SOURCES.get(_safe_kind(path), "unknown"),
+                        _safe_kind(path),
+                        "rejected",
+                        "processing_error",
+                        report={
+                            "status": "rejected",
+                            "reason": "processing_error",
+                            "message": f"the service could not process this item ({type(exc).__name__}); "
+                            "see the service log",
+                        },
+                    )
                 seconds = time.monotonic() - started
                 try:
                     self._finish(path, outcome, seconds)
@@ -492,8 +560,15 @@ class Inbox:
             if outage_now and self.store_health is not None:
                 self.store_health.failed(exc.detail, "inbox")
             delay = self.watcher.later(name, STORE_RETRY_SECONDS if outage_now else MAX_BACKOFF)
-            event(log, "inbox.retry_later", logging.WARNING, item=name, reason=exc.reason, detail=exc.detail,
-                  retry_in_seconds=round(delay, 1))
+            event(
+                log,
+                "inbox.retry_later",
+                logging.WARNING,
+                item=name,
+                reason=exc.reason,
+                detail=exc.detail,
+                retry_in_seconds=round(delay, 1),
+            )
             return 0
         finally:
             self.busy = None
@@ -530,10 +605,18 @@ class Inbox:
         while target.exists() or Path(f"{target}.report.json").exists():
             n += 1
             target = dest_dir / f"{stamp}-{n}-{path.name}"
-        report = {"item": path.name, "kind": outcome.kind, "source": outcome.source, "outcome": outcome.outcome,
-                  "reason": outcome.reason, "uai": outcome.uai, "seconds": round(seconds, 3),
-                  "finished_at": self.ctx.clock().astimezone(timezone.utc).isoformat(), "moved_to": f"{dest_dir.name}/{target.name}",
-                  **{k: v for k, v in outcome.report.items() if k not in ("item", "kind", "source", "outcome")}}
+        report = {
+            "item": path.name,
+            "kind": outcome.kind,
+            "source": outcome.source,
+            "outcome": outcome.outcome,
+            "reason": outcome.reason,
+            "uai": outcome.uai,
+            "seconds": round(seconds, 3),
+            "finished_at": self.ctx.clock().astimezone(timezone.utc).isoformat(),
+            "moved_to": f"{dest_dir.name}/{target.name}",
+            **{k: v for k, v in outcome.report.items() if k not in ("item", "kind", "source", "outcome")},
+        }
         writes = [(Path(f"{target}.report.json"), json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")]
         if outcome.bilan is not None:
             writes.append((Path(f"{target}.report.txt"), outcome.bilan))
@@ -548,12 +631,21 @@ class Inbox:
         for marker in self.watcher.markers(path.name):
             marker.unlink(missing_ok=True)
         self.watcher.forget(path.name)
-        event(log, "inbox.processed" if outcome.accepted else "inbox.rejected",
-              logging.INFO if outcome.accepted else logging.WARNING,
-              item=path.name, moved_to=f"{dest_dir.name}/{target.name}", kind=outcome.kind, source=outcome.source,
-              outcome=outcome.outcome, reason=outcome.reason, uai=outcome.uai,
-              id=outcome.report.get("delivery_id") or outcome.report.get("import_id") or "",
-              records_rejected=sum(outcome.rejected_records.values()), seconds=round(seconds, 3))
+        event(
+            log,
+            "inbox.processed" if outcome.accepted else "inbox.rejected",
+            logging.INFO if outcome.accepted else logging.WARNING,
+            item=path.name,
+            moved_to=f"{dest_dir.name}/{target.name}",
+            kind=outcome.kind,
+            source=outcome.source,
+            outcome=outcome.outcome,
+            reason=outcome.reason,
+            uai=outcome.uai,
+            id=outcome.report.get("delivery_id") or outcome.report.get("import_id") or "",
+            records_rejected=sum(outcome.rejected_records.values()),
+            seconds=round(seconds, 3),
+        )
 
 
 def _safe_kind(path: Path) -> str:

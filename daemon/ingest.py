@@ -9,6 +9,7 @@ events in batches; its effects become visible when ``Applied`` is recorded.
 A crash in phase 1 leaves nothing but the ``Received`` event; a crash in
 phase 2 is resumed by ingesting the same delivery again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,8 +93,7 @@ class _Index:
         self.rows: dict[str, tuple[str, int]] = {}
         self.person_category: dict[str, str] = {}
         db = ctx.db
-        for cat, jointure, digest, present in db.query(
-                "SELECT category, jointure, digest, present FROM records"):
+        for cat, jointure, digest, present in db.query("SELECT category, jointure, digest, present FROM records"):
             if cat in categories:
                 self.rows[f"{cat}:{jointure}"] = (digest, present)
             if cat in PERSONS:
@@ -123,8 +123,9 @@ def ingest(path: str, ctx: Context, now: datetime | None = None, project: bool =
     return _finish(result, ctx, now, project)
 
 
-def ingest_delivery(files: DeliveryFiles, ctx: Context, now: datetime | None = None,
-                    project: bool = True) -> IngestResult:
+def ingest_delivery(
+    files: DeliveryFiles, ctx: Context, now: datetime | None = None, project: bool = True
+) -> IngestResult:
     """Ingest a delivery whose parts come from elsewhere than files on disk
     (``files.records(part)``, e.g. received from Kafka); same rules, same ids."""
     return _finish(_ingest(files, ctx, now, files.source), ctx, now, project)
@@ -169,23 +170,38 @@ def _ingest(files: DeliveryFiles, ctx: Context, now: datetime | None, source: st
         if existing.status == "applying":
             return _apply(existing, ctx)
         if existing.status == "waiting":
-            return IngestResult(str(did), "waiting", "behind_held_delivery",
-                                f"this delivery already waits behind held delivery {existing.waiting_behind}; "
-                                "nothing recorded")
+            return IngestResult(
+                str(did),
+                "waiting",
+                "behind_held_delivery",
+                f"this delivery already waits behind held delivery {existing.waiting_behind}; nothing recorded",
+            )
         if existing.status != "received":  # received = interrupted in phase 1: scan again
             if existing.status in ("applied", "rejected"):
                 ctx.staging.clear(str(did))  # a crash may have left it after the last event
                 ctx.projection.catch_up(ctx.log)
             reason = getattr(existing, "reject_reason", "") if existing.status == "rejected" else existing.hold_reason
-            return IngestResult(str(did), f"already-{existing.status}", reason,
-                                f"this delivery was already ingested ({existing.status}); nothing recorded")
+            return IngestResult(
+                str(did),
+                f"already-{existing.status}",
+                reason,
+                f"this delivery was already ingested ({existing.status}); nothing recorded",
+            )
         delivery = existing
     else:
         at = ctx.effective_now(now)
-        delivery = Delivery(fingerprint=fingerprint, source=source, kind=kind, date=files.date,
-                            prefix=files.prefix, files=[{"name": p.name, "category": p.category, "part": p.part,
-                                                         "sha256": p.sha256, "size": p.size} for p in files.parts],
-                            at=at)
+        delivery = Delivery(
+            fingerprint=fingerprint,
+            source=source,
+            kind=kind,
+            date=files.date,
+            prefix=files.prefix,
+            files=[
+                {"name": p.name, "category": p.category, "part": p.part, "sha256": p.sha256, "size": p.size}
+                for p in files.parts
+            ],
+            at=at,
+        )
         ctx.log.save(delivery)
     if kind == "delta":
         ctx.projection.catch_up(ctx.log)
@@ -201,8 +217,10 @@ def blocking_delivery(ctx: Context, did: str, prefix: str) -> str | None:
     earlier waiting deltas of the scope wait for (they keep their order)."""
     scope = scope_of(prefix)
     for other, other_prefix, status, details in ctx.db.query(
-            "SELECT delivery_id, prefix, status, details FROM deliveries WHERE status IN ('held', 'waiting') "
-            "AND delivery_id <> ? ORDER BY received_at, delivery_id", (did,)):
+        "SELECT delivery_id, prefix, status, details FROM deliveries WHERE status IN ('held', 'waiting') "
+        "AND delivery_id <> ? ORDER BY received_at, delivery_id",
+        (did,),
+    ):
         if scopes_meet(scope, scope_of(other_prefix)):
             return other if status == "held" else json.loads(details).get("behind", other)
     return None
@@ -212,8 +230,9 @@ def _wait(files: DeliveryFiles, delivery: Delivery, behind: str, ctx: Context) -
     """Keep the delta's records and record that it waits: nothing applied."""
     did, at = str(delivery.id), delivery.received_at
     try:
-        n = ctx.staging.park(did, (r for c in files.categories() for part in files.parts_of(c)
-                                   for r in files.records(part)))
+        n = ctx.staging.park(
+            did, (r for c in files.categories() for part in files.parts_of(c) for r in files.records(part))
+        )
     except DeliveryRejected as exc:
         ctx.staging.unpark(did)
         delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
@@ -223,10 +242,14 @@ def _wait(files: DeliveryFiles, delivery: Delivery, behind: str, ctx: Context) -
     delivery.wait_behind(behind, at)
     ctx.log.save(delivery)
     ctx.projection.catch_up(ctx.log)
-    return IngestResult(did, "waiting", "behind_held_delivery",
-                        f"held delivery {behind} blocks the deltas of its scope: this one ({n} records kept) is "
-                        f"applied in order once it is released or rejected (`entsync deliveries show {behind}`)",
-                        {"records": n})
+    return IngestResult(
+        did,
+        "waiting",
+        "behind_held_delivery",
+        f"held delivery {behind} blocks the deltas of its scope: this one ({n} records kept) is "
+        f"applied in order once it is released or rejected (`entsync deliveries show {behind}`)",
+        {"records": n},
+    )
 
 
 def resume_waiting(ctx: Context) -> list[IngestResult]:
@@ -234,20 +257,29 @@ def resume_waiting(ctx: Context) -> list[IngestResult]:
     any more (after a release or a rejection)."""
     results = []
     ctx.projection.catch_up(ctx.log)
-    for (did,) in ctx.db.query("SELECT delivery_id FROM deliveries WHERE status = 'waiting' "
-                               "ORDER BY received_at, delivery_id"):
+    for (did,) in ctx.db.query(
+        "SELECT delivery_id FROM deliveries WHERE status = 'waiting' ORDER BY received_at, delivery_id"
+    ):
         delivery = ctx.log.delivery(did)
         if blocking_delivery(ctx, did, delivery.prefix) is not None:
             continue  # still behind a held delivery (perhaps one that waited before it)
         by_part: dict[str, list[dict]] = defaultdict(list)
         for f in delivery.files:
             for line, op, cat, rid, attrs, unsupported in ctx.staging.parked(did, f["name"]):
-                by_part[f["name"]].append({"line": line, "op": op, "category": cat, "id": rid, "attrs": attrs,
-                                           "unsupported": unsupported})
-        files = RecordedDelivery(source=delivery.source, container="parked", kind=delivery.kind, date=delivery.date,
-                                 prefix=delivery.prefix, parts=[PartFile(f["name"], f["category"], f["part"],
-                                                                         f["name"], f["sha256"], f["size"])
-                                                                for f in delivery.files], by_part=dict(by_part))
+                by_part[f["name"]].append(
+                    {"line": line, "op": op, "category": cat, "id": rid, "attrs": attrs, "unsupported": unsupported}
+                )
+        files = RecordedDelivery(
+            source=delivery.source,
+            container="parked",
+            kind=delivery.kind,
+            date=delivery.date,
+            prefix=delivery.prefix,
+            parts=[
+                PartFile(f["name"], f["category"], f["part"], f["name"], f["sha256"], f["size"]) for f in delivery.files
+            ],
+            by_part=dict(by_part),
+        )
         result = _scan_and_decide(files, delivery, ctx)
         ctx.staging.unpark(did)
         results.append(result)
@@ -262,8 +294,10 @@ def check_interrupted(ctx: Context, current: str) -> None:
             continue
         status = getattr(ctx.log.delivery(other), "status", None)
         if status == "applying":
-            raise IngestRefused(f"delivery {other} ({source}) was interrupted while applying; "
-                                f"ingest it again to finish it before anything else")
+            raise IngestRefused(
+                f"delivery {other} ({source}) was interrupted while applying; "
+                f"ingest it again to finish it before anything else"
+            )
         ctx.staging.clear(other)  # finished or never started: leftover working rows
 
 
@@ -308,23 +342,49 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
         ctx.projection.catch_up(ctx.log)
         return IngestResult(did, "rejected", exc.reason, str(exc))
     for start in range(0, len(scan.rejections), REJECTIONS_PER_EVENT):
-        delivery.reject_records([[r.reason, r.file, r.line, r.record_id, r.field, r.message]
-                                 for r in scan.rejections[start:start + REJECTIONS_PER_EVENT]], at)
+        delivery.reject_records(
+            [
+                [r.reason, r.file, r.line, r.record_id, r.field, r.message]
+                for r in scan.rejections[start : start + REJECTIONS_PER_EVENT]
+            ],
+            at,
+        )
     for s in scan.set_aside:
         delivery.set_aside_field(s.reason, s.file, s.line, s.record_id, s.field, s.message, at)
     if files.kind == "complete" and not reread:
         duplicates = _corrected_duplicates(departures, ctx)
-        ctx.staging.add(did, [(scan.staged + i, cat, j, "duplicate" if j in duplicates else "absent",
-                               {"duplicate_of": duplicates[j]} if j in duplicates else None, "", "", 0)
-                              for i, (cat, j) in enumerate(departures)])
+        ctx.staging.add(
+            did,
+            [
+                (
+                    scan.staged + i,
+                    cat,
+                    j,
+                    "duplicate" if j in duplicates else "absent",
+                    {"duplicate_of": duplicates[j]} if j in duplicates else None,
+                    "",
+                    "",
+                    0,
+                )
+                for i, (cat, j) in enumerate(departures)
+            ],
+        )
         scan.counts["duplicates_deactivated"] = len(duplicates)
         scan.counts["departed"] = len(departures)
     else:
         duplicates = {}
     missing = files.missing_parts()
     reason = "absent_from_complete" if files.kind == "complete" else "deleted_by_delta"
-    held = None if missing else brake_check(ctx, [(c, j, "duplicate" if j in duplicates else reason)
-                                                  for c, j in departures if c in PERSONS], at, files.prefix)
+    held = (
+        None
+        if missing
+        else brake_check(
+            ctx,
+            [(c, j, "duplicate" if j in duplicates else reason) for c, j in departures if c in PERSONS],
+            at,
+            files.prefix,
+        )
+    )
     if missing:
         delivery.hold("missing_part", {"missing": {c: [f"{n:04d}" for n in parts] for c, parts in missing.items()}}, at)
     elif held:
@@ -332,11 +392,20 @@ def _scan_and_decide(files: DeliveryFiles, delivery: Delivery, ctx: Context) -> 
     if missing or held:
         ctx.log.save(delivery)
         ctx.projection.catch_up(ctx.log)
-        msg = (f"parts missing: {', '.join(f'{c} {sorted(p)}' for c, p in missing.items())}" if missing
-               else "mass departure over the brake in " + describe_brake(held))
-        return IngestResult(did, "held", delivery.hold_reason,
-                            msg + f"; see who would depart with `entsync deliveries show {did}`, then release or "
-                                  "reject it", dict(scan.counts), scan.rejections, scan.set_aside)
+        msg = (
+            f"parts missing: {', '.join(f'{c} {sorted(p)}' for c, p in missing.items())}"
+            if missing
+            else "mass departure over the brake in " + describe_brake(held)
+        )
+        return IngestResult(
+            did,
+            "held",
+            delivery.hold_reason,
+            msg + f"; see who would depart with `entsync deliveries show {did}`, then release or reject it",
+            dict(scan.counts),
+            scan.rejections,
+            scan.set_aside,
+        )
     return _start_apply(delivery, ctx, scan)
 
 
@@ -407,31 +476,53 @@ def too_many_rejected(scan: _Scan, policy: Policy, finished: bool) -> DeliveryRe
         return None
     reasons = Counter(r.reason for r in scan.rejections).most_common(3)
     first = scan.rejections[0] if scan.rejections else None
-    limit = (f"more than max_rejected_records ({policy.max_rejected_records})" if over_count else
-             f"more than max_rejected_share ({policy.max_rejected_share:.0%})")
+    limit = (
+        f"more than max_rejected_records ({policy.max_rejected_records})"
+        if over_count
+        else f"more than max_rejected_share ({policy.max_rejected_share:.0%})"
+    )
     read_text = f"of {read} records read" + ("" if finished else " so far")
     return DeliveryRejected(
         "too_many_rejected_records",
         f"{rejected} records rejected {read_text} ({', '.join(f'{r} {n}' for r, n in reasons)}): {limit}; "
         "nothing of this delivery is applied — a delivery this broken is not partly applied"
         + (f"; the first is record {first.record_id or '?'}" if first else ""),
-        first.file if first else "", first.line if first else 0)
+        first.file if first else "",
+        first.line if first else 0,
+    )
 
 
-def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pending: list, ctx: Context,
-           reference: date) -> None:
+def _merge(
+    summary, category: str, file: str, index: _Index, scan: _Scan, pending: list, ctx: Context, reference: date
+) -> None:
     tag, jointure, line, payload = summary
     seen = scan.seen[category]
     if jointure and jointure in seen:
-        scan.rejections.append(Rejection("duplicate_record", file, line, jointure, "identifier/id",
-                                         "the same record appears twice in this delivery"))
+        scan.rejections.append(
+            Rejection(
+                "duplicate_record",
+                file,
+                line,
+                jointure,
+                "identifier/id",
+                "the same record appears twice in this delivery",
+            )
+        )
         scan.counts["rejected"] += 1
         return
     if category in PERSONS:
         owner = index.person_category.get(jointure) or scan.person_category.setdefault(jointure, category)
         if owner != category:
-            scan.rejections.append(Rejection("category_conflict", file, line, jointure, "identifier/id",
-                                             f"this jointure belongs to a {owner} record"))
+            scan.rejections.append(
+                Rejection(
+                    "category_conflict",
+                    file,
+                    line,
+                    jointure,
+                    "identifier/id",
+                    f"this jointure belongs to a {owner} record",
+                )
+            )
             scan.counts["rejected"] += 1
             return
     seen.add(jointure)
@@ -456,8 +547,16 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
     known = index.get(category, jointure)
     if tag == "d":
         if known is None:
-            scan.rejections.append(Rejection("unknown_record", file, line, jointure, "identifier/id",
-                                             "delete of a record this directory does not know"))
+            scan.rejections.append(
+                Rejection(
+                    "unknown_record",
+                    file,
+                    line,
+                    jointure,
+                    "identifier/id",
+                    "delete of a record this directory does not know",
+                )
+            )
             scan.counts["rejected"] += 1
         elif known[1]:
             pending.append((scan.staged, category, jointure, "delete", None, "", file, line))
@@ -488,8 +587,9 @@ def _merge(summary, category: str, file: str, index: _Index, scan: _Scan, pendin
     _stage(raw, attrs, "upsert", digest, scan, pending, reference, "changed")
 
 
-def _stage(raw: RawRecord, attrs: dict, op: str, digest: str, scan: _Scan, pending: list, reference: date,
-           counted: str) -> bool:
+def _stage(
+    raw: RawRecord, attrs: dict, op: str, digest: str, scan: _Scan, pending: list, reference: date, counted: str
+) -> bool:
     """Validate a record whose whole attribute map is ``attrs`` and stage it
     as ``op``; False when it is rejected (recorded in ``scan``)."""
     problems, aside = examine(raw, attrs, reference)
@@ -530,27 +630,34 @@ def _departures(files: DeliveryFiles, scan: _Scan, ctx: Context):
     out: list[tuple[str, str]] = []
     for cat in ("EtabEducNat", "MatiereEducNat", "MefEducNat"):
         if cat in covered_cats and academie_wide:
-            for (jointure,) in db.query("SELECT jointure FROM records WHERE category = ? AND present = 1 "
-                                        "ORDER BY jointure", (cat,)):
+            for (jointure,) in db.query(
+                "SELECT jointure FROM records WHERE category = ? AND present = 1 ORDER BY jointure", (cat,)
+            ):
                 if jointure not in scan.seen[cat]:
                     out.append((cat, jointure))
     absent: list[tuple[str, str]] = []
     for cat in PERSONS:
         if cat in covered_cats:
             seen = scan.seen[cat]
-            absent.extend((cat, j) for (j,) in db.query(
-                "SELECT jointure FROM records WHERE category = ? AND present = 1 ORDER BY jointure", (cat,))
-                if j not in seen)
+            absent.extend(
+                (cat, j)
+                for (j,) in db.query(
+                    "SELECT jointure FROM records WHERE category = ? AND present = 1 ORDER BY jointure", (cat,)
+                )
+                if j not in seen
+            )
     if not absent:
         return out
     # Only the absent persons' structures are needed.
     belongs: dict[str, set[str]] = defaultdict(set)
     names = [j for _, j in absent]
     for i in range(0, len(names), 500):
-        chunk = names[i:i + 500]
+        chunk = names[i : i + 500]
         for jointure, structure in db.query(
-                "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a ON a.account_id = s.account_id "
-                f"WHERE a.jointure IN ({','.join('?' * len(chunk))})", chunk):
+            "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a ON a.account_id = s.account_id "
+            f"WHERE a.jointure IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
             belongs[jointure].add(structure)
     for cat, jointure in absent:
         mine = belongs.get(jointure, set())
@@ -568,8 +675,9 @@ def _corrected_duplicates(departures: list[tuple[str, str]], ctx: Context) -> di
     staying: dict[str, str] = {}
     identity_of: dict[str, str] = {}
     for jointure, identity in ctx.db.query(
-            "SELECT jointure, identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
-            "ORDER BY jointure"):
+        "SELECT jointure, identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
+        "ORDER BY jointure"
+    ):
         if jointure in leaving:
             identity_of[jointure] = identity
         else:
@@ -579,8 +687,11 @@ def _corrected_duplicates(departures: list[tuple[str, str]], ctx: Context) -> di
 
 def _start_apply(delivery: Delivery, ctx: Context, scan: _Scan | None) -> IngestResult:
     did = str(delivery.id)
-    delivery.start_apply(sorted(scan.delivered_structures) if scan else [],
-                         sorted({f["category"] for f in delivery.files}), delivery.received_at)
+    delivery.start_apply(
+        sorted(scan.delivered_structures) if scan else [],
+        sorted({f["category"] for f in delivery.files}),
+        delivery.received_at,
+    )
     ctx.staging.set_phase(did, "applying", 0, delivery.source)
     recordings = ctx.log.save(delivery)
     ctx.staging.set_phase(did, "applying", recordings[-1].notification.id, delivery.source)
@@ -605,7 +716,9 @@ def release(delivery: Delivery, operator: str, ctx: Context, now: datetime | Non
 def reject(delivery: Delivery, operator: str, ctx: Context, now: datetime | None = None) -> list[IngestResult]:
     """Refuse a held (or waiting) delivery: nothing of it is applied. Returns
     what became of the deltas that waited behind it."""
-    delivery.reject("operator_rejected", "rejected by an operator after a hold", ctx.effective_now(now), operator=operator)
+    delivery.reject(
+        "operator_rejected", "rejected by an operator after a hold", ctx.effective_now(now), operator=operator
+    )
     ctx.log.save(delivery)
     ctx.staging.clear(str(delivery.id))
     ctx.staging.unpark(str(delivery.id))
@@ -654,23 +767,58 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
             attrs = json.loads(attrs)
             if op == "add":  # unknown to the read model: a new stream, no load
                 if is_person:
-                    agg = Account(jointure=jointure, category=cat, attrs=attrs, digest=digest, delivery_id=did,
-                                  file=file, line=line, at=at, creation_due=due)
+                    agg = Account(
+                        jointure=jointure,
+                        category=cat,
+                        attrs=attrs,
+                        digest=digest,
+                        delivery_id=did,
+                        file=file,
+                        line=line,
+                        at=at,
+                        creation_due=due,
+                    )
                     agg.set_aside_fields(aside, did, file, line, at)
                 else:
-                    agg = SourceRecord(jointure=jointure, category=cat, attrs=attrs, digest=digest,
-                                       delivery_id=did, file=file, line=line, at=at)
+                    agg = SourceRecord(
+                        jointure=jointure,
+                        category=cat,
+                        attrs=attrs,
+                        digest=digest,
+                        delivery_id=did,
+                        file=file,
+                        line=line,
+                        at=at,
+                    )
             else:
                 agg = ctx.log.get(agg_id)
                 if op == "upsert" and is_person:
-                    agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay,
-                               ctx.policy.overwrite_name_similarity, set_aside=aside)
+                    agg.record(
+                        attrs,
+                        digest,
+                        did,
+                        file,
+                        line,
+                        at,
+                        ctx.policy.creation_delay,
+                        ctx.policy.overwrite_name_similarity,
+                        set_aside=aside,
+                    )
                 elif op == "upsert":
-                    agg.record(attrs, digest, did, file, line, at, ctx.policy.creation_delay,
-                               ctx.policy.overwrite_name_similarity)
+                    agg.record(
+                        attrs,
+                        digest,
+                        did,
+                        file,
+                        line,
+                        at,
+                        ctx.policy.creation_delay,
+                        ctx.policy.overwrite_name_similarity,
+                    )
                 elif op == "duplicate":
-                    agg.deactivate_duplicate(attrs["duplicate_of"], did, at,
-                                             at + timedelta(days=ctx.policy.duplicate_deletion_days))
+                    agg.deactivate_duplicate(
+                        attrs["duplicate_of"], did, at, at + timedelta(days=ctx.policy.duplicate_deletion_days)
+                    )
                 else:
                     reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"
                     agg.leave(reason, did, at, due_at, provisional)

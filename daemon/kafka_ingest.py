@@ -17,6 +17,7 @@ the delivery from the store and ingests it with the usual rules
 (``daemon.ingest.ingest_delivery``): coverage, brakes and departures need
 the whole delivery; the ids are those of the same files ingested directly.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ DDL = {
         PRIMARY KEY (topic, kpartition, koffset)""",
     # The store's position in each partition: recorded with what was consumed.
     "kafka_offsets": "topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL, "
-                     "PRIMARY KEY (topic, kpartition)",
+    "PRIMARY KEY (topic, kpartition)",
 }
 
 
@@ -52,23 +53,59 @@ def publish(path: str, producer, topic: str, timeout: float = 60) -> dict:
     files = discover(path)
     partitions = sorted(producer.partitions_for(topic))
     fingerprint = files.fingerprint
-    manifest = {"source": files.source, "kind": files.kind, "date": files.date, "prefix": files.prefix,
-                "parts": [{"name": p.name, "category": p.category, "part": p.part, "member": p.member,
-                           "sha256": p.sha256, "size": p.size} for p in files.parts]}
+    manifest = {
+        "source": files.source,
+        "kind": files.kind,
+        "date": files.date,
+        "prefix": files.prefix,
+        "parts": [
+            {
+                "name": p.name,
+                "category": p.category,
+                "part": p.part,
+                "member": p.member,
+                "sha256": p.sha256,
+                "size": p.size,
+            }
+            for p in files.parts
+        ],
+    }
     marker_key = f"delivery:{fingerprint}".encode()
     for p in partitions:
-        producer.send(topic, key=marker_key, partition=p, value=_json(
-            {"type": "begin", "delivery": fingerprint, "manifest": manifest, "partitions": len(partitions)}))
+        producer.send(
+            topic,
+            key=marker_key,
+            partition=p,
+            value=_json(
+                {"type": "begin", "delivery": fingerprint, "manifest": manifest, "partitions": len(partitions)}
+            ),
+        )
     futures = []
     seq = 0
     try:
         for category in files.categories():
             for part in files.parts_of(category):
                 for raw in files.records(part):
-                    futures.append(producer.send(topic, key=f"{category}:{raw.id}".encode(), value=_json(
-                        {"type": "record", "delivery": fingerprint, "seq": seq, "part": part.name, "line": raw.line,
-                         "op": raw.op, "category": raw.category, "id": raw.id, "attrs": raw.attrs,
-                         "unsupported": list(raw.unsupported)})))
+                    futures.append(
+                        producer.send(
+                            topic,
+                            key=f"{category}:{raw.id}".encode(),
+                            value=_json(
+                                {
+                                    "type": "record",
+                                    "delivery": fingerprint,
+                                    "seq": seq,
+                                    "part": part.name,
+                                    "line": raw.line,
+                                    "op": raw.op,
+                                    "category": raw.category,
+                                    "id": raw.id,
+                                    "attrs": raw.attrs,
+                                    "unsupported": list(raw.unsupported),
+                                }
+                            ),
+                        )
+                    )
                     seq += 1
         producer.flush(timeout=timeout)
         sent = Counter(f.get(timeout=timeout).partition for f in futures)
@@ -78,8 +115,12 @@ def publish(path: str, producer, topic: str, timeout: float = 60) -> dict:
         producer.flush(timeout=timeout)
         raise
     for p in partitions:
-        producer.send(topic, key=marker_key, partition=p, value=_json(
-            {"type": "end", "delivery": fingerprint, "records": sent[p], "total": seq}))
+        producer.send(
+            topic,
+            key=marker_key,
+            partition=p,
+            value=_json({"type": "end", "delivery": fingerprint, "records": sent[p], "total": seq}),
+        )
     producer.flush(timeout=timeout)
     return {"delivery_id": str(delivery_id(fingerprint)), "records": seq, "partitions": len(partitions)}
 
@@ -99,8 +140,9 @@ class DeliveryConsumer:
         self.after_store = None  # test hook: called after the store commit, before Kafka's
 
     def position(self, partition: int) -> int | None:
-        value = self.ctx.db.scalar("SELECT koffset FROM kafka_offsets WHERE topic = ? AND kpartition = ?",
-                                   (self.topic, partition))
+        value = self.ctx.db.scalar(
+            "SELECT koffset FROM kafka_offsets WHERE topic = ? AND kpartition = ?", (self.topic, partition)
+        )
         return None if value is None else int(value)
 
     def _seek_new_partitions(self) -> None:
@@ -123,8 +165,17 @@ class DeliveryConsumer:
                 if stored is not None and m.offset <= stored:
                     continue  # already in the store: a redelivery changes nothing
                 body = json.loads(m.value)
-                rows.append((self.topic, tp.partition, m.offset, body["delivery"], body["type"], body.get("seq", -1),
-                             m.value.decode()))
+                rows.append(
+                    (
+                        self.topic,
+                        tp.partition,
+                        m.offset,
+                        body["delivery"],
+                        body["type"],
+                        body.get("seq", -1),
+                        m.value.decode(),
+                    )
+                )
                 positions[tp.partition] = m.offset
                 if body["type"] in ("end", "abort"):
                     ends.add(body["delivery"])
@@ -132,11 +183,16 @@ class DeliveryConsumer:
         if rows:
             db = self.ctx.db
             with db.transaction():
-                db.executemany("INSERT INTO kafka_inbound VALUES (?, ?, ?, ?, ?, ?, ?) "
-                               "ON CONFLICT (topic, kpartition, koffset) DO NOTHING", rows)
-                db.executemany("INSERT INTO kafka_offsets VALUES (?, ?, ?) ON CONFLICT (topic, kpartition) "
-                               "DO UPDATE SET koffset = excluded.koffset",
-                               [(self.topic, p, o) for p, o in sorted(positions.items())])
+                db.executemany(
+                    "INSERT INTO kafka_inbound VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (topic, kpartition, koffset) DO NOTHING",
+                    rows,
+                )
+                db.executemany(
+                    "INSERT INTO kafka_offsets VALUES (?, ?, ?) ON CONFLICT (topic, kpartition) "
+                    "DO UPDATE SET koffset = excluded.koffset",
+                    [(self.topic, p, o) for p, o in sorted(positions.items())],
+                )
             if self.after_store is not None:
                 self.after_store()
             self.consumer.commit()  # Kafka's offsets only help a new consumer start near the store's
@@ -168,8 +224,12 @@ class DeliveryConsumer:
     def pending(self) -> set[str]:
         """Deliveries whose end markers are stored, not yet ingested (a peer
         that died while ingesting one leaves it here for the others)."""
-        return {d for (d,) in self.ctx.db.query(
-            "SELECT DISTINCT delivery FROM kafka_inbound WHERE topic = ? AND kind = 'end'", (self.topic,))}
+        return {
+            d
+            for (d,) in self.ctx.db.query(
+                "SELECT DISTINCT delivery FROM kafka_inbound WHERE topic = ? AND kind = 'end'", (self.topic,)
+            )
+        }
 
     def complete(self, fingerprint: str, now: datetime | None = None) -> IngestResult | None:
         """Ingest the delivery if all of it is stored and no other daemon is at it."""
@@ -177,8 +237,11 @@ class DeliveryConsumer:
         with db.try_lock(f"delivery:{fingerprint}") as mine:
             if not mine:
                 return None
-            rows = db.query("SELECT kpartition, kind, payload FROM kafka_inbound WHERE topic = ? AND delivery = ? "
-                            "AND kind IN ('begin', 'end', 'abort')", (self.topic, fingerprint))
+            rows = db.query(
+                "SELECT kpartition, kind, payload FROM kafka_inbound WHERE topic = ? AND delivery = ? "
+                "AND kind IN ('begin', 'end', 'abort')",
+                (self.topic, fingerprint),
+            )
             if any(kind == "abort" for _, kind, _ in rows):
                 self._forget(fingerprint)
                 return None
@@ -186,18 +249,32 @@ class DeliveryConsumer:
             ends = {part: json.loads(p)["records"] for part, kind, p in rows if kind == "end"}
             if begin is None or len(ends) < begin["partitions"]:
                 return None
-            stored = dict(db.query("SELECT kpartition, COUNT(*) FROM kafka_inbound WHERE topic = ? AND delivery = ? "
-                                   "AND kind = 'record' GROUP BY kpartition", (self.topic, fingerprint)))
+            stored = dict(
+                db.query(
+                    "SELECT kpartition, COUNT(*) FROM kafka_inbound WHERE topic = ? AND delivery = ? "
+                    "AND kind = 'record' GROUP BY kpartition",
+                    (self.topic, fingerprint),
+                )
+            )
             if any(int(stored.get(p, 0)) != n for p, n in ends.items()):
                 return None
             by_part: dict[str, list[dict]] = defaultdict(list)
-            for (payload,) in db.query("SELECT payload FROM kafka_inbound WHERE topic = ? AND delivery = ? "
-                                       "AND kind = 'record' ORDER BY seq", (self.topic, fingerprint)):
+            for (payload,) in db.query(
+                "SELECT payload FROM kafka_inbound WHERE topic = ? AND delivery = ? AND kind = 'record' ORDER BY seq",
+                (self.topic, fingerprint),
+            ):
                 r = json.loads(payload)
                 by_part[r["part"]].append(r)
             m = begin["manifest"]
-            files = RecordedDelivery(source=m["source"], container="kafka", kind=m["kind"], date=m["date"],
-                                  prefix=m["prefix"], parts=[PartFile(**p) for p in m["parts"]], by_part=by_part)
+            files = RecordedDelivery(
+                source=m["source"],
+                container="kafka",
+                kind=m["kind"],
+                date=m["date"],
+                prefix=m["prefix"],
+                parts=[PartFile(**p) for p in m["parts"]],
+                by_part=by_part,
+            )
             assert files.fingerprint == fingerprint, "the manifest does not give the delivery's fingerprint"
             result = ingest_delivery(files, self.ctx, now)
             if result.status != "received":
@@ -212,15 +289,19 @@ class DeliveryConsumer:
 def rebalance(ms: int | None) -> dict:
     """Consumer options for a group member's session timeout and max poll
     interval (a broker makes joiners wait for it: keep it small in tests)."""
-    return {} if not ms else {"session_timeout_ms": ms, "max_poll_interval_ms": ms,
-                              "heartbeat_interval_ms": max(100, ms // 5)}
+    return (
+        {}
+        if not ms
+        else {"session_timeout_ms": ms, "max_poll_interval_ms": ms, "heartbeat_interval_ms": max(100, ms // 5)}
+    )
 
 
 def consumer(bootstrap: str, topic: str, group: str, **options: Any):
     from kafka import KafkaConsumer
 
-    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                      auto_offset_reset="earliest", **options)
+    c = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest", **options
+    )
     c.subscribe([topic])
     return c
 

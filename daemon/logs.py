@@ -6,6 +6,7 @@ codes and counts. Exception messages are never written, since an adapter's
 message may quote a value: a failure is logged with its exception type and
 the frames it passed through, not with ``str(exc)``.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,12 @@ def safe_exception(exc_info: Any) -> dict:
     if etype is None:
         return {}
     frames = [f"{'/'.join(f.filename.rsplit('/', 2)[-2:])}:{f.lineno}:{f.name}" for f in traceback.extract_tb(tb)][-8:]
-    return {"exc_type": f"{etype.__module__}.{etype.__qualname__}" if etype.__module__ != "builtins"
-            else etype.__qualname__, "exc_frames": frames}
+    return {
+        "exc_type": f"{etype.__module__}.{etype.__qualname__}"
+        if etype.__module__ != "builtins"
+        else etype.__qualname__,
+        "exc_frames": frames,
+    }
 
 
 def _fields(record: logging.LogRecord) -> dict:
@@ -57,17 +62,28 @@ class JsonFormatter(logging.Formatter):
     """``{"ts", "level", "logger", "event", "fields"}``, one object a line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"ts": _ts(record), "level": record.levelname.lower(), "logger": record.name,
-                           "event": _event(record), "fields": _fields(record)},
-                          ensure_ascii=False, default=str, separators=(",", ":"))
+        return json.dumps(
+            {
+                "ts": _ts(record),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "event": _event(record),
+                "fields": _fields(record),
+            },
+            ensure_ascii=False,
+            default=str,
+            separators=(",", ":"),
+        )
 
 
 class TextFormatter(logging.Formatter):
     """``TS LEVEL logger event key=value …``"""
 
     def format(self, record: logging.LogRecord) -> str:
-        pairs = " ".join(f"{k}={json.dumps(v, ensure_ascii=False, default=str) if not isinstance(v, str) or ' ' in v else v}"
-                         for k, v in _fields(record).items())
+        pairs = " ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False, default=str) if not isinstance(v, str) or ' ' in v else v}"
+            for k, v in _fields(record).items()
+        )
         return f"{_ts(record)} {record.levelname:<7} {record.name} {_event(record)}" + (f" {pairs}" if pairs else "")
 
 

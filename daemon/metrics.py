@@ -12,6 +12,7 @@ read model knows (else ``unknown``; ``none`` for a delivery of no single
 establishment, such as an académie-wide AAF delivery). No person id, login or
 name ever becomes a label.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,16 @@ NAMESPACE = "entsync"
 SOURCES = ("aaf", "siecle", "sts", "timetable", "unknown")  # unknown: a file recognised as nothing
 # The timetable pipeline records its source as "edt" (Index Education's EDT).
 SOURCE_ALIASES = {"edt": "timetable", "timetable-edt": "timetable", "edt-sts": "sts"}
-OUTCOMES = ("applied", "applied_with_rejections", "held", "rejected", "awaiting_validation", "duplicate",
-            "released", "failed")
+OUTCOMES = (
+    "applied",
+    "applied_with_rejections",
+    "held",
+    "rejected",
+    "awaiting_validation",
+    "duplicate",
+    "released",
+    "failed",
+)
 # Outcomes counted as a rejected import (the headline counter).
 REJECTED_OUTCOMES = ("rejected", "duplicate")
 # Rejection reasons that need no one: the same bytes came again and nothing
@@ -94,6 +103,7 @@ def outcome_of(result: Any) -> str:
 @dataclass(frozen=True)
 class _Reading:
     """Gauge values read from the read models at one instant."""
+
     accounts: dict[tuple[str, str], int] = field(default_factory=dict)
     creations_pending: int = 0
     creations_overdue: int = 0
@@ -134,51 +144,89 @@ class _ReadModelCollector(Collector):
         r = self.metrics.reading
         if r is None:
             return
-        g = GaugeMetricFamily(f"{NAMESPACE}_accounts", "Accounts by profile and state (directory read model).",
-                              labels=["profile", "state"])
+        g = GaugeMetricFamily(
+            f"{NAMESPACE}_accounts",
+            "Accounts by profile and state (directory read model).",
+            labels=["profile", "state"],
+        )
         for (profile, state), n in sorted(r.accounts.items()):
             g.add_metric([profile, state], n)
         yield g
-        yield GaugeMetricFamily(f"{NAMESPACE}_account_creations_pending",
-                                "Accounts waiting for their creation (domain-rules §3).", value=r.creations_pending)
-        yield GaugeMetricFamily(f"{NAMESPACE}_account_creations_overdue",
-                                "Pending creations past their due time plus the grace (domain-rules §11).",
-                                value=r.creations_overdue)
-        yield GaugeMetricFamily(f"{NAMESPACE}_departures_due_before_next_toussaint",
-                                "Departing accounts whose removal falls on or before the first day of the next "
-                                "Toussaint holidays (domain-rules §4).", value=r.departures_due)
-        yield GaugeMetricFamily(f"{NAMESPACE}_next_toussaint_timestamp_seconds",
-                                "Start (local midnight) of the next Toussaint holidays, Unix time.",
-                                value=r.next_toussaint)
-        yield GaugeMetricFamily(f"{NAMESPACE}_deliveries_held",
-                                "AAF deliveries held by a brake, waiting for an operator (domain-rules §11).",
-                                value=r.deliveries_held)
-        yield GaugeMetricFamily(f"{NAMESPACE}_deliveries_waiting",
-                                "AAF deltas waiting, in order, behind a held delivery of their scope "
-                                "(domain-rules §12).", value=r.deliveries_waiting)
-        yield GaugeMetricFamily(f"{NAMESPACE}_siecle_imports_held",
-                                "SIECLE exports held by the leaving-date brake, waiting for an operator "
-                                "(domain-rules §12).", value=r.siecle_held)
-        yield _labelled(f"{NAMESPACE}_imports_awaiting_validation",
-                        "Timetable and STS-web imports waiting for an operator's validation.", "source",
-                        r.awaiting_validation)
-        yield GaugeMetricFamily(f"{NAMESPACE}_event_log_events", "Events recorded in the log (highest notification id).",
-                                value=r.log_events)
-        yield _labelled(f"{NAMESPACE}_projection_lag_events", "Events recorded but not yet applied to a read model.",
-                        "projection", r.lag_events)
-        yield _labelled(f"{NAMESPACE}_projection_lag_seconds",
-                        "Age of the oldest event not yet applied to a read model (0 when caught up).",
-                        "projection", r.lag_seconds)
-        yield _labelled(f"{NAMESPACE}_last_successful_import_timestamp_seconds",
-                        "When the last import of each source was applied, Unix time (absent: never).",
-                        "source", r.last_success)
-        yield _labelled(f"{NAMESPACE}_directory_anomalies",
-                        "What the directory holds that points nowhere or is withheld (domain-rules §12): structures "
-                        "kept although their code fails the check letter, people attached to structures the "
-                        "directory does not hold, teachers withheld because no structure of theirs is served, "
-                        "teacher categories that contradict the functions.", "kind", r.directory_anomalies)
-        yield GaugeMetricFamily(f"{NAMESPACE}_purge_hold", "1 while an operator holds removals (domain-rules §11).",
-                                value=r.purge_hold)
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_account_creations_pending",
+            "Accounts waiting for their creation (domain-rules §3).",
+            value=r.creations_pending,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_account_creations_overdue",
+            "Pending creations past their due time plus the grace (domain-rules §11).",
+            value=r.creations_overdue,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_departures_due_before_next_toussaint",
+            "Departing accounts whose removal falls on or before the first day of the next "
+            "Toussaint holidays (domain-rules §4).",
+            value=r.departures_due,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_next_toussaint_timestamp_seconds",
+            "Start (local midnight) of the next Toussaint holidays, Unix time.",
+            value=r.next_toussaint,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_deliveries_held",
+            "AAF deliveries held by a brake, waiting for an operator (domain-rules §11).",
+            value=r.deliveries_held,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_deliveries_waiting",
+            "AAF deltas waiting, in order, behind a held delivery of their scope (domain-rules §12).",
+            value=r.deliveries_waiting,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_siecle_imports_held",
+            "SIECLE exports held by the leaving-date brake, waiting for an operator (domain-rules §12).",
+            value=r.siecle_held,
+        )
+        yield _labelled(
+            f"{NAMESPACE}_imports_awaiting_validation",
+            "Timetable and STS-web imports waiting for an operator's validation.",
+            "source",
+            r.awaiting_validation,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_event_log_events", "Events recorded in the log (highest notification id).", value=r.log_events
+        )
+        yield _labelled(
+            f"{NAMESPACE}_projection_lag_events",
+            "Events recorded but not yet applied to a read model.",
+            "projection",
+            r.lag_events,
+        )
+        yield _labelled(
+            f"{NAMESPACE}_projection_lag_seconds",
+            "Age of the oldest event not yet applied to a read model (0 when caught up).",
+            "projection",
+            r.lag_seconds,
+        )
+        yield _labelled(
+            f"{NAMESPACE}_last_successful_import_timestamp_seconds",
+            "When the last import of each source was applied, Unix time (absent: never).",
+            "source",
+            r.last_success,
+        )
+        yield _labelled(
+            f"{NAMESPACE}_directory_anomalies",
+            "What the directory holds that points nowhere or is withheld (domain-rules §12): structures "
+            "kept although their code fails the check letter, people attached to structures the "
+            "directory does not hold, teachers withheld because no structure of theirs is served, "
+            "teacher categories that contradict the functions.",
+            "kind",
+            r.directory_anomalies,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_purge_hold", "1 while an operator holds removals (domain-rules §11).", value=r.purge_hold
+        )
 
 
 class _StoreCollector(Collector):
@@ -193,16 +241,25 @@ class _StoreCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         h = self.health
-        yield GaugeMetricFamily(f"{NAMESPACE}_store_up", "1 when the store answered the service's last call, "
-                                "0 during an outage.", value=1 if h.up else 0)
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_store_up",
+            "1 when the store answered the service's last call, 0 during an outage.",
+            value=1 if h.up else 0,
+        )
         since = h.down_since
-        yield GaugeMetricFamily(f"{NAMESPACE}_store_unavailable_seconds",
-                                "How long the store has not answered; 0 when it answers.",
-                                value=0.0 if since is None else max(0.0, time.time() - since))
-        yield CounterMetricFamily(f"{NAMESPACE}_store_outages", "Outages of the store the service lived through.",
-                                  value=h.outages)
-        yield GaugeMetricFamily(f"{NAMESPACE}_store_last_outage_seconds",
-                                "How long the last finished outage lasted.", value=h.last_outage_seconds)
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_store_unavailable_seconds",
+            "How long the store has not answered; 0 when it answers.",
+            value=0.0 if since is None else max(0.0, time.time() - since),
+        )
+        yield CounterMetricFamily(
+            f"{NAMESPACE}_store_outages", "Outages of the store the service lived through.", value=h.outages
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_store_last_outage_seconds",
+            "How long the last finished outage lasted.",
+            value=h.last_outage_seconds,
+        )
 
 
 class Metrics:
@@ -210,48 +267,81 @@ class Metrics:
     the process-wide default registry, so tests and several daemons in one
     process do not collide)."""
 
-    def __init__(self, registry: CollectorRegistry | None = None, *, wall_clock: Callable[[], float] = time.time,
-                 version: str | None = None):
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        version: str | None = None,
+    ):
         self.registry = registry if registry is not None else CollectorRegistry()
         self._wall = wall_clock
         self._lock = threading.Lock()
         self.reading: _Reading | None = None
         self._known: frozenset[str] = frozenset()
-        self.imports = Counter(f"{NAMESPACE}_imports", "Imports finished, by source and outcome.",
-                               ["source", "outcome"], registry=self.registry)
+        self.imports = Counter(
+            f"{NAMESPACE}_imports",
+            "Imports finished, by source and outcome.",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
         self.imports_rejected = Counter(
             f"{NAMESPACE}_imports_rejected",
             "Rejected imports by source, reason and establishment (uai: known UAI, 'unknown' or 'none').",
-            ["source", "reason", "uai"], registry=self.registry)
-        self.records_rejected = Counter(f"{NAMESPACE}_records_rejected",
-                                        "Records rejected inside imports, by source and reason.",
-                                        ["source", "reason"], registry=self.registry)
-        self.fields_set_aside = Counter(f"{NAMESPACE}_fields_set_aside",
-                                        "Fields of kept records set aside for an implausible value, by source "
-                                        "and reason (domain-rules §12).", ["source", "reason"],
-                                        registry=self.registry)
-        self.import_duration = Histogram(f"{NAMESPACE}_import_duration_seconds",
-                                         "Time to ingest one delivery or export, by source.", ["source"],
-                                         buckets=DURATION_BUCKETS, registry=self.registry)
-        self.anomalies = Counter(f"{NAMESPACE}_anomaly_checks_failed", "Scheduler checks that found anomalies, by "
-                                 "kind (entsync_account_creations_overdue says how many now).", ["kind"],
-                                 registry=self.registry)
+            ["source", "reason", "uai"],
+            registry=self.registry,
+        )
+        self.records_rejected = Counter(
+            f"{NAMESPACE}_records_rejected",
+            "Records rejected inside imports, by source and reason.",
+            ["source", "reason"],
+            registry=self.registry,
+        )
+        self.fields_set_aside = Counter(
+            f"{NAMESPACE}_fields_set_aside",
+            "Fields of kept records set aside for an implausible value, by source and reason (domain-rules §12).",
+            ["source", "reason"],
+            registry=self.registry,
+        )
+        self.import_duration = Histogram(
+            f"{NAMESPACE}_import_duration_seconds",
+            "Time to ingest one delivery or export, by source.",
+            ["source"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.anomalies = Counter(
+            f"{NAMESPACE}_anomaly_checks_failed",
+            "Scheduler checks that found anomalies, by kind (entsync_account_creations_overdue says how many now).",
+            ["kind"],
+            registry=self.registry,
+        )
         self.inbox_last_progress = Gauge(
             f"{NAMESPACE}_inbox_last_progress_timestamp_seconds",
             "When the inbox last moved (an item finished, or a look found nothing ready), Unix time; a worker "
-            "stalled on an item stops moving it.", registry=self.registry)
+            "stalled on an item stops moving it.",
+            registry=self.registry,
+        )
         self.inbox_item_seconds = Gauge(
-            f"{NAMESPACE}_inbox_item_seconds", "How long the inbox worker has held its current item; 0 when idle.",
-            registry=self.registry)
+            f"{NAMESPACE}_inbox_item_seconds",
+            "How long the inbox worker has held its current item; 0 when idle.",
+            registry=self.registry,
+        )
         self.scheduler_last_run = Gauge(
             f"{NAMESPACE}_scheduler_last_run_timestamp_seconds",
             "When the scheduler last completed a check (tick, re-arm or overdue check), Unix time; a scheduler "
-            "that stopped ticking stops moving it (domain-rules §12).", registry=self.registry)
-        self.refresh_failures = Counter(f"{NAMESPACE}_metrics_refresh_failures",
-                                        "Scrapes whose read-model gauges could not be read.", registry=self.registry)
+            "that stopped ticking stops moving it (domain-rules §12).",
+            registry=self.registry,
+        )
+        self.refresh_failures = Counter(
+            f"{NAMESPACE}_metrics_refresh_failures",
+            "Scrapes whose read-model gauges could not be read.",
+            registry=self.registry,
+        )
         if version is None:
             from importlib.metadata import PackageNotFoundError
             from importlib.metadata import version as dist_version
+
             try:
                 version = dist_version("entsync")
             except PackageNotFoundError:
@@ -260,8 +350,9 @@ class Metrics:
         self.registry.register(_ReadModelCollector(self))
 
     # ---- fed by the service loop ----------------------------------------------------
-    def observe_import(self, source: str, outcome: str, reason: str, uai: str | None, seconds: float,
-                       *, ctx: Any = None) -> None:
+    def observe_import(
+        self, source: str, outcome: str, reason: str, uai: str | None, seconds: float, *, ctx: Any = None
+    ) -> None:
         """One import finished. source: aaf | siecle | sts | timetable; outcome:
         applied | applied_with_rejections | held | rejected | awaiting_validation |
         duplicate (a delivery seen before: counted as rejected with reason
@@ -301,8 +392,9 @@ class Metrics:
         ``daemon.ingest.IngestResult``, ``daemon.imports.ImportResult`` or
         ``daemon.siecle.SiecleResult``."""
         outcome = outcome_of(result)
-        self.observe_import(source, outcome, getattr(result, "reason", ""), getattr(result, "uai", None) or None,
-                            seconds, ctx=ctx)
+        self.observe_import(
+            source, outcome, getattr(result, "reason", ""), getattr(result, "uai", None) or None, seconds, ctx=ctx
+        )
         if outcome != "duplicate":
             for reason, n in Tally(r.reason for r in getattr(result, "rejections", None) or ()).items():
                 self.observe_records_rejected(source, reason, n)
@@ -340,7 +432,6 @@ class Metrics:
                 raise
             self.reading = reading
             self._known = reading.known_uais
-
 
     def withdraw_gauges(self) -> None:
         """The read models cannot be read: no gauge rather than a stale one."""
@@ -380,16 +471,30 @@ def read(ctx: Any, wall_now: float) -> _Reading:
     # ISO strings in UTC compare in time order: due + grace < now ⇔ due < now - grace.
     pending = int(db.scalar("SELECT COUNT(*) FROM accounts WHERE state = 'pending'") or 0)
     withheld = withheld_jointures(db, policy)  # not created on purpose: listed as not_served
-    overdue = sum(1 for (j,) in db.query("SELECT jointure FROM accounts WHERE state = 'pending' AND creation_due < ?",
-                                         (iso(now - policy.overdue_grace),)) if j not in withheld)
+    overdue = sum(
+        1
+        for (j,) in db.query(
+            "SELECT jointure FROM accounts WHERE state = 'pending' AND creation_due < ?",
+            (iso(now - policy.overdue_grace),),
+        )
+        if j not in withheld
+    )
     directory_anomalies = served_counts(structure_anomalies(db, policy))
     toussaint = next_toussaint(now, policy.calendar(), ZoneInfo(policy.timezone))
-    departures = int(db.scalar("SELECT COUNT(*) FROM accounts WHERE state = 'departing' AND removal_due < ?",
-                               (iso(toussaint + timedelta(days=1)),)) or 0)
+    departures = int(
+        db.scalar(
+            "SELECT COUNT(*) FROM accounts WHERE state = 'departing' AND removal_due < ?",
+            (iso(toussaint + timedelta(days=1)),),
+        )
+        or 0
+    )
     held = int(db.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'held'") or 0)
     waiting = int(db.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'waiting'") or 0)
-    siecle_held = int(db.scalar("SELECT COUNT(*) FROM siecle_imports WHERE status = 'held'") or 0) \
-        if ctx.siecle is not None else 0
+    siecle_held = (
+        int(db.scalar("SELECT COUNT(*) FROM siecle_imports WHERE status = 'held'") or 0)
+        if ctx.siecle is not None
+        else 0
+    )
 
     last: dict[str, float] = {}
     stamp = _epoch(db.scalar("SELECT MAX(finished_at) FROM deliveries WHERE status = 'applied'"))
@@ -397,12 +502,14 @@ def read(ctx: Any, wall_now: float) -> _Reading:
         last["aaf"] = stamp
     awaiting: dict[str, int] = {s: 0 for s in ("sts", "timetable")}
     if ctx.imports is not None:
-        for source, finished in db.query("SELECT source, MAX(finished_at) FROM imports WHERE status = 'applied' "
-                                         "GROUP BY source"):
+        for source, finished in db.query(
+            "SELECT source, MAX(finished_at) FROM imports WHERE status = 'applied' GROUP BY source"
+        ):
             if _epoch(finished) is not None:
                 last[source_label(source)] = _epoch(finished)
-        for source, n in db.query("SELECT source, COUNT(*) FROM imports WHERE status = 'awaiting_validation' "
-                                  "GROUP BY source"):
+        for source, n in db.query(
+            "SELECT source, COUNT(*) FROM imports WHERE status = 'awaiting_validation' GROUP BY source"
+        ):
             awaiting[source_label(source)] = awaiting.get(source_label(source), 0) + int(n)
     if ctx.siecle is not None:
         stamp = _epoch(db.scalar("SELECT MAX(finished_at) FROM siecle_imports WHERE status = 'applied'"))
@@ -412,12 +519,24 @@ def read(ctx: Any, wall_now: float) -> _Reading:
     hold = db.scalar("SELECT value FROM meta WHERE key = 'purge_hold'")
     top = ctx.log.max_position()
     lag_events, lag_seconds = _lags(ctx, top, wall_now)
-    return _Reading(accounts=accounts, creations_pending=pending, creations_overdue=overdue,
-                    departures_due=departures, next_toussaint=toussaint.timestamp(), deliveries_held=held,
-                    deliveries_waiting=waiting, siecle_held=siecle_held,
-                    awaiting_validation=awaiting, log_events=top, lag_events=lag_events, lag_seconds=lag_seconds,
-                    last_success=last, purge_hold=int(bool(hold and json.loads(hold).get("held"))),
-                    known_uais=known_uais(db), directory_anomalies=directory_anomalies)
+    return _Reading(
+        accounts=accounts,
+        creations_pending=pending,
+        creations_overdue=overdue,
+        departures_due=departures,
+        next_toussaint=toussaint.timestamp(),
+        deliveries_held=held,
+        deliveries_waiting=waiting,
+        siecle_held=siecle_held,
+        awaiting_validation=awaiting,
+        log_events=top,
+        lag_events=lag_events,
+        lag_seconds=lag_seconds,
+        last_success=last,
+        purge_hold=int(bool(hold and json.loads(hold).get("held"))),
+        known_uais=known_uais(db),
+        directory_anomalies=directory_anomalies,
+    )
 
 
 # The imports and SIECLE read models follow only their own topics: their lag
@@ -430,6 +549,7 @@ def _topics_of(name: str, projection: Any) -> list[str] | None:
     """The topics a read model follows, None for all of them."""
     if name == "imports":
         from projections.imports import TOPICS
+
         return list(TOPICS)
     topics = getattr(projection, "topics", None) or getattr(projection, "_topics", None)
     return list(topics) if topics else None
@@ -455,8 +575,9 @@ def _lags(ctx: Any, top: int, wall_now: float) -> tuple[dict[str, int], dict[str
         elif topics is None:
             notes = log_.notifications(position, 1)
         else:
-            notes = log_.recorder.select_notifications(position, LAG_SCAN_LIMIT, topics=topics,
-                                                       inclusive_of_start=False)
+            notes = log_.recorder.select_notifications(
+                position, LAG_SCAN_LIMIT, topics=topics, inclusive_of_start=False
+            )
         events[name] = (top - position if notes else 0) if topics is None else len(notes)
         seconds[name] = age(notes[0]) if notes else 0.0
     return events, seconds

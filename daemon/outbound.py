@@ -9,6 +9,7 @@ idempotent, and the position is recorded after the broker has acknowledged a
 batch, so a crash between the two sends that batch again (at least once,
 never lost, never reordered within a stream).
 """
+
 from __future__ import annotations
 
 import json
@@ -39,11 +40,19 @@ def message(position: int, fact: Any) -> tuple[bytes, bytes, list[tuple[str, byt
     """(key, value, headers) of one event."""
     fields = {k: v for k, v in vars(fact).items() if k not in ("topic", "originator_id", "originator_version")}
     stream = str(fact.originator_id)
-    body = {"schema": SCHEMA, "id": stream, "version": fact.originator_version, "topic": fact.topic,
-            "position": position, "event": fields}
+    body = {
+        "schema": SCHEMA,
+        "id": stream,
+        "version": fact.originator_version,
+        "topic": fact.topic,
+        "position": position,
+        "event": fields,
+    }
     value = json.dumps(body, default=_plain, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    headers = [("entsync-event-id", f"{stream}:{fact.originator_version}".encode()),
-               ("entsync-topic", fact.topic.encode())]
+    headers = [
+        ("entsync-event-id", f"{stream}:{fact.originator_version}".encode()),
+        ("entsync-topic", fact.topic.encode()),
+    ]
     return stream.encode(), value, headers
 
 
@@ -61,15 +70,19 @@ class Outbound:
         """Send everything visible and not yet sent; returns how many events."""
         sent = 0
         for chunk in facts.visible_chunks(self.ctx.log, self.position(), batch, BARRIERS):
-            futures = [self.producer.send(self.topic, key=key, value=value, headers=headers)
-                       for key, value, headers in (message(nid, fact) for nid, fact in chunk)]
+            futures = [
+                self.producer.send(self.topic, key=key, value=value, headers=headers)
+                for key, value, headers in (message(nid, fact) for nid, fact in chunk)
+            ]
             self.producer.flush(timeout=timeout)
             for f in futures:
                 f.get(timeout=timeout)  # raises if the broker refused one: the position stays
             with self.ctx.db.transaction():
-                self.ctx.db.execute(f"INSERT INTO {TRACKING} (name, position) VALUES (?, ?) "
-                                    f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                                    (self.name, chunk[-1][0]))
+                self.ctx.db.execute(
+                    f"INSERT INTO {TRACKING} (name, position) VALUES (?, ?) "
+                    f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                    (self.name, chunk[-1][0]),
+                )
             sent += len(chunk)
         return sent
 

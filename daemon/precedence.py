@@ -19,6 +19,7 @@ it has not followed yet, so that a crash between ``Delivery.Applied`` and the
 relink is made good by the next ingest (even of the same delivery), tick or
 start. Every function takes the effective time ``at``.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -62,43 +63,54 @@ def plan(ctx: Context, at: datetime) -> list[Decision]:
     # The earliest SIECLE sighting of each pending account.
     earliest: dict[str, tuple[datetime, str, str]] = {}
     for aid, jointure, first_seen, source_id, seen in db.query(
-            "SELECT a.account_id, a.jointure, a.first_seen, l.aggregate_id, COALESCE(s.first_seen, g.first_seen) "
-            "FROM accounts a JOIN siecle_account_links l ON l.account_id = a.account_id AND l.status = 'linked' "
-            "LEFT JOIN siecle_students s ON s.student_id = l.aggregate_id "
-            "LEFT JOIN siecle_guardians g ON g.guardian_id = l.aggregate_id "
-            "WHERE a.state = 'pending' ORDER BY a.jointure, l.aggregate_id"):
+        "SELECT a.account_id, a.jointure, a.first_seen, l.aggregate_id, COALESCE(s.first_seen, g.first_seen) "
+        "FROM accounts a JOIN siecle_account_links l ON l.account_id = a.account_id AND l.status = 'linked' "
+        "LEFT JOIN siecle_students s ON s.student_id = l.aggregate_id "
+        "LEFT JOIN siecle_guardians g ON g.guardian_id = l.aggregate_id "
+        "WHERE a.state = 'pending' ORDER BY a.jointure, l.aggregate_id"
+    ):
         if seen and _dt(seen) < _dt(first_seen) and (aid not in earliest or _dt(seen) < earliest[aid][0]):
             earliest[aid] = (_dt(seen), jointure, source_id)
     for aid, (seen, jointure, source_id) in sorted(earliest.items(), key=lambda kv: kv[1][1]):
-        out.append(Decision("advance-clock", aid, jointure, source_id, "seen_in_siecle_first", seen_at=seen.isoformat()))
+        out.append(
+            Decision("advance-clock", aid, jointure, source_id, "seen_in_siecle_first", seen_at=seen.isoformat())
+        )
 
     # Leaving dates: every SIECLE enrolment linked to the account must have ended.
     streams: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     accounts: dict[str, tuple[str, str]] = {}
     for aid, jointure, state, source_id, left_on, enrolled in db.query(
-            "SELECT a.account_id, a.jointure, a.state, s.student_id, s.left_on, s.enrolled FROM accounts a "
-            "JOIN siecle_account_links l ON l.account_id = a.account_id AND l.status = 'linked' AND l.kind = 'student' "
-            "JOIN siecle_students s ON s.student_id = l.aggregate_id "
-            "WHERE a.state IN ('pending', 'active', 'departing', 'withdrawn') ORDER BY a.jointure, s.student_id"):
+        "SELECT a.account_id, a.jointure, a.state, s.student_id, s.left_on, s.enrolled FROM accounts a "
+        "JOIN siecle_account_links l ON l.account_id = a.account_id AND l.status = 'linked' AND l.kind = 'student' "
+        "JOIN siecle_students s ON s.student_id = l.aggregate_id "
+        "WHERE a.state IN ('pending', 'active', 'departing', 'withdrawn') ORDER BY a.jointure, s.student_id"
+    ):
         streams[aid].append((source_id, left_on or "", int(enrolled)))
         accounts[aid] = (jointure, state)
-    declared = {(aid, left_on): status for aid, left_on, status in db.query(
-        "SELECT account_id, left_on, status FROM departure_declarations")}
+    declared = {
+        (aid, left_on): status
+        for aid, left_on, status in db.query("SELECT account_id, left_on, status FROM departure_declarations")
+    }
     active_declaration = {aid: left_on for (aid, left_on), status in declared.items() if status == "declared"}
     for aid in sorted(streams, key=lambda a: accounts[a][0]):
         jointure, state = accounts[aid]
         ended = [(left_on, sid) for sid, left_on, _ in streams[aid] if left_on and date.fromisoformat(left_on) <= today]
-        ongoing = [sid for sid, left_on, enrolled in streams[aid]
-                   if enrolled and (not left_on or date.fromisoformat(left_on) > today)]
+        ongoing = [
+            sid
+            for sid, left_on, enrolled in streams[aid]
+            if enrolled and (not left_on or date.fromisoformat(left_on) > today)
+        ]
         if state in ("pending", "active") and ended and not ongoing:
             left_on, sid = max(ended)
             if (aid, left_on) not in declared:
                 out.append(Decision("declare-departure", aid, jointure, sid, "siecle_leaving_date", left_on=left_on))
         elif state in ("departing", "withdrawn") and aid in active_declaration and ongoing:
-            reason = ("leaving_date_moved" if any(left_on for sid, left_on, _ in streams[aid] if sid in ongoing)
-                      else "leaving_date_cleared")
-            out.append(Decision("cancel-departure", aid, jointure, ongoing[0], reason,
-                                left_on=active_declaration[aid]))
+            reason = (
+                "leaving_date_moved"
+                if any(left_on for sid, left_on, _ in streams[aid] if sid in ongoing)
+                else "leaving_date_cleared"
+            )
+            out.append(Decision("cancel-departure", aid, jointure, ongoing[0], reason, left_on=active_declaration[aid]))
     return out
 
 
@@ -118,15 +130,24 @@ def apply(ctx: Context, at: datetime, dry_run: bool = False) -> list[Decision]:
             account = ctx.log.get(account_id(d.jointure))
             if d.kind == "advance-clock":
                 seen = _dt(d.seen_at)
-                account.advance_creation_clock("siecle", d.source_id, seen,
-                                               creation_due(seen, ctx.policy.creation_delay), at)
+                account.advance_creation_clock(
+                    "siecle", d.source_id, seen, creation_due(seen, ctx.policy.creation_delay), at
+                )
             elif d.kind == "declare-departure":
                 left = date.fromisoformat(d.left_on)
                 # Learned late (after the Toussaint that follows it), it still gets its notice (domain-rules §12).
-                due_day, provisional, _ = removal_with_notice(left, at.astimezone(tz).date(), calendar,
-                                                              ctx.policy.removal_notice_days)
-                account.declare_departure("siecle", d.source_id, d.left_on, datetime.combine(left, time(0), tz),
-                                          datetime.combine(due_day, time(0), tz), provisional, at)
+                due_day, provisional, _ = removal_with_notice(
+                    left, at.astimezone(tz).date(), calendar, ctx.policy.removal_notice_days
+                )
+                account.declare_departure(
+                    "siecle",
+                    d.source_id,
+                    d.left_on,
+                    datetime.combine(left, time(0), tz),
+                    datetime.combine(due_day, time(0), tz),
+                    provisional,
+                    at,
+                )
             else:
                 account.cancel_declared_departure(d.reason, {"left_on": d.left_on, "source_id": d.source_id}, at)
             yield (account,)
@@ -147,9 +168,10 @@ def relink(ctx: Context, at: datetime, cause: str, dry_run: bool = False) -> int
     ctx.siecle.catch_up(ctx.log)
     pending: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     for stream, uai, eleve_id, ine in ctx.db.query(
-            "SELECT l.aggregate_id, s.uai, s.eleve_id, s.ine FROM siecle_account_links l "
-            "JOIN siecle_students s ON s.student_id = l.aggregate_id "
-            "WHERE l.kind = 'student' AND l.status = 'unresolved' ORDER BY s.uai, s.eleve_id"):
+        "SELECT l.aggregate_id, s.uai, s.eleve_id, s.ine FROM siecle_account_links l "
+        "JOIN siecle_students s ON s.student_id = l.aggregate_id "
+        "WHERE l.kind = 'student' AND l.status = 'unresolved' ORDER BY s.uai, s.eleve_id"
+    ):
         pending[uai][eleve_id] = (stream, ine or "")
     students = []
     for uai, records in sorted(pending.items()):

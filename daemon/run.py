@@ -13,6 +13,7 @@ it again from the inbox, which finishes it (daemon/ingest.py).
 ``entsync config check`` prints the effective configuration (no secret) or
 the error naming the key.
 """
+
 from __future__ import annotations
 
 import faulthandler
@@ -76,8 +77,9 @@ class Service:
         if Metrics is not None:
             self.metrics = Metrics()
             self.metrics.watch_store(self.store_health)
-            self.http = serve(s.listen, self.metrics, self.context, self.is_ready, health=self.health,
-                              store=self.store_health)
+            self.http = serve(
+                s.listen, self.metrics, self.context, self.is_ready, health=self.health, store=self.store_health
+            )
             host, port = self.http.address
             event(log, "http.listening", host=host, port=port)
         publish = None
@@ -86,15 +88,30 @@ class Service:
 
             self.outbound = Outbound(self.ctx, producer(s.kafka_bootstrap), s.outbound_topic)
             publish = self.outbound.publish
-        self.scheduler = Scheduler(self.ctx, self.lock, recheck_seconds=s.tick_recheck_seconds,
-                                   overdue_seconds=s.overdue_check_seconds, catch_up_seconds=s.catch_up_seconds,
-                                   on_anomaly=self._anomaly, ready=self.ready, publish=publish,
-                                   on_run=self.metrics.observe_scheduler_run if self.metrics is not None else None,
-                                   store_health=self.store_health,
-                                   store_url=s.store if s.store.startswith("postgres") else "")
+        self.scheduler = Scheduler(
+            self.ctx,
+            self.lock,
+            recheck_seconds=s.tick_recheck_seconds,
+            overdue_seconds=s.overdue_check_seconds,
+            catch_up_seconds=s.catch_up_seconds,
+            on_anomaly=self._anomaly,
+            ready=self.ready,
+            publish=publish,
+            on_run=self.metrics.observe_scheduler_run if self.metrics is not None else None,
+            store_health=self.store_health,
+            store_url=s.store if s.store.startswith("postgres") else "",
+        )
         self.scheduler.start()
-        self.inbox = Inbox(s.inbox, self.ctx, self.lock, quiet_seconds=s.quiet_seconds, poll_seconds=s.poll_seconds,
-                           on_outcome=self._observe, after_item=self.scheduler.rearm, store_health=self.store_health)
+        self.inbox = Inbox(
+            s.inbox,
+            self.ctx,
+            self.lock,
+            quiet_seconds=s.quiet_seconds,
+            poll_seconds=s.poll_seconds,
+            on_outcome=self._observe,
+            after_item=self.scheduler.rearm,
+            store_health=self.store_health,
+        )
         if self.metrics is not None:
             self.metrics.watch_inbox(self.inbox)
         self.inbox.start()
@@ -114,8 +131,7 @@ class Service:
         held = inbox.stalled(self.settings.stall_seconds) if inbox is not None else None
         if held is None:
             return None
-        return {"item": inbox.busy or "", "held_seconds": round(held, 1),
-                "bound_seconds": self.settings.stall_seconds}
+        return {"item": inbox.busy or "", "held_seconds": round(held, 1), "bound_seconds": self.settings.stall_seconds}
 
     def _consume(self) -> None:
         """The distributed ingest: this daemon's share of the deliveries topic."""
@@ -148,8 +164,9 @@ class Service:
         if self.metrics is None:
             return
         with self.lock:  # the UAI label may read the read model, on the shared context
-            self.metrics.observe_import(outcome.source, outcome.outcome, outcome.reason, outcome.uai or None, seconds,
-                                        ctx=self.ctx)
+            self.metrics.observe_import(
+                outcome.source, outcome.outcome, outcome.reason, outcome.uai or None, seconds, ctx=self.ctx
+            )
             if outcome.outcome != "duplicate":
                 for reason, n in outcome.rejected_records.items():
                     self.metrics.observe_records_rejected(outcome.source, reason, n)
@@ -172,8 +189,13 @@ class Service:
         if self.inbox is not None:
             finished = self.inbox.stop(self.settings.shutdown_timeout_seconds)
             if not finished:
-                event(log, "service.stop_timeout", logging.WARNING, item=self.inbox.busy or "",
-                      note="left in the inbox; the next start ingests it again and finishes it")
+                event(
+                    log,
+                    "service.stop_timeout",
+                    logging.WARNING,
+                    item=self.inbox.busy or "",
+                    note="left in the inbox; the next start ingests it again and finishes it",
+                )
                 return False
         if self.scheduler is not None:
             self.scheduler.shutdown()
@@ -192,9 +214,16 @@ def _store_kind(url: str) -> str:
 
 def command(args) -> int:
     """``entsync run [--inbox DIR] [--listen HOST:PORT] …``"""
-    settings = config.load(args.config, args.store, overrides={
-        "inbox": args.inbox, "listen": args.listen, "quiet_seconds": args.quiet_seconds,
-        "log_format": args.log_format})
+    settings = config.load(
+        args.config,
+        args.store,
+        overrides={
+            "inbox": args.inbox,
+            "listen": args.listen,
+            "quiet_seconds": args.quiet_seconds,
+            "log_format": args.log_format,
+        },
+    )
     configure(settings.log_format)
     stop = threading.Event()
 

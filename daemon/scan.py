@@ -9,6 +9,7 @@ seen twice, a jointure in two categories, a modify merged with the stored
 attributes) is left to the caller, which replays the summaries in order.
 With one worker, or a small delivery, the same function runs in-process.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -58,8 +59,14 @@ class PartSummary:
 
     __slots__ = ("unchanged", "unchanged_lines", "structures", "others", "repeats")
 
-    def __init__(self, unchanged: list[str], unchanged_lines: list[int], structures: dict[str, str],
-                 others: list[Summary], repeats: bool):
+    def __init__(
+        self,
+        unchanged: list[str],
+        unchanged_lines: list[int],
+        structures: dict[str, str],
+        others: list[Summary],
+        repeats: bool,
+    ):
         self.unchanged, self.unchanged_lines, self.structures = unchanged, unchanged_lines, structures
         self.others, self.repeats = others, repeats
 
@@ -74,8 +81,9 @@ class PartSummary:
         return out
 
 
-def summarise_part(files: DeliveryFiles, part: PartFile, index: dict[str, tuple[str, int]],
-                   reference: date | None = None) -> PartSummary:
+def summarise_part(
+    files: DeliveryFiles, part: PartFile, index: dict[str, tuple[str, int]], reference: date | None = None
+) -> PartSummary:
     """Every record of one part, summarised against ``index`` (category:jointure
     → (digest, present)); ``reference``: the day a birth date may not be after
     (domain-rules §12). Raises DeliveryRejected for a file that cannot be read."""
@@ -107,9 +115,21 @@ def summarise_part(files: DeliveryFiles, part: PartFile, index: dict[str, tuple[
                 structures[raw.id] = uai
             continue
         problems, aside = examine(raw, attrs, reference)
-        append(("c", raw.id, raw.line, ("add" if known is None else "upsert",
-                                        "" if problems else dumps(attrs, ensure_ascii=False),
-                                        digest, problems, uai, aside)))
+        append(
+            (
+                "c",
+                raw.id,
+                raw.line,
+                (
+                    "add" if known is None else "upsert",
+                    "" if problems else dumps(attrs, ensure_ascii=False),
+                    digest,
+                    problems,
+                    uai,
+                    aside,
+                ),
+            )
+        )
     ids = {s[1] for s in out}
     ids.update(unchanged)
     return PartSummary(unchanged, unchanged_lines, structures, out, len(ids) < len(out) + len(unchanged))
@@ -127,8 +147,9 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     """Forked readers that die with the process that made them: a kill -9 of
     the daemon leaves no reader behind holding memory and the files (issue
     18, point 9; Linux's PR_SET_PDEATHSIG, set in each worker)."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
 
 
 def _die_with_parent(parent: int) -> None:
@@ -144,8 +165,13 @@ def _die_with_parent(parent: int) -> None:
 PR_SET_PDEATHSIG = 1
 
 
-def summaries(files: DeliveryFiles, parts: list[PartFile], index: dict[str, tuple[str, int]],
-              workers: int, reference: date | None = None) -> Iterator[tuple[PartFile, PartSummary]]:
+def summaries(
+    files: DeliveryFiles,
+    parts: list[PartFile],
+    index: dict[str, tuple[str, int]],
+    workers: int,
+    reference: date | None = None,
+) -> Iterator[tuple[PartFile, PartSummary]]:
     """(part, its summaries) in the order of ``parts``."""
     total = sum(p.size for p in parts)
     if workers <= 1 or len(parts) < 2 or total < PARALLEL_MIN_BYTES:
@@ -163,4 +189,12 @@ def summaries(files: DeliveryFiles, parts: list[PartFile], index: dict[str, tupl
         _SHARED.clear()
 
 
-__all__ = ["record_digest", "PartSummary", "summarise_part", "summaries", "default_workers", "RawRecord", "PARALLEL_MIN_BYTES"]
+__all__ = [
+    "record_digest",
+    "PartSummary",
+    "summarise_part",
+    "summaries",
+    "default_workers",
+    "RawRecord",
+    "PARALLEL_MIN_BYTES",
+]

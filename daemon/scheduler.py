@@ -17,6 +17,7 @@ shared context. Due instants are effective times read from ``ctx.clock`` (a
 test injects a clock); they are turned into a delay from that clock, so a
 shifted clock fires the timer at the right moment of its own time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,8 +53,13 @@ def _parse(value: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
-def next_due_instant(now: datetime, creation_due: datetime | None, removal_due: datetime | None,
-                     removals_held: bool, due_now: bool = False) -> datetime | None:
+def next_due_instant(
+    now: datetime,
+    creation_due: datetime | None,
+    removal_due: datetime | None,
+    removals_held: bool,
+    due_now: bool = False,
+) -> datetime | None:
     """When the due-transitions job must run next: ``now`` if something is
     due already, else the earliest pending creation (domain-rules §3) or
     removal (§4) — removals left out while an operator holds them (§11) —
@@ -92,30 +98,50 @@ def due_state(ctx: Context, now: datetime) -> DueState:
 def overdue_creations(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:
     """(jointure, due) of pending accounts past their due time plus the grace (domain-rules §11)."""
     grace = ctx.policy.overdue_grace
-    rows = ctx.db.query("SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
-                        "ORDER BY creation_due, jointure", (iso(now - grace),))
+    rows = ctx.db.query(
+        "SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
+        "ORDER BY creation_due, jointure",
+        (iso(now - grace),),
+    )
     withheld = withheld_jointures(ctx.db, ctx.policy)
-    return [(j, due) for j, text in rows
-            if j not in withheld and (due := _parse(text)) and creation_overdue(due, now, grace)]
+    return [
+        (j, due)
+        for j, text in rows
+        if j not in withheld and (due := _parse(text)) and creation_overdue(due, now, grace)
+    ]
 
 
 class Scheduler:
     """The daemon's jobs. ``on_anomaly(kind, count, ids)`` hears of overdue
     creations; ``ready`` is set once the read models have caught up."""
 
-    def __init__(self, ctx: Context, lock: threading.RLock, *, recheck_seconds: float = 300,
-                 overdue_seconds: float = 300, catch_up_seconds: float = 10, on_anomaly: Anomaly | None = None,
-                 ready: threading.Event | None = None, publish: Callable[[], int] | None = None,
-                 wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_run: Callable[[float], None] | None = None, store_health: StoreHealth | None = None,
-                 store_url: str = ""):
+    def __init__(
+        self,
+        ctx: Context,
+        lock: threading.RLock,
+        *,
+        recheck_seconds: float = 300,
+        overdue_seconds: float = 300,
+        catch_up_seconds: float = 10,
+        on_anomaly: Anomaly | None = None,
+        ready: threading.Event | None = None,
+        publish: Callable[[], int] | None = None,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        on_run: Callable[[float], None] | None = None,
+        store_health: StoreHealth | None = None,
+        store_url: str = "",
+    ):
         self.ctx, self.lock = ctx, lock
         # The catch-up is the store's probe (daemon/storehealth.py).
         self.store_health = store_health if store_health is not None else StoreHealth()
         self.store_url = store_url  # for the probe while the work holds the lock (PostgreSQL only)
         # The read models are caught up (and /readyz set) right after an outage ends.
         self.store_health.on_recovered.append(self._probe_soon)
-        self.recheck_seconds, self.overdue_seconds, self.catch_up_seconds = recheck_seconds, overdue_seconds, catch_up_seconds
+        self.recheck_seconds, self.overdue_seconds, self.catch_up_seconds = (
+            recheck_seconds,
+            overdue_seconds,
+            catch_up_seconds,
+        )
         self.on_anomaly = on_anomaly
         self.publish = publish  # after each catch-up: the domain events for downstream services
         self.ready = ready if ready is not None else threading.Event()
@@ -135,18 +161,40 @@ class Scheduler:
         now = self._wall()
         # Misfire grace: an interval job late by more than its interval is
         # simply coalesced into the next run; the date job always runs.
-        self._aps.add_job(self._catch_up, "interval", seconds=self.catch_up_seconds, id=CATCH_UP_JOB,
-                          next_run_time=now, misfire_grace_time=max(1, int(self.catch_up_seconds)))
-        self._aps.add_job(self._guarded(self.rearm), "interval", seconds=self.recheck_seconds, id=RECHECK_JOB,
-                          misfire_grace_time=max(1, int(self.recheck_seconds)))
-        self._aps.add_job(self._guarded(self.check_overdue), "interval", seconds=self.overdue_seconds, id=OVERDUE_JOB,
-                          next_run_time=now + timedelta(seconds=1), misfire_grace_time=max(1, int(self.overdue_seconds)))
+        self._aps.add_job(
+            self._catch_up,
+            "interval",
+            seconds=self.catch_up_seconds,
+            id=CATCH_UP_JOB,
+            next_run_time=now,
+            misfire_grace_time=max(1, int(self.catch_up_seconds)),
+        )
+        self._aps.add_job(
+            self._guarded(self.rearm),
+            "interval",
+            seconds=self.recheck_seconds,
+            id=RECHECK_JOB,
+            misfire_grace_time=max(1, int(self.recheck_seconds)),
+        )
+        self._aps.add_job(
+            self._guarded(self.check_overdue),
+            "interval",
+            seconds=self.overdue_seconds,
+            id=OVERDUE_JOB,
+            next_run_time=now + timedelta(seconds=1),
+            misfire_grace_time=max(1, int(self.overdue_seconds)),
+        )
         # First run now: whatever fell due while the daemon was down is recorded at once.
         self._aps.add_job(self._tick, DateTrigger(now, timezone.utc), id=TICK_JOB, misfire_grace_time=None)
         self.armed_for = self.ctx.clock()
         self._aps.start()
-        event(log, "scheduler.started", recheck_seconds=self.recheck_seconds, overdue_seconds=self.overdue_seconds,
-              catch_up_seconds=self.catch_up_seconds)
+        event(
+            log,
+            "scheduler.started",
+            recheck_seconds=self.recheck_seconds,
+            overdue_seconds=self.overdue_seconds,
+            catch_up_seconds=self.catch_up_seconds,
+        )
 
     def shutdown(self) -> None:
         """Stop; a job running now is finished first."""
@@ -192,8 +240,13 @@ class Scheduler:
                 return
             delay = max(0.0, (due - now).total_seconds(), self._gap)
             run_at = self._wall() + timedelta(seconds=delay)
-            self._aps.add_job(self._tick, DateTrigger(run_at, timezone.utc), id=TICK_JOB, replace_existing=True,
-                              misfire_grace_time=None)
+            self._aps.add_job(
+                self._tick,
+                DateTrigger(run_at, timezone.utc),
+                id=TICK_JOB,
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
             if due != self.armed_for:
                 event(log, "scheduler.armed", due=due.isoformat(), in_seconds=round(delay, 3))
             self.armed_for = due
@@ -206,7 +259,12 @@ class Scheduler:
             self.ticks += 1
             counts = Counter(t.kind for t in transitions)
             if transitions:
-                event(log, "tick.recorded", at=at.isoformat(), **{k.replace("+", "_"): n for k, n in sorted(counts.items())})
+                event(
+                    log,
+                    "tick.recorded",
+                    at=at.isoformat(),
+                    **{k.replace("+", "_"): n for k, n in sorted(counts.items())},
+                )
             with self.lock:
                 now = self.ctx.clock()
                 due = due_state(self.ctx, now).next(now)
@@ -237,8 +295,14 @@ class Scheduler:
             overdue = overdue_creations(self.ctx, self.ctx.clock())
         if overdue:
             ids = [j for j, _ in overdue]
-            event(log, "anomaly.creation_overdue", logging.WARNING, count=len(overdue),
-                  oldest_due=overdue[0][1].isoformat(), first_ids=ids[:10])
+            event(
+                log,
+                "anomaly.creation_overdue",
+                logging.WARNING,
+                count=len(overdue),
+                oldest_due=overdue[0][1].isoformat(),
+                first_ids=ids[:10],
+            )
         if self.on_anomaly is not None:
             self.on_anomaly("creation_overdue", len(overdue), [j for j, _ in overdue])
         self._ran()
@@ -247,6 +311,7 @@ class Scheduler:
     def _guarded(self, job: Callable[[], object]) -> Callable[[], None]:
         """A periodic job that meets a store outage tells the store's health
         and waits for the next run, instead of logging a traceback."""
+
         def run() -> None:
             try:
                 job()

@@ -1,6 +1,7 @@
 """``entsync ingest`` of a SIECLE export and the ``entsync siecle`` commands
 (imports history, links not resolved to an account): what daemon/commands.py
 dispatches to. Output names SIECLE keys, never names or birth dates."""
+
 from __future__ import annotations
 
 from adapters.errors import describe_all
@@ -18,12 +19,22 @@ def ingest(args, ctx, out, table) -> int:
 
 
 def _result(result: SiecleResult, args, out) -> int:
-    data = {"import_id": result.import_id, "status": result.status, "reason": result.reason,
-            "message": result.message, "uai": result.uai, "kind": result.kind, "counts": result.counts,
-            "rejections": [r.__dict__ for r in result.rejections],
-            "set_aside": [a.__dict__ for a in result.set_aside]}
-    lines = [f"SIECLE import {result.import_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")
-             + (f" — {result.uai} {result.kind}" if result.uai else "")]
+    data = {
+        "import_id": result.import_id,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "uai": result.uai,
+        "kind": result.kind,
+        "counts": result.counts,
+        "rejections": [r.__dict__ for r in result.rejections],
+        "set_aside": [a.__dict__ for a in result.set_aside],
+    }
+    lines = [
+        f"SIECLE import {result.import_id}: {result.status}"
+        + (f" ({result.reason})" if result.reason else "")
+        + (f" — {result.uai} {result.kind}" if result.uai else "")
+    ]
     if result.message:
         lines.append(result.message)
     if result.counts:
@@ -50,8 +61,24 @@ def run(args, ctx, out, table, progress) -> int:
         return _show(ctx, args, out, table)
     if args.action == "imports":
         rows = view.imports(ctx.db, args.uai)
-        out(rows, args.json, table(rows, ("received_at", "status", "reason", "uai", "kind", "file", "exported_on",
-                                          "rejected_records", "import_id")))
+        out(
+            rows,
+            args.json,
+            table(
+                rows,
+                (
+                    "received_at",
+                    "status",
+                    "reason",
+                    "uai",
+                    "kind",
+                    "file",
+                    "exported_on",
+                    "rejected_records",
+                    "import_id",
+                ),
+            ),
+        )
     else:
         rows = view.unresolved(ctx.db, args.uai)
         out(rows, args.json, table(rows, ("uai", "kind", "key", "reason", "rule", "at")))
@@ -67,22 +94,38 @@ def _show(ctx, args, out, table) -> int:
     jointures = [d["jointure"] for d in brake.get("departures", [])]
     login: dict[str, str] = {}
     for i in range(0, len(jointures), 500):
-        chunk = jointures[i:i + 500]
-        login.update(ctx.db.query(f"SELECT jointure, COALESCE(login, '') FROM accounts "
-                                  f"WHERE jointure IN ({','.join('?' * len(chunk))})", chunk))
-    departures = [{**d, "login": login.get(d["jointure"], ""), "counted": not d["expected"]}
-                  for d in brake.get("departures", [])]
+        chunk = jointures[i : i + 500]
+        login.update(
+            ctx.db.query(
+                f"SELECT jointure, COALESCE(login, '') FROM accounts WHERE jointure IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    departures = [
+        {**d, "login": login.get(d["jointure"], ""), "counted": not d["expected"]} for d in brake.get("departures", [])
+    ]
     data = {**row, "brake": brake.get("counts", []), "departures": departures}
-    lines = [f"SIECLE import {imp.id}: {row['status']}" + (f" ({row['reason']})" if row["reason"] else "")
-             + f" — {row['uai']} {row['kind']} {row['file']} exported {row['exported_on']}"]
+    lines = [
+        f"SIECLE import {imp.id}: {row['status']}"
+        + (f" ({row['reason']})" if row["reason"] else "")
+        + f" — {row['uai']} {row['kind']} {row['file']} exported {row['exported_on']}"
+    ]
     if row["message"]:
         lines.append(row["message"])
     if brake:
-        lines += ["", "brake per structure and population:",
-                  table(brake.get("counts", []), ("uai", "population", "departing", "expected", "counted",
-                                                  "accounts", "share", "minimum", "held")),
-                  "", "who would depart:",
-                  table([{**d, "counted": "yes" if d["counted"] else "no"} for d in departures],
-                        ("jointure", "login", "profile", "state", "reason", "counted", "expected"))]
+        lines += [
+            "",
+            "brake per structure and population:",
+            table(
+                brake.get("counts", []),
+                ("uai", "population", "departing", "expected", "counted", "accounts", "share", "minimum", "held"),
+            ),
+            "",
+            "who would depart:",
+            table(
+                [{**d, "counted": "yes" if d["counted"] else "no"} for d in departures],
+                ("jointure", "login", "profile", "state", "reason", "counted", "expected"),
+            ),
+        ]
     out(data, args.json, "\n".join(lines))
     return EXIT_OK

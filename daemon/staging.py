@@ -3,6 +3,7 @@ facts are staged as the delivery streams, applied once it is accepted).
 
 Not part of the read model: it is working storage, emptied once the
 delivery is applied or rejected, and kept while a delivery is held."""
+
 from __future__ import annotations
 
 import base64
@@ -40,15 +41,22 @@ class Staging:
 
     def not_followed(self, step: str) -> list[str]:
         """Applied deliveries (read model) whose ``step`` has not been done, oldest first."""
-        return [did for (did,) in self.db.query(
-            "SELECT d.delivery_id FROM deliveries d WHERE d.status = 'applied' AND NOT EXISTS ("
-            "SELECT 1 FROM follow_ups f WHERE f.delivery_id = d.delivery_id AND f.step = ?) "
-            "ORDER BY d.finished_at, d.delivery_id", (step,))]
+        return [
+            did
+            for (did,) in self.db.query(
+                "SELECT d.delivery_id FROM deliveries d WHERE d.status = 'applied' AND NOT EXISTS ("
+                "SELECT 1 FROM follow_ups f WHERE f.delivery_id = d.delivery_id AND f.step = ?) "
+                "ORDER BY d.finished_at, d.delivery_id",
+                (step,),
+            )
+        ]
 
     def followed(self, step: str, delivery_ids: list[str], at: str) -> None:
         with self.db.transaction():
-            self.db.executemany("INSERT INTO follow_ups VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                                [(did, step, at) for did in delivery_ids])
+            self.db.executemany(
+                "INSERT INTO follow_ups VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [(did, step, at) for did in delivery_ids],
+            )
 
     def park(self, delivery_id: str, records) -> int:
         """Keep the raw records of a waiting delivery (an iterable of
@@ -57,8 +65,19 @@ class Staging:
             self.db.execute("DELETE FROM parked WHERE delivery_id = ?", (delivery_id,))
             rows, n = [], 0
             for r in records:
-                rows.append((delivery_id, n, r.file, r.line, r.op, r.category, r.id,
-                             json.dumps(r.attrs, ensure_ascii=False), json.dumps(list(r.unsupported))))
+                rows.append(
+                    (
+                        delivery_id,
+                        n,
+                        r.file,
+                        r.line,
+                        r.op,
+                        r.category,
+                        r.id,
+                        json.dumps(r.attrs, ensure_ascii=False),
+                        json.dumps(list(r.unsupported)),
+                    )
+                )
                 n += 1
                 if len(rows) >= 2000:
                     self.db.executemany("INSERT INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -70,8 +89,10 @@ class Staging:
     def parked(self, delivery_id: str, part: str) -> Iterator[tuple]:
         """(line, op, category, record_id, attrs, unsupported) of one part, in file order."""
         for line, op, cat, rid, attrs, unsupported in self.db.query(
-                "SELECT line, op, category, record_id, attrs, unsupported FROM parked "
-                "WHERE delivery_id = ? AND part = ? ORDER BY seq", (delivery_id, part)):
+            "SELECT line, op, category, record_id, attrs, unsupported FROM parked "
+            "WHERE delivery_id = ? AND part = ? ORDER BY seq",
+            (delivery_id, part),
+        ):
             yield line, op, cat, rid, json.loads(attrs), tuple(json.loads(unsupported))
 
     def has_parked(self, delivery_id: str) -> bool:
@@ -84,8 +105,9 @@ class Staging:
     def keep_file(self, import_id: str, file: str, content: bytes) -> None:
         with self.db.transaction():
             self.db.execute("DELETE FROM held_files WHERE import_id = ?", (import_id,))
-            self.db.execute("INSERT INTO held_files VALUES (?, ?, ?)",
-                            (import_id, file, base64.b64encode(content).decode("ascii")))
+            self.db.execute(
+                "INSERT INTO held_files VALUES (?, ?, ?)", (import_id, file, base64.b64encode(content).decode("ascii"))
+            )
 
     def kept_file(self, import_id: str) -> tuple[str, bytes] | None:
         rows = self.db.query("SELECT file, content FROM held_files WHERE import_id = ?", (import_id,))
@@ -106,8 +128,21 @@ class Staging:
         with self.db.transaction():
             self.db.executemany(
                 "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(delivery_id, seq, cat, j, op, attrs if type(attrs) is str else json.dumps(attrs, ensure_ascii=False),
-                  digest, file, line) for seq, cat, j, op, attrs, digest, file, line in rows])
+                [
+                    (
+                        delivery_id,
+                        seq,
+                        cat,
+                        j,
+                        op,
+                        attrs if type(attrs) is str else json.dumps(attrs, ensure_ascii=False),
+                        digest,
+                        file,
+                        line,
+                    )
+                    for seq, cat, j, op, attrs, digest, file, line in rows
+                ],
+            )
 
     def rows(self, delivery_id: str, batch: int = 5000, decode: bool = True) -> Iterator[tuple]:
         """Staged rows in order; with ``decode=False`` attrs stay JSON text."""
@@ -115,7 +150,9 @@ class Staging:
         while True:
             chunk = self.db.query(
                 "SELECT seq, category, jointure, op, attrs, digest, file, line FROM staging "
-                "WHERE delivery_id = ? AND seq > ? ORDER BY seq LIMIT ?", (delivery_id, last, batch))
+                "WHERE delivery_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (delivery_id, last, batch),
+            )
             if not chunk:
                 return
             if decode:
@@ -133,7 +170,8 @@ class Staging:
             self.db.execute(
                 "INSERT INTO ingest_state VALUES (?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET "
                 "phase = excluded.phase, apply_from = excluded.apply_from, source = excluded.source",
-                (delivery_id, phase, apply_from, source))
+                (delivery_id, phase, apply_from, source),
+            )
 
     def state(self, delivery_id: str) -> tuple[str, int] | None:
         rows = self.db.query("SELECT phase, apply_from FROM ingest_state WHERE delivery_id = ?", (delivery_id,))
@@ -141,4 +179,6 @@ class Staging:
 
     def interrupted(self) -> list[tuple[str, str]]:
         """(delivery id, source) of deliveries whose apply phase began and did not end."""
-        return [(r[0], r[1]) for r in self.db.query("SELECT delivery_id, source FROM ingest_state WHERE phase = 'applying'")]
+        return [
+            (r[0], r[1]) for r in self.db.query("SELECT delivery_id, source FROM ingest_state WHERE phase = 'applying'")
+        ]

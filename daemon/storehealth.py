@@ -7,6 +7,7 @@ down); a unit of work that meets the outage says so too.
 The outage is written to the log once when it begins (``store.unavailable``)
 and once when it ends (``store.recovered``, with how long it lasted); the
 metrics and ``/readyz`` read this object while it lasts."""
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,14 @@ class StoreHealth:
             self.up = False
             self.down_since, self._down_mono = self._wall(), self._mono()
             self.outages += 1
-        event(log, "store.unavailable", logging.ERROR, during=what, detail=detail,
-              note="the service keeps its inbox and retries; it is not ready until the store answers")
+        event(
+            log,
+            "store.unavailable",
+            logging.ERROR,
+            during=what,
+            detail=detail,
+            note="the service keeps its inbox and retries; it is not ready until the store answers",
+        )
 
     def answered(self) -> None:
         """A call to the store succeeded."""

@@ -5,6 +5,7 @@ provisional removal dates made final once the calendar knows the year.
 ``plan`` reads the read model and decides; ``tick`` records the plan as
 events, so the log alone explains every state. Both take ``at`` explicitly.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,14 @@ class Transition:
 def _eligible_guardians(ctx: Context) -> set[str]:
     levels = ctx.policy.guardian_account_levels
     marks = ",".join("?" * len(levels))
-    return {r[0] for r in ctx.db.query(
-        f"SELECT DISTINCT l.guardian_jointure FROM guardian_links l JOIN accounts s ON s.account_id = l.student_id "
-        f"WHERE l.resp_legal IN ({marks}) AND s.state NOT IN ('removed', 'withdrawn', 'no_account')", levels)}
+    return {
+        r[0]
+        for r in ctx.db.query(
+            f"SELECT DISTINCT l.guardian_jointure FROM guardian_links l JOIN accounts s ON s.account_id = l.student_id "
+            f"WHERE l.resp_legal IN ({marks}) AND s.state NOT IN ('removed', 'withdrawn', 'no_account')",
+            levels,
+        )
+    }
 
 
 def plan(ctx: Context, at: datetime) -> list[Transition]:
@@ -59,7 +65,9 @@ def plan(ctx: Context, at: datetime) -> list[Transition]:
     due = db.query_dicts(
         "SELECT account_id, jointure, profile, state, login, attrs FROM accounts "
         "WHERE (state = 'pending' AND creation_due <= ?) OR (state = 'no_account' AND profile = 'PARENT') "
-        "ORDER BY creation_due, jointure", (now,))
+        "ORDER BY creation_due, jointure",
+        (now,),
+    )
     for row in due:
         if row["state"] == "pending" and row["account_id"] in withheld:
             continue
@@ -83,13 +91,18 @@ def plan(ctx: Context, at: datetime) -> list[Transition]:
     moved = {t.account_id for t in corrections}
     removed_now: set[str] = set()
     for row in db.query_dicts(
-            "SELECT account_id, jointure, profile, state, removal_due FROM accounts "
-            "WHERE state IN ('departing', 'deactivated') AND removal_due <= ? ORDER BY removal_due, jointure", (now,)):
+        "SELECT account_id, jointure, profile, state, removal_due FROM accounts "
+        "WHERE state IN ('departing', 'deactivated') AND removal_due <= ? ORDER BY removal_due, jointure",
+        (now,),
+    ):
         if row["account_id"] in moved:  # its removal date changes first; the next tick decides again
             continue
         reason = "toussaint" if row["state"] == "departing" else "duplicate_deleted"
-        out.append(Transition("remove", row["account_id"], row["jointure"], row["profile"], reason,
-                              removal_due=row["removal_due"]))
+        out.append(
+            Transition(
+                "remove", row["account_id"], row["jointure"], row["profile"], reason, removal_due=row["removal_due"]
+            )
+        )
         removed_now.add(row["account_id"])
     out.extend(_orphaned_guardians(ctx, removed_now))
     out.extend(corrections)
@@ -100,13 +113,15 @@ def _orphaned_guardians(ctx: Context, removed_now: set[str]) -> list[Transition]
     """Guardians whose children are all removed go with the last one (domain-rules §4)."""
     children: dict[str, list[tuple[str, str]]] = {}
     for guardian, student, state in ctx.db.query(
-            "SELECT l.guardian_jointure, l.student_id, s.state FROM guardian_links l "
-            "JOIN accounts s ON s.account_id = l.student_id ORDER BY l.guardian_jointure, l.student_id"):
+        "SELECT l.guardian_jointure, l.student_id, s.state FROM guardian_links l "
+        "JOIN accounts s ON s.account_id = l.student_id ORDER BY l.guardian_jointure, l.student_id"
+    ):
         children.setdefault(guardian, []).append((student, state))
     out = []
     for row in ctx.db.query_dicts(
-            "SELECT account_id, jointure, profile FROM accounts WHERE profile = 'PARENT' "
-            "AND state IN ('active', 'departing') ORDER BY jointure"):
+        "SELECT account_id, jointure, profile FROM accounts WHERE profile = 'PARENT' "
+        "AND state IN ('active', 'departing') ORDER BY jointure"
+    ):
         kids = children.get(row["jointure"], [])
         if row["account_id"] in removed_now:
             continue
@@ -132,11 +147,27 @@ def _schedule_corrections(ctx: Context) -> list[Transition]:
         due_at = datetime.combine(due, time(0), tz)
         current = datetime.fromisoformat(row["removal_due"])
         if basis == "minimum_notice" and current < due_at:
-            out.append(Transition("defer", row["account_id"], row["jointure"], row["profile"], "minimum_notice",
-                                  removal_due=due_at.isoformat()))
+            out.append(
+                Transition(
+                    "defer",
+                    row["account_id"],
+                    row["jointure"],
+                    row["profile"],
+                    "minimum_notice",
+                    removal_due=due_at.isoformat(),
+                )
+            )
         elif row["removal_provisional"] and not provisional:
-            out.append(Transition("reschedule", row["account_id"], row["jointure"], row["profile"],
-                                  "calendar_configured", removal_due=due_at.isoformat()))
+            out.append(
+                Transition(
+                    "reschedule",
+                    row["account_id"],
+                    row["jointure"],
+                    row["profile"],
+                    "calendar_configured",
+                    removal_due=due_at.isoformat(),
+                )
+            )
     return out
 
 
@@ -158,17 +189,22 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
     if not dry_run:  # a relink a crash interrupted after its delivery (issue 18, point 4)
         precedence.follow_up(ctx, at)
     # SIECLE first (clock, leaving dates), then what is due in the updated state.
-    transitions = [Transition(d.kind, d.account_id, d.jointure, "", d.reason)
-                   for d in precedence.apply(ctx, at, dry_run=dry_run)]
+    transitions = [
+        Transition(d.kind, d.account_id, d.jointure, "", d.reason) for d in precedence.apply(ctx, at, dry_run=dry_run)
+    ]
     transitions += plan(ctx, at)
     if purge_hold(ctx)["held"]:
-        transitions = [Transition("remove-held", t.account_id, t.jointure, t.profile, t.reason,
-                                  removal_due=t.removal_due)
-                       if t.kind == "remove" else t for t in transitions]
+        transitions = [
+            Transition("remove-held", t.account_id, t.jointure, t.profile, t.reason, removal_due=t.removal_due)
+            if t.kind == "remove"
+            else t
+            for t in transitions
+        ]
     if dry_run:
         return at, transitions
-    account_schedule = ({r["account_id"]: r for r in departing_schedule(ctx.db)}
-                        if any(t.kind == "defer" for t in transitions) else {})
+    account_schedule = (
+        {r["account_id"]: r for r in departing_schedule(ctx.db)} if any(t.kind == "defer" for t in transitions) else {}
+    )
 
     def changed_accounts():
         for t in transitions:
@@ -190,10 +226,14 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
                 account.reschedule_removal(datetime.fromisoformat(t.removal_due), False, at)
             elif t.kind == "defer":
                 schedule = account_schedule[t.account_id]
-                account.defer_removal(datetime.fromisoformat(t.removal_due),
-                                      max(datetime.fromisoformat(schedule["departed_at"]),
-                                          datetime.fromisoformat(schedule["recorded_at"])),
-                                      ctx.policy.removal_notice_days, at)
+                account.defer_removal(
+                    datetime.fromisoformat(t.removal_due),
+                    max(
+                        datetime.fromisoformat(schedule["departed_at"]), datetime.fromisoformat(schedule["recorded_at"])
+                    ),
+                    ctx.policy.removal_notice_days,
+                    at,
+                )
             yield group
 
     ctx.log.save_in_batches(changed_accounts(), BATCH)

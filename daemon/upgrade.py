@@ -19,6 +19,7 @@ departs (its departures were decided when it was first applied).
 An upgrade never moves the store's clock: its facts carry the last recorded
 effective time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,8 @@ class UpgradeReport:
     rules: int = RULES
     dry_run: bool = False
     corrections: list[dict] = field(default_factory=list)  # account_id, jointure, field, before, after
-    reread: list[dict] = field(default_factory=list)       # delivery_id, source, reasons
-    kept: list[dict] = field(default_factory=list)         # accounts created by an earlier rule, kept and listed
+    reread: list[dict] = field(default_factory=list)  # delivery_id, source, reasons
+    kept: list[dict] = field(default_factory=list)  # accounts created by an earlier rule, kept and listed
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,9 +66,11 @@ class UpgradeReport:
         if not self.needed:
             return f"the store is up to date (rules {self.rules})"
         verb = "would be" if self.dry_run else "was"
-        return (f"store {verb} upgraded from rules {self.previous_rules} to {self.rules}: "
-                f"{len(self.corrections)} correction(s), {len(self.reread)} delivery(ies) to ingest again, "
-                f"{len(self.kept)} account(s) kept and listed")
+        return (
+            f"store {verb} upgraded from rules {self.previous_rules} to {self.rules}: "
+            f"{len(self.corrections)} correction(s), {len(self.reread)} delivery(ies) to ingest again, "
+            f"{len(self.kept)} account(s) kept and listed"
+        )
 
 
 # The rules generation of the releases that declared stores before they
@@ -116,14 +119,30 @@ def upgrade(ctx: Context, dry_run: bool = False) -> UpgradeReport:
     counts: dict[str, int] = {}
     for c in report.corrections:
         counts[c["field"]] = counts.get(c["field"], 0) + 1
-    ctx.log.save(Upgrade(rules=RULES, previous_rules=previous, release=release(), corrections=counts,
-                         reread=report.reread, at=at, upgraded_at=ctx.clock().astimezone(timezone.utc)))
+    ctx.log.save(
+        Upgrade(
+            rules=RULES,
+            previous_rules=previous,
+            release=release(),
+            corrections=counts,
+            reread=report.reread,
+            at=at,
+            upgraded_at=ctx.clock().astimezone(timezone.utc),
+        )
+    )
     # The live read model becomes what a fresh build by this release holds.
     ctx.projection.reset()
     ctx.projection.catch_up(ctx.log)
     report.kept = _kept(ctx)
-    event(log, "store.upgraded", previous_rules=previous, rules=RULES, corrections=len(report.corrections),
-          reread=len(report.reread), kept=len(report.kept))
+    event(
+        log,
+        "store.upgraded",
+        previous_rules=previous,
+        rules=RULES,
+        corrections=len(report.corrections),
+        reread=len(report.reread),
+        kept=len(report.kept),
+    )
     return report
 
 
@@ -138,11 +157,13 @@ def ensure(ctx: Context, say) -> UpgradeReport | None:
 
 
 def _corrections(ctx: Context) -> list[dict]:
-    live = {aid: (j, p, f) for aid, j, p, f in ctx.db.query(
-        "SELECT account_id, jointure, profile, function FROM accounts")}
+    live = {
+        aid: (j, p, f) for aid, j, p, f in ctx.db.query("SELECT account_id, jointure, profile, function FROM accounts")
+    }
     out = []
     for aid, jointure, profile, function in ctx.db.query(
-            f"SELECT account_id, jointure, profile, function FROM {PREFIX}accounts ORDER BY jointure"):
+        f"SELECT account_id, jointure, profile, function FROM {PREFIX}accounts ORDER BY jointure"
+    ):
         before = live.get(aid)
         if before is None:
             continue
@@ -157,9 +178,11 @@ def _rereads(ctx: Context) -> list[dict]:
     marks = ",".join("?" * len(reasons))
     by_delivery: dict[str, dict] = {}
     for did, source, reason, n in ctx.db.query(
-            f"SELECT d.delivery_id, d.source, r.reason, COUNT(*) FROM rejections r JOIN deliveries d "
-            f"ON d.delivery_id = r.delivery_id WHERE d.status = 'applied' AND r.reason IN ({marks}) "
-            f"GROUP BY d.delivery_id, d.source, r.reason ORDER BY d.delivery_id, r.reason", reasons):
+        f"SELECT d.delivery_id, d.source, r.reason, COUNT(*) FROM rejections r JOIN deliveries d "
+        f"ON d.delivery_id = r.delivery_id WHERE d.status = 'applied' AND r.reason IN ({marks}) "
+        f"GROUP BY d.delivery_id, d.source, r.reason ORDER BY d.delivery_id, r.reason",
+        reasons,
+    ):
         entry = by_delivery.setdefault(did, {"delivery_id": did, "source": source, "reasons": {}})
         entry["reasons"][reason] = int(n)
     order = dict(ctx.db.query("SELECT delivery_id, received_at FROM deliveries"))

@@ -6,6 +6,7 @@ States (domain-rules §3, §4): pending → active → departing → removed;
 pending → withdrawn (left before creation); pending → no_account (a guardian
 without any legal link); departing → active on reappearance.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,18 @@ class Account(Aggregate):
         return account_id(jointure)
 
     @event(Appeared)
-    def __init__(self, jointure: str, category: str, attrs: dict, digest: str,
-                 delivery_id: str, file: str, line: int, at: datetime, creation_due: datetime):
+    def __init__(
+        self,
+        jointure: str,
+        category: str,
+        attrs: dict,
+        digest: str,
+        delivery_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+        creation_due: datetime,
+    ):
         self.jointure = jointure
         self.category = category
         self.attrs = attrs
@@ -114,8 +125,17 @@ class Account(Aggregate):
         creation_due: datetime | None
 
     @event(Reappeared)
-    def _reappeared(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
-                    at: datetime, state: str, creation_due: datetime | None):
+    def _reappeared(
+        self,
+        attrs: dict,
+        digest: str,
+        delivery_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+        state: str,
+        creation_due: datetime | None,
+    ):
         self.attrs = attrs
         self.digest = digest
         self.present = True
@@ -172,9 +192,18 @@ class Account(Aggregate):
     def reclassify(self, field: str, before: str, after: str, rule: str, release: str, at: datetime) -> None:
         self._reclassified(field, before, after, rule, release, at)
 
-    def record(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
-               at: datetime, creation_delay, overwrite_threshold: float = 0.6,
-               set_aside: dict | None = None) -> None:
+    def record(
+        self,
+        attrs: dict,
+        digest: str,
+        delivery_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+        creation_delay,
+        overwrite_threshold: float = 0.6,
+        set_aside: dict | None = None,
+    ) -> None:
         """The source delivered this record again with other content, or after
         the person had left (domain-rules §4: back to active, same login). A
         record that now describes someone else is flagged (domain-rules §5).
@@ -191,8 +220,11 @@ class Account(Aggregate):
             if declared and self.state in ("departing", "withdrawn"):
                 then, now = self.enrolment_at_departure, _enrolment(self.category, attrs)
                 if new_enrolment(then, now):
-                    self.cancel_declared_departure("new_enrolment", {"left_on": declared, "before": then,
-                                                                     "after": now, "delivery_id": delivery_id}, at)
+                    self.cancel_declared_departure(
+                        "new_enrolment",
+                        {"left_on": declared, "before": then, "after": now, "delivery_id": delivery_id},
+                        at,
+                    )
         else:
             if self.state in ("departing", "deactivated"):
                 state, due = "active", None
@@ -201,10 +233,14 @@ class Account(Aggregate):
             self._reappeared(attrs, digest, delivery_id, file, line, at, state, due)
         # A value set aside on either side says nothing of who the person is.
         unknown = set(aside_before) | set(aside_after)
-        kept = [{k: [] if k in aside else a.get(k, []) for k in IDENTITY_ATTRIBUTES}
-                for a, aside in ((before, aside_before), (attrs, aside_after))]
-        names = ["" if unknown & {"sn", "givenName"} else normalised_identity(_first(a, "sn"), _first(a, "givenName"))
-                 for a in kept]
+        kept = [
+            {k: [] if k in aside else a.get(k, []) for k in IDENTITY_ATTRIBUTES}
+            for a, aside in ((before, aside_before), (attrs, aside_after))
+        ]
+        names = [
+            "" if unknown & {"sn", "givenName"} else normalised_identity(_first(a, "sn"), _first(a, "givenName"))
+            for a in kept
+        ]
         births = ["" if "ENTPersonDateNaissance" in unknown else _first(a, "ENTPersonDateNaissance") for a in kept]
         if overwrite_suspected(names[0], names[1], births[0], births[1], overwrite_threshold):
             self._overwrite_suspected(kept[0], kept[1], delivery_id, file, line, at)
@@ -366,7 +402,9 @@ class Account(Aggregate):
 
     def remove(self, reason: str, at: datetime) -> None:
         if self.state not in ("departing", "active", "deactivated"):
-            raise TransitionRefused(f"account {self.jointure} is {self.state}; only departing, deactivated or active accounts are removed")
+            raise TransitionRefused(
+                f"account {self.jointure} is {self.state}; only departing, deactivated or active accounts are removed"
+            )
         self._removed(reason, at)
 
     class RemovalRescheduled(Event):
@@ -425,8 +463,9 @@ class Account(Aggregate):
         self.first_seen = seen_at
         self.creation_due = creation_due
 
-    def advance_creation_clock(self, source: str, source_id: str, seen_at: datetime, creation_due: datetime,
-                               at: datetime) -> None:
+    def advance_creation_clock(
+        self, source: str, source_id: str, seen_at: datetime, creation_due: datetime, at: datetime
+    ) -> None:
         if self.state != "pending":
             raise TransitionRefused(f"account {self.jointure} is {self.state}, not pending")
         if seen_at >= self.first_seen:
@@ -449,15 +488,32 @@ class Account(Aggregate):
         at: datetime
 
     @event(DepartureDeclared)
-    def _departure_declared(self, source: str, source_id: str, left_on: str, departed_at: datetime, state: str,
-                            removal_due: datetime | None, provisional: bool, at: datetime):
+    def _departure_declared(
+        self,
+        source: str,
+        source_id: str,
+        left_on: str,
+        departed_at: datetime,
+        state: str,
+        removal_due: datetime | None,
+        provisional: bool,
+        at: datetime,
+    ):
         self.state = state
         self.removal_due = removal_due
         self.declared_left_on = left_on
         self.enrolment_at_departure = _enrolment(self.category, self.attrs)
 
-    def declare_departure(self, source: str, source_id: str, left_on: str, departed_at: datetime,
-                          removal_due: datetime, provisional: bool, at: datetime) -> None:
+    def declare_departure(
+        self,
+        source: str,
+        source_id: str,
+        left_on: str,
+        departed_at: datetime,
+        removal_due: datetime,
+        provisional: bool,
+        at: datetime,
+    ) -> None:
         if self.state == "pending":
             self._departure_declared(source, source_id, left_on, departed_at, "withdrawn", None, False, at)
         elif self.state == "active":
@@ -490,14 +546,19 @@ class Account(Aggregate):
 def _enrolment(category: str, attrs: dict) -> dict:
     """Structures and classes a record enrols the person in (the evidence that
     a later record is a new enrolment)."""
-    return {"structures": sorted(structures(category, attrs)),
-            "classes": sorted(f"{sj}${code}" for sj, kind, code in memberships(category, attrs) if kind == "class")}
+    return {
+        "structures": sorted(structures(category, attrs)),
+        "classes": sorted(f"{sj}${code}" for sj, kind, code in memberships(category, attrs) if kind == "class"),
+    }
 
 
 def new_enrolment(before: dict, after: dict) -> bool:
     """Another structure, or another class (domain-rules §11: only a new
     enrolment cancels a declared departure)."""
-    return bool(set(after["structures"]) - set(before["structures"])) or bool(set(after["classes"]) - set(before["classes"]))
+    return bool(set(after["structures"]) - set(before["structures"])) or bool(
+        set(after["classes"]) - set(before["classes"])
+    )
+
 
 class NewAccounts:
     """The ``Appeared`` events of many new accounts of one delivery, written as
@@ -512,14 +573,27 @@ class NewAccounts:
 
     def __init__(self, mapper, category: str, delivery_id: str, at: datetime, creation_due: datetime):
         self.available = getattr(mapper, "cipher", None) is None and getattr(mapper, "compressor", None) is None
-        common = {"timestamp": Account.Appeared.create_timestamp(), "originator_topic": get_topic(Account),
-                  "category": category, "delivery_id": delivery_id, "at": at, "creation_due": creation_due}
+        common = {
+            "timestamp": Account.Appeared.create_timestamp(),
+            "originator_topic": get_topic(Account),
+            "category": category,
+            "delivery_id": delivery_id,
+            "at": at,
+            "creation_due": creation_due,
+        }
         self._head = mapper.transcoder.encode(common)[:-1].decode("utf8")
         self._topic = get_topic(Account.Appeared)
 
-    def stored_event(self, jointure: str, attrs_json: str, digest: str, file: str, line: int,
-                     originator_id: UUID | None = None):
-        state = (f'{self._head},"jointure":{json.dumps(jointure, ensure_ascii=False)},"attrs":{attrs_json},'
-                 f'"digest":{json.dumps(digest)},"file":{json.dumps(file, ensure_ascii=False)},"line":{int(line)}}}')
-        return StoredEvent(originator_id=originator_id or account_id(jointure), originator_version=1, topic=self._topic,
-                           state=state.encode("utf8"))
+    def stored_event(
+        self, jointure: str, attrs_json: str, digest: str, file: str, line: int, originator_id: UUID | None = None
+    ):
+        state = (
+            f'{self._head},"jointure":{json.dumps(jointure, ensure_ascii=False)},"attrs":{attrs_json},'
+            f'"digest":{json.dumps(digest)},"file":{json.dumps(file, ensure_ascii=False)},"line":{int(line)}}}'
+        )
+        return StoredEvent(
+            originator_id=originator_id or account_id(jointure),
+            originator_version=1,
+            topic=self._topic,
+            state=state.encode("utf8"),
+        )

@@ -1,6 +1,7 @@
 """The event log of the directory: one eventsourcing application over SQLite
 (embedded default) or PostgreSQL. No business rule lives here; the
 aggregates record facts and the service layer (daemon/) decides."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -114,5 +115,6 @@ class DirectoryLog(Application[UUID]):
             else:
                 stored.extend(self.mapper.to_stored_event(e) for e in item.collect_events())
         self.recorder.insert_events(stored)
+
 
 __all__ = ["DirectoryLog", "Account", "Delivery", "Login", "SourceRecord"]

@@ -5,6 +5,7 @@ Lifecycle: received → (held → released | rejected) → applying → applied,
 or received → rejected; a delta may first wait behind a held delivery of
 its scope (received → waiting → held | applying | rejected). Person events of a delivery become visible in the
 projections only once ``Applied`` is recorded (domain-rules §11)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -103,8 +104,9 @@ class Delivery(Aggregate):
         at: datetime
 
     @event(FieldSetAside)
-    def set_aside_field(self, reason: str, file: str, line: int, record_id: str, field: str, message: str,
-                        at: datetime):
+    def set_aside_field(
+        self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime
+    ):
         self.set_aside.setdefault(record_id, {})[field] = reason
 
     class Held(Event):
@@ -165,7 +167,9 @@ class Delivery(Aggregate):
         self.status = "rejected"
         self.reject_reason = reason
 
-    def reject(self, reason: str, message: str, at: datetime, file: str = "", line: int = 0, operator: str = "") -> None:
+    def reject(
+        self, reason: str, message: str, at: datetime, file: str = "", line: int = 0, operator: str = ""
+    ) -> None:
         if self.status in ("applying", "applied", "rejected"):
             raise ValueError(f"delivery is {self.status}; it cannot be rejected")
         self._rejected(reason, message, file, line, operator, at)

@@ -1,6 +1,7 @@
 """What the read model derives from an AAF person record (formats §1):
 profile, national function, structures, classes and groups, guardian links.
 Pure functions of the attribute map."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,11 @@ def profile(category: str, attrs: dict) -> str:
     """ELEVE, PARENT, ENSEIGNANT or NON_ENSEIGNANT (domain-rules §1)."""
     if category in PROFILE_OF_CATEGORY:
         return PROFILE_OF_CATEGORY[category]
-    return staff_profile(first(attrs, "ENTPersonCategorieEnseignant"),
-                         first(attrs, "PersEducNatPresenceDevantEleves"), function_codes(attrs))
+    return staff_profile(
+        first(attrs, "ENTPersonCategorieEnseignant"),
+        first(attrs, "PersEducNatPresenceDevantEleves"),
+        function_codes(attrs),
+    )
 
 
 def function(category: str, attrs: dict) -> str:
@@ -74,6 +78,7 @@ def guardian_links(attrs: dict) -> dict[str, tuple[str, str]]:
         parts = v.split("$")
         if len(parts) >= 4 and parts[0]:  # an empty <value></value> occurs: skipped
             out[parts[0]] = (parts[3], parts[1])
+
     # formats §1 is uncertain about the older attributes; tolerant decision:
     # a guardian named by ENTElevePere, ENTEleveMere, ENTElevePersRelEleve1/2,
     # ENTEleveParents or ENTEleveAutoriteParentale (each value: the jointure,
@@ -120,7 +125,9 @@ def identity(category: str, attrs: dict) -> str:
     if not name:
         return ""
     if category == "PersRelEleve":
-        contact = next((first(attrs, a) for a in ("mail", "mobile", "homePhone", "telephoneNumber") if first(attrs, a)), "")
+        contact = next(
+            (first(attrs, a) for a in ("mail", "mobile", "homePhone", "telephoneNumber") if first(attrs, a)), ""
+        )
         return f"{name}|{contact.lower()}" if contact else ""
     birth = first(attrs, "ENTPersonDateNaissance")
     return f"{name}|{birth}" if birth else ""
@@ -138,9 +145,13 @@ def account_source(category: str, attrs: dict) -> dict:
     replaces (None where the category has none). Pure, so that it can be
     computed away from the process that writes the rows."""
     guardian = category == "PersRelEleve"
-    return {"profile": profile(category, attrs), "function": function(category, attrs),
-            "couple_flag": int(couple_flag(category, attrs)), "identity": identity(category, attrs),
-            "attrs": dumps(attrs),
-            "structures": None if guardian else structures(category, attrs),
-            "memberships": None if guardian else memberships(category, attrs),
-            "links": guardian_links(attrs) if category == "Eleve" else None}
+    return {
+        "profile": profile(category, attrs),
+        "function": function(category, attrs),
+        "couple_flag": int(couple_flag(category, attrs)),
+        "identity": identity(category, attrs),
+        "attrs": dumps(attrs),
+        "structures": None if guardian else structures(category, attrs),
+        "memberships": None if guardian else memberships(category, attrs),
+        "links": guardian_links(attrs) if category == "Eleve" else None,
+    }

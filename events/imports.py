@@ -21,6 +21,7 @@ receipt. The same file received again at another time is another import (a
 duplicate is a fact worth keeping: "Rejet - Double du fichier d'import"); the
 same command replayed with the same ``--now`` finds the import it made.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -70,11 +71,11 @@ class TimetableImport(Aggregate):
 
         TOPIC = "entsync:TimetableImport.Received.v1"
         uai: str
-        source: str          # edt | sts
+        source: str  # edt | sts
         file: str
         sha256: str
         size: int
-        school_year: int     # 0 when unknown
+        school_year: int  # 0 when unknown
         snapshot: dict
         matches: list
         summary: dict
@@ -86,8 +87,20 @@ class TimetableImport(Aggregate):
         return import_id(uai, sha256, at)
 
     @event(Received)
-    def __init__(self, uai: str, source: str, file: str, sha256: str, size: int, school_year: int,
-                 snapshot: dict, matches: list, summary: dict, record_rejections: list, at: datetime):
+    def __init__(
+        self,
+        uai: str,
+        source: str,
+        file: str,
+        sha256: str,
+        size: int,
+        school_year: int,
+        snapshot: dict,
+        matches: list,
+        summary: dict,
+        record_rejections: list,
+        at: datetime,
+    ):
         self.uai = uai
         self.source = source
         self.file = file
@@ -171,8 +184,10 @@ class TimetableImport(Aggregate):
     def match_by_hand(self, kind: str, ident: str, name: str, key: str, operator: str, at: datetime) -> None:
         self._require("awaiting_validation")
         if not getattr(self, "plan", None):
-            raise TransitionRefused(f"import {self.id} was received by an earlier release: it cannot be matched by "
-                                    "hand; send the export again")
+            raise TransitionRefused(
+                f"import {self.id} was received by an earlier release: it cannot be matched by "
+                "hand; send the export again"
+            )
         self._matched(kind, ident, name, key, operator, at)
 
     class Resolved(Event):
@@ -189,16 +204,18 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Resolved)
-    def _resolved(self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list,
-                  at: datetime):
+    def _resolved(
+        self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list, at: datetime
+    ):
         self.snapshot = snapshot
         self.matches = matches
         self.summary = summary
         self.not_imported = not_imported
         self.share = share
 
-    def resolved(self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list,
-                 at: datetime) -> None:
+    def resolved(
+        self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list, at: datetime
+    ) -> None:
         self._require("received", "awaiting_validation", "retried")
         self._resolved(snapshot, matches, summary, not_imported, share, report, at)
 
@@ -343,5 +360,6 @@ class TimetableImport(Aggregate):
     def _require_retryable(self) -> None:
         if self.status != "rejected" or self.reason != THRESHOLD_EXCEEDED:
             what = f"rejected ({self.reason})" if self.status == "rejected" else self.status
-            raise TransitionRefused(f"import {self.id} is {what}; only an import rejected for "
-                                    f"{THRESHOLD_EXCEEDED} can be retried")
+            raise TransitionRefused(
+                f"import {self.id} is {what}; only an import rejected for {THRESHOLD_EXCEEDED} can be retried"
+            )

@@ -2,6 +2,7 @@
 in the whole directory, for ever (domain-rules §6). Saving a reservation in
 the same transaction as the account creation makes a concurrent second
 reservation of the same login fail on the stream's first version."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,6 +1,7 @@
 """The operator's hold on purges (domain-rules §11, purge safety): while it
 is placed, due removals (Toussaint, deleted duplicates, guardians of removed
 children) are not recorded; placing and lifting it are facts of the log."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ Every function here takes its inputs explicitly (``now``, the calendar, the
 configuration) and does no I/O, so that the projections, the tick and the
 tests share one definition of each rule.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,9 @@ def notice_end(departed_on: date, recorded_on: date, notice_days: int) -> date:
     return max(departed_on, recorded_on) + timedelta(days=notice_days)
 
 
-def removal_with_notice(departed_on: date, recorded_on: date, calendar: dict[int, date],
-                        notice_days: int) -> tuple[date, bool, str]:
+def removal_with_notice(
+    departed_on: date, recorded_on: date, calendar: dict[int, date], notice_days: int
+) -> tuple[date, bool, str]:
     """Removal date of a departure (domain-rules §4, §12): the first Toussaint
     holidays strictly after it, but never sooner than the minimum notice, so
     that a departure learned late (a SIECLE leaving date seen after the
@@ -152,9 +154,15 @@ def looks_like_couple(given_name: str, family_name: str) -> bool:
 
 
 TEACHING_FUNCTIONS = frozenset({"ENS", "DOC"})
-NATIONAL_PROFILES = {"ENS": "enseignant", "FIJ": "enseignant", "DIR": "direction",
-                     "DOC": "documentaliste", "EDU": "vie_scolaire", "AED": "vie_scolaire",
-                     "SUR": "vie_scolaire"}
+NATIONAL_PROFILES = {
+    "ENS": "enseignant",
+    "FIJ": "enseignant",
+    "DIR": "direction",
+    "DOC": "documentaliste",
+    "EDU": "vie_scolaire",
+    "AED": "vie_scolaire",
+    "SUR": "vie_scolaire",
+}
 
 
 def staff_profile(categorie_enseignant: str, presence: str, function_codes: list[str]) -> str:
@@ -203,8 +211,9 @@ def name_similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def overwrite_suspected(before_name: str, after_name: str, before_birth: str, after_birth: str,
-                        threshold: float) -> bool:
+def overwrite_suspected(
+    before_name: str, after_name: str, before_birth: str, after_birth: str, threshold: float
+) -> bool:
     """A record retyped for another person (compte écrasé, domain-rules §5):
     the same source identifier whose normalised name changes beyond the
     similarity threshold, or whose birth date changes."""

@@ -15,6 +15,7 @@ it. Dates are ISO ``YYYY-MM-DD`` text (``""`` for none). The aggregates
 decide which facts a new snapshot of a record makes: commands compare with
 their state and record only what changed.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -78,8 +79,9 @@ class Student(Aggregate):
         return student_id(uai, eleve_id)
 
     @event(Enrolled)
-    def __init__(self, uai: str, eleve_id: str, attrs: dict, digest: str, import_id: str, file: str,
-                 line: int, at: datetime):
+    def __init__(
+        self, uai: str, eleve_id: str, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime
+    ):
         self.uai, self.eleve_id = uai, eleve_id
         self.attrs, self.digest = dict(attrs), digest  # a copy: the event's own dict stays as recorded
         self.enrolled = True
@@ -90,15 +92,33 @@ class Student(Aggregate):
         self.unresolved: str | None = None
 
     @classmethod
-    def enrol(cls, uai: str, eleve_id: str, attrs: dict, digest: str, import_id: str, file: str, line: int,
-              at: datetime, today: date) -> Student:
+    def enrol(
+        cls,
+        uai: str,
+        eleve_id: str,
+        attrs: dict,
+        digest: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+        today: date,
+    ) -> Student:
         """A student new to SIECLE facts; a leaving date it already carries is
         recorded as its own fact."""
-        student = cls(uai=uai, eleve_id=eleve_id, attrs=attrs, digest=digest, import_id=import_id, file=file,
-                      line=line, at=at)
+        student = cls(
+            uai=uai, eleve_id=eleve_id, attrs=attrs, digest=digest, import_id=import_id, file=file, line=line, at=at
+        )
         if attrs.get("left_on"):
-            student._leaving_set(attrs["left_on"], "", attrs.get("leaving_reason", ""),
-                                 leaving_status(attrs["left_on"], today), digest, import_id, at)
+            student._leaving_set(
+                attrs["left_on"],
+                "",
+                attrs.get("leaving_reason", ""),
+                leaving_status(attrs["left_on"], today),
+                digest,
+                import_id,
+                at,
+            )
         return student
 
     class Changed(Event):
@@ -135,8 +155,9 @@ class Student(Aggregate):
         at: datetime
 
     @event(LeavingDateSet)
-    def _leaving_set(self, left_on: str, previous: str, reason: str, status: str, digest: str, import_id: str,
-                     at: datetime):
+    def _leaving_set(
+        self, left_on: str, previous: str, reason: str, status: str, digest: str, import_id: str, at: datetime
+    ):
         self.attrs["left_on"], self.attrs["leaving_reason"] = left_on, reason
         self.digest = digest
 
@@ -179,15 +200,16 @@ class Student(Aggregate):
         at: datetime
 
     @event(Reenrolled)
-    def _reenrolled(self, attrs: dict, changes: dict, digest: str, import_id: str, file: str, line: int,
-                    at: datetime):
+    def _reenrolled(self, attrs: dict, changes: dict, digest: str, import_id: str, file: str, line: int, at: datetime):
         self.enrolled = True
-        self.attrs = {**attrs, "left_on": self.attrs.get("left_on", ""),
-                      "leaving_reason": self.attrs.get("leaving_reason", "")}
+        self.attrs = {
+            **attrs,
+            "left_on": self.attrs.get("left_on", ""),
+            "leaving_reason": self.attrs.get("leaving_reason", ""),
+        }
         self.digest = digest
 
-    def record(self, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime,
-               today: date) -> None:
+    def record(self, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime, today: date) -> None:
         """The record as this export has it: records Reenrolled or Changed,
         then LeavingDateSet / LeavingDateCleared, only for what differs."""
         before = dict(self.attrs)
@@ -198,8 +220,9 @@ class Student(Aggregate):
             self._changed(diff, digest, import_id, file, line, at)
         left_on, reason = attrs.get("left_on", ""), attrs.get("leaving_reason", "")
         if left_on and (left_on, reason) != (before.get("left_on", ""), before.get("leaving_reason", "")):
-            self._leaving_set(left_on, before.get("left_on", ""), reason, leaving_status(left_on, today),
-                              digest, import_id, at)
+            self._leaving_set(
+                left_on, before.get("left_on", ""), reason, leaving_status(left_on, today), digest, import_id, at
+            )
         elif not left_on and before.get("left_on"):
             self._leaving_cleared(before["left_on"], digest, import_id, at)
 
@@ -223,10 +246,23 @@ class Student(Aggregate):
         at: datetime
 
     @event(GuardianLinked)
-    def _guardian_linked(self, personne_id: str, level: int, kinship: str, pays_fees: bool,
-                         priority_contact: bool, links_digest: str, import_id: str, at: datetime):
-        self.links[personne_id] = {"level": level, "kinship": kinship, "pays_fees": pays_fees,
-                                   "priority_contact": priority_contact}
+    def _guardian_linked(
+        self,
+        personne_id: str,
+        level: int,
+        kinship: str,
+        pays_fees: bool,
+        priority_contact: bool,
+        links_digest: str,
+        import_id: str,
+        at: datetime,
+    ):
+        self.links[personne_id] = {
+            "level": level,
+            "kinship": kinship,
+            "pays_fees": pays_fees,
+            "priority_contact": priority_contact,
+        }
         self.links_digest = links_digest
 
     class GuardianLinkChanged(Event):
@@ -242,8 +278,7 @@ class Student(Aggregate):
         at: datetime
 
     @event(GuardianLinkChanged)
-    def _guardian_link_changed(self, personne_id: str, changes: dict, links_digest: str, import_id: str,
-                               at: datetime):
+    def _guardian_link_changed(self, personne_id: str, changes: dict, links_digest: str, import_id: str, at: datetime):
         for name, change in changes.items():
             self.links[personne_id][name] = change["after"]
         self.links_digest = links_digest
@@ -263,8 +298,14 @@ class Student(Aggregate):
         self.links.pop(personne_id, None)
         self.links_digest = links_digest
 
-    def record_links(self, links: dict[str, dict], links_digest: str, import_id: str, at: datetime,
-                     keep: frozenset[str] = frozenset()) -> None:
+    def record_links(
+        self,
+        links: dict[str, dict],
+        links_digest: str,
+        import_id: str,
+        at: datetime,
+        keep: frozenset[str] = frozenset(),
+    ) -> None:
         """The student's links as this export has them. Links to the persons
         in ``keep`` (rejected in this export) are left as they were."""
         for pid in sorted(set(self.links) - set(links) - keep):
@@ -272,8 +313,16 @@ class Student(Aggregate):
         for pid in sorted(links):
             old = self.links.get(pid)
             if old is None:
-                self._guardian_linked(pid, links[pid]["level"], links[pid]["kinship"], links[pid]["pays_fees"],
-                                      links[pid]["priority_contact"], links_digest, import_id, at)
+                self._guardian_linked(
+                    pid,
+                    links[pid]["level"],
+                    links[pid]["kinship"],
+                    links[pid]["pays_fees"],
+                    links[pid]["priority_contact"],
+                    links_digest,
+                    import_id,
+                    at,
+                )
             else:
                 diff = changes(old, links[pid], LINK_FIELDS)
                 if diff:
@@ -293,8 +342,9 @@ class Student(Aggregate):
         at: datetime
 
     @event(AccountLinked)
-    def _account_linked(self, account_id: str, jointure: str, rule: str, previous_account_id: str,
-                        import_id: str, at: datetime):
+    def _account_linked(
+        self, account_id: str, jointure: str, rule: str, previous_account_id: str, import_id: str, at: datetime
+    ):
         self.account_id, self.rule, self.unresolved = account_id, rule, None
 
     class LinkUnresolved(Event):
@@ -312,8 +362,7 @@ class Student(Aggregate):
     def _link_unresolved(self, reason: str, rule: str, previous_account_id: str, import_id: str, at: datetime):
         self.account_id, self.rule, self.unresolved = "", rule, reason
 
-    def correlate(self, account_id: str, jointure: str, rule: str, reason: str, import_id: str,
-                  at: datetime) -> None:
+    def correlate(self, account_id: str, jointure: str, rule: str, reason: str, import_id: str, at: datetime) -> None:
         """Record the correlation outcome when it differs from the current one."""
         if account_id:
             if (account_id, rule) != (self.account_id, self.rule):
@@ -350,8 +399,9 @@ class Guardian(Aggregate):
         return guardian_id(uai, personne_id)
 
     @event(Appeared)
-    def __init__(self, uai: str, personne_id: str, attrs: dict, digest: str, import_id: str, file: str,
-                 line: int, at: datetime):
+    def __init__(
+        self, uai: str, personne_id: str, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime
+    ):
         self.uai, self.personne_id = uai, personne_id
         self.attrs, self.digest = dict(attrs), digest
         self.present = True
@@ -399,8 +449,7 @@ class Guardian(Aggregate):
         at: datetime
 
     @event(Reappeared)
-    def _reappeared(self, attrs: dict, changes: dict, digest: str, import_id: str, file: str, line: int,
-                    at: datetime):
+    def _reappeared(self, attrs: dict, changes: dict, digest: str, import_id: str, file: str, line: int, at: datetime):
         self.present = True
         self.attrs, self.digest = dict(attrs), digest
 
@@ -427,8 +476,9 @@ class Guardian(Aggregate):
         at: datetime
 
     @event(AccountLinked)
-    def _account_linked(self, account_id: str, jointure: str, rule: str, previous_account_id: str,
-                        import_id: str, at: datetime):
+    def _account_linked(
+        self, account_id: str, jointure: str, rule: str, previous_account_id: str, import_id: str, at: datetime
+    ):
         self.account_id, self.rule, self.unresolved = account_id, rule, None
 
     class LinkUnresolved(Event):
@@ -484,8 +534,20 @@ class SiecleImport(Aggregate):
         return import_id(sha256, receipt)
 
     @event(Received)
-    def __init__(self, sha256: str, receipt: int, source: str, file: str, size: int, uai: str, kind: str,
-                 school_year: int, exported_on: str, exported_at: str, at: datetime):
+    def __init__(
+        self,
+        sha256: str,
+        receipt: int,
+        source: str,
+        file: str,
+        size: int,
+        uai: str,
+        kind: str,
+        school_year: int,
+        exported_on: str,
+        exported_at: str,
+        at: datetime,
+    ):
         self.sha256, self.uai, self.kind, self.file = sha256, uai, kind, file
         self.status = "received"
         self.received_at = at
@@ -505,8 +567,7 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(RecordRejected)
-    def reject_record(self, reason: str, file: str, line: int, record_id: str, field: str, message: str,
-                      at: datetime):
+    def reject_record(self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime):
         pass
 
     class FieldSetAside(Event):
@@ -524,8 +585,9 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(FieldSetAside)
-    def set_aside_field(self, reason: str, file: str, line: int, record_id: str, field: str, message: str,
-                        at: datetime):
+    def set_aside_field(
+        self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime
+    ):
         pass
 
     class Rejected(Event):
@@ -545,8 +607,9 @@ class SiecleImport(Aggregate):
         self.status = "rejected"
         self.reason = reason
 
-    def reject(self, reason: str, message: str, at: datetime, file: str = "", line: int = 0,
-               duplicate_of: str = "") -> None:
+    def reject(
+        self, reason: str, message: str, at: datetime, file: str = "", line: int = 0, duplicate_of: str = ""
+    ) -> None:
         if self.status not in ("received", "held"):
             raise ValueError(f"SIECLE import is {self.status}; it cannot be rejected")
         self._rejected(reason, message, file, line, duplicate_of, at)

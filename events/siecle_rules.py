@@ -4,6 +4,7 @@ establishment, when a leaving date means "gone", and how a SIECLE record is
 correlated to an AAF account. No I/O: the service (daemon/siecle.py) feeds
 these functions with rows it read.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,13 +19,39 @@ from events.rules import normalised_identity
 # What a student record keeps (the identity for overwrite detection, the
 # class and groups, the dates). ``left_on``/``leaving_reason`` are recorded
 # by their own fact (LeavingDateSet), the rest by Changed.
-STUDENT_FIELDS = ("ine", "elenoet", "family_name", "usage_name", "given_name", "given_name2", "given_name3",
-                  "birth_date", "sex", "division", "groups", "mef", "status", "regime", "entered_on",
-                  "left_on", "leaving_reason")
+STUDENT_FIELDS = (
+    "ine",
+    "elenoet",
+    "family_name",
+    "usage_name",
+    "given_name",
+    "given_name2",
+    "given_name3",
+    "birth_date",
+    "sex",
+    "division",
+    "groups",
+    "mef",
+    "status",
+    "regime",
+    "entered_on",
+    "left_on",
+    "leaving_reason",
+)
 LEAVING_FIELDS = ("left_on", "leaving_reason")
 IDENTITY_FIELDS = ("family_name", "usage_name", "given_name", "birth_date")
-GUARDIAN_FIELDS = ("civility", "family_name", "usage_name", "given_name", "phone_home", "phone_mobile",
-                   "phone_work", "email", "profession", "address")
+GUARDIAN_FIELDS = (
+    "civility",
+    "family_name",
+    "usage_name",
+    "given_name",
+    "phone_home",
+    "phone_mobile",
+    "phone_work",
+    "email",
+    "profession",
+    "address",
+)
 LINK_FIELDS = ("level", "kinship", "pays_fees", "priority_contact")
 
 # Correlation rules (domain-rules §11), as recorded on AccountLinked.
@@ -44,28 +71,63 @@ def _iso(d: date | None) -> str:
 def student_values(s: SiecleStudent) -> dict:
     """The kept values of a student record: strings, dates as ISO text,
     groups sorted (their order in the file means nothing)."""
-    return {"ine": s.ine, "elenoet": s.elenoet, "family_name": s.family_name, "usage_name": s.usage_name,
-            "given_name": s.given_name, "given_name2": s.given_name2, "given_name3": s.given_name3,
-            "birth_date": _iso(s.birth_date), "sex": s.sex, "division": s.division or "",
-            "groups": sorted(s.groups), "mef": s.mef, "status": s.status, "regime": s.regime,
-            "entered_on": _iso(s.entered_on), "left_on": _iso(s.left_on), "leaving_reason": s.leaving_reason}
+    return {
+        "ine": s.ine,
+        "elenoet": s.elenoet,
+        "family_name": s.family_name,
+        "usage_name": s.usage_name,
+        "given_name": s.given_name,
+        "given_name2": s.given_name2,
+        "given_name3": s.given_name3,
+        "birth_date": _iso(s.birth_date),
+        "sex": s.sex,
+        "division": s.division or "",
+        "groups": sorted(s.groups),
+        "mef": s.mef,
+        "status": s.status,
+        "regime": s.regime,
+        "entered_on": _iso(s.entered_on),
+        "left_on": _iso(s.left_on),
+        "leaving_reason": s.leaving_reason,
+    }
 
 
 def guardian_values(g: SiecleGuardian, address: SiecleAddress | None) -> dict:
     """The kept values of a person of BEE_RESPONSABLES, its address inlined
     (a shared address that changes changes every person using it)."""
-    addr = {} if address is None else {
-        "lines": list(address.lines), "postal_code": address.postal_code, "commune_insee": address.commune_insee,
-        "postal_label": address.postal_label, "country": address.country}
-    return {"civility": g.civility, "family_name": g.family_name, "usage_name": g.usage_name,
-            "given_name": g.given_name, "phone_home": g.phone_home, "phone_mobile": g.phone_mobile,
-            "phone_work": g.phone_work, "email": g.email, "profession": g.profession, "address": addr}
+    addr = (
+        {}
+        if address is None
+        else {
+            "lines": list(address.lines),
+            "postal_code": address.postal_code,
+            "commune_insee": address.commune_insee,
+            "postal_label": address.postal_label,
+            "country": address.country,
+        }
+    )
+    return {
+        "civility": g.civility,
+        "family_name": g.family_name,
+        "usage_name": g.usage_name,
+        "given_name": g.given_name,
+        "phone_home": g.phone_home,
+        "phone_mobile": g.phone_mobile,
+        "phone_work": g.phone_work,
+        "email": g.email,
+        "profession": g.profession,
+        "address": addr,
+    }
 
 
 def link_values(link: SiecleLink) -> dict:
     """A student↔person link: level 1 legal, 2 en charge, 3 contact (formats §2)."""
-    return {"level": link.level, "kinship": link.kinship, "pays_fees": link.pays_fees,
-            "priority_contact": link.priority_contact}
+    return {
+        "level": link.level,
+        "kinship": link.kinship,
+        "pays_fees": link.pays_fees,
+        "priority_contact": link.priority_contact,
+    }
 
 
 def links_by_student(links: Iterable[SiecleLink]) -> dict[str, dict[str, dict]]:
@@ -107,6 +169,7 @@ def account_levels(links: Mapping[str, Mapping]) -> bool:
 
 # ---------------------------------------------------------------------- snapshot diff
 
+
 @dataclass(frozen=True)
 class Plan:
     """What a snapshot changes against the read model's index of the
@@ -118,8 +181,9 @@ class Plan:
     unchanged: int = 0
 
 
-def plan_snapshot(known: Mapping[str, tuple[str, bool]], current: Mapping[str, str],
-                  set_aside: Iterable[str] = ()) -> Plan:
+def plan_snapshot(
+    known: Mapping[str, tuple[str, bool]], current: Mapping[str, str], set_aside: Iterable[str] = ()
+) -> Plan:
     """Diff of a full export of one UAI (formats §2: an export is a snapshot).
 
     ``known``: key → (digest, present) from the read model; ``current``: key →
@@ -141,6 +205,7 @@ def plan_snapshot(known: Mapping[str, tuple[str, bool]], current: Mapping[str, s
 
 
 # ---------------------------------------------------------------------- correlation
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -179,8 +244,9 @@ def _single(found: list[Candidate], rule: str) -> Correlation | None:
     return None
 
 
-def correlate_student(uai: str, eleve_id: str, ine: str, by_eleve_id: Iterable[Candidate],
-                      by_ine: Iterable[Candidate]) -> Correlation:
+def correlate_student(
+    uai: str, eleve_id: str, ine: str, by_eleve_id: Iterable[Candidate], by_ine: Iterable[Candidate]
+) -> Correlation:
     """Student → account (domain-rules §11): ``ELEVE_ID`` = the account's
     ``ENTEleveStructRattachId`` at the same UAI, else the INE; several
     accounts for one key is ambiguous and stays unresolved: never guessed."""
@@ -197,12 +263,20 @@ def correlate_student(uai: str, eleve_id: str, ine: str, by_eleve_id: Iterable[C
 def guardian_names(values: Mapping) -> frozenset[str]:
     """Normalised identities of a SIECLE person: birth name and usage name,
     each with the first name (the AAF ``sn`` may hold either)."""
-    return frozenset(n for n in (normalised_identity(values.get(f, ""), values.get("given_name", ""))
-                                 for f in ("family_name", "usage_name") if values.get(f)) if n)
+    return frozenset(
+        n
+        for n in (
+            normalised_identity(values.get(f, ""), values.get("given_name", ""))
+            for f in ("family_name", "usage_name")
+            if values.get(f)
+        )
+        if n
+    )
 
 
-def correlate_guardian(personne_id: str, names: frozenset[str], by_jointure: Candidate | None,
-                       guardians_of_students: Iterable[Candidate]) -> Correlation:
+def correlate_guardian(
+    personne_id: str, names: frozenset[str], by_jointure: Candidate | None, guardians_of_students: Iterable[Candidate]
+) -> Correlation:
     """Guardian → account (domain-rules §11): ``PERSONNE_ID`` = the AAF
     jointure when an account has it, else the one guardian account of the
     linked students' accounts whose normalised name is one of ``names``

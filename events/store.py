@@ -8,6 +8,7 @@ A store created before this fact existed has none: it is a production store.
 The declaration carries ``declared_at`` (wall-clock time), not ``at``: it is
 not an effective time and must not move the store's clock (a simulation is
 often replayed at dates before the day it was created)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -47,6 +48,7 @@ class Store(Aggregate):
     class ClockForced(Event):
         """An operator moved a production store's effective time beyond the
         wall clock with ``--force``. ``at`` is that effective time."""
+
         TOPIC = "entsync:Store.ClockForced.v1"
         at: datetime
         wall_clock: datetime

@@ -1,5 +1,6 @@
 """Structures (EtabEducNat) and nomenclatures (subjects, MEF) as the AAF
 delivers them: one stream per record, keyed by its jointure."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,8 +43,17 @@ class SourceRecord(Aggregate):
         return record_id(category, jointure)
 
     @event(Appeared)
-    def __init__(self, jointure: str, category: str, attrs: dict, digest: str,
-                 delivery_id: str, file: str, line: int, at: datetime):
+    def __init__(
+        self,
+        jointure: str,
+        category: str,
+        attrs: dict,
+        digest: str,
+        delivery_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+    ):
         self.jointure = jointure
         self.category = category
         self.attrs = attrs
@@ -65,8 +75,17 @@ class SourceRecord(Aggregate):
         self.digest = digest
         self.present = True
 
-    def record(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int,
-               at: datetime, creation_delay=None, overwrite_threshold: float = 0.0) -> None:
+    def record(
+        self,
+        attrs: dict,
+        digest: str,
+        delivery_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+        creation_delay=None,
+        overwrite_threshold: float = 0.0,
+    ) -> None:
         self._changed(attrs, digest, delivery_id, file, line, at)
 
     class Closed(Event):

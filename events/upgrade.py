@@ -3,6 +3,7 @@ rule change corrects existing stores). One stream per rules generation, so
 that a store is upgraded once to each; the fact says what the upgrade changed
 and which deliveries must be read again (records an earlier release rejected
 for a rule that changed; the store does not hold them, the files do)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -43,8 +44,16 @@ class Upgrade(Aggregate):
         return upgrade_id(rules)
 
     @event(Recorded)
-    def __init__(self, rules: int, previous_rules: int, release: str, corrections: dict, reread: list,
-                 at: datetime, upgraded_at: datetime):
+    def __init__(
+        self,
+        rules: int,
+        previous_rules: int,
+        release: str,
+        corrections: dict,
+        reread: list,
+        at: datetime,
+        upgraded_at: datetime,
+    ):
         self.rules, self.previous_rules, self.release = rules, previous_rules, release
         self.corrections, self.reread = dict(corrections), list(reread)
         self.at, self.upgraded_at = at, upgraded_at

@@ -16,6 +16,7 @@ daemon/siecle.py) read the facts, these decide.
   year — otherwise every rentrée would be held and operators would learn to
   release blindly.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,12 @@ from datetime import date, timedelta
 
 STUDENTS, TEACHING_STAFF, OTHER_STAFF, GUARDIANS = "students", "teaching_staff", "other_staff", "guardians"
 POPULATIONS = (STUDENTS, TEACHING_STAFF, OTHER_STAFF, GUARDIANS)
-_POPULATION_OF_PROFILE = {"ELEVE": STUDENTS, "ENSEIGNANT": TEACHING_STAFF, "NON_ENSEIGNANT": OTHER_STAFF,
-                          "PARENT": GUARDIANS}
+_POPULATION_OF_PROFILE = {
+    "ELEVE": STUDENTS,
+    "ENSEIGNANT": TEACHING_STAFF,
+    "NON_ENSEIGNANT": OTHER_STAFF,
+    "PARENT": GUARDIANS,
+}
 # Only accounts that exist or are about to: a departing, removed or
 # deactivated account cannot depart again, a guardian without legal link has none.
 COUNTED_STATES = frozenset({"pending", "active"})
@@ -90,9 +95,17 @@ class Count:
     held: bool
 
     def as_dict(self) -> dict:
-        return {"structure": self.structure, "population": self.population, "departing": self.departing,
-                "expected": self.expected, "counted": self.counted, "accounts": self.accounts,
-                "share": self.share, "minimum": self.minimum, "held": self.held}
+        return {
+            "structure": self.structure,
+            "population": self.population,
+            "departing": self.departing,
+            "expected": self.expected,
+            "counted": self.counted,
+            "accounts": self.accounts,
+            "share": self.share,
+            "minimum": self.minimum,
+            "held": self.held,
+        }
 
 
 @dataclass(frozen=True)
@@ -107,8 +120,9 @@ class Assessment:
         return [c for c in self.counts if c.held]
 
 
-def expected_reason(d: Departure, *, siecle_leaving: bool, final_year: bool, opens_school_year: bool,
-                    children_all_leaving: bool) -> str:
+def expected_reason(
+    d: Departure, *, siecle_leaving: bool, final_year: bool, opens_school_year: bool, children_all_leaving: bool
+) -> str:
     """Why a departure is expected and not counted by the brake, or ``""``
     (domain-rules §12): no account to lose, a corrected duplicate, a recorded
     SIECLE leaving date, the final year in the delivery that opens a school
@@ -126,8 +140,9 @@ def expected_reason(d: Departure, *, siecle_leaving: bool, final_year: bool, ope
     return ""
 
 
-def assess(departures: Iterable[Departure], accounts: Mapping[tuple[str, str], int],
-           limits: Mapping[str, Limit]) -> Assessment:
+def assess(
+    departures: Iterable[Departure], accounts: Mapping[tuple[str, str], int], limits: Mapping[str, Limit]
+) -> Assessment:
     """Count the departures per (structure, population) and apply each
     population's limit. ``accounts`` gives the pending and active accounts
     of each (structure, population) before the change."""
@@ -140,12 +155,24 @@ def assess(departures: Iterable[Departure], accounts: Mapping[tuple[str, str], i
         counted = sum(1 for d in items if not d.expected)
         limit = limits[pop]
         total = accounts.get((structure, pop), 0)
-        out.append(Count(structure, pop, len(items), len(items) - counted, counted, total, limit.share,
-                         limit.minimum, limit.exceeded(counted, total)))
+        out.append(
+            Count(
+                structure,
+                pop,
+                len(items),
+                len(items) - counted,
+                counted,
+                total,
+                limit.share,
+                limit.minimum,
+                limit.exceeded(counted, total),
+            )
+        )
     return Assessment(tuple(out))
 
 
 # ---------------------------------------------------------------- final year, school year
+
 
 def school_year(day: date, starts: tuple[int, int] = (8, 1)) -> int:
     """The school year a day belongs to, named by the calendar year it starts

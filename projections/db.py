@@ -2,6 +2,7 @@
 
 SQL is written once with ``?`` placeholders and ``ON CONFLICT`` upserts,
 which both engines understand; only the placeholder style differs."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -35,7 +36,7 @@ class StoreURL:
         parsed = urlparse(url)
         if parsed.scheme == "sqlite":
             self.dialect = "sqlite"
-            self.path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
+            self.path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
             if not self.path:
                 raise ValueError(f"store URL {url!r} names no SQLite file")
         elif parsed.scheme in ("postgresql", "postgres"):
@@ -60,15 +61,24 @@ class StoreURL:
     def eventsourcing_env(self) -> dict[str, str]:
         """Environment for the eventsourcing application."""
         if self.dialect == "sqlite":
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.path,
-                    "SQLITE_LOCK_TIMEOUT": "30"}
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
         # The event store's pool (psycopg_pool, through eventsourcing) checks a
         # connection before handing it out and replaces a broken one: after a
         # server restart the next write gets a fresh connection.
-        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": self.dbname,
-                "POSTGRES_HOST": self.host, "POSTGRES_PORT": str(self.port),
-                "POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password,
-                "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout), "POSTGRES_PRE_PING": "y"}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+            "POSTGRES_PRE_PING": "y",
+        }
 
     def where(self) -> str:
         """The server, for an error message: never the password."""
@@ -97,13 +107,16 @@ class Database:
         self._used = time.monotonic()
         if self.dialect == "sqlite":
             try:
-                self._conn: Any = sqlite3.connect(self.url.path, timeout=60, isolation_level=None,
-                                                  check_same_thread=False)
+                self._conn: Any = sqlite3.connect(
+                    self.url.path, timeout=60, isolation_level=None, check_same_thread=False
+                )
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.OperationalError as exc:  # a directory that does not exist, a file not writable
-                raise StoreUnavailable(f"cannot open the SQLite store {self.url.path} ({exc}); sqlite:///PATH "
-                                       "is relative to the working directory, sqlite:////PATH absolute") from None
+                raise StoreUnavailable(
+                    f"cannot open the SQLite store {self.url.path} ({exc}); sqlite:///PATH "
+                    "is relative to the working directory, sqlite:////PATH absolute"
+                ) from None
         else:
             self._conn = self._connect()
 
@@ -112,9 +125,14 @@ class Database:
 
         try:
             return psycopg.connect(
-                host=self.url.host, port=self.url.port, user=self.url.user,
-                password=self.url.password or None, dbname=self.url.dbname, autocommit=True,
-                connect_timeout=self.url.connect_timeout, application_name="entsync",
+                host=self.url.host,
+                port=self.url.port,
+                user=self.url.user,
+                password=self.url.password or None,
+                dbname=self.url.dbname,
+                autocommit=True,
+                connect_timeout=self.url.connect_timeout,
+                application_name="entsync",
             )
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"cannot connect to {self.url.where()}: {_first_line(exc)}") from None

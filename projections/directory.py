@@ -7,6 +7,7 @@ applied only once its ``Applied`` event exists (domain-rules §11: atomic
 visibility): the projection stops at the ``ApplyStarted`` of a delivery that
 is still being written and goes on from there later.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,10 +60,22 @@ class _Batch:
 
     def __init__(self, db: Database, prefix: str):
         self.db, self.p = db, prefix
-        self.rows: dict[str, dict[Any, dict]] = {t: {} for t in ("accounts", "records", "structures", "nomenclatures",
-                                                               "deliveries", "logins", "meta", "overwrites",
-                                                               "departure_declarations", "group_sources",
-                                                               "delivery_set_asides")}
+        self.rows: dict[str, dict[Any, dict]] = {
+            t: {}
+            for t in (
+                "accounts",
+                "records",
+                "structures",
+                "nomenclatures",
+                "deliveries",
+                "logins",
+                "meta",
+                "overwrites",
+                "departure_declarations",
+                "group_sources",
+                "delivery_set_asides",
+            )
+        }
         self.rejections: list[tuple] = []
         self.account_structures: dict[str, set[str]] = {}
         self.memberships: dict[str, set[tuple[str, str, str]]] = {}
@@ -84,10 +97,12 @@ class _Batch:
     def prefetch_set_aside(self, ids: set[str]) -> None:
         ids = sorted(ids)
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
+            chunk = ids[i : i + 500]
             for aid, field, reason in self.db.query(
-                    f"SELECT account_id, field, reason FROM {self.p}set_aside_fields "
-                    f"WHERE account_id IN ({','.join('?' * len(chunk))})", chunk):
+                f"SELECT account_id, field, reason FROM {self.p}set_aside_fields "
+                f"WHERE account_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
                 self.stored_set_aside.setdefault(aid, {})[field] = reason
 
     def load(self, table: str, key: Any) -> dict | None:
@@ -107,7 +122,7 @@ class _Batch:
         missing = [k for k in keys if k not in self.rows[table]]
         col = _pk(table)[0]
         for i in range(0, len(missing), 500):
-            chunk = missing[i:i + 500]
+            chunk = missing[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for row in self.db.query_dicts(f"SELECT * FROM {self.p}{table} WHERE {col} IN ({marks})", chunk):
                 self.rows[table][row[col]] = row
@@ -117,15 +132,28 @@ class _Batch:
 
     def flush(self) -> None:
         db, p = self.db, self.p
-        for table in ("deliveries", "structures", "nomenclatures", "accounts", "records", "logins", "meta", "overwrites",
-                      "departure_declarations", "group_sources", "delivery_set_asides"):
+        for table in (
+            "deliveries",
+            "structures",
+            "nomenclatures",
+            "accounts",
+            "records",
+            "logins",
+            "meta",
+            "overwrites",
+            "departure_declarations",
+            "group_sources",
+            "delivery_set_asides",
+        ):
             rows = list(self.rows[table].values())
             if not rows:
                 continue
             cols, pk = _cols(table), _pk(table)
             updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
-            sql = (f"INSERT INTO {p}{table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                   f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}")
+            sql = (
+                f"INSERT INTO {p}{table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}"
+            )
             db.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
         db.executemany(f"INSERT INTO {p}rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rejections)
         self._replace("account_structures", self.account_structures, lambda aid, s: (aid, s))
@@ -134,13 +162,19 @@ class _Batch:
         if self.links:
             students = [s for s in self.links if s not in self.fresh]
             for i in range(0, len(students), 500):
-                chunk = students[i:i + 500]
+                chunk = students[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                self.guardians.update(r[0] for r in db.query(
-                    f"SELECT guardian_jointure FROM {p}guardian_links WHERE student_id IN ({marks})", chunk))
+                self.guardians.update(
+                    r[0]
+                    for r in db.query(
+                        f"SELECT guardian_jointure FROM {p}guardian_links WHERE student_id IN ({marks})", chunk
+                    )
+                )
             db.executemany(f"DELETE FROM {p}guardian_links WHERE student_id = ?", [(s,) for s in students])
-            db.executemany(f"INSERT INTO {p}guardian_links VALUES (?, ?, ?, ?)",
-                           [(s, g, resp, lien) for s, links in self.links.items() for g, (resp, lien) in links.items()])
+            db.executemany(
+                f"INSERT INTO {p}guardian_links VALUES (?, ?, ?, ?)",
+                [(s, g, resp, lien) for s, links in self.links.items() for g, (resp, lien) in links.items()],
+            )
             for links in self.links.values():
                 self.guardians.update(links)
         self._guardian_structures()
@@ -148,11 +182,14 @@ class _Batch:
     def _replace(self, table: str, sets: dict, row: Callable) -> None:
         if not sets:
             return
-        self.db.executemany(f"DELETE FROM {self.p}{table} WHERE account_id = ?",
-                            [(a,) for a in sets if a not in self.fresh])
+        self.db.executemany(
+            f"DELETE FROM {self.p}{table} WHERE account_id = ?", [(a,) for a in sets if a not in self.fresh]
+        )
         cols = len(_cols(table))
-        self.db.executemany(f"INSERT INTO {self.p}{table} VALUES ({', '.join('?' * cols)})",
-                            [row(a, item) for a, items in sets.items() for item in items])
+        self.db.executemany(
+            f"INSERT INTO {self.p}{table} VALUES ({', '.join('?' * cols)})",
+            [row(a, item) for a, items in sets.items() for item in items],
+        )
 
     def _guardian_structures(self) -> None:
         """A guardian belongs to the structures of the students that reference
@@ -161,23 +198,30 @@ class _Batch:
         db, p = self.db, self.p
         guardians = sorted(self.guardians)
         for i in range(0, len(guardians), 500):
-            chunk = guardians[i:i + 500]
+            chunk = guardians[i : i + 500]
             marks = ",".join("?" * len(chunk))
             ids = dict(db.query(f"SELECT jointure, account_id FROM {p}accounts WHERE jointure IN ({marks})", chunk))
             if not ids:
                 continue
-            links = db.query(f"SELECT guardian_jointure, student_id FROM {p}guardian_links "
-                             f"WHERE guardian_jointure IN ({marks})", chunk)
+            links = db.query(
+                f"SELECT guardian_jointure, student_id FROM {p}guardian_links WHERE guardian_jointure IN ({marks})",
+                chunk,
+            )
             students = sorted({s for _, s in links})
             of_student: dict[str, set[str]] = {}
             for j in range(0, len(students), 500):
-                part = students[j:j + 500]
-                for sid, structure in db.query(f"SELECT account_id, structure FROM {p}account_structures "
-                                               f"WHERE account_id IN ({','.join('?' * len(part))})", part):
+                part = students[j : j + 500]
+                for sid, structure in db.query(
+                    f"SELECT account_id, structure FROM {p}account_structures "
+                    f"WHERE account_id IN ({','.join('?' * len(part))})",
+                    part,
+                ):
                     of_student.setdefault(sid, set()).add(structure)
             db.executemany(f"DELETE FROM {p}account_structures WHERE account_id = ?", [(a,) for a in ids.values()])
-            db.executemany(f"INSERT INTO {p}account_structures (account_id, structure) VALUES (?, ?)",
-                           sorted({(ids[g], st) for g, sid in links if g in ids for st in of_student.get(sid, ())}))
+            db.executemany(
+                f"INSERT INTO {p}account_structures (account_id, structure) VALUES (?, ?)",
+                sorted({(ids[g], st) for g, sid in links if g in ids for st in of_student.get(sid, ())}),
+            )
 
 
 class DirectoryProjection:
@@ -189,23 +233,31 @@ class DirectoryProjection:
         create(db, prefix)
         # Keyed by the stored topic: the versioned name of each fact.
         self._handlers: dict[str, Callable[[_Batch, Any], None]] = {
-            Account.Appeared.TOPIC: self._account_appeared, Account.Changed.TOPIC: self._account_changed,
-            Account.Reappeared.TOPIC: self._account_reappeared, Account.Departed.TOPIC: self._account_departed,
-            Account.Withdrawn.TOPIC: self._account_withdrawn, Account.LeftSource.TOPIC: self._account_left_source,
-            Account.AccountCreated.TOPIC: self._account_created, Account.Declined.TOPIC: self._account_declined,
-            Account.Eligible.TOPIC: self._account_eligible, Account.Removed.TOPIC: self._account_removed,
+            Account.Appeared.TOPIC: self._account_appeared,
+            Account.Changed.TOPIC: self._account_changed,
+            Account.Reappeared.TOPIC: self._account_reappeared,
+            Account.Departed.TOPIC: self._account_departed,
+            Account.Withdrawn.TOPIC: self._account_withdrawn,
+            Account.LeftSource.TOPIC: self._account_left_source,
+            Account.AccountCreated.TOPIC: self._account_created,
+            Account.Declined.TOPIC: self._account_declined,
+            Account.Eligible.TOPIC: self._account_eligible,
+            Account.Removed.TOPIC: self._account_removed,
             Account.RemovalRescheduled.TOPIC: self._account_rescheduled,
             Account.RemovalDeferred.TOPIC: self._account_deferred,
             Account.Deactivated.TOPIC: self._account_deactivated,
             Account.FieldsSetAside.TOPIC: self._account_fields_set_aside,
             Account.Reclassified.TOPIC: self._account_reclassified,
-            SourceRecord.Appeared.TOPIC: self._record_appeared, SourceRecord.Changed.TOPIC: self._record_appeared,
-            SourceRecord.Closed.TOPIC: self._record_closed, Login.Reserved.TOPIC: self._login_reserved,
+            SourceRecord.Appeared.TOPIC: self._record_appeared,
+            SourceRecord.Changed.TOPIC: self._record_appeared,
+            SourceRecord.Closed.TOPIC: self._record_closed,
+            Login.Reserved.TOPIC: self._login_reserved,
             Delivery.Received.TOPIC: self._delivery_received,
             Delivery.RecordRejected.TOPIC: self._delivery_record_rejected,
             Delivery.RecordsRejected.TOPIC: self._delivery_records_rejected,
             Delivery.FieldSetAside.TOPIC: self._delivery_field_set_aside,
-            Delivery.Held.TOPIC: self._delivery_held, Delivery.Released.TOPIC: self._delivery_status("released"),
+            Delivery.Held.TOPIC: self._delivery_held,
+            Delivery.Released.TOPIC: self._delivery_status("released"),
             Delivery.Waiting.TOPIC: self._delivery_waiting,
             Delivery.Rejected.TOPIC: self._delivery_rejected,
             Delivery.ApplyStarted.TOPIC: self._delivery_status("applying"),
@@ -214,8 +266,10 @@ class DirectoryProjection:
             Account.CreationClockAdvanced.TOPIC: self._account_clock_advanced,
             Account.DepartureDeclared.TOPIC: self._account_departure_declared,
             Account.DepartureCancelled.TOPIC: self._account_departure_cancelled,
-            GroupSource.FirstChosen.TOPIC: self._group_source, GroupSource.Chosen.TOPIC: self._group_source,
-            PurgeHold.FirstPlaced.TOPIC: self._purge_hold, PurgeHold.Placed.TOPIC: self._purge_hold,
+            GroupSource.FirstChosen.TOPIC: self._group_source,
+            GroupSource.Chosen.TOPIC: self._group_source,
+            PurgeHold.FirstPlaced.TOPIC: self._purge_hold,
+            PurgeHold.Placed.TOPIC: self._purge_hold,
             PurgeHold.Lifted.TOPIC: self._purge_hold,
         }
 
@@ -246,8 +300,10 @@ class DirectoryProjection:
         Returns how many notifications were applied."""
         total = 0
         if not self.position() and self.rules() == 0:
-            self.db.execute(f"INSERT INTO {self.prefix}{TRACKING} (name, position) VALUES (?, ?) "
-                            f"ON CONFLICT (name) DO NOTHING", (RULES_NAME, RULES))
+            self.db.execute(
+                f"INSERT INTO {self.prefix}{TRACKING} (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (RULES_NAME, RULES),
+            )
         for chunk in facts.visible_chunks(log, self.position(), batch, APPLY_STARTED, until=until):
             self._apply(chunk)
             total += len(chunk)
@@ -257,8 +313,10 @@ class DirectoryProjection:
         b = _Batch(self.db, self.prefix)
         with self.db.transaction():
             # A stream that starts here has no row to fetch (most of an initial delivery).
-            b.prefetch("accounts", {str(ev.originator_id) for _, ev in chunk
-                                    if ev.topic.startswith(ACCOUNT) and ev.topic != APPEARED})
+            b.prefetch(
+                "accounts",
+                {str(ev.originator_id) for _, ev in chunk if ev.topic.startswith(ACCOUNT) and ev.topic != APPEARED},
+            )
             b.prefetch_set_aside({str(ev.originator_id) for _, ev in chunk if ev.topic in RECORD_EVENTS})
             for _, ev in chunk:
                 handler = self._handlers.get(ev.topic)
@@ -270,7 +328,9 @@ class DirectoryProjection:
             b.flush()
             self.db.execute(
                 f"INSERT INTO {self.prefix}{TRACKING} (name, position) VALUES (?, ?) "
-                f"ON CONFLICT (name) DO UPDATE SET position = excluded.position", (NAME, chunk[-1][0]))
+                f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (NAME, chunk[-1][0]),
+            )
 
     # ---- accounts ----------------------------------------------------------------
     def _source(self, b: _Batch, row: dict, ev: Any) -> None:
@@ -284,14 +344,28 @@ class DirectoryProjection:
         else:
             self._derive(b, row, ev.__dict__.get("derived") or derive.account_source(cat, ev.attrs))
         row["last_delivery"] = ev.delivery_id
-        b.put("records", f"{cat}:{row['jointure']}", {
-            "key": f"{cat}:{row['jointure']}", "category": cat, "aggregate_id": aid,
-            "jointure": row["jointure"], "digest": ev.digest, "present": 1})
+        b.put(
+            "records",
+            f"{cat}:{row['jointure']}",
+            {
+                "key": f"{cat}:{row['jointure']}",
+                "category": cat,
+                "aggregate_id": aid,
+                "jointure": row["jointure"],
+                "digest": ev.digest,
+                "present": 1,
+            },
+        )
 
     def _derive(self, b: _Batch, row: dict, d: dict) -> None:
         cat, aid = row["category"], row["account_id"]
-        row.update(profile=d["profile"], function=d["function"], couple_flag=d["couple_flag"],
-                   identity=d["identity"], attrs=d["attrs"])
+        row.update(
+            profile=d["profile"],
+            function=d["function"],
+            couple_flag=d["couple_flag"],
+            identity=d["identity"],
+            attrs=d["attrs"],
+        )
         if cat == "PersRelEleve":
             b.guardians.add(row["jointure"])
         else:
@@ -312,16 +386,28 @@ class DirectoryProjection:
         # attributes; after Appeared, whose row still holds every value.
         row = self._row(b, ev)
         aid = row["account_id"]
-        b.set_aside[aid] = {(name, reason, ev.delivery_id, ev.file, ev.line, iso(ev.at))
-                            for name, reason in ev.fields.items()}
+        b.set_aside[aid] = {
+            (name, reason, ev.delivery_id, ev.file, ev.line, iso(ev.at)) for name, reason in ev.fields.items()
+        }
         self._derive(b, row, derive.account_source(row["category"], derive.usable(json.loads(row["attrs"]), ev.fields)))
 
     def _account_appeared(self, b: _Batch, ev: Account.Appeared) -> None:
         aid = str(ev.originator_id)
-        row = {"account_id": aid, "jointure": ev.jointure, "category": ev.category, "state": "pending",
-               "login": "", "first_seen": iso(ev.at), "creation_due": iso(ev.creation_due), "created_at": None,
-               "departed_at": None, "removal_due": None, "removal_provisional": 0, "removed_at": None,
-               "state_reason": ""}
+        row = {
+            "account_id": aid,
+            "jointure": ev.jointure,
+            "category": ev.category,
+            "state": "pending",
+            "login": "",
+            "first_seen": iso(ev.at),
+            "creation_due": iso(ev.creation_due),
+            "created_at": None,
+            "departed_at": None,
+            "removal_due": None,
+            "removal_provisional": 0,
+            "removed_at": None,
+            "state_reason": "",
+        }
         b.fresh.add(aid)
         self._source(b, row, ev)
         b.put("accounts", aid, row)
@@ -344,27 +430,52 @@ class DirectoryProjection:
     def _account_reappeared(self, b: _Batch, ev: Account.Reappeared) -> None:
         row = self._row(b, ev)
         self._source(b, row, ev)
-        row.update(state=ev.state, departed_at=None, removal_due=None, removal_provisional=0,
-                   removed_at=None, state_reason="reappeared")
+        row.update(
+            state=ev.state,
+            departed_at=None,
+            removal_due=None,
+            removal_provisional=0,
+            removed_at=None,
+            state_reason="reappeared",
+        )
         if ev.creation_due is not None:
             row["creation_due"] = iso(ev.creation_due)
 
     def _account_departed(self, b: _Batch, ev: Account.Departed) -> None:
         row = self._row(b, ev)
-        row.update(state="departing", departed_at=iso(ev.at), removal_due=iso(ev.removal_due),
-                   removal_provisional=int(ev.provisional), state_reason=ev.reason)
+        row.update(
+            state="departing",
+            departed_at=iso(ev.at),
+            removal_due=iso(ev.removal_due),
+            removal_provisional=int(ev.provisional),
+            state_reason=ev.reason,
+        )
         self._absent(b, row)
 
     def _account_overwrite(self, b: _Batch, ev: Any) -> None:
         aid = str(ev.originator_id)
-        b.put("overwrites", (aid, ev.originator_version), {
-            "account_id": aid, "version": ev.originator_version, "delivery_id": ev.delivery_id,
-            "file": ev.file, "line": ev.line, "at": iso(ev.at)})
+        b.put(
+            "overwrites",
+            (aid, ev.originator_version),
+            {
+                "account_id": aid,
+                "version": ev.originator_version,
+                "delivery_id": ev.delivery_id,
+                "file": ev.file,
+                "line": ev.line,
+                "at": iso(ev.at),
+            },
+        )
 
     def _account_deactivated(self, b: _Batch, ev: Account.Deactivated) -> None:
         row = self._row(b, ev)
-        row.update(state="deactivated", departed_at=iso(ev.at), removal_due=iso(ev.deletion_due),
-                   removal_provisional=0, state_reason=f"duplicate_of:{ev.duplicate_of}")
+        row.update(
+            state="deactivated",
+            departed_at=iso(ev.at),
+            removal_due=iso(ev.deletion_due),
+            removal_provisional=0,
+            state_reason=f"duplicate_of:{ev.duplicate_of}",
+        )
         self._absent(b, row)
 
     def _account_withdrawn(self, b: _Batch, ev: Account.Withdrawn) -> None:
@@ -399,11 +510,25 @@ class DirectoryProjection:
     def _account_departure_declared(self, b: _Batch, ev: Account.DepartureDeclared) -> None:
         # The AAF still lists the person: the source record stays present.
         row = self._row(b, ev)
-        row.update(state=ev.state, departed_at=iso(ev.departed_at), removal_due=iso(ev.removal_due),
-                   removal_provisional=int(ev.provisional), state_reason=f"{ev.source}_leaving_date")
-        b.put("departure_declarations", (row["account_id"], ev.left_on), {
-            "account_id": row["account_id"], "left_on": ev.left_on, "source_id": ev.source_id,
-            "status": "declared", "reason": "", "at": iso(ev.at)})
+        row.update(
+            state=ev.state,
+            departed_at=iso(ev.departed_at),
+            removal_due=iso(ev.removal_due),
+            removal_provisional=int(ev.provisional),
+            state_reason=f"{ev.source}_leaving_date",
+        )
+        b.put(
+            "departure_declarations",
+            (row["account_id"], ev.left_on),
+            {
+                "account_id": row["account_id"],
+                "left_on": ev.left_on,
+                "source_id": ev.source_id,
+                "status": "declared",
+                "reason": "",
+                "at": iso(ev.at),
+            },
+        )
 
     def _account_departure_cancelled(self, b: _Batch, ev: Account.DepartureCancelled) -> None:
         row = self._row(b, ev)
@@ -436,19 +561,37 @@ class DirectoryProjection:
             cat, jointure = rec["category"], rec["jointure"]
         attrs = ev.attrs
         if cat == "EtabEducNat":
-            b.put("structures", jointure, {
-                "jointure": jointure, "uai": derive.first(attrs, "ENTStructureUAI"),
-                "name": derive.first(attrs, "ENTStructureNomCourant"),
-                "type": derive.first(attrs, "ENTStructureTypeStruct"),
-                "contract": derive.first(attrs, "ENTEtablissementContrat"), "present": 1,
-                "classes": _dumps([v.split("$")[0] for v in attrs.get("ENTStructureClasses", [])]),
-                "groups": _dumps([v.split("$")[0] for v in attrs.get("ENTStructureGroupes", [])])})
+            b.put(
+                "structures",
+                jointure,
+                {
+                    "jointure": jointure,
+                    "uai": derive.first(attrs, "ENTStructureUAI"),
+                    "name": derive.first(attrs, "ENTStructureNomCourant"),
+                    "type": derive.first(attrs, "ENTStructureTypeStruct"),
+                    "contract": derive.first(attrs, "ENTEtablissementContrat"),
+                    "present": 1,
+                    "classes": _dumps([v.split("$")[0] for v in attrs.get("ENTStructureClasses", [])]),
+                    "groups": _dumps([v.split("$")[0] for v in attrs.get("ENTStructureGroupes", [])]),
+                },
+            )
         else:
             label = derive.first(attrs, "ENTLibelleMatiere" if cat == "MatiereEducNat" else "ENTLibelleMef")
-            b.put("nomenclatures", (cat, jointure), {"category": cat, "jointure": jointure, "label": label, "present": 1})
-        b.put("records", f"{cat}:{jointure}", {"key": f"{cat}:{jointure}", "category": cat,
-                                                "aggregate_id": str(ev.originator_id), "jointure": jointure,
-                                                "digest": ev.digest, "present": 1})
+            b.put(
+                "nomenclatures", (cat, jointure), {"category": cat, "jointure": jointure, "label": label, "present": 1}
+            )
+        b.put(
+            "records",
+            f"{cat}:{jointure}",
+            {
+                "key": f"{cat}:{jointure}",
+                "category": cat,
+                "aggregate_id": str(ev.originator_id),
+                "jointure": jointure,
+                "digest": ev.digest,
+                "present": 1,
+            },
+        )
 
     def _record_closed(self, b: _Batch, ev: SourceRecord.Closed) -> None:
         rec = self._record_of(b, str(ev.originator_id))
@@ -471,10 +614,25 @@ class DirectoryProjection:
     # ---- deliveries ----------------------------------------------------------------
     def _delivery_received(self, b: _Batch, ev: Delivery.Received) -> None:
         did = str(ev.originator_id)
-        b.put("deliveries", did, {
-            "delivery_id": did, "fingerprint": ev.fingerprint, "source": ev.source, "kind": ev.kind,
-            "date": ev.date, "prefix": ev.prefix, "status": "received", "received_at": iso(ev.at),
-            "finished_at": None, "reason": "", "details": "{}", "rejected_records": 0, "counts": "{}"})
+        b.put(
+            "deliveries",
+            did,
+            {
+                "delivery_id": did,
+                "fingerprint": ev.fingerprint,
+                "source": ev.source,
+                "kind": ev.kind,
+                "date": ev.date,
+                "prefix": ev.prefix,
+                "status": "received",
+                "received_at": iso(ev.at),
+                "finished_at": None,
+                "reason": "",
+                "details": "{}",
+                "rejected_records": 0,
+                "counts": "{}",
+            },
+        )
 
     def _delivery(self, b: _Batch, ev: Any) -> dict:
         row = b.load("deliveries", str(ev.originator_id))
@@ -485,37 +643,64 @@ class DirectoryProjection:
     def _delivery_record_rejected(self, b: _Batch, ev: Delivery.RecordRejected) -> None:
         row = self._delivery(b, ev)
         row["rejected_records"] += 1
-        b.rejections.append((row["delivery_id"], row["rejected_records"], ev.reason, ev.file, ev.line,
-                             ev.record_id, ev.field, ev.message))
+        b.rejections.append(
+            (
+                row["delivery_id"],
+                row["rejected_records"],
+                ev.reason,
+                ev.file,
+                ev.line,
+                ev.record_id,
+                ev.field,
+                ev.message,
+            )
+        )
 
     def _delivery_records_rejected(self, b: _Batch, ev: Any) -> None:
         row = self._delivery(b, ev)
         for reason, file, line, record_id, field, message in ev.rejections:
             row["rejected_records"] += 1
-            b.rejections.append((row["delivery_id"], row["rejected_records"], reason, file, line, record_id, field,
-                                 message))
+            b.rejections.append(
+                (row["delivery_id"], row["rejected_records"], reason, file, line, record_id, field, message)
+            )
 
     def _delivery_field_set_aside(self, b: _Batch, ev: Any) -> None:
         did = self._delivery(b, ev)["delivery_id"]
-        b.put("delivery_set_asides", (did, ev.record_id, ev.field), {
-            "delivery_id": did, "record_id": ev.record_id, "field": ev.field, "reason": ev.reason,
-            "file": ev.file, "line": ev.line, "message": ev.message})
+        b.put(
+            "delivery_set_asides",
+            (did, ev.record_id, ev.field),
+            {
+                "delivery_id": did,
+                "record_id": ev.record_id,
+                "field": ev.field,
+                "reason": ev.reason,
+                "file": ev.file,
+                "line": ev.line,
+                "message": ev.message,
+            },
+        )
 
     def _delivery_held(self, b: _Batch, ev: Delivery.Held) -> None:
         self._delivery(b, ev).update(status="held", reason=ev.reason, details=_dumps(ev.details))
 
     def _delivery_waiting(self, b: _Batch, ev: Delivery.Waiting) -> None:
-        self._delivery(b, ev).update(status="waiting", reason="behind_held_delivery",
-                                     details=_dumps({"behind": ev.behind}))
+        self._delivery(b, ev).update(
+            status="waiting", reason="behind_held_delivery", details=_dumps({"behind": ev.behind})
+        )
 
     def _delivery_status(self, status: str) -> Callable[[_Batch, Any], None]:
         def handler(b: _Batch, ev: Any) -> None:
             self._delivery(b, ev)["status"] = status
+
         return handler
 
     def _delivery_rejected(self, b: _Batch, ev: Delivery.Rejected) -> None:
-        self._delivery(b, ev).update(status="rejected", reason=ev.reason, finished_at=iso(ev.at), details=_dumps(
-            {"message": ev.message, "file": ev.file, "line": ev.line, "operator": ev.operator}))
+        self._delivery(b, ev).update(
+            status="rejected",
+            reason=ev.reason,
+            finished_at=iso(ev.at),
+            details=_dumps({"message": ev.message, "file": ev.file, "line": ev.line, "operator": ev.operator}),
+        )
 
     def _delivery_applied(self, b: _Batch, ev: Delivery.Applied) -> None:
         self._delivery(b, ev).update(status="applied", finished_at=iso(ev.at), counts=_dumps(ev.counts))
@@ -523,5 +708,13 @@ class DirectoryProjection:
     # ---- purge hold ----------------------------------------------------------------
     def _purge_hold(self, b: _Batch, ev: Any) -> None:
         held = ev.topic != PurgeHold.Lifted.TOPIC
-        b.put("meta", "purge_hold", {"key": "purge_hold", "value": _dumps(
-            {"held": held, "operator": ev.operator, "reason": getattr(ev, "reason", ""), "at": iso(ev.at)})})
+        b.put(
+            "meta",
+            "purge_hold",
+            {
+                "key": "purge_hold",
+                "value": _dumps(
+                    {"held": held, "operator": ev.operator, "reason": getattr(ev, "reason", ""), "at": iso(ev.at)}
+                ),
+            },
+        )

@@ -5,6 +5,7 @@ decoding the stored JSON directly and turning the datetime fields back into
 datetimes is several times faster than the mapper, and keys on the stored,
 versioned topic. When the log is compressed or encrypted, the mapper is used.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,6 +51,7 @@ def decoder(log) -> Callable[[Notification], Any]:
 
 def _decoded(log, position: int, batch: int, topics: list[str] | None) -> Iterator[list[tuple[int, Any]]]:
     """Decoded notifications after ``position``, a batch at a time."""
+
     def fetch(after: int):
         if topics is None:
             return log.notifications(after, batch)
@@ -61,8 +63,14 @@ def _decoded(log, position: int, batch: int, topics: list[str] | None) -> Iterat
         position = notes[-1].id
 
 
-def visible_chunks(log, position: int, batch: int, barrier: str | tuple[str, ...], topics: list[str] | None = None,
-                   until: datetime | None = None) -> Iterator[list[tuple[int, Any]]]:
+def visible_chunks(
+    log,
+    position: int,
+    batch: int,
+    barrier: str | tuple[str, ...],
+    topics: list[str] | None = None,
+    until: datetime | None = None,
+) -> Iterator[list[tuple[int, Any]]]:
     """(notification id, fact) chunks after ``position``, in log order, that a
     read model may show (domain-rules §11, atomic visibility): stops before the
     ``barrier`` event (an ``ApplyStarted``) of a delivery or import whose

@@ -1,5 +1,6 @@
 """The read side of timetable imports: the history (001 §3.4), one import with
 its matches and report, the last applied timetable, the groups it populates."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,10 @@ from projections.db import Database
 from projections.timetable import Snapshot, session_dates, snapshot_from_dict, status_label, week_mask_weeks
 from projections.timetable_match import Remembered
 
-HISTORY_COLUMNS = ("import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "
-                   "operator, lifted, counts")
+HISTORY_COLUMNS = (
+    "import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "
+    "operator, lifted, counts"
+)
 # Earlier imports a new file is a copy of: those whose content went past the
 # checks before the duplicate one (a file rejected for an unknown UAI may
 # come back once the establishment is known).
@@ -52,8 +55,11 @@ def by_key(db: Database, key: str, reader) -> dict | None:
 
 def detail(db: Database, import_id: str) -> dict | None:
     """One import: its history row, report, rejection and every match."""
-    rows = db.query_dicts(f"SELECT {HISTORY_COLUMNS}, sha256, message, summary, report, details, record_rejections, "
-                          "exported_at, not_imported, share, plan FROM imports WHERE import_id = ?", (import_id,))
+    rows = db.query_dicts(
+        f"SELECT {HISTORY_COLUMNS}, sha256, message, summary, report, details, record_rejections, "
+        "exported_at, not_imported, share, plan FROM imports WHERE import_id = ?",
+        (import_id,),
+    )
     if not rows:
         return None
     row = _history_row(rows[0])
@@ -64,12 +70,16 @@ def detail(db: Database, import_id: str) -> dict | None:
     row["ignored"] = {k: int(plan.get(k, 0)) for k in ("subject_only", "ignored_parts", "parts_only")}
     row["matches"] = db.query_dicts(
         "SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line, candidates FROM import_matches "
-        "WHERE import_id = ? ORDER BY seq", (import_id,))
+        "WHERE import_id = ? ORDER BY seq",
+        (import_id,),
+    )
     for m in row["matches"]:
         m["candidates"] = json.loads(m["candidates"] or "[]")
     row["hand_matches"] = db.query_dicts(
         "SELECT kind, ident, match_key AS key, operator, at FROM import_hand_matches WHERE import_id = ? "
-        "ORDER BY at, kind, ident", (import_id,))
+        "ORDER BY at, kind, ident",
+        (import_id,),
+    )
     return row
 
 
@@ -82,8 +92,11 @@ def people(db: Database, import_id: str) -> dict:
 
 def awaiting(db: Database, uai: str, source: str) -> dict | None:
     """The import of ``uai`` and ``source`` awaiting validation, if any."""
-    rows = db.query_dicts("SELECT import_id, exported_at, received_at FROM imports WHERE uai = ? AND source = ? "
-                          "AND status = 'awaiting_validation' ORDER BY received_at DESC", (uai, source))
+    rows = db.query_dicts(
+        "SELECT import_id, exported_at, received_at FROM imports WHERE uai = ? AND source = ? "
+        "AND status = 'awaiting_validation' ORDER BY received_at DESC",
+        (uai, source),
+    )
     if not rows:
         return None
     row = rows[0]
@@ -93,16 +106,25 @@ def awaiting(db: Database, uai: str, source: str) -> dict | None:
 
 def remembered(db: Database, uai: str, source: str, school_year: int) -> list:
     """Matches made by hand on the applied imports of that year (domain-rules §12)."""
-    return [Remembered(*r) for r in db.query(
-        "SELECT kind, ident, name, match_key FROM remembered_matches WHERE uai = ? AND source = ? AND school_year = ? "
-        "ORDER BY kind, ident", (uai, source, school_year))]
+    return [
+        Remembered(*r)
+        for r in db.query(
+            "SELECT kind, ident, name, match_key FROM remembered_matches WHERE uai = ? AND source = ? AND school_year = ? "
+            "ORDER BY kind, ident",
+            (uai, source, school_year),
+        )
+    ]
 
 
 def hand_matches(db: Database, import_id: str) -> list:
     """Matches made by hand on one import."""
-    return [Remembered(*r) for r in db.query(
-        "SELECT kind, ident, name, match_key FROM import_hand_matches WHERE import_id = ? ORDER BY kind, ident",
-        (import_id,))]
+    return [
+        Remembered(*r)
+        for r in db.query(
+            "SELECT kind, ident, name, match_key FROM import_hand_matches WHERE import_id = ? ORDER BY kind, ident",
+            (import_id,),
+        )
+    ]
 
 
 def current_matches(db: Database, uai: str, source: str) -> list[dict]:
@@ -110,8 +132,11 @@ def current_matches(db: Database, uai: str, source: str) -> list[dict]:
     iid = db.scalar("SELECT import_id FROM timetables WHERE uai = ? AND source = ?", (uai, source))
     if not iid:
         return []
-    rows = db.query_dicts("SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line, name "
-                          "FROM import_matches WHERE import_id = ? ORDER BY seq", (iid,))
+    rows = db.query_dicts(
+        "SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line, name "
+        "FROM import_matches WHERE import_id = ? ORDER BY seq",
+        (iid,),
+    )
     return rows
 
 
@@ -124,23 +149,41 @@ def sessions(db: Database, import_id: str) -> dict | None:
     snap = snapshot_from_dict(json.loads(value)) or Snapshot()
     out = []
     for s in sorted(snap.sessions, key=lambda x: (x.day, x.start, x.subject, sorted(x.classes | x.groups))):
-        out.append({"day": s.day, "start": s.start, "places": s.places, "subject": s.subject,
-                    "classes": sorted(s.classes), "groups": sorted(s.groups), "teachers": sorted(s.teachers),
-                    "weeks": week_mask_weeks(s.weeks), "cancelled_weeks": week_mask_weeks(s.cancelled),
-                    "dates": [d.isoformat() for d in session_dates(snap.calendar, s)]})
+        out.append(
+            {
+                "day": s.day,
+                "start": s.start,
+                "places": s.places,
+                "subject": s.subject,
+                "classes": sorted(s.classes),
+                "groups": sorted(s.groups),
+                "teachers": sorted(s.teachers),
+                "weeks": week_mask_weeks(s.weeks),
+                "cancelled_weeks": week_mask_weeks(s.cancelled),
+                "dates": [d.isoformat() for d in session_dates(snap.calendar, s)],
+            }
+        )
     return {"calendar": snap.calendar, "sessions": out}
 
 
 def earlier_copies(db: Database, uai: str, sha256: str) -> list[dict]:
     """Earlier imports of ``uai`` with the same bytes (domain-rules §7)."""
-    return db.query_dicts(f"SELECT import_id, file, received_at, status FROM imports WHERE uai = ? AND sha256 = ? "
-                          f"AND {COMPARED} ORDER BY received_at", (uai, sha256))
+    return db.query_dicts(
+        f"SELECT import_id, file, received_at, status FROM imports WHERE uai = ? AND sha256 = ? "
+        f"AND {COMPARED} ORDER BY received_at",
+        (uai, sha256),
+    )
 
 
 def applied_count(db: Database, uai: str, source: str, school_year: int) -> int:
     """How many imports of this establishment, source and school year were applied."""
-    return int(db.scalar("SELECT COUNT(*) FROM imports WHERE uai = ? AND source = ? AND school_year = ? "
-                         "AND status = 'applied'", (uai, source, school_year)) or 0)
+    return int(
+        db.scalar(
+            "SELECT COUNT(*) FROM imports WHERE uai = ? AND source = ? AND school_year = ? AND status = 'applied'",
+            (uai, source, school_year),
+        )
+        or 0
+    )
 
 
 def current_timetable(db: Database, uai: str, source: str, school_year: int | None = None) -> Snapshot | None:
@@ -160,8 +203,10 @@ def timetable_groups(db: Database, uai: str, source: str | None = None) -> list[
         sources = [r[0] for r in db.query("SELECT DISTINCT source FROM timetable_groups WHERE uai = ?", (uai,))]
         source = "edt" if "edt" in sources or not sources else sources[0]
     groups: dict[str, dict] = {}
-    for code, kind, member in db.query("SELECT code, kind, member FROM timetable_groups WHERE uai = ? AND source = ? "
-                                       "ORDER BY code, kind, member", (uai, source)):
+    for code, kind, member in db.query(
+        "SELECT code, kind, member FROM timetable_groups WHERE uai = ? AND source = ? ORDER BY code, kind, member",
+        (uai, source),
+    ):
         entry = groups.setdefault(code, {"code": code, "source": source, "classes": [], "students": [], "teachers": []})
         entry[{"class": "classes", "student": "students", "teacher": "teachers"}[kind]].append(member)
     return list(groups.values())

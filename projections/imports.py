@@ -7,6 +7,7 @@ Separate from the directory read model: its own tables under ``prefix`` and
 its own row ``imports`` in the shared tracking table, written in the same
 transaction as the rows. It reads only the import topics of the log.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,35 +23,115 @@ from projections.schema import TRACKING, create_tables
 NAME = "imports"
 
 SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
-    "imports": ([("import_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("file", "TEXT"), ("sha256", "TEXT"),
-                 ("size", "BIGINT"), ("school_year", "INTEGER"), ("status", "TEXT"), ("reason", "TEXT"),
-                 ("message", "TEXT"), ("automatic", "INTEGER"), ("received_at", "TEXT"), ("finished_at", "TEXT NULL"),
-                 ("operator", "TEXT"), ("lifted", "TEXT"), ("summary", "TEXT"), ("counts", "TEXT"), ("report", "TEXT"),
-                 ("details", "TEXT"), ("record_rejections", "TEXT"), ("snapshot", "TEXT"), ("exported_at", "TEXT"),
-                 ("plan", "TEXT"), ("people", "TEXT"), ("not_imported", "TEXT"), ("share", "TEXT")], ["import_id"]),
-    "import_matches": ([("import_id", "TEXT"), ("seq", "INTEGER"), ("kind", "TEXT"), ("ident", "TEXT"),
-                        ("code", "TEXT"), ("match_key", "TEXT"), ("match_by", "TEXT"), ("reason", "TEXT"),
-                        ("line", "INTEGER"), ("name", "TEXT"), ("candidates", "TEXT")], ["import_id", "seq"]),
+    "imports": (
+        [
+            ("import_id", "TEXT"),
+            ("uai", "TEXT"),
+            ("source", "TEXT"),
+            ("file", "TEXT"),
+            ("sha256", "TEXT"),
+            ("size", "BIGINT"),
+            ("school_year", "INTEGER"),
+            ("status", "TEXT"),
+            ("reason", "TEXT"),
+            ("message", "TEXT"),
+            ("automatic", "INTEGER"),
+            ("received_at", "TEXT"),
+            ("finished_at", "TEXT NULL"),
+            ("operator", "TEXT"),
+            ("lifted", "TEXT"),
+            ("summary", "TEXT"),
+            ("counts", "TEXT"),
+            ("report", "TEXT"),
+            ("details", "TEXT"),
+            ("record_rejections", "TEXT"),
+            ("snapshot", "TEXT"),
+            ("exported_at", "TEXT"),
+            ("plan", "TEXT"),
+            ("people", "TEXT"),
+            ("not_imported", "TEXT"),
+            ("share", "TEXT"),
+        ],
+        ["import_id"],
+    ),
+    "import_matches": (
+        [
+            ("import_id", "TEXT"),
+            ("seq", "INTEGER"),
+            ("kind", "TEXT"),
+            ("ident", "TEXT"),
+            ("code", "TEXT"),
+            ("match_key", "TEXT"),
+            ("match_by", "TEXT"),
+            ("reason", "TEXT"),
+            ("line", "INTEGER"),
+            ("name", "TEXT"),
+            ("candidates", "TEXT"),
+        ],
+        ["import_id", "seq"],
+    ),
     # Matches made by hand on an import, and those remembered for the later
     # imports of the year once it was applied (keyed on ident and name).
-    "import_hand_matches": ([("import_id", "TEXT"), ("kind", "TEXT"), ("ident", "TEXT"), ("name", "TEXT"),
-                             ("match_key", "TEXT"), ("operator", "TEXT"), ("at", "TEXT")],
-                            ["import_id", "kind", "ident"]),
-    "remembered_matches": ([("uai", "TEXT"), ("source", "TEXT"), ("school_year", "INTEGER"), ("kind", "TEXT"),
-                            ("ident", "TEXT"), ("name", "TEXT"), ("match_key", "TEXT"), ("import_id", "TEXT")],
-                           ["uai", "source", "school_year", "kind", "ident"]),
+    "import_hand_matches": (
+        [
+            ("import_id", "TEXT"),
+            ("kind", "TEXT"),
+            ("ident", "TEXT"),
+            ("name", "TEXT"),
+            ("match_key", "TEXT"),
+            ("operator", "TEXT"),
+            ("at", "TEXT"),
+        ],
+        ["import_id", "kind", "ident"],
+    ),
+    "remembered_matches": (
+        [
+            ("uai", "TEXT"),
+            ("source", "TEXT"),
+            ("school_year", "INTEGER"),
+            ("kind", "TEXT"),
+            ("ident", "TEXT"),
+            ("name", "TEXT"),
+            ("match_key", "TEXT"),
+            ("import_id", "TEXT"),
+        ],
+        ["uai", "source", "school_year", "kind", "ident"],
+    ),
     # The last applied timetable of each establishment and source: what the next import is compared with.
-    "timetables": ([("uai", "TEXT"), ("source", "TEXT"), ("import_id", "TEXT"), ("school_year", "INTEGER"),
-                    ("applied_at", "TEXT"), ("snapshot", "TEXT")], ["uai", "source"]),
+    "timetables": (
+        [
+            ("uai", "TEXT"),
+            ("source", "TEXT"),
+            ("import_id", "TEXT"),
+            ("school_year", "INTEGER"),
+            ("applied_at", "TEXT"),
+            ("snapshot", "TEXT"),
+        ],
+        ["uai", "source"],
+    ),
     # Groups (and classes) of the applied timetable and who is in them: kind class | student | teacher.
-    "timetable_groups": ([("uai", "TEXT"), ("source", "TEXT"), ("code", "TEXT"), ("kind", "TEXT"),
-                          ("member", "TEXT")], ["uai", "source", "code", "kind", "member"]),
+    "timetable_groups": (
+        [("uai", "TEXT"), ("source", "TEXT"), ("code", "TEXT"), ("kind", "TEXT"), ("member", "TEXT")],
+        ["uai", "source", "code", "kind", "member"],
+    ),
 }
 TABLES = list(SCHEMA)
 INDEXES = {"imports": ["uai", "sha256"]}
-TOPICS = [TI.Received.TOPIC, TI.AwaitingValidation.TOPIC, TI.Validated.TOPIC, TI.Applied.TOPIC,
-          TI.Rejected.TOPIC, TI.ThresholdsLifted.TOPIC, TI.Retried.TOPIC, TI.Read.TOPIC, TI.Resolved.TOPIC,
-          TI.MatchedByHand.TOPIC, TI.Cancelled.TOPIC, TI.Replaced.TOPIC, TI.EndDateAccepted.TOPIC]
+TOPICS = [
+    TI.Received.TOPIC,
+    TI.AwaitingValidation.TOPIC,
+    TI.Validated.TOPIC,
+    TI.Applied.TOPIC,
+    TI.Rejected.TOPIC,
+    TI.ThresholdsLifted.TOPIC,
+    TI.Retried.TOPIC,
+    TI.Read.TOPIC,
+    TI.Resolved.TOPIC,
+    TI.MatchedByHand.TOPIC,
+    TI.Cancelled.TOPIC,
+    TI.Replaced.TOPIC,
+    TI.EndDateAccepted.TOPIC,
+]
 # The shape of these tables: a store whose tables have another one drops
 # and rebuilds them from the log (they are derived data only).
 SCHEMA_VERSION = 2
@@ -70,8 +151,10 @@ def create(db: Database, prefix: str = "") -> None:
             drop(db, prefix)
     create_tables(db, SCHEMA, INDEXES, prefix)
     with db.transaction():
-        db.execute(f"INSERT INTO {prefix}{TRACKING} (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                   (SCHEMA_NAME, SCHEMA_VERSION))
+        db.execute(
+            f"INSERT INTO {prefix}{TRACKING} (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (SCHEMA_NAME, SCHEMA_VERSION),
+        )
 
 
 def drop(db: Database, prefix: str) -> None:
@@ -85,8 +168,12 @@ def drop(db: Database, prefix: str) -> None:
 
 def dump(db: Database, prefix: str = "") -> dict[str, list[tuple]]:
     """Every row of every table, sorted: what a rebuild must reproduce."""
-    return {name: sorted(db.query(f"SELECT * FROM {prefix}{name}"),
-                         key=lambda r: tuple("" if v is None else str(v) for v in r)) for name in TABLES}
+    return {
+        name: sorted(
+            db.query(f"SELECT * FROM {prefix}{name}"), key=lambda r: tuple("" if v is None else str(v) for v in r)
+        )
+        for name in TABLES
+    }
 
 
 class ImportsProjection:
@@ -97,11 +184,19 @@ class ImportsProjection:
         self.p = prefix
         create(db, prefix)
         self._handlers: dict[str, Callable[[Any], None]] = {
-            TI.Received.TOPIC: self._received, TI.AwaitingValidation.TOPIC: self._awaiting,
-            TI.Validated.TOPIC: self._validated, TI.Applied.TOPIC: self._applied, TI.Rejected.TOPIC: self._rejected,
-            TI.ThresholdsLifted.TOPIC: self._lifted, TI.Retried.TOPIC: self._retried, TI.Read.TOPIC: self._read,
-            TI.Resolved.TOPIC: self._resolved, TI.MatchedByHand.TOPIC: self._hand, TI.Cancelled.TOPIC: self._cancelled,
-            TI.Replaced.TOPIC: self._replaced, TI.EndDateAccepted.TOPIC: self._end_accepted,
+            TI.Received.TOPIC: self._received,
+            TI.AwaitingValidation.TOPIC: self._awaiting,
+            TI.Validated.TOPIC: self._validated,
+            TI.Applied.TOPIC: self._applied,
+            TI.Rejected.TOPIC: self._rejected,
+            TI.ThresholdsLifted.TOPIC: self._lifted,
+            TI.Retried.TOPIC: self._retried,
+            TI.Read.TOPIC: self._read,
+            TI.Resolved.TOPIC: self._resolved,
+            TI.MatchedByHand.TOPIC: self._hand,
+            TI.Cancelled.TOPIC: self._cancelled,
+            TI.Replaced.TOPIC: self._replaced,
+            TI.EndDateAccepted.TOPIC: self._end_accepted,
         }
 
     def position(self) -> int:
@@ -118,15 +213,20 @@ class ImportsProjection:
             with self.db.transaction():
                 for note in notes:
                     self._handlers[note.topic](decode(note))
-                self.db.execute(f"INSERT INTO {self.p}{TRACKING} (name, position) VALUES (?, ?) "
-                                f"ON CONFLICT (name) DO UPDATE SET position = excluded.position", (NAME, notes[-1].id))
+                self.db.execute(
+                    f"INSERT INTO {self.p}{TRACKING} (name, position) VALUES (?, ?) "
+                    f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                    (NAME, notes[-1].id),
+                )
             position = notes[-1].id
             total += len(notes)
 
     # ---- rows ------------------------------------------------------------------------
     def _update(self, ev: Any, **values: Any) -> None:
         sets = ", ".join(f"{k} = ?" for k in values)
-        self.db.execute(f"UPDATE {self.p}imports SET {sets} WHERE import_id = ?", (*values.values(), str(ev.originator_id)))
+        self.db.execute(
+            f"UPDATE {self.p}imports SET {sets} WHERE import_id = ?", (*values.values(), str(ev.originator_id))
+        )
 
     def _row(self, ev: Any) -> dict:
         rows = self.db.query_dicts(f"SELECT * FROM {self.p}imports WHERE import_id = ?", (str(ev.originator_id),))
@@ -137,43 +237,94 @@ class ImportsProjection:
     def _received(self, ev: Any) -> None:
         iid = str(ev.originator_id)
         cols = SCHEMA["imports"][0]
-        row = {"import_id": iid, "uai": ev.uai, "source": ev.source, "file": ev.file, "sha256": ev.sha256,
-               "size": ev.size, "school_year": ev.school_year, "status": "received", "reason": "", "message": "",
-               "automatic": 1, "received_at": iso(ev.at), "finished_at": None, "operator": "", "lifted": "[]",
-               "summary": dumps(ev.summary), "counts": "{}", "report": "[]", "details": "{}",
-               "record_rejections": dumps(ev.record_rejections), "snapshot": dumps(ev.snapshot), "exported_at": "",
-               "plan": "{}", "people": "{}", "not_imported": "[]", "share": "{}"}
-        self.db.execute(f"INSERT INTO {self.p}imports ({', '.join(c for c, _ in cols)}) "
-                        f"VALUES ({', '.join('?' * len(cols))})", tuple(row[c] for c, _ in cols))
+        row = {
+            "import_id": iid,
+            "uai": ev.uai,
+            "source": ev.source,
+            "file": ev.file,
+            "sha256": ev.sha256,
+            "size": ev.size,
+            "school_year": ev.school_year,
+            "status": "received",
+            "reason": "",
+            "message": "",
+            "automatic": 1,
+            "received_at": iso(ev.at),
+            "finished_at": None,
+            "operator": "",
+            "lifted": "[]",
+            "summary": dumps(ev.summary),
+            "counts": "{}",
+            "report": "[]",
+            "details": "{}",
+            "record_rejections": dumps(ev.record_rejections),
+            "snapshot": dumps(ev.snapshot),
+            "exported_at": "",
+            "plan": "{}",
+            "people": "{}",
+            "not_imported": "[]",
+            "share": "{}",
+        }
+        self.db.execute(
+            f"INSERT INTO {self.p}imports ({', '.join(c for c, _ in cols)}) VALUES ({', '.join('?' * len(cols))})",
+            tuple(row[c] for c, _ in cols),
+        )
         self._matches(iid, ev.matches)
 
     def _matches(self, iid: str, matches: list) -> None:
         self.db.execute(f"DELETE FROM {self.p}import_matches WHERE import_id = ?", (iid,))
-        self.db.executemany(f"INSERT INTO {self.p}import_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [(iid, i, m["kind"], m["ident"], m["code"], m["key"], m["by"], m["reason"], m["line"],
-                              m.get("name", ""), dumps(m.get("candidates", []))) for i, m in enumerate(matches)])
+        self.db.executemany(
+            f"INSERT INTO {self.p}import_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    iid,
+                    i,
+                    m["kind"],
+                    m["ident"],
+                    m["code"],
+                    m["key"],
+                    m["by"],
+                    m["reason"],
+                    m["line"],
+                    m.get("name", ""),
+                    dumps(m.get("candidates", [])),
+                )
+                for i, m in enumerate(matches)
+            ],
+        )
 
     def _read(self, ev: Any) -> None:
-        self._update(ev, exported_at=ev.exported_at, plan=dumps(ev.plan), people=dumps(ev.people),
-                     not_imported=dumps(ev.not_imported), share=dumps(ev.share))
+        self._update(
+            ev,
+            exported_at=ev.exported_at,
+            plan=dumps(ev.plan),
+            people=dumps(ev.people),
+            not_imported=dumps(ev.not_imported),
+            share=dumps(ev.share),
+        )
 
     def _resolved(self, ev: Any) -> None:
-        values = {"snapshot": dumps(ev.snapshot), "summary": dumps(ev.summary), "not_imported": dumps(ev.not_imported),
-                  "share": dumps(ev.share)}
+        values = {
+            "snapshot": dumps(ev.snapshot),
+            "summary": dumps(ev.summary),
+            "not_imported": dumps(ev.not_imported),
+            "share": dumps(ev.share),
+        }
         if ev.report:
             values["report"] = dumps(ev.report)
         self._update(ev, **values)
         self._matches(str(ev.originator_id), ev.matches)
 
     def _hand(self, ev: Any) -> None:
-        self.db.execute(f"INSERT INTO {self.p}import_hand_matches VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
-                        f"(import_id, kind, ident) DO UPDATE SET name = excluded.name, match_key = excluded.match_key, "
-                        f"operator = excluded.operator, at = excluded.at",
-                        (str(ev.originator_id), ev.kind, ev.ident, ev.name, ev.key, ev.operator, iso(ev.at)))
+        self.db.execute(
+            f"INSERT INTO {self.p}import_hand_matches VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+            f"(import_id, kind, ident) DO UPDATE SET name = excluded.name, match_key = excluded.match_key, "
+            f"operator = excluded.operator, at = excluded.at",
+            (str(ev.originator_id), ev.kind, ev.ident, ev.name, ev.key, ev.operator, iso(ev.at)),
+        )
 
     def _cancelled(self, ev: Any) -> None:
-        self._update(ev, status="cancelled", reason="", message=ev.reason, operator=ev.operator,
-                     finished_at=iso(ev.at))
+        self._update(ev, status="cancelled", reason="", message=ev.reason, operator=ev.operator, finished_at=iso(ev.at))
 
     def _replaced(self, ev: Any) -> None:
         self._update(ev, status="replaced", message=f"replaced by import {ev.by}", finished_at=iso(ev.at))
@@ -196,27 +347,45 @@ class ImportsProjection:
         self._update(ev, status="retried", automatic=0, operator=ev.operator)
 
     def _rejected(self, ev: Any) -> None:
-        self._update(ev, status="rejected", reason=ev.reason, message=ev.message, details=dumps(ev.details),
-                     report=dumps(ev.report), finished_at=iso(ev.at))
+        self._update(
+            ev,
+            status="rejected",
+            reason=ev.reason,
+            message=ev.message,
+            details=dumps(ev.details),
+            report=dumps(ev.report),
+            finished_at=iso(ev.at),
+        )
 
     def _applied(self, ev: Any) -> None:
-        self._update(ev, status="applied", reason="", message="", counts=dumps(ev.counts), report=dumps(ev.report),
-                     finished_at=iso(ev.at))
+        self._update(
+            ev,
+            status="applied",
+            reason="",
+            message="",
+            counts=dumps(ev.counts),
+            report=dumps(ev.report),
+            finished_at=iso(ev.at),
+        )
         row = self._row(ev)
         p, key = self.p, (row["uai"], row["source"])
         self.db.execute(
             f"INSERT INTO {p}timetables (uai, source, import_id, school_year, applied_at, snapshot) "
             f"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uai, source) DO UPDATE SET import_id = excluded.import_id, "
             f"school_year = excluded.school_year, applied_at = excluded.applied_at, snapshot = excluded.snapshot",
-            (*key, row["import_id"], row["school_year"], iso(ev.at), row["snapshot"]))
+            (*key, row["import_id"], row["school_year"], iso(ev.at), row["snapshot"]),
+        )
         self.db.execute(
             f"INSERT INTO {p}remembered_matches SELECT ?, ?, ?, kind, ident, name, match_key, import_id "
             f"FROM {p}import_hand_matches WHERE import_id = ? ON CONFLICT (uai, source, school_year, kind, ident) "
             f"DO UPDATE SET name = excluded.name, match_key = excluded.match_key, import_id = excluded.import_id",
-            (*key, row["school_year"], row["import_id"]))
+            (*key, row["school_year"], row["import_id"]),
+        )
         self.db.execute(f"DELETE FROM {p}timetable_groups WHERE uai = ? AND source = ?", key)
-        self.db.executemany(f"INSERT INTO {p}timetable_groups VALUES (?, ?, ?, ?, ?)",
-                            [(*key, *m) for m in sorted(group_rows(json.loads(row["snapshot"])))])
+        self.db.executemany(
+            f"INSERT INTO {p}timetable_groups VALUES (?, ?, ?, ?, ?)",
+            [(*key, *m) for m in sorted(group_rows(json.loads(row["snapshot"])))],
+        )
 
 
 def group_rows(snapshot: dict) -> set[tuple[str, str, str]]:

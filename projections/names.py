@@ -6,6 +6,7 @@
 read model keeps the value as delivered; the queries that serve a name
 convert it, so that a store built by an earlier release shows the same
 names without a rebuild (domain-rules §12)."""
+
 from __future__ import annotations
 
 SEPARATOR = "$"

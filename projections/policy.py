@@ -1,5 +1,6 @@
 """The numbers behind the domain decisions (domain-rules §3, §4, §5, §11),
 as one validated configuration object passed to every rule."""
+
 from __future__ import annotations
 
 import tomllib
@@ -14,8 +15,12 @@ from projections.timetable import DEFAULT_THRESHOLDS, SET_ASIDE_KINDS, Threshold
 # domain-rules §12: per population. Staff move at every rentrée (mutations):
 # a share of a quarter keeps a normal rentrée of a large lycée under the
 # brake, while 25 of 25 teachers vanishing is held.
-DEFAULT_BRAKES = {STUDENTS: Limit(0.10, 30), TEACHING_STAFF: Limit(0.25, 10), OTHER_STAFF: Limit(0.25, 10),
-                  GUARDIANS: Limit(0.10, 30)}
+DEFAULT_BRAKES = {
+    STUDENTS: Limit(0.10, 30),
+    TEACHING_STAFF: Limit(0.25, 10),
+    OTHER_STAFF: Limit(0.25, 10),
+    GUARDIANS: Limit(0.10, 30),
+}
 
 
 def shipped_toussaint() -> dict[int, date]:
@@ -42,56 +47,103 @@ class Policy(BaseModel):
 
     creation_delay_hours: float = Field(48, ge=0, description="domain-rules §3")
     overdue_grace_minutes: float = Field(60, ge=0, description="domain-rules §11 (time)")
-    clock_skew_minutes: float = Field(60, ge=0, description="domain-rules §12 (time guard): how far a --now may be "
-                                                             "beyond the wall clock on a store that is not a simulation")
+    clock_skew_minutes: float = Field(
+        60,
+        ge=0,
+        description="domain-rules §12 (time guard): how far a --now may be "
+        "beyond the wall clock on a store that is not a simulation",
+    )
     duplicate_deletion_days: int = Field(42, ge=0, description="domain-rules §5")
-    mass_departure_share: float = Field(0.10, ge=0, le=1, description="domain-rules §11 brake, one limit for "
-                                        "every population (0.1.0 configurations); when set, it applies to the "
-                                        "populations `brakes` does not name")
+    mass_departure_share: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="domain-rules §11 brake, one limit for "
+        "every population (0.1.0 configurations); when set, it applies to the "
+        "populations `brakes` does not name",
+    )
     mass_departure_min: int = Field(30, ge=0, description="see mass_departure_share")
-    brakes: dict[str, BrakeLimit] = Field(default_factory=dict, description="domain-rules §12: population "
-                                          "(students, teaching_staff, other_staff, guardians) -> share and minimum")
+    brakes: dict[str, BrakeLimit] = Field(
+        default_factory=dict,
+        description="domain-rules §12: population "
+        "(students, teaching_staff, other_staff, guardians) -> share and minimum",
+    )
     final_year_mef_prefixes: tuple[str, ...] = Field(
-        ("103", "202", "212"), description="domain-rules §12: MEF codes starting so are the establishment's final "
-                                           "year (103 3e, 202 terminale générale, 212 terminale technologique)")
+        ("103", "202", "212"),
+        description="domain-rules §12: MEF codes starting so are the establishment's final "
+        "year (103 3e, 202 terminale générale, 212 terminale technologique)",
+    )
     final_year_label_pattern: str = Field(
-        r"^(3 ?EME|3E\b|TERMINALE|TERM\b|TLE)", description="regular expression on the MEF label, for the codes "
-                                                           "final_year_mef_prefixes does not know")
-    school_year_starts: str = Field("08-01", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
-                                    description="MM-DD: first day of a school year (the delivery that opens one)")
-    removal_notice_days: int = Field(30, ge=0, description="domain-rules §12: a removal is never due sooner than "
-                                                            "this after the later of the departure and its recording")
-    overwrite_name_similarity: float = Field(0.6, ge=0, le=1, description="domain-rules §5: below it, a renamed record is a suspected overwrite")
-    served_include: tuple[str, ...] = Field((), description="domain-rules §12: UAIs served although the rule "
-                                            "below would not serve them (e.g. a school that uses the ENT)")
-    served_exclude: tuple[str, ...] = Field((), description="UAIs the ENT does not serve although the AAF "
-                                            "deliveries carry them")
-    unserved_types: tuple[str, ...] = Field(("ECOLE",), description="ENTStructureTypeStruct values of the "
-                                            "structures the ENT does not serve (1st-degree schools)")
-    guardian_account_levels: tuple[str, ...] = Field(("1", "2"), description="respLegal values that get a PARENT account")
+        r"^(3 ?EME|3E\b|TERMINALE|TERM\b|TLE)",
+        description="regular expression on the MEF label, for the codes final_year_mef_prefixes does not know",
+    )
+    school_year_starts: str = Field(
+        "08-01",
+        pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        description="MM-DD: first day of a school year (the delivery that opens one)",
+    )
+    removal_notice_days: int = Field(
+        30,
+        ge=0,
+        description="domain-rules §12: a removal is never due sooner than "
+        "this after the later of the departure and its recording",
+    )
+    overwrite_name_similarity: float = Field(
+        0.6, ge=0, le=1, description="domain-rules §5: below it, a renamed record is a suspected overwrite"
+    )
+    served_include: tuple[str, ...] = Field(
+        (),
+        description="domain-rules §12: UAIs served although the rule "
+        "below would not serve them (e.g. a school that uses the ENT)",
+    )
+    served_exclude: tuple[str, ...] = Field(
+        (), description="UAIs the ENT does not serve although the AAF deliveries carry them"
+    )
+    unserved_types: tuple[str, ...] = Field(
+        ("ECOLE",),
+        description="ENTStructureTypeStruct values of the structures the ENT does not serve (1st-degree schools)",
+    )
+    guardian_account_levels: tuple[str, ...] = Field(
+        ("1", "2"), description="respLegal values that get a PARENT account"
+    )
     timezone: str = Field("Europe/Paris", description="where dates of the calendar start")
-    toussaint: dict[int, date] = Field(default_factory=dict, description="year → first day; overrides the shipped calendar")
+    toussaint: dict[int, date] = Field(
+        default_factory=dict, description="year → first day; overrides the shipped calendar"
+    )
     timetable_thresholds: dict[str, Threshold] = Field(
         default_factory=lambda: dict(DEFAULT_THRESHOLDS),
-        description="domain-rules §7: name → count and percent; names left out keep their default")
+        description="domain-rules §7: name → count and percent; names left out keep their default",
+    )
 
     timetable_set_aside_limits: dict[str, float] = Field(
         default_factory=lambda: {k: 20.0 for k in SET_ASIDE_KINDS},
         description="domain-rules §12: kind (courses, teachers, students, classes_and_groups) -> the percent of "
-                    "records not imported above which an automated timetable import is rejected whole")
+        "records not imported above which an automated timetable import is rejected whole",
+    )
 
     max_rejected_records: int = Field(
-        10_000, ge=0, description="issue 18: an AAF delivery with more rejected records than this is rejected "
-                                  "whole, nothing applied (0: no limit)")
+        10_000,
+        ge=0,
+        description="issue 18: an AAF delivery with more rejected records than this is rejected "
+        "whole, nothing applied (0: no limit)",
+    )
     max_rejected_share: float = Field(
-        0.25, ge=0, le=1, description="issue 18: an AAF delivery whose rejected records are more than this share "
-                                      "of its records is rejected whole")
+        0.25,
+        ge=0,
+        le=1,
+        description="issue 18: an AAF delivery whose rejected records are more than this share "
+        "of its records is rejected whole",
+    )
     rejected_share_minimum: int = Field(
-        100, ge=0, description="the share applies only when more records than this are rejected")
+        100, ge=0, description="the share applies only when more records than this are rejected"
+    )
 
     timetable_set_aside_minimum: int = Field(
-        3, ge=0, description="domain-rules §12: the share limit applies only when more records than this are not "
-                             "imported (per kind)")
+        3,
+        ge=0,
+        description="domain-rules §12: the share limit applies only when more records than this are not "
+        "imported (per kind)",
+    )
 
     @field_validator("timetable_set_aside_limits", mode="before")
     @classmethod

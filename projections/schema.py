@@ -1,5 +1,6 @@
 """Tables of the read model. Every table is derived from the event log only,
 so a rebuild under another prefix must equal the live tables row by row."""
+
 from __future__ import annotations
 
 from projections.db import Database
@@ -7,48 +8,155 @@ from projections.db import Database
 # name → (columns with their SQL types, primary key)
 SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
     # Change-detection index: one row per source record (digest, presence).
-    "records": ([("key", "TEXT"), ("category", "TEXT"), ("aggregate_id", "TEXT"), ("jointure", "TEXT"),
-                 ("digest", "TEXT"), ("present", "INTEGER")], ["key"]),
-    "accounts": ([("account_id", "TEXT"), ("jointure", "TEXT"), ("category", "TEXT"), ("profile", "TEXT"),
-                  ("function", "TEXT"), ("state", "TEXT"), ("login", "TEXT"), ("first_seen", "TEXT"),
-                  ("creation_due", "TEXT"), ("created_at", "TEXT NULL"), ("departed_at", "TEXT NULL"),
-                  ("removal_due", "TEXT NULL"), ("removal_provisional", "INTEGER"), ("removed_at", "TEXT NULL"),
-                  ("state_reason", "TEXT"), ("couple_flag", "INTEGER"), ("identity", "TEXT"), ("last_delivery", "TEXT"),
-                  ("attrs", "TEXT")], ["account_id"]),
+    "records": (
+        [
+            ("key", "TEXT"),
+            ("category", "TEXT"),
+            ("aggregate_id", "TEXT"),
+            ("jointure", "TEXT"),
+            ("digest", "TEXT"),
+            ("present", "INTEGER"),
+        ],
+        ["key"],
+    ),
+    "accounts": (
+        [
+            ("account_id", "TEXT"),
+            ("jointure", "TEXT"),
+            ("category", "TEXT"),
+            ("profile", "TEXT"),
+            ("function", "TEXT"),
+            ("state", "TEXT"),
+            ("login", "TEXT"),
+            ("first_seen", "TEXT"),
+            ("creation_due", "TEXT"),
+            ("created_at", "TEXT NULL"),
+            ("departed_at", "TEXT NULL"),
+            ("removal_due", "TEXT NULL"),
+            ("removal_provisional", "INTEGER"),
+            ("removed_at", "TEXT NULL"),
+            ("state_reason", "TEXT"),
+            ("couple_flag", "INTEGER"),
+            ("identity", "TEXT"),
+            ("last_delivery", "TEXT"),
+            ("attrs", "TEXT"),
+        ],
+        ["account_id"],
+    ),
     "account_structures": ([("account_id", "TEXT"), ("structure", "TEXT")], ["account_id", "structure"]),
-    "memberships": ([("account_id", "TEXT"), ("structure", "TEXT"), ("kind", "TEXT"), ("code", "TEXT")],
-                    ["account_id", "structure", "kind", "code"]),
-    "guardian_links": ([("student_id", "TEXT"), ("guardian_jointure", "TEXT"), ("resp_legal", "TEXT"),
-                        ("lien", "TEXT")], ["student_id", "guardian_jointure"]),
-    "structures": ([("jointure", "TEXT"), ("uai", "TEXT"), ("name", "TEXT"), ("type", "TEXT"), ("contract", "TEXT"),
-                    ("present", "INTEGER"), ("classes", "TEXT"), ("groups", "TEXT")], ["jointure"]),
-    "nomenclatures": ([("category", "TEXT"), ("jointure", "TEXT"), ("label", "TEXT"), ("present", "INTEGER")],
-                      ["category", "jointure"]),
+    "memberships": (
+        [("account_id", "TEXT"), ("structure", "TEXT"), ("kind", "TEXT"), ("code", "TEXT")],
+        ["account_id", "structure", "kind", "code"],
+    ),
+    "guardian_links": (
+        [("student_id", "TEXT"), ("guardian_jointure", "TEXT"), ("resp_legal", "TEXT"), ("lien", "TEXT")],
+        ["student_id", "guardian_jointure"],
+    ),
+    "structures": (
+        [
+            ("jointure", "TEXT"),
+            ("uai", "TEXT"),
+            ("name", "TEXT"),
+            ("type", "TEXT"),
+            ("contract", "TEXT"),
+            ("present", "INTEGER"),
+            ("classes", "TEXT"),
+            ("groups", "TEXT"),
+        ],
+        ["jointure"],
+    ),
+    "nomenclatures": (
+        [("category", "TEXT"), ("jointure", "TEXT"), ("label", "TEXT"), ("present", "INTEGER")],
+        ["category", "jointure"],
+    ),
     "logins": ([("login", "TEXT"), ("account_id", "TEXT"), ("reserved_at", "TEXT")], ["login"]),
-    "deliveries": ([("delivery_id", "TEXT"), ("fingerprint", "TEXT"), ("source", "TEXT"), ("kind", "TEXT"),
-                    ("date", "TEXT"), ("prefix", "TEXT"), ("status", "TEXT"), ("received_at", "TEXT"),
-                    ("finished_at", "TEXT NULL"), ("reason", "TEXT"), ("details", "TEXT"),
-                    ("rejected_records", "INTEGER"), ("counts", "TEXT")], ["delivery_id"]),
-    "rejections": ([("delivery_id", "TEXT"), ("seq", "INTEGER"), ("reason", "TEXT"), ("file", "TEXT"),
-                    ("line", "INTEGER"), ("record_id", "TEXT"), ("field", "TEXT"), ("message", "TEXT")],
-                   ["delivery_id", "seq"]),
+    "deliveries": (
+        [
+            ("delivery_id", "TEXT"),
+            ("fingerprint", "TEXT"),
+            ("source", "TEXT"),
+            ("kind", "TEXT"),
+            ("date", "TEXT"),
+            ("prefix", "TEXT"),
+            ("status", "TEXT"),
+            ("received_at", "TEXT"),
+            ("finished_at", "TEXT NULL"),
+            ("reason", "TEXT"),
+            ("details", "TEXT"),
+            ("rejected_records", "INTEGER"),
+            ("counts", "TEXT"),
+        ],
+        ["delivery_id"],
+    ),
+    "rejections": (
+        [
+            ("delivery_id", "TEXT"),
+            ("seq", "INTEGER"),
+            ("reason", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("record_id", "TEXT"),
+            ("field", "TEXT"),
+            ("message", "TEXT"),
+        ],
+        ["delivery_id", "seq"],
+    ),
     "meta": ([("key", "TEXT"), ("value", "TEXT")], ["key"]),
     # Departures declared from a SIECLE leaving date, and whether they were cancelled (domain-rules §11).
-    "departure_declarations": ([("account_id", "TEXT"), ("left_on", "TEXT"), ("source_id", "TEXT"),
-                                ("status", "TEXT"), ("reason", "TEXT"), ("at", "TEXT")], ["account_id", "left_on"]),
+    "departure_declarations": (
+        [
+            ("account_id", "TEXT"),
+            ("left_on", "TEXT"),
+            ("source_id", "TEXT"),
+            ("status", "TEXT"),
+            ("reason", "TEXT"),
+            ("at", "TEXT"),
+        ],
+        ["account_id", "left_on"],
+    ),
     # Where each establishment's groups get their members (domain-rules §2; default SIECLE).
-    "group_sources": ([("stream_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("operator", "TEXT"),
-                       ("at", "TEXT")], ["stream_id"]),
+    "group_sources": (
+        [("stream_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("operator", "TEXT"), ("at", "TEXT")],
+        ["stream_id"],
+    ),
     # Fields of an account's current record set aside for an implausible value (domain-rules §12).
-    "set_aside_fields": ([("account_id", "TEXT"), ("field", "TEXT"), ("reason", "TEXT"), ("delivery_id", "TEXT"),
-                          ("file", "TEXT"), ("line", "INTEGER"), ("at", "TEXT")], ["account_id", "field"]),
+    "set_aside_fields": (
+        [
+            ("account_id", "TEXT"),
+            ("field", "TEXT"),
+            ("reason", "TEXT"),
+            ("delivery_id", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("at", "TEXT"),
+        ],
+        ["account_id", "field"],
+    ),
     # What each delivery set aside, as recorded when it was read (like the rejections).
-    "delivery_set_asides": ([("delivery_id", "TEXT"), ("record_id", "TEXT"), ("field", "TEXT"), ("reason", "TEXT"),
-                             ("file", "TEXT"), ("line", "INTEGER"), ("message", "TEXT")],
-                            ["delivery_id", "record_id", "field"]),
+    "delivery_set_asides": (
+        [
+            ("delivery_id", "TEXT"),
+            ("record_id", "TEXT"),
+            ("field", "TEXT"),
+            ("reason", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("message", "TEXT"),
+        ],
+        ["delivery_id", "record_id", "field"],
+    ),
     # Records retyped for another person (domain-rules §5), for operators to confirm.
-    "overwrites": ([("account_id", "TEXT"), ("version", "INTEGER"), ("delivery_id", "TEXT"), ("file", "TEXT"),
-                    ("line", "INTEGER"), ("at", "TEXT")], ["account_id", "version"]),
+    "overwrites": (
+        [
+            ("account_id", "TEXT"),
+            ("version", "INTEGER"),
+            ("delivery_id", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("at", "TEXT"),
+        ],
+        ["account_id", "version"],
+    ),
 }
 TABLES = list(SCHEMA)
 COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}
@@ -58,6 +166,7 @@ PRIMARY_KEYS = {name: pk for name, (_, pk) in SCHEMA.items()}
 def _ddl(cols: list[tuple[str, str]], pk: list[str]) -> str:
     defs = [f"{c} {t.replace(' NULL', '')}{'' if t.endswith('NULL') else ' NOT NULL'}" for c, t in cols]
     return ", ".join([*defs, f"PRIMARY KEY ({', '.join(pk)})"])
+
 
 INDEXES = {
     "records": ["category", "aggregate_id"],

@@ -7,6 +7,7 @@ in log order in batches, each batch and the tracking row ``siecle`` written
 in one transaction, and an import's facts are applied only once its
 ``Applied`` event exists (domain-rules §11: atomic visibility).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,43 +25,143 @@ APPLY_STARTED = SiecleImport.ApplyStarted.TOPIC
 
 # name → (columns, primary key); every column NOT NULL except those marked NULL.
 SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
-    "siecle_imports": ([("import_id", "TEXT"), ("sha256", "TEXT"), ("receipt", "INTEGER"), ("source", "TEXT"),
-                        ("file", "TEXT"), ("size", "BIGINT"), ("uai", "TEXT"), ("kind", "TEXT"),
-                        ("school_year", "INTEGER"), ("exported_on", "TEXT"), ("exported_at", "TEXT"),
-                        ("received_at", "TEXT"), ("status", "TEXT"), ("reason", "TEXT"), ("message", "TEXT"),
-                        ("line", "INTEGER"), ("duplicate_of", "TEXT"), ("finished_at", "TEXT NULL"),
-                        ("rejected_records", "INTEGER"), ("counts", "TEXT")], ["import_id"]),
-    "siecle_rejections": ([("import_id", "TEXT"), ("seq", "INTEGER"), ("reason", "TEXT"), ("file", "TEXT"),
-                           ("line", "INTEGER"), ("record_id", "TEXT"), ("field", "TEXT"), ("message", "TEXT")],
-                          ["import_id", "seq"]),
+    "siecle_imports": (
+        [
+            ("import_id", "TEXT"),
+            ("sha256", "TEXT"),
+            ("receipt", "INTEGER"),
+            ("source", "TEXT"),
+            ("file", "TEXT"),
+            ("size", "BIGINT"),
+            ("uai", "TEXT"),
+            ("kind", "TEXT"),
+            ("school_year", "INTEGER"),
+            ("exported_on", "TEXT"),
+            ("exported_at", "TEXT"),
+            ("received_at", "TEXT"),
+            ("status", "TEXT"),
+            ("reason", "TEXT"),
+            ("message", "TEXT"),
+            ("line", "INTEGER"),
+            ("duplicate_of", "TEXT"),
+            ("finished_at", "TEXT NULL"),
+            ("rejected_records", "INTEGER"),
+            ("counts", "TEXT"),
+        ],
+        ["import_id"],
+    ),
+    "siecle_rejections": (
+        [
+            ("import_id", "TEXT"),
+            ("seq", "INTEGER"),
+            ("reason", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("record_id", "TEXT"),
+            ("field", "TEXT"),
+            ("message", "TEXT"),
+        ],
+        ["import_id", "seq"],
+    ),
     # Fields of kept records set aside for an implausible value (domain-rules §12), per import.
-    "siecle_set_asides": ([("import_id", "TEXT"), ("record_id", "TEXT"), ("field", "TEXT"), ("reason", "TEXT"),
-                           ("file", "TEXT"), ("line", "INTEGER"), ("message", "TEXT")],
-                          ["import_id", "record_id", "field"]),
+    "siecle_set_asides": (
+        [
+            ("import_id", "TEXT"),
+            ("record_id", "TEXT"),
+            ("field", "TEXT"),
+            ("reason", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("message", "TEXT"),
+        ],
+        ["import_id", "record_id", "field"],
+    ),
     # Change detection: kind student | guardian | links (a student's link set).
-    "siecle_records": ([("uai", "TEXT"), ("kind", "TEXT"), ("key", "TEXT"), ("aggregate_id", "TEXT"),
-                        ("digest", "TEXT"), ("present", "INTEGER")], ["uai", "kind", "key"]),
-    "siecle_students": ([("student_id", "TEXT"), ("uai", "TEXT"), ("eleve_id", "TEXT"), ("ine", "TEXT"),
-                         ("family_name", "TEXT"), ("given_name", "TEXT"), ("birth_date", "TEXT"),
-                         ("division", "TEXT"), ("groups", "TEXT"), ("mef", "TEXT"), ("entered_on", "TEXT"),
-                         ("left_on", "TEXT"), ("leaving_status", "TEXT"), ("enrolled", "INTEGER"),
-                         ("first_seen", "TEXT"), ("last_import", "TEXT"), ("attrs", "TEXT")], ["student_id"]),
-    "siecle_guardians": ([("guardian_id", "TEXT"), ("uai", "TEXT"), ("personne_id", "TEXT"),
-                          ("family_name", "TEXT"), ("given_name", "TEXT"), ("present", "INTEGER"),
-                          ("first_seen", "TEXT"), ("last_import", "TEXT"), ("attrs", "TEXT")], ["guardian_id"]),
-    "siecle_links": ([("uai", "TEXT"), ("eleve_id", "TEXT"), ("personne_id", "TEXT"), ("level", "INTEGER"),
-                      ("kinship", "TEXT"), ("pays_fees", "INTEGER"), ("priority_contact", "INTEGER")],
-                     ["uai", "eleve_id", "personne_id"]),
+    "siecle_records": (
+        [
+            ("uai", "TEXT"),
+            ("kind", "TEXT"),
+            ("key", "TEXT"),
+            ("aggregate_id", "TEXT"),
+            ("digest", "TEXT"),
+            ("present", "INTEGER"),
+        ],
+        ["uai", "kind", "key"],
+    ),
+    "siecle_students": (
+        [
+            ("student_id", "TEXT"),
+            ("uai", "TEXT"),
+            ("eleve_id", "TEXT"),
+            ("ine", "TEXT"),
+            ("family_name", "TEXT"),
+            ("given_name", "TEXT"),
+            ("birth_date", "TEXT"),
+            ("division", "TEXT"),
+            ("groups", "TEXT"),
+            ("mef", "TEXT"),
+            ("entered_on", "TEXT"),
+            ("left_on", "TEXT"),
+            ("leaving_status", "TEXT"),
+            ("enrolled", "INTEGER"),
+            ("first_seen", "TEXT"),
+            ("last_import", "TEXT"),
+            ("attrs", "TEXT"),
+        ],
+        ["student_id"],
+    ),
+    "siecle_guardians": (
+        [
+            ("guardian_id", "TEXT"),
+            ("uai", "TEXT"),
+            ("personne_id", "TEXT"),
+            ("family_name", "TEXT"),
+            ("given_name", "TEXT"),
+            ("present", "INTEGER"),
+            ("first_seen", "TEXT"),
+            ("last_import", "TEXT"),
+            ("attrs", "TEXT"),
+        ],
+        ["guardian_id"],
+    ),
+    "siecle_links": (
+        [
+            ("uai", "TEXT"),
+            ("eleve_id", "TEXT"),
+            ("personne_id", "TEXT"),
+            ("level", "INTEGER"),
+            ("kinship", "TEXT"),
+            ("pays_fees", "INTEGER"),
+            ("priority_contact", "INTEGER"),
+        ],
+        ["uai", "eleve_id", "personne_id"],
+    ),
     # kind student | guardian; status linked | unresolved.
-    "siecle_account_links": ([("aggregate_id", "TEXT"), ("uai", "TEXT"), ("kind", "TEXT"), ("key", "TEXT"),
-                              ("status", "TEXT"), ("account_id", "TEXT"), ("jointure", "TEXT"), ("rule", "TEXT"),
-                              ("reason", "TEXT"), ("at", "TEXT")], ["aggregate_id"]),
+    "siecle_account_links": (
+        [
+            ("aggregate_id", "TEXT"),
+            ("uai", "TEXT"),
+            ("kind", "TEXT"),
+            ("key", "TEXT"),
+            ("status", "TEXT"),
+            ("account_id", "TEXT"),
+            ("jointure", "TEXT"),
+            ("rule", "TEXT"),
+            ("reason", "TEXT"),
+            ("at", "TEXT"),
+        ],
+        ["aggregate_id"],
+    ),
 }
 TABLES = list(SCHEMA)
 COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}
 PRIMARY_KEYS = {name: pk for name, (_, pk) in SCHEMA.items()}
-INDEXES = {"siecle_imports": ["sha256", "uai"], "siecle_students": ["uai"], "siecle_guardians": ["uai"],
-           "siecle_account_links": ["uai", "account_id"]}
+INDEXES = {
+    "siecle_imports": ["sha256", "uai"],
+    "siecle_students": ["uai"],
+    "siecle_guardians": ["uai"],
+    "siecle_account_links": ["uai", "account_id"],
+}
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -126,15 +227,25 @@ class _Rows:
                 updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
                 self.db.executemany(
                     f"INSERT INTO {self.p}{table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                    f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}", [tuple(r[c] for c in cols) for r in kept])
+                    f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}",
+                    [tuple(r[c] for c in cols) for r in kept],
+                )
         self.db.executemany(f"INSERT INTO {self.p}siecle_rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rejections)
 
 
 def _student_columns(row: dict, attrs: dict) -> None:
-    row.update(ine=attrs.get("ine", ""), family_name=attrs.get("family_name", ""),
-               given_name=attrs.get("given_name", ""), birth_date=attrs.get("birth_date", ""),
-               division=attrs.get("division", ""), groups=_dumps(attrs.get("groups", [])), mef=attrs.get("mef", ""),
-               entered_on=attrs.get("entered_on", ""), left_on=attrs.get("left_on", ""), attrs=_dumps(attrs))
+    row.update(
+        ine=attrs.get("ine", ""),
+        family_name=attrs.get("family_name", ""),
+        given_name=attrs.get("given_name", ""),
+        birth_date=attrs.get("birth_date", ""),
+        division=attrs.get("division", ""),
+        groups=_dumps(attrs.get("groups", [])),
+        mef=attrs.get("mef", ""),
+        entered_on=attrs.get("entered_on", ""),
+        left_on=attrs.get("left_on", ""),
+        attrs=_dumps(attrs),
+    )
 
 
 class SiecleProjection:
@@ -153,15 +264,21 @@ class SiecleProjection:
             SiecleImport.Released.TOPIC: self._import_released,
             SiecleImport.ApplyStarted.TOPIC: self._import_applying,
             SiecleImport.Applied.TOPIC: self._import_applied,
-            Student.Enrolled.TOPIC: self._student_enrolled, Student.Changed.TOPIC: self._student_changed,
-            Student.Reenrolled.TOPIC: self._student_reenrolled, Student.Unenrolled.TOPIC: self._student_unenrolled,
-            Student.LeavingDateSet.TOPIC: self._leaving_set, Student.LeavingDateCleared.TOPIC: self._leaving_cleared,
-            Student.GuardianLinked.TOPIC: self._linked, Student.GuardianLinkChanged.TOPIC: self._link_changed,
+            Student.Enrolled.TOPIC: self._student_enrolled,
+            Student.Changed.TOPIC: self._student_changed,
+            Student.Reenrolled.TOPIC: self._student_reenrolled,
+            Student.Unenrolled.TOPIC: self._student_unenrolled,
+            Student.LeavingDateSet.TOPIC: self._leaving_set,
+            Student.LeavingDateCleared.TOPIC: self._leaving_cleared,
+            Student.GuardianLinked.TOPIC: self._linked,
+            Student.GuardianLinkChanged.TOPIC: self._link_changed,
             Student.GuardianUnlinked.TOPIC: self._unlinked,
             Student.AccountLinked.TOPIC: self._account_link("student"),
             Student.LinkUnresolved.TOPIC: self._account_link("student"),
-            Guardian.Appeared.TOPIC: self._guardian_appeared, Guardian.Changed.TOPIC: self._guardian_changed,
-            Guardian.Reappeared.TOPIC: self._guardian_reappeared, Guardian.Withdrawn.TOPIC: self._guardian_withdrawn,
+            Guardian.Appeared.TOPIC: self._guardian_appeared,
+            Guardian.Changed.TOPIC: self._guardian_changed,
+            Guardian.Reappeared.TOPIC: self._guardian_reappeared,
+            Guardian.Withdrawn.TOPIC: self._guardian_withdrawn,
             Guardian.AccountLinked.TOPIC: self._account_link("guardian"),
             Guardian.LinkUnresolved.TOPIC: self._account_link("guardian"),
         }
@@ -192,7 +309,9 @@ class SiecleProjection:
             rows.flush()
             self.db.execute(
                 f"INSERT INTO {self.prefix}{TRACKING} (name, position) VALUES (?, ?) "
-                f"ON CONFLICT (name) DO UPDATE SET position = excluded.position", (NAME, chunk[-1][0]))
+                f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (NAME, chunk[-1][0]),
+            )
 
     def dump(self) -> dict[str, list[tuple]]:
         """Every row of every SIECLE table, sorted: what a rebuild must reproduce."""
@@ -204,12 +323,31 @@ class SiecleProjection:
 
     # ---- imports ---------------------------------------------------------------
     def _import_received(self, r: _Rows, ev: Any) -> None:
-        r.put("siecle_imports", {
-            "import_id": str(ev.originator_id), "sha256": ev.sha256, "receipt": ev.receipt, "source": ev.source,
-            "file": ev.file, "size": ev.size, "uai": ev.uai, "kind": ev.kind, "school_year": ev.school_year,
-            "exported_on": ev.exported_on, "exported_at": ev.exported_at, "received_at": iso(ev.at),
-            "status": "received", "reason": "", "message": "", "line": 0, "duplicate_of": "", "finished_at": None,
-            "rejected_records": 0, "counts": "{}"})
+        r.put(
+            "siecle_imports",
+            {
+                "import_id": str(ev.originator_id),
+                "sha256": ev.sha256,
+                "receipt": ev.receipt,
+                "source": ev.source,
+                "file": ev.file,
+                "size": ev.size,
+                "uai": ev.uai,
+                "kind": ev.kind,
+                "school_year": ev.school_year,
+                "exported_on": ev.exported_on,
+                "exported_at": ev.exported_at,
+                "received_at": iso(ev.at),
+                "status": "received",
+                "reason": "",
+                "message": "",
+                "line": 0,
+                "duplicate_of": "",
+                "finished_at": None,
+                "rejected_records": 0,
+                "counts": "{}",
+            },
+        )
 
     def _import(self, r: _Rows, ev: Any) -> dict:
         return r.need("siecle_imports", (str(ev.originator_id),))
@@ -217,17 +355,33 @@ class SiecleProjection:
     def _import_record_rejected(self, r: _Rows, ev: Any) -> None:
         row = self._import(r, ev)
         row["rejected_records"] += 1
-        r.rejections.append((row["import_id"], row["rejected_records"], ev.reason, ev.file, ev.line, ev.record_id,
-                             ev.field, ev.message))
+        r.rejections.append(
+            (row["import_id"], row["rejected_records"], ev.reason, ev.file, ev.line, ev.record_id, ev.field, ev.message)
+        )
 
     def _import_field_set_aside(self, r: _Rows, ev: Any) -> None:
-        r.put("siecle_set_asides", {
-            "import_id": self._import(r, ev)["import_id"], "record_id": ev.record_id, "field": ev.field,
-            "reason": ev.reason, "file": ev.file, "line": ev.line, "message": ev.message})
+        r.put(
+            "siecle_set_asides",
+            {
+                "import_id": self._import(r, ev)["import_id"],
+                "record_id": ev.record_id,
+                "field": ev.field,
+                "reason": ev.reason,
+                "file": ev.file,
+                "line": ev.line,
+                "message": ev.message,
+            },
+        )
 
     def _import_rejected(self, r: _Rows, ev: Any) -> None:
-        self._import(r, ev).update(status="rejected", reason=ev.reason, message=ev.message, line=ev.line,
-                                   duplicate_of=ev.duplicate_of, finished_at=iso(ev.at))
+        self._import(r, ev).update(
+            status="rejected",
+            reason=ev.reason,
+            message=ev.message,
+            line=ev.line,
+            duplicate_of=ev.duplicate_of,
+            finished_at=iso(ev.at),
+        )
 
     def _import_held(self, r: _Rows, ev: Any) -> None:
         self._import(r, ev).update(status="held", reason=ev.reason, message=ev.message)
@@ -243,16 +397,32 @@ class SiecleProjection:
 
     # ---- students --------------------------------------------------------------
     def _record(self, r: _Rows, uai: str, kind: str, key: str, aggregate_id: str, digest: str, present: bool) -> None:
-        r.put("siecle_records", {"uai": uai, "kind": kind, "key": key, "aggregate_id": aggregate_id,
-                                 "digest": digest, "present": int(present)})
+        r.put(
+            "siecle_records",
+            {
+                "uai": uai,
+                "kind": kind,
+                "key": key,
+                "aggregate_id": aggregate_id,
+                "digest": digest,
+                "present": int(present),
+            },
+        )
 
     def _student(self, r: _Rows, ev: Any) -> dict:
         return r.need("siecle_students", (str(ev.originator_id),))
 
     def _student_enrolled(self, r: _Rows, ev: Any) -> None:
         sid = str(ev.originator_id)
-        row = {"student_id": sid, "uai": ev.uai, "eleve_id": ev.eleve_id, "leaving_status": "", "enrolled": 1,
-               "first_seen": iso(ev.at), "last_import": ev.import_id}
+        row = {
+            "student_id": sid,
+            "uai": ev.uai,
+            "eleve_id": ev.eleve_id,
+            "leaving_status": "",
+            "enrolled": 1,
+            "first_seen": iso(ev.at),
+            "last_import": ev.import_id,
+        }
         _student_columns(row, ev.attrs)
         r.put("siecle_students", row)
         self._record(r, ev.uai, "student", ev.eleve_id, sid, ev.digest, True)
@@ -292,14 +462,22 @@ class SiecleProjection:
 
     # ---- links -------------------------------------------------------------------
     def _links_digest(self, r: _Rows, row: dict, ev: Any) -> None:
-        self._record(r, row["uai"], "links", row["eleve_id"], row["student_id"], ev.links_digest,
-                     bool(ev.links_digest))
+        self._record(r, row["uai"], "links", row["eleve_id"], row["student_id"], ev.links_digest, bool(ev.links_digest))
 
     def _linked(self, r: _Rows, ev: Any) -> None:
         row = self._student(r, ev)
-        r.put("siecle_links", {"uai": row["uai"], "eleve_id": row["eleve_id"], "personne_id": ev.personne_id,
-                               "level": ev.level, "kinship": ev.kinship, "pays_fees": int(ev.pays_fees),
-                               "priority_contact": int(ev.priority_contact)})
+        r.put(
+            "siecle_links",
+            {
+                "uai": row["uai"],
+                "eleve_id": row["eleve_id"],
+                "personne_id": ev.personne_id,
+                "level": ev.level,
+                "kinship": ev.kinship,
+                "pays_fees": int(ev.pays_fees),
+                "priority_contact": int(ev.priority_contact),
+            },
+        )
         self._links_digest(r, row, ev)
 
     def _link_changed(self, r: _Rows, ev: Any) -> None:
@@ -317,10 +495,19 @@ class SiecleProjection:
     # ---- guardians -----------------------------------------------------------------
     def _guardian_row(self, r: _Rows, ev: Any, attrs: dict, present: bool) -> dict:
         gid = str(ev.originator_id)
-        row = r.get("siecle_guardians", (gid,)) or {"guardian_id": gid, "uai": ev.uai, "personne_id": ev.personne_id,
-                                                    "first_seen": iso(ev.at)}
-        row.update(family_name=attrs.get("family_name", ""), given_name=attrs.get("given_name", ""),
-                   present=int(present), last_import=ev.import_id, attrs=_dumps(attrs))
+        row = r.get("siecle_guardians", (gid,)) or {
+            "guardian_id": gid,
+            "uai": ev.uai,
+            "personne_id": ev.personne_id,
+            "first_seen": iso(ev.at),
+        }
+        row.update(
+            family_name=attrs.get("family_name", ""),
+            given_name=attrs.get("given_name", ""),
+            present=int(present),
+            last_import=ev.import_id,
+            attrs=_dumps(attrs),
+        )
         r.put("siecle_guardians", row)
         digest = getattr(ev, "digest", None)
         if digest is None:
@@ -350,22 +537,37 @@ class SiecleProjection:
             aid = str(ev.originator_id)
             row = r.need(table, (aid,))
             linked = bool(getattr(ev, "account_id", ""))
-            r.put("siecle_account_links", {
-                "aggregate_id": aid, "uai": row["uai"], "kind": kind, "key": row[key],
-                "status": "linked" if linked else "unresolved", "account_id": getattr(ev, "account_id", ""),
-                "jointure": getattr(ev, "jointure", ""), "rule": ev.rule, "reason": getattr(ev, "reason", ""),
-                "at": iso(ev.at)})
+            r.put(
+                "siecle_account_links",
+                {
+                    "aggregate_id": aid,
+                    "uai": row["uai"],
+                    "kind": kind,
+                    "key": row[key],
+                    "status": "linked" if linked else "unresolved",
+                    "account_id": getattr(ev, "account_id", ""),
+                    "jointure": getattr(ev, "jointure", ""),
+                    "rule": ev.rule,
+                    "reason": getattr(ev, "reason", ""),
+                    "at": iso(ev.at),
+                },
+            )
+
         return handler
 
 
 # ---- queries (read side) -----------------------------------------------------------
 
+
 def imports(db: Database, uai: str | None = None, prefix: str = "") -> list[dict]:
     """The history of SIECLE imports, latest first."""
     where, params = ("WHERE uai = ?", (uai,)) if uai else ("", ())
-    rows = db.query_dicts(f"SELECT import_id, received_at, status, reason, uai, kind, file, exported_on, "
-                          f"rejected_records, counts, duplicate_of, message FROM {prefix}siecle_imports {where} "
-                          f"ORDER BY received_at DESC, import_id", params)
+    rows = db.query_dicts(
+        f"SELECT import_id, received_at, status, reason, uai, kind, file, exported_on, "
+        f"rejected_records, counts, duplicate_of, message FROM {prefix}siecle_imports {where} "
+        f"ORDER BY received_at DESC, import_id",
+        params,
+    )
     for row in rows:
         row["counts"] = json.loads(row["counts"])
     return rows
@@ -379,11 +581,14 @@ def set_asides(db: Database, uai: str | None = None, prefix: str = "") -> list[d
     rows = db.query_dicts(
         f"SELECT i.uai, i.kind, i.import_id, i.received_at, s.record_id, s.field, s.reason, s.file, s.line "
         f"FROM {prefix}siecle_set_asides s JOIN {prefix}siecle_imports i ON i.import_id = s.import_id "
-        f"WHERE i.status = 'applied' {where} ORDER BY i.uai, i.kind, s.line, s.record_id, s.field", params)
+        f"WHERE i.status = 'applied' {where} ORDER BY i.uai, i.kind, s.line, s.record_id, s.field",
+        params,
+    )
     latest: dict[tuple[str, str], str] = {}
     for uai_, kind, import_id, _received_at in db.query(
-            f"SELECT uai, kind, import_id, received_at FROM {prefix}siecle_imports WHERE status = 'applied' "
-            f"ORDER BY received_at, import_id"):
+        f"SELECT uai, kind, import_id, received_at FROM {prefix}siecle_imports WHERE status = 'applied' "
+        f"ORDER BY received_at, import_id"
+    ):
         latest[(uai_, kind)] = import_id
     out = [r for r in rows if latest.get((r["uai"], r["kind"])) == r["import_id"]]
     for r in out:
@@ -399,15 +604,23 @@ def unresolved(db: Database, uai: str | None = None, prefix: str = "") -> list[d
     students = db.query_dicts(
         f"SELECT l.uai, l.kind, l.key, l.reason, l.rule, l.at FROM {prefix}siecle_account_links l "
         f"JOIN {prefix}siecle_students s ON s.student_id = l.aggregate_id "
-        f"WHERE l.status = 'unresolved' AND s.enrolled = 1 {where}", params)
+        f"WHERE l.status = 'unresolved' AND s.enrolled = 1 {where}",
+        params,
+    )
     guardians = db.query_dicts(
         f"SELECT l.uai, l.kind, l.key, l.reason, l.rule, l.at FROM {prefix}siecle_account_links l "
         f"JOIN {prefix}siecle_guardians g ON g.guardian_id = l.aggregate_id "
-        f"WHERE l.status = 'unresolved' AND g.present = 1 {where}", params)
+        f"WHERE l.status = 'unresolved' AND g.present = 1 {where}",
+        params,
+    )
     return sorted(students + guardians, key=lambda r: (r["uai"], r["kind"], r["key"]))
 
 
 def index(db: Database, uai: str, kind: str, prefix: str = "") -> dict[str, tuple[str, bool]]:
     """key → (digest, present) of one establishment's records of ``kind``."""
-    return {key: (digest, bool(present)) for key, digest, present in db.query(
-        f"SELECT key, digest, present FROM {prefix}siecle_records WHERE uai = ? AND kind = ?", (uai, kind))}
+    return {
+        key: (digest, bool(present))
+        for key, digest, present in db.query(
+            f"SELECT key, digest, present FROM {prefix}siecle_records WHERE uai = ? AND kind = ?", (uai, kind)
+        )
+    }

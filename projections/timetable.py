@@ -7,6 +7,7 @@ export; timetable idents are only meaningful inside one import
 (domain-rules §11), so snapshots speak in matched keys (class and group
 codes, teacher STS ids or account jointures, subject codes).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -42,12 +43,14 @@ class Session:
 
 @dataclass(frozen=True)
 class Snapshot:
-    subjects: dict[str, str] = field(default_factory=dict)            # code → label
-    services: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (class or group, subject) → teachers
+    subjects: dict[str, str] = field(default_factory=dict)  # code → label
+    services: dict[tuple[str, str], frozenset[str]] = field(
+        default_factory=dict
+    )  # (class or group, subject) → teachers
     sessions: tuple[Session, ...] = ()
     classes: frozenset[str] = frozenset()
-    groups: dict[str, frozenset[str]] = field(default_factory=dict)   # group code → classes it is made of
-    students: dict[str, str] = field(default_factory=dict)            # student key → class code
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)  # group code → classes it is made of
+    students: dict[str, str] = field(default_factory=dict)  # student key → class code
     teachers: dict[str, frozenset[str]] = field(default_factory=dict)  # teacher key → classes and groups taught
     # group code → student keys: how option 2 populates groups (domain-rules §2); not compared by diff.
     group_members: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -92,13 +95,15 @@ def until(s: Snapshot, last_day: date) -> Snapshot:
     for w in range(1, 64):
         if week_start(s.calendar, w) <= last_day:
             keep |= 1 << w
-    sessions = tuple(replace(x, weeks=x.weeks & keep, cancelled=x.cancelled & keep, included=x.included & keep)
-                     for x in s.sessions)
+    sessions = tuple(
+        replace(x, weeks=x.weeks & keep, cancelled=x.cancelled & keep, included=x.included & keep) for x in s.sessions
+    )
     ends = min(date.fromisoformat(s.calendar["ends_on"]), last_day).isoformat() if s.calendar.get("ends_on") else ""
     return replace(s, sessions=sessions, calendar={**s.calendar, "ends_on": ends})
 
 
 # ---------------------------------------------------------------------------- records not imported
+
 
 @dataclass(frozen=True)
 class Aside:
@@ -176,9 +181,16 @@ def keep_set_aside(before: Snapshot | None, after: Snapshot, aside: Aside) -> Sn
         if g not in structures and g in members:
             members[g] |= m & aside.students
     classes = after.classes | (before.classes & structures)
-    return replace(after, services=services, sessions=tuple(sessions), classes=classes, groups=groups,
-                   students=students, teachers=teachers,
-                   group_members={g: frozenset(m) for g, m in members.items()})
+    return replace(
+        after,
+        services=services,
+        sessions=tuple(sessions),
+        classes=classes,
+        groups=groups,
+        students=students,
+        teachers=teachers,
+        group_members={g: frozenset(m) for g, m in members.items()},
+    )
 
 
 def _session_order(s: Session) -> tuple:
@@ -222,25 +234,38 @@ def diff(before: Snapshot | None, after: Snapshot) -> Changes:
     renamed_old = {old for old, _ in renamed}
     used = {c for s in b.sessions for c in s.classes | s.groups}
     deleted_structures = sorted(
-        s for s in (set(b.classes) - set(after.classes)) | (set(b.groups) - set(after.groups) - renamed_old)
-        if s in used)
+        s
+        for s in (set(b.classes) - set(after.classes)) | (set(b.groups) - set(after.groups) - renamed_old)
+        if s in used
+    )
     return Changes(
         subjects_added=tuple(sorted(set(after.subjects) - set(b.subjects))),
-        subjects_modified=tuple(sorted(c for c in after.subjects if c in b.subjects and b.subjects[c] != after.subjects[c])),
+        subjects_modified=tuple(
+            sorted(c for c in after.subjects if c in b.subjects and b.subjects[c] != after.subjects[c])
+        ),
         services_added=tuple(sorted(set(after.services) - set(b.services))),
-        services_modified=tuple(sorted(k for k in after.services if k in b.services and b.services[k] != after.services[k])),
+        services_modified=tuple(
+            sorted(k for k in after.services if k in b.services and b.services[k] != after.services[k])
+        ),
         services_deleted=tuple(sorted(set(b.services) - set(after.services))),
         sessions_removed=sum(removed.values()),
         sessions_before=len(b.sessions),
         groups_created=tuple(sorted(new_groups)),
         groups_renamed=tuple(renamed),
         students_leaving_classes=tuple(sorted(k for k, c in b.students.items() if after.students.get(k) != c)),
-        teachers_leaving_classes=tuple(sorted(k for k, cs in b.teachers.items() if not cs <= after.teachers.get(k, frozenset()))),
+        teachers_leaving_classes=tuple(
+            sorted(k for k, cs in b.teachers.items() if not cs <= after.teachers.get(k, frozenset()))
+        ),
         structures_deleted_with_sessions=tuple(deleted_structures),
-        totals={"services_modified": len(b.services), "services_deleted": len(b.services),
-                "sessions_removed": len(b.sessions), "groups_renamed": len(b.groups),
-                "students_leaving_classes": len(b.students), "teachers_leaving_classes": len(b.teachers),
-                "structures_deleted_with_sessions": len(b.classes) + len(b.groups)},
+        totals={
+            "services_modified": len(b.services),
+            "services_deleted": len(b.services),
+            "sessions_removed": len(b.sessions),
+            "groups_renamed": len(b.groups),
+            "students_leaving_classes": len(b.students),
+            "teachers_leaving_classes": len(b.teachers),
+            "structures_deleted_with_sessions": len(b.classes) + len(b.groups),
+        },
     )
 
 
@@ -269,12 +294,16 @@ class LockedThreshold(ValueError):
     """An operator tried to lift a threshold that can never be lifted."""
 
 
-def exceeded(changes: Changes, thresholds: dict[str, Threshold], lifted: frozenset[str] = frozenset()) -> dict[str, dict]:
+def exceeded(
+    changes: Changes, thresholds: dict[str, Threshold], lifted: frozenset[str] = frozenset()
+) -> dict[str, dict]:
     """Thresholds the import goes over, minus those lifted for this import."""
     locked = sorted(n for n in lifted if n in thresholds and not thresholds[n].liftable)
     if locked:
-        raise LockedThreshold(f"threshold {', '.join(locked)} protects the structure of the cahier de textes "
-                              "and can never be lifted (domain-rules §7)")
+        raise LockedThreshold(
+            f"threshold {', '.join(locked)} protects the structure of the cahier de textes "
+            "and can never be lifted (domain-rules §7)"
+        )
     unknown = sorted(set(lifted) - set(thresholds))
     if unknown:
         raise ValueError(f"unknown threshold {', '.join(unknown)}; known: {', '.join(sorted(thresholds))}")
@@ -283,8 +312,14 @@ def exceeded(changes: Changes, thresholds: dict[str, Threshold], lifted: frozens
         n, total = changes.count(name), changes.totals.get(name, 0)
         share = 100.0 * n / total if total else (100.0 if n else 0.0)
         if n > t.count and share > t.percent and name not in lifted:
-            over[name] = {"count": n, "total": total, "percent": round(share, 1),
-                          "limit_count": t.count, "limit_percent": t.percent, "liftable": t.liftable}
+            over[name] = {
+                "count": n,
+                "total": total,
+                "percent": round(share, 1),
+                "limit_count": t.count,
+                "limit_percent": t.percent,
+                "liftable": t.liftable,
+            }
     return over
 
 
@@ -299,25 +334,48 @@ def report(changes: Changes, matched: dict[str, tuple[int, int]]) -> dict[str, l
     section is left out rather than printed with made-up zeros."""
     cls, grp, ens = (matched.get(k, (0, 0)) for k in ("classes", "groupes", "enseignants"))
     return {
-        "Matières": [_n(len(changes.subjects_added), "matière ajoutée", "matières ajoutées"),
-                     _n(len(changes.subjects_modified), "matière modifiée", "matières modifiées")],
+        "Matières": [
+            _n(len(changes.subjects_added), "matière ajoutée", "matières ajoutées"),
+            _n(len(changes.subjects_modified), "matière modifiée", "matières modifiées"),
+        ],
         "Services d'enseignement": [
             _n(len(changes.services_added), "service d'enseignement ajouté", "services d'enseignement ajoutés"),
             _n(len(changes.services_modified), "service d'enseignement modifié", "services d'enseignement modifiés"),
             _n(len(changes.services_deleted), "service d'enseignement supprimé", "services d'enseignement supprimés"),
-            _n(changes.sessions_removed, "séance en moins", "séances en moins") + " depuis l'import précédent"],
+            _n(changes.sessions_removed, "séance en moins", "séances en moins") + " depuis l'import précédent",
+        ],
         "Classes / Services d'enseignement": [
             _n(cls[0], "classe dont les services ont été importés", "classes dont les services ont été importés"),
-            _n(cls[1], "classe dont les services n'ont pas été importés", "classes dont les services n'ont pas été importés")],
+            _n(
+                cls[1],
+                "classe dont les services n'ont pas été importés",
+                "classes dont les services n'ont pas été importés",
+            ),
+        ],
         "Groupes d'option / Services d'enseignement": [
-            _n(grp[0], "groupe d'option dont les services ont été importés", "groupes d'option dont les services ont été importés"),
-            _n(grp[1], "groupe d'option dont les services n'ont pas été importés", "groupes d'option dont les services n'ont pas été importés")],
+            _n(
+                grp[0],
+                "groupe d'option dont les services ont été importés",
+                "groupes d'option dont les services ont été importés",
+            ),
+            _n(
+                grp[1],
+                "groupe d'option dont les services n'ont pas été importés",
+                "groupes d'option dont les services n'ont pas été importés",
+            ),
+        ],
         "Enseignants / Cours": [
             _n(ens[0], "enseignant dont les cours ont été importés", "enseignants dont les cours ont été importés"),
-            _n(ens[1], "enseignant dont les cours n'ont pas été importés", "enseignants dont les cours n'ont pas été importés")],
+            _n(
+                ens[1],
+                "enseignant dont les cours n'ont pas été importés",
+                "enseignants dont les cours n'ont pas été importés",
+            ),
+        ],
         "Gestion des classes et groupes d'option": [
             _n(len(changes.groups_created), "groupe d'option à créer", "groupes d'option à créer"),
-            _n(len(changes.groups_renamed), "groupe d'option à renommer", "groupes d'option à renommer")],
+            _n(len(changes.groups_renamed), "groupe d'option à renommer", "groupes d'option à renommer"),
+        ],
     }
 
 
@@ -331,6 +389,7 @@ def report_text(title: str, sections: dict[str, list[str]]) -> str:
 
 # ---------------------------------------------------------------------------- stored form
 
+
 def snapshot_to_dict(s: Snapshot) -> dict:
     """A JSON-able, canonical (sorted) form of a snapshot, to record in an
     event. Week masks are strings: they may exceed what JSON readers other
@@ -338,9 +397,22 @@ def snapshot_to_dict(s: Snapshot) -> dict:
     return {
         "subjects": dict(sorted(s.subjects.items())),
         "services": [[k[0], k[1], sorted(v)] for k, v in sorted(s.services.items())],
-        "sessions": sorted([x.day, x.start, x.places, x.subject, sorted(x.teachers), sorted(x.classes),
-                            sorted(x.groups), str(x.weeks), str(x.cancelled), str(x.included), sorted(x.replacing)]
-                           for x in s.sessions),
+        "sessions": sorted(
+            [
+                x.day,
+                x.start,
+                x.places,
+                x.subject,
+                sorted(x.teachers),
+                sorted(x.classes),
+                sorted(x.groups),
+                str(x.weeks),
+                str(x.cancelled),
+                str(x.included),
+                sorted(x.replacing),
+            ]
+            for x in s.sessions
+        ),
         "classes": sorted(s.classes),
         "groups": {g: sorted(c) for g, c in sorted(s.groups.items())},
         "students": dict(sorted(s.students.items())),
@@ -369,19 +441,41 @@ def snapshot_from_dict(d: dict | None) -> Snapshot | None:
 
 
 def _session(day, start, places, subject, t, c, g, w, cancelled="0", included="0", replacing=()) -> Session:
-    return Session(day, start, places, subject, frozenset(t), frozenset(c), frozenset(g), int(w), int(cancelled),
-                   int(included), frozenset(replacing))
+    return Session(
+        day,
+        start,
+        places,
+        subject,
+        frozenset(t),
+        frozenset(c),
+        frozenset(g),
+        int(w),
+        int(cancelled),
+        int(included),
+        frozenset(replacing),
+    )
 
 
 def changes_counts(changes: Changes) -> dict[str, int]:
     """How many of each change, for the history and the metrics."""
-    names = ("subjects_added", "subjects_modified", "services_added", "services_modified", "services_deleted",
-             "sessions_removed", "groups_created", "groups_renamed", "students_leaving_classes",
-             "teachers_leaving_classes", "structures_deleted_with_sessions")
+    names = (
+        "subjects_added",
+        "subjects_modified",
+        "services_added",
+        "services_modified",
+        "services_deleted",
+        "sessions_removed",
+        "groups_created",
+        "groups_renamed",
+        "students_leaving_classes",
+        "teachers_leaving_classes",
+        "structures_deleted_with_sessions",
+    )
     return {n: changes.count(n) for n in names}
 
 
 # ---------------------------------------------------------------------------- school year
+
 
 def school_year_of(day: date) -> int:
     """The school year (its first calendar year) a day belongs to: from July on,
@@ -424,7 +518,7 @@ THRESHOLD_LABELS = {
     "students_leaving_classes": "élèves quittant leur classe",
     "teachers_leaving_classes": "enseignants quittant une classe ou un groupe",
     "structures_deleted_with_sessions": "classes ou groupes supprimés alors qu'ils portent des séances "
-                                        "(protection de la structure du cahier de textes)",
+    "(protection de la structure du cahier de textes)",
 }
 
 
@@ -443,13 +537,16 @@ def thresholds_section(over: dict[str, dict]) -> list[str]:
     """Lines of the bilan naming each exceeded threshold (domain-rules §7)."""
     lines = []
     for name, o in sorted(over.items()):
-        line = (f"{name} ({THRESHOLD_LABELS.get(name, name)}) : {o['count']} sur {o['total']}, soit "
-                f"{_fr_number(o['percent'])} % ; seuil {o['limit_count']} et {_fr_number(o['limit_percent'])} %")
+        line = (
+            f"{name} ({THRESHOLD_LABELS.get(name, name)}) : {o['count']} sur {o['total']}, soit "
+            f"{_fr_number(o['percent'])} % ; seuil {o['limit_count']} et {_fr_number(o['limit_percent'])} %"
+        )
         lines.append(line + (" ; ce seuil ne peut jamais être levé" if not o.get("liftable", True) else ""))
     return lines
 
 
 # ---------------------------------------------------------------------------- decisions
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -460,8 +557,16 @@ class Refusal:
     details: dict = field(default_factory=dict)
 
 
-def refusal(*, uai: str, uai_known: bool, copies: list[dict], school_year: int, ends_on: date | None,
-            automatic: bool = True, end_help: str = "") -> Refusal | None:
+def refusal(
+    *,
+    uai: str,
+    uai_known: bool,
+    copies: list[dict],
+    school_year: int,
+    ends_on: date | None,
+    automatic: bool = True,
+    end_help: str = "",
+) -> Refusal | None:
     """The checks of domain-rules §7 that reject the whole file before any
     comparison, in order: an unknown establishment; a byte-identical copy of
     an earlier import of that UAI ("Rejet - Double du fichier d'import", 001
@@ -471,18 +576,24 @@ def refusal(*, uai: str, uai_known: bool, copies: list[dict], school_year: int, 
     the file: what can be applied is (domain-rules §12; see
     :func:`set_aside_refusal` for the share limit)."""
     if not uai_known:
-        return Refusal("unknown_uai", f"establishment {uai} is not in the directory (no AAF structure with this UAI)",
-                       {"uai": uai})
+        return Refusal(
+            "unknown_uai", f"establishment {uai} is not in the directory (no AAF structure with this UAI)", {"uai": uai}
+        )
     if copies:
         first = copies[0]
-        return Refusal("duplicate_file", f"the file is byte-identical to import {first['import_id']} "
-                       f"({first['file']}, received {first['received_at']}); nothing applied",
-                       {"copy_of": [c["import_id"] for c in copies]})
+        return Refusal(
+            "duplicate_file",
+            f"the file is byte-identical to import {first['import_id']} "
+            f"({first['file']}, received {first['received_at']}); nothing applied",
+            {"copy_of": [c["import_id"] for c in copies]},
+        )
     late = end_date_problem(school_year, ends_on)
     if late is not None and automatic:
-        return Refusal("end_date_after_15_july", late + (f"; {end_help}" if end_help else ""),
-                       {"ends_on": ends_on.isoformat() if ends_on else "",
-                        "limit": end_date_limit_of(school_year).isoformat()})
+        return Refusal(
+            "end_date_after_15_july",
+            late + (f"; {end_help}" if end_help else ""),
+            {"ends_on": ends_on.isoformat() if ends_on else "", "limit": end_date_limit_of(school_year).isoformat()},
+        )
     return None
 
 
@@ -491,8 +602,10 @@ def end_date_problem(school_year: int, ends_on: date | None) -> str | None:
     limit = end_date_limit_of(school_year)
     if ends_on is None or ends_on <= limit:
         return None
-    return (f"the school year ends on {ends_on.isoformat()}, later than {limit.isoformat()}: an end after 15 July "
-            "would empty classes and mailing lists while students sit resit exams")
+    return (
+        f"the school year ends on {ends_on.isoformat()}, later than {limit.isoformat()}: an end after 15 July "
+        "would empty classes and mailing lists while students sit resit exams"
+    )
 
 
 SET_ASIDE_KINDS = ("courses", "teachers", "students", "classes_and_groups")
@@ -514,10 +627,15 @@ def set_aside_refusal(share: dict[str, tuple[int, int]], limits: dict[str, float
             over[kind] = {"set_aside": aside, "read": read, "percent": round(percent, 1), "limit_percent": limit}
     if not over:
         return None
-    what = ", ".join(f"{k} {o['set_aside']} of {o['read']} ({o['percent']} % > {o['limit_percent']} %)"
-                     for k, o in over.items())
-    return Refusal("too_many_set_aside", f"too many records not imported: {what}; nothing applied (entsync imports "
-                   "show lists them; correct the export or the directory and send it again)", {"kinds": over})
+    what = ", ".join(
+        f"{k} {o['set_aside']} of {o['read']} ({o['percent']} % > {o['limit_percent']} %)" for k, o in over.items()
+    )
+    return Refusal(
+        "too_many_set_aside",
+        f"too many records not imported: {what}; nothing applied (entsync imports "
+        "show lists them; correct the export or the directory and send it again)",
+        {"kinds": over},
+    )
 
 
 @dataclass(frozen=True)
@@ -527,8 +645,13 @@ class Decision:
     over: dict[str, dict]
 
 
-def decide(before: Snapshot | None, after: Snapshot, first_of_year: bool, thresholds: dict[str, Threshold],
-           lifted: frozenset[str] = frozenset()) -> Decision:
+def decide(
+    before: Snapshot | None,
+    after: Snapshot,
+    first_of_year: bool,
+    thresholds: dict[str, Threshold],
+    lifted: frozenset[str] = frozenset(),
+) -> Decision:
     """The first import of a school year waits for an operator; a later one is
     applied unless it goes over a threshold not lifted (domain-rules §7, §11).
     ``before`` is the last applied timetable of the same school year."""

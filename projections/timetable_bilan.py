@@ -6,6 +6,7 @@ Pure: from the changes, the matched summary, the snapshots before and after
 and the listings the pipeline gathered. Sections the export cannot fill say
 why instead of printing made-up zeros.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -24,12 +25,16 @@ from projections.timetable import (
 # What to change in EDT for an end of year after 15 July. Index Education
 # documents the academic calendar under Paramètres > Établissement >
 # Calendrier; the export is made from Imports/Exports > Socles ENT (seed 004).
-EDT_END_OF_YEAR_FR = ("dans EDT, menu Paramètres > Établissement > Calendrier : faites finir l'année scolaire au "
-                      "15 juillet au plus tard (juillet et août en vacances), puis exportez à nouveau "
-                      "(Imports/Exports > Socles ENT > Export manuel)")
-EDT_END_OF_YEAR_EN = ("in EDT, Paramètres > Établissement > Calendrier (the academic calendar): end the school year on "
-                      "15 July at the latest, July and August being holidays, then export again (Imports/Exports > "
-                      "Socles ENT > Export manuel)")
+EDT_END_OF_YEAR_FR = (
+    "dans EDT, menu Paramètres > Établissement > Calendrier : faites finir l'année scolaire au "
+    "15 juillet au plus tard (juillet et août en vacances), puis exportez à nouveau "
+    "(Imports/Exports > Socles ENT > Export manuel)"
+)
+EDT_END_OF_YEAR_EN = (
+    "in EDT, Paramètres > Établissement > Calendrier (the academic calendar): end the school year on "
+    "15 July at the latest, July and August being holidays, then export again (Imports/Exports > "
+    "Socles ENT > Export manuel)"
+)
 
 REASONS_FR = {
     "not_found": "inconnu de l'annuaire",
@@ -66,6 +71,7 @@ def _fr(d: date) -> str:
 
 # ---------------------------------------------------------------------------- derived from the weeks
 
+
 def closures(s: Snapshot) -> set[tuple[int, int]]:
     """Runs of weeks (first, last) without any course between the first and
     the last week that has one: holidays and closures. The export does not
@@ -98,23 +104,36 @@ def weekly(s: Snapshot) -> dict[str, int]:
     *Uncertain* (formats §4 names the attributes, not their meaning): a
     ``@SemainesAnnulation`` week is a lesson cancelled, a ``@SemainesInclusion``
     week a person included in the course for that week (a replacement)."""
-    return {"cancellations": sum(bin(x.cancelled).count("1") for x in s.sessions),
-            # A teacher included for some weeks, matched or not (@SemainesInclusion).
-            "replacements": sum(bin(x.included).count("1") for x in s.sessions)}
+    return {
+        "cancellations": sum(bin(x.cancelled).count("1") for x in s.sessions),
+        # A teacher included for some weeks, matched or not (@SemainesInclusion).
+        "replacements": sum(bin(x.included).count("1") for x in s.sessions),
+    }
 
 
 # ---------------------------------------------------------------------------- sections
 
-def bilan(changes: Changes, summary: dict[str, tuple[int, int]], over: dict[str, dict] | None = None, *,
-          before: Snapshot | None = None, after: Snapshot | None = None, not_imported: list[dict] | None = None,
-          rejections: list[dict] | None = None, stats: dict | None = None, problems: list[str] | None = None,
-          to_create: int | None = None) -> dict[str, list[str]]:
+
+def bilan(
+    changes: Changes,
+    summary: dict[str, tuple[int, int]],
+    over: dict[str, dict] | None = None,
+    *,
+    before: Snapshot | None = None,
+    after: Snapshot | None = None,
+    not_imported: list[dict] | None = None,
+    rejections: list[dict] | None = None,
+    stats: dict | None = None,
+    problems: list[str] | None = None,
+    to_create: int | None = None,
+) -> dict[str, list[str]]:
     """The report in seed 004's order, with the sections it lacks where the
     export carries the data, then what was not imported and why."""
     base = report(changes, summary)
     if to_create is not None:
-        base["Gestion des classes et groupes d'option"][0] = _n(to_create, "groupe d'option à créer",
-                                                               "groupes d'option à créer")
+        base["Gestion des classes et groupes d'option"][0] = _n(
+            to_create, "groupe d'option à créer", "groupes d'option à créer"
+        )
     b, a = before or Snapshot(), after
     out: dict[str, list[str]] = {}
     if over:  # why nothing was applied comes first
@@ -129,8 +148,12 @@ def bilan(changes: Changes, summary: dict[str, tuple[int, int]], over: dict[str,
     services = base["Services d'enseignement"]
     services[0] += f" dont {incomplete} incomplet" + ("s" if incomplete > 1 else "")
     out["Services d'enseignement"] = services
-    for name in ("Classes / Services d'enseignement", "Groupes d'option / Services d'enseignement",
-                 "Enseignants / Cours", "Gestion des classes et groupes d'option"):
+    for name in (
+        "Classes / Services d'enseignement",
+        "Groupes d'option / Services d'enseignement",
+        "Enseignants / Cours",
+        "Gestion des classes et groupes d'option",
+    ):
         out[name] = base[name]
     rows = not_imported or []
     structures = [r for r in rows if r["kind"] in ("class", "group")]
@@ -140,13 +163,24 @@ def bilan(changes: Changes, summary: dict[str, tuple[int, int]], over: dict[str,
     out["Enregistrements écartés à la lecture"] = _rejection_lines(rejections or [])
     stats = stats or {}
     out["Ignoré sans erreur"] = [
-        _n(int(stats.get("subject_only", 0)), "cours ne portant que sur une matière (rien à appliquer)",
-           "cours ne portant que sur une matière (rien à appliquer)"),
-        _n(int(stats.get("ignored_parts", 0)), "référence à une partie de classe qu'aucune classe ne déclare",
-           "références à une partie de classe qu'aucune classe ne déclare")
+        _n(
+            int(stats.get("subject_only", 0)),
+            "cours ne portant que sur une matière (rien à appliquer)",
+            "cours ne portant que sur une matière (rien à appliquer)",
+        ),
+        _n(
+            int(stats.get("ignored_parts", 0)),
+            "référence à une partie de classe qu'aucune classe ne déclare",
+            "références à une partie de classe qu'aucune classe ne déclare",
+        )
         + " (les parties de classe ne vont pas dans l'ENT)",
-        _n(int(stats.get("parts_only", 0)), "cours sur des parties de classe seulement",
-           "cours sur des parties de classe seulement") + " (les parties de classe ne vont pas dans l'ENT)"]
+        _n(
+            int(stats.get("parts_only", 0)),
+            "cours sur des parties de classe seulement",
+            "cours sur des parties de classe seulement",
+        )
+        + " (les parties de classe ne vont pas dans l'ENT)",
+    ]
     if a is not None:
         out["Semaines de cours"] = _weeks_lines(a)
         out["Bilan des données « emploi du temps à la semaine »"] = _weekly_lines(b, a)
@@ -154,15 +188,22 @@ def bilan(changes: Changes, summary: dict[str, tuple[int, int]], over: dict[str,
 
 
 def _row(r: dict) -> str:
-    what = f"{KIND_FR.get(r['kind'], r['kind'])} {r['code'] or r['ident']}" if r["kind"] in ("class", "group") \
+    what = (
+        f"{KIND_FR.get(r['kind'], r['kind'])} {r['code'] or r['ident']}"
+        if r["kind"] in ("class", "group")
         else f"{KIND_FR.get(r['kind'], r['kind'])} {r['ident']}"
+    )
     line = f" (ligne {r['line']})" if r.get("line") else ""
     reason = REASONS_FR.get(r["reason"], r["reason"])
     action = ACTIONS_FR.get((r["kind"], r["reason"]))
     if r["kind"] in ("teacher", "student"):
         n = len(r.get("candidates") or ())
-        action = (f"{_n(n, 'compte proposé', 'comptes proposés')} : à rapprocher (entsync imports show, "
-                  "entsync imports match)" if n else "aucun compte de ce nom dans l'établissement")
+        action = (
+            f"{_n(n, 'compte proposé', 'comptes proposés')} : à rapprocher (entsync imports show, "
+            "entsync imports match)"
+            if n
+            else "aucun compte de ce nom dans l'établissement"
+        )
     return f"{what}{line} : {reason}" + (f" — {action}" if action else "")
 
 
@@ -171,8 +212,12 @@ def _rejection_lines(rejections: list[dict]) -> list[str]:
         return ["aucun"]
     by = Counter(r["reason"] for r in rejections)
     lines = [f"{n} × {REASONS_FR.get(reason, reason)}" for reason, n in sorted(by.items())]
-    lines += [f"ligne {r['line']}" + (f", {r['record_id']}" if r.get("record_id") else "")
-              + f" ({r['field']}) : {REASONS_FR.get(r['reason'], r['reason'])}" for r in rejections[:20]]
+    lines += [
+        f"ligne {r['line']}"
+        + (f", {r['record_id']}" if r.get("record_id") else "")
+        + f" ({r['field']}) : {REASONS_FR.get(r['reason'], r['reason'])}"
+        for r in rejections[:20]
+    ]
     if len(rejections) > 20:
         lines.append(f"… et {len(rejections) - 20} autres (entsync imports show)")
     return lines
@@ -189,8 +234,10 @@ def _span(calendar: dict, first: int, last: int) -> str:
 def _closure_lines(b: Snapshot, a: Snapshot) -> list[str]:
     old, new = closures(b), closures(a)
     added, removed = sorted(new - old), sorted(old - new)
-    lines = [_n(len(added), "période de fermeture ajoutée", "périodes de fermeture ajoutées"),
-             _n(len(removed), "période de fermeture supprimée", "périodes de fermeture supprimées")]
+    lines = [
+        _n(len(added), "période de fermeture ajoutée", "périodes de fermeture ajoutées"),
+        _n(len(removed), "période de fermeture supprimée", "périodes de fermeture supprimées"),
+    ]
     lines += [f"ajoutée : {_span(a.calendar, f, t)}" for f, t in added]
     lines += [f"supprimée : {_span(b.calendar or a.calendar, f, t)}" for f, t in removed]
     lines.append("(l'export ne décrit pas les fermetures : ce sont les semaines sans aucun cours)")
@@ -202,9 +249,11 @@ def _alternance_lines(b: Snapshot, a: Snapshot) -> list[str]:
     added = sum(1 for k in new if k not in old)
     modified = sum(1 for k in new if k in old and old[k] != new[k])
     removed = sum(1 for k in old if k not in new)
-    return [_n(added, "alternance ajoutée", "alternances ajoutées"),
-            _n(modified, "alternance modifiée", "alternances modifiées"),
-            _n(removed, "alternance supprimée", "alternances supprimées")]
+    return [
+        _n(added, "alternance ajoutée", "alternances ajoutées"),
+        _n(modified, "alternance modifiée", "alternances modifiées"),
+        _n(removed, "alternance supprimée", "alternances supprimées"),
+    ]
 
 
 def _weeks_lines(a: Snapshot) -> list[str]:
@@ -215,10 +264,12 @@ def _weeks_lines(a: Snapshot) -> list[str]:
     if not cal.get("first_week_day"):
         return [f"semaines {used[0]} à {used[-1]}"]
     first, last = week_start(cal, used[0]), week_start(cal, used[-1]) + timedelta(days=6)
-    return [f"première semaine de cours : semaine {used[0]}, du {_fr(first)}",
-            f"dernière semaine de cours : semaine {used[-1]}, jusqu'au {_fr(last)}",
-            f"année scolaire de l'export : du {_fr(date.fromisoformat(cal['starts_on']))} au "
-            f"{_fr(date.fromisoformat(cal['ends_on']))}"]
+    return [
+        f"première semaine de cours : semaine {used[0]}, du {_fr(first)}",
+        f"dernière semaine de cours : semaine {used[-1]}, jusqu'au {_fr(last)}",
+        f"année scolaire de l'export : du {_fr(date.fromisoformat(cal['starts_on']))} au "
+        f"{_fr(date.fromisoformat(cal['ends_on']))}",
+    ]
 
 
 def _weekly_lines(b: Snapshot, a: Snapshot) -> list[str]:
@@ -228,9 +279,11 @@ def _weekly_lines(b: Snapshot, a: Snapshot) -> list[str]:
         d = new[name] - old[name]
         return f"Écart depuis l'import précédent : {_n(abs(d), one, many)} en {'plus' if d >= 0 else 'moins'}"
 
-    return [gap("replacements", "remplacement", "remplacements"),
-            f"Total cumulé de remplacements depuis le début de l'année scolaire : {new['replacements']}",
-            "Annulations de cours",
-            "  " + gap("cancellations", "annulation de cours", "annulations de cours"),
-            f"  Total cumulé d'annulations de cours depuis le début de l'année scolaire : {new['cancellations']}",
-            "Cours exceptionnels : non décrits par l'export ENT (ni élément ni attribut ne les distingue)"]
+    return [
+        gap("replacements", "remplacement", "remplacements"),
+        f"Total cumulé de remplacements depuis le début de l'année scolaire : {new['replacements']}",
+        "Annulations de cours",
+        "  " + gap("cancellations", "annulation de cours", "annulations de cours"),
+        f"  Total cumulé d'annulations de cours depuis le début de l'année scolaire : {new['cancellations']}",
+        "Cours exceptionnels : non décrits par l'export ENT (ni élément ni attribut ne les distingue)",
+    ]

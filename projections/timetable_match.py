@@ -20,6 +20,7 @@ the matches into a :class:`~projections.timetable.Snapshot` in stable keys
 What is not matched is not imported; what an earlier import applied for it
 is kept (domain-rules §12, :func:`projections.timetable.keep_set_aside`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,12 +45,12 @@ class Person:
 
     jointure: str
     profile: str
-    identity: str = ""   # normalised name|DD/MM/YYYY, as the read model's accounts.identity
+    identity: str = ""  # normalised name|DD/MM/YYYY, as the read model's accounts.identity
     sts_id: str = ""
     ine: str = ""
     eleve_id: str = ""
     local: bool = False  # attached to the establishment being imported
-    name: str = ""       # normalised name, when the identity has no birth date to go with it
+    name: str = ""  # normalised name, when the identity has no birth date to go with it
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,12 @@ class Match:
     ``name`` a digest of a person's normalised name, so that a match made by
     hand is asked again when the name changes."""
 
-    kind: str      # teacher | student | class | group
-    ident: str     # EDT @Ident, STS INDIVIDU/@ID, or the code itself
+    kind: str  # teacher | student | class | group
+    ident: str  # EDT @Ident, STS INDIVIDU/@ID, or the code itself
     code: str
-    key: str       # matched jointure or code; '' when unmatched
-    by: str        # sts_id | ine | eleve_id | name_birth_date | code | to_create | hand | remembered | ''
-    reason: str    # '' when matched; not_found | ambiguous | no_identity | name_changed
+    key: str  # matched jointure or code; '' when unmatched
+    by: str  # sts_id | ine | eleve_id | name_birth_date | code | to_create | hand | remembered | ''
+    reason: str  # '' when matched; not_found | ambiguous | no_identity | name_changed
     line: int = 0
     name: str = ""
     candidates: tuple[str, ...] = ()
@@ -92,8 +93,17 @@ class Match:
     @classmethod
     def from_dict(cls, d: dict) -> Match:
         """A stored match; those recorded before hand matching lack name and candidates."""
-        return cls(d["kind"], d["ident"], d["code"], d["key"], d["by"], d["reason"], int(d.get("line") or 0),
-                   d.get("name", ""), tuple(d.get("candidates", ())))
+        return cls(
+            d["kind"],
+            d["ident"],
+            d["code"],
+            d["key"],
+            d["by"],
+            d["reason"],
+            int(d.get("line") or 0),
+            d.get("name", ""),
+            tuple(d.get("candidates", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -154,8 +164,17 @@ class _Index:
                 self.names[name].append(p)
                 self.families[name.split(" ", 1)[0]].append(p)
 
-    def match(self, kind: str, ident: str, code: str, line: int, keys: list[tuple[str, str]], identity: str,
-              family: str, given: str) -> Match:
+    def match(
+        self,
+        kind: str,
+        ident: str,
+        code: str,
+        line: int,
+        keys: list[tuple[str, str]],
+        identity: str,
+        family: str,
+        given: str,
+    ) -> Match:
         profiles = PROFILES[kind]
         ambiguous = False
         digest = name_digest(family, given)
@@ -198,8 +217,9 @@ def _remember(m: Match, remembered: dict[tuple[str, str], Remembered]) -> Match:
     return Match(m.kind, m.ident, m.code, r.key, "remembered", "", m.line, m.name)
 
 
-def _structure_match(kind: str, ident: str, code: str, known: frozenset[str], line: int,
-                     remembered: dict[tuple[str, str], Remembered]) -> Match:
+def _structure_match(
+    kind: str, ident: str, code: str, known: frozenset[str], line: int, remembered: dict[tuple[str, str], Remembered]
+) -> Match:
     """A class or group on its code. A class the directory does not have is
     not imported (classes come from the AAF); a group it does not have is
     imported as a group to create (seed 004 "groupes d'option à créer")."""
@@ -213,6 +233,7 @@ def _structure_match(kind: str, ident: str, code: str, known: frozenset[str], li
 
 
 # ---------------------------------------------------------------------------- EDT: the plan
+
 
 def plan_edt(export: EdtExport) -> dict:
     """What an EDT export says, in its own idents, JSON-able: the input of
@@ -228,33 +249,66 @@ def plan_edt(export: EdtExport) -> dict:
         if not c.classes and not c.groups:
             parts_only += 1  # on class parts only: never reaches the ENT (domain-rules §2)
             continue
-        courses.append([c.day, c.start_place, c.places, subject_code.get(c.subject or "", ""), list(c.teachers),
-                        list(c.classes), list(c.groups), str(c.weeks), str(c.cancelled), str(c.included),
-                        list(c.replacing)])
+        courses.append(
+            [
+                c.day,
+                c.start_place,
+                c.places,
+                subject_code.get(c.subject or "", ""),
+                list(c.teachers),
+                list(c.classes),
+                list(c.groups),
+                str(c.weeks),
+                str(c.cancelled),
+                str(c.included),
+                list(c.replacing),
+            ]
+        )
     aside = export.set_aside
     return {
         "form": 1,
-        "calendar": {"starts_on": h.starts_on.isoformat(), "ends_on": h.ends_on.isoformat(),
-                     "first_week_day": h.first_week_day.isoformat()},
+        "calendar": {
+            "starts_on": h.starts_on.isoformat(),
+            "ends_on": h.ends_on.isoformat(),
+            "first_week_day": h.first_week_day.isoformat(),
+        },
         "subjects": {subject_code[s.ident]: s.label for s in export.subjects},
         "classes": {c.ident: c.name for c in export.classes},
-        "groups": {g.ident: {"code": g.name, "classes": sorted(set(g.classes) | {part_class[p] for p in g.parts
-                                                                                  if p in part_class})}
-                   for g in export.groups},
+        "groups": {
+            g.ident: {
+                "code": g.name,
+                "classes": sorted(set(g.classes) | {part_class[p] for p in g.parts if p in part_class}),
+            }
+            for g in export.groups
+        },
         "students": {s.ident: s.class_ident or "" for s in export.students},
         "group_students": {g.ident: sorted(s.ident for s in export.students_of_group(g)) for g in export.groups},
         "courses": courses,
-        "aside": {"teachers": list(aside.teachers), "students": list(aside.students), "classes": list(aside.classes),
-                  "groups": list(aside.groups), "names": dict(aside.names),
-                  "courses": [[subject_code.get(r.subject or "", ""), list(r.teachers), list(r.classes), list(r.groups)]
-                              for r in aside.courses]},
-        "read": dict(export.read), "subject_only": export.subject_only, "ignored_parts": export.ignored_parts,
+        "aside": {
+            "teachers": list(aside.teachers),
+            "students": list(aside.students),
+            "classes": list(aside.classes),
+            "groups": list(aside.groups),
+            "names": dict(aside.names),
+            "courses": [
+                [subject_code.get(r.subject or "", ""), list(r.teachers), list(r.classes), list(r.groups)]
+                for r in aside.courses
+            ],
+        },
+        "read": dict(export.read),
+        "subject_only": export.subject_only,
+        "ignored_parts": export.ignored_parts,
         "parts_only": parts_only,
     }
 
 
-def match_edt(export: EdtExport, view: DirectoryView, remembered: tuple[Remembered, ...] = (),
-              before: Snapshot | None = None, previous: tuple[Match, ...] = ()) -> Matched:
+def match_edt(
+    export: EdtExport,
+    view: DirectoryView,
+    remembered: tuple[Remembered, ...] = (),
+    before: Snapshot | None = None,
+    previous: tuple[Match, ...] = (),
+) -> Matched:
     """Match an EDT export and resolve it (domain-rules §7, §12). ``before``
     is the timetable applied last and ``previous`` the matches of the import
     that applied it: what they hold for a record not imported now is kept."""
@@ -262,12 +316,28 @@ def match_edt(export: EdtExport, view: DirectoryView, remembered: tuple[Remember
     memory = {(r.kind, r.ident): r for r in remembered}
     matches: list[Match] = []
     for t in export.teachers:
-        m = index.match("teacher", t.ident, t.sts_id or "", t.line, [("sts_id", t.sts_id or "")],
-                        person_identity(t.family_name, t.given_name, t.birth_date), t.family_name, t.given_name)
+        m = index.match(
+            "teacher",
+            t.ident,
+            t.sts_id or "",
+            t.line,
+            [("sts_id", t.sts_id or "")],
+            person_identity(t.family_name, t.given_name, t.birth_date),
+            t.family_name,
+            t.given_name,
+        )
         matches.append(_remember(m, memory))
     for s in export.students:
-        m = index.match("student", s.ident, s.eleve_id or "", s.line, [("ine", s.ine or ""), ("eleve_id", s.eleve_id or "")],
-                        person_identity(s.family_name, s.given_name, s.birth_date), s.family_name, s.given_name)
+        m = index.match(
+            "student",
+            s.ident,
+            s.eleve_id or "",
+            s.line,
+            [("ine", s.ine or ""), ("eleve_id", s.eleve_id or "")],
+            person_identity(s.family_name, s.given_name, s.birth_date),
+            s.family_name,
+            s.given_name,
+        )
         matches.append(_remember(m, memory))
     matches += [_structure_match("class", c.ident, c.name, view.classes, c.line, memory) for c in export.classes]
     matches += [_structure_match("group", g.ident, g.name, view.groups, g.line, memory) for g in export.groups]
@@ -277,14 +347,18 @@ def match_edt(export: EdtExport, view: DirectoryView, remembered: tuple[Remember
 
 def rematch(matched_before: tuple[Match, ...], kind: str, ident: str, key: str) -> tuple[Match, ...]:
     """The matches with ``ident`` matched by hand to ``key``."""
-    return tuple(Match(m.kind, m.ident, m.code, key, "hand", "", m.line, m.name) if (m.kind, m.ident) == (kind, ident)
-                 else m for m in matched_before)
+    return tuple(
+        Match(m.kind, m.ident, m.code, key, "hand", "", m.line, m.name) if (m.kind, m.ident) == (kind, ident) else m
+        for m in matched_before
+    )
 
 
 # ---------------------------------------------------------------------------- EDT: resolving the plan
 
-def resolve(plan: dict, matches: tuple[Match, ...], before: Snapshot | None = None,
-            previous: tuple[Match, ...] = ()) -> Matched:
+
+def resolve(
+    plan: dict, matches: tuple[Match, ...], before: Snapshot | None = None, previous: tuple[Match, ...] = ()
+) -> Matched:
     """The snapshot of ``plan`` in matched keys; what is not matched is not
     imported, and what ``before`` holds for it is kept (domain-rules §12)."""
     key = {(m.kind, m.ident): m.key for m in matches if m.key}
@@ -292,7 +366,7 @@ def resolve(plan: dict, matches: tuple[Match, ...], before: Snapshot | None = No
     student = {i: k for (kind, i), k in key.items() if kind == "student"}
     klass = {i: k for (kind, i), k in key.items() if kind == "class"}
     group = {i: k for (kind, i), k in key.items() if kind == "group"}
-    out_classes = set(plan["classes"]) - set(klass)          # classes not imported (unmatched)
+    out_classes = set(plan["classes"]) - set(klass)  # classes not imported (unmatched)
     # A group is made of the classes that are imported; one not matched is not imported.
     out_groups = set(plan["groups"]) - set(group)
 
@@ -303,15 +377,28 @@ def resolve(plan: dict, matches: tuple[Match, ...], before: Snapshot | None = No
     teaching: dict[str, int] = {t: 0 for c in plan["courses"] for t in c[4]}
     for day, start, places, subject, t_ids, c_ids, g_ids, weeks, cancelled, included, replacing in plan["courses"]:
         if set(c_ids) & out_classes or set(g_ids) & out_groups:
-            dropped.append([subject, t_ids, c_ids, g_ids])   # set aside with its class or group
+            dropped.append([subject, t_ids, c_ids, g_ids])  # set aside with its class or group
             continue
         classes = frozenset(klass[i] for i in c_ids)
         groups = frozenset(group[i] for i in g_ids)
         teachers = frozenset(teacher[i] for i in t_ids if i in teacher)
         for t in t_ids:
             teaching[t] += 1
-        sessions.append(Session(day, start, places, subject, teachers, classes, groups, int(weeks),
-                                int(cancelled), int(included), frozenset(teacher[i] for i in replacing if i in teacher)))
+        sessions.append(
+            Session(
+                day,
+                start,
+                places,
+                subject,
+                teachers,
+                classes,
+                groups,
+                int(weeks),
+                int(cancelled),
+                int(included),
+                frozenset(teacher[i] for i in replacing if i in teacher),
+            )
+        )
         for code in classes | groups:
             services[(code, subject)].update(teachers)
         for t in teachers:
@@ -322,23 +409,45 @@ def resolve(plan: dict, matches: tuple[Match, ...], before: Snapshot | None = No
         services={k: frozenset(v) for k, v in services.items()},
         sessions=tuple(sessions),
         classes=frozenset(klass.values()),
-        groups={group[i]: frozenset(klass[c] for c in g["classes"] if c in klass) for i, g in plan["groups"].items()
-                if i not in out_groups},
+        groups={
+            group[i]: frozenset(klass[c] for c in g["classes"] if c in klass)
+            for i, g in plan["groups"].items()
+            if i not in out_groups
+        },
         students=students,
         teachers={k: frozenset(v) for k, v in taught.items()},
-        group_members={group[i]: frozenset(student[s] for s in plan["group_students"].get(i, ()) if s in student)
-                       for i, g in plan["groups"].items() if i not in out_groups},
+        group_members={
+            group[i]: frozenset(student[s] for s in plan["group_students"].get(i, ()) if s in student)
+            for i, g in plan["groups"].items()
+            if i not in out_groups
+        },
         calendar=dict(plan.get("calendar", {})),
     )
     kept = _aside_keys(plan, matches, previous, out_classes, out_groups, dropped, teacher, student, klass, group)
     snapshot = keep_set_aside(before, snapshot, kept)
     not_imported = _not_imported(plan, matches, out_classes, out_groups, teaching)
-    return Matched(snapshot, tuple(matches), _summary(plan, matches, out_classes, out_groups, teaching), plan,
-                   tuple(not_imported), _share(plan, matches, dropped))
+    return Matched(
+        snapshot,
+        tuple(matches),
+        _summary(plan, matches, out_classes, out_groups, teaching),
+        plan,
+        tuple(not_imported),
+        _share(plan, matches, dropped),
+    )
 
 
-def _aside_keys(plan: dict, matches: tuple[Match, ...], previous: tuple[Match, ...], out_classes: set[str],
-                out_groups: set[str], dropped: list, teacher: dict, student: dict, klass: dict, group: dict) -> Aside:
+def _aside_keys(
+    plan: dict,
+    matches: tuple[Match, ...],
+    previous: tuple[Match, ...],
+    out_classes: set[str],
+    out_groups: set[str],
+    dropped: list,
+    teacher: dict,
+    student: dict,
+    klass: dict,
+    group: dict,
+) -> Aside:
     """The keys of the last applied timetable that belong to records not
     imported now: found by the ident they had in the import that applied it
     (or, for a person, the same name), or by the key an earlier release gave
@@ -378,12 +487,17 @@ def _aside_keys(plan: dict, matches: tuple[Match, ...], previous: tuple[Match, .
         return subject, cs, gs
 
     courses = [signature(*c) for c in [*aside.get("courses", ()), *dropped]]
-    return Aside(teachers=frozenset(keys_of("teacher", teachers_out)), students=frozenset(students),
-                 structures=frozenset(structures), courses=tuple(courses))
+    return Aside(
+        teachers=frozenset(keys_of("teacher", teachers_out)),
+        students=frozenset(students),
+        structures=frozenset(structures),
+        courses=tuple(courses),
+    )
 
 
-def _not_imported(plan: dict, matches: tuple[Match, ...], out_classes: set[str], out_groups: set[str],
-                  teaching: dict[str, int]) -> list[dict]:
+def _not_imported(
+    plan: dict, matches: tuple[Match, ...], out_classes: set[str], out_groups: set[str], teaching: dict[str, int]
+) -> list[dict]:
     """What the bilan lists by name of section: classes and groups not
     imported, teachers whose courses were not imported, and why."""
     rows = []
@@ -392,20 +506,31 @@ def _not_imported(plan: dict, matches: tuple[Match, ...], out_classes: set[str],
             reason = m.reason or "not_found"
             rows.append({"kind": m.kind, "ident": m.ident, "code": m.code, "reason": reason, "line": m.line})
         elif m.kind == "teacher" and not m.key and m.ident in teaching:
-            rows.append({"kind": m.kind, "ident": m.ident, "code": m.code, "reason": m.reason, "line": m.line,
-                         "candidates": list(m.candidates)})
+            rows.append(
+                {
+                    "kind": m.kind,
+                    "ident": m.ident,
+                    "code": m.code,
+                    "reason": m.reason,
+                    "line": m.line,
+                    "candidates": list(m.candidates),
+                }
+            )
     return rows
 
 
-def _summary(plan: dict, matches: tuple[Match, ...], out_classes: set[str], out_groups: set[str],
-             teaching: dict[str, int]) -> dict[str, tuple[int, int]]:
+def _summary(
+    plan: dict, matches: tuple[Match, ...], out_classes: set[str], out_groups: set[str], teaching: dict[str, int]
+) -> dict[str, tuple[int, int]]:
     """(imported, not imported) per seed-004 section: a class or group whose
     services were imported, a teacher whose courses were."""
     with_courses = {i for c in plan["courses"] for i in (*c[5], *c[6])}
     aside = plan.get("aside", {})
     out = {}
-    for label, idents, gone, set_aside in (("classes", plan["classes"], out_classes, aside.get("classes", ())),
-                                           ("groupes", plan["groups"], out_groups, aside.get("groups", ()))):
+    for label, idents, gone, set_aside in (
+        ("classes", plan["classes"], out_classes, aside.get("classes", ())),
+        ("groupes", plan["groups"], out_groups, aside.get("groups", ())),
+    ):
         ok = sum(1 for i in idents if i in with_courses and i not in gone)
         out[label] = (ok, len(idents) - ok + len(set_aside))
     keyed = {m.ident for m in matches if m.kind == "teacher" and m.key}
@@ -428,7 +553,10 @@ def _share(plan: dict, matches: tuple[Match, ...], dropped: list) -> dict[str, t
             unmatched[m.kind] += 1
     structures = len(aside.get("classes", ())) + len(aside.get("groups", ())) + unmatched["class"] + unmatched["group"]
     return {
-        "courses": (len(aside.get("courses", ())) + len(dropped), int(read.get("courses", 0)) - int(plan.get("subject_only", 0))),
+        "courses": (
+            len(aside.get("courses", ())) + len(dropped),
+            int(read.get("courses", 0)) - int(plan.get("subject_only", 0)),
+        ),
         "teachers": (len(aside.get("teachers", ())) + unmatched["teacher"], int(read.get("teachers", 0))),
         "students": (len(aside.get("students", ())) + unmatched["student"], int(read.get("students", 0))),
         "classes_and_groups": (structures, int(read.get("classes", 0)) + int(read.get("groups", 0))),
@@ -436,6 +564,7 @@ def _share(plan: dict, matches: tuple[Match, ...], dropped: list) -> dict[str, t
 
 
 # ---------------------------------------------------------------------------- STS-web
+
 
 def _fallback_key(m: Match) -> str:
     if m.key:
@@ -454,8 +583,16 @@ def match_sts(export: StsExport, view: DirectoryView) -> Matched:
     for p in export.persons:
         if not (p.is_teacher or p.id in named):
             continue  # all staff are listed (formats §3): only teachers matter here
-        m = index.match("teacher", p.id, p.id, p.line, [("sts_id", p.id)],
-                        person_identity(p.family_name, p.given_name, p.birth_date), p.family_name, p.given_name)
+        m = index.match(
+            "teacher",
+            p.id,
+            p.id,
+            p.line,
+            [("sts_id", p.id)],
+            person_identity(p.family_name, p.given_name, p.birth_date),
+            p.family_name,
+            p.given_name,
+        )
         matches.append(m)
         key[p.id] = _fallback_key(m)
     matches += [_structure_match("class", d, d, view.classes, 0, {}) for d in export.divisions]

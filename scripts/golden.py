@@ -11,6 +11,7 @@ times a store records, random ids, the work directory's path).
 The walkthrough runs with its own ``--now`` on a simulation store, and the
 generator is seeded, so what is left after masking is the behaviour.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,9 @@ def _masker(work: Path):
 def _run_walkthrough(work: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENTSYNC_")}
     env.update(RENTREE_DIR=str(work), RENTREE_STUDENTS=STUDENTS)
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "rentree.sh")], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "rentree.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200
+    )
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         raise SystemExit(f"golden: the walkthrough failed (exit {proc.returncode})")
@@ -69,8 +71,14 @@ def _events(store: Path, mask) -> list[dict]:
         for n in ctx.log.notifications(0, 1_000_000):
             event = ctx.log.mapper.to_domain_event(n)
             state = {k: v for k, v in vars(event).items() if k not in _WALL_FIELDS}
-            out.append({"topic": n.topic, "originator": str(n.originator_id), "version": n.originator_version,
-                        "state": json.loads(mask(json.dumps(state, default=str, sort_keys=True)))})
+            out.append(
+                {
+                    "topic": n.topic,
+                    "originator": str(n.originator_id),
+                    "version": n.originator_version,
+                    "state": json.loads(mask(json.dumps(state, default=str, sort_keys=True))),
+                }
+            )
         return out
     finally:
         ctx.close()

@@ -99,9 +99,7 @@ class BackendCounter:
             self._outcome[report.nodeid] = outcome
 
     def counts(self) -> dict[str, dict[str, int]]:
-        table: dict[str, dict[str, int]] = {
-            name: {"passed": 0, "failed": 0, "skipped": 0} for name in KNOWN_BACKENDS
-        }
+        table: dict[str, dict[str, int]] = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in KNOWN_BACKENDS}
         for nodeid, outcome in self._outcome.items():
             for name in self._backends.get(nodeid, ["none"]):
                 row = table.setdefault(name, {"passed": 0, "failed": 0, "skipped": 0})
@@ -110,8 +108,7 @@ class BackendCounter:
 
     def lines(self) -> list[str]:
         return [
-            f"backend {name}: {row['passed']} passed, {row['failed']} failed, "
-            f"{row['skipped']} skipped"
+            f"backend {name}: {row['passed']} passed, {row['failed']} failed, {row['skipped']} skipped"
             for name, row in self.counts().items()
         ]
 

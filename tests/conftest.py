@@ -33,12 +33,20 @@ PG_HOST = "127.0.0.1"
 
 def pytest_configure(config: pytest.Config) -> None:
     # postgres and slow are registered in pyproject.toml.
-    config.addinivalue_line("markers", "raw_store: store_url is created undeclared and empty, as a store of "
-                                       "release 0.1 (for tests that load a recorded log into it)")
-    config.addinivalue_line("markers", "production_store: store_url is a production store (the time guard "
-                                       "applies), not the simulation store tests get by default")
+    config.addinivalue_line(
+        "markers",
+        "raw_store: store_url is created undeclared and empty, as a store of "
+        "release 0.1 (for tests that load a recorded log into it)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "production_store: store_url is a production store (the time guard "
+        "applies), not the simulation store tests get by default",
+    )
     config.addinivalue_line("markers", "kafka: needs the Kafka-compatible broker (kafka_broker fixture)")
-    config.addinivalue_line("markers", "prometheus: needs promtool or a Prometheus server (promtool, prometheus_server fixtures)")
+    config.addinivalue_line(
+        "markers", "prometheus: needs promtool or a Prometheus server (promtool, prometheus_server fixtures)"
+    )
     # kafka-python 3.0 loads its protocol schemas with the legacy
     # importlib.resources API: hundreds of warnings that are not ours.
     config.addinivalue_line("filterwarnings", "ignore:read_text is deprecated:DeprecationWarning")
@@ -48,8 +56,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin("tests.backends")
 
 
-_FIXTURE_MARKERS = {"pg_server": "postgres", "kafka_broker": "kafka", "promtool": "prometheus",
-                    "prometheus_server": "prometheus"}
+_FIXTURE_MARKERS = {
+    "pg_server": "postgres",
+    "kafka_broker": "kafka",
+    "promtool": "prometheus",
+    "prometheus_server": "prometheus",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -175,8 +187,9 @@ class _PgCluster:
             )
 
     def start(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", PG_USER, "--auth=trust",
-                  "--no-sync", "-E", "UTF8", "--locale=C")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", PG_USER, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"
+        )
         last_error: Exception | None = None
         for _ in range(3):  # the free port may be taken between probe and bind
             self.port = free_port()
@@ -186,8 +199,7 @@ class _PgCluster:
                 "-c max_connections=200"
             )
             try:
-                self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log),
-                          "-w", "-t", "60", "start")
+                self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "-t", "60", "start")
                 self.started = True
                 return
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
@@ -201,8 +213,10 @@ class _PgCluster:
 
     def resume(self) -> None:
         """Start the halted server again on the same port."""
-        opts = (f"-c listen_addresses={PG_HOST} -p {self.port} -k {self.base} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-c listen_addresses={PG_HOST} -p {self.port} -k {self.base} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "-t", "60", "start")
         self.started = True
 
@@ -316,8 +330,11 @@ def store_url(request, backend: str, tmp_path: Path):
     """A fresh store for one test, declared a simulation (a test marked
     ``production_store`` gets a production one): a SQLite file under
     tmp_path, or a new PostgreSQL database (dropped afterwards)."""
-    simulation = None if request.node.get_closest_marker("raw_store") else \
-        request.node.get_closest_marker("production_store") is None
+    simulation = (
+        None
+        if request.node.get_closest_marker("raw_store")
+        else request.node.get_closest_marker("production_store") is None
+    )
     if backend == "sqlite":
         yield declare_store(f"sqlite:///{tmp_path / 'entsync.db'}", simulation)
         return
@@ -365,8 +382,11 @@ def kafka_broker():
     workdir = Path(tempfile.mkdtemp(prefix="entsync-kafka-"))
     log_path = workdir / "broker.log"
     # Keep tansu's own env knobs from overriding the command line.
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE"}
+    }
     proc = None
     address = None
     errors: list[str] = []
@@ -376,9 +396,20 @@ def kafka_broker():
         with open(log_path, "ab") as log:  # the child keeps its own copy of the fd
             try:
                 proc = subprocess.Popen(
-                    [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                     "--storage-engine", "memory://tansu/"],
-                    cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                    [
+                        binary,
+                        "broker",
+                        "--listener-url",
+                        url,
+                        "--advertised-listener-url",
+                        url,
+                        "--storage-engine",
+                        "memory://tansu/",
+                    ],
+                    cwd=workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
                     stderr=subprocess.STDOUT,
                 )
             except OSError as exc:
@@ -477,14 +508,18 @@ def prometheus_server():
         unavailable("prometheus server not found on PATH (Debian package 'prometheus')")
     started: list[PrometheusServer] = []
 
-    def start(targets: list[str], rule_files: list[str] | None = None, scrape_interval: str = "1s",
-              job: str = "entsync") -> PrometheusServer:
+    def start(
+        targets: list[str], rule_files: list[str] | None = None, scrape_interval: str = "1s", job: str = "entsync"
+    ) -> PrometheusServer:
         import json
 
         workdir = Path(tempfile.mkdtemp(prefix="entsync-prometheus-"))
         config = {
-            "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval,
-                       "evaluation_interval": scrape_interval},
+            "global": {
+                "scrape_interval": scrape_interval,
+                "scrape_timeout": scrape_interval,
+                "evaluation_interval": scrape_interval,
+            },
             "rule_files": [str(Path(f).resolve()) for f in rule_files or []],
             "scrape_configs": [{"job_name": job, "static_configs": [{"targets": targets}]}],
         }
@@ -494,10 +529,19 @@ def prometheus_server():
             port = free_port()
             with open(workdir / "prometheus.log", "ab") as log:
                 proc = subprocess.Popen(
-                    [binary, f"--config.file={workdir / 'prometheus.yml'}",
-                     f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-                     "--storage.tsdb.retention.time=1h", "--log.level=warn"],
-                    cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                    [
+                        binary,
+                        f"--config.file={workdir / 'prometheus.yml'}",
+                        f"--storage.tsdb.path={workdir / 'data'}",
+                        f"--web.listen-address=127.0.0.1:{port}",
+                        "--storage.tsdb.retention.time=1h",
+                        "--log.level=warn",
+                    ],
+                    cwd=workdir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             server = PrometheusServer(f"http://127.0.0.1:{port}", proc, workdir)
             if wait_for_port("127.0.0.1", port, time.monotonic() + 30, proc) and _prometheus_ready(server):
                 started.append(server)

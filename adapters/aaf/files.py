@@ -4,6 +4,7 @@ delta), date and part; a ``ficAlimMENESR`` file named otherwise is recognised
 by its content (the first record names its category) and is never ignored for
 its name alone — see ``discover``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -198,8 +199,9 @@ def _members(source: Path) -> tuple[str, list[str]]:
     if source.is_file() and source.suffix.lower() == ".xml":
         return "file", [source.name]  # a delivery of one part
     if source.is_dir():
-        return "dir", sorted(str(p.relative_to(source)) for p in source.rglob("*")
-                             if p.suffix.lower() == ".xml" and p.is_file())
+        return "dir", sorted(
+            str(p.relative_to(source)) for p in source.rglob("*") if p.suffix.lower() == ".xml" and p.is_file()
+        )
     if zipfile.is_zipfile(source):
         with zipfile.ZipFile(source) as zf:
             return "zip", sorted(n for n in zf.namelist() if n.lower().endswith(".xml"))
@@ -207,7 +209,9 @@ def _members(source: Path) -> tuple[str, list[str]]:
         with tarfile.open(source, "r:*") as tf:
             return "tgz", sorted(m.name for m in tf.getmembers() if m.isfile() and m.name.lower().endswith(".xml"))
     except tarfile.TarError:
-        raise DeliveryRejected("unreadable_archive", "neither a directory, a zip nor a tar archive", source.name) from None
+        raise DeliveryRejected(
+            "unreadable_archive", "neither a directory, a zip nor a tar archive", source.name
+        ) from None
 
 
 def discover(path: str | Path) -> DeliveryFiles:
@@ -274,7 +278,9 @@ def _off_convention(name: str) -> _Name:
     token = _KIND_TOKEN_RE.match(stem)
     kind = "Complet" if token and token.group("kind").lower() == "complet" else "Delta"
     part = _TRAILING_PART_RE.search(stem)
-    return _Name(kind, _name_date(stem), token.group("prefix") if token else "", None, int(part.group("part")) if part else None)
+    return _Name(
+        kind, _name_date(stem), token.group("prefix") if token else "", None, int(part.group("part")) if part else None
+    )
 
 
 def _header_date(comment: str) -> str:
@@ -328,8 +334,16 @@ def _peek(fh: IO[bytes], name: str) -> _Peek:
     peek = _Peek()
     etree.clear_error_log()
     # A pull parser, not iterparse: the start must be read whatever the damage further down (adapters/xmlpull.py).
-    context = pull_events(fh, ("start", "end", "comment"), resolve_entities=False, no_network=True,
-                          load_dtd=False, huge_tree=False, remove_comments=False, remove_pis=True)
+    context = pull_events(
+        fh,
+        ("start", "end", "comment"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=False,
+        remove_pis=True,
+    )
     try:
         for event, elem in context:
             if event == "comment":
@@ -367,8 +381,11 @@ def _discover(source: Path) -> DeliveryFiles:
     for member in members:
         name = member.rsplit("/", 1)[-1]
         m = NAME_RE.match(name)
-        said = (_Name(m.group("kind"), m.group("date"), m.group("prefix"), m.group("category"), int(m.group("part")))
-                if m else _off_convention(name))
+        said = (
+            _Name(m.group("kind"), m.group("date"), m.group("prefix"), m.group("category"), int(m.group("part")))
+            if m
+            else _off_convention(name)
+        )
         with _open_member(source, container, member) as raw:
             fh = _Hashing(raw)
             category = said.category
@@ -379,9 +396,13 @@ def _discover(source: Path) -> DeliveryFiles:
                 if m is None and not peek.records:
                     continue  # no record: no category, nothing to apply (left out)
                 if peek.category not in CATEGORIES:
-                    raise DeliveryRejected("unknown_category", f"category {category!r} is not an AAF category"
-                                           if m is not None else "its first record names no AAF category "
-                                           "(operationalAttributes)", name)
+                    raise DeliveryRejected(
+                        "unknown_category",
+                        f"category {category!r} is not an AAF category"
+                        if m is not None
+                        else "its first record names no AAF category (operationalAttributes)",
+                        name,
+                    )
                 category = peek.category
                 if m is None and not said.date and peek.date:
                     said = _Name(said.kind, peek.date, said.prefix, None, said.part)
@@ -406,15 +427,22 @@ def _discover(source: Path) -> DeliveryFiles:
         for i, (_, name, member, digest, size) in enumerate(mine):
             parts.append(PartFile(name, category, i - len(mine), member, digest, size))
     if not parts:
-        raise DeliveryRejected("no_aaf_files", "no AAF part: no ficAlimMENESR file with records, and no file named "
-                               "like <PREFIX>_Complet|Delta_<YYYYMMDD>_<Category>_<NNNN>.xml", source.name)
+        raise DeliveryRejected(
+            "no_aaf_files",
+            "no AAF part: no ficAlimMENESR file with records, and no file named "
+            "like <PREFIX>_Complet|Delta_<YYYYMMDD>_<Category>_<NNNN>.xml",
+            source.name,
+        )
     for what, values in (("kind", kinds), ("date", dates), ("prefix", prefixes)):
         if len(values) > 1:
             shown = sorted(v or "(none)" for v in values)
             hint = " (a file whose name does not say Complet is a delta)" if what == "kind" else ""
             raise DeliveryRejected("mixed_delivery", f"files of more than one {what}: {shown}{hint}", source.name)
     return DeliveryFiles(
-        source=str(source), container=container,
+        source=str(source),
+        container=container,
         kind="complete" if kinds.pop() == "Complet" else "delta",
-        date=dates.pop(), prefix=prefixes.pop(), parts=parts,
+        date=dates.pop(),
+        prefix=prefixes.pop(),
+        parts=parts,
     )

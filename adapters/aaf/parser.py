@@ -5,6 +5,7 @@ values trimmed (a family or first name of blanks only becomes ``BLANK``) and
 the source line, clearing elements as it goes so memory
 stays flat on files of hundreds of MB. It knows the format, not the rules.
 """
+
 from __future__ import annotations
 
 import re
@@ -88,8 +89,17 @@ class RawRecord:
 
     __slots__ = ("file", "line", "op", "category", "id", "attrs", "unsupported", "version")
 
-    def __init__(self, file: str, line: int, op: str, category: str, id: str, attrs: dict[str, list[str]],
-                 unsupported: tuple[str, ...] = (), version: int | None = None):
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        op: str,
+        category: str,
+        id: str,
+        attrs: dict[str, list[str]],
+        unsupported: tuple[str, ...] = (),
+        version: int | None = None,
+    ):
         self.file, self.line, self.op, self.category, self.id, self.attrs = file, line, op, category, id, attrs
         # attributes of a modifyRequest whose operation is not "replace"
         self.unsupported = unsupported
@@ -98,16 +108,28 @@ class RawRecord:
         self.version = version
 
     def __reduce__(self):
-        return RawRecord, (self.file, self.line, self.op, self.category, self.id, self.attrs, self.unsupported,
-                           self.version)
+        return RawRecord, (
+            self.file,
+            self.line,
+            self.op,
+            self.category,
+            self.id,
+            self.attrs,
+            self.unsupported,
+            self.version,
+        )
 
 
 def _not_plain(rec_id: str, value, file: str, line: int) -> None:
     """A value holding markup or a comment would be read cut at it: refused."""
     attr = value.getparent().get("name", "?") if value.getparent() is not None else "?"
-    raise DeliveryRejected("value_not_plain_text", f"record {rec_id or '?'} attribute {attr}: a value holds markup, "
-                           "a comment or a processing instruction, not plain text; refused rather than cut",
-                           file, value.sourceline or line)
+    raise DeliveryRejected(
+        "value_not_plain_text",
+        f"record {rec_id or '?'} attribute {attr}: a value holds markup, "
+        "a comment or a processing instruction, not plain text; refused rather than cut",
+        file,
+        value.sourceline or line,
+    )
 
 
 def _values(attr_elem) -> list[str]:
@@ -130,9 +152,15 @@ def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[R
     head = fh.read(HEAD_BYTES)
     version = format_version(head)
     context = etree.iterparse(
-        _Prefixed(head, fh), events=("end",), tag=REQUESTS,
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True,
+        _Prefixed(head, fh),
+        events=("end",),
+        tag=REQUESTS,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
     checked = False
     try:
@@ -140,7 +168,9 @@ def read_records(fh: IO[bytes], file: str, expected_category: str) -> Iterator[R
             if not checked:
                 root = elem.getroottree().getroot()
                 if root.tag != ROOT:
-                    raise DeliveryRejected("wrong_root", f"root element is {root.tag!r}, expected {ROOT!r}", file, root.sourceline or 0)
+                    raise DeliveryRejected(
+                        "wrong_root", f"root element is {root.tag!r}, expected {ROOT!r}", file, root.sourceline or 0
+                    )
                 _check_dtd(root, file)
                 checked = True
             record = _record(elem, file, expected_category)
@@ -173,12 +203,19 @@ def _syntax_error(exc: etree.XMLSyntaxError, file: str) -> DeliveryRejected:
     if "amplification" in lowered or "entity" in lowered and ("loop" in lowered or "declar" in lowered):
         return DeliveryRejected("entity_declaration", f"entity expansion refused ({message})", file, line)
     if "entity" in lowered and "not defined" in lowered:
-        return DeliveryRejected("undefined_entity", f"the file uses an entity it does not define ({message})", file, line)
+        return DeliveryRejected(
+            "undefined_entity", f"the file uses an entity it does not define ({message})", file, line
+        )
     if "resource limit exceeded" in lowered or "huge input lookup" in lowered:
         # libxml2's bound on one text node or attribute (10 MB; the huge_tree
         # option that would lift it stays off): no AAF value is that long.
-        return DeliveryRejected("value_too_large", f"a value longer than the parser's 10 MB limit ({message}); "
-                                "no AAF value is that long: refused, nothing stored", file, line)
+        return DeliveryRejected(
+            "value_too_large",
+            f"a value longer than the parser's 10 MB limit ({message}); "
+            "no AAF value is that long: refused, nothing stored",
+            file,
+            line,
+        )
     return DeliveryRejected("malformed_xml", f"not well-formed XML ({message})", file, line)
 
 
@@ -226,8 +263,12 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
         if isinstance(node, etree._Entity):
             # An entity the parser did not resolve (declared in a DTD we never load):
             # its value would be silently cut short. Refuse the file.
-            raise DeliveryRejected("undefined_entity", f"record {rec_id or '?'} uses an entity reference "
-                                   f"({node.text}) that is not a character reference", file, node.sourceline or line)
+            raise DeliveryRejected(
+                "undefined_entity",
+                f"record {rec_id or '?'} uses an entity reference ({node.text}) that is not a character reference",
+                file,
+                node.sourceline or line,
+            )
         if node.getparent() is not None and node.getparent().tag == "value":
             _not_plain(rec_id, node.getparent(), file, line)
     for node in elem.iterfind(".//value/*"):
@@ -236,6 +277,7 @@ def _record(elem, file: str, expected_category: str) -> RawRecord:
         raise DeliveryRejected(
             "unknown_category" if category == "?" else "category_mismatch",
             f"record {rec_id or '?'} has category {category or 'none'!r} in a {expected_category} file",
-            file, line,
+            file,
+            line,
         )
     return RawRecord(file, line, op, category, rec_id, attrs, tuple(unsupported))

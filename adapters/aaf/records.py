@@ -10,6 +10,7 @@ fields are set aside (``examine`` returns them) and the record is kept,
 unless neither the family name nor the first name remains
 (``no_usable_name``).
 """
+
 from __future__ import annotations
 
 import re
@@ -64,7 +65,9 @@ def _sj_codes(values: list[str]) -> list[str]:
     for v in values:
         sj, _, code = v.partition("$")
         if not sj or not code_is_valid(code.split("$")[0]):
-            raise PydanticCustomError("invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)")
+            raise PydanticCustomError(
+                "invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)"
+            )
     return values
 
 
@@ -72,7 +75,9 @@ def _first_codes(values: list[str]) -> list[str]:
     """`code$label$…` values of a structure's classes and groups."""
     for v in values:
         if not code_is_valid(v.split("$", 1)[0]):
-            raise PydanticCustomError("invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)")
+            raise PydanticCustomError(
+                "invalid_code", "class or group code breaks the rules (≤ 8 letters, digits, space, - or _)"
+            )
     return values
 
 
@@ -152,19 +157,46 @@ class NomenclatureRecord(_Record):
 
 # category → (model, jointure attribute, {model field: AAF attribute})
 SCHEMAS: dict[str, tuple[type[_Record], str, dict[str, str]]] = {
-    "EtabEducNat": (StructureRecord, "ENTStructureJointure", {
-        "uai": "ENTStructureUAI", "name": "ENTStructureNomCourant",
-        "classes": "ENTStructureClasses", "groups": "ENTStructureGroupes"}),
-    "Eleve": (StudentRecord, "ENTPersonJointure", {
-        "sn": "sn", "givenName": "givenName", "ine": "ENTEleveINE",
-        "birth": "ENTPersonDateNaissance", "structure": "ENTPersonStructRattach",
-        "classes": "ENTEleveClasses", "groups": "ENTEleveGroupes",
-        "relations": "ENTElevePersRelEleve"}),
-    "PersRelEleve": (GuardianRecord, "ENTPersonJointure", {
-        "sn": "sn", "givenName": "givenName", "birth": "ENTPersonDateNaissance"}),
-    "PersEducNat": (StaffRecord, "ENTPersonJointure", {
-        "sn": "sn", "givenName": "givenName", "birth": "ENTPersonDateNaissance",
-        "classes": "ENTAuxEnsClasses", "groups": "ENTAuxEnsGroupes"}),
+    "EtabEducNat": (
+        StructureRecord,
+        "ENTStructureJointure",
+        {
+            "uai": "ENTStructureUAI",
+            "name": "ENTStructureNomCourant",
+            "classes": "ENTStructureClasses",
+            "groups": "ENTStructureGroupes",
+        },
+    ),
+    "Eleve": (
+        StudentRecord,
+        "ENTPersonJointure",
+        {
+            "sn": "sn",
+            "givenName": "givenName",
+            "ine": "ENTEleveINE",
+            "birth": "ENTPersonDateNaissance",
+            "structure": "ENTPersonStructRattach",
+            "classes": "ENTEleveClasses",
+            "groups": "ENTEleveGroupes",
+            "relations": "ENTElevePersRelEleve",
+        },
+    ),
+    "PersRelEleve": (
+        GuardianRecord,
+        "ENTPersonJointure",
+        {"sn": "sn", "givenName": "givenName", "birth": "ENTPersonDateNaissance"},
+    ),
+    "PersEducNat": (
+        StaffRecord,
+        "ENTPersonJointure",
+        {
+            "sn": "sn",
+            "givenName": "givenName",
+            "birth": "ENTPersonDateNaissance",
+            "classes": "ENTAuxEnsClasses",
+            "groups": "ENTAuxEnsGroupes",
+        },
+    ),
     "MatiereEducNat": (NomenclatureRecord, "ENTMatJointure", {"label": "ENTLibelleMatiere"}),
     "MefEducNat": (NomenclatureRecord, "ENTMefJointure", {"label": "ENTLibelleMef"}),
 }
@@ -204,8 +236,9 @@ def implausible(category: str, attrs: dict[str, list[str]], reference: date | No
     return out
 
 
-def examine(raw: RawRecord, attrs: dict[str, list[str]],
-            reference: date | None = None) -> tuple[list[Rejection], list[SetAside]]:
+def examine(
+    raw: RawRecord, attrs: dict[str, list[str]], reference: date | None = None
+) -> tuple[list[Rejection], list[SetAside]]:
     """(rejections, fields set aside) of a record whose full attribute map is
     ``attrs`` (for a modify, the previous attributes with the replaced ones).
     A rejected record has no fields set aside; no rejection = the record is
@@ -215,8 +248,9 @@ def examine(raw: RawRecord, attrs: dict[str, list[str]],
         return rejections, []
     fields = implausible(raw.category, attrs, reference)
     if all(name in fields for name in ACCOUNT_NAMES):
-        return [Rejection(NO_USABLE_NAME, raw.file, raw.line, raw.id, ",".join(ACCOUNT_NAMES),
-                          MESSAGES[NO_USABLE_NAME])], []
+        return [
+            Rejection(NO_USABLE_NAME, raw.file, raw.line, raw.id, ",".join(ACCOUNT_NAMES), MESSAGES[NO_USABLE_NAME])
+        ], []
     return [], [SetAside(reason, raw.file, raw.line, raw.id, attr, MESSAGES[reason]) for attr, reason in fields.items()]
 
 
@@ -240,17 +274,26 @@ def _rejections(raw: RawRecord, attrs: dict[str, list[str]]) -> list[Rejection]:
         return [Rejection(reason, raw.file, raw.line, raw.id, field, message)]
 
     if len(attrs) > MAX_ATTRIBUTES:
-        return reject("too_many_attributes", "attributes",
-                      f"{len(attrs)} attributes on one record, more than {MAX_ATTRIBUTES}: not stored")
+        return reject(
+            "too_many_attributes",
+            "attributes",
+            f"{len(attrs)} attributes on one record, more than {MAX_ATTRIBUTES}: not stored",
+        )
     crowded = next((name for name, values in attrs.items() if len(values) > MAX_VALUES), None)
     if crowded is not None:
-        return reject("too_many_values", crowded,
-                      f"{len(attrs[crowded])} values of one attribute, more than {MAX_VALUES}: not stored")
+        return reject(
+            "too_many_values",
+            crowded,
+            f"{len(attrs[crowded])} values of one attribute, more than {MAX_VALUES}: not stored",
+        )
     if not raw.id:
         return reject("missing_identifier", "identifier/id", "record has no identifier")
     if raw.unsupported:
-        return reject("unsupported_operation", raw.unsupported[0],
-                      "modification operation other than replace (formats §1: replace gives the full new list)")
+        return reject(
+            "unsupported_operation",
+            raw.unsupported[0],
+            "modification operation other than replace (formats §1: replace gives the full new list)",
+        )
     given = attrs.get(jointure_attr)
     if raw.op == "add" and not given:
         return reject("missing_field", jointure_attr, "jointure attribute is missing or empty")

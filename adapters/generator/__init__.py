@@ -8,6 +8,7 @@ structures), ``sources`` the SIECLE, STS-web and timetable writers (same
 académie), ``cli`` the ``entsync generate`` command (also ``python -m
 adapters.generator``).
 """
+
 from .cli import run
 
 __all__ = ["run"]

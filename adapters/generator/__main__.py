@@ -1,4 +1,5 @@
 """``python -m adapters.generator OUT [options]`` (same as ``entsync generate``)."""
+
 from .cli import run
 
 raise SystemExit(run())

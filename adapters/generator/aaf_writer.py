@@ -10,6 +10,7 @@ text stream whose codec does the work in C (``xmlcharrefreplace`` turns the
 characters the declared encoding lacks, like ``œ`` in ISO-8859-1, into
 numeric character references; ``newline`` gives CRLF files).
 """
+
 from __future__ import annotations
 
 import os
@@ -28,25 +29,84 @@ OPERATIONAL = {
     "PersEducNat": ("categoriePersonne", "PersEducNat"),
 }
 ATTRIBUTES = {
-    "EtabEducNat": ("ENTStructureJointure", "ENTStructureUAI", "ENTStructureNomCourant", "ENTStructureTypeStruct",
-                    "ENTEtablissementContrat", "ENTServAcAcademie", "street", "postalCode", "l",
-                    "telephoneNumber", "ENTStructureClasses", "ENTStructureGroupes"),
+    "EtabEducNat": (
+        "ENTStructureJointure",
+        "ENTStructureUAI",
+        "ENTStructureNomCourant",
+        "ENTStructureTypeStruct",
+        "ENTEtablissementContrat",
+        "ENTServAcAcademie",
+        "street",
+        "postalCode",
+        "l",
+        "telephoneNumber",
+        "ENTStructureClasses",
+        "ENTStructureGroupes",
+    ),
     "MatiereEducNat": ("ENTMatJointure", "ENTLibelleMatiere"),
     "MefEducNat": ("ENTMefJointure", "ENTLibelleMef"),
-    "Eleve": ("ENTPersonJointure", "ENTEleveStructRattachId", "ENTEleveINE", "personalTitle", "sn", "givenName",
-              "ENTPersonNomPatro", "ENTPersonAutresPrenoms", "ENTPersonDateNaissance", "ENTPersonStructRattach",
-              "ENTEleveClasses", "ENTEleveGroupes", "ENTEleveMEF", "ENTEleveLibelleMEF",
-              "ENTEleveCodeEnseignements", "ENTEleveEnseignements", "ENTEleveStatutEleve", "ENTEleveBoursier",
-              "ENTEleveRegime", "ENTElevePersRelEleve", "ENTEleveAutoriteParentale", "mail", "homePhone"),
-    "PersRelEleve": ("ENTPersonJointure", "personalTitle", "sn", "givenName", "ENTPersonNomPatro",
-                     "ENTPersonDateNaissance", "homePhone", "telephoneNumber", "mobile", "mail",
-                     "ENTPersonAdresse", "ENTPersonCodePostal", "ENTPersonVille", "ENTPersonPays",
-                     "ENTAuxPersRelEleveEleve"),
-    "PersEducNat": ("ENTPersonJointure", "personalTitle", "sn", "givenName", "ENTPersonNomPatro",
-                    "ENTPersonDateNaissance", "mail", "ENTPersonStructRattach", "ENTPersonFonctions",
-                    "PersEducNatPresenceDevantEleves", "ENTPersonCategorieEnseignant", "ENTAuxEnsClasses",
-                    "ENTAuxEnsGroupes", "ENTAuxEnsClassesMatieres", "ENTAuxEnsGroupesMatieres",
-                    "ENTAuxEnsClassesPrincipal", "ENTAuxEnsMatiereEnseignEtab", "ENTPersonSTSId"),
+    "Eleve": (
+        "ENTPersonJointure",
+        "ENTEleveStructRattachId",
+        "ENTEleveINE",
+        "personalTitle",
+        "sn",
+        "givenName",
+        "ENTPersonNomPatro",
+        "ENTPersonAutresPrenoms",
+        "ENTPersonDateNaissance",
+        "ENTPersonStructRattach",
+        "ENTEleveClasses",
+        "ENTEleveGroupes",
+        "ENTEleveMEF",
+        "ENTEleveLibelleMEF",
+        "ENTEleveCodeEnseignements",
+        "ENTEleveEnseignements",
+        "ENTEleveStatutEleve",
+        "ENTEleveBoursier",
+        "ENTEleveRegime",
+        "ENTElevePersRelEleve",
+        "ENTEleveAutoriteParentale",
+        "mail",
+        "homePhone",
+    ),
+    "PersRelEleve": (
+        "ENTPersonJointure",
+        "personalTitle",
+        "sn",
+        "givenName",
+        "ENTPersonNomPatro",
+        "ENTPersonDateNaissance",
+        "homePhone",
+        "telephoneNumber",
+        "mobile",
+        "mail",
+        "ENTPersonAdresse",
+        "ENTPersonCodePostal",
+        "ENTPersonVille",
+        "ENTPersonPays",
+        "ENTAuxPersRelEleveEleve",
+    ),
+    "PersEducNat": (
+        "ENTPersonJointure",
+        "personalTitle",
+        "sn",
+        "givenName",
+        "ENTPersonNomPatro",
+        "ENTPersonDateNaissance",
+        "mail",
+        "ENTPersonStructRattach",
+        "ENTPersonFonctions",
+        "PersEducNatPresenceDevantEleves",
+        "ENTPersonCategorieEnseignant",
+        "ENTAuxEnsClasses",
+        "ENTAuxEnsGroupes",
+        "ENTAuxEnsClassesMatieres",
+        "ENTAuxEnsGroupesMatieres",
+        "ENTAuxEnsClassesPrincipal",
+        "ENTAuxEnsMatiereEnseignEtab",
+        "ENTPersonSTSId",
+    ),
 }
 # --encoding choice -> (name in the XML declaration, Python codec, CRLF line ends)
 ENCODINGS = {
@@ -64,6 +124,7 @@ Record = tuple[str, Values]
 
 # --------------------------------------------------------------------------- model -> records
 
+
 def _uniq(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -72,8 +133,20 @@ def etab_record(acad: Academie, e: Etab) -> Record:
     """The ``EtabEducNat`` record of an establishment."""
     classes = tuple(f"{d.code}${d.label}${d.stream.mef}" for d in e.divisions)
     groups = tuple(f"{g.code}${g.label}${'$'.join(g.classes)}" for g in e.groups)
-    return e.sj, ((e.sj,), (e.uai,), (e.name,), (e.type_struct,), (e.contract,), (acad.name,), (e.street,),
-                  (e.postal_code,), (e.city,), (e.phone,), classes, groups)
+    return e.sj, (
+        (e.sj,),
+        (e.uai,),
+        (e.name,),
+        (e.type_struct,),
+        (e.contract,),
+        (acad.name,),
+        (e.street,),
+        (e.postal_code,),
+        (e.city,),
+        (e.phone,),
+        classes,
+        groups,
+    )
 
 
 def subject_records() -> list[Record]:
@@ -96,27 +169,88 @@ def population_records(pop: Population) -> dict[str, list[Record]]:
         subjects = ("030201",) + tuple(group_subject[g] for g in s.groups)
         for rel in s.rels:
             children.setdefault(rel[0], []).append(s.jointure)
-        eleves.append((s.jointure, (
-            (s.jointure,), (s.eleve_id,), (s.ine,), (s.title,), (s.sn,), (s.given,), (s.patro,), s.other_given,
-            (s.birth,), (sj,), (f"{sj}${s.division}",), tuple(f"{sj}${g}" for g in s.groups), (s.stream.mef,),
-            (s.stream.mef_label,), subjects, tuple(SUBJECTS[c][0] for c in subjects), (s.statut,),
-            (s.boursier,), (s.regime,), tuple("$".join(rel) for rel in s.rels),
-            tuple(rel[0] for rel in s.rels if rel[3] == "1"), ("",), ("",))))
-    guardians = [(g.jointure, (
-        (g.jointure,), (g.title,), (g.sn,), (g.given,), (g.patro,), ("",), (g.home,), (g.work,), (g.mobile,),
-        (g.mail,), ("$".join(g.address),), (g.postal,), (g.city,), (g.country,),
-        tuple(children.get(g.jointure, ())))) for g in pop.guardians]
+        eleves.append(
+            (
+                s.jointure,
+                (
+                    (s.jointure,),
+                    (s.eleve_id,),
+                    (s.ine,),
+                    (s.title,),
+                    (s.sn,),
+                    (s.given,),
+                    (s.patro,),
+                    s.other_given,
+                    (s.birth,),
+                    (sj,),
+                    (f"{sj}${s.division}",),
+                    tuple(f"{sj}${g}" for g in s.groups),
+                    (s.stream.mef,),
+                    (s.stream.mef_label,),
+                    subjects,
+                    tuple(SUBJECTS[c][0] for c in subjects),
+                    (s.statut,),
+                    (s.boursier,),
+                    (s.regime,),
+                    tuple("$".join(rel) for rel in s.rels),
+                    tuple(rel[0] for rel in s.rels if rel[3] == "1"),
+                    ("",),
+                    ("",),
+                ),
+            )
+        )
+    guardians = [
+        (
+            g.jointure,
+            (
+                (g.jointure,),
+                (g.title,),
+                (g.sn,),
+                (g.given,),
+                (g.patro,),
+                ("",),
+                (g.home,),
+                (g.work,),
+                (g.mobile,),
+                (g.mail,),
+                ("$".join(g.address),),
+                (g.postal,),
+                (g.city,),
+                (g.country,),
+                tuple(children.get(g.jointure, ())),
+            ),
+        )
+        for g in pop.guardians
+    ]
     staff = []
     for p in pop.staff:
         classes = [x for x in p.services if not x[2]]
         groups = [x for x in p.services if x[2]]
-        staff.append((p.jointure, (
-            (p.jointure,), (p.title,), (p.sn,), (p.given,), (p.patro,), (p.birth,), (p.mail,), (p.rattach,),
-            tuple("$".join(f) for f in p.functions), (p.presence,), ("O" if p.teacher else "N",),
-            _uniq(f"{s}${c}" for s, c, _, _ in classes), _uniq(f"{s}${c}" for s, c, _, _ in groups),
-            _uniq(f"{s}${c}${m}" for s, c, _, m in classes), _uniq(f"{s}${c}${m}" for s, c, _, m in groups),
-            tuple(f"{s}${c}" for s, c in p.principal), _uniq(f"{s}${m}" for s, _, _, m in p.services),
-            (p.sts_id,))))
+        staff.append(
+            (
+                p.jointure,
+                (
+                    (p.jointure,),
+                    (p.title,),
+                    (p.sn,),
+                    (p.given,),
+                    (p.patro,),
+                    (p.birth,),
+                    (p.mail,),
+                    (p.rattach,),
+                    tuple("$".join(f) for f in p.functions),
+                    (p.presence,),
+                    ("O" if p.teacher else "N",),
+                    _uniq(f"{s}${c}" for s, c, _, _ in classes),
+                    _uniq(f"{s}${c}" for s, c, _, _ in groups),
+                    _uniq(f"{s}${c}${m}" for s, c, _, m in classes),
+                    _uniq(f"{s}${c}${m}" for s, c, _, m in groups),
+                    tuple(f"{s}${c}" for s, c in p.principal),
+                    _uniq(f"{s}${m}" for s, _, _, m in p.services),
+                    (p.sts_id,),
+                ),
+            )
+        )
     return {"Eleve": eleves, "PersRelEleve": guardians, "PersEducNat": staff}
 
 
@@ -143,6 +277,7 @@ def diff(old: list[Record], new: list[Record]) -> Iterator[tuple[str, str, objec
 
 # --------------------------------------------------------------------------- XML
 
+
 def _esc(v: str) -> str:
     if "&" in v or "<" in v or ">" in v:
         return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -154,7 +289,7 @@ def _values(vals: tuple[str, ...], empty_item: str = EMPTY) -> str:
         v = vals[0]
         return f"<value>{_esc(v)}</value>" if v else "<value/>"
     if not vals:
-        return "<value/>"   # every attribute is present, even when empty
+        return "<value/>"  # every attribute is present, even when empty
     return "".join(f"<value>{_esc(v)}</value>" if v else empty_item for v in vals)
 
 
@@ -167,9 +302,18 @@ class PartWriter:
     ``shapes`` when the delivery is not of the default shape.
     """
 
-    def __init__(self, directory: str, stem: str, category: str, part_size: int, encoding: str,
-                 shuffle: random.Random | None = None, names: tuple[str, ...] | None = None,
-                 header: str = HEADER, empty_item: str = EMPTY):
+    def __init__(
+        self,
+        directory: str,
+        stem: str,
+        category: str,
+        part_size: int,
+        encoding: str,
+        shuffle: random.Random | None = None,
+        names: tuple[str, ...] | None = None,
+        header: str = HEADER,
+        empty_item: str = EMPTY,
+    ):
         self.directory, self.stem, self.category, self.part_size = directory, stem, category, part_size
         self.decl, self.codec, crlf = ENCODINGS[encoding]
         self.newline = "\r\n" if crlf else "\n"
@@ -177,13 +321,12 @@ class PartWriter:
         self.names = ATTRIBUTES[category] if names is None else names
         self.header, self.empty_item = header, empty_item
         name, value = OPERATIONAL[category]
-        self.op = (f'<operationalAttributes><attr name="{name}"><value>{value}</value></attr>'
-                   f"</operationalAttributes>\n")
+        self.op = f'<operationalAttributes><attr name="{name}"><value>{value}</value></attr></operationalAttributes>\n'
         self.attr_open = [f'<attr name="{n}">' for n in self.names]
         self.mod_open = [f'<modification name="{n}" operation="replace">' for n in self.names]
         self.fh = None
-        self.parts = 0          # files written so far
-        self.in_part = 0        # records in the open file
+        self.parts = 0  # files written so far
+        self.in_part = 0  # records in the open file
         self.counts = {"add": 0, "modify": 0, "delete": 0}
         self.bytes = 0
 
@@ -204,12 +347,15 @@ class PartWriter:
     def _open_next(self) -> None:
         self._close_part()
         path = os.path.join(self.directory, f"{self.stem}_{self.parts:04d}.xml")
-        self.fh = open(path, "w", encoding=self.codec, errors="xmlcharrefreplace", newline=self.newline,
-                       buffering=1 << 20)
+        self.fh = open(
+            path, "w", encoding=self.codec, errors="xmlcharrefreplace", newline=self.newline, buffering=1 << 20
+        )
         self.path = path
-        self.fh.write(f'<?xml version="1.0" encoding="{self.decl}"?>\n'
-                      '<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">\n'
-                      f"{self.header}<ficAlimMENESR>\n")
+        self.fh.write(
+            f'<?xml version="1.0" encoding="{self.decl}"?>\n'
+            '<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">\n'
+            f"{self.header}<ficAlimMENESR>\n"
+        )
         self.parts += 1
         self.in_part = 0
 
@@ -223,23 +369,29 @@ class PartWriter:
     def add(self, ident: str, values: Values) -> None:
         """Write an ``addRequest`` carrying every attribute."""
         empty = self.empty_item
-        attrs = "".join(f"{self.attr_open[i]}{_values(values[i], empty)}</attr>\n"
-                        for i in self._order(len(values)))
-        self._emit(f"<addRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n"
-                   f"<attributes>\n{attrs}</attributes>\n</addRequest>\n", "add")
+        attrs = "".join(f"{self.attr_open[i]}{_values(values[i], empty)}</attr>\n" for i in self._order(len(values)))
+        self._emit(
+            f"<addRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n"
+            f"<attributes>\n{attrs}</attributes>\n</addRequest>\n",
+            "add",
+        )
 
     def modify(self, ident: str, changes: list[tuple[int, tuple[str, ...]]]) -> None:
         """Write a ``modifyRequest`` replacing the full value list of each changed attribute."""
         empty = self.empty_item
-        mods = "".join(f"{self.mod_open[changes[k][0]]}{_values(changes[k][1], empty)}</modification>\n"
-                       for k in self._order(len(changes)))
-        self._emit(f"<modifyRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n"
-                   f"<modifications>\n{mods}</modifications>\n</modifyRequest>\n", "modify")
+        mods = "".join(
+            f"{self.mod_open[changes[k][0]]}{_values(changes[k][1], empty)}</modification>\n"
+            for k in self._order(len(changes))
+        )
+        self._emit(
+            f"<modifyRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n"
+            f"<modifications>\n{mods}</modifications>\n</modifyRequest>\n",
+            "modify",
+        )
 
     def delete(self, ident: str) -> None:
         """Write a ``deleteRequest`` (operational attributes and identifier only)."""
-        self._emit(f"<deleteRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n</deleteRequest>\n",
-                   "delete")
+        self._emit(f"<deleteRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n</deleteRequest>\n", "delete")
 
     def write_ops(self, ops: Iterable[tuple[str, str, object]]) -> None:
         """Write the operations produced by :func:`diff`."""

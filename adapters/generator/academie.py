@@ -16,6 +16,7 @@ churn arrivals draw their ids from the other end of each identifier space
 (:class:`IdSpace`) and their identities from a disjoint hash class
 (:meth:`Ids.claim_identity`), with their own random streams.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,27 +59,72 @@ ADULT_F = _w("""Nathalie Isabelle Sylvie Céline Sandrine Valérie Stéphanie Au
 ADULT_M = _w("""Nicolas Stéphane Christophe Sébastien Frédéric Laurent Olivier David Julien Éric Philippe
     Thierry Jérôme Cédric Franck Pascal Vincent Guillaume Jean-Marc Jean-François Hervé Gérard Guy Tino
     René Karim Mohamed""")
-STREETS = ("RUE DES LILAS", "AVENUE JEAN JAURÈS", "CHEMIN DU MOULIN", "PLACE DE L'ÉGLISE",
-           "BOULEVARD DES BELGES", "IMPASSE DES ŒILLETS", "RUE VICTOR HUGO", "ALLÉE DES PINS",
-           "ROUTE DE LA GARE", "RUE DU 8 MAI 1945", "QUAI SAINT-ANTOINE", "RUE PASTEUR")
-ETAB_NAMES = ("VAL D'ARGENT", "JEAN MOULIN", "JULES FERRY", "VICTOR HUGO", "LOUISE MICHEL", "MARIE CURIE",
-              "SIMONE VEIL", "JEAN JAURES", "ALBERT CAMUS", "LES EYQUEMS", "SAINT-EXUPERY", "EMILE ZOLA",
-              "JACQUES PREVERT", "PABLO PICASSO", "GEORGE SAND", "LA CHÂTAIGNERAIE", "LES ŒILLETS",
-              "CONDORCET", "LAMARTINE", "RENE CASSIN", "JEAN MACÉ", "LES TILLEULS", "AMPÈRE", "LUMIÈRE")
+STREETS = (
+    "RUE DES LILAS",
+    "AVENUE JEAN JAURÈS",
+    "CHEMIN DU MOULIN",
+    "PLACE DE L'ÉGLISE",
+    "BOULEVARD DES BELGES",
+    "IMPASSE DES ŒILLETS",
+    "RUE VICTOR HUGO",
+    "ALLÉE DES PINS",
+    "ROUTE DE LA GARE",
+    "RUE DU 8 MAI 1945",
+    "QUAI SAINT-ANTOINE",
+    "RUE PASTEUR",
+)
+ETAB_NAMES = (
+    "VAL D'ARGENT",
+    "JEAN MOULIN",
+    "JULES FERRY",
+    "VICTOR HUGO",
+    "LOUISE MICHEL",
+    "MARIE CURIE",
+    "SIMONE VEIL",
+    "JEAN JAURES",
+    "ALBERT CAMUS",
+    "LES EYQUEMS",
+    "SAINT-EXUPERY",
+    "EMILE ZOLA",
+    "JACQUES PREVERT",
+    "PABLO PICASSO",
+    "GEORGE SAND",
+    "LA CHÂTAIGNERAIE",
+    "LES ŒILLETS",
+    "CONDORCET",
+    "LAMARTINE",
+    "RENE CASSIN",
+    "JEAN MACÉ",
+    "LES TILLEULS",
+    "AMPÈRE",
+    "LUMIÈRE",
+)
 ETAB_NAMES_PR = ("SAINT-JOSEPH", "NOTRE-DAME", "SAINTE-MARIE", "LA SALLE", "SAINT-LOUIS", "JEANNE D'ARC")
 # académie -> département -> communes (name, postal code)
 ACADEMIES = {
-    "LYON": {"001": (("BOURG-EN-BRESSE", "01000"), ("OYONNAX", "01100"), ("AMBÉRIEU-EN-BUGEY", "01500")),
-             "042": (("SAINT-ÉTIENNE", "42000"), ("ROANNE", "42300"), ("MONTBRISON", "42600")),
-             "069": (("LYON", "69003"), ("VILLEURBANNE", "69100"), ("VÉNISSIEUX", "69200"),
-                     ("VILLEFRANCHE-SUR-SAÔNE", "69400"))},
-    "GRENOBLE": {"038": (("GRENOBLE", "38000"), ("ÉCHIROLLES", "38130"), ("VOIRON", "38500")),
-                 "073": (("CHAMBÉRY", "73000"), ("AIX-LES-BAINS", "73100")),
-                 "074": (("ANNECY", "74000"), ("THONON-LES-BAINS", "74200")),
-                 "026": (("VALENCE", "26000"), ("MONTÉLIMAR", "26200"))},
-    "NANTES": {"044": (("NANTES", "44000"), ("SAINT-NAZAIRE", "44600"), ("REZÉ", "44400")),
-               "049": (("ANGERS", "49000"), ("CHOLET", "49300")), "072": (("LE MANS", "72000"),),
-               "085": (("LA ROCHE-SUR-YON", "85000"),), "053": (("LAVAL", "53000"),)},
+    "LYON": {
+        "001": (("BOURG-EN-BRESSE", "01000"), ("OYONNAX", "01100"), ("AMBÉRIEU-EN-BUGEY", "01500")),
+        "042": (("SAINT-ÉTIENNE", "42000"), ("ROANNE", "42300"), ("MONTBRISON", "42600")),
+        "069": (
+            ("LYON", "69003"),
+            ("VILLEURBANNE", "69100"),
+            ("VÉNISSIEUX", "69200"),
+            ("VILLEFRANCHE-SUR-SAÔNE", "69400"),
+        ),
+    },
+    "GRENOBLE": {
+        "038": (("GRENOBLE", "38000"), ("ÉCHIROLLES", "38130"), ("VOIRON", "38500")),
+        "073": (("CHAMBÉRY", "73000"), ("AIX-LES-BAINS", "73100")),
+        "074": (("ANNECY", "74000"), ("THONON-LES-BAINS", "74200")),
+        "026": (("VALENCE", "26000"), ("MONTÉLIMAR", "26200")),
+    },
+    "NANTES": {
+        "044": (("NANTES", "44000"), ("SAINT-NAZAIRE", "44600"), ("REZÉ", "44400")),
+        "049": (("ANGERS", "49000"), ("CHOLET", "49300")),
+        "072": (("LE MANS", "72000"),),
+        "085": (("LA ROCHE-SUR-YON", "85000"),),
+        "053": (("LAVAL", "53000"),),
+    },
 }
 # ENTMatJointure -> (ENTLibelleMatiere, STS discipline code, discipline label)
 SUBJECTS = {
@@ -104,13 +150,19 @@ SUBJECTS = {
     "322800": ("GESTION ADMINISTRATION", "P8011", "GESTION ADMINISTRATION"),
 }
 # speciality groups of the general lycée: (family, label, subject)
-SPECIALITIES = (("SMA", "SPE MATHEMATIQUES", "061300"), ("SPC", "SPE PHYSIQUE-CHIMIE", "061800"),
-                ("SSVT", "SPE SVT", "062900"), ("SSES", "SPE SES", "076700"), ("SHG", "SPE HGGSP", "040300"))
+SPECIALITIES = (
+    ("SMA", "SPE MATHEMATIQUES", "061300"),
+    ("SPC", "SPE PHYSIQUE-CHIMIE", "061800"),
+    ("SSVT", "SPE SVT", "062900"),
+    ("SSES", "SPE SES", "076700"),
+    ("SHG", "SPE HGGSP", "040300"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Stream:
     """A level/track: its class-code stem, MEF, age at the rentrée and curriculum."""
+
     stem: str
     mef: str
     mef_label: str
@@ -125,22 +177,35 @@ class Stream:
 _CLG = _w("020700 061300 040300 030201 062900 061800 070200 100100 080100 080400")
 _PRO = _w("024700 062000 030201 100100 080100")
 STREAMS = {
-    "CLG": (Stream("6EME", "10010012110", "6EME", 11, 1, _CLG),
-            Stream("5EME", "10110001110", "5EME", 12, 1, _CLG, lv2=True, latin=True),
-            Stream("4EME", "10210001110", "4EME", 13, 1, _CLG, lv2=True, latin=True),
-            Stream("3EME", "10310019110", "3EME", 14, 1, _CLG, lv2=True, latin=True)),
-    "LGT": (Stream("2GT", "20010018110", "2NDE GENERALE & TECHNO", 15, 36,
-                   _w("020700 061300 040300 030201 061800 062900 100100 076700"), lv2=True),
-            Stream("1G", "20111010110", "1ERE GENERALE", 16, 24, _w("020700 040300 030201 100100"), spe=2),
-            Stream("TG", "20211010110", "TERMINALE GENERALE", 17, 24, _w("013100 040300 030201 100100"), spe=2),
-            Stream("1STMG", "21131012110", "1ERE STMG", 16, 8, _w("020700 040300 030201 061300 083600 100100")),
-            Stream("TSTMG", "21231012110", "TERMINALE STMG", 17, 8, _w("013100 040300 030201 061300 083600 100100"))),
-    "LP": (Stream("2MRC", "24731101310", "2NDPRO METIERS RELATION CLIENT", 15, 20, _PRO + ("317300",), lv2=True),
-           Stream("1MRC", "24731101311", "1ERPRO METIERS RELATION CLIENT", 16, 17, _PRO + ("317300",)),
-           Stream("TMRC", "24731101312", "TLEPRO METIERS RELATION CLIENT", 17, 15, _PRO + ("317300",)),
-           Stream("2AGORA", "24732202310", "2NDPRO METIERS GESTION ADMINISTRATIVE", 15, 18, _PRO + ("322800",)),
-           Stream("1AGORA", "24732202311", "1ERPRO ASSISTANCE GESTION ORGANISATIONS", 16, 16, _PRO + ("322800",)),
-           Stream("TAGORA", "24732202312", "TLEPRO ASSISTANCE GESTION ORGANISATIONS", 17, 14, _PRO + ("322800",))),
+    "CLG": (
+        Stream("6EME", "10010012110", "6EME", 11, 1, _CLG),
+        Stream("5EME", "10110001110", "5EME", 12, 1, _CLG, lv2=True, latin=True),
+        Stream("4EME", "10210001110", "4EME", 13, 1, _CLG, lv2=True, latin=True),
+        Stream("3EME", "10310019110", "3EME", 14, 1, _CLG, lv2=True, latin=True),
+    ),
+    "LGT": (
+        Stream(
+            "2GT",
+            "20010018110",
+            "2NDE GENERALE & TECHNO",
+            15,
+            36,
+            _w("020700 061300 040300 030201 061800 062900 100100 076700"),
+            lv2=True,
+        ),
+        Stream("1G", "20111010110", "1ERE GENERALE", 16, 24, _w("020700 040300 030201 100100"), spe=2),
+        Stream("TG", "20211010110", "TERMINALE GENERALE", 17, 24, _w("013100 040300 030201 100100"), spe=2),
+        Stream("1STMG", "21131012110", "1ERE STMG", 16, 8, _w("020700 040300 030201 061300 083600 100100")),
+        Stream("TSTMG", "21231012110", "TERMINALE STMG", 17, 8, _w("013100 040300 030201 061300 083600 100100")),
+    ),
+    "LP": (
+        Stream("2MRC", "24731101310", "2NDPRO METIERS RELATION CLIENT", 15, 20, _PRO + ("317300",), lv2=True),
+        Stream("1MRC", "24731101311", "1ERPRO METIERS RELATION CLIENT", 16, 17, _PRO + ("317300",)),
+        Stream("TMRC", "24731101312", "TLEPRO METIERS RELATION CLIENT", 17, 15, _PRO + ("317300",)),
+        Stream("2AGORA", "24732202310", "2NDPRO METIERS GESTION ADMINISTRATIVE", 15, 18, _PRO + ("322800",)),
+        Stream("1AGORA", "24732202311", "1ERPRO ASSISTANCE GESTION ORGANISATIONS", 16, 16, _PRO + ("322800",)),
+        Stream("TAGORA", "24732202312", "TLEPRO ASSISTANCE GESTION ORGANISATIONS", 17, 14, _PRO + ("322800",)),
+    ),
 }
 # non-teaching functions: code -> (label, discipline code, discipline label, presence, categorie enseignant)
 STAFF_FUNCTIONS = {
@@ -210,14 +275,14 @@ class IdSpace:
 class Ids:
     """Identifier spaces and uniqueness registers of one académie run (mutable, passed explicitly)."""
 
-    SEEN_BITS = 27          # a fixed 16 MB bitmap, whatever the size of the académie
+    SEEN_BITS = 27  # a fixed 16 MB bitmap, whatever the size of the académie
 
     def __init__(self, seed: int):
         rng = random.Random(f"{seed}:ids")
-        self.person = IdSpace(rng, 1_000_000, 9_000_000)      # ENTPersonJointure, 7 digits
-        self.eleve = IdSpace(rng, 100_000, 9_900_000)         # SIECLE ELEVE_ID, 6-7 digits
-        self.ine = IdSpace(rng, 0, 1_000_000_000)             # 9 digits of the INE
-        self.sts = IdSpace(rng, 10_000_000, 90_000_000)       # ENTPersonSTSId, 8 digits
+        self.person = IdSpace(rng, 1_000_000, 9_000_000)  # ENTPersonJointure, 7 digits
+        self.eleve = IdSpace(rng, 100_000, 9_900_000)  # SIECLE ELEVE_ID, 6-7 digits
+        self.ine = IdSpace(rng, 0, 1_000_000_000)  # 9 digits of the INE
+        self.sts = IdSpace(rng, 10_000_000, 90_000_000)  # ENTPersonSTSId, 8 digits
         self.seen = bytearray(1 << (self.SEEN_BITS - 3))
         self.seen_arrivals: set[int] = set()
         self.mails: dict[str, int] = {}
@@ -330,7 +395,7 @@ class Student:
     statut: str
     boursier: str
     regime: str
-    rels: tuple[tuple[str, str, str, str, str, str], ...]   # relId, lien, fin, legal, contact, paiement
+    rels: tuple[tuple[str, str, str, str, str, str], ...]  # relId, lien, fin, legal, contact, paiement
 
 
 @dataclass(slots=True)
@@ -360,27 +425,29 @@ class Staff:
     birth: str
     mail: str
     rattach: str
-    functions: tuple[tuple[str, str, str, str, str], ...]   # SJ, code, label, discipline code, label
+    functions: tuple[tuple[str, str, str, str, str], ...]  # SJ, code, label, discipline code, label
     teacher: bool
     presence: str
-    services: tuple[tuple[str, str, bool, str], ...]         # SJ, class/group code, is_group, subject
-    principal: tuple[tuple[str, str], ...]                    # SJ, class code
+    services: tuple[tuple[str, str, bool, str], ...]  # SJ, class/group code, is_group, subject
+    principal: tuple[tuple[str, str], ...]  # SJ, class code
     sts_id: str
 
 
 @dataclass(slots=True)
 class Population:
     """The people of one establishment at one date."""
+
     etab: Etab
     students: list[Student]
     guardians: list[Guardian]
     staff: list[Staff]
-    duplicates: list[tuple[str, str]] = field(default_factory=list)   # (kept, typed twice)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (kept, typed twice)
     couples: list[str] = field(default_factory=list)
-    typos: dict[str, tuple[str, str]] = field(default_factory=dict)   # guardian -> correct (sn, patro)
+    typos: dict[str, tuple[str, str]] = field(default_factory=dict)  # guardian -> correct (sn, patro)
 
 
 # --------------------------------------------------------------------------- plan
+
 
 def plan_academie(seed: int, n_students: int, school_year: int = 2026) -> Academie:
     """Plan the establishments (structure only, no people) of a seeded académie."""
@@ -409,12 +476,27 @@ def plan_academie(seed: int, n_students: int, school_year: int = 2026) -> Academ
         base = rng.choice(ETAB_NAMES_PR if contract == "PR" else ETAB_NAMES)
         city, postal = rng.choice(depts[dept])
         divisions, groups = _structure(random.Random(f"{seed}:structure:{i}"), kind, sizes[i])
-        etabs.append(Etab(
-            index=i, sj=str(sjs[i]), uai=uai7 + uai_check_letter(uai7), kind=kind, contract=contract,
-            name=f"{kind}-{base}-ac-{acad_name}", street=f"{rng.randint(1, 90)} {rng.choice(STREETS)}",
-            postal_code=postal, city=city, dept=dept, phone=f"+33{rng.choice('4123')}{rng.randrange(10**8):08d}",
-            n_students=sizes[i], divisions=divisions, groups=groups,
-            n_duplicates=extras[i], n_typos=typos[i], n_teacher_moves=moves[i]))
+        etabs.append(
+            Etab(
+                index=i,
+                sj=str(sjs[i]),
+                uai=uai7 + uai_check_letter(uai7),
+                kind=kind,
+                contract=contract,
+                name=f"{kind}-{base}-ac-{acad_name}",
+                street=f"{rng.randint(1, 90)} {rng.choice(STREETS)}",
+                postal_code=postal,
+                city=city,
+                dept=dept,
+                phone=f"+33{rng.choice('4123')}{rng.randrange(10**8):08d}",
+                n_students=sizes[i],
+                divisions=divisions,
+                groups=groups,
+                n_duplicates=extras[i],
+                n_typos=typos[i],
+                n_teacher_moves=moves[i],
+            )
+        )
     return Academie(seed, n_students, school_year, acad_name, f"ac-{slug(acad_name)}.fr", depts, tuple(etabs))
 
 
@@ -438,7 +520,7 @@ def _spread(rng: random.Random, n: int, count: int) -> list[int]:
 def _structure(rng: random.Random, kind: str, n_students: int) -> tuple[tuple[Division, ...], tuple[Group, ...]]:
     """Divisions and option groups of one establishment (codes obey domain rules §2)."""
     streams = STREAMS[kind]
-    style = rng.choice((0, 0, 1, 2)) if kind == "CLG" else 0   # "6EME1", "6 A" or "6A"
+    style = rng.choice((0, 0, 1, 2)) if kind == "CLG" else 0  # "6EME1", "6 A" or "6A"
     wsum = sum(s.weight for s in streams)
     divisions: list[Division] = []
     groups: list[Group] = []
@@ -463,14 +545,14 @@ def _structure(rng: random.Random, kind: str, n_students: int) -> tuple[tuple[Di
         level = st.stem[0]
         if st.lv2:
             for a in range(0, n, 2):
-                group("ESP2", "ESPAGNOL LV2", "030602", level, codes[a:a + 2])
+                group("ESP2", "ESPAGNOL LV2", "030602", level, codes[a : a + 2])
             group("ALL2", "ALLEMAND LV2", "030102", level, codes)
         if st.latin:
             group("LAT", "LATIN", "020100", level, codes)
         if st.spe:
             for fam, label, subject in SPECIALITIES:
                 for a in range(0, n, 3):
-                    group(fam, label, subject, level, codes[a:a + 3])
+                    group(fam, label, subject, level, codes[a : a + 3])
     return tuple(divisions), tuple(groups)
 
 
@@ -489,6 +571,7 @@ def _checked(code: str) -> str:
 
 
 # --------------------------------------------------------------------------- people
+
 
 class _Gen:
     """Random people for one establishment; ``arrival`` selects the arrival id ranges."""
@@ -552,39 +635,69 @@ class _Gen:
             address += (r.choice(("BATIMENT B", "APPARTEMENT 12", "RESIDENCE LES ŒILLETS", "LIEU-DIT LA CÔTE")),)
         couples: list[str] = []
         x = r.random()
-        if x < 0.009:       # a couple typed as one guardian (domain rules §5)
-            g = self.guardian("M.", f"{r.choice(ADULT_M)} {r.choice(('Et', 'et', '&'))} {r.choice(ADULT_F)}",
-                              f"M. MME {sn.upper()}" if r.random() < 0.6 else sn, address, commune, postal)
+        if x < 0.009:  # a couple typed as one guardian (domain rules §5)
+            g = self.guardian(
+                "M.",
+                f"{r.choice(ADULT_M)} {r.choice(('Et', 'et', '&'))} {r.choice(ADULT_F)}",
+                f"M. MME {sn.upper()}" if r.random() < 0.6 else sn,
+                address,
+                commune,
+                postal,
+            )
             couples.append(g.jointure)
             links = [(g, "20", "1")]
         elif x < 0.26:
             mother = r.random() < 0.7
-            g = self.guardian("Mme" if mother else "M.", r.choice(ADULT_F if mother else ADULT_M), sn,
-                              address, commune, postal)
+            g = self.guardian(
+                "Mme" if mother else "M.", r.choice(ADULT_F if mother else ADULT_M), sn, address, commune, postal
+            )
             links = [(g, "10" if mother else "20", "1")]
         elif x < 0.29:
-            g = self.guardian(r.choice(("M.", "Mme")), r.choice(ADULT_M + ADULT_F), self.last_name(),
-                              address, commune, postal)
+            g = self.guardian(
+                r.choice(("M.", "Mme")), r.choice(ADULT_M + ADULT_F), self.last_name(), address, commune, postal
+            )
             links = [(g, "50", "1")]
         else:
             maiden = self.last_name()
-            m = self.guardian("Mme", r.choice(ADULT_F), sn if r.random() < 0.7 else maiden, address,
-                              commune, postal, patro=maiden)
+            m = self.guardian(
+                "Mme", r.choice(ADULT_F), sn if r.random() < 0.7 else maiden, address, commune, postal, patro=maiden
+            )
             f = self.guardian("M.", r.choice(ADULT_M), sn, address, commune, postal)
             links = [(m, "10", "1"), (f, "20", "1")]
-            if r.random() < 0.10:   # a "responsable en charge" (foster family)
+            if r.random() < 0.10:  # a "responsable en charge" (foster family)
                 c, p = r.choice(self.communes)
-                e = self.guardian(r.choice(("M.", "Mme")), r.choice(ADULT_F + ADULT_M), self.last_name(),
-                                  (f"{r.randint(1, 150)} {r.choice(STREETS)}",), c, p)
+                e = self.guardian(
+                    r.choice(("M.", "Mme")),
+                    r.choice(ADULT_F + ADULT_M),
+                    self.last_name(),
+                    (f"{r.randint(1, 150)} {r.choice(STREETS)}",),
+                    c,
+                    p,
+                )
                 links.append((e, "42", "2"))
-        if r.random() < 0.08:       # an emergency contact: no account
+        if r.random() < 0.08:  # an emergency contact: no account
             c, p = r.choice(self.communes)
-            k = self.guardian(r.choice(("M.", "Mme")), r.choice(ADULT_F + ADULT_M), self.last_name(),
-                              (f"{r.randint(1, 150)} {r.choice(STREETS)}",), c, p)
+            k = self.guardian(
+                r.choice(("M.", "Mme")),
+                r.choice(ADULT_F + ADULT_M),
+                self.last_name(),
+                (f"{r.randint(1, 150)} {r.choice(STREETS)}",),
+                c,
+                p,
+            )
             links.append((k, r.choice(("38", "39", "90")), "0"))
         payer = 0 if len(links) == 1 or r.random() < 0.6 else 1
-        rels = tuple((g.jointure, lien, "1" if legal == "1" else "0", legal, "1" if legal != "0" else "0",
-                      "1" if i == payer else "0") for i, (g, lien, legal) in enumerate(links))
+        rels = tuple(
+            (
+                g.jointure,
+                lien,
+                "1" if legal == "1" else "0",
+                legal,
+                "1" if legal != "0" else "0",
+                "1" if i == payer else "0",
+            )
+            for i, (g, lien, legal) in enumerate(links)
+        )
         kids = [self.student(sn, rels) for _ in range(n_children)]
         return kids, [g for g, _, _ in links], couples
 
@@ -598,33 +711,52 @@ class _Gen:
         lp = self.etab.kind == "LP"
         given = r.choice(names)
         return Student(
-            jointure=self.pid(), eleve_id=str(self.ids.eleve.take(self.arrival)),
+            jointure=self.pid(),
+            eleve_id=str(self.ids.eleve.take(self.arrival)),
             ine=f"{self.ids.ine.take(self.arrival):09d}{r.choice(CHECK_LETTERS)}{r.choice(CHECK_LETTERS)}",
-            title="Mme" if girl else "M.", sn=sn, given=given,
+            title="Mme" if girl else "M.",
+            sn=sn,
+            given=given,
             other_given=tuple(r.choice(names) for _ in range(r.choice((0, 0, 1, 1, 2)))),
-            patro=sn, birth=self.unique_birth(sn, given, self.acad.school_year - age), division=division.code,
-            groups=self.groups_for(division), stream=st,
+            patro=sn,
+            birth=self.unique_birth(sn, given, self.acad.school_year - age),
+            division=division.code,
+            groups=self.groups_for(division),
+            stream=st,
             statut="APPRENTI" if lp and r.random() < 0.1 else "SCOLAIRE",
             boursier="O" if r.random() < 0.25 else "N",
             regime=r.choices(("DP DAN", "EXTERNE LIBRE", "INTERNE DANS L'ETABLISSEMENT"), (65, 28, 7))[0],
-            rels=rels)
+            rels=rels,
+        )
 
-    def guardian(self, title: str, given: str, sn: str, address: tuple, commune: str, postal: str,
-                 patro: str | None = None) -> Guardian:
+    def guardian(
+        self, title: str, given: str, sn: str, address: tuple, commune: str, postal: str, patro: str | None = None
+    ) -> Guardian:
         r = self.rng
         jointure = self.pid()
         mail = ""
         if r.random() < 0.75:
             # The jointure in the address keeps contact data unique: homonyms
             # sharing a mail would look like a guardian typed twice.
-            mail = f"{slug(given.split()[0])}.{slug(sn.split()[-1])}.{jointure}" \
-                   f"@{r.choice(('example.com', 'example.org', 'example.net'))}"
+            mail = (
+                f"{slug(given.split()[0])}.{slug(sn.split()[-1])}.{jointure}"
+                f"@{r.choice(('example.com', 'example.org', 'example.net'))}"
+            )
         return Guardian(
-            jointure=jointure, title=title, sn=sn, given=given, patro=patro or sn,
+            jointure=jointure,
+            title=title,
+            sn=sn,
+            given=given,
+            patro=patro or sn,
             home=f"+334{r.randrange(10**8):08d}" if r.random() < 0.3 else "",
             work=f"+331{r.randrange(10**8):08d}" if r.random() < 0.2 else "",
             mobile=f"+33{r.choice('67')}{r.randrange(10**8):08d}" if r.random() < 0.85 else "",
-            mail=mail, address=address, postal=postal, city=commune, country="FRANCE")
+            mail=mail,
+            address=address,
+            postal=postal,
+            city=commune,
+            country="FRANCE",
+        )
 
     def identity(self) -> dict:
         """Name, birth date, académie mail and STS id of a new staff member."""
@@ -632,15 +764,27 @@ class _Gen:
         woman = r.random() < 0.6
         given, sn = r.choice(ADULT_F if woman else ADULT_M), self.last_name()
         sts_id = str(self.ids.sts.take(self.arrival))
-        return dict(jointure=self.pid(), title="Mme" if woman else "M.", sn=sn, given=given, patro=sn,
-                    birth=self.unique_birth(sn, given, r.randint(1962, 2001)),
-                    mail=self.ids.staff_mail(given, sn, self.acad.mail_domain, sts_id, self.arrival),
-                    sts_id=sts_id)
+        return dict(
+            jointure=self.pid(),
+            title="Mme" if woman else "M.",
+            sn=sn,
+            given=given,
+            patro=sn,
+            birth=self.unique_birth(sn, given, r.randint(1962, 2001)),
+            mail=self.ids.staff_mail(given, sn, self.acad.mail_domain, sts_id, self.arrival),
+            sts_id=sts_id,
+        )
 
     def staff_member(self, functions: tuple, teacher: bool, presence: str, services=(), principal=()) -> Staff:
-        return Staff(**self.identity(), rattach=self.etab.sj if self.rng.random() < 0.9 else "",
-                     functions=functions, teacher=teacher, presence=presence,
-                     services=tuple(services), principal=tuple(principal))
+        return Staff(
+            **self.identity(),
+            rattach=self.etab.sj if self.rng.random() < 0.9 else "",
+            functions=functions,
+            teacher=teacher,
+            presence=presence,
+            services=tuple(services),
+            principal=tuple(principal),
+        )
 
 
 def _class_services(etab: Etab) -> dict[str, list[tuple[str, bool, str]]]:
@@ -663,21 +807,29 @@ def populate(acad: Academie, etab: Etab, ids: Ids) -> Population:
     # A record typed twice in SIECLE: same person, new ids, retyped name.
     for s in rng.sample(pop.students, min(etab.n_duplicates, len(pop.students))):
         given = strip_accents(s.given)
-        dup = replace(s, jointure=gen.pid(), eleve_id=str(ids.eleve.take()),
-                      ine=f"{ids.ine.take():09d}{rng.choice(CHECK_LETTERS)}{rng.choice(CHECK_LETTERS)}",
-                      sn=s.sn.upper(), given=given if given != s.given else given.upper())
+        dup = replace(
+            s,
+            jointure=gen.pid(),
+            eleve_id=str(ids.eleve.take()),
+            ine=f"{ids.ine.take():09d}{rng.choice(CHECK_LETTERS)}{rng.choice(CHECK_LETTERS)}",
+            sn=s.sn.upper(),
+            given=given if given != s.given else given.upper(),
+        )
         pop.students.append(dup)
         pop.duplicates.append((s.jointure, dup.jointure))
     # A guardian's name typed with two letters swapped, corrected by the next delivery.
     couples = set(pop.couples)
     candidates = [g for g in pop.guardians if g.jointure not in couples]
     for g in rng.sample(candidates, min(etab.n_typos, len(candidates))):
-        spots = [i for i in range(len(g.sn) - 1) if g.sn[i].isalpha() and g.sn[i + 1].isalpha()
-                 and g.sn[i].lower() != g.sn[i + 1].lower()]
+        spots = [
+            i
+            for i in range(len(g.sn) - 1)
+            if g.sn[i].isalpha() and g.sn[i + 1].isalpha() and g.sn[i].lower() != g.sn[i + 1].lower()
+        ]
         if spots:
             i = rng.choice(spots)
             pop.typos[g.jointure] = (g.sn, g.patro)
-            typo = g.sn[:i] + g.sn[i + 1] + g.sn[i] + g.sn[i + 2:]
+            typo = g.sn[:i] + g.sn[i + 1] + g.sn[i] + g.sn[i + 2 :]
             g.patro = typo if g.patro == g.sn else g.patro
             g.sn = typo
     pop.staff = _staff(gen)
@@ -705,12 +857,12 @@ def _staff(gen: _Gen) -> list[Staff]:
     discs = sorted(by_disc)
     n_teachers = max(len(discs), round(etab.n_students / STUDENTS_PER_TEACHER))
     extra = _split(n_teachers - len(discs), [len(by_disc[d]) for d in discs])
-    plans = []   # (discipline, services)
+    plans = []  # (discipline, services)
     for d, k in zip(discs, extra):
         services = list(by_disc[d])
         r.shuffle(services)
-        k = min(k, len(services) - 1)   # nobody without a service
-        plans += [(d, services[i::k + 1]) for i in range(k + 1)]
+        k = min(k, len(services) - 1)  # nobody without a service
+        plans += [(d, services[i :: k + 1]) for i in range(k + 1)]
     # Some teachers also serve the next establishment (complément de service).
     acad = gen.acad
     other = acad.etabs[(etab.index + 1) % len(acad.etabs)] if len(acad.etabs) > 1 else None
@@ -735,8 +887,13 @@ def _staff(gen: _Gen) -> list[Staff]:
             t = teachers[r.choice(taught[d.code])]
             t.principal += ((sj, d.code),)
     n = etab.n_students
-    roles = (["DIR"] * (2 if n >= 400 else 1) + ["EDU"] * max(1, n // 350) + ["DOC", "MDS"]
-             + ["ORI"] * (n >= 300) + ["ADF"] * max(1, n // 250))
+    roles = (
+        ["DIR"] * (2 if n >= 400 else 1)
+        + ["EDU"] * max(1, n // 350)
+        + ["DOC", "MDS"]
+        + ["ORI"] * (n >= 300)
+        + ["ADF"] * max(1, n // 250)
+    )
     roles += ["AED"] * max(0, round(n / STUDENTS_PER_STAFF) - len(roles))
     staff = []
     for code in roles:
@@ -745,22 +902,35 @@ def _staff(gen: _Gen) -> list[Staff]:
     return teachers + staff
 
 
-def structure_teachers(acad: Academie, ids: Ids, rng: random.Random, sj: str,
-                       disciplines: list[tuple[str, str]], presence: str) -> list[Staff]:
+def structure_teachers(
+    acad: Academie, ids: Ids, rng: random.Random, sj: str, disciplines: list[tuple[str, str]], presence: str
+) -> list[Staff]:
     """Teachers attached to structure ``sj`` only (one per discipline, no service):
     the staff of a replacement zone or of a school the ENT does not serve.
     Their identities come from ``rng`` and the académie's shared identifier
     spaces, so call this after the establishments' first populations."""
     gen = _Gen(acad, acad.etabs[0], ids, rng)
-    return [Staff(**gen.identity(), rattach=sj, functions=((sj, "ENS", "ENSEIGNEMENT", code, label),),
-                  teacher=True, presence=presence, services=(), principal=()) for code, label in disciplines]
+    return [
+        Staff(
+            **gen.identity(),
+            rattach=sj,
+            functions=((sj, "ENS", "ENSEIGNEMENT", code, label),),
+            teacher=True,
+            presence=presence,
+            services=(),
+            principal=(),
+        )
+        for code, label in disciplines
+    ]
 
 
 # --------------------------------------------------------------------------- churn
 
+
 @dataclass(slots=True)
 class Churn:
     """What changed in one establishment between the two deliveries (ground truth)."""
+
     left: list[str] = field(default_factory=list)
     arrived: list[str] = field(default_factory=list)
     class_changes: list[tuple[str, str, str]] = field(default_factory=list)
@@ -820,6 +990,11 @@ def evolve(acad: Academie, pop: Population, ids: Ids, rate: float) -> tuple[Popu
         staff[i] = replace(old, **gen.identity())
         ch.teachers_left.append(old.jointure)
         ch.teachers_arrived.append(staff[i].jointure)
-    pop2 = Population(etab, students + new.students, guardians + new.guardians, staff,
-                      couples=[c for c in pop.couples if c in referenced] + new.couples)
+    pop2 = Population(
+        etab,
+        students + new.students,
+        guardians + new.guardians,
+        staff,
+        couples=[c for c in pop.couples if c in referenced] + new.couples,
+    )
     return pop2, ch

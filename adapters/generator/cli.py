@@ -27,6 +27,7 @@ records them under ``options`` and what they imply under ``expectations``
 (and the unserved structures under ``unserved_structures``).  With their
 defaults, files and manifest are as before, byte for byte.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,10 +88,17 @@ CHILDREN = ATTRIBUTES["PersRelEleve"].index("ENTAuxPersRelEleveEleve")
 # Ground-truth lists of a complete delivery that only --real-shapes writes.
 REAL_LISTS = ("teachers_presence_n", "staff_without_functions", "mlle", "unserved_structure_teachers")
 # manifest "churn" key -> attribute of academie.Churn
-CHURN_LISTS = {"students_left": "left", "students_arrived": "arrived", "class_changes": "class_changes",
-               "duplicates_removed": "duplicates_removed", "teachers_left": "teachers_left",
-               "teachers_arrived": "teachers_arrived", "guardians_left": "guardians_left",
-               "guardians_arrived": "guardians_arrived", "guardians_renamed": "guardians_renamed"}
+CHURN_LISTS = {
+    "students_left": "left",
+    "students_arrived": "arrived",
+    "class_changes": "class_changes",
+    "duplicates_removed": "duplicates_removed",
+    "teachers_left": "teachers_left",
+    "teachers_arrived": "teachers_arrived",
+    "guardians_left": "guardians_left",
+    "guardians_arrived": "guardians_arrived",
+    "guardians_renamed": "guardians_renamed",
+}
 
 
 class Spool:
@@ -151,17 +159,29 @@ class Delivery:
         for cat in CATEGORIES:
             # The shuffle stream depends on the seed only, never on --date or --part-size.
             shuffle = random.Random(f"{o.seed}:shuffle:{kind}:{cat}") if o.shuffle_attributes else None
-            self.writers[cat] = PartWriter(self.dir, file_stem(shape.names, o.prefix, kind, date, cat), cat,
-                                           o.part_size, o.encoding, shuffle, names=LAYOUTS[shape.version][cat],
-                                           header=head, empty_item=shape.empty_item)
+            self.writers[cat] = PartWriter(
+                self.dir,
+                file_stem(shape.names, o.prefix, kind, date, cat),
+                cat,
+                o.part_size,
+                o.encoding,
+                shuffle,
+                names=LAYOUTS[shape.version][cat],
+                header=head,
+                empty_item=shape.empty_item,
+            )
 
         def spool(what: str) -> Spool:
             return Spool(spool_dir, f"{self.name}.{what}")
 
         if kind == "Complet":
-            self.truth = {"jointures": {c: spool(c) for c in CATEGORIES},
-                          "teachers": spool("teachers"), "shared_guardians": spool("shared"),
-                          "couple_guardians": spool("couples"), "multi_establishment_teachers": spool("multi")}
+            self.truth = {
+                "jointures": {c: spool(c) for c in CATEGORIES},
+                "teachers": spool("teachers"),
+                "shared_guardians": spool("shared"),
+                "couple_guardians": spool("couples"),
+                "multi_establishment_teachers": spool("multi"),
+            }
             if shape.real:
                 self.truth.update({k: spool(k) for k in REAL_LISTS})
         else:
@@ -173,8 +193,13 @@ class Delivery:
             w.add(ident, values)
         self.truth["jointures"][cat].ids(ident for ident, _ in records)
 
-    def people(self, pop: Population, records: dict[str, list[Record]],
-               written: dict[str, list[Record]] | None = None, real: dict[str, list[str]] | None = None) -> None:
+    def people(
+        self,
+        pop: Population,
+        records: dict[str, list[Record]],
+        written: dict[str, list[Record]] | None = None,
+        real: dict[str, list[str]] | None = None,
+    ) -> None:
         """Write ``written`` (the delivery's shape of ``records``, default layout) and record the truth."""
         for cat in PEOPLE:
             self.complete(cat, (written or records)[cat])
@@ -202,10 +227,15 @@ class Delivery:
     def close(self) -> dict:
         for w in self.writers.values():
             w.close()
-        return {"kind": self.kind.lower(), "date": self.date, "path": f"aaf/{self.name}",
-                "files": {c: w.parts for c, w in self.writers.items()},
-                "records": {c: dict(w.counts) for c, w in self.writers.items()},
-                "bytes": sum(w.bytes for w in self.writers.values()), **self.truth}
+        return {
+            "kind": self.kind.lower(),
+            "date": self.date,
+            "path": f"aaf/{self.name}",
+            "files": {c: w.parts for c, w in self.writers.items()},
+            "records": {c: dict(w.counts) for c, w in self.writers.items()},
+            "bytes": sum(w.bytes for w in self.writers.values()),
+            **self.truth,
+        }
 
 
 def _prepare_dir(path: str, force: bool) -> None:
@@ -237,7 +267,7 @@ class Sources:
         self.o, self.acad = o, acad
         self.paths: dict[str, dict[str, dict]] = {s: {} for s in SOURCES[1:] if s in o.sources}
         self.variants: list[dict] = []
-        self.skipped: list[dict] = []   # threshold variants an establishment is too small for
+        self.skipped: list[dict] = []  # threshold variants an establishment is too small for
 
     def _at(self, source: str, date: str) -> dict:
         return self.paths[source].setdefault(date, {})
@@ -255,8 +285,7 @@ class Sources:
                 present = {g.jointure for g in pop.guardians}
                 wanted = {r[0] for s, _ in leavers for r in s.rels}
                 extra = [g for g in before.guardians if g.jointure in wanted and g.jointure not in present]
-            paths = self._at("siecle", date)[etab.uai] = write_siecle(o.out, acad, pop, date, leavers, arrivals,
-                                                                       extra)
+            paths = self._at("siecle", date)[etab.uai] = write_siecle(o.out, acad, pop, date, leavers, arrivals, extra)
             if variants:
                 self.variants += write_siecle_variants(o.out, pop, date, paths["eleves"])
         if "sts" in o.sources:
@@ -268,16 +297,24 @@ class Sources:
                 self.variants += write_variants(o.out, acad, pop, t, path, self.skipped)
 
     def manifest(self) -> dict:
-        return {**self.paths, **({"variants": self.variants} if self.variants else {}),
-                **({"variants_skipped": self.skipped} if self.skipped else {})}
+        return {
+            **self.paths,
+            **({"variants": self.variants} if self.variants else {}),
+            **({"variants_skipped": self.skipped} if self.skipped else {}),
+        }
 
 
 def _shape(o: argparse.Namespace) -> Shape:
     return Shape(o.format_version, o.names, o.real_shapes)
 
 
-def _shaped(o: argparse.Namespace, acad: Academie, pop: Population, records: dict[str, list[Record]],
-            history: History | None = None) -> tuple[dict[str, list[Record]], dict[str, list[str]] | None]:
+def _shaped(
+    o: argparse.Namespace,
+    acad: Academie,
+    pop: Population,
+    records: dict[str, list[Record]],
+    history: History | None = None,
+) -> tuple[dict[str, list[Record]], dict[str, list[str]] | None]:
     """The people's records in the run's shape, and the --real-shapes truth lists."""
     shape, real = _shape(o), None
     if shape.default:
@@ -301,12 +338,18 @@ def generate(o: argparse.Namespace) -> dict:
     sources = Sources(o, acad)
     with tempfile.TemporaryDirectory(prefix=".manifest-", dir=o.out) as tmp:
         first = Delivery(o, "Complet", o.date, tmp, acad) if aaf else None
-        second = [] if o.no_second or not aaf else [Delivery(o, "Delta", o.second_date, tmp, acad),
-                                                    Delivery(o, "Complet", o.second_date, tmp, acad)]
+        second = (
+            []
+            if o.no_second or not aaf
+            else [Delivery(o, "Delta", o.second_date, tmp, acad), Delivery(o, "Complet", o.second_date, tmp, acad)]
+        )
         churn = {k: Spool(tmp, f"churn.{k}") for k in CHURN_LISTS}
         duplicates = Spool(tmp, "duplicates")
-        static = {"EtabEducNat": [etab_record(acad, e) for e in acad.etabs] + unserved_records(acad, unserved),
-                  "MatiereEducNat": subject_records(), "MefEducNat": mef_records(acad)}
+        static = {
+            "EtabEducNat": [etab_record(acad, e) for e in acad.etabs] + unserved_records(acad, unserved),
+            "MatiereEducNat": subject_records(),
+            "MefEducNat": mef_records(acad),
+        }
         static = {cat: in_version(shape.version, cat, recs) for cat, recs in static.items()}
         for cat, records in static.items():
             if first:
@@ -354,9 +397,13 @@ def generate(o: argparse.Namespace) -> dict:
         with open(os.path.join(o.out, "manifest.json"), "w", encoding="utf-8") as fh:
             _dump(manifest, fh)
             fh.write("\n")
-    summary = dict(manifest["totals"], elapsed=time.perf_counter() - start, academie=acad.name,
-                   establishments=len(acad.etabs),
-                   persons={c: first.writers[c].counts["add"] if first else 0 for c in PEOPLE})
+    summary = dict(
+        manifest["totals"],
+        elapsed=time.perf_counter() - start,
+        academie=acad.name,
+        establishments=len(acad.etabs),
+        persons={c: first.writers[c].counts["add"] if first else 0 for c in PEOPLE},
+    )
     return summary
 
 
@@ -364,21 +411,41 @@ def _manifest(o, acad: Academie, deliveries: dict, duplicates: Spool, churn: dic
     files = sum(sum(d["files"].values()) for d in deliveries.values())
     records = sum(sum(sum(c.values()) for c in d["records"].values()) for d in deliveries.values())
     return {
-        "generator": "adapters.generator", "schema_version": 1,
-        "seed": o.seed, "academie": acad.name, "school_year": o.school_year,
+        "generator": "adapters.generator",
+        "schema_version": 1,
+        "seed": o.seed,
+        "academie": acad.name,
+        "school_year": o.school_year,
         "sizes": {"students": o.students, "part_size": o.part_size, "churn": o.churn},
-        "options": {"prefix": o.prefix, "encoding": o.encoding, "shuffle_attributes": o.shuffle_attributes,
-                    "second": not o.no_second},
+        "options": {
+            "prefix": o.prefix,
+            "encoding": o.encoding,
+            "shuffle_attributes": o.shuffle_attributes,
+            "second": not o.no_second,
+        },
         "dates": {"first": o.date, "second": None if o.no_second else o.second_date},
-        "establishments": [{"sj": e.sj, "uai": e.uai, "kind": e.kind, "type": e.type_struct,
-                            "contract": e.contract, "students": e.n_students,
-                            "classes": [d.code for d in e.divisions], "groups": [g.code for g in e.groups]}
-                           for e in acad.etabs],
+        "establishments": [
+            {
+                "sj": e.sj,
+                "uai": e.uai,
+                "kind": e.kind,
+                "type": e.type_struct,
+                "contract": e.contract,
+                "students": e.n_students,
+                "classes": [d.code for d in e.divisions],
+                "groups": [g.code for g in e.groups],
+            }
+            for e in acad.etabs
+        ],
         "deliveries": deliveries,
         "duplicates": duplicates,
         "churn": churn,
-        "totals": {"deliveries": len(deliveries), "files": files, "records": records,
-                   "bytes": sum(d["bytes"] for d in deliveries.values())},
+        "totals": {
+            "deliveries": len(deliveries),
+            "files": files,
+            "records": records,
+            "bytes": sum(d["bytes"] for d in deliveries.values()),
+        },
     }
 
 
@@ -389,13 +456,21 @@ def _expectations(o: argparse.Namespace, manifest: dict, unserved: tuple, staff:
     layout = LAYOUTS[shape.version]
     if unserved:
         manifest["unserved_structures"] = [
-            {"kind": u.kind, "sj": u.sj, "uai": u.uai, "name": u.name, "type": u.type_struct,
-             "uai_valid": u.uai_valid, "teachers": [p.jointure for p in staff.get(u.sj, ())]} for u in unserved]
+            {
+                "kind": u.kind,
+                "sj": u.sj,
+                "uai": u.uai,
+                "name": u.name,
+                "type": u.type_struct,
+                "uai_valid": u.uai_valid,
+                "teachers": [p.jointure for p in staff.get(u.sj, ())],
+            }
+            for u in unserved
+        ]
     counts = {}
     for name, d in manifest["deliveries"].items():
         if d["kind"] == "complet":
-            counts[name] = {"teachers": d["teachers"].count,
-                            **{k: d[k].count for k in REAL_LISTS if k in d}}
+            counts[name] = {"teachers": d["teachers"].count, **{k: d[k].count for k in REAL_LISTS if k in d}}
     manifest["expectations"] = {
         "format_version": f"AAF-{shape.version}",
         # attributes every addRequest of the category carries, and those of VE1803 it lacks
@@ -429,7 +504,7 @@ def _sources(text: str) -> list[str]:
 
 def _month_day(text: str) -> str:
     try:
-        datetime.strptime(f"2000-{text}", "%Y-%m-%d")   # a leap year: 02-29 is a day (of some years)
+        datetime.strptime(f"2000-{text}", "%Y-%m-%d")  # a leap year: 02-29 is a day (of some years)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a MM-DD day: {text!r}") from None
     if len(text) != 5:
@@ -446,8 +521,9 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``entsync generate``."""
-    p = argparse.ArgumentParser(prog="entsync generate",
-                                description="Write a synthetic académie as AAF XML deliveries (deterministic).")
+    p = argparse.ArgumentParser(
+        prog="entsync generate", description="Write a synthetic académie as AAF XML deliveries (deterministic)."
+    )
     p.add_argument("out", metavar="OUT", help="output directory")
     p.add_argument("--students", type=_positive, default=2000, help="students in the first delivery (default 2000)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -455,35 +531,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, default="20260818", help="first delivery date YYYYMMDD")
     p.add_argument("--second-date", type=_date, default="20261105", help="second delivery date YYYYMMDD")
     p.add_argument("--prefix", default="ENTACAD", help="file name prefix (default ENTACAD)")
-    p.add_argument("--encoding", choices=sorted(ENCODINGS), default="iso-8859-1",
-                   help="XML encoding (iso-8859-1 files get CRLF line ends)")
-    p.add_argument("--shuffle-attributes", action="store_true",
-                   help="shuffle attribute order inside records (same content)")
+    p.add_argument(
+        "--encoding",
+        choices=sorted(ENCODINGS),
+        default="iso-8859-1",
+        help="XML encoding (iso-8859-1 files get CRLF line ends)",
+    )
+    p.add_argument(
+        "--shuffle-attributes", action="store_true", help="shuffle attribute order inside records (same content)"
+    )
     p.add_argument("--churn", type=float, default=0.05, help="fraction of students leaving/arriving/moving")
     p.add_argument("--no-second", action="store_true", help="write the first complete delivery only")
     p.add_argument("--school-year", type=int, default=2026, help="first calendar year of the school year")
     p.add_argument("--force", action="store_true", help="overwrite XML files already in the delivery directories")
-    p.add_argument("--sources", type=_sources, default=["aaf"],
-                   help="comma-separated sources to write among aaf,siecle,sts,timetable (or 'all'); default aaf")
-    p.add_argument("--format-version", choices=VERSIONS, default=DEFAULT_VERSION,
-                   help="AAF format version of the files: VE1301 (no INE, no teacher category, older relation "
-                        "attributes), VE1803 (default) or VE2407 (header comments, $-compound structure names, "
-                        "class dates, no teacher category)")
-    p.add_argument("--names", choices=NAME_STYLES, default=NAME_STYLES[0],
-                   help="file names: conventional <prefix>_Complet_… (default), full-source "
-                        "FULL_<prefix>_Complet_… (deltas keep <prefix>_Delta_…), ent-no-uai ENT_Complet_…, "
-                        "ent2dva ENT2DVA-ENT16_Complet_…")
-    p.add_argument("--real-shapes", action="store_true",
-                   help="staff as in real files (presence N for half of the teachers, no function for a third of "
-                        "the other staff, Mlle) plus a replacement zone failing the UAI check letter and a "
-                        "1st-degree school, each with teachers attached only to it")
-    p.add_argument("--edt-shape", choices=sorted(EDT_SHAPES), default="current",
-                   help="timetable exports as current Index Education exports write them (default: teachers with "
-                        "IDSTS and birth date) or as older ones (legacy: teachers with Ident, Nom, Prenom and IdPN "
-                        f"only, root Version {EDT_SHAPES['legacy']})")
-    p.add_argument("--edt-ends-on", type=_month_day, default=DEFAULT_ENDS_ON, metavar="MM-DD",
-                   help=f"the timetable's end of the school year, AnneeScolaire/@DateFin (default {DEFAULT_ENDS_ON}; "
-                        "08-31 as real exports, which the 15-July rule refuses on automated imports)")
+    p.add_argument(
+        "--sources",
+        type=_sources,
+        default=["aaf"],
+        help="comma-separated sources to write among aaf,siecle,sts,timetable (or 'all'); default aaf",
+    )
+    p.add_argument(
+        "--format-version",
+        choices=VERSIONS,
+        default=DEFAULT_VERSION,
+        help="AAF format version of the files: VE1301 (no INE, no teacher category, older relation "
+        "attributes), VE1803 (default) or VE2407 (header comments, $-compound structure names, "
+        "class dates, no teacher category)",
+    )
+    p.add_argument(
+        "--names",
+        choices=NAME_STYLES,
+        default=NAME_STYLES[0],
+        help="file names: conventional <prefix>_Complet_… (default), full-source "
+        "FULL_<prefix>_Complet_… (deltas keep <prefix>_Delta_…), ent-no-uai ENT_Complet_…, "
+        "ent2dva ENT2DVA-ENT16_Complet_…",
+    )
+    p.add_argument(
+        "--real-shapes",
+        action="store_true",
+        help="staff as in real files (presence N for half of the teachers, no function for a third of "
+        "the other staff, Mlle) plus a replacement zone failing the UAI check letter and a "
+        "1st-degree school, each with teachers attached only to it",
+    )
+    p.add_argument(
+        "--edt-shape",
+        choices=sorted(EDT_SHAPES),
+        default="current",
+        help="timetable exports as current Index Education exports write them (default: teachers with "
+        "IDSTS and birth date) or as older ones (legacy: teachers with Ident, Nom, Prenom and IdPN "
+        f"only, root Version {EDT_SHAPES['legacy']})",
+    )
+    p.add_argument(
+        "--edt-ends-on",
+        type=_month_day,
+        default=DEFAULT_ENDS_ON,
+        metavar="MM-DD",
+        help=f"the timetable's end of the school year, AnneeScolaire/@DateFin (default {DEFAULT_ENDS_ON}; "
+        "08-31 as real exports, which the 15-July rule refuses on automated imports)",
+    )
     return p
 
 
@@ -506,15 +611,20 @@ def run(argv: list[str] | None = None) -> int:
     except FileExistsError as exc:
         print(f"entsync generate: {exc}", file=sys.stderr)
         return 2
-    except (OverflowError, ValueError) as exc:   # académie too large for the identifier formats
+    except (OverflowError, ValueError) as exc:  # académie too large for the identifier formats
         print(f"entsync generate: {exc}", file=sys.stderr)
         return 1
     people = s["persons"]
-    print(f"generated académie {s['academie']} seed={o.seed}: {s['establishments']} establishments, "
-          f"{people['Eleve']} students, {people['PersRelEleve']} guardians, {people['PersEducNat']} staff "
-          f"(first delivery); {s['deliveries']} deliveries, {s['files']} files, {s['records']} records, "
-          f"{s['bytes'] / 1e6:.1f} MB in {s['elapsed']:.2f} s"
-          + (f"; sources {','.join(o.sources)}" if o.sources != ["aaf"] else "")
-          + ("" if _shape(o).default else f"; shape {o.format_version} names={o.names}"
-             + (" real-shapes" if o.real_shapes else "")))
+    print(
+        f"generated académie {s['academie']} seed={o.seed}: {s['establishments']} establishments, "
+        f"{people['Eleve']} students, {people['PersRelEleve']} guardians, {people['PersEducNat']} staff "
+        f"(first delivery); {s['deliveries']} deliveries, {s['files']} files, {s['records']} records, "
+        f"{s['bytes'] / 1e6:.1f} MB in {s['elapsed']:.2f} s"
+        + (f"; sources {','.join(o.sources)}" if o.sources != ["aaf"] else "")
+        + (
+            ""
+            if _shape(o).default
+            else f"; shape {o.format_version} names={o.names}" + (" real-shapes" if o.real_shapes else "")
+        )
+    )
     return 0

@@ -22,6 +22,7 @@ the people and their ids are the same whatever the shape, and the default
 output does not change.  Like the rest of the generator, nothing here comes
 from the parsers, which these files are meant to check.
 """
+
 from __future__ import annotations
 
 import random
@@ -37,20 +38,38 @@ from .variants import wrong_check_letter
 VERSIONS = ("VE1301", "VE1803", "VE2407")
 DEFAULT_VERSION = "VE1803"
 NAME_STYLES = ("conventional", "full-source", "ent-no-uai", "ent2dva")
-OLD_RELATIONS = ("ENTEleveParents", "ENTElevePere", "ENTEleveMere", "ENTElevePersRelEleve1",
-                 "ENTEleveQualitePersRelEleve1", "ENTElevePersRelEleve2", "ENTEleveQualitePersRelEleve2")
+OLD_RELATIONS = (
+    "ENTEleveParents",
+    "ENTElevePere",
+    "ENTEleveMere",
+    "ENTElevePersRelEleve1",
+    "ENTEleveQualitePersRelEleve1",
+    "ENTElevePersRelEleve2",
+    "ENTEleveQualitePersRelEleve2",
+)
 CLASS_DATES = ("ENTEleveDateEntreeClasses", "ENTEleveDateSortieClasses")
 # SIECLE lien code -> the older AAF code: 1 père, 2 mère, 3 tuteur are known (formats §1); the others
 # (4 other family member, 5 social services, 6 other) are *uncertain*.
-OLD_LIEN = {"20": "1", "10": "2", "50": "3", "37": "4", "38": "4", "39": "4", "51": "5", "41": "6", "42": "6",
-            "70": "6", "90": "6"}
+OLD_LIEN = {
+    "20": "1",
+    "10": "2",
+    "50": "3",
+    "37": "4",
+    "38": "4",
+    "39": "4",
+    "51": "5",
+    "41": "6",
+    "42": "6",
+    "70": "6",
+    "90": "6",
+}
 QUALITE = {"20": "PERE", "10": "MERE", "50": "TUTEUR"}
 # Official académie codes, for VE2407's codeAcademieExport.
 ACADEMY_CODES = {"GRENOBLE": "08", "LYON": "10", "NANTES": "17"}
 # The values of the VE2407 header comments are *uncertain*: formats §1 names them only.
 SDET_VERSION = "7.0"
-EMPTY_ITEM_VE1301 = "<value></value>"   # spelled out, as some VE1301 exporters do
-EMPTY_RELATION_ONE_IN = 25              # VE1301 students with an empty value in their relation list
+EMPTY_ITEM_VE1301 = "<value></value>"  # spelled out, as some VE1301 exporters do
+EMPTY_RELATION_ONE_IN = 25  # VE1301 students with an empty value in their relation list
 ZONE_TEACHERS = 3
 UNSERVED_KINDS = ("replacement_zone", "ecole")
 
@@ -66,20 +85,28 @@ def _after(names: tuple[str, ...], anchor: str, extra: tuple[str, ...]) -> tuple
 
 LAYOUTS = {
     "VE1803": ATTRIBUTES,
-    "VE1301": {**ATTRIBUTES,
-               "Eleve": _after(_without(ATTRIBUTES["Eleve"], "ENTEleveINE", "mail", "homePhone"),
-                               "ENTEleveAutoriteParentale", OLD_RELATIONS),
-               "PersRelEleve": _without(ATTRIBUTES["PersRelEleve"], "mobile", "mail", "ENTAuxPersRelEleveEleve"),
-               "PersEducNat": _without(ATTRIBUTES["PersEducNat"], "ENTPersonCategorieEnseignant", "ENTPersonSTSId")},
-    "VE2407": {**ATTRIBUTES,
-               "Eleve": _after(ATTRIBUTES["Eleve"], "ENTEleveGroupes", CLASS_DATES),
-               "PersEducNat": _without(ATTRIBUTES["PersEducNat"], "ENTPersonCategorieEnseignant")},
+    "VE1301": {
+        **ATTRIBUTES,
+        "Eleve": _after(
+            _without(ATTRIBUTES["Eleve"], "ENTEleveINE", "mail", "homePhone"),
+            "ENTEleveAutoriteParentale",
+            OLD_RELATIONS,
+        ),
+        "PersRelEleve": _without(ATTRIBUTES["PersRelEleve"], "mobile", "mail", "ENTAuxPersRelEleveEleve"),
+        "PersEducNat": _without(ATTRIBUTES["PersEducNat"], "ENTPersonCategorieEnseignant", "ENTPersonSTSId"),
+    },
+    "VE2407": {
+        **ATTRIBUTES,
+        "Eleve": _after(ATTRIBUTES["Eleve"], "ENTEleveGroupes", CLASS_DATES),
+        "PersEducNat": _without(ATTRIBUTES["PersEducNat"], "ENTPersonCategorieEnseignant"),
+    },
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
     """The shape of the deliveries of one run (the generator's options)."""
+
     version: str = DEFAULT_VERSION
     names: str = "conventional"
     real: bool = False
@@ -95,14 +122,17 @@ class Shape:
 
 # --------------------------------------------------------------------------- files
 
+
 def header(version: str, acad: Academie, on: str) -> str:
     """The comment lines after the DOCTYPE of every part of a delivery made on ``on`` (YYYYMMDD)."""
     lines = f'<!-- versionAF="AAF-{version}" -->\n'
     if version == "VE2407":
-        lines += (f'<!-- versionSDET="{SDET_VERSION}" -->\n'
-                  f'<!-- codeAcademieExport="{ACADEMY_CODES.get(acad.name, "00")}" -->\n'
-                  '<!-- degre="2" -->\n'
-                  f'<!-- dateGenerationExport="{on[6:]}/{on[4:6]}/{on[:4]}" -->\n')
+        lines += (
+            f'<!-- versionSDET="{SDET_VERSION}" -->\n'
+            f'<!-- codeAcademieExport="{ACADEMY_CODES.get(acad.name, "00")}" -->\n'
+            '<!-- degre="2" -->\n'
+            f'<!-- dateGenerationExport="{on[6:]}/{on[4:6]}/{on[:4]}" -->\n'
+        )
     return lines
 
 
@@ -111,19 +141,25 @@ def file_stem(style: str, prefix: str, kind: str, on: str, category: str) -> str
     deliveries ``FULL_<prefix>_…`` (a delta called FULL would contradict
     itself: its deltas keep the conventional name); ``ent-no-uai`` and
     ``ent2dva`` replace the prefix."""
-    lead = {"conventional": prefix, "full-source": f"FULL_{prefix}" if kind == "Complet" else prefix,
-            "ent-no-uai": "ENT", "ent2dva": "ENT2DVA-ENT16"}[style]
+    lead = {
+        "conventional": prefix,
+        "full-source": f"FULL_{prefix}" if kind == "Complet" else prefix,
+        "ent-no-uai": "ENT",
+        "ent2dva": "ENT2DVA-ENT16",
+    }[style]
     return f"{lead}_{kind}_{on}_{category}"
 
 
 # --------------------------------------------------------------------------- versions
 
+
 @dataclass(slots=True)
 class History:
     """What a VE2407 student's class dates need: entries after the rentrée and class changes."""
+
     school_year: int
     arrivals: dict[str, date]
-    moves: dict[str, tuple[str, date]]    # jointure -> (previous class, date of the change)
+    moves: dict[str, tuple[str, date]]  # jointure -> (previous class, date of the change)
 
     @classmethod
     def of(cls, acad: Academie, churn=None, first: str = "", second: str = "") -> History:
@@ -131,8 +167,10 @@ class History:
             return cls(acad.school_year, {}, {})
         arrivals = {j: arrival_date(j, first, second, acad.school_year) for j in churn.arrived}
         # the day after some arrival date: the old class is left the day before, not before the rentrée
-        moves = {j: (old, arrival_date(f"{j}:class", first, second, acad.school_year) + timedelta(days=1))
-                 for j, old, _ in churn.class_changes}
+        moves = {
+            j: (old, arrival_date(f"{j}:class", first, second, acad.school_year) + timedelta(days=1))
+            for j, old, _ in churn.class_changes
+        }
         return cls(acad.school_year, arrivals, moves)
 
 
@@ -151,10 +189,12 @@ def _old_relations(seed: int, ident: str, rels: tuple[str, ...]) -> dict[str, Va
     if zlib.crc32(f"{seed}:empty-relation:{ident}".encode()) % EMPTY_RELATION_ONE_IN == 0:
         listed += ("",)
     legal = [p for p in parts if p[3] == "1"][:2] + [None, None]
-    out = {"ENTElevePersRelEleve": listed,
-           "ENTEleveParents": _one([p[0] for p in parts if p[1] in ("10", "20")]),
-           "ENTElevePere": _one([p[0] for p in parts if p[1] == "20"][:1]),
-           "ENTEleveMere": _one([p[0] for p in parts if p[1] == "10"][:1])}
+    out = {
+        "ENTElevePersRelEleve": listed,
+        "ENTEleveParents": _one([p[0] for p in parts if p[1] in ("10", "20")]),
+        "ENTElevePere": _one([p[0] for p in parts if p[1] == "20"][:1]),
+        "ENTEleveMere": _one([p[0] for p in parts if p[1] == "10"][:1]),
+    }
     for n, p in enumerate(legal[:2], 1):
         out[f"ENTElevePersRelEleve{n}"] = (p[0],) if p else ("",)
         out[f"ENTEleveQualitePersRelEleve{n}"] = (QUALITE.get(p[1], ""),) if p else ("",)
@@ -167,8 +207,10 @@ def _class_dates(history: History, ident: str, classes: tuple[str, ...]) -> dict
     entered = history.arrivals.get(ident, date(history.school_year, 9, 1))
     if ident in history.moves:
         old, moved = history.moves[ident]
-        return {"ENTEleveDateEntreeClasses": (f"{sj}${_fr(entered)}${old}", f"{sj}${_fr(moved)}${code}"),
-                "ENTEleveDateSortieClasses": (f"{sj}${_fr(moved - timedelta(days=1))}${old}",)}
+        return {
+            "ENTEleveDateEntreeClasses": (f"{sj}${_fr(entered)}${old}", f"{sj}${_fr(moved)}${code}"),
+            "ENTEleveDateSortieClasses": (f"{sj}${_fr(moved - timedelta(days=1))}${old}",),
+        }
     return {"ENTEleveDateEntreeClasses": (f"{sj}${_fr(entered)}${code}",), "ENTEleveDateSortieClasses": ("",)}
 
 
@@ -181,8 +223,9 @@ def _compound_name(name: str, city: str) -> str:
     return f"{kind}${kind} {base}${city}"
 
 
-def in_version(version: str, category: str, records: list[Record], seed: int = 0,
-               history: History | None = None) -> list[Record]:
+def in_version(
+    version: str, category: str, records: list[Record], seed: int = 0, history: History | None = None
+) -> list[Record]:
     """``records`` of the default layout (VE1803) in the layout of ``version``."""
     if version == DEFAULT_VERSION:
         return records
@@ -198,13 +241,15 @@ def in_version(version: str, category: str, records: list[Record], seed: int = 0
                 raise ValueError("VE2407 students need the History of their classes")
             own = _class_dates(history, ident, values[at["ENTEleveClasses"]])
         elif category == "EtabEducNat" and version == "VE2407":
-            own = {"ENTStructureNomCourant": (_compound_name(values[at["ENTStructureNomCourant"]][0],
-                                                             values[at["l"]][0]),)}
+            own = {
+                "ENTStructureNomCourant": (_compound_name(values[at["ENTStructureNomCourant"]][0], values[at["l"]][0]),)
+            }
         out.append((ident, tuple(own[n] if n in own else values[at[n]] for n in names)))
     return out
 
 
 # --------------------------------------------------------------------------- the staff mix of real files
+
 
 def real_staff(seed: int, pop: Population, records: list[Record]) -> tuple[list[Record], dict[str, list[str]]]:
     """The PersEducNat records of ``pop`` (default layout, in staff order) as real files have them.
@@ -238,16 +283,21 @@ def real_staff(seed: int, pop: Population, records: list[Record]) -> tuple[list[
             values[at["personalTitle"]] = ("Mlle",)
         out.append((ident, tuple(values)))
     jointures = lambda chosen: [p.jointure for i, p in enumerate(pop.staff) if i in chosen]  # noqa: E731
-    return out, {"teachers_presence_n": jointures(presence_n), "staff_without_functions": jointures(no_functions),
-                 "mlle": jointures(mlle)}
+    return out, {
+        "teachers_presence_n": jointures(presence_n),
+        "staff_without_functions": jointures(no_functions),
+        "mlle": jointures(mlle),
+    }
 
 
 # --------------------------------------------------------------------------- structures the ENT does not serve
 
+
 @dataclass(frozen=True, slots=True)
 class Unserved:
     """An administrative structure of the delivery that no establishment of the ENT is."""
-    kind: str           # replacement_zone | ecole
+
+    kind: str  # replacement_zone | ecole
     sj: str
     uai: str
     name: str
@@ -288,18 +338,58 @@ def plan_unserved(acad: Academie) -> tuple[Unserved, ...]:
         u7 = uai7(dept)
         street = f"{rng.randint(1, 90)} RUE DE L'ACADÉMIE"
         if kind == "replacement_zone":
-            out.append(Unserved(kind, sj(), wrong_check_letter(u7 + uai_check_letter(u7)), f"Z.REMP-{city}", "",
-                                street, postal, city, ZONE_TEACHERS))
+            out.append(
+                Unserved(
+                    kind,
+                    sj(),
+                    wrong_check_letter(u7 + uai_check_letter(u7)),
+                    f"Z.REMP-{city}",
+                    "",
+                    street,
+                    postal,
+                    city,
+                    ZONE_TEACHERS,
+                )
+            )
         else:
-            out.append(Unserved(kind, sj(), u7 + uai_check_letter(u7),
-                                f"EEPU-{rng.choice(ETAB_NAMES)}-ac-{acad.name}", "ECOLE", street, postal, city, 1))
+            out.append(
+                Unserved(
+                    kind,
+                    sj(),
+                    u7 + uai_check_letter(u7),
+                    f"EEPU-{rng.choice(ETAB_NAMES)}-ac-{acad.name}",
+                    "ECOLE",
+                    street,
+                    postal,
+                    city,
+                    1,
+                )
+            )
     return tuple(out)
 
 
 def unserved_records(acad: Academie, structures: tuple[Unserved, ...]) -> list[Record]:
     """``EtabEducNat`` records (default layout) of the unserved structures: no class, no group."""
-    return [(u.sj, ((u.sj,), (u.uai,), (u.name,), (u.type_struct,), ("PU",), (acad.name,), (u.street,),
-                    (u.postal_code,), (u.city,), ("",), (), ())) for u in structures]
+    return [
+        (
+            u.sj,
+            (
+                (u.sj,),
+                (u.uai,),
+                (u.name,),
+                (u.type_struct,),
+                ("PU",),
+                (acad.name,),
+                (u.street,),
+                (u.postal_code,),
+                (u.city,),
+                ("",),
+                (),
+                (),
+            ),
+        )
+        for u in structures
+    ]
 
 
 def unserved_staff(acad: Academie, ids: Ids, structures: tuple[Unserved, ...]) -> dict[str, list[Staff]]:

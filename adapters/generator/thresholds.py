@@ -16,6 +16,7 @@ pipeline: each side checks the other.
 Stdlib only and no import from the parsers or projections, like the rest of
 the generator.
 """
+
 from __future__ import annotations
 
 import random
@@ -41,18 +42,17 @@ DEFAULT_TIMETABLE_THRESHOLDS: dict[str, tuple[int, float, bool]] = {
 
 DETAILS = {
     "services_modified": "a co-teacher added to one weekly course of just enough services (the teachers already "
-                         "there stay)",
+    "there stay)",
     "services_deleted": "the services of the teachers with the most services left out of the export, just enough "
-                        "of them (few teachers leave their classes)",
+    "of them (few teachers leave their classes)",
     "sessions_removed": "just enough courses stop at the end of January (a first-semester timetable exported for "
-                        "the year)",
-    "groups_renamed": "just enough option groups renamed ('_' becomes '-'), same classes, those of the fewest "
-                      "teachers",
+    "the year)",
+    "groups_renamed": "just enough option groups renamed ('_' becomes '-'), same classes, those of the fewest teachers",
     "students_leaving_classes": "just enough students moved to another class of their level",
     "teachers_leaving_classes": "just enough teachers hand one class or group over to a colleague (of their subject "
-                                "when there is one)",
+    "when there is one)",
     "structures_deleted_with_sessions": "the option group with the fewest courses deleted with its courses: the "
-                                        "structure-protection threshold, never liftable",
+    "structure-protection threshold, never liftable",
 }
 
 
@@ -78,17 +78,18 @@ def smallest_over(name: str, total: int) -> int:
 
 # --------------------------------------------------------------------------- reading
 
+
 @dataclass(frozen=True)
 class _Reading:
     """What an import compares, read from the generator's model."""
 
-    sessions: Counter                           # (day, place, subject code, teachers, classes, groups, weeks)
+    sessions: Counter  # (day, place, subject code, teachers, classes, groups, weeks)
     services: dict[tuple[str, str], frozenset]  # (class or group code, subject code) -> teacher idents
     classes: frozenset
-    groups: dict[str, frozenset]                # group code -> codes of the classes it is made of
-    students: dict[str, str]                    # student ident -> class code
-    teachers: dict[str, frozenset]              # teacher ident -> class and group codes taught
-    used: frozenset                             # class and group codes some session names
+    groups: dict[str, frozenset]  # group code -> codes of the classes it is made of
+    students: dict[str, str]  # student ident -> class code
+    teachers: dict[str, frozenset]  # teacher ident -> class and group codes taught
+    used: frozenset  # class and group codes some session names
 
 
 def _reaches_ent(c: Course) -> bool:
@@ -98,7 +99,7 @@ def _reaches_ent(c: Course) -> bool:
 
 
 def _current_class(student: dict) -> str:
-    return max(student["classes"], key=lambda m: m[1])[0]   # the latest entry (a change during the year)
+    return max(student["classes"], key=lambda m: m[1])[0]  # the latest entry (a change during the year)
 
 
 def _read(t: Timetable) -> _Reading:
@@ -120,11 +121,14 @@ def _read(t: Timetable) -> _Reading:
         for p in who:
             teachers.setdefault(p, set()).update(cls | grp)
     return _Reading(
-        sessions, {k: frozenset(v) for k, v in services.items()}, frozenset(cname.values()),
+        sessions,
+        {k: frozenset(v) for k, v in services.items()},
+        frozenset(cname.values()),
         {n: frozenset([cname[c] for c in cls] + [part_class[p] for p in parts]) for _, n, cls, parts in t.groups},
         {s["ident"]: cname[_current_class(s)] for s in t.students},
         {k: frozenset(v) for k, v in teachers.items()},
-        frozenset(s for key in sessions for s in key[4] | key[5]))
+        frozenset(s for key in sessions for s in key[4] | key[5]),
+    )
 
 
 def effects(before: Timetable, after: Timetable) -> tuple[dict[str, int], dict[str, int]]:
@@ -154,15 +158,19 @@ def effects(before: Timetable, after: Timetable) -> tuple[dict[str, int], dict[s
         "structures_deleted_with_sessions": len(deleted),
     }
     totals = {
-        "services_modified": len(b.services), "services_deleted": len(b.services),
-        "sessions_removed": sum(b.sessions.values()), "groups_renamed": len(b.groups),
-        "students_leaving_classes": len(b.students), "teachers_leaving_classes": len(b.teachers),
+        "services_modified": len(b.services),
+        "services_deleted": len(b.services),
+        "sessions_removed": sum(b.sessions.values()),
+        "groups_renamed": len(b.groups),
+        "students_leaving_classes": len(b.students),
+        "teachers_leaving_classes": len(b.teachers),
         "structures_deleted_with_sessions": len(b.classes) + len(b.groups),
     }
     return counts, totals
 
 
 # --------------------------------------------------------------------------- helpers of the edits
+
 
 def _services(t: Timetable) -> dict[tuple[str, str], list[int]]:
     """(class or group ident, subject ident) -> indices of its courses (a course
@@ -176,8 +184,10 @@ def _services(t: Timetable) -> dict[tuple[str, str], list[int]]:
 
 
 def _teachers_of(t: Timetable, services: dict[tuple[str, str], list[int]]) -> dict[tuple[str, str], tuple[str, ...]]:
-    return {key: tuple(sorted({p for i in idx if _reaches_ent(t.courses[i]) for p in t.courses[i].teachers}))
-            for key, idx in services.items()}
+    return {
+        key: tuple(sorted({p for i in idx if _reaches_ent(t.courses[i]) for p in t.courses[i].teachers}))
+        for key, idx in services.items()
+    }
 
 
 def _busiest_first(items: dict, teachers_of: dict, rank: list[str]) -> list:
@@ -199,6 +209,7 @@ def _code(name: str, taken: set[str]) -> str:
 
 
 # --------------------------------------------------------------------------- edits, one per threshold
+
 
 def co_teaching(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable, dict]:
     """``services_modified``: a co-teacher in one weekly course of ``n`` services,
@@ -235,8 +246,10 @@ def services_left_out(t: Timetable, rng: random.Random, n: int) -> tuple[Timetab
     teachers_of = _teachers_of(t, services)
     gone = _busiest_first(services, teachers_of, [x[0] for x in t.teachers])[:n]
     drop = {i for key in gone for i in services[key]}
-    return (replace(t, courses=[c for i, c in enumerate(t.courses) if i not in drop]),
-            {"teachers_left_out": sorted({p for key in gone for p in teachers_of[key]})})
+    return (
+        replace(t, courses=[c for i, c in enumerate(t.courses) if i not in drop]),
+        {"teachers_left_out": sorted({p for key in gone for p in teachers_of[key]})},
+    )
 
 
 def first_semester_only(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable, dict]:
@@ -260,8 +273,9 @@ def groups_renamed(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable,
     it, so the groups of the fewest teachers are chosen."""
     if len(t.groups) < n:
         raise Unreachable(f"{len(t.groups)} groups, {n} needed")
-    teachers_of = {g[0]: tuple(sorted({p for c in t.courses if g[0] in c.groups for p in c.teachers}))
-                   for g in t.groups}
+    teachers_of = {
+        g[0]: tuple(sorted({p for c in t.courses if g[0] in c.groups for p in c.teachers})) for g in t.groups
+    }
     chosen = set(_busiest_first(teachers_of, teachers_of, [x[0] for x in t.teachers])[:n])
     taken = {name for _, name, _ in t.classes} | {g[1] for g in t.groups}
     groups, renamed = [], {}
@@ -284,7 +298,7 @@ def students_moved(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable,
     order = [i for i, _, _ in t.classes]
 
     def other(c: str) -> str:
-        after = order[order.index(c) + 1:] + order[:order.index(c)]
+        after = order[order.index(c) + 1 :] + order[: order.index(c)]
         return next((x for x in after if name[x][:1] == name[c][:1]), after[0])
 
     students = list(t.students)
@@ -333,10 +347,15 @@ def groups_deleted(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable,
     if len(candidates) < n:
         raise Unreachable(f"{len(candidates)} groups hold courses, {n} needed")
     gone = set(candidates[:n])
-    courses = [replace(c, groups=tuple(g for g in c.groups if g not in gone)) for c in t.courses
-               if not (c.groups and set(c.groups) <= gone and not c.classes and not c.parts)]
-    return (replace(t, groups=[g for g in t.groups if g[0] not in gone], courses=courses),
-            {"deleted_groups": sorted(g[1] for g in t.groups if g[0] in gone)})
+    courses = [
+        replace(c, groups=tuple(g for g in c.groups if g not in gone))
+        for c in t.courses
+        if not (c.groups and set(c.groups) <= gone and not c.classes and not c.parts)
+    ]
+    return (
+        replace(t, groups=[g for g in t.groups if g[0] not in gone], courses=courses),
+        {"deleted_groups": sorted(g[1] for g in t.groups if g[0] in gone)},
+    )
 
 
 EDITS = {
@@ -360,6 +379,7 @@ def threshold_variant(t: Timetable, name: str, rng: random.Random) -> tuple[Time
     counts, totals = effects(t, variant)
     over = [k for k in DEFAULT_TIMETABLE_THRESHOLDS if is_over(k, counts[k], totals[k])]
     if over != [name]:
-        raise Unreachable(f"the smallest change over {name} ({n} of {totals[name]}) goes over "
-                          f"{', '.join(over) or 'nothing'}")
+        raise Unreachable(
+            f"the smallest change over {name} ({n} of {totals[name]}) goes over {', '.join(over) or 'nothing'}"
+        )
     return variant, {**extra, "expected": counts, "totals": totals}

@@ -27,6 +27,7 @@ Stdlib only and no import from the parsers: the tests check one against the
 other.  Random choices come from streams seeded with the seed and the
 variant's name only.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,77 +60,196 @@ READ_ELEVES = "adapters.siecle.read_eleves"
 # projections.policy's default timetable_set_aside_limits, not imported.
 SET_ASIDE_LIMIT = 20.0
 SET_ASIDE_KINDS = ("courses", "teachers", "students", "classes_and_groups")
-TOO_MANY_SET_ASIDE_SHARE = 30   # percent of the courses the too-many-set-aside variant spoils
+TOO_MANY_SET_ASIDE_SHARE = 30  # percent of the courses the too-many-set-aside variant spoils
 
 
 def _v(source: str, stage: str, outcome: str, reason: str, detail: str, needs: str = "", **extra) -> dict:
-    return {"source": source, "stage": stage, "outcome": outcome, "reason": reason, "needs": needs,
-            **extra, "detail": detail}
+    return {
+        "source": source,
+        "stage": stage,
+        "outcome": outcome,
+        "reason": reason,
+        "needs": needs,
+        **extra,
+        "detail": detail,
+    }
 
 
 VARIANTS = {
     # timetable (Index Education ExportEmploiDuTemps)
-    "moderate-change": _v("timetable", "pipeline", "applied", "",
-                          "3 courses cancelled, 2 moved to a free slot, one class service given to another "
-                          "teacher: under every threshold, applied without an operator", "base"),
-    "duplicate": _v("timetable", "pipeline", "rejected", "duplicate_file",
-                    "byte-identical copy of the base export under another file name", "base"),
-    "too-many-changes": _v("timetable", "pipeline", "rejected", "threshold_exceeded",
-                           "about 65 % of the courses removed and about 80 % of the services reassigned; "
-                           "'thresholds' are exceeded at least (compared with the base)", "base",
-                           thresholds=["sessions_removed", "services_modified"]),
-    "structure-deleted": _v("timetable", "pipeline", "rejected", "threshold_exceeded",
-                            "a class holding courses removed (its students moved to another class): the "
-                            "structure-protection threshold, never liftable", "base",
-                            thresholds=["structures_deleted_with_sessions"]),
-    "end-date-late": _v("timetable", "pipeline", "rejected", "end_date_after_15_july",
-                        "AnneeScolaire/@DateFin is 20 July: the reader takes it, the pipeline refuses it on an "
-                        "automated import (the first import of a year would list it and wait for validation)",
-                        "base"),
-    "unknown-uai": _v("timetable", "pipeline", "rejected", "unknown_uai",
-                      "a UAI with a valid check letter that is no establishment of the académie"),
-    "bad-code": _v("timetable", "parser", "applied", "",
-                   "a group name of 9 characters (a class name when there is no group): the reader sets the "
-                   "group aside with its courses, the import applies the rest and lists it under the classes "
-                   "and groups not imported", "base", parser=READ_EDT, record_reason="invalid_code"),
-    "invalid-record": _v("timetable", "parser", "applied", "",
-                         "a course naming a teacher ident the export does not declare: the reader sets that "
-                         "course aside (well under 20 % of the courses), the import applies the rest",
-                         "base", parser=READ_EDT, record_reason="unknown_reference"),
-    "too-many-set-aside": _v("timetable", "pipeline", "rejected", "too_many_set_aside",
-                             "30 % of the courses (subject-only ones not counted) written Jour=\"9\": the reader "
-                             "sets them aside, and an automated import with more than 20 % of its courses not "
-                             "imported is rejected whole", "base", parser=READ_EDT, record_reason="invalid_value"),
-    "malformed": _v("timetable", "parser", "rejected", "malformed_xml",
-                    "the export cut in the middle (not well-formed XML)", parser=READ_EDT),
+    "moderate-change": _v(
+        "timetable",
+        "pipeline",
+        "applied",
+        "",
+        "3 courses cancelled, 2 moved to a free slot, one class service given to another "
+        "teacher: under every threshold, applied without an operator",
+        "base",
+    ),
+    "duplicate": _v(
+        "timetable",
+        "pipeline",
+        "rejected",
+        "duplicate_file",
+        "byte-identical copy of the base export under another file name",
+        "base",
+    ),
+    "too-many-changes": _v(
+        "timetable",
+        "pipeline",
+        "rejected",
+        "threshold_exceeded",
+        "about 65 % of the courses removed and about 80 % of the services reassigned; "
+        "'thresholds' are exceeded at least (compared with the base)",
+        "base",
+        thresholds=["sessions_removed", "services_modified"],
+    ),
+    "structure-deleted": _v(
+        "timetable",
+        "pipeline",
+        "rejected",
+        "threshold_exceeded",
+        "a class holding courses removed (its students moved to another class): the "
+        "structure-protection threshold, never liftable",
+        "base",
+        thresholds=["structures_deleted_with_sessions"],
+    ),
+    "end-date-late": _v(
+        "timetable",
+        "pipeline",
+        "rejected",
+        "end_date_after_15_july",
+        "AnneeScolaire/@DateFin is 20 July: the reader takes it, the pipeline refuses it on an "
+        "automated import (the first import of a year would list it and wait for validation)",
+        "base",
+    ),
+    "unknown-uai": _v(
+        "timetable",
+        "pipeline",
+        "rejected",
+        "unknown_uai",
+        "a UAI with a valid check letter that is no establishment of the académie",
+    ),
+    "bad-code": _v(
+        "timetable",
+        "parser",
+        "applied",
+        "",
+        "a group name of 9 characters (a class name when there is no group): the reader sets the "
+        "group aside with its courses, the import applies the rest and lists it under the classes "
+        "and groups not imported",
+        "base",
+        parser=READ_EDT,
+        record_reason="invalid_code",
+    ),
+    "invalid-record": _v(
+        "timetable",
+        "parser",
+        "applied",
+        "",
+        "a course naming a teacher ident the export does not declare: the reader sets that "
+        "course aside (well under 20 % of the courses), the import applies the rest",
+        "base",
+        parser=READ_EDT,
+        record_reason="unknown_reference",
+    ),
+    "too-many-set-aside": _v(
+        "timetable",
+        "pipeline",
+        "rejected",
+        "too_many_set_aside",
+        '30 % of the courses (subject-only ones not counted) written Jour="9": the reader '
+        "sets them aside, and an automated import with more than 20 % of its courses not "
+        "imported is rejected whole",
+        "base",
+        parser=READ_EDT,
+        record_reason="invalid_value",
+    ),
+    "malformed": _v(
+        "timetable",
+        "parser",
+        "rejected",
+        "malformed_xml",
+        "the export cut in the middle (not well-formed XML)",
+        parser=READ_EDT,
+    ),
     # STS-web
-    "edt-sts": _v("sts", "parser", "rejected", "edt_sts_instead_of_sts",
-                  "root EDT_STS (the timetable-to-STS file); read_edt refuses it as unknown_format",
-                  parser=READ_STS),
+    "edt-sts": _v(
+        "sts",
+        "parser",
+        "rejected",
+        "edt_sts_instead_of_sts",
+        "root EDT_STS (the timetable-to-STS file); read_edt refuses it as unknown_format",
+        parser=READ_STS,
+    ),
     # SIECLE (BEE_ELEVES)
-    "siecle-duplicate": _v("siecle", "pipeline", "rejected", "duplicate_file",
-                           "byte-identical copy of the base students export under another file name", "base"),
-    "siecle-older-export": _v("siecle", "pipeline", "rejected", "older_export",
-                              "the base students export dated a week earlier (DATE_EXPORT, HORODATAGE)", "base"),
-    "siecle-malformed": _v("siecle", "parser", "rejected", "malformed_xml",
-                           "the students export cut in the middle (not well-formed XML)", parser=READ_ELEVES),
-    "siecle-invalid-uai": _v("siecle", "parser", "rejected", "invalid_uai",
-                             "PARAMETRES/UAJ with a wrong check letter", parser=READ_ELEVES),
-    "siecle-invalid-header": _v("siecle", "parser", "rejected", "invalid_header",
-                                "PARAMETRES/DATE_EXPORT written YYYY-MM-DD instead of DD/MM/YYYY",
-                                parser=READ_ELEVES),
-    "siecle-missing-parametres": _v("siecle", "parser", "rejected", "missing_parametres",
-                                    "no PARAMETRES block: the establishment is unknown", parser=READ_ELEVES),
-    "siecle-entity-declaration": _v("siecle", "parser", "rejected", "entity_declaration",
-                                    "a DOCTYPE declaring an XML entity", parser=READ_ELEVES),
+    "siecle-duplicate": _v(
+        "siecle",
+        "pipeline",
+        "rejected",
+        "duplicate_file",
+        "byte-identical copy of the base students export under another file name",
+        "base",
+    ),
+    "siecle-older-export": _v(
+        "siecle",
+        "pipeline",
+        "rejected",
+        "older_export",
+        "the base students export dated a week earlier (DATE_EXPORT, HORODATAGE)",
+        "base",
+    ),
+    "siecle-malformed": _v(
+        "siecle",
+        "parser",
+        "rejected",
+        "malformed_xml",
+        "the students export cut in the middle (not well-formed XML)",
+        parser=READ_ELEVES,
+    ),
+    "siecle-invalid-uai": _v(
+        "siecle", "parser", "rejected", "invalid_uai", "PARAMETRES/UAJ with a wrong check letter", parser=READ_ELEVES
+    ),
+    "siecle-invalid-header": _v(
+        "siecle",
+        "parser",
+        "rejected",
+        "invalid_header",
+        "PARAMETRES/DATE_EXPORT written YYYY-MM-DD instead of DD/MM/YYYY",
+        parser=READ_ELEVES,
+    ),
+    "siecle-missing-parametres": _v(
+        "siecle",
+        "parser",
+        "rejected",
+        "missing_parametres",
+        "no PARAMETRES block: the establishment is unknown",
+        parser=READ_ELEVES,
+    ),
+    "siecle-entity-declaration": _v(
+        "siecle", "parser", "rejected", "entity_declaration", "a DOCTYPE declaring an XML entity", parser=READ_ELEVES
+    ),
 }
 # One timetable variant per change threshold, over that one only (thresholds.py).
-VARIANTS.update({f"threshold-{name}": _v("timetable", "pipeline", "rejected", "threshold_exceeded", DETAILS[name],
-                                         "base", thresholds=[name], liftable=liftable)
-                 for name, (_, _, liftable) in DEFAULT_TIMETABLE_THRESHOLDS.items()})
+VARIANTS.update(
+    {
+        f"threshold-{name}": _v(
+            "timetable",
+            "pipeline",
+            "rejected",
+            "threshold_exceeded",
+            DETAILS[name],
+            "base",
+            thresholds=[name],
+            liftable=liftable,
+        )
+        for name, (_, _, liftable) in DEFAULT_TIMETABLE_THRESHOLDS.items()
+    }
+)
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def unknown_uai(acad: Academie) -> str:
     """A UAI with a valid check letter that no establishment of the académie has."""
@@ -166,18 +286,29 @@ def edt_sts_xml(acad: Academie, pop: Population) -> str:
     services = _services(pop)
     divs = []
     for d in pop.etab.divisions:
-        divs.append(f'        <DIVISION CODE="{_esc(d.code)}">\n          <SERVICES>\n' + "".join(
-            f'            <SERVICE CODE_MATIERE="{s}" CODE_MOD_COURS="CG">\n              <ENSEIGNANTS>\n'
-            + "".join(f'                <ENSEIGNANT ID="{p.sts_id}" TYPE="epp"/>\n' for p in services.get((d.code, s), ()))
-            + "              </ENSEIGNANTS>\n            </SERVICE>\n" for s in d.stream.subjects)
-            + "          </SERVICES>\n        </DIVISION>\n")
-    return (f"<EDT_STS>\n  <PARAMETRES>\n    {_el('UAJ', pop.etab.uai)}\n"
-            f"    {_el('ANNEE_SCOLAIRE', str(acad.school_year))}\n    {_el('LOGICIEL', 'EDT')}\n  </PARAMETRES>\n"
-            "  <DONNEES>\n    <STRUCTURE>\n      <DIVISIONS>\n" + "".join(divs)
-            + "      </DIVISIONS>\n    </STRUCTURE>\n  </DONNEES>\n</EDT_STS>\n")
+        divs.append(
+            f'        <DIVISION CODE="{_esc(d.code)}">\n          <SERVICES>\n'
+            + "".join(
+                f'            <SERVICE CODE_MATIERE="{s}" CODE_MOD_COURS="CG">\n              <ENSEIGNANTS>\n'
+                + "".join(
+                    f'                <ENSEIGNANT ID="{p.sts_id}" TYPE="epp"/>\n' for p in services.get((d.code, s), ())
+                )
+                + "              </ENSEIGNANTS>\n            </SERVICE>\n"
+                for s in d.stream.subjects
+            )
+            + "          </SERVICES>\n        </DIVISION>\n"
+        )
+    return (
+        f"<EDT_STS>\n  <PARAMETRES>\n    {_el('UAJ', pop.etab.uai)}\n"
+        f"    {_el('ANNEE_SCOLAIRE', str(acad.school_year))}\n    {_el('LOGICIEL', 'EDT')}\n  </PARAMETRES>\n"
+        "  <DONNEES>\n    <STRUCTURE>\n      <DIVISIONS>\n"
+        + "".join(divs)
+        + "      </DIVISIONS>\n    </STRUCTURE>\n  </DONNEES>\n</EDT_STS>\n"
+    )
 
 
 # --------------------------------------------------------------------------- timetable edits
+
 
 def _busy(t: Timetable, courses: list[Course], course: Course) -> set[tuple[int, int]]:
     """Slots where a class of ``course`` (whole, a half, or in a group) or one
@@ -186,8 +317,11 @@ def _busy(t: Timetable, courses: list[Course], course: Course) -> set[tuple[int,
     parts = {p for i, _, ps in t.classes if i in cids for p in ps}
     gids = {g for g, _, cls, gparts in t.groups if cids & set(cls) or parts & set(gparts)}
     teachers = set(course.teachers)
-    return {(c.day, c.place) for c in courses
-            if cids & set(c.classes) or parts & set(c.parts) or gids & set(c.groups) or teachers & set(c.teachers)}
+    return {
+        (c.day, c.place)
+        for c in courses
+        if cids & set(c.classes) or parts & set(c.parts) or gids & set(c.groups) or teachers & set(c.teachers)
+    }
 
 
 def moderate_change(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
@@ -201,8 +335,11 @@ def moderate_change(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
         if c.classes and not c.groups:
             by_service.setdefault(c.service, []).append(i)
     # Services of whole-class courses only, with at least 3 of them: cancelling one keeps the service.
-    whole = sorted(s for s, idx in by_service.items()
-                   if len(idx) >= 3 and all(t.courses[i].classes and not t.courses[i].parts for i in idx))
+    whole = sorted(
+        s
+        for s, idx in by_service.items()
+        if len(idx) >= 3 and all(t.courses[i].classes and not t.courses[i].parts for i in idx)
+    )
     chosen = rng.sample(whole, min(5, len(whole)))
     cancel, move = chosen[:3], chosen[3:]
     taught = [s for s in whole if s not in chosen and t.courses[by_service[s][0]].teachers]
@@ -230,11 +367,18 @@ def moderate_change(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
             courses[i] = replace(courses[i], teachers=new)
         reassigned = len(by_service[s])
     courses = [c for i, c in enumerate(courses) if i not in dropped]
-    expected = {"sessions_removed": len(dropped) + moved + reassigned,
-                "services_modified": 1 if reassigned else 0, "services_deleted": 0,
-                "structures_deleted_with_sessions": 0}
-    return replace(t, courses=courses), {"cancelled": len(dropped), "moved": moved,
-                                         "services_reassigned": 1 if reassigned else 0, "expected": expected}
+    expected = {
+        "sessions_removed": len(dropped) + moved + reassigned,
+        "services_modified": 1 if reassigned else 0,
+        "services_deleted": 0,
+        "structures_deleted_with_sessions": 0,
+    }
+    return replace(t, courses=courses), {
+        "cancelled": len(dropped),
+        "moved": moved,
+        "services_reassigned": 1 if reassigned else 0,
+        "expected": expected,
+    }
 
 
 def too_many_changes(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
@@ -244,10 +388,16 @@ def too_many_changes(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]
     moved = set(rng.sample(svc, len(svc) * 4 // 5))
     idents = [x[0] for x in t.teachers]
     shift = {p: idents[(i + 1) % len(idents)] for i, p in enumerate(idents)}
-    courses = [replace(c, teachers=tuple(shift[p] for p in c.teachers) if c.service in moved else c.teachers)
-               for c in (t.courses[i] for i in keep)]
-    return replace(t, courses=courses), {"courses_before": len(t.courses), "courses_after": len(courses),
-                                         "services": len(svc), "services_reassigned": len(moved)}
+    courses = [
+        replace(c, teachers=tuple(shift[p] for p in c.teachers) if c.service in moved else c.teachers)
+        for c in (t.courses[i] for i in keep)
+    ]
+    return replace(t, courses=courses), {
+        "courses_before": len(t.courses),
+        "courses_after": len(courses),
+        "services": len(svc),
+        "services_reassigned": len(moved),
+    }
 
 
 def structure_deleted(t: Timetable) -> tuple[Timetable, dict]:
@@ -260,8 +410,10 @@ def structure_deleted(t: Timetable) -> tuple[Timetable, dict]:
     name = next(n for i, n, _ in t.classes if i == gone)
     other = next(i for i, _, _ in t.classes if i != gone) if len(t.classes) > 1 else None
     gone_parts = {p for i, _, parts in t.classes if i == gone for p in parts}
-    groups = [(i, n, tuple(c for c in cls if c != gone), tuple(p for p in parts if p not in gone_parts))
-              for i, n, cls, parts in t.groups]
+    groups = [
+        (i, n, tuple(c for c in cls if c != gone), tuple(p for p in parts if p not in gone_parts))
+        for i, n, cls, parts in t.groups
+    ]
     empty = {i for i, _, cls, parts in groups if not cls and not parts}
     students = []
     for s in t.students:
@@ -270,10 +422,18 @@ def structure_deleted(t: Timetable) -> tuple[Timetable, dict]:
                 continue
             s = {**s, "classes": [(other, t.start, t.end)], "part": None}
         students.append(s)
-    courses = [c for c in t.courses if gone not in c.classes and not gone_parts.intersection(c.parts)
-               and not empty.intersection(c.groups)]
-    return replace(t, classes=[x for x in t.classes if x[0] != gone], groups=[g for g in groups if g[0] not in empty],
-                   students=students, courses=courses), {"deleted_class": name}
+    courses = [
+        c
+        for c in t.courses
+        if gone not in c.classes and not gone_parts.intersection(c.parts) and not empty.intersection(c.groups)
+    ]
+    return replace(
+        t,
+        classes=[x for x in t.classes if x[0] != gone],
+        groups=[g for g in groups if g[0] not in empty],
+        students=students,
+        courses=courses,
+    ), {"deleted_class": name}
 
 
 def set_aside_shares(t: Timetable, classes=(), groups=(), courses=()) -> dict[str, tuple[int, int]]:
@@ -285,11 +445,17 @@ def set_aside_shares(t: Timetable, classes=(), groups=(), courses=()) -> dict[st
     classes = set(classes)
     groups = set(groups) | {g for g, _, cls, _ in t.groups if classes & set(cls)}
     counted = [k for k, c in enumerate(t.courses) if not subject_only(c)]
-    aside = {k for k in counted if k in set(courses)
-             or classes & set(t.courses[k].classes) or groups & set(t.courses[k].groups)}
-    return {"courses": (len(aside), len(counted)), "teachers": (0, len(t.teachers)),
-            "students": (0, len(t.students)),
-            "classes_and_groups": (len(classes) + len(groups), len(t.classes) + len(t.groups))}
+    aside = {
+        k
+        for k in counted
+        if k in set(courses) or classes & set(t.courses[k].classes) or groups & set(t.courses[k].groups)
+    }
+    return {
+        "courses": (len(aside), len(counted)),
+        "teachers": (0, len(t.teachers)),
+        "students": (0, len(t.students)),
+        "classes_and_groups": (len(classes) + len(groups), len(t.classes) + len(t.groups)),
+    }
 
 
 def over_set_aside_limit(shares: dict[str, tuple[int, int]]) -> list[str]:
@@ -313,12 +479,16 @@ def bad_code(t: Timetable) -> tuple[Timetable, dict]:
     if t.groups:
         gi, gname, gcls, gparts = t.groups[0]
         bad = (gname + "XXXXXXXXX")[:9]
-        return (replace(t, groups=[(gi, bad, gcls, gparts)] + t.groups[1:]),
-                {"bad_code": bad, "group_ident": gi, **_applied_unless_too_many(set_aside_shares(t, groups=[gi]))})
+        return (
+            replace(t, groups=[(gi, bad, gcls, gparts)] + t.groups[1:]),
+            {"bad_code": bad, "group_ident": gi, **_applied_unless_too_many(set_aside_shares(t, groups=[gi]))},
+        )
     ci, cname, cparts = t.classes[0]
     bad = (cname + "XXXXXXXXX")[:9]
-    return (replace(t, classes=[(ci, bad, cparts)] + t.classes[1:]),
-            {"bad_code": bad, "group_ident": ci, **_applied_unless_too_many(set_aside_shares(t, classes=[ci]))})
+    return (
+        replace(t, classes=[(ci, bad, cparts)] + t.classes[1:]),
+        {"bad_code": bad, "group_ident": ci, **_applied_unless_too_many(set_aside_shares(t, classes=[ci]))},
+    )
 
 
 def invalid_record(t: Timetable) -> tuple[Timetable, dict]:
@@ -328,8 +498,10 @@ def invalid_record(t: Timetable) -> tuple[Timetable, dict]:
     k = next(k for k, c in enumerate(t.courses) if not subject_only(c))
     courses = list(t.courses)
     courses[k] = replace(courses[k], teachers=("P0",))
-    return replace(t, courses=courses), {"unknown_ident": "P0",
-                                         **_applied_unless_too_many(set_aside_shares(t, courses=[k]))}
+    return replace(t, courses=courses), {
+        "unknown_ident": "P0",
+        **_applied_unless_too_many(set_aside_shares(t, courses=[k])),
+    }
 
 
 def too_many_set_aside(t: Timetable, rng: random.Random) -> tuple[Timetable, dict]:
@@ -341,14 +513,19 @@ def too_many_set_aside(t: Timetable, rng: random.Random) -> tuple[Timetable, dic
     spoilt = set(rng.sample(counted, n))
     courses = [replace(c, day=9) if k in spoilt else c for k, c in enumerate(t.courses)]
     shares = set_aside_shares(t, courses=spoilt)
-    return replace(t, courses=courses), {"courses_set_aside": n, "set_aside": {k: list(v) for k, v in shares.items()},
-                                         "set_aside_over": over_set_aside_limit(shares)}
+    return replace(t, courses=courses), {
+        "courses_set_aside": n,
+        "set_aside": {k: list(v) for k, v in shares.items()},
+        "set_aside_over": over_set_aside_limit(shares),
+    }
 
 
 # --------------------------------------------------------------------------- writers
 
-def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base_path: str,
-                   skipped: list[dict] | None = None) -> list[dict]:
+
+def write_variants(
+    out: str, acad: Academie, pop: Population, t: Timetable, base_path: str, skipped: list[dict] | None = None
+) -> list[dict]:
     """The timetable and STS-web variants of ``t`` (the latest normal export,
     at ``base_path``) for its establishment. A threshold variant this base is
     too small for is not written: it goes to ``skipped``, with why."""
@@ -356,16 +533,20 @@ def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base
     root = os.path.join("variants", uai)
     made: list[dict] = []
 
-    late = t.end > date(t.start.year + 1, 7, 15)   # --edt-ends-on after 15 July: the base itself ends late
+    late = t.end > date(t.start.year + 1, 7, 15)  # --edt-ends-on after 15 July: the base itself ends late
 
     def record(name: str, rel: str, **extra) -> None:
         entry = {"name": name, "uai": uai, "path": rel, "base": base_path, **VARIANTS[name], **extra}
         if entry["source"] == "timetable" and entry["needs"] == "base":
             if late and entry["reason"] != "duplicate_file":
                 # An automated import of a year ending after 15 July is refused before anything else is read.
-                entry.update(outcome="rejected", reason="end_date_after_15_july", stage="pipeline",
-                             detail=entry["detail"] + f"; the base ends on {t.end.isoformat()}, after 15 July, so "
-                                    "this automated import is rejected for its end of year first")
+                entry.update(
+                    outcome="rejected",
+                    reason="end_date_after_15_july",
+                    stage="pipeline",
+                    detail=entry["detail"] + f"; the base ends on {t.end.isoformat()}, after 15 July, so "
+                    "this automated import is rejected for its end of year first",
+                )
             if t.shape == "legacy":
                 # No IDSTS nor birth date: what is expected holds once the base's teachers were matched by hand.
                 entry["hand_matches"] = "teachers"
@@ -400,7 +581,7 @@ def write_variants(out: str, acad: Academie, pop: Population, t: Timetable, base
     variant, extra = invalid_record(t)
     edt("invalid-record", variant, **extra)
     rel = os.path.join(root, "malformed", edt_name(uai))
-    _write_bytes(out, rel, base[:len(base) // 2])
+    _write_bytes(out, rel, base[: len(base) // 2])
     record("malformed", rel)
     rel = os.path.join(root, "edt-sts", f"edt_sts_{uai}_{acad.school_year}.xml")
     _write(os.path.join(out, rel), edt_sts_xml(acad, pop), SIECLE_ENCODING)
@@ -436,16 +617,30 @@ def write_siecle_variants(out: str, pop: Population, on: str, base_path: str) ->
     write("siecle-duplicate", base, name.replace(".xml", "_copie.xml"))
     data = _once(base, f"<DATE_EXPORT>{day}</DATE_EXPORT>".encode(), f"<DATE_EXPORT>{older}</DATE_EXPORT>".encode())
     data = _once(data, f"<HORODATAGE>{day} ".encode(), f"<HORODATAGE>{older} ".encode())
-    write("siecle-older-export", data, exported_on=_day(on).isoformat(),
-          variant_exported_on=(_day(on) - timedelta(days=7)).isoformat())
-    write("siecle-malformed", base[:len(base) // 2])
-    write("siecle-invalid-uai", _once(base, f"<UAJ>{uai}</UAJ>".encode(),
-                                      f"<UAJ>{wrong_check_letter(uai)}</UAJ>".encode()))
-    write("siecle-invalid-header", _once(base, f"<DATE_EXPORT>{day}</DATE_EXPORT>".encode(),
-                                         f"<DATE_EXPORT>{_day(on).isoformat()}</DATE_EXPORT>".encode()))
+    write(
+        "siecle-older-export",
+        data,
+        exported_on=_day(on).isoformat(),
+        variant_exported_on=(_day(on) - timedelta(days=7)).isoformat(),
+    )
+    write("siecle-malformed", base[: len(base) // 2])
+    write(
+        "siecle-invalid-uai",
+        _once(base, f"<UAJ>{uai}</UAJ>".encode(), f"<UAJ>{wrong_check_letter(uai)}</UAJ>".encode()),
+    )
+    write(
+        "siecle-invalid-header",
+        _once(
+            base,
+            f"<DATE_EXPORT>{day}</DATE_EXPORT>".encode(),
+            f"<DATE_EXPORT>{_day(on).isoformat()}</DATE_EXPORT>".encode(),
+        ),
+    )
     start, end = base.index(b"  <PARAMETRES>"), base.index(b"</PARAMETRES>\n") + len(b"</PARAMETRES>\n")
     write("siecle-missing-parametres", base[:start] + base[end:])
     declaration = base.index(b"?>\n") + 3
-    write("siecle-entity-declaration", base[:declaration] + b'<!DOCTYPE BEE_ELEVES [\n  <!ENTITY etab "x">\n]>\n'
-          + base[declaration:])
+    write(
+        "siecle-entity-declaration",
+        base[:declaration] + b'<!DOCTYPE BEE_ELEVES [\n  <!ENTITY etab "x">\n]>\n' + base[declaration:],
+    )
     return made

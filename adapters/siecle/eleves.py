@@ -35,6 +35,7 @@ a ``DATE_NAISS`` before 1900 or after the export's ``DATE_EXPORT``. With
 neither family name nor first name left, the student is rejected
 (``no_usable_name``).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -86,7 +87,9 @@ class ElevesReader:
             self.rejections.add("missing_identifier", line, "", "ELEVE_ID", "student without ELEVE_ID")
             return
         if eid in self._students:
-            self.rejections.add("duplicate_id", line, eid, "ELEVE_ID", "ELEVE_ID already used by an earlier student of the file")
+            self.rejections.add(
+                "duplicate_id", line, eid, "ELEVE_ID", "ELEVE_ID already used by an earlier student of the file"
+            )
             return
         f = fields(elem)
         # Old files (VERSION 2.x) name the family name NOM (formats §2).
@@ -95,14 +98,21 @@ class ElevesReader:
         has_nom = "NOM" in f and (f["NOM"] or "NOM_DE_FAMILLE" not in f)
         family_tag = "NOM" if has_nom and not f.get("NOM_DE_FAMILLE") else "NOM_DE_FAMILLE"
         values = {
-            "eleve_id": eid, "elenoet": f.get("ELENOET") or elem.get("ELENOET", "").strip(),
-            "ine": f.get("ID_NATIONAL", ""), "family_name": f.get(family_tag, ""),
-            "usage_name": f.get("NOM_USAGE", ""), "given_name": f.get("PRENOM", ""),
-            "given_name2": f.get("PRENOM2", ""), "given_name3": f.get("PRENOM3", ""),
+            "eleve_id": eid,
+            "elenoet": f.get("ELENOET") or elem.get("ELENOET", "").strip(),
+            "ine": f.get("ID_NATIONAL", ""),
+            "family_name": f.get(family_tag, ""),
+            "usage_name": f.get("NOM_USAGE", ""),
+            "given_name": f.get("PRENOM", ""),
+            "given_name2": f.get("PRENOM2", ""),
+            "given_name3": f.get("PRENOM3", ""),
             "sex": _SEX.get(f.get("CODE_SEXE", "").upper(), ""),
-            "leaving_reason": f.get("CODE_MOTIF_SORTIE", ""), "regime": f.get("CODE_REGIME", ""),
-            "status": f.get("CODE_STATUT", ""), "mef": f.get("CODE_MEF", ""),
-            "previous_uai": text(elem.find("SCOLARITE_AN_DERNIER/CODE_RNE")), "line": line,
+            "leaving_reason": f.get("CODE_MOTIF_SORTIE", ""),
+            "regime": f.get("CODE_REGIME", ""),
+            "status": f.get("CODE_STATUT", ""),
+            "mef": f.get("CODE_MEF", ""),
+            "previous_uai": text(elem.find("SCOLARITE_AN_DERNIER/CODE_RNE")),
+            "line": line,
         }
         self._students[eid] = values
         self._check_ine(values["ine"], line, eid)
@@ -142,7 +152,9 @@ class ElevesReader:
         elif len(ine) != 11 or not ine.isalnum():
             self._reject("invalid_ine", line, eid, "ID_NATIONAL", "INE is not 11 letters or digits")
         elif ine in self._ines:
-            self._reject("duplicate_ine", line, eid, "ID_NATIONAL", "INE already carried by an earlier student of the file")
+            self._reject(
+                "duplicate_ine", line, eid, "ID_NATIONAL", "INE already carried by an earlier student of the file"
+            )
         else:
             self._ines.add(ine)
 
@@ -162,11 +174,21 @@ class ElevesReader:
             (divisions if kind == "D" else groups).append(code)
             if not code_is_valid(code):
                 what = "division" if kind == "D" else "group"
-                self._reject("invalid_code", structure.sourceline or line, eid, "CODE_STRUCTURE",
-                             f"{what} code breaks the rules (1 to 8 letters, digits, space, - or _)")
+                self._reject(
+                    "invalid_code",
+                    structure.sourceline or line,
+                    eid,
+                    "CODE_STRUCTURE",
+                    f"{what} code breaks the rules (1 to 8 letters, digits, space, - or _)",
+                )
         if len(divisions) > 1:
-            self._reject("several_divisions", line, eid, "TYPE_STRUCTURE",
-                         f"{len(divisions)} D structures for one student; a student has one division")
+            self._reject(
+                "several_divisions",
+                line,
+                eid,
+                "TYPE_STRUCTURE",
+                f"{len(divisions)} D structures for one student; a student has one division",
+            )
         division = divisions[0] if divisions else None
         if eid in self._structures:
             # formats §2: a duplicate STRUCTURES_ELEVE section occurs, without
@@ -176,9 +198,13 @@ class ElevesReader:
             # class ambiguous, and the student is rejected.
             known, known_groups, line = self._structures[eid]
             if known is not None and division is not None and known != division:
-                self._reject("duplicate_structures", elem.sourceline or line, eid, "STRUCTURES_ELEVE",
-                             "second STRUCTURES_ELEVE section for this student names another division: "
-                             "its class is ambiguous")
+                self._reject(
+                    "duplicate_structures",
+                    elem.sourceline or line,
+                    eid,
+                    "STRUCTURES_ELEVE",
+                    "second STRUCTURES_ELEVE section for this student names another division: its class is ambiguous",
+                )
                 return
             division = known if known is not None else division
             groups = [*known_groups, *(g for g in dict.fromkeys(groups) if g not in known_groups)]
@@ -208,8 +234,13 @@ class ElevesReader:
         for section, entries in (("STRUCTURES_ELEVE", self._structures), ("OPTION", self._options)):
             for eid, entry in entries.items():
                 if eid not in self._students:
-                    self.rejections.add("unknown_student", entry[-1], eid, "ELEVE_ID",
-                                        f"{section} for an ELEVE_ID that no ELEVE of the file carries")
+                    self.rejections.add(
+                        "unknown_student",
+                        entry[-1],
+                        eid,
+                        "ELEVE_ID",
+                        f"{section} for an ELEVE_ID that no ELEVE of the file carries",
+                    )
         students = []
         for eid, values in self._students.items():
             if eid in self._bad:

@@ -26,6 +26,7 @@ judged: each field is read by what the file carries (``NOM`` or
 version is read like any other. Record rejections are described in
 adapters/siecle/eleves.py and responsables.py.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -62,8 +63,9 @@ _OTHER_ROOTS = {
 # format (it is a genuine SIECLE export, sent along with the others).
 NOMENCLATURES_REASON = "siecle_nomenclatures"
 _READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
-_PARSE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-              remove_comments=True, remove_pis=True)
+_PARSE = dict(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+)
 
 
 def read_eleves(path: str | Path) -> ElevesExport:
@@ -83,11 +85,17 @@ def read_export(path: str | Path, expected: str | None = None) -> ElevesExport |
     with _open(Path(path)) as (fh, name):
         root = _root_of(fh, name)
         if root == NOMENCLATURES_ROOT:
-            raise DeliveryRejected(NOMENCLATURES_REASON, "this is the SIECLE nomenclatures file (BEE_NOMENCLATURES: "
-                                   "subjects, MEF and other codes), not students or guardians; nothing to import "
-                                   "from it", name)
+            raise DeliveryRejected(
+                NOMENCLATURES_REASON,
+                "this is the SIECLE nomenclatures file (BEE_NOMENCLATURES: "
+                "subjects, MEF and other codes), not students or guardians; nothing to import "
+                "from it",
+                name,
+            )
         if root not in READERS:
-            raise DeliveryRejected("unknown_format", _OTHER_ROOTS.get(root, f"root element {root!r} is not a SIECLE export"), name)
+            raise DeliveryRejected(
+                "unknown_format", _OTHER_ROOTS.get(root, f"root element {root!r} is not a SIECLE export"), name
+            )
         if expected is not None and root != expected:
             raise DeliveryRejected("wrong_root", f"root element is {root!r}, expected {expected!r}", name)
     with _open(Path(path)) as (fh, name):
@@ -107,6 +115,7 @@ def sniff_root(path: str | Path) -> str | None:
 
 # ---------------------------------------------------------------------- files
 
+
 @contextmanager
 def _open(path: Path) -> Iterator[tuple[IO[bytes], str]]:
     """The XML's byte stream and the name rejections carry: the file's name,
@@ -122,7 +131,9 @@ def _open(path: Path) -> Iterator[tuple[IO[bytes], str]]:
         with zipfile.ZipFile(path) as zf:
             members = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".xml")]
             if len(members) != 1:
-                raise DeliveryRejected("invalid_archive", f"the zip holds {len(members)} XML files, expected one", path.name)
+                raise DeliveryRejected(
+                    "invalid_archive", f"the zip holds {len(members)} XML files, expected one", path.name
+                )
             name = members[0].filename.rsplit("/", 1)[-1]
             with zf.open(members[0]) as fh:
                 yield _Guarded(Checked(fh, name), name), name
@@ -141,10 +152,13 @@ class _Guarded:
         try:
             return self._fh.read(size)
         except _READ_ERRORS as exc:
-            raise DeliveryRejected("unreadable_file", f"cannot read the file ({type(exc).__name__})", self._name) from None
+            raise DeliveryRejected(
+                "unreadable_file", f"cannot read the file ({type(exc).__name__})", self._name
+            ) from None
 
 
 # ---------------------------------------------------------------------- parsing
+
 
 def _root_of(fh: IO[bytes], name: str, refuse_entities: bool = True) -> str:
     """The root tag, read from the start of the file; refuses a file that does
@@ -153,7 +167,9 @@ def _root_of(fh: IO[bytes], name: str, refuse_entities: bool = True) -> str:
         for _, elem in pull_events(fh, ("start",), **_PARSE):  # not iterparse: see adapters/xmlpull.py
             dtd = elem.getroottree().docinfo.internalDTD
             if refuse_entities and dtd is not None and any(True for _ in dtd.iterentities()):
-                raise DeliveryRejected("entity_declaration", "the file declares XML entities; refused (entity expansion)", name)
+                raise DeliveryRejected(
+                    "entity_declaration", "the file declares XML entities; refused (entity expansion)", name
+                )
             return elem.tag
     except etree.XMLSyntaxError as exc:
         raise DeliveryRejected("malformed_xml", f"not well-formed XML ({exc.msg})", name, exc.lineno or 0) from None
@@ -189,8 +205,9 @@ def _read(fh: IO[bytes], name: str, root: str) -> ElevesExport | ResponsablesExp
         students, rejections, set_aside = reader.finish(header.exported_on)
         return ElevesExport(header=header, students=students, rejections=rejections, set_aside=set_aside)
     guardians, links, addresses, rejections, set_aside = reader.finish()
-    return ResponsablesExport(header=header, guardians=guardians, links=links, addresses=addresses,
-                              rejections=rejections, set_aside=set_aside)
+    return ResponsablesExport(
+        header=header, guardians=guardians, links=links, addresses=addresses, rejections=rejections, set_aside=set_aside
+    )
 
 
 def _header(elem, root_elem, name: str) -> SiecleHeader:
@@ -213,15 +230,27 @@ def _header(elem, root_elem, name: str) -> SiecleHeader:
         exported_on = parse_date(f.get("DATE_EXPORT", ""))
         exported_at = parse_stamp(f.get("HORODATAGE", ""))
     except ValueError:
-        raise DeliveryRejected("invalid_header", "PARAMETRES/DATE_EXPORT or HORODATAGE is not DD/MM/YYYY [HH:MM:SS]", name, line) from None
+        raise DeliveryRejected(
+            "invalid_header", "PARAMETRES/DATE_EXPORT or HORODATAGE is not DD/MM/YYYY [HH:MM:SS]", name, line
+        ) from None
     if exported_on is None and exported_at is not None:
         exported_on = exported_at.date()
     if exported_on is None:
-        raise DeliveryRejected("invalid_header", "PARAMETRES has neither DATE_EXPORT nor HORODATAGE: the export date "
-                               "is unknown, so the file cannot be ordered among this establishment's exports",
-                               name, line)
+        raise DeliveryRejected(
+            "invalid_header",
+            "PARAMETRES has neither DATE_EXPORT nor HORODATAGE: the export date "
+            "is unknown, so the file cannot be ordered among this establishment's exports",
+            name,
+            line,
+        )
     # VERSION is recorded as found, never checked against a list: the readers
     # go by the elements present, so a version not seen yet (or none) is read
     # like 2.1 and 3.0 are, and a missing field is judged per record.
-    return SiecleHeader(root=root_elem.tag, version=root_elem.get("VERSION", "").strip(), uai=uai,
-                        school_year=int(year), exported_on=exported_on, exported_at=exported_at)
+    return SiecleHeader(
+        root=root_elem.tag,
+        version=root_elem.get("VERSION", "").strip(),
+        uai=uai,
+        school_year=int(year),
+        exported_on=exported_on,
+        exported_at=exported_at,
+    )

@@ -13,6 +13,7 @@ record may have fields set aside for an implausible value (domain-rules
 §12): those fields are empty (``""``, a birth date ``None``) and the
 export's ``set_aside`` says which and why.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

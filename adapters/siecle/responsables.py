@@ -22,6 +22,7 @@ invisible characters) are set aside, the person kept, before the input masks
 judge the others; with neither family name nor first name left, the person
 is rejected (``no_usable_name``).
 """
+
 from __future__ import annotations
 
 from adapters.plausibility import MESSAGES, NO_USABLE_NAME
@@ -81,7 +82,9 @@ class ResponsablesReader:
             self.rejections.add("missing_identifier", line, "", attr, f"{what} without {attr}")
             return None
         if key in seen:
-            self.rejections.add("duplicate_id", line, key, attr, f"{attr} already used by an earlier {what} of the file")
+            self.rejections.add(
+                "duplicate_id", line, key, attr, f"{attr} already used by an earlier {what} of the file"
+            )
             return None
         return key, line
 
@@ -105,23 +108,41 @@ class ResponsablesReader:
                 f[tag] = ""
                 unusable += tag != "NOM_USAGE"
             elif not value and tag != "NOM_USAGE":
-                self.rejections.add("missing_field", line, pid, tag, f"fiche incomplète: {what} is empty; no account can be made")
+                self.rejections.add(
+                    "missing_field", line, pid, tag, f"fiche incomplète: {what} is empty; no account can be made"
+                )
                 problems += 1
             elif not name_is_valid(value):
-                self.rejections.add("invalid_name", line, pid, tag,
-                                    f"{what} breaks the input masks (only letters, spaces, apostrophes, hyphens, dots)")
+                self.rejections.add(
+                    "invalid_name",
+                    line,
+                    pid,
+                    tag,
+                    f"{what} breaks the input masks (only letters, spaces, apostrophes, hyphens, dots)",
+                )
                 problems += 1
         if unusable == 2:
             self.rejections.add(NO_USABLE_NAME, line, pid, f"{family},PRENOM", MESSAGES[NO_USABLE_NAME])
             problems += 1
         if problems:
             self._rejected.add(pid)
-        self._persons[pid] = None if problems else SiecleGuardian(
-            personne_id=pid, civility=f.get("LC_CIVILITE", ""), family_name=f.get(family, ""),
-            usage_name=f.get("NOM_USAGE", ""), given_name=f.get("PRENOM", ""),
-            phone_home=f.get("TEL_PERSONNEL", ""), phone_mobile=f.get("TEL_PORTABLE", ""),
-            phone_work=f.get("TEL_PROFESSIONNEL", ""), email=f.get("MEL", ""),
-            address_id=f.get("ADRESSE_ID", ""), profession=f.get("CODE_PROFESSION", ""), line=line,
+        self._persons[pid] = (
+            None
+            if problems
+            else SiecleGuardian(
+                personne_id=pid,
+                civility=f.get("LC_CIVILITE", ""),
+                family_name=f.get(family, ""),
+                usage_name=f.get("NOM_USAGE", ""),
+                given_name=f.get("PRENOM", ""),
+                phone_home=f.get("TEL_PERSONNEL", ""),
+                phone_mobile=f.get("TEL_PORTABLE", ""),
+                phone_work=f.get("TEL_PROFESSIONNEL", ""),
+                email=f.get("MEL", ""),
+                address_id=f.get("ADRESSE_ID", ""),
+                profession=f.get("CODE_PROFESSION", ""),
+                line=line,
+            )
         )
 
     def _address(self, elem) -> None:
@@ -132,9 +153,13 @@ class ResponsablesReader:
         f = fields(elem)
         lines = tuple(v for v in (f.get(f"LIGNE{i}_ADRESSE", "") for i in range(1, 5)) if v)
         self._addresses[aid] = SiecleAddress(
-            address_id=aid, lines=lines, postal_code=f.get("CODE_POSTAL", ""),
-            commune_insee=f.get("CODE_COMMUNE_INSEE", ""), postal_label=f.get("LIBELLE_POSTAL", ""),
-            country=f.get("CODE_PAYS", ""), line=line,
+            address_id=aid,
+            lines=lines,
+            postal_code=f.get("CODE_POSTAL", ""),
+            commune_insee=f.get("CODE_COMMUNE_INSEE", ""),
+            postal_label=f.get("LIBELLE_POSTAL", ""),
+            country=f.get("CODE_PAYS", ""),
+            line=line,
         )
 
     def _link(self, f: dict[str, str], line: int, seen: set[tuple[str, str]]) -> SiecleLink | None:
@@ -164,12 +189,24 @@ class ResponsablesReader:
             return None  # the person's own rejection stands for the link
         fees = f["PAIE_FRAIS_SCOLAIRES"] if "PAIE_FRAIS_SCOLAIRES" in f else f.get("RESP_FINANCIER", "")
         contact = f["A_CONTACTER_EN_PRIORITE"] if "A_CONTACTER_EN_PRIORITE" in f else f.get("PERS_CONTACT", "")
-        return SiecleLink(eleve_id=eid, personne_id=pid, level=level, kinship=f.get("CODE_PARENTE", ""),
-                          pays_fees=parse_flag(fees), priority_contact=parse_flag(contact), line=line)
+        return SiecleLink(
+            eleve_id=eid,
+            personne_id=pid,
+            level=level,
+            kinship=f.get("CODE_PARENTE", ""),
+            pays_fees=parse_flag(fees),
+            priority_contact=parse_flag(contact),
+            line=line,
+        )
 
     def finish(self):
         seen: set[tuple[str, str]] = set()
         links = tuple(link for f, line in self._links if (link := self._link(f, line, seen)) is not None)
         guardians = tuple(g for g in self._persons.values() if g is not None)
-        return (guardians, links, tuple(self._addresses.values()), self.rejections.sorted(),
-                self.rejections.sorted_set_aside(self._rejected))
+        return (
+            guardians,
+            links,
+            tuple(self._addresses.values()),
+            self.rejections.sorted(),
+            self.rejections.sorted_set_aside(self._rejected),
+        )

@@ -3,6 +3,7 @@ text, ``DD/MM/YYYY`` dates with ``31/12/9999`` for "no end", flags, names
 judged for implausible values (domain-rules §12), and the collector of
 record rejections and set-aside fields that never copies a value into a
 message (domain-rules §11)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -9,6 +9,7 @@ is set aside (Rejection) for a division/group code breaking the rules
 (domain-rules §2), a bad date, a person without a name, a service naming an
 individual absent from the file.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,9 +31,15 @@ TAGS = ("UAJ", "ANNEE_SCOLAIRE", "MATIERE", "MEF", "INDIVIDU", "DIVISION", "GROU
 REASONS = {"invalid_code", "invalid_date", "missing_field"}
 
 PERSON_FIELDS = {
-    "id": "INDIVIDU/@ID", "type": "INDIVIDU/@TYPE", "function": "FONCTION", "civility": "CIVILITE",
-    "usage_name": "NOM_USAGE", "birth_name": "NOM_PATRONYMIQUE", "given_name": "PRENOM",
-    "birth_date": "DATE_NAISSANCE", "grade": "GRADE",
+    "id": "INDIVIDU/@ID",
+    "type": "INDIVIDU/@TYPE",
+    "function": "FONCTION",
+    "civility": "CIVILITE",
+    "usage_name": "NOM_USAGE",
+    "birth_name": "NOM_PATRONYMIQUE",
+    "given_name": "PRENOM",
+    "birth_date": "DATE_NAISSANCE",
+    "grade": "GRADE",
 }
 SUBJECT_FIELDS = {"code": "MATIERE/@CODE"}
 SERVICE_FIELDS = {"subject_code": "SERVICE/@CODE_MATIERE"}
@@ -78,8 +85,14 @@ class _Reader:
     # ------------------------------------------------------------------ reading
 
     def read(self, fh) -> StsExport:
-        handlers = {"UAJ": self._uaj, "ANNEE_SCOLAIRE": self._school_year, "MATIERE": self._subject,
-                    "INDIVIDU": self._person, "DIVISION": self._division, "GROUPE": self._group}
+        handlers = {
+            "UAJ": self._uaj,
+            "ANNEE_SCOLAIRE": self._school_year,
+            "MATIERE": self._subject,
+            "INDIVIDU": self._person,
+            "DIVISION": self._division,
+            "GROUPE": self._group,
+        }
         for elem in iter_elements(fh, self.file, TAGS, self._check_root):
             handler = handlers.get(elem.tag)
             if handler is not None:
@@ -96,15 +109,26 @@ class _Reader:
                 "edt_sts_instead_of_sts",
                 "this is the timetable-to-STS file (root EDT_STS) that the timetable software sends to "
                 "STS-web, not an STS-web export; upload the STS-web export sts_emp_<UAI>_<year>.xml "
-                "(root STS_EDT)", self.file, line)
-        raise DeliveryRejected("unknown_format", f"root element is {root.tag!r}, expected {ROOT!r} "
-                               "(STS-web export sts_emp_<UAI>_<year>.xml)", self.file, line)
+                "(root STS_EDT)",
+                self.file,
+                line,
+            )
+        raise DeliveryRejected(
+            "unknown_format",
+            f"root element is {root.tag!r}, expected {ROOT!r} (STS-web export sts_emp_<UAI>_<year>.xml)",
+            self.file,
+            line,
+        )
 
     def _uaj(self, elem) -> None:
         code = _attr(elem, "CODE")
         if not uai_is_valid(code):
-            raise DeliveryRejected("invalid_uai", "UAJ/@CODE is not a UAI (7 digits and a valid check letter)",
-                                   self.file, elem.sourceline or 0)
+            raise DeliveryRejected(
+                "invalid_uai",
+                "UAJ/@CODE is not a UAI (7 digits and a valid check letter)",
+                self.file,
+                elem.sourceline or 0,
+            )
         self.uai = code
         academie = elem.find("ACADEMIE")
         if academie is not None:
@@ -116,8 +140,12 @@ class _Reader:
         self.dates = {"DATE_DEBUT": _text(elem, "DATE_DEBUT"), "DATE_FIN": _text(elem, "DATE_FIN")}
 
     def _subject(self, elem) -> None:
-        data = {"code": _attr(elem, "CODE"), "management_code": _text(elem, "CODE_GESTION"),
-                "short_label": _text(elem, "LIBELLE_COURT"), "long_label": _text(elem, "LIBELLE_LONG")}
+        data = {
+            "code": _attr(elem, "CODE"),
+            "management_code": _text(elem, "CODE_GESTION"),
+            "short_label": _text(elem, "LIBELLE_COURT"),
+            "long_label": _text(elem, "LIBELLE_LONG"),
+        }
         subject = self._build(StsSubject, data, elem.sourceline, data["code"], SUBJECT_FIELDS, "MATIERE/@CODE")
         if subject is not None:
             self.subjects.append(subject)
@@ -130,10 +158,15 @@ class _Reader:
             return
         self.person_ids.add(pid)
         data = {
-            "id": pid, "type": _attr(elem, "TYPE").lower(), "function": _text(elem, "FONCTION"),
-            "civility": _text(elem, "CIVILITE"), "usage_name": _text(elem, "NOM_USAGE"),
-            "birth_name": _text(elem, "NOM_PATRONYMIQUE"), "given_name": _text(elem, "PRENOM"),
-            "birth_date": _text(elem, "DATE_NAISSANCE"), "grade": _text(elem, "GRADE"),
+            "id": pid,
+            "type": _attr(elem, "TYPE").lower(),
+            "function": _text(elem, "FONCTION"),
+            "civility": _text(elem, "CIVILITE"),
+            "usage_name": _text(elem, "NOM_USAGE"),
+            "birth_name": _text(elem, "NOM_PATRONYMIQUE"),
+            "given_name": _text(elem, "PRENOM"),
+            "birth_date": _text(elem, "DATE_NAISSANCE"),
+            "grade": _text(elem, "GRADE"),
             "disciplines": tuple(_attr(d, "CODE") for d in elem.iterfind("DISCIPLINES/DISCIPLINE")),
             "main_teacher_of": tuple(_text(p, "CODE_STRUCTURE") for p in elem.iterfind("PROFS_PRINC/PROF_PRINC")),
             "line": line,
@@ -146,8 +179,15 @@ class _Reader:
         if elem.getparent() is None or elem.getparent().tag != "DIVISIONS":
             return
         code = _attr(elem, "CODE")
-        ok = self._build(StsDivision, {"code": code}, elem.sourceline, code, {}, "DIVISION/@CODE",
-                         suffix="; its services are set aside with it")
+        ok = self._build(
+            StsDivision,
+            {"code": code},
+            elem.sourceline,
+            code,
+            {},
+            "DIVISION/@CODE",
+            suffix="; its services are set aside with it",
+        )
         if ok is not None:
             self.divisions.append(code)
             self._services(elem, "division", code)
@@ -156,10 +196,20 @@ class _Reader:
         if elem.getparent() is None or elem.getparent().tag != "GROUPES":
             return
         code = _attr(elem, "CODE")
-        data = {"code": code, "line": elem.sourceline or 0,
-                "divisions": tuple(_attr(d, "CODE") for d in elem.iterfind("DIVISIONS_APPARTENANCE/DIVISION_APPARTENANCE"))}
-        group = self._build(StsGroup, data, elem.sourceline, code, GROUP_FIELDS, "GROUPE/@CODE",
-                            suffix="; its services are set aside with it")
+        data = {
+            "code": code,
+            "line": elem.sourceline or 0,
+            "divisions": tuple(_attr(d, "CODE") for d in elem.iterfind("DIVISIONS_APPARTENANCE/DIVISION_APPARTENANCE")),
+        }
+        group = self._build(
+            StsGroup,
+            data,
+            elem.sourceline,
+            code,
+            GROUP_FIELDS,
+            "GROUPE/@CODE",
+            suffix="; its services are set aside with it",
+        )
         if group is not None:
             self.groups.append(group)
             self._services(elem, "group", code)
@@ -168,9 +218,14 @@ class _Reader:
         for svc in elem.iterfind("SERVICES/SERVICE"):
             subject, mode = _attr(svc, "CODE_MATIERE"), _attr(svc, "CODE_MOD_COURS")
             record_id = f"{code}/{subject}" + (f"/{mode}" if mode else "")
-            data = {"structure_kind": kind, "structure_code": code, "subject_code": subject, "course_mode": mode,
-                    "teacher_ids": tuple(_attr(t, "ID") for t in svc.iterfind("ENSEIGNANTS/ENSEIGNANT")),
-                    "line": svc.sourceline or 0}
+            data = {
+                "structure_kind": kind,
+                "structure_code": code,
+                "subject_code": subject,
+                "course_mode": mode,
+                "teacher_ids": tuple(_attr(t, "ID") for t in svc.iterfind("ENSEIGNANTS/ENSEIGNANT")),
+                "line": svc.sourceline or 0,
+            }
             service = self._build(StsService, data, svc.sourceline, record_id, SERVICE_FIELDS, "SERVICE")
             if service is not None:
                 self.services.append((service, record_id))
@@ -182,34 +237,64 @@ class _Reader:
             raise DeliveryRejected("invalid_uai", "the file has no PARAMETRES/UAJ/@CODE", self.file)
         year, year_line = self.year or ("", 0)
         if not (year.isdigit() and len(year) == 4):
-            raise DeliveryRejected("invalid_school_year", "ANNEE_SCOLAIRE/@ANNEE is missing or not a year",
-                                   self.file, year_line)
+            raise DeliveryRejected(
+                "invalid_school_year", "ANNEE_SCOLAIRE/@ANNEE is missing or not a year", self.file, year_line
+            )
         dates = {}
         for tag, value in self.dates.items():
             try:
                 dates[tag] = parse_date(value) if value else None
             except ValueError:
                 dates[tag] = None
-                self._reject("invalid_date", year_line, self.uai, f"ANNEE_SCOLAIRE/{tag}",
-                             "date is not YYYY-MM-DD (nor DD/MM/YYYY); left empty")
-        header = StsHeader(uai=self.uai, academie=self.academie, school_year=int(year),
-                           starts_on=dates.get("DATE_DEBUT"), ends_on=dates.get("DATE_FIN"))
+                self._reject(
+                    "invalid_date",
+                    year_line,
+                    self.uai,
+                    f"ANNEE_SCOLAIRE/{tag}",
+                    "date is not YYYY-MM-DD (nor DD/MM/YYYY); left empty",
+                )
+        header = StsHeader(
+            uai=self.uai,
+            academie=self.academie,
+            school_year=int(year),
+            starts_on=dates.get("DATE_DEBUT"),
+            ends_on=dates.get("DATE_FIN"),
+        )
         services = []
         # Services are checked once every INDIVIDU is known: the file does not
         # promise that INDIVIDUS comes before STRUCTURE.
         for service, record_id in self.services:
             unknown = [t for t in service.teacher_ids if t not in self.person_ids]
             if unknown:
-                self._reject("unknown_teacher", service.line, record_id, "ENSEIGNANT/@ID",
-                             f"service names individual {unknown[0]!r}, absent from INDIVIDUS")
+                self._reject(
+                    "unknown_teacher",
+                    service.line,
+                    record_id,
+                    "ENSEIGNANT/@ID",
+                    f"service names individual {unknown[0]!r}, absent from INDIVIDUS",
+                )
             else:
                 services.append(service)
-        return StsExport(header=header, subjects=tuple(self.subjects), persons=tuple(self.persons),
-                         services=tuple(services), groups=tuple(self.groups), divisions=tuple(self.divisions),
-                         rejections=tuple(sorted(self.rejections, key=lambda r: r.line)))
+        return StsExport(
+            header=header,
+            subjects=tuple(self.subjects),
+            persons=tuple(self.persons),
+            services=tuple(services),
+            groups=tuple(self.groups),
+            divisions=tuple(self.divisions),
+            rejections=tuple(sorted(self.rejections, key=lambda r: r.line)),
+        )
 
-    def _build(self, model: type[BaseModel], data: dict, line: int | None, record_id: str,
-               fields: dict[str, str], default_field: str, suffix: str = ""):
+    def _build(
+        self,
+        model: type[BaseModel],
+        data: dict,
+        line: int | None,
+        record_id: str,
+        fields: dict[str, str],
+        default_field: str,
+        suffix: str = "",
+    ):
         try:
             return model.model_validate(data)
         except ValidationError as exc:

@@ -6,6 +6,7 @@ Each failure is a pydantic error whose type is the rejection reason
 never quotes the value: the parser turns it into a Rejection naming the XML
 field.
 """
+
 from __future__ import annotations
 
 from datetime import date

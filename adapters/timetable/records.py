@@ -5,6 +5,7 @@ Idents (``@Ident``) only mean something inside one export (domain-rules §11):
 records refer to each other by them. Class parts are kept because groups and
 courses are made of them, but they never reach the ENT (domain-rules §2).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,5 +1,6 @@
 """Running ``entsync run`` in a subprocess for the tests: JSON logs in a
 file, events looked up by name, SIGTERM and SIGKILL."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def cli(store: str, *args: str, cwd: Path, code: int | None = 0) -> subprocess.CompletedProcess:
-    proc = subprocess.run([ENTSYNC, "--store", store, *args], cwd=cwd, capture_output=True, text=True,
-                          env=clean_env(), timeout=120)
+    proc = subprocess.run(
+        [ENTSYNC, "--store", store, *args], cwd=cwd, capture_output=True, text=True, env=clean_env(), timeout=120
+    )
     if code is not None:
         assert proc.returncode == code, (args, proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])
     return proc
@@ -59,9 +61,26 @@ class Daemon:
         env = clean_env(**{"ENTSYNC_POLL_SECONDS": "0.1", "ENTSYNC_CATCH_UP_SECONDS": "0.5", **self.env})
         with open(self.log, "wb") as err, open(self.out, "wb") as out:
             self.proc = subprocess.Popen(
-                [ENTSYNC, "--store", self.store, "run", "--inbox", str(self.inbox), "--listen", "127.0.0.1:0",
-                 "--quiet-seconds", str(self.quiet), "--log-format", "json"],
-                cwd=self.work, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+                [
+                    ENTSYNC,
+                    "--store",
+                    self.store,
+                    "run",
+                    "--inbox",
+                    str(self.inbox),
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--quiet-seconds",
+                    str(self.quiet),
+                    "--log-format",
+                    "json",
+                ],
+                cwd=self.work,
+                env=env,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+            )
         wait_until(lambda: self.find("service.started") or self.proc.poll() is not None, 20, "the daemon to start")
         assert self.proc.poll() is None, self.log.read_text()[-3000:]
         return self
@@ -130,7 +149,7 @@ def write_slowly(src: Path, dest: Path, pause: float) -> None:
         fh.write(data[: len(data) // 2])
         fh.flush()
         time.sleep(pause)
-        fh.write(data[len(data) // 2:])
+        fh.write(data[len(data) // 2 :])
 
 
 def drop_with_marker(src: Path, inbox: Path, name: str | None = None, marker: str = ".done") -> str:

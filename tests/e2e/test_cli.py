@@ -1,5 +1,6 @@
 """The CLI as an operator runs it: the installed `entsync` script in a
 subprocess, on the embedded default store."""
+
 from __future__ import annotations
 
 import json

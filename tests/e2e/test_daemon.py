@@ -1,6 +1,7 @@
 """``entsync run`` as an operator runs it: the installed script in a
 subprocess, on a temporary store and inbox, fed with generated deliveries;
 stopped with SIGTERM, killed with SIGKILL and restarted."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,12 @@ from tests.e2e.daemon_process import (
 @pytest.fixture(scope="module")
 def academie(tmp_path_factory):
     root = tmp_path_factory.mktemp("daemon-gen")
-    assert generate([str(root), "--students", "60", "--seed", "3", "--part-size", "25",
-                     "--sources", "aaf,siecle,sts,timetable"]) == 0
+    assert (
+        generate(
+            [str(root), "--students", "60", "--seed", "3", "--part-size", "25", "--sources", "aaf,siecle,sts,timetable"]
+        )
+        == 0
+    )
     return root, json.loads((root / "manifest.json").read_text())
 
 
@@ -70,10 +75,14 @@ def test_the_daemon_processes_its_inbox_and_stops_cleanly(store_url, academie, t
     with zipfile.ZipFile(inbox / "broken-aaf.zip", "w") as zf:
         zf.writestr(eleve_part.name.replace("Complet", "Delta"), eleve_part.read_bytes()[:3000])
 
-    processed = wait_until(lambda: (r := outcome_files(inbox, "processed")) and len(r) == 2 and r, 20,
-                           "the AAF delivery and the SIECLE export in processed/")
-    rejected = wait_until(lambda: (r := outcome_files(inbox, "rejected")) and len(r) == 4 and r, 20,
-                          "the bad files in rejected/")
+    processed = wait_until(
+        lambda: (r := outcome_files(inbox, "processed")) and len(r) == 2 and r,
+        20,
+        "the AAF delivery and the SIECLE export in processed/",
+    )
+    rejected = wait_until(
+        lambda: (r := outcome_files(inbox, "rejected")) and len(r) == 4 and r, 20, "the bad files in rejected/"
+    )
 
     aaf = processed[f"{first}-complet"]
     expected = manifest["deliveries"][f"{first}-complet"]["records"]
@@ -82,18 +91,28 @@ def test_the_daemon_processes_its_inbox_and_stops_cleanly(store_url, academie, t
     siecle = processed["eleves.xml"]
     assert siecle["outcome"] in ("applied", "applied_with_rejections") and siecle["uai"] == uai
     assert {name: r["reason"] for name, r in rejected.items() if name != "broken-aaf.zip"} == {
-        "notes.txt": "unknown_format", "garbage.zip": "unknown_format", "empty.xml": "unknown_format"}
+        "notes.txt": "unknown_format",
+        "garbage.zip": "unknown_format",
+        "empty.xml": "unknown_format",
+    }
     broken = rejected["broken-aaf.zip"]
     assert broken["kind"] == "aaf" and broken["outcome"] == "rejected" and broken["reason"]
     assert not [p for p in inbox.iterdir() if p.name not in ("processed", "rejected")]  # markers gone too
 
     # The service told the metrics of each outcome (daemon/metrics.py).
     with urllib.request.urlopen(daemon.url("/metrics"), timeout=5) as resp:
-        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-                   for family in text_string_to_metric_families(resp.read().decode()) for s in family.samples}
+        samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(resp.read().decode())
+            for s in family.samples
+        }
     assert samples[("entsync_imports_total", (("outcome", "applied"), ("source", "aaf")))] == 1
-    assert samples[("entsync_imports_rejected_total", (("reason", "unknown_format"), ("source", "unknown"),
-                                                         ("uai", "none")))] == 3
+    assert (
+        samples[
+            ("entsync_imports_rejected_total", (("reason", "unknown_format"), ("source", "unknown"), ("uai", "none")))
+        ]
+        == 3
+    )
 
     accounts = json.loads(cli(store_url, "accounts", "--json", cwd=tmp_path).stdout)
     people = sum(expected[c]["add"] for c in ("Eleve", "PersRelEleve", "PersEducNat"))
@@ -184,14 +203,23 @@ def test_sigterm_during_a_long_ingest_leaves_it_to_resume(large, tmp_path, daemo
 
 
 def test_config_check(tmp_path):
-    good = subprocess.run([ENTSYNC, "config", "check", "--json"], cwd=tmp_path, capture_output=True, text=True,
-                          env=clean_env(ENTSYNC_LISTEN="0.0.0.0:9100",
-                                        ENTSYNC_STORE="postgresql://entsync:s3cret@db:5432/entsync"))
+    good = subprocess.run(
+        [ENTSYNC, "config", "check", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env(ENTSYNC_LISTEN="0.0.0.0:9100", ENTSYNC_STORE="postgresql://entsync:s3cret@db:5432/entsync"),
+    )
     assert good.returncode == 0, good.stderr
     shown = json.loads(good.stdout)
     assert shown["listen"] == "0.0.0.0:9100" and shown["inbox"] == "./inbox" and "s3cret" not in good.stdout
     conf = tmp_path / "entsync.toml"
     conf.write_text('inbox = "/srv/entsync/inbox"\nquiet_seconds = "soon"\n')
-    bad = subprocess.run([ENTSYNC, "config", "check", "--config", str(conf)], cwd=tmp_path, capture_output=True,
-                         text=True, env=clean_env())
+    bad = subprocess.run(
+        [ENTSYNC, "config", "check", "--config", str(conf)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+    )
     assert bad.returncode == 1 and "quiet_seconds" in bad.stderr and "Traceback" not in bad.stderr

@@ -4,6 +4,7 @@ the faulty variants, plus a delivery with records that must be rejected —
 goes through ``entsync run`` with JSON logs; then every name, birth date and
 INE of the generated files is looked for in the logs, the reports (JSON and
 the French bilan) and the names of the moved files."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,21 @@ from adapters.generator.cli import run as generate
 from tests.e2e.daemon_process import Daemon, drop_with_marker, wait_until
 
 # Fields that carry a name, a birth date or an INE, by source (formats §1–§4).
-NAME_FIELDS = {"sn", "givenName", "ENTPersonNomPatro", "ENTPersonAutresPrenoms",  # AAF
-               "NOM_DE_FAMILLE", "NOM_USAGE", "PRENOM", "PRENOM2", "PRENOM3", "NOM_PATRONYMIQUE",  # SIECLE, STS
-               "Nom", "Prenom", "NomUsage"}  # timetable (on people only: rooms and classes have a Nom too)
+NAME_FIELDS = {
+    "sn",
+    "givenName",
+    "ENTPersonNomPatro",
+    "ENTPersonAutresPrenoms",  # AAF
+    "NOM_DE_FAMILLE",
+    "NOM_USAGE",
+    "PRENOM",
+    "PRENOM2",
+    "PRENOM3",
+    "NOM_PATRONYMIQUE",  # SIECLE, STS
+    "Nom",
+    "Prenom",
+    "NomUsage",
+}  # timetable (on people only: rooms and classes have a Nom too)
 TIMETABLE_PEOPLE = {"Eleve", "Professeur", "Responsable"}
 DATE_FIELDS = {"ENTPersonDateNaissance", "DATE_NAISS", "DATE_NAISSANCE", "DateNaissance"}
 INE_FIELDS = {"ENTEleveINE", "ID_NATIONAL", "INE"}
@@ -86,7 +99,9 @@ def leaks(text: str, data: dict[str, set[str]]) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def rentree(tmp_path_factory):
     root = tmp_path_factory.mktemp("rentree")
-    assert generate([str(root / "gen"), "--students", "80", "--seed", "13", "--sources", "aaf,siecle,sts,timetable"]) == 0
+    assert (
+        generate([str(root / "gen"), "--students", "80", "--seed", "13", "--sources", "aaf,siecle,sts,timetable"]) == 0
+    )
     return root / "gen", json.loads((root / "gen" / "manifest.json").read_text())
 
 
@@ -103,19 +118,29 @@ def test_nothing_the_daemon_writes_names_a_person(rentree, tmp_path, daemons):
     text = eleve.read_bytes()
     ines = re.findall(rb'name="ENTEleveINE"><value>([^<]+)<', text)
     births = re.findall(rb'name="ENTPersonDateNaissance"><value>([^<]+)<', text)
-    text = text.replace(b'name="ENTEleveINE"><value>' + ines[0] + b"<",
-                        b'name="ENTEleveINE"><value>' + BAD_INE.encode() + b"<", 1)
-    text = text.replace(b'name="ENTPersonDateNaissance"><value>' + births[3] + b"<",
-                        b'name="ENTPersonDateNaissance"><value>' + BAD_BIRTH.encode() + b"<", 1)
+    text = text.replace(
+        b'name="ENTEleveINE"><value>' + ines[0] + b"<", b'name="ENTEleveINE"><value>' + BAD_INE.encode() + b"<", 1
+    )
+    text = text.replace(
+        b'name="ENTPersonDateNaissance"><value>' + births[3] + b"<",
+        b'name="ENTPersonDateNaissance"><value>' + BAD_BIRTH.encode() + b"<",
+        1,
+    )
     eleve.write_bytes(text)
 
-    items = [faulty,
-             gen / src["siecle"][first][uai]["eleves"], gen / src["siecle"][first][uai]["responsables"],
-             gen / src["sts"][first][uai], gen / src["timetable"][first][uai],
-             *(gen / v["path"] for v in src["variants"]),
-             gen / manifest["deliveries"][f"{second}-delta"]["path"],
-             gen / src["siecle"][second][uai]["eleves"], gen / src["siecle"][second][uai]["responsables"],
-             gen / src["sts"][second][uai], gen / src["timetable"][second][uai]]
+    items = [
+        faulty,
+        gen / src["siecle"][first][uai]["eleves"],
+        gen / src["siecle"][first][uai]["responsables"],
+        gen / src["sts"][first][uai],
+        gen / src["timetable"][first][uai],
+        *(gen / v["path"] for v in src["variants"]),
+        gen / manifest["deliveries"][f"{second}-delta"]["path"],
+        gen / src["siecle"][second][uai]["eleves"],
+        gen / src["siecle"][second][uai]["responsables"],
+        gen / src["sts"][second][uai],
+        gen / src["timetable"][second][uai],
+    ]
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     store = f"sqlite:///{tmp_path / 'entsync.db'}"
@@ -124,8 +149,11 @@ def test_nothing_the_daemon_writes_names_a_person(rentree, tmp_path, daemons):
     for n, item in enumerate(items, 1):
         # One at a time, under a name of its own (several exports share a file name).
         name = drop_with_marker(item, inbox, f"{n:02d}-{item.parent.name}-{item.name}")
-        wait_until(lambda name=name: daemon.find("inbox.processed", item=name) or daemon.find("inbox.rejected", item=name),
-                   20, f"{name} to be processed")
+        wait_until(
+            lambda name=name: daemon.find("inbox.processed", item=name) or daemon.find("inbox.rejected", item=name),
+            20,
+            f"{name} to be processed",
+        )
     assert daemon.terminate() == 0
 
     events = daemon.events()
@@ -143,8 +171,7 @@ def test_nothing_the_daemon_writes_names_a_person(rentree, tmp_path, daemons):
     logs = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("daemon-*.*"))
     assert len(logs.splitlines()) > len(items)
     assert leaks(logs, data) == [], "personal data in the daemon's log"
-    names = "\n".join(str(p.relative_to(inbox)) for p in inbox.rglob("*")
-                      if p.parent.name in ("processed", "rejected"))
+    names = "\n".join(str(p.relative_to(inbox)) for p in inbox.rglob("*") if p.parent.name in ("processed", "rejected"))
     assert leaks(names, data) == [], "personal data in a moved file's name"
     reports = sorted(inbox.rglob("*.report.*"))
     assert len([r for r in reports if r.suffix == ".json"]) == len(items)

@@ -9,6 +9,7 @@ facing the stopped server answers in one line within its connect timeout.
 
 The recovery time is measured in bench/pg_restart.py; here the waits are
 the tests' timeouts, not a figure."""
+
 from __future__ import annotations
 
 import shutil
@@ -35,8 +36,9 @@ pytestmark = pytest.mark.postgres
 
 def samples(daemon: Daemon) -> dict[str, float]:
     with urllib.request.urlopen(daemon.url("/metrics"), timeout=5) as resp:
-        return {s.name: s.value for family in text_string_to_metric_families(resp.read().decode())
-                for s in family.samples}
+        return {
+            s.name: s.value for family in text_string_to_metric_families(resp.read().decode()) for s in family.samples
+        }
 
 
 def readyz(daemon: Daemon) -> tuple[int, dict]:

@@ -4,6 +4,7 @@ that does not say `Complet` never causes departures by absence
 (domain-rules §12), and what is not an export — the encrypted timetable
 envelope, SIECLE's nomenclatures, a text file, a mistyped path — is answered
 in one line, exit 2, with nothing recorded and the store's clock untouched."""
+
 from __future__ import annotations
 
 import io
@@ -29,6 +30,7 @@ def cli(store: str, *args: str, cwd: Path, code: int | None = 0) -> SimpleNamesp
         assert rc == code, (args, rc, out.getvalue()[-2000:], err.getvalue()[-2000:])
     return SimpleNamespace(returncode=rc, stdout=out.getvalue(), stderr=err.getvalue())
 
+
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 AAF, OTHER = FIX / "aaf", FIX / "other"
 RENTREE, LATER, SEPTEMBER = "2026-08-18T06:00:00+00:00", "2026-09-02T06:00:00+00:00", "2026-09-10T06:00:00+00:00"
@@ -50,18 +52,45 @@ def people(store: str, cwd: Path) -> dict[str, tuple[str, str, str | None]]:
 
 # --------------------------------------------------------------------------- off the convention
 
-@pytest.mark.parametrize("fixture, kind, date, prefix, events, persons", [
-    ("ent-no-uai", "complete", "20260818", "ENT",
-     {"EtabEducNat": 1, "MatiereEducNat": 1, "Eleve": 3, "PersRelEleve": 1, "PersEducNat": 1},
-     {"1000001": "Eleve", "1000002": "Eleve", "1000003": "Eleve", "2000001": "PersRelEleve",
-      "3000001": "PersEducNat"}),
-    ("full-source", "complete", "20260818", "FULL_AAFNM", {"EtabEducNat": 1, "Eleve": 2, "PersEducNat": 1},
-     {"1000001": "Eleve", "1000002": "Eleve", "3000001": "PersEducNat"}),
-    ("no-convention", "delta", "20260902", "", {"EtabEducNat": 1, "Eleve": 3},
-     {"1000001": "Eleve", "1000002": "Eleve", "1000004": "Eleve"}),
-])
-def test_a_delivery_named_off_the_convention_is_applied(store_url, tmp_path, fixture, kind, date, prefix, events,
-                                                        persons):
+
+@pytest.mark.parametrize(
+    "fixture, kind, date, prefix, events, persons",
+    [
+        (
+            "ent-no-uai",
+            "complete",
+            "20260818",
+            "ENT",
+            {"EtabEducNat": 1, "MatiereEducNat": 1, "Eleve": 3, "PersRelEleve": 1, "PersEducNat": 1},
+            {
+                "1000001": "Eleve",
+                "1000002": "Eleve",
+                "1000003": "Eleve",
+                "2000001": "PersRelEleve",
+                "3000001": "PersEducNat",
+            },
+        ),
+        (
+            "full-source",
+            "complete",
+            "20260818",
+            "FULL_AAFNM",
+            {"EtabEducNat": 1, "Eleve": 2, "PersEducNat": 1},
+            {"1000001": "Eleve", "1000002": "Eleve", "3000001": "PersEducNat"},
+        ),
+        (
+            "no-convention",
+            "delta",
+            "20260902",
+            "",
+            {"EtabEducNat": 1, "Eleve": 3},
+            {"1000001": "Eleve", "1000002": "Eleve", "1000004": "Eleve"},
+        ),
+    ],
+)
+def test_a_delivery_named_off_the_convention_is_applied(
+    store_url, tmp_path, fixture, kind, date, prefix, events, persons
+):
     result = ingest(store_url, AAF / fixture, RENTREE, tmp_path)
     assert (result["status"], result["reason"], result["rejections"]) == ("applied", "", [])
     assert {k.removeprefix("events_"): v for k, v in result["counts"].items() if k.startswith("events_")} == events
@@ -99,16 +128,25 @@ def test_the_same_files_named_complete_do_depart_the_absent(store_url, tmp_path)
 
 # --------------------------------------------------------------------------- what is not an export
 
-@pytest.mark.parametrize("path, reason, says", [
-    (OTHER / "export_edt_0571994H_chiffre.xml", "encrypted_timetable_export", ("en clair", "decrypt", "EDT")),
-    (OTHER / "Nomenclature.xml", "siecle_nomenclatures", ("code tables", "set aside")),
-    (OTHER / "notes.txt", "unknown_format", ("neither an AAF delivery",)),
-    (OTHER / "ENT_Complet_20260818_Eleve_0000.xml", "not_found", ("no such file",)),  # a mistyped path
-])
+
+@pytest.mark.parametrize(
+    "path, reason, says",
+    [
+        (OTHER / "export_edt_0571994H_chiffre.xml", "encrypted_timetable_export", ("en clair", "decrypt", "EDT")),
+        (OTHER / "Nomenclature.xml", "siecle_nomenclatures", ("code tables", "set aside")),
+        (OTHER / "notes.txt", "unknown_format", ("neither an AAF delivery",)),
+        (OTHER / "ENT_Complet_20260818_Eleve_0000.xml", "not_found", ("no such file",)),  # a mistyped path
+    ],
+)
 def test_what_is_not_an_export_records_nothing(store_url, tmp_path, path, reason, says):
     refused = ingest(store_url, path, SEPTEMBER, tmp_path, code=2)
-    assert refused == {"status": "rejected", "reason": reason, "message": refused["message"],
-                       "kind": refused["kind"], "path": str(path)}
+    assert refused == {
+        "status": "rejected",
+        "reason": reason,
+        "message": refused["message"],
+        "kind": refused["kind"],
+        "path": str(path),
+    }
     assert all(s in refused["message"] for s in says) and "nothing recorded" in refused["message"]
     text = cli_process(store_url, "ingest", str(path), "--now", SEPTEMBER, cwd=tmp_path, code=2)
     assert text.stdout.count("\n") == 1 and text.stdout.startswith(f"{path}: {reason}: ")
@@ -130,9 +168,14 @@ def test_the_inbox_gives_the_same_answer(store_url, tmp_path):
             outcome = process(path, ctx)
             said = ingest(store_url, path, SEPTEMBER, tmp_path, code=2)
             assert (outcome.outcome, outcome.reason, outcome.report["message"]) == (
-                "rejected", said["reason"], said["message"])
-        assert outcome.source == "unknown" and process(OTHER / "export_edt_0571994H_chiffre.xml", ctx).source == \
-            "timetable"
+                "rejected",
+                said["reason"],
+                said["message"],
+            )
+        assert (
+            outcome.source == "unknown"
+            and process(OTHER / "export_edt_0571994H_chiffre.xml", ctx).source == "timetable"
+        )
         assert ctx.log.last_effective_time() is None  # nothing recorded by either
     finally:
         ctx.close()

@@ -2,6 +2,7 @@
 `scripts/rentree.sh` as an operator runs it, then the store it leaves, step by
 step; and every variant of the generator's manifest through `entsync ingest`,
 with the outcome and reason code the manifest announces."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,53 @@ import pytest
 from tests.e2e.test_cli import ENTSYNC, run
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rentree.sh"
-HEADINGS = ("0. A synthetic académie", "0b. A simulation store", "1. AAF complete delivery", "2. 48 hours later", "3. SIECLE exports",
-            "3b. An older SIECLE", "4. STS-web export", "5. First timetable import", "5b. The operator checks",
-            "5c. ... and validates", "6. Second timetable export", "7. The same file again", "8. An oversized change",
-            "8b. The operator reads", "9. A class holding sessions deleted", "10. What the operator looks at", "Done")
+HEADINGS = (
+    "0. A synthetic académie",
+    "0b. A simulation store",
+    "1. AAF complete delivery",
+    "2. 48 hours later",
+    "3. SIECLE exports",
+    "3b. An older SIECLE",
+    "4. STS-web export",
+    "5. First timetable import",
+    "5b. The operator checks",
+    "5c. ... and validates",
+    "6. Second timetable export",
+    "7. The same file again",
+    "8. An oversized change",
+    "8b. The operator reads",
+    "9. A class holding sessions deleted",
+    "10. What the operator looks at",
+    "Done",
+)
 # (entsync subcommand, exit code) of every command the script runs, in order.
-STEPS = [("generate", 0), ("store", 0), ("store", 0), ("ingest", 0), ("tick", 0), ("ingest", 0), ("ingest", 0), ("ingest", 2),
-         ("ingest", 2), ("imports validate", 0),
-         ("ingest", 2), ("imports show", 0), ("imports validate", 0),
-         ("ingest", 0), ("ingest", 2), ("ingest", 2), ("imports show", 0), ("imports retry", 0),
-         ("ingest", 2), ("imports retry", 1),
-         ("imports", 0), ("siecle imports", 0), ("accounts", 0), ("anomalies", 0), ("verify", 0)]
+STEPS = [
+    ("generate", 0),
+    ("store", 0),
+    ("store", 0),
+    ("ingest", 0),
+    ("tick", 0),
+    ("ingest", 0),
+    ("ingest", 0),
+    ("ingest", 2),
+    ("ingest", 2),
+    ("imports validate", 0),
+    ("ingest", 2),
+    ("imports show", 0),
+    ("imports validate", 0),
+    ("ingest", 0),
+    ("ingest", 2),
+    ("ingest", 2),
+    ("imports show", 0),
+    ("imports retry", 0),
+    ("ingest", 2),
+    ("imports retry", 1),
+    ("imports", 0),
+    ("siecle imports", 0),
+    ("accounts", 0),
+    ("anomalies", 0),
+    ("verify", 0),
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +88,7 @@ def test_the_script_runs_every_step_with_its_exit_code(rentree):
     commands = re.findall(r"^\$ entsync (\S+)(?: (validate|show|retry|imports))?.*?^\(exit (\d+)\)$", out, re.M | re.S)
     assert [((c + " " + sub) if sub else c, int(code)) for c, sub, code in commands] == STEPS
     assert "rejected (duplicate_file)" in out and "rejected (threshold_exceeded)" in out
-    assert "rejected (older_export)" in out and "Seuils dépassés" in out   # the bilan in French
+    assert "rejected (older_export)" in out and "Seuils dépassés" in out  # the bilan in French
     assert "can never be lifted" in out and "read model equals a rebuild from the log" in out
     assert "Traceback" not in out
     assert len(list((work / "log").glob("*.txt"))) == len(STEPS)
@@ -75,25 +112,31 @@ def test_the_store_tells_the_same_story(rentree):
     assert not [a for a in anomalies if a["anomaly"] == "creation_overdue"]
     # VE2407 carries no teacher category: presence N with an ENS function still makes a teacher.
     presence_n = set(manifest["deliveries"]["20260818-complet"]["teachers_presence_n"])
-    teachers = {a["jointure"] for a in json.loads(run("accounts", "--profile", "ENSEIGNANT", "--json", cwd=work).stdout)}
+    teachers = {
+        a["jointure"] for a in json.loads(run("accounts", "--profile", "ENSEIGNANT", "--json", cwd=work).stdout)
+    }
     assert presence_n and presence_n <= teachers
-    assert json.loads(run("accounts", "--uai", uai, "--state", "active", "--profile", "ELEVE", "--json",
-                          cwd=work).stdout)
+    assert json.loads(
+        run("accounts", "--uai", uai, "--state", "active", "--profile", "ELEVE", "--json", cwd=work).stdout
+    )
 
     siecle = json.loads(run("siecle", "imports", "--uai", uai, "--json", cwd=work).stdout)
     assert sorted((i["kind"], i["status"], i["reason"]) for i in siecle) == [
-        ("eleves", "applied", ""), ("eleves", "rejected", "older_export"), ("responsables", "applied", "")]
+        ("eleves", "applied", ""),
+        ("eleves", "rejected", "older_export"),
+        ("responsables", "applied", ""),
+    ]
 
-    history = json.loads(run("imports", "--uai", uai, "--json", cwd=work).stdout)[::-1]   # oldest first
+    history = json.loads(run("imports", "--uai", uai, "--json", cwd=work).stdout)[::-1]  # oldest first
     story = [(h["source"], h["status"], h["reason"], h["automatic"], h["operator"], h["lifted"]) for h in history]
     big = history[4]
     assert story == [
-        ("sts", "applied", "", False, "alice", []),                    # STS-web, validated
-        ("edt", "applied", "", False, "alice", []),                    # first timetable import, validated
-        ("edt", "applied", "", True, "", []),                          # the moderate change, automated
-        ("edt", "rejected", "duplicate_file", True, "", []),           # the same file again
-        ("edt", "applied", "", False, "alice", big["lifted"]),         # oversized, retried with lifted thresholds
-        ("edt", "rejected", "threshold_exceeded", True, "", []),       # the class deleted: lift refused
+        ("sts", "applied", "", False, "alice", []),  # STS-web, validated
+        ("edt", "applied", "", False, "alice", []),  # first timetable import, validated
+        ("edt", "applied", "", True, "", []),  # the moderate change, automated
+        ("edt", "rejected", "duplicate_file", True, "", []),  # the same file again
+        ("edt", "applied", "", False, "alice", big["lifted"]),  # oversized, retried with lifted thresholds
+        ("edt", "rejected", "threshold_exceeded", True, "", []),  # the class deleted: lift refused
     ]
     assert set(big["lifted"]) >= {"sessions_removed", "services_modified"}
     moderate = next(v for v in manifest["sources"]["variants"] if v["name"] == "moderate-change")
@@ -118,12 +161,18 @@ def test_verify_names_the_tables_that_differ(rentree, tmp_path):
     verify = run("verify", "--json", cwd=tmp_path, check_code=1)
     report = json.loads(verify.stdout)
     assert report["equal"] is False
-    assert report["differences"] == {"imports.imports": {"live_only": 3, "rebuild_only": 3},
-                                     "siecle.siecle_links": {"live_only": 0, "rebuild_only": 2}}
+    assert report["differences"] == {
+        "imports.imports": {"live_only": 3, "rebuild_only": 3},
+        "siecle.siecle_links": {"live_only": 0, "rebuild_only": 2},
+    }
     text = run("verify", cwd=tmp_path, check_code=1).stdout
     assert "differs from a rebuild in 2 table(s): imports.imports, siecle.siecle_links" in text
-    assert not [n for n in sqlite3.connect(tmp_path / "entsync.db").execute(
-        "SELECT name FROM sqlite_master WHERE name LIKE 'verify_%'")]   # the rebuild is dropped
+    assert not [
+        n
+        for n in sqlite3.connect(tmp_path / "entsync.db").execute(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'verify_%'"
+        )
+    ]  # the rebuild is dropped
 
 
 def test_every_variant_gives_the_outcome_its_manifest_announces(tmp_path):
@@ -151,7 +200,7 @@ def test_every_variant_gives_the_outcome_its_manifest_announces(tmp_path):
         got = ingest(v["path"], (3 if v.get("record_reason") else 0) if v["outcome"] == "applied" else 2)
         assert (got["status"], got["reason"] or "") == (v["outcome"], v["reason"]), v["name"]
         if v["source"] != "siecle":
-            assert got["uai"] == v.get("variant_uai", uai), v["name"]   # counted under its establishment
+            assert got["uai"] == v.get("variant_uai", uai), v["name"]  # counted under its establishment
         if "expected" in v:
             assert {k: got["counts"][k] for k in v["expected"]} == v["expected"]
     reasons = {h["reason"] for h in json.loads(run("imports", "--json", cwd=tmp_path).stdout)}

@@ -3,6 +3,7 @@ script on SQLite and PostgreSQL (issue 9, formats §2): a BEE_ELEVES of
 version 2.1 (old `NOM`), one of version 3.0 with group and division codes
 starting with `_`, and a partial extract without DATE_EXPORT, recorded with
 its HORODATAGE as the export date."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,9 @@ def test_exports_of_both_versions_and_a_partial_extract_are_imported(store_url, 
     assert (partial["status"], partial["uai"]) == ("applied", "0694152N")
     assert partial["counts"]["event_Enrolled"] == 2
     assert {(r["reason"], r["record_id"]) for r in partial["rejections"]} == {
-        ("missing_field", "630003"), ("missing_field", "630004")}
+        ("missing_field", "630003"),
+        ("missing_field", "630004"),
+    }
 
     imports = json.loads(cli(store_url, "siecle", "imports", "--json", cwd=tmp_path).stdout)
     assert sorted((i["uai"], i["status"], i["exported_on"]) for i in imports) == [
@@ -43,8 +46,12 @@ def test_exports_of_both_versions_and_a_partial_extract_are_imported(store_url, 
         recorded = dict(db.query("SELECT uai, exported_at FROM siecle_imports"))
         assert recorded["0694152N"] == "2026-04-17T10:05:33"
         assert recorded["0690021Y"] == "2016-09-14T17:32:08"
-        students = {eid: (uai, family, division, json.loads(groups)) for eid, uai, family, division, groups in db.query(
-            "SELECT eleve_id, uai, family_name, division, groups FROM siecle_students WHERE enrolled = 1")}
+        students = {
+            eid: (uai, family, division, json.loads(groups))
+            for eid, uai, family, division, groups in db.query(
+                "SELECT eleve_id, uai, family_name, division, groups FROM siecle_students WHERE enrolled = 1"
+            )
+        }
     finally:
         db.close()
     assert students["610001"] == ("0690021Y", "Bœuf", "3EME1", ["LATIN3"])  # NOM of a 2.1 file

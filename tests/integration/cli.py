@@ -1,5 +1,6 @@
 """`entsync` run in-process by the story tests: the real argument parsing,
 commands and output, without a process per command."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Generated académies shared by the integration tests (generated once per session)."""
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ from projections.directory import DirectoryProjection
 from projections.policy import Policy
 from projections.schema import dump
 
-T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)      # first complete delivery
+T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # first complete delivery
 T_CREATE = datetime(2026, 8, 20, 7, 0, tzinfo=timezone.utc)  # after the 48 h delay
-T1 = datetime(2026, 11, 5, 6, 0, tzinfo=timezone.utc)        # second delivery (after Toussaint 2026)
+T1 = datetime(2026, 11, 5, 6, 0, tzinfo=timezone.utc)  # second delivery (after Toussaint 2026)
 
 
 @dataclass
@@ -55,8 +56,19 @@ def academie(tmp_path_factory) -> Academie:
 def academie_regenerated(tmp_path_factory) -> Academie:
     """The same content as ``academie``, delivered on another date, split into
     other parts, with attributes in another order."""
-    return make_academie(tmp_path_factory.mktemp("regenerated"), "--students", "400", "--seed", "7",
-                         "--date", "20260901", "--part-size", "97", "--shuffle-attributes", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("regenerated"),
+        "--students",
+        "400",
+        "--seed",
+        "7",
+        "--date",
+        "20260901",
+        "--part-size",
+        "97",
+        "--shuffle-attributes",
+        "--no-second",
+    )
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ KILL_AT 0 runs to the end and prints the number of writes. Completed steps
 are noted in STEPFILE so that a restart resumes at the interrupted step,
 as an operator would rerun the command that was killed.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,11 +50,20 @@ def main(argv: list[str]) -> int:
     ingest_module.BATCH = tick_module.BATCH = 40  # many small batches: many points to be killed at
     # Declared before the writes are counted: the test's store is declared already, the reference's is not.
     ctx = bootstrap.build(store, Policy(), simulation=True)  # runs at dates of its own
-    for cls, name in ((DirectoryLog, "save"), (DirectoryProjection, "_apply"), (Staging, "add"),
-                      (Staging, "set_phase"), (Staging, "clear")):
+    for cls, name in (
+        (DirectoryLog, "save"),
+        (DirectoryProjection, "_apply"),
+        (Staging, "add"),
+        (Staging, "set_phase"),
+        (Staging, "clear"),
+    ):
         _counting(cls, name, kill_at)
-    steps = [lambda: ingest(first, ctx, T0), lambda: tick(ctx, T_CREATE),
-             lambda: ingest(second, ctx, T1), lambda: tick(ctx, T1 + timedelta(days=50))]
+    steps = [
+        lambda: ingest(first, ctx, T0),
+        lambda: tick(ctx, T_CREATE),
+        lambda: ingest(second, ctx, T1),
+        lambda: tick(ctx, T1 + timedelta(days=50)),
+    ]
     done = int(stepfile.read_text()) if stepfile.exists() else 0
     for number, step in enumerate(steps):
         if number < done:

@@ -4,6 +4,7 @@ first step after ``Delivery.Applied``: the SIECLE relink (issue 18, point 4).
 
     python -m tests.integration.relink_crash_runner STORE ELEVES DELIVERY
 """
+
 from __future__ import annotations
 
 import os

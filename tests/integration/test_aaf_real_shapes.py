@@ -3,6 +3,7 @@ domain-rules §12): a delta's modifyRequest for a record the directory does
 not know arrives (a delivery was missed), `$`-compound structure names are
 shown with `-`, and students' older relation attributes link their
 guardians, who get accounts 48 h later."""
+
 from __future__ import annotations
 
 import json
@@ -41,13 +42,17 @@ def request_line(path: Path, record_id: str) -> int:
 
 def applied_counts(ctx, delivery_id: str) -> dict:
     """The counts of the delivery's recorded ``Applied`` event."""
-    found = [ev.counts for _, ev in ctx.log.iter_events()
-             if isinstance(ev, Delivery.Applied) and str(ev.originator_id) == delivery_id]
+    found = [
+        ev.counts
+        for _, ev in ctx.log.iter_events()
+        if isinstance(ev, Delivery.Applied) and str(ev.originator_id) == delivery_id
+    ]
     assert len(found) == 1
     return found[0]
 
 
 # --------------------------------------------------------------------------- modifyRequest of unknown records
+
 
 def test_modify_of_unknown_records_arrives_as_an_add(ctx):
     assert ingest(str(FIX / "values"), ctx, T0).status == "applied"
@@ -58,8 +63,12 @@ def test_modify_of_unknown_records_arrives_as_an_add(ctx):
     assert result.status == "applied", result.message
     # The whole records (a structure and a student) arrive; the partial ones
     # are rejected for what they lack, not as unknown.
-    assert (result.counts["arrived_by_modify"], result.counts["added"], result.counts["changed"],
-            result.counts["rejected"]) == (2, 2, 1, 2)
+    assert (
+        result.counts["arrived_by_modify"],
+        result.counts["added"],
+        result.counts["changed"],
+        result.counts["rejected"],
+    ) == (2, 2, 1, 2)
     assert [(r.reason, r.line, r.record_id, r.field) for r in result.rejections] == [
         ("missing_field", request_line(DELTA_ELEVE, "1000006"), "1000006", "ENTPersonJointure"),
         ("missing_field", request_line(DELTA_ELEVE, "1000007"), "1000007", "sn"),
@@ -98,8 +107,10 @@ def test_a_record_that_arrived_is_known_to_the_next_delta(ctx, tmp_path):
     assert again.status == "applied", again.message
     assert "arrived_by_modify" not in again.counts
     assert (again.counts["unchanged"], again.counts.get("added", 0), again.counts.get("changed", 0)) == (3, 0, 0)
-    assert [(r.reason, r.record_id) for r in again.rejections] == [("missing_field", "1000006"),
-                                                                  ("missing_field", "1000007")]
+    assert [(r.reason, r.record_id) for r in again.rejections] == [
+        ("missing_field", "1000006"),
+        ("missing_field", "1000007"),
+    ]
     assert states(ctx)["1000005"] == "pending"
 
 
@@ -122,12 +133,16 @@ def test_ingest_report_says_the_records_arrived(store_url, capsys):
 
 # --------------------------------------------------------------------------- structure names
 
+
 def test_compound_structure_name_is_served_with_hyphens(ctx):
     ingest(str(FIX / "values"), ctx, T0)
     ingest(str(FIX / "modify-unknown"), ctx, LATER)
     names = {s["uai"]: s["name"] for s in queries.structures(ctx.db)}
-    assert names == {"0011068F": "LYCEE DU BOIS-JOLI", "0571994H": "CLG-VAL D'ARGENT-ac-NANCY-METZ",
-                     "0880054F": "CLG-CLG INTEGRATION-PARIS"}
+    assert names == {
+        "0011068F": "LYCEE DU BOIS-JOLI",
+        "0571994H": "CLG-VAL D'ARGENT-ac-NANCY-METZ",
+        "0880054F": "CLG-CLG INTEGRATION-PARIS",
+    }
     served = {s["uai"]: s["name"] for s in http.list_structures(ctx, {}, {})["structures"]}
     assert served["0880054F"] == "CLG-CLG INTEGRATION-PARIS"
     # The read model keeps the name as delivered: converted where it is shown.
@@ -135,6 +150,7 @@ def test_compound_structure_name_is_served_with_hyphens(ctx):
 
 
 # --------------------------------------------------------------------------- older relation attributes
+
 
 def test_older_relation_attributes_link_guardians_who_get_accounts(ctx):
     path = FIX / "older-relations"
@@ -145,15 +161,18 @@ def test_older_relation_attributes_link_guardians_who_get_accounts(ctx):
     result = ingest(str(path), ctx, T0)
     assert result.status == "applied", result.message
     assert result.rejections == []
-    links = sorted(ctx.db.query(
-        "SELECT a.jointure, l.guardian_jointure, l.resp_legal, l.lien FROM guardian_links l "
-        "JOIN accounts a ON a.account_id = l.student_id"))
+    links = sorted(
+        ctx.db.query(
+            "SELECT a.jointure, l.guardian_jointure, l.resp_legal, l.lien FROM guardian_links l "
+            "JOIN accounts a ON a.account_id = l.student_id"
+        )
+    )
     assert [tuple(r) for r in links] == [
-        ("1000001", "2000001", "1", "20"),   # ENTElevePere, in ENTEleveAutoriteParentale
-        ("1000001", "2000002", "1", "10"),   # ENTEleveMere, in ENTEleveAutoriteParentale
-        ("1000002", "2000003", "1", "50"),   # ENTElevePersRelEleve1, TUTEUR, in the authority list
-        ("1000002", "2000004", "0", "90"),   # ENTElevePersRelEleve2, not in the authority list
-        ("1000003", "2000005", "1", "10"),   # ENTEleveMere `id$…`, no authority list
+        ("1000001", "2000001", "1", "20"),  # ENTElevePere, in ENTEleveAutoriteParentale
+        ("1000001", "2000002", "1", "10"),  # ENTEleveMere, in ENTEleveAutoriteParentale
+        ("1000002", "2000003", "1", "50"),  # ENTElevePersRelEleve1, TUTEUR, in the authority list
+        ("1000002", "2000004", "0", "90"),  # ENTElevePersRelEleve2, not in the authority list
+        ("1000003", "2000005", "1", "10"),  # ENTEleveMere `id$…`, no authority list
     ]
     assert set(states(ctx).values()) == {"pending"}
 
@@ -161,11 +180,22 @@ def test_older_relation_attributes_link_guardians_who_get_accounts(ctx):
     assert early == []
     _, due = tick(ctx, T_CREATE)
     assert {(t.jointure, t.kind) for t in due if t.profile == "PARENT"} == {
-        ("2000001", "create"), ("2000002", "create"), ("2000003", "create"), ("2000005", "create"),
-        ("2000004", "decline")}
-    assert states(ctx) == {"1000001": "active", "1000002": "active", "1000003": "active", "2000001": "active",
-                           "2000002": "active", "2000003": "active", "2000004": "no_account",
-                           "2000005": "active"}
+        ("2000001", "create"),
+        ("2000002", "create"),
+        ("2000003", "create"),
+        ("2000005", "create"),
+        ("2000004", "decline"),
+    }
+    assert states(ctx) == {
+        "1000001": "active",
+        "1000002": "active",
+        "1000003": "active",
+        "2000001": "active",
+        "2000002": "active",
+        "2000003": "active",
+        "2000004": "no_account",
+        "2000005": "active",
+    }
     mother = queries.account_detail(ctx.db, "2000005")
     assert [(s["jointure"], s["resp_legal"], s["state"]) for s in mother["students"]] == [("1000003", "1", "active")]
     assert rebuilt(ctx) == dump(ctx.db)
@@ -180,8 +210,9 @@ def test_ve1301_delta_modify_of_unknown_student_arrives(ctx):
     assert ingest(str(FIX / "ve1301"), ctx, VE1301_T0).status == "applied"
     tick(ctx, VE1301_T0 + timedelta(hours=49))
     # 1100002 names its mother only in the older attributes (empty ENTElevePersRelEleve).
-    assert [(g["jointure"], g["resp_legal"], g["state"])
-            for g in queries.account_detail(ctx.db, "1100002")["guardians"]] == [("2100003", "1", "active")]
+    assert [
+        (g["jointure"], g["resp_legal"], g["state"]) for g in queries.account_detail(ctx.db, "1100002")["guardians"]
+    ] == [("2100003", "1", "active")]
 
     result = ingest(str(FIX / "ve1301-delta"), ctx, VE1301_T0 + timedelta(days=2, hours=2))
 

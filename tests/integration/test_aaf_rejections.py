@@ -6,6 +6,7 @@ rejection recorded with file, line, record, field and reason and without any
 personal value); delivery-level problems and missing parts apply nothing
 (exit 2); ingesting the same delivery again records nothing new.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,6 +31,7 @@ SECRETS = ("ZORGLUB", "Anaïs-Maëlle", "Anaïs", "14/07/2011", "071234567ZZ")
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 class Cli(BaseCli):
     def ingest(self, path: Path, now: str = NOW) -> tuple[int, dict, str]:
@@ -61,8 +63,7 @@ def cli(store_url, capsys) -> Cli:
 
 
 def request_lines(path: Path) -> list[int]:
-    return [i for i, line in enumerate(path.read_bytes().split(b"\n"), 1)
-            if any(tag in line for tag in REQUEST_TAGS)]
+    return [i for i, line in enumerate(path.read_bytes().split(b"\n"), 1) if any(tag in line for tag in REQUEST_TAGS)]
 
 
 def line_of(path: Path, needle: bytes) -> int:
@@ -76,6 +77,7 @@ def assert_no_leak(texts: list[str], secrets) -> None:
 
 
 # --------------------------------------------------------------------------- good deliveries
+
 
 def test_good_delivery_of_six_categories_is_applied(cli):
     code, result, _ = cli.ingest(FIX / "values")
@@ -92,10 +94,13 @@ def test_good_delivery_of_six_categories_is_applied(cli):
     assert a["attributes"]["mail"] == []
 
 
-@pytest.mark.parametrize("fixture, sn, given, structure", [
-    ("latin1-ncr", "Cœur", "Hélène", "COLLÈGE JEAN-MOÏSE D'ARGENT"),
-    ("latin9", "BŒUF", "Cœline", None),
-])
+@pytest.mark.parametrize(
+    "fixture, sn, given, structure",
+    [
+        ("latin1-ncr", "Cœur", "Hélène", "COLLÈGE JEAN-MOÏSE D'ARGENT"),
+        ("latin9", "BŒUF", "Cœline", None),
+    ],
+)
 def test_encodings_reach_the_read_model(cli, fixture, sn, given, structure):
     code, result, _ = cli.ingest(FIX / fixture)
     assert (code, result["status"]) == (0, "applied")
@@ -176,8 +181,9 @@ RECORD_CASES = [
 ]
 
 
-@pytest.mark.parametrize("fixture, part, reason, record_id, field, applied, extra", RECORD_CASES,
-                         ids=[c[0] for c in RECORD_CASES])
+@pytest.mark.parametrize(
+    "fixture, part, reason, record_id, field, applied, extra", RECORD_CASES, ids=[c[0] for c in RECORD_CASES]
+)
 def test_bad_record_among_good_ones(cli, fixture, part, reason, record_id, field, applied, extra):
     line = request_lines(FIX / fixture / part)[1]  # the bad record is the second of its file
     if part == ELEVE:  # the values checked for leaks below are really in the bad record
@@ -227,6 +233,7 @@ def test_rejection_text_output_names_where_and_why_without_values(cli):
 
 # --------------------------------------------------------------------------- delivery-level rejections
 
+
 def _line(fixture: str, needle: bytes, record_start: bool = False) -> int:
     path = FIX / fixture / ELEVE
     n = line_of(path, needle)
@@ -244,9 +251,11 @@ DELIVERY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("fixture, reason, line", DELIVERY_CASES,
-                         ids=["malformed", "wrong-root", "unknown-category", "category-mismatch", "system-entity",
-                              "entity-bomb"])
+@pytest.mark.parametrize(
+    "fixture, reason, line",
+    DELIVERY_CASES,
+    ids=["malformed", "wrong-root", "unknown-category", "category-mismatch", "system-entity", "entity-bomb"],
+)
 def test_delivery_level_rejection_applies_nothing(cli, fixture, reason, line):
     line = line()
     code, result, out = cli.ingest(FIX / fixture)
@@ -322,6 +331,7 @@ def test_a_directory_without_aaf_content_records_nothing(cli, tmp_path):
 
 
 # --------------------------------------------------------------------------- coverage: a missing part holds
+
 
 def test_missing_part_holds_the_delivery(cli):
     code, result, _ = cli.ingest(FIX / "missing-part")

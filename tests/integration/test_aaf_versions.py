@@ -8,6 +8,7 @@ check letter; a teacher is attached only to that zone, another only to a
 1st-degree school, a staff member only to a structure the delivery does not
 carry.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,12 +47,12 @@ def test_a_ve1301_delivery_gives_students_teachers_and_keeps_the_replacement_zon
     assert {j for j, a in accounts.items() if a["profile"] == "ELEVE"} == {"1100001", "1100002"}
     profiles = {j: a["profile"] for j, a in accounts.items() if j.startswith("31")}
     assert profiles == {
-        "3100001": "ENSEIGNANT",      # ENS with presence N: a teacher, no anomaly
-        "3100002": "ENSEIGNANT",      # DOC with presence N
+        "3100001": "ENSEIGNANT",  # ENS with presence N: a teacher, no anomaly
+        "3100002": "ENSEIGNANT",  # DOC with presence N
         "3100003": "NON_ENSEIGNANT",  # EDU (CPE)
-        "3100004": "ENSEIGNANT",      # ENS, attached to the replacement zone only
-        "3100005": "ENSEIGNANT",      # ENS, attached to a 1st-degree school only
-        "3100006": "ENSEIGNANT",      # no function, presence O
+        "3100004": "ENSEIGNANT",  # ENS, attached to the replacement zone only
+        "3100005": "ENSEIGNANT",  # ENS, attached to a 1st-degree school only
+        "3100006": "ENSEIGNANT",  # no function, presence O
         "3100007": "NON_ENSEIGNANT",  # no function, presence N
     }
     structures = {s["jointure"]: s for s in cli.json("structures")}
@@ -62,9 +63,17 @@ def test_a_ve1301_delivery_gives_students_teachers_and_keeps_the_replacement_zon
     assert code == 0, out
     accounts = _accounts(cli)
     states = {j: a["state"] for j, a in accounts.items() if j.startswith(("11", "31"))}
-    assert states == {"1100001": "active", "1100002": "active", "3100001": "active", "3100002": "active",
-                      "3100003": "active", "3100004": "pending", "3100005": "pending", "3100006": "active",
-                      "3100007": "active"}
+    assert states == {
+        "1100001": "active",
+        "1100002": "active",
+        "3100001": "active",
+        "3100002": "active",
+        "3100003": "active",
+        "3100004": "pending",
+        "3100005": "pending",
+        "3100006": "active",
+        "3100007": "active",
+    }
     # the students' legal guardians (ENTElevePersRelEleve respLegal 1) get accounts
     assert accounts["2100001"]["state"] == accounts["2100002"]["state"] == "active"
 
@@ -78,7 +87,9 @@ def test_a_ve1301_delivery_gives_students_teachers_and_keeps_the_replacement_zon
     assert not any(kind == "creation_overdue" for kind, _ in found)
     assert not any(kind == "teacher_category_contradicts_functions" for kind, _ in found)
     assert {j: a["state"] for j, a in _accounts(cli).items() if j in ("3100004", "3100005")} == {
-        "3100004": "pending", "3100005": "pending"}
+        "3100004": "pending",
+        "3100005": "pending",
+    }
     assert _accounts(cli)["3100004"]["anomalies"] == ["not_served"]  # not "creation_overdue"
     assert cli.json("account", "3100005")["anomalies"] == ["not_served"]
     code, text = cli.run("anomalies")
@@ -107,7 +118,7 @@ def test_the_served_structures_follow_the_configuration(store_url, tmp_path):
         assert 'entsync_directory_anomalies{kind="not_served"} 1.0' in text
         assert 'entsync_directory_anomalies{kind="structure_code_invalid"} 1.0' in text
         assert 'entsync_directory_anomalies{kind="no_known_structure"} 1.0' in text
-        assert 'entsync_account_creations_overdue 0.0' in text
+        assert "entsync_account_creations_overdue 0.0" in text
     finally:
         ctx.close()
 
@@ -121,12 +132,17 @@ def test_a_teacher_category_that_contradicts_the_functions_is_the_only_profile_a
             # 3100003 (a CPE) said to be a teacher by an explicit category
             marker = b'<attr name="PersEducNatPresenceDevantEleves"><value>N</value></attr>'
             head, sep, tail = data.partition(b"<id>3100003</id>")
-            tail = tail.replace(marker, marker + b'\r\n      <attr name="ENTPersonCategorieEnseignant"><value>O</value></attr>', 1)
+            tail = tail.replace(
+                marker, marker + b'\r\n      <attr name="ENTPersonCategorieEnseignant"><value>O</value></attr>', 1
+            )
             data = head + sep + tail
         (delivery / part.name).write_bytes(data)
     assert cli.run("ingest", str(delivery), "--now", NOW)[0] == 0
     accounts = _accounts(cli)
     assert accounts["3100003"]["profile"] == "ENSEIGNANT"  # the category decides when present
-    kinds = [(r["anomaly"], r["jointure"]) for r in cli.json("anomalies")
-             if r["anomaly"] == "teacher_category_contradicts_functions"]
+    kinds = [
+        (r["anomaly"], r["jointure"])
+        for r in cli.json("anomalies")
+        if r["anomaly"] == "teacher_category_contradicts_functions"
+    ]
     assert kinds == [("teacher_category_contradicts_functions", "3100003")]

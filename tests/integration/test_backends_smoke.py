@@ -14,7 +14,7 @@ import pytest
 def test_store_url_select_one(backend, store_url):
     if backend == "sqlite":
         assert store_url.startswith("sqlite:///")
-        path = Path(store_url[len("sqlite:///"):])
+        path = Path(store_url[len("sqlite:///") :])
         conn = sqlite3.connect(path)
         try:
             assert conn.execute("SELECT 1").fetchone() == (1,)
@@ -95,13 +95,11 @@ def test_promtool_checks_metrics(promtool, tmp_path):
     valid.write_bytes(generate_latest(registry))
 
     with valid.open("rb") as stdin:
-        ok = subprocess.run([promtool, "check", "metrics"], stdin=stdin,
-                            capture_output=True, text=True, timeout=60)
+        ok = subprocess.run([promtool, "check", "metrics"], stdin=stdin, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
     invalid = tmp_path / "invalid.prom"
     invalid.write_text("# TYPE entsync_broken counter\nentsync_broken{ 1 2 3\n")
     with invalid.open("rb") as stdin:
-        bad = subprocess.run([promtool, "check", "metrics"], stdin=stdin,
-                             capture_output=True, text=True, timeout=60)
+        bad = subprocess.run([promtool, "check", "metrics"], stdin=stdin, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1, bad.stdout + bad.stderr

@@ -1,4 +1,5 @@
 """Bad input never crashes the ingest and never applies half a delivery."""
+
 from __future__ import annotations
 
 import tarfile

@@ -6,6 +6,7 @@ it is; all the teachers of a school vanishing is held.
 
 The deliveries are written here from the generator's files with lxml, in
 the ficAlimMENESR shape of formats §1 (never by the code under test)."""
+
 from __future__ import annotations
 
 import json
@@ -24,17 +25,27 @@ from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt
 
 UTC = timezone.utc
-JUNE = datetime(2026, 6, 15, 6, tzinfo=UTC)       # last delivery of school year 2025
+JUNE = datetime(2026, 6, 15, 6, tzinfo=UTC)  # last delivery of school year 2025
 JUNE_CREATE = datetime(2026, 6, 17, 7, tzinfo=UTC)
-AUGUST = datetime(2026, 8, 25, 6, tzinfo=UTC)     # the rentrée delivery: opens school year 2026
+AUGUST = datetime(2026, 8, 25, 6, tzinfo=UTC)  # the rentrée delivery: opens school year 2026
 SEPTEMBER = datetime(2026, 9, 10, 6, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def two_schools(tmp_path_factory):
     """A lycée and a collège, delivered on 15 June 2026 (school year 2025)."""
-    return make_academie(tmp_path_factory.mktemp("brakes"), "--students", "1300", "--seed", "5",
-                         "--date", "20260615", "--school-year", "2025", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("brakes"),
+        "--students",
+        "1300",
+        "--seed",
+        "5",
+        "--date",
+        "20260615",
+        "--school-year",
+        "2025",
+        "--no-second",
+    )
 
 
 def _value(request, name: str) -> str:
@@ -72,11 +83,15 @@ def write_delta(out: Path, prefix: str, date: str, deletes: dict[str, list[str]]
     out.mkdir(parents=True)
     for category, ids in deletes.items():
         body = "".join(
-            f"<deleteRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>{category}</value>"
-            f"</attr></operationalAttributes><identifier><id>{i}</id></identifier></deleteRequest>\n" for i in ids)
+            f'<deleteRequest><operationalAttributes><attr name="categoriePersonne"><value>{category}</value>'
+            f"</attr></operationalAttributes><identifier><id>{i}</id></identifier></deleteRequest>\n"
+            for i in ids
+        )
         (out / f"{prefix}_Delta_{date}_{category}_0000.xml").write_text(
             f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- versionAF="AAF-VE1803" -->\n<ficAlimMENESR>\n{body}'
-            "</ficAlimMENESR>\n", encoding="utf-8")
+            "</ficAlimMENESR>\n",
+            encoding="utf-8",
+        )
     return out
 
 
@@ -84,8 +99,10 @@ def persons_of(ctx, uai: str) -> dict[str, list[str]]:
     """Category → jointures of the accounts attached to the structure ``uai``."""
     out: dict[str, list[str]] = {}
     for cat, jointure in ctx.db.query(
-            "SELECT a.category, a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
-            "JOIN structures t ON t.jointure = s.structure WHERE t.uai = ? ORDER BY a.category, a.jointure", (uai,)):
+        "SELECT a.category, a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
+        "JOIN structures t ON t.jointure = s.structure WHERE t.uai = ? ORDER BY a.category, a.jointure",
+        (uai,),
+    ):
         out.setdefault(cat, []).append(jointure)
     return out
 
@@ -107,23 +124,28 @@ def _started(ctx, academie):
 
 
 @pytest.mark.parametrize("decision", ["release", "reject"])
-def test_a_delta_deleting_a_school_is_held_and_a_later_delta_waits_behind_it(ctx, store_url, two_schools, tmp_path,
-                                                                             decision, capsys):
+def test_a_delta_deleting_a_school_is_held_and_a_later_delta_waits_behind_it(
+    ctx, store_url, two_schools, tmp_path, decision, capsys
+):
     schools = _started(ctx, two_schools)  # within school year 2025: no final-year discount
     college = next(u for u, e in schools.items() if e["kind"] == "CLG")
     lycee = next(u for u in schools if u != college)
     doomed = persons_of(ctx, college)
     before = states(ctx)
-    wipe = ingest(str(write_delta(tmp_path / "wipe", "ENTACAD", "20260620", doomed)), ctx,
-                  datetime(2026, 6, 20, 6, tzinfo=UTC))
+    wipe = ingest(
+        str(write_delta(tmp_path / "wipe", "ENTACAD", "20260620", doomed)), ctx, datetime(2026, 6, 20, 6, tzinfo=UTC)
+    )
     assert wipe.status == "held" and wipe.reason == "mass_departure" and wipe.exit_code == 2
     assert college in wipe.message and "students" in wipe.message
     assert states(ctx) == before, "a held delta has no visible effect"
 
     # A later delta of the same (académie-wide) scope waits, nothing applied.
     one = persons_of(ctx, lycee)["Eleve"][:1]
-    later = ingest(str(write_delta(tmp_path / "later", "ENTACAD", "20260621", {"Eleve": one})), ctx,
-                   datetime(2026, 6, 21, 6, tzinfo=UTC))
+    later = ingest(
+        str(write_delta(tmp_path / "later", "ENTACAD", "20260621", {"Eleve": one})),
+        ctx,
+        datetime(2026, 6, 21, 6, tzinfo=UTC),
+    )
     assert later.status == "waiting" and later.reason == "behind_held_delivery" and later.exit_code == 2
     assert wipe.delivery_id in later.message
     assert states(ctx) == before
@@ -164,7 +186,8 @@ def test_a_delta_deleting_a_school_is_held_and_a_later_delta_waits_behind_it(ctx
 
 
 def test_the_rentree_delivery_with_its_final_year_leaving_is_not_held_but_a_real_mass_departure_in_it_is(
-        ctx, two_schools, tmp_path):
+    ctx, two_schools, tmp_path
+):
     schools = _started(ctx, two_schools)
     college = next(u for u, e in schools.items() if e["kind"] == "CLG")
     college_sj = schools[college]["sj"]
@@ -180,8 +203,7 @@ def test_the_rentree_delivery_with_its_final_year_leaving_is_not_held_but_a_real
         return also_fifth and mef.startswith("101") and _value(request, "ENTPersonStructRattach") == college_sj
 
     mass = tmp_path / "mass" / "ENTACAD-20260825-complet"
-    fifth_and_final = rewrite_complete(two_schools.first, mass, "20260825",
-                                       lambda c, r: leaving(c, r, also_fifth=True))
+    fifth_and_final = rewrite_complete(two_schools.first, mass, "20260825", lambda c, r: leaving(c, r, also_fifth=True))
     rentree = tmp_path / "ok" / "ENTACAD-20260825-complet"
     final_only = rewrite_complete(two_schools.first, rentree, "20260825", leaving)
     assert len(final_only) > 100 and len(fifth_and_final) - len(final_only) >= 30
@@ -194,8 +216,9 @@ def test_the_rentree_delivery_with_its_final_year_leaving_is_not_held_but_a_real
     over = [c for c in details["brake"] if c["held"]]
     assert [(c["uai"], c["population"]) for c in over] == [(college, "students")]
     assert over[0]["counted"] == len(fifth_and_final) - len(final_only)
-    assert over[0]["expected"] == sum(1 for d in details["departures"] if d["uais"] == [college]
-                                      and d["expected"] == "final_year")
+    assert over[0]["expected"] == sum(
+        1 for d in details["departures"] if d["uais"] == [college] and d["expected"] == "final_year"
+    )
     assert states(ctx) == before
     reject(ctx.log.delivery(held.delivery_id), "ops", ctx, AUGUST + timedelta(minutes=5))
 
@@ -214,8 +237,12 @@ def test_the_same_departures_outside_the_rentree_are_held(ctx, two_schools, tmp_
     rewrite_complete(two_schools.first, august, "20260825", lambda c, r: False)
     assert ingest(str(august), ctx, AUGUST).status == "applied"  # the rentrée delivery opens school year 2026
     out = tmp_path / "sept" / "ENTACAD-20260910-complet"
-    rewrite_complete(two_schools.first, out, "20260910",
-                     lambda c, r: c == "Eleve" and _value(r, "ENTEleveMEF")[:3] in {"103", "202", "212"})
+    rewrite_complete(
+        two_schools.first,
+        out,
+        "20260910",
+        lambda c, r: c == "Eleve" and _value(r, "ENTEleveMEF")[:3] in {"103", "202", "212"},
+    )
     held = ingest(str(out), ctx, SEPTEMBER)
     assert held.status == "held" and held.reason == "mass_departure"
 
@@ -224,29 +251,41 @@ def test_every_teacher_of_a_school_vanishing_is_held(ctx, two_schools, tmp_path)
     schools = _started(ctx, two_schools)
     college = next(u for u, e in schools.items() if e["kind"] == "CLG")
     sj = schools[college]["sj"]
-    teachers = {j for j, in ctx.db.query(
-        "SELECT a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
-        "WHERE s.structure = ? AND a.profile = 'ENSEIGNANT'", (sj,))}
+    teachers = {
+        j
+        for (j,) in ctx.db.query(
+            "SELECT a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
+            "WHERE s.structure = ? AND a.profile = 'ENSEIGNANT'",
+            (sj,),
+        )
+    }
     assert len(teachers) >= 10
     out = tmp_path / "ENTACAD-20260910-complet"
-    dropped = rewrite_complete(two_schools.first, out, "20260910",
-                               lambda c, r: c == "PersEducNat" and _id(r) in teachers)
+    dropped = rewrite_complete(
+        two_schools.first, out, "20260910", lambda c, r: c == "PersEducNat" and _id(r) in teachers
+    )
     assert dropped == teachers
     before = states(ctx)
     held = ingest(str(out), ctx, SEPTEMBER)
     assert held.status == "held"
     over = [c for c in queries.delivery(ctx.db, held.delivery_id)["brake"] if c["held"]]
     assert [(c["uai"], c["population"], c["counted"], c["accounts"]) for c in over] == [
-        (college, "teaching_staff", len(teachers), len(teachers))]
+        (college, "teaching_staff", len(teachers), len(teachers))
+    ]
     assert states(ctx) == before
 
 
 def test_a_few_teachers_leaving_at_the_rentree_is_not_held(ctx, two_schools, tmp_path):
     schools = _started(ctx, two_schools)
     college = next(u for u, e in schools.items() if e["kind"] == "CLG")
-    teachers = sorted(j for j, in ctx.db.query(
-        "SELECT a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
-        "WHERE s.structure = ? AND a.profile = 'ENSEIGNANT'", (schools[college]["sj"],)))[:5]
+    teachers = sorted(
+        j
+        for (j,) in ctx.db.query(
+            "SELECT a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
+            "WHERE s.structure = ? AND a.profile = 'ENSEIGNANT'",
+            (schools[college]["sj"],),
+        )
+    )[:5]
     out = tmp_path / "ENTACAD-20260910-complet"
     rewrite_complete(two_schools.first, out, "20260910", lambda c, r: c == "PersEducNat" and _id(r) in teachers)
     assert ingest(str(out), ctx, SEPTEMBER).status == "applied"

@@ -4,6 +4,7 @@ row equal those of an uninterrupted run. Every point on SQLite; on PostgreSQL
 every third point, spread over every phase of the scenario (the resume logic
 is the same code; what PostgreSQL adds is its transactions, which any point
 exercises), to keep CI within its time."""
+
 from __future__ import annotations
 
 import json
@@ -21,15 +22,28 @@ from tests.integration.conftest import make_academie
 
 POINTS = 24
 CASES = [pytest.param(p, "sqlite", id=f"sqlite-{p}") for p in range(POINTS)] + [
-    pytest.param(p, "postgres", id=f"postgres-{p}", marks=pytest.mark.postgres) for p in range(1, POINTS, 3)]
+    pytest.param(p, "postgres", id=f"postgres-{p}", marks=pytest.mark.postgres) for p in range(1, POINTS, 3)
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(store: str, stepfile: Path, kill_at: int, academie) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tests.integration.crash_runner", store, str(stepfile), str(kill_at),
-         str(academie.first), str(academie.second)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.crash_runner",
+            store,
+            str(stepfile),
+            str(kill_at),
+            str(academie.first),
+            str(academie.second),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _snapshot(store: str) -> tuple[list, dict]:

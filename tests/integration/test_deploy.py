@@ -1,6 +1,7 @@
 """Static checks of deploy/: no Docker engine, systemd or Grafana runs here,
 so the files are parsed, cross-checked with the code and, for the unit,
 verified by ``systemd-analyze verify``."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,14 @@ from daemon.storehealth import StoreHealth
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-UNTESTED = ["Dockerfile", "compose.yaml", "systemd/entsync.service", "compose/entsync.toml",
-            "grafana/provisioning/datasources/prometheus.yml", "grafana/provisioning/dashboards/entsync.yml"]
+UNTESTED = [
+    "Dockerfile",
+    "compose.yaml",
+    "systemd/entsync.service",
+    "compose/entsync.toml",
+    "grafana/provisioning/datasources/prometheus.yml",
+    "grafana/provisioning/dashboards/entsync.yml",
+]
 
 
 def test_files_that_cannot_run_here_say_so_at_the_top():
@@ -32,9 +39,17 @@ def test_files_that_cannot_run_here_say_so_at_the_top():
     assert "UNTESTED" in json.loads((DEPLOY / "grafana" / "entsync-dashboard.json").read_text())["description"]
 
 
-@pytest.mark.parametrize("name", ["compose.yaml", "prometheus/alerts.yml", "prometheus/alerts_test.yml",
-                                  "prometheus/prometheus.yml", "grafana/provisioning/datasources/prometheus.yml",
-                                  "grafana/provisioning/dashboards/entsync.yml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "compose.yaml",
+        "prometheus/alerts.yml",
+        "prometheus/alerts_test.yml",
+        "prometheus/prometheus.yml",
+        "grafana/provisioning/datasources/prometheus.yml",
+        "grafana/provisioning/dashboards/entsync.yml",
+    ],
+)
 def test_yaml_files_parse(name):
     assert isinstance(yaml.safe_load((DEPLOY / name).read_text()), dict)
 
@@ -76,8 +91,15 @@ def test_dockerfile_copies_what_exists_and_runs_unprivileged():
     assert re.search(r"^USER entsync$", text, flags=re.M)
     assert 'ENTRYPOINT ["entsync"]' in text and "/healthz" in text
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text()
-    for source in ("pyproject.toml", "README.md", "adapters", "events", "projections", "daemon",
-                   "deploy/compose/entsync.toml"):
+    for source in (
+        "pyproject.toml",
+        "README.md",
+        "adapters",
+        "events",
+        "projections",
+        "daemon",
+        "deploy/compose/entsync.toml",
+    ):
         assert f"!{source}" in ignore
 
 
@@ -95,13 +117,15 @@ def test_systemd_unit_is_hardened_and_verifies(tmp_path):
     entsync = shutil.which("entsync") or str(Path(__import__("sys").executable).parent / "entsync")
     assert Path(entsync).exists()
     (tmp_path / "entsync.service").write_text(unit.replace("/opt/entsync/bin/entsync", entsync))
-    res = subprocess.run([analyze, "verify", str(tmp_path / "entsync.service")], capture_output=True, text=True,
-                         timeout=120)
+    res = subprocess.run(
+        [analyze, "verify", str(tmp_path / "entsync.service")], capture_output=True, text=True, timeout=120
+    )
     out = res.stdout + res.stderr
     assert res.returncode == 0 and "Unknown" not in out and "ignoring" not in out, out
 
 
 # ---- the names the rules and the dashboard use exist ------------------------------------
+
 
 @pytest.fixture(scope="module")
 def exposed(tmp_path_factory) -> set[str]:
@@ -126,7 +150,9 @@ def metric_names(promql: str) -> set[str]:
 
 
 def test_alert_rules_use_only_exposed_metrics(exposed):
-    rules = [r for g in yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())["groups"] for r in g["rules"]]
+    rules = [
+        r for g in yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())["groups"] for r in g["rules"]
+    ]
     used = set().union(*(metric_names(r["expr"]) for r in rules))
     assert used and used <= exposed, used - exposed
 

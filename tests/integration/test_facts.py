@@ -1,5 +1,6 @@
 """The read model's fast decoder reads every stored event exactly as the
 eventsourcing mapper does (same fields, same values, same types)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,8 +25,13 @@ def test_fast_decoder_equals_the_mapper(ctx, academie):
         assert got == expected, note.topic
         assert fast.topic == note.topic
         topics.add(note.topic)
-    assert {"entsync:Account.Appeared.v1", "entsync:Account.Departed.v1", "entsync:Login.Reserved.v1",
-            "entsync:Delivery.Applied.v1", "entsync:SourceRecord.Appeared.v1"} <= topics
+    assert {
+        "entsync:Account.Appeared.v1",
+        "entsync:Account.Departed.v1",
+        "entsync:Login.Reserved.v1",
+        "entsync:Delivery.Applied.v1",
+        "entsync:SourceRecord.Appeared.v1",
+    } <= topics
 
 
 def test_compressed_or_encrypted_logs_use_the_mapper(ctx, academie):
@@ -33,8 +39,9 @@ def test_compressed_or_encrypted_logs_use_the_mapper(ctx, academie):
 
     ingest(str(academie.first), ctx, T0)
     note = next(n for n in ctx.log.notifications(0, 10) if not n.topic.startswith("entsync:Store."))
-    compressed = SimpleNamespace(mapper=SimpleNamespace(cipher=None, compressor=object(),
-                                                        to_domain_event=ctx.log.mapper.to_domain_event))
+    compressed = SimpleNamespace(
+        mapper=SimpleNamespace(cipher=None, compressor=object(), to_domain_event=ctx.log.mapper.to_domain_event)
+    )
     decode = facts.decoder(compressed)
     assert decode is not facts._fast
     event = decode(note)

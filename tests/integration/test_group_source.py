@@ -1,6 +1,7 @@
 """Group population per establishment (domain-rules §2): SIECLE through the
 AAF by default, the applied timetable (option 2) or manual (option 3), an
 operator's choice recorded in the log, on both stores."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -25,8 +26,16 @@ T_EDT = datetime(2026, 8, 28, 8, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def acad(tmp_path_factory):
-    return make_academie(tmp_path_factory.mktemp("group-source"), "--students", "120", "--seed", "4",
-                         "--sources", "aaf,timetable", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("group-source"),
+        "--students",
+        "120",
+        "--seed",
+        "4",
+        "--sources",
+        "aaf,timetable",
+        "--no-second",
+    )
 
 
 def _groups(db, uai, members=False):
@@ -57,12 +66,15 @@ def test_groups_follow_the_chosen_source(acad, store_url):
             assert entry["population"] == "timetable"
             matched = {m["jointure"] for m in entry["members"]}
             assert matched <= set(group["students"]) | set(group["teachers"])
-            assert entry["students"] + entry["teachers"] + entry["unmatched"] == \
-                len(group["students"]) + len(group["teachers"])
+            assert entry["students"] + entry["teachers"] + entry["unmatched"] == len(group["students"]) + len(
+                group["teachers"]
+            )
         assert any(g["students"] for g in by_timetable.values())
+
         # Classes do not change with the group source.
         def classes() -> list[dict]:
             return [e for e in queries.classes(ctx.db, uai) if e["kind"] == "class"]
+
         before = classes()
 
         stream = ctx.log.get(GroupSource.create_id(uai))

@@ -4,6 +4,7 @@ its duplicate, a SIECLE export, the November delivery with leavers), then
 every documented endpoint asked, its answer checked against the OpenAPI
 schema; the gauges checked against the read model; the exposition checked
 by promtool and scanned for personal data."""
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,9 @@ FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
 @pytest.fixture(scope="module")
 def acad(tmp_path_factory) -> Academie:
-    return make_academie(tmp_path_factory.mktemp("http-academie"), "--students", "150", "--seed", "11",
-                         "--sources", "aaf,timetable")
+    return make_academie(
+        tmp_path_factory.mktemp("http-academie"), "--students", "150", "--seed", "11", "--sources", "aaf,timetable"
+    )
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -138,13 +140,16 @@ def personal_values(ctx) -> set[str]:
         out.update(v for v in (row["jointure"], row["login"]) if v)
         for name, value in json.loads(row["attrs"]).items():
             values = value if isinstance(value, list) else [value]
-            if any(k in name.lower() for k in ("sn", "givenname", "nom", "prenom", "datenaissance", "ine",
-                                                "personalTitle".lower(), "mail")):
+            if any(
+                k in name.lower()
+                for k in ("sn", "givenname", "nom", "prenom", "datenaissance", "ine", "personalTitle".lower(), "mail")
+            ):
                 out.update(str(v) for v in values if v and len(str(v)) >= 3)
     return out
 
 
 # ---- the API -----------------------------------------------------------------------
+
 
 def test_the_openapi_document_is_valid_and_matches_the_routes(site):
     status, headers, body = get(site, "/api/v1/openapi.json")
@@ -158,11 +163,13 @@ def test_the_openapi_document_is_valid_and_matches_the_routes(site):
 def test_every_documented_path_answers_as_documented(site):
     doc = document()
     account = queries.accounts(site.ctx.db, state="active", limit=1)[0]
-    concrete = {"/api/v1/accounts/{key}": f"/api/v1/accounts/{account['login']}",
-                "/api/v1/structures/{uai}/classes": f"/api/v1/structures/{site.uai}/classes",
-                "/api/v1/deliveries/{id}": f"/api/v1/deliveries/{site.delivery_id}",
-                "/api/v1/imports/{id}": f"/api/v1/imports/{site.import_id[:8]}",
-                "/api/v1/imports/{id}/sessions": f"/api/v1/imports/{site.import_id[:8]}/sessions"}
+    concrete = {
+        "/api/v1/accounts/{key}": f"/api/v1/accounts/{account['login']}",
+        "/api/v1/structures/{uai}/classes": f"/api/v1/structures/{site.uai}/classes",
+        "/api/v1/deliveries/{id}": f"/api/v1/deliveries/{site.delivery_id}",
+        "/api/v1/imports/{id}": f"/api/v1/imports/{site.import_id[:8]}",
+        "/api/v1/imports/{id}/sessions": f"/api/v1/imports/{site.import_id[:8]}/sessions",
+    }
     site.ready[0] = True
     answered = set()
     for path in doc["paths"]:
@@ -211,15 +218,18 @@ def test_account_filters(site):
         assert status == 200 and json.loads(body)["account_id"] == account["account_id"]
 
 
-@pytest.mark.parametrize("path, status, code", [
-    ("/api/v1/accounts/{name}", 404, "not_found"),
-    ("/api/v1/deliveries/{name}", 404, "not_found"),
-    ("/api/v1/imports/{name}", 404, "not_found"),
-    ("/api/v1/structures/{name}/classes", 404, "not_found"),
-    ("/api/v1/accounts?limit={name}", 400, "invalid_parameter"),
-    ("/api/v1/accounts?{name}=1", 400, "unknown_parameter"),
-    ("/api/v1/nowhere/{name}", 404, "unknown_path"),
-])
+@pytest.mark.parametrize(
+    "path, status, code",
+    [
+        ("/api/v1/accounts/{name}", 404, "not_found"),
+        ("/api/v1/deliveries/{name}", 404, "not_found"),
+        ("/api/v1/imports/{name}", 404, "not_found"),
+        ("/api/v1/structures/{name}/classes", 404, "not_found"),
+        ("/api/v1/accounts?limit={name}", 400, "invalid_parameter"),
+        ("/api/v1/accounts?{name}=1", 400, "unknown_parameter"),
+        ("/api/v1/nowhere/{name}", 404, "unknown_path"),
+    ],
+)
 def test_errors_are_json_and_repeat_no_key(site, path, status, code):
     # A real person's name and login: what an operator might type, never echoed back.
     row = site.ctx.db.query_dicts("SELECT login, attrs FROM accounts WHERE state = 'active' LIMIT 1")[0]
@@ -250,14 +260,21 @@ def test_readyz_answers_503_until_ready(site):
 
 
 def test_concurrent_requests_each_on_its_worker_context(site):
-    paths = ["/metrics", "/api/v1/accounts?limit=50", "/api/v1/structures", "/api/v1/deliveries",
-             "/api/v1/imports", f"/api/v1/structures/{site.uai}/classes"] * 6
+    paths = [
+        "/metrics",
+        "/api/v1/accounts?limit=50",
+        "/api/v1/structures",
+        "/api/v1/deliveries",
+        "/api/v1/imports",
+        f"/api/v1/structures/{site.uai}/classes",
+    ] * 6
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(lambda p: get(site, p)[0], paths))
     assert statuses == [200] * len(paths)
 
 
 # ---- the metrics ---------------------------------------------------------------------
+
 
 def families(site: Site) -> dict[str, Any]:
     _, _, body = get(site, "/metrics")
@@ -281,7 +298,9 @@ def test_gauges_agree_with_the_read_model(site):
         by[(r["profile"], r["state"])] = by.get((r["profile"], r["state"]), 0) + 1
     exposed = {(s.labels["profile"], s.labels["state"]): s.value for s in fams["entsync_accounts"].samples}
     assert exposed == by and {"active", "departing"} <= {s for _, s in by}
-    overdue = [a for a in queries.anomalies(ctx.db, NOW, ctx.policy.overdue_grace) if a["anomaly"] == "creation_overdue"]
+    overdue = [
+        a for a in queries.anomalies(ctx.db, NOW, ctx.policy.overdue_grace) if a["anomaly"] == "creation_overdue"
+    ]
     assert value(fams, "entsync_account_creations_overdue") == len(overdue)
     assert value(fams, "entsync_account_creations_pending") == sum(n for (p, s), n in by.items() if s == "pending")
     # Left in November 2026: removed at the Toussaint holidays of 2027, the next ones after NOW.

@@ -4,6 +4,7 @@ person with begin/end markers, consumed by daemons in one consumer group,
 ends in the same log and read model as the same files ingested directly; a
 message delivered again changes nothing; a daemon killed between its store
 commit and its Kafka offset commit is taken over from the store's position."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,14 @@ def test_one_daemon_then_redelivery(academie, reference, store_url, kafka_broker
     assert sent["partitions"] == PARTITIONS and sent["records"] > 1000
     ctx = bootstrap.build(store_url, Policy())
     # A group join completes after the rebalance timeout (max_poll_interval_ms): small in tests.
-    kafka = consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}", max_poll_interval_ms=2_000,
-                     session_timeout_ms=2_000, heartbeat_interval_ms=500)
+    kafka = consumer(
+        kafka_broker,
+        topic,
+        f"g-{uuid.uuid4().hex[:8]}",
+        max_poll_interval_ms=2_000,
+        session_timeout_ms=2_000,
+        heartbeat_interval_ms=500,
+    )
     try:
         worker = DeliveryConsumer(ctx, kafka, topic)
         results, deadline = [], time.monotonic() + 60
@@ -94,9 +101,18 @@ def test_one_daemon_then_redelivery(academie, reference, store_url, kafka_broker
         events = ctx.log.max_position()
         with ctx.db.transaction():
             ctx.db.execute("DELETE FROM kafka_offsets")
-        again = DeliveryConsumer(ctx, consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}",
-                                               max_poll_interval_ms=2_000, session_timeout_ms=2_000,
-                                               heartbeat_interval_ms=500), topic)
+        again = DeliveryConsumer(
+            ctx,
+            consumer(
+                kafka_broker,
+                topic,
+                f"g-{uuid.uuid4().hex[:8]}",
+                max_poll_interval_ms=2_000,
+                session_timeout_ms=2_000,
+                heartbeat_interval_ms=500,
+            ),
+            topic,
+        )
         outcomes, deadline = [], time.monotonic() + 60
         while not outcomes and time.monotonic() < deadline:
             outcomes = again.poll(500, T0)
@@ -116,10 +132,33 @@ def test_two_daemons_one_killed_between_store_and_kafka_commit(academie, referen
 
     def daemon(*env: tuple[str, str]) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", "daemon.cli", "--store", store_url, "--json", "consume", "--bootstrap",
-             kafka_broker, "--topic", topic, "--group", group, "--idle-exit", "15", "--rebalance-ms", "4000",
-             "--now", T0.isoformat()],
-            cwd=ROOT, env={**os.environ, **dict(env)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "daemon.cli",
+                "--store",
+                store_url,
+                "--json",
+                "consume",
+                "--bootstrap",
+                kafka_broker,
+                "--topic",
+                topic,
+                "--group",
+                group,
+                "--idle-exit",
+                "15",
+                "--rebalance-ms",
+                "4000",
+                "--now",
+                T0.isoformat(),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **dict(env)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     survivor = daemon()
     victim = daemon(("ENTSYNC_TEST_KILL_AFTER_STORE", "1"))
@@ -145,9 +184,16 @@ def test_the_service_consumes_deliveries(academie, reference, store_url, kafka_b
     from tests.e2e.daemon_process import Daemon, wait_until
 
     topic = _topic(kafka_broker)
-    daemon = Daemon(tmp_path, store_url, tmp_path / "inbox", 1.0, ENTSYNC_KAFKA_BOOTSTRAP=kafka_broker,
-                    ENTSYNC_CONSUME_DELIVERIES="true", ENTSYNC_DELIVERIES_TOPIC=topic,
-                    ENTSYNC_CONSUMER_REBALANCE_MS="3000").start()
+    daemon = Daemon(
+        tmp_path,
+        store_url,
+        tmp_path / "inbox",
+        1.0,
+        ENTSYNC_KAFKA_BOOTSTRAP=kafka_broker,
+        ENTSYNC_CONSUME_DELIVERIES="true",
+        ENTSYNC_DELIVERIES_TOPIC=topic,
+        ENTSYNC_CONSUMER_REBALANCE_MS="3000",
+    ).start()
     try:
         sent = _publish(kafka_broker, topic, academie.first)
         found = wait_until(lambda: daemon.find("kafka.delivery"), 90, "the daemon to ingest the delivery")
@@ -159,9 +205,10 @@ def test_the_service_consumes_deliveries(academie, reference, store_url, kafka_b
     ref_events, _ = reference
     # The same facts about the same streams (their effective time is the service's clock, not T0);
     # the service's ticks may record more afterwards.
-    assert [e[:3] for e in events[:len(ref_events)]] == [e[:3] for e in ref_events]
-    assert [{k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in events[1:len(ref_events)]] == \
-        [{k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in ref_events[1:]]
+    assert [e[:3] for e in events[: len(ref_events)]] == [e[:3] for e in ref_events]
+    assert [
+        {k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in events[1 : len(ref_events)]
+    ] == [{k: v for k, v in e[3].items() if k not in ("at", "creation_due")} for e in ref_events[1:]]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -172,7 +219,7 @@ def test_consume_tells_why_it_stopped_and_waits_for_what_the_group_has_left(acad
     ctx = bootstrap.build(store_url, Policy())
     try:
         worker = DeliveryConsumer(ctx, consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}"), topic)
-        assert worker.backlog() == 0                               # an empty topic: nothing left
+        assert worker.backlog() == 0  # an empty topic: nothing left
         sent = _publish(kafka_broker, topic, academie.first)
         assert worker.backlog() == sent["records"] + 2 * PARTITIONS  # every record, a begin and an end per partition
         worker.consumer.close()
@@ -181,9 +228,31 @@ def test_consume_tells_why_it_stopped_and_waits_for_what_the_group_has_left(acad
 
     empty = _topic(kafka_broker)
     proc = subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "--store", store_url, "consume", "--bootstrap", kafka_broker,
-         "--topic", empty, "--group", f"g-{uuid.uuid4().hex[:8]}", "--idle-exit", "2", "--rebalance-ms", "2000"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "daemon.cli",
+            "--store",
+            store_url,
+            "consume",
+            "--bootstrap",
+            kafka_broker,
+            "--topic",
+            empty,
+            "--group",
+            f"g-{uuid.uuid4().hex[:8]}",
+            "--idle-exit",
+            "2",
+            "--rebalance-ms",
+            "2000",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert f"entsync: consume: {empty} read to its end by the group, then 2 s idle; 0 delivery(ies) ingested " \
-           "by this member (nothing was waiting for it)" in proc.stderr
+    assert (
+        f"entsync: consume: {empty} read to its end by the group, then 2 s idle; 0 delivery(ies) ingested "
+        "by this member (nothing was waiting for it)" in proc.stderr
+    )

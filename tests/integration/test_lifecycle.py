@@ -1,6 +1,7 @@
 """A school year told as a story, on SQLite and PostgreSQL: the rentrée
 delivery, the 48 h creation, the November delivery with leavers and
 arrivals, Toussaint removals, and the read model equal to a rebuild."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -173,7 +174,12 @@ def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
     tick(ctx, T_CREATE)
     ingest(str(academie.second), ctx, T1)
     leaver = academie.manifest["churn"]["students_left"][0]
-    for when, expected in ((T0, "pending"), (T_CREATE, "active"), (T1 - timedelta(seconds=1), "active"), (T1, "departing")):
+    for when, expected in (
+        (T0, "pending"),
+        (T_CREATE, "active"),
+        (T1 - timedelta(seconds=1), "active"),
+        (T1, "departing"),
+    ):
         mem = Database("sqlite:///:memory:")
         DirectoryProjection(mem).catch_up(ctx.log, until=when)
         assert queries.account_detail(mem, leaver)["state"] == expected, when
@@ -243,8 +249,10 @@ def test_missing_calendar_year_is_provisional_then_rescheduled(store_url, academ
     leaver = academie.manifest["churn"]["students_left"][0]
     row = queries.account_detail(c.db, leaver, now=late)
     assert row["removal_provisional"] == 1 and "provisional_removal_date" in row["anomalies"]
-    assert any(a["anomaly"] == "provisional_removal_date" and a["jointure"] == leaver
-               for a in queries.anomalies(c.db, late, timedelta(hours=1)))
+    assert any(
+        a["anomaly"] == "provisional_removal_date" and a["jointure"] == leaver
+        for a in queries.anomalies(c.db, late, timedelta(hours=1))
+    )
     c.close()
     c = bootstrap.build(store_url, Policy(toussaint={2028: date(2028, 10, 14)}))
     _, done = tick(c, late + timedelta(days=1))

@@ -2,6 +2,7 @@
 every later release: every event decodes, every stream reconstructs, and the
 read model rebuilt from it equals the one 0.1.0 built. Never regenerate the
 fixture to make this pass: upcast instead."""
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,22 @@ def test_release_0_1_log_replays_to_the_same_read_model(store_url):
     lines = [json.loads(line) for line in (FIXTURE / "events.jsonl").read_text(encoding="utf-8").splitlines()]
     expected = json.loads((FIXTURE / "read_model.json").read_text(encoding="utf-8"))
     ctx = bootstrap.build(store_url, Policy())
-    ctx.log.recorder.insert_events([
-        StoredEvent(originator_id=UUID(e["originator_id"]), originator_version=e["originator_version"],
-                    topic=e["topic"], state=e["state"].encode("utf-8")) for e in lines])
+    ctx.log.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=UUID(e["originator_id"]),
+                originator_version=e["originator_version"],
+                topic=e["topic"],
+                state=e["state"].encode("utf-8"),
+            )
+            for e in lines
+        ]
+    )
     assert ctx.log.max_position() == len(lines)
     for originator in {UUID(e["originator_id"]) for e in lines}:
         assert ctx.log.get(originator).version == max(
-            e["originator_version"] for e in lines if e["originator_id"] == str(originator))
+            e["originator_version"] for e in lines if e["originator_id"] == str(originator)
+        )
     ctx.projection.catch_up(ctx.log)
     rows = {t: [list(r) for r in rs] for t, rs in dump(ctx.db).items()}
     # Tables added by later releases start empty for an old log.

@@ -2,6 +2,7 @@
 student is kept — the structure may be delivered again, corrected — and
 listed with the orphaned memberships, naming the rejection that orphaned
 them (domain-rules §12: nothing dropped silently)."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,14 +30,23 @@ def test_students_of_a_rejected_structure_are_listed_with_the_rejection(ctx, tmp
     (rejected,) = [r for r in result.rejections if r.record_id == "4001"]
     assert rejected.reason == "missing_field"
     assert ctx.db.scalar("SELECT COUNT(*) FROM structures WHERE jointure = '4001'") == 0
-    students = {j for (j,) in ctx.db.query(
-        "SELECT a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
-        "WHERE a.category = 'Eleve' AND s.structure = '4001'")}
+    students = {
+        j
+        for (j,) in ctx.db.query(
+            "SELECT a.jointure FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
+            "WHERE a.category = 'Eleve' AND s.structure = '4001'"
+        )
+    }
     assert students  # kept: nothing of theirs was wrong
 
-    listed = {a["jointure"]: a["detail"] for a in structure_anomalies(ctx.db, ctx.policy)
-              if a["anomaly"] == NO_KNOWN_STRUCTURE}
+    listed = {
+        a["jointure"]: a["detail"]
+        for a in structure_anomalies(ctx.db, ctx.policy)
+        if a["anomaly"] == NO_KNOWN_STRUCTURE
+    }
     assert students <= set(listed)
     for jointure in students:
-        assert listed[jointure] == (f"attached to 4001, none of which the directory holds; a record 4001 was "
-                                    f"rejected (missing_field, {etab.name}:{rejected.line})")
+        assert listed[jointure] == (
+            f"attached to 4001, none of which the directory holds; a record 4001 was "
+            f"rejected (missing_field, {etab.name}:{rejected.line})"
+        )

@@ -2,6 +2,7 @@
 Tansu binary) from the log, on both stores: every visible event once, in log
 order per stream, keyed by stream, with id and version for deduplication;
 nothing twice when published again; nothing of a delivery still applying."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,13 @@ pytestmark = pytest.mark.kafka
 def _consume(broker: str, topic: str, expected: int, timeout: float = 30) -> list:
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False, auto_offset_reset="earliest",
-                             bootstrap_timeout_ms=10_000, request_timeout_ms=10_000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=broker,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        bootstrap_timeout_ms=10_000,
+        request_timeout_ms=10_000,
+    )
     try:
         deadline = time.monotonic() + timeout
         partitions = None
@@ -78,8 +84,9 @@ def test_visible_events_published_once_in_order(academie, store_url, kafka_broke
 
         # A delivery whose apply has started and not finished is not published.
         before = outbound.position()
-        d = Delivery(fingerprint="f" * 64, source="test", kind="delta", date="20260821", prefix="ENT", files=[],
-                     at=T_CREATE)
+        d = Delivery(
+            fingerprint="f" * 64, source="test", kind="delta", date="20260821", prefix="ENT", files=[], at=T_CREATE
+        )
         d.start_apply([], [], T_CREATE)
         ctx.log.save(d)
         assert outbound.publish() == 1 and outbound.position() == before + 1  # Received only

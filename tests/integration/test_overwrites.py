@@ -1,6 +1,7 @@
 """A SIECLE record retyped for another person reaches the AAF under the same
 jointure: the ingest records a suspected overwrite with before and after
 values, the delivery, file and line (domain-rules §5)."""
+
 from __future__ import annotations
 
 import shutil
@@ -31,15 +32,17 @@ def _retype(src, dest, jointure, family, given, birth):
 def test_retyped_student_is_flagged_and_explained(ctx, academie, tmp_path):
     ingest(str(academie.first), ctx, T0)
     tick(ctx, T_CREATE)
-    victim = next(j for j in academie.manifest["deliveries"]["20260818-complet"]["jointures"]["Eleve"]
-                  if j not in academie.manifest["churn"]["students_left"]
-                  and j not in {d for pair in academie.manifest["duplicates"] for d in pair})
+    victim = next(
+        j
+        for j in academie.manifest["deliveries"]["20260818-complet"]["jointures"]["Eleve"]
+        if j not in academie.manifest["churn"]["students_left"]
+        and j not in {d for pair in academie.manifest["duplicates"] for d in pair}
+    )
     login = queries.account_detail(ctx.db, victim)["login"]
     _retype(academie.second, tmp_path / "retyped", victim, "Zeller", "Octave", "02/02/2012")
     result = ingest(str(tmp_path / "retyped"), ctx, T1)
     assert result.status == "applied", result.message
-    flagged = [a for a in queries.anomalies(ctx.db, T1, timedelta(hours=1))
-               if a["anomaly"] == "suspected_overwrite"]
+    flagged = [a for a in queries.anomalies(ctx.db, T1, timedelta(hours=1)) if a["anomaly"] == "suspected_overwrite"]
     assert [a["jointure"] for a in flagged] == [victim]
     assert "_Eleve_" in flagged[0]["detail"]
     entry = [e for e in history(ctx.log, victim) if e["event"] == "OverwriteSuspected"][0]

@@ -1,6 +1,7 @@
 """Parts read by worker processes (daemon/scan.py) give the same log and the
 same read model as parts read one after the other, including the decisions
 that depend on the order of the whole delivery (a record seen twice)."""
+
 from __future__ import annotations
 
 import json
@@ -78,8 +79,9 @@ def test_parallel_reading_equals_sequential(deliveries, store_url, tmp_path, mon
     # Both duplicates rejected, each at its own line, the first occurrence kept.
     dup = [r for r in par_results[0].rejections if r.reason == "duplicate_record"]
     assert len(dup) == 2 and {r.file for r in dup} == {p.name for p in sorted(first.glob("*_Eleve_*.xml"))[1:3]}
-    assert [(r.status, r.counts, r.rejections) for r in par_results] == \
-        [(r.status, r.counts, r.rejections) for r in seq_results]
+    assert [(r.status, r.counts, r.rejections) for r in par_results] == [
+        (r.status, r.counts, r.rejections) for r in seq_results
+    ]
     assert par_events == seq_events
     assert par_rows == seq_rows
 

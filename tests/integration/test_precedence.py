@@ -3,6 +3,7 @@
 a SIECLE leaving date makes the account departing while the AAF still lists
 the person, and only a new enrolment (AAF) or a withdrawn date (SIECLE)
 cancels it. A rebuild of the read model equals the live one."""
+
 from __future__ import annotations
 
 import re
@@ -43,25 +44,35 @@ def files(tmp_path_factory) -> dict[str, Path]:
         out = root / name / eleves.name
         out.parent.mkdir(parents=True)
         body = raw.replace(b"<DATE_EXPORT>18/08/2026</DATE_EXPORT>", f"<DATE_EXPORT>{day}</DATE_EXPORT>".encode())
-        body = body.replace(b"<HORODATAGE>18/08/2026 06:30:00</HORODATAGE>",
-                            f"<HORODATAGE>{day} 06:30:00</HORODATAGE>".encode())
+        body = body.replace(
+            b"<HORODATAGE>18/08/2026 06:30:00</HORODATAGE>", f"<HORODATAGE>{day} 06:30:00</HORODATAGE>".encode()
+        )
         start = body.index(f'<ELEVE ELEVE_ID="{student}">'.encode())
         end = body.index(b"</ELEVE>", start)
-        record = re.sub(rb"<DATE_SORTIE>[^<]*</DATE_SORTIE>", f"<DATE_SORTIE>{leaving}</DATE_SORTIE>".encode(),
-                        body[start:end])
+        record = re.sub(
+            rb"<DATE_SORTIE>[^<]*</DATE_SORTIE>", f"<DATE_SORTIE>{leaving}</DATE_SORTIE>".encode(), body[start:end]
+        )
         out.write_bytes(body[:start] + record + body[end:])
         return out
 
     # The same AAF content a month later.
-    return {"siecle": eleves, "aaf": first.first, "aaf_again": again.first,
-            "leaving": export("leaving", "15/09/2026", "10/09/2026"),
-            "cleared": export("cleared", "01/10/2026", "31/12/9999"), "student": student, "uai": uai}
+    return {
+        "siecle": eleves,
+        "aaf": first.first,
+        "aaf_again": again.first,
+        "leaving": export("leaving", "15/09/2026", "10/09/2026"),
+        "cleared": export("cleared", "01/10/2026", "31/12/9999"),
+        "student": student,
+        "uai": uai,
+    }
 
 
 def _account_of(ctx, eleve_id: str) -> dict:
     rows = ctx.db.query_dicts(
         "SELECT a.* FROM accounts a JOIN siecle_account_links l ON l.account_id = a.account_id "
-        "JOIN siecle_students s ON s.student_id = l.aggregate_id WHERE s.eleve_id = ?", (eleve_id,))
+        "JOIN siecle_students s ON s.student_id = l.aggregate_id WHERE s.eleve_id = ?",
+        (eleve_id,),
+    )
     assert len(rows) == 1, f"student {eleve_id} is not linked to one account"
     return rows[0]
 
@@ -73,8 +84,12 @@ def _move_to_another_class(delivery: Path, jointure: str) -> None:
         if at < 0:
             continue
         end = raw.index(b"</addRequest>", at)
-        record = re.sub(rb'(<attr name="ENTEleveClasses">\s*<value>[^$<]*\$)[^<]*(</value>)', rb"\g<1>NEWCLS\g<2>",
-                        raw[at:end], count=1)
+        record = re.sub(
+            rb'(<attr name="ENTEleveClasses">\s*<value>[^$<]*\$)[^<]*(</value>)',
+            rb"\g<1>NEWCLS\g<2>",
+            raw[at:end],
+            count=1,
+        )
         assert record != raw[at:end], "the student's class attribute was not found"
         part.write_bytes(raw[:at] + record + raw[end:])
         return
@@ -95,10 +110,14 @@ def test_siecle_precedence_over_the_aaf(files, store_url, tmp_path):
         linked = ctx.db.scalar("SELECT COUNT(*) FROM siecle_account_links WHERE status = 'linked'")
         assert linked >= 50
         account = _account_of(ctx, files["student"])
-        assert (account["state"], account["first_seen"], account["creation_due"]) == \
-            ("pending", T_SIECLE.isoformat(), (T_SIECLE + timedelta(hours=48)).isoformat())
-        advanced = ctx.db.scalar("SELECT COUNT(*) FROM accounts WHERE creation_due = ?",
-                                 ((T_SIECLE + timedelta(hours=48)).isoformat(),))
+        assert (account["state"], account["first_seen"], account["creation_due"]) == (
+            "pending",
+            T_SIECLE.isoformat(),
+            (T_SIECLE + timedelta(hours=48)).isoformat(),
+        )
+        advanced = ctx.db.scalar(
+            "SELECT COUNT(*) FROM accounts WHERE creation_due = ?", ((T_SIECLE + timedelta(hours=48)).isoformat(),)
+        )
         assert advanced == linked  # every linked student, and no one else
         jointure = account["jointure"]
         assert _events(ctx, jointure)[:2] == ["Appeared", "CreationClockAdvanced"]
@@ -149,7 +168,10 @@ def test_a_leaving_date_withdrawn_in_siecle_cancels_the_departure(files, store_u
         assert _account_of(ctx, files["student"])["state"] == "departing"
         assert ingest_siecle(files["cleared"], ctx, datetime(2026, 10, 1, 6, tzinfo=UTC)).status == "applied"
         account = _account_of(ctx, files["student"])
-        assert (account["state"], account["state_reason"], account["removal_due"]) == \
-            ("active", "leaving_date_cleared", None)
+        assert (account["state"], account["state_reason"], account["removal_due"]) == (
+            "active",
+            "leaving_date_cleared",
+            None,
+        )
     finally:
         ctx.close()

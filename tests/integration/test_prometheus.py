@@ -2,6 +2,7 @@
 package ``prometheus``) scraping the daemon's HTTP server: one more rejected
 import shows as exactly one more in its (source, reason, UAI) series, and the
 rules tell the harmless duplicate from the rejection that needs action."""
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,15 @@ def test_promtool_checks_the_example_scrape_config(promtool):
 def test_every_alert_says_its_severity_and_whether_action_is_needed():
     rules = [r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]]
     names = {r["alert"] for r in rules}
-    assert {"EntsyncImportRejected", "EntsyncDuplicateFileRejected", "EntsyncCreationsOverdue",
-            "EntsyncProjectionLag", "EntsyncNoAafDelivery", "EntsyncDeliveryHeld", "EntsyncDaemonDown"} <= names
+    assert {
+        "EntsyncImportRejected",
+        "EntsyncDuplicateFileRejected",
+        "EntsyncCreationsOverdue",
+        "EntsyncProjectionLag",
+        "EntsyncNoAafDelivery",
+        "EntsyncDeliveryHeld",
+        "EntsyncDaemonDown",
+    } <= names
     for rule in rules:
         assert rule["labels"]["severity"] in {"critical", "warning", "info"}, rule["alert"]
         assert rule["labels"]["action"] in {"required", "none"}, rule["alert"]
@@ -71,10 +79,19 @@ def test_the_rules_and_the_code_agree_on_harmless_reasons():
 
 # ---- a real Prometheus -------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def acad(tmp_path_factory) -> Academie:
-    return make_academie(tmp_path_factory.mktemp("prometheus-academie"), "--students", "60", "--seed", "5",
-                         "--sources", "aaf,timetable", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("prometheus-academie"),
+        "--students",
+        "60",
+        "--seed",
+        "5",
+        "--sources",
+        "aaf,timetable",
+        "--no-second",
+    )
 
 
 def wait_for(what, predicate, timeout: float = 30.0, server=None):
@@ -85,8 +102,10 @@ def wait_for(what, predicate, timeout: float = 30.0, server=None):
         if last:
             return last
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}"
-                         + (f"\n--- prometheus log ---\n{server.log()}" if server else ""))
+    raise AssertionError(
+        f"timed out waiting for {what}; last: {last!r}"
+        + (f"\n--- prometheus log ---\n{server.log()}" if server else "")
+    )
 
 
 def series_value(prom, promql: str) -> float | None:
@@ -102,8 +121,9 @@ def firing(prom) -> list[dict]:
 def test_a_real_prometheus_sees_a_rejected_import_rise_by_exactly_one(prometheus_server, acad, tmp_path):
     ctx = bootstrap.build(f"sqlite:///{tmp_path / 'entsync.db'}", Policy())
     metrics = Metrics(CollectorRegistry())
-    server = serve("127.0.0.1:0", metrics, lambda: bootstrap.build(f"sqlite:///{tmp_path / 'entsync.db'}", Policy()),
-                   lambda: True)
+    server = serve(
+        "127.0.0.1:0", metrics, lambda: bootstrap.build(f"sqlite:///{tmp_path / 'entsync.db'}", Policy()), lambda: True
+    )
     try:
         assert ingest(str(acad.first), ctx, T0).status == "applied"
         date = acad.manifest["dates"]["first"]
@@ -116,7 +136,7 @@ def test_a_real_prometheus_sees_a_rejected_import_rise_by_exactly_one(prometheus
             metrics.observe_result("timetable", result, time.monotonic() - started, ctx=ctx)
             return result.reason
 
-        assert receive_and_observe(0) == ""              # awaiting validation
+        assert receive_and_observe(0) == ""  # awaiting validation
         assert receive_and_observe(1) == "duplicate_file"  # the same bytes again: rejected
 
         host, port = server.address
@@ -127,9 +147,11 @@ def test_a_real_prometheus_sees_a_rejected_import_rise_by_exactly_one(prometheus
         assert before == 1 and total_before == 1
 
         # The harmless duplicate: an info alert, no action; nothing needing action fires.
-        dup = wait_for("the duplicate-file alert", lambda: [a for a in firing(prom)
-                                                            if a["alertname"] == "EntsyncDuplicateFileRejected"],
-                       server=prom)
+        dup = wait_for(
+            "the duplicate-file alert",
+            lambda: [a for a in firing(prom) if a["alertname"] == "EntsyncDuplicateFileRejected"],
+            server=prom,
+        )
         assert dup[0]["severity"] == "info" and dup[0]["action"] == "none" and dup[0]["uai"] == uai
         assert not [a for a in firing(prom) if a["alertname"] == "EntsyncImportRejected"]
 
@@ -146,12 +168,22 @@ def test_a_real_prometheus_sees_a_rejected_import_rise_by_exactly_one(prometheus
         bad = ingest(str(FIX / "aaf" / "malformed"), ctx, T_EDT + timedelta(hours=3))
         assert (bad.status, bad.reason) == ("rejected", "malformed_xml")
         metrics.observe_result("aaf", bad, time.monotonic() - started, ctx=ctx)
-        wait_for("the malformed delivery", lambda: series_value(
-            prom, 'entsync_imports_rejected_total{source="aaf",reason="malformed_xml",uai="none"}') == 1, server=prom)
-        alert = wait_for("the action alert", lambda: [a for a in firing(prom)
-                                                      if a["alertname"] == "EntsyncImportRejected"], server=prom)
+        wait_for(
+            "the malformed delivery",
+            lambda: (
+                series_value(prom, 'entsync_imports_rejected_total{source="aaf",reason="malformed_xml",uai="none"}')
+                == 1
+            ),
+            server=prom,
+        )
+        alert = wait_for(
+            "the action alert",
+            lambda: [a for a in firing(prom) if a["alertname"] == "EntsyncImportRejected"],
+            server=prom,
+        )
         assert [(a["source"], a["reason"], a["uai"], a["action"], a["severity"]) for a in alert] == [
-            ("aaf", "malformed_xml", "none", "required", "warning")]
+            ("aaf", "malformed_xml", "none", "required", "warning")
+        ]
     finally:
         server.close()
         ctx.close()

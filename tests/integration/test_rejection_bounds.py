@@ -2,6 +2,7 @@
 bad records is rejected whole — on a count as soon as it is passed, on a
 share once the delivery is read — and what is kept of rejections under the
 limits is written a few hundred per event, not one event per record."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ def flooded(tmp_path: Path, copies: int) -> Path:
     shutil.copy(etab, out / etab.name)
     eleve = next(FIX.glob("*Eleve*"))
     text = eleve.read_text(encoding="utf-8")
-    head = text[:text.index("<addRequest>")]
+    head = text[: text.index("<addRequest>")]
     first = re.search(r"<addRequest>.*?</addRequest>", text, re.S).group(0)
     (out / eleve.name).write_text(head + ("  " + first + "\n") * copies + "</ficAlimMENESR>\n", encoding="utf-8")
     return out
@@ -63,7 +64,7 @@ def test_a_flood_of_bad_records_is_rejected_whole_once_past_the_count(open_ctx, 
     assert "1499 records rejected of 1501 records read (duplicate_record 1499)" in result.message
     assert "max_rejected_records (1000)" in result.message and "record 1000001" in result.message
     assert events_of(ctx, result.delivery_id) == ["Delivery.Received", "Delivery.Rejected"]
-    assert ctx.db.scalar("SELECT COUNT(*) FROM accounts") == 0           # nothing half-applied
+    assert ctx.db.scalar("SELECT COUNT(*) FROM accounts") == 0  # nothing half-applied
     assert ctx.db.scalar("SELECT COUNT(*) FROM staging") == 0
     row = ctx.db.query_dicts("SELECT status, reason, rejected_records FROM deliveries")
     assert row == [{"status": "rejected", "reason": "too_many_rejected_records", "rejected_records": 0}]

@@ -2,6 +2,7 @@
 point 4): the links are not lost. The fault is injected at that very point
 in a child process; `verify` then reports the step that did not run, and
 the next tick, or the same delivery ingested again, makes it good."""
+
 from __future__ import annotations
 
 import json
@@ -26,27 +27,39 @@ T_AFTER = datetime(2026, 8, 18, 9, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory):
-    return make_academie(tmp_path_factory.mktemp("relink-academie"), "--students", "40", "--seed", "5",
-                         "--sources", "aaf,siecle", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("relink-academie"),
+        "--students",
+        "40",
+        "--seed",
+        "5",
+        "--sources",
+        "aaf,siecle",
+        "--no-second",
+    )
 
 
 def links(ctx) -> dict[str, int]:
-    return dict(ctx.db.query("SELECT status, COUNT(*) FROM siecle_account_links WHERE kind = 'student' "
-                             "GROUP BY status"))
+    return dict(
+        ctx.db.query("SELECT status, COUNT(*) FROM siecle_account_links WHERE kind = 'student' GROUP BY status")
+    )
 
 
 def verify(store: str) -> tuple[int, dict]:
-    proc = subprocess.run([ENTSYNC, "--store", store, "verify", "--json"], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([ENTSYNC, "--store", store, "verify", "--json"], capture_output=True, text=True, timeout=120)
     return proc.returncode, json.loads(proc.stdout)
 
 
 @pytest.mark.parametrize("heal", ["tick", "same_delivery_again"])
 def test_a_relink_killed_after_its_delivery_is_run_by_what_comes_next(heal, store_url, gen):
-    (uai, files), = gen.manifest["sources"]["siecle"][gen.manifest["dates"]["first"]].items()
+    ((uai, files),) = gen.manifest["sources"]["siecle"][gen.manifest["dates"]["first"]].items()
     eleves = gen.root / files["eleves"]
-    child = subprocess.run([sys.executable, "-m", "tests.integration.relink_crash_runner", store_url,
-                            str(eleves), str(gen.first)], capture_output=True, text=True, timeout=300)
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.integration.relink_crash_runner", store_url, str(eleves), str(gen.first)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
 
     ctx = bootstrap.build(store_url, Policy())
@@ -54,13 +67,13 @@ def test_a_relink_killed_after_its_delivery_is_run_by_what_comes_next(heal, stor
         ctx.projection.catch_up(ctx.log)
         ctx.siecle.catch_up(ctx.log)
         (delivery,) = ctx.db.query("SELECT delivery_id, status FROM deliveries")
-        assert delivery[1] == "applied"                     # the fact was recorded…
+        assert delivery[1] == "applied"  # the fact was recorded…
         unlinked = links(ctx)
         assert unlinked == {"unresolved": len(read_eleves(eleves).students)}  # …its relink was not
         assert precedence.pending_follow_ups(ctx) == [delivery[0]]
 
         code, report = verify(store_url)
-        assert code == 1 and report["equal"] is True        # the read model equals its rebuild…
+        assert code == 1 and report["equal"] is True  # the read model equals its rebuild…
         assert report["follow_ups"]["deliveries_not_followed"] == 1
         assert report["follow_ups"]["links_derivable"] == unlinked["unresolved"]  # …yet links are missing
 
@@ -71,7 +84,7 @@ def test_a_relink_killed_after_its_delivery_is_run_by_what_comes_next(heal, stor
         healed = links(ctx)
         assert healed.get("unresolved", 0) == 0 and healed["linked"] == unlinked["unresolved"]
         assert precedence.pending_follow_ups(ctx) == []
-        tick(ctx, T_AFTER)                                  # nothing more to link: the mark holds
+        tick(ctx, T_AFTER)  # nothing more to link: the mark holds
         assert links(ctx) == healed
     finally:
         ctx.close()

@@ -1,6 +1,7 @@
 """The daemon's scheduler on a real store (daemon/scheduler.py): the one
 timer fires the tick at the due time of an injected clock; held removals
 do not arm it; an overdue creation raises the anomaly."""
+
 from __future__ import annotations
 
 import logging
@@ -64,8 +65,10 @@ def test_the_tick_fires_at_the_due_time_of_the_injected_clock(store_url, small):
         assert clock() < due and pending() == before > 0
         assert wait_until(lambda: pending() == 0, 10), "the creations were not recorded at their due time"
         with lock:
-            created = [datetime.fromisoformat(c) for (c,) in ctx.db.query(
-                "SELECT created_at FROM accounts WHERE created_at IS NOT NULL")]
+            created = [
+                datetime.fromisoformat(c)
+                for (c,) in ctx.db.query("SELECT created_at FROM accounts WHERE created_at IS NOT NULL")
+            ]
         assert created and min(created) >= due
         assert max(created) < due + timedelta(seconds=1.5), "fired late: a poll, not the timer"
         assert scheduler.ticks == 2  # the start-up one and the due one, nothing in between

@@ -12,6 +12,7 @@
 The test edits the generated export with its own regular expressions; it
 shares no code with the adapter that reads it.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,11 +43,13 @@ FINAL_YEAR_MEF = "103"  # 3e (projections.policy default final_year_mef_prefixes
 def school(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("siecle-brake")
     acad = make_academie(root / "gen", "--students", "300", "--seed", "3", "--sources", "aaf,siecle", "--no-second")
-    (uai, paths), = acad.manifest["sources"]["siecle"]["20260818"].items()
+    ((uai, paths),) = acad.manifest["sources"]["siecle"]["20260818"].items()
     eleves = acad.root / paths["eleves"]
     raw = eleves.read_bytes()
-    students = [(m.group(1).decode(), m.group(2).decode()) for m in re.finditer(
-        rb'<ELEVE ELEVE_ID="(\d+)">.*?<CODE_MEF>(\d*)</CODE_MEF>', raw, re.S)]
+    students = [
+        (m.group(1).decode(), m.group(2).decode())
+        for m in re.finditer(rb'<ELEVE ELEVE_ID="(\d+)">.*?<CODE_MEF>(\d*)</CODE_MEF>', raw, re.S)
+    ]
     return {"root": root, "aaf": acad.first, "eleves": eleves, "raw": raw, "uai": uai, "students": students}
 
 
@@ -55,12 +58,15 @@ def export(school: dict, name: str, day: str, leaving: dict[str, str]) -> Path:
     (ELEVE_ID → dd/mm/yyyy)."""
     body = school["raw"]
     body = body.replace(b"<DATE_EXPORT>18/08/2026</DATE_EXPORT>", f"<DATE_EXPORT>{day}</DATE_EXPORT>".encode())
-    body = body.replace(b"<HORODATAGE>18/08/2026 06:30:00</HORODATAGE>", f"<HORODATAGE>{day} 06:30:00</HORODATAGE>".encode())
+    body = body.replace(
+        b"<HORODATAGE>18/08/2026 06:30:00</HORODATAGE>", f"<HORODATAGE>{day} 06:30:00</HORODATAGE>".encode()
+    )
     for eid, date_text in leaving.items():
         start = body.index(f'<ELEVE ELEVE_ID="{eid}">'.encode())
         end = body.index(b"</ELEVE>", start)
-        record, n = re.subn(rb"<DATE_SORTIE>[^<]*</DATE_SORTIE>", f"<DATE_SORTIE>{date_text}</DATE_SORTIE>".encode(),
-                            body[start:end])
+        record, n = re.subn(
+            rb"<DATE_SORTIE>[^<]*</DATE_SORTIE>", f"<DATE_SORTIE>{date_text}</DATE_SORTIE>".encode(), body[start:end]
+        )
         assert n == 1
         body = body[:start] + record + body[end:]
     out = school["root"] / name / school["eleves"].name
@@ -83,9 +89,14 @@ def states_of(ctx, eleve_ids) -> dict[str, tuple[str, str]]:
     """ELEVE_ID → (account state, SIECLE leaving date in the read model)."""
     ctx.projection.catch_up(ctx.log)
     wanted = set(eleve_ids)
-    return {eid: (state, left_on or "") for eid, state, left_on in ctx.db.query(
-        "SELECT s.eleve_id, a.state, s.left_on FROM siecle_students s JOIN siecle_account_links l "
-        "ON l.aggregate_id = s.student_id JOIN accounts a ON a.account_id = l.account_id") if eid in wanted}
+    return {
+        eid: (state, left_on or "")
+        for eid, state, left_on in ctx.db.query(
+            "SELECT s.eleve_id, a.state, s.left_on FROM siecle_students s JOIN siecle_account_links l "
+            "ON l.aggregate_id = s.student_id JOIN accounts a ON a.account_id = l.account_id"
+        )
+        if eid in wanted
+    }
 
 
 def cli_json(store_url: str, capsys, *args: str):
@@ -112,8 +123,12 @@ def test_an_export_setting_many_leaving_dates_is_held_then_released(school, stor
         code, shown = cli_json(store_url, capsys, "siecle", "show", result.import_id[:8])
         assert code == 0 and shown["status"] == "held"
         (count,) = [c for c in shown["brake"] if c["held"]]
-        assert (count["uai"], count["population"], count["counted"], count["accounts"]) == \
-            (school["uai"], "students", 40, 301)
+        assert (count["uai"], count["population"], count["counted"], count["accounts"]) == (
+            school["uai"],
+            "students",
+            40,
+            301,
+        )
         assert len(shown["departures"]) == 40
         assert all(d["login"] and d["reason"] == "siecle_leaving_date" and d["counted"] for d in shown["departures"])
         capsys.readouterr()
@@ -121,8 +136,17 @@ def test_an_export_setting_many_leaving_dates_is_held_then_released(school, stor
         text = capsys.readouterr().out
         assert "who would depart" in text and shown["departures"][0]["login"] in text
 
-        code, released = cli_json(store_url, capsys, "siecle", "release", result.import_id, "--now",
-                                  "2026-10-15T09:00:00+00:00", "--operator", "drane-ops")
+        code, released = cli_json(
+            store_url,
+            capsys,
+            "siecle",
+            "release",
+            result.import_id,
+            "--now",
+            "2026-10-15T09:00:00+00:00",
+            "--operator",
+            "drane-ops",
+        )
         assert code == 0 and released["status"] == "applied"
         ctx = bootstrap.build(store_url, Policy())
         after = states_of(ctx, leavers)
@@ -141,8 +165,9 @@ def test_a_held_export_rejected_applies_nothing(school, store_url, capsys):
     result = ingest_siecle(path, ctx, datetime(2026, 10, 15, 8, tzinfo=UTC))
     ctx.close()
     assert result.status == "held"
-    code, rejected = cli_json(store_url, capsys, "siecle", "reject", result.import_id, "--now",
-                              "2026-10-15T09:00:00+00:00")
+    code, rejected = cli_json(
+        store_url, capsys, "siecle", "reject", result.import_id, "--now", "2026-10-15T09:00:00+00:00"
+    )
     assert (code, rejected["status"], rejected["reason"]) == (2, "rejected", "operator_rejected")
     capsys.readouterr()
     assert main(["--store", store_url, "siecle", "release", result.import_id]) == 1
@@ -150,8 +175,12 @@ def test_a_held_export_rejected_applies_nothing(school, store_url, capsys):
     ctx = bootstrap.build(store_url, Policy())
     try:
         assert set(states_of(ctx, leavers).values()) == {("active", "")}
-        (row,) = [r for r in ctx.db.query_dicts("SELECT status, reason FROM siecle_imports WHERE import_id = ?",
-                                                (result.import_id,))]
+        (row,) = [
+            r
+            for r in ctx.db.query_dicts(
+                "SELECT status, reason FROM siecle_imports WHERE import_id = ?", (result.import_id,)
+            )
+        ]
         assert row == {"status": "rejected", "reason": "operator_rejected"}
     finally:
         ctx.close()
@@ -170,8 +199,11 @@ def test_the_year_end_export_with_every_3e_leaving_is_not_held(school, store_url
         assert {left for _, left in states_of(ctx, leaving).values()} == {"2027-07-03"}
 
         # The same dates for 3e students in October are not the end of a year: they count.
-        ctx2 = bootstrap.build(store_url.replace("entsync.db", "other.db"), Policy(), simulation=True) \
-            if store_url.startswith("sqlite") else None
+        ctx2 = (
+            bootstrap.build(store_url.replace("entsync.db", "other.db"), Policy(), simulation=True)
+            if store_url.startswith("sqlite")
+            else None
+        )
         if ctx2 is not None:
             try:
                 assert ingest(str(school["aaf"]), ctx2, T_AAF).status == "applied"
@@ -196,7 +228,9 @@ def test_a_leaving_date_learned_on_4_november_gets_its_notice(school, store_url,
         (row,) = ctx.db.query_dicts(
             "SELECT a.jointure, a.state, a.removal_due FROM accounts a JOIN siecle_account_links l "
             "ON l.account_id = a.account_id JOIN siecle_students s ON s.student_id = l.aggregate_id "
-            "WHERE s.eleve_id = ?", (eid,))
+            "WHERE s.eleve_id = ?",
+            (eid,),
+        )
         assert row["state"] == "departing"
         # The Toussaint after 10 October (17 October 2026) has passed: 30 days after 4 November.
         assert row["removal_due"].startswith("2026-12-0"), row["removal_due"]

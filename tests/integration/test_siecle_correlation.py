@@ -1,5 +1,6 @@
 """SIECLE records linked to AAF accounts (domain-rules §11), on the generated
 académie whose SIECLE exports carry the same persons as its AAF deliveries."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,18 +22,21 @@ T_AUTUMN = datetime(2026, 11, 5, 9, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory):
-    return make_academie(tmp_path_factory.mktemp("siecle-academie"), "--students", "60", "--seed", "11",
-                         "--sources", "aaf,siecle")
+    return make_academie(
+        tmp_path_factory.mktemp("siecle-academie"), "--students", "60", "--seed", "11", "--sources", "aaf,siecle"
+    )
 
 
 def exports(gen, date: str) -> tuple[str, Path, Path]:
-    (uai, files), = gen.manifest["sources"]["siecle"][date].items()
+    ((uai, files),) = gen.manifest["sources"]["siecle"][date].items()
     return uai, gen.root / files["eleves"], gen.root / files["responsables"]
 
 
 def rules(ctx, kind: str) -> Counter:
-    return Counter((r["status"], r["rule"]) for r in ctx.db.query_dicts(
-        "SELECT status, rule FROM siecle_account_links WHERE kind = ?", (kind,)))
+    return Counter(
+        (r["status"], r["rule"])
+        for r in ctx.db.query_dicts("SELECT status, rule FROM siecle_account_links WHERE kind = ?", (kind,))
+    )
 
 
 def test_students_by_eleve_id_then_ine_and_unresolved(ctx, gen, tmp_path):
@@ -49,19 +53,29 @@ def test_students_by_eleve_id_then_ine_and_unresolved(ctx, gen, tmp_path):
     changed.write_bytes(data)
     # a guardian whose PERSONNE_ID is not the AAF jointure: found by name among its child's guardians
     guardians = read_responsables(responsables_path)
-    retyped = next(lk.personne_id for lk in guardians.links
-                   if lk.level == 1 and lk.eleve_id not in (by_ine.eleve_id, nobody.eleve_id))
+    retyped = next(
+        lk.personne_id
+        for lk in guardians.links
+        if lk.level == 1 and lk.eleve_id not in (by_ine.eleve_id, nobody.eleve_id)
+    )
     resp = tmp_path / "ResponsablesAvecAdresses.xml"
-    resp.write_bytes(responsables_path.read_bytes().replace(f'PERSONNE_ID="{retyped}"'.encode(), b'PERSONNE_ID="P1"')
-                     .replace(f"<PERSONNE_ID>{retyped}</PERSONNE_ID>".encode(), b"<PERSONNE_ID>P1</PERSONNE_ID>"))
+    resp.write_bytes(
+        responsables_path.read_bytes()
+        .replace(f'PERSONNE_ID="{retyped}"'.encode(), b'PERSONNE_ID="P1"')
+        .replace(f"<PERSONNE_ID>{retyped}</PERSONNE_ID>".encode(), b"<PERSONNE_ID>P1</PERSONNE_ID>")
+    )
 
     assert ingest(str(gen.first), ctx, T0).status == "applied"
     e = ingest_siecle(changed, ctx, T_SIECLE)
     assert e.status == "applied"
-    assert rules(ctx, "student") == {("linked", "eleve_id"): len(students) - 2, ("linked", "ine"): 1,
-                                     ("unresolved", ""): 1}
+    assert rules(ctx, "student") == {
+        ("linked", "eleve_id"): len(students) - 2,
+        ("linked", "ine"): 1,
+        ("unresolved", ""): 1,
+    }
     assert [(u["kind"], u["key"], u["reason"]) for u in view.unresolved(ctx.db, uai)] == [
-        ("student", "999002", "no_account")]
+        ("student", "999002", "no_account")
+    ]
     linked = ctx.db.query_dicts("SELECT l.jointure FROM siecle_account_links l WHERE l.key = '999001'")
     account = ctx.db.query_dicts("SELECT attrs FROM accounts WHERE jointure = ?", (linked[0]["jointure"],))
     assert f'"{by_ine.ine}"' in account[0]["attrs"]

@@ -1,5 +1,6 @@
 """SIECLE exports recorded as facts, on SQLite and PostgreSQL: a school year
 of one collège told by its exports (formats §2; domain-rules §4, §5, §11)."""
+
 from __future__ import annotations
 
 import json
@@ -20,57 +21,94 @@ T2 = datetime(2026, 10, 5, 8, tzinfo=timezone.utc)
 
 # ---------------------------------------------------------------------- hand-written exports
 
+
 def _params(uai: str, on: str) -> str:
-    return (f"  <PARAMETRES>\n    <UAJ>{uai}</UAJ>\n    <ANNEE_SCOLAIRE>2026</ANNEE_SCOLAIRE>\n"
-            f"    <DATE_EXPORT>{on}</DATE_EXPORT>\n    <HORODATAGE>{on} 07:00:00</HORODATAGE>\n  </PARAMETRES>\n")
+    return (
+        f"  <PARAMETRES>\n    <UAJ>{uai}</UAJ>\n    <ANNEE_SCOLAIRE>2026</ANNEE_SCOLAIRE>\n"
+        f"    <DATE_EXPORT>{on}</DATE_EXPORT>\n    <HORODATAGE>{on} 07:00:00</HORODATAGE>\n  </PARAMETRES>\n"
+    )
 
 
 def eleves(path: Path, on: str, students: list[dict], uai: str = UAI, broken: bool = False) -> Path:
     """A BEE_ELEVES export in ISO-8859-15 (raw `œ`), as SIECLE writes it."""
     rows, structures = [], []
     for s in students:
-        rows.append(f'      <ELEVE ELEVE_ID="{s["id"]}">\n        <ID_NATIONAL>{s["ine"]}</ID_NATIONAL>\n'
-                    f"        <NOM_DE_FAMILLE>{s['nom']}</NOM_DE_FAMILLE>\n        <PRENOM>{s['prenom']}</PRENOM>\n"
-                    f"        <DATE_NAISS>{s.get('naiss', '14/05/2012')}</DATE_NAISS>\n        <CODE_SEXE>1</CODE_SEXE>\n"
-                    f"        <DATE_ENTREE>01/09/2026</DATE_ENTREE>\n"
-                    f"        <DATE_SORTIE>{s.get('sortie', '31/12/9999')}</DATE_SORTIE>\n"
-                    f"        <CODE_MEF>10310019110</CODE_MEF>\n      </ELEVE>\n")
-        groups = "".join(f"        <STRUCTURE><CODE_STRUCTURE>{g}</CODE_STRUCTURE><TYPE_STRUCTURE>G</TYPE_STRUCTURE>"
-                         f"</STRUCTURE>\n" for g in s.get("groups", ()))
-        structures.append(f'      <STRUCTURES_ELEVE ELEVE_ID="{s["id"]}">\n        <STRUCTURE><CODE_STRUCTURE>'
-                          f'{s["classe"]}</CODE_STRUCTURE><TYPE_STRUCTURE>D</TYPE_STRUCTURE></STRUCTURE>\n'
-                          f"{groups}      </STRUCTURES_ELEVE>\n")
-    text = ('<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_ELEVES VERSION="3.1">\n' + _params(uai, on)
-            + "  <DONNEES>\n    <ELEVES>\n" + "".join(rows) + ("      <ELEVE>\n" if broken else "")
-            + "    </ELEVES>\n    <STRUCTURES>\n" + "".join(structures)
-            + "    </STRUCTURES>\n  </DONNEES>\n</BEE_ELEVES>\n")
+        rows.append(
+            f'      <ELEVE ELEVE_ID="{s["id"]}">\n        <ID_NATIONAL>{s["ine"]}</ID_NATIONAL>\n'
+            f"        <NOM_DE_FAMILLE>{s['nom']}</NOM_DE_FAMILLE>\n        <PRENOM>{s['prenom']}</PRENOM>\n"
+            f"        <DATE_NAISS>{s.get('naiss', '14/05/2012')}</DATE_NAISS>\n        <CODE_SEXE>1</CODE_SEXE>\n"
+            f"        <DATE_ENTREE>01/09/2026</DATE_ENTREE>\n"
+            f"        <DATE_SORTIE>{s.get('sortie', '31/12/9999')}</DATE_SORTIE>\n"
+            f"        <CODE_MEF>10310019110</CODE_MEF>\n      </ELEVE>\n"
+        )
+        groups = "".join(
+            f"        <STRUCTURE><CODE_STRUCTURE>{g}</CODE_STRUCTURE><TYPE_STRUCTURE>G</TYPE_STRUCTURE></STRUCTURE>\n"
+            for g in s.get("groups", ())
+        )
+        structures.append(
+            f'      <STRUCTURES_ELEVE ELEVE_ID="{s["id"]}">\n        <STRUCTURE><CODE_STRUCTURE>'
+            f"{s['classe']}</CODE_STRUCTURE><TYPE_STRUCTURE>D</TYPE_STRUCTURE></STRUCTURE>\n"
+            f"{groups}      </STRUCTURES_ELEVE>\n"
+        )
+    text = (
+        '<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_ELEVES VERSION="3.1">\n'
+        + _params(uai, on)
+        + "  <DONNEES>\n    <ELEVES>\n"
+        + "".join(rows)
+        + ("      <ELEVE>\n" if broken else "")
+        + "    </ELEVES>\n    <STRUCTURES>\n"
+        + "".join(structures)
+        + "    </STRUCTURES>\n  </DONNEES>\n</BEE_ELEVES>\n"
+    )
     path.write_bytes(text.encode("iso8859_15"))
     return path
 
 
 def responsables(path: Path, on: str, persons: list[tuple[str, str, str]], links: list[tuple[str, str, int]]) -> Path:
     """A BEE_RESPONSABLES export (2018 form), UTF-8 with a BOM."""
-    people = "".join(f'      <PERSONNE PERSONNE_ID="{pid}">\n        <NOM_DE_FAMILLE>{nom}</NOM_DE_FAMILLE>\n'
-                     f"        <PRENOM>{prenom}</PRENOM>\n      </PERSONNE>\n" for pid, nom, prenom in persons)
-    rel = "".join(f"      <RESPONSABLE_ELEVE>\n        <ELEVE_ID>{eid}</ELEVE_ID>\n        <PERSONNE_ID>{pid}</PERSONNE_ID>\n"
-                  f"        <NIVEAU_RESPONSABILITE>{level}</NIVEAU_RESPONSABILITE>\n"
-                  f"        <CODE_PARENTE>10</CODE_PARENTE>\n      </RESPONSABLE_ELEVE>\n" for eid, pid, level in links)
-    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<BEE_RESPONSABLES VERSION="3.1">\n' + _params(UAI, on)
-            + "  <DONNEES>\n    <PERSONNES>\n" + people + "    </PERSONNES>\n    <RESPONSABLES>\n" + rel
-            + "    </RESPONSABLES>\n  </DONNEES>\n</BEE_RESPONSABLES>\n")
+    people = "".join(
+        f'      <PERSONNE PERSONNE_ID="{pid}">\n        <NOM_DE_FAMILLE>{nom}</NOM_DE_FAMILLE>\n'
+        f"        <PRENOM>{prenom}</PRENOM>\n      </PERSONNE>\n"
+        for pid, nom, prenom in persons
+    )
+    rel = "".join(
+        f"      <RESPONSABLE_ELEVE>\n        <ELEVE_ID>{eid}</ELEVE_ID>\n        <PERSONNE_ID>{pid}</PERSONNE_ID>\n"
+        f"        <NIVEAU_RESPONSABILITE>{level}</NIVEAU_RESPONSABILITE>\n"
+        f"        <CODE_PARENTE>10</CODE_PARENTE>\n      </RESPONSABLE_ELEVE>\n"
+        for eid, pid, level in links
+    )
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<BEE_RESPONSABLES VERSION="3.1">\n'
+        + _params(UAI, on)
+        + "  <DONNEES>\n    <PERSONNES>\n"
+        + people
+        + "    </PERSONNES>\n    <RESPONSABLES>\n"
+        + rel
+        + "    </RESPONSABLES>\n  </DONNEES>\n</BEE_RESPONSABLES>\n"
+    )
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     return path
 
 
 STUDENTS = [
-    {"id": "700001", "ine": "0701234567K", "nom": "Cœur de Lion", "prenom": "Jean-Baptiste", "classe": "3 A",
-     "groups": ["ALL2"]},
+    {
+        "id": "700001",
+        "ine": "0701234567K",
+        "nom": "Cœur de Lion",
+        "prenom": "Jean-Baptiste",
+        "classe": "3 A",
+        "groups": ["ALL2"],
+    },
     {"id": "700002", "ine": "0701234568L", "nom": "D'Arco", "prenom": "Zoé", "classe": "3 B"},
     {"id": "700003", "ine": "0701234569M", "nom": "Le Bœuf", "prenom": "Anne-Sophie", "classe": "3 A"},
     {"id": "700004", "ine": "0701234570A", "nom": "O'Neil-Martin", "prenom": "Kévin", "classe": "3 B"},
 ]
-PERSONS = [("900001", "Cœur de Lion", "Hélène"), ("900002", "Cœur de Lion", "Jean-Marc"),
-           ("900003", "D'Arco", "Marie-Thérèse"), ("900004", "Lefèvre", "Henri")]
+PERSONS = [
+    ("900001", "Cœur de Lion", "Hélène"),
+    ("900002", "Cœur de Lion", "Jean-Marc"),
+    ("900003", "D'Arco", "Marie-Thérèse"),
+    ("900004", "Lefèvre", "Henri"),
+]
 LINKS = [("700001", "900001", 1), ("700001", "900002", 2), ("700002", "900003", 1), ("700002", "900004", 3)]
 
 
@@ -100,11 +138,16 @@ def test_first_export_records_every_record_once(ctx, first_year):
     e, r = first_year
     assert (e.status, e.exit_code, r.status, r.exit_code) == ("applied", 0, "applied", 0)
     assert siecle_only(topics(ctx)) == {
-        "SiecleImport.Received.v1": 2, "SiecleImport.ApplyStarted.v1": 2, "SiecleImport.Applied.v1": 2,
-        "SiecleStudent.Enrolled.v1": 4, "SiecleStudent.LinkUnresolved.v1": 4,
-        "SiecleGuardian.Appeared.v1": 4, "SiecleStudent.GuardianLinked.v1": 4,
+        "SiecleImport.Received.v1": 2,
+        "SiecleImport.ApplyStarted.v1": 2,
+        "SiecleImport.Applied.v1": 2,
+        "SiecleStudent.Enrolled.v1": 4,
+        "SiecleStudent.LinkUnresolved.v1": 4,
+        "SiecleGuardian.Appeared.v1": 4,
+        "SiecleStudent.GuardianLinked.v1": 4,
         # 900004 is only a contact (level 3): no account expected, no correlation recorded
-        "SiecleGuardian.LinkUnresolved.v1": 3}
+        "SiecleGuardian.LinkUnresolved.v1": 3,
+    }
     rows = {r["eleve_id"]: r for r in ctx.db.query_dicts("SELECT * FROM siecle_students")}
     # Latin-9 names, apostrophes and hyphens survive the file, the log and both stores
     assert (rows["700001"]["family_name"], rows["700001"]["given_name"]) == ("Cœur de Lion", "Jean-Baptiste")
@@ -112,9 +155,11 @@ def test_first_export_records_every_record_once(ctx, first_year):
     assert rows["700004"]["family_name"] == "O'Neil-Martin"
     assert (rows["700001"]["division"], rows["700001"]["groups"]) == ("3 A", '["ALL2"]')
     assert sorted(ctx.db.query("SELECT eleve_id, personne_id, level FROM siecle_links")) == sorted(
-        (e, p, lv) for e, p, lv in LINKS)
-    assert {(u["kind"], u["key"]) for u in view.unresolved(ctx.db, UAI)} == {
-        ("student", s["id"]) for s in STUDENTS} | {("guardian", p) for p in ("900001", "900002", "900003")}
+        (e, p, lv) for e, p, lv in LINKS
+    )
+    assert {(u["kind"], u["key"]) for u in view.unresolved(ctx.db, UAI)} == {("student", s["id"]) for s in STUDENTS} | {
+        ("guardian", p) for p in ("900001", "900002", "900003")
+    }
 
 
 def test_same_file_again_is_rejected_as_a_duplicate_and_nothing_applied(ctx, first_year, tmp_path):
@@ -140,9 +185,15 @@ def test_second_export_records_only_the_changes(ctx, first_year, tmp_path):
     e = ingest_siecle(eleves(tmp_path / "e2.xml", "04/10/2026", second), ctx, T2)
     assert (e.status, e.exit_code) == ("applied", 0)
     assert siecle_only(topics(ctx) - before) == {
-        "SiecleImport.Received.v1": 1, "SiecleImport.ApplyStarted.v1": 1, "SiecleImport.Applied.v1": 1,
-        "SiecleStudent.Changed.v1": 1, "SiecleStudent.LeavingDateSet.v1": 2, "SiecleStudent.Unenrolled.v1": 1,
-        "SiecleStudent.Enrolled.v1": 1, "SiecleStudent.LinkUnresolved.v1": 1}
+        "SiecleImport.Received.v1": 1,
+        "SiecleImport.ApplyStarted.v1": 1,
+        "SiecleImport.Applied.v1": 1,
+        "SiecleStudent.Changed.v1": 1,
+        "SiecleStudent.LeavingDateSet.v1": 2,
+        "SiecleStudent.Unenrolled.v1": 1,
+        "SiecleStudent.Enrolled.v1": 1,
+        "SiecleStudent.LinkUnresolved.v1": 1,
+    }
     assert e.counts["students_unchanged"] == 0 and e.counts["students_added"] == 1
     rows = {r["eleve_id"]: r for r in ctx.db.query_dicts("SELECT * FROM siecle_students")}
     assert rows["700001"]["division"] == "3 B"
@@ -155,24 +206,38 @@ def test_second_export_records_only_the_changes(ctx, first_year, tmp_path):
     e3 = ingest_siecle(eleves(tmp_path / "e3.xml", "05/10/2026", second), ctx, T2 + timedelta(hours=1))
     assert e3.counts["students_unchanged"] == 4
     assert siecle_only(topics(ctx) - before) == {
-        "SiecleImport.Received.v1": 1, "SiecleImport.ApplyStarted.v1": 1, "SiecleImport.Applied.v1": 1}
+        "SiecleImport.Received.v1": 1,
+        "SiecleImport.ApplyStarted.v1": 1,
+        "SiecleImport.Applied.v1": 1,
+    }
 
 
 def test_guardian_levels_exchanged_and_legal_contact_swap(ctx, first_year, tmp_path):
     before = topics(ctx)
-    links = [("700001", "900001", 2), ("700001", "900002", 1),  # guardians 1/2 exchanged
-             ("700002", "900003", 3), ("700002", "900004", 1)]  # legal ↔ contact
+    links = [
+        ("700001", "900001", 2),
+        ("700001", "900002", 1),  # guardians 1/2 exchanged
+        ("700002", "900003", 3),
+        ("700002", "900004", 1),
+    ]  # legal ↔ contact
     r = ingest_siecle(responsables(tmp_path / "r2.xml", "04/10/2026", PERSONS, links), ctx, T2)
     assert r.status == "applied"
     new = topics(ctx) - before
     assert siecle_only(new) == {
-        "SiecleImport.Received.v1": 1, "SiecleImport.ApplyStarted.v1": 1, "SiecleImport.Applied.v1": 1,
+        "SiecleImport.Received.v1": 1,
+        "SiecleImport.ApplyStarted.v1": 1,
+        "SiecleImport.Applied.v1": 1,
         "SiecleStudent.GuardianLinkChanged.v1": 4,
         # 900004 now gets an account: its correlation is looked for (none yet)
-        "SiecleGuardian.LinkUnresolved.v1": 1}
+        "SiecleGuardian.LinkUnresolved.v1": 1,
+    }
     changed = [ev for _, ev in ctx.log.iter_events() if type(ev).__name__ == "GuardianLinkChanged"]
     assert sorted((ev.personne_id, ev.changes["level"]["before"], ev.changes["level"]["after"]) for ev in changed) == [
-        ("900001", 1, 2), ("900002", 2, 1), ("900003", 1, 3), ("900004", 3, 1)]
+        ("900001", 1, 2),
+        ("900002", 2, 1),
+        ("900003", 1, 3),
+        ("900004", 3, 1),
+    ]
     assert sorted(ctx.db.query("SELECT eleve_id, personne_id, level FROM siecle_links")) == sorted(links)
 
 
@@ -205,8 +270,9 @@ def test_records_rejected_in_a_later_export_are_not_departures(ctx, first_year, 
 
 
 def test_links_of_a_student_never_enrolled_are_rejected_records(ctx, first_year, tmp_path):
-    r = ingest_siecle(responsables(tmp_path / "r2.xml", "04/10/2026", PERSONS, [*LINKS, ("799999", "900004", 1)]),
-                      ctx, T2)
+    r = ingest_siecle(
+        responsables(tmp_path / "r2.xml", "04/10/2026", PERSONS, [*LINKS, ("799999", "900004", 1)]), ctx, T2
+    )
     assert (r.exit_code, [(x.reason, x.record_id) for x in r.rejections]) == (3, [("unknown_student", "799999")])
 
 
@@ -218,8 +284,17 @@ def test_a_rebuild_equals_the_live_read_model(ctx, first_year, tmp_path):
     rebuilt = SiecleProjection(ctx.db, prefix="rebuild_")
     rebuilt.catch_up(ctx.log)
     assert rebuilt.dump() == live
-    assert all(live[t] for t in ("siecle_imports", "siecle_students", "siecle_guardians", "siecle_links",
-                                 "siecle_account_links", "siecle_records"))
+    assert all(
+        live[t]
+        for t in (
+            "siecle_imports",
+            "siecle_students",
+            "siecle_guardians",
+            "siecle_links",
+            "siecle_account_links",
+            "siecle_records",
+        )
+    )
     view.drop(ctx.db, "rebuild_")
 
 
@@ -263,8 +338,9 @@ def test_partial_extracts_are_ordered_by_their_horodatage(ctx, first_year, tmp_p
     assert (early.status, early.reason) == ("rejected", "older_export")
     late = ingest_siecle(partial(tmp_path / "p1.xml", "01/09/2026 18:30:00", regrouped), ctx, T2)
     assert (late.status, late.exit_code, late.counts["students_changed"]) == ("applied", 0, 1)
-    row = ctx.db.query_dicts("SELECT exported_on, exported_at FROM siecle_imports WHERE import_id = ?",
-                             (late.import_id,))[0]
+    row = ctx.db.query_dicts(
+        "SELECT exported_on, exported_at FROM siecle_imports WHERE import_id = ?", (late.import_id,)
+    )[0]
     assert (row["exported_on"], row["exported_at"]) == ("2026-09-01", "2026-09-01T18:30:00")
     groups = ctx.db.scalar("SELECT groups FROM siecle_students WHERE eleve_id = '700001'")
     assert json.loads(groups) == ["_301P1", "_3LATIN"]

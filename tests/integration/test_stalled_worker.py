@@ -1,6 +1,7 @@
 """A worker that holds one item too long is reported (issue 18, point 2):
 the inbox says how long it has held its item, and the real HTTP server's
 /healthz answers 503 with it while /readyz keeps telling readiness."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ def get(url: str) -> tuple[int, dict]:
 def test_an_item_held_longer_than_the_bound_is_a_stalled_worker(tmp_path):
     clock = Clock()
     inbox = Inbox(tmp_path / "inbox", None, threading.Lock(), quiet_seconds=0, monotonic=clock)
-    assert inbox.stalled(60) is None                      # idle
+    assert inbox.stalled(60) is None  # idle
     inbox.busy, inbox.busy_since = "export.xml", clock()  # what handle() sets when it takes an item
     clock.t += 30
     assert inbox.stalled(60) is None and inbox.stalled(0) == 30
@@ -47,8 +48,10 @@ def test_an_item_held_longer_than_the_bound_is_a_stalled_worker(tmp_path):
     try:
         assert get(f"{server.url}/healthz") == (200, {"status": "ok"})
         clock.t += 31
-        assert get(f"{server.url}/healthz") == (503, {"status": "stalled", "item": "export.xml",
-                                                      "held_seconds": 61.0, "bound_seconds": 60})
+        assert get(f"{server.url}/healthz") == (
+            503,
+            {"status": "stalled", "item": "export.xml", "held_seconds": 61.0, "bound_seconds": 60},
+        )
         assert get(f"{server.url}/readyz") == (200, {"ready": True})
         text = urllib.request.urlopen(f"{server.url}/metrics", timeout=5).read().decode()
         assert "entsync_inbox_item_seconds 61.0" in text

@@ -1,5 +1,6 @@
 """Structures as the AAF says: renamed, closed when a complete académie-wide
 delivery no longer carries them (their people depart with them)."""
+
 from __future__ import annotations
 
 import shutil
@@ -46,4 +47,3 @@ def test_structure_renamed_and_closed(store_url, tmp_path):
     assert students and all(s["state"] == "active" for s in students)
     assert dump(ctx.db) == rebuilt(ctx)
     ctx.close()
-

@@ -11,6 +11,7 @@ move a production store's clock for ever, nor end in a traceback. Through the
 - a simulation store (declared when it is created, never later) takes any
   ``--now``, and judges overdue creations at its last recorded time.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,10 @@ def in_days(days: float) -> str:
 
 
 @pytest.mark.production_store
-@pytest.mark.parametrize("typo", ["9999-12-31T23:59:59", "10000-01-01T00:00:00", "0000-01-01", "1999-12-31",
-                                  "2200-01-01", "2026-13-01", "tomorrow"])
+@pytest.mark.parametrize(
+    "typo",
+    ["9999-12-31T23:59:59", "10000-01-01T00:00:00", "0000-01-01", "1999-12-31", "2200-01-01", "2026-13-01", "tomorrow"],
+)
 def test_a_now_out_of_range_is_a_one_line_error(cli, typo):
     before = cli.facts()
     with pytest.raises(SystemExit) as exc:

@@ -3,6 +3,7 @@ told as a story — AAF, first timetable import validated, a second one
 automated, a duplicate, an oversized change rejected then retried with
 lifted thresholds, the locked threshold — and each other rejection reason;
 the imports read model equals a rebuild from the log."""
+
 from __future__ import annotations
 
 import re
@@ -20,15 +21,23 @@ from projections.imports import ImportsProjection, drop, dump
 from projections.timetable import LockedThreshold
 from tests.integration.conftest import Academie, make_academie
 
-T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)   # AAF complete delivery
+T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # AAF complete delivery
 T_EDT = datetime(2026, 8, 28, 8, 0, tzinfo=timezone.utc)  # late August: the first (manual) timetable import
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture(scope="module")
 def acad(tmp_path_factory) -> Academie:
-    return make_academie(tmp_path_factory.mktemp("timetable-academie"), "--students", "200", "--seed", "3",
-                         "--sources", "aaf,sts,timetable", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("timetable-academie"),
+        "--students",
+        "200",
+        "--seed",
+        "3",
+        "--sources",
+        "aaf,sts,timetable",
+        "--no-second",
+    )
 
 
 def source(acad: Academie, kind: str) -> tuple[str, Path]:
@@ -77,7 +86,7 @@ def test_a_rentree_of_timetable_imports(ctx, acad):
     text = edt.read_text(encoding="utf-8")
     # the last course is cancelled: the timetable changed a little
     last = [m for m in re.finditer(r"    <Cours .*?</Cours>\n", text, re.S) if "<Classe " in m.group(0)][-1]
-    changed.write_text(text[:last.start()] + text[last.end():], encoding="utf-8")
+    changed.write_text(text[: last.start()] + text[last.end() :], encoding="utf-8")
     second = receive(changed, ctx, at(24))
     assert second.status == "applied" and q.detail(ctx.db, second.import_id)["automatic"] is True
     assert second.counts["sessions_removed"] == 1
@@ -116,11 +125,14 @@ def test_a_rentree_of_timetable_imports(ctx, acad):
     rebuilt_equals_live(ctx)
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("unknown-uai", "unknown_uai"),
-    ("edt-sts", "edt_sts_instead_of_sts"),
-    ("malformed", "malformed_xml"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("unknown-uai", "unknown_uai"),
+        ("edt-sts", "edt_sts_instead_of_sts"),
+        ("malformed", "malformed_xml"),
+    ],
+)
 def test_what_rejects_even_a_first_import(ctx, acad, name, reason):
     assert ingest(str(acad.first), ctx, T0).status == "applied"
     result = receive(variant(acad, name), ctx, at(0))

@@ -5,6 +5,7 @@ hand and validation to an applied import; the next export, with one more
 teacher matched to nobody, leaves that teacher's earlier courses in place;
 an oversized change is still rejected; a newer export replaces one awaiting
 validation, an older one is refused, an awaiting one can be cancelled."""
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,9 @@ from tests.integration.test_timetable_imports import rebuilt_equals_live
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "timetable" / "real-shape"
 UAI = "0571994H"
-T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)    # the AAF complete delivery
-T1 = datetime(2026, 8, 28, 8, tzinfo=timezone.utc)    # the first (manual) timetable import
-T2 = datetime(2026, 9, 7, 8, tzinfo=timezone.utc)     # the next export, automated
+T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)  # the AAF complete delivery
+T1 = datetime(2026, 8, 28, 8, tzinfo=timezone.utc)  # the first (manual) timetable import
+T2 = datetime(2026, 9, 7, 8, tzinfo=timezone.utc)  # the next export, automated
 HOLIDAYS = (8, 9, 17, 18)
 YEAR = [n for n in range(1, 45) if n not in HOLIDAYS]
 
@@ -44,14 +45,20 @@ def report(ctx, import_id: str) -> dict[str, list[str]]:
 
 
 def unmatched(ctx, import_id: str) -> dict[str, list[str]]:
-    return {m["ident"]: m["candidates"] for m in q.detail(ctx.db, import_id)["matches"]
-            if m["kind"] == "teacher" and not m["key"]}
+    return {
+        m["ident"]: m["candidates"]
+        for m in q.detail(ctx.db, import_id)["matches"]
+        if m["kind"] == "teacher" and not m["key"]
+    }
 
 
 def first_import(ctx, tmp_path) -> str:
     assert ingest(str(REAL / "aaf"), ctx, T0).status == "applied"
-    e1 = copy(REAL / "export_1" / "export_edt_0571994H.xml", tmp_path / "in1" / "export_edt_0571994H.xml",
-              T1 - timedelta(hours=2))
+    e1 = copy(
+        REAL / "export_1" / "export_edt_0571994H.xml",
+        tmp_path / "in1" / "export_edt_0571994H.xml",
+        T1 - timedelta(hours=2),
+    )
     first = receive(e1, ctx, T1)
     assert first.status == "awaiting_validation", first.message
     return first.import_id
@@ -64,17 +71,25 @@ def test_an_older_export_goes_through_matching_by_hand_to_an_applied_import(ctx,
     assert {r["reason"] for r in detail["record_rejections"]} == {"invalid_code", "structure_set_aside"}
     assert detail["ignored"] == {"subject_only": 3, "ignored_parts": 1, "parts_only": 1}
     # No IDSTS, no birth date: every teacher waits for the operator, with the accounts of that name.
-    assert unmatched(ctx, iid) == {"P1": ["3000001"], "P2": ["3000002", "3000003"], "P3": ["3000004"],
-                                   "P4": ["3000005"], "P5": []}
+    assert unmatched(ctx, iid) == {
+        "P1": ["3000001"],
+        "P2": ["3000002", "3000003"],
+        "P3": ["3000004"],
+        "P4": ["3000005"],
+        "P5": [],
+    }
     students = [m for m in detail["matches"] if m["kind"] == "student"]
     assert len(students) == 6 and all(m["by"] == "ine" for m in students)
     bilan = report(ctx, iid)
     assert "Paramètres > Établissement > Calendrier" in bilan["Problèmes à corriger dans EDT"][0]
-    assert any("ESPAGNOL2" in line and "à renommer dans EDT" in line for line in bilan["Classes et groupes non importés"])
+    assert any(
+        "ESPAGNOL2" in line and "à renommer dans EDT" in line for line in bilan["Classes et groupes non importés"]
+    )
     assert len(bilan["Enseignants dont les cours n'ont pas été importés"]) == 5
     assert bilan["Périodes de fermeture"][0] == "2 périodes de fermeture ajoutées"
-    assert "Total cumulé d'annulations de cours depuis le début de l'année scolaire : 1" in \
-        " ".join(bilan["Bilan des données « emploi du temps à la semaine »"])
+    assert "Total cumulé d'annulations de cours depuis le début de l'année scolaire : 1" in " ".join(
+        bilan["Bilan des données « emploi du temps à la semaine »"]
+    )
     assert q.current_timetable(ctx.db, UAI, "edt") is None  # nothing applied before validation
 
     # The operator matches by hand; what cannot be a match is refused.
@@ -98,7 +113,7 @@ def test_an_older_export_goes_through_matching_by_hand_to_an_applied_import(ctx,
     now = q.current_timetable(ctx.db, UAI, "edt")
     assert now.calendar["ends_on"] == "2027-07-15"
     assert now.services[("4B", "HIGEO")] == frozenset({"3000005"})
-    assert now.services[("3A", "MATHS")] == frozenset()   # P5's course: the course, not the teacher
+    assert now.services[("3A", "MATHS")] == frozenset()  # P5's course: the course, not the teacher
     assert "ESP2" not in now.groups and "ESPAGNOL2" not in now.groups
     # Weeks as 2ⁿ, and the dates that follow from DatePremierJourSemaine1 (Monday 31 August 2026).
     sessions = q.sessions(ctx.db, iid)["sessions"]
@@ -118,16 +133,24 @@ def test_the_next_export_remembers_hand_matches_and_keeps_an_unmatched_teachers_
     validate(iid, "alice", ctx, at, accept_end_date=True)
     before = q.current_timetable(ctx.db, UAI, "edt")
 
-    e2 = copy(REAL / "export_2" / "export_edt_0571994H.xml", tmp_path / "in2" / "export_edt_0571994H.xml",
-              T2 - timedelta(hours=1))
+    e2 = copy(
+        REAL / "export_2" / "export_edt_0571994H.xml",
+        tmp_path / "in2" / "export_edt_0571994H.xml",
+        T2 - timedelta(hours=1),
+    )
     second = receive(e2, ctx, T2)
     assert second.status == "applied", second.message
     row = q.detail(ctx.db, second.import_id)
     assert row["automatic"] is True
     by = {m["ident"]: (m["key"], m["by"] or m["reason"]) for m in row["matches"] if m["kind"] == "teacher"}
     # Same ident and name: remembered. P4 changed name (LEGRAND-ETIENNE → LEGRAND): asked again.
-    assert by == {"P1": ("3000001", "remembered"), "P2": ("3000002", "remembered"), "P3": ("3000004", "remembered"),
-                  "P4": ("", "name_changed"), "P5": ("", "no_identity")}
+    assert by == {
+        "P1": ("3000001", "remembered"),
+        "P2": ("3000002", "remembered"),
+        "P3": ("3000004", "remembered"),
+        "P4": ("", "name_changed"),
+        "P5": ("", "no_identity"),
+    }
     after = q.current_timetable(ctx.db, UAI, "edt")
     # P4's earlier courses stay in place, and nothing about P4 counts as a change.
     assert after.services[("4B", "HIGEO")] == frozenset({"3000005"}) == before.services[("4B", "HIGEO")]
@@ -138,13 +161,19 @@ def test_the_next_export_remembers_hand_matches_and_keeps_an_unmatched_teachers_
     assert [line.split(" (")[0] for line in listed] == ["professeur P4", "professeur P5"]
 
     # An oversized change is still rejected: most courses gone.
-    ctx.policy = ctx.policy.model_copy(update={"timetable_thresholds": {
-        **ctx.policy.timetable_thresholds,
-        "sessions_removed": ctx.policy.timetable_thresholds["sessions_removed"].model_copy(
-            update={"count": 2, "percent": 20})}})
+    ctx.policy = ctx.policy.model_copy(
+        update={
+            "timetable_thresholds": {
+                **ctx.policy.timetable_thresholds,
+                "sessions_removed": ctx.policy.timetable_thresholds["sessions_removed"].model_copy(
+                    update={"count": 2, "percent": 20}
+                ),
+            }
+        }
+    )
     text = e2.read_text(encoding="utf-8")
     courses = list(re.finditer(r"    <Cours .*?</Cours>\n", text, re.S))
-    cut = text[:courses[0].start()] + courses[0].group(0) + text[courses[-1].end():]
+    cut = text[: courses[0].start()] + courses[0].group(0) + text[courses[-1].end() :]
     e3 = copy(e2, tmp_path / "in3" / "export_edt_0571994H.xml", T2 + timedelta(days=6))
     e3.write_text(cut, encoding="utf-8")
     third = receive(e3, ctx, T2 + timedelta(days=7))
@@ -158,16 +187,22 @@ def test_one_awaiting_import_per_establishment_newer_replaces_older_is_refused(c
     iid = first_import(ctx, tmp_path)
     match(iid, "P2", "3000003", "alice", ctx, T1 + timedelta(minutes=1))
     # A newer export (by its export date, not its arrival) replaces it, and keeps the hand matches.
-    newer = copy(REAL / "export_2" / "export_edt_0571994H.xml", tmp_path / "in2" / "export_edt_0571994H.xml",
-                 T1 + timedelta(hours=1))
+    newer = copy(
+        REAL / "export_2" / "export_edt_0571994H.xml",
+        tmp_path / "in2" / "export_edt_0571994H.xml",
+        T1 + timedelta(hours=1),
+    )
     second = receive(newer, ctx, T1 + timedelta(hours=2))
     assert second.status == "awaiting_validation" and "replaces import" in second.message
     assert q.detail(ctx.db, iid)["status"] == "replaced"
     p2 = next(m for m in q.detail(ctx.db, second.import_id)["matches"] if m["ident"] == "P2")
     assert (p2["key"], p2["by"]) == ("3000003", "remembered")
     # An older export arriving later is refused, the newer one stays awaiting.
-    older = copy(REAL / "export_1" / "export_edt_0571994H.xml", tmp_path / "in3" / "old_export_edt_0571994H.xml",
-                 T1 - timedelta(days=3))
+    older = copy(
+        REAL / "export_1" / "export_edt_0571994H.xml",
+        tmp_path / "in3" / "old_export_edt_0571994H.xml",
+        T1 - timedelta(days=3),
+    )
     older.write_bytes(older.read_bytes() + b"\n")  # not the same bytes as the first one (that is a duplicate)
     os.utime(older, ((T1 - timedelta(days=3)).timestamp(),) * 2)
     third = receive(older, ctx, T1 + timedelta(hours=3))
@@ -177,8 +212,10 @@ def test_one_awaiting_import_per_establishment_newer_replaces_older_is_refused(c
     assert cancel(second.import_id, "alice", "wrong base", ctx, T1 + timedelta(hours=4)).status == "cancelled"
     assert q.awaiting(ctx.db, UAI, "edt") is None and q.current_timetable(ctx.db, UAI, "edt") is None
     assert [h["label"] for h in q.history(ctx.db, UAI)] == [
-        "Rejet - Export plus ancien que celui en attente de validation", "Import annulé",
-        "Remplacé par un export plus récent"]
+        "Rejet - Export plus ancien que celui en attente de validation",
+        "Import annulé",
+        "Remplacé par un export plus récent",
+    ]
     rebuilt_equals_live(ctx, filled=("imports", "import_matches", "import_hand_matches"))
 
 
@@ -199,8 +236,11 @@ def cli(store_url, capsys):
 def test_the_operator_does_it_from_the_command_line(cli, tmp_path):
     assert cli.run("store", "init", "--simulation")[0] == 0
     assert cli.run("ingest", str(REAL / "aaf"), "--now", T0.isoformat())[0] == 0
-    e1 = copy(REAL / "export_1" / "export_edt_0571994H.xml", tmp_path / "in" / "export_edt_0571994H.xml",
-              T1 - timedelta(hours=2))
+    e1 = copy(
+        REAL / "export_1" / "export_edt_0571994H.xml",
+        tmp_path / "in" / "export_edt_0571994H.xml",
+        T1 - timedelta(hours=2),
+    )
     code, out = cli.run("ingest", str(e1), "--now", T1.isoformat(), "--json")
     iid = json.loads(out)["import_id"]
     assert code == 2 and json.loads(out)["status"] == "awaiting_validation"

@@ -4,6 +4,7 @@ the base export of its establishment was validated, is rejected naming
 exactly the thresholds its manifest announces, with the counts the
 generator expects; retried with them lifted it is applied, except the
 structure protection, whose lift is refused."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -16,14 +17,22 @@ from projections import import_queries as q
 from projections.timetable import DEFAULT_THRESHOLDS, LockedThreshold
 from tests.integration.conftest import Academie, make_academie
 
-T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)    # AAF complete delivery
+T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # AAF complete delivery
 T_EDT = datetime(2026, 8, 28, 8, 0, tzinfo=timezone.utc)  # the first timetable import of the year
 
 
 @pytest.fixture(scope="module")
 def acad(tmp_path_factory) -> Academie:
-    return make_academie(tmp_path_factory.mktemp("threshold-academie"), "--students", "200", "--seed", "3",
-                         "--sources", "aaf,timetable", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("threshold-academie"),
+        "--students",
+        "200",
+        "--seed",
+        "3",
+        "--sources",
+        "aaf,timetable",
+        "--no-second",
+    )
 
 
 def at(hours: int) -> datetime:
@@ -52,7 +61,7 @@ def test_the_variant_goes_over_its_threshold_only(ctx, acad, threshold):
     assert {name: got.counts[name] for name in v["expected"]} == v["expected"]
     over = got.details["thresholds"][threshold]
     assert (over["count"], over["total"]) == (v["expected"][threshold], v["totals"][threshold])
-    assert q.current_timetable(ctx.db, v["uai"], "edt") == before   # nothing applied
+    assert q.current_timetable(ctx.db, v["uai"], "edt") == before  # nothing applied
 
     if v["liftable"]:
         lifted = retry(got.import_id, v["thresholds"], "bob", ctx, at(3))

@@ -6,6 +6,7 @@ rejected ``missing_ine``, the replacement zone rejected ``invalid_uai``, the
 delta's arrival rejected ``unknown_record``. After the upgrade and the two
 deliveries read again, the store holds what a fresh build by this release
 holds, and `verify` is equal. Never regenerate the fixture."""
+
 from __future__ import annotations
 
 import json
@@ -33,14 +34,24 @@ def load_old_store(url: str) -> None:
     rows = json.loads((LOG / "read_model.json").read_text(encoding="utf-8"))
     ctx = bootstrap.build(url)
     try:
-        ctx.log.recorder.insert_events([
-            StoredEvent(originator_id=UUID(e["originator_id"]), originator_version=e["originator_version"],
-                        topic=e["topic"], state=e["state"].encode("utf-8")) for e in lines])
+        ctx.log.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=UUID(e["originator_id"]),
+                    originator_version=e["originator_version"],
+                    topic=e["topic"],
+                    state=e["state"].encode("utf-8"),
+                )
+                for e in lines
+            ]
+        )
         with ctx.db.transaction():
             for table, table_rows in rows.items():
                 cols = COLUMNS[table]
-                ctx.db.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                                   [tuple(r) for r in table_rows])
+                ctx.db.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [tuple(r) for r in table_rows],
+                )
             # the position that release's read model had reached, and no rules generation (it did not record one)
             ctx.db.execute(f"INSERT INTO {TRACKING} (name, position) VALUES (?, ?)", ("directory", len(lines)))
     finally:
@@ -65,9 +76,12 @@ def test_an_upgrade_corrects_a_store_built_by_the_earlier_release(store_url, cap
     dry = cli.json("store", "upgrade", "--dry-run")
     assert dry["needed"] and dry["dry_run"] and dry["previous_rules"] == 1
     assert {(c["jointure"], c["field"], c["before"], c["after"]) for c in dry["corrections"]} == {
-        ("3100001", "profile", "NON_ENSEIGNANT", "ENSEIGNANT"), ("3100002", "profile", "NON_ENSEIGNANT", "ENSEIGNANT")}
-    assert cli.json("accounts", "--profile", "NON_ENSEIGNANT") and \
-        {a["jointure"] for a in cli.json("accounts", "--profile", "NON_ENSEIGNANT")} >= {"3100001"}  # nothing recorded
+        ("3100001", "profile", "NON_ENSEIGNANT", "ENSEIGNANT"),
+        ("3100002", "profile", "NON_ENSEIGNANT", "ENSEIGNANT"),
+    }
+    assert cli.json("accounts", "--profile", "NON_ENSEIGNANT") and {
+        a["jointure"] for a in cli.json("accounts", "--profile", "NON_ENSEIGNANT")
+    } >= {"3100001"}  # nothing recorded
 
     code, text = cli.run("store", "upgrade")
     assert code == 0, text

@@ -1,6 +1,7 @@
 """`entsync verify` on both stores: the directory, timetable-imports and
 SIECLE read models rebuilt under a prefix and compared with the live ones,
 table by table; the rebuild's tables are dropped afterwards."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,14 +18,23 @@ from tests.integration.conftest import T0, Academie, make_academie
 
 @pytest.fixture(scope="module")
 def acad(tmp_path_factory) -> Academie:
-    return make_academie(tmp_path_factory.mktemp("verify-academie"), "--students", "150", "--seed", "4",
-                         "--sources", "aaf,siecle,timetable", "--no-second")
+    return make_academie(
+        tmp_path_factory.mktemp("verify-academie"),
+        "--students",
+        "150",
+        "--seed",
+        "4",
+        "--sources",
+        "aaf,siecle,timetable",
+        "--no-second",
+    )
 
 
 def verify(ctx) -> tuple[int, dict]:
     seen: list[dict] = []
-    code = _verify(SimpleNamespace(json=True), ctx, lambda data, as_json, text=None: seen.append(data),
-                   lambda rows, cols: "", None)
+    code = _verify(
+        SimpleNamespace(json=True), ctx, lambda data, as_json, text=None: seen.append(data), lambda rows, cols: "", None
+    )
     return code, seen[0]
 
 
@@ -41,13 +51,20 @@ def test_verify_compares_the_three_read_models(ctx, acad):
     assert {t.split(".")[0] for t in report["tables"]} == {"directory", "imports", "siecle"}
     assert report["tables"]["siecle.siecle_students"]["rows"] > 0
     assert report["tables"]["imports.timetable_groups"]["rows"] > 0
-    assert not [t for t in ("verify_accounts", "verify_imports", "verify_siecle_students", "verify_tracking")
-                if ctx.db.table_exists(t)]
+    assert not [
+        t
+        for t in ("verify_accounts", "verify_imports", "verify_siecle_students", "verify_tracking")
+        if ctx.db.table_exists(t)
+    ]
 
-    ctx.db.execute("UPDATE siecle_students SET division = 'XX' WHERE student_id IN "
-                   "(SELECT student_id FROM siecle_students ORDER BY student_id LIMIT 1)")
+    ctx.db.execute(
+        "UPDATE siecle_students SET division = 'XX' WHERE student_id IN "
+        "(SELECT student_id FROM siecle_students ORDER BY student_id LIMIT 1)"
+    )
     ctx.db.execute("DELETE FROM timetables")
     code, report = verify(ctx)
     assert code == EXIT_ERROR and report["equal"] is False
-    assert report["differences"] == {"siecle.siecle_students": {"live_only": 1, "rebuild_only": 1},
-                                     "imports.timetables": {"live_only": 0, "rebuild_only": 1}}
+    assert report["differences"] == {
+        "siecle.siecle_students": {"live_only": 1, "rebuild_only": 1},
+        "imports.timetables": {"live_only": 0, "rebuild_only": 1},
+    }

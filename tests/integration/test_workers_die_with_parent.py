@@ -1,6 +1,7 @@
 """The forked readers of a large delivery do not outlive a kill -9 of the
 daemon (issue 18, point 9): they used to read on for 10–15 s, holding
 memory and the delivery's files, while a restarted daemon began again."""
+
 from __future__ import annotations
 
 import signal
@@ -19,8 +20,9 @@ def alive(pid: int) -> bool:
 
 
 def test_the_readers_die_with_their_parent():
-    parent = subprocess.Popen([sys.executable, "-m", "tests.integration.worker_parent"], stdout=subprocess.PIPE,
-                              text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.worker_parent"], stdout=subprocess.PIPE, text=True
+    )
     try:
         workers = [int(p) for p in parent.stdout.readline().split()]
         assert len(workers) == 2 and all(alive(p) for p in workers)

@@ -3,6 +3,7 @@ each worker's pid, then waits to be killed (issue 18, point 9).
 
     python -m tests.integration.worker_parent
 """
+
 from __future__ import annotations
 
 import os

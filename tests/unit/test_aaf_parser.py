@@ -4,6 +4,7 @@ streaming parse, without any database.
 The fixtures under tests/fixtures/aaf/ are written by hand, independently of
 the project's generator, one small delivery per pitfall (see their README).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,6 +28,7 @@ REQUEST_TAGS = (b"<addRequest", b"<modifyRequest", b"<deleteRequest")
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def read_all(files: DeliveryFiles) -> list[RawRecord]:
     """Every record of a delivery, categories in dependency order, parts in order."""
@@ -53,8 +55,7 @@ def as_tuples(recs: list[RawRecord]) -> list[tuple]:
 def request_lines(path: Path) -> list[int]:
     """1-based lines where a request element starts, found on the raw bytes
     (independently of the parser; works for CRLF files too)."""
-    return [i for i, line in enumerate(path.read_bytes().split(b"\n"), 1)
-            if any(tag in line for tag in REQUEST_TAGS)]
+    return [i for i, line in enumerate(path.read_bytes().split(b"\n"), 1) if any(tag in line for tag in REQUEST_TAGS)]
 
 
 def line_of(path: Path, needle: bytes) -> int:
@@ -71,6 +72,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- discovery
+
 
 def test_discover_lists_parts_of_a_complete_delivery():
     files = discover(FIX / "values")
@@ -122,7 +124,9 @@ def test_missing_first_part_detected(tmp_path):
 
 def _mixed(tmp_path: Path) -> Path:
     target = copy_fixture("values", tmp_path)
-    shutil.copy(FIX / "delta" / "ENTTEST_Delta_20260819_Eleve_0000.xml", target / "ENTTEST_Delta_20260819_Eleve_0001.xml")
+    shutil.copy(
+        FIX / "delta" / "ENTTEST_Delta_20260819_Eleve_0000.xml", target / "ENTTEST_Delta_20260819_Eleve_0001.xml"
+    )
     return target
 
 
@@ -135,8 +139,14 @@ def _unknown_category(tmp_path: Path) -> Path:
 def _duplicate_part(tmp_path: Path) -> Path:
     archive = tmp_path / "dup.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.write(FIX / "per-etab" / "ENT_0571994H_Complet_20260818_Eleve_0000.xml", "a/ENT_0571994H_Complet_20260818_Eleve_0000.xml")
-        zf.write(FIX / "per-etab" / "ENT_0571994H_Complet_20260818_Eleve_0000.xml", "b/ENT_0571994H_Complet_20260818_Eleve_0000.xml")
+        zf.write(
+            FIX / "per-etab" / "ENT_0571994H_Complet_20260818_Eleve_0000.xml",
+            "a/ENT_0571994H_Complet_20260818_Eleve_0000.xml",
+        )
+        zf.write(
+            FIX / "per-etab" / "ENT_0571994H_Complet_20260818_Eleve_0000.xml",
+            "b/ENT_0571994H_Complet_20260818_Eleve_0000.xml",
+        )
     return archive
 
 
@@ -151,14 +161,17 @@ def _not_an_archive(tmp_path: Path) -> Path:
     return tmp_path / "ENT2D.20260818.zip"
 
 
-@pytest.mark.parametrize("make, reason", [
-    (_mixed, "mixed_delivery"),
-    (_unknown_category, "unknown_category"),
-    (_duplicate_part, "duplicate_part"),
-    (_no_aaf_files, "no_aaf_files"),
-    (_not_an_archive, "unreadable_archive"),
-    (lambda tmp: tmp / "nowhere", "not_found"),
-])
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (_mixed, "mixed_delivery"),
+        (_unknown_category, "unknown_category"),
+        (_duplicate_part, "duplicate_part"),
+        (_no_aaf_files, "no_aaf_files"),
+        (_not_an_archive, "unreadable_archive"),
+        (lambda tmp: tmp / "nowhere", "not_found"),
+    ],
+)
 def test_discover_refuses_what_is_not_one_delivery(tmp_path, make, reason):
     with pytest.raises(DeliveryRejected) as err:
         discover(make(tmp_path))
@@ -167,6 +180,7 @@ def test_discover_refuses_what_is_not_one_delivery(tmp_path, make, reason):
 
 
 # --------------------------------------------------------------------------- archives
+
 
 def _zip(src: Path, dest: Path) -> Path:
     archive = dest / f"ENT2D.{src.name}.zip"
@@ -191,13 +205,18 @@ def test_archive_gives_the_same_records_as_the_directory(tmp_path, build, contai
     archive = build(FIX / fixture, tmp_path)
     from_archive = discover(archive)
     assert from_archive.container == container
-    assert (from_archive.kind, from_archive.date, from_archive.prefix) == (from_dir.kind, from_dir.date, from_dir.prefix)
+    assert (from_archive.kind, from_archive.date, from_archive.prefix) == (
+        from_dir.kind,
+        from_dir.date,
+        from_dir.prefix,
+    )
     assert from_archive.fingerprint == from_dir.fingerprint
     assert sorted(p.name for p in from_archive.parts) == sorted(p.name for p in from_dir.parts)
     assert as_tuples(read_all(from_archive)) == as_tuples(read_all(from_dir))
 
 
 # --------------------------------------------------------------------------- encodings
+
 
 def test_latin1_with_numeric_character_references_and_crlf():
     raw = (FIX / "latin1-ncr" / ELEVE).read_bytes()
@@ -264,6 +283,7 @@ def test_undeclared_encoding_mismatch_is_malformed_and_names_no_value(tmp_path):
 
 # --------------------------------------------------------------------------- values
 
+
 def test_values_are_trimmed_and_apostrophes_hyphens_kept():
     raw = (FIX / "values" / ELEVE).read_bytes()
     assert b"<value>  D'ALMEIDA  </value>" in raw  # padded in the file
@@ -289,7 +309,10 @@ def test_empty_value_is_an_empty_list():
     assert by_id(recs, "PersRelEleve")["2000001"].attrs["ENTPersonDateNaissance"] == []
     assert by_id(recs, "EtabEducNat")["4001"].attrs["telephoneNumber"] == []
     # every attribute of the file is in the record, empty or not
-    assert len(students["1000001"].attrs) == (FIX / "values" / ELEVE).read_text().split("</addRequest>")[0].count("<attr name=") - 1
+    assert (
+        len(students["1000001"].attrs)
+        == (FIX / "values" / ELEVE).read_text().split("</addRequest>")[0].count("<attr name=") - 1
+    )
 
 
 def test_multi_valued_attributes_keep_their_order():
@@ -300,8 +323,10 @@ def test_multi_valued_attributes_keep_their_order():
     assert j.attrs["ENTEleveAutoriteParentale"] == ["2000001", "2000002"]
     assert by_id(recs, "PersRelEleve")["2000001"].attrs["ENTAuxPersRelEleveEleve"] == ["1000001", "1000002"]
     teacher = by_id(recs, "PersEducNat")["3000001"]
-    assert teacher.attrs["ENTPersonFonctions"] == ["4001$ENS$ENSEIGNEMENT$L0422$ALLEMAND",
-                                                   "4002$ENS$ENSEIGNEMENT$L0422$ALLEMAND"]
+    assert teacher.attrs["ENTPersonFonctions"] == [
+        "4001$ENS$ENSEIGNEMENT$L0422$ALLEMAND",
+        "4002$ENS$ENSEIGNEMENT$L0422$ALLEMAND",
+    ]
     assert teacher.attrs["ENTAuxEnsClasses"] == ["4001$3EME1", "4001$3EME2"]
 
 
@@ -320,15 +345,23 @@ def test_compound_values_are_kept_whole():
 def test_categories_ops_and_ids_of_the_six_categories():
     recs = records("values")
     assert [(r.category, r.id) for r in recs] == [
-        ("EtabEducNat", "4001"), ("EtabEducNat", "4002"),
-        ("MatiereEducNat", "030201"), ("MatiereEducNat", "061300"),
+        ("EtabEducNat", "4001"),
+        ("EtabEducNat", "4002"),
+        ("MatiereEducNat", "030201"),
+        ("MatiereEducNat", "061300"),
         ("MefEducNat", "10310019110"),
-        ("Eleve", "1000001"), ("Eleve", "1000002"), ("Eleve", "1000003"),
-        ("PersRelEleve", "2000001"), ("PersRelEleve", "2000002"),
+        ("Eleve", "1000001"),
+        ("Eleve", "1000002"),
+        ("Eleve", "1000003"),
+        ("PersRelEleve", "2000001"),
+        ("PersRelEleve", "2000002"),
         ("PersEducNat", "3000001"),
     ]
     assert {r.op for r in recs} == {"add"}
-    assert by_id(recs, "MatiereEducNat")["061300"].attrs == {"ENTMatJointure": ["061300"], "ENTLibelleMatiere": ["MATHEMATIQUES"]}
+    assert by_id(recs, "MatiereEducNat")["061300"].attrs == {
+        "ENTMatJointure": ["061300"],
+        "ENTLibelleMatiere": ["MATHEMATIQUES"],
+    }
     assert by_id(recs, "MefEducNat")["10310019110"].attrs["ENTLibelleMef"] == ["3EME"]
     assert all(r.file.startswith("ENTTEST_Complet_20260818_" + r.category + "_") for r in recs)
 
@@ -356,12 +389,15 @@ def test_delta_modify_and_delete():
 
 # --------------------------------------------------------------------------- the DTD is never fetched
 
+
 def test_external_dtd_next_to_the_file_is_never_loaded(tmp_path, monkeypatch):
     """A poisoned ficAlimMENESR.dtd next to the file (and in the cwd): loading
     it would fail the parse or inject a default attribute value."""
     target = copy_fixture("latin1-ncr", tmp_path)
-    poison = ('<!ATTLIST value xml:lang CDATA "POISON">\n<!ENTITY % p SYSTEM "http://127.0.0.1:9/p.dtd">\n%p;\n'
-              "this is not a DTD <<<\n")
+    poison = (
+        '<!ATTLIST value xml:lang CDATA "POISON">\n<!ENTITY % p SYSTEM "http://127.0.0.1:9/p.dtd">\n%p;\n'
+        "this is not a DTD <<<\n"
+    )
     (target / "ficAlimMENESR.dtd").write_text(poison)
     monkeypatch.chdir(target)
     assert as_tuples(read_all(discover(target))) == as_tuples(records("latin1-ncr"))
@@ -375,7 +411,9 @@ def test_http_dtd_is_never_fetched(tmp_path):
         port = server.getsockname()[1]
         src = (FIX / "latin1-ncr" / ELEVE).read_bytes()
         f = tmp_path / ELEVE
-        f.write_bytes(src.replace(b'SYSTEM "ficAlimMENESR.dtd"', f'SYSTEM "http://127.0.0.1:{port}/ficAlimMENESR.dtd"'.encode()))
+        f.write_bytes(
+            src.replace(b'SYSTEM "ficAlimMENESR.dtd"', f'SYSTEM "http://127.0.0.1:{port}/ficAlimMENESR.dtd"'.encode())
+        )
         with open(f, "rb") as fh:
             recs = list(read_records(fh, f.name, "Eleve"))
         assert [r.id for r in recs] == ["1000001", "1000002"]
@@ -385,12 +423,16 @@ def test_http_dtd_is_never_fetched(tmp_path):
 
 # --------------------------------------------------------------------------- delivery-level rejections
 
-@pytest.mark.parametrize("fixture, reason, needle", [
-    ("malformed", "malformed_xml", b"<value>Paul</attr>"),
-    ("wrong-root", "wrong_root", b"<ficAlimAcademie>"),
-    ("unknown-category", "unknown_category", b"<id>1000003</id>"),
-    ("category-mismatch", "category_mismatch", b"<id>1000003</id>"),
-])
+
+@pytest.mark.parametrize(
+    "fixture, reason, needle",
+    [
+        ("malformed", "malformed_xml", b"<value>Paul</attr>"),
+        ("wrong-root", "wrong_root", b"<ficAlimAcademie>"),
+        ("unknown-category", "unknown_category", b"<id>1000003</id>"),
+        ("category-mismatch", "category_mismatch", b"<id>1000003</id>"),
+    ],
+)
 def test_delivery_level_rejection_names_reason_file_and_line(fixture, reason, needle):
     path = FIX / fixture / ELEVE
     expected_line = line_of(path, needle)

@@ -1,6 +1,7 @@
 """`adapters.aaf.records.validate` as tables of cases (formats §1,
 domain-rules §2, §5, §11): one case per reason code and field, valid records
 of the six categories, and no personal value in any rejection."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,44 +16,109 @@ LINE = 42
 
 # Hand-written valid records (attribute name → values), one per category.
 VALID: dict[str, tuple[str, dict[str, list[str]]]] = {
-    "EtabEducNat": ("4001", {
-        "ENTStructureJointure": ["4001"], "ENTStructureUAI": ["0571994H"],
-        "ENTStructureNomCourant": ["CLG-VAL D'ARGENT-ac-NANCY-METZ"], "ENTStructureTypeStruct": ["COLLEGE"],
-        "ENTEtablissementContrat": ["PU"], "ENTServAcAcademie": ["NANCY-METZ"], "street": [], "postalCode": ["57000"],
-        "l": ["METZ"], "telephoneNumber": [],
-        "ENTStructureClasses": ["3EME1$3EME 1$10310019110", "3 A$3EME A$10310019110$10310019111"],
-        "ENTStructureGroupes": ["ALL2$ALLEMAND LV2$3EME1$3 A", "T-S_3$GROUPE$3EME1"]}),
+    "EtabEducNat": (
+        "4001",
+        {
+            "ENTStructureJointure": ["4001"],
+            "ENTStructureUAI": ["0571994H"],
+            "ENTStructureNomCourant": ["CLG-VAL D'ARGENT-ac-NANCY-METZ"],
+            "ENTStructureTypeStruct": ["COLLEGE"],
+            "ENTEtablissementContrat": ["PU"],
+            "ENTServAcAcademie": ["NANCY-METZ"],
+            "street": [],
+            "postalCode": ["57000"],
+            "l": ["METZ"],
+            "telephoneNumber": [],
+            "ENTStructureClasses": ["3EME1$3EME 1$10310019110", "3 A$3EME A$10310019110$10310019111"],
+            "ENTStructureGroupes": ["ALL2$ALLEMAND LV2$3EME1$3 A", "T-S_3$GROUPE$3EME1"],
+        },
+    ),
     "MatiereEducNat": ("030201", {"ENTMatJointure": ["030201"], "ENTLibelleMatiere": ["ALLEMAND LV2"]}),
     "MefEducNat": ("10310019110", {"ENTMefJointure": ["10310019110"], "ENTLibelleMef": ["3EME"]}),
-    "Eleve": ("1000001", {
-        "ENTPersonJointure": ["1000001"], "ENTEleveStructRattachId": ["650001"], "ENTEleveINE": ["070123456AB"],
-        "personalTitle": ["Mme"], "sn": ["ZORGLUB"], "givenName": ["Anaïs-Maëlle"], "ENTPersonNomPatro": ["ZORGLUB"],
-        "ENTPersonAutresPrenoms": ["Anaïs-Maëlle", "Zoé"], "ENTPersonDateNaissance": ["14/07/2011"],
-        "ENTPersonStructRattach": ["4001"], "ENTEleveClasses": ["4001$3EME1"],
-        "ENTEleveGroupes": ["4001$ALL2", "4001$12345678"],
-        "ENTElevePersRelEleve": ["2000001$10$1$1$1$1", "2000002$20$0$2$0$0", "2000003$90$0$0$1$0", "2000004$3$0$$0$0"],
-        "ENTEleveAutoriteParentale": ["2000001"], "mail": [], "homePhone": []}),
-    "PersRelEleve": ("2000001", {
-        "ENTPersonJointure": ["2000001"], "personalTitle": ["Mme"], "sn": ["D'ALMEIDA"], "givenName": ["Marie-Thérèse"],
-        "ENTPersonNomPatro": ["DUPONT"], "ENTPersonDateNaissance": [], "homePhone": [], "telephoneNumber": [],
-        "mobile": ["+33600000001"], "mail": [], "ENTPersonAdresse": ["3 rue de l'Église$Bâtiment B"],
-        "ENTPersonCodePostal": ["57000"], "ENTPersonVille": ["METZ"], "ENTPersonPays": ["FRANCE"],
-        "ENTAuxPersRelEleveEleve": ["1000001"]}),
-    "PersEducNat": ("3000001", {
-        "ENTPersonJointure": ["3000001"], "personalTitle": ["Mme"], "sn": ["KOWALSKI"], "givenName": ["Ève"],
-        "ENTPersonNomPatro": ["KOWALSKI"], "ENTPersonDateNaissance": ["02/02/1980"],
-        "mail": ["eve.kowalski@ac-nancy-metz.fr"], "ENTPersonStructRattach": [],
-        "ENTPersonFonctions": ["4001$ENS$ENSEIGNEMENT$L0422$ALLEMAND"], "PersEducNatPresenceDevantEleves": ["O"],
-        "ENTAuxEnsClasses": ["4001$3EME1", "4001$3 A"], "ENTAuxEnsGroupes": ["4001$ALL2"]}),
+    "Eleve": (
+        "1000001",
+        {
+            "ENTPersonJointure": ["1000001"],
+            "ENTEleveStructRattachId": ["650001"],
+            "ENTEleveINE": ["070123456AB"],
+            "personalTitle": ["Mme"],
+            "sn": ["ZORGLUB"],
+            "givenName": ["Anaïs-Maëlle"],
+            "ENTPersonNomPatro": ["ZORGLUB"],
+            "ENTPersonAutresPrenoms": ["Anaïs-Maëlle", "Zoé"],
+            "ENTPersonDateNaissance": ["14/07/2011"],
+            "ENTPersonStructRattach": ["4001"],
+            "ENTEleveClasses": ["4001$3EME1"],
+            "ENTEleveGroupes": ["4001$ALL2", "4001$12345678"],
+            "ENTElevePersRelEleve": [
+                "2000001$10$1$1$1$1",
+                "2000002$20$0$2$0$0",
+                "2000003$90$0$0$1$0",
+                "2000004$3$0$$0$0",
+            ],
+            "ENTEleveAutoriteParentale": ["2000001"],
+            "mail": [],
+            "homePhone": [],
+        },
+    ),
+    "PersRelEleve": (
+        "2000001",
+        {
+            "ENTPersonJointure": ["2000001"],
+            "personalTitle": ["Mme"],
+            "sn": ["D'ALMEIDA"],
+            "givenName": ["Marie-Thérèse"],
+            "ENTPersonNomPatro": ["DUPONT"],
+            "ENTPersonDateNaissance": [],
+            "homePhone": [],
+            "telephoneNumber": [],
+            "mobile": ["+33600000001"],
+            "mail": [],
+            "ENTPersonAdresse": ["3 rue de l'Église$Bâtiment B"],
+            "ENTPersonCodePostal": ["57000"],
+            "ENTPersonVille": ["METZ"],
+            "ENTPersonPays": ["FRANCE"],
+            "ENTAuxPersRelEleveEleve": ["1000001"],
+        },
+    ),
+    "PersEducNat": (
+        "3000001",
+        {
+            "ENTPersonJointure": ["3000001"],
+            "personalTitle": ["Mme"],
+            "sn": ["KOWALSKI"],
+            "givenName": ["Ève"],
+            "ENTPersonNomPatro": ["KOWALSKI"],
+            "ENTPersonDateNaissance": ["02/02/1980"],
+            "mail": ["eve.kowalski@ac-nancy-metz.fr"],
+            "ENTPersonStructRattach": [],
+            "ENTPersonFonctions": ["4001$ENS$ENSEIGNEMENT$L0422$ALLEMAND"],
+            "PersEducNatPresenceDevantEleves": ["O"],
+            "ENTAuxEnsClasses": ["4001$3EME1", "4001$3 A"],
+            "ENTAuxEnsGroupes": ["4001$ALL2"],
+        },
+    ),
 }
 
 # Values that are personal (domain-rules §11): never in a rejection.
-PERSONAL = ("ZORGLUB", "Anaïs", "14/07/2011", "070123456AB", "D'ALMEIDA", "Marie-Thérèse", "KOWALSKI", "Ève",
-            "02/02/1980", "+33600000001", "Église")
+PERSONAL = (
+    "ZORGLUB",
+    "Anaïs",
+    "14/07/2011",
+    "070123456AB",
+    "D'ALMEIDA",
+    "Marie-Thérèse",
+    "KOWALSKI",
+    "Ève",
+    "02/02/1980",
+    "+33600000001",
+    "Église",
+)
 
 
-def raw(category: str, changes: dict[str, list[str]] | None = None, *, rec_id: str | None = None,
-        op: str = "add") -> tuple[RawRecord, dict[str, list[str]]]:
+def raw(
+    category: str, changes: dict[str, list[str]] | None = None, *, rec_id: str | None = None, op: str = "add"
+) -> tuple[RawRecord, dict[str, list[str]]]:
     default_id, attrs = VALID[category]
     attrs = {**attrs, **(changes or {})}
     return RawRecord(FILE, LINE, op, category, default_id if rec_id is None else rec_id, attrs), attrs
@@ -75,17 +141,20 @@ def test_valid_record_of_each_category(category):
     assert validate(record, attrs) == []
 
 
-@pytest.mark.parametrize("category, changes", [
-    ("Eleve", {"ENTEleveGroupes": [], "ENTElevePersRelEleve": [], "mail": []}),  # empty optional lists
-    ("Eleve", {"ENTPersonDateNaissance": ["29/02/2012"]}),  # leap day
-    ("Eleve", {"ENTEleveClasses": ["4001$T-S_3"]}),
-    ("Eleve", {"ENTEleveINE": ["1234567890A"]}),
-    ("EtabEducNat", {"ENTStructureUAI": ["0011068F"], "ENTStructureClasses": [], "ENTStructureGroupes": []}),
-    ("EtabEducNat", {"ENTStructureUAI": ["0880054F"], "ENTStructureClasses": ["12345678$HUIT$10310019110"]}),
-    ("PersRelEleve", {"ENTPersonDateNaissance": ["01/01/1975"]}),
-    ("PersEducNat", {"ENTPersonDateNaissance": [], "ENTAuxEnsClasses": [], "ENTAuxEnsGroupes": []}),
-    ("MatiereEducNat", {"ENTLibelleMatiere": []}),  # a label is not required
-])
+@pytest.mark.parametrize(
+    "category, changes",
+    [
+        ("Eleve", {"ENTEleveGroupes": [], "ENTElevePersRelEleve": [], "mail": []}),  # empty optional lists
+        ("Eleve", {"ENTPersonDateNaissance": ["29/02/2012"]}),  # leap day
+        ("Eleve", {"ENTEleveClasses": ["4001$T-S_3"]}),
+        ("Eleve", {"ENTEleveINE": ["1234567890A"]}),
+        ("EtabEducNat", {"ENTStructureUAI": ["0011068F"], "ENTStructureClasses": [], "ENTStructureGroupes": []}),
+        ("EtabEducNat", {"ENTStructureUAI": ["0880054F"], "ENTStructureClasses": ["12345678$HUIT$10310019110"]}),
+        ("PersRelEleve", {"ENTPersonDateNaissance": ["01/01/1975"]}),
+        ("PersEducNat", {"ENTPersonDateNaissance": [], "ENTAuxEnsClasses": [], "ENTAuxEnsGroupes": []}),
+        ("MatiereEducNat", {"ENTLibelleMatiere": []}),  # a label is not required
+    ],
+)
 def test_valid_variants(category, changes):
     record, attrs = raw(category, changes)
     assert validate(record, attrs) == []
@@ -129,7 +198,13 @@ CASES = [
     ("PersRelEleve", {"ENTPersonDateNaissance": ["1975-01-01"]}, None, "invalid_date", "ENTPersonDateNaissance"),
     ("PersEducNat", {"ENTPersonDateNaissance": ["32/01/1980"]}, None, "invalid_date", "ENTPersonDateNaissance"),
     # ---- class and group codes: ≤ 8 letters, digits, space, - or _ (domain-rules §2)
-    ("EtabEducNat", {"ENTStructureClasses": ["3EMEEUROPE$3EME EUROPE$10310019110"]}, None, "invalid_code", "ENTStructureClasses"),
+    (
+        "EtabEducNat",
+        {"ENTStructureClasses": ["3EMEEUROPE$3EME EUROPE$10310019110"]},
+        None,
+        "invalid_code",
+        "ENTStructureClasses",
+    ),
     ("EtabEducNat", {"ENTStructureClasses": ["$SANS CODE$10310019110"]}, None, "invalid_code", "ENTStructureClasses"),
     ("EtabEducNat", {"ENTStructureGroupes": ["ALL.2$ALLEMAND$3EME1"]}, None, "invalid_code", "ENTStructureGroupes"),
     ("Eleve", {"ENTEleveClasses": ["4001$123456789"]}, None, "invalid_code", "ENTEleveClasses"),
@@ -144,12 +219,19 @@ CASES = [
     ("Eleve", {"ENTElevePersRelEleve": ["2000001$10$1"]}, None, "invalid_value", "ENTElevePersRelEleve"),
     ("Eleve", {"ENTElevePersRelEleve": ["$10$1$1$1$1"]}, None, "invalid_value", "ENTElevePersRelEleve"),
     ("Eleve", {"ENTElevePersRelEleve": ["2000001$10$1$5$1$1"]}, None, "invalid_value", "ENTElevePersRelEleve"),
-    ("Eleve", {"ENTElevePersRelEleve": ["2000001$10$1$1$1$1", "2000002"]}, None, "invalid_value", "ENTElevePersRelEleve"),
+    (
+        "Eleve",
+        {"ENTElevePersRelEleve": ["2000001$10$1$1$1$1", "2000002"]},
+        None,
+        "invalid_value",
+        "ENTElevePersRelEleve",
+    ),
 ]
 
 
-@pytest.mark.parametrize("category, changes, rec_id, reason, field", CASES,
-                         ids=[f"{c[0]}-{c[3]}-{c[4]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "category, changes, rec_id, reason, field", CASES, ids=[f"{c[0]}-{c[3]}-{c[4]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_rejection(category, changes, rec_id, reason, field):
     record, attrs = raw(category, changes, rec_id=rec_id)
     check(validate(record, attrs), reason, field, record.id)
@@ -157,8 +239,16 @@ def test_rejection(category, changes, rec_id, reason, field):
 
 def test_every_reason_code_is_covered():
     reasons = {c[3] for c in CASES}
-    assert reasons == {"missing_identifier", "missing_field", "jointure_mismatch", "missing_ine", "invalid_ine",
-                       "invalid_date", "invalid_code", "invalid_value"}
+    assert reasons == {
+        "missing_identifier",
+        "missing_field",
+        "jointure_mismatch",
+        "missing_ine",
+        "invalid_ine",
+        "invalid_date",
+        "invalid_code",
+        "invalid_value",
+    }
 
 
 @pytest.mark.parametrize("uai", ["0571994A", "0880054G", "571994H", "0571994h", "Z.REMP-57", ""])
@@ -170,12 +260,15 @@ def test_a_structure_whose_code_fails_the_check_letter_is_kept(uai):
     assert validate(record, attrs) == []
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({}, None),                                          # VE1803+: an INE
-    ({"ENTEleveINE": []}, "missing_ine"),                # the version carries it, empty: no account (§5)
-    ({"ENTEleveINE": None}, None),                       # VE1301: no INE by format
-    ({"ENTEleveINE": None, "mail": None}, None),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({}, None),  # VE1803+: an INE
+        ({"ENTEleveINE": []}, "missing_ine"),  # the version carries it, empty: no account (§5)
+        ({"ENTEleveINE": None}, None),  # VE1301: no INE by format
+        ({"ENTEleveINE": None, "mail": None}, None),
+    ],
+)
 def test_ine_is_required_only_where_the_version_carries_it(changes, reason):
     _, attrs = raw("Eleve")
     attrs = {k: v for k, v in {**attrs, **changes}.items() if v is not None}
@@ -197,17 +290,20 @@ def test_an_ine_shown_by_a_record_without_the_attribute_in_its_version_is_still_
 
 def test_the_bad_value_itself_is_never_in_the_rejection():
     """Each bad value is personal or looks like it: none may leak."""
-    for changes, bad in [({"ENTPersonDateNaissance": ["31/02/2011"]}, "31/02/2011"),
-                         ({"ENTEleveINE": ["07012345"]}, "07012345"),
-                         ({"ENTEleveINE": ["070123456A-"]}, "070123456A-"),
-                         ({"ENTEleveClasses": ["4001$3EMEEUROPE"]}, "3EMEEUROPE"),
-                         ({"ENTElevePersRelEleve": ["2000001$10$1$5$1$1"]}, "2000001$10")]:
+    for changes, bad in [
+        ({"ENTPersonDateNaissance": ["31/02/2011"]}, "31/02/2011"),
+        ({"ENTEleveINE": ["07012345"]}, "07012345"),
+        ({"ENTEleveINE": ["070123456A-"]}, "070123456A-"),
+        ({"ENTEleveClasses": ["4001$3EMEEUROPE"]}, "3EMEEUROPE"),
+        ({"ENTElevePersRelEleve": ["2000001$10$1$5$1$1"]}, "2000001$10"),
+    ]:
         record, attrs = raw("Eleve", changes)
         (r,) = validate(record, attrs)
         assert bad not in f"{r.describe()} {r!r}"
 
 
 # --------------------------------------------------------------------------- modify
+
 
 def test_modify_is_validated_on_the_merged_attributes():
     _, previous = raw("Eleve")
@@ -231,6 +327,7 @@ def test_modify_changing_the_jointure_is_a_mismatch():
 
 
 # --------------------------------------------------------------------------- bugs
+
 
 def test_class_code_with_a_newline_is_invalid():
     record, attrs = raw("EtabEducNat", {"ENTStructureClasses": ["3EME1\n$3EME 1$10310019110"]})

@@ -1,4 +1,5 @@
 """The account aggregate: given these events, when this command, then these events."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -14,8 +15,17 @@ ATTRS = {"sn": ["Martin"], "givenName": ["Léa"]}
 
 
 def new_account() -> Account:
-    return Account(jointure="1234567", category="Eleve", attrs=ATTRS, digest="d0", delivery_id="D1",
-                   file="f.xml", line=5, at=T0, creation_due=T0 + DELAY)
+    return Account(
+        jointure="1234567",
+        category="Eleve",
+        attrs=ATTRS,
+        digest="d0",
+        delivery_id="D1",
+        file="f.xml",
+        line=5,
+        at=T0,
+        creation_due=T0 + DELAY,
+    )
 
 
 def names(account: Account) -> list[str]:
@@ -88,8 +98,17 @@ BAD_SN = {"sn": ["MAR\u200bTIN"], "givenName": ["Léa"]}
 
 
 def test_a_new_account_records_its_fields_set_aside_after_appeared():
-    a = Account(jointure="1234567", category="Eleve", attrs=BAD_SN, digest="d0", delivery_id="D1",
-                file="f.xml", line=5, at=T0, creation_due=T0 + DELAY)
+    a = Account(
+        jointure="1234567",
+        category="Eleve",
+        attrs=BAD_SN,
+        digest="d0",
+        delivery_id="D1",
+        file="f.xml",
+        line=5,
+        at=T0,
+        creation_due=T0 + DELAY,
+    )
     a.set_aside_fields({"sn": "name_invisible_characters"}, "D1", "f.xml", 5, T0)
     a.set_aside_fields({"sn": "name_invisible_characters"}, "D1", "f.xml", 5, T0)  # the same: nothing new
     events = a.collect_events()
@@ -104,8 +123,16 @@ def test_a_changed_record_sets_aside_before_it_is_recorded_and_clears_when_fixed
     a.collect_events()
     a.record(BAD_SN, "d1", "D2", "g.xml", 9, T1, DELAY, set_aside={"sn": "name_invisible_characters"})
     assert names(a) == ["FieldsSetAside", "Changed"]
-    a.record({**BAD_SN, "ENTEleveGroupes": ["4001$ALL2"]}, "d2", "D3", "g.xml", 9, T1, DELAY,
-             set_aside={"sn": "name_invisible_characters"})
+    a.record(
+        {**BAD_SN, "ENTEleveGroupes": ["4001$ALL2"]},
+        "d2",
+        "D3",
+        "g.xml",
+        9,
+        T1,
+        DELAY,
+        set_aside={"sn": "name_invisible_characters"},
+    )
     assert names(a) == ["Changed"]  # still set aside: nothing to record again
     a.record(ATTRS, "d3", "D4", "g.xml", 9, T1, DELAY, set_aside={})
     events = a.collect_events()
@@ -117,19 +144,37 @@ def test_a_name_set_aside_is_no_evidence_of_an_overwrite():
     # Without it, "Martin Léa" → "Léa" alone would look like another person.
     a = new_account()
     a.collect_events()
-    a.record({"sn": ["Z" * 5000], "givenName": ["Léa"]}, "d1", "D2", "g.xml", 9, T1, DELAY,
-             set_aside={"sn": "name_too_long"})
+    a.record(
+        {"sn": ["Z" * 5000], "givenName": ["Léa"]}, "d1", "D2", "g.xml", 9, T1, DELAY, set_aside={"sn": "name_too_long"}
+    )
     assert names(a) == ["FieldsSetAside", "Changed"]
     a.record({"sn": ["Dupont"], "givenName": ["Jean"]}, "d2", "D3", "g.xml", 9, T1, DELAY, set_aside={})
     assert names(a) == ["FieldsSetAside", "Changed"]  # compared with a name set aside: not judged
 
 
 def test_an_overwrite_records_no_value_set_aside():
-    a = Account(jointure="1234567", category="Eleve", attrs={**ATTRS, "ENTPersonDateNaissance": ["03/04/2012"]},
-                digest="d0", delivery_id="D1", file="f.xml", line=5, at=T0, creation_due=T0 + DELAY)
+    a = Account(
+        jointure="1234567",
+        category="Eleve",
+        attrs={**ATTRS, "ENTPersonDateNaissance": ["03/04/2012"]},
+        digest="d0",
+        delivery_id="D1",
+        file="f.xml",
+        line=5,
+        at=T0,
+        creation_due=T0 + DELAY,
+    )
     a.collect_events()
-    a.record({"sn": ["Dupont"], "givenName": ["Jean"], "ENTPersonDateNaissance": ["01/01/2099"]}, "d1", "D2",
-             "g.xml", 9, T1, DELAY, set_aside={"ENTPersonDateNaissance": "birth_date_in_future"})
+    a.record(
+        {"sn": ["Dupont"], "givenName": ["Jean"], "ENTPersonDateNaissance": ["01/01/2099"]},
+        "d1",
+        "D2",
+        "g.xml",
+        9,
+        T1,
+        DELAY,
+        set_aside={"ENTPersonDateNaissance": "birth_date_in_future"},
+    )
     events = a.collect_events()
     assert [type(e).__name__ for e in events] == ["FieldsSetAside", "Changed", "OverwriteSuspected"]
     assert events[2].after == {"sn": ["Dupont"], "givenName": ["Jean"], "ENTPersonDateNaissance": []}

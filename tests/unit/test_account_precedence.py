@@ -1,4 +1,5 @@
 """SIECLE before the AAF on the account aggregate (domain-rules §11, Precedence)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -10,21 +11,42 @@ from events.account import Account, TransitionRefused, new_enrolment
 T0 = datetime(2026, 8, 25, 6, tzinfo=timezone.utc)
 DELAY = timedelta(hours=48)
 # A student of structure S1, class 4A, group G1.
-ATTRS = {"sn": ["Martin"], "givenName": ["Léa"], "ENTPersonStructRattach": ["S1"],
-         "ENTEleveClasses": ["S1$4A"], "ENTEleveGroupes": ["S1$G1"]}
+ATTRS = {
+    "sn": ["Martin"],
+    "givenName": ["Léa"],
+    "ENTPersonStructRattach": ["S1"],
+    "ENTEleveClasses": ["S1$4A"],
+    "ENTEleveGroupes": ["S1$G1"],
+}
 
 
 def account(created: bool = True) -> Account:
-    a = Account(jointure="1234567", category="Eleve", attrs=ATTRS, digest="d0", delivery_id="D1",
-                file="f.xml", line=5, at=T0, creation_due=T0 + DELAY)
+    a = Account(
+        jointure="1234567",
+        category="Eleve",
+        attrs=ATTRS,
+        digest="d0",
+        delivery_id="D1",
+        file="f.xml",
+        line=5,
+        at=T0,
+        creation_due=T0 + DELAY,
+    )
     if created:
         a.create_account("lea.martin", T0 + DELAY)
     return a
 
 
 def declared(a: Account) -> Account:
-    a.declare_departure("siecle", "S-stream", "2026-09-10", T0 + timedelta(days=16), T0 + timedelta(days=60), False,
-                        T0 + timedelta(days=17))
+    a.declare_departure(
+        "siecle",
+        "S-stream",
+        "2026-09-10",
+        T0 + timedelta(days=16),
+        T0 + timedelta(days=60),
+        False,
+        T0 + timedelta(days=17),
+    )
     return a
 
 
@@ -60,14 +82,22 @@ def test_declared_departure_of_a_pending_account_means_never_created():
 def test_the_aaf_still_listing_the_person_does_not_cancel_it():
     a = declared(account())
     # same structure and class; another group and a corrected name are not a new enrolment
-    a.record({**ATTRS, "ENTEleveGroupes": ["S1$G2"], "sn": ["Martín"]}, "d1", "D2", "g.xml", 3,
-             T0 + timedelta(days=20), DELAY)
+    a.record(
+        {**ATTRS, "ENTEleveGroupes": ["S1$G2"], "sn": ["Martín"]},
+        "d1",
+        "D2",
+        "g.xml",
+        3,
+        T0 + timedelta(days=20),
+        DELAY,
+    )
     assert a.state == "departing"
     assert names(a)[-1] == "Changed"
 
 
-@pytest.mark.parametrize("change", [{"ENTEleveClasses": ["S1$3B"]},
-                                    {"ENTPersonStructRattach": ["S2"], "ENTEleveClasses": ["S2$4A"]}])
+@pytest.mark.parametrize(
+    "change", [{"ENTEleveClasses": ["S1$3B"]}, {"ENTPersonStructRattach": ["S2"], "ENTEleveClasses": ["S2$4A"]}]
+)
 def test_a_new_enrolment_in_the_aaf_cancels_it(change):
     a = declared(account())
     a.record({**ATTRS, **change}, "d1", "D2", "g.xml", 3, T0 + timedelta(days=20), DELAY)

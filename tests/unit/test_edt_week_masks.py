@@ -10,6 +10,7 @@ real files use is uncertain — and holds them against
 carries such comments (tests/fixtures/timetable/, recursively) and on an
 export of the generator, read back with ``read_edt`` too.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,7 @@ from adapters.timetable.records import weeks_of
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "timetable"
 MAIN_FIXTURE = FIX / "export_edt_0571994H.xml"
 # Comments kept; no entity, no DTD, no network (the files are data).
-PARSER = etree.XMLParser(remove_comments=False, resolve_entities=False, no_network=True, load_dtd=False,
-                         huge_tree=True)
+PARSER = etree.XMLParser(remove_comments=False, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 DOMAIN = re.compile(r"^\s*Domaine\s*:\s*\[(?P<items>[^\]]*)\]\s*$")
 RANGE = re.compile(r"^(?P<first>\d+)\s*(?:\.\.|-)\s*(?P<last>\d+)$")
 MAX_MASK = 1 << 64
@@ -64,7 +64,7 @@ def annotated(root) -> list[tuple[object, int, list[int], object]]:
     for elem in root.iter(etree.Element):
         mask = (elem.get("Semaines") or "").strip()
         if not mask.isdigit() or int(mask) >= MAX_MASK:
-            continue   # no mask, or one the reader sets aside: nothing to compare
+            continue  # no mask, or one the reader sets aside: nothing to compare
         nxt = elem.getnext()
         if not isinstance(nxt, etree._Comment):
             continue
@@ -87,16 +87,20 @@ def local(elem) -> str:
 
 # --------------------------------------------------------------------------- the decoder itself
 
-@pytest.mark.parametrize("text, weeks", [
-    ("Domaine : [1]", [1]),
-    ("Domaine : [1..7;10..16;19..44]", [*range(1, 8), *range(10, 17), *range(19, 45)]),
-    ("Domaine : [1, 3, 5]", [1, 3, 5]),
-    ("Domaine : [1;63]", [1, 63]),
-    ("Domaine : [ 2 - 4 , 9 ]", [2, 3, 4, 9]),
-    ("Domaine: [5..5; 8 .. 9]", [5, 8, 9]),
-    ("Domaine : []", []),
-    (" Domaine : [1..3] ", [1, 2, 3]),
-])
+
+@pytest.mark.parametrize(
+    "text, weeks",
+    [
+        ("Domaine : [1]", [1]),
+        ("Domaine : [1..7;10..16;19..44]", [*range(1, 8), *range(10, 17), *range(19, 45)]),
+        ("Domaine : [1, 3, 5]", [1, 3, 5]),
+        ("Domaine : [1;63]", [1, 63]),
+        ("Domaine : [ 2 - 4 , 9 ]", [2, 3, 4, 9]),
+        ("Domaine: [5..5; 8 .. 9]", [5, 8, 9]),
+        ("Domaine : []", []),
+        (" Domaine : [1..3] ", [1, 2, 3]),
+    ],
+)
 def test_the_decoder_reads_every_separator(text, weeks):
     assert decode_domain(text) == weeks
 
@@ -113,6 +117,7 @@ def test_other_comments_are_not_domains():
 
 # --------------------------------------------------------------------------- fixtures
 
+
 def _fixtures_with_domains() -> list[Path]:
     return sorted(p for p in FIX.rglob("*.xml") if b"Domaine" in p.read_bytes())
 
@@ -121,8 +126,10 @@ def _fixtures_with_domains() -> list[Path]:
 def test_fixture_masks_agree_with_their_domain_comments(path):
     found = annotated(parse(path))
     if not found:
-        pytest.skip(f"{path.relative_to(FIX)} mentions 'Domaine' but no element carrying @Semaines is "
-                    "followed by a Domaine comment")
+        pytest.skip(
+            f"{path.relative_to(FIX)} mentions 'Domaine' but no element carrying @Semaines is "
+            "followed by a Domaine comment"
+        )
     for elem, mask, weeks, _ in found:
         assert weeks == weeks_of(mask), f"{path.name} line {elem.sourceline}: {local(elem)} Semaines={mask}"
 
@@ -131,8 +138,10 @@ def test_the_main_fixture_is_annotated():
     if not MAIN_FIXTURE.exists():
         pytest.skip(f"{MAIN_FIXTURE.name} is not there")
     if not re.search(rb"<!--\s*Domaine", MAIN_FIXTURE.read_bytes()):
-        pytest.skip(f"{MAIN_FIXTURE.name} has no Domaine comments yet (they are being added to the "
-                    "fixtures): nothing to compare")
+        pytest.skip(
+            f"{MAIN_FIXTURE.name} has no Domaine comments yet (they are being added to the "
+            "fixtures): nothing to compare"
+        )
     # Once it has some, they must sit right after elements carrying @Semaines.
     found = annotated(parse(MAIN_FIXTURE))
     assert found, f"{MAIN_FIXTURE.name} has Domaine comments, none after an element carrying @Semaines"
@@ -142,6 +151,7 @@ def test_the_main_fixture_is_annotated():
 
 
 # --------------------------------------------------------------------------- the generator
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
@@ -158,8 +168,11 @@ def _elements_with_masks(root) -> list:
 
 def test_every_generated_mask_is_annotated_on_its_line(generated):
     out, m, base = generated
-    variants = [out / v["path"] for v in m["sources"]["variants"]
-                if v["source"] == "timetable" and v["name"] not in ("malformed", "edt-sts")]
+    variants = [
+        out / v["path"]
+        for v in m["sources"]["variants"]
+        if v["source"] == "timetable" and v["name"] not in ("malformed", "edt-sts")
+    ]
     assert variants
     for path in (base, *variants):
         root = parse(path)
@@ -169,14 +182,14 @@ def test_every_generated_mask_is_annotated_on_its_line(generated):
         assert with_masks and len(found) == len(with_masks), path.name
         for elem, mask, weeks, comment in found:
             assert weeks == weeks_of(mask), f"{path.name} line {elem.sourceline}"
-            assert comment.sourceline == elem.sourceline   # right after the element, on the same line
-            assert weeks and not mask & 1   # bit 0 is unused
+            assert comment.sourceline == elem.sourceline  # right after the element, on the same line
+            assert weeks and not mask & 1  # bit 0 is unused
 
 
 def test_course_weeks_are_the_union_of_their_childrens_domains(generated):
     _, _, base = generated
     root = parse(base)
-    union: dict[int, set[int]] = {}   # course line -> the weeks its children's comments name
+    union: dict[int, set[int]] = {}  # course line -> the weeks its children's comments name
     for elem, _, weeks, _ in annotated(root):
         parent = elem.getparent()
         if local(parent) == "Cours":
@@ -197,17 +210,25 @@ def test_subject_only_courses_and_undeclared_parts_are_no_rejection(generated):
     assert export.rejections == ()
     assert export.set_aside.courses == () and export.set_aside.students == ()
     # courses holding only a subject: one Matiere child, no @Semaines anywhere
-    only = [c for c in root.iter(f"{{{NS}}}Cours") if len(c) and all(local(x) == "Matiere" for x in c
-                                                                   if isinstance(x.tag, str))]
+    only = [
+        c
+        for c in root.iter(f"{{{NS}}}Cours")
+        if len(c) and all(local(x) == "Matiere" for x in c if isinstance(x.tag, str))
+    ]
     assert only and all(x.get("Semaines") is None for c in only for x in c if isinstance(x.tag, str))
     assert export.subject_only == len(only)
-    assert all(c.weeks == 0 and not c.teachers and not c.classes and not c.groups
-               for c in export.courses if c.subject_only)
+    assert all(
+        c.weeks == 0 and not c.teachers and not c.classes and not c.groups for c in export.courses if c.subject_only
+    )
     # student parts no class declares: read, dropped, counted — not an error
     declared = {p.get("Ident") for k in root.iter(f"{{{NS}}}Classes") for p in k.iter(f"{{{NS}}}PartieDeClasse")}
-    undeclared = [p.get("Ident") for e in root.iter(f"{{{NS}}}Eleve") for p in e.iter(f"{{{NS}}}PartieDeClasse")
-                  if p.get("Ident") not in declared]
+    undeclared = [
+        p.get("Ident")
+        for e in root.iter(f"{{{NS}}}Eleve")
+        for p in e.iter(f"{{{NS}}}PartieDeClasse")
+        if p.get("Ident") not in declared
+    ]
     assert undeclared and export.ignored_parts == len(undeclared)
     assert all(set(s.parts) <= declared for s in export.students)
     students = {s.ident: s for s in export.students}
-    assert len(students) == sum(1 for _ in root.iter(f"{{{NS}}}Eleve"))   # none set aside
+    assert len(students) == sum(1 for _ in root.iter(f"{{{NS}}}Eleve"))  # none set aside

@@ -3,6 +3,7 @@
 The files are read back with lxml only (never with the project's parsers):
 the generator is meant as an independent check of those parsers.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,17 +21,26 @@ from lxml import etree
 from adapters.generator.cli import run
 
 CATEGORIES = ("EtabEducNat", "MatiereEducNat", "MefEducNat", "Eleve", "PersRelEleve", "PersEducNat")
-OPERATIONAL = {"EtabEducNat": ("categorieStructure", "EtabEducNat"),
-               "MatiereEducNat": ("categorieMatiere", "MatEducNat"),
-               "MefEducNat": ("categorieMef", "MefEducNat"),
-               "Eleve": ("categoriePersonne", "Eleve"),
-               "PersRelEleve": ("categoriePersonne", "PersRelEleve"),
-               "PersEducNat": ("categoriePersonne", "PersEducNat")}
-ID_ATTR = {"EtabEducNat": "ENTStructureJointure", "MatiereEducNat": "ENTMatJointure",
-           "MefEducNat": "ENTMefJointure", "Eleve": "ENTPersonJointure", "PersRelEleve": "ENTPersonJointure",
-           "PersEducNat": "ENTPersonJointure"}
-FILE_RE = re.compile(r"^(?P<prefix>[A-Za-z0-9.-]+)_(?P<kind>Complet|Delta)_(?P<date>\d{8})_"
-                     r"(?P<cat>[A-Za-z]+)_(?P<part>\d{4})\.xml$")
+OPERATIONAL = {
+    "EtabEducNat": ("categorieStructure", "EtabEducNat"),
+    "MatiereEducNat": ("categorieMatiere", "MatEducNat"),
+    "MefEducNat": ("categorieMef", "MefEducNat"),
+    "Eleve": ("categoriePersonne", "Eleve"),
+    "PersRelEleve": ("categoriePersonne", "PersRelEleve"),
+    "PersEducNat": ("categoriePersonne", "PersEducNat"),
+}
+ID_ATTR = {
+    "EtabEducNat": "ENTStructureJointure",
+    "MatiereEducNat": "ENTMatJointure",
+    "MefEducNat": "ENTMefJointure",
+    "Eleve": "ENTPersonJointure",
+    "PersRelEleve": "ENTPersonJointure",
+    "PersEducNat": "ENTPersonJointure",
+}
+FILE_RE = re.compile(
+    r"^(?P<prefix>[A-Za-z0-9.-]+)_(?P<kind>Complet|Delta)_(?P<date>\d{8})_"
+    r"(?P<cat>[A-Za-z]+)_(?P<part>\d{4})\.xml$"
+)
 CODE_RE = re.compile(r"^[A-Za-z0-9 _-]{1,8}$")
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -62,9 +72,11 @@ def read_delivery(delivery: Path) -> list[tuple[str, str, str, dict]]:
         assert root.tag == "ficAlimMENESR"
         for rec in root:
             op = rec.tag.removesuffix("Request")
-            expected = {"add": ["operationalAttributes", "identifier", "attributes"],
-                        "modify": ["operationalAttributes", "identifier", "modifications"],
-                        "delete": ["operationalAttributes", "identifier"]}[op]
+            expected = {
+                "add": ["operationalAttributes", "identifier", "attributes"],
+                "modify": ["operationalAttributes", "identifier", "modifications"],
+                "delete": ["operationalAttributes", "identifier"],
+            }[op]
             assert [c.tag for c in rec] == expected
             (op_attr,) = rec.find("operationalAttributes")
             assert (op_attr.get("name"), values(op_attr)) == (OPERATIONAL[cat][0], [OPERATIONAL[cat][1]])
@@ -129,7 +141,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     generate(tmp_path / "b", "--seed", "7")
     a = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
     b = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file()}
-    assert len(a) == 19 and a == b   # 3 deliveries x 6 categories + manifest
+    assert len(a) == 19 and a == b  # 3 deliveries x 6 categories + manifest
 
 
 def test_different_seed_gives_different_content(tmp_path):
@@ -161,11 +173,11 @@ def test_class_and_group_codes_obey_the_rules(academy):
         assert all(len(v.split("$")) == 3 and len(v.split("$")[2]) == 11 for v in attrs["ENTStructureClasses"])
         for v in attrs["ENTStructureGroupes"]:
             code, _label, *members = v.split("$")
-            assert members and set(members) <= etab_classes   # a group belongs to classes of its establishment
+            assert members and set(members) <= etab_classes  # a group belongs to classes of its establishment
             groups.add((sj, code))
         classes |= {(sj, c) for c in etab_classes}
     assert all(CODE_RE.match(code) for _, code in classes | groups)
-    assert any(" " in c or "_" in c for _, c in classes | groups)   # the allowed separators are exercised
+    assert any(" " in c or "_" in c for _, c in classes | groups)  # the allowed separators are exercised
     for attrs in of(first, "Eleve").values():
         (cls,) = attrs["ENTEleveClasses"]
         assert tuple(cls.split("$")) in classes
@@ -184,7 +196,7 @@ def test_every_file_is_well_formed_with_declared_encoding_and_version(tmp_path):
             raw = f.read_bytes()
             assert raw.startswith(b'<?xml version="1.0" encoding="ISO-8859-1"?>\r\n')
             assert b'<!-- versionAF="AAF-VE1803" -->' in raw
-            assert raw.count(b"\n") == raw.count(b"\r\n")            # CRLF throughout
+            assert raw.count(b"\n") == raw.count(b"\r\n")  # CRLF throughout
             tree = etree.parse(str(f), PARSER)
             assert tree.docinfo.encoding.upper() == "ISO-8859-1" and tree.getroot().tag == "ficAlimMENESR"
             seen += 1
@@ -212,11 +224,25 @@ def test_parts_are_contiguous_and_bounded(tmp_path):
 
 def test_content_does_not_depend_on_date_part_size_shuffle_or_encoding(tmp_path):
     a = generate(tmp_path / "a", "--seed", "3")
-    b = generate(tmp_path / "b", "--seed", "3", "--date", "20260901", "--second-date", "20261201",
-                 "--part-size", "41", "--shuffle-attributes", "--encoding", "utf-8", "--prefix", "ENT2D")
+    b = generate(
+        tmp_path / "b",
+        "--seed",
+        "3",
+        "--date",
+        "20260901",
+        "--second-date",
+        "20261201",
+        "--part-size",
+        "41",
+        "--shuffle-attributes",
+        "--encoding",
+        "utf-8",
+        "--prefix",
+        "ENT2D",
+    )
     for da, db in zip(dirs(tmp_path / "a", a), dirs(tmp_path / "b", b)):
         ra, rb = read_delivery(da), read_delivery(db)
-        assert sorted(ra, key=repr) == sorted(rb, key=repr)   # same records, values in the same order
+        assert sorted(ra, key=repr) == sorted(rb, key=repr)  # same records, values in the same order
     # the variation really happened: other names, more parts, other attribute order
     eleve_a = dirs(tmp_path / "a", a)[0] / "ENTACAD_Complet_20260818_Eleve_0000.xml"
     eleve_b = dirs(tmp_path / "b", b)[0] / "ENT2D_Complet_20260901_Eleve_0000.xml"
@@ -239,7 +265,9 @@ def test_churn_ground_truth_matches_files(academy):
     ch = m["churn"]
     s1, s2 = of(first, "Eleve"), of(second, "Eleve")
     assert ch["students_left"] and set(ch["students_left"]) <= set(s1) and not set(ch["students_left"]) & set(s2)
-    assert ch["students_arrived"] and not set(ch["students_arrived"]) & set(s1) and set(ch["students_arrived"]) <= set(s2)
+    assert (
+        ch["students_arrived"] and not set(ch["students_arrived"]) & set(s1) and set(ch["students_arrived"]) <= set(s2)
+    )
     assert 0.03 < len(ch["students_left"]) / len(s1) < 0.07
     for jointure, sj, old, new in ch["class_changes"]:
         assert s1[jointure]["ENTEleveClasses"] == [f"{sj}${old}"] and s2[jointure]["ENTEleveClasses"] == [f"{sj}${new}"]
@@ -265,16 +293,21 @@ def test_duplicates_share_normalised_identity_and_are_removed(academy):
     assert m["duplicates"] and m["churn"]["duplicates_removed"] == [d for _, d in m["duplicates"]]
     for kept, dup in m["duplicates"]:
         a, b = students[kept], students[dup]
-        assert [norm(a["sn"][0]), norm(a["givenName"][0]), a["ENTPersonDateNaissance"]] == \
-               [norm(b["sn"][0]), norm(b["givenName"][0]), b["ENTPersonDateNaissance"]]
-        assert (a["sn"], a["givenName"]) != (b["sn"], b["givenName"])   # typed differently
+        assert [norm(a["sn"][0]), norm(a["givenName"][0]), a["ENTPersonDateNaissance"]] == [
+            norm(b["sn"][0]),
+            norm(b["givenName"][0]),
+            b["ENTPersonDateNaissance"],
+        ]
+        assert (a["sn"], a["givenName"]) != (b["sn"], b["givenName"])  # typed differently
         assert a["ENTEleveINE"] != b["ENTEleveINE"]
         assert ("Eleve", kept) in second and ("Eleve", dup) not in second
     # ... and they are the only people sharing a normalised identity (no accidental homonym)
     for state in (first, second):
         for cat in ("Eleve", "PersEducNat"):
-            ids = Counter((norm(a["sn"][0]), norm(a["givenName"][0]), a["ENTPersonDateNaissance"][0])
-                          for a in of(state, cat).values())
+            ids = Counter(
+                (norm(a["sn"][0]), norm(a["givenName"][0]), a["ENTPersonDateNaissance"][0])
+                for a in of(state, cat).values()
+            )
             clashes = sum(n - 1 for n in ids.values())
             assert clashes == (len(m["duplicates"]) if (state is first and cat == "Eleve") else 0)
 
@@ -299,7 +332,7 @@ def test_guardians_links_sharing_and_couples(academy):
     couples = m["deliveries"]["20260818-complet"]["couple_guardians"]
     assert couples and len(couples) / len(guardians) < 0.02
     for g in couples:
-        name = f'{guardians[g]["givenName"][0]} {guardians[g]["sn"][0]}'
+        name = f"{guardians[g]['givenName'][0]} {guardians[g]['sn'][0]}"
         assert re.search(r" et | & |M\. MME", name, re.IGNORECASE)
     mobiles = [a["mobile"][0] for a in guardians.values() if a["mobile"]]
     assert mobiles and all(re.fullmatch(r"\+33[67]\d{8}", x) for x in mobiles)
@@ -316,7 +349,7 @@ def test_person_identifiers_and_dates(academy):
         assert attrs["ENTEleveStatutEleve"] in (["SCOLAIRE"], ["APPRENTI"])
         d, mth, y = attrs["ENTPersonDateNaissance"][0].split("/")
         level = attrs["ENTEleveClasses"][0].split("$")[1]
-        if level.startswith("6"):          # collège 6EME: 11 at the rentrée, give or take a year
+        if level.startswith("6"):  # collège 6EME: 11 at the rentrée, give or take a year
             assert year - 12 <= int(y) <= year - 10
         assert 1 <= int(mth) <= 12 and 1 <= int(d) <= 31
     staff = of(first, "PersEducNat")
@@ -345,8 +378,8 @@ def test_latin9_oe_survives_as_character_reference(tmp_path):
     m15 = generate(tmp_path / "l15", "--no-second", "--encoding", "iso-8859-15")
     raw1 = b"".join(f.read_bytes() for f in xml_files(dirs(tmp_path / "l1", m1)[0]))
     raw15 = b"".join(f.read_bytes() for f in xml_files(dirs(tmp_path / "l15", m15)[0]))
-    assert b"&#339;" in raw1 and b"\xe9" in raw1            # œ as a reference, é as a Latin-1 byte
-    assert b"&#339;" not in raw15 and b"\xbd" in raw15      # œ is the byte 0xBD in Latin-9
+    assert b"&#339;" in raw1 and b"\xe9" in raw1  # œ as a reference, é as a Latin-1 byte
+    assert b"&#339;" not in raw15 and b"\xbd" in raw15  # œ is the byte 0xBD in Latin-9
     s1 = complete_state(dirs(tmp_path / "l1", m1)[0])
     names = [a["sn"][0] for (cat, _), a in s1.items() if cat in ("Eleve", "PersRelEleve")]
     assert any("œ" in n for n in names) and any("'" in n for n in names) and any("-" in n for n in names)

@@ -6,6 +6,7 @@ Files are read back with lxml only, never with the project's parsers (the
 generator is their independent check); categories are taken from the
 records' ``operationalAttributes``, never from file names.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,11 +22,17 @@ from lxml import etree
 from adapters.generator.cli import run
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-CATEGORY = {"EtabEducNat": "EtabEducNat", "MatEducNat": "MatiereEducNat", "MefEducNat": "MefEducNat",
-            "Eleve": "Eleve", "PersRelEleve": "PersRelEleve", "PersEducNat": "PersEducNat"}
+CATEGORY = {
+    "EtabEducNat": "EtabEducNat",
+    "MatEducNat": "MatiereEducNat",
+    "MefEducNat": "MefEducNat",
+    "Eleve": "Eleve",
+    "PersRelEleve": "PersRelEleve",
+    "PersEducNat": "PersEducNat",
+}
 CHECK = "ABCDEFGHJKLMNPRSTUVWXYZ"
 FIRST, SECOND = "20260818", "20261105"
-STUDENTS = 900   # two establishments
+STUDENTS = 900  # two establishments
 # sha256 over (relative path NUL bytes NUL) of every output file in path order (see digest()), computed
 # on the tree before issue 9's shapes were added, with run([out, *args]) for each of these arguments:
 DEFAULT_DIGESTS = {
@@ -33,27 +40,64 @@ DEFAULT_DIGESTS = {
     # Recomputed for issue 10, whose timetable exports changed on purpose (week masks as 2**n with their
     # Domaine comments, subject-only courses, undeclared parts); every AAF, SIECLE and STS-web file is
     # byte-identical to issue 9's (diff -r of the two trees: only timetable/, variants/ and manifest.json).
-    ("--students", "300", "--seed", "7", "--sources", "all"):
-        "62f9f3fbfe1974ba0268f95277b532c19f422085abbdc8c6e4817c318bf4b0e8",
+    (
+        "--students",
+        "300",
+        "--seed",
+        "7",
+        "--sources",
+        "all",
+    ): "62f9f3fbfe1974ba0268f95277b532c19f422085abbdc8c6e4817c318bf4b0e8",
 }
 # Attributes each version must carry (True) or lack (False), by category: formats §1.
 PRESENCE = {
-    "VE1301": {"Eleve": {"ENTEleveINE": False, "mail": False, "homePhone": False, "ENTEleveParents": True,
-                         "ENTElevePere": True, "ENTEleveMere": True, "ENTElevePersRelEleve1": True,
-                         "ENTEleveQualitePersRelEleve1": True, "ENTElevePersRelEleve2": True,
-                         "ENTEleveQualitePersRelEleve2": True, "ENTElevePersRelEleve": True,
-                         "ENTEleveDateEntreeClasses": False},
-               "PersRelEleve": {"ENTAuxPersRelEleveEleve": False, "mobile": False, "mail": False, "homePhone": True},
-               "PersEducNat": {"ENTPersonCategorieEnseignant": False, "ENTPersonSTSId": False,
-                               "PersEducNatPresenceDevantEleves": True, "ENTPersonFonctions": True}},
-    "VE1803": {"Eleve": {"ENTEleveINE": True, "mail": True, "homePhone": True, "ENTEleveParents": False,
-                         "ENTElevePersRelEleve1": False, "ENTEleveDateEntreeClasses": False},
-               "PersRelEleve": {"ENTAuxPersRelEleveEleve": True, "mobile": True, "mail": True},
-               "PersEducNat": {"ENTPersonCategorieEnseignant": True, "ENTPersonSTSId": True}},
-    "VE2407": {"Eleve": {"ENTEleveINE": True, "mail": True, "homePhone": True, "ENTEleveParents": False,
-                         "ENTEleveDateEntreeClasses": True, "ENTEleveDateSortieClasses": True},
-               "PersRelEleve": {"ENTAuxPersRelEleveEleve": True, "mobile": True, "mail": True},
-               "PersEducNat": {"ENTPersonCategorieEnseignant": False, "ENTPersonSTSId": True}},
+    "VE1301": {
+        "Eleve": {
+            "ENTEleveINE": False,
+            "mail": False,
+            "homePhone": False,
+            "ENTEleveParents": True,
+            "ENTElevePere": True,
+            "ENTEleveMere": True,
+            "ENTElevePersRelEleve1": True,
+            "ENTEleveQualitePersRelEleve1": True,
+            "ENTElevePersRelEleve2": True,
+            "ENTEleveQualitePersRelEleve2": True,
+            "ENTElevePersRelEleve": True,
+            "ENTEleveDateEntreeClasses": False,
+        },
+        "PersRelEleve": {"ENTAuxPersRelEleveEleve": False, "mobile": False, "mail": False, "homePhone": True},
+        "PersEducNat": {
+            "ENTPersonCategorieEnseignant": False,
+            "ENTPersonSTSId": False,
+            "PersEducNatPresenceDevantEleves": True,
+            "ENTPersonFonctions": True,
+        },
+    },
+    "VE1803": {
+        "Eleve": {
+            "ENTEleveINE": True,
+            "mail": True,
+            "homePhone": True,
+            "ENTEleveParents": False,
+            "ENTElevePersRelEleve1": False,
+            "ENTEleveDateEntreeClasses": False,
+        },
+        "PersRelEleve": {"ENTAuxPersRelEleveEleve": True, "mobile": True, "mail": True},
+        "PersEducNat": {"ENTPersonCategorieEnseignant": True, "ENTPersonSTSId": True},
+    },
+    "VE2407": {
+        "Eleve": {
+            "ENTEleveINE": True,
+            "mail": True,
+            "homePhone": True,
+            "ENTEleveParents": False,
+            "ENTEleveDateEntreeClasses": True,
+            "ENTEleveDateSortieClasses": True,
+        },
+        "PersRelEleve": {"ENTAuxPersRelEleveEleve": True, "mobile": True, "mail": True},
+        "PersEducNat": {"ENTPersonCategorieEnseignant": False, "ENTPersonSTSId": True},
+    },
 }
 
 
@@ -111,8 +155,7 @@ def apply_delta(st: dict, delivery: Path) -> dict:
 def comments(part: Path) -> list[str]:
     """The comments before the root element, in file order."""
     root = etree.parse(str(part), PARSER).getroot()
-    return [c.text.strip() for c in reversed(list(root.itersiblings(preceding=True)))
-            if isinstance(c, etree._Comment)]
+    return [c.text.strip() for c in reversed(list(root.itersiblings(preceding=True))) if isinstance(c, etree._Comment)]
 
 
 def uai_valid(uai: str) -> bool:
@@ -134,8 +177,9 @@ def versions(tmp_path_factory):
     for version in ("VE1301", "VE1803", "VE2407"):
         out = tmp_path_factory.mktemp(version)
         m = generate(out, "--format-version", version)
-        first, delta, second = (out / m["deliveries"][f"{d}"]["path"]
-                                for d in (f"{FIRST}-complet", f"{SECOND}-delta", f"{SECOND}-complet"))
+        first, delta, second = (
+            out / m["deliveries"][f"{d}"]["path"] for d in (f"{FIRST}-complet", f"{SECOND}-delta", f"{SECOND}-complet")
+        )
         runs[version] = (out, m, state(first), delta, state(second))
     return runs
 
@@ -144,17 +188,25 @@ def versions(tmp_path_factory):
 def real(tmp_path_factory):
     """--real-shapes in VE1803 and VE1301, and the same académie without it."""
     runs = {}
-    for name, args in {"plain": (), "VE1803": ("--real-shapes",),
-                       "VE1301": ("--real-shapes", "--format-version", "VE1301")}.items():
+    for name, args in {
+        "plain": (),
+        "VE1803": ("--real-shapes",),
+        "VE1301": ("--real-shapes", "--format-version", "VE1301"),
+    }.items():
         out = tmp_path_factory.mktemp(f"real-{name}")
         m = generate(out, *args)
-        runs[name] = (out, m, state(out / m["deliveries"][f"{FIRST}-complet"]["path"]),
-                      out / m["deliveries"][f"{SECOND}-delta"]["path"],
-                      state(out / m["deliveries"][f"{SECOND}-complet"]["path"]))
+        runs[name] = (
+            out,
+            m,
+            state(out / m["deliveries"][f"{FIRST}-complet"]["path"]),
+            out / m["deliveries"][f"{SECOND}-delta"]["path"],
+            state(out / m["deliveries"][f"{SECOND}-complet"]["path"]),
+        )
     return runs
 
 
 # --------------------------------------------------------------------------- the default is unchanged
+
 
 @pytest.mark.parametrize("args", list(DEFAULT_DIGESTS), ids=["aaf", "sources-all"])
 def test_default_output_is_byte_for_byte_unchanged(tmp_path, args):
@@ -185,6 +237,7 @@ def test_generator_imports_nothing_from_the_parsers():
 
 
 # --------------------------------------------------------------------------- versions
+
 
 @pytest.mark.parametrize("version", ["VE1301", "VE1803", "VE2407"])
 def test_header_comments_per_version(versions, version):
@@ -233,10 +286,11 @@ def test_same_people_and_values_whatever_the_version(versions):
     for version in ("VE1301", "VE2407"):
         st = versions[version][2]
         assert set(st) == set(base)
-        changed = {"ENTElevePersRelEleve", "ENTStructureNomCourant"}   # spelled otherwise, checked below
+        changed = {"ENTElevePersRelEleve", "ENTStructureNomCourant"}  # spelled otherwise, checked below
         for key, attrs in st.items():
-            assert {n: v for n, v in attrs.items() if n in base[key] and n not in changed} == \
-                   {n: v for n, v in base[key].items() if n in attrs and n not in changed}
+            assert {n: v for n, v in attrs.items() if n in base[key] and n not in changed} == {
+                n: v for n, v in base[key].items() if n in attrs and n not in changed
+            }
 
 
 def test_ve1301_relations_in_the_older_attributes(versions):
@@ -253,7 +307,7 @@ def test_ve1301_relations_in_the_older_attributes(versions):
         parts = [r.split("$") for r in rels]
         new = [r.split("$") for r in new_rels[j]]
         assert [p[0] for p in parts] == [p[0] for p in new] and all(p[0] in guardians for p in parts)
-        assert all(len(p) == 6 and re.fullmatch(r"\d", p[1]) for p in parts)      # single-digit lien codes
+        assert all(len(p) == 6 and re.fullmatch(r"\d", p[1]) for p in parts)  # single-digit lien codes
         for p, q in zip(parts, new):
             if q[1] in old_code:
                 assert p[1] == old_code[q[1]]
@@ -319,21 +373,26 @@ def test_file_names_per_style(tmp_path, style):
             match = re.fullmatch(rf"{lead}_(\d{{8}})_([A-Za-z]+)_(\d{{4}})\.xml", f.name)
             assert match, f.name
             assert match[1] == d["date"] and match[3] == "0000"
-            cats = {CATEGORY[r.findtext("operationalAttributes/attr/value")]
-                    for r in etree.parse(str(f), PARSER).getroot()}
+            cats = {
+                CATEGORY[r.findtext("operationalAttributes/attr/value")] for r in etree.parse(str(f), PARSER).getroot()
+            }
             assert cats <= {match[2]}
     assert (m["options"]["names"] == style) if style != "conventional" else "names" not in m["options"]
 
 
 # --------------------------------------------------------------------------- real shapes
 
+
 @pytest.mark.parametrize("version", ["VE1803", "VE1301"])
 def test_teachers_with_presence_n_are_still_teachers(real, version):
     _, m, first, _, _ = real[version]
     staff = of(first, "PersEducNat")
     unserved = {u["sj"] for u in m["unserved_structures"]}
-    ens = [a for a in staff.values() if any(f[1] == "ENS" for f in functions(a)) and
-           not {f[0] for f in functions(a)} <= unserved]
+    ens = [
+        a
+        for a in staff.values()
+        if any(f[1] == "ENS" for f in functions(a)) and not {f[0] for f in functions(a)} <= unserved
+    ]
     share = sum(a["PersEducNatPresenceDevantEleves"] == ["N"] for a in ens) / len(ens)
     assert 0.35 <= share <= 0.65
     presence_n = {j for j, a in staff.items() if teaches(a) and a["PersEducNatPresenceDevantEleves"] == ["N"]}
@@ -351,14 +410,15 @@ def test_a_third_of_other_staff_without_functions(real, version):
     others = {j: a for j, a in staff.items() if not teaches(a)}
     empty = {j for j, a in others.items() if not a["ENTPersonFonctions"]}
     assert 0.2 <= len(empty) / len(others) <= 0.45
-    assert all(others[j]["PersEducNatPresenceDevantEleves"] == ["N"] for j in empty)   # nothing makes them teachers
+    assert all(others[j]["PersEducNatPresenceDevantEleves"] == ["N"] for j in empty)  # nothing makes them teachers
     assert set(m["deliveries"][f"{FIRST}-complet"]["staff_without_functions"]) == empty
     if version == "VE1803":
         assert all(others[j]["ENTPersonCategorieEnseignant"] == ["N"] for j in empty)
     titles = Counter(a["personalTitle"][0] for a in staff.values())
     assert titles["Mlle"] and set(titles) == {"M.", "Mme", "Mlle"}
-    assert set(m["deliveries"][f"{FIRST}-complet"]["mlle"]) == {j for j, a in staff.items()
-                                                               if a["personalTitle"] == ["Mlle"]}
+    assert set(m["deliveries"][f"{FIRST}-complet"]["mlle"]) == {
+        j for j, a in staff.items() if a["personalTitle"] == ["Mlle"]
+    }
 
 
 @pytest.mark.parametrize("version", ["VE1803", "VE1301"])

@@ -1,6 +1,7 @@
 """The generator's other sources (SIECLE, STS-web, timetable, timetable variants)
 read back with the project's own parsers, and checked against the AAF files of
 the same académie (read with lxml only, as in test_generator.py)."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ from projections.timetable_match import DirectoryView, Person, match_edt
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 FIRST, SECOND = "20260818", "20261105"
-STUDENTS = 900   # two establishments
+STUDENTS = 900  # two establishments
 # The school weeks of 2026-2027 (week 1 from Monday 2026-08-31): all but the Toussaint holidays (weeks
 # of 19 and 26 October) and the Christmas holidays (weeks of 21 and 28 December), up to 4 July 2027.
 SCHOOL_WEEKS = [*range(1, 8), *range(10, 17), *range(19, 45)]
@@ -42,8 +43,9 @@ def aaf_records(out: Path, m: dict, delivery: str) -> dict[str, list[dict]]:
     for f in sorted((out / m["deliveries"][delivery]["path"]).glob("*.xml")):
         cat = f.name.split("_")[3]
         for rec in etree.parse(str(f), PARSER).getroot().iterfind("addRequest"):
-            recs[cat].append({a.get("name"): [v.text or "" for v in a.findall("value") if v.text]
-                              for a in rec.find("attributes")})
+            recs[cat].append(
+                {a.get("name"): [v.text or "" for v in a.findall("value") if v.text] for a in rec.find("attributes")}
+            )
     return recs
 
 
@@ -63,7 +65,7 @@ def uais(m: dict) -> list[str]:
 def test_same_seed_same_bytes_and_aaf_output_unchanged(tmp_path):
     a = generate(tmp_path / "a", "--seed", "7", "--sources", "all", students=300)
     generate(tmp_path / "b", "--seed", "7", "--sources", "aaf,siecle,sts,timetable", students=300)
-    generate(tmp_path / "c", "--seed", "7", students=300)   # AAF only (the default)
+    generate(tmp_path / "c", "--seed", "7", students=300)  # AAF only (the default)
     files = lambda d: {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}  # noqa: E731
     fa, fb, fc = files(tmp_path / "a"), files(tmp_path / "b"), files(tmp_path / "c")
     assert fa == fb
@@ -71,7 +73,7 @@ def test_same_seed_same_bytes_and_aaf_output_unchanged(tmp_path):
     # threshold), 18 AAF parts, manifest
     assert len(fa) == 8 + 25 + 18 + 1
     aaf = {p: b for p, b in fa.items() if p.parts[0] == "aaf"}
-    assert aaf and aaf == {p: b for p, b in fc.items() if p.parts[0] == "aaf"}   # AAF byte-identical
+    assert aaf and aaf == {p: b for p, b in fc.items() if p.parts[0] == "aaf"}  # AAF byte-identical
     assert set(fc) == set(aaf) | {Path("manifest.json")}
     assert "sources" in a and "sources" not in json.loads((tmp_path / "c" / "manifest.json").read_text())
 
@@ -144,8 +146,11 @@ def test_siecle_matches_aaf_students_and_guardians(acad):
         for s in el.students:
             r = by_eleve_id[s.eleve_id]
             assert uai_of[r["ENTPersonStructRattach"][0]] == uai
-            assert (s.ine, s.given_name, s.birth_date.strftime("%d/%m/%Y")) == \
-                (r["ENTEleveINE"][0], r["givenName"][0], r["ENTPersonDateNaissance"][0])
+            assert (s.ine, s.given_name, s.birth_date.strftime("%d/%m/%Y")) == (
+                r["ENTEleveINE"][0],
+                r["givenName"][0],
+                r["ENTPersonDateNaissance"][0],
+            )
             assert (s.usage_name or s.family_name) == r["sn"][0]
             assert f"{r['ENTPersonStructRattach'][0]}${s.division}" == r["ENTEleveClasses"][0]
             assert [f"{r['ENTPersonStructRattach'][0]}${g}" for g in s.groups] == r.get("ENTEleveGroupes", [])
@@ -154,14 +159,15 @@ def test_siecle_matches_aaf_students_and_guardians(acad):
         resp = read_responsables(out / paths["responsables"])
         assert {g.personne_id for g in resp.guardians} <= guardians
         # NIVEAU_RESPONSABILITE agrees with the AAF respLegal (1 -> 1, 2 -> 2, 0 -> 3)
-        legal = {(by_eleve_id[link.eleve_id]["ENTPersonJointure"][0], link.personne_id): link.level
-                 for link in resp.links}
+        legal = {
+            (by_eleve_id[link.eleve_id]["ENTPersonJointure"][0], link.personne_id): link.level for link in resp.links
+        }
         for eid in {link.eleve_id for link in resp.links}:
             r = by_eleve_id[eid]
             for rel in r["ENTElevePersRelEleve"]:
                 rel_id, _, _, resp_legal, _, _ = rel.split("$")
                 assert legal[(r["ENTPersonJointure"][0], rel_id)] == {"1": 1, "2": 2, "0": 3}[resp_legal]
-    assert seen == len(aaf["Eleve"])   # every AAF student is in SIECLE, and only them
+    assert seen == len(aaf["Eleve"])  # every AAF student is in SIECLE, and only them
 
 
 def test_second_siecle_keeps_churn_leavers_with_a_past_exit_date(acad):
@@ -184,7 +190,7 @@ def test_second_siecle_keeps_churn_leavers_with_a_past_exit_date(acad):
         assert {s.eleve_id for s in el.students if s.left_on} <= linked
     assert gone == left and not gone & present
     removed = {eleve_id[j] for j in m["churn"]["duplicates_removed"]}
-    assert removed and not removed & (gone | present)   # the records typed twice vanish
+    assert removed and not removed & (gone | present)  # the records typed twice vanish
 
 
 def test_sts_teachers_and_services_match_aaf(acad):
@@ -196,14 +202,18 @@ def test_sts_teachers_and_services_match_aaf(acad):
         for t in sts.teachers:
             r = sts_ids[t.id]
             assert r["ENTPersonFonctions"][0].startswith(f"{sj}$ENS$")
-            aaf_services = {v for v in r.get("ENTAuxEnsClassesMatieres", []) + r.get("ENTAuxEnsGroupesMatieres", [])
-                            if v.startswith(f"{sj}$")}
+            aaf_services = {
+                v
+                for v in r.get("ENTAuxEnsClassesMatieres", []) + r.get("ENTAuxEnsGroupesMatieres", [])
+                if v.startswith(f"{sj}$")
+            }
             assert {f"{sj}${s.structure_code}${s.subject_code}" for s in sts.services_of(t.id)} == aaf_services
         etab = next(e for e in aaf["EtabEducNat"] if e["ENTStructureUAI"] == [uai])
         assert set(sts.divisions) == {v.split("$")[0] for v in etab["ENTStructureClasses"]}
-        assert {(g.code, g.divisions) for g in sts.groups} == \
-            {(v.split("$")[0], tuple(v.split("$")[2:])) for v in etab["ENTStructureGroupes"]}
-        assert all(s.teacher_ids for s in sts.services)   # every service has its teacher
+        assert {(g.code, g.divisions) for g in sts.groups} == {
+            (v.split("$")[0], tuple(v.split("$")[2:])) for v in etab["ENTStructureGroupes"]
+        }
+        assert all(s.teacher_ids for s in sts.services)  # every service has its teacher
 
 
 def test_timetable_matches_siecle_sts_and_aaf(acad):
@@ -218,7 +228,7 @@ def test_timetable_matches_siecle_sts_and_aaf(acad):
             assert {s.eleve_id for s in edt.students} == set(siecle)
             for s in edt.students:
                 assert s.ine == siecle[s.eleve_id].ine
-                assert classes[s.class_ident] == siecle[s.eleve_id].division   # current class after a change
+                assert classes[s.class_ident] == siecle[s.eleve_id].division  # current class after a change
             assert {t.sts_id for t in edt.teachers} == {t.id for t in sts.teachers}
             etab = next(e for e in aaf["EtabEducNat"] if e["ENTStructureUAI"] == [uai])
             assert set(classes.values()) == {v.split("$")[0] for v in etab["ENTStructureClasses"]}
@@ -236,29 +246,61 @@ def snapshot(path: Path) -> Snapshot:
     sessions, services, taught = [], defaultdict(set), defaultdict(set)
     for c in e.courses:
         if c.subject_only:
-            continue   # nothing to apply (formats §4), as the pipeline does
+            continue  # nothing to apply (formats §4), as the pipeline does
         structures = {cls[x] for x in c.classes} | {part_class[p] for p in c.parts}
         teachers = frozenset(tch[t] for t in c.teachers)
-        sessions.append(Session(c.day, c.start_place, c.places, subj[c.subject], teachers,
-                                frozenset(structures), frozenset(grp[g] for g in c.groups), c.weeks))
+        sessions.append(
+            Session(
+                c.day,
+                c.start_place,
+                c.places,
+                subj[c.subject],
+                teachers,
+                frozenset(structures),
+                frozenset(grp[g] for g in c.groups),
+                c.weeks,
+            )
+        )
         for s in structures | {grp[g] for g in c.groups}:
             services[(s, subj[c.subject])] |= teachers
             for t in teachers:
                 taught[t].add(s)
-    return Snapshot(subjects={s.code: s.label for s in e.subjects},
-                    services={k: frozenset(v) for k, v in services.items()}, sessions=tuple(sessions),
-                    classes=frozenset(cls.values()),
-                    groups={g.name: frozenset(cls[c] for c in g.classes) | frozenset(part_class[p] for p in g.parts)
-                            for g in e.groups},
-                    students={s.eleve_id: cls[s.class_ident] for s in e.students},
-                    teachers={t: frozenset(v) for t, v in taught.items()})
+    return Snapshot(
+        subjects={s.code: s.label for s in e.subjects},
+        services={k: frozenset(v) for k, v in services.items()},
+        sessions=tuple(sessions),
+        classes=frozenset(cls.values()),
+        groups={
+            g.name: frozenset(cls[c] for c in g.classes) | frozenset(part_class[p] for p in g.parts) for g in e.groups
+        },
+        students={s.eleve_id: cls[s.class_ident] for s in e.students},
+        teachers={t: frozenset(v) for t, v in taught.items()},
+    )
 
 
-TIMETABLE_VARIANTS = {"moderate-change", "duplicate", "too-many-changes", "structure-deleted", "end-date-late",
-                      "unknown-uai", "bad-code", "invalid-record", "too-many-set-aside", "malformed", "edt-sts",
-                      *(f"threshold-{name}" for name in DEFAULT_THRESHOLDS)}   # test_generator_thresholds.py
-SIECLE_VARIANTS = {"siecle-duplicate", "siecle-older-export", "siecle-malformed", "siecle-invalid-uai",
-                   "siecle-invalid-header", "siecle-missing-parametres", "siecle-entity-declaration"}
+TIMETABLE_VARIANTS = {
+    "moderate-change",
+    "duplicate",
+    "too-many-changes",
+    "structure-deleted",
+    "end-date-late",
+    "unknown-uai",
+    "bad-code",
+    "invalid-record",
+    "too-many-set-aside",
+    "malformed",
+    "edt-sts",
+    *(f"threshold-{name}" for name in DEFAULT_THRESHOLDS),
+}  # test_generator_thresholds.py
+SIECLE_VARIANTS = {
+    "siecle-duplicate",
+    "siecle-older-export",
+    "siecle-malformed",
+    "siecle-invalid-uai",
+    "siecle-invalid-header",
+    "siecle-missing-parametres",
+    "siecle-entity-declaration",
+}
 
 
 def test_variants_trigger_their_rejection(acad):
@@ -266,7 +308,7 @@ def test_variants_trigger_their_rejection(acad):
     variants = {v["name"]: v for v in m["sources"]["variants"]}
     assert set(variants) == TIMETABLE_VARIANTS | SIECLE_VARIANTS
     first_uai = uais(m)[0]
-    assert {v["uai"] for v in variants.values()} == {first_uai}       # first establishment only
+    assert {v["uai"] for v in variants.values()} == {first_uai}  # first establishment only
     base = out / m["sources"]["timetable"][SECOND][first_uai]
     assert all(variants[n]["base"] == m["sources"]["timetable"][SECOND][first_uai] for n in TIMETABLE_VARIANTS)
     path = {name: out / v["path"] for name, v in variants.items()}
@@ -278,8 +320,12 @@ def test_variants_trigger_their_rejection(acad):
     late = read_edt(path["end-date-late"])
     assert late.rejections == () and late.header.ends_on == date(2027, 7, 20)
     v = variants["end-date-late"]
-    assert (v["stage"], v["outcome"], v["needs"], v["reason"]) == ("pipeline", "rejected", "base",
-                                                                   "end_date_after_15_july")
+    assert (v["stage"], v["outcome"], v["needs"], v["reason"]) == (
+        "pipeline",
+        "rejected",
+        "base",
+        "end_date_after_15_july",
+    )
     assert "parser" not in v
     check = dict(uai=first_uai, uai_known=True, copies=[], school_year=2026, ends_on=late.header.ends_on)
     assert refusal(**check, automatic=True).reason == v["reason"]
@@ -311,13 +357,12 @@ def test_variants_trigger_their_rejection(acad):
     assert [r.teachers for r in orphan.set_aside.courses] == [(v["unknown_ident"],)]
     spoilt = read_edt(path["too-many-set-aside"])
     v = variants["too-many-set-aside"]
-    assert (v["stage"], v["outcome"], v["reason"], v["needs"]) == ("pipeline", "rejected", "too_many_set_aside",
-                                                                   "base")
+    assert (v["stage"], v["outcome"], v["reason"], v["needs"]) == ("pipeline", "rejected", "too_many_set_aside", "base")
     assert {r.reason for r in spoilt.rejections} == {v["record_reason"]} == {"invalid_value"}
     assert {r.field for r in spoilt.rejections} == {"Cours/@Jour"}
     counted = spoilt.read["courses"] - spoilt.subject_only
     assert len(spoilt.rejections) == v["courses_set_aside"] >= 0.3 * counted > len(spoilt.rejections) - 1
-    assert spoilt.subject_only == read_edt(base).subject_only   # subject-only courses are not spoilt
+    assert spoilt.subject_only == read_edt(base).subject_only  # subject-only courses are not spoilt
     # What the pipeline makes of them, against the directory that knows the base's people and structures
     # (as the AAF does): the generator's shares set aside are the pipeline's, and only the last goes
     # over the limit of automated imports.
@@ -330,7 +375,7 @@ def test_variants_trigger_their_rejection(acad):
         assert matched.set_aside_share == {k: tuple(x) for k, x in variants[name]["set_aside"].items()}, name
         stop = set_aside_refusal(matched.set_aside_share, limits)
         assert (stop.reason if stop else "") == ("too_many_set_aside" if rejected else ""), name
-        if not rejected:   # applied: what is set aside keeps what the base applied, no threshold counts it
+        if not rejected:  # applied: what is set aside keeps what the base applied, no threshold counts it
             assert exceeded(diff(base_matched.snapshot, matched.snapshot), DEFAULT_THRESHOLDS) == {}, name
     assert stop.details["kinds"].keys() == {"courses"}
     unknown = read_edt(path["unknown-uai"])
@@ -353,17 +398,28 @@ def directory(uai: str, path: Path) -> DirectoryView:
     """The directory as the AAF gives it for an export: its classes, groups, teachers and students."""
     e = read_edt(path)
     people = [Person(f"ens:{t.sts_id}", "ENSEIGNANT", sts_id=t.sts_id, local=True) for t in e.teachers]
-    people += [Person(f"ele:{s.eleve_id}", "ELEVE", ine=s.ine or "", eleve_id=s.eleve_id, local=True)
-               for s in e.students]
-    return DirectoryView(uai, True, frozenset(c.name for c in e.classes), frozenset(g.name for g in e.groups),
-                         tuple(people))
+    people += [
+        Person(f"ele:{s.eleve_id}", "ELEVE", ine=s.ine or "", eleve_id=s.eleve_id, local=True) for s in e.students
+    ]
+    return DirectoryView(
+        uai, True, frozenset(c.name for c in e.classes), frozenset(g.name for g in e.groups), tuple(people)
+    )
 
 
 def test_timetable_shape_and_end_of_year_options(tmp_path):
-    m = generate(tmp_path, "--sources", "timetable", "--no-second", "--edt-shape", "legacy",
-                 "--edt-ends-on", "08-31", students=300)
+    m = generate(
+        tmp_path,
+        "--sources",
+        "timetable",
+        "--no-second",
+        "--edt-shape",
+        "legacy",
+        "--edt-ends-on",
+        "08-31",
+        students=300,
+    )
     assert (m["options"]["edt_shape"], m["options"]["edt_ends_on"]) == ("legacy", "08-31")
-    (uai, rel), = m["sources"]["timetable"][FIRST].items()
+    ((uai, rel),) = m["sources"]["timetable"][FIRST].items()
     text = (tmp_path / rel).read_text(encoding="utf-8")
     assert 'Version="2019.0.2.1"' in text and "IDSTS=" not in text and " IDPN=" not in text
     edt = read_edt(tmp_path / rel)
@@ -371,7 +427,7 @@ def test_timetable_shape_and_end_of_year_options(tmp_path):
     assert edt.header.ends_on == date(2027, 8, 31)
     assert all(t.sts_id is None and t.birth_date is None and t.pronote_id and t.family_name for t in edt.teachers)
     assert len({t.pronote_id for t in edt.teachers}) == len(edt.teachers)
-    assert all(s.birth_date for s in edt.students)   # students keep their birth dates
+    assert all(s.birth_date for s in edt.students)  # students keep their birth dates
     # the masks still stop with the teaching year, in July
     assert all(weeks_of(c.weeks) == SCHOOL_WEEKS for c in edt.courses if c.classes or c.groups)
     # a base ending after 15 July: every automated import of a variant is refused for it first
@@ -380,8 +436,10 @@ def test_timetable_shape_and_end_of_year_options(tmp_path):
         if v["source"] == "timetable" and v["needs"] == "base":
             expected = "duplicate_file" if name == "duplicate" else "end_date_after_15_july"
             assert (v["outcome"], v["reason"], v["hand_matches"]) == ("rejected", expected, "teachers"), name
-    assert refusal(uai=uai, uai_known=True, copies=[], school_year=2026, ends_on=edt.header.ends_on,
-                   automatic=True).reason == "end_date_after_15_july"
+    assert (
+        refusal(uai=uai, uai_known=True, copies=[], school_year=2026, ends_on=edt.header.ends_on, automatic=True).reason
+        == "end_date_after_15_july"
+    )
     # a legacy export matches no teacher by itself (no IDSTS, no birth date): they wait for an
     # operator's hand matches, and are not imported meanwhile
     matched = match_edt(edt, DirectoryView(uai, True, frozenset(c.name for c in edt.classes)))
@@ -404,7 +462,7 @@ def test_moderate_change_stays_under_every_threshold(acad):
     changes = diff(snapshot(out / v["base"]), snapshot(out / v["path"]))
     assert exceeded(changes, DEFAULT_THRESHOLDS) == {}
     assert {name: changes.count(name) for name in v["expected"]} == v["expected"]
-    assert v["expected"]["sessions_removed"] > 5   # the reassigned service's sessions name another teacher
+    assert v["expected"]["sessions_removed"] > 5  # the reassigned service's sessions name another teacher
 
 
 def test_siecle_variants_are_refused_by_the_reader(acad):

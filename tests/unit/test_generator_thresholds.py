@@ -7,6 +7,7 @@ groups, teachers and students — what the AAF gives it —, diff, exceeded).
 Teachers and students not matched are not imported, so the directory holds
 the people of the exports. The same through a real store:
 tests/integration/test_timetable_thresholds.py."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ NAMES = sorted(DEFAULT_THRESHOLDS)
 
 
 def test_the_generator_copy_of_the_default_thresholds_has_not_drifted():
-    assert DEFAULT_TIMETABLE_THRESHOLDS == {name: (t.count, t.percent, t.liftable)
-                                            for name, t in DEFAULT_THRESHOLDS.items()}
+    assert DEFAULT_TIMETABLE_THRESHOLDS == {
+        name: (t.count, t.percent, t.liftable) for name, t in DEFAULT_THRESHOLDS.items()
+    }
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -53,8 +55,9 @@ def directory(uai: str, *paths: Path) -> DirectoryView:
             assert t.sts_id, t.ident
             people[f"ens:{t.sts_id}"] = Person(f"ens:{t.sts_id}", "ENSEIGNANT", sts_id=t.sts_id, local=True)
         for s in export.students:
-            people[f"ele:{s.eleve_id}"] = Person(f"ele:{s.eleve_id}", "ELEVE", ine=s.ine or "",
-                                                 eleve_id=s.eleve_id or "", local=True)
+            people[f"ele:{s.eleve_id}"] = Person(
+                f"ele:{s.eleve_id}", "ELEVE", ine=s.ine or "", eleve_id=s.eleve_id or "", local=True
+            )
     return DirectoryView(uai, True, frozenset(classes), frozenset(groups), tuple(people.values()))
 
 
@@ -68,13 +71,16 @@ def snapshot(path: Path, view: DirectoryView) -> Snapshot:
     return matched.snapshot
 
 
-@pytest.mark.parametrize("args, skipped", [
-    (("--students", "200", "--seed", "3", "--no-second"), {}),
-    # the base is the second export: churn moved students between classes
-    (("--students", "900", "--seed", "1"), {}),
-    # the default académie's first establishment is a lycée professionnel with 4 option groups
-    (("--students", "2000", "--seed", "1"), {"threshold-groups_renamed": "4 groups, 6 needed"}),
-])
+@pytest.mark.parametrize(
+    "args, skipped",
+    [
+        (("--students", "200", "--seed", "3", "--no-second"), {}),
+        # the base is the second export: churn moved students between classes
+        (("--students", "900", "--seed", "1"), {}),
+        # the default académie's first establishment is a lycée professionnel with 4 option groups
+        (("--students", "2000", "--seed", "1"), {"threshold-groups_renamed": "4 groups, 6 needed"}),
+    ],
+)
 def test_each_variant_goes_over_its_threshold_only(tmp_path, args, skipped):
     assert run([str(tmp_path), "--sources", "timetable", *args]) == 0
     m = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
@@ -87,7 +93,7 @@ def test_each_variant_goes_over_its_threshold_only(tmp_path, args, skipped):
         # are the base's, except the new codes of renamed groups, which the directory does not know.
         view = directory(v["uai"], tmp_path / v["base"])
         before = snapshot(tmp_path / v["base"], view)
-        assert before.teachers and before.students and before.sessions   # teachers and students imported
+        assert before.teachers and before.students and before.sessions  # teachers and students imported
         changes = diff(before, snapshot(tmp_path / v["path"], view))
         assert sorted(exceeded(changes, DEFAULT_THRESHOLDS)) == v["thresholds"] == [name.removeprefix("threshold-")]
         assert {k: changes_counts(changes)[k] for k in v["expected"]} == v["expected"], name

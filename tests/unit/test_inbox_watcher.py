@@ -1,6 +1,7 @@
 """When an inbox item is ready (daemon/inbox.py): quiet period, completion
 marker, AAF parts missing, arrival order — in virtual time, on a real
 directory."""
+
 from __future__ import annotations
 
 import os
@@ -133,13 +134,22 @@ def test_an_item_removed_by_someone_is_forgotten(tmp_path, watcher, clock):
     assert watcher.poll() == []
 
 
-@pytest.mark.parametrize("files, missing", [
-    ([], {}),
-    (["P_Complet_20260818_Eleve_0000.xml", "P_Complet_20260818_Eleve_0001.xml"], {}),
-    (["P_Complet_20260818_Eleve_0001.xml"], {"Eleve": [0]}),
-    (["P_Complet_20260818_Eleve_0000.xml", "P_Complet_20260818_Eleve_0003.xml",
-      "P_Complet_20260818_PersEducNat_0000.xml"], {"Eleve": [1, 2]}),
-    (["sub/P_Delta_20260818_Eleve_0002.xml", "readme.txt"], {"Eleve": [0, 1]}),
-])
+@pytest.mark.parametrize(
+    "files, missing",
+    [
+        ([], {}),
+        (["P_Complet_20260818_Eleve_0000.xml", "P_Complet_20260818_Eleve_0001.xml"], {}),
+        (["P_Complet_20260818_Eleve_0001.xml"], {"Eleve": [0]}),
+        (
+            [
+                "P_Complet_20260818_Eleve_0000.xml",
+                "P_Complet_20260818_Eleve_0003.xml",
+                "P_Complet_20260818_PersEducNat_0000.xml",
+            ],
+            {"Eleve": [1, 2]},
+        ),
+        (["sub/P_Delta_20260818_Eleve_0002.xml", "readme.txt"], {"Eleve": [0, 1]}),
+    ],
+)
 def test_missing_parts_by_name(files, missing):
     assert missing_parts(files) == missing

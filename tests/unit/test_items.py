@@ -2,6 +2,7 @@
 (adapters/items.py): a FIFO blocks when opened, a link reads outside the
 item, a link member of an archive was skipped silently (issue 18, points 2
 and 3). Real files, FIFOs and links in a temporary directory."""
+
 from __future__ import annotations
 
 import io
@@ -92,13 +93,17 @@ def _tar_with(path: Path, kind: bytes) -> None:
         tf.addfile(member, io.BytesIO(b""))
 
 
-@pytest.mark.parametrize("make, what", [
-    (_zip_with_link, "a symbolic link"),
-    (lambda p: _tar_with(p, tarfile.SYMTYPE), "a symbolic link"),
-    (lambda p: _tar_with(p, tarfile.LNKTYPE), "a hard link"),
-    (lambda p: _tar_with(p, tarfile.FIFOTYPE), "a FIFO (named pipe)"),
-    (lambda p: _tar_with(p, tarfile.CHRTYPE), "a device"),
-], ids=["zip-symlink", "tar-symlink", "tar-hardlink", "tar-fifo", "tar-device"])
+@pytest.mark.parametrize(
+    "make, what",
+    [
+        (_zip_with_link, "a symbolic link"),
+        (lambda p: _tar_with(p, tarfile.SYMTYPE), "a symbolic link"),
+        (lambda p: _tar_with(p, tarfile.LNKTYPE), "a hard link"),
+        (lambda p: _tar_with(p, tarfile.FIFOTYPE), "a FIFO (named pipe)"),
+        (lambda p: _tar_with(p, tarfile.CHRTYPE), "a device"),
+    ],
+    ids=["zip-symlink", "tar-symlink", "tar-hardlink", "tar-fifo", "tar-device"],
+)
 def test_an_archive_member_that_is_not_a_regular_file_refuses_the_delivery(tmp_path, make, what):
     archive = tmp_path / "delivery.tgz"
     make(archive)
@@ -107,4 +112,3 @@ def test_an_archive_member_that_is_not_a_regular_file_refuses_the_delivery(tmp_p
     with pytest.raises(DeliveryRejected) as err:
         discover(archive)  # it used to apply the others, a whole category missing
     assert err.value.reason == "unsafe_item"
-

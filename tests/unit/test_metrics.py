@@ -1,5 +1,6 @@
 """The metrics' counters and their label rules, on a fresh registry per test
 (prometheus/client_python's habit: assert with get_sample_value)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,8 +34,9 @@ def metrics() -> Metrics:
 
 
 def rejected(m: Metrics, source: str, reason: str, uai: str) -> float | None:
-    return m.registry.get_sample_value("entsync_imports_rejected_total",
-                                       {"source": source, "reason": reason, "uai": uai})
+    return m.registry.get_sample_value(
+        "entsync_imports_rejected_total", {"source": source, "reason": reason, "uai": uai}
+    )
 
 
 def test_a_rejected_import_counts_by_source_reason_and_known_uai(metrics):
@@ -42,7 +44,9 @@ def test_a_rejected_import_counts_by_source_reason_and_known_uai(metrics):
     metrics.observe_import("timetable", "rejected", "threshold_exceeded", "0740263J", 1.5, ctx=ctx)
     metrics.observe_import("timetable", "rejected", "threshold_exceeded", "0740263J", 0.5, ctx=ctx)
     assert rejected(metrics, "timetable", "threshold_exceeded", "0740263J") == 2
-    assert metrics.registry.get_sample_value("entsync_imports_total", {"source": "timetable", "outcome": "rejected"}) == 2
+    assert (
+        metrics.registry.get_sample_value("entsync_imports_total", {"source": "timetable", "outcome": "rejected"}) == 2
+    )
     assert metrics.registry.get_sample_value("entsync_import_duration_seconds_count", {"source": "timetable"}) == 2
     assert metrics.registry.get_sample_value("entsync_import_duration_seconds_sum", {"source": "timetable"}) == 2.0
     # The known UAIs were read once, then remembered.
@@ -79,25 +83,46 @@ def test_applied_and_held_imports_are_not_rejections(metrics):
     assert metrics.registry.get_sample_value("entsync_imports_total", {"source": "aaf", "outcome": "held"}) == 1
 
 
-@pytest.mark.parametrize("given, label", [
-    ("aaf", "aaf"), ("edt", "timetable"), ("timetable", "timetable"), ("sts", "sts"), ("siecle", "siecle"),
-    ("unknown", "unknown"), ("Jean Dupont", "other"),
-])
+@pytest.mark.parametrize(
+    "given, label",
+    [
+        ("aaf", "aaf"),
+        ("edt", "timetable"),
+        ("timetable", "timetable"),
+        ("sts", "sts"),
+        ("siecle", "siecle"),
+        ("unknown", "unknown"),
+        ("Jean Dupont", "other"),
+    ],
+)
 def test_source_labels_are_a_closed_set(given, label):
     assert source_label(given) == label
 
 
-@pytest.mark.parametrize("given, label", [
-    ("malformed_xml", "malformed_xml"), ("", "none"), (None, "none"), ("Dupont Jean", "other"),
-    ("x" * 80, "other"), ("1028813", "other"),
-])
+@pytest.mark.parametrize(
+    "given, label",
+    [
+        ("malformed_xml", "malformed_xml"),
+        ("", "none"),
+        (None, "none"),
+        ("Dupont Jean", "other"),
+        ("x" * 80, "other"),
+        ("1028813", "other"),
+    ],
+)
 def test_reason_labels_must_look_like_codes(given, label):
     assert reason_label(given) == label
 
 
-@pytest.mark.parametrize("given, label", [
-    ("applied", "applied"), ("already-rejected", "duplicate"), ("exploded", "other"), ("held", "held"),
-])
+@pytest.mark.parametrize(
+    "given, label",
+    [
+        ("applied", "applied"),
+        ("already-rejected", "duplicate"),
+        ("exploded", "other"),
+        ("held", "held"),
+    ],
+)
 def test_outcome_labels_are_a_closed_set(given, label):
     assert outcome_label(given) == label
 
@@ -112,17 +137,29 @@ class Result:
 
 def test_observe_result_reads_a_service_result(metrics):
     ctx = FakeCtx(FakeDb(["0740263J"]))
-    bad = [Rejection("invalid_date", "F.xml", 3, "123", "dateNaissance", "bad date"),
-           Rejection("invalid_date", "F.xml", 9, "124", "dateNaissance", "bad date"),
-           Rejection("missing_field", "F.xml", 12, "125", "sn", "missing")]
+    bad = [
+        Rejection("invalid_date", "F.xml", 3, "123", "dateNaissance", "bad date"),
+        Rejection("invalid_date", "F.xml", 9, "124", "dateNaissance", "bad date"),
+        Rejection("missing_field", "F.xml", 12, "125", "sn", "missing"),
+    ]
     metrics.observe_result("aaf", Result("applied", rejections=bad), 3.0, ctx=ctx)
     metrics.observe_result("siecle", Result("rejected", "older_export", "0740263J"), 0.1, ctx=ctx)
-    assert metrics.registry.get_sample_value("entsync_imports_total",
-                                             {"source": "aaf", "outcome": "applied_with_rejections"}) == 1
-    assert metrics.registry.get_sample_value("entsync_records_rejected_total",
-                                             {"source": "aaf", "reason": "invalid_date"}) == 2
-    assert metrics.registry.get_sample_value("entsync_records_rejected_total",
-                                             {"source": "aaf", "reason": "missing_field"}) == 1
+    assert (
+        metrics.registry.get_sample_value(
+            "entsync_imports_total", {"source": "aaf", "outcome": "applied_with_rejections"}
+        )
+        == 1
+    )
+    assert (
+        metrics.registry.get_sample_value("entsync_records_rejected_total", {"source": "aaf", "reason": "invalid_date"})
+        == 2
+    )
+    assert (
+        metrics.registry.get_sample_value(
+            "entsync_records_rejected_total", {"source": "aaf", "reason": "missing_field"}
+        )
+        == 1
+    )
     assert rejected(metrics, "siecle", "older_export", "0740263J") == 1
 
 
@@ -133,9 +170,11 @@ def test_fields_set_aside_are_counted_by_source_and_reason(metrics):
     class WithSetAside(Result):
         set_aside: list = field(default_factory=list)
 
-    aside = [SetAside("name_too_long", "F.xml", 3, "123", "sn", "too long"),
-             SetAside("name_too_long", "F.xml", 9, "124", "givenName", "too long"),
-             SetAside("birth_date_in_future", "F.xml", 9, "124", "ENTPersonDateNaissance", "future")]
+    aside = [
+        SetAside("name_too_long", "F.xml", 3, "123", "sn", "too long"),
+        SetAside("name_too_long", "F.xml", 9, "124", "givenName", "too long"),
+        SetAside("birth_date_in_future", "F.xml", 9, "124", "ENTPersonDateNaissance", "future"),
+    ]
     metrics.observe_result("aaf", WithSetAside("applied", set_aside=aside), 1.0)
     metrics.observe_result("siecle", WithSetAside("applied", set_aside=aside[:1]), 1.0)
     metrics.observe_result("aaf", WithSetAside("already-applied", set_aside=aside), 1.0)  # a duplicate: not again

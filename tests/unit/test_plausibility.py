@@ -2,6 +2,7 @@
 the AAF parser telling a name of blanks from an empty one, and
 ``adapters.aaf.records.examine`` setting fields aside or rejecting a record
 with no usable name — never with the value in a message."""
+
 from __future__ import annotations
 
 import io
@@ -30,45 +31,74 @@ from tests.unit.test_aaf_validation import FILE, LINE, PERSONAL, VALID
 EXPORT = date(2026, 8, 18)
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("MARTIN", None), ("Léa", None), ("D'ALMEIDA", None), ("Jean-Baptiste Marie", None), ("Nguyễn", None),
-    ("Ψ" * NAME_MAX_LENGTH, None), ("Le\u0301a" * (NAME_MAX_LENGTH // 3), None),  # NFC: 3 characters each
-    (BLANK, NAME_BLANK), ("", NAME_BLANK), ("\u00a0\u3000", NAME_BLANK),
-    ("A" * (NAME_MAX_LENGTH + 1), NAME_TOO_LONG), ("Zoé-" * 2000, NAME_TOO_LONG),
-    ("MAR\tTIN", NAME_CONTROL), ("MAR\nTIN", NAME_CONTROL), ("Lé\x00a", NAME_CONTROL), ("Lé\x85a", NAME_CONTROL),
-    ("Lé\x7fa", NAME_CONTROL), ("LE\u2028GALL", NAME_CONTROL),
-    ("MAR\u200bTIN", NAME_INVISIBLE), ("\ufeffMARTIN", NAME_INVISIBLE), ("Lé\u00ada", NAME_INVISIBLE),
-    ("Lé\u200da", NAME_INVISIBLE), ("\u202eNITRAM", NAME_INVISIBLE),
-    # a long name is judged too long before its characters
-    ("\t" * (NAME_MAX_LENGTH + 1) + "A", NAME_TOO_LONG),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("MARTIN", None),
+        ("Léa", None),
+        ("D'ALMEIDA", None),
+        ("Jean-Baptiste Marie", None),
+        ("Nguyễn", None),
+        ("Ψ" * NAME_MAX_LENGTH, None),
+        ("Le\u0301a" * (NAME_MAX_LENGTH // 3), None),  # NFC: 3 characters each
+        (BLANK, NAME_BLANK),
+        ("", NAME_BLANK),
+        ("\u00a0\u3000", NAME_BLANK),
+        ("A" * (NAME_MAX_LENGTH + 1), NAME_TOO_LONG),
+        ("Zoé-" * 2000, NAME_TOO_LONG),
+        ("MAR\tTIN", NAME_CONTROL),
+        ("MAR\nTIN", NAME_CONTROL),
+        ("Lé\x00a", NAME_CONTROL),
+        ("Lé\x85a", NAME_CONTROL),
+        ("Lé\x7fa", NAME_CONTROL),
+        ("LE\u2028GALL", NAME_CONTROL),
+        ("MAR\u200bTIN", NAME_INVISIBLE),
+        ("\ufeffMARTIN", NAME_INVISIBLE),
+        ("Lé\u00ada", NAME_INVISIBLE),
+        ("Lé\u200da", NAME_INVISIBLE),
+        ("\u202eNITRAM", NAME_INVISIBLE),
+        # a long name is judged too long before its characters
+        ("\t" * (NAME_MAX_LENGTH + 1) + "A", NAME_TOO_LONG),
+    ],
+)
 def test_name_problems(value, problem):
     assert name_problem(value) == problem
 
 
-@pytest.mark.parametrize("value", ["Léa", "Chloé Cœur", "Nguyễn Thị", "Lé\u200ba", "é" * NAME_MAX_LENGTH,
-                                   "é" * (NAME_MAX_LENGTH + 1)])
+@pytest.mark.parametrize(
+    "value", ["Léa", "Chloé Cœur", "Nguyễn Thị", "Lé\u200ba", "é" * NAME_MAX_LENGTH, "é" * (NAME_MAX_LENGTH + 1)]
+)
 def test_the_verdict_does_not_depend_on_unicode_normalisation(value):
     forms = {unicodedata.normalize(form, value) for form in ("NFC", "NFD")}
     assert len({name_problem(v) for v in forms}) == 1
 
 
-@pytest.mark.parametrize("born, reference, problem", [
-    (date(2012, 4, 3), EXPORT, None), (EXPORT, EXPORT, None), (date(1900, 1, 1), EXPORT, None),
-    (date(2026, 8, 19), EXPORT, BIRTH_IN_FUTURE), (date(2031, 4, 3), EXPORT, BIRTH_IN_FUTURE),
-    (date(9999, 12, 31), EXPORT, BIRTH_IN_FUTURE),
-    (date(1899, 12, 31), EXPORT, BIRTH_BEFORE_1900), (date(1, 1, 1), EXPORT, BIRTH_BEFORE_1900),
-    (date(2031, 4, 3), None, None),  # no reference: only the lower bound
-])
+@pytest.mark.parametrize(
+    "born, reference, problem",
+    [
+        (date(2012, 4, 3), EXPORT, None),
+        (EXPORT, EXPORT, None),
+        (date(1900, 1, 1), EXPORT, None),
+        (date(2026, 8, 19), EXPORT, BIRTH_IN_FUTURE),
+        (date(2031, 4, 3), EXPORT, BIRTH_IN_FUTURE),
+        (date(9999, 12, 31), EXPORT, BIRTH_IN_FUTURE),
+        (date(1899, 12, 31), EXPORT, BIRTH_BEFORE_1900),
+        (date(1, 1, 1), EXPORT, BIRTH_BEFORE_1900),
+        (date(2031, 4, 3), None, None),  # no reference: only the lower bound
+    ],
+)
 def test_birth_problems(born, reference, problem):
     assert birth_problem(born, reference) == problem
 
 
-@pytest.mark.parametrize("exported, effective, reference", [
-    (EXPORT, date(2026, 8, 20), EXPORT),  # ingested later: the file's own day
-    (date(2027, 1, 1), date(2026, 8, 20), date(2026, 8, 20)),  # a file dated ahead proves nothing
-    (None, date(2026, 8, 20), date(2026, 8, 20)),
-])
+@pytest.mark.parametrize(
+    "exported, effective, reference",
+    [
+        (EXPORT, date(2026, 8, 20), EXPORT),  # ingested later: the file's own day
+        (date(2027, 1, 1), date(2026, 8, 20), date(2026, 8, 20)),  # a file dated ahead proves nothing
+        (None, date(2026, 8, 20), date(2026, 8, 20)),
+    ],
+)
 def test_reference_day(exported, effective, reference):
     assert reference_day(exported, effective) == reference
 
@@ -85,13 +115,16 @@ def _part(sn_xml: str, given_xml: str, patro_xml: str = "<value>   </value>") ->
     return record
 
 
-@pytest.mark.parametrize("sn_xml, sn", [
-    ("<value>  MARTIN </value>", ["MARTIN"]),
-    ("<value>   </value>", [BLANK]),  # typed as blanks: told from empty
-    ("<value>&#xA0;</value>", [BLANK]),
-    ("<value/>", []),  # empty: a fiche incomplète
-    ("<value></value>", []),
-])
+@pytest.mark.parametrize(
+    "sn_xml, sn",
+    [
+        ("<value>  MARTIN </value>", ["MARTIN"]),
+        ("<value>   </value>", [BLANK]),  # typed as blanks: told from empty
+        ("<value>&#xA0;</value>", [BLANK]),
+        ("<value/>", []),  # empty: a fiche incomplète
+        ("<value></value>", []),
+    ],
+)
 def test_parser_tells_a_blank_name_from_an_empty_one(sn_xml, sn):
     record = _part(sn_xml, "<value>Léa</value>")
     assert record.attrs["sn"] == sn
@@ -118,8 +151,10 @@ SET_ASIDE = [
     ({"ENTPersonDateNaissance": ["19/08/2026"]}, {"ENTPersonDateNaissance": BIRTH_IN_FUTURE}),
     ({"ENTPersonDateNaissance": ["18/08/2026"]}, {}),
     ({"ENTPersonDateNaissance": ["31/12/1899"]}, {"ENTPersonDateNaissance": BIRTH_BEFORE_1900}),
-    ({"sn": ["Z" * 201], "ENTPersonDateNaissance": ["01/01/1850"]},
-     {"sn": NAME_TOO_LONG, "ENTPersonDateNaissance": BIRTH_BEFORE_1900}),
+    (
+        {"sn": ["Z" * 201], "ENTPersonDateNaissance": ["01/01/1850"]},
+        {"sn": NAME_TOO_LONG, "ENTPersonDateNaissance": BIRTH_BEFORE_1900},
+    ),
 ]
 
 
@@ -137,17 +172,23 @@ def test_examine_sets_fields_aside_and_keeps_the_record(changes, expected):
             assert value not in text
 
 
-@pytest.mark.parametrize("changes, reason, field", [
-    ({"sn": [BLANK], "givenName": [BLANK]}, NO_USABLE_NAME, "sn,givenName"),
-    ({"sn": ["Z" * 500], "givenName": ["Ana\u200bïs"]}, NO_USABLE_NAME, "sn,givenName"),
-    ({"sn": ["ZORG\nLUB"], "givenName": [BLANK], "ENTPersonDateNaissance": ["01/01/3000"]}, NO_USABLE_NAME,
-     "sn,givenName"),
-    # an empty name is a fiche incomplète whatever the other one is (domain-rules §5)
-    ({"sn": [], "givenName": [BLANK]}, "missing_field", "sn"),
-    ({"sn": ["Z" * 500], "givenName": []}, "missing_field", "givenName"),
-    # a malformed date is still bad input, not an implausible value
-    ({"ENTPersonDateNaissance": ["31/02/2011"], "sn": [BLANK]}, "invalid_date", "ENTPersonDateNaissance"),
-])
+@pytest.mark.parametrize(
+    "changes, reason, field",
+    [
+        ({"sn": [BLANK], "givenName": [BLANK]}, NO_USABLE_NAME, "sn,givenName"),
+        ({"sn": ["Z" * 500], "givenName": ["Ana\u200bïs"]}, NO_USABLE_NAME, "sn,givenName"),
+        (
+            {"sn": ["ZORG\nLUB"], "givenName": [BLANK], "ENTPersonDateNaissance": ["01/01/3000"]},
+            NO_USABLE_NAME,
+            "sn,givenName",
+        ),
+        # an empty name is a fiche incomplète whatever the other one is (domain-rules §5)
+        ({"sn": [], "givenName": [BLANK]}, "missing_field", "sn"),
+        ({"sn": ["Z" * 500], "givenName": []}, "missing_field", "givenName"),
+        # a malformed date is still bad input, not an implausible value
+        ({"ENTPersonDateNaissance": ["31/02/2011"], "sn": [BLANK]}, "invalid_date", "ENTPersonDateNaissance"),
+    ],
+)
 def test_examine_rejects_when_no_usable_name_remains(changes, reason, field):
     record, attrs = _eleve(changes)
     rejections, aside = examine(record, attrs, EXPORT)
@@ -163,7 +204,10 @@ def test_every_person_category_is_examined(category):
     attrs = {**attrs, "givenName": ["X\u200b"], "ENTPersonDateNaissance": ["01/01/2099"]}
     rejections, aside = examine(RawRecord(FILE, LINE, "add", category, rec_id, attrs), attrs, EXPORT)
     assert rejections == []
-    assert {s.field: s.reason for s in aside} == {"givenName": NAME_INVISIBLE, "ENTPersonDateNaissance": BIRTH_IN_FUTURE}
+    assert {s.field: s.reason for s in aside} == {
+        "givenName": NAME_INVISIBLE,
+        "ENTPersonDateNaissance": BIRTH_IN_FUTURE,
+    }
 
 
 @pytest.mark.parametrize("category", ["EtabEducNat", "MatiereEducNat", "MefEducNat"])

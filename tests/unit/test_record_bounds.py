@@ -1,14 +1,22 @@
 """One AAF record is bounded (issue 18, point 6): 50 000 unknown attributes
 or 50 001 groups on one record are not stored; the record is rejected with
 where it was, the rest of the delivery goes on."""
+
 from __future__ import annotations
 
 from adapters.aaf.parser import RawRecord
 from adapters.aaf.records import MAX_ATTRIBUTES, MAX_VALUES, validate
 
-STUDENT = {"ENTPersonJointure": ["1000001"], "ENTEleveStructRattachId": ["650001"], "ENTEleveINE": ["070123456AB"],
-           "sn": ["MARTIN"], "givenName": ["Léa"], "ENTPersonDateNaissance": ["03/04/2012"],
-           "ENTPersonStructRattach": ["4001"], "ENTEleveClasses": ["4001$3EME1"]}
+STUDENT = {
+    "ENTPersonJointure": ["1000001"],
+    "ENTEleveStructRattachId": ["650001"],
+    "ENTEleveINE": ["070123456AB"],
+    "sn": ["MARTIN"],
+    "givenName": ["Léa"],
+    "ENTPersonDateNaissance": ["03/04/2012"],
+    "ENTPersonStructRattach": ["4001"],
+    "ENTEleveClasses": ["4001$3EME1"],
+}
 
 
 def record(attrs: dict) -> RawRecord:
@@ -22,8 +30,12 @@ def test_a_plain_student_is_valid():
 def test_unknown_attributes_beyond_the_bound_reject_the_record():
     many = dict(STUDENT) | {f"x-unknown-{i}": ["v"] for i in range(50_000)}
     (r,) = validate(record(many), many)
-    assert (r.reason, r.file, r.line, r.record_id) == ("too_many_attributes", "ENT_Complet_20260818_Eleve_0000.xml",
-                                                       42, "1000001")
+    assert (r.reason, r.file, r.line, r.record_id) == (
+        "too_many_attributes",
+        "ENT_Complet_20260818_Eleve_0000.xml",
+        42,
+        "1000001",
+    )
     assert f"more than {MAX_ATTRIBUTES}" in r.message and "50008 attributes" in r.message
 
 

@@ -1,4 +1,5 @@
 """The record digest is stored in the read model: its value must never change."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,23 +25,28 @@ def test_digest_is_the_first_release_formula():
         names = {"".join(rng.choices(string.ascii_letters, k=rng.randint(1, 12))) for _ in range(rng.randint(0, 25))}
         # names that are prefixes of one another are the case where sorting the joined strings could differ
         names |= {n[: rng.randint(1, len(n))] for n in list(names)[:3]}
-        attrs = {n: ["".join(rng.choices(alphabet, k=rng.randint(0, 9))) for _ in range(rng.randint(0, 3))]
-                 for n in names}
+        attrs = {
+            n: ["".join(rng.choices(alphabet, k=rng.randint(0, 9))) for _ in range(rng.randint(0, 3))] for n in names
+        }
         assert record_digest(attrs) == _reference(attrs)
 
 
 def test_digest_pinned_value():
     # Stored by every release since the first: a new value would re-record every record.
-    assert record_digest({"sn": ["DUPONT"], "givenName": ["Zoé"], "ENTEleveGroupes": ["4A$G1", "4A$G2"]}) == \
-        "cc3f569a2cfbff7a0f7b081ef0d697d6"
+    assert (
+        record_digest({"sn": ["DUPONT"], "givenName": ["Zoé"], "ENTEleveGroupes": ["4A$G1", "4A$G2"]})
+        == "cc3f569a2cfbff7a0f7b081ef0d697d6"
+    )
 
 
 def _parsed(sn: str, given: str) -> dict[str, list[str]]:
-    xml = ('<?xml version="1.0" encoding="UTF-8"?><ficAlimMENESR><addRequest><operationalAttributes>'
-           '<attr name="categoriePersonne"><value>Eleve</value></attr></operationalAttributes>'
-           '<identifier><id>1000001</id></identifier><attributes>'
-           f'<attr name="sn"><value>{sn}</value></attr><attr name="givenName"><value>{given}</value></attr>'
-           '<attr name="mail"><value>  </value></attr></attributes></addRequest></ficAlimMENESR>').encode()
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><ficAlimMENESR><addRequest><operationalAttributes>'
+        '<attr name="categoriePersonne"><value>Eleve</value></attr></operationalAttributes>'
+        "<identifier><id>1000001</id></identifier><attributes>"
+        f'<attr name="sn"><value>{sn}</value></attr><attr name="givenName"><value>{given}</value></attr>'
+        '<attr name="mail"><value>  </value></attr></attributes></addRequest></ficAlimMENESR>'
+    ).encode()
     (record,) = read_records(io.BytesIO(xml), "f.xml", "Eleve")
     return record.attrs
 

@@ -1,5 +1,6 @@
 """The service's configuration keys (daemon/config.py) and log lines
 (daemon/logs.py)."""
+
 from __future__ import annotations
 
 import io
@@ -28,12 +29,15 @@ def test_file_then_environment_then_command_line(tmp_path):
     assert (s.inbox, s.listen) == ("/cli", "0.0.0.0:9000")
 
 
-@pytest.mark.parametrize("environ, named", [
-    ({"ENTSYNC_LISTEN": "9464"}, "listen (from ENTSYNC_LISTEN)"),
-    ({"ENTSYNC_LISTEN": "127.0.0.1:70000"}, "listen (from ENTSYNC_LISTEN)"),
-    ({"ENTSYNC_QUIET_SECONDS": "-1"}, "quiet_seconds (from ENTSYNC_QUIET_SECONDS)"),
-    ({"ENTSYNC_LOG_FORMAT": "xml"}, "log_format (from ENTSYNC_LOG_FORMAT)"),
-])
+@pytest.mark.parametrize(
+    "environ, named",
+    [
+        ({"ENTSYNC_LISTEN": "9464"}, "listen (from ENTSYNC_LISTEN)"),
+        ({"ENTSYNC_LISTEN": "127.0.0.1:70000"}, "listen (from ENTSYNC_LISTEN)"),
+        ({"ENTSYNC_QUIET_SECONDS": "-1"}, "quiet_seconds (from ENTSYNC_QUIET_SECONDS)"),
+        ({"ENTSYNC_LOG_FORMAT": "xml"}, "log_format (from ENTSYNC_LOG_FORMAT)"),
+    ],
+)
 def test_errors_name_the_key_and_where_it_came_from(environ, named):
     with pytest.raises(config.ConfigError, match=named.replace("(", r"\(").replace(")", r"\)")):
         config.load(environ=environ)
@@ -47,9 +51,14 @@ def test_errors_in_the_file_name_the_key(tmp_path):
     assert "listen:" in str(err.value) and "policy.creation_delay_hours:" in str(err.value)
 
 
-@pytest.mark.parametrize("listen, address", [
-    ("127.0.0.1:9464", ("127.0.0.1", 9464)), ("localhost:0", ("localhost", 0)), ("[::1]:9464", ("::1", 9464)),
-])
+@pytest.mark.parametrize(
+    "listen, address",
+    [
+        ("127.0.0.1:9464", ("127.0.0.1", 9464)),
+        ("localhost:0", ("localhost", 0)),
+        ("[::1]:9464", ("::1", 9464)),
+    ],
+)
 def test_listen_addresses(listen, address):
     assert config.listen_address(listen) == address
 

@@ -2,6 +2,7 @@
 exports written here: the field is set aside (empty in the record, listed in
 ``set_aside`` with file, line, key and field), the record kept, and rejected
 only when neither family name nor first name remains."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,23 +32,27 @@ def eleves(tmp_path: Path, **changes: str):
     return read_export(path)
 
 
-@pytest.mark.parametrize("changes, field, reason, key, kept", [
-    ({"NOM_DE_FAMILLE": "   "}, "NOM_DE_FAMILLE", "name_blank", "family_name", ""),
-    ({"PRENOM": LONG}, "PRENOM", "name_too_long", "given_name", ""),
-    ({"PRENOM": "In&#9;ès"}, "PRENOM", "name_control_characters", "given_name", ""),
-    ({"NOM_DE_FAMILLE": "Rous&#x200B;seau"}, "NOM_DE_FAMILLE", "name_invisible_characters", "family_name", ""),
-    ({"NOM_USAGE": "Rous&#xFEFF;seau"}, "NOM_USAGE", "name_invisible_characters", "usage_name", ""),
-    ({"PRENOM2": "  "}, "PRENOM2", "name_blank", "given_name2", ""),
-    ({"DATE_NAISS": "26/06/2026"}, "DATE_NAISS", "birth_date_in_future", "birth_date", None),
-    ({"DATE_NAISS": "01/01/1850"}, "DATE_NAISS", "birth_date_before_1900", "birth_date", None),
-])
+@pytest.mark.parametrize(
+    "changes, field, reason, key, kept",
+    [
+        ({"NOM_DE_FAMILLE": "   "}, "NOM_DE_FAMILLE", "name_blank", "family_name", ""),
+        ({"PRENOM": LONG}, "PRENOM", "name_too_long", "given_name", ""),
+        ({"PRENOM": "In&#9;ès"}, "PRENOM", "name_control_characters", "given_name", ""),
+        ({"NOM_DE_FAMILLE": "Rous&#x200B;seau"}, "NOM_DE_FAMILLE", "name_invisible_characters", "family_name", ""),
+        ({"NOM_USAGE": "Rous&#xFEFF;seau"}, "NOM_USAGE", "name_invisible_characters", "usage_name", ""),
+        ({"PRENOM2": "  "}, "PRENOM2", "name_blank", "given_name2", ""),
+        ({"DATE_NAISS": "26/06/2026"}, "DATE_NAISS", "birth_date_in_future", "birth_date", None),
+        ({"DATE_NAISS": "01/01/1850"}, "DATE_NAISS", "birth_date_before_1900", "birth_date", None),
+    ],
+)
 def test_a_student_field_is_set_aside_and_the_student_kept(tmp_path, changes, field, reason, key, kept):
     export = eleves(tmp_path, **changes)
     assert export.rejections == ()
     (student,) = export.students
     assert getattr(student, key) == kept
     assert [(s.reason, s.record_id, s.field, s.file) for s in export.set_aside] == [
-        (reason, "650001", field, "ElevesSansAdresses.xml")]
+        (reason, "650001", field, "ElevesSansAdresses.xml")
+    ]
     assert export.set_aside[0].line == student.line
     text = export.set_aside[0].describe()
     assert not any(v in text for v in ("Rousseau", "Inès", "26/06/2026", "1850"))
@@ -58,10 +63,13 @@ def test_a_birth_on_the_export_day_is_plausible(tmp_path):
     assert export.set_aside == () and export.students[0].birth_date == date(2026, 6, 25)
 
 
-@pytest.mark.parametrize("changes, reason, field", [
-    ({"NOM_DE_FAMILLE": " ", "PRENOM": LONG}, "no_usable_name", "NOM_DE_FAMILLE,PRENOM"),
-    ({"PRENOM": ""}, "missing_field", "PRENOM"),  # empty: a fiche incomplète (domain-rules §5)
-])
+@pytest.mark.parametrize(
+    "changes, reason, field",
+    [
+        ({"NOM_DE_FAMILLE": " ", "PRENOM": LONG}, "no_usable_name", "NOM_DE_FAMILLE,PRENOM"),
+        ({"PRENOM": ""}, "missing_field", "PRENOM"),  # empty: a fiche incomplète (domain-rules §5)
+    ],
+)
 def test_a_student_without_a_usable_name_is_rejected(tmp_path, changes, reason, field):
     export = eleves(tmp_path, **changes)
     assert export.students == () and export.set_aside == ()
@@ -82,19 +90,23 @@ PERSONS = """<PERSONNES><PERSONNE PERSONNE_ID="900001"><LC_CIVILITE>MME</LC_CIVI
 
 
 def responsables(tmp_path: Path, **fields: str):
-    body = "".join(f"<{tag}>{value}</{tag}>" for tag, value in {"NOM_DE_FAMILLE": "Dupont", "PRENOM": "Alice",
-                                                                 **fields}.items())
+    body = "".join(
+        f"<{tag}>{value}</{tag}>" for tag, value in {"NOM_DE_FAMILLE": "Dupont", "PRENOM": "Alice", **fields}.items()
+    )
     path = tmp_path / "ResponsablesAvecAdresses.xml"
     path.write_text(HEADER.format(root="BEE_RESPONSABLES") + PERSONS.format(fields=body), encoding="utf-8")
     return read_export(path)
 
 
-@pytest.mark.parametrize("fields, field, reason", [
-    ({"PRENOM": "Ali&#x200B;ce"}, "PRENOM", "name_invisible_characters"),  # was invalid_name: now set aside
-    ({"NOM_DE_FAMILLE": "Du&#10;pont"}, "NOM_DE_FAMILLE", "name_control_characters"),
-    ({"NOM_USAGE": "X" * 300}, "NOM_USAGE", "name_too_long"),
-    ({"PRENOM": " "}, "PRENOM", "name_blank"),
-])
+@pytest.mark.parametrize(
+    "fields, field, reason",
+    [
+        ({"PRENOM": "Ali&#x200B;ce"}, "PRENOM", "name_invisible_characters"),  # was invalid_name: now set aside
+        ({"NOM_DE_FAMILLE": "Du&#10;pont"}, "NOM_DE_FAMILLE", "name_control_characters"),
+        ({"NOM_USAGE": "X" * 300}, "NOM_USAGE", "name_too_long"),
+        ({"PRENOM": " "}, "PRENOM", "name_blank"),
+    ],
+)
 def test_a_guardian_name_is_set_aside_and_the_guardian_kept(tmp_path, fields, field, reason):
     export = responsables(tmp_path, **fields)
     assert export.rejections == ()
@@ -102,11 +114,14 @@ def test_a_guardian_name_is_set_aside_and_the_guardian_kept(tmp_path, fields, fi
     assert [(s.reason, s.field, s.record_id) for s in export.set_aside] == [(reason, field, "900001")]
 
 
-@pytest.mark.parametrize("fields, reasons", [
-    ({"NOM_DE_FAMILLE": " ", "PRENOM": "\u200b"}, [("no_usable_name", "NOM_DE_FAMILLE,PRENOM")]),
-    ({"PRENOM": "Alice2"}, [("invalid_name", "PRENOM")]),  # the input masks judge what is kept
-    ({"PRENOM": "Alice2", "NOM_DE_FAMILLE": "\u200b"}, [("invalid_name", "PRENOM")]),
-])
+@pytest.mark.parametrize(
+    "fields, reasons",
+    [
+        ({"NOM_DE_FAMILLE": " ", "PRENOM": "\u200b"}, [("no_usable_name", "NOM_DE_FAMILLE,PRENOM")]),
+        ({"PRENOM": "Alice2"}, [("invalid_name", "PRENOM")]),  # the input masks judge what is kept
+        ({"PRENOM": "Alice2", "NOM_DE_FAMILLE": "\u200b"}, [("invalid_name", "PRENOM")]),
+    ],
+)
 def test_a_guardian_is_rejected_for_its_masks_or_no_usable_name(tmp_path, fields, reasons):
     export = responsables(tmp_path, **fields)
     assert export.guardians == () and export.set_aside == ()

@@ -1,4 +1,5 @@
 """Content-based recognition of input files."""
+
 from __future__ import annotations
 
 import zipfile
@@ -12,12 +13,12 @@ SAMPLES = {
     "siecle-eleves": b'<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_ELEVES VERSION="3.1"><PARAMETRES/></BEE_ELEVES>',
     "siecle-responsables": b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><BEE_RESPONSABLES/>',
     "sts": b'<?xml version="1.0" encoding="ISO-8859-1"?><STS_EDT><PARAMETRES/></STS_EDT>',
-    "edt-sts": b'<EDT_STS><PARAMETRES/></EDT_STS>',
+    "edt-sts": b"<EDT_STS><PARAMETRES/></EDT_STS>",
     "timetable-edt": b'<ExportEmploiDuTemps xmlns="http://www.index-education.com/exportemploidutemps" UAI="0571994H"/>',
-    "aaf": b'<ficAlimMENESR/>',
+    "aaf": b"<ficAlimMENESR/>",
     "siecle-nomenclatures": b'<BEE_NOMENCLATURES VERSION="3.0"/>',
     "timetable-envelope": b'<EXPORT_INDEX_EDUCATION xmlns="http://www.index-education.com/conteneurexportchiffre"/>',
-    "unknown": b'<html><body/></html>',
+    "unknown": b"<html><body/></html>",
 }
 
 
@@ -50,15 +51,18 @@ def test_garbage_and_missing(tmp_path):
 FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures"
 
 
-@pytest.mark.parametrize("path, kind", [
-    ("siecle/ElevesSansAdresses.xml", "siecle-eleves"),
-    ("siecle/ElevesSansAdresses.zip", "siecle-eleves"),
-    ("siecle/ResponsablesAvecAdresses.xml", "siecle-responsables"),
-    ("sts/sts_emp_0571994H_2026.xml", "sts"),
-    ("sts/edt_sts_0571994H_2026.xml", "edt-sts"),
-    ("timetable/export_edt_0571994H.xml", "timetable-edt"),
-    ("aaf/values", "aaf"),
-])
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("siecle/ElevesSansAdresses.xml", "siecle-eleves"),
+        ("siecle/ElevesSansAdresses.zip", "siecle-eleves"),
+        ("siecle/ResponsablesAvecAdresses.xml", "siecle-responsables"),
+        ("sts/sts_emp_0571994H_2026.xml", "sts"),
+        ("sts/edt_sts_0571994H_2026.xml", "edt-sts"),
+        ("timetable/export_edt_0571994H.xml", "timetable-edt"),
+        ("aaf/values", "aaf"),
+    ],
+)
 def test_the_hand_written_fixtures_are_recognised(path, kind):
     assert kind_of(FIXTURES / path) == kind
 
@@ -123,6 +127,7 @@ def test_a_damaged_archive_of_aaf_parts_is_still_aaf(tmp_path):
 
 # --------------------------------------------------------------------------- what is not imported (issue 9)
 
+
 def test_the_encrypted_timetable_envelope(tmp_path):
     envelope = OTHER / "export_edt_0571994H_chiffre.xml"
     assert kind_of(envelope) == "timetable-envelope"
@@ -133,12 +138,15 @@ def test_the_encrypted_timetable_envelope(tmp_path):
     assert envelope_details(envelope) == {"software": "EDT", "partner": "ENTSYNC-TEST"}
 
 
-@pytest.mark.parametrize("path, kind, reason, says", [
-    (OTHER / "export_edt_0571994H_chiffre.xml", "timetable-envelope", "encrypted_timetable_export", "en clair"),
-    (OTHER / "Nomenclature.xml", "siecle-nomenclatures", "siecle_nomenclatures", "code tables"),
-    (OTHER / "notes.txt", "unknown", "unknown_format", "recognised by content"),
-    (OTHER / "nowhere.xml", "unknown", "not_found", "no such file"),
-])
+@pytest.mark.parametrize(
+    "path, kind, reason, says",
+    [
+        (OTHER / "export_edt_0571994H_chiffre.xml", "timetable-envelope", "encrypted_timetable_export", "en clair"),
+        (OTHER / "Nomenclature.xml", "siecle-nomenclatures", "siecle_nomenclatures", "code tables"),
+        (OTHER / "notes.txt", "unknown", "unknown_format", "recognised by content"),
+        (OTHER / "nowhere.xml", "unknown", "not_found", "no such file"),
+    ],
+)
 def test_one_answer_for_what_is_not_imported(path, kind, reason, says):
     assert kind_of(path) == kind
     refused = not_importable(path, kind)

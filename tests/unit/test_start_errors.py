@@ -1,6 +1,7 @@
 """Errors an operator meets when starting entsync, each one line (issue
 18, point 9): a usage error exits 1 (2 means rejected or held), a busy listen
 port names the port and the setting instead of an AttributeError."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """The store's health as the service sees it (issue 18, point 1): an outage
 begins at the first failure, is said once, ends at the first answer, and
 /readyz and the metrics read it."""
+
 from __future__ import annotations
 
 import logging

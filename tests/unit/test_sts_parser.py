@@ -5,6 +5,7 @@ Lines expected in rejections are found on the raw bytes, independently of the
 parser. Variants of the valid fixture (other encodings, other roots, a bad
 UAI…) are derived from it by byte replacement in a temporary directory.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -24,8 +25,23 @@ EDT_STS = FIX / "edt_sts_0571994H_2026.xml"
 MALFORMED = FIX / "sts_emp_0571994H_2026_malformed.xml"
 TIMETABLE = Path(__file__).resolve().parents[1] / "fixtures" / "timetable" / "export_edt_0571994H.xml"
 # Personal values of the fixtures: none may reach a rejection message.
-PERSONAL = ["CŒURDEROY", "Jean-Noël", "GARÇON", "Aël", "Maëlys", "NGUYEN", "1980-02-31", "14/03/1975",
-            "1975-03-14", "BŒUF", "Zoé", "PRÉVOST", "Hélène", "MARTIN", "Léa"]
+PERSONAL = [
+    "CŒURDEROY",
+    "Jean-Noël",
+    "GARÇON",
+    "Aël",
+    "Maëlys",
+    "NGUYEN",
+    "1980-02-31",
+    "14/03/1975",
+    "1975-03-14",
+    "BŒUF",
+    "Zoé",
+    "PRÉVOST",
+    "Hélène",
+    "MARTIN",
+    "Léa",
+]
 
 
 def line_of(path: Path, needle: bytes) -> int:
@@ -64,6 +80,7 @@ def assert_no_personal_value(text: str) -> None:
 
 # --------------------------------------------------------------------------- decoded values
 
+
 def test_header_gives_uai_academie_year_and_dates():
     header = read_sts(VALID).header
     assert (header.uai, header.academie, header.school_year) == ("0571994H", "12", 2026)
@@ -84,17 +101,65 @@ def test_fixture_really_is_latin9():
     assert b"C\xbcURDEROY" in raw and b"B\xbcUF" in raw  # Œ is 0xBC in Latin-9, absent from Latin-1
 
 
-@pytest.mark.parametrize("person_id, expected", [
-    ("4101", dict(type="epp", function="ENS", civility="M.", usage_name="CŒURDEROY", birth_name="CŒURDEROY",
-                  given_name="Jean-Noël", birth_date=date(1975, 3, 14), grade="CERT. CN",
-                  disciplines=("L0202", "L0201"), main_teacher_of=("3A",))),
-    ("4102", dict(type="epp", function="ENS", civility="MME", usage_name="L'HÔTE-BŒUF", birth_name="BŒUF",
-                  given_name="Zoé", birth_date=date(1982, 11, 2), disciplines=("L0422",), main_teacher_of=())),
-    ("90001", dict(type="local", function="ENS", civility="", usage_name="MARTIN", birth_name="",
-                   given_name="Léa", birth_date=None, grade="", disciplines=())),
-    ("4103", dict(type="epp", function="DIR", usage_name="PRÉVOST", given_name="Hélène",
-                  birth_date=date(1968, 7, 30), grade="PERDIR")),
-])
+@pytest.mark.parametrize(
+    "person_id, expected",
+    [
+        (
+            "4101",
+            dict(
+                type="epp",
+                function="ENS",
+                civility="M.",
+                usage_name="CŒURDEROY",
+                birth_name="CŒURDEROY",
+                given_name="Jean-Noël",
+                birth_date=date(1975, 3, 14),
+                grade="CERT. CN",
+                disciplines=("L0202", "L0201"),
+                main_teacher_of=("3A",),
+            ),
+        ),
+        (
+            "4102",
+            dict(
+                type="epp",
+                function="ENS",
+                civility="MME",
+                usage_name="L'HÔTE-BŒUF",
+                birth_name="BŒUF",
+                given_name="Zoé",
+                birth_date=date(1982, 11, 2),
+                disciplines=("L0422",),
+                main_teacher_of=(),
+            ),
+        ),
+        (
+            "90001",
+            dict(
+                type="local",
+                function="ENS",
+                civility="",
+                usage_name="MARTIN",
+                birth_name="",
+                given_name="Léa",
+                birth_date=None,
+                grade="",
+                disciplines=(),
+            ),
+        ),
+        (
+            "4103",
+            dict(
+                type="epp",
+                function="DIR",
+                usage_name="PRÉVOST",
+                given_name="Hélène",
+                birth_date=date(1968, 7, 30),
+                grade="PERDIR",
+            ),
+        ),
+    ],
+)
 def test_person_values(person_id, expected):
     person = read_sts(VALID).person(person_id)
     assert person is not None
@@ -113,23 +178,31 @@ def test_teachers_are_the_persons_with_function_ens():
 
 def test_services_on_divisions_and_groups():
     export = read_sts(VALID)
-    assert [(s.structure_kind, s.structure_code, s.subject_code, s.course_mode, s.teacher_ids) for s in export.services] == [
+    assert [
+        (s.structure_kind, s.structure_code, s.subject_code, s.course_mode, s.teacher_ids) for s in export.services
+    ] == [
         ("division", "3A", "020700", "CG", ("4101",)),
         ("division", "3A", "061300", "CG", ("90001",)),
         ("division", "3 B", "030201", "CG", ("4102",)),
         ("group", "3LATIN", "021300", "CG", ("4101", "4102")),
     ]
     assert [s.line for s in export.services] == [
-        line_of(VALID, b'CODE_MATIERE="020700"'), line_of(VALID, b'CODE_MATIERE="061300"'),
-        line_of(VALID, b'CODE_MATIERE="030201"'), line_of(VALID, b'CODE_MATIERE="021300"')]
+        line_of(VALID, b'CODE_MATIERE="020700"'),
+        line_of(VALID, b'CODE_MATIERE="061300"'),
+        line_of(VALID, b'CODE_MATIERE="030201"'),
+        line_of(VALID, b'CODE_MATIERE="021300"'),
+    ]
 
 
-@pytest.mark.parametrize("person_id, services", [
-    ("4101", [("3A", "020700"), ("3LATIN", "021300")]),
-    ("4102", [("3 B", "030201"), ("3LATIN", "021300")]),
-    ("90001", [("3A", "061300")]),
-    ("4103", []),
-])
+@pytest.mark.parametrize(
+    "person_id, services",
+    [
+        ("4101", [("3A", "020700"), ("3LATIN", "021300")]),
+        ("4102", [("3 B", "030201"), ("3LATIN", "021300")]),
+        ("90001", [("3A", "061300")]),
+        ("4103", []),
+    ],
+)
 def test_services_join_their_teachers(person_id, services):
     export = read_sts(VALID)
     assert [(s.structure_code, s.subject_code) for s in export.services_of(person_id)] == services
@@ -140,17 +213,24 @@ def test_services_join_their_teachers(person_id, services):
 def test_group_lists_its_divisions():
     export = read_sts(VALID)
     assert export.divisions == ("3A", "3 B")  # " 3 B " trimmed, inner space kept
-    assert export.groups == (StsGroup(code="3LATIN", divisions=("3A", "3 B"), line=line_of(VALID, b'<GROUPE CODE="3LATIN"')),)
+    assert export.groups == (
+        StsGroup(code="3LATIN", divisions=("3A", "3 B"), line=line_of(VALID, b'<GROUPE CODE="3LATIN"')),
+    )
     assert set(export.groups[0].divisions) <= set(export.divisions)
     assert export.rejections == ()
 
 
 # --------------------------------------------------------------------------- encodings and containers
 
-@pytest.mark.parametrize("encode", [
-    lambda text: text.encode("utf-8"),
-    lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
-], ids=["utf8", "utf8-bom"])
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("utf-8"),
+        lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
+    ],
+    ids=["utf8", "utf8-bom"],
+)
 def test_a_resaved_file_reads_the_same(tmp_path, encode):
     text = VALID.read_bytes().decode("iso-8859-15").replace('encoding="ISO-8859-15"', 'encoding="UTF-8"')
     target = tmp_path / VALID.name
@@ -173,21 +253,41 @@ def test_zip_with_two_xml_files_is_refused(tmp_path):
 
 # --------------------------------------------------------------------------- whole-file rejections
 
-ENTITIES = (b'<?xml version="1.0" encoding="ISO-8859-15"?>\n'
-            b'<!DOCTYPE STS_EDT [\n  <!ENTITY host SYSTEM "file:///etc/hostname">\n]>\n')
+ENTITIES = (
+    b'<?xml version="1.0" encoding="ISO-8859-15"?>\n'
+    b'<!DOCTYPE STS_EDT [\n  <!ENTITY host SYSTEM "file:///etc/hostname">\n]>\n'
+)
 
 WHOLE_FILE = [
     ("edt-sts", lambda t: EDT_STS, "edt_sts_instead_of_sts", b"<EDT_STS>"),
     ("malformed", lambda t: MALFORMED, "malformed_xml", b"</PRENON>"),
-    ("other-root", lambda t: variant(t, (b"<STS_EDT>", b"<BEE_ELEVES>"), (b"</STS_EDT>", b"</BEE_ELEVES>")),
-     "unknown_format", b"<BEE_ELEVES>"),
-    ("namespaced-root", lambda t: variant(t, (b"<STS_EDT>", b'<STS_EDT xmlns="urn:autre">')), "unknown_format", b"<STS_EDT"),
+    (
+        "other-root",
+        lambda t: variant(t, (b"<STS_EDT>", b"<BEE_ELEVES>"), (b"</STS_EDT>", b"</BEE_ELEVES>")),
+        "unknown_format",
+        b"<BEE_ELEVES>",
+    ),
+    (
+        "namespaced-root",
+        lambda t: variant(t, (b"<STS_EDT>", b'<STS_EDT xmlns="urn:autre">')),
+        "unknown_format",
+        b"<STS_EDT",
+    ),
     ("bad-check-letter", lambda t: variant(t, (b'CODE="0571994H"', b'CODE="0571994A"')), "invalid_uai", b"<UAJ"),
     ("no-uai", lambda t: variant(t, (b'<UAJ CODE="0571994H">', b"<UAJ>")), "invalid_uai", b"<UAJ"),
-    ("no-uaj", lambda t: variant(t, (b'<UAJ CODE="0571994H">', b"<ETAB>"), (b"</UAJ>", b"</ETAB>")), "invalid_uai", None),
+    (
+        "no-uaj",
+        lambda t: variant(t, (b'<UAJ CODE="0571994H">', b"<ETAB>"), (b"</UAJ>", b"</ETAB>")),
+        "invalid_uai",
+        None,
+    ),
     ("no-year", lambda t: variant(t, (b' ANNEE="2026"', b"")), "invalid_school_year", b"<ANNEE_SCOLAIRE"),
-    ("entities", lambda t: variant(t, (b'<?xml version="1.0" encoding="ISO-8859-15"?>\n', ENTITIES)),
-     "entity_declaration", None),
+    (
+        "entities",
+        lambda t: variant(t, (b'<?xml version="1.0" encoding="ISO-8859-15"?>\n', ENTITIES)),
+        "entity_declaration",
+        None,
+    ),
 ]
 
 
@@ -230,7 +330,9 @@ def test_bad_records_give_exactly_these_rejections():
 
 @pytest.mark.parametrize("reason, record_id, field, needle", RECORD_CASES, ids=[f"{c[0]}-{c[1]}" for c in RECORD_CASES])
 def test_record_rejection(reason, record_id, field, needle):
-    (rejection,) = [r for r in read_sts(BAD).rejections if (r.reason, r.record_id, r.field) == (reason, record_id, field)]
+    (rejection,) = [
+        r for r in read_sts(BAD).rejections if (r.reason, r.record_id, r.field) == (reason, record_id, field)
+    ]
     assert isinstance(rejection, Rejection)
     assert (rejection.file, rejection.line) == (BAD.name, line_of(BAD, needle))
     assert rejection.message
@@ -242,9 +344,16 @@ def test_rejected_records_are_left_out_and_the_rest_kept():
     assert [p.id for p in export.persons] == ["4101"]
     assert export.person("4101").birth_date == date(1975, 3, 14)  # DD/MM/YYYY tolerated
     assert export.divisions == ("3A",)
-    assert export.services == (StsService(structure_kind="division", structure_code="3A", subject_code="020700",
-                                          course_mode="CG", teacher_ids=("4101",),
-                                          line=lines_of(BAD, b'<SERVICE CODE_MATIERE="020700"')[1]),)  # the one in 3A
+    assert export.services == (
+        StsService(
+            structure_kind="division",
+            structure_code="3A",
+            subject_code="020700",
+            course_mode="CG",
+            teacher_ids=("4101",),
+            line=lines_of(BAD, b'<SERVICE CODE_MATIERE="020700"')[1],
+        ),
+    )  # the one in 3A
     assert export.groups == ()
     assert (export.header.starts_on, export.header.ends_on) == (date(2026, 9, 1), None)  # ISO start, bad end left empty
 
@@ -259,10 +368,12 @@ def test_duplicate_individual_is_set_aside(tmp_path):
     export = read_sts(path)
     assert [p.id for p in export.persons] == ["4101", "4102", "90001"]
     assert [(r.reason, r.record_id, r.field, r.line) for r in export.rejections] == [
-        ("duplicate_id", "4101", "INDIVIDU/@ID", lines_of(path, b'<INDIVIDU ID="4101"')[1])]
+        ("duplicate_id", "4101", "INDIVIDU/@ID", lines_of(path, b'<INDIVIDU ID="4101"')[1])
+    ]
 
 
 # --------------------------------------------------------------------------- sniffing
+
 
 def _truncated(tmp_path: Path) -> Path:
     target = tmp_path / "cut.xml"
@@ -276,15 +387,19 @@ def _not_xml(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("make, root", [
-    (lambda t: VALID, "STS_EDT"),
-    (lambda t: EDT_STS, "EDT_STS"),
-    (lambda t: MALFORMED, "STS_EDT"),  # broken later: the root is still known
-    (_truncated, "STS_EDT"),  # only the start is read
-    (lambda t: zipped(t, VALID), "STS_EDT"),
-    (lambda t: TIMETABLE, "{http://www.index-education.com/exportemploidutemps}ExportEmploiDuTemps"),
-    (_not_xml, None),
-    (lambda t: t / "missing.xml", None),
-], ids=["sts", "edt-sts", "malformed", "truncated", "zip", "timetable", "not-xml", "missing"])
+@pytest.mark.parametrize(
+    "make, root",
+    [
+        (lambda t: VALID, "STS_EDT"),
+        (lambda t: EDT_STS, "EDT_STS"),
+        (lambda t: MALFORMED, "STS_EDT"),  # broken later: the root is still known
+        (_truncated, "STS_EDT"),  # only the start is read
+        (lambda t: zipped(t, VALID), "STS_EDT"),
+        (lambda t: TIMETABLE, "{http://www.index-education.com/exportemploidutemps}ExportEmploiDuTemps"),
+        (_not_xml, None),
+        (lambda t: t / "missing.xml", None),
+    ],
+    ids=["sts", "edt-sts", "malformed", "truncated", "zip", "timetable", "not-xml", "missing"],
+)
 def test_sniff_root(tmp_path, make, root):
     assert sniff_root(make(tmp_path)) == root

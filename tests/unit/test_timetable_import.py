@@ -2,6 +2,7 @@
 matching against a directory view, the checks before comparison, the
 decision, the stored snapshot, the French labels, the aggregate's
 transitions and the configurable thresholds."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -56,6 +57,7 @@ def view(**kw) -> DirectoryView:
 
 # ---------------------------------------------------------------------------- matching
 
+
 def test_edt_matching_by_key_then_identity_and_never_guessed():
     m = {(x.kind, x.ident): x for x in match_edt(read_edt(EDT), view()).matches}
     assert (m["teacher", "P1"].key, m["teacher", "P1"].by) == ("J-P1", "sts_id")
@@ -91,7 +93,9 @@ def test_edt_snapshot_speaks_in_matched_keys_and_imports_only_what_matched():
     assert s.group_members["ALL2"] == frozenset({"J-E1", "J-E3"})
     assert result.summary == {"classes": (1, 1), "groupes": (1, 0), "enseignants": (2, 1)}
     assert [(r["kind"], r["ident"], r["reason"]) for r in result.not_imported] == [
-        ("teacher", "P3", "no_identity"), ("class", "C2", "not_found")]
+        ("teacher", "P3", "no_identity"),
+        ("class", "C2", "not_found"),
+    ]
 
 
 def test_an_unmatched_teacher_is_not_imported_but_their_courses_are():
@@ -114,19 +118,23 @@ def test_sts_matching_lists_teachers_only_and_their_services():
 
 # ---------------------------------------------------------------------------- checks before comparison
 
+
 def rej(reason: str) -> Rejection:
     return Rejection(reason, "export.xml", 12, "G1", "Groupe/@Nom", "bad")
 
 
-@pytest.mark.parametrize("case, expected", [
-    (dict(uai_known=False), "unknown_uai"),
-    (dict(copies=[{"import_id": "abc", "file": "a.xml", "received_at": "2026-09-01"}]), "duplicate_file"),
-    (dict(ends_on=date(2027, 7, 16)), "end_date_after_15_july"),
-    (dict(ends_on=date(2027, 8, 31), automatic=False), None),   # the first import of a year lists it instead
-    (dict(ends_on=date(2027, 7, 15)), None),
-    (dict(uai_known=False, copies=[{"import_id": "x", "file": "f", "received_at": "t"}]), "unknown_uai"),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        (dict(uai_known=False), "unknown_uai"),
+        (dict(copies=[{"import_id": "abc", "file": "a.xml", "received_at": "2026-09-01"}]), "duplicate_file"),
+        (dict(ends_on=date(2027, 7, 16)), "end_date_after_15_july"),
+        (dict(ends_on=date(2027, 8, 31), automatic=False), None),  # the first import of a year lists it instead
+        (dict(ends_on=date(2027, 7, 15)), None),
+        (dict(uai_known=False, copies=[{"import_id": "x", "file": "f", "received_at": "t"}]), "unknown_uai"),
+        ({}, None),
+    ],
+)
 def test_refusals_in_order(case, expected):
     args = dict(uai="0571994H", uai_known=True, copies=[], school_year=2026, ends_on=date(2027, 7, 4))
     found = refusal(**{**args, **case})
@@ -136,8 +144,14 @@ def test_refusals_in_order(case, expected):
 
 
 def test_the_end_of_year_refusal_says_what_to_change_in_edt():
-    found = refusal(uai="0571994H", uai_known=True, copies=[], school_year=2026, ends_on=date(2027, 8, 31),
-                    end_help="in EDT, Paramètres > Établissement > Calendrier")
+    found = refusal(
+        uai="0571994H",
+        uai_known=True,
+        copies=[],
+        school_year=2026,
+        ends_on=date(2027, 8, 31),
+        end_help="in EDT, Paramètres > Établissement > Calendrier",
+    )
     assert "2027-08-31" in found.message and "Calendrier" in found.message
     assert found.details == {"ends_on": "2027-08-31", "limit": "2027-07-15"}
 
@@ -148,20 +162,25 @@ def test_school_year_of_a_start_date():
 
 # ---------------------------------------------------------------------------- decision
 
+
 def sess(n: int) -> tuple[Session, ...]:
-    return tuple(Session(1 + i % 5, i // 5, 1, "MATHS", frozenset({"T"}), frozenset({"3A"}), frozenset(), 1)
-                 for i in range(n))
+    return tuple(
+        Session(1 + i % 5, i // 5, 1, "MATHS", frozenset({"T"}), frozenset({"3A"}), frozenset(), 1) for i in range(n)
+    )
 
 
 BEFORE = Snapshot(services={("3A", "MATHS"): frozenset({"T"})}, sessions=sess(300), classes=frozenset({"3A"}))
 
 
-@pytest.mark.parametrize("first, after, lifted, outcome", [
-    (True, Snapshot(), frozenset(), "awaiting_validation"),       # first of the year: an operator decides
-    (False, BEFORE, frozenset(), "applied"),                        # nothing changed
-    (False, Snapshot(**{**BEFORE.__dict__, "sessions": sess(50)}), frozenset(), "rejected"),
-    (False, Snapshot(**{**BEFORE.__dict__, "sessions": sess(50)}), frozenset({"sessions_removed"}), "applied"),
-])
+@pytest.mark.parametrize(
+    "first, after, lifted, outcome",
+    [
+        (True, Snapshot(), frozenset(), "awaiting_validation"),  # first of the year: an operator decides
+        (False, BEFORE, frozenset(), "applied"),  # nothing changed
+        (False, Snapshot(**{**BEFORE.__dict__, "sessions": sess(50)}), frozenset(), "rejected"),
+        (False, Snapshot(**{**BEFORE.__dict__, "sessions": sess(50)}), frozenset({"sessions_removed"}), "applied"),
+    ],
+)
 def test_decide(first, after, lifted, outcome):
     assert decide(BEFORE, after, first, DEFAULT_THRESHOLDS, lifted).outcome == outcome
 
@@ -169,17 +188,32 @@ def test_decide(first, after, lifted, outcome):
 def test_rejection_report_names_each_threshold_in_french():
     after = Snapshot(**{**BEFORE.__dict__, "sessions": sess(50)})
     d = decide(BEFORE, after, False, DEFAULT_THRESHOLDS)
-    assert d.over["sessions_removed"] == {"count": 250, "total": 300, "percent": 83.3, "limit_count": 200,
-                                          "limit_percent": 20, "liftable": True}
+    assert d.over["sessions_removed"] == {
+        "count": 250,
+        "total": 300,
+        "percent": 83.3,
+        "limit_count": 200,
+        "limit_percent": 20,
+        "liftable": True,
+    }
     sections = bilan(d.changes, {}, d.over)
     assert list(sections)[0] == "Seuils dépassés"  # why nothing was applied, first
     assert sections["Seuils dépassés"] == [
-        "sessions_removed (séances en moins) : 250 sur 300, soit 83,3 % ; seuil 200 et 20 %"]
+        "sessions_removed (séances en moins) : 250 sur 300, soit 83,3 % ; seuil 200 et 20 %"
+    ]
 
 
 def test_locked_threshold_says_so_in_the_report():
-    over = {"structures_deleted_with_sessions": {"count": 1, "total": 3, "percent": 33.3, "limit_count": 0,
-                                                 "limit_percent": 0, "liftable": False}}
+    over = {
+        "structures_deleted_with_sessions": {
+            "count": 1,
+            "total": 3,
+            "percent": 33.3,
+            "limit_count": 0,
+            "limit_percent": 0,
+            "liftable": False,
+        }
+    }
     assert thresholds_section(over)[0].endswith("ce seuil ne peut jamais être levé")
 
 
@@ -196,21 +230,36 @@ def test_snapshot_round_trip_keeps_64_bit_weeks():
     assert snapshot_from_dict({}) is None
 
 
-@pytest.mark.parametrize("status, reason, label", [
-    ("applied", "", "Import réalisé avec succès"),
-    ("rejected", "duplicate_file", "Rejet - Double du fichier d'import"),
-    ("rejected", "malformed_xml", "Rejet - Fichier invalide"),
-    ("awaiting_validation", "", "En attente de validation"),
-])
+@pytest.mark.parametrize(
+    "status, reason, label",
+    [
+        ("applied", "", "Import réalisé avec succès"),
+        ("rejected", "duplicate_file", "Rejet - Double du fichier d'import"),
+        ("rejected", "malformed_xml", "Rejet - Fichier invalide"),
+        ("awaiting_validation", "", "En attente de validation"),
+    ],
+)
 def test_history_labels(status, reason, label):
     assert status_label(status, reason) == label
 
 
 # ---------------------------------------------------------------------------- aggregate
 
+
 def received() -> TimetableImport:
-    return TimetableImport(uai="0571994H", source="edt", file="e.xml", sha256="00" * 32, size=10, school_year=2026,
-                           snapshot={}, matches=[], summary={}, record_rejections=[], at=AT)
+    return TimetableImport(
+        uai="0571994H",
+        source="edt",
+        file="e.xml",
+        sha256="00" * 32,
+        size=10,
+        school_year=2026,
+        snapshot={},
+        matches=[],
+        summary={},
+        record_rejections=[],
+        at=AT,
+    )
 
 
 def test_id_is_uai_file_and_time():
@@ -255,14 +304,16 @@ def test_event_topics_are_versioned():
 
 # ---------------------------------------------------------------------------- configuration
 
+
 def test_thresholds_are_configurable_one_by_one():
     p = Policy(timetable_thresholds={"sessions_removed": {"count": 5, "percent": 1}})
     assert p.timetable_thresholds["sessions_removed"] == Threshold(count=5, percent=1)
     assert p.timetable_thresholds["services_deleted"] == DEFAULT_THRESHOLDS["services_deleted"]
 
 
-@pytest.mark.parametrize("table", [{"sessions": {"count": 1}},
-                                   {"structures_deleted_with_sessions": {"liftable": True}}])
+@pytest.mark.parametrize(
+    "table", [{"sessions": {"count": 1}}, {"structures_deleted_with_sessions": {"liftable": True}}]
+)
 def test_bad_threshold_configuration_is_refused(table):
     with pytest.raises(ValidationError):
         Policy(timetable_thresholds=table)

@@ -1,5 +1,6 @@
 """Timetable import rules (domain-rules §7, §11): changes since the previous
 import, thresholds (count AND share, one never liftable), the French report."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,14 +19,27 @@ from projections.timetable import (
 
 
 def session(day, start, cls="3A", group=None, teacher="T1", subject="MATHS", weeks=0xFFFF):
-    return Session(day, start, 1, subject, frozenset({teacher}), frozenset({cls} if cls else ()),
-                   frozenset({group} if group else ()), weeks)
+    return Session(
+        day,
+        start,
+        1,
+        subject,
+        frozenset({teacher}),
+        frozenset({cls} if cls else ()),
+        frozenset({group} if group else ()),
+        weeks,
+    )
 
 
 BASE = Snapshot(
     subjects={"MATHS": "Mathématiques", "FRANC": "Français"},
-    services={("3A", "MATHS"): frozenset({"T1"}), ("3A", "FRANC"): frozenset({"T2"}), ("ESP2", "ESP"): frozenset({"T3"})},
-    sessions=tuple(session(d, s) for d in range(1, 6) for s in range(1, 5)) + (session(1, 6, cls=None, group="ESP2", teacher="T3"),),
+    services={
+        ("3A", "MATHS"): frozenset({"T1"}),
+        ("3A", "FRANC"): frozenset({"T2"}),
+        ("ESP2", "ESP"): frozenset({"T3"}),
+    },
+    sessions=tuple(session(d, s) for d in range(1, 6) for s in range(1, 5))
+    + (session(1, 6, cls=None, group="ESP2", teacher="T3"),),
     classes=frozenset({"3A", "3B"}),
     groups={"ESP2": frozenset({"3A", "3B"})},
     students={f"E{i}": "3A" if i < 20 else "3B" for i in range(40)},
@@ -50,8 +64,10 @@ def test_services_sessions_and_group_renames_are_counted():
         subjects={"MATHS": "Maths", "FRANC": "Français", "HG": "Histoire"},
         services={("3A", "MATHS"): frozenset({"T9"}), ("ESP_2", "ESP"): frozenset({"T3"})},
         sessions=BASE.sessions[:10] + (session(1, 6, cls=None, group="ESP_2", teacher="T3"),),
-        classes=BASE.classes, groups={"ESP_2": frozenset({"3A", "3B"})},
-        students={**BASE.students, "E1": "3B"}, teachers={"T1": frozenset(), "T2": frozenset({"3A"}), "T3": frozenset({"ESP_2"})},
+        classes=BASE.classes,
+        groups={"ESP_2": frozenset({"3A", "3B"})},
+        students={**BASE.students, "E1": "3B"},
+        teachers={"T1": frozenset(), "T2": frozenset({"3A"}), "T3": frozenset({"ESP_2"})},
     )
     c = diff(BASE, after)
     assert c.subjects_added == ("HG",) and c.subjects_modified == ("MATHS",)
