@@ -49,7 +49,7 @@ class Settings(BaseModel):
 
     store: str = Field(DEFAULT_STORE, description="sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
     policy: Policy = Field(default_factory=Policy)
-    # The service (`entsync run`, daemon/run.py); each key has an ENTSYNC_<KEY> override.
+    # The service (`entsync run`, daemon/service/run.py); each key has an ENTSYNC_<KEY> override.
     inbox: str = Field(DEFAULT_INBOX, min_length=1, description="directory watched for deliveries")
     listen: str = Field(DEFAULT_LISTEN, description="HOST:PORT of the metrics and API server (loopback by default)")
     quiet_seconds: float = Field(
@@ -68,10 +68,10 @@ class Settings(BaseModel):
         ge=0,
         description="SIGTERM: how long the current unit of work may take to finish before it is left to resume",
     )
-    # Domain events published to Kafka for downstream ENT services (daemon/outbound.py); off when unset.
+    # Domain events published to Kafka for downstream ENT services (daemon/kafka/outbound.py); off when unset.
     kafka_bootstrap: str | None = Field(None, description="HOST:PORT[,HOST:PORT] of the Kafka brokers")
     outbound_topic: str = Field("entsync.events", min_length=1, description="topic of the published domain events")
-    # The distributed ingest (daemon/kafka_ingest.py): consume the deliveries topic in a consumer group.
+    # The distributed ingest (daemon/kafka/ingest.py): consume the deliveries topic in a consumer group.
     consume_deliveries: bool = Field(False, description="with kafka_bootstrap: consume the deliveries topic")
     deliveries_topic: str = Field("entsync.deliveries", min_length=1, description="topic entsync publish sends to")
     consumer_group: str = Field("entsync", min_length=1, description="the daemons' consumer group")

@@ -28,7 +28,7 @@ class NotImportable:
     kind: str  # what adapters/sniff.py recognised
     reason: str
     message: str
-    source: str  # the metrics' source label (daemon/metrics.py)
+    source: str  # the metrics' source label (daemon/observability/metrics.py)
 
     def as_dict(self) -> dict:
         return {

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from daemon.bootstrap import Context, release
-from daemon.logs import event
+from daemon.observability.logs import event
 from events.account import Account
 from events.store import STORE_ID
 from events.upgrade import Upgrade, upgrade_id

@@ -379,6 +379,19 @@ def report(changes: Changes, matched: dict[str, tuple[int, int]]) -> dict[str, l
     }
 
 
+# The bilan's title by the import's status (seed 004), shared by the CLI and
+# the inbox's outcome files.
+BILAN_TITLES = {
+    "awaiting_validation": "Bilan préliminaire d'import des données d'emploi du temps (à valider)",
+    "rejected": "Bilan de l'import rejeté (rien n'a été appliqué)",
+}
+BILAN_TITLE = "Bilan de l'import des données d'emploi du temps"
+
+
+def bilan_title(status: str) -> str:
+    return BILAN_TITLES.get(status, BILAN_TITLE)
+
+
 def report_text(title: str, sections: dict[str, list[str]]) -> str:
     lines = [title, ""]
     for name, items in sections.items():

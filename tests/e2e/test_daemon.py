@@ -99,7 +99,7 @@ def test_the_daemon_processes_its_inbox_and_stops_cleanly(store_url, academie, t
     assert broken["kind"] == "aaf" and broken["outcome"] == "rejected" and broken["reason"]
     assert not [p for p in inbox.iterdir() if p.name not in ("processed", "rejected")]  # markers gone too
 
-    # The service told the metrics of each outcome (daemon/metrics.py).
+    # The service told the metrics of each outcome (daemon/observability/metrics.py).
     with urllib.request.urlopen(daemon.url("/metrics"), timeout=5) as resp:
         samples = {
             (s.name, tuple(sorted(s.labels.items()))): s.value

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from adapters.aaf.parser import read_records
-from daemon import http
 from daemon.cli import main
+from daemon.http import server as http
 from daemon.ingest import ingest
 from daemon.tick import tick
 from events.delivery import Delivery

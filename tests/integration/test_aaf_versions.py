@@ -18,7 +18,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from daemon import bootstrap
-from daemon.metrics import Metrics
+from daemon.observability.metrics import Metrics
 from projections.policy import Policy
 from tests.integration.cli import Cli
 

@@ -17,8 +17,8 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from daemon import bootstrap, config
-from daemon.metrics import Metrics
-from daemon.storehealth import StoreHealth
+from daemon.observability.metrics import Metrics
+from daemon.service.storehealth import StoreHealth
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -136,7 +136,7 @@ def exposed(tmp_path_factory) -> set[str]:
         m.observe_import("aaf", "rejected", "malformed_xml", None, 1.0)
         m.observe_records_rejected("aaf", "invalid_date", 1)
         m.observe_anomaly("creation_overdue", 1)
-        m.watch_store(StoreHealth())  # as the service does (daemon/run.py)
+        m.watch_store(StoreHealth())  # as the service does (daemon/service/run.py)
         m.refresh(ctx)
         text = generate_latest(m.registry).decode()
     finally:

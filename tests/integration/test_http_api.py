@@ -26,11 +26,11 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from daemon import bootstrap
-from daemon.http import API_ROUTES, SERVICE_PATHS, serve
+from daemon.http.openapi import document
+from daemon.http.server import API_ROUTES, SERVICE_PATHS, serve
 from daemon.imports import receive
 from daemon.ingest import ingest
-from daemon.metrics import SOURCES, Metrics
-from daemon.openapi import document
+from daemon.observability.metrics import SOURCES, Metrics
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from projections import queries
@@ -382,7 +382,7 @@ def test_an_unreachable_store_answers_503_and_keeps_the_counters():
 
 def test_request_logs_name_the_route_not_the_key(site, caplog):
     account = queries.accounts(site.ctx.db, state="active", limit=1)[0]
-    with caplog.at_level("DEBUG", logger="daemon.http"):
+    with caplog.at_level("DEBUG", logger="entsync.http"):
         assert get(site, f"/api/v1/accounts/{account['login']}")[0] == 200
         assert get(site, f"/api/v1/accounts/{account['login']}x")[0] == 404
         time.sleep(0.2)  # the worker logs after answering

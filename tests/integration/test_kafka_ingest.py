@@ -19,8 +19,8 @@ import pytest
 
 from daemon import bootstrap
 from daemon.ingest import ingest
-from daemon.kafka_ingest import DeliveryConsumer, consumer, publish
-from daemon.outbound import producer
+from daemon.kafka.ingest import DeliveryConsumer, consumer, publish
+from daemon.kafka.outbound import producer
 from projections.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import T0

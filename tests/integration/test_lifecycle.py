@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from daemon.bootstrap import TimeWentBackwards
-from daemon.history import history
+from daemon.cli.history import history
 from daemon.ingest import ingest
 from daemon.tick import tick
 from projections import queries

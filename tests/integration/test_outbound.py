@@ -14,7 +14,7 @@ import pytest
 
 from daemon import bootstrap
 from daemon.ingest import ingest
-from daemon.outbound import Outbound, producer
+from daemon.kafka.outbound import Outbound, producer
 from daemon.tick import tick
 from events.delivery import Delivery
 from projections.policy import Policy

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from lxml import etree
 
-from daemon.history import history
+from daemon.cli.history import history
 from daemon.ingest import ingest
 from daemon.tick import tick
 from projections import queries

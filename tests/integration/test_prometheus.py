@@ -16,10 +16,10 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from daemon import bootstrap
-from daemon.http import serve
+from daemon.http.server import serve
 from daemon.imports import receive
 from daemon.ingest import ingest
-from daemon.metrics import HARMLESS_REASONS, Metrics
+from daemon.observability.metrics import HARMLESS_REASONS, Metrics
 from projections.policy import Policy
 from tests.integration.conftest import Academie, make_academie
 

@@ -1,4 +1,4 @@
-"""The daemon's scheduler on a real store (daemon/scheduler.py): the one
+"""The daemon's scheduler on a real store (daemon/service/scheduler.py): the one
 timer fires the tick at the due time of an injected clock; held removals
 do not arm it; an overdue creation raises the anomaly."""
 
@@ -13,7 +13,7 @@ import pytest
 
 from daemon import bootstrap
 from daemon.ingest import ingest
-from daemon.scheduler import Scheduler, due_state
+from daemon.service.scheduler import Scheduler, due_state
 from daemon.tick import hold_removals, tick
 from projections.policy import Policy
 from tests.integration.conftest import T0, T1, T_CREATE, make_academie

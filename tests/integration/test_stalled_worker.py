@@ -9,9 +9,9 @@ import threading
 import urllib.error
 import urllib.request
 
-from daemon.http import serve
-from daemon.inbox import Inbox
-from daemon.metrics import Metrics
+from daemon.http.server import serve
+from daemon.observability.metrics import Metrics
+from daemon.service.inbox import Inbox
 
 
 class Clock:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from daemon.commands import EXIT_ERROR, EXIT_OK, _verify
+from daemon.cli.commands import EXIT_ERROR, EXIT_OK, _verify
 from daemon.imports import receive, validate
 from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle

@@ -1,4 +1,4 @@
-"""When an inbox item is ready (daemon/inbox.py): quiet period, completion
+"""When an inbox item is ready (daemon/service/inbox.py): quiet period, completion
 marker, AAF parts missing, arrival order — in virtual time, on a real
 directory."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.inbox import Watcher, missing_parts
+from daemon.service.inbox import Watcher, missing_parts
 
 
 class Clock:

@@ -9,7 +9,14 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from adapters.errors import Rejection
-from daemon.metrics import HARMLESS_REASONS, Metrics, needs_action, outcome_label, reason_label, source_label
+from daemon.observability.metrics import (
+    HARMLESS_REASONS,
+    Metrics,
+    needs_action,
+    outcome_label,
+    reason_label,
+    source_label,
+)
 
 
 class FakeDb:

@@ -1,5 +1,5 @@
 """The service's configuration keys (daemon/config.py) and log lines
-(daemon/logs.py)."""
+(daemon/observability/logs.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from daemon import config
-from daemon.logs import JsonFormatter, TextFormatter, event
+from daemon.observability.logs import JsonFormatter, TextFormatter, event
 
 
 def test_service_defaults():

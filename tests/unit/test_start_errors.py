@@ -20,8 +20,8 @@ def test_a_usage_error_exits_1_not_2_which_means_rejected(capsys):
 def test_a_busy_listen_port_is_a_clear_error_not_an_attribute_error():
     import socket
 
-    from daemon.http import ListenError, serve
-    from daemon.metrics import Metrics
+    from daemon.http.server import ListenError, serve
+    from daemon.observability.metrics import Metrics
 
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from daemon.storehealth import StoreHealth
+from daemon.service.storehealth import StoreHealth
 
 
 class Clock:

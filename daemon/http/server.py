@@ -32,12 +32,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from prometheus_client.exposition import choose_encoder
 
 from daemon.config import listen_address
-from daemon.metrics import Metrics
-from daemon.openapi import document
+from daemon.observability.metrics import Metrics
+from daemon.http.openapi import document
 from projections import import_queries, queries, siecle
 from projections.db import outage
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
 
 WORKERS = 4
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 100_000

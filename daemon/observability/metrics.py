@@ -37,7 +37,7 @@ from projections.directory import iso
 from projections.served import counts as served_counts
 from projections.served import structure_anomalies, withheld_jointures
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("entsync.metrics")  # named by its room, not its module: stable when modules move
 
 NAMESPACE = "entsync"
 SOURCES = ("aaf", "siecle", "sts", "timetable", "unknown")  # unknown: a file recognised as nothing
@@ -231,7 +231,7 @@ class _ReadModelCollector(Collector):
 
 class _StoreCollector(Collector):
     """Whether the store answers, read from the service's StoreHealth
-    (daemon/storehealth.py) at scrape time."""
+    (daemon/service/storehealth.py) at scrape time."""
 
     def __init__(self, health: Any):
         self.health = health
@@ -366,7 +366,7 @@ class Metrics:
             self.imports_rejected.labels(src, why, self.uai_label(uai, ctx)).inc()
 
     def watch_inbox(self, inbox: Any) -> None:
-        """The inbox gauges read the worker at scrape time (daemon/inbox.py)."""
+        """The inbox gauges read the worker at scrape time (daemon/service/inbox.py)."""
         self.inbox_last_progress.set_function(lambda: inbox.last_progress)
         self.inbox_item_seconds.set_function(lambda: inbox.stalled(0.0) or 0.0)
 

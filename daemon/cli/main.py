@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         "verify",
         "rebuild the read models (directory, imports, SIECLE) from the log and compare them with the live ones",
     )
-    sp = cmd("run", "run the service: inbox, scheduler, metrics and API (daemon/run.py)")
+    sp = cmd("run", "run the service: inbox, scheduler, metrics and API (daemon/service/run.py)")
     sp.add_argument(
         "--inbox", metavar="DIR", help="directory watched for deliveries (default ./inbox; env ENTSYNC_INBOX)"
     )
@@ -260,9 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.generator.cli import run
 
         return run(args.args)
-    from daemon import commands
     from daemon.bootstrap import TimeWentBackwards
-    from daemon.commands import EXIT_ERROR, EXIT_OK
+    from daemon.cli import commands
+    from daemon.cli.commands import EXIT_ERROR, EXIT_OK
     from daemon.config import ConfigError
     from daemon.ingest import IngestRefused
 

@@ -1,5 +1,5 @@
 """The ``entsync imports`` commands and ``entsync ingest`` of an STS-web or
-timetable file (domain-rules §7): what daemon/commands.py dispatches to.
+timetable file (domain-rules §7): what daemon/cli/commands.py dispatches to.
 Output in English; the report (bilan) in the establishments' French."""
 
 from __future__ import annotations
@@ -11,15 +11,10 @@ from zoneinfo import ZoneInfo
 from daemon import imports
 from events.derive import first
 from projections import import_queries as q
-from projections.timetable import report_text, week_runs
+from projections.timetable import bilan_title, report_text, week_runs
 
 EXIT_OK, EXIT_ERROR = 0, 1
 KINDS = imports.KINDS
-TITLES = {
-    "awaiting_validation": "Bilan préliminaire d'import des données d'emploi du temps (à valider)",
-    "rejected": "Bilan de l'import rejeté (rien n'a été appliqué)",
-}
-TITLE = "Bilan de l'import des données d'emploi du temps"
 
 
 def _when(iso: str | None, tz: str) -> str:
@@ -129,7 +124,7 @@ def _show(args, ctx, out, table) -> int:
     if row["message"]:
         lines.append(row["message"])
     if row["report"]:
-        lines += ["", report_text(TITLES.get(row["status"], TITLE), dict(row["report"]))]
+        lines += ["", report_text(bilan_title(row["status"]), dict(row["report"]))]
     if row["record_rejections"]:
         lines += ["", f"records set aside by the reader: {len(row['record_rejections'])}"]
         lines += [

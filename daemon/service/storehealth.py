@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from daemon.logs import event
+from daemon.observability.logs import event
 from projections.db import Database, outage
 
 log = logging.getLogger("entsync.store")

@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 description of the daemon's HTTP API, served at
-``/api/v1/openapi.json``. Its paths are the routes of daemon/http.py (a test
+``/api/v1/openapi.json``. Its paths are the routes of daemon/http/server.py (a test
 checks both ways, and that every answer matches its schema)."""
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ from datetime import timezone
 
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
-from daemon import bootstrap, config, import_commands, precedence, siecle_commands, upgrade
+from daemon import bootstrap, config, precedence, upgrade
+from daemon.cli import import_commands, siecle_commands
+from daemon.cli.history import history
 from daemon.formats import not_importable
-from daemon.history import history
 from daemon.ingest import ingest, reject, release
 from daemon.tick import hold_removals, lift_hold, purge_hold, tick
 from events.structure import GroupSource, group_source_id
@@ -380,14 +381,14 @@ COMMANDS = {
     "purge": _purge,
     "verify": _verify,
 }
-# Timetable and STS-web imports (domain-rules §7): daemon/import_commands.py.
+# Timetable and STS-web imports (domain-rules §7): daemon/cli/import_commands.py.
 COMMANDS["imports"] = import_commands.run
-# SIECLE exports (formats §2, domain-rules §11): daemon/siecle_commands.py.
+# SIECLE exports (formats §2, domain-rules §11): daemon/cli/siecle_commands.py.
 COMMANDS["siecle"] = siecle_commands.run
 
 
 def _outbound(args, out) -> int:
-    from daemon.outbound import Outbound, producer
+    from daemon.kafka.outbound import Outbound, producer
 
     settings = config.load(args.config, args.store)
     bootstrap_servers = args.bootstrap or settings.kafka_bootstrap
@@ -429,8 +430,8 @@ def _kafka_settings(args, out):
 
 def _publish(args, out) -> int:
     from adapters.errors import DeliveryRejected
-    from daemon.kafka_ingest import publish
-    from daemon.outbound import producer
+    from daemon.kafka.ingest import publish
+    from daemon.kafka.outbound import producer
 
     settings, brokers = _kafka_settings(args, out)
     if not brokers:
@@ -456,7 +457,7 @@ def _consume(args, out) -> int:
     import signal
     import time
 
-    from daemon.kafka_ingest import DeliveryConsumer, consumer, rebalance
+    from daemon.kafka.ingest import DeliveryConsumer, consumer, rebalance
 
     settings, brokers = _kafka_settings(args, out)
     if not brokers:
@@ -501,18 +502,18 @@ def _consume(args, out) -> int:
 
 
 def _run_service(args, out) -> int:
-    from daemon import run as service
+    from daemon.service import run as service
 
     return service.command(args)
 
 
 def _config(args, out) -> int:
-    from daemon import run as service
+    from daemon.service import run as service
 
     return service.check(args, out)
 
 
-# The service and its configuration check (daemon/run.py).
+# The service and its configuration check (daemon/service/run.py).
 def _store(args, out) -> int:
     """`entsync store init [--simulation]` declares a new store (domain-rules
     §12, time guard); `entsync store info` says what it is and its clock."""

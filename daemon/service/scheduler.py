@@ -32,8 +32,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from daemon.bootstrap import Context
-from daemon.logs import event
-from daemon.storehealth import STORE_PROBE_SECONDS, StoreHealth
+from daemon.observability.logs import event
+from daemon.service.storehealth import STORE_PROBE_SECONDS, StoreHealth
 from daemon.tick import plan, purge_hold, tick
 from events.rules import creation_overdue
 from projections.db import outage
@@ -132,7 +132,7 @@ class Scheduler:
         store_url: str = "",
     ):
         self.ctx, self.lock = ctx, lock
-        # The catch-up is the store's probe (daemon/storehealth.py).
+        # The catch-up is the store's probe (daemon/service/storehealth.py).
         self.store_health = store_health if store_health is not None else StoreHealth()
         self.store_url = store_url  # for the probe while the work holds the lock (PostgreSQL only)
         # The read models are caught up (and /readyz set) right after an outage ends.

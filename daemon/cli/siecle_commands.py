@@ -1,5 +1,5 @@
 """``entsync ingest`` of a SIECLE export and the ``entsync siecle`` commands
-(imports history, links not resolved to an account): what daemon/commands.py
+(imports history, links not resolved to an account): what daemon/cli/commands.py
 dispatches to. Output names SIECLE keys, never names or birth dates."""
 
 from __future__ import annotations

@@ -26,10 +26,10 @@ from collections.abc import Callable
 from typing import Any
 
 from daemon import bootstrap, config
-from daemon.inbox import Inbox, Outcome
-from daemon.logs import configure, event
-from daemon.scheduler import Scheduler
-from daemon.storehealth import StoreHealth
+from daemon.observability.logs import configure, event
+from daemon.service.inbox import Inbox, Outcome
+from daemon.service.scheduler import Scheduler
+from daemon.service.storehealth import StoreHealth
 from projections.db import outage
 
 log = logging.getLogger("entsync.service")
@@ -69,11 +69,16 @@ class Service:
 
         upgrade.ensure(self.ctx, lambda line: event(log, "store.upgrade_applied", message=line))
         try:
-            from daemon.http import serve
-            from daemon.metrics import Metrics
+            from daemon.http.server import serve
+            from daemon.observability.metrics import Metrics
         except ImportError:  # the HTTP side is not installed: the service runs without it
             serve = Metrics = None
-            event(log, "service.no_http", logging.WARNING, reason="daemon.http or daemon.metrics missing")
+            event(
+                log,
+                "service.no_http",
+                logging.WARNING,
+                reason="daemon.http.server or daemon.observability.metrics missing",
+            )
         if Metrics is not None:
             self.metrics = Metrics()
             self.metrics.watch_store(self.store_health)
@@ -84,7 +89,7 @@ class Service:
             event(log, "http.listening", host=host, port=port)
         publish = None
         if s.kafka_bootstrap:
-            from daemon.outbound import Outbound, producer
+            from daemon.kafka.outbound import Outbound, producer
 
             self.outbound = Outbound(self.ctx, producer(s.kafka_bootstrap), s.outbound_topic)
             publish = self.outbound.publish
@@ -135,7 +140,7 @@ class Service:
 
     def _consume(self) -> None:
         """The distributed ingest: this daemon's share of the deliveries topic."""
-        from daemon.kafka_ingest import DeliveryConsumer, consumer, rebalance
+        from daemon.kafka.ingest import DeliveryConsumer, consumer, rebalance
 
         s = self.settings
         kafka = consumer(s.kafka_bootstrap, s.deliveries_topic, s.consumer_group, **rebalance(s.consumer_rebalance_ms))
@@ -240,7 +245,7 @@ def command(args) -> int:
     try:
         service.start()
     except Exception as exc:
-        if isinstance(exc, _listen_error()):  # daemon.http: the message says what to change
+        if isinstance(exc, _listen_error()):  # daemon.http.server: the message says what to change
             event(log, "service.start_failed", logging.CRITICAL, reason="listen", message=str(exc))
             service.stop()
             raise config.ConfigError(str(exc)) from None
@@ -281,9 +286,9 @@ def check(args, out) -> int:
 
 
 def _listen_error() -> tuple[type, ...]:
-    """daemon.http's ListenError, when the HTTP side is installed."""
+    """daemon.http.server's ListenError, when the HTTP side is installed."""
     try:
-        from daemon.http import ListenError
+        from daemon.http.server import ListenError
     except ImportError:
         return ()
     return (ListenError,)

@@ -37,16 +37,16 @@ from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import NAME_RE
 from adapters.sniff import kind_of
-from daemon import import_commands, imports
+from daemon import imports
 from daemon.bootstrap import Context, TimeWentBackwards
 from daemon.formats import not_importable
 from daemon.ingest import IngestRefused, ingest
-from daemon.logs import event
+from daemon.observability.logs import event
+from daemon.service.storehealth import StoreHealth
 from daemon.siecle import ImportInterrupted, ingest_siecle
-from daemon.storehealth import StoreHealth
 from projections import import_queries
 from projections.db import outage
-from projections.timetable import report_text
+from projections.timetable import bilan_title, report_text
 
 log = logging.getLogger("entsync.inbox")
 
@@ -378,7 +378,7 @@ def _when(iso: str | None, tz: str) -> str:
 def _bilan(row: dict, tz: str) -> str:
     """The establishment's report (bilan, seed 004) in French: counts and
     codes, no person named."""
-    title = import_commands.TITLES.get(row["status"], import_commands.TITLE)
+    title = bilan_title(row["status"])
     head = [
         f"Établissement : {row['uai'] or '(inconnu)'}",
         f"Fichier : {row['file']}",
@@ -418,7 +418,7 @@ class Inbox:
         self.poll_seconds = poll_seconds
         self.watcher = Watcher(self.root, quiet_seconds, monotonic)
         self.on_outcome, self.after_item = on_outcome, after_item
-        self.store_health = store_health  # told of the outages items meet (daemon/storehealth.py)
+        self.store_health = store_health  # told of the outages items meet (daemon/service/storehealth.py)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.busy: str | None = None  # the item being processed, for the shutdown log

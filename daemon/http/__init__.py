@@ -1,0 +1,1 @@
+"""HTTP: the service paths (health, readiness, metrics) and the API, with its OpenAPI document."""

@@ -1,0 +1,1 @@
+"""Kafka: the consumer that ingests deliveries announced on a topic, and the outbound publisher."""

@@ -1,0 +1,1 @@
+"""Observability: the Prometheus metrics (every name in one module) and the structured logs."""
