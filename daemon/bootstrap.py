@@ -11,6 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 from daemon.scan import default_workers
 from daemon.staging import Staging
 from events.application import DirectoryLog
+from events.clock import Clock, SystemClock
+from events.faults import Faults
 from events.store import STORE_ID, Store
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
@@ -33,10 +35,6 @@ class StoreDeclarationError(ValueError):
     """A store declared a simulation too late, or declared twice differently."""
 
 
-def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class Context:
     log: DirectoryLog
@@ -44,7 +42,9 @@ class Context:
     projection: DirectoryProjection
     staging: Staging
     policy: Policy
-    clock: Callable[[], datetime] = system_clock
+    clock: Clock = field(default_factory=SystemClock)
+    # Where a test stops the process (events/faults.py); nothing in production.
+    faults: Faults = field(default_factory=Faults)
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
@@ -71,7 +71,7 @@ class Context:
         On a simulation store without ``--now`` the clock is the later of the
         wall clock and the last recorded time, so that a simulated year can go
         on without repeating its date on every command."""
-        wall = self.clock().astimezone(timezone.utc)
+        wall = self.clock.now()
         last = self.log.last_effective_time()
         if now is None:
             at = max(wall, last) if self.simulation and last is not None else wall
@@ -105,7 +105,7 @@ class Context:
             last = self.log.last_effective_time()
             if last is not None:
                 return last
-        return self.clock().astimezone(timezone.utc)
+        return self.clock.now()
 
     def _record_forced(self, at: datetime, wall: datetime) -> None:
         if self.dry_run or self._forced:
@@ -132,13 +132,16 @@ def release() -> str:
 def build(
     store_url: str,
     policy: Policy | None = None,
-    clock: Callable[[], datetime] = system_clock,
+    clock: Clock | None = None,
+    *,
+    faults: Faults | None = None,
     simulation: bool | None = None,
 ) -> Context:
     """Open (and create if needed) the store. ``simulation`` declares what
     kind of store a *new* one is (events/store.py); on an existing store it
     must agree with the declaration, and a store that already holds facts
     cannot become a simulation."""
+    clock = clock or SystemClock()
     url = StoreURL(store_url)
     db = Database(url)
     with db.schema_lock():  # the event store's tables and the read models' are created here
@@ -153,13 +156,14 @@ def build(
             staging=Staging(db),
             policy=policy or Policy(),
             clock=clock,
+            faults=faults or Faults(),
             imports=ImportsProjection(db),
             siecle=SiecleProjection(db),
             simulation=bool(store and store.simulation),
         )
 
 
-def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Callable[[], datetime]) -> Store | None:
+def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Clock) -> Store | None:
     if store is not None:
         if store.simulation != simulation:
             kind = "a simulation" if store.simulation else "a production store"
@@ -173,6 +177,6 @@ def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Ca
                 "created, never later (create a new store, or replay this one into a new simulation)"
             )
         return None  # an existing store without a declaration is a production store already
-    store = Store(simulation=simulation, declared_at=clock().astimezone(timezone.utc), release=release())
+    store = Store(simulation=simulation, declared_at=clock.now(), release=release())
     log.save(store)
     return store

@@ -127,7 +127,7 @@ def upgrade(ctx: Context, dry_run: bool = False) -> UpgradeReport:
             corrections=counts,
             reread=report.reread,
             at=at,
-            upgraded_at=ctx.clock().astimezone(timezone.utc),
+            upgraded_at=ctx.clock.now(),
         )
     )
     # The live read model becomes what a fresh build by this release holds.

@@ -6,7 +6,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timezone
 
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
@@ -600,7 +599,7 @@ def store_info(ctx) -> dict:
 
     store = ctx.log.find(STORE_ID)
     last = ctx.log.last_effective_time()
-    wall = ctx.clock().astimezone(timezone.utc)
+    wall = ctx.clock.now()
     return {
         "kind": "simulation" if ctx.simulation else "production",
         "declared_at": store.declared_at.isoformat() if store else None,

@@ -32,8 +32,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from prometheus_client.exposition import choose_encoder
 
 from daemon.config import listen_address
-from daemon.observability.metrics import Metrics
 from daemon.http.openapi import document
+from daemon.observability.metrics import Metrics
 from projections import import_queries, queries, siecle
 from projections.db import outage
 

@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -599,7 +599,7 @@ class Inbox:
         leaves the item in the inbox (processed again: nothing lost) and at
         most a hidden temporary report."""
         dest_dir = self.root / (PROCESSED if outcome.accepted else REJECTED)
-        stamp = self.ctx.clock().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = self.ctx.clock.now().strftime("%Y%m%dT%H%M%SZ")
         target = dest_dir / f"{stamp}-{path.name}"
         n = 1
         while target.exists() or Path(f"{target}.report.json").exists():
@@ -613,7 +613,7 @@ class Inbox:
             "reason": outcome.reason,
             "uai": outcome.uai,
             "seconds": round(seconds, 3),
-            "finished_at": self.ctx.clock().astimezone(timezone.utc).isoformat(),
+            "finished_at": self.ctx.clock.now().isoformat(),
             "moved_to": f"{dest_dir.name}/{target.name}",
             **{k: v for k, v in outcome.report.items() if k not in ("item", "kind", "source", "outcome")},
         }

@@ -22,7 +22,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from daemon import bootstrap, config
@@ -30,6 +29,7 @@ from daemon.observability.logs import configure, event
 from daemon.service.inbox import Inbox, Outcome
 from daemon.service.scheduler import Scheduler
 from daemon.service.storehealth import StoreHealth
+from events.clock import Clock
 from projections.db import outage
 
 log = logging.getLogger("entsync.service")
@@ -41,7 +41,7 @@ class Service:
     """One daemon: a context for the work (guarded by one lock), the
     scheduler, the inbox worker and the HTTP server."""
 
-    def __init__(self, settings: config.Settings, clock: Callable = bootstrap.system_clock):
+    def __init__(self, settings: config.Settings, clock: Clock | None = None):
         self.settings, self.clock = settings, clock
         self.lock = threading.RLock()
         self.ready = threading.Event()

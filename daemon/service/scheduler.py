@@ -186,7 +186,7 @@ class Scheduler:
         )
         # First run now: whatever fell due while the daemon was down is recorded at once.
         self._aps.add_job(self._tick, DateTrigger(now, timezone.utc), id=TICK_JOB, misfire_grace_time=None)
-        self.armed_for = self.ctx.clock()
+        self.armed_for = self.ctx.clock.now()
         self._aps.start()
         event(
             log,
@@ -217,7 +217,7 @@ class Scheduler:
         """Read the next due instant and set the one timer for it."""
         with self.lock:
             self.ctx.projection.catch_up(self.ctx.log)
-            now = self.ctx.clock()
+            now = self.ctx.clock.now()
             due = due_state(self.ctx, now).next(now)
         self._arm(due, now)
         self._ran()
@@ -255,7 +255,7 @@ class Scheduler:
         try:
             with self.lock, self.ctx.db.try_lock("tick") as leader:
                 # Daemons sharing a store tick one at a time; the others find nothing left due.
-                at, transitions = tick(self.ctx) if leader else (self.ctx.clock(), [])
+                at, transitions = tick(self.ctx) if leader else (self.ctx.clock.now(), [])
             self.ticks += 1
             counts = Counter(t.kind for t in transitions)
             if transitions:
@@ -266,7 +266,7 @@ class Scheduler:
                     **{k.replace("+", "_"): n for k, n in sorted(counts.items())},
                 )
             with self.lock:
-                now = self.ctx.clock()
+                now = self.ctx.clock.now()
                 due = due_state(self.ctx, now).next(now)
             if due is not None and due <= now:
                 # Something is still due right after a tick: do not spin on it.
@@ -285,14 +285,14 @@ class Scheduler:
                 self.store_health.failed(line, "tick")
             else:
                 event(log, "tick.failed", logging.ERROR, exc_info=True)
-            self._arm(self.ctx.clock() + timedelta(seconds=self.recheck_seconds), self.ctx.clock())
+            self._arm(self.ctx.clock.now() + timedelta(seconds=self.recheck_seconds), self.ctx.clock.now())
 
     # -- anomalies
     def check_overdue(self) -> list[tuple[str, datetime]]:
         """Raise the anomaly (log and ``on_anomaly``) for every overdue creation."""
         with self.lock:
             self.ctx.projection.catch_up(self.ctx.log)
-            overdue = overdue_creations(self.ctx, self.ctx.clock())
+            overdue = overdue_creations(self.ctx, self.ctx.clock.now())
         if overdue:
             ids = [j for j, _ in overdue]
             event(

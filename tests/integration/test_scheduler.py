@@ -15,19 +15,20 @@ from daemon import bootstrap
 from daemon.ingest import ingest
 from daemon.service.scheduler import Scheduler, due_state
 from daemon.tick import hold_removals, tick
+from events.clock import ManualClock, SystemClock
 from projections.policy import Policy
 from tests.integration.conftest import T0, T1, T_CREATE, make_academie
 
 
-class ShiftedClock:
+class ShiftedClock(SystemClock):
     """Real time, shifted so that it reads ``start`` now: the scheduler's
     timer runs in real time while the effective times are the scenario's."""
 
     def __init__(self, start: datetime):
         self.offset = start - datetime.now(timezone.utc)
 
-    def __call__(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
+    def now(self) -> datetime:
+        return super().now() + self.offset
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_the_tick_fires_at_the_due_time_of_the_injected_clock(store_url, small):
         scheduler.start()
         # The start-up tick finds nothing due and sets the one timer for the first creation.
         assert wait_until(lambda: scheduler.armed_for == due, 5), scheduler.armed_for
-        assert clock() < due and pending() == before > 0
+        assert clock.now() < due and pending() == before > 0
         assert wait_until(lambda: pending() == 0, 10), "the creations were not recorded at their due time"
         with lock:
             created = [
@@ -79,8 +80,7 @@ def test_the_tick_fires_at_the_due_time_of_the_injected_clock(store_url, small):
 
 
 def test_held_removals_do_not_arm_the_timer(store_url, small):
-    at = {"now": T1}
-    ctx = bootstrap.build(store_url, Policy(), lambda: at["now"])
+    ctx = bootstrap.build(store_url, Policy(), ManualClock(T1))
     try:
         ingest(str(small.first), ctx, T0)
         tick(ctx, T_CREATE)
@@ -104,7 +104,7 @@ def test_held_removals_do_not_arm_the_timer(store_url, small):
 def test_an_overdue_creation_raises_the_anomaly(store_url, small, caplog):
     policy = Policy()
     now = T0 + policy.creation_delay + policy.overdue_grace + timedelta(minutes=5)
-    ctx = bootstrap.build(store_url, policy, lambda: now)
+    ctx = bootstrap.build(store_url, policy, ManualClock(now))
     heard = []
     scheduler = Scheduler(ctx, threading.RLock(), on_anomaly=lambda kind, n, ids: heard.append((kind, n, ids)))
     try:
