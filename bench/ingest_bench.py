@@ -23,7 +23,7 @@ from lxml import etree
 from adapters.generator.cli import run as generate
 from daemon import bootstrap
 from daemon.ingest import ingest
-from projections.policy import Policy
+from events.policy import Policy
 
 
 def parse_only(directory: Path) -> tuple[float, int]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from daemon import bootstrap
 from daemon.ingest import ingest
-from projections.policy import Policy
+from events.policy import Policy
 
 FIX = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "aaf" / "duplicate-id"
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)

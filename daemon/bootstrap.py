@@ -13,11 +13,11 @@ from daemon.staging import Staging
 from events.application import DirectoryLog
 from events.clock import Clock, SystemClock
 from events.faults import Faults
+from events.policy import Policy
 from events.store import STORE_ID, Store
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
-from projections.policy import Policy
 from projections.siecle import SiecleProjection
 
 

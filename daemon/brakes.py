@@ -1,6 +1,6 @@
 """The brakes on mass departures, on the read model (domain-rules §11, §12).
 
-``projections/brakes.py`` decides; this module reads what it needs — the
+``events/brakes.py`` decides; this module reads what it needs — the
 accounts that would depart with their structures, profiles and states, the
 SIECLE leaving dates already recorded, the guardians' children, whether the
 delivery opens a school year — and turns the assessment into the details a
@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import establishment_of
 from daemon.bootstrap import Context
-from projections import brakes
-from projections.brakes import Departure
+from events import brakes
+from events.brakes import Departure
 
 CHUNK = 500
 LEFT_STATES = ("departing", "removed", "withdrawn", "deactivated")

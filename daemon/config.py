@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from projections.policy import Policy
+from events.policy import Policy
 
 DEFAULT_STORE = "sqlite:///entsync.db"
 DEFAULT_INBOX = "./inbox"

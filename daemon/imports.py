@@ -30,12 +30,11 @@ from adapters.timetable.parser import read_edt
 from adapters.validators import uai_is_valid
 from adapters.xmlfile import first_events
 from daemon.bootstrap import Context
+from events import timetable_bilan
 from events.derive import first
 from events.imports import TimetableImport, import_id
 from events.rules import normalised_identity
-from projections import import_queries as q
-from projections import timetable_bilan
-from projections.timetable import (
+from events.timetable import (
     LockedThreshold,
     Refusal,
     Snapshot,
@@ -51,8 +50,8 @@ from projections.timetable import (
     snapshot_to_dict,
     until,
 )
-from projections.timetable_bilan import EDT_END_OF_YEAR_EN, EDT_END_OF_YEAR_FR
-from projections.timetable_match import (
+from events.timetable_bilan import EDT_END_OF_YEAR_EN, EDT_END_OF_YEAR_FR
+from events.timetable_match import (
     STAFF,
     STUDENTS,
     DirectoryView,
@@ -66,6 +65,7 @@ from projections.timetable_match import (
     rematch,
     resolve,
 )
+from projections import import_queries as q
 
 KINDS = ("sts", "edt-sts", "timetable-edt")  # what adapters/sniff.py recognises as this pipeline's input
 CHUNK = 500

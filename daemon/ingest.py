@@ -32,11 +32,11 @@ from daemon.formats import not_importable
 from daemon.scan import record_digest, summaries
 from events.account import Account, NewAccounts, account_id
 from events.delivery import Delivery, delivery_id
+from events.policy import Policy
 from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
 from events.upgrade import upgrade_id
 from projections.directory import RULES
-from projections.policy import Policy
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")
 BATCH = 1000

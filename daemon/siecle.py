@@ -33,6 +33,8 @@ from adapters.sniff import kind_of
 from daemon import precedence
 from daemon.bootstrap import Context
 from daemon.brakes import describe_brake, details, population_sizes
+from events import brakes
+from events.brakes import Departure
 from events.rules import normalised_identity
 from events.siecle import Guardian, SiecleImport, Student, guardian_id, student_id
 from events.siecle_rules import (
@@ -48,9 +50,7 @@ from events.siecle_rules import (
     plan_snapshot,
     student_values,
 )
-from projections import brakes
 from projections import siecle as view
-from projections.brakes import Departure
 
 BATCH = 500
 KINDS = {"BEE_ELEVES": "eleves", "BEE_RESPONSABLES": "responsables"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+from events.timetable import Snapshot, session_dates, snapshot_from_dict, status_label, week_mask_weeks
+from events.timetable_match import Remembered
 from projections.db import Database
-from projections.timetable import Snapshot, session_dates, snapshot_from_dict, status_label, week_mask_weeks
-from projections.timetable_match import Remembered
 
 HISTORY_COLUMNS = (
     "import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "

@@ -437,7 +437,7 @@ def holiday_weeks(week1: date, school_year: int) -> set[int]:
     A fixed rule, not the official calendar (the generator imports nothing
     from the project): Toussaint is the two weeks starting on the Monday on or
     after 19 October (the holidays start on the Saturday before; this agrees
-    with daemon/data/toussaint.toml for 2024-2027), Christmas the two weeks
+    with events/data/toussaint.toml for 2024-2027), Christmas the two weeks
     holding 25 December and 1 January."""
     monday = date(school_year, 10, 19)
     monday += timedelta(days=-monday.weekday() % 7)

@@ -57,7 +57,7 @@ READ_STS = "adapters.sts.parser.read_sts"
 READ_ELEVES = "adapters.siecle.read_eleves"
 # Percent of a kind of records set aside (not imported) above which an
 # automated timetable import is rejected whole (domain-rules §12). Copied from
-# projections.policy's default timetable_set_aside_limits, not imported.
+# events.policy's default timetable_set_aside_limits, not imported.
 SET_ASIDE_LIMIT = 20.0
 SET_ASIDE_KINDS = ("courses", "teachers", "students", "classes_and_groups")
 TOO_MANY_SET_ASIDE_SHARE = 30  # percent of the courses the too-many-set-aside variant spoils

@@ -11,9 +11,9 @@ import pytest
 
 from adapters.generator.cli import run as generate
 from daemon import bootstrap
+from events.policy import Policy
 from projections.db import Database
 from projections.directory import DirectoryProjection
-from projections.policy import Policy
 from projections.schema import dump
 
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # first complete delivery

@@ -24,8 +24,8 @@ from daemon.ingest import ingest
 from daemon.staging import Staging
 from daemon.tick import tick
 from events.application import DirectoryLog
+from events.policy import Policy
 from projections.directory import DirectoryProjection
-from projections.policy import Policy
 from tests.integration.conftest import T0, T1, T_CREATE
 
 WRITES = 0

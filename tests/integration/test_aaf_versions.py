@@ -19,7 +19,7 @@ from prometheus_client import generate_latest
 
 from daemon import bootstrap
 from daemon.observability.metrics import Metrics
-from projections.policy import Policy
+from events.policy import Policy
 from tests.integration.cli import Cli
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "aaf"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from daemon import bootstrap
-from projections.policy import Policy
+from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import make_academie
 

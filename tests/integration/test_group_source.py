@@ -11,12 +11,12 @@ import pytest
 from daemon import bootstrap
 from daemon.imports import receive, validate
 from daemon.ingest import ingest
+from events.policy import Policy
 from events.structure import GroupSource
 from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.import_queries import timetable_groups
-from projections.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import make_academie
 

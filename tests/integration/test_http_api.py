@@ -33,8 +33,8 @@ from daemon.ingest import ingest
 from daemon.observability.metrics import SOURCES, Metrics
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
+from events.policy import Policy
 from projections import queries
-from projections.policy import Policy
 from tests.conftest import _admin_connect
 from tests.integration.conftest import Academie, make_academie
 

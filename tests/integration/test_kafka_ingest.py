@@ -21,7 +21,7 @@ from daemon import bootstrap
 from daemon.ingest import ingest
 from daemon.kafka.ingest import DeliveryConsumer, consumer, publish
 from daemon.kafka.outbound import producer
-from projections.policy import Policy
+from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import T0
 

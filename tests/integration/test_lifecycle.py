@@ -141,7 +141,7 @@ def test_regenerated_unchanged_content_records_no_person_event(ctx, academie, ac
 
 def test_delta_gives_the_same_directory_as_the_second_complete(store_url, academie, tmp_path):
     from daemon import bootstrap
-    from projections.policy import Policy
+    from events.policy import Policy
 
     results = {}
     for name, second in (("complete", academie.second), ("delta", academie.delta)):
@@ -189,7 +189,7 @@ def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
 def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, tmp_path):
     from adapters.generator.cli import run as generate
     from daemon import bootstrap
-    from projections.policy import Policy
+    from events.policy import Policy
 
     out = tmp_path / "heavy"
     assert generate([str(out), "--students", "400", "--seed", "7", "--churn", "0.3"]) == 0
@@ -222,7 +222,7 @@ def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, t
 
 def test_incremental_read_model_equals_rebuild_after_restart(store_url, academie):
     from daemon import bootstrap
-    from projections.policy import Policy
+    from events.policy import Policy
 
     c = bootstrap.build(store_url, Policy())
     ingest(str(academie.first), c, T0)
@@ -239,7 +239,7 @@ def test_missing_calendar_year_is_provisional_then_rescheduled(store_url, academ
     from datetime import date
 
     from daemon import bootstrap
-    from projections.policy import Policy
+    from events.policy import Policy
 
     c = bootstrap.build(store_url, Policy())
     ingest(str(academie.first), c, T0)

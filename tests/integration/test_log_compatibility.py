@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap
-from projections.policy import Policy
+from events.policy import Policy
 from projections.schema import dump
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "log_v1"

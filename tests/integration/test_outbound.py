@@ -17,7 +17,7 @@ from daemon.ingest import ingest
 from daemon.kafka.outbound import Outbound, producer
 from daemon.tick import tick
 from events.delivery import Delivery
-from projections.policy import Policy
+from events.policy import Policy
 from tests.integration.conftest import T0, T_CREATE
 
 pytestmark = pytest.mark.kafka

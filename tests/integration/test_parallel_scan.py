@@ -15,7 +15,7 @@ import pytest
 import daemon.scan
 from daemon import bootstrap
 from daemon.ingest import ingest
-from projections.policy import Policy
+from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import T0, T1, make_academie
 

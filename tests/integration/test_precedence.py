@@ -18,9 +18,9 @@ from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from events.account import account_id
+from events.policy import Policy
 from projections.db import Database
 from projections.directory import DirectoryProjection
-from projections.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import make_academie
 

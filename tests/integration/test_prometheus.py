@@ -20,7 +20,7 @@ from daemon.http.server import serve
 from daemon.imports import receive
 from daemon.ingest import ingest
 from daemon.observability.metrics import HARMLESS_REASONS, Metrics
-from projections.policy import Policy
+from events.policy import Policy
 from tests.integration.conftest import Academie, make_academie
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import pytest
 from daemon import bootstrap
 from daemon.ingest import REJECTIONS_PER_EVENT, ingest
 from events.delivery import Delivery
-from projections.policy import Policy
+from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import rebuilt
 

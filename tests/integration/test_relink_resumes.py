@@ -18,7 +18,7 @@ from adapters.siecle import read_eleves
 from daemon import bootstrap, precedence
 from daemon.ingest import ingest
 from daemon.tick import tick
-from projections.policy import Policy
+from events.policy import Policy
 from tests.integration.conftest import make_academie
 
 ENTSYNC = str(Path(sys.executable).with_name("entsync"))

@@ -16,7 +16,7 @@ from daemon.ingest import ingest
 from daemon.service.scheduler import Scheduler, due_state
 from daemon.tick import hold_removals, tick
 from events.clock import ManualClock, SystemClock
-from projections.policy import Policy
+from events.policy import Policy
 from tests.integration.conftest import T0, T1, T_CREATE, make_academie
 
 

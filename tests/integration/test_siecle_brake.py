@@ -28,7 +28,7 @@ from daemon.cli import main
 from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
-from projections.policy import Policy
+from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt
 
@@ -36,7 +36,7 @@ UTC = timezone.utc
 T_AAF = datetime(2026, 8, 18, 6, tzinfo=UTC)
 T_SIECLE = datetime(2026, 8, 18, 7, tzinfo=UTC)
 T_CREATE = datetime(2026, 8, 20, 8, tzinfo=UTC)
-FINAL_YEAR_MEF = "103"  # 3e (projections.policy default final_year_mef_prefixes)
+FINAL_YEAR_MEF = "103"  # 3e (events.policy default final_year_mef_prefixes)
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ import pytest
 
 from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
+from events.timetable import LockedThreshold
 from projections import import_queries as q
 from projections.db import Database
 from projections.imports import ImportsProjection, drop, dump
-from projections.timetable import LockedThreshold
 from tests.integration.conftest import Academie, make_academie
 
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # AAF complete delivery

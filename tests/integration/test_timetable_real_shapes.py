@@ -19,8 +19,8 @@ import pytest
 
 from daemon.imports import cancel, match, receive, validate
 from daemon.ingest import ingest
+from events.timetable import week_mask_weeks
 from projections import import_queries as q
-from projections.timetable import week_mask_weeks
 from tests.integration.test_timetable_imports import rebuilt_equals_live
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "timetable" / "real-shape"

@@ -13,8 +13,8 @@ import pytest
 
 from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
+from events.timetable import DEFAULT_THRESHOLDS, LockedThreshold
 from projections import import_queries as q
-from projections.timetable import DEFAULT_THRESHOLDS, LockedThreshold
 from tests.integration.conftest import Academie, make_academie
 
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # AAF complete delivery

@@ -19,9 +19,9 @@ from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
 from adapters.timetable.records import weeks_of
 from adapters.validators import uai_is_valid
-from projections.policy import Policy
-from projections.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal, set_aside_refusal
-from projections.timetable_match import DirectoryView, Person, match_edt
+from events.policy import Policy
+from events.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal, set_aside_refusal
+from events.timetable_match import DirectoryView, Person, match_edt
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 FIRST, SECOND = "20260818", "20261105"
@@ -382,7 +382,7 @@ def test_variants_trigger_their_rejection(acad):
     assert unknown.rejections == () and uai_is_valid(unknown.header.uai)
     assert unknown.header.uai == variants["unknown-uai"]["variant_uai"] not in uais(m)
 
-    # the pipeline's comparison with the export it follows (projections.timetable)
+    # the pipeline's comparison with the export it follows (events.timetable)
     before = snapshot(base)
     assert exceeded(diff(before, snapshot(dup)), DEFAULT_THRESHOLDS) == {}
     for name in ("too-many-changes", "structure-deleted"):

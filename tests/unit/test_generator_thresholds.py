@@ -19,8 +19,8 @@ import pytest
 from adapters.generator.cli import run
 from adapters.generator.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
 from adapters.timetable.parser import read_edt
-from projections.timetable import DEFAULT_THRESHOLDS, Snapshot, changes_counts, diff, exceeded
-from projections.timetable_match import DirectoryView, Person, match_edt
+from events.timetable import DEFAULT_THRESHOLDS, Snapshot, changes_counts, diff, exceeded
+from events.timetable_match import DirectoryView, Person, match_edt
 
 NAMES = sorted(DEFAULT_THRESHOLDS)
 

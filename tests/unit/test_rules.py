@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from adapters.validators import code_is_valid, uai_is_valid
+from events.policy import Policy, shipped_toussaint
 from events.rules import (
     LOGIN_MAX_LENGTH,
     category_contradicts_functions,
@@ -22,7 +23,6 @@ from events.rules import (
     removal_due,
     staff_profile,
 )
-from projections.policy import Policy, shipped_toussaint
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.timetable.parser import read_edt
-from projections.timetable import (
+from events.timetable import (
     DEFAULT_THRESHOLDS,
     Aside,
     Session,
@@ -24,8 +24,8 @@ from projections.timetable import (
     until,
     week_mask_weeks,
 )
-from projections.timetable_bilan import alternances, bilan, closures, weekly
-from projections.timetable_match import DirectoryView, Person, Remembered, match_edt, name_digest, rematch, resolve
+from events.timetable_bilan import alternances, bilan, closures, weekly
+from events.timetable_match import DirectoryView, Person, Remembered, match_edt, name_digest, rematch, resolve
 
 NS = "http://www.index-education.com/exportemploidutemps"
 
@@ -305,7 +305,7 @@ def test_closures_alternances_and_weekly_data_come_from_the_weeks():
 def test_the_share_limits_are_configurable_per_kind_and_checked():
     from pydantic import ValidationError
 
-    from projections.policy import Policy
+    from events.policy import Policy
 
     limits = Policy(timetable_set_aside_limits={"teachers": 10}).timetable_set_aside_limits
     assert limits == {"courses": 20.0, "teachers": 10, "students": 20.0, "classes_and_groups": 20.0}

@@ -15,8 +15,8 @@ from adapters.errors import Rejection
 from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
 from events.imports import TimetableImport, TransitionRefused, import_id
-from projections.policy import Policy
-from projections.timetable import (
+from events.policy import Policy
+from events.timetable import (
     DEFAULT_THRESHOLDS,
     Session,
     Snapshot,
@@ -30,8 +30,8 @@ from projections.timetable import (
     status_label,
     thresholds_section,
 )
-from projections.timetable_bilan import bilan
-from projections.timetable_match import DirectoryView, Person, match_edt, match_sts, person_identity
+from events.timetable_bilan import bilan
+from events.timetable_match import DirectoryView, Person, match_edt, match_sts, person_identity
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 EDT = FIX / "timetable" / "export_edt_0571994H.xml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections.timetable import (
+from events.timetable import (
     DEFAULT_THRESHOLDS,
     LockedThreshold,
     Session,

@@ -15,10 +15,10 @@ export's ident *and* the name (asked again when the name changes).
 
 An EDT export is first turned into a *plan* in the export's own idents
 (:func:`plan_edt`, JSON-able, recorded with the import), then resolved with
-the matches into a :class:`~projections.timetable.Snapshot` in stable keys
+the matches into a :class:`~events.timetable.Snapshot` in stable keys
 (:func:`resolve`): account jointures, class and group codes, subject codes.
 What is not matched is not imported; what an earlier import applied for it
-is kept (domain-rules §12, :func:`projections.timetable.keep_set_aside`).
+is kept (domain-rules §12, :func:`events.timetable.keep_set_aside`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from datetime import date
 from adapters.sts.records import StsExport
 from adapters.timetable.records import EdtExport
 from events.rules import normalised_identity
-from projections.timetable import Aside, Session, Snapshot, keep_set_aside
+from events.timetable import Aside, Session, Snapshot, keep_set_aside
 
 STAFF = frozenset({"ENSEIGNANT", "NON_ENSEIGNANT"})
 STUDENTS = frozenset({"ELEVE"})

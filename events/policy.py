@@ -9,8 +9,8 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from projections.brakes import GUARDIANS, OTHER_STAFF, POPULATIONS, STUDENTS, TEACHING_STAFF, Limit
-from projections.timetable import DEFAULT_THRESHOLDS, SET_ASIDE_KINDS, Threshold
+from events.brakes import GUARDIANS, OTHER_STAFF, POPULATIONS, STUDENTS, TEACHING_STAFF, Limit
+from events.timetable import DEFAULT_THRESHOLDS, SET_ASIDE_KINDS, Threshold
 
 # domain-rules §12: per population. Staff move at every rentrée (mutations):
 # a share of a quarter keeps a normal rentrée of a large lycée under the
@@ -25,7 +25,7 @@ DEFAULT_BRAKES = {
 
 def shipped_toussaint() -> dict[int, date]:
     """Official first days of the Toussaint holidays shipped with the package."""
-    text = resources.files("daemon").joinpath("data/toussaint.toml").read_text(encoding="utf-8")
+    text = resources.files("events").joinpath("data/toussaint.toml").read_text(encoding="utf-8")
     return {int(k): v for k, v in tomllib.loads(text)["toussaint"].items()}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from projections.timetable import (
+from events.timetable import (
     Changes,
     Snapshot,
     report,
