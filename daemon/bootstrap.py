@@ -15,6 +15,7 @@ from events.clock import Clock, SystemClock
 from events.faults import Faults
 from events.policy import Policy
 from events.store import STORE_ID, Store
+from projections.brake_queries import BrakeQueries
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
@@ -46,6 +47,8 @@ class Context:
     # Where a test stops the process (events/faults.py); nothing in production.
     faults: Faults = field(default_factory=Faults)
     progress: Callable[[str, int, int], None] | None = field(default=None)
+    # The read-model queries of the use cases (events/usecases/), built by build().
+    brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
     # Processes reading the parts of a large delivery (daemon/scan.py).
@@ -157,6 +160,7 @@ def build(
             policy=policy or Policy(),
             clock=clock,
             faults=faults or Faults(),
+            brake_queries=BrakeQueries(db),
             imports=ImportsProjection(db),
             siecle=SiecleProjection(db),
             simulation=bool(store and store.simulation),

@@ -27,7 +27,6 @@ from adapters.plausibility import reference_day
 from adapters.sniff import kind_of
 from daemon import precedence
 from daemon.bootstrap import Context
-from daemon.brakes import brake_check, describe_brake, scope_of, scopes_meet
 from daemon.formats import not_importable
 from daemon.scan import record_digest, summaries
 from events.account import Account, NewAccounts, account_id
@@ -36,6 +35,7 @@ from events.policy import Policy
 from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
 from events.upgrade import upgrade_id
+from events.usecases.brake_check import brake_check, describe_brake, scope_of, scopes_meet
 from projections.directory import RULES
 
 PERSONS = ("Eleve", "PersRelEleve", "PersEducNat")

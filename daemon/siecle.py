@@ -32,7 +32,6 @@ from adapters.siecle import ElevesExport, ResponsablesExport, read_export
 from adapters.sniff import kind_of
 from daemon import precedence
 from daemon.bootstrap import Context
-from daemon.brakes import describe_brake, details, population_sizes
 from events import brakes
 from events.brakes import Departure
 from events.rules import normalised_identity
@@ -50,6 +49,7 @@ from events.siecle_rules import (
     plan_snapshot,
     student_values,
 )
+from events.usecases.brake_check import describe_brake, details, population_sizes
 from projections import siecle as view
 
 BATCH = 500

@@ -29,12 +29,19 @@ class StoreUnavailable(Exception):
 
 
 class StoreURL:
-    """``sqlite:///path`` or ``postgresql://user[:pw]@host[:port]/db[?connect_timeout=N]``."""
+    """``sqlite:///path`` or ``postgresql://user[:pw]@host[:port]/db[?connect_timeout=N]``,
+    or ``memory:`` — the in-memory twin the unit tests use: the event log in
+    eventsourcing's POPO recorder and the read models in an SQLite database
+    held in memory, nothing on disk and no server."""
+
+    memory = False
 
     def __init__(self, url: str):
         self.url = url
         parsed = urlparse(url)
-        if parsed.scheme == "sqlite":
+        if url == "memory:":
+            self.dialect, self.path, self.memory = "sqlite", ":memory:", True
+        elif parsed.scheme == "sqlite":
             self.dialect = "sqlite"
             self.path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
             if not self.path:
@@ -60,6 +67,8 @@ class StoreURL:
 
     def eventsourcing_env(self) -> dict[str, str]:
         """Environment for the eventsourcing application."""
+        if self.memory:
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.dialect == "sqlite":
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
