@@ -19,6 +19,7 @@ from projections.brake_queries import BrakeQueries
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
+from projections.schema import create_kafka_tables
 from projections.siecle import SiecleProjection
 
 
@@ -147,8 +148,9 @@ def build(
     clock = clock or SystemClock()
     url = StoreURL(store_url)
     db = Database(url)
-    with db.schema_lock():  # the event store's tables and the read models' are created here
+    with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
         log = DirectoryLog(env=url.eventsourcing_env())
+        create_kafka_tables(db)
         store = log.find(STORE_ID)
         if simulation is not None:
             store = _declare(log, store, simulation, clock)

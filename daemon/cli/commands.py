@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -387,7 +386,8 @@ COMMANDS["siecle"] = siecle_commands.run
 
 
 def _outbound(args, out) -> int:
-    from daemon.kafka.outbound import Outbound, producer
+    from daemon.kafka.kafka_python import KafkaPythonProducer
+    from daemon.kafka.outbound import Outbound
 
     settings = config.load(args.config, args.store)
     bootstrap_servers = args.bootstrap or settings.kafka_bootstrap
@@ -399,7 +399,7 @@ def _outbound(args, out) -> int:
         )
         return EXIT_ERROR
     ctx = bootstrap.build(settings.store, settings.policy)
-    kafka = producer(bootstrap_servers)
+    kafka = KafkaPythonProducer(bootstrap_servers)
     try:
         ctx.projection.catch_up(ctx.log)
         outbound = Outbound(ctx, kafka, args.topic or settings.outbound_topic)
@@ -430,12 +430,12 @@ def _kafka_settings(args, out):
 def _publish(args, out) -> int:
     from adapters.errors import DeliveryRejected
     from daemon.kafka.ingest import publish
-    from daemon.kafka.outbound import producer
+    from daemon.kafka.kafka_python import KafkaPythonProducer
 
     settings, brokers = _kafka_settings(args, out)
     if not brokers:
         return EXIT_ERROR
-    kafka = producer(brokers)
+    kafka = KafkaPythonProducer(brokers)
     try:
         sent = publish(args.path, kafka, args.topic)
     except DeliveryRejected as exc:
@@ -454,9 +454,10 @@ def _publish(args, out) -> int:
 
 def _consume(args, out) -> int:
     import signal
-    import time
 
-    from daemon.kafka.ingest import DeliveryConsumer, consumer, rebalance
+    from daemon.kafka.ingest import DeliveryConsumer
+    from daemon.kafka.kafka_python import KafkaPythonConsumer, rebalance
+    from daemon.kafka.loop import consume
 
     settings, brokers = _kafka_settings(args, out)
     if not brokers:
@@ -464,30 +465,21 @@ def _consume(args, out) -> int:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     ctx = bootstrap.build(settings.store, settings.policy)
-    kafka = consumer(brokers, args.topic, args.group, **rebalance(args.rebalance_ms or settings.consumer_rebalance_ms))
-    worker = DeliveryConsumer(ctx, kafka, args.topic)
-    if os.environ.get("ENTSYNC_TEST_KILL_AFTER_STORE"):  # tests: die between the store commit and Kafka's
-        worker.after_store = lambda: os.kill(os.getpid(), signal.SIGKILL)
-    last = time.monotonic()
-    ingested, backlog = 0, 0
+    kafka = KafkaPythonConsumer(
+        brokers, args.topic, args.group, **rebalance(args.rebalance_ms or settings.consumer_rebalance_ms)
+    )
     try:
-        while not stop:
-            results = worker.poll(1000, args.now)
-            for r in results:
-                out(
-                    {"delivery_id": r.delivery_id, "status": r.status, "counts": r.counts},
-                    args.json,
-                    f"delivery {r.delivery_id}: {r.status}",
-                )
-            ingested += len(results)
-            # Idle is the group having nothing left to read, not this member
-            # receiving nothing: a member whose own partitions were empty used
-            # to exit while a peer still held (or had died holding) the rest.
-            backlog = worker.backlog() if args.idle_exit is not None else 0
-            if results or worker.stored or backlog:
-                last = time.monotonic()
-            if args.idle_exit is not None and time.monotonic() - last > args.idle_exit:
-                break
+        ingested = consume(
+            DeliveryConsumer(ctx, kafka),
+            stopping=lambda: bool(stop),
+            on_result=lambda r: out(
+                {"delivery_id": r.delivery_id, "status": r.status, "counts": r.counts},
+                args.json,
+                f"delivery {r.delivery_id}: {r.status}",
+            ),
+            idle_exit=args.idle_exit,
+            now=args.now,
+        )
     finally:
         kafka.close()
         ctx.close()

@@ -28,17 +28,8 @@ from typing import Any
 from adapters.aaf.files import PartFile, RecordedDelivery, discover
 from daemon.bootstrap import Context
 from daemon.ingest import IngestResult, ingest_delivery
+from daemon.kafka.port import Consumer, Producer
 from events.delivery import delivery_id
-
-DDL = {
-    # What the daemons consumed, until the delivery is applied.
-    "kafka_inbound": """topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL,
-        delivery TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, payload TEXT NOT NULL,
-        PRIMARY KEY (topic, kpartition, koffset)""",
-    # The store's position in each partition: recorded with what was consumed.
-    "kafka_offsets": "topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL, "
-    "PRIMARY KEY (topic, kpartition)",
-}
 
 
 def _json(value: Any) -> bytes:
@@ -46,12 +37,12 @@ def _json(value: Any) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------- publishing
-def publish(path: str, producer, topic: str, timeout: float = 60) -> dict:
+def publish(path: str, producer: Producer, topic: str, timeout: float = 60) -> dict:
     """Send the AAF delivery at ``path``; returns what was sent. Raises
     DeliveryRejected when it cannot be read (nothing, or an ``abort`` marker,
     is sent then)."""
     files = discover(path)
-    partitions = sorted(producer.partitions_for(topic))
+    partitions = producer.partitions(topic)
     fingerprint = files.fingerprint
     manifest = {
         "source": files.source,
@@ -108,7 +99,7 @@ def publish(path: str, producer, topic: str, timeout: float = 60) -> dict:
                     )
                     seq += 1
         producer.flush(timeout=timeout)
-        sent = Counter(f.get(timeout=timeout).partition for f in futures)
+        sent = Counter(f.result(timeout=timeout).partition for f in futures)
     except Exception:
         for p in partitions:  # the consumers drop what they stored of it
             producer.send(topic, key=marker_key, partition=p, value=_json({"type": "abort", "delivery": fingerprint}))
@@ -127,17 +118,14 @@ def publish(path: str, producer, topic: str, timeout: float = 60) -> dict:
 
 # ---------------------------------------------------------------------------------------------- consuming
 class DeliveryConsumer:
-    """One daemon's consumer of the deliveries topic (see the module's doc)."""
+    """One daemon's consumer of the deliveries topic (see the module's doc).
+    Its tables are created with the store's schema by the composition root
+    (projections/schema.py KAFKA_TABLES): constructing it has no side effect."""
 
-    def __init__(self, ctx: Context, consumer, topic: str):
-        self.ctx, self.consumer, self.topic = ctx, consumer, topic
-        db = ctx.db
-        with db.schema_lock(), db.transaction():
-            for name, cols in DDL.items():
-                db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
-        self._assigned: set[int] = set()
+    def __init__(self, ctx: Context, consumer: Consumer):
+        self.ctx, self.consumer, self.topic = ctx, consumer, consumer.topic
+        self._assigned: frozenset[int] = frozenset()
         self.stored = 0  # messages stored by the last poll
-        self.after_store = None  # test hook: called after the store commit, before Kafka's
 
     def position(self, partition: int) -> int | None:
         value = self.ctx.db.scalar(
@@ -146,39 +134,44 @@ class DeliveryConsumer:
         return None if value is None else int(value)
 
     def _seek_new_partitions(self) -> None:
-        from kafka import TopicPartition
-
-        assigned = {tp.partition for tp in self.consumer.assignment() if tp.topic == self.topic}
+        assigned = self.consumer.assignment()
         for p in sorted(assigned - self._assigned):
             stored = self.position(p)
             if stored is not None:  # resume from the store, not from Kafka's committed offset
-                self.consumer.seek(TopicPartition(self.topic, p), stored + 1)
+                self.consumer.seek(p, stored + 1)
         self._assigned = assigned
 
     def poll(self, timeout_ms: int = 1000, now: datetime | None = None) -> list[IngestResult]:
-        """Consume what is there, store it, ingest the deliveries it completes."""
+        """Consume what is there, store it, ingest the deliveries it completes.
+        Kafka's offsets are committed after the store's commit (the commit
+        point ``kafka.stored`` lies between the two): a member that dies
+        between them leaves Kafka's offsets behind, and the member that takes
+        its partitions over starts from the store's position instead."""
         self._seek_new_partitions()
-        rows, ends, positions = [], set(), {}
-        for tp, messages in self.consumer.poll(timeout_ms=timeout_ms).items():
-            stored = self.position(tp.partition)
-            for m in messages:
-                if stored is not None and m.offset <= stored:
-                    continue  # already in the store: a redelivery changes nothing
-                body = json.loads(m.value)
-                rows.append(
-                    (
-                        self.topic,
-                        tp.partition,
-                        m.offset,
-                        body["delivery"],
-                        body["type"],
-                        body.get("seq", -1),
-                        m.value.decode(),
-                    )
+        rows, ends, positions, polled = [], set(), {}, {}
+        stored: dict[int, int | None] = {}
+        for m in self.consumer.poll(timeout_ms / 1000):
+            polled[m.partition] = m.offset + 1
+            if m.partition not in stored:
+                stored[m.partition] = self.position(m.partition)
+            at = stored[m.partition]
+            if at is not None and m.offset <= at:
+                continue  # already in the store: a redelivery changes nothing
+            body = json.loads(m.value)
+            rows.append(
+                (
+                    self.topic,
+                    m.partition,
+                    m.offset,
+                    body["delivery"],
+                    body["type"],
+                    body.get("seq", -1),
+                    m.value.decode(),
                 )
-                positions[tp.partition] = m.offset
-                if body["type"] in ("end", "abort"):
-                    ends.add(body["delivery"])
+            )
+            positions[m.partition] = m.offset
+            if body["type"] in ("end", "abort"):
+                ends.add(body["delivery"])
         self.stored = len(rows)
         if rows:
             db = self.ctx.db
@@ -193,9 +186,8 @@ class DeliveryConsumer:
                     "DO UPDATE SET koffset = excluded.koffset",
                     [(self.topic, p, o) for p, o in sorted(positions.items())],
                 )
-            if self.after_store is not None:
-                self.after_store()
-            self.consumer.commit()  # Kafka's offsets only help a new consumer start near the store's
+            self.ctx.faults.reached("kafka.stored")
+            self.consumer.commit(polled)  # Kafka's offsets only help a new consumer start near the store's
         results = []
         for fingerprint in sorted(ends | self.pending()):
             result = self.complete(fingerprint, now)
@@ -208,17 +200,10 @@ class DeliveryConsumer:
         whoever holds it: what the group still has to read. The store's
         position is the truth (a member that died after its store commit and
         before Kafka's left its messages stored)."""
-        from kafka import TopicPartition
-
-        partitions = self.consumer.partitions_for_topic(self.topic) or set()
-        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-        if not tps:
-            return 0
-        ends = self.consumer.end_offsets(tps)
         left = 0
-        for tp in tps:
-            stored = self.position(tp.partition)
-            left += max(0, int(ends.get(tp, 0)) - (stored + 1 if stored is not None else 0))
+        for p, end in sorted(self.consumer.end_offsets().items()):
+            stored = self.position(p)
+            left += max(0, end - (stored + 1 if stored is not None else 0))
         return left
 
     def pending(self) -> set[str]:
@@ -286,24 +271,4 @@ class DeliveryConsumer:
             self.ctx.db.execute("DELETE FROM kafka_inbound WHERE topic = ? AND delivery = ?", (self.topic, fingerprint))
 
 
-def rebalance(ms: int | None) -> dict:
-    """Consumer options for a group member's session timeout and max poll
-    interval (a broker makes joiners wait for it: keep it small in tests)."""
-    return (
-        {}
-        if not ms
-        else {"session_timeout_ms": ms, "max_poll_interval_ms": ms, "heartbeat_interval_ms": max(100, ms // 5)}
-    )
-
-
-def consumer(bootstrap: str, topic: str, group: str, **options: Any):
-    from kafka import KafkaConsumer
-
-    c = KafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest", **options
-    )
-    c.subscribe([topic])
-    return c
-
-
-__all__ = ["publish", "DeliveryConsumer", "consumer", "rebalance"]
+__all__ = ["publish", "DeliveryConsumer"]

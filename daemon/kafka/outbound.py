@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from daemon.bootstrap import Context
+from daemon.kafka.port import Producer
 from events.delivery import Delivery
 from events.siecle import SiecleImport
 from projections import facts
@@ -59,7 +60,7 @@ def message(position: int, fact: Any) -> tuple[bytes, bytes, list[tuple[str, byt
 class Outbound:
     """Publishes the visible events after the recorded position to ``topic``."""
 
-    def __init__(self, ctx: Context, producer, topic: str):
+    def __init__(self, ctx: Context, producer: Producer, topic: str):
         self.ctx, self.producer, self.topic = ctx, producer, topic
         self.name = f"outbound:{topic}"
 
@@ -71,12 +72,12 @@ class Outbound:
         sent = 0
         for chunk in facts.visible_chunks(self.ctx.log, self.position(), batch, BARRIERS):
             futures = [
-                self.producer.send(self.topic, key=key, value=value, headers=headers)
+                self.producer.send(self.topic, value, key=key, headers=headers)
                 for key, value, headers in (message(nid, fact) for nid, fact in chunk)
             ]
             self.producer.flush(timeout=timeout)
             for f in futures:
-                f.get(timeout=timeout)  # raises if the broker refused one: the position stays
+                f.result(timeout=timeout)  # raises if the broker refused one: the position stays
             with self.ctx.db.transaction():
                 self.ctx.db.execute(
                     f"INSERT INTO {TRACKING} (name, position) VALUES (?, ?) "
@@ -87,11 +88,4 @@ class Outbound:
         return sent
 
 
-def producer(bootstrap: str, **options: Any):
-    """An idempotent producer (acks from every in-sync replica)."""
-    from kafka import KafkaProducer
-
-    return KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", **options)
-
-
-__all__ = ["Outbound", "message", "producer", "BARRIERS"]
+__all__ = ["Outbound", "message", "BARRIERS"]

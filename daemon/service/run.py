@@ -89,9 +89,10 @@ class Service:
             event(log, "http.listening", host=host, port=port)
         publish = None
         if s.kafka_bootstrap:
-            from daemon.kafka.outbound import Outbound, producer
+            from daemon.kafka.kafka_python import KafkaPythonProducer
+            from daemon.kafka.outbound import Outbound
 
-            self.outbound = Outbound(self.ctx, producer(s.kafka_bootstrap), s.outbound_topic)
+            self.outbound = Outbound(self.ctx, KafkaPythonProducer(s.kafka_bootstrap), s.outbound_topic)
             publish = self.outbound.publish
         self.scheduler = Scheduler(
             self.ctx,
@@ -140,12 +141,15 @@ class Service:
 
     def _consume(self) -> None:
         """The distributed ingest: this daemon's share of the deliveries topic."""
-        from daemon.kafka.ingest import DeliveryConsumer, consumer, rebalance
+        from daemon.kafka.ingest import DeliveryConsumer
+        from daemon.kafka.kafka_python import KafkaPythonConsumer, rebalance
 
         s = self.settings
-        kafka = consumer(s.kafka_bootstrap, s.deliveries_topic, s.consumer_group, **rebalance(s.consumer_rebalance_ms))
+        kafka = KafkaPythonConsumer(
+            s.kafka_bootstrap, s.deliveries_topic, s.consumer_group, **rebalance(s.consumer_rebalance_ms)
+        )
         try:
-            worker = DeliveryConsumer(self.ctx, kafka, s.deliveries_topic)
+            worker = DeliveryConsumer(self.ctx, kafka)
             while not self._stopping.is_set():
                 started = time.monotonic()
                 try:

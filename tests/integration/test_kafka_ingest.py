@@ -8,7 +8,6 @@ commit and its Kafka offset commit is taken over from the store's position."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -19,11 +18,12 @@ import pytest
 
 from daemon import bootstrap
 from daemon.ingest import ingest
-from daemon.kafka.ingest import DeliveryConsumer, consumer, publish
-from daemon.kafka.outbound import producer
+from daemon.kafka.ingest import DeliveryConsumer, publish
+from daemon.kafka.kafka_python import KafkaPythonConsumer, KafkaPythonProducer, rebalance
 from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import T0
+from tests.integration.test_kafka_port import create_topic
 
 pytestmark = pytest.mark.kafka
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,15 +31,7 @@ PARTITIONS = 3
 
 
 def _topic(broker: str) -> str:
-    from kafka.admin import KafkaAdminClient, NewTopic
-
-    name = f"entsync-deliveries-{uuid.uuid4().hex[:10]}"
-    admin = KafkaAdminClient(bootstrap_servers=broker, request_timeout_ms=10_000)
-    try:
-        admin.create_topics([NewTopic(name, num_partitions=PARTITIONS, replication_factor=1)])
-    finally:
-        admin.close()
-    return name
+    return create_topic(broker, PARTITIONS, "entsync-deliveries")
 
 
 def _state(store: str) -> tuple[list, dict]:
@@ -68,7 +60,7 @@ def reference(academie, tmp_path_factory):
 
 
 def _publish(broker: str, topic: str, path: Path) -> dict:
-    kafka = producer(broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000)
+    kafka = KafkaPythonProducer(broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000)
     try:
         return publish(str(path), kafka, topic)
     finally:
@@ -81,16 +73,9 @@ def test_one_daemon_then_redelivery(academie, reference, store_url, kafka_broker
     assert sent["partitions"] == PARTITIONS and sent["records"] > 1000
     ctx = bootstrap.build(store_url, Policy())
     # A group join completes after the rebalance timeout (max_poll_interval_ms): small in tests.
-    kafka = consumer(
-        kafka_broker,
-        topic,
-        f"g-{uuid.uuid4().hex[:8]}",
-        max_poll_interval_ms=2_000,
-        session_timeout_ms=2_000,
-        heartbeat_interval_ms=500,
-    )
+    kafka = KafkaPythonConsumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}", **rebalance(2_000))
     try:
-        worker = DeliveryConsumer(ctx, kafka, topic)
+        worker = DeliveryConsumer(ctx, kafka)
         results, deadline = [], time.monotonic() + 60
         while not results and time.monotonic() < deadline:
             results = worker.poll(500, T0)
@@ -102,16 +87,7 @@ def test_one_daemon_then_redelivery(academie, reference, store_url, kafka_broker
         with ctx.db.transaction():
             ctx.db.execute("DELETE FROM kafka_offsets")
         again = DeliveryConsumer(
-            ctx,
-            consumer(
-                kafka_broker,
-                topic,
-                f"g-{uuid.uuid4().hex[:8]}",
-                max_poll_interval_ms=2_000,
-                session_timeout_ms=2_000,
-                heartbeat_interval_ms=500,
-            ),
-            topic,
+            ctx, KafkaPythonConsumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}", **rebalance(2_000))
         )
         outcomes, deadline = [], time.monotonic() + 60
         while not outcomes and time.monotonic() < deadline:
@@ -130,38 +106,39 @@ def test_two_daemons_one_killed_between_store_and_kafka_commit(academie, referen
     group = f"g-{uuid.uuid4().hex[:8]}"
     bootstrap.build(store_url, Policy()).close()  # tables created before two processes race for them
 
-    def daemon(*env: tuple[str, str]) -> subprocess.Popen:
+    def start(*command: str) -> subprocess.Popen:
         return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daemon.cli",
-                "--store",
-                store_url,
-                "--json",
-                "consume",
-                "--bootstrap",
-                kafka_broker,
-                "--topic",
-                topic,
-                "--group",
-                group,
-                "--idle-exit",
-                "15",
-                "--rebalance-ms",
-                "4000",
-                "--now",
-                T0.isoformat(),
-            ],
+            [sys.executable, "-m", *command],
             cwd=ROOT,
-            env={**os.environ, **dict(env)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
 
-    survivor = daemon()
-    victim = daemon(("ENTSYNC_TEST_KILL_AFTER_STORE", "1"))
+    survivor = start(
+        "daemon.cli",
+        "--store",
+        store_url,
+        "--json",
+        "consume",
+        "--bootstrap",
+        kafka_broker,
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--idle-exit",
+        "15",
+        "--rebalance-ms",
+        "4000",
+        "--now",
+        T0.isoformat(),
+    )
+    # The same consume loop, with the Faults port stopping it at its first
+    # store commit, before Kafka's (injected through the composition root).
+    victim = start(
+        "tests.integration.kafka_consume_runner", store_url, kafka_broker, topic, group, "4000", T0.isoformat()
+    )
     try:
         victim_out, victim_err = victim.communicate(timeout=120)
         out, err = survivor.communicate(timeout=180)
@@ -218,7 +195,7 @@ def test_consume_tells_why_it_stopped_and_waits_for_what_the_group_has_left(acad
     topic = _topic(kafka_broker)
     ctx = bootstrap.build(store_url, Policy())
     try:
-        worker = DeliveryConsumer(ctx, consumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}"), topic)
+        worker = DeliveryConsumer(ctx, KafkaPythonConsumer(kafka_broker, topic, f"g-{uuid.uuid4().hex[:8]}"))
         assert worker.backlog() == 0  # an empty topic: nothing left
         sent = _publish(kafka_broker, topic, academie.first)
         assert worker.backlog() == sent["records"] + 2 * PARTITIONS  # every record, a begin and an end per partition

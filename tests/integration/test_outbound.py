@@ -14,7 +14,8 @@ import pytest
 
 from daemon import bootstrap
 from daemon.ingest import ingest
-from daemon.kafka.outbound import Outbound, producer
+from daemon.kafka.kafka_python import KafkaPythonProducer
+from daemon.kafka.outbound import Outbound
 from daemon.tick import tick
 from events.delivery import Delivery
 from events.policy import Policy
@@ -58,7 +59,9 @@ def _consume(broker: str, topic: str, expected: int, timeout: float = 30) -> lis
 def test_visible_events_published_once_in_order(academie, store_url, kafka_broker):
     topic = f"entsync-events-{uuid.uuid4().hex[:10]}"
     ctx = bootstrap.build(store_url, Policy())
-    kafka = producer(kafka_broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000)
+    kafka = KafkaPythonProducer(
+        kafka_broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000
+    )
     try:
         ingest(str(academie.first), ctx, T0)
         tick(ctx, T_CREATE)
