@@ -52,7 +52,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(VENV_PY) -m compileall -q adapters daemon events projections tests bench >/dev/null
+	$(VENV_PY) -m compileall -q adapters daemon events generator projections tests bench >/dev/null
 	$(VENV_PY) -m pytest -q -p tests.backends -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 

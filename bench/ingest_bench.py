@@ -20,9 +20,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from adapters.generator.cli import run as generate
 from daemon import bootstrap
 from daemon.ingest import ingest
+from generator.cli import run as generate
 from projections.policy import Policy
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.generator.cli import run as generate
 from daemon import bootstrap
+from generator.cli import run as generate
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.policy import Policy

@@ -187,8 +187,8 @@ def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
 
 
 def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, tmp_path):
-    from adapters.generator.cli import run as generate
     from daemon import bootstrap
+    from generator.cli import run as generate
     from projections.policy import Policy
 
     out = tmp_path / "heavy"

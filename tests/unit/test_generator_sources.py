@@ -13,12 +13,12 @@ import pytest
 from lxml import etree
 
 from adapters.errors import DeliveryRejected
-from adapters.generator.cli import run
 from adapters.siecle import read_eleves, read_responsables
 from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
 from adapters.timetable.records import weeks_of
 from adapters.validators import uai_is_valid
+from generator.cli import run
 from projections.policy import Policy
 from projections.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal, set_aside_refusal
 from projections.timetable_match import DirectoryView, Person, match_edt
