@@ -49,7 +49,8 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 PYTEST_WORKERS ?= 2
 
 # Every check runs even when an earlier one failed, so that one CI run shows
-# every problem; the last line names the checks that failed.
+# every problem; the last line names the checks that failed (the same four
+# run before each commit with pre-commit, .pre-commit-config.yaml).
 LINT_STEPS := \
 	"import contracts|$(VENV)/bin/lint-imports --no-cache" \
 	"ruff check|$(VENV)/bin/ruff check ." \
