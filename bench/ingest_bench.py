@@ -20,10 +20,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from adapters.generator.cli import run as generate
 from daemon import bootstrap
 from daemon.ingest import ingest
 from events.policy import Policy
+from generator.cli import run as generate
 
 
 def parse_only(directory: Path) -> tuple[float, int]:

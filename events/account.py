@@ -10,11 +10,12 @@ without any legal link); departing → active on reappearance.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from events.derive import memberships, structures
@@ -27,7 +28,7 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
 IDENTITY_ATTRIBUTES = ("sn", "givenName", "ENTPersonDateNaissance")
 
 
-def _first(attrs: dict, name: str) -> str:
+def _first(attrs: dict[str, list[str]], name: str) -> str:
     values = attrs.get(name) or [""]
     return values[0]
 
@@ -56,7 +57,7 @@ class Account(Aggregate):
         TOPIC = "entsync:Account.Appeared.v1"
         jointure: str
         category: str
-        attrs: dict
+        attrs: dict[str, list[str]]
         digest: str
         delivery_id: str
         file: str
@@ -73,7 +74,7 @@ class Account(Aggregate):
         self,
         jointure: str,
         category: str,
-        attrs: dict,
+        attrs: dict[str, list[str]],
         digest: str,
         delivery_id: str,
         file: str,
@@ -92,14 +93,14 @@ class Account(Aggregate):
         self.creation_due = creation_due
         self.removal_due: datetime | None = None
         self.declared_left_on = ""  # a departure declared by SIECLE (DepartureDeclared)
-        self.enrolment_at_departure: dict = {}
+        self.enrolment_at_departure: dict[str, list[str]] = {}
         self.set_aside: dict[str, str] = {}  # attribute → reason (FieldsSetAside)
 
     class Changed(Event):
         """The source record changed (full new attribute map)."""
 
         TOPIC = "entsync:Account.Changed.v1"
-        attrs: dict
+        attrs: dict[str, list[str]]
         digest: str
         delivery_id: str
         file: str
@@ -107,7 +108,9 @@ class Account(Aggregate):
         at: datetime
 
     @event(Changed)
-    def _changed(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int, at: datetime):
+    def _changed(
+        self, attrs: dict[str, list[str]], digest: str, delivery_id: str, file: str, line: int, at: datetime
+    ) -> None:
         self.attrs = attrs
         self.digest = digest
 
@@ -115,7 +118,7 @@ class Account(Aggregate):
         """A person who had left (or was withdrawn/removed) is back in a source."""
 
         TOPIC = "entsync:Account.Reappeared.v1"
-        attrs: dict
+        attrs: dict[str, list[str]]
         digest: str
         delivery_id: str
         file: str
@@ -127,7 +130,7 @@ class Account(Aggregate):
     @event(Reappeared)
     def _reappeared(
         self,
-        attrs: dict,
+        attrs: dict[str, list[str]],
         digest: str,
         delivery_id: str,
         file: str,
@@ -135,7 +138,7 @@ class Account(Aggregate):
         at: datetime,
         state: str,
         creation_due: datetime | None,
-    ):
+    ) -> None:
         self.attrs = attrs
         self.digest = digest
         self.present = True
@@ -154,17 +157,17 @@ class Account(Aggregate):
         same delivery that it qualifies (after Appeared for a new stream)."""
 
         TOPIC = "entsync:Account.FieldsSetAside.v1"
-        fields: dict
+        fields: dict[str, str]
         delivery_id: str
         file: str
         line: int
         at: datetime
 
     @event(FieldsSetAside)
-    def _fields_set_aside(self, fields: dict, delivery_id: str, file: str, line: int, at: datetime):
+    def _fields_set_aside(self, fields: dict[str, str], delivery_id: str, file: str, line: int, at: datetime) -> None:
         self.set_aside = dict(fields)
 
-    def set_aside_fields(self, fields: dict, delivery_id: str, file: str, line: int, at: datetime) -> None:
+    def set_aside_fields(self, fields: dict[str, str], delivery_id: str, file: str, line: int, at: datetime) -> None:
         """Record which attributes are set aside, when that changes."""
         if dict(fields) != getattr(self, "set_aside", {}):
             self._fields_set_aside(dict(fields), delivery_id, file, line, at)
@@ -186,7 +189,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(Reclassified)
-    def _reclassified(self, field: str, before: str, after: str, rule: str, release: str, at: datetime):
+    def _reclassified(self, field: str, before: str, after: str, rule: str, release: str, at: datetime) -> None:
         pass
 
     def reclassify(self, field: str, before: str, after: str, rule: str, release: str, at: datetime) -> None:
@@ -194,15 +197,15 @@ class Account(Aggregate):
 
     def record(
         self,
-        attrs: dict,
+        attrs: dict[str, list[str]],
         digest: str,
         delivery_id: str,
         file: str,
         line: int,
         at: datetime,
-        creation_delay,
+        creation_delay: timedelta,
         overwrite_threshold: float = 0.6,
-        set_aside: dict | None = None,
+        set_aside: dict[str, str] | None = None,
     ) -> None:
         """The source delivered this record again with other content, or after
         the person had left (domain-rules §4: back to active, same login). A
@@ -250,15 +253,23 @@ class Account(Aggregate):
         person (compte écrasé, domain-rules §5), with before and after values."""
 
         TOPIC = "entsync:Account.OverwriteSuspected.v1"
-        before: dict
-        after: dict
+        before: dict[str, list[str]]
+        after: dict[str, list[str]]
         delivery_id: str
         file: str
         line: int
         at: datetime
 
     @event(OverwriteSuspected)
-    def _overwrite_suspected(self, before: dict, after: dict, delivery_id: str, file: str, line: int, at: datetime):
+    def _overwrite_suspected(
+        self,
+        before: dict[str, list[str]],
+        after: dict[str, list[str]],
+        delivery_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+    ) -> None:
         pass
 
     class Departed(Event):
@@ -272,7 +283,7 @@ class Account(Aggregate):
         provisional: bool
 
     @event(Departed)
-    def _departed(self, reason: str, delivery_id: str, at: datetime, removal_due: datetime, provisional: bool):
+    def _departed(self, reason: str, delivery_id: str, at: datetime, removal_due: datetime, provisional: bool) -> None:
         self.present = False
         self.state = "departing"
         self.removal_due = removal_due
@@ -286,7 +297,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(Withdrawn)
-    def _withdrawn(self, reason: str, delivery_id: str, at: datetime):
+    def _withdrawn(self, reason: str, delivery_id: str, at: datetime) -> None:
         self.present = False
         self.state = "withdrawn"
 
@@ -299,7 +310,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(LeftSource)
-    def _left_source(self, reason: str, delivery_id: str, at: datetime):
+    def _left_source(self, reason: str, delivery_id: str, at: datetime) -> None:
         self.present = False
 
     def leave(self, reason: str, delivery_id: str, at: datetime, removal_due: datetime, provisional: bool) -> None:
@@ -322,7 +333,7 @@ class Account(Aggregate):
         deletion_due: datetime
 
     @event(Deactivated)
-    def _deactivated(self, duplicate_of: str, delivery_id: str, at: datetime, deletion_due: datetime):
+    def _deactivated(self, duplicate_of: str, delivery_id: str, at: datetime, deletion_due: datetime) -> None:
         self.present = False
         self.state = "deactivated"
         self.removal_due = deletion_due
@@ -345,7 +356,7 @@ class Account(Aggregate):
         due: datetime
 
     @event(AccountCreated)
-    def _created(self, login: str, at: datetime, due: datetime):
+    def _created(self, login: str, at: datetime, due: datetime) -> None:
         self.login = login
         self.state = "active"
 
@@ -364,7 +375,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(Declined)
-    def _declined(self, reason: str, at: datetime):
+    def _declined(self, reason: str, at: datetime) -> None:
         self.state = "no_account"
 
     def decline(self, reason: str, at: datetime) -> None:
@@ -379,7 +390,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(Eligible)
-    def _eligible(self, at: datetime):
+    def _eligible(self, at: datetime) -> None:
         self.state = "pending"
         self.creation_due = at
 
@@ -396,7 +407,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(Removed)
-    def _removed(self, reason: str, at: datetime):
+    def _removed(self, reason: str, at: datetime) -> None:
         self.state = "removed"
         self.present = False
 
@@ -416,7 +427,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(RemovalRescheduled)
-    def _rescheduled(self, removal_due: datetime, provisional: bool, at: datetime):
+    def _rescheduled(self, removal_due: datetime, provisional: bool, at: datetime) -> None:
         self.removal_due = removal_due
 
     def reschedule_removal(self, removal_due: datetime, provisional: bool, at: datetime) -> None:
@@ -438,7 +449,7 @@ class Account(Aggregate):
         at: datetime
 
     @event(RemovalDeferred)
-    def _deferred(self, removal_due: datetime, notice_from: datetime, notice_days: int, at: datetime):
+    def _deferred(self, removal_due: datetime, notice_from: datetime, notice_days: int, at: datetime) -> None:
         self.removal_due = removal_due
 
     def defer_removal(self, removal_due: datetime, notice_from: datetime, notice_days: int, at: datetime) -> None:
@@ -459,7 +470,9 @@ class Account(Aggregate):
         at: datetime
 
     @event(CreationClockAdvanced)
-    def _clock_advanced(self, source: str, source_id: str, seen_at: datetime, creation_due: datetime, at: datetime):
+    def _clock_advanced(
+        self, source: str, source_id: str, seen_at: datetime, creation_due: datetime, at: datetime
+    ) -> None:
         self.first_seen = seen_at
         self.creation_due = creation_due
 
@@ -498,7 +511,7 @@ class Account(Aggregate):
         removal_due: datetime | None,
         provisional: bool,
         at: datetime,
-    ):
+    ) -> None:
         self.state = state
         self.removal_due = removal_due
         self.declared_left_on = left_on
@@ -527,23 +540,23 @@ class Account(Aggregate):
 
         TOPIC = "entsync:Account.DepartureCancelled.v1"
         reason: str
-        evidence: dict
+        evidence: dict[str, Any]
         state: str
         at: datetime
 
     @event(DepartureCancelled)
-    def _departure_cancelled(self, reason: str, evidence: dict, state: str, at: datetime):
+    def _departure_cancelled(self, reason: str, evidence: dict[str, Any], state: str, at: datetime) -> None:
         self.state = state
         self.removal_due = None
         self.declared_left_on = ""
 
-    def cancel_declared_departure(self, reason: str, evidence: dict, at: datetime) -> None:
+    def cancel_declared_departure(self, reason: str, evidence: dict[str, Any], at: datetime) -> None:
         if not self.declared_left_on or self.state not in ("departing", "withdrawn"):
             raise TransitionRefused(f"account {self.jointure} has no declared departure to cancel")
         self._departure_cancelled(reason, evidence, "active" if self.login else "pending", at)
 
 
-def _enrolment(category: str, attrs: dict) -> dict:
+def _enrolment(category: str, attrs: dict[str, list[str]]) -> dict[str, list[str]]:
     """Structures and classes a record enrols the person in (the evidence that
     a later record is a new enrolment)."""
     return {
@@ -552,7 +565,7 @@ def _enrolment(category: str, attrs: dict) -> dict:
     }
 
 
-def new_enrolment(before: dict, after: dict) -> bool:
+def new_enrolment(before: dict[str, list[str]], after: dict[str, list[str]]) -> bool:
     """Another structure, or another class (domain-rules §11: only a new
     enrolment cancels a declared departure)."""
     return bool(set(after["structures"]) - set(before["structures"])) or bool(
@@ -571,7 +584,9 @@ class NewAccounts:
     ``attrs`` is the JSON the ingest already staged. Only for a log that is
     neither compressed nor encrypted (``available``)."""
 
-    def __init__(self, mapper, category: str, delivery_id: str, at: datetime, creation_due: datetime):
+    def __init__(
+        self, mapper: Mapper[UUID], category: str, delivery_id: str, at: datetime, creation_due: datetime
+    ) -> None:
         self.available = getattr(mapper, "cipher", None) is None and getattr(mapper, "compressor", None) is None
         common = {
             "timestamp": Account.Appeared.create_timestamp(),
@@ -586,7 +601,7 @@ class NewAccounts:
 
     def stored_event(
         self, jointure: str, attrs_json: str, digest: str, file: str, line: int, originator_id: UUID | None = None
-    ):
+    ) -> StoredEvent:
         state = (
             f'{self._head},"jointure":{json.dumps(jointure, ensure_ascii=False)},"attrs":{attrs_json},'
             f'"digest":{json.dumps(digest)},"file":{json.dumps(file, ensure_ascii=False)},"line":{int(line)}}}'

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification, StoredEvent
 
 from events.account import Account, account_id
@@ -29,7 +31,7 @@ class DirectoryLog(Application[UUID]):
     # Pinned: PostgreSQL tables are named after the application.
     name = "entsync"
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
         if pool is not None and hasattr(pool, "reconnect_timeout"):
@@ -44,23 +46,23 @@ class DirectoryLog(Application[UUID]):
             pool.check()
 
     def account(self, jointure: str) -> Account | None:
-        return self.find(account_id(jointure))
+        return cast("Account | None", self.find(account_id(jointure)))
 
     def delivery(self, fingerprint_or_id: str | UUID) -> Delivery | None:
         if isinstance(fingerprint_or_id, UUID):
-            return self.find(fingerprint_or_id)
+            return cast("Delivery | None", self.find(fingerprint_or_id))
         try:
-            return self.find(UUID(fingerprint_or_id))
+            return cast("Delivery | None", self.find(UUID(fingerprint_or_id)))
         except ValueError:
-            return self.find(delivery_id(fingerprint_or_id))
+            return cast("Delivery | None", self.find(delivery_id(fingerprint_or_id)))
 
-    def find(self, aggregate_id: UUID):
+    def find(self, aggregate_id: UUID) -> Any:
         try:
             return self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
 
-    def get(self, aggregate_id: UUID):
+    def get(self, aggregate_id: UUID) -> Any:
         return self.repository.get(aggregate_id)
 
     def max_position(self) -> int:
@@ -88,12 +90,12 @@ class DirectoryLog(Application[UUID]):
         last = self.notifications(top - 1, 1)
         return getattr(self.mapper.to_domain_event(last[0]), "at", None) if last else None
 
-    def save_in_batches(self, groups: Iterable[Sequence[object]], size: int) -> None:
+    def save_in_batches(self, groups: Iterable[Sequence[Aggregate | StoredEvent]], size: int) -> None:
         """Save about ``size`` items at a time, one transaction per batch; the
         items of one group always share a transaction (an account creation and
         its login reservation). An item is an aggregate with pending events or
         a ``StoredEvent`` already encoded (``Account.NewAccounts``)."""
-        batch: list = []
+        batch: list[Aggregate | StoredEvent] = []
         for group in groups:
             batch.extend(group)
             if len(batch) >= size:
@@ -102,9 +104,9 @@ class DirectoryLog(Application[UUID]):
         if batch:
             self._save_batch(batch)
 
-    def _save_batch(self, items: list) -> None:
+    def _save_batch(self, items: list[Aggregate | StoredEvent]) -> None:
         if not any(type(item) is StoredEvent for item in items):
-            self.save(*items)
+            self.save(*cast("list[Aggregate]", items))
             return
         # What Application.save does for this application (no snapshots, no
         # cache, no followers), with some events already encoded.
@@ -113,7 +115,7 @@ class DirectoryLog(Application[UUID]):
             if type(item) is StoredEvent:
                 stored.append(item)
             else:
-                stored.extend(self.mapper.to_stored_event(e) for e in item.collect_events())
+                stored.extend(self.mapper.to_stored_event(e) for e in cast(Aggregate, item).collect_events())
         self.recorder.insert_events(stored)
 
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 STUDENTS, TEACHING_STAFF, OTHER_STAFF, GUARDIANS = "students", "teaching_staff", "other_staff", "guardians"
 POPULATIONS = (STUDENTS, TEACHING_STAFF, OTHER_STAFF, GUARDIANS)
@@ -94,7 +95,7 @@ class Count:
     minimum: int
     held: bool
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "structure": self.structure,
             "population": self.population,

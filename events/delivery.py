@@ -9,6 +9,7 @@ projections only once ``Applied`` is recorded (domain-rules §11)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -36,7 +37,7 @@ class Delivery(Aggregate):
         kind: str
         date: str
         prefix: str
-        files: list
+        files: list[dict[str, Any]]
         at: datetime
 
     @staticmethod
@@ -44,7 +45,16 @@ class Delivery(Aggregate):
         return delivery_id(fingerprint)
 
     @event(Received)
-    def __init__(self, fingerprint: str, source: str, kind: str, date: str, prefix: str, files: list, at: datetime):
+    def __init__(
+        self,
+        fingerprint: str,
+        source: str,
+        kind: str,
+        date: str,
+        prefix: str,
+        files: list[dict[str, Any]],
+        at: datetime,
+    ):
         self.fingerprint = fingerprint
         self.prefix = prefix
         self.source = source
@@ -70,7 +80,9 @@ class Delivery(Aggregate):
         at: datetime
 
     @event(RecordRejected)
-    def reject_record(self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime):
+    def reject_record(
+        self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime
+    ) -> None:
         self.rejected_records += 1
 
     class RecordsRejected(Event):
@@ -81,11 +93,11 @@ class Delivery(Aggregate):
         Written since 0.4.0; RecordRejected.v1 stays readable."""
 
         TOPIC = "entsync:Delivery.RecordsRejected.v1"
-        rejections: list
+        rejections: list[list[str | int]]
         at: datetime
 
     @event(RecordsRejected)
-    def reject_records(self, rejections: list, at: datetime):
+    def reject_records(self, rejections: list[list[str | int]], at: datetime) -> None:
         self.rejected_records += len(rejections)
 
     class FieldSetAside(Event):
@@ -106,7 +118,7 @@ class Delivery(Aggregate):
     @event(FieldSetAside)
     def set_aside_field(
         self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime
-    ):
+    ) -> None:
         self.set_aside.setdefault(record_id, {})[field] = reason
 
     class Held(Event):
@@ -114,11 +126,11 @@ class Delivery(Aggregate):
 
         TOPIC = "entsync:Delivery.Held.v1"
         reason: str
-        details: dict
+        details: dict[str, Any]
         at: datetime
 
     @event(Held)
-    def hold(self, reason: str, details: dict, at: datetime):
+    def hold(self, reason: str, details: dict[str, Any], at: datetime) -> None:
         self.status = "held"
         self.hold_reason = reason
 
@@ -133,7 +145,7 @@ class Delivery(Aggregate):
         at: datetime
 
     @event(Waiting)
-    def wait_behind(self, behind: str, at: datetime):
+    def wait_behind(self, behind: str, at: datetime) -> None:
         self.status = "waiting"
         self.waiting_behind = behind
 
@@ -143,7 +155,7 @@ class Delivery(Aggregate):
         at: datetime
 
     @event(Released)
-    def _released(self, operator: str, at: datetime):
+    def _released(self, operator: str, at: datetime) -> None:
         self.status = "released"
 
     def release(self, operator: str, at: datetime) -> None:
@@ -163,7 +175,7 @@ class Delivery(Aggregate):
         at: datetime
 
     @event(Rejected)
-    def _rejected(self, reason: str, message: str, file: str, line: int, operator: str, at: datetime):
+    def _rejected(self, reason: str, message: str, file: str, line: int, operator: str, at: datetime) -> None:
         self.status = "rejected"
         self.reject_reason = reason
 
@@ -178,21 +190,21 @@ class Delivery(Aggregate):
         """From here the delivery's record events are written, in batches."""
 
         TOPIC = "entsync:Delivery.ApplyStarted.v1"
-        covered_structures: list
-        covered_categories: list
+        covered_structures: list[str]
+        covered_categories: list[str]
         at: datetime
 
     @event(ApplyStarted)
-    def start_apply(self, covered_structures: list, covered_categories: list, at: datetime):
+    def start_apply(self, covered_structures: list[str], covered_categories: list[str], at: datetime) -> None:
         self.status = "applying"
 
     class Applied(Event):
         """Every record event of the delivery is written: its effects become visible."""
 
         TOPIC = "entsync:Delivery.Applied.v1"
-        counts: dict
+        counts: dict[str, int]
         at: datetime
 
     @event(Applied)
-    def applied(self, counts: dict, at: datetime):
+    def applied(self, counts: dict[str, int], at: datetime) -> None:
         self.status = "applied"

@@ -5,6 +5,8 @@ Pure functions of the attribute map."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from events.rules import looks_like_couple, national_function, normalised_identity, staff_profile
 
@@ -14,16 +16,16 @@ dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":
 PROFILE_OF_CATEGORY = {"Eleve": "ELEVE", "PersRelEleve": "PARENT"}
 
 
-def first(attrs: dict, name: str) -> str:
+def first(attrs: Mapping[str, list[str]], name: str) -> str:
     values = attrs.get(name) or [""]
     return values[0]
 
 
-def function_codes(attrs: dict) -> list[str]:
+def function_codes(attrs: Mapping[str, list[str]]) -> list[str]:
     return [v.split("$")[1] for v in attrs.get("ENTPersonFonctions", []) if v.count("$") >= 1]
 
 
-def profile(category: str, attrs: dict) -> str:
+def profile(category: str, attrs: Mapping[str, list[str]]) -> str:
     """ELEVE, PARENT, ENSEIGNANT or NON_ENSEIGNANT (domain-rules §1)."""
     if category in PROFILE_OF_CATEGORY:
         return PROFILE_OF_CATEGORY[category]
@@ -34,7 +36,7 @@ def profile(category: str, attrs: dict) -> str:
     )
 
 
-def function(category: str, attrs: dict) -> str:
+def function(category: str, attrs: Mapping[str, list[str]]) -> str:
     return national_function(function_codes(attrs)) if category == "PersEducNat" else ""
 
 
@@ -47,7 +49,7 @@ def _sj_pairs(values: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def memberships(category: str, attrs: dict) -> set[tuple[str, str, str]]:
+def memberships(category: str, attrs: Mapping[str, list[str]]) -> set[tuple[str, str, str]]:
     """(structure jointure, 'class'|'group', code) of a student or a teacher."""
     if category == "Eleve":
         names = (("ENTEleveClasses", "class"), ("ENTEleveGroupes", "group"))
@@ -58,7 +60,7 @@ def memberships(category: str, attrs: dict) -> set[tuple[str, str, str]]:
     return {(sj, kind, code) for attr, kind in names for sj, code in _sj_pairs(attrs.get(attr, []))}
 
 
-def structures(category: str, attrs: dict) -> set[str]:
+def structures(category: str, attrs: Mapping[str, list[str]]) -> set[str]:
     """Structure jointures a student or staff member belongs to (guardians
     belong to their students' structures, derived in the read model)."""
     out = {sj for sj, _, _ in memberships(category, attrs)}
@@ -68,7 +70,7 @@ def structures(category: str, attrs: dict) -> set[str]:
     return out
 
 
-def guardian_links(attrs: dict) -> dict[str, tuple[str, str]]:
+def guardian_links(attrs: Mapping[str, list[str]]) -> dict[str, tuple[str, str]]:
     """guardian jointure → (respLegal, lien) of a student's guardians (formats
     §1; a respLegal 1 or 2 makes the guardian's account, domain-rules §1):
     from ENTElevePersRelEleve, and from the older relation attributes for
@@ -112,12 +114,12 @@ def guardian_links(attrs: dict) -> dict[str, tuple[str, str]]:
 _QUALITY_LIEN = {"PERE": "20", "PÈRE": "20", "MERE": "10", "MÈRE": "10", "TUTEUR": "50", "TUTRICE": "50"}
 
 
-def couple_flag(category: str, attrs: dict) -> bool:
+def couple_flag(category: str, attrs: Mapping[str, list[str]]) -> bool:
     """A guardian whose name holds two persons (domain-rules §5)."""
     return category == "PersRelEleve" and looks_like_couple(first(attrs, "givenName"), first(attrs, "sn"))
 
 
-def identity(category: str, attrs: dict) -> str:
+def identity(category: str, attrs: Mapping[str, list[str]]) -> str:
     """Key under which two records are suspected to be one person (domain-rules
     §5): normalised name and birth date; for guardians, name and contact data.
     Empty when the record does not carry enough to compare."""
@@ -133,13 +135,13 @@ def identity(category: str, attrs: dict) -> str:
     return f"{name}|{birth}" if birth else ""
 
 
-def usable(attrs: dict, set_aside) -> dict:
+def usable(attrs: dict[str, list[str]], set_aside: Collection[str]) -> dict[str, list[str]]:
     """The record as the directory uses it: the attributes set aside for an
     implausible value (domain-rules §12) are empty."""
     return {name: [] if name in set_aside else values for name, values in attrs.items()} if set_aside else attrs
 
 
-def account_source(category: str, attrs: dict) -> dict:
+def account_source(category: str, attrs: Mapping[str, list[str]]) -> dict[str, Any]:
     """Everything the accounts read model derives from one person record:
     the columns, and the structures, memberships and guardian links it
     replaces (None where the category has none). Pure, so that it can be

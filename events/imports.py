@@ -25,6 +25,7 @@ same command replayed with the same ``--now`` finds the import it made.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -76,10 +77,10 @@ class TimetableImport(Aggregate):
         sha256: str
         size: int
         school_year: int  # 0 when unknown
-        snapshot: dict
-        matches: list
-        summary: dict
-        record_rejections: list
+        snapshot: dict[str, Any]
+        matches: list[dict[str, Any]]
+        summary: dict[str, list[int]]
+        record_rejections: list[dict[str, Any]]
         at: datetime
 
     @staticmethod
@@ -95,12 +96,12 @@ class TimetableImport(Aggregate):
         sha256: str,
         size: int,
         school_year: int,
-        snapshot: dict,
-        matches: list,
-        summary: dict,
-        record_rejections: list,
+        snapshot: dict[str, Any],
+        matches: list[dict[str, Any]],
+        summary: dict[str, list[int]],
+        record_rejections: list[dict[str, Any]],
         at: datetime,
-    ):
+    ) -> None:
         self.uai = uai
         self.source = source
         self.file = file
@@ -113,27 +114,27 @@ class TimetableImport(Aggregate):
         self.automatic = True
         self.lifted: list[str] = []
         self.received_at = at
-        self.plan: dict = {}
+        self.plan: dict[str, Any] = {}
         self.exported_at = ""
-        self.people: dict = {}
+        self.people: dict[str, Any] = {}
         self.matches = matches
         self.record_rejections = record_rejections
-        self.not_imported: list = []
-        self.share: dict = {}
+        self.not_imported: list[dict[str, Any]] = []
+        self.share: dict[str, list[int]] = {}
 
     class AwaitingValidation(Event):
         """First import of the school year: waits for an operator (domain-rules §7)."""
 
         TOPIC = "entsync:TimetableImport.AwaitingValidation.v1"
-        report: list
+        report: list[Any]
         at: datetime
 
     @event(AwaitingValidation)
-    def _awaiting(self, report: list, at: datetime):
+    def _awaiting(self, report: list[Any], at: datetime) -> None:
         self.status = "awaiting_validation"
         self.automatic = False
 
-    def await_validation(self, report: list, at: datetime) -> None:
+    def await_validation(self, report: list[Any], at: datetime) -> None:
         self._require("received", "retried")
         self._awaiting(report, at)
 
@@ -145,22 +146,38 @@ class TimetableImport(Aggregate):
         share of records set aside per kind."""
 
         TOPIC = "entsync:TimetableImport.Read.v1"
-        plan: dict
+        plan: dict[str, Any]
         exported_at: str
-        people: dict
-        not_imported: list
-        share: dict
+        people: dict[str, Any]
+        not_imported: list[dict[str, Any]]
+        share: dict[str, list[int]]
         at: datetime
 
     @event(Read)
-    def _read(self, plan: dict, exported_at: str, people: dict, not_imported: list, share: dict, at: datetime):
+    def _read(
+        self,
+        plan: dict[str, Any],
+        exported_at: str,
+        people: dict[str, Any],
+        not_imported: list[dict[str, Any]],
+        share: dict[str, list[int]],
+        at: datetime,
+    ) -> None:
         self.plan = plan
         self.exported_at = exported_at
         self.people = people
         self.not_imported = not_imported
         self.share = share
 
-    def read(self, plan: dict, exported_at: str, people: dict, not_imported: list, share: dict, at: datetime) -> None:
+    def read(
+        self,
+        plan: dict[str, Any],
+        exported_at: str,
+        people: dict[str, Any],
+        not_imported: list[dict[str, Any]],
+        share: dict[str, list[int]],
+        at: datetime,
+    ) -> None:
         self._require("received")
         self._read(plan, exported_at, people, not_imported, share, at)
 
@@ -178,7 +195,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(MatchedByHand)
-    def _matched(self, kind: str, ident: str, name: str, key: str, operator: str, at: datetime):
+    def _matched(self, kind: str, ident: str, name: str, key: str, operator: str, at: datetime) -> None:
         pass
 
     def match_by_hand(self, kind: str, ident: str, name: str, key: str, operator: str, at: datetime) -> None:
@@ -195,18 +212,25 @@ class TimetableImport(Aggregate):
         retry): the snapshot, the matches and what was not imported."""
 
         TOPIC = "entsync:TimetableImport.Resolved.v1"
-        snapshot: dict
-        matches: list
-        summary: dict
-        not_imported: list
-        share: dict
-        report: list
+        snapshot: dict[str, Any]
+        matches: list[dict[str, Any]]
+        summary: dict[str, list[int]]
+        not_imported: list[dict[str, Any]]
+        share: dict[str, list[int]]
+        report: list[Any]
         at: datetime
 
     @event(Resolved)
     def _resolved(
-        self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list, at: datetime
-    ):
+        self,
+        snapshot: dict[str, Any],
+        matches: list[dict[str, Any]],
+        summary: dict[str, list[int]],
+        not_imported: list[dict[str, Any]],
+        share: dict[str, list[int]],
+        report: list[Any],
+        at: datetime,
+    ) -> None:
         self.snapshot = snapshot
         self.matches = matches
         self.summary = summary
@@ -214,7 +238,14 @@ class TimetableImport(Aggregate):
         self.share = share
 
     def resolved(
-        self, snapshot: dict, matches: list, summary: dict, not_imported: list, share: dict, report: list, at: datetime
+        self,
+        snapshot: dict[str, Any],
+        matches: list[dict[str, Any]],
+        summary: dict[str, list[int]],
+        not_imported: list[dict[str, Any]],
+        share: dict[str, list[int]],
+        report: list[Any],
+        at: datetime,
     ) -> None:
         self._require("received", "awaiting_validation", "retried")
         self._resolved(snapshot, matches, summary, not_imported, share, report, at)
@@ -228,7 +259,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Cancelled)
-    def _cancelled(self, operator: str, reason: str, at: datetime):
+    def _cancelled(self, operator: str, reason: str, at: datetime) -> None:
         self.status = "cancelled"
 
     def cancel(self, operator: str, reason: str, at: datetime) -> None:
@@ -244,7 +275,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Replaced)
-    def _replaced(self, by: str, at: datetime):
+    def _replaced(self, by: str, at: datetime) -> None:
         self.status = "replaced"
 
     def replace_by(self, by: str, at: datetime) -> None:
@@ -262,7 +293,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(EndDateAccepted)
-    def _end_accepted(self, operator: str, ends_on: str, applied_until: str, at: datetime):
+    def _end_accepted(self, operator: str, ends_on: str, applied_until: str, at: datetime) -> None:
         pass
 
     def accept_end_date(self, operator: str, ends_on: str, applied_until: str, at: datetime) -> None:
@@ -275,7 +306,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Validated)
-    def _validated(self, operator: str, at: datetime):
+    def _validated(self, operator: str, at: datetime) -> None:
         self.status = "validated"
 
     def validate(self, operator: str, at: datetime) -> None:
@@ -288,16 +319,16 @@ class TimetableImport(Aggregate):
         [section, [lines]] pairs in seed 004's order."""
 
         TOPIC = "entsync:TimetableImport.Applied.v1"
-        counts: dict
-        report: list
+        counts: dict[str, int]
+        report: list[Any]
         at: datetime
 
     @event(Applied)
-    def _applied(self, counts: dict, report: list, at: datetime):
+    def _applied(self, counts: dict[str, int], report: list[Any], at: datetime) -> None:
         self.status = "applied"
         self.reason = ""
 
-    def apply(self, counts: dict, report: list, at: datetime) -> None:
+    def apply(self, counts: dict[str, int], report: list[Any], at: datetime) -> None:
         self._require("received", "validated", "retried")
         self._applied(counts, report, at)
 
@@ -307,16 +338,16 @@ class TimetableImport(Aggregate):
         TOPIC = "entsync:TimetableImport.Rejected.v1"
         reason: str
         message: str
-        details: dict
-        report: list
+        details: dict[str, Any]
+        report: list[Any]
         at: datetime
 
     @event(Rejected)
-    def _rejected(self, reason: str, message: str, details: dict, report: list, at: datetime):
+    def _rejected(self, reason: str, message: str, details: dict[str, Any], report: list[Any], at: datetime) -> None:
         self.status = "rejected"
         self.reason = reason
 
-    def reject(self, reason: str, message: str, details: dict, report: list, at: datetime) -> None:
+    def reject(self, reason: str, message: str, details: dict[str, Any], report: list[Any], at: datetime) -> None:
         self._require("received", "retried")
         self._rejected(reason, message, details, report, at)
 
@@ -324,12 +355,12 @@ class TimetableImport(Aggregate):
         """An operator lifted named thresholds for this one import (001 §3.4)."""
 
         TOPIC = "entsync:TimetableImport.ThresholdsLifted.v1"
-        names: list
+        names: list[str]
         operator: str
         at: datetime
 
     @event(ThresholdsLifted)
-    def _lifted(self, names: list, operator: str, at: datetime):
+    def _lifted(self, names: list[str], operator: str, at: datetime) -> None:
         self.lifted = sorted(set(self.lifted) | set(names))
 
     def lift(self, names: list[str], operator: str, at: datetime) -> None:
@@ -344,7 +375,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Retried)
-    def _retried(self, operator: str, at: datetime):
+    def _retried(self, operator: str, at: datetime) -> None:
         self.status = "retried"
         self.automatic = False
 

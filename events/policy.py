@@ -4,8 +4,10 @@ as one validated configuration object passed to every rule."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from importlib import resources
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -36,7 +38,7 @@ class BrakeLimit(BaseModel):
     minimum: int = Field(ge=0)
 
 
-def _only_known(value: dict, known, what: str) -> None:
+def _only_known(value: Mapping[str, Any], known: Iterable[str], what: str) -> None:
     unknown = sorted(set(value) - set(known))
     if unknown:
         raise ValueError(f"unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
@@ -164,7 +166,7 @@ class Policy(BaseModel):
         if not isinstance(value, dict):
             return value
         _only_known(value, DEFAULT_THRESHOLDS, "timetable threshold")
-        merged: dict = {k: t.model_dump() for k, t in DEFAULT_THRESHOLDS.items()}
+        merged: dict[str, Any] = {k: t.model_dump() for k, t in DEFAULT_THRESHOLDS.items()}
         for name, given in value.items():
             given = given.model_dump() if isinstance(given, Threshold) else given
             if not isinstance(given, dict):
@@ -177,7 +179,7 @@ class Policy(BaseModel):
 
     @field_validator("brakes")
     @classmethod
-    def _brakes(cls, value: dict) -> dict:
+    def _brakes(cls, value: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(value) - set(POPULATIONS))
         if unknown:
             raise ValueError(f"unknown population {', '.join(unknown)}; known: {', '.join(POPULATIONS)}")

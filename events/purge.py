@@ -34,7 +34,7 @@ class PurgeHold(Aggregate):
         return PURGE_HOLD_ID
 
     @event(FirstPlaced)
-    def __init__(self, operator: str, reason: str, at: datetime):
+    def __init__(self, operator: str, reason: str, at: datetime) -> None:
         self.held = True
 
     class Placed(Event):
@@ -44,7 +44,7 @@ class PurgeHold(Aggregate):
         at: datetime
 
     @event(Placed)
-    def _placed(self, operator: str, reason: str, at: datetime):
+    def _placed(self, operator: str, reason: str, at: datetime) -> None:
         self.held = True
 
     def place(self, operator: str, reason: str, at: datetime) -> None:
@@ -58,7 +58,7 @@ class PurgeHold(Aggregate):
         at: datetime
 
     @event(Lifted)
-    def _lifted(self, operator: str, at: datetime):
+    def _lifted(self, operator: str, at: datetime) -> None:
         self.held = False
 
     def lift(self, operator: str, at: datetime) -> None:

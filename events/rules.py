@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from datetime import date, datetime, timedelta
 
 
@@ -125,7 +126,7 @@ def login_base(given_name: str, family_name: str) -> str:
     return f"{given}.{family}"
 
 
-def login_for(given_name: str, family_name: str, taken) -> str:
+def login_for(given_name: str, family_name: str, taken: Container[str]) -> str:
     """The login for a new account: the base, else the base with a numeric suffix
     from 2 (``lea.martin2``). ``taken`` holds every login ever given, removed
     accounts included: logins are never reused (domain-rules §6). Never longer

@@ -19,6 +19,7 @@ their state and record only what changed.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -67,7 +68,7 @@ class Student(Aggregate):
         TOPIC = "entsync:SiecleStudent.Enrolled.v1"
         uai: str
         eleve_id: str
-        attrs: dict
+        attrs: dict[str, Any]
         digest: str
         import_id: str
         file: str
@@ -80,12 +81,20 @@ class Student(Aggregate):
 
     @event(Enrolled)
     def __init__(
-        self, uai: str, eleve_id: str, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime
-    ):
+        self,
+        uai: str,
+        eleve_id: str,
+        attrs: dict[str, Any],
+        digest: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+    ) -> None:
         self.uai, self.eleve_id = uai, eleve_id
         self.attrs, self.digest = dict(attrs), digest  # a copy: the event's own dict stays as recorded
         self.enrolled = True
-        self.links: dict[str, dict] = {}
+        self.links: dict[str, dict[str, Any]] = {}
         self.links_digest = ""
         self.account_id = ""
         self.rule = ""
@@ -96,7 +105,7 @@ class Student(Aggregate):
         cls,
         uai: str,
         eleve_id: str,
-        attrs: dict,
+        attrs: dict[str, Any],
         digest: str,
         import_id: str,
         file: str,
@@ -127,7 +136,7 @@ class Student(Aggregate):
         person can be told, domain-rules §5)."""
 
         TOPIC = "entsync:SiecleStudent.Changed.v1"
-        changes: dict
+        changes: dict[str, dict[str, Any]]
         digest: str
         import_id: str
         file: str
@@ -135,7 +144,9 @@ class Student(Aggregate):
         at: datetime
 
     @event(Changed)
-    def _changed(self, changes: dict, digest: str, import_id: str, file: str, line: int, at: datetime):
+    def _changed(
+        self, changes: dict[str, dict[str, Any]], digest: str, import_id: str, file: str, line: int, at: datetime
+    ) -> None:
         for name, change in changes.items():
             self.attrs[name] = change["after"]
         self.digest = digest
@@ -157,7 +168,7 @@ class Student(Aggregate):
     @event(LeavingDateSet)
     def _leaving_set(
         self, left_on: str, previous: str, reason: str, status: str, digest: str, import_id: str, at: datetime
-    ):
+    ) -> None:
         self.attrs["left_on"], self.attrs["leaving_reason"] = left_on, reason
         self.digest = digest
 
@@ -171,7 +182,7 @@ class Student(Aggregate):
         at: datetime
 
     @event(LeavingDateCleared)
-    def _leaving_cleared(self, previous: str, digest: str, import_id: str, at: datetime):
+    def _leaving_cleared(self, previous: str, digest: str, import_id: str, at: datetime) -> None:
         self.attrs["left_on"], self.attrs["leaving_reason"] = "", ""
         self.digest = digest
 
@@ -183,7 +194,7 @@ class Student(Aggregate):
         at: datetime
 
     @event(Unenrolled)
-    def _unenrolled(self, import_id: str, at: datetime):
+    def _unenrolled(self, import_id: str, at: datetime) -> None:
         self.enrolled = False
 
     class Reenrolled(Event):
@@ -191,8 +202,8 @@ class Student(Aggregate):
         it had when it left."""
 
         TOPIC = "entsync:SiecleStudent.Reenrolled.v1"
-        attrs: dict
-        changes: dict
+        attrs: dict[str, Any]
+        changes: dict[str, dict[str, Any]]
         digest: str
         import_id: str
         file: str
@@ -200,7 +211,16 @@ class Student(Aggregate):
         at: datetime
 
     @event(Reenrolled)
-    def _reenrolled(self, attrs: dict, changes: dict, digest: str, import_id: str, file: str, line: int, at: datetime):
+    def _reenrolled(
+        self,
+        attrs: dict[str, Any],
+        changes: dict[str, dict[str, Any]],
+        digest: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+    ) -> None:
         self.enrolled = True
         self.attrs = {
             **attrs,
@@ -209,7 +229,9 @@ class Student(Aggregate):
         }
         self.digest = digest
 
-    def record(self, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime, today: date) -> None:
+    def record(
+        self, attrs: dict[str, Any], digest: str, import_id: str, file: str, line: int, at: datetime, today: date
+    ) -> None:
         """The record as this export has it: records Reenrolled or Changed,
         then LeavingDateSet / LeavingDateCleared, only for what differs."""
         before = dict(self.attrs)
@@ -256,7 +278,7 @@ class Student(Aggregate):
         links_digest: str,
         import_id: str,
         at: datetime,
-    ):
+    ) -> None:
         self.links[personne_id] = {
             "level": level,
             "kinship": kinship,
@@ -272,13 +294,15 @@ class Student(Aggregate):
 
         TOPIC = "entsync:SiecleStudent.GuardianLinkChanged.v1"
         personne_id: str
-        changes: dict
+        changes: dict[str, dict[str, Any]]
         links_digest: str
         import_id: str
         at: datetime
 
     @event(GuardianLinkChanged)
-    def _guardian_link_changed(self, personne_id: str, changes: dict, links_digest: str, import_id: str, at: datetime):
+    def _guardian_link_changed(
+        self, personne_id: str, changes: dict[str, dict[str, Any]], links_digest: str, import_id: str, at: datetime
+    ) -> None:
         for name, change in changes.items():
             self.links[personne_id][name] = change["after"]
         self.links_digest = links_digest
@@ -294,13 +318,13 @@ class Student(Aggregate):
         at: datetime
 
     @event(GuardianUnlinked)
-    def _guardian_unlinked(self, personne_id: str, level: int, links_digest: str, import_id: str, at: datetime):
+    def _guardian_unlinked(self, personne_id: str, level: int, links_digest: str, import_id: str, at: datetime) -> None:
         self.links.pop(personne_id, None)
         self.links_digest = links_digest
 
     def record_links(
         self,
-        links: dict[str, dict],
+        links: dict[str, dict[str, Any]],
         links_digest: str,
         import_id: str,
         at: datetime,
@@ -344,7 +368,7 @@ class Student(Aggregate):
     @event(AccountLinked)
     def _account_linked(
         self, account_id: str, jointure: str, rule: str, previous_account_id: str, import_id: str, at: datetime
-    ):
+    ) -> None:
         self.account_id, self.rule, self.unresolved = account_id, rule, None
 
     class LinkUnresolved(Event):
@@ -359,7 +383,7 @@ class Student(Aggregate):
         at: datetime
 
     @event(LinkUnresolved)
-    def _link_unresolved(self, reason: str, rule: str, previous_account_id: str, import_id: str, at: datetime):
+    def _link_unresolved(self, reason: str, rule: str, previous_account_id: str, import_id: str, at: datetime) -> None:
         self.account_id, self.rule, self.unresolved = "", rule, reason
 
     def correlate(self, account_id: str, jointure: str, rule: str, reason: str, import_id: str, at: datetime) -> None:
@@ -387,7 +411,7 @@ class Guardian(Aggregate):
         TOPIC = "entsync:SiecleGuardian.Appeared.v1"
         uai: str
         personne_id: str
-        attrs: dict
+        attrs: dict[str, Any]
         digest: str
         import_id: str
         file: str
@@ -400,8 +424,16 @@ class Guardian(Aggregate):
 
     @event(Appeared)
     def __init__(
-        self, uai: str, personne_id: str, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime
-    ):
+        self,
+        uai: str,
+        personne_id: str,
+        attrs: dict[str, Any],
+        digest: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+    ) -> None:
         self.uai, self.personne_id = uai, personne_id
         self.attrs, self.digest = dict(attrs), digest
         self.present = True
@@ -414,7 +446,7 @@ class Guardian(Aggregate):
         after tell a record retyped for another person, domain-rules §5)."""
 
         TOPIC = "entsync:SiecleGuardian.Changed.v1"
-        changes: dict
+        changes: dict[str, dict[str, Any]]
         digest: str
         import_id: str
         file: str
@@ -422,7 +454,9 @@ class Guardian(Aggregate):
         at: datetime
 
     @event(Changed)
-    def _changed(self, changes: dict, digest: str, import_id: str, file: str, line: int, at: datetime):
+    def _changed(
+        self, changes: dict[str, dict[str, Any]], digest: str, import_id: str, file: str, line: int, at: datetime
+    ) -> None:
         for name, change in changes.items():
             self.attrs[name] = change["after"]
         self.digest = digest
@@ -435,13 +469,13 @@ class Guardian(Aggregate):
         at: datetime
 
     @event(Withdrawn)
-    def _withdrawn(self, import_id: str, at: datetime):
+    def _withdrawn(self, import_id: str, at: datetime) -> None:
         self.present = False
 
     class Reappeared(Event):
         TOPIC = "entsync:SiecleGuardian.Reappeared.v1"
-        attrs: dict
-        changes: dict
+        attrs: dict[str, Any]
+        changes: dict[str, dict[str, Any]]
         digest: str
         import_id: str
         file: str
@@ -449,11 +483,20 @@ class Guardian(Aggregate):
         at: datetime
 
     @event(Reappeared)
-    def _reappeared(self, attrs: dict, changes: dict, digest: str, import_id: str, file: str, line: int, at: datetime):
+    def _reappeared(
+        self,
+        attrs: dict[str, Any],
+        changes: dict[str, dict[str, Any]],
+        digest: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+    ) -> None:
         self.present = True
         self.attrs, self.digest = dict(attrs), digest
 
-    def record(self, attrs: dict, digest: str, import_id: str, file: str, line: int, at: datetime) -> None:
+    def record(self, attrs: dict[str, Any], digest: str, import_id: str, file: str, line: int, at: datetime) -> None:
         diff = changes(self.attrs, attrs, GUARDIAN_FIELDS)
         if not self.present:
             self._reappeared(attrs, diff, digest, import_id, file, line, at)
@@ -478,7 +521,7 @@ class Guardian(Aggregate):
     @event(AccountLinked)
     def _account_linked(
         self, account_id: str, jointure: str, rule: str, previous_account_id: str, import_id: str, at: datetime
-    ):
+    ) -> None:
         self.account_id, self.rule, self.unresolved = account_id, rule, None
 
     class LinkUnresolved(Event):
@@ -490,7 +533,7 @@ class Guardian(Aggregate):
         at: datetime
 
     @event(LinkUnresolved)
-    def _link_unresolved(self, reason: str, rule: str, previous_account_id: str, import_id: str, at: datetime):
+    def _link_unresolved(self, reason: str, rule: str, previous_account_id: str, import_id: str, at: datetime) -> None:
         self.account_id, self.rule, self.unresolved = "", rule, reason
 
     correlate = Student.correlate
@@ -547,12 +590,12 @@ class SiecleImport(Aggregate):
         exported_on: str,
         exported_at: str,
         at: datetime,
-    ):
+    ) -> None:
         self.sha256, self.uai, self.kind, self.file = sha256, uai, kind, file
         self.status = "received"
         self.received_at = at
         self.reason = ""
-        self.brake: dict = {}
+        self.brake: dict[str, Any] = {}
 
     class RecordRejected(Event):
         """One record set aside (file, line, SIECLE key, field; never a value)."""
@@ -567,7 +610,9 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(RecordRejected)
-    def reject_record(self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime):
+    def reject_record(
+        self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime
+    ) -> None:
         pass
 
     class FieldSetAside(Event):
@@ -587,7 +632,7 @@ class SiecleImport(Aggregate):
     @event(FieldSetAside)
     def set_aside_field(
         self, reason: str, file: str, line: int, record_id: str, field: str, message: str, at: datetime
-    ):
+    ) -> None:
         pass
 
     class Rejected(Event):
@@ -603,7 +648,7 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(Rejected)
-    def _rejected(self, reason: str, message: str, file: str, line: int, duplicate_of: str, at: datetime):
+    def _rejected(self, reason: str, message: str, file: str, line: int, duplicate_of: str, at: datetime) -> None:
         self.status = "rejected"
         self.reason = reason
 
@@ -623,16 +668,16 @@ class SiecleImport(Aggregate):
         TOPIC = "entsync:SiecleImport.Held.v1"
         reason: str
         message: str
-        details: dict
+        details: dict[str, Any]
         at: datetime
 
     @event(Held)
-    def _held(self, reason: str, message: str, details: dict, at: datetime):
+    def _held(self, reason: str, message: str, details: dict[str, Any], at: datetime) -> None:
         self.status = "held"
         self.reason = reason
         self.brake = details
 
-    def hold(self, reason: str, message: str, details: dict, at: datetime) -> None:
+    def hold(self, reason: str, message: str, details: dict[str, Any], at: datetime) -> None:
         if self.status != "received":
             raise ValueError(f"SIECLE import is {self.status}; it cannot be held")
         self._held(reason, message, details, at)
@@ -645,7 +690,7 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(Released)
-    def _released(self, operator: str, at: datetime):
+    def _released(self, operator: str, at: datetime) -> None:
         self.status = "received"
         self.released_by = operator
 
@@ -661,16 +706,16 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(ApplyStarted)
-    def start_apply(self, at: datetime):
+    def start_apply(self, at: datetime) -> None:
         self.status = "applying"
 
     class Applied(Event):
         """Every fact of the import is written: its effects become visible."""
 
         TOPIC = "entsync:SiecleImport.Applied.v1"
-        counts: dict
+        counts: dict[str, int]
         at: datetime
 
     @event(Applied)
-    def applied(self, counts: dict, at: datetime):
+    def applied(self, counts: dict[str, int], at: datetime) -> None:
         self.status = "applied"

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from adapters.siecle.records import LEVEL_CONTACT, SiecleAddress, SiecleGuardian, SiecleLink, SiecleStudent
 from events.rules import normalised_identity
@@ -68,7 +69,7 @@ def _iso(d: date | None) -> str:
     return d.isoformat() if d else ""
 
 
-def student_values(s: SiecleStudent) -> dict:
+def student_values(s: SiecleStudent) -> dict[str, Any]:
     """The kept values of a student record: strings, dates as ISO text,
     groups sorted (their order in the file means nothing)."""
     return {
@@ -92,7 +93,7 @@ def student_values(s: SiecleStudent) -> dict:
     }
 
 
-def guardian_values(g: SiecleGuardian, address: SiecleAddress | None) -> dict:
+def guardian_values(g: SiecleGuardian, address: SiecleAddress | None) -> dict[str, Any]:
     """The kept values of a person of BEE_RESPONSABLES, its address inlined
     (a shared address that changes changes every person using it)."""
     addr = (
@@ -120,7 +121,7 @@ def guardian_values(g: SiecleGuardian, address: SiecleAddress | None) -> dict:
     }
 
 
-def link_values(link: SiecleLink) -> dict:
+def link_values(link: SiecleLink) -> dict[str, Any]:
     """A student↔person link: level 1 legal, 2 en charge, 3 contact (formats §2)."""
     return {
         "level": link.level,
@@ -130,15 +131,15 @@ def link_values(link: SiecleLink) -> dict:
     }
 
 
-def links_by_student(links: Iterable[SiecleLink]) -> dict[str, dict[str, dict]]:
+def links_by_student(links: Iterable[SiecleLink]) -> dict[str, dict[str, dict[str, Any]]]:
     """ELEVE_ID → PERSONNE_ID → link values."""
-    out: dict[str, dict[str, dict]] = {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
     for link in links:
         out.setdefault(link.eleve_id, {})[link.personne_id] = link_values(link)
     return out
 
 
-def digest(values: Mapping) -> str:
+def digest(values: Mapping[str, Any]) -> str:
     """Content identity of kept values (order of keys irrelevant). Stored in
     the SIECLE read model: changing it makes the next export re-check every
     record (no event is recorded for a record whose values did not change)."""
@@ -146,7 +147,7 @@ def digest(values: Mapping) -> str:
     return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
 
 
-def changes(before: Mapping, after: Mapping, fields: Iterable[str]) -> dict[str, dict]:
+def changes(before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterable[str]) -> dict[str, dict[str, Any]]:
     """``{field: {"before": …, "after": …}}`` for the fields whose value differs."""
     return {f: {"before": before.get(f), "after": after.get(f)} for f in fields if before.get(f) != after.get(f)}
 
@@ -161,7 +162,7 @@ def leaving_status(left_on: str, today: date) -> str:
     return "departed" if date.fromisoformat(left_on) < today else "scheduled"
 
 
-def account_levels(links: Mapping[str, Mapping]) -> bool:
+def account_levels(links: Mapping[str, Mapping[str, Any]]) -> bool:
     """True when one of a person's links gives an account: level 1 or 2;
     a contact (level 3) gets none (domain-rules §1)."""
     return any(v["level"] != LEVEL_CONTACT for v in links.values())
@@ -260,7 +261,7 @@ def correlate_student(
     return Correlation(reason=NO_ACCOUNT)
 
 
-def guardian_names(values: Mapping) -> frozenset[str]:
+def guardian_names(values: Mapping[str, Any]) -> frozenset[str]:
     """Normalised identities of a SIECLE person: birth name and usage name,
     each with the first name (the AAF ``sn`` may hold either)."""
     return frozenset(

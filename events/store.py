@@ -38,7 +38,7 @@ class Store(Aggregate):
         return STORE_ID
 
     @event(Declared)
-    def __init__(self, simulation: bool, declared_at: datetime, release: str):
+    def __init__(self, simulation: bool, declared_at: datetime, release: str) -> None:
         self.simulation = simulation
         self.declared_at = declared_at
         self.release = release
@@ -55,7 +55,7 @@ class Store(Aggregate):
         command: str
 
     @event(ClockForced)
-    def _forced(self, at: datetime, wall_clock: datetime, command: str):
+    def _forced(self, at: datetime, wall_clock: datetime, command: str) -> None:
         self.forced += 1
         self.last_forced = at
 

@@ -3,7 +3,7 @@ delivers them: one stream per record, keyed by its jointure."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -31,7 +31,7 @@ class SourceRecord(Aggregate):
         TOPIC = "entsync:SourceRecord.Appeared.v1"
         jointure: str
         category: str
-        attrs: dict
+        attrs: dict[str, list[str]]
         digest: str
         delivery_id: str
         file: str
@@ -47,13 +47,13 @@ class SourceRecord(Aggregate):
         self,
         jointure: str,
         category: str,
-        attrs: dict,
+        attrs: dict[str, list[str]],
         digest: str,
         delivery_id: str,
         file: str,
         line: int,
         at: datetime,
-    ):
+    ) -> None:
         self.jointure = jointure
         self.category = category
         self.attrs = attrs
@@ -62,7 +62,7 @@ class SourceRecord(Aggregate):
 
     class Changed(Event):
         TOPIC = "entsync:SourceRecord.Changed.v1"
-        attrs: dict
+        attrs: dict[str, list[str]]
         digest: str
         delivery_id: str
         file: str
@@ -70,20 +70,22 @@ class SourceRecord(Aggregate):
         at: datetime
 
     @event(Changed)
-    def _changed(self, attrs: dict, digest: str, delivery_id: str, file: str, line: int, at: datetime):
+    def _changed(
+        self, attrs: dict[str, list[str]], digest: str, delivery_id: str, file: str, line: int, at: datetime
+    ) -> None:
         self.attrs = attrs
         self.digest = digest
         self.present = True
 
     def record(
         self,
-        attrs: dict,
+        attrs: dict[str, list[str]],
         digest: str,
         delivery_id: str,
         file: str,
         line: int,
         at: datetime,
-        creation_delay=None,
+        creation_delay: timedelta | None = None,
         overwrite_threshold: float = 0.0,
     ) -> None:
         self._changed(attrs, digest, delivery_id, file, line, at)
@@ -97,10 +99,17 @@ class SourceRecord(Aggregate):
         at: datetime
 
     @event(Closed)
-    def _closed(self, reason: str, delivery_id: str, at: datetime):
+    def _closed(self, reason: str, delivery_id: str, at: datetime) -> None:
         self.present = False
 
-    def leave(self, reason: str, delivery_id: str, at: datetime, removal_due=None, provisional=False) -> None:
+    def leave(
+        self,
+        reason: str,
+        delivery_id: str,
+        at: datetime,
+        removal_due: datetime | None = None,
+        provisional: bool = False,
+    ) -> None:
         self._closed(reason, delivery_id, at)
 
 
@@ -145,13 +154,13 @@ class GroupSource(Aggregate):
         return group_source_id(uai)
 
     @event(FirstChosen)
-    def __init__(self, uai: str, source: str, operator: str, at: datetime):
+    def __init__(self, uai: str, source: str, operator: str, at: datetime) -> None:
         _check(source)
         self.uai = uai
         self.source = source
 
     @event(Chosen)
-    def _chosen(self, source: str, operator: str, at: datetime):
+    def _chosen(self, source: str, operator: str, at: datetime) -> None:
         self.source = source
 
     def choose(self, source: str, operator: str, at: datetime) -> None:

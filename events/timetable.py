@@ -11,8 +11,10 @@ codes, teacher STS ids or account jointures, subject codes).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,7 +64,7 @@ class Snapshot:
 week_mask_weeks = weeks_of
 
 
-def week_runs(weeks) -> list[tuple[int, int]]:
+def week_runs(weeks: Iterable[int]) -> list[tuple[int, int]]:
     """Consecutive weeks as (first, last) runs: 1, 2, 3, 5 → (1, 3), (5, 5)."""
     runs: list[tuple[int, int]] = []
     for w in sorted(set(weeks)):
@@ -193,7 +195,7 @@ def keep_set_aside(before: Snapshot | None, after: Snapshot, aside: Aside) -> Sn
     )
 
 
-def _session_order(s: Session) -> tuple:
+def _session_order(s: Session) -> tuple[int, int, int, str, list[str], list[str], list[str], int]:
     return (s.day, s.start, s.places, s.subject, sorted(s.teachers), sorted(s.classes), sorted(s.groups), s.weeks)
 
 
@@ -296,7 +298,7 @@ class LockedThreshold(ValueError):
 
 def exceeded(
     changes: Changes, thresholds: dict[str, Threshold], lifted: frozenset[str] = frozenset()
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Thresholds the import goes over, minus those lifted for this import."""
     locked = sorted(n for n in lifted if n in thresholds and not thresholds[n].liftable)
     if locked:
@@ -403,7 +405,7 @@ def report_text(title: str, sections: dict[str, list[str]]) -> str:
 # ---------------------------------------------------------------------------- stored form
 
 
-def snapshot_to_dict(s: Snapshot) -> dict:
+def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
     """A JSON-able, canonical (sorted) form of a snapshot, to record in an
     event. Week masks are strings: they may exceed what JSON readers other
     than Python hold exactly (unsigned 64 bits, formats §4)."""
@@ -435,7 +437,7 @@ def snapshot_to_dict(s: Snapshot) -> dict:
     }
 
 
-def snapshot_from_dict(d: dict | None) -> Snapshot | None:
+def snapshot_from_dict(d: dict[str, Any] | None) -> Snapshot | None:
     """The inverse of :func:`snapshot_to_dict`; None for an empty record."""
     if not d:
         return None
@@ -453,7 +455,19 @@ def snapshot_from_dict(d: dict | None) -> Snapshot | None:
     )
 
 
-def _session(day, start, places, subject, t, c, g, w, cancelled="0", included="0", replacing=()) -> Session:
+def _session(
+    day: int,
+    start: int,
+    places: int,
+    subject: str,
+    t: Iterable[str],
+    c: Iterable[str],
+    g: Iterable[str],
+    w: int | str,
+    cancelled: int | str = "0",
+    included: int | str = "0",
+    replacing: Iterable[str] = (),
+) -> Session:
     return Session(
         day,
         start,
@@ -546,7 +560,7 @@ def _fr_number(x: float) -> str:
     return (f"{x:.1f}".rstrip("0").rstrip(".")).replace(".", ",")
 
 
-def thresholds_section(over: dict[str, dict]) -> list[str]:
+def thresholds_section(over: dict[str, dict[str, Any]]) -> list[str]:
     """Lines of the bilan naming each exceeded threshold (domain-rules §7)."""
     lines = []
     for name, o in sorted(over.items()):
@@ -567,14 +581,14 @@ class Refusal:
 
     reason: str
     message: str
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def refusal(
     *,
     uai: str,
     uai_known: bool,
-    copies: list[dict],
+    copies: list[dict[str, Any]],
     school_year: int,
     ends_on: date | None,
     automatic: bool = True,
@@ -655,7 +669,7 @@ def set_aside_refusal(share: dict[str, tuple[int, int]], limits: dict[str, float
 class Decision:
     outcome: str  # awaiting_validation | applied | rejected
     changes: Changes
-    over: dict[str, dict]
+    over: dict[str, dict[str, Any]]
 
 
 def decide(

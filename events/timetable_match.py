@@ -547,7 +547,7 @@ def _share(plan: dict, matches: tuple[Match, ...], dropped: list) -> dict[str, t
     undeclared class parts are not records set aside."""
     read = plan.get("read", {})
     aside = plan.get("aside", {})
-    unmatched = defaultdict(int)
+    unmatched: defaultdict[str, int] = defaultdict(int)
     for m in matches:
         if not m.key:
             unmatched[m.kind] += 1

@@ -7,6 +7,7 @@ for a rule that changed; the store does not hold them, the files do)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -34,8 +35,8 @@ class Upgrade(Aggregate):
         rules: int
         previous_rules: int
         release: str
-        corrections: dict
-        reread: list
+        corrections: dict[str, int]
+        reread: list[dict[str, Any]]
         at: datetime
         upgraded_at: datetime
 
@@ -49,8 +50,8 @@ class Upgrade(Aggregate):
         rules: int,
         previous_rules: int,
         release: str,
-        corrections: dict,
-        reread: list,
+        corrections: dict[str, int],
+        reread: list[dict[str, Any]],
         at: datetime,
         upgraded_at: datetime,
     ):

@@ -257,7 +257,7 @@ def _progress(name: str, done: int, total: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "generate":
-        from adapters.generator.cli import run
+        from generator.cli import run
 
         return run(args.args)
     from daemon.bootstrap import TimeWentBackwards

@@ -15,7 +15,7 @@ import zipfile
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.generator.cli import run as generate
+from generator.cli import run as generate
 from projections.db import Database
 from tests.e2e.daemon_process import (
     ENTSYNC,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from adapters.generator.cli import run as generate
+from generator.cli import run as generate
 from tests.e2e.daemon_process import Daemon, drop_with_marker, wait_until
 
 # Fields that carry a name, a birth date or an INE, by source (formats §1–§4).

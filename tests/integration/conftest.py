@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.generator.cli import run as generate
 from daemon import bootstrap
 from events.policy import Policy
+from generator.cli import run as generate
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump

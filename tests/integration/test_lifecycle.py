@@ -187,9 +187,9 @@ def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
 
 
 def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, tmp_path):
-    from adapters.generator.cli import run as generate
     from daemon import bootstrap
     from events.policy import Policy
+    from generator.cli import run as generate
 
     out = tmp_path / "heavy"
     assert generate([str(out), "--students", "400", "--seed", "7", "--churn", "0.3"]) == 0

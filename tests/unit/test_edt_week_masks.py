@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from adapters.generator.cli import run
 from adapters.timetable.parser import NS, read_edt
 from adapters.timetable.records import weeks_of
+from generator.cli import run
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "timetable"
 MAIN_FIXTURE = FIX / "export_edt_0571994H.xml"

@@ -1,4 +1,4 @@
-"""Tests of the synthetic académie generator (adapters.generator).
+"""Tests of the synthetic académie generator (generator).
 
 The files are read back with lxml only (never with the project's parsers):
 the generator is meant as an independent check of those parsers.
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from adapters.generator.cli import run
+from generator.cli import run
 
 CATEGORIES = ("EtabEducNat", "MatiereEducNat", "MefEducNat", "Eleve", "PersRelEleve", "PersEducNat")
 OPERATIONAL = {
@@ -388,7 +388,7 @@ def test_latin9_oe_survives_as_character_reference(tmp_path):
 
 def test_module_entry_point_and_existing_output(tmp_path):
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "adapters.generator", str(out), "--students", "120", "--no-second"]
+    cmd = [sys.executable, "-m", "generator", str(out), "--students", "120", "--no-second"]
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)})
     assert proc.returncode == 0, proc.stderr

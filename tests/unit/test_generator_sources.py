@@ -13,7 +13,6 @@ import pytest
 from lxml import etree
 
 from adapters.errors import DeliveryRejected
-from adapters.generator.cli import run
 from adapters.siecle import read_eleves, read_responsables
 from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
@@ -22,6 +21,7 @@ from adapters.validators import uai_is_valid
 from events.policy import Policy
 from events.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal, set_aside_refusal
 from events.timetable_match import DirectoryView, Person, match_edt
+from generator.cli import run
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 FIRST, SECOND = "20260818", "20261105"

@@ -1,4 +1,4 @@
-"""The generator's threshold variants (adapters/generator/thresholds.py)
+"""The generator's threshold variants (generator/thresholds.py)
 against the pipeline's own rules, without a store: its copy of the default
 thresholds, its sizing, and, at several sizes, each variant read back with
 the timetable parser and compared with its base as the pipeline does
@@ -16,11 +16,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from adapters.generator.cli import run
-from adapters.generator.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
 from adapters.timetable.parser import read_edt
 from events.timetable import DEFAULT_THRESHOLDS, Snapshot, changes_counts, diff, exceeded
 from events.timetable_match import DirectoryView, Person, match_edt
+from generator.cli import run
+from generator.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
 
 NAMES = sorted(DEFAULT_THRESHOLDS)
 

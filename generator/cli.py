@@ -411,6 +411,8 @@ def _manifest(o, acad: Academie, deliveries: dict, duplicates: Spool, churn: dic
     files = sum(sum(d["files"].values()) for d in deliveries.values())
     records = sum(sum(sum(c.values()) for c in d["records"].values()) for d in deliveries.values())
     return {
+        # The manifest's own name for its producer, kept when the package left adapters/ (issue 11):
+        # moving a module changes no output of `entsync generate`.
         "generator": "adapters.generator",
         "schema_version": 1,
         "seed": o.seed,
@@ -593,7 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Entry point of ``entsync generate`` and ``python -m adapters.generator``; returns the exit code."""
+    """Entry point of ``entsync generate`` and ``python -m generator``; returns the exit code."""
     p = build_parser()
     o = p.parse_args(argv)
     if not 0 <= o.churn < 1:

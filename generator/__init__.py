@@ -6,7 +6,7 @@ model, ``aaf_writer`` the streaming XML writer, ``shapes`` the other shapes
 real AAF files come in (format versions, file names, staff mix, unserved
 structures), ``sources`` the SIECLE, STS-web and timetable writers (same
 académie), ``cli`` the ``entsync generate`` command (also ``python -m
-adapters.generator``).
+generator``).
 """
 
 from .cli import run

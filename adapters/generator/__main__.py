@@ -1,5 +1,0 @@
-"""``python -m adapters.generator OUT [options]`` (same as ``entsync generate``)."""
-
-from .cli import run
-
-raise SystemExit(run())
