@@ -143,7 +143,7 @@ def build(
     cannot become a simulation."""
     clock = clock or SystemClock()
     url = StoreURL(store_url)
-    db = Database(url)
+    db = Database(url, clock=clock)
     with db.schema_lock():  # the event store's tables and the read models' are created here
         log = DirectoryLog(env=url.eventsourcing_env())
         store = log.find(STORE_ID)
