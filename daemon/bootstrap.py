@@ -47,6 +47,9 @@ class Context:
     clock: Clock = field(default_factory=SystemClock)
     # Where a test stops the process (events/faults.py); nothing in production.
     faults: Faults = field(default_factory=Faults)
+    # Events the use cases save per transaction; None: each its own size. Small
+    # batches make many commit points (the crash-resume tests).
+    batch: int | None = None
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
@@ -140,16 +143,17 @@ def build(
     *,
     faults: Faults | None = None,
     simulation: bool | None = None,
+    batch: int | None = None,
 ) -> Context:
     """Open (and create if needed) the store. ``simulation`` declares what
     kind of store a *new* one is (events/store.py); on an existing store it
     must agree with the declaration, and a store that already holds facts
     cannot become a simulation."""
-    clock = clock or SystemClock()
+    clock, faults = clock or SystemClock(), faults or Faults()
     url = StoreURL(store_url)
-    db = Database(url)
+    db = Database(url, clock=clock)
     with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
-        log = DirectoryLog(env=url.eventsourcing_env())
+        log = DirectoryLog(env=url.eventsourcing_env(), faults=faults)
         create_kafka_tables(db)
         store = log.find(STORE_ID)
         if simulation is not None:
@@ -157,14 +161,15 @@ def build(
         return Context(
             log=log,
             db=db,
-            projection=DirectoryProjection(db),
-            staging=Staging(db),
+            projection=DirectoryProjection(db, faults=faults),
+            staging=Staging(db, faults),
             policy=policy or Policy(),
             clock=clock,
-            faults=faults or Faults(),
+            faults=faults,
+            batch=batch,
             brake_queries=BrakeQueries(db),
-            imports=ImportsProjection(db),
-            siecle=SiecleProjection(db),
+            imports=ImportsProjection(db, faults=faults),
+            siecle=SiecleProjection(db, faults=faults),
             simulation=bool(store and store.simulation),
         )
 

@@ -824,7 +824,7 @@ def _apply(delivery: Delivery, ctx: Context) -> IngestResult:
                     agg.leave(reason, did, at, due_at, provisional)
             yield (agg,)
 
-    ctx.log.save_in_batches(changed_streams(), BATCH)
+    ctx.log.save_in_batches(changed_streams(), ctx.batch or BATCH)
     delivery.applied({"staged": ctx.staging.count(did), **dict(counts)}, at)
     ctx.log.save(delivery)
     ctx.staging.clear(did)

@@ -152,7 +152,7 @@ def apply(ctx: Context, at: datetime, dry_run: bool = False) -> list[Decision]:
                 account.cancel_declared_departure(d.reason, {"left_on": d.left_on, "source_id": d.source_id}, at)
             yield (account,)
 
-    ctx.log.save_in_batches(changed(), BATCH)
+    ctx.log.save_in_batches(changed(), ctx.batch or BATCH)
     ctx.projection.catch_up(ctx.log)
     return decisions
 
@@ -185,7 +185,7 @@ def relink(ctx: Context, at: datetime, cause: str, dry_run: bool = False) -> int
                 students.append((student,))
     if dry_run:
         return len(students)
-    ctx.log.save_in_batches(students, BATCH)
+    ctx.log.save_in_batches(students, ctx.batch or BATCH)
     ctx.siecle.catch_up(ctx.log)
     return len(students)
 
@@ -201,6 +201,7 @@ def follow_up(ctx: Context, at: datetime) -> int:
     pending = ctx.staging.not_followed(RELINK_STEP)
     if not pending:
         return 0
+    ctx.faults.reached("relink.starting")
     linked = relink(ctx, at, f"aaf:{pending[-1]}")
     ctx.staging.followed(RELINK_STEP, pending, at.isoformat())
     return linked

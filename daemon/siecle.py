@@ -408,7 +408,7 @@ def _apply(
             if agg.pending_events:
                 yield (agg,)
 
-    ctx.log.save_in_batches(counted(), BATCH)
+    ctx.log.save_in_batches(counted(), ctx.batch or BATCH)
     counts["rejected"] = len(work.rejections)
     if export.set_aside:
         counts["fields_set_aside"] = len(export.set_aside)

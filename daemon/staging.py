@@ -10,6 +10,7 @@ import base64
 import json
 from collections.abc import Iterator
 
+from events.faults import Faults
 from projections.db import Database
 
 DDL = {
@@ -33,8 +34,9 @@ DDL = {
 
 
 class Staging:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, faults: Faults | None = None):
         self.db = db
+        self.faults = faults or Faults()  # told after each write commits (events/faults.py)
         with db.transaction():
             for name, cols in DDL.items():
                 db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
@@ -57,6 +59,7 @@ class Staging:
                 "INSERT INTO follow_ups VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(did, step, at) for did in delivery_ids],
             )
+        self.faults.reached("staging.followed")
 
     def park(self, delivery_id: str, records) -> int:
         """Keep the raw records of a waiting delivery (an iterable of
@@ -84,6 +87,7 @@ class Staging:
                     rows = []
             if rows:
                 self.db.executemany("INSERT INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.faults.reached("staging.parked")
         return n
 
     def parked(self, delivery_id: str, part: str) -> Iterator[tuple]:
@@ -101,6 +105,7 @@ class Staging:
     def unpark(self, delivery_id: str) -> None:
         with self.db.transaction():
             self.db.execute("DELETE FROM parked WHERE delivery_id = ?", (delivery_id,))
+        self.faults.reached("staging.parked")
 
     def keep_file(self, import_id: str, file: str, content: bytes) -> None:
         with self.db.transaction():
@@ -108,6 +113,7 @@ class Staging:
             self.db.execute(
                 "INSERT INTO held_files VALUES (?, ?, ?)", (import_id, file, base64.b64encode(content).decode("ascii"))
             )
+        self.faults.reached("staging.file_kept")
 
     def kept_file(self, import_id: str) -> tuple[str, bytes] | None:
         rows = self.db.query("SELECT file, content FROM held_files WHERE import_id = ?", (import_id,))
@@ -116,11 +122,13 @@ class Staging:
     def drop_file(self, import_id: str) -> None:
         with self.db.transaction():
             self.db.execute("DELETE FROM held_files WHERE import_id = ?", (import_id,))
+        self.faults.reached("staging.file_kept")
 
     def clear(self, delivery_id: str) -> None:
         with self.db.transaction():
             self.db.execute("DELETE FROM staging WHERE delivery_id = ?", (delivery_id,))
             self.db.execute("DELETE FROM ingest_state WHERE delivery_id = ?", (delivery_id,))
+        self.faults.reached("staging.cleared")
 
     def add(self, delivery_id: str, rows: list[tuple]) -> None:
         """rows: (seq, category, jointure, op, attrs, digest, file, line); attrs is
@@ -143,6 +151,7 @@ class Staging:
                     for seq, cat, j, op, attrs, digest, file, line in rows
                 ],
             )
+        self.faults.reached("staging.written")
 
     def rows(self, delivery_id: str, batch: int = 5000, decode: bool = True) -> Iterator[tuple]:
         """Staged rows in order; with ``decode=False`` attrs stay JSON text."""
@@ -172,6 +181,7 @@ class Staging:
                 "phase = excluded.phase, apply_from = excluded.apply_from, source = excluded.source",
                 (delivery_id, phase, apply_from, source),
             )
+        self.faults.reached("staging.phase")
 
     def state(self, delivery_id: str) -> tuple[str, int] | None:
         rows = self.db.query("SELECT phase, apply_from FROM ingest_state WHERE delivery_id = ?", (delivery_id,))

@@ -236,7 +236,7 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
                 )
             yield group
 
-    ctx.log.save_in_batches(changed_accounts(), BATCH)
+    ctx.log.save_in_batches(changed_accounts(), ctx.batch or BATCH)
     ctx.projection.catch_up(ctx.log)
     return at, transitions
 

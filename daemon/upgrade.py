@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 
 from daemon.bootstrap import Context, release
 from daemon.observability.logs import event
@@ -109,7 +108,7 @@ def upgrade(ctx: Context, dry_run: bool = False) -> UpgradeReport:
     if dry_run:
         report.kept = _kept(ctx)
         return report
-    at = ctx.log.last_effective_time() or datetime.now(timezone.utc)
+    at = ctx.log.last_effective_time() or ctx.clock.now()
     accounts = []
     for c in report.corrections:
         account = ctx.log.get(Account.create_id(jointure=c["jointure"]))

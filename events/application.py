@@ -10,11 +10,12 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import Notification, Recording, StoredEvent
 
 from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
+from events.faults import Faults
 from events.login import Login
 from events.structure import SourceRecord
 from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
@@ -31,7 +32,9 @@ class DirectoryLog(Application[UUID]):
     # Pinned: PostgreSQL tables are named after the application.
     name = "entsync"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, faults: Faults | None = None, **kwargs: Any) -> None:
+        # Told after every commit of events ("log.saved", events/faults.py).
+        self.faults = faults or Faults()
         super().__init__(*args, **kwargs)
         pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
         if pool is not None and hasattr(pool, "reconnect_timeout"):
@@ -44,6 +47,14 @@ class DirectoryLog(Application[UUID]):
         pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
         if pool is not None and hasattr(pool, "check"):
             pool.check()
+
+    def save(
+        self, *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None, **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        recordings = super().save(*objs, **kwargs)
+        if recordings:  # a save with nothing new commits nothing
+            self.faults.reached("log.saved")
+        return recordings
 
     def account(self, jointure: str) -> Account | None:
         return cast("Account | None", self.find(account_id(jointure)))
@@ -117,6 +128,7 @@ class DirectoryLog(Application[UUID]):
             else:
                 stored.extend(self.mapper.to_stored_event(e) for e in cast(Aggregate, item).collect_events())
         self.recorder.insert_events(stored)
+        self.faults.reached("log.saved")
 
 
 __all__ = ["DirectoryLog", "Account", "Delivery", "Login", "SourceRecord"]

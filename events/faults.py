@@ -26,6 +26,9 @@ POINTS: dict[str, str] = {
     "staging.written": "rows of a delivery in progress written to the staging area",
     "staging.phase": "a delivery's staging phase changed",
     "staging.cleared": "a delivery's staging area cleared",
+    "staging.parked": "the records of a delivery waiting behind a held one parked, or dropped once it is applied",
+    "staging.file_kept": "a held SIECLE export kept, or dropped once it is released or rejected",
+    "staging.followed": "the steps that follow applied deliveries (the SIECLE relink) marked done",
     "relink.starting": "the SIECLE relink after an applied AAF delivery is about to run",
     "kafka.stored": "a delivery announced on Kafka recorded, its offset not yet committed",
 }

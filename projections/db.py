@@ -6,12 +6,13 @@ which both engines understand; only the placeholder style differs."""
 from __future__ import annotations
 
 import sqlite3
-import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from events.clock import Clock, SystemClock
 
 # Seconds a PostgreSQL connection attempt may take, unless the store URL says
 # otherwise with libpq's own ``?connect_timeout=N``.
@@ -108,12 +109,15 @@ class Database:
     fresh connection. Inside a transaction or a lock the connection is
     pinned: it is never swapped under a unit of work."""
 
-    def __init__(self, url: str | StoreURL):
+    def __init__(self, url: str | StoreURL, *, clock: Clock | None = None):
         self.url = url if isinstance(url, StoreURL) else StoreURL(url)
+        # Its monotonic reading tells an idle connection (IDLE_PING_SECONDS):
+        # the machine's clock is a harmless default.
+        self.clock = clock or SystemClock()
         self.dialect = self.url.dialect
         self._depth = 0  # transactions open (nested ones join the outer one)
         self._pins = 0  # locks holding the connection (session advisory locks)
-        self._used = time.monotonic()
+        self._used = self.clock.monotonic()
         if self.dialect == "sqlite":
             try:
                 self._conn: Any = sqlite3.connect(
@@ -155,12 +159,12 @@ class Database:
         conn = self._conn
         if conn is None or conn.closed or conn.broken:
             conn = self._replace()
-        elif time.monotonic() - self._used > IDLE_PING_SECONDS:
+        elif self.clock.monotonic() - self._used > IDLE_PING_SECONDS:
             try:
                 conn.execute("SELECT 1")
             except Exception:
                 conn = self._replace()
-        self._used = time.monotonic()
+        self._used = self.clock.monotonic()
         return conn
 
     def _replace(self) -> Any:
@@ -198,7 +202,7 @@ class Database:
             yield conn
         finally:
             self._pins -= 1
-            self._used = time.monotonic()
+            self._used = self.clock.monotonic()
 
     @contextmanager
     def schema_lock(self) -> Iterator[None]:
@@ -266,7 +270,7 @@ class Database:
                     yield
             finally:
                 self._depth = 0
-                self._used = time.monotonic()
+                self._used = self.clock.monotonic()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         conn = self._live()

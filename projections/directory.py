@@ -18,6 +18,7 @@ from typing import Any
 from events import derive
 from events.account import Account
 from events.delivery import Delivery
+from events.faults import Faults
 from events.login import Login
 from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
@@ -227,9 +228,10 @@ class _Batch:
 class DirectoryProjection:
     """Applies events to the read-model tables under ``prefix``."""
 
-    def __init__(self, db: Database, prefix: str = ""):
+    def __init__(self, db: Database, prefix: str = "", *, faults: Faults | None = None):
         self.db = db
         self.prefix = prefix
+        self.faults = faults or Faults()  # told after each batch commits ("readmodel.committed")
         create(db, prefix)
         # Keyed by the stored topic: the versioned name of each fact.
         self._handlers: dict[str, Callable[[_Batch, Any], None]] = {
@@ -331,6 +333,7 @@ class DirectoryProjection:
                 f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 (NAME, chunk[-1][0]),
             )
+        self.faults.reached("readmodel.committed")
 
     # ---- accounts ----------------------------------------------------------------
     def _source(self, b: _Batch, row: dict, ev: Any) -> None:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from events.faults import Faults
 from events.imports import TimetableImport as TI
 from projections import facts
 from projections.db import Database
@@ -179,9 +180,10 @@ def dump(db: Database, prefix: str = "") -> dict[str, list[tuple]]:
 class ImportsProjection:
     """Applies timetable-import events to the tables under ``prefix``."""
 
-    def __init__(self, db: Database, prefix: str = ""):
+    def __init__(self, db: Database, prefix: str = "", *, faults: Faults | None = None):
         self.db = db
         self.p = prefix
+        self.faults = faults or Faults()  # told after each batch commits ("readmodel.committed")
         create(db, prefix)
         self._handlers: dict[str, Callable[[Any], None]] = {
             TI.Received.TOPIC: self._received,
@@ -218,6 +220,7 @@ class ImportsProjection:
                     f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                     (NAME, notes[-1].id),
                 )
+            self.faults.reached("readmodel.committed")
             position = notes[-1].id
             total += len(notes)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from events.faults import Faults
 from events.siecle import Guardian, SiecleImport, Student
 from projections import facts
 from projections.db import Database
@@ -251,9 +252,10 @@ def _student_columns(row: dict, attrs: dict) -> None:
 class SiecleProjection:
     """Applies SIECLE events to the tables under ``prefix``."""
 
-    def __init__(self, db: Database, prefix: str = ""):
+    def __init__(self, db: Database, prefix: str = "", *, faults: Faults | None = None):
         self.db = db
         self.prefix = prefix
+        self.faults = faults or Faults()  # told after each batch commits ("readmodel.committed")
         create(db, prefix)
         self._handlers: dict[str, Callable[[_Rows, Any], None]] = {
             SiecleImport.Received.TOPIC: self._import_received,
@@ -312,6 +314,7 @@ class SiecleProjection:
                 f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 (NAME, chunk[-1][0]),
             )
+        self.faults.reached("readmodel.committed")
 
     def dump(self) -> dict[str, list[tuple]]:
         """Every row of every SIECLE table, sorted: what a rebuild must reproduce."""

@@ -19,9 +19,8 @@ import json
 import logging
 import re
 import threading
-import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -31,6 +30,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from events.clock import Clock, SystemClock
 from events.rules import toussaint_start
 from projections import facts
 from projections.directory import iso
@@ -246,11 +246,10 @@ class _StoreCollector(Collector):
             "1 when the store answered the service's last call, 0 during an outage.",
             value=1 if h.up else 0,
         )
-        since = h.down_since
         yield GaugeMetricFamily(
             f"{NAMESPACE}_store_unavailable_seconds",
             "How long the store has not answered; 0 when it answers.",
-            value=0.0 if since is None else max(0.0, time.time() - since),
+            value=h.unavailable_seconds() or 0.0,
         )
         yield CounterMetricFamily(
             f"{NAMESPACE}_store_outages", "Outages of the store the service lived through.", value=h.outages
@@ -271,11 +270,12 @@ class Metrics:
         self,
         registry: CollectorRegistry | None = None,
         *,
-        wall_clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
         version: str | None = None,
     ):
         self.registry = registry if registry is not None else CollectorRegistry()
-        self._wall = wall_clock
+        # Read for the projection lag in seconds only: the machine's clock is a harmless default.
+        self.clock = clock or SystemClock()
         self._lock = threading.Lock()
         self.reading: _Reading | None = None
         self._known: frozenset[str] = frozenset()
@@ -425,7 +425,7 @@ class Metrics:
         failure counted and the error raised."""
         with self._lock:
             try:
-                reading = read(ctx, self._wall())
+                reading = read(ctx, self.clock.wall())
             except Exception:
                 self.reading = None
                 self.refresh_failures.inc()

@@ -26,7 +26,6 @@ import re
 import sqlite3
 import stat
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from daemon.ingest import IngestRefused, ingest
 from daemon.observability.logs import event
 from daemon.service.storehealth import StoreHealth
 from daemon.siecle import ImportInterrupted, ingest_siecle
+from events.clock import Clock
 from events.timetable import bilan_title, report_text
 from projections import import_queries
 from projections.db import outage
@@ -133,10 +133,10 @@ class Watcher:
     Arrival order is the order in which the watcher first saw each item
     (items already there at start: by modification time, then name)."""
 
-    def __init__(self, root: Path, quiet_seconds: float, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(self, root: Path, quiet_seconds: float, clock: Clock):
         self.root = Path(root)
         self.quiet = quiet_seconds
-        self._mono = monotonic
+        self.clock = clock  # its monotonic reading: the quiet period and the retries
         self._seen: dict[str, _Seen] = {}
         self._seq = 0
 
@@ -170,7 +170,7 @@ class Watcher:
 
     def poll(self) -> list[Path]:
         """Look at the inbox once; the ready items in arrival order."""
-        now = self._mono()
+        now = self.clock.monotonic()
         entries = self._entries()
         for name in set(self._seen) - set(entries):
             del self._seen[name]  # moved away or deleted by someone
@@ -219,7 +219,7 @@ class Watcher:
             return 0.0
         seen.failures += 1
         delay = min(cap, MAX_BACKOFF, max(1.0, self.quiet) * 2 ** (seen.failures - 1))
-        seen.retry_at = self._mono() + delay
+        seen.retry_at = self.clock.monotonic() + delay
         return delay
 
 
@@ -410,23 +410,23 @@ class Inbox:
         poll_seconds: float = 1.0,
         on_outcome: Callable[[Outcome, float], None] | None = None,
         after_item: Callable[[], None] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Clock,
         store_health: StoreHealth | None = None,
     ):
         self.root = Path(root).resolve()
         self.ctx, self.lock = ctx, lock
         self.poll_seconds = poll_seconds
-        self.watcher = Watcher(self.root, quiet_seconds, monotonic)
+        self.watcher = Watcher(self.root, quiet_seconds, clock)
         self.on_outcome, self.after_item = on_outcome, after_item
         self.store_health = store_health  # told of the outages items meet (daemon/service/storehealth.py)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.busy: str | None = None  # the item being processed, for the shutdown log
-        self._mono = monotonic
+        self.clock = clock
         self.busy_since: float | None = None  # monotonic: when the current item was taken
         # Wall time the inbox last moved: an item finished, or a look found
         # nothing ready. A stalled worker stops moving it (/healthz, metrics).
-        self.last_progress = time.time()
+        self.last_progress = self.clock.wall()
         for sub in (PROCESSED, REJECTED):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -454,7 +454,7 @@ class Inbox:
         since = self.busy_since
         if since is None:
             return None
-        held = self._mono() - since
+        held = self.clock.monotonic() - since
         return held if held > bound_seconds else None
 
     def _run(self) -> None:
@@ -467,7 +467,7 @@ class Inbox:
             while not self._stop.is_set():
                 try:
                     self.run_once()
-                    self.last_progress = time.time()
+                    self.last_progress = self.clock.wall()
                 except Exception:  # the inbox itself (not an item) failed: say so, look again later
                     event(log, "inbox.poll_failed", logging.ERROR, exc_info=True)
                 self._stop.wait(self.poll_seconds)
@@ -519,8 +519,7 @@ class Inbox:
     def handle(self, path: Path) -> int:
         name = path.name
         self.busy = name
-        self.busy_since = self._mono()
-        started = time.monotonic()
+        self.busy_since = started = self.clock.monotonic()
         event(log, "inbox.processing", item=name)
         try:
             with self.lock:
@@ -546,7 +545,7 @@ class Inbox:
                             "see the service log",
                         },
                     )
-                seconds = time.monotonic() - started
+                seconds = self.clock.monotonic() - started
                 try:
                     self._finish(path, outcome, seconds)
                 except OSError as exc:
@@ -573,7 +572,7 @@ class Inbox:
         finally:
             self.busy = None
             self.busy_since = None
-        self.last_progress = time.time()
+        self.last_progress = self.clock.wall()
         if self.store_health is not None:
             self.store_health.answered()
         if self.on_outcome:

@@ -21,7 +21,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from typing import Any
 
 from daemon import bootstrap, config
@@ -29,7 +28,7 @@ from daemon.observability.logs import configure, event
 from daemon.service.inbox import Inbox, Outcome
 from daemon.service.scheduler import Scheduler
 from daemon.service.storehealth import StoreHealth
-from events.clock import Clock
+from events.clock import Clock, SystemClock
 from projections.db import outage
 
 log = logging.getLogger("entsync.service")
@@ -42,7 +41,10 @@ class Service:
     scheduler, the inbox worker and the HTTP server."""
 
     def __init__(self, settings: config.Settings, clock: Clock | None = None):
-        self.settings, self.clock = settings, clock
+        # The one clock of the service: the context, the inbox, the store's
+        # health and the metrics read it (the scheduler's timers excepted:
+        # APScheduler runs them on the machine's clock).
+        self.settings, self.clock = settings, clock or SystemClock()
         self.lock = threading.RLock()
         self.ready = threading.Event()
         self.ctx: bootstrap.Context | None = None
@@ -53,7 +55,7 @@ class Service:
         self.outbound: Any = None
         self._stopping = threading.Event()
         self._consumer_thread: threading.Thread | None = None
-        self.store_health = StoreHealth()
+        self.store_health = StoreHealth(self.clock)
 
     def context(self) -> bootstrap.Context:
         return bootstrap.build(self.settings.store, self.settings.policy, self.clock)
@@ -80,7 +82,7 @@ class Service:
                 reason="daemon.http.server or daemon.observability.metrics missing",
             )
         if Metrics is not None:
-            self.metrics = Metrics()
+            self.metrics = Metrics(clock=self.clock)
             self.metrics.watch_store(self.store_health)
             self.http = serve(
                 s.listen, self.metrics, self.context, self.is_ready, health=self.health, store=self.store_health
@@ -116,6 +118,7 @@ class Service:
             poll_seconds=s.poll_seconds,
             on_outcome=self._observe,
             after_item=self.scheduler.rearm,
+            clock=self.clock,
             store_health=self.store_health,
         )
         if self.metrics is not None:
@@ -151,7 +154,7 @@ class Service:
         try:
             worker = DeliveryConsumer(self.ctx, kafka)
             while not self._stopping.is_set():
-                started = time.monotonic()
+                started = self.clock.monotonic()
                 try:
                     with self.lock:
                         results = worker.poll(1000)
@@ -163,7 +166,7 @@ class Service:
                     event(log, "kafka.delivery", delivery=r.delivery_id, status=r.status, reason=r.reason)
                     if self.metrics is not None:
                         with self.lock:
-                            self.metrics.observe_result("aaf", r, time.monotonic() - started, ctx=self.ctx)
+                            self.metrics.observe_result("aaf", r, self.clock.monotonic() - started, ctx=self.ctx)
                 if results and self.scheduler is not None:
                     self.scheduler.rearm()
         finally:
@@ -267,9 +270,9 @@ def command(args) -> int:
             event(log, "service.inbox_died", logging.CRITICAL)
             code = EXIT_ERROR
             break
-    started = time.monotonic()
+    started = service.clock.monotonic()
     clean = service.stop()
-    event(log, "service.stopped", clean=clean, seconds=round(time.monotonic() - started, 3))
+    event(log, "service.stopped", clean=clean, seconds=round(service.clock.monotonic() - started, 3))
     if not clean:
         # The worker is still inside an ingest: end the process here; the
         # store's transaction is rolled back and the item resumes at the next start.

@@ -35,6 +35,7 @@ from daemon.bootstrap import Context
 from daemon.observability.logs import event
 from daemon.service.storehealth import STORE_PROBE_SECONDS, StoreHealth
 from daemon.tick import plan, purge_hold, tick
+from events.clock import SystemClock
 from events.rules import creation_overdue
 from projections.db import outage
 from projections.directory import iso
@@ -126,7 +127,6 @@ class Scheduler:
         on_anomaly: Anomaly | None = None,
         ready: threading.Event | None = None,
         publish: Callable[[], int] | None = None,
-        wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         on_run: Callable[[float], None] | None = None,
         store_health: StoreHealth | None = None,
         store_url: str = "",
@@ -145,7 +145,11 @@ class Scheduler:
         self.on_anomaly = on_anomaly
         self.publish = publish  # after each catch-up: the domain events for downstream services
         self.ready = ready if ready is not None else threading.Event()
-        self._wall = wall_clock
+        # APScheduler's timers run on the machine's clock, which it reads
+        # itself: their run dates are taken from that clock, never from
+        # ctx.clock (which a test or a simulation store shifts); the
+        # effective times are ctx.clock's, turned into delays.
+        self._timer = SystemClock()
         self._aps = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
         self._arm_lock = threading.Lock()
         self._stopping = False
@@ -158,7 +162,7 @@ class Scheduler:
 
     # -- lifecycle
     def start(self) -> None:
-        now = self._wall()
+        now = self._timer.now()
         # Misfire grace: an interval job late by more than its interval is
         # simply coalesced into the next run; the date job always runs.
         self._aps.add_job(
@@ -225,7 +229,7 @@ class Scheduler:
 
     def _ran(self) -> None:
         if self.on_run is not None:
-            self.on_run(self._wall().timestamp())
+            self.on_run(self._timer.now().timestamp())
 
     def _arm(self, due: datetime | None, now: datetime) -> None:
         with self._arm_lock:
@@ -239,7 +243,7 @@ class Scheduler:
                 self.armed_for = None
                 return
             delay = max(0.0, (due - now).total_seconds(), self._gap)
-            run_at = self._wall() + timedelta(seconds=delay)
+            run_at = self._timer.now() + timedelta(seconds=delay)
             self._aps.add_job(
                 self._tick,
                 DateTrigger(run_at, timezone.utc),
@@ -336,7 +340,9 @@ class Scheduler:
             if self._stopping:
                 return
             try:
-                self._aps.modify_job(CATCH_UP_JOB, next_run_time=self._wall() + timedelta(seconds=STORE_PROBE_SECONDS))
+                self._aps.modify_job(
+                    CATCH_UP_JOB, next_run_time=self._timer.now() + timedelta(seconds=STORE_PROBE_SECONDS)
+                )
             except JobLookupError:
                 pass
 

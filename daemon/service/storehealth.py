@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 from daemon.observability.logs import event
+from events.clock import Clock, SystemClock
 from projections.db import Database, outage
 
 log = logging.getLogger("entsync.store")
@@ -26,8 +26,10 @@ STORE_PROBE_SECONDS = 1.0
 
 
 class StoreHealth:
-    def __init__(self, wall: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic):
-        self._wall, self._mono = wall, monotonic
+    def __init__(self, clock: Clock | None = None):
+        # Only what the service reports reads it (log, /readyz, metrics): the
+        # machine's clock is a harmless default.
+        self.clock = clock or SystemClock()
         self._lock = threading.Lock()
         self.up = True
         self.down_since: float | None = None  # Unix time of the first failure of this outage
@@ -44,7 +46,7 @@ class StoreHealth:
             if not self.up:
                 return
             self.up = False
-            self.down_since, self._down_mono = self._wall(), self._mono()
+            self.down_since, self._down_mono = self.clock.wall(), self.clock.monotonic()
             self.outages += 1
         event(
             log,
@@ -61,7 +63,8 @@ class StoreHealth:
             if self.up:
                 return
             self.up = True
-            lasted = self._mono() - (self._down_mono or self._mono())
+            now = self.clock.monotonic()
+            lasted = now - (self._down_mono or now)
             self.last_outage_seconds = lasted
             self.down_since = self._down_mono = None
         event(log, "store.recovered", outage_seconds=round(lasted, 1))
@@ -76,7 +79,7 @@ class StoreHealth:
         (the service's connections may be held by a unit of work stuck in the
         outage); True when it answered."""
         try:
-            db = Database(url)
+            db = Database(url, clock=self.clock)
             try:
                 db.scalar("SELECT 1")
             finally:
@@ -90,9 +93,16 @@ class StoreHealth:
         self.answered()
         return True
 
-    def readiness(self) -> dict | None:
-        """What ``/readyz`` adds while the store is down, or None."""
+    def unavailable_seconds(self) -> float | None:
+        """How long the store has not answered, or None while it answers."""
         since = self.down_since
         if self.up or since is None:
             return None
-        return {"store": "unavailable", "unavailable_seconds": round(max(0.0, self._wall() - since), 1)}
+        return max(0.0, self.clock.wall() - since)
+
+    def readiness(self) -> dict | None:
+        """What ``/readyz`` adds while the store is down, or None."""
+        seconds = self.unavailable_seconds()
+        if seconds is None:
+            return None
+        return {"store": "unavailable", "unavailable_seconds": round(seconds, 1)}

@@ -1,9 +1,12 @@
-"""SIGKILL at 24 points of a scenario (ingest, tick, ingest, tick), then
-restart: the log (every event, storage timestamps aside) and every read-model
-row equal those of an uninterrupted run. Every point on SQLite; on PostgreSQL
-every third point, spread over every phase of the scenario (the resume logic
-is the same code; what PostgreSQL adds is its transactions, which any point
-exercises), to keep CI within its time."""
+"""SIGKILL at a commit point of a scenario (ingest, tick, ingest, tick;
+events/faults.py lists the points), then restart: the log (every event,
+storage timestamps aside) and every read-model row equal those of an
+uninterrupted run. The points killed at: 24 spread over the whole run, and
+each kind of point the scenario reaches, on its own, at its middle
+occurrence. All of them on SQLite; on PostgreSQL every third of the spread
+ones, over every phase of the scenario (the resume logic is the same code;
+what PostgreSQL adds is its transactions, which any point exercises), to
+keep CI within its time."""
 
 from __future__ import annotations
 
@@ -20,14 +23,27 @@ from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import make_academie
 
-POINTS = 24
-CASES = [pytest.param(p, "sqlite", id=f"sqlite-{p}") for p in range(POINTS)] + [
-    pytest.param(p, "postgres", id=f"postgres-{p}", marks=pytest.mark.postgres) for p in range(1, POINTS, 3)
-]
+SPREAD = 24
+# Every kind of commit point the scenario reaches (the reference run checks
+# that it reaches these and no other), each killed at on its own too.
+KINDS = (
+    "log.saved",
+    "readmodel.committed",
+    "relink.starting",
+    "staging.cleared",
+    "staging.followed",
+    "staging.phase",
+    "staging.written",
+)
+CASES = (
+    [pytest.param(p, "sqlite", id=f"sqlite-{p}") for p in range(SPREAD)]
+    + [pytest.param(kind, "sqlite", id=f"sqlite-{kind}") for kind in KINDS]
+    + [pytest.param(p, "postgres", id=f"postgres-{p}", marks=pytest.mark.postgres) for p in range(1, SPREAD, 3)]
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(store: str, stepfile: Path, kill_at: int, academie) -> subprocess.CompletedProcess:
+def _run(store: str, stepfile: Path, kill_at: str, academie) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
             sys.executable,
@@ -35,7 +51,7 @@ def _run(store: str, stepfile: Path, kill_at: int, academie) -> subprocess.Compl
             "tests.integration.crash_runner",
             store,
             str(stepfile),
-            str(kill_at),
+            kill_at,
             str(academie.first),
             str(academie.second),
         ],
@@ -69,23 +85,27 @@ def small_academie(tmp_path_factory):
 def reference(small_academie, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
     store = f"sqlite:///{tmp}/reference.db"
-    done = _run(store, tmp / "steps", 0, small_academie)
+    done = _run(store, tmp / "steps", "0", small_academie)
     assert done.returncode == 0, done.stderr
-    writes = int(done.stdout.strip().splitlines()[-1])
+    reached = json.loads(done.stdout.strip().splitlines()[-1])
     events, rows = _snapshot(store)
-    assert writes > POINTS and len(events) > 500
-    return writes, events, rows
+    assert sorted(reached) == sorted(KINDS) and sum(reached.values()) > SPREAD and len(events) > 500
+    return reached, events, rows
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point, backend", CASES)
 def test_sigkill_then_restart_equals_uninterrupted(point, backend, store_url, small_academie, reference, tmp_path):
-    writes, ref_events, ref_rows = reference
-    kill_at = max(1, math.ceil(writes * (point + 0.5) / POINTS))
+    reached, ref_events, ref_rows = reference
+    if isinstance(point, int):
+        total = sum(reached.values())
+        kill_at = str(max(1, math.ceil(total * (point + 0.5) / SPREAD)))
+    else:
+        kill_at, total = f"{point}:{(reached[point] + 1) // 2}", reached[point]
     stepfile = tmp_path / "steps"
     killed = _run(store_url, stepfile, kill_at, small_academie)
-    assert killed.returncode == -9, f"expected SIGKILL at write {kill_at}/{writes}: {killed.stderr[-2000:]}"
-    resumed = _run(store_url, stepfile, 0, small_academie)
+    assert killed.returncode == -9, f"expected SIGKILL at point {kill_at} of {total}: {killed.stderr[-2000:]}"
+    resumed = _run(store_url, stepfile, "0", small_academie)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     events, rows = _snapshot(store_url)
     assert len(events) == len(ref_events)

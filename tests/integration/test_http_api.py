@@ -33,6 +33,7 @@ from daemon.ingest import ingest
 from daemon.observability.metrics import SOURCES, Metrics
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
+from events.clock import ManualClock, SystemClock
 from events.policy import Policy
 from projections import queries
 from tests.conftest import _admin_connect
@@ -83,7 +84,7 @@ def _store(request, backend: str, tmp_path_factory):
 @pytest.fixture(scope="module")
 def site(request, backend, acad, tmp_path_factory):
     store_url, pg = _store(request, backend, tmp_path_factory)
-    clock = lambda: NOW  # noqa: E731
+    clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock)
     assert ingest(str(acad.first), ctx, T0).status == "applied"
     tick(ctx, T_CREATE)
@@ -340,11 +341,18 @@ def test_promtool_accepts_the_real_exposition(site, promtool):
     assert res.returncode == 0, (res.stdout + res.stderr).decode()
 
 
+class AheadClock(SystemClock):
+    """The machine's clock, 30 s ahead: the events just stored look 30 s old."""
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=30)
+
+
 def test_lag_shows_events_not_yet_projected(store_url, acad):
     ctx = bootstrap.build(store_url, Policy())
     try:
         assert ingest(str(acad.first), ctx, T0, project=False).status == "applied"
-        metrics = Metrics(CollectorRegistry(), version="test", wall_clock=lambda: time.time() + 30)
+        metrics = Metrics(CollectorRegistry(), version="test", clock=AheadClock())
         metrics.refresh(ctx)
         lag = metrics.registry.get_sample_value("entsync_projection_lag_events", {"projection": "directory"})
         assert lag == ctx.log.max_position() - ctx.projection.position() > 0

@@ -18,6 +18,7 @@ from adapters.siecle import read_eleves
 from daemon import bootstrap, precedence
 from daemon.ingest import ingest
 from daemon.tick import tick
+from events.faults import CountingFaults
 from events.policy import Policy
 from tests.integration.conftest import make_academie
 
@@ -62,7 +63,8 @@ def test_a_relink_killed_after_its_delivery_is_run_by_what_comes_next(heal, stor
     )
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
 
-    ctx = bootstrap.build(store_url, Policy())
+    faults = CountingFaults()
+    ctx = bootstrap.build(store_url, Policy(), faults=faults)
     try:
         ctx.projection.catch_up(ctx.log)
         ctx.siecle.catch_up(ctx.log)
@@ -83,9 +85,9 @@ def test_a_relink_killed_after_its_delivery_is_run_by_what_comes_next(heal, stor
             assert ingest(str(gen.first), ctx, T_AFTER).status == "already-applied"
         healed = links(ctx)
         assert healed.get("unresolved", 0) == 0 and healed["linked"] == unlinked["unresolved"]
-        assert precedence.pending_follow_ups(ctx) == []
+        assert precedence.pending_follow_ups(ctx) == [] and faults.counts["relink.starting"] == 1
         tick(ctx, T_AFTER)  # nothing more to link: the mark holds
-        assert links(ctx) == healed
+        assert links(ctx) == healed and faults.counts["relink.starting"] == 1
     finally:
         ctx.close()
     code, report = verify(store_url)

@@ -8,18 +8,12 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 
 from daemon.http.server import serve
 from daemon.observability.metrics import Metrics
 from daemon.service.inbox import Inbox
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
+from events.clock import ManualClock
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -31,11 +25,11 @@ def get(url: str) -> tuple[int, dict]:
 
 
 def test_an_item_held_longer_than_the_bound_is_a_stalled_worker(tmp_path):
-    clock = Clock()
-    inbox = Inbox(tmp_path / "inbox", None, threading.Lock(), quiet_seconds=0, monotonic=clock)
+    clock = ManualClock(datetime(2026, 9, 1, 8, tzinfo=timezone.utc), monotonic_start=100.0)
+    inbox = Inbox(tmp_path / "inbox", None, threading.Lock(), quiet_seconds=0, clock=clock)
     assert inbox.stalled(60) is None  # idle
-    inbox.busy, inbox.busy_since = "export.xml", clock()  # what handle() sets when it takes an item
-    clock.t += 30
+    inbox.busy, inbox.busy_since = "export.xml", clock.monotonic()  # what handle() sets when it takes an item
+    clock.advance(30)
     assert inbox.stalled(60) is None and inbox.stalled(0) == 30
 
     def health():
@@ -47,7 +41,7 @@ def test_an_item_held_longer_than_the_bound_is_a_stalled_worker(tmp_path):
     server = serve("127.0.0.1:0", metrics, lambda: None, lambda: True, workers=2, health=health)
     try:
         assert get(f"{server.url}/healthz") == (200, {"status": "ok"})
-        clock.t += 31
+        clock.advance(31)
         assert get(f"{server.url}/healthz") == (
             503,
             {"status": "stalled", "item": "export.xml", "held_seconds": 61.0, "bound_seconds": 60},

@@ -5,19 +5,13 @@ directory."""
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from daemon.service.inbox import Watcher, missing_parts
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
+from events.clock import ManualClock
 
 
 def touch(path: Path, data: bytes = b"x", mtime_ns: int | None = None) -> Path:
@@ -33,24 +27,24 @@ def names(paths) -> list[str]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 9, 1, 8, tzinfo=timezone.utc))
 
 
 @pytest.fixture
 def watcher(tmp_path, clock) -> Watcher:
-    return Watcher(tmp_path, quiet_seconds=30, monotonic=clock)
+    return Watcher(tmp_path, quiet_seconds=30, clock=clock)
 
 
 def test_a_growing_file_is_ready_only_after_the_quiet_period(tmp_path, watcher, clock):
     item = touch(tmp_path / "export.xml", b"<a>")
     assert watcher.poll() == []
-    clock.t += 20
+    clock.advance(20)
     item.write_bytes(b"<a></a>")  # still being written: the quiet period starts again
     assert watcher.poll() == []
-    clock.t += 29
+    clock.advance(29)
     assert watcher.poll() == []
-    clock.t += 1
+    clock.advance(1)
     assert names(watcher.poll()) == ["export.xml"]
 
 
@@ -66,7 +60,7 @@ def test_a_marker_older_than_the_content_does_not(tmp_path, watcher, clock):
     touch(tmp_path / "eleves.xml.done", b"", mtime_ns=1_000_000_000)
     touch(tmp_path / "eleves.xml", mtime_ns=2_000_000_000)  # written (again) after the marker
     assert watcher.poll() == []
-    clock.t += 30
+    clock.advance(30)
     assert names(watcher.poll()) == ["eleves.xml"]
 
 
@@ -82,13 +76,13 @@ def test_an_aaf_part_set_with_a_part_missing_waits_for_completion_or_the_quiet_p
     e = tmp_path / "20260819-complet"
     touch(e / "ENT_Complet_20260819_Eleve_0001.xml")
     assert names(watcher.poll()) == ["20260818-complet"]
-    clock.t += 30  # nothing more came: the ingest will hold it as incomplete (domain-rules §11)
+    clock.advance(30)  # nothing more came: the ingest will hold it as incomplete (domain-rules §11)
     assert names(watcher.poll()) == ["20260818-complet", "20260819-complet"]
 
 
 def test_an_empty_directory_is_never_ready(tmp_path, watcher, clock):
     (tmp_path / "incoming").mkdir()
-    clock.t += 3600
+    clock.advance(3600)
     assert watcher.poll() == []
 
 
@@ -97,7 +91,7 @@ def test_work_files_hidden_files_markers_and_the_outcome_directories_are_not_ite
         touch(tmp_path / name)
     touch(tmp_path / "processed" / "old.xml")
     touch(tmp_path / "rejected" / "bad.xml")
-    clock.t += 3600
+    clock.advance(3600)
     assert watcher.poll() == []
 
 
@@ -105,21 +99,21 @@ def test_arrival_order_first_seen_then_modification_time(tmp_path, watcher, cloc
     touch(tmp_path / "b.xml", mtime_ns=1_000_000_000)
     touch(tmp_path / "a.xml", mtime_ns=2_000_000_000)  # found in the same look: older first
     watcher.poll()
-    clock.t += 10
+    clock.advance(10)
     touch(tmp_path / "0-late.xml", mtime_ns=500_000_000)  # seen later: after them, whatever its mtime
     watcher.poll()
-    clock.t += 30
+    clock.advance(30)
     assert names(watcher.poll()) == ["b.xml", "a.xml", "0-late.xml"]
 
 
 def test_an_item_to_retry_waits_for_its_back_off(tmp_path, watcher, clock):
     touch(tmp_path / "a.xml")
     assert watcher.poll() == []
-    clock.t += 30
+    clock.advance(30)
     assert names(watcher.poll()) == ["a.xml"]
     assert watcher.later("a.xml") == 30
     assert watcher.poll() == []
-    clock.t += 30
+    clock.advance(30)
     assert names(watcher.poll()) == ["a.xml"]
     assert watcher.later("a.xml") == 60  # doubles each time
 
@@ -128,7 +122,7 @@ def test_an_item_removed_by_someone_is_forgotten(tmp_path, watcher, clock):
     item = touch(tmp_path / "a.xml")
     watcher.poll()
     item.unlink()
-    clock.t += 30
+    clock.advance(30)
     assert watcher.poll() == []
     touch(tmp_path / "a.xml")  # a new arrival under the same name starts afresh
     assert watcher.poll() == []
