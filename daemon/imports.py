@@ -30,28 +30,24 @@ from adapters.timetable.parser import read_edt
 from adapters.validators import uai_is_valid
 from adapters.xmlfile import first_events
 from daemon.bootstrap import Context
-from events import timetable_bilan
 from events.derive import first
 from events.imports import TimetableImport, import_id
 from events.rules import normalised_identity
-from events.timetable import (
+from events.timetable import bilan as timetable_bilan
+from events.timetable.bilan import EDT_END_OF_YEAR_EN, EDT_END_OF_YEAR_FR
+from events.timetable.changes import changes_counts, diff
+from events.timetable.decision import (
     LockedThreshold,
     Refusal,
-    Snapshot,
-    changes_counts,
     decide,
-    diff,
     end_date_limit_of,
     end_date_problem,
     refusal,
     school_year_of,
     set_aside_refusal,
-    snapshot_from_dict,
-    snapshot_to_dict,
-    until,
 )
-from events.timetable_bilan import EDT_END_OF_YEAR_EN, EDT_END_OF_YEAR_FR
-from events.timetable_match import (
+from events.timetable.edt import match_edt
+from events.timetable.matching import (
     STAFF,
     STUDENTS,
     DirectoryView,
@@ -59,12 +55,12 @@ from events.timetable_match import (
     Matched,
     Person,
     Remembered,
-    match_edt,
-    match_sts,
     person_identity,
     rematch,
-    resolve,
 )
+from events.timetable.resolve import resolve
+from events.timetable.snapshot import Snapshot, snapshot_from_dict, snapshot_to_dict, until
+from events.timetable.sts import match_sts
 from projections import import_queries as q
 
 KINDS = ("sts", "edt-sts", "timetable-edt")  # what adapters/sniff.py recognises as this pipeline's input

@@ -138,7 +138,7 @@ class TimetableImport(Aggregate):
         self._awaiting(report, at)
 
     class Read(Event):
-        """What an EDT export says in its own idents (projections/timetable_match
+        """What an EDT export says in its own idents (events/timetable/edt.py
         plan_edt), when the export was made (ISO, '' when unknown), the names
         of the people not matched (for the operator who matches them by hand;
         never served by the API), what was not imported and why, and the

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from events.timetable import Snapshot, session_dates, snapshot_from_dict, status_label, week_mask_weeks
-from events.timetable_match import Remembered
+from events.timetable.labels import status_label
+from events.timetable.matching import Remembered
+from events.timetable.snapshot import Snapshot, session_dates, snapshot_from_dict, week_mask_weeks
 from projections.db import Database
 
 HISTORY_COLUMNS = (

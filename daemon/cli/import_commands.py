@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from daemon import imports
 from events.derive import first
-from events.timetable import bilan_title, report_text, week_runs
+from events.timetable.labels import bilan_title, report_text
+from events.timetable.snapshot import week_runs
 from projections import import_queries as q
 
 EXIT_OK, EXIT_ERROR = 0, 1

@@ -44,7 +44,7 @@ from daemon.ingest import IngestRefused, ingest
 from daemon.observability.logs import event
 from daemon.service.storehealth import StoreHealth
 from daemon.siecle import ImportInterrupted, ingest_siecle
-from events.timetable import bilan_title, report_text
+from events.timetable.labels import bilan_title, report_text
 from projections import import_queries
 from projections.db import outage
 

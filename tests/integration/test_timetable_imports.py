@@ -15,7 +15,7 @@ import pytest
 
 from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
-from events.timetable import LockedThreshold
+from events.timetable.decision import LockedThreshold
 from projections import import_queries as q
 from projections.db import Database
 from projections.imports import ImportsProjection, drop, dump

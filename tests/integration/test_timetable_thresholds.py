@@ -13,7 +13,7 @@ import pytest
 
 from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
-from events.timetable import DEFAULT_THRESHOLDS, LockedThreshold
+from events.timetable.decision import DEFAULT_THRESHOLDS, LockedThreshold
 from projections import import_queries as q
 from tests.integration.conftest import Academie, make_academie
 

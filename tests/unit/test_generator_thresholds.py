@@ -19,8 +19,11 @@ import pytest
 from adapters.generator.cli import run
 from adapters.generator.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
 from adapters.timetable.parser import read_edt
-from events.timetable import DEFAULT_THRESHOLDS, Snapshot, changes_counts, diff, exceeded
-from events.timetable_match import DirectoryView, Person, match_edt
+from events.timetable.changes import changes_counts, diff
+from events.timetable.decision import DEFAULT_THRESHOLDS, exceeded
+from events.timetable.edt import match_edt
+from events.timetable.matching import DirectoryView, Person
+from events.timetable.snapshot import Snapshot
 
 NAMES = sorted(DEFAULT_THRESHOLDS)
 
