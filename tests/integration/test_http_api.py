@@ -33,6 +33,7 @@ from daemon.ingest import ingest
 from daemon.observability.metrics import SOURCES, Metrics
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
+from events.clock import ManualClock
 from events.policy import Policy
 from projections import queries
 from tests.conftest import _admin_connect
@@ -83,7 +84,7 @@ def _store(request, backend: str, tmp_path_factory):
 @pytest.fixture(scope="module")
 def site(request, backend, acad, tmp_path_factory):
     store_url, pg = _store(request, backend, tmp_path_factory)
-    clock = lambda: NOW  # noqa: E731
+    clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock)
     assert ingest(str(acad.first), ctx, T0).status == "applied"
     tick(ctx, T_CREATE)
