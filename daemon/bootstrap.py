@@ -20,6 +20,7 @@ from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
 from projections.siecle import SiecleProjection
+from projections.timetable_queries import TimetableQueries
 
 
 class TimeWentBackwards(Exception):
@@ -49,6 +50,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
     # Processes reading the parts of a large delivery (daemon/scan.py).
@@ -161,6 +163,7 @@ def build(
             clock=clock,
             faults=faults or Faults(),
             brake_queries=BrakeQueries(db),
+            timetable_queries=TimetableQueries(db),
             imports=ImportsProjection(db),
             siecle=SiecleProjection(db),
             simulation=bool(store and store.simulation),

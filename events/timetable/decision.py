@@ -5,6 +5,7 @@ applied, or rejected."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -87,6 +88,16 @@ def end_date_limit_of(school_year: int) -> date:
 
 
 @dataclass(frozen=True)
+class EarlierCopy:
+    """An earlier import of the same establishment with the same bytes."""
+
+    import_id: str
+    file: str
+    received_at: str  # ISO
+    status: str = ""
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why an import is rejected before any comparison; ``reason`` is stable."""
 
@@ -99,7 +110,7 @@ def refusal(
     *,
     uai: str,
     uai_known: bool,
-    copies: list[dict],
+    copies: Sequence[EarlierCopy],
     school_year: int,
     ends_on: date | None,
     automatic: bool = True,
@@ -121,9 +132,9 @@ def refusal(
         first = copies[0]
         return Refusal(
             "duplicate_file",
-            f"the file is byte-identical to import {first['import_id']} "
-            f"({first['file']}, received {first['received_at']}); nothing applied",
-            {"copy_of": [c["import_id"] for c in copies]},
+            f"the file is byte-identical to import {first.import_id} "
+            f"({first.file}, received {first.received_at}); nothing applied",
+            {"copy_of": [c.import_id for c in copies]},
         )
     late = end_date_problem(school_year, ends_on)
     if late is not None and automatic:
