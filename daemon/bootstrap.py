@@ -21,6 +21,7 @@ from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
 from projections.schema import create_kafka_tables
 from projections.siecle import SiecleProjection
+from projections.timetable_queries import TimetableQueries
 
 
 class TimeWentBackwards(Exception):
@@ -53,6 +54,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
     # Processes reading the parts of a large delivery (daemon/scan.py).
@@ -168,6 +170,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            timetable_queries=TimetableQueries(db),
             imports=ImportsProjection(db, faults=faults),
             siecle=SiecleProjection(db, faults=faults),
             simulation=bool(store and store.simulation),

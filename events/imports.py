@@ -12,8 +12,8 @@ An EDT import also records, right after ``Received``, what the export says
 in its own idents (``Read``: the plan that a match made by hand resolves
 again), and ``Resolved`` each time the matches change.
 
-Facts only: the service (daemon/imports.py) decides, with the rules of
-events/timetable.py; the aggregate refuses only a transition that does
+Facts only: the use cases (events/usecases/timetable_*.py) decide, with the
+rules of events/timetable/; the aggregate refuses only a transition that does
 not exist (validating an applied import, retrying a duplicate).
 
 Identity: ``uuid5`` of the UAI, the file's SHA-256 and the effective time of
@@ -139,7 +139,7 @@ class TimetableImport(Aggregate):
         self._awaiting(report, at)
 
     class Read(Event):
-        """What an EDT export says in its own idents (projections/timetable_match
+        """What an EDT export says in its own idents (events/timetable/edt.py
         plan_edt), when the export was made (ISO, '' when unknown), the names
         of the people not matched (for the operator who matches them by hand;
         never served by the API), what was not imported and why, and the

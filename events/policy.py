@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from events.brakes import GUARDIANS, OTHER_STAFF, POPULATIONS, STUDENTS, TEACHING_STAFF, Limit
-from events.timetable import DEFAULT_THRESHOLDS, SET_ASIDE_KINDS, Threshold
+from events.timetable.decision import DEFAULT_THRESHOLDS, SET_ASIDE_KINDS, Threshold
 
 # domain-rules §12: per population. Staff move at every rentrée (mutations):
 # a share of a quarter keeps a normal rentrée of a large lycée under the

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from .sources import LAST_WEEK, Course, Timetable, week_mask
 
 # name -> (count, percent, liftable).  Copied from the pipeline's
-# events.timetable.DEFAULT_THRESHOLDS, not imported: the generator stays
+# events.timetable.decision.DEFAULT_THRESHOLDS, not imported: the generator stays
 # independent of what it checks.  tests/unit/test_generator_thresholds.py
 # fails when the two drift apart.
 DEFAULT_TIMETABLE_THRESHOLDS: dict[str, tuple[int, float, bool]] = {

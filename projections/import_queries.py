@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 
-from events.timetable import Snapshot, session_dates, snapshot_from_dict, status_label, week_mask_weeks
-from events.timetable_match import Remembered
+from events.derive import first
+from events.timetable.labels import status_label
+from events.timetable.snapshot import Snapshot, session_dates, snapshot_from_dict, week_mask_weeks
 from projections.db import Database
 
 HISTORY_COLUMNS = (
     "import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "
     "operator, lifted, counts"
 )
-# Earlier imports a new file is a copy of: those whose content went past the
-# checks before the duplicate one (a file rejected for an unknown UAI may
-# come back once the establishment is known).
-COMPARED = "(status <> 'rejected' OR reason IN ('duplicate_file', 'threshold_exceeded'))"
 
 
 def _history_row(row: dict) -> dict:
@@ -90,54 +87,15 @@ def people(db: Database, import_id: str) -> dict:
     return json.loads(value) if value else {}
 
 
-def awaiting(db: Database, uai: str, source: str) -> dict | None:
-    """The import of ``uai`` and ``source`` awaiting validation, if any."""
-    rows = db.query_dicts(
-        "SELECT import_id, exported_at, received_at FROM imports WHERE uai = ? AND source = ? "
-        "AND status = 'awaiting_validation' ORDER BY received_at DESC",
-        (uai, source),
-    )
+def account_person(db: Database, jointure: str) -> dict | None:
+    """The name and birth date of an account an operator may choose when
+    matching by hand: for the local operator's CLI only, never the API."""
+    rows = db.query("SELECT attrs FROM accounts WHERE jointure = ?", (jointure,))
     if not rows:
         return None
-    row = rows[0]
-    row["exported_at"] = row["exported_at"] or row["received_at"]  # imports of earlier releases
-    return row
-
-
-def remembered(db: Database, uai: str, source: str, school_year: int) -> list:
-    """Matches made by hand on the applied imports of that year (domain-rules §12)."""
-    return [
-        Remembered(*r)
-        for r in db.query(
-            "SELECT kind, ident, name, match_key FROM remembered_matches WHERE uai = ? AND source = ? AND school_year = ? "
-            "ORDER BY kind, ident",
-            (uai, source, school_year),
-        )
-    ]
-
-
-def hand_matches(db: Database, import_id: str) -> list:
-    """Matches made by hand on one import."""
-    return [
-        Remembered(*r)
-        for r in db.query(
-            "SELECT kind, ident, name, match_key FROM import_hand_matches WHERE import_id = ? ORDER BY kind, ident",
-            (import_id,),
-        )
-    ]
-
-
-def current_matches(db: Database, uai: str, source: str) -> list[dict]:
-    """The matches of the import whose timetable is applied for ``uai`` and ``source``."""
-    iid = db.scalar("SELECT import_id FROM timetables WHERE uai = ? AND source = ?", (uai, source))
-    if not iid:
-        return []
-    rows = db.query_dicts(
-        "SELECT kind, ident, code, match_key AS key, match_by AS by, reason, line, name "
-        "FROM import_matches WHERE import_id = ? ORDER BY seq",
-        (iid,),
-    )
-    return rows
+    attrs = json.loads(rows[0][0])
+    name = " ".join(x for x in (first(attrs, "sn"), first(attrs, "givenName")) if x)
+    return {"name": name, "born": first(attrs, "ENTPersonDateNaissance")}
 
 
 def sessions(db: Database, import_id: str) -> dict | None:
@@ -164,26 +122,6 @@ def sessions(db: Database, import_id: str) -> dict | None:
             }
         )
     return {"calendar": snap.calendar, "sessions": out}
-
-
-def earlier_copies(db: Database, uai: str, sha256: str) -> list[dict]:
-    """Earlier imports of ``uai`` with the same bytes (domain-rules §7)."""
-    return db.query_dicts(
-        f"SELECT import_id, file, received_at, status FROM imports WHERE uai = ? AND sha256 = ? "
-        f"AND {COMPARED} ORDER BY received_at",
-        (uai, sha256),
-    )
-
-
-def applied_count(db: Database, uai: str, source: str, school_year: int) -> int:
-    """How many imports of this establishment, source and school year were applied."""
-    return int(
-        db.scalar(
-            "SELECT COUNT(*) FROM imports WHERE uai = ? AND source = ? AND school_year = ? AND status = 'applied'",
-            (uai, source, school_year),
-        )
-        or 0
-    )
 
 
 def current_timetable(db: Database, uai: str, source: str, school_year: int | None = None) -> Snapshot | None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
+from adapters.timetable.files import KINDS as TIMETABLE_KINDS
 from daemon import bootstrap, config, precedence, upgrade
 from daemon.cli import import_commands, siecle_commands
 from daemon.cli.history import history
@@ -61,7 +62,7 @@ def run(args, out: Callable, table: Callable, progress: Callable) -> int:
 
 def _ingest(args, ctx, out, table, progress) -> int:
     kind = kind_of(args.path)
-    if kind in import_commands.KINDS:
+    if kind in TIMETABLE_KINDS:
         return import_commands.ingest(args, ctx, out, table)
     if kind in siecle_commands.KINDS:
         return siecle_commands.ingest(args, ctx, out, table)

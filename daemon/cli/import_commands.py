@@ -4,17 +4,19 @@ Output in English; the report (bilan) in the establishments' French."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from daemon import imports
-from events.derive import first
-from events.timetable import bilan_title, report_text, week_runs
+from events.timetable.labels import bilan_title, report_text
+from events.timetable.snapshot import week_runs
+from events.usecases.timetable_apply import retry, validate
+from events.usecases.timetable_cancel import cancel
+from events.usecases.timetable_hand_match import match
+from events.usecases.timetable_receive import receive
+from events.usecases.timetable_work import ImportResult
 from projections import import_queries as q
 
 EXIT_OK, EXIT_ERROR = 0, 1
-KINDS = imports.KINDS
 
 
 def _when(iso: str | None, tz: str) -> str:
@@ -23,7 +25,7 @@ def _when(iso: str | None, tz: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y à %H:%M")
 
 
-def _result(result: imports.ImportResult, args, out) -> int:
+def _result(result: ImportResult, args, out) -> int:
     lines = [
         f"import {result.import_id}: {result.status}"
         + (f" ({result.reason})" if result.reason else "")
@@ -39,7 +41,7 @@ def _result(result: imports.ImportResult, args, out) -> int:
 
 def ingest(args, ctx, out, table) -> int:
     """``entsync ingest PATH`` for an STS-web or timetable export."""
-    return _result(imports.receive(args.path, ctx, args.now), args, out)
+    return _result(receive(args.path, ctx, args.now), args, out)
 
 
 def run(args, ctx, out, table, progress) -> int:
@@ -54,18 +56,18 @@ def run(args, ctx, out, table, progress) -> int:
     if not args.id:
         raise ValueError(f"imports {args.action} needs an import id (entsync imports lists them)")
     if args.action == "validate":
-        return _result(imports.validate(args.id, args.operator, ctx, args.now, args.accept_end_date), args, out)
+        return _result(validate(args.id, args.operator, ctx, args.now, args.accept_end_date), args, out)
     if args.action == "retry":
-        return _result(imports.retry(args.id, args.lift, args.operator, ctx, args.now), args, out)
+        return _result(retry(args.id, args.lift, args.operator, ctx, args.now), args, out)
     if args.action == "cancel":
-        return _result(imports.cancel(args.id, args.operator, args.reason, ctx, args.now), args, out)
+        return _result(cancel(args.id, args.operator, args.reason, ctx, args.now), args, out)
     if args.action == "match":
         if not args.ident or bool(args.account) == bool(args.code):
             raise ValueError(
                 "imports match needs --ident and either --account (a teacher or student) or --code (a class or group)"
             )
         return _result(
-            imports.match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now, args.kind),
+            match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now, args.kind),
             args,
             out,
         )
@@ -162,10 +164,8 @@ def _show(args, ctx, out, table) -> int:
 
 def _candidate(ctx, jointure: str) -> str:
     """An account an operator may choose: jointure, name and birth date."""
-    rows = ctx.db.query("SELECT attrs FROM accounts WHERE jointure = ?", (jointure,))
-    if not rows:
+    person = q.account_person(ctx.db, jointure)
+    if person is None:
         return jointure
-    attrs = json.loads(rows[0][0])
-    name = " ".join(x for x in (first(attrs, "sn"), first(attrs, "givenName")) if x)
-    born = first(attrs, "ENTPersonDateNaissance")
-    return f"{jointure} ({name}{', ' + born if born else ''})"
+    born = person["born"]
+    return f"{jointure} ({person['name']}{', ' + born if born else ''})"

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import NAME_RE
 from adapters.sniff import kind_of
-from daemon import imports
+from adapters.timetable.files import KINDS as TIMETABLE_KINDS
 from daemon.bootstrap import Context, TimeWentBackwards
 from daemon.formats import not_importable
 from daemon.ingest import IngestRefused, ingest
@@ -44,7 +44,9 @@ from daemon.observability.logs import event
 from daemon.service.storehealth import StoreHealth
 from daemon.siecle import ImportInterrupted, ingest_siecle
 from events.clock import Clock
-from events.timetable import bilan_title, report_text
+from events.timetable.labels import bilan_title, report_text
+from events.usecases.timetable_receive import receive
+from events.usecases.timetable_work import ImportRefused
 from projections import import_queries
 from projections.db import outage
 
@@ -259,7 +261,7 @@ def process(path: Path, ctx: Context) -> Outcome:
             return _aaf(path, ctx)
         if kind in ("siecle-eleves", "siecle-responsables"):
             return _siecle(path, ctx, kind)
-        if kind in imports.KINDS:
+        if kind in TIMETABLE_KINDS:
             return _timetable(path, ctx, kind)
     except (IngestRefused, ImportInterrupted) as exc:
         raise Retry("interrupted_import_first", str(exc)) from None
@@ -348,8 +350,8 @@ def _siecle(path: Path, ctx: Context, kind: str) -> Outcome:
 
 def _timetable(path: Path, ctx: Context, kind: str) -> Outcome:
     try:
-        result = imports.receive(path, ctx)
-    except imports.ImportRefused:
+        result = receive(path, ctx)
+    except ImportRefused:
         return Outcome(
             SOURCES[kind],
             kind,

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from daemon import bootstrap
-from daemon.imports import receive, validate
 from daemon.ingest import ingest
 from events.policy import Policy
 from events.structure import GroupSource
+from events.usecases.timetable_apply import validate
+from events.usecases.timetable_receive import receive
 from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
-from events.timetable import LockedThreshold
+from events.timetable.decision import LockedThreshold
+from events.usecases.timetable_apply import retry, validate
+from events.usecases.timetable_receive import receive
 from projections import import_queries as q
 from projections.db import Database
 from projections.imports import ImportsProjection, drop, dump
@@ -211,7 +212,7 @@ def test_without_a_directory_the_establishment_is_unknown(ctx, tmp_path):
     assert (result.status, result.reason, result.uai) == ("rejected", "unknown_uai", "0571994H")
     # Once the AAF knows it, the same file sent again is not a "duplicate" of a file never compared.
     sha256 = q.detail(ctx.db, result.import_id)["sha256"]
-    assert q.earlier_copies(ctx.db, "0571994H", sha256) == []
+    assert ctx.timetable_queries.earlier_copies("0571994H", sha256) == []
 
 
 def test_malformed_and_unknown_files_are_rejected_with_file_and_line(ctx):

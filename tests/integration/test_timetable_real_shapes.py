@@ -17,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from daemon.imports import cancel, match, receive, validate
 from daemon.ingest import ingest
-from events.timetable import week_mask_weeks
+from events.timetable.snapshot import week_mask_weeks
+from events.usecases.timetable_apply import validate
+from events.usecases.timetable_cancel import cancel
+from events.usecases.timetable_hand_match import match
+from events.usecases.timetable_receive import receive
 from projections import import_queries as q
 from tests.integration.test_timetable_imports import rebuilt_equals_live
 
@@ -207,10 +210,10 @@ def test_one_awaiting_import_per_establishment_newer_replaces_older_is_refused(c
     os.utime(older, ((T1 - timedelta(days=3)).timestamp(),) * 2)
     third = receive(older, ctx, T1 + timedelta(hours=3))
     assert (third.status, third.reason) == ("rejected", "older_than_awaiting")
-    assert q.awaiting(ctx.db, UAI, "edt")["import_id"] == second.import_id
+    assert ctx.timetable_queries.awaiting(UAI, "edt").import_id == second.import_id
     # "Annuler l'import": nothing applied, nothing awaiting.
     assert cancel(second.import_id, "alice", "wrong base", ctx, T1 + timedelta(hours=4)).status == "cancelled"
-    assert q.awaiting(ctx.db, UAI, "edt") is None and q.current_timetable(ctx.db, UAI, "edt") is None
+    assert ctx.timetable_queries.awaiting(UAI, "edt") is None and q.current_timetable(ctx.db, UAI, "edt") is None
     assert [h["label"] for h in q.history(ctx.db, UAI)] == [
         "Rejet - Export plus ancien que celui en attente de validation",
         "Import annulé",

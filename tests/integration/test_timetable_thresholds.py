@@ -11,9 +11,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from daemon.imports import receive, retry, validate
 from daemon.ingest import ingest
-from events.timetable import DEFAULT_THRESHOLDS, LockedThreshold
+from events.timetable.decision import DEFAULT_THRESHOLDS, LockedThreshold
+from events.usecases.timetable_apply import retry, validate
+from events.usecases.timetable_receive import receive
 from projections import import_queries as q
 from tests.integration.conftest import Academie, make_academie
 

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 import pytest
 
 from daemon.cli.commands import EXIT_ERROR, EXIT_OK, _verify
-from daemon.imports import receive, validate
 from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
+from events.usecases.timetable_apply import validate
+from events.usecases.timetable_receive import receive
 from tests.integration.conftest import T0, Academie, make_academie
 
 

@@ -19,8 +19,11 @@ from adapters.timetable.parser import read_edt
 from adapters.timetable.records import weeks_of
 from adapters.validators import uai_is_valid
 from events.policy import Policy
-from events.timetable import DEFAULT_THRESHOLDS, Session, Snapshot, diff, exceeded, refusal, set_aside_refusal
-from events.timetable_match import DirectoryView, Person, match_edt
+from events.timetable.changes import diff
+from events.timetable.decision import DEFAULT_THRESHOLDS, exceeded, refusal, set_aside_refusal
+from events.timetable.edt import match_edt
+from events.timetable.matching import DirectoryView, Person
+from events.timetable.snapshot import Session, Snapshot
 from generator.cli import run
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

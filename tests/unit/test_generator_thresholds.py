@@ -17,8 +17,11 @@ from types import SimpleNamespace
 import pytest
 
 from adapters.timetable.parser import read_edt
-from events.timetable import DEFAULT_THRESHOLDS, Snapshot, changes_counts, diff, exceeded
-from events.timetable_match import DirectoryView, Person, match_edt
+from events.timetable.changes import changes_counts, diff
+from events.timetable.decision import DEFAULT_THRESHOLDS, exceeded
+from events.timetable.edt import match_edt
+from events.timetable.matching import DirectoryView, Person
+from events.timetable.snapshot import Snapshot
 from generator.cli import run
 from generator.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
 

@@ -11,21 +11,13 @@ from pathlib import Path
 import pytest
 
 from adapters.timetable.parser import read_edt
-from events.timetable import (
-    DEFAULT_THRESHOLDS,
-    Aside,
-    Session,
-    Snapshot,
-    diff,
-    exceeded,
-    keep_set_aside,
-    session_dates,
-    set_aside_refusal,
-    until,
-    week_mask_weeks,
-)
-from events.timetable_bilan import alternances, bilan, closures, weekly
-from events.timetable_match import DirectoryView, Person, Remembered, match_edt, name_digest, rematch, resolve
+from events.timetable.bilan import alternances, bilan, closures, weekly
+from events.timetable.changes import Aside, diff, keep_set_aside
+from events.timetable.decision import DEFAULT_THRESHOLDS, exceeded, set_aside_refusal
+from events.timetable.edt import match_edt
+from events.timetable.matching import DirectoryView, Person, Remembered, name_digest, rematch
+from events.timetable.resolve import resolve
+from events.timetable.snapshot import Session, Snapshot, session_dates, until, week_mask_weeks
 
 NS = "http://www.index-education.com/exportemploidutemps"
 

@@ -16,22 +16,14 @@ from adapters.sts.parser import read_sts
 from adapters.timetable.parser import read_edt
 from events.imports import TimetableImport, TransitionRefused, import_id
 from events.policy import Policy
-from events.timetable import (
-    DEFAULT_THRESHOLDS,
-    Session,
-    Snapshot,
-    Threshold,
-    decide,
-    diff,
-    refusal,
-    school_year_of,
-    snapshot_from_dict,
-    snapshot_to_dict,
-    status_label,
-    thresholds_section,
-)
-from events.timetable_bilan import bilan
-from events.timetable_match import DirectoryView, Person, match_edt, match_sts, person_identity
+from events.timetable.bilan import bilan
+from events.timetable.changes import diff
+from events.timetable.decision import DEFAULT_THRESHOLDS, EarlierCopy, Threshold, decide, refusal, school_year_of
+from events.timetable.edt import match_edt
+from events.timetable.labels import status_label, thresholds_section
+from events.timetable.matching import DirectoryView, Person, person_identity
+from events.timetable.snapshot import Session, Snapshot, snapshot_from_dict, snapshot_to_dict
+from events.timetable.sts import match_sts
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 EDT = FIX / "timetable" / "export_edt_0571994H.xml"
@@ -127,11 +119,11 @@ def rej(reason: str) -> Rejection:
     "case, expected",
     [
         (dict(uai_known=False), "unknown_uai"),
-        (dict(copies=[{"import_id": "abc", "file": "a.xml", "received_at": "2026-09-01"}]), "duplicate_file"),
+        (dict(copies=[EarlierCopy("abc", "a.xml", "2026-09-01")]), "duplicate_file"),
         (dict(ends_on=date(2027, 7, 16)), "end_date_after_15_july"),
         (dict(ends_on=date(2027, 8, 31), automatic=False), None),  # the first import of a year lists it instead
         (dict(ends_on=date(2027, 7, 15)), None),
-        (dict(uai_known=False, copies=[{"import_id": "x", "file": "f", "received_at": "t"}]), "unknown_uai"),
+        (dict(uai_known=False, copies=[EarlierCopy("x", "f", "t")]), "unknown_uai"),
         ({}, None),
     ],
 )

@@ -278,8 +278,8 @@ def test_week_mask_decoding(mask, weeks):
     ],
 )
 def test_end_date_limit(starts_on, limit):
-    # The rule is the pipeline's (events/timetable.py): the reader only reads the dates.
-    from events.timetable import end_date_limit_of, school_year_of
+    # The rule is the pipeline's (events/timetable/decision.py): the reader only reads the dates.
+    from events.timetable.decision import end_date_limit_of, school_year_of
 
     assert end_date_limit_of(school_year_of(starts_on)) == limit
 

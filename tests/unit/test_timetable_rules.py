@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from events.timetable import (
-    DEFAULT_THRESHOLDS,
-    LockedThreshold,
-    Session,
-    Snapshot,
-    Threshold,
-    diff,
-    exceeded,
-    report,
-    report_text,
-)
+from events.timetable.changes import diff
+from events.timetable.decision import DEFAULT_THRESHOLDS, LockedThreshold, Threshold, exceeded
+from events.timetable.labels import report, report_text
+from events.timetable.snapshot import Session, Snapshot
 
 
 def session(day, start, cls="3A", group=None, teacher="T1", subject="MATHS", weeks=0xFFFF):

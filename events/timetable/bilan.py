@@ -12,15 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from events.timetable import (
-    Changes,
-    Snapshot,
-    report,
-    thresholds_section,
-    week_mask_weeks,
-    week_runs,
-    week_start,
-)
+from events.timetable.changes import Changes
+from events.timetable.labels import report, thresholds_section
+from events.timetable.snapshot import Snapshot, week_mask_weeks, week_runs, week_start
 
 # What to change in EDT for an end of year after 15 July. Index Education
 # documents the academic calendar under Paramètres > Établissement >

@@ -1,0 +1,143 @@
+"""What the timetable-import use cases share (domain-rules §7): the unit of
+work they need (``TimetableWork``), the read-model queries they decide on
+(``TimetableQueries``, implemented by projections/timetable_queries.py), the
+result every command returns, and loading and saving an import.
+
+The commands: receiving an export (timetable_receive.py), validating and
+retrying it (timetable_apply.py), matching an item by hand
+(timetable_hand_match.py) and cancelling it (timetable_cancel.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from events.imports import TimetableImport
+from events.policy import Policy
+from events.timetable.decision import EarlierCopy
+from events.timetable.matching import DirectoryView, Match, Remembered
+from events.timetable.snapshot import Snapshot
+from events.usecases.ports import EventLog, ReadModel
+
+
+class ImportRefused(ValueError):
+    """The command cannot run (unreadable path, unknown import id)."""
+
+
+@dataclass
+class ImportResult:
+    import_id: str
+    status: str  # applied | awaiting_validation | rejected | already-<status>
+    uai: str = ""
+    file: str = ""
+    reason: str = ""
+    message: str = ""
+    counts: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+    # Records the reader set aside (counted by reason in the metrics; not in as_dict).
+    rejections: list = field(default_factory=list, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        """0 applied; 3 applied with records set aside (as an AAF delivery);
+        2 rejected or waiting for an operator (nothing applied yet)."""
+        if self.status == "applied" and self.rejections:
+            return 3
+        return 0 if self.status in ("applied", "already-applied") else 2
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "rejections"}
+
+
+@dataclass(frozen=True)
+class AwaitingImport:
+    """The import of an establishment and source awaiting validation."""
+
+    import_id: str
+    exported_at: str  # ISO, UTC
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What a match by hand needs of the account it names."""
+
+    profile: str
+    state: str
+
+
+class TimetableQueries(Protocol):
+    """The read-model queries of the timetable imports (projections/timetable_queries.py)."""
+
+    def find(self, key: str) -> str | None:
+        """The import id for a full id or an unambiguous prefix of it."""
+
+    def applied_count(self, uai: str, source: str, school_year: int) -> int:
+        """How many imports of this establishment, source and school year were applied."""
+
+    def awaiting(self, uai: str, source: str) -> AwaitingImport | None:
+        """The import of ``uai`` and ``source`` awaiting validation, if any."""
+
+    def earlier_copies(self, uai: str, sha256: str) -> list[EarlierCopy]:
+        """Earlier imports of ``uai`` with the same bytes that went past the checks, oldest first."""
+
+    def remembered(self, uai: str, source: str, school_year: int) -> list[Remembered]:
+        """Matches made by hand on the applied imports of that year (domain-rules §12)."""
+
+    def hand_matches(self, import_id: str) -> list[Remembered]:
+        """Matches made by hand on one import."""
+
+    def current_timetable(self, uai: str, source: str, school_year: int | None = None) -> Snapshot | None:
+        """The last applied snapshot of ``uai`` from ``source`` (of ``school_year`` when given)."""
+
+    def current_matches(self, uai: str, source: str) -> tuple[Match, ...]:
+        """The matches of the import whose timetable is applied for ``uai`` and ``source``."""
+
+    def directory_view(self, uai: str, identities: set[str]) -> DirectoryView:
+        """The directory as one establishment's import sees it: its classes
+        and groups, its accounts, and the accounts elsewhere that carry one of
+        ``identities``; removed and withdrawn accounts left out."""
+
+    def account(self, jointure: str) -> AccountState | None:
+        """The account with this jointure, if the directory has it."""
+
+
+class TimetableWork(Protocol):
+    log: EventLog
+    projection: ReadModel  # the directory, caught up before matching
+    imports: ReadModel  # the imports read model, caught up after each save
+    policy: Policy
+    timetable_queries: TimetableQueries
+
+    def effective_now(self, now: datetime | None) -> datetime:
+        """The command's effective time: ``now`` or the clock, never going back."""
+
+
+def load(uow: TimetableWork, key: str) -> TimetableImport:
+    """The import with this id (or unambiguous id prefix)."""
+    uow.imports.catch_up(uow.log)
+    found = uow.timetable_queries.find(key)
+    imp = uow.log.find(UUID(found)) if found else None
+    if imp is None:
+        raise LookupError(f"no timetable import {key!r}")
+    return imp
+
+
+def save(uow: TimetableWork, aggregates: list, message: str, details: dict, counts: dict | None = None) -> ImportResult:
+    """Record the aggregates' facts in one save, bring the imports read model
+    up to date, and answer for the first one."""
+    uow.log.save(*aggregates)
+    uow.imports.catch_up(uow.log)
+    imp = aggregates[0]
+    return ImportResult(str(imp.id), imp.status, imp.uai, imp.file, imp.reason, message, counts or {}, details)
+
+
+def last_applied(uow: TimetableWork, uai: str, source: str, school_year: int) -> tuple[Snapshot | None, tuple]:
+    """The timetable applied last for this year and the matches of the import that applied it."""
+    q = uow.timetable_queries
+    before = q.current_timetable(uai, source, school_year)
+    if before is None:
+        return None, ()
+    return before, q.current_matches(uai, source)
