@@ -19,7 +19,9 @@ from projections.brake_queries import BrakeQueries
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
+from projections.precedence_queries import PrecedenceQueries
 from projections.siecle import SiecleProjection
+from projections.siecle_queries import SiecleQueries
 
 
 class TimeWentBackwards(Exception):
@@ -49,6 +51,8 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    siecle_queries: SiecleQueries = field(default=None)  # type: ignore[assignment]
+    precedence_queries: PrecedenceQueries = field(default=None)  # type: ignore[assignment]
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
     # Processes reading the parts of a large delivery (daemon/scan.py).
@@ -161,6 +165,8 @@ def build(
             clock=clock,
             faults=faults or Faults(),
             brake_queries=BrakeQueries(db),
+            siecle_queries=SiecleQueries(db),
+            precedence_queries=PrecedenceQueries(db),
             imports=ImportsProjection(db),
             siecle=SiecleProjection(db),
             simulation=bool(store and store.simulation),

@@ -12,7 +12,7 @@ import pytest
 from daemon.cli.commands import EXIT_ERROR, EXIT_OK, _verify
 from daemon.imports import receive, validate
 from daemon.ingest import ingest
-from daemon.siecle import ingest_siecle
+from events.usecases.siecle_import import ingest_siecle
 from tests.integration.conftest import T0, Academie, make_academie
 
 
