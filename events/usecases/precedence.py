@@ -175,6 +175,31 @@ def plan(uow: PrecedenceWork, at: datetime) -> list[Decision]:
     return decide(q.pending_sightings(), q.student_enrolments(), q.declarations(), today)
 
 
+def _record(account: Any, d: Decision, policy: Policy, calendar: dict[int, date], at: datetime) -> None:
+    """One decision as the account's event, with the facts it rests on."""
+    if d.kind == "advance-clock":
+        seen = datetime.fromisoformat(d.seen_at)
+        account.advance_creation_clock("siecle", d.source_id, seen, creation_due(seen, policy.creation_delay), at)
+    elif d.kind == "declare-departure":
+        tz = ZoneInfo(policy.timezone)
+        left = date.fromisoformat(d.left_on)
+        # Learned late (after the Toussaint that follows it), it still gets its notice (domain-rules §12).
+        due_day, provisional, _ = removal_with_notice(
+            left, at.astimezone(tz).date(), calendar, policy.removal_notice_days
+        )
+        account.declare_departure(
+            "siecle",
+            d.source_id,
+            d.left_on,
+            datetime.combine(left, time(0), tz),
+            datetime.combine(due_day, time(0), tz),
+            provisional,
+            at,
+        )
+    else:
+        account.cancel_declared_departure(d.reason, {"left_on": d.left_on, "source_id": d.source_id}, at)
+
+
 def apply(uow: PrecedenceWork, at: datetime, dry_run: bool = False) -> list[Decision]:
     """Record the decisions due at ``at`` (or only list them)."""
     uow.projection.catch_up(uow.log)
@@ -183,35 +208,19 @@ def apply(uow: PrecedenceWork, at: datetime, dry_run: bool = False) -> list[Deci
     decisions = plan(uow, at)
     if dry_run or not decisions:
         return decisions
-    policy = uow.policy
-    tz = ZoneInfo(policy.timezone)
-    calendar = policy.calendar()
+    # A pending account seen in SIECLE first whose leaving date has come gets
+    # two decisions: one aggregate takes both, saved once (two loads would
+    # record two events at the same version).
+    by_account: dict[str, list[Decision]] = defaultdict(list)
+    for d in decisions:
+        by_account[d.jointure].append(d)
+    calendar = uow.policy.calendar()
 
     def changed() -> Iterator[tuple[Any]]:
-        for d in decisions:
-            account = uow.log.get(account_id(d.jointure))
-            if d.kind == "advance-clock":
-                seen = datetime.fromisoformat(d.seen_at)
-                account.advance_creation_clock(
-                    "siecle", d.source_id, seen, creation_due(seen, policy.creation_delay), at
-                )
-            elif d.kind == "declare-departure":
-                left = date.fromisoformat(d.left_on)
-                # Learned late (after the Toussaint that follows it), it still gets its notice (domain-rules §12).
-                due_day, provisional, _ = removal_with_notice(
-                    left, at.astimezone(tz).date(), calendar, policy.removal_notice_days
-                )
-                account.declare_departure(
-                    "siecle",
-                    d.source_id,
-                    d.left_on,
-                    datetime.combine(left, time(0), tz),
-                    datetime.combine(due_day, time(0), tz),
-                    provisional,
-                    at,
-                )
-            else:
-                account.cancel_declared_departure(d.reason, {"left_on": d.left_on, "source_id": d.source_id}, at)
+        for jointure, due in by_account.items():
+            account = uow.log.get(account_id(jointure))
+            for d in due:
+                _record(account, d, uow.policy, calendar, at)
             yield (account,)
 
     uow.log.save_in_batches(changed(), BATCH)
