@@ -19,8 +19,10 @@ from projections.brake_queries import BrakeQueries
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
+from projections.precedence_queries import PrecedenceQueries
 from projections.schema import create_kafka_tables
 from projections.siecle import SiecleProjection
+from projections.siecle_queries import SiecleQueries
 from projections.timetable_queries import TimetableQueries
 
 
@@ -55,6 +57,8 @@ class Context:
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
     timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
+    siecle_queries: SiecleQueries = field(default=None)  # type: ignore[assignment]
+    precedence_queries: PrecedenceQueries = field(default=None)  # type: ignore[assignment]
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
     # Processes reading the parts of a large delivery (daemon/scan.py).
@@ -173,6 +177,8 @@ def build(
             timetable_queries=TimetableQueries(db),
             imports=ImportsProjection(db, faults=faults),
             siecle=SiecleProjection(db, faults=faults),
+            siecle_queries=SiecleQueries(db),
+            precedence_queries=PrecedenceQueries(db),
             simulation=bool(store and store.simulation),
         )
 

@@ -25,7 +25,6 @@ from adapters.aaf.records import examine
 from adapters.errors import DeliveryRejected, Rejection, SetAside
 from adapters.plausibility import reference_day
 from adapters.sniff import kind_of
-from daemon import precedence
 from daemon.bootstrap import Context
 from daemon.formats import not_importable
 from daemon.scan import record_digest, summaries
@@ -35,6 +34,7 @@ from events.policy import Policy
 from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
 from events.upgrade import upgrade_id
+from events.usecases import precedence, siecle_relink
 from events.usecases.brake_check import brake_check, describe_brake, scope_of, scopes_meet
 from projections.directory import RULES
 
@@ -138,7 +138,7 @@ def _finish(result: IngestResult, ctx: Context, now: datetime | None, project: b
             # New accounts may be the ones SIECLE records were waiting for
             # (domain-rules §11); a relink a crash interrupted is run now.
             at = ctx.effective_now(now)
-            precedence.follow_up(ctx, at)
+            siecle_relink.follow_up(ctx, at)
             precedence.apply(ctx, at)
     return result
 

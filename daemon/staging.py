@@ -28,7 +28,7 @@ DDL = {
     "held_files": "import_id TEXT PRIMARY KEY, file TEXT NOT NULL, content TEXT NOT NULL",
     # The steps that follow a recorded fact (issue 18, point 4), once done: a
     # step not marked here for an applied delivery is run at the next ingest,
-    # tick or start (daemon/precedence.follow_up).
+    # tick or start (events/usecases/siecle_relink.follow_up).
     "follow_ups": "delivery_id TEXT NOT NULL, step TEXT NOT NULL, done_at TEXT NOT NULL, PRIMARY KEY (delivery_id, step)",
 }
 

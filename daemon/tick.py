@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from daemon import precedence
 from daemon.bootstrap import Context
 from events.account import account_id
 from events.login import Login
 from events.purge import PURGE_HOLD_ID, PurgeHold
 from events.rules import login_for, removal_with_notice
+from events.usecases import precedence, siecle_relink
 from projections.directory import iso
 from projections.queries import departing_schedule
 from projections.served import unserved_staff
@@ -187,7 +187,7 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
     check_interrupted(ctx, "")
     ctx.projection.catch_up(ctx.log)
     if not dry_run:  # a relink a crash interrupted after its delivery (issue 18, point 4)
-        precedence.follow_up(ctx, at)
+        siecle_relink.follow_up(ctx, at)
     # SIECLE first (clock, leaving dates), then what is due in the updated state.
     transitions = [
         Transition(d.kind, d.account_id, d.jointure, "", d.reason) for d in precedence.apply(ctx, at, dry_run=dry_run)

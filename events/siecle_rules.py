@@ -1,8 +1,8 @@
 """Pure rules of SIECLE facts (formats §2; domain-rules §4, §5, §11): what
 of a record is kept, its digest, what changed between two snapshots of one
 establishment, when a leaving date means "gone", and how a SIECLE record is
-correlated to an AAF account. No I/O: the service (daemon/siecle.py) feeds
-these functions with rows it read.
+correlated to an AAF account. No I/O: the use cases
+(events/usecases/siecle_*.py) feed these functions with rows they read.
 """
 
 from __future__ import annotations

@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
 from adapters.timetable.files import KINDS as TIMETABLE_KINDS
-from daemon import bootstrap, config, precedence, upgrade
+from daemon import bootstrap, config, upgrade
 from daemon.cli import import_commands, siecle_commands
 from daemon.cli.history import history
 from daemon.formats import not_importable
 from daemon.ingest import ingest, reject, release
 from daemon.tick import hold_removals, lift_hold, purge_hold, tick
 from events.structure import GroupSource, group_source_id
+from events.usecases import siecle_relink
 from projections import imports as imports_view
 from projections import queries
 from projections import siecle as siecle_view
@@ -324,8 +325,8 @@ def _verify(args, ctx, out, table, progress) -> int:
     # What the steps that follow a recorded fact derive (issue 18, point 4): a
     # relink that did not run leaves the read model equal to its rebuild, and
     # SIECLE records unlinked that the directory would now link.
-    pending = precedence.pending_follow_ups(ctx)
-    derivable = precedence.relink(ctx, ctx.judged_now(), "verify", dry_run=True)
+    pending = siecle_relink.pending_follow_ups(ctx)
+    derivable = siecle_relink.relink(ctx, ctx.judged_now(), "verify", dry_run=True)
     follow = {"deliveries_not_followed": len(pending), "links_derivable": derivable}
     text = (
         table(rows, ("table", "rows", "live_only", "rebuild_only", "equal"))

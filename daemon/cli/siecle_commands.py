@@ -5,7 +5,9 @@ dispatches to. Output names SIECLE keys, never names or birth dates."""
 from __future__ import annotations
 
 from adapters.errors import describe_all
-from daemon.siecle import SiecleResult, held_import, ingest_siecle, reject_siecle, release_siecle
+from events.usecases.siecle_apply import SiecleResult
+from events.usecases.siecle_hold import held_import, reject_siecle, release_siecle
+from events.usecases.siecle_import import ingest_siecle
 from projections import siecle as view
 
 EXIT_OK = 0
@@ -92,15 +94,7 @@ def _show(ctx, args, out, table) -> int:
     row = next(r for r in view.imports(ctx.db) if r["import_id"] == str(imp.id))
     brake = imp.brake or {}
     jointures = [d["jointure"] for d in brake.get("departures", [])]
-    login: dict[str, str] = {}
-    for i in range(0, len(jointures), 500):
-        chunk = jointures[i : i + 500]
-        login.update(
-            ctx.db.query(
-                f"SELECT jointure, COALESCE(login, '') FROM accounts WHERE jointure IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-        )
+    login = ctx.siecle_queries.logins(jointures)
     departures = [
         {**d, "login": login.get(d["jointure"], ""), "counted": not d["expected"]} for d in brake.get("departures", [])
     ]

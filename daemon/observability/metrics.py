@@ -390,7 +390,7 @@ class Metrics:
     def observe_result(self, source: str, result: Any, seconds: float, *, ctx: Any = None) -> None:
         """``observe_import`` (and records rejected) from a service result:
         ``daemon.ingest.IngestResult``, ``events.usecases.timetable_work.ImportResult`` or
-        ``daemon.siecle.SiecleResult``."""
+        ``events.usecases.siecle_apply.SiecleResult``."""
         outcome = outcome_of(result)
         self.observe_import(
             source, outcome, getattr(result, "reason", ""), getattr(result, "uai", None) or None, seconds, ctx=ctx

@@ -42,9 +42,9 @@ from daemon.formats import not_importable
 from daemon.ingest import IngestRefused, ingest
 from daemon.observability.logs import event
 from daemon.service.storehealth import StoreHealth
-from daemon.siecle import ImportInterrupted, ingest_siecle
 from events.clock import Clock
 from events.timetable.labels import bilan_title, report_text
+from events.usecases.siecle_import import ImportInterrupted, ingest_siecle
 from events.usecases.timetable_receive import receive
 from events.usecases.timetable_work import ImportRefused
 from projections import import_queries
@@ -495,11 +495,11 @@ class Inbox:
         with self.lock:
             sources = [source for _, source in self.ctx.staging.interrupted()]
             try:
-                rows = self.ctx.db.query("SELECT import_id FROM siecle_imports WHERE status = 'received'")
+                rows = self.ctx.siecle_queries.received_imports()
             except Exception:  # the SIECLE read model not created yet
                 rows = []
-            for (import_id,) in rows:
-                imp = self.ctx.log.find(UUID(import_id))
+            for row in rows:
+                imp = self.ctx.log.find(UUID(row.import_id))
                 if getattr(imp, "status", "") == "applying":
                     sources.append(getattr(imp, "source", ""))
         out = []

@@ -30,10 +30,10 @@ from daemon.http.openapi import document
 from daemon.http.server import API_ROUTES, SERVICE_PATHS, serve
 from daemon.ingest import ingest
 from daemon.observability.metrics import SOURCES, Metrics
-from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from events.clock import ManualClock, SystemClock
 from events.policy import Policy
+from events.usecases.siecle_import import ingest_siecle
 from events.usecases.timetable_receive import receive
 from projections import queries
 from tests.conftest import _admin_connect

@@ -296,7 +296,7 @@ def test_a_delta_modify_keeps_what_is_set_aside(cli, tmp_path):
 def test_siecle_fields_set_aside_are_recorded_and_listed(ctx, tmp_path):
     from datetime import datetime, timezone
 
-    from daemon.siecle import ingest_siecle
+    from events.usecases.siecle_import import ingest_siecle
     from projections import queries
     from projections import siecle as view
     from projections.siecle import SiecleProjection

@@ -15,10 +15,10 @@ import pytest
 
 from daemon import bootstrap
 from daemon.ingest import ingest
-from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from events.account import account_id
 from events.policy import Policy
+from events.usecases.siecle_import import ingest_siecle
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump

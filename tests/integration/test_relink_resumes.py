@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from adapters.siecle import read_eleves
-from daemon import bootstrap, precedence
+from daemon import bootstrap
 from daemon.ingest import ingest
 from daemon.tick import tick
 from events.faults import CountingFaults
 from events.policy import Policy
+from events.usecases import siecle_relink
 from tests.integration.conftest import make_academie
 
 ENTSYNC = str(Path(sys.executable).with_name("entsync"))
@@ -72,7 +73,7 @@ def test_a_relink_killed_after_its_delivery_is_run_by_what_comes_next(heal, stor
         assert delivery[1] == "applied"  # the fact was recorded…
         unlinked = links(ctx)
         assert unlinked == {"unresolved": len(read_eleves(eleves).students)}  # …its relink was not
-        assert precedence.pending_follow_ups(ctx) == [delivery[0]]
+        assert siecle_relink.pending_follow_ups(ctx) == [delivery[0]]
 
         code, report = verify(store_url)
         assert code == 1 and report["equal"] is True  # the read model equals its rebuild…
@@ -85,7 +86,7 @@ def test_a_relink_killed_after_its_delivery_is_run_by_what_comes_next(heal, stor
             assert ingest(str(gen.first), ctx, T_AFTER).status == "already-applied"
         healed = links(ctx)
         assert healed.get("unresolved", 0) == 0 and healed["linked"] == unlinked["unresolved"]
-        assert precedence.pending_follow_ups(ctx) == [] and faults.counts["relink.starting"] == 1
+        assert siecle_relink.pending_follow_ups(ctx) == [] and faults.counts["relink.starting"] == 1
         tick(ctx, T_AFTER)  # nothing more to link: the mark holds
         assert links(ctx) == healed and faults.counts["relink.starting"] == 1
     finally:

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.siecle import read_eleves, read_responsables
 from daemon.ingest import ingest
-from daemon.siecle import ingest_siecle
+from events.usecases.siecle_import import ingest_siecle
 from projections import siecle as view
 from tests.integration.conftest import T0, make_academie
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.siecle import ingest_siecle
+from events.usecases.siecle_import import ingest_siecle
 from projections import siecle as view
 from projections.siecle import SiecleProjection
 

@@ -11,7 +11,7 @@ import pytest
 
 from daemon.cli.commands import EXIT_ERROR, EXIT_OK, _verify
 from daemon.ingest import ingest
-from daemon.siecle import ingest_siecle
+from events.usecases.siecle_import import ingest_siecle
 from events.usecases.timetable_apply import validate
 from events.usecases.timetable_receive import receive
 from tests.integration.conftest import T0, Academie, make_academie
