@@ -557,7 +557,7 @@ def _store(args, out) -> int:
 
 
 def _store_upgrade(args, ctx, out) -> int:
-    from daemon.cli import _table as table
+    from daemon.cli.main import _table as table
 
     report = upgrade.upgrade(ctx, dry_run=bool(args.dry_run))
     lines = [report.summary()]
