@@ -1,5 +1,5 @@
 """The composition root: the one place that builds the event log, the read
-model, the staging area and the clock from the configuration."""
+model, the staging area, the part readers and the clock from the configuration."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 
-from daemon.scan import default_workers
-from daemon.staging import Staging
+from daemon.scan import PartReaders
 from events.application import DirectoryLog
 from events.clock import Clock, SystemClock
 from events.faults import Faults
 from events.policy import Policy
 from events.store import STORE_ID, Store
+from events.usecases.aaf_ports import PartReader, Precedence
 from projections.brake_queries import BrakeQueries
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
+from projections.ingest_queries import IngestQueries
 from projections.siecle import SiecleProjection
+from projections.staging import Staging
+from projections.staging import create_tables as create_staging
 
 
 class TimeWentBackwards(Exception):
@@ -49,10 +52,13 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    ingest_queries: IngestQueries = field(default=None)  # type: ignore[assignment]
+    # Reads the parts of a delivery, in worker processes when worth it (daemon/scan.py).
+    part_reader: PartReader = field(default_factory=PartReaders)
+    # What follows an applied AAF delivery (daemon/precedence.py, moving to events/usecases/).
+    precedence: Precedence = field(default=None)  # type: ignore[assignment]
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
-    # Processes reading the parts of a large delivery (daemon/scan.py).
-    workers: int = field(default_factory=default_workers)
     # The SIECLE read model (projections/siecle.py), built by build().
     siecle: SiecleProjection | None = field(default=None)
     # Declared when the store was created (events/store.py); False for a store
@@ -145,10 +151,12 @@ def build(
     must agree with the declaration, and a store that already holds facts
     cannot become a simulation."""
     clock = clock or SystemClock()
+    faults = faults or Faults()
     url = StoreURL(store_url)
     db = Database(url)
     with db.schema_lock():  # the event store's tables and the read models' are created here
         log = DirectoryLog(env=url.eventsourcing_env())
+        create_staging(db)  # the staging area, working storage beside the read model
         store = log.find(STORE_ID)
         if simulation is not None:
             store = _declare(log, store, simulation, clock)
@@ -156,15 +164,25 @@ def build(
             log=log,
             db=db,
             projection=DirectoryProjection(db),
-            staging=Staging(db),
+            staging=Staging(db, faults),
             policy=policy or Policy(),
             clock=clock,
-            faults=faults or Faults(),
+            faults=faults,
             brake_queries=BrakeQueries(db),
+            ingest_queries=IngestQueries(db),
+            part_reader=PartReaders(),
+            precedence=_precedence(),
             imports=ImportsProjection(db),
             siecle=SiecleProjection(db),
             simulation=bool(store and store.simulation),
         )
+
+
+def _precedence() -> Precedence:
+    # Imported here: daemon/precedence.py imports this module (until it moves to events/usecases/).
+    from daemon import precedence
+
+    return precedence  # type: ignore[return-value]
 
 
 def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Clock) -> Store | None:

@@ -12,10 +12,11 @@ from adapters.sniff import kind_of
 from daemon import bootstrap, config, precedence, upgrade
 from daemon.cli import import_commands, siecle_commands
 from daemon.cli.history import history
-from daemon.formats import not_importable
-from daemon.ingest import ingest, reject, release
 from daemon.tick import hold_removals, lift_hold, purge_hold, tick
 from events.structure import GroupSource, group_source_id
+from events.usecases.aaf_ingest import ingest
+from events.usecases.aaf_operator import reject, release
+from events.usecases.formats import not_importable
 from projections import imports as imports_view
 from projections import queries
 from projections import siecle as siecle_view

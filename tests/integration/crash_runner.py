@@ -18,14 +18,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from daemon import bootstrap
-from daemon import ingest as ingest_module
 from daemon import tick as tick_module
-from daemon.ingest import ingest
-from daemon.staging import Staging
 from daemon.tick import tick
 from events.application import DirectoryLog
 from events.policy import Policy
+from events.usecases import aaf_apply
+from events.usecases.aaf_ingest import ingest
 from projections.directory import DirectoryProjection
+from projections.staging import Staging
 from tests.integration.conftest import T0, T1, T_CREATE
 
 WRITES = 0
@@ -47,7 +47,7 @@ def _counting(cls, name: str, kill_at: int) -> None:
 
 def main(argv: list[str]) -> int:
     store, stepfile, kill_at, first, second = argv[0], Path(argv[1]), int(argv[2]), argv[3], argv[4]
-    ingest_module.BATCH = tick_module.BATCH = 40  # many small batches: many points to be killed at
+    aaf_apply.BATCH = tick_module.BATCH = 40  # many small batches: many points to be killed at
     # Declared before the writes are counted: the test's store is declared already, the reference's is not.
     ctx = bootstrap.build(store, Policy(), simulation=True)  # runs at dates of its own
     for cls, name in (

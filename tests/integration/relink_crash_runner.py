@@ -13,9 +13,9 @@ import sys
 from datetime import datetime, timezone
 
 from daemon import bootstrap, precedence
-from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 
 T_SIECLE = datetime(2026, 8, 17, 8, tzinfo=timezone.utc)
 T_AAF = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)

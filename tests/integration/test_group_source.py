@@ -10,9 +10,9 @@ import pytest
 
 from daemon import bootstrap
 from daemon.imports import receive, validate
-from daemon.ingest import ingest
 from events.policy import Policy
 from events.structure import GroupSource
+from events.usecases.aaf_ingest import ingest
 from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection

@@ -29,11 +29,11 @@ from daemon import bootstrap
 from daemon.http.openapi import document
 from daemon.http.server import API_ROUTES, SERVICE_PATHS, serve
 from daemon.imports import receive
-from daemon.ingest import ingest
 from daemon.observability.metrics import SOURCES, Metrics
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from projections import queries
 from tests.conftest import _admin_connect
 from tests.integration.conftest import Academie, make_academie

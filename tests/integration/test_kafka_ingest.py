@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from daemon.kafka.ingest import DeliveryConsumer, consumer, publish
 from daemon.kafka.outbound import producer
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
 from tests.integration.conftest import T0
 

@@ -13,11 +13,11 @@ from collections import defaultdict
 import pytest
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from daemon.kafka.outbound import Outbound, producer
 from daemon.tick import tick
 from events.delivery import Delivery
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from tests.integration.conftest import T0, T_CREATE
 
 pytestmark = pytest.mark.kafka

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from events.account import account_id
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump

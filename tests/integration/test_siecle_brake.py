@@ -25,10 +25,10 @@ import pytest
 
 from daemon import bootstrap
 from daemon.cli import main
-from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
 from daemon.tick import tick
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt
 

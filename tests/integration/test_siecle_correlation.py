@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from adapters.siecle import read_eleves, read_responsables
-from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
+from events.usecases.aaf_ingest import ingest
 from projections import siecle as view
 from tests.integration.conftest import T0, make_academie
 

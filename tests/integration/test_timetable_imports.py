@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from daemon.imports import receive, retry, validate
-from daemon.ingest import ingest
 from events.timetable import LockedThreshold
+from events.usecases.aaf_ingest import ingest
 from projections import import_queries as q
 from projections.db import Database
 from projections.imports import ImportsProjection, drop, dump

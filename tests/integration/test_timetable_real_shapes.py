@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from daemon.imports import cancel, match, receive, validate
-from daemon.ingest import ingest
 from events.timetable import week_mask_weeks
+from events.usecases.aaf_ingest import ingest
 from projections import import_queries as q
 from tests.integration.test_timetable_imports import rebuilt_equals_live
 

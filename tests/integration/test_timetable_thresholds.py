@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from daemon.imports import receive, retry, validate
-from daemon.ingest import ingest
 from events.timetable import DEFAULT_THRESHOLDS, LockedThreshold
+from events.usecases.aaf_ingest import ingest
 from projections import import_queries as q
 from tests.integration.conftest import Academie, make_academie
 

@@ -11,8 +11,8 @@ import pytest
 
 from daemon.cli.commands import EXIT_ERROR, EXIT_OK, _verify
 from daemon.imports import receive, validate
-from daemon.ingest import ingest
 from daemon.siecle import ingest_siecle
+from events.usecases.aaf_ingest import ingest
 from tests.integration.conftest import T0, Academie, make_academie
 
 
