@@ -21,8 +21,9 @@ from pathlib import Path
 from lxml import etree
 
 from daemon import bootstrap
-from daemon.ingest import ingest
+from daemon.scan import PartReaders
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from generator.cli import run as generate
 
 
@@ -117,7 +118,7 @@ def main() -> None:
         # A simulation store (domain-rules §12): the benchmark runs at dates of its own.
         ctx = bootstrap.build(args.store or f"sqlite:///{work}/bench.db", Policy(), simulation=True)
         if args.workers:
-            ctx.workers = args.workers
+            ctx.part_reader = PartReaders(args.workers)
         t0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
         start = time.perf_counter()
         r1 = ingest(str(first), ctx, t0, project=False)
@@ -137,7 +138,7 @@ def main() -> None:
         records = sum(v for k, v in r1.counts.items() if k.startswith("events_"))
         print(
             f"students {args.students}, files {size_mb(first):.0f} MB, records {records}, "
-            f"workers {ctx.workers}, store {'sqlite' if not args.store else args.store.split(':')[0]}"
+            f"workers {ctx.part_reader.workers}, store {'sqlite' if not args.store else args.store.split(':')[0]}"
         )
         print(f"parse-only (complete)        {parse_s:8.1f} s")
         print(

@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 
 FIX = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "aaf" / "duplicate-id"
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
@@ -71,7 +71,7 @@ def main() -> None:
         run(delivery, work, "shipped limits", Policy())
         run(delivery, work, "limits off", Policy(max_rejected_records=0, max_rejected_share=1.0))
         # For comparison: one rejection per event, as 0.3.0 wrote them.
-        from daemon import ingest as module
+        from events.usecases import aaf_stage as module
 
         batch, module.REJECTIONS_PER_EVENT = module.REJECTIONS_PER_EVENT, 1
         try:

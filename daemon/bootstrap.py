@@ -1,5 +1,5 @@
 """The composition root: the one place that builds the event log, the read
-model, the staging area and the clock from the configuration."""
+model, the staging area, the part readers and the clock from the configuration."""
 
 from __future__ import annotations
 
@@ -8,21 +8,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 
-from daemon.scan import default_workers
-from daemon.staging import Staging
+from daemon.scan import PartReaders
 from events.application import DirectoryLog
 from events.clock import Clock, SystemClock
 from events.faults import Faults
 from events.policy import Policy
 from events.store import STORE_ID, Store
+from events.usecases.aaf_ports import PartReader
 from projections.brake_queries import BrakeQueries
 from projections.db import Database, StoreURL
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
+from projections.ingest_queries import IngestQueries
 from projections.precedence_queries import PrecedenceQueries
 from projections.schema import create_kafka_tables
 from projections.siecle import SiecleProjection
 from projections.siecle_queries import SiecleQueries
+from projections.staging import Staging
+from projections.staging import create_tables as create_staging
 from projections.timetable_queries import TimetableQueries
 
 
@@ -59,10 +62,11 @@ class Context:
     timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
     siecle_queries: SiecleQueries = field(default=None)  # type: ignore[assignment]
     precedence_queries: PrecedenceQueries = field(default=None)  # type: ignore[assignment]
+    ingest_queries: IngestQueries = field(default=None)  # type: ignore[assignment]
+    # Reads the parts of a delivery, in worker processes when worth it (daemon/scan.py).
+    part_reader: PartReader = field(default_factory=PartReaders)
     # The timetable-imports read model (projections/imports.py), built by build().
     imports: ImportsProjection | None = field(default=None)
-    # Processes reading the parts of a large delivery (daemon/scan.py).
-    workers: int = field(default_factory=default_workers)
     # The SIECLE read model (projections/siecle.py), built by build().
     siecle: SiecleProjection | None = field(default=None)
     # Declared when the store was created (events/store.py); False for a store
@@ -161,6 +165,7 @@ def build(
     with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
         log = DirectoryLog(env=url.eventsourcing_env(), faults=faults)
         create_kafka_tables(db)
+        create_staging(db)  # the staging area, working storage beside the read model
         store = log.find(STORE_ID)
         if simulation is not None:
             store = _declare(log, store, simulation, clock)
@@ -179,6 +184,8 @@ def build(
             siecle=SiecleProjection(db, faults=faults),
             siecle_queries=SiecleQueries(db),
             precedence_queries=PrecedenceQueries(db),
+            ingest_queries=IngestQueries(db),
+            part_reader=PartReaders(),
             simulation=bool(store and store.simulation),
         )
 

@@ -19,6 +19,7 @@ from events.login import Login
 from events.purge import PURGE_HOLD_ID, PurgeHold
 from events.rules import login_for, removal_with_notice
 from events.usecases import precedence, siecle_relink
+from events.usecases.aaf_ingest import check_interrupted
 from projections.directory import iso
 from projections.queries import departing_schedule
 from projections.served import unserved_staff
@@ -181,8 +182,6 @@ def tick(ctx: Context, now: datetime | None = None, dry_run: bool = False) -> tu
     """Record every transition due at ``now`` (or only list them). While
     removals are held (domain-rules §11), due removals are listed with kind
     ``remove-held`` and not recorded."""
-    from daemon.ingest import check_interrupted
-
     at = ctx.effective_now(now)
     check_interrupted(ctx, "")
     ctx.projection.catch_up(ctx.log)

@@ -2,8 +2,8 @@
 change corrects existing stores; CHANGELOG.md says what each upgrade changes).
 
 The read model of a store is derived from its log by rules that a release may
-change (projections/directory.py RULES). An upgrade rebuilds it under a
-prefix with this release's rules, compares, records what changed as facts
+change (events/upgrade.py RULES). An upgrade rebuilds it under a prefix with
+this release's rules, compares, records what changed as facts
 (``Account.Reclassified`` per person, ``Upgrade.Recorded`` for the whole),
 then rebuilds the live read model from the log, so that `entsync verify` is
 equal afterwards and `entsync history` explains every correction.
@@ -12,9 +12,10 @@ What the log does not hold cannot be corrected from it: records an earlier
 release rejected for a rule that changed (a VE1301 student "without INE", a
 structure whose code fails the check letter, a modifyRequest for an unknown
 record). The upgrade lists the applied deliveries that hold such records;
-ingesting one of them again reads it once more (a *re-read*, daemon/ingest.py):
-only the records the directory does not hold are applied, and nothing
-departs (its departures were decided when it was first applied).
+ingesting one of them again reads it once more (a *re-read*,
+events/usecases/aaf_ingest.py): only the records the directory does not hold
+are applied, and nothing departs (its departures were decided when it was
+first applied).
 
 An upgrade never moves the store's clock: its facts carry the last recorded
 effective time.
@@ -29,8 +30,8 @@ from daemon.bootstrap import Context, release
 from daemon.observability.logs import event
 from events.account import Account
 from events.store import STORE_ID
-from events.upgrade import Upgrade, upgrade_id
-from projections.directory import RULES, DirectoryProjection
+from events.upgrade import RULES, Upgrade, upgrade_id
+from projections.directory import DirectoryProjection
 from projections.schema import drop
 from projections.served import unserved_staff
 

@@ -3,7 +3,7 @@
 
 A delivery (complete or delta) or a SIECLE export that would make too many
 accounts of one structure and one population depart is held for an
-operator. Pure functions: the ingest services (daemon/ingest.py,
+operator. Pure functions: the ingest services (events/usecases/aaf_stage.py,
 events/usecases/siecle_brake.py) read the facts, these decide.
 
 - **Populations** are counted apart, each with its own minimum: students,

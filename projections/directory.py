@@ -22,17 +22,12 @@ from events.faults import Faults
 from events.login import Login
 from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
+from events.upgrade import RULES  # the rules generation this read model is built by
 from projections import facts
 from projections.db import Database
 from projections.schema import COLUMNS, PRIMARY_KEYS, TABLES, TRACKING, create
 
 NAME = "directory"
-# The generation of the rules that derive the read model from the log. Raise
-# it when a release reads recorded facts differently (domain-rules §12): an
-# existing store is then upgraded (daemon/upgrade.py) and CHANGELOG.md says
-# what the upgrade changes. 1 = entsync 0.1.0; 2 = 0.2.0 (teacher profile,
-# structures whose code fails the check letter, VE1301 students).
-RULES = 2
 RULES_NAME = "directory.rules"
 APPLY_STARTED = Delivery.ApplyStarted.TOPIC
 ACCOUNT = "entsync:Account."

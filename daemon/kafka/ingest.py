@@ -14,8 +14,9 @@ that takes over a partition resumes from the store's position, whatever
 Kafka's committed offset says. When every partition's ``end`` marker and all
 its records are stored, one daemon (an advisory lock on PostgreSQL) rebuilds
 the delivery from the store and ingests it with the usual rules
-(``daemon.ingest.ingest_delivery``): coverage, brakes and departures need
-the whole delivery; the ids are those of the same files ingested directly.
+(``events.usecases.aaf_ingest.ingest_delivery``): coverage, brakes and
+departures need the whole delivery; the ids are those of the same files
+ingested directly.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from typing import Any
 
 from adapters.aaf.files import PartFile, RecordedDelivery, discover
 from daemon.bootstrap import Context
-from daemon.ingest import IngestResult, ingest_delivery
 from daemon.kafka.port import Consumer, Producer
 from events.delivery import delivery_id
+from events.usecases.aaf_ingest import ingest_delivery
+from events.usecases.aaf_result import IngestResult
 
 
 def _json(value: Any) -> bytes:

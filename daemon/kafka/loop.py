@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from daemon.ingest import IngestResult
 from daemon.kafka.ingest import DeliveryConsumer
+from events.usecases.aaf_result import IngestResult
 
 
 def consume(

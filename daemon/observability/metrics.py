@@ -389,7 +389,7 @@ class Metrics:
 
     def observe_result(self, source: str, result: Any, seconds: float, *, ctx: Any = None) -> None:
         """``observe_import`` (and records rejected) from a service result:
-        ``daemon.ingest.IngestResult``, ``events.usecases.timetable_work.ImportResult`` or
+        ``events.usecases.aaf_result.IngestResult``, ``events.usecases.timetable_work.ImportResult`` or
         ``events.usecases.siecle_apply.SiecleResult``."""
         outcome = outcome_of(result)
         self.observe_import(

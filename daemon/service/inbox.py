@@ -38,12 +38,13 @@ from adapters.aaf.files import NAME_RE
 from adapters.sniff import kind_of
 from adapters.timetable.files import KINDS as TIMETABLE_KINDS
 from daemon.bootstrap import Context, TimeWentBackwards
-from daemon.formats import not_importable
-from daemon.ingest import IngestRefused, ingest
 from daemon.observability.logs import event
 from daemon.service.storehealth import StoreHealth
 from events.clock import Clock
 from events.timetable.labels import bilan_title, report_text
+from events.usecases.aaf_ingest import ingest
+from events.usecases.aaf_result import IngestRefused
+from events.usecases.formats import not_importable
 from events.usecases.siecle_import import ImportInterrupted, ingest_siecle
 from events.usecases.timetable_receive import receive
 from events.usecases.timetable_work import ImportRefused
@@ -275,7 +276,7 @@ def process(path: Path, ctx: Context) -> Outcome:
             raise Retry("store_unavailable", line) from None
         raise
     # Not an export the service imports: the same answer as `entsync ingest`
-    # (daemon/formats.py), nothing recorded.
+    # (events/usecases/formats.py), nothing recorded.
     refused = not_importable(path, kind)
     return Outcome(
         refused.source,
@@ -493,7 +494,7 @@ class Inbox:
 
     def _interrupted(self) -> list[Path]:
         with self.lock:
-            sources = [source for _, source in self.ctx.staging.interrupted()]
+            sources = [i.source for i in self.ctx.staging.interrupted()]
             try:
                 rows = self.ctx.siecle_queries.received_imports()
             except Exception:  # the SIECLE read model not created yet
@@ -591,7 +592,7 @@ class Inbox:
 
     def _interrupted_here(self, path: Path) -> bool:
         try:
-            return any(source == str(path) for _, source in self.ctx.staging.interrupted())
+            return any(i.source == str(path) for i in self.ctx.staging.interrupted())
         except Exception:
             return True  # the store itself fails: an outage, try again later
 

@@ -8,7 +8,7 @@ item in hand (up to ``shutdown_timeout_seconds``), the scheduler finishes
 its running job, the server stops, the process exits 0. An item still being
 ingested when the timeout passes is left as a crash would leave it — its
 facts are staged, its effects not yet visible — and the next start ingests
-it again from the inbox, which finishes it (daemon/ingest.py).
+it again from the inbox, which finishes it (events/usecases/aaf_apply.py).
 
 ``entsync config check`` prints the effective configuration (no secret) or
 the error naming the key.

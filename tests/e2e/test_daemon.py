@@ -151,7 +151,7 @@ def test_kill_9_during_an_ingest_then_restart_finishes_it(store_url, large, tmp_
         wait_until(lambda: db.table_exists("ingest_state"), 10, "the store")
         drop_with_marker(root / manifest["deliveries"][name]["path"], inbox, name)
 
-        def applying() -> bool:  # the apply phase has begun writing events (daemon/ingest.py)
+        def applying() -> bool:  # the apply phase has begun writing events (events/usecases/aaf_apply.py)
             return bool(db.query("SELECT 1 FROM ingest_state WHERE phase = 'applying' AND apply_from > 0"))
 
         wait_until(lambda: applying() or daemon.find("inbox.processed"), 30, "the apply phase", step=0.005)

@@ -12,9 +12,9 @@ import sys
 from datetime import datetime, timezone
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from events.faults import StopAt
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 
 T_SIECLE = datetime(2026, 8, 17, 8, tzinfo=timezone.utc)

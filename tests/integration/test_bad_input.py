@@ -5,7 +5,7 @@ from __future__ import annotations
 import tarfile
 import zipfile
 
-from daemon.ingest import ingest
+from events.usecases.aaf_ingest import ingest
 from projections import queries
 from tests.integration.conftest import T0
 

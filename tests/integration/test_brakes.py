@@ -18,8 +18,9 @@ import pytest
 from lxml import etree
 
 from daemon.cli import main
-from daemon.ingest import ingest, reject, release
 from daemon.tick import tick
+from events.usecases.aaf_ingest import ingest
+from events.usecases.aaf_operator import reject, release
 from projections import queries
 from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from daemon.ingest import ingest
 from daemon.tick import tick
+from events.usecases.aaf_ingest import ingest
 from projections import facts
 from tests.integration.conftest import T0, T1, T_CREATE
 

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from events.policy import Policy
 from events.structure import GroupSource
+from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_apply import validate
 from events.usecases.timetable_receive import receive
 from projections import queries

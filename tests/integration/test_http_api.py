@@ -28,11 +28,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from daemon import bootstrap
 from daemon.http.openapi import document
 from daemon.http.server import API_ROUTES, SERVICE_PATHS, serve
-from daemon.ingest import ingest
 from daemon.observability.metrics import SOURCES, Metrics
 from daemon.tick import tick
 from events.clock import ManualClock, SystemClock
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from events.usecases.timetable_receive import receive
 from projections import queries

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from daemon.kafka.ingest import DeliveryConsumer, publish
 from daemon.kafka.kafka_python import KafkaPythonConsumer, KafkaPythonProducer, rebalance
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
 from tests.integration.conftest import T0
 from tests.integration.test_kafka_port import create_topic

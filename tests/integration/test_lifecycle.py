@@ -10,8 +10,8 @@ import pytest
 
 from daemon.bootstrap import TimeWentBackwards
 from daemon.cli.history import history
-from daemon.ingest import ingest
 from daemon.tick import tick
+from events.usecases.aaf_ingest import ingest
 from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -205,13 +205,13 @@ def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, t
         assert states(c) == before, "a held delivery has no visible effect"
         delivery = c.log.delivery(held.delivery_id)
         if decision == "release":
-            from daemon.ingest import release
+            from events.usecases.aaf_operator import release
 
             done = release(delivery, "ops", c, T1 + timedelta(minutes=5))
             assert done.status == "applied"
             assert sum(1 for s in states(c).values() if s == "departing") >= 30
         else:
-            from daemon.ingest import reject
+            from events.usecases.aaf_operator import reject
 
             reject(delivery, "ops", c, T1 + timedelta(minutes=5))
             assert states(c) == before

@@ -9,7 +9,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from daemon.ingest import ingest
+from events.usecases.aaf_ingest import ingest
 from projections.served import NO_KNOWN_STRUCTURE, structure_anomalies
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "aaf" / "values"

@@ -13,12 +13,12 @@ from collections import defaultdict
 import pytest
 
 from daemon import bootstrap
-from daemon.ingest import ingest
 from daemon.kafka.kafka_python import KafkaPythonProducer
 from daemon.kafka.outbound import Outbound
 from daemon.tick import tick
 from events.delivery import Delivery
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from tests.integration.conftest import T0, T_CREATE
 
 pytestmark = pytest.mark.kafka

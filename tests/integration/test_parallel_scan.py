@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 import daemon.scan
+from adapters.aaf.summary import summarise_part
 from daemon import bootstrap
-from daemon.ingest import ingest
+from daemon.scan import PartReaders
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
 from tests.integration.conftest import T0, T1, make_academie
 
@@ -26,7 +28,7 @@ def _spy(part):
     """The worker entry point, noting which process read the part."""
     with open(PIDS[0], "a") as fh:
         fh.write(f"{os.getpid()}\n")
-    return daemon.scan.summarise_part(daemon.scan._SHARED["files"], part, daemon.scan._SHARED["index"])
+    return summarise_part(daemon.scan._SHARED["files"], part, daemon.scan._SHARED["index"])
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def _snapshot(ctx) -> tuple[list, dict]:
 
 def _run(store: str, first: Path, second: Path, workers: int):
     ctx = bootstrap.build(store, Policy(), simulation=True)
-    ctx.workers = workers
+    ctx.part_reader = PartReaders(workers)
     try:
         results = [ingest(str(first), ctx, T0), ingest(str(second), ctx, T1)]
         return results, _snapshot(ctx)
@@ -94,7 +96,7 @@ def test_a_part_a_worker_cannot_read_rejects_the_delivery(deliveries, store_url,
     victim.write_bytes(victim.read_bytes()[:-40])  # cut short: not well-formed
     monkeypatch.setattr(daemon.scan, "PARALLEL_MIN_BYTES", 0)
     ctx = bootstrap.build(store_url, Policy())
-    ctx.workers = 2
+    ctx.part_reader = PartReaders(2)
     try:
         result = ingest(str(broken), ctx, T0)
         assert (result.status, result.reason) == ("rejected", "malformed_xml")

@@ -17,9 +17,9 @@ from prometheus_client import CollectorRegistry
 
 from daemon import bootstrap
 from daemon.http.server import serve
-from daemon.ingest import ingest
 from daemon.observability.metrics import HARMLESS_REASONS, Metrics
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_receive import receive
 from tests.integration.conftest import Academie, make_academie
 

@@ -14,9 +14,10 @@ from uuid import UUID
 import pytest
 
 from daemon import bootstrap
-from daemon.ingest import REJECTIONS_PER_EVENT, ingest
 from events.delivery import Delivery
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
+from events.usecases.aaf_stage import REJECTIONS_PER_EVENT
 from projections.schema import dump
 from tests.integration.conftest import rebuilt
 

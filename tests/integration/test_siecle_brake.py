@@ -25,9 +25,9 @@ import pytest
 
 from daemon import bootstrap
 from daemon.cli import main
-from daemon.ingest import ingest
 from daemon.tick import tick
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt

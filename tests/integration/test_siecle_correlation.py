@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.siecle import read_eleves, read_responsables
-from daemon.ingest import ingest
+from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from projections import siecle as view
 from tests.integration.conftest import T0, make_academie

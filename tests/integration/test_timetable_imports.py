@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.ingest import ingest
 from events.timetable.decision import LockedThreshold
+from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_receive import receive
 from projections import import_queries as q

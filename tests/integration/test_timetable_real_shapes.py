@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.ingest import ingest
 from events.timetable.snapshot import week_mask_weeks
+from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_apply import validate
 from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from daemon.ingest import ingest
 from events.timetable.decision import DEFAULT_THRESHOLDS, LockedThreshold
+from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_receive import receive
 from projections import import_queries as q

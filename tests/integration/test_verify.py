@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from daemon.cli.commands import EXIT_ERROR, EXIT_OK, _verify
-from daemon.ingest import ingest
+from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from events.usecases.timetable_apply import validate
 from events.usecases.timetable_receive import receive

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from daemon.ingest import record_digest
+from adapters.aaf.summary import record_digest
 from events.account import Account, TransitionRefused, account_id
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)

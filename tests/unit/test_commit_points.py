@@ -10,12 +10,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from daemon.staging import Staging
 from events.account import Account, NewAccounts
 from events.application import DirectoryLog
 from events.faults import CountingFaults, StopAt
+from events.usecases.aaf_ports import StagedRow
 from projections.db import Database
 from projections.directory import DirectoryProjection
+from projections.staging import Staging, create_tables
 
 AT = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 DUE = AT + timedelta(hours=48)
@@ -107,8 +108,9 @@ class Looking(CountingFaults):
 def test_every_staging_write_reaches_its_point_once_committed(store):
     db, other = store
     faults = Looking(other)
+    create_tables(db)
     staging = Staging(db, faults)
-    staging.add("d1", [(0, "Eleve", "1000001", "c", {"sn": ["X"]}, "h", "f.xml", 1)])
+    staging.add("d1", [StagedRow(0, "Eleve", "1000001", "upsert", '{"sn": ["X"]}', "h", "f.xml", 1)])
     staging.set_phase("d1", "applying", 0, "/inbox/f.zip")
     staging.clear("d1")
     staging.park("d2", [Raw()])

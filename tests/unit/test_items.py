@@ -19,7 +19,7 @@ from adapters.aaf.files import discover
 from adapters.errors import DeliveryRejected
 from adapters.items import unsafe
 from adapters.sniff import kind_of
-from daemon.formats import not_importable
+from events.usecases.formats import not_importable
 
 AAF = Path(__file__).resolve().parents[1] / "fixtures" / "aaf" / "values"
 

@@ -9,7 +9,7 @@ import string
 import unicodedata
 
 from adapters.aaf.parser import read_records
-from daemon.scan import record_digest
+from adapters.aaf.summary import record_digest
 
 
 def _reference(attrs: dict[str, list[str]]) -> str:

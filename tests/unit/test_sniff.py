@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from adapters.sniff import envelope_details, kind_of
-from daemon.formats import not_importable
+from events.usecases.formats import not_importable
 
 SAMPLES = {
     "siecle-eleves": b'<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_ELEVES VERSION="3.1"><PARAMETRES/></BEE_ELEVES>',

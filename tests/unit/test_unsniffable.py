@@ -14,7 +14,7 @@ import pytest
 from adapters.aaf.files import discover
 from adapters.errors import DeliveryRejected
 from adapters.sniff import kind_of
-from daemon.formats import not_importable
+from events.usecases.formats import not_importable
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "aaf" / "values"
 

@@ -1,16 +1,22 @@
 """Where an ingest keeps what it found before deciding (domain-rules §11:
-facts are staged as the delivery streams, applied once it is accepted).
+facts are staged as the delivery streams, applied once it is accepted): the
+``Staging`` port of events/usecases/aaf_ports.py, and the SIECLE exports held
+by a brake and the follow-ups of applied deliveries beside it.
 
-Not part of the read model: it is working storage, emptied once the
-delivery is applied or rejected, and kept while a delivery is held."""
+Not part of the read model: it is working storage beside it, emptied once
+the delivery is applied or rejected, and kept while a delivery is held. Its
+tables are created by the composition root (``create_tables``), under the
+schema lock; every write tells the Faults port it reached a commit point."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
+from adapters.aaf.parser import RawRecord
 from events.faults import Faults
+from events.usecases.aaf_ports import ApplyState, Interrupted, StagedRow
 from projections.db import Database
 
 DDL = {
@@ -33,13 +39,16 @@ DDL = {
 }
 
 
+def create_tables(db: Database) -> None:
+    with db.transaction():
+        for name, cols in DDL.items():
+            db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
 class Staging:
     def __init__(self, db: Database, faults: Faults | None = None):
         self.db = db
         self.faults = faults or Faults()  # told after each write commits (events/faults.py)
-        with db.transaction():
-            for name, cols in DDL.items():
-                db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
     def not_followed(self, step: str) -> list[str]:
         """Applied deliveries (read model) whose ``step`` has not been done, oldest first."""
@@ -61,9 +70,9 @@ class Staging:
             )
         self.faults.reached("staging.followed")
 
-    def park(self, delivery_id: str, records) -> int:
-        """Keep the raw records of a waiting delivery (an iterable of
-        ``RawRecord``), replacing what was parked for it. Returns the count."""
+    def park(self, delivery_id: str, records: Iterable[RawRecord]) -> int:
+        """Keep the raw records of a waiting delivery, replacing what was
+        parked for it. Returns the count."""
         with self.db.transaction():
             self.db.execute("DELETE FROM parked WHERE delivery_id = ?", (delivery_id,))
             rows, n = [], 0
@@ -90,14 +99,14 @@ class Staging:
         self.faults.reached("staging.parked")
         return n
 
-    def parked(self, delivery_id: str, part: str) -> Iterator[tuple]:
-        """(line, op, category, record_id, attrs, unsupported) of one part, in file order."""
+    def parked(self, delivery_id: str, part: str) -> Iterator[RawRecord]:
+        """The records of one part, in file order."""
         for line, op, cat, rid, attrs, unsupported in self.db.query(
             "SELECT line, op, category, record_id, attrs, unsupported FROM parked "
             "WHERE delivery_id = ? AND part = ? ORDER BY seq",
             (delivery_id, part),
         ):
-            yield line, op, cat, rid, json.loads(attrs), tuple(json.loads(unsupported))
+            yield RawRecord(part, line, op, cat, rid, json.loads(attrs), tuple(json.loads(unsupported)))
 
     def has_parked(self, delivery_id: str) -> bool:
         return bool(self.db.query("SELECT 1 FROM parked WHERE delivery_id = ? LIMIT 1", (delivery_id,)))
@@ -130,31 +139,19 @@ class Staging:
             self.db.execute("DELETE FROM ingest_state WHERE delivery_id = ?", (delivery_id,))
         self.faults.reached("staging.cleared")
 
-    def add(self, delivery_id: str, rows: list[tuple]) -> None:
-        """rows: (seq, category, jointure, op, attrs, digest, file, line); attrs is
-        a dict, None, or already JSON (a str, as the part readers send it)."""
+    def add(self, delivery_id: str, rows: Sequence[StagedRow]) -> None:
         with self.db.transaction():
             self.db.executemany(
                 "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (
-                        delivery_id,
-                        seq,
-                        cat,
-                        j,
-                        op,
-                        attrs if type(attrs) is str else json.dumps(attrs, ensure_ascii=False),
-                        digest,
-                        file,
-                        line,
-                    )
-                    for seq, cat, j, op, attrs, digest, file, line in rows
+                    (delivery_id, r.seq, r.category, r.jointure, r.op, r.attrs_json, r.digest, r.file, r.line)
+                    for r in rows
                 ],
             )
         self.faults.reached("staging.written")
 
-    def rows(self, delivery_id: str, batch: int = 5000, decode: bool = True) -> Iterator[tuple]:
-        """Staged rows in order; with ``decode=False`` attrs stay JSON text."""
+    def rows(self, delivery_id: str, batch: int = 5000) -> Iterator[StagedRow]:
+        """Staged rows in order, read ``batch`` at a time."""
         last = -1
         while True:
             chunk = self.db.query(
@@ -164,11 +161,8 @@ class Staging:
             )
             if not chunk:
                 return
-            if decode:
-                for seq, cat, j, op, attrs, digest, file, line in chunk:
-                    yield seq, cat, j, op, json.loads(attrs), digest, file, line
-            else:
-                yield from chunk
+            for seq, cat, j, op, attrs, digest, file, line in chunk:
+                yield StagedRow(int(seq), cat, j, op, attrs, digest, file, int(line))
             last = chunk[-1][0]
 
     def count(self, delivery_id: str) -> int:
@@ -183,12 +177,13 @@ class Staging:
             )
         self.faults.reached("staging.phase")
 
-    def state(self, delivery_id: str) -> tuple[str, int] | None:
+    def state(self, delivery_id: str) -> ApplyState | None:
         rows = self.db.query("SELECT phase, apply_from FROM ingest_state WHERE delivery_id = ?", (delivery_id,))
-        return (rows[0][0], int(rows[0][1])) if rows else None
+        return ApplyState(rows[0][0], int(rows[0][1])) if rows else None
 
-    def interrupted(self) -> list[tuple[str, str]]:
-        """(delivery id, source) of deliveries whose apply phase began and did not end."""
+    def interrupted(self) -> list[Interrupted]:
+        """Deliveries whose apply phase began and did not end."""
         return [
-            (r[0], r[1]) for r in self.db.query("SELECT delivery_id, source FROM ingest_state WHERE phase = 'applying'")
+            Interrupted(did, source)
+            for did, source in self.db.query("SELECT delivery_id, source FROM ingest_state WHERE phase = 'applying'")
         ]

@@ -5,7 +5,7 @@ Nothing is recorded for such a path — no delivery, no import, and the store's
 clock does not move (domain-rules §12, time is guarded): a mistyped path or a
 wrong upload must not leave a rejected delivery behind for ever, nor refuse
 every earlier ``--now`` afterwards. What is an AAF delivery, even a broken one,
-is not answered here: its rejection is recorded (daemon/ingest.py).
+is not answered here: its rejection is recorded (events/usecases/aaf_ingest.py).
 """
 
 from __future__ import annotations

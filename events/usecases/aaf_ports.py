@@ -1,0 +1,174 @@
+"""What the AAF ingest reads and writes through (domain-rules §4, §5, §11):
+the read-model queries (``IngestQueries``, projections/ingest_queries.py), the
+staging area where phase 1 keeps what it found until the delivery is decided
+(``Staging``, projections/staging.py), the part readers (``PartReader``,
+daemon/scan.py) and the unit of work listing them (``IngestWork``, the
+composition root's context). Rows are typed: frozen dataclasses, no tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from adapters.aaf.files import DeliveryFiles, PartFile
+from adapters.aaf.parser import RawRecord
+from adapters.aaf.summary import Known, PartSummary
+from events.policy import Policy
+from events.usecases.brake_check import BrakeQueries
+from events.usecases.ports import EventLog, ReadModel
+
+
+@dataclass(frozen=True)
+class RecordIndex:
+    """What the read model knows of each source record when an ingest begins."""
+
+    known: dict[str, Known]  # "category:jointure" → (digest, present), of the delivery's categories
+    person_category: dict[str, str]  # jointure → category, of every person record
+
+    def get(self, category: str, jointure: str) -> Known | None:
+        return self.known.get(f"{category}:{jointure}")
+
+
+@dataclass(frozen=True)
+class BlockingDelivery:
+    """A delivery held, or a delta waiting behind one (domain-rules §12)."""
+
+    delivery_id: str
+    prefix: str
+    status: str  # held | waiting
+    behind: str | None  # the held delivery a waiting one waits behind, as its details say
+
+
+@dataclass(frozen=True)
+class KnownStructure:
+    jointure: str
+    uai: str
+    present: bool
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A pending or active account's identity (domain-rules §11, duplicates)."""
+
+    jointure: str
+    identity: str
+
+
+class IngestQueries(Protocol):
+    """The read-model queries of the ingest (projections/ingest_queries.py)."""
+
+    def record_index(self, categories: Collection[str]) -> RecordIndex:
+        """The digests of the records of these categories, and every person's category."""
+
+    def blocking(self, except_id: str) -> list[BlockingDelivery]:
+        """Held and waiting deliveries but ``except_id``, in the order they came."""
+
+    def waiting(self) -> list[str]:
+        """The waiting deliveries, in the order they came."""
+
+    def structures(self) -> list[KnownStructure]:
+        """Every structure the directory knows."""
+
+    def present(self, category: str) -> list[str]:
+        """The jointures of the present records of ``category``, sorted."""
+
+    def structures_of(self, jointures: Sequence[str]) -> dict[str, set[str]]:
+        """The structures each person's account is attached to, by jointure."""
+
+    def identities(self) -> list[Identity]:
+        """Pending and active accounts that carry an identity, by jointure."""
+
+
+@dataclass(frozen=True)
+class StagedRow:
+    """A fact found in phase 1, applied in phase 2 (``op``: add, upsert,
+    arrival, delete, absent, duplicate)."""
+
+    seq: int
+    category: str
+    jointure: str
+    op: str
+    attrs_json: str  # the whole attribute map as JSON ("null" when there is none)
+    digest: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ApplyState:
+    phase: str
+    apply_from: int  # the log position the apply phase began after
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """A delivery whose apply phase began and did not end."""
+
+    delivery_id: str
+    source: str
+
+
+class Staging(Protocol):
+    """Working storage of the ingest, beside the read model (projections/staging.py):
+    emptied once a delivery is applied or rejected, kept while it is held."""
+
+    def add(self, delivery_id: str, rows: Sequence[StagedRow]) -> None: ...
+
+    def rows(self, delivery_id: str) -> Iterator[StagedRow]:
+        """The staged rows, in order."""
+
+    def count(self, delivery_id: str) -> int: ...
+
+    def clear(self, delivery_id: str) -> None:
+        """Drop the staged rows and the apply state."""
+
+    def set_phase(self, delivery_id: str, phase: str, apply_from: int, source: str) -> None: ...
+
+    def state(self, delivery_id: str) -> ApplyState | None: ...
+
+    def interrupted(self) -> list[Interrupted]: ...
+
+    def park(self, delivery_id: str, records: Iterable[RawRecord]) -> int:
+        """Keep the records of a waiting delta, replacing what was parked; returns how many."""
+
+    def parked(self, delivery_id: str, part: str) -> Iterator[RawRecord]:
+        """The parked records of one part, in file order."""
+
+    def unpark(self, delivery_id: str) -> None: ...
+
+
+class PartReader(Protocol):
+    """Reads the parts of a delivery, in parallel when worth it (daemon/scan.py)."""
+
+    def summaries(
+        self, files: DeliveryFiles, parts: list[PartFile], index: dict[str, Known], reference: date | None
+    ) -> Iterator[tuple[PartFile, PartSummary]]:
+        """(part, its summary) in the order of ``parts``."""
+
+
+class IngestLog(EventLog, Protocol):
+    mapper: Any  # the log's event mapper: new accounts are encoded directly (events/account.NewAccounts)
+
+    def delivery(self, delivery_id: str) -> Any | None: ...
+
+    def iter_events(self, after: int = 0) -> Iterator[tuple[int, Any]]:
+        """(position, event) of every event recorded after ``after``."""
+
+
+class IngestWork(Protocol):
+    """The unit of work of the ingest (daemon/bootstrap.Context)."""
+
+    log: IngestLog
+    projection: ReadModel
+    staging: Staging
+    policy: Policy
+    brake_queries: BrakeQueries
+    ingest_queries: IngestQueries
+    part_reader: PartReader
+    batch: int | None  # events per transaction; None: the phase's own BATCH
+    progress: Callable[[str, int, int], None] | None
+
+    def effective_now(self, now: datetime | None) -> datetime: ...

@@ -1,0 +1,86 @@
+"""The AAF ingest's queries on the directory read model
+(events/usecases/aaf_ports.py declares them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator, Sequence
+
+from adapters.aaf.records import PERSONS
+from events.usecases.aaf_ports import BlockingDelivery, Identity, KnownStructure, RecordIndex
+from projections.db import Database
+
+CHUNK = 500
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class IngestQueries:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def record_index(self, categories: Collection[str]) -> RecordIndex:
+        wanted = set(categories)
+        known: dict[str, tuple[str, int]] = {}
+        person_category: dict[str, str] = {}
+        for cat, jointure, digest, present in self.db.query("SELECT category, jointure, digest, present FROM records"):
+            if cat in wanted:
+                known[f"{cat}:{jointure}"] = (digest, present)
+            if cat in PERSONS:
+                person_category[jointure] = cat
+        return RecordIndex(known, person_category)
+
+    def blocking(self, except_id: str) -> list[BlockingDelivery]:
+        return [
+            BlockingDelivery(did, prefix, status, json.loads(details).get("behind") if status == "waiting" else None)
+            for did, prefix, status, details in self.db.query(
+                "SELECT delivery_id, prefix, status, details FROM deliveries WHERE status IN ('held', 'waiting') "
+                "AND delivery_id <> ? ORDER BY received_at, delivery_id",
+                (except_id,),
+            )
+        ]
+
+    def waiting(self) -> list[str]:
+        return [
+            did
+            for (did,) in self.db.query(
+                "SELECT delivery_id FROM deliveries WHERE status = 'waiting' ORDER BY received_at, delivery_id"
+            )
+        ]
+
+    def structures(self) -> list[KnownStructure]:
+        return [
+            KnownStructure(j, uai, bool(present))
+            for j, uai, present in self.db.query("SELECT jointure, uai, present FROM structures")
+        ]
+
+    def present(self, category: str) -> list[str]:
+        return [
+            j
+            for (j,) in self.db.query(
+                "SELECT jointure FROM records WHERE category = ? AND present = 1 ORDER BY jointure", (category,)
+            )
+        ]
+
+    def structures_of(self, jointures: Sequence[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for chunk in _chunks(list(jointures)):
+            for jointure, structure in self.db.query(
+                "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a "
+                f"ON a.account_id = s.account_id WHERE a.jointure IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out.setdefault(jointure, set()).add(structure)
+        return out
+
+    def identities(self) -> list[Identity]:
+        return [
+            Identity(j, identity)
+            for j, identity in self.db.query(
+                "SELECT jointure, identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
+                "ORDER BY jointure"
+            )
+        ]
