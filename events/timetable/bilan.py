@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 from events.timetable.changes import Changes
 from events.timetable.labels import report, thresholds_section
@@ -111,13 +112,13 @@ def weekly(s: Snapshot) -> dict[str, int]:
 def bilan(
     changes: Changes,
     summary: dict[str, tuple[int, int]],
-    over: dict[str, dict] | None = None,
+    over: dict[str, dict[str, Any]] | None = None,
     *,
     before: Snapshot | None = None,
     after: Snapshot | None = None,
-    not_imported: list[dict] | None = None,
-    rejections: list[dict] | None = None,
-    stats: dict | None = None,
+    not_imported: list[dict[str, Any]] | None = None,
+    rejections: list[dict[str, Any]] | None = None,
+    stats: dict[str, Any] | None = None,
     problems: list[str] | None = None,
     to_create: int | None = None,
 ) -> dict[str, list[str]]:
@@ -181,7 +182,7 @@ def bilan(
     return out
 
 
-def _row(r: dict) -> str:
+def _row(r: dict[str, Any]) -> str:
     what = (
         f"{KIND_FR.get(r['kind'], r['kind'])} {r['code'] or r['ident']}"
         if r["kind"] in ("class", "group")
@@ -201,7 +202,7 @@ def _row(r: dict) -> str:
     return f"{what}{line} : {reason}" + (f" — {action}" if action else "")
 
 
-def _rejection_lines(rejections: list[dict]) -> list[str]:
+def _rejection_lines(rejections: list[dict[str, Any]]) -> list[str]:
     if not rejections:
         return ["aucun"]
     by = Counter(r["reason"] for r in rejections)
@@ -217,7 +218,7 @@ def _rejection_lines(rejections: list[dict]) -> list[str]:
     return lines
 
 
-def _span(calendar: dict, first: int, last: int) -> str:
+def _span(calendar: dict[str, str], first: int, last: int) -> str:
     if not calendar.get("first_week_day"):
         return f"semaines {first} à {last}"
     start, end = week_start(calendar, first), week_start(calendar, last) + timedelta(days=6)

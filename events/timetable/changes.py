@@ -98,7 +98,7 @@ def keep_set_aside(before: Snapshot | None, after: Snapshot, aside: Aside) -> Sn
     )
 
 
-def _session_order(s: Session) -> tuple:
+def _session_order(s: Session) -> tuple[int, int, int, str, list[str], list[str], list[str], int]:
     return (s.day, s.start, s.places, s.subject, sorted(s.teachers), sorted(s.classes), sorted(s.groups), s.weeks)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +43,7 @@ class LockedThreshold(ValueError):
 
 def exceeded(
     changes: Changes, thresholds: dict[str, Threshold], lifted: frozenset[str] = frozenset()
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Thresholds the import goes over, minus those lifted for this import."""
     locked = sorted(n for n in lifted if n in thresholds and not thresholds[n].liftable)
     if locked:
@@ -103,7 +104,7 @@ class Refusal:
 
     reason: str
     message: str
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def refusal(
@@ -191,7 +192,7 @@ def set_aside_refusal(share: dict[str, tuple[int, int]], limits: dict[str, float
 class Decision:
     outcome: str  # awaiting_validation | applied | rejected
     changes: Changes
-    over: dict[str, dict]
+    over: dict[str, dict[str, Any]]
 
 
 def decide(

@@ -5,6 +5,8 @@ resolved with the matches (:func:`events.timetable.resolve.resolve`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from adapters.timetable.records import EdtExport
 from events.timetable.matching import (
     DirectoryIndex,
@@ -20,7 +22,7 @@ from events.timetable.resolve import resolve
 from events.timetable.snapshot import Snapshot
 
 
-def plan_edt(export: EdtExport) -> dict:
+def plan_edt(export: EdtExport) -> dict[str, Any]:
     """What an EDT export says, in its own idents, JSON-able: the input of
     :func:`resolve`, recorded with the import so that a match made by hand
     resolves it again without the file. No name, no birth date."""

@@ -4,6 +4,8 @@ naming the thresholds an import went over."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from events.timetable.changes import Changes
 
 
@@ -128,7 +130,7 @@ def _fr_number(x: float) -> str:
     return (f"{x:.1f}".rstrip("0").rstrip(".")).replace(".", ",")
 
 
-def thresholds_section(over: dict[str, dict]) -> list[str]:
+def thresholds_section(over: dict[str, dict[str, Any]]) -> list[str]:
     """Lines of the bilan naming each exceeded threshold (domain-rules §7)."""
     lines = []
     for name, o in sorted(over.items()):

@@ -20,6 +20,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 from events.rules import normalised_identity
 from events.timetable.snapshot import Snapshot
@@ -76,13 +77,13 @@ class Match:
     def matched(self) -> bool:
         return bool(self.key)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["candidates"] = list(self.candidates)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> Match:
+    def from_dict(cls, d: dict[str, Any]) -> Match:
         """A stored match; those recorded before hand matching lack name and candidates."""
         return cls(
             d["kind"],
@@ -115,8 +116,8 @@ class Matched:
     snapshot: Snapshot
     matches: tuple[Match, ...]
     summary: dict[str, tuple[int, int]]  # classes/groupes/enseignants → (imported, not imported)
-    plan: dict = field(default_factory=dict)
-    not_imported: tuple[dict, ...] = ()
+    plan: dict[str, Any] = field(default_factory=dict)
+    not_imported: tuple[dict[str, Any], ...] = ()
     set_aside_share: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind → (set aside, read)
 
 

@@ -7,6 +7,7 @@ not imported; what an earlier import applied for it is kept (domain-rules
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from events.timetable.changes import Aside, keep_set_aside
 from events.timetable.matching import Match, Matched
@@ -14,7 +15,10 @@ from events.timetable.snapshot import Session, Snapshot
 
 
 def resolve(
-    plan: dict, matches: tuple[Match, ...], before: Snapshot | None = None, previous: tuple[Match, ...] = ()
+    plan: dict[str, Any],
+    matches: tuple[Match, ...],
+    before: Snapshot | None = None,
+    previous: tuple[Match, ...] = (),
 ) -> Matched:
     """The snapshot of ``plan`` in matched keys; what is not matched is not
     imported, and what ``before`` holds for it is kept (domain-rules §12)."""
@@ -94,23 +98,23 @@ def resolve(
 
 
 def _aside_keys(
-    plan: dict,
+    plan: dict[str, Any],
     matches: tuple[Match, ...],
     previous: tuple[Match, ...],
     out_classes: set[str],
     out_groups: set[str],
-    dropped: list,
-    teacher: dict,
-    student: dict,
-    klass: dict,
-    group: dict,
+    dropped: list[list[Any]],
+    teacher: dict[str, str],
+    student: dict[str, str],
+    klass: dict[str, str],
+    group: dict[str, str],
 ) -> Aside:
     """The keys of the last applied timetable that belong to records not
     imported now: found by the ident they had in the import that applied it
     (or, for a person, the same name), or by the key an earlier release gave
     an unmatched record (``edt:<ident>``, ``sts:<id>``, ``eleve:<id>``)."""
     prev = {(m.kind, m.ident): m.key for m in previous if m.key}
-    prev_names = defaultdict(set)
+    prev_names: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
     for m in previous:
         if m.key and m.name:
             prev_names[(m.kind, m.name)].add(m.key)
@@ -138,7 +142,9 @@ def _aside_keys(
     # A student whose class is not imported keeps the class earlier imports gave.
     students |= {student[i] for i, c in plan["students"].items() if i in student and c and c not in klass}
 
-    def signature(subject: str, _teachers: list, c_ids: list, g_ids: list) -> tuple:
+    def signature(
+        subject: str, _teachers: list[str], c_ids: list[str], g_ids: list[str]
+    ) -> tuple[str, frozenset[str], frozenset[str]]:
         cs = frozenset(klass.get(i) or prev.get(("class", i), "") for i in c_ids)
         gs = frozenset(group.get(i) or prev.get(("group", i), "") for i in g_ids)
         return subject, cs, gs
@@ -153,8 +159,12 @@ def _aside_keys(
 
 
 def _not_imported(
-    plan: dict, matches: tuple[Match, ...], out_classes: set[str], out_groups: set[str], teaching: dict[str, int]
-) -> list[dict]:
+    plan: dict[str, Any],
+    matches: tuple[Match, ...],
+    out_classes: set[str],
+    out_groups: set[str],
+    teaching: dict[str, int],
+) -> list[dict[str, Any]]:
     """What the bilan lists by name of section: classes and groups not
     imported, teachers whose courses were not imported, and why."""
     rows = []
@@ -177,7 +187,11 @@ def _not_imported(
 
 
 def _summary(
-    plan: dict, matches: tuple[Match, ...], out_classes: set[str], out_groups: set[str], teaching: dict[str, int]
+    plan: dict[str, Any],
+    matches: tuple[Match, ...],
+    out_classes: set[str],
+    out_groups: set[str],
+    teaching: dict[str, int],
 ) -> dict[str, tuple[int, int]]:
     """(imported, not imported) per seed-004 section: a class or group whose
     services were imported, a teacher whose courses were."""
@@ -196,7 +210,7 @@ def _summary(
     return out
 
 
-def _share(plan: dict, matches: tuple[Match, ...], dropped: list) -> dict[str, tuple[int, int]]:
+def _share(plan: dict[str, Any], matches: tuple[Match, ...], dropped: list[list[Any]]) -> dict[str, tuple[int, int]]:
     """(set aside, read) per kind of record, for the share limit of automated
     imports (domain-rules §12). Not imported counts as set aside: a record the
     reader refused, a person matched to nobody, a class the directory lacks,
@@ -204,7 +218,7 @@ def _share(plan: dict, matches: tuple[Match, ...], dropped: list) -> dict[str, t
     undeclared class parts are not records set aside."""
     read = plan.get("read", {})
     aside = plan.get("aside", {})
-    unmatched = defaultdict(int)
+    unmatched: defaultdict[str, int] = defaultdict(int)
     for m in matches:
         if not m.key:
             unmatched[m.kind] += 1

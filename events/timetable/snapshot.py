@@ -10,8 +10,10 @@ ids or account jointures, subject codes).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from adapters.timetable.records import weeks_of
 
@@ -59,7 +61,7 @@ class Snapshot:
 week_mask_weeks = weeks_of
 
 
-def week_runs(weeks) -> list[tuple[int, int]]:
+def week_runs(weeks: Iterable[int]) -> list[tuple[int, int]]:
     """Consecutive weeks as (first, last) runs: 1, 2, 3, 5 → (1, 3), (5, 5)."""
     runs: list[tuple[int, int]] = []
     for w in sorted(set(weeks)):
@@ -102,7 +104,7 @@ def until(s: Snapshot, last_day: date) -> Snapshot:
 # ---------------------------------------------------------------------------- stored form
 
 
-def snapshot_to_dict(s: Snapshot) -> dict:
+def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
     """A JSON-able, canonical (sorted) form of a snapshot, to record in an
     event. Week masks are strings: they may exceed what JSON readers other
     than Python hold exactly (unsigned 64 bits, formats §4)."""
@@ -134,7 +136,7 @@ def snapshot_to_dict(s: Snapshot) -> dict:
     }
 
 
-def snapshot_from_dict(d: dict | None) -> Snapshot | None:
+def snapshot_from_dict(d: dict[str, Any] | None) -> Snapshot | None:
     """The inverse of :func:`snapshot_to_dict`; None for an empty record."""
     if not d:
         return None
@@ -152,7 +154,19 @@ def snapshot_from_dict(d: dict | None) -> Snapshot | None:
     )
 
 
-def _session(day, start, places, subject, t, c, g, w, cancelled="0", included="0", replacing=()) -> Session:
+def _session(
+    day: int,
+    start: int,
+    places: int,
+    subject: str,
+    t: Iterable[str],
+    c: Iterable[str],
+    g: Iterable[str],
+    w: int | str,
+    cancelled: int | str = "0",
+    included: int | str = "0",
+    replacing: Iterable[str] = (),
+) -> Session:
     return Session(
         day,
         start,

@@ -8,6 +8,7 @@ lifted for that one import."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from events.imports import TimetableImport
 from events.timetable.bilan import EDT_END_OF_YEAR_EN
@@ -28,7 +29,11 @@ from events.usecases.timetable_work import (
 
 
 def decide_import(
-    uow: TimetableWork, imp: TimetableImport, at: datetime, first_of_year: bool, others: list | None = None
+    uow: TimetableWork,
+    imp: TimetableImport,
+    at: datetime,
+    first_of_year: bool,
+    others: list[TimetableImport] | None = None,
 ) -> ImportResult:
     """First import of the year → awaiting validation; else compare with the
     last applied timetable and apply, or reject over the thresholds.
@@ -124,7 +129,7 @@ def resolve_again(uow: TimetableWork, imp: TimetableImport, matches: tuple[Match
     first_of_year = uow.timetable_queries.applied_count(imp.uai, imp.source, imp.school_year) == 0
     before, previous = last_applied(uow, imp.uai, imp.source, imp.school_year)
     matched = resolve(imp.plan, matches, before, previous)
-    bilan = []
+    bilan: list[list[Any]] = []
     if imp.status == "awaiting_validation":
         decision = decide(before, matched.snapshot, first_of_year, {})
         bilan = report(imp, decision, before, matched.snapshot, matched)

@@ -6,6 +6,7 @@ remembered for the later imports of the year once the import is applied."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from events.imports import TimetableImport
 from events.timetable.matching import STAFF, STUDENTS, Match, rematch
@@ -62,7 +63,7 @@ def match(
     )
 
 
-def _check_target(uow: TimetableWork, imp: TimetableImport, item: dict, target: str) -> None:
+def _check_target(uow: TimetableWork, imp: TimetableImport, item: dict[str, Any], target: str) -> None:
     """The account or code a match by hand names exists where it must."""
     q = uow.timetable_queries
     if item["kind"] in ("teacher", "student"):

@@ -12,10 +12,10 @@ from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from adapters.errors import DeliveryRejected
+from adapters.errors import DeliveryRejected, Rejection
 from adapters.sts.records import StsExport
 from adapters.timetable.files import digest, modified_at, read_export, sniff_uai
-from adapters.timetable.records import EdtExport
+from adapters.timetable.records import EdtExport, EdtStudent, EdtTeacher
 from events.imports import TimetableImport, import_id
 from events.timetable.bilan import EDT_END_OF_YEAR_EN
 from events.timetable.decision import Refusal, refusal, school_year_of, set_aside_refusal
@@ -61,15 +61,18 @@ def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -
     uow.imports.catch_up(uow.log)
     if failure is not None:
         return _unreadable(uow, uai, source, path, sha256, size, failure, at)
+    assert export is not None  # read_export gives the export or why it refused it
 
     q = uow.timetable_queries
-    edt = not isinstance(export, StsExport)
-    school_year = school_year_of(export.header.starts_on) if edt else export.header.school_year
+    if isinstance(export, EdtExport):
+        school_year = school_year_of(export.header.starts_on)
+    else:
+        school_year = export.header.school_year
     first_of_year = q.applied_count(uai, source, school_year) == 0
     view = q.directory_view(uai, _identities(export))
     awaiting = q.awaiting(uai, source)
     before = None
-    if edt:
+    if isinstance(export, EdtExport):
         before, previous = last_applied(uow, uai, source, school_year)
         remembered = q.remembered(uai, source, school_year)
         if awaiting:  # the hand matches of the export this one replaces are not lost
@@ -78,8 +81,10 @@ def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -
     else:
         matched = match_sts(export, view)
     imp = _received(uai, source, path, sha256, size, school_year, matched, list(export.rejections), at)
-    exported_at = _exported_at(export.header.exported_at if edt else None, path, uow.policy.timezone)
-    if edt:
+    exported_at = _exported_at(
+        export.header.exported_at if isinstance(export, EdtExport) else None, path, uow.policy.timezone
+    )
+    if isinstance(export, EdtExport):
         imp.read(
             matched.plan,
             exported_at,
@@ -95,13 +100,13 @@ def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -
         uai_known=view.known,
         copies=q.earlier_copies(uai, sha256),
         school_year=school_year,
-        ends_on=export.header.ends_on if edt else None,
+        ends_on=export.header.ends_on if isinstance(export, EdtExport) else None,
         automatic=not first_of_year,
         end_help=EDT_END_OF_YEAR_EN,
     )
     if stop is None and awaiting and exported_at <= awaiting.exported_at:
         stop = _older_than(awaiting, exported_at)
-    if stop is None and not first_of_year and edt:
+    if stop is None and not first_of_year and isinstance(export, EdtExport):
         stop = set_aside_refusal(
             matched.set_aside_share, uow.policy.timetable_set_aside_limits, uow.policy.timetable_set_aside_minimum
         )
@@ -113,7 +118,8 @@ def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -
         return result
     replaced = []
     if awaiting:  # one awaiting import per establishment and source: the newer export replaces it
-        older = uow.log.find(UUID(awaiting.import_id))
+        older: TimetableImport | None = uow.log.find(UUID(awaiting.import_id))
+        assert older is not None  # the imports read model lists recorded imports only
         older.replace_by(str(imp.id), at)
         replaced.append(older)
     result = decide_import(uow, imp, at, first_of_year, replaced)
@@ -161,7 +167,7 @@ def _received(
     size: int,
     school_year: int,
     matched: Matched | None,
-    rejections: list,
+    rejections: list[Rejection],
     at: datetime,
 ) -> TimetableImport:
     return TimetableImport(
@@ -195,7 +201,7 @@ def _exported_at(stated: datetime | None, path: Path, tz: str) -> str:
     return when.astimezone(timezone.utc).isoformat()
 
 
-def _people(export: EdtExport, matched: Matched) -> dict:
+def _people(export: EdtExport, matched: Matched) -> dict[str, dict[str, str]]:
     """Names (and birth dates) of the people not matched, for the operator who
     matches them by hand; the API never serves them."""
     unmatched = {(m.kind, m.ident) for m in matched.matches if not m.key}
@@ -215,5 +221,6 @@ def _identities(export: EdtExport | StsExport) -> set[str]:
     if isinstance(export, StsExport):
         people = [(p.family_name, p.given_name, p.birth_date) for p in export.persons]
     else:
-        people = [(p.family_name, p.given_name, p.birth_date) for p in (*export.teachers, *export.students)]
+        records: tuple[EdtTeacher | EdtStudent, ...] = (*export.teachers, *export.students)
+        people = [(p.family_name, p.given_name, p.birth_date) for p in records]
     return {i for i in (person_identity(*p) for p in people) if i}

@@ -6,6 +6,7 @@ the first import of a school year."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from events.imports import TimetableImport
 from events.timetable.bilan import EDT_END_OF_YEAR_FR, bilan
@@ -21,11 +22,12 @@ def report(
     before: Snapshot | None = None,
     after: Snapshot | None = None,
     matched: Matched | None = None,
-) -> list:
+) -> list[list[Any]]:
     """The bilan as [section, lines] pairs (seed 004's order and labels), of
     the import as recorded or, with ``matched``, as resolved again."""
     if matched is None:
-        summary = {k: tuple(v) for k, v in imp.summary.items()}
+        # Recorded as [imported, not imported] lists (JSON); the bilan reads pairs.
+        summary = {k: (done, left) for k, (done, left) in imp.summary.items()}
         matches, not_imported = imp.matches, list(imp.not_imported)
     else:
         summary = dict(matched.summary)
@@ -69,7 +71,9 @@ def report(
     return [[name, lines] for name, lines in sections.items()]
 
 
-def _not_imported_rows(imp: TimetableImport, not_imported: list[dict], rejections: list[dict]) -> list[dict]:
+def _not_imported_rows(
+    imp: TimetableImport, not_imported: list[dict[str, Any]], rejections: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """What the matcher did not import, and the classes and groups the reader
     set aside (their code as written: codes are not personal data)."""
     rows = list(not_imported)

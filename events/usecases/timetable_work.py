@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
+from adapters.errors import Rejection
 from events.imports import TimetableImport
 from events.policy import Policy
 from events.timetable.decision import EarlierCopy
@@ -35,10 +36,10 @@ class ImportResult:
     file: str = ""
     reason: str = ""
     message: str = ""
-    counts: dict = field(default_factory=dict)
-    details: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     # Records the reader set aside (counted by reason in the metrics; not in as_dict).
-    rejections: list = field(default_factory=list, repr=False)
+    rejections: list[Rejection] = field(default_factory=list, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -48,7 +49,7 @@ class ImportResult:
             return 3
         return 0 if self.status in ("applied", "already-applied") else 2
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "rejections"}
 
 
@@ -119,13 +120,19 @@ def load(uow: TimetableWork, key: str) -> TimetableImport:
     """The import with this id (or unambiguous id prefix)."""
     uow.imports.catch_up(uow.log)
     found = uow.timetable_queries.find(key)
-    imp = uow.log.find(UUID(found)) if found else None
+    imp: TimetableImport | None = uow.log.find(UUID(found)) if found else None
     if imp is None:
         raise LookupError(f"no timetable import {key!r}")
     return imp
 
 
-def save(uow: TimetableWork, aggregates: list, message: str, details: dict, counts: dict | None = None) -> ImportResult:
+def save(
+    uow: TimetableWork,
+    aggregates: list[TimetableImport],
+    message: str,
+    details: dict[str, Any],
+    counts: dict[str, int] | None = None,
+) -> ImportResult:
     """Record the aggregates' facts in one save, bring the imports read model
     up to date, and answer for the first one."""
     uow.log.save(*aggregates)
@@ -134,7 +141,9 @@ def save(uow: TimetableWork, aggregates: list, message: str, details: dict, coun
     return ImportResult(str(imp.id), imp.status, imp.uai, imp.file, imp.reason, message, counts or {}, details)
 
 
-def last_applied(uow: TimetableWork, uai: str, source: str, school_year: int) -> tuple[Snapshot | None, tuple]:
+def last_applied(
+    uow: TimetableWork, uai: str, source: str, school_year: int
+) -> tuple[Snapshot | None, tuple[Match, ...]]:
     """The timetable applied last for this year and the matches of the import that applied it."""
     q = uow.timetable_queries
     before = q.current_timetable(uai, source, school_year)
