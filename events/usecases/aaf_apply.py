@@ -11,8 +11,10 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
+
+from eventsourcing.persistence import StoredEvent
 
 from adapters.aaf.records import PERSONS
 from events.account import Account, NewAccounts, account_id
@@ -52,12 +54,12 @@ def apply(delivery: Delivery, uow: IngestWork) -> IngestResult:
     """Phase 2: staged rows → events, in batches; resumable."""
     did = str(delivery.id)
     state = uow.staging.state(did)
-    done: set = set()
+    done: set[UUID] = set()
     if state is not None and state.apply_from:
         for _, ev in uow.log.iter_events(after=state.apply_from):
             if getattr(ev, "delivery_id", None) == did:
                 done.add(ev.originator_id)
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     uow.log.save_in_batches(_Streams(delivery, uow, counts).changed(done), uow.batch or BATCH)
     delivery.applied({"staged": uow.staging.count(did), **dict(counts)}, delivery.received_at)
     uow.log.save(delivery)
@@ -68,7 +70,7 @@ def apply(delivery: Delivery, uow: IngestWork) -> IngestResult:
 class _Streams:
     """The stream each staged row changes, with its new events."""
 
-    def __init__(self, delivery: Delivery, uow: IngestWork, counts: Counter):
+    def __init__(self, delivery: Delivery, uow: IngestWork, counts: Counter[str]) -> None:
         self.did, self.at = str(delivery.id), delivery.received_at
         self.uow, self.policy, self.counts = uow, uow.policy, counts
         tz = ZoneInfo(self.policy.timezone)
@@ -82,9 +84,10 @@ class _Streams:
         self.new_accounts = {
             cat: NewAccounts(uow.log.mapper, cat, self.did, self.at, self.creation_due) for cat in PERSONS
         }
-        self.set_aside = getattr(delivery, "set_aside", {})  # record id → field → reason (domain-rules §12)
+        # record id → field → reason (domain-rules §12)
+        self.set_aside: dict[str, dict[str, str]] = getattr(delivery, "set_aside", {})
 
-    def changed(self, done: set) -> Iterator[tuple[Any]]:
+    def changed(self, done: set[UUID]) -> Iterator[tuple[Account | SourceRecord | StoredEvent]]:
         """One group per staged row whose stream is not in ``done``: an
         aggregate with its new events, or a new account's first event encoded."""
         counts = self.counts
@@ -110,7 +113,7 @@ class _Streams:
             else:
                 yield (self._existing(row, op, agg_id, aside),)
 
-    def _new(self, row: StagedRow, attrs: dict, aside: dict) -> Account | SourceRecord:
+    def _new(self, row: StagedRow, attrs: dict[str, list[str]], aside: dict[str, str]) -> Account | SourceRecord:
         if row.category in PERSONS:
             account = Account(
                 jointure=row.jointure,
@@ -136,18 +139,20 @@ class _Streams:
             at=self.at,
         )
 
-    def _existing(self, row: StagedRow, op: str, agg_id: Any, aside: dict) -> Any:
-        agg = self.uow.log.get(agg_id)
+    def _existing(self, row: StagedRow, op: str, agg_id: UUID, aside: dict[str, str]) -> Account | SourceRecord:
+        agg: Account | SourceRecord = self.uow.log.get(agg_id)
         policy, did, at = self.policy, self.did, self.at
         if op == "upsert":
-            attrs = json.loads(row.attrs_json)
+            attrs: dict[str, list[str]] = json.loads(row.attrs_json)
             delay, similarity = policy.creation_delay, policy.overwrite_name_similarity
             if row.category in PERSONS:
+                assert isinstance(agg, Account)  # a person's stream is an account's
                 agg.record(attrs, row.digest, did, row.file, row.line, at, delay, similarity, set_aside=aside)
             else:
                 agg.record(attrs, row.digest, did, row.file, row.line, at, delay, similarity)
         elif op == "duplicate":
-            duplicate_of = json.loads(row.attrs_json)["duplicate_of"]
+            duplicate_of: str = json.loads(row.attrs_json)["duplicate_of"]
+            assert isinstance(agg, Account)  # only persons are duplicates (aaf_stage.corrected_duplicates)
             agg.deactivate_duplicate(duplicate_of, did, at, at + timedelta(days=policy.duplicate_deletion_days))
         else:
             reason = "deleted_by_delta" if op == "delete" else "absent_from_complete"

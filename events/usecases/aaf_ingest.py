@@ -20,7 +20,7 @@ from adapters.aaf.files import DeliveryFiles, discover
 from adapters.errors import DeliveryRejected
 from adapters.sniff import kind_of
 from events.delivery import Delivery, delivery_id
-from events.upgrade import RULES, upgrade_id
+from events.upgrade import RULES, Upgrade, upgrade_id
 from events.usecases import precedence, siecle_relink
 from events.usecases.aaf_apply import apply
 from events.usecases.aaf_operator import blocking_delivery, wait
@@ -78,13 +78,13 @@ def reread_fingerprint(fingerprint: str) -> str:
 
 def _reread_due(uow: IngestWork, did: str) -> bool:
     """Whether the upgrade to this release's rules listed this applied delivery to read again."""
-    upgrade = uow.log.find(upgrade_id(RULES))
+    upgrade: Upgrade | None = uow.log.find(upgrade_id(RULES))
     return upgrade is not None and any(r["delivery_id"] == did for r in upgrade.reread)
 
 
 def _ingest(files: DeliveryFiles, uow: IngestWork, now: datetime | None, source: str) -> IngestResult:
     did = delivery_id(files.fingerprint)
-    existing = uow.log.find(did)
+    existing: Delivery | None = uow.log.find(did)
     check_interrupted(uow, str(did))
     kind, fingerprint = files.kind, files.fingerprint
     if existing is not None and existing.status == "applied" and _reread_due(uow, str(did)):

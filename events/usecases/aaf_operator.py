@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from adapters.aaf.files import DeliveryFiles, PartFile, RecordedDelivery
 from adapters.errors import DeliveryRejected
@@ -89,6 +90,7 @@ def resume_waiting(uow: IngestWork) -> list[IngestResult]:
     uow.projection.catch_up(uow.log)
     for did in uow.ingest_queries.waiting():
         delivery = uow.log.delivery(did)
+        assert delivery is not None  # the read model lists the deliveries the log holds
         if blocking_delivery(uow, did, delivery.prefix) is not None:
             continue  # still behind a held delivery (perhaps one that waited before it)
         result = scan_and_decide(_parked(delivery, uow), delivery, uow)
@@ -101,7 +103,7 @@ def resume_waiting(uow: IngestWork) -> list[IngestResult]:
 def _parked(delivery: Delivery, uow: IngestWork) -> RecordedDelivery:
     """The waiting delta as it was read, from the records kept for it."""
     did = str(delivery.id)
-    by_part: dict[str, list[dict]] = defaultdict(list)
+    by_part: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for f in delivery.files:
         for r in uow.staging.parked(did, f["name"]):
             by_part[f["name"]].append(

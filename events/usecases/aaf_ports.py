@@ -12,13 +12,18 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper
 
 from adapters.aaf.files import DeliveryFiles, PartFile
 from adapters.aaf.parser import RawRecord
 from adapters.aaf.summary import Known, PartSummary
-from events.policy import Policy
-from events.usecases.brake_check import BrakeQueries
-from events.usecases.ports import EventLog, ReadModel
+from events.delivery import Delivery
+from events.usecases.brake_check import BrakeWork
+from events.usecases.ports import EventLog, FollowUps, ReadModel
+from events.usecases.precedence import PrecedenceWork
+from events.usecases.siecle_relink import RelinkWork
 
 
 @dataclass(frozen=True)
@@ -150,25 +155,38 @@ class PartReader(Protocol):
 
 
 class IngestLog(EventLog, Protocol):
-    mapper: Any  # the log's event mapper: new accounts are encoded directly (events/account.NewAccounts)
+    @property
+    def mapper(self) -> Mapper[UUID]: ...  # new accounts are encoded directly (events/account.NewAccounts)
 
-    def delivery(self, delivery_id: str) -> Any | None: ...
+    def delivery(self, delivery_id: str) -> Delivery | None: ...
 
     def iter_events(self, after: int = 0) -> Iterator[tuple[int, Any]]:
         """(position, event) of every event recorded after ``after``."""
 
 
-class IngestWork(Protocol):
-    """The unit of work of the ingest (daemon/bootstrap.Context)."""
+class IngestStaging(Staging, FollowUps, Protocol):
+    """The staging area, which also keeps the follow-ups of applied deliveries
+    (the relink that follows an ingest reads and marks them)."""
 
-    log: IngestLog
-    projection: ReadModel
-    staging: Staging
-    policy: Policy
-    brake_queries: BrakeQueries
-    ingest_queries: IngestQueries
-    part_reader: PartReader
-    batch: int | None  # events per transaction; None: the phase's own BATCH
-    progress: Callable[[str, int, int], None] | None
+
+class IngestWork(RelinkWork, PrecedenceWork, BrakeWork, Protocol):
+    """The unit of work of the ingest (daemon/bootstrap.Context): what the
+    ingest uses, and what the relink and the precedence that follow an
+    applied delivery use (events/usecases/aaf_ingest._finish). Read-only
+    properties, as theirs are: a plain attribute in a Protocol is invariant,
+    and the context's narrower types would not match it."""
+
+    @property
+    def log(self) -> IngestLog: ...
+    @property
+    def projection(self) -> ReadModel: ...
+    @property
+    def staging(self) -> IngestStaging: ...
+    @property
+    def ingest_queries(self) -> IngestQueries: ...
+    @property
+    def part_reader(self) -> PartReader: ...
+    @property
+    def progress(self) -> Callable[[str, int, int], None] | None: ...
 
     def effective_now(self, now: datetime | None) -> datetime: ...

@@ -19,7 +19,7 @@ class IngestResult:
     status: str  # applied | held | waiting | rejected | already-<status>
     reason: str = ""
     message: str = ""
-    counts: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     # Fields of kept records set aside for implausible values (domain-rules §12).
     set_aside: list[SetAside] = field(default_factory=list)

@@ -43,7 +43,7 @@ class Scan:
     rejections: list[Rejection] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
     seen: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     delivered_structures: dict[str, str] = field(default_factory=dict)  # SJ → UAI
     person_category: dict[str, str] = field(default_factory=dict)  # jointure → category, this delivery
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (category, jointure) a delta deletes
@@ -108,7 +108,9 @@ def scan(files: DeliveryFiles, did: str, uow: IngestWork, reference: date, rerea
             uow.progress(part.name, done_bytes, total_bytes)
         limit = uow.policy.max_rejected_records
         if limit and found.counts["rejected"] > limit and not reread:  # rejected whole: the rest is not read
-            raise too_many_rejected(found, uow.policy, finished=part is parts[-1])
+            over = too_many_rejected(found, uow.policy, finished=part is parts[-1])
+            assert over is not None  # over max_rejected_records: refused whatever the share
+            raise over
     uow.staging.add(did, found.pending)
     found.pending = []
     # A re-read (daemon/upgrade.py) applies what an applied delivery already had: no cap.
@@ -253,7 +255,9 @@ def _merge_modify(
     _stage(raw, attrs, "upsert", digest, found, reference, "changed")
 
 
-def _stage(raw: RawRecord, attrs: dict, op: str, digest: str, found: Scan, reference: date, counted: str) -> bool:
+def _stage(
+    raw: RawRecord, attrs: dict[str, list[str]], op: str, digest: str, found: Scan, reference: date, counted: str
+) -> bool:
     """Validate a record whose whole attribute map is ``attrs`` and stage it
     as ``op``; False when it is rejected (recorded in ``found``)."""
     problems, aside = examine(raw, attrs, reference)

@@ -64,8 +64,10 @@ class BrakeQueries(Protocol):
 
 
 class BrakeWork(Protocol):
-    policy: Policy
-    brake_queries: BrakeQueries
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def brake_queries(self) -> BrakeQueries: ...
 
 
 def scope_of(prefix: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from adapters.items import REASON as UNSAFE
 from adapters.items import unsafe
@@ -30,7 +31,7 @@ class NotImportable:
     message: str
     source: str  # the metrics' source label (daemon/observability/metrics.py)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "status": "rejected",
             "reason": self.reason,
