@@ -18,6 +18,16 @@ A test's backends are:
   ``promtool``);
 * ``none`` when none of the above applies.
 
+It also prints the time each test layer took, the sum of its tests' setup,
+call and teardown durations (CPU-independent of how many xdist workers
+share them), beside the layer's budget from CONTRIBUTING.md::
+
+    layer unit: 1104 tests, 61.2 s (budget 90 s)
+    layer integration: 380 tests, 520.4 s (budget 600 s)
+
+A layer over its budget is said on its line; it fails no test (performance
+is measured, never asserted): the budget is for the reviewer to keep.
+
 A test can count under several backends (a postgres-store test marked
 ``kafka`` counts for both).  Outcome per test: ``failed`` if any phase
 (setup, call, teardown) failed or errored, else ``skipped`` if it was skipped
@@ -42,6 +52,17 @@ _FIXTURE_BACKENDS = {
     "promtool": "prometheus",
 }
 _RANK = {"passed": 0, "skipped": 1, "failed": 2}
+
+# Seconds of test time per layer (the sum of every test's durations), kept in
+# step with CONTRIBUTING.md § Tests: a new suite finds room in its layer or
+# says why the budget moves.
+LAYER_BUDGETS = {"unit": 90.0, "integration": 600.0, "e2e": 300.0}
+
+
+def layer_of(nodeid: str) -> str:
+    """``tests/unit/test_x.py::t`` → ``unit``; anything else → ``other``."""
+    parts = nodeid.split("::", 1)[0].split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" else "other"
 
 
 def backends_of(item: pytest.Item) -> list[str]:
@@ -69,6 +90,7 @@ class BackendCounter:
     def __init__(self) -> None:
         self._backends: dict[str, list[str]] = {}  # nodeid -> backends
         self._outcome: dict[str, str] = {}  # nodeid -> passed/skipped/failed
+        self._seconds: dict[str, float] = {}  # nodeid -> setup + call + teardown
 
     # Record the item's backends just before it runs (items deselected with
     # -k/-m never get here, so they are not counted).
@@ -82,6 +104,7 @@ class BackendCounter:
         return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._seconds[report.nodeid] = self._seconds.get(report.nodeid, 0.0) + report.duration
         for name, value in getattr(report, "user_properties", ()):
             if name == PROPERTY:
                 self._backends[report.nodeid] = value.split(",")
@@ -112,9 +135,30 @@ class BackendCounter:
             for name, row in self.counts().items()
         ]
 
+    def layers(self) -> dict[str, tuple[int, float]]:
+        """Layer → (tests, seconds of test time)."""
+        out: dict[str, tuple[int, float]] = {}
+        for nodeid in self._outcome:
+            tests, seconds = out.get(layer_of(nodeid), (0, 0.0))
+            out[layer_of(nodeid)] = (tests + 1, seconds + self._seconds.get(nodeid, 0.0))
+        return out
+
+    def layer_lines(self) -> list[str]:
+        lines = []
+        for name, (tests, seconds) in sorted(self.layers().items()):
+            budget = LAYER_BUDGETS.get(name)
+            said = f"layer {name}: {tests} tests, {seconds:.1f} s"
+            if budget is not None:
+                said += f" (budget {budget:g} s" + (", OVER BUDGET)" if seconds > budget else ")")
+            lines.append(said)
+        return lines
+
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         terminalreporter.write_sep("-", "tests per backend")
         for line in self.lines():
+            terminalreporter.write_line(line)
+        terminalreporter.write_sep("-", "test time per layer")
+        for line in self.layer_lines():
             terminalreporter.write_line(line)
 
 
