@@ -12,12 +12,12 @@ from adapters.timetable.files import KINDS as TIMETABLE_KINDS
 from daemon import bootstrap, config, upgrade
 from daemon.cli import import_commands, siecle_commands
 from daemon.cli.history import history
-from daemon.tick import hold_removals, lift_hold, purge_hold, tick
 from events.structure import GroupSource, group_source_id
 from events.usecases import siecle_relink
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.formats import not_importable
+from events.usecases.tick import hold_removals, lift_hold, purge_hold, tick
 from projections import imports as imports_view
 from projections import queries
 from projections import siecle as siecle_view
