@@ -26,7 +26,9 @@ from projections.siecle import SiecleProjection
 from projections.siecle_queries import SiecleQueries
 from projections.staging import Staging
 from projections.staging import create_tables as create_staging
+from projections.tick_queries import TickQueries
 from projections.timetable_queries import TimetableQueries
+from projections.upgrade_queries import UpgradeQueries
 
 
 class TimeWentBackwards(Exception):
@@ -59,6 +61,8 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    tick_queries: TickQueries = field(default=None)  # type: ignore[assignment]
+    upgrade_queries: UpgradeQueries = field(default=None)  # type: ignore[assignment]
     timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
     siecle_queries: SiecleQueries = field(default=None)  # type: ignore[assignment]
     precedence_queries: PrecedenceQueries = field(default=None)  # type: ignore[assignment]
@@ -179,6 +183,8 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            tick_queries=TickQueries(db),
+            upgrade_queries=UpgradeQueries(db),
             timetable_queries=TimetableQueries(db),
             imports=ImportsProjection(db, faults=faults),
             siecle=SiecleProjection(db, faults=faults),

@@ -16,7 +16,7 @@ from events.account import NAMESPACE
 
 # The generation of the rules that derive the read model from the log. Raise
 # it when a release reads recorded facts differently (domain-rules §12): an
-# existing store is then upgraded (daemon/upgrade.py) and CHANGELOG.md says
+# existing store is then upgraded (events/usecases/upgrade.py) and CHANGELOG.md says
 # what the upgrade changes. 1 = entsync 0.1.0; 2 = 0.2.0 (teacher profile,
 # structures whose code fails the check letter, VE1301 students).
 RULES = 2

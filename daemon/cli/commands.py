@@ -9,15 +9,15 @@ from contextlib import contextmanager
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
 from adapters.timetable.files import KINDS as TIMETABLE_KINDS
-from daemon import bootstrap, config, upgrade
+from daemon import bootstrap, config
 from daemon.cli import import_commands, siecle_commands
 from daemon.cli.history import history
-from daemon.tick import hold_removals, lift_hold, purge_hold, tick
 from events.structure import GroupSource, group_source_id
-from events.usecases import siecle_relink
+from events.usecases import siecle_relink, upgrade
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.formats import not_importable
+from events.usecases.tick import hold_removals, lift_hold, purge_hold, tick
 from projections import imports as imports_view
 from projections import queries
 from projections import siecle as siecle_view
@@ -56,7 +56,9 @@ def run(args, out: Callable, table: Callable, progress: Callable) -> int:
     try:
         if args.command in UPGRADING_COMMANDS:
             # A store built by an earlier release is corrected first (domain-rules §12).
-            upgrade.ensure(ctx, lambda line: print(line, file=sys.stderr))
+            report = upgrade.ensure(ctx, bootstrap.release())
+            if report is not None:
+                print(report.notice(), file=sys.stderr)
         return COMMANDS[args.command](args, ctx, out, table, progress)
     finally:
         ctx.close()
@@ -554,7 +556,7 @@ def _store(args, out) -> int:
 def _store_upgrade(args, ctx, out) -> int:
     from daemon.cli.main import _table as table
 
-    report = upgrade.upgrade(ctx, dry_run=bool(args.dry_run))
+    report = upgrade.upgrade(ctx, bootstrap.release(), dry_run=bool(args.dry_run))
     lines = [report.summary()]
     if report.corrections:
         lines += [

@@ -29,9 +29,11 @@ from daemon.service.inbox import Inbox, Outcome
 from daemon.service.scheduler import Scheduler
 from daemon.service.storehealth import StoreHealth
 from events.clock import Clock, SystemClock
+from events.usecases import upgrade
 from projections.db import outage
 
 log = logging.getLogger("entsync.service")
+upgrade_log = logging.getLogger("entsync.upgrade")  # named as before the upgrade moved: log filters keep working
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -67,9 +69,18 @@ class Service:
         # as the server is back, not at the pool's next back-off step.
         self.store_health.on_recovered.append(self.ctx.log.reconnect_now)
         # A store built by an earlier release is corrected before anything runs (domain-rules §12).
-        from daemon import upgrade
-
-        upgrade.ensure(self.ctx, lambda line: event(log, "store.upgrade_applied", message=line))
+        report = upgrade.ensure(self.ctx, bootstrap.release())
+        if report is not None:
+            event(
+                upgrade_log,
+                "store.upgraded",
+                previous_rules=report.previous_rules,
+                rules=report.rules,
+                corrections=len(report.corrections),
+                reread=len(report.reread),
+                kept=len(report.kept),
+            )
+            event(log, "store.upgrade_applied", message=report.notice())
         try:
             from daemon.http.server import serve
             from daemon.observability.metrics import Metrics

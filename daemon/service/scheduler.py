@@ -1,7 +1,7 @@
 """The daemon's clock work (issue 4), on one APScheduler 3.x
 ``BackgroundScheduler`` per daemon:
 
-- the due transitions (daemon/tick.py: creations after 48 h, removals at
+- the due transitions (events/usecases/tick.py: creations after 48 h, removals at
   Toussaint, domain-rules §3, §4) at their due time: ONE date job, re-armed
   for the next due instant read from the read model after every tick, every
   inbox item and every safety re-check — not a job per account, not only a
@@ -34,9 +34,9 @@ from apscheduler.triggers.date import DateTrigger
 from daemon.bootstrap import Context
 from daemon.observability.logs import event
 from daemon.service.storehealth import STORE_PROBE_SECONDS, StoreHealth
-from daemon.tick import plan, purge_hold, tick
 from events.clock import SystemClock
 from events.rules import creation_overdue
+from events.usecases.tick import due, purge_hold, tick
 from projections.db import outage
 from projections.directory import iso
 from projections.served import withheld_jointures
@@ -86,13 +86,13 @@ class DueState:
 
 def due_state(ctx: Context, now: datetime) -> DueState:
     """Read the next due instants from the (caught-up) directory read model.
-    ``due_now`` asks daemon/tick.py's own plan, so that every kind of
+    ``due_now`` asks the tick's own plan (events/usecases/tick.py), so that every kind of
     transition it knows (a guardian newly eligible, a provisional removal date
     the calendar now knows) counts, and held removals do not."""
     held = bool(purge_hold(ctx)["held"])
     creation = _parse(ctx.db.scalar("SELECT MIN(creation_due) FROM accounts WHERE state = 'pending'"))
     removal = _parse(ctx.db.scalar("SELECT MIN(removal_due) FROM accounts WHERE state IN ('departing', 'deactivated')"))
-    due_now = any(not (held and t.kind == "remove") for t in plan(ctx, now))
+    due_now = any(t.kind != "remove-held" for t in due(ctx, now))
     return DueState(creation, removal, held, due_now)
 
 

@@ -72,7 +72,7 @@ def _finish(result: IngestResult, uow: IngestWork, now: datetime | None, project
 
 def reread_fingerprint(fingerprint: str) -> str:
     """The fingerprint of the re-read of a delivery by this release's rules
-    (daemon/upgrade.py): one re-read per delivery and rules generation."""
+    (events/usecases/upgrade.py): one re-read per delivery and rules generation."""
     return hashlib.sha256(f"reread:rules-{RULES}\0{fingerprint}".encode()).hexdigest()
 
 
@@ -88,7 +88,7 @@ def _ingest(files: DeliveryFiles, uow: IngestWork, now: datetime | None, source:
     check_interrupted(uow, str(did))
     kind, fingerprint = files.kind, files.fingerprint
     if existing is not None and existing.status == "applied" and _reread_due(uow, str(did)):
-        # Read again by this release's rules: what an earlier release rejected (daemon/upgrade.py).
+        # Read again by this release's rules: what an earlier release rejected (events/usecases/upgrade.py).
         kind, fingerprint = "reread", reread_fingerprint(files.fingerprint)
         did = delivery_id(fingerprint)
         existing = uow.log.find(did)

@@ -113,7 +113,7 @@ def scan(files: DeliveryFiles, did: str, uow: IngestWork, reference: date, rerea
             raise over
     uow.staging.add(did, found.pending)
     found.pending = []
-    # A re-read (daemon/upgrade.py) applies what an applied delivery already had: no cap.
+    # A re-read (events/usecases/upgrade.py) applies what an applied delivery already had: no cap.
     refused = None if reread else too_many_rejected(found, uow.policy, finished=True)
     if refused is not None:
         raise refused

@@ -36,7 +36,7 @@ def scan_and_decide(files: DeliveryFiles, delivery: Delivery, uow: IngestWork) -
     reread = delivery.kind == "reread"
     try:
         found = scan(files, did, uow, birth_reference(files.date, at, uow.policy.timezone), reread)
-        if reread:  # its departures were decided when it was first applied (daemon/upgrade.py)
+        if reread:  # its departures were decided when it was first applied (events/usecases/upgrade.py)
             departures = []
         elif files.kind == "complete":
             departures = complete_departures(files, found, uow.ingest_queries)

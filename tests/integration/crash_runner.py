@@ -19,10 +19,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from daemon import bootstrap
-from daemon.tick import tick
 from events.faults import CountingFaults, StopAt
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from tests.integration.conftest import T0, T1, T_CREATE
 
 # Events saved per transaction: many small batches, many points to be killed at.

@@ -13,9 +13,9 @@ from pathlib import Path
 from adapters.aaf.parser import read_records
 from daemon.cli import main
 from daemon.http import server as http
-from daemon.tick import tick
 from events.delivery import Delivery
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from projections import queries
 from projections.schema import dump
 from tests.integration.conftest import T0, T_CREATE, rebuilt

@@ -105,8 +105,8 @@ def test_the_served_structures_follow_the_configuration(store_url, tmp_path):
     try:
         from datetime import datetime
 
-        from daemon.tick import tick
         from events.usecases.aaf_ingest import ingest
+        from events.usecases.tick import tick
 
         ingest(str(FIX / "ve1301"), ctx, datetime.fromisoformat(NOW))
         tick(ctx, datetime.fromisoformat(AFTER_48H))

@@ -18,9 +18,9 @@ import pytest
 from lxml import etree
 
 from daemon.cli import main
-from daemon.tick import tick
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
+from events.usecases.tick import tick
 from projections import queries
 from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt

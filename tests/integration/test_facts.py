@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from daemon.tick import tick
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from projections import facts
 from tests.integration.conftest import T0, T1, T_CREATE
 

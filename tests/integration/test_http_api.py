@@ -29,11 +29,11 @@ from daemon import bootstrap
 from daemon.http.openapi import document
 from daemon.http.server import API_ROUTES, SERVICE_PATHS, serve
 from daemon.observability.metrics import SOURCES, Metrics
-from daemon.tick import tick
 from events.clock import ManualClock, SystemClock
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
+from events.usecases.tick import tick
 from events.usecases.timetable_receive import receive
 from projections import queries
 from tests.conftest import _admin_connect

@@ -10,8 +10,8 @@ import pytest
 
 from daemon.bootstrap import TimeWentBackwards
 from daemon.cli.history import history
-from daemon.tick import tick
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from projections import queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -297,7 +297,7 @@ def test_per_establishment_delivery_covers_only_its_uai(ctx, academie, tmp_path)
 
 def test_operator_hold_on_removals(ctx, academie):
     """Purge safety (domain-rules §11): while held, due removals are listed, not recorded."""
-    from daemon.tick import hold_removals, lift_hold, purge_hold
+    from events.usecases.tick import hold_removals, lift_hold, purge_hold
 
     ingest(str(academie.first), ctx, T0)
     tick(ctx, T_CREATE)

@@ -15,10 +15,10 @@ import pytest
 from daemon import bootstrap
 from daemon.kafka.kafka_python import KafkaPythonProducer
 from daemon.kafka.outbound import Outbound
-from daemon.tick import tick
 from events.delivery import Delivery
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from tests.integration.conftest import T0, T_CREATE
 
 pytestmark = pytest.mark.kafka

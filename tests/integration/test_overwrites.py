@@ -10,8 +10,8 @@ from datetime import timedelta
 from lxml import etree
 
 from daemon.cli.history import history
-from daemon.tick import tick
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from projections import queries
 from tests.integration.conftest import T0, T1, T_CREATE
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from daemon import bootstrap
-from daemon.tick import tick
 from events.account import account_id
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
+from events.usecases.tick import tick
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump

@@ -16,11 +16,11 @@ import pytest
 
 from adapters.siecle import read_eleves
 from daemon import bootstrap
-from daemon.tick import tick
 from events.faults import CountingFaults
 from events.policy import Policy
 from events.usecases import siecle_relink
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from tests.integration.conftest import make_academie
 
 ENTSYNC = str(Path(sys.executable).with_name("entsync"))

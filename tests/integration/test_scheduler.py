@@ -13,10 +13,10 @@ import pytest
 
 from daemon import bootstrap
 from daemon.service.scheduler import Scheduler, due_state
-from daemon.tick import hold_removals, tick
 from events.clock import ManualClock, SystemClock
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import hold_removals, tick
 from tests.integration.conftest import T0, T1, T_CREATE, make_academie
 
 # Seconds between the start and the due time: time for the start-up tick.

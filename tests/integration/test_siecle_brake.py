@@ -25,10 +25,10 @@ import pytest
 
 from daemon import bootstrap
 from daemon.cli import main
-from daemon.tick import tick
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
+from events.usecases.tick import tick
 from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt
 

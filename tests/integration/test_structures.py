@@ -8,9 +8,9 @@ import shutil
 from lxml import etree
 
 from daemon import bootstrap
-from daemon.tick import tick
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
 from projections import queries
 from projections.schema import dump
 from tests.integration.conftest import T0, T1, T_CREATE, make_academie, rebuilt

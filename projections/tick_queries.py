@@ -1,0 +1,102 @@
+"""The clock's queries on the directory read model (events/usecases/tick.py
+declares them)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from events.policy import Policy
+from events.usecases.tick import RemovalHold
+from events.usecases.tick_plan import DueAccount, DueRemoval, Guardian, GuardianLink, Schedule
+from projections.db import Database
+from projections.directory import iso
+from projections.queries import departing_schedule
+from projections.served import unserved_staff
+
+
+def _first(attrs: dict, name: str) -> str:
+    return (attrs.get(name) or [""])[0]
+
+
+class TickQueries:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def creations(self, at: datetime) -> list[DueAccount]:
+        out = []
+        for r in self.db.query_dicts(
+            "SELECT account_id, jointure, profile, state, login, attrs, creation_due FROM accounts "
+            "WHERE (state = 'pending' AND creation_due <= ?) OR (state = 'no_account' AND profile = 'PARENT') "
+            "ORDER BY creation_due, jointure",
+            (iso(at),),
+        ):
+            attrs = json.loads(r["attrs"])
+            out.append(
+                DueAccount(
+                    r["account_id"],
+                    r["jointure"],
+                    r["profile"],
+                    r["state"],
+                    r["login"] or "",
+                    _first(attrs, "givenName"),
+                    _first(attrs, "sn"),
+                    datetime.fromisoformat(r["creation_due"]) if r["creation_due"] else None,
+                )
+            )
+        return out
+
+    def removals(self, at: datetime) -> list[DueRemoval]:
+        return [
+            DueRemoval(aid, jointure, profile, state, datetime.fromisoformat(due))
+            for aid, jointure, profile, state, due in self.db.query(
+                "SELECT account_id, jointure, profile, state, removal_due FROM accounts "
+                "WHERE state IN ('departing', 'deactivated') AND removal_due <= ? ORDER BY removal_due, jointure",
+                (iso(at),),
+            )
+        ]
+
+    def guardian_links(self) -> list[GuardianLink]:
+        return [
+            GuardianLink(guardian, student, resp_legal or "", state)
+            for guardian, student, resp_legal, state in self.db.query(
+                "SELECT l.guardian_jointure, l.student_id, l.resp_legal, s.state FROM guardian_links l "
+                "JOIN accounts s ON s.account_id = l.student_id ORDER BY l.guardian_jointure, l.student_id"
+            )
+        ]
+
+    def guardians(self) -> list[Guardian]:
+        return [
+            Guardian(aid, jointure)
+            for aid, jointure in self.db.query(
+                "SELECT account_id, jointure FROM accounts WHERE profile = 'PARENT' "
+                "AND state IN ('active', 'departing') ORDER BY jointure"
+            )
+        ]
+
+    def schedules(self) -> list[Schedule]:
+        return [
+            Schedule(
+                r["account_id"],
+                r["jointure"],
+                r["profile"],
+                datetime.fromisoformat(r["departed_at"]),
+                datetime.fromisoformat(r["recorded_at"]),
+                datetime.fromisoformat(r["removal_due"]),
+                bool(r["removal_provisional"]),
+            )
+            for r in departing_schedule(self.db)
+        ]
+
+    def unserved_staff(self, policy: Policy) -> dict[str, list[str]]:
+        return unserved_staff(self.db, policy)
+
+    def logins(self) -> set[str]:
+        return {login for (login,) in self.db.query("SELECT login FROM logins")}
+
+    def removal_hold(self) -> RemovalHold | None:
+        value = self.db.scalar("SELECT value FROM meta WHERE key = 'purge_hold'")
+        if not value:
+            return None
+        hold = json.loads(value)
+        return RemovalHold(bool(hold["held"]), hold.get("operator", ""), hold.get("reason", ""), hold.get("at"))
