@@ -22,7 +22,8 @@ from typing import Any
 
 from daemon import bootstrap, config
 from daemon.observability.logs import configure, event
-from daemon.service.inbox import Inbox, Outcome
+from daemon.service.inbox import Inbox
+from daemon.service.outcome import Outcome
 from daemon.service.scheduler import Scheduler
 from daemon.service.storehealth import StoreHealth
 from events.clock import Clock, SystemClock
