@@ -27,7 +27,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from daemon import bootstrap
 from daemon.http.openapi import document
-from daemon.http.server import API_ROUTES, SERVICE_PATHS, serve
+from daemon.http.routes import API_ROUTES, SERVICE_PATHS
+from daemon.http.server import serve
 from daemon.observability.metric_defs import SOURCES
 from daemon.observability.metrics import Metrics
 from daemon.tick import tick
