@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args.args)
     from daemon.bootstrap import TimeWentBackwards
     from daemon.cli import commands
-    from daemon.cli.commands import EXIT_ERROR, EXIT_OK
+    from daemon.cli.exits import EXIT_ERROR, EXIT_OK
     from daemon.config import ConfigError
     from events.usecases.aaf_result import IngestRefused
 

@@ -1,1 +1,1 @@
-"""Observability: the Prometheus metrics (every name in one module) and the structured logs."""
+"""Observability: the Prometheus metrics (every name in metric_defs.py) and the structured logs."""

@@ -9,9 +9,6 @@ its running job, the server stops, the process exits 0. An item still being
 ingested when the timeout passes is left as a crash would leave it — its
 facts are staged, its effects not yet visible — and the next start ingests
 it again from the inbox, which finishes it (events/usecases/aaf_apply.py).
-
-``entsync config check`` prints the effective configuration (no secret) or
-the error naming the key.
 """
 
 from __future__ import annotations
@@ -25,7 +22,8 @@ from typing import Any
 
 from daemon import bootstrap, config
 from daemon.observability.logs import configure, event
-from daemon.service.inbox import Inbox, Outcome
+from daemon.service.inbox import Inbox
+from daemon.service.outcome import Outcome
 from daemon.service.scheduler import Scheduler
 from daemon.service.storehealth import StoreHealth
 from events.clock import Clock, SystemClock
@@ -290,17 +288,6 @@ def command(args) -> int:
         logging.shutdown()
         os._exit(code)
     return code
-
-
-def check(args, out) -> int:
-    """``entsync config check [--config FILE]``: the effective configuration,
-    or (raised) the error naming the key."""
-    settings = config.load(args.config, args.store)
-    data = config.redacted(settings)
-    lines = [f"{k} = {v}" for k, v in data.items() if k != "policy"]
-    lines += [f"policy.{k} = {v}" for k, v in data["policy"].items()]
-    out(data, args.json, "\n".join(lines) + "\nconfiguration OK")
-    return EXIT_OK
 
 
 def _listen_error() -> tuple[type, ...]:

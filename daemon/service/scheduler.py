@@ -3,14 +3,14 @@
 
 - the due transitions (events/usecases/tick.py: creations after 48 h, removals at
   Toussaint, domain-rules §3, §4) at their due time: ONE date job, re-armed
-  for the next due instant read from the read model after every tick, every
-  inbox item and every safety re-check — not a job per account, not only a
-  poll. While an operator holds removals (domain-rules §11) removals do not
-  arm the timer;
+  for the next due instant read from the read model (daemon/service/due.py)
+  after every tick, every inbox item and every safety re-check — not a job
+  per account, not only a poll. While an operator holds removals
+  (domain-rules §11) removals do not arm the timer;
 - a check that raises an anomaly when a creation is overdue (its due time
   plus the grace has passed: the scheduler was down, or a tick failed);
-- the projections' catch-up, which also tells ``/readyz`` when the read
-  models have caught up since the start.
+- the projections' catch-up (daemon/service/catchup.py), which also tells
+  ``/readyz`` when the read models have caught up since the start.
 
 Every job takes the daemon's work lock: one unit of work at a time on the
 shared context. Due instants are effective times read from ``ctx.clock`` (a
@@ -24,7 +24,6 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.jobstores.base import JobLookupError
@@ -33,83 +32,17 @@ from apscheduler.triggers.date import DateTrigger
 
 from daemon.bootstrap import Context
 from daemon.observability.logs import event
+from daemon.service.catchup import CatchUp
+from daemon.service.due import due_state, overdue_creations
 from daemon.service.storehealth import STORE_PROBE_SECONDS, StoreHealth
 from events.clock import SystemClock
-from events.rules import creation_overdue
-from events.usecases.tick import due, purge_hold, tick
+from events.usecases.tick import tick
 from projections.db import outage
-from projections.directory import iso
-from projections.served import withheld_jointures
 
 log = logging.getLogger("entsync.scheduler")
 
 TICK_JOB, RECHECK_JOB, OVERDUE_JOB, CATCH_UP_JOB = "due-transitions", "due-recheck", "overdue-check", "catch-up"
 Anomaly = Callable[[str, int, list[str]], None]  # (kind, count, ids) → the metrics module, say
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    at = datetime.fromisoformat(value)
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-
-
-def next_due_instant(
-    now: datetime,
-    creation_due: datetime | None,
-    removal_due: datetime | None,
-    removals_held: bool,
-    due_now: bool = False,
-) -> datetime | None:
-    """When the due-transitions job must run next: ``now`` if something is
-    due already, else the earliest pending creation (domain-rules §3) or
-    removal (§4) — removals left out while an operator holds them (§11) —
-    or None when nothing is waiting."""
-    if due_now:
-        return now
-    candidates = [c for c in (creation_due, None if removals_held else removal_due) if c is not None]
-    return max(now, min(candidates)) if candidates else None
-
-
-@dataclass(frozen=True)
-class DueState:
-    """What the read model says about the next transitions at one instant."""
-
-    creation_due: datetime | None
-    removal_due: datetime | None
-    removals_held: bool
-    due_now: bool
-
-    def next(self, now: datetime) -> datetime | None:
-        return next_due_instant(now, self.creation_due, self.removal_due, self.removals_held, self.due_now)
-
-
-def due_state(ctx: Context, now: datetime) -> DueState:
-    """Read the next due instants from the (caught-up) directory read model.
-    ``due_now`` asks the tick's own plan (events/usecases/tick.py), so that every kind of
-    transition it knows (a guardian newly eligible, a provisional removal date
-    the calendar now knows) counts, and held removals do not."""
-    held = bool(purge_hold(ctx)["held"])
-    creation = _parse(ctx.db.scalar("SELECT MIN(creation_due) FROM accounts WHERE state = 'pending'"))
-    removal = _parse(ctx.db.scalar("SELECT MIN(removal_due) FROM accounts WHERE state IN ('departing', 'deactivated')"))
-    due_now = any(t.kind != "remove-held" for t in due(ctx, now))
-    return DueState(creation, removal, held, due_now)
-
-
-def overdue_creations(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:
-    """(jointure, due) of pending accounts past their due time plus the grace (domain-rules §11)."""
-    grace = ctx.policy.overdue_grace
-    rows = ctx.db.query(
-        "SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
-        "ORDER BY creation_due, jointure",
-        (iso(now - grace),),
-    )
-    withheld = withheld_jointures(ctx.db, ctx.policy)
-    return [
-        (j, due)
-        for j, text in rows
-        if j not in withheld and (due := _parse(text)) and creation_overdue(due, now, grace)
-    ]
 
 
 class Scheduler:
@@ -134,7 +67,6 @@ class Scheduler:
         self.ctx, self.lock = ctx, lock
         # The catch-up is the store's probe (daemon/service/storehealth.py).
         self.store_health = store_health if store_health is not None else StoreHealth()
-        self.store_url = store_url  # for the probe while the work holds the lock (PostgreSQL only)
         # The read models are caught up (and /readyz set) right after an outage ends.
         self.store_health.on_recovered.append(self._probe_soon)
         self.recheck_seconds, self.overdue_seconds, self.catch_up_seconds = (
@@ -143,8 +75,17 @@ class Scheduler:
             catch_up_seconds,
         )
         self.on_anomaly = on_anomaly
-        self.publish = publish  # after each catch-up: the domain events for downstream services
         self.ready = ready if ready is not None else threading.Event()
+        self.catch_up = CatchUp(
+            ctx,
+            lock,
+            self.store_health,
+            self.ready,
+            store_url=store_url,
+            publish=publish,
+            probe_soon=self._probe_soon,
+            rearm=self._guarded(self.rearm),
+        )
         # APScheduler's timers run on the machine's clock, which it reads
         # itself: their run dates are taken from that clock, never from
         # ctx.clock (which a test or a simulation store shifts); the
@@ -347,43 +288,4 @@ class Scheduler:
                 pass
 
     def _catch_up(self) -> int:
-        # A unit of work in progress catches the read models up itself when it
-        # ends: no need to queue behind it. It may be stuck in a store outage,
-        # though: the store is then asked directly.
-        if not self.lock.acquire(blocking=False):
-            if self.store_url and (not self.store_health.probe(self.store_url)):
-                self.ready.clear()
-                self._probe_soon()
-            return 0
-        try:
-            n = self.ctx.projection.catch_up(self.ctx.log)
-            for view in (self.ctx.imports, self.ctx.siecle):
-                if view is not None:
-                    n += view.catch_up(self.ctx.log)
-        except Exception as exc:
-            self.ready.clear()
-            line = outage(exc)
-            if line:  # said once by the store's health, then probed again soon
-                self.store_health.failed(line, "catch_up")
-                self._probe_soon()
-            else:
-                event(log, "projections.catch_up_failed", logging.ERROR, exc_info=True)
-            return 0
-        finally:
-            self.lock.release()
-        recovered = not self.store_health.up
-        self.store_health.answered()
-        if recovered:  # what fell due during the outage is ticked now
-            self._guarded(self.rearm)()
-        if not self.ready.is_set():
-            self.ready.set()
-            event(log, "projections.caught_up", events=n)
-        if self.publish is not None:
-            try:
-                with self.lock:
-                    sent = self.publish()
-                if sent:
-                    event(log, "outbound.published", events=sent)
-            except Exception:  # the broker is down: the next run sends from the recorded position
-                event(log, "outbound.publish_failed", logging.WARNING, exc_info=True)
-        return n
+        return self.catch_up.run()

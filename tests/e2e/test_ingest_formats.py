@@ -160,7 +160,7 @@ def test_what_is_not_an_export_records_nothing(store_url, tmp_path, path, reason
 
 def test_the_inbox_gives_the_same_answer(store_url, tmp_path):
     from daemon import bootstrap
-    from daemon.service.inbox import process
+    from daemon.service.dispatch import process
 
     ctx = bootstrap.build(store_url)
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from adapters.aaf.parser import read_records
 from daemon.cli import main
-from daemon.http import server as http
+from daemon.http import routes as http
 from events.delivery import Delivery
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick

@@ -27,8 +27,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from daemon import bootstrap
 from daemon.http.openapi import document
-from daemon.http.server import API_ROUTES, SERVICE_PATHS, serve
-from daemon.observability.metrics import SOURCES, Metrics
+from daemon.http.routes import API_ROUTES, SERVICE_PATHS
+from daemon.http.server import serve
+from daemon.observability.metric_defs import SOURCES
+from daemon.observability.metrics import Metrics
 from events.clock import ManualClock, SystemClock
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest

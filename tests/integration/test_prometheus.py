@@ -17,7 +17,8 @@ from prometheus_client import CollectorRegistry
 
 from daemon import bootstrap
 from daemon.http.server import serve
-from daemon.observability.metrics import HARMLESS_REASONS, Metrics
+from daemon.observability.metric_defs import HARMLESS_REASONS
+from daemon.observability.metrics import Metrics
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_receive import receive

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from daemon import bootstrap
-from daemon.service.scheduler import Scheduler, due_state
+from daemon.service.due import due_state
+from daemon.service.scheduler import Scheduler
 from events.clock import ManualClock, SystemClock
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest

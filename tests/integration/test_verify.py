@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from daemon.cli.commands import EXIT_ERROR, EXIT_OK, _verify
+from daemon.cli import store_commands
+from daemon.cli.exits import EXIT_ERROR, EXIT_OK
 from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from events.usecases.timetable_apply import validate
@@ -33,7 +34,7 @@ def acad(tmp_path_factory) -> Academie:
 
 def verify(ctx) -> tuple[int, dict]:
     seen: list[dict] = []
-    code = _verify(
+    code = store_commands.verify(
         SimpleNamespace(json=True), ctx, lambda data, as_json, text=None: seen.append(data), lambda rows, cols: "", None
     )
     return code, seen[0]

@@ -1,4 +1,4 @@
-"""When an inbox item is ready (daemon/service/inbox.py): quiet period, completion
+"""When an inbox item is ready (daemon/service/watcher.py): quiet period, completion
 marker, AAF parts missing, arrival order — in virtual time, on a real
 directory."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.service.inbox import Watcher, missing_parts
+from daemon.service.watcher import Watcher, missing_parts
 from events.clock import ManualClock
 
 

@@ -9,14 +9,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from adapters.errors import Rejection
-from daemon.observability.metrics import (
-    HARMLESS_REASONS,
-    Metrics,
-    needs_action,
-    outcome_label,
-    reason_label,
-    source_label,
-)
+from daemon.observability import metric_defs
+from daemon.observability.labels import needs_action, outcome_label, reason_label, source_label
+from daemon.observability.metric_defs import HARMLESS_REASONS
+from daemon.observability.metrics import Metrics
+from daemon.observability.readings import Reading
 
 
 class FakeDb:
@@ -208,3 +205,37 @@ def test_a_failed_refresh_withdraws_the_gauges_and_is_counted(metrics):
     assert metrics.registry.get_sample_value("entsync_metrics_refresh_failures_total") == 1
     assert metrics.registry.get_sample_value("entsync_account_creations_pending") is None
     assert metrics.registry.get_sample_value("entsync_build_info", {"version": "test"}) == 1
+
+
+def test_every_metric_exposed_is_the_one_its_definition_says(metrics):
+    """metric_defs.py is the one place a name is written: every family the
+    daemon exposes is in its table with that type, help text and labels,
+    and nothing in the table goes unexposed."""
+
+    class Health:
+        up, outages, last_outage_seconds = True, 0, 0.0
+
+        def unavailable_seconds(self) -> float:
+            return 0.0
+
+    metrics.watch_store(Health())
+    metrics.observe_import("aaf", "rejected", "malformed_xml", None, 1.0)
+    metrics.observe_records_rejected("aaf", "invalid_date", 1)
+    metrics.fields_set_aside.labels("aaf", "name_blank").inc()
+    metrics.observe_anomaly("creation_overdue", 1)
+    one = {"directory": 1}
+    metrics.reading = Reading(
+        accounts={("ELEVE", "active"): 1},
+        awaiting_validation={"sts": 1},
+        lag_events=one,
+        lag_seconds=one,
+        last_success={"aaf": 1.0},
+        directory_anomalies={"not_served": 1},
+    )
+    defs = {m.name: m for m in metric_defs.ALL}
+    exposed = {}
+    for family in metrics.registry.collect():
+        labels = {k for s in family.samples for k in s.labels if k != "le"}
+        exposed[family.name] = (family.type, family.documentation, labels)
+    assert exposed == {m.name: (m.type, m.help, set(m.labels)) for m in defs.values()}
+    assert len(defs) == len(metric_defs.ALL)  # no name defined twice

@@ -1,4 +1,4 @@
-"""The next instant the due-transitions job must run (daemon/service/scheduler.py):
+"""The next instant the due-transitions job must run (daemon/service/due.py):
 one timer for the earliest creation (domain-rules §3) or removal (§4),
 removals left out while an operator holds them (§11)."""
 
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from daemon.service.scheduler import next_due_instant
+from daemon.service.due import next_due_instant
 
 NOW = datetime(2026, 8, 20, 7, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)

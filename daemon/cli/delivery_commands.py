@@ -1,0 +1,146 @@
+"""``entsync ingest`` (any export: the AAF deliveries here, the others handed
+to their commands), ``entsync deliveries`` (list, show, release or reject a
+held one) and what deliveries set in motion: ``entsync tick`` records the
+transitions they made due, ``entsync purge`` holds the removals."""
+
+from __future__ import annotations
+
+import sys
+
+from adapters.errors import describe_all
+from adapters.sniff import kind_of
+from adapters.timetable.files import KINDS as TIMETABLE_KINDS
+from daemon.cli import import_commands, siecle_commands
+from daemon.cli.exits import EXIT_OK, EXIT_REJECTED
+from events.usecases.aaf_ingest import ingest
+from events.usecases.aaf_operator import reject, release
+from events.usecases.formats import not_importable
+from events.usecases.tick import hold_removals, lift_hold, purge_hold, tick
+from projections import queries
+
+
+def ingest_command(args, ctx, out, table, progress) -> int:
+    kind = kind_of(args.path)
+    if kind in TIMETABLE_KINDS:
+        return import_commands.ingest(args, ctx, out, table)
+    if kind in siecle_commands.KINDS:
+        return siecle_commands.ingest(args, ctx, out, table)
+    if kind != "aaf":
+        # Not an export this service imports (a missing path, the encrypted
+        # timetable envelope, SIECLE's nomenclatures, anything else): the
+        # inbox's answer, nothing recorded, the store's clock untouched.
+        refused = not_importable(args.path, kind)
+        out(refused.as_dict(), args.json, refused.line())
+        return EXIT_REJECTED
+    if args.progress or sys.stderr.isatty():
+        ctx.progress = progress
+    result = ingest(args.path, ctx, args.now)
+    data = {
+        "delivery_id": result.delivery_id,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "counts": result.counts,
+        "rejections": [r.__dict__ for r in result.rejections],
+    }
+    lines = [f"delivery {result.delivery_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")]
+    if result.message:
+        lines.append(result.message)
+    if result.counts:
+        lines.append(", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())))
+    lines += describe_all(result.rejections, more=f": entsync deliveries show {result.delivery_id}")
+    out(data, args.json, "\n".join(lines))
+    return result.exit_code
+
+
+def deliveries(args, ctx, out, table, progress) -> int:
+    ctx.projection.catch_up(ctx.log)
+    if args.action == "list":
+        rows = queries.deliveries(ctx.db)
+        out(
+            rows,
+            args.json,
+            table(rows, ("delivery_id", "kind", "date", "status", "reason", "rejected_records", "received_at")),
+        )
+        return EXIT_OK
+    if not args.id:
+        raise ValueError(f"deliveries {args.action} needs a delivery id")
+    row = queries.delivery(ctx.db, args.id)
+    if row is None:
+        raise LookupError(f"no delivery {args.id!r}")
+    if args.action == "show":
+        out(row, args.json, _shown(row, table))
+        return EXIT_OK
+    delivery = ctx.log.delivery(row["delivery_id"])
+    if args.action == "release":
+        result = release(delivery, args.operator, ctx, args.now)
+        followed = result.followed
+        data = {"delivery_id": result.delivery_id, "status": result.status, "counts": result.counts}
+        text = f"delivery {result.delivery_id}: released and {result.status}"
+        code = result.exit_code
+    else:
+        followed = reject(delivery, args.operator, ctx, args.now)
+        data = {"delivery_id": row["delivery_id"], "status": "rejected"}
+        text = f"delivery {row['delivery_id']}: rejected"
+        code = EXIT_OK
+    data["followed"] = [{"delivery_id": r.delivery_id, "status": r.status, "reason": r.reason} for r in followed]
+    text += "".join(
+        f"\nwaiting delivery {r.delivery_id}: {r.status}" + (f" ({r.reason})" if r.reason else "") for r in followed
+    )
+    out(data, args.json, text)
+    return code
+
+
+def _shown(row: dict, table) -> str:
+    """``entsync deliveries show``: the delivery, its brakes and who would
+    depart, the deliveries waiting behind it, its rejected records."""
+    listed = ("rejections", "brake", "departures", "waiting")
+    text = "\n".join(f"{k}: {v}" for k, v in row.items() if k not in listed)
+    if row["waiting"]:
+        text += "\nwaiting behind it, applied in this order once it is released or rejected: " + ", ".join(
+            row["waiting"]
+        )
+    if "brake" in row:
+        text += "\n\nbrakes (per structure and population; expected leavers are not counted):\n" + table(
+            row["brake"],
+            ("uai", "population", "departing", "expected", "counted", "accounts", "share", "minimum", "held"),
+        )
+        text += "\n\nwho would depart and why:\n" + table(
+            [{**d, "counted": "yes" if d["counted"] else "no"} for d in row["departures"]],
+            ("jointure", "login", "profile", "state", "uais", "reason", "counted", "expected"),
+        )
+    text += "\n\nrecords rejected:\n" + table(
+        row["rejections"], ("reason", "file", "line", "record_id", "field", "message")
+    )
+    return text
+
+
+def tick_command(args, ctx, out, table, progress) -> int:
+    at, transitions = tick(ctx, args.now, dry_run=args.dry_run)
+    rows = [t.as_dict() for t in transitions]
+    verb = "would record" if args.dry_run else "recorded"
+    out(
+        {"at": at.isoformat(), "dry_run": args.dry_run, "transitions": rows},
+        args.json,
+        f"tick at {at.isoformat()}: {verb} {len(rows)} transition(s)\n"
+        + table(rows, ("kind", "jointure", "profile", "reason", "login", "removal_due")),
+    )
+    return EXIT_OK
+
+
+def purge(args, ctx, out, table, progress) -> int:
+    if args.action == "hold":
+        hold_removals(ctx, args.operator, args.reason, args.now)
+    elif args.action == "release":
+        lift_hold(ctx, args.operator, args.now)
+    ctx.projection.catch_up(ctx.log)
+    state = purge_hold(ctx)
+    out(
+        state,
+        args.json,
+        "removals are held"
+        + (f" since {state['at']} by {state['operator']}: {state['reason']}" if state.get("at") else "")
+        if state["held"]
+        else "removals are not held",
+    )
+    return EXIT_OK

@@ -1,0 +1,141 @@
+"""What the directory read model holds, as an operator asks for it:
+``entsync accounts``, ``account``, ``history``, ``anomalies``,
+``structures``, ``classes`` (each but history ``--as-of`` a past time), and
+``entsync group-source``, where an establishment's groups get their members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from daemon import bootstrap
+from daemon.cli.exits import EXIT_ERROR, EXIT_OK
+from daemon.cli.history import history as account_history
+from events.structure import GroupSource, group_source_id
+from projections import queries
+from projections.db import Database
+from projections.directory import DirectoryProjection
+
+
+@contextmanager
+def _read_db(ctx: bootstrap.Context, as_of) -> Iterator[Database]:
+    """The live read model, or one rebuilt in memory up to ``--as-of``."""
+    if as_of is None:
+        ctx.projection.catch_up(ctx.log)
+        yield ctx.db
+        return
+    mem = Database("sqlite:///:memory:")
+    DirectoryProjection(mem).catch_up(ctx.log, until=as_of)
+    try:
+        yield mem
+    finally:
+        mem.close()
+
+
+def accounts(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.accounts(
+            db,
+            uai=args.uai,
+            state=args.state,
+            profile=args.profile,
+            now=args.as_of or ctx.judged_now(),
+            grace=ctx.policy.overdue_grace,
+            limit=args.limit,
+            notice_days=ctx.policy.removal_notice_days,
+            tz=ctx.policy.timezone,
+            policy=ctx.policy,
+        )
+    out(
+        rows,
+        args.json,
+        table(
+            rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies")
+        ),
+    )
+    return EXIT_OK
+
+
+def account(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        row = queries.account_detail(
+            db,
+            args.key,
+            now=args.as_of or ctx.judged_now(),
+            grace=ctx.policy.overdue_grace,
+            notice_days=ctx.policy.removal_notice_days,
+            tz=ctx.policy.timezone,
+            policy=ctx.policy,
+        )
+    if row is None:
+        raise LookupError(f"no account with id or login {args.key!r}")
+    text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "attributes")
+    out(row, args.json, text)
+    return EXIT_OK
+
+
+def history(args, ctx, out, table, progress) -> int:
+    ctx.projection.catch_up(ctx.log)
+    row = queries.find_account(ctx.db, args.key)
+    jointure = row["jointure"] if row else args.key
+    entries = account_history(ctx.log, jointure)
+    if not entries:
+        raise LookupError(f"no account with id or login {args.key!r}")
+    lines = []
+    for e in entries:
+        where = " ".join(f"{k}={e[k]}" for k in ("delivery_id", "file", "line") if k in e)
+        extra = " ".join(f"{k}={e[k]}" for k in ("reason", "login", "state", "creation_due", "removal_due") if k in e)
+        lines.append(f"{e['at']}  v{e['version']} {e['event']} {extra} {where}".rstrip())
+        for name, change in e.get("changes", {}).items():
+            lines.append(f"    {name}: {change['before']} -> {change['after']}")
+    out(entries, args.json, "\n".join(lines))
+    return EXIT_OK
+
+
+def anomalies(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
+    out(rows, args.json, table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
+    return EXIT_OK
+
+
+def structures(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.structures(db)
+    out(rows, args.json, table(rows, ("uai", "jointure", "type", "name", "accounts", "group_source", "present")))
+    return EXIT_OK
+
+
+def group_source(args, ctx, out, table, progress) -> int:
+    """Show or record where an establishment's groups get their members (domain-rules §2)."""
+    ctx.projection.catch_up(ctx.log)
+    if not ctx.db.scalar("SELECT COUNT(*) FROM structures WHERE uai = ?", (args.uai,)):
+        out({"error": "unknown_uai", "uai": args.uai}, args.json, f"{args.uai}: no such establishment in the directory")
+        return EXIT_ERROR
+    if args.source:
+        stream = ctx.log.find(group_source_id(args.uai))
+        at = ctx.effective_now(args.now)
+        if stream is None:
+            stream = GroupSource(uai=args.uai, source=args.source, operator=args.operator, at=at)
+        else:
+            stream.choose(args.source, args.operator, at)
+        ctx.log.save(stream)
+        ctx.projection.catch_up(ctx.log)
+    source = queries.group_source(ctx.db, args.uai)
+    out({"uai": args.uai, "group_source": source}, args.json, f"{args.uai}: groups populated from {source}")
+    return EXIT_OK
+
+
+def classes(args, ctx, out, table, progress) -> int:
+    with _read_db(ctx, args.as_of) as db:
+        rows = queries.classes(db, args.uai, members=args.members)
+    if not rows:
+        raise LookupError(f"no establishment with UAI {args.uai!r}")
+    text = table(rows, ("kind", "code", "declared", "students", "teachers"))
+    if args.members:
+        text += "".join(
+            f"\n\n{r['kind']} {r['code']}\n" + table(r["members"], ("jointure", "profile", "login", "state"))
+            for r in rows
+        )
+    out(rows, args.json, text)
+    return EXIT_OK

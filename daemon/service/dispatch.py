@@ -1,0 +1,174 @@
+"""One inbox item to its use case: recognised by its content
+(adapters/sniff.py), handed to the AAF ingest, the SIECLE import or the
+timetable import, and its result told as an ``Outcome``. What is not the
+item's fault (the store unreachable, another import to finish first) is a
+``Retry``: the item stays in the inbox."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import Counter
+from pathlib import Path
+from uuid import UUID
+
+from adapters.sniff import kind_of
+from adapters.timetable.files import KINDS as TIMETABLE_KINDS
+from daemon.bootstrap import Context, TimeWentBackwards
+from daemon.service.outcome import Outcome, bilan
+from events.usecases.aaf_ingest import ingest
+from events.usecases.aaf_result import IngestRefused
+from events.usecases.formats import not_importable
+from events.usecases.siecle_import import ImportInterrupted, ingest_siecle
+from events.usecases.timetable_receive import receive
+from events.usecases.timetable_work import ImportRefused
+from projections import import_queries
+from projections.db import outage
+
+SOURCES = {
+    "aaf": "aaf",
+    "siecle-eleves": "siecle",
+    "siecle-responsables": "siecle",
+    "siecle-nomenclatures": "siecle",
+    "sts": "sts",
+    "edt-sts": "sts",
+    "timetable-edt": "timetable",
+}
+_PER_ETAB = re.compile(r"^ENT_(?P<uai>\d{7}[A-Z])$")
+
+
+class Retry(Exception):
+    """Not now: the store is unreachable, or another delivery must be finished
+    first. The item stays in the inbox and is tried again (an outage, not a
+    bad delivery)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+def _applied(rejections: list) -> str:
+    return "applied_with_rejections" if rejections else "applied"
+
+
+def process(path: Path, ctx: Context) -> Outcome:
+    """Recognise ``path`` by its content and hand it to its pipeline.
+
+    Raises Retry for what is not the item's fault; anything else the
+    pipelines raise is the caller's to set aside."""
+    kind = kind_of(path)
+    try:
+        if kind == "aaf":
+            return _aaf(path, ctx)
+        if kind in ("siecle-eleves", "siecle-responsables"):
+            return _siecle(path, ctx, kind)
+        if kind in TIMETABLE_KINDS:
+            return _timetable(path, ctx, kind)
+    except (IngestRefused, ImportInterrupted) as exc:
+        raise Retry("interrupted_import_first", str(exc)) from None
+    except TimeWentBackwards as exc:
+        raise Retry("time_went_backwards", str(exc)) from None
+    except sqlite3.OperationalError as exc:
+        raise Retry("store_unavailable", type(exc).__name__) from None
+    except Exception as exc:
+        line = outage(exc)
+        if line:
+            raise Retry("store_unavailable", line) from None
+        raise
+    # Not an export the service imports: the same answer as `entsync ingest`
+    # (events/usecases/formats.py), nothing recorded.
+    refused = not_importable(path, kind)
+    return Outcome(
+        refused.source,
+        kind,
+        "rejected",
+        refused.reason,
+        report={"status": "rejected", "reason": refused.reason, "message": refused.message},
+    )
+
+
+def _aaf(path: Path, ctx: Context) -> Outcome:
+    result = ingest(str(path), ctx)
+    delivery = ctx.log.find(UUID(result.delivery_id))
+    prefix = getattr(delivery, "prefix", "") or ""
+    m = _PER_ETAB.match(prefix)
+    uai = m.group("uai") if m else ""
+    report = {
+        "delivery_id": result.delivery_id,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "counts": result.counts,
+        "rejections": [r.__dict__ for r in result.rejections],
+    }
+    records = Counter(r.reason for r in result.rejections)
+    status = result.status
+    if status.startswith("already-"):
+        before = status.removeprefix("already-")
+        if getattr(delivery, "source", None) == str(path) and before in ("applied", "held"):
+            # This very item, finished before a crash and not yet moved: its
+            # outcome was never reported.
+            report["resumed"] = True
+            return Outcome(
+                "aaf",
+                "aaf",
+                "applied" if before == "applied" else "held",
+                result.reason if before == "held" else "",
+                uai,
+                report,
+                None,
+                Counter(),
+            )
+        if before == "rejected" and getattr(delivery, "source", None) == str(path):
+            return Outcome("aaf", "aaf", "rejected", result.reason, uai, report)
+        report["reason"] = "duplicate_file"
+        return Outcome("aaf", "aaf", "duplicate", "duplicate_file", uai, report)
+    if status == "applied":
+        return Outcome("aaf", "aaf", _applied(result.rejections), "", uai, report, None, records)
+    if status == "held":
+        return Outcome("aaf", "aaf", "held", result.reason, uai, report, None, records)
+    return Outcome("aaf", "aaf", "rejected", result.reason, uai, report, None, records)
+
+
+def _siecle(path: Path, ctx: Context, kind: str) -> Outcome:
+    result = ingest_siecle(path, ctx)
+    report = {
+        "import_id": result.import_id,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "uai": result.uai,
+        "kind": result.kind,
+        "counts": result.counts,
+        "rejections": [r.__dict__ for r in result.rejections],
+    }
+    records = Counter(r.reason for r in result.rejections)
+    if result.status == "applied":
+        return Outcome("siecle", kind, _applied(result.rejections), "", result.uai, report, None, records)
+    outcome = "duplicate" if result.reason == "duplicate_file" else "rejected"
+    return Outcome("siecle", kind, outcome, result.reason, result.uai, report, None, records)
+
+
+def _timetable(path: Path, ctx: Context, kind: str) -> Outcome:
+    try:
+        result = receive(path, ctx)
+    except ImportRefused:
+        return Outcome(
+            SOURCES[kind],
+            kind,
+            "rejected",
+            "unreadable_file",
+            report={"status": "rejected", "reason": "unreadable_file", "message": "cannot read the file"},
+        )
+    source = "sts" if kind in ("sts", "edt-sts") else "timetable"
+    report = result.as_dict()
+    if result.status == "applied":
+        outcome, reason = "applied", ""
+    elif result.status == "awaiting_validation":
+        outcome, reason = "awaiting_validation", ""
+    elif result.reason == "duplicate_file":
+        outcome, reason = "duplicate", "duplicate_file"
+    else:
+        outcome, reason = "rejected", result.reason
+    row = import_queries.detail(ctx.db, result.import_id)
+    return Outcome(source, kind, outcome, reason, result.uai, report, bilan(row, ctx.policy.timezone) if row else None)

@@ -1,0 +1,80 @@
+"""When the due transitions must run (domain-rules §3, §4, §11): the next
+due instant read from the caught-up directory read model, and the pending
+creations already overdue. The scheduler (daemon/service/scheduler.py) sets
+its one timer for the first and raises the anomaly for the second."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from daemon.bootstrap import Context
+from events.rules import creation_overdue
+from events.usecases.tick import due, purge_hold
+from projections.directory import iso
+from projections.served import withheld_jointures
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
+def next_due_instant(
+    now: datetime,
+    creation_due: datetime | None,
+    removal_due: datetime | None,
+    removals_held: bool,
+    due_now: bool = False,
+) -> datetime | None:
+    """When the due-transitions job must run next: ``now`` if something is
+    due already, else the earliest pending creation (domain-rules §3) or
+    removal (§4) — removals left out while an operator holds them (§11) —
+    or None when nothing is waiting."""
+    if due_now:
+        return now
+    candidates = [c for c in (creation_due, None if removals_held else removal_due) if c is not None]
+    return max(now, min(candidates)) if candidates else None
+
+
+@dataclass(frozen=True)
+class DueState:
+    """What the read model says about the next transitions at one instant."""
+
+    creation_due: datetime | None
+    removal_due: datetime | None
+    removals_held: bool
+    due_now: bool
+
+    def next(self, now: datetime) -> datetime | None:
+        return next_due_instant(now, self.creation_due, self.removal_due, self.removals_held, self.due_now)
+
+
+def due_state(ctx: Context, now: datetime) -> DueState:
+    """Read the next due instants from the (caught-up) directory read model.
+    ``due_now`` asks the tick's own plan (events/usecases/tick.py), so that every kind of
+    transition it knows (a guardian newly eligible, a provisional removal date
+    the calendar now knows) counts, and held removals do not."""
+    held = bool(purge_hold(ctx)["held"])
+    creation = _parse(ctx.db.scalar("SELECT MIN(creation_due) FROM accounts WHERE state = 'pending'"))
+    removal = _parse(ctx.db.scalar("SELECT MIN(removal_due) FROM accounts WHERE state IN ('departing', 'deactivated')"))
+    due_now = any(t.kind != "remove-held" for t in due(ctx, now))
+    return DueState(creation, removal, held, due_now)
+
+
+def overdue_creations(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:
+    """(jointure, due) of pending accounts past their due time plus the grace (domain-rules §11)."""
+    grace = ctx.policy.overdue_grace
+    rows = ctx.db.query(
+        "SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
+        "ORDER BY creation_due, jointure",
+        (iso(now - grace),),
+    )
+    withheld = withheld_jointures(ctx.db, ctx.policy)
+    return [
+        (j, due)
+        for j, text in rows
+        if j not in withheld and (due := _parse(text)) and creation_overdue(due, now, grace)
+    ]
