@@ -20,8 +20,8 @@ from events.purge import PURGE_HOLD_ID, PurgeHold
 from events.rules import login_for, removal_with_notice
 from events.usecases import precedence, siecle_relink
 from events.usecases.aaf_ingest import check_interrupted
-from projections.directory import iso
 from projections.queries import departing_schedule
+from projections.schema import iso
 from projections.served import unserved_staff
 
 BATCH = 500

@@ -18,8 +18,7 @@ from events.faults import Faults
 from events.imports import TimetableImport as TI
 from projections import facts
 from projections.db import Database
-from projections.directory import iso
-from projections.schema import TRACKING, create_tables
+from projections.schema import TRACKING, create_tables, iso
 
 NAME = "imports"
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from events.rules import creation_overdue, notice_end
 from projections.db import Database
-from projections.directory import iso
 from projections.names import structure_display_name
+from projections.schema import iso
 from projections.served import structure_anomalies, withheld_jointures
 
 ACCOUNT_COLUMNS = (

@@ -33,7 +33,7 @@ from prometheus_client.registry import Collector
 from events.clock import Clock, SystemClock
 from events.rules import toussaint_start
 from projections import facts
-from projections.directory import iso
+from projections.schema import iso
 from projections.served import counts as served_counts
 from projections.served import structure_anomalies, withheld_jointures
 

@@ -38,7 +38,7 @@ from daemon.tick import plan, purge_hold, tick
 from events.clock import SystemClock
 from events.rules import creation_overdue
 from projections.db import outage
-from projections.directory import iso
+from projections.schema import iso
 from projections.served import withheld_jointures
 
 log = logging.getLogger("entsync.scheduler")
