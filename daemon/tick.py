@@ -20,7 +20,7 @@ from events.purge import PURGE_HOLD_ID, PurgeHold
 from events.rules import login_for, removal_with_notice
 from events.usecases import precedence, siecle_relink
 from events.usecases.aaf_ingest import check_interrupted
-from projections.queries import departing_schedule
+from projections.account_queries import departing_schedule
 from projections.schema import iso
 from projections.served import unserved_staff
 

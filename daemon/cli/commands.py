@@ -18,8 +18,8 @@ from events.usecases import siecle_relink
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.formats import not_importable
+from projections import account_queries, anomaly_queries, delivery_queries, structure_queries
 from projections import imports as imports_view
-from projections import queries
 from projections import siecle as siecle_view
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -111,7 +111,7 @@ def _tick(args, ctx, out, table, progress) -> int:
 
 def _accounts(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.accounts(
+        rows = account_queries.accounts(
             db,
             uai=args.uai,
             state=args.state,
@@ -135,7 +135,7 @@ def _accounts(args, ctx, out, table, progress) -> int:
 
 def _account(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        row = queries.account_detail(
+        row = account_queries.account_detail(
             db,
             args.key,
             now=args.as_of or ctx.judged_now(),
@@ -153,7 +153,7 @@ def _account(args, ctx, out, table, progress) -> int:
 
 def _history(args, ctx, out, table, progress) -> int:
     ctx.projection.catch_up(ctx.log)
-    row = queries.find_account(ctx.db, args.key)
+    row = account_queries.find_account(ctx.db, args.key)
     jointure = row["jointure"] if row else args.key
     entries = history(ctx.log, jointure)
     if not entries:
@@ -189,14 +189,14 @@ def _purge(args, ctx, out, table, progress) -> int:
 
 def _anomalies(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
+        rows = anomaly_queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
     out(rows, args.json, table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
     return EXIT_OK
 
 
 def _structures(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.structures(db)
+        rows = structure_queries.structures(db)
     out(rows, args.json, table(rows, ("uai", "jointure", "type", "name", "accounts", "group_source", "present")))
     return EXIT_OK
 
@@ -216,14 +216,14 @@ def _group_source(args, ctx, out, table, progress) -> int:
             stream.choose(args.source, args.operator, at)
         ctx.log.save(stream)
         ctx.projection.catch_up(ctx.log)
-    source = queries.group_source(ctx.db, args.uai)
+    source = structure_queries.group_source(ctx.db, args.uai)
     out({"uai": args.uai, "group_source": source}, args.json, f"{args.uai}: groups populated from {source}")
     return EXIT_OK
 
 
 def _classes(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.classes(db, args.uai, members=args.members)
+        rows = structure_queries.classes(db, args.uai, members=args.members)
     if not rows:
         raise LookupError(f"no establishment with UAI {args.uai!r}")
     text = table(rows, ("kind", "code", "declared", "students", "teachers"))
@@ -239,7 +239,7 @@ def _classes(args, ctx, out, table, progress) -> int:
 def _deliveries(args, ctx, out, table, progress) -> int:
     ctx.projection.catch_up(ctx.log)
     if args.action == "list":
-        rows = queries.deliveries(ctx.db)
+        rows = delivery_queries.deliveries(ctx.db)
         out(
             rows,
             args.json,
@@ -248,7 +248,7 @@ def _deliveries(args, ctx, out, table, progress) -> int:
         return EXIT_OK
     if not args.id:
         raise ValueError(f"deliveries {args.action} needs a delivery id")
-    row = queries.delivery(ctx.db, args.id)
+    row = delivery_queries.delivery(ctx.db, args.id)
     if row is None:
         raise LookupError(f"no delivery {args.id!r}")
     if args.action == "show":

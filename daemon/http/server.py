@@ -34,7 +34,7 @@ from prometheus_client.exposition import choose_encoder
 from daemon.config import listen_address
 from daemon.http.openapi import document
 from daemon.observability.metrics import Metrics
-from projections import import_queries, queries, siecle
+from projections import account_queries, delivery_queries, import_queries, siecle, structure_queries
 from projections.db import outage
 
 log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
@@ -96,7 +96,7 @@ def _flag(text: str | None, name: str) -> bool:
 def list_accounts(ctx, params: dict, query: dict) -> dict:
     q = _only(query, "uai", "state", "profile", "limit")
     limit = _limit(q.get("limit"))
-    rows = queries.accounts(
+    rows = account_queries.accounts(
         ctx.db,
         uai=q.get("uai") or None,
         state=q.get("state") or None,
@@ -111,7 +111,7 @@ def list_accounts(ctx, params: dict, query: dict) -> dict:
 
 def get_account(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    row = queries.account_detail(
+    row = account_queries.account_detail(
         ctx.db, params["key"], now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
     )
     if row is None:
@@ -121,7 +121,7 @@ def get_account(ctx, params: dict, query: dict) -> dict:
 
 def list_structures(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    return {"structures": queries.structures(ctx.db)}
+    return {"structures": structure_queries.structures(ctx.db)}
 
 
 def list_classes(ctx, params: dict, query: dict) -> dict:
@@ -129,17 +129,17 @@ def list_classes(ctx, params: dict, query: dict) -> dict:
     uai = params["uai"]
     if not ctx.db.scalar("SELECT 1 FROM structures WHERE uai = ?", (uai,)):
         raise _not_found("structure")
-    return {"uai": uai, "classes": queries.classes(ctx.db, uai, members=_flag(q.get("members"), "members"))}
+    return {"uai": uai, "classes": structure_queries.classes(ctx.db, uai, members=_flag(q.get("members"), "members"))}
 
 
 def list_deliveries(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    return {"deliveries": queries.deliveries(ctx.db)}
+    return {"deliveries": delivery_queries.deliveries(ctx.db)}
 
 
 def get_delivery(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    row = queries.delivery(ctx.db, params["id"]) if params["id"] else None
+    row = delivery_queries.delivery(ctx.db, params["id"]) if params["id"] else None
     if row is None:
         raise _not_found("delivery")
     return row

@@ -297,7 +297,7 @@ def test_siecle_fields_set_aside_are_recorded_and_listed(ctx, tmp_path):
     from datetime import datetime, timezone
 
     from events.usecases.siecle_import import ingest_siecle
-    from projections import queries
+    from projections import anomaly_queries
     from projections import siecle as view
     from projections.siecle import SiecleProjection
     from tests.integration.test_siecle_ingest import LINKS, PERSONS, STUDENTS, UAI, eleves, responsables
@@ -335,7 +335,9 @@ def test_siecle_fields_set_aside_are_recorded_and_listed(ctx, tmp_path):
         ("700002", "DATE_NAISS", "birth_date_in_future"),
         ("900002", "PRENOM", "name_too_long"),
     }
-    anomalies = [a for a in queries.anomalies(ctx.db, t1, ctx.policy.overdue_grace) if "SIECLE" in (a["detail"] or "")]
+    anomalies = [
+        a for a in anomaly_queries.anomalies(ctx.db, t1, ctx.policy.overdue_grace) if "SIECLE" in (a["detail"] or "")
+    ]
     assert sorted(a["anomaly"] for a in anomalies) == [
         "birth_date_in_future",
         "name_invisible_characters",
