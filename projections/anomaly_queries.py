@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
 from projections.served import structure_anomalies, withheld_jointures
-from projections.siecle import set_asides
+from projections.siecle_listings import set_asides
 
 
 def anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> list[dict]:

@@ -34,7 +34,7 @@ from prometheus_client.exposition import choose_encoder
 from daemon.config import listen_address
 from daemon.http.openapi import document
 from daemon.observability.metrics import Metrics
-from projections import account_queries, delivery_queries, import_queries, siecle, structure_queries
+from projections import account_queries, delivery_queries, import_queries, siecle_listings, structure_queries
 from projections.db import outage
 
 log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
@@ -168,7 +168,7 @@ def _import(ctx, params: dict, query: dict, reader) -> dict:
 
 def list_siecle_imports(ctx, params: dict, query: dict) -> dict:
     q = _only(query, "uai")
-    return {"imports": siecle.imports(ctx.db, q.get("uai") or None)}
+    return {"imports": siecle_listings.imports(ctx.db, q.get("uai") or None)}
 
 
 @dataclass(frozen=True)
