@@ -18,8 +18,14 @@ from events.usecases import siecle_relink
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.formats import not_importable
-from projections import account_queries, anomaly_queries, delivery_queries, siecle_schema, structure_queries
-from projections import imports as imports_view
+from projections import (
+    account_queries,
+    anomaly_queries,
+    delivery_queries,
+    imports_schema,
+    siecle_schema,
+    structure_queries,
+)
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
@@ -298,7 +304,7 @@ def _verify(args, ctx, out, table, progress) -> int:
     prefix = "verify_"
     models = {
         "directory": (ctx.projection, DirectoryProjection, dump),
-        "imports": (ctx.imports, ImportsProjection, imports_view.dump),
+        "imports": (ctx.imports, ImportsProjection, imports_schema.dump),
         "siecle": (ctx.siecle, SiecleProjection, lambda db, p: SiecleProjection(db, p).dump()),
     }
     for live, _, _ in models.values():
@@ -362,7 +368,7 @@ def _verify(args, ctx, out, table, progress) -> int:
 
 def _drop_verify(db: Database, prefix: str) -> None:
     # The imports and SIECLE models delete their tracking rows; the directory's drop removes the shared table.
-    imports_view.drop(db, prefix)
+    imports_schema.drop(db, prefix)
     siecle_schema.drop(db, prefix)
     drop(db, prefix)
 
