@@ -16,7 +16,7 @@ from events.policy import Policy
 from events.store import STORE_ID, Store
 from events.usecases.aaf_ports import PartReader
 from projections.brake_queries import BrakeQueries
-from projections.db import Database, StoreURL
+from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
@@ -26,6 +26,7 @@ from projections.siecle import SiecleProjection
 from projections.siecle_queries import SiecleQueries
 from projections.staging import Staging
 from projections.staging import create_tables as create_staging
+from projections.store_url import StoreURL
 from projections.tick_queries import TickQueries
 from projections.timetable_queries import TimetableQueries
 from projections.upgrade_queries import UpgradeQueries

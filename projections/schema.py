@@ -3,6 +3,8 @@ so a rebuild under another prefix must equal the live tables row by row."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from projections.db import Database
 
 # name → (columns with their SQL types, primary key)
@@ -178,6 +180,12 @@ INDEXES = {
 
 # Tracking is the projection's position in the log, not derived data.
 TRACKING = "tracking"
+
+
+def iso(dt: datetime | None) -> str | None:
+    """A time as the read models store it: ISO 8601 text in UTC, which sorts
+    and compares as text alike on SQLite and PostgreSQL."""
+    return None if dt is None else dt.astimezone(timezone.utc).isoformat()
 
 
 def create_tables(db: Database, schema: dict, indexes: dict[str, list[str]], prefix: str = "") -> None:

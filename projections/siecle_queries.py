@@ -11,7 +11,7 @@ from events.usecases.siecle_correlation import GuardianAccount, GuardianLink, St
 from events.usecases.siecle_hold import RecordedImport
 from events.usecases.siecle_records import RecordedLink
 from events.usecases.siecle_relink import UnresolvedStudent
-from projections import siecle as view
+from projections import siecle_listings
 from projections.db import Database
 
 CHUNK = 500
@@ -123,7 +123,7 @@ class SiecleQueries:
     # ------------------------------------------------------------ records
 
     def index(self, uai: str, kind: str) -> dict[str, tuple[str, bool]]:
-        return view.index(self.db, uai, kind)
+        return siecle_listings.index(self.db, uai, kind)
 
     def links(self, uai: str, kind: str) -> dict[str, RecordedLink]:
         return {

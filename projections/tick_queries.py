@@ -9,9 +9,9 @@ from datetime import datetime
 from events.policy import Policy
 from events.usecases.tick import RemovalHold
 from events.usecases.tick_plan import DueAccount, DueRemoval, Guardian, GuardianLink, Schedule
+from projections.account_queries import departing_schedule
 from projections.db import Database
-from projections.directory import iso
-from projections.queries import departing_schedule
+from projections.schema import iso
 from projections.served import unserved_staff
 
 

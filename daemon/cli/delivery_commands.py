@@ -16,7 +16,7 @@ from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.formats import not_importable
 from events.usecases.tick import hold_removals, lift_hold, purge_hold, tick
-from projections import queries
+from projections import delivery_queries
 
 
 def ingest_command(args, ctx, out, table, progress) -> int:
@@ -56,7 +56,7 @@ def ingest_command(args, ctx, out, table, progress) -> int:
 def deliveries(args, ctx, out, table, progress) -> int:
     ctx.projection.catch_up(ctx.log)
     if args.action == "list":
-        rows = queries.deliveries(ctx.db)
+        rows = delivery_queries.deliveries(ctx.db)
         out(
             rows,
             args.json,
@@ -65,7 +65,7 @@ def deliveries(args, ctx, out, table, progress) -> int:
         return EXIT_OK
     if not args.id:
         raise ValueError(f"deliveries {args.action} needs a delivery id")
-    row = queries.delivery(ctx.db, args.id)
+    row = delivery_queries.delivery(ctx.db, args.id)
     if row is None:
         raise LookupError(f"no delivery {args.id!r}")
     if args.action == "show":

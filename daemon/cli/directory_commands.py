@@ -12,7 +12,7 @@ from daemon import bootstrap
 from daemon.cli.exits import EXIT_ERROR, EXIT_OK
 from daemon.cli.history import history as account_history
 from events.structure import GroupSource, group_source_id
-from projections import queries
+from projections import account_queries, anomaly_queries, structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 
@@ -34,7 +34,7 @@ def _read_db(ctx: bootstrap.Context, as_of) -> Iterator[Database]:
 
 def accounts(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.accounts(
+        rows = account_queries.accounts(
             db,
             uai=args.uai,
             state=args.state,
@@ -58,7 +58,7 @@ def accounts(args, ctx, out, table, progress) -> int:
 
 def account(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        row = queries.account_detail(
+        row = account_queries.account_detail(
             db,
             args.key,
             now=args.as_of or ctx.judged_now(),
@@ -76,7 +76,7 @@ def account(args, ctx, out, table, progress) -> int:
 
 def history(args, ctx, out, table, progress) -> int:
     ctx.projection.catch_up(ctx.log)
-    row = queries.find_account(ctx.db, args.key)
+    row = account_queries.find_account(ctx.db, args.key)
     jointure = row["jointure"] if row else args.key
     entries = account_history(ctx.log, jointure)
     if not entries:
@@ -94,14 +94,14 @@ def history(args, ctx, out, table, progress) -> int:
 
 def anomalies(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
+        rows = anomaly_queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
     out(rows, args.json, table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
     return EXIT_OK
 
 
 def structures(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.structures(db)
+        rows = structure_queries.structures(db)
     out(rows, args.json, table(rows, ("uai", "jointure", "type", "name", "accounts", "group_source", "present")))
     return EXIT_OK
 
@@ -121,14 +121,14 @@ def group_source(args, ctx, out, table, progress) -> int:
             stream.choose(args.source, args.operator, at)
         ctx.log.save(stream)
         ctx.projection.catch_up(ctx.log)
-    source = queries.group_source(ctx.db, args.uai)
+    source = structure_queries.group_source(ctx.db, args.uai)
     out({"uai": args.uai, "group_source": source}, args.json, f"{args.uai}: groups populated from {source}")
     return EXIT_OK
 
 
 def classes(args, ctx, out, table, progress) -> int:
     with _read_db(ctx, args.as_of) as db:
-        rows = queries.classes(db, args.uai, members=args.members)
+        rows = structure_queries.classes(db, args.uai, members=args.members)
     if not rows:
         raise LookupError(f"no establishment with UAI {args.uai!r}")
     text = table(rows, ("kind", "code", "declared", "students", "teachers"))

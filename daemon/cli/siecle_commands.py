@@ -8,7 +8,7 @@ from adapters.errors import describe_all
 from events.usecases.siecle_apply import SiecleResult
 from events.usecases.siecle_hold import held_import, reject_siecle, release_siecle
 from events.usecases.siecle_import import ingest_siecle
-from projections import siecle as view
+from projections import siecle_listings
 
 EXIT_OK = 0
 KINDS = ("siecle-eleves", "siecle-responsables")
@@ -62,7 +62,7 @@ def run(args, ctx, out, table, progress) -> int:
             return _result(reject_siecle(ctx, args.id, args.operator, args.now), args, out)
         return _show(ctx, args, out, table)
     if args.action == "imports":
-        rows = view.imports(ctx.db, args.uai)
+        rows = siecle_listings.imports(ctx.db, args.uai)
         out(
             rows,
             args.json,
@@ -82,7 +82,7 @@ def run(args, ctx, out, table, progress) -> int:
             ),
         )
     else:
-        rows = view.unresolved(ctx.db, args.uai)
+        rows = siecle_listings.unresolved(ctx.db, args.uai)
         out(rows, args.json, table(rows, ("uai", "kind", "key", "reason", "rule", "at")))
     return EXIT_OK
 
@@ -91,7 +91,7 @@ def _show(ctx, args, out, table) -> int:
     """One import; for a held one, the brake's counts and who would depart
     (jointures and logins, never names)."""
     imp = held_import(ctx, args.id)
-    row = next(r for r in view.imports(ctx.db) if r["import_id"] == str(imp.id))
+    row = next(r for r in siecle_listings.imports(ctx.db) if r["import_id"] == str(imp.id))
     brake = imp.brake or {}
     jointures = [d["jointure"] for d in brake.get("departures", [])]
     login = ctx.siecle_queries.logins(jointures)

@@ -7,8 +7,7 @@ from __future__ import annotations
 from daemon import bootstrap, config
 from daemon.cli.exits import EXIT_ERROR, EXIT_OK
 from events.usecases import siecle_relink, upgrade
-from projections import imports as imports_view
-from projections import siecle as siecle_view
+from projections import imports_schema, siecle_schema
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
@@ -124,7 +123,7 @@ def verify(args, ctx, out, table, progress) -> int:
     prefix = "verify_"
     models = {
         "directory": (ctx.projection, DirectoryProjection, dump),
-        "imports": (ctx.imports, ImportsProjection, imports_view.dump),
+        "imports": (ctx.imports, ImportsProjection, imports_schema.dump),
         "siecle": (ctx.siecle, SiecleProjection, lambda db, p: SiecleProjection(db, p).dump()),
     }
     for live, _, _ in models.values():
@@ -188,6 +187,6 @@ def verify(args, ctx, out, table, progress) -> int:
 
 def _drop_verify(db: Database, prefix: str) -> None:
     # The imports and SIECLE models delete their tracking rows; the directory's drop removes the shared table.
-    imports_view.drop(db, prefix)
-    siecle_view.drop(db, prefix)
+    imports_schema.drop(db, prefix)
+    siecle_schema.drop(db, prefix)
     drop(db, prefix)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from projections import import_queries, queries, siecle
+from projections import account_queries, delivery_queries, import_queries, siecle_listings, structure_queries
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 100_000
 
@@ -65,7 +65,7 @@ def _flag(text: str | None, name: str) -> bool:
 def list_accounts(ctx, params: dict, query: dict) -> dict:
     q = _only(query, "uai", "state", "profile", "limit")
     limit = _limit(q.get("limit"))
-    rows = queries.accounts(
+    rows = account_queries.accounts(
         ctx.db,
         uai=q.get("uai") or None,
         state=q.get("state") or None,
@@ -80,7 +80,7 @@ def list_accounts(ctx, params: dict, query: dict) -> dict:
 
 def get_account(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    row = queries.account_detail(
+    row = account_queries.account_detail(
         ctx.db, params["key"], now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
     )
     if row is None:
@@ -90,7 +90,7 @@ def get_account(ctx, params: dict, query: dict) -> dict:
 
 def list_structures(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    return {"structures": queries.structures(ctx.db)}
+    return {"structures": structure_queries.structures(ctx.db)}
 
 
 def list_classes(ctx, params: dict, query: dict) -> dict:
@@ -98,17 +98,17 @@ def list_classes(ctx, params: dict, query: dict) -> dict:
     uai = params["uai"]
     if not ctx.db.scalar("SELECT 1 FROM structures WHERE uai = ?", (uai,)):
         raise _not_found("structure")
-    return {"uai": uai, "classes": queries.classes(ctx.db, uai, members=_flag(q.get("members"), "members"))}
+    return {"uai": uai, "classes": structure_queries.classes(ctx.db, uai, members=_flag(q.get("members"), "members"))}
 
 
 def list_deliveries(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    return {"deliveries": queries.deliveries(ctx.db)}
+    return {"deliveries": delivery_queries.deliveries(ctx.db)}
 
 
 def get_delivery(ctx, params: dict, query: dict) -> dict:
     _only(query)
-    row = queries.delivery(ctx.db, params["id"]) if params["id"] else None
+    row = delivery_queries.delivery(ctx.db, params["id"]) if params["id"] else None
     if row is None:
         raise _not_found("delivery")
     return row
@@ -137,7 +137,7 @@ def _import(ctx, params: dict, query: dict, reader) -> dict:
 
 def list_siecle_imports(ctx, params: dict, query: dict) -> dict:
     q = _only(query, "uai")
-    return {"imports": siecle.imports(ctx.db, q.get("uai") or None)}
+    return {"imports": siecle_listings.imports(ctx.db, q.get("uai") or None)}
 
 
 @dataclass(frozen=True)

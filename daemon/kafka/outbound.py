@@ -22,8 +22,7 @@ from daemon.kafka.port import Producer
 from events.delivery import Delivery
 from events.siecle import SiecleImport
 from projections import facts
-from projections.directory import iso
-from projections.schema import TRACKING
+from projections.schema import TRACKING, iso
 
 BARRIERS = (Delivery.ApplyStarted.TOPIC, SiecleImport.ApplyStarted.TOPIC)
 SCHEMA = "entsync.event.v1"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from daemon.observability.labels import known_uais, profile_label, reason_label, source_label
 from events.rules import toussaint_start
 from projections import facts
-from projections.directory import iso
+from projections.schema import iso
 from projections.served import counts as served_counts
 from projections.served import structure_anomalies, withheld_jointures
 

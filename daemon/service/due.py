@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from daemon.bootstrap import Context
 from events.rules import creation_overdue
 from events.usecases.tick import due, purge_hold
-from projections.directory import iso
+from projections.schema import iso
 from projections.served import withheld_jointures
 
 

@@ -16,7 +16,7 @@ from daemon.http import routes as http
 from events.delivery import Delivery
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
-from projections import queries
+from projections import account_queries, delivery_queries, structure_queries
 from projections.schema import dump
 from tests.integration.conftest import T0, T_CREATE, rebuilt
 
@@ -26,7 +26,7 @@ DELTA_ELEVE = FIX / "modify-unknown" / "ENTTEST_Delta_20260819_Eleve_0000.xml"
 
 
 def states(ctx) -> dict[str, str]:
-    return {r["jointure"]: r["state"] for r in queries.accounts(ctx.db)}
+    return {r["jointure"]: r["state"] for r in account_queries.accounts(ctx.db)}
 
 
 def line_of(path: Path, needle: bytes) -> int:
@@ -76,11 +76,11 @@ def test_modify_of_unknown_records_arrives_as_an_add(ctx):
     assert result.exit_code == 3
     # The delivery's recorded events say what happened.
     assert applied_counts(ctx, result.delivery_id)["arrived_by_modify"] == 2
-    shown = queries.delivery(ctx.db, result.delivery_id)
+    shown = delivery_queries.delivery(ctx.db, result.delivery_id)
     assert shown["counts"]["arrived_by_modify"] == 2
     assert {r["reason"] for r in shown["rejections"]} == {"missing_field"}
 
-    a = queries.account_detail(ctx.db, "1000005")
+    a = account_queries.account_detail(ctx.db, "1000005")
     assert a["state"] == "pending"
     assert a["creation_due"] == (LATER + timedelta(hours=48)).isoformat()
     assert a["attributes"]["ENTEleveINE"] == ["070123460AF"]
@@ -89,7 +89,7 @@ def test_modify_of_unknown_records_arrives_as_an_add(ctx):
     assert a["memberships"] == [{"structure": "4003", "kind": "class", "code": "6EME1"}]
     assert [(g["jointure"], g["resp_legal"]) for g in a["guardians"]] == [("2000001", "1")]
     assert "1000006" not in states(ctx) and "1000007" not in states(ctx)
-    assert queries.account_detail(ctx.db, "1000002")["attributes"]["ENTEleveGroupes"] == ["4001$ESP2"]
+    assert account_queries.account_detail(ctx.db, "1000002")["attributes"]["ENTEleveGroupes"] == ["4001$ESP2"]
     assert rebuilt(ctx) == dump(ctx.db)
 
     _, due = tick(ctx, LATER + timedelta(hours=49))
@@ -137,7 +137,7 @@ def test_ingest_report_says_the_records_arrived(store_url, capsys):
 def test_compound_structure_name_is_served_with_hyphens(ctx):
     ingest(str(FIX / "values"), ctx, T0)
     ingest(str(FIX / "modify-unknown"), ctx, LATER)
-    names = {s["uai"]: s["name"] for s in queries.structures(ctx.db)}
+    names = {s["uai"]: s["name"] for s in structure_queries.structures(ctx.db)}
     assert names == {
         "0011068F": "LYCEE DU BOIS-JOLI",
         "0571994H": "CLG-VAL D'ARGENT-ac-NANCY-METZ",
@@ -196,7 +196,7 @@ def test_older_relation_attributes_link_guardians_who_get_accounts(ctx):
         "2000004": "no_account",
         "2000005": "active",
     }
-    mother = queries.account_detail(ctx.db, "2000005")
+    mother = account_queries.account_detail(ctx.db, "2000005")
     assert [(s["jointure"], s["resp_legal"], s["state"]) for s in mother["students"]] == [("1000003", "1", "active")]
     assert rebuilt(ctx) == dump(ctx.db)
 
@@ -211,7 +211,8 @@ def test_ve1301_delta_modify_of_unknown_student_arrives(ctx):
     tick(ctx, VE1301_T0 + timedelta(hours=49))
     # 1100002 names its mother only in the older attributes (empty ENTElevePersRelEleve).
     assert [
-        (g["jointure"], g["resp_legal"], g["state"]) for g in queries.account_detail(ctx.db, "1100002")["guardians"]
+        (g["jointure"], g["resp_legal"], g["state"])
+        for g in account_queries.account_detail(ctx.db, "1100002")["guardians"]
     ] == [("2100003", "1", "active")]
 
     result = ingest(str(FIX / "ve1301-delta"), ctx, VE1301_T0 + timedelta(days=2, hours=2))
@@ -220,7 +221,7 @@ def test_ve1301_delta_modify_of_unknown_student_arrives(ctx):
     assert result.rejections == []
     assert (result.counts["arrived_by_modify"], result.counts["added"]) == (1, 1)
     assert applied_counts(ctx, result.delivery_id)["arrived_by_modify"] == 1
-    noe = queries.account_detail(ctx.db, "1100003")
+    noe = account_queries.account_detail(ctx.db, "1100003")
     assert noe["state"] == "pending"
     assert noe["attributes"]["ENTEleveRegime"] == ["EXTERNE"]  # a modification without @operation
     assert [(g["jointure"], g["resp_legal"]) for g in noe["guardians"]] == [("2100002", "1")]

@@ -6,7 +6,7 @@ import tarfile
 import zipfile
 
 from events.usecases.aaf_ingest import ingest
-from projections import queries
+from projections import account_queries, delivery_queries, structure_queries
 from tests.integration.conftest import T0
 
 
@@ -26,8 +26,8 @@ def test_corrupted_zip_is_rejected_whole(ctx, academie, tmp_path):
     result = ingest(str(bad), ctx, T0)
     assert (result.status, result.exit_code) == ("rejected", 2)
     assert result.reason in ("unreadable_archive", "unreadable_file", "malformed_xml")
-    assert queries.accounts(ctx.db) == [] and queries.structures(ctx.db) == []
-    assert queries.deliveries(ctx.db)[0]["status"] == "rejected"
+    assert account_queries.accounts(ctx.db) == [] and structure_queries.structures(ctx.db) == []
+    assert delivery_queries.deliveries(ctx.db)[0]["status"] == "rejected"
 
 
 def test_truncated_tgz_is_rejected_whole(ctx, academie, tmp_path):
@@ -39,13 +39,13 @@ def test_truncated_tgz_is_rejected_whole(ctx, academie, tmp_path):
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     result = ingest(str(truncated), ctx, T0)
     assert result.status == "rejected" and result.exit_code == 2
-    assert queries.accounts(ctx.db) == []
+    assert account_queries.accounts(ctx.db) == []
 
 
 def test_good_zip_equals_directory(ctx, academie, tmp_path):
     result = ingest(str(_zip(academie.first, tmp_path / "d.zip")), ctx, T0)
     assert result.status == "applied"
-    students = [a for a in queries.accounts(ctx.db) if a["profile"] == "ELEVE"]
+    students = [a for a in account_queries.accounts(ctx.db) if a["profile"] == "ELEVE"]
     assert len(students) == academie.manifest["deliveries"]["20260818-complet"]["records"]["Eleve"]["add"]
 
 
@@ -58,7 +58,9 @@ def test_a_single_part_file_is_a_delivery(ctx, academie):
     part = next(academie.first.glob("*_EtabEducNat_0000.xml"))
     result = ingest(str(part), ctx, T0)
     assert result.status == "applied"
-    assert {s["uai"] for s in queries.structures(ctx.db)} == {e["uai"] for e in academie.manifest["establishments"]}
+    assert {s["uai"] for s in structure_queries.structures(ctx.db)} == {
+        e["uai"] for e in academie.manifest["establishments"]
+    }
 
 
 def test_a_file_that_is_no_delivery_is_rejected(ctx, tmp_path):
@@ -66,4 +68,4 @@ def test_a_file_that_is_no_delivery_is_rejected(ctx, tmp_path):
     junk.write_text("not a delivery")
     result = ingest(str(junk), ctx, T0)
     assert (result.status, result.exit_code) == ("rejected", 2)
-    assert queries.accounts(ctx.db) == []
+    assert account_queries.accounts(ctx.db) == []

@@ -21,7 +21,7 @@ from daemon.cli import main
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.tick import tick
-from projections import queries
+from projections import delivery_queries
 from projections.schema import dump
 from tests.integration.conftest import make_academie, rebuilt
 
@@ -181,7 +181,7 @@ def test_a_delta_deleting_a_school_is_held_and_a_later_delta_waits_behind_it(
     changed = {j for j, s in after.items() if s != before[j]}
     assert changed == {j for j in gone if before[j] in ("pending", "active")}  # no_account guardians stay so
     assert all(after[j] in ("departing", "removed") for j in one)
-    assert queries.delivery(ctx.db, later.delivery_id)["status"] == "applied"
+    assert delivery_queries.delivery(ctx.db, later.delivery_id)["status"] == "applied"
     assert not ctx.staging.has_parked(later.delivery_id)
     assert live(ctx) == rebuilt(ctx)
 
@@ -212,7 +212,7 @@ def test_the_rentree_delivery_with_its_final_year_leaving_is_not_held_but_a_real
     before = states(ctx)
     held = ingest(str(mass), ctx, AUGUST)
     assert held.status == "held" and held.reason == "mass_departure"
-    details = queries.delivery(ctx.db, held.delivery_id)
+    details = delivery_queries.delivery(ctx.db, held.delivery_id)
     assert details["details"]["opens_school_year"] is True
     over = [c for c in details["brake"] if c["held"]]
     assert [(c["uai"], c["population"]) for c in over] == [(college, "students")]
@@ -269,7 +269,7 @@ def test_every_teacher_of_a_school_vanishing_is_held(ctx, two_schools, tmp_path)
     before = states(ctx)
     held = ingest(str(out), ctx, SEPTEMBER)
     assert held.status == "held"
-    over = [c for c in queries.delivery(ctx.db, held.delivery_id)["brake"] if c["held"]]
+    over = [c for c in delivery_queries.delivery(ctx.db, held.delivery_id)["brake"] if c["held"]]
     assert [(c["uai"], c["population"], c["counted"], c["accounts"]) for c in over] == [
         (college, "teaching_staff", len(teachers), len(teachers))
     ]

@@ -14,7 +14,7 @@ from events.structure import GroupSource
 from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_apply import validate
 from events.usecases.timetable_receive import receive
-from projections import queries
+from projections import structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.import_queries import timetable_groups
@@ -40,7 +40,7 @@ def acad(tmp_path_factory):
 
 
 def _groups(db, uai, members=False):
-    return {e["code"]: e for e in queries.classes(db, uai, members) if e["kind"] == "group"}
+    return {e["code"]: e for e in structure_queries.classes(db, uai, members) if e["kind"] == "group"}
 
 
 def test_groups_follow_the_chosen_source(acad, store_url):
@@ -53,7 +53,7 @@ def test_groups_follow_the_chosen_source(acad, store_url):
         assert validate(imported.import_id, "alice", ctx, T_EDT + timedelta(hours=1)).status == "applied"
 
         by_siecle = _groups(ctx.db, uai, members=True)
-        assert queries.group_source(ctx.db, uai) == "siecle"
+        assert structure_queries.group_source(ctx.db, uai) == "siecle"
         assert sum(g["students"] for g in by_siecle.values()) > 0
         assert all(g["population"] == "siecle" for g in by_siecle.values())
 
@@ -74,7 +74,7 @@ def test_groups_follow_the_chosen_source(acad, store_url):
 
         # Classes do not change with the group source.
         def classes() -> list[dict]:
-            return [e for e in queries.classes(ctx.db, uai) if e["kind"] == "class"]
+            return [e for e in structure_queries.classes(ctx.db, uai) if e["kind"] == "class"]
 
         before = classes()
 
@@ -85,7 +85,7 @@ def test_groups_follow_the_chosen_source(acad, store_url):
         manual = _groups(ctx.db, uai, members=True)
         assert manual and all(g["students"] == g["teachers"] == 0 and g["members"] == [] for g in manual.values())
         assert classes() == before
-        assert [r["group_source"] for r in queries.structures(ctx.db) if r["uai"] == uai] == ["manual"]
+        assert [r["group_source"] for r in structure_queries.structures(ctx.db) if r["uai"] == uai] == ["manual"]
 
         mem = Database("sqlite:///:memory:")
         DirectoryProjection(mem).catch_up(ctx.log)

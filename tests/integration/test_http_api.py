@@ -37,7 +37,7 @@ from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from events.usecases.tick import tick
 from events.usecases.timetable_receive import receive
-from projections import queries
+from projections import account_queries, anomaly_queries
 from tests.conftest import _admin_connect
 from tests.integration.conftest import Academie, make_academie
 
@@ -165,7 +165,7 @@ def test_the_openapi_document_is_valid_and_matches_the_routes(site):
 
 def test_every_documented_path_answers_as_documented(site):
     doc = document()
-    account = queries.accounts(site.ctx.db, state="active", limit=1)[0]
+    account = account_queries.accounts(site.ctx.db, state="active", limit=1)[0]
     concrete = {
         "/api/v1/accounts/{key}": f"/api/v1/accounts/{account['login']}",
         "/api/v1/structures/{uai}/classes": f"/api/v1/structures/{site.uai}/classes",
@@ -208,14 +208,14 @@ def test_account_filters(site):
     listed = json.loads(body)
     assert listed["count"] > 0 and not listed["truncated"]
     assert {(a["profile"], a["state"]) for a in listed["accounts"]} == {("ELEVE", "active")}
-    assert listed["count"] == len(queries.accounts(site.ctx.db, profile="ELEVE", state="active"))
+    assert listed["count"] == len(account_queries.accounts(site.ctx.db, profile="ELEVE", state="active"))
     _, _, body = get(site, f"/api/v1/accounts?uai={site.uai}&limit=5")
     page = json.loads(body)
     assert page["count"] == 5 and page["truncated"] is True
     _, _, body = get(site, "/api/v1/accounts?uai=0000000A")
     assert json.loads(body)["accounts"] == []
     # By login, by jointure and by account id: the same account.
-    account = queries.accounts(site.ctx.db, state="active", limit=1)[0]
+    account = account_queries.accounts(site.ctx.db, state="active", limit=1)[0]
     for key in (account["login"], account["jointure"], account["account_id"]):
         status, _, body = get(site, f"/api/v1/accounts/{key}")
         assert status == 200 and json.loads(body)["account_id"] == account["account_id"]
@@ -295,14 +295,16 @@ def value(fams: dict, name: str, **labels: str) -> float | None:
 def test_gauges_agree_with_the_read_model(site):
     ctx = site.ctx
     fams = families(site)
-    rows = queries.accounts(ctx.db)
+    rows = account_queries.accounts(ctx.db)
     by = {}
     for r in rows:
         by[(r["profile"], r["state"])] = by.get((r["profile"], r["state"]), 0) + 1
     exposed = {(s.labels["profile"], s.labels["state"]): s.value for s in fams["entsync_accounts"].samples}
     assert exposed == by and {"active", "departing"} <= {s for _, s in by}
     overdue = [
-        a for a in queries.anomalies(ctx.db, NOW, ctx.policy.overdue_grace) if a["anomaly"] == "creation_overdue"
+        a
+        for a in anomaly_queries.anomalies(ctx.db, NOW, ctx.policy.overdue_grace)
+        if a["anomaly"] == "creation_overdue"
     ]
     assert value(fams, "entsync_account_creations_overdue") == len(overdue)
     assert value(fams, "entsync_account_creations_pending") == sum(n for (p, s), n in by.items() if s == "pending")
@@ -391,7 +393,7 @@ def test_an_unreachable_store_answers_503_and_keeps_the_counters():
 
 
 def test_request_logs_name_the_route_not_the_key(site, caplog):
-    account = queries.accounts(site.ctx.db, state="active", limit=1)[0]
+    account = account_queries.accounts(site.ctx.db, state="active", limit=1)[0]
     with caplog.at_level("DEBUG", logger="entsync.http"):
         assert get(site, f"/api/v1/accounts/{account['login']}")[0] == 200
         assert get(site, f"/api/v1/accounts/{account['login']}x")[0] == 404

@@ -297,8 +297,7 @@ def test_siecle_fields_set_aside_are_recorded_and_listed(ctx, tmp_path):
     from datetime import datetime, timezone
 
     from events.usecases.siecle_import import ingest_siecle
-    from projections import queries
-    from projections import siecle as view
+    from projections import anomaly_queries, siecle_listings, siecle_schema
     from projections.siecle import SiecleProjection
     from tests.integration.test_siecle_ingest import LINKS, PERSONS, STUDENTS, UAI, eleves, responsables
 
@@ -329,13 +328,15 @@ def test_siecle_fields_set_aside_are_recorded_and_listed(ctx, tmp_path):
     }
     assert set(rows) == {"700001", "700002", "700004"}
     assert (rows["700001"]["family_name"], rows["700002"]["birth_date"]) == ("", "")
-    listed = {(a["record_id"], a["field"], a["reason"]) for a in view.set_asides(ctx.db, UAI)}
+    listed = {(a["record_id"], a["field"], a["reason"]) for a in siecle_listings.set_asides(ctx.db, UAI)}
     assert listed == {
         ("700001", "NOM_DE_FAMILLE", "name_invisible_characters"),
         ("700002", "DATE_NAISS", "birth_date_in_future"),
         ("900002", "PRENOM", "name_too_long"),
     }
-    anomalies = [a for a in queries.anomalies(ctx.db, t1, ctx.policy.overdue_grace) if "SIECLE" in (a["detail"] or "")]
+    anomalies = [
+        a for a in anomaly_queries.anomalies(ctx.db, t1, ctx.policy.overdue_grace) if "SIECLE" in (a["detail"] or "")
+    ]
     assert sorted(a["anomaly"] for a in anomalies) == [
         "birth_date_in_future",
         "name_invisible_characters",
@@ -347,9 +348,9 @@ def test_siecle_fields_set_aside_are_recorded_and_listed(ctx, tmp_path):
     t2 = datetime(2026, 10, 5, 8, tzinfo=timezone.utc)
     e2 = ingest_siecle(eleves(tmp_path / "e2.xml", "04/10/2026", STUDENTS), ctx, t2)
     assert "fields_set_aside" not in e2.counts and e2.counts["students_changed"] == 2
-    assert {a["record_id"] for a in view.set_asides(ctx.db, UAI)} == {"900002"}
+    assert {a["record_id"] for a in siecle_listings.set_asides(ctx.db, UAI)} == {"900002"}
 
     rebuilt = SiecleProjection(ctx.db, prefix="rebuild_")
     rebuilt.catch_up(ctx.log)
     assert rebuilt.dump() == ctx.siecle.dump()
-    view.drop(ctx.db, "rebuild_")
+    siecle_schema.drop(ctx.db, "rebuild_")

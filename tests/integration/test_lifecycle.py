@@ -12,7 +12,7 @@ from daemon.bootstrap import TimeWentBackwards
 from daemon.cli.history import history
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
-from projections import queries
+from projections import account_queries, anomaly_queries, delivery_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump
@@ -22,7 +22,7 @@ TOUSSAINT_2027 = datetime(2027, 10, 23, tzinfo=timezone.utc)
 
 
 def states(ctx) -> dict[str, str]:
-    return {r["jointure"]: r["state"] for r in queries.accounts(ctx.db)}
+    return {r["jointure"]: r["state"] for r in account_queries.accounts(ctx.db)}
 
 
 def live(ctx) -> dict:
@@ -32,7 +32,7 @@ def live(ctx) -> dict:
 def test_rentree_creates_accounts_48h_after_first_seen(ctx, academie):
     result = ingest(str(academie.first), ctx, T0)
     assert result.status == "applied", result.message
-    accounts = queries.accounts(ctx.db)
+    accounts = account_queries.accounts(ctx.db)
     students = [a for a in accounts if a["profile"] == "ELEVE"]
     delivered = academie.manifest["deliveries"][f"{academie.manifest['dates']['first']}-complet"]["records"]
     assert len(students) == delivered["Eleve"]["add"]
@@ -58,14 +58,14 @@ def test_guardians_with_only_contact_links_get_no_account(ctx, academie):
     ingest(str(academie.first), ctx, T0)
     tick(ctx, T_CREATE)
     legal = {r[0] for r in ctx.db.query("SELECT guardian_jointure FROM guardian_links WHERE resp_legal IN ('1', '2')")}
-    for row in queries.accounts(ctx.db, profile="PARENT"):
+    for row in account_queries.accounts(ctx.db, profile="PARENT"):
         assert (row["state"] == "active") == (row["jointure"] in legal), row["jointure"]
 
 
 def test_second_delivery_departures_arrivals_duplicates_and_toussaint(ctx, academie):
     ingest(str(academie.first), ctx, T0)
     tick(ctx, T_CREATE)
-    logins_before = {r["jointure"]: r["login"] for r in queries.accounts(ctx.db)}
+    logins_before = {r["jointure"]: r["login"] for r in account_queries.accounts(ctx.db)}
     result = ingest(str(academie.second), ctx, T1)
     assert result.status == "applied", result.message
     churn = academie.manifest["churn"]
@@ -76,11 +76,11 @@ def test_second_delivery_departures_arrivals_duplicates_and_toussaint(ctx, acade
         assert now[jointure] == "pending", jointure
     kept, dup = academie.manifest["duplicates"][0]
     assert now[dup] == "deactivated" and now[kept] == "active"
-    leaver = queries.account_detail(ctx.db, churn["students_left"][0])
+    leaver = account_queries.account_detail(ctx.db, churn["students_left"][0])
     # Left on 5 November 2026, after Toussaint 2026: kept until Toussaint 2027 (Paris time).
     assert datetime.fromisoformat(leaver["removal_due"]) == datetime(2027, 10, 22, 22, 0, tzinfo=timezone.utc)
     assert leaver["login"] == logins_before[leaver["jointure"]]
-    dup_row = queries.account_detail(ctx.db, dup)
+    dup_row = account_queries.account_detail(ctx.db, dup)
     assert datetime.fromisoformat(dup_row["removal_due"]) == T1 + timedelta(days=42)
 
     _, plan = tick(ctx, T1 + timedelta(days=43), dry_run=True)
@@ -94,8 +94,8 @@ def test_second_delivery_departures_arrivals_duplicates_and_toussaint(ctx, acade
     final = states(ctx)
     assert all(final[j] == "removed" for j in churn["students_left"])
     # A guardian is removed with the last of their children.
-    for guardian in queries.accounts(ctx.db, profile="PARENT"):
-        detail = queries.account_detail(ctx.db, guardian["jointure"])
+    for guardian in account_queries.accounts(ctx.db, profile="PARENT"):
+        detail = account_queries.account_detail(ctx.db, guardian["jointure"])
         if detail["students"] and all(s["state"] == "removed" for s in detail["students"]) and detail["login"]:
             assert detail["state"] == "removed", guardian["jointure"]
     assert live(ctx) == rebuilt(ctx)
@@ -106,13 +106,13 @@ def test_reappearing_person_returns_active_with_same_login(ctx, academie, academ
     tick(ctx, T_CREATE)
     churn = academie.manifest["churn"]
     leaver = churn["students_left"][0]
-    login = queries.account_detail(ctx.db, leaver)["login"]
+    login = account_queries.account_detail(ctx.db, leaver)["login"]
     ingest(str(academie.second), ctx, T1)
     assert states(ctx)[leaver] == "departing"
     # Re-enrolment: the rentrée content comes back in a new delivery.
     result = ingest(str(academie_regenerated.first), ctx, T1 + timedelta(days=1))
     assert result.status == "applied", result.message
-    row = queries.account_detail(ctx.db, leaver)
+    row = account_queries.account_detail(ctx.db, leaver)
     assert (row["state"], row["login"]) == ("active", login)
     # Arrivals of November still pending are gone again before creation: never created.
     assert all(states(ctx)[j] == "withdrawn" for j in churn["students_arrived"])
@@ -151,7 +151,7 @@ def test_delta_gives_the_same_directory_as_the_second_complete(store_url, academ
         tick(c, T_CREATE)
         r = ingest(str(second), c, T1)
         assert r.status == "applied", r.message
-        results[name] = {row["jointure"]: (row["state"], row["login"]) for row in queries.accounts(c.db)}
+        results[name] = {row["jointure"]: (row["state"], row["login"]) for row in account_queries.accounts(c.db)}
         attrs = {j: a for j, a in c.db.query("SELECT jointure, attrs FROM accounts")}
         results[name + "_attrs"] = attrs
         c.close()
@@ -182,7 +182,7 @@ def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
     ):
         mem = Database("sqlite:///:memory:")
         DirectoryProjection(mem).catch_up(ctx.log, until=when)
-        assert queries.account_detail(mem, leaver)["state"] == expected, when
+        assert account_queries.account_detail(mem, leaver)["state"] == expected, when
         mem.close()
 
 
@@ -215,7 +215,7 @@ def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, t
 
             reject(delivery, "ops", c, T1 + timedelta(minutes=5))
             assert states(c) == before
-            assert queries.delivery(c.db, held.delivery_id)["status"] == "rejected"
+            assert delivery_queries.delivery(c.db, held.delivery_id)["status"] == "rejected"
         assert live(c) == rebuilt(c)
         c.close()
 
@@ -247,17 +247,17 @@ def test_missing_calendar_year_is_provisional_then_rescheduled(store_url, academ
     late = datetime(2027, 11, 5, 6, tzinfo=timezone.utc)  # Toussaint 2028 is not shipped
     ingest(str(academie.second), c, late)
     leaver = academie.manifest["churn"]["students_left"][0]
-    row = queries.account_detail(c.db, leaver, now=late)
+    row = account_queries.account_detail(c.db, leaver, now=late)
     assert row["removal_provisional"] == 1 and "provisional_removal_date" in row["anomalies"]
     assert any(
         a["anomaly"] == "provisional_removal_date" and a["jointure"] == leaver
-        for a in queries.anomalies(c.db, late, timedelta(hours=1))
+        for a in anomaly_queries.anomalies(c.db, late, timedelta(hours=1))
     )
     c.close()
     c = bootstrap.build(store_url, Policy(toussaint={2028: date(2028, 10, 14)}))
     _, done = tick(c, late + timedelta(days=1))
     assert any(t.kind == "reschedule" and t.jointure == leaver for t in done)
-    row = queries.account_detail(c.db, leaver)
+    row = account_queries.account_detail(c.db, leaver)
     assert row["removal_provisional"] == 0
     assert datetime.fromisoformat(row["removal_due"]) == datetime(2028, 10, 13, 22, tzinfo=timezone.utc)
     assert live(c) == rebuilt(c)
@@ -269,10 +269,10 @@ def test_name_correction_keeps_the_login(ctx, academie):
     tick(ctx, T_CREATE)
     renamed = academie.manifest["churn"]["guardians_renamed"]
     assert renamed
-    before = {j: queries.account_detail(ctx.db, j) for j in renamed}
+    before = {j: account_queries.account_detail(ctx.db, j) for j in renamed}
     ingest(str(academie.second), ctx, T1)
     for jointure in renamed:
-        after = queries.account_detail(ctx.db, jointure)
+        after = account_queries.account_detail(ctx.db, jointure)
         assert after["attributes"]["sn"] != before[jointure]["attributes"]["sn"]
         assert after["login"] == before[jointure]["login"] != ""
 

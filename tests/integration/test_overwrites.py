@@ -12,7 +12,7 @@ from lxml import etree
 from daemon.cli.history import history
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
-from projections import queries
+from projections import account_queries, anomaly_queries
 from tests.integration.conftest import T0, T1, T_CREATE
 
 
@@ -38,18 +38,20 @@ def test_retyped_student_is_flagged_and_explained(ctx, academie, tmp_path):
         if j not in academie.manifest["churn"]["students_left"]
         and j not in {d for pair in academie.manifest["duplicates"] for d in pair}
     )
-    login = queries.account_detail(ctx.db, victim)["login"]
+    login = account_queries.account_detail(ctx.db, victim)["login"]
     _retype(academie.second, tmp_path / "retyped", victim, "Zeller", "Octave", "02/02/2012")
     result = ingest(str(tmp_path / "retyped"), ctx, T1)
     assert result.status == "applied", result.message
-    flagged = [a for a in queries.anomalies(ctx.db, T1, timedelta(hours=1)) if a["anomaly"] == "suspected_overwrite"]
+    flagged = [
+        a for a in anomaly_queries.anomalies(ctx.db, T1, timedelta(hours=1)) if a["anomaly"] == "suspected_overwrite"
+    ]
     assert [a["jointure"] for a in flagged] == [victim]
     assert "_Eleve_" in flagged[0]["detail"]
     entry = [e for e in history(ctx.log, victim) if e["event"] == "OverwriteSuspected"][0]
     assert entry["delivery_id"] == result.delivery_id and entry["file"].endswith(".xml") and entry["line"] > 0
     assert entry["changes"]["sn"]["after"] == ["Zeller"]
     assert entry["changes"]["sn"]["before"] != ["Zeller"]
-    assert queries.account_detail(ctx.db, victim)["login"] == login  # the login never changes
+    assert account_queries.account_detail(ctx.db, victim)["login"] == login  # the login never changes
 
 
 def test_name_corrections_are_not_overwrites(ctx, academie):

@@ -12,7 +12,7 @@ import pytest
 from adapters.siecle import read_eleves, read_responsables
 from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
-from projections import siecle as view
+from projections import siecle_listings
 from tests.integration.conftest import T0, make_academie
 
 T_EARLY = datetime(2026, 8, 17, 8, tzinfo=timezone.utc)
@@ -73,7 +73,7 @@ def test_students_by_eleve_id_then_ine_and_unresolved(ctx, gen, tmp_path):
         ("linked", "ine"): 1,
         ("unresolved", ""): 1,
     }
-    assert [(u["kind"], u["key"], u["reason"]) for u in view.unresolved(ctx.db, uai)] == [
+    assert [(u["kind"], u["key"], u["reason"]) for u in siecle_listings.unresolved(ctx.db, uai)] == [
         ("student", "999002", "no_account")
     ]
     linked = ctx.db.query_dicts("SELECT l.jointure FROM siecle_account_links l WHERE l.key = '999001'")
@@ -95,7 +95,7 @@ def test_an_account_that_appears_later_is_linked_by_the_next_export(ctx, gen):
     _, eleves2, responsables2 = exports(gen, second)
     ingest_siecle(eleves1, ctx, T_EARLY)
     ingest_siecle(responsables1, ctx, T_EARLY)
-    before = len(view.unresolved(ctx.db, uai))
+    before = len(siecle_listings.unresolved(ctx.db, uai))
     assert before > 0 and rules(ctx, "student") == {("unresolved", ""): len(read_eleves(eleves1).students)}
 
     assert ingest(str(gen.first), ctx, T0).status == "applied"
@@ -103,7 +103,7 @@ def test_an_account_that_appears_later_is_linked_by_the_next_export(ctx, gen):
     e = ingest_siecle(eleves2, ctx, T_AUTUMN)
     r = ingest_siecle(responsables2, ctx, T_AUTUMN)
     assert e.counts["event_AccountLinked"] > 0 and r.counts["event_AccountLinked"] > 0
-    still = view.unresolved(ctx.db, uai)
+    still = siecle_listings.unresolved(ctx.db, uai)
     assert len(still) < before / 4
     assert all(u["reason"] == "no_account" for u in still)
     assert ("linked", "eleve_id") in rules(ctx, "student")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from events.usecases.siecle_import import ingest_siecle
-from projections import siecle as view
+from projections import siecle_listings, siecle_schema
 from projections.siecle import SiecleProjection
 
 UAI = "0693834T"
@@ -157,9 +157,9 @@ def test_first_export_records_every_record_once(ctx, first_year):
     assert sorted(ctx.db.query("SELECT eleve_id, personne_id, level FROM siecle_links")) == sorted(
         (e, p, lv) for e, p, lv in LINKS
     )
-    assert {(u["kind"], u["key"]) for u in view.unresolved(ctx.db, UAI)} == {("student", s["id"]) for s in STUDENTS} | {
-        ("guardian", p) for p in ("900001", "900002", "900003")
-    }
+    assert {(u["kind"], u["key"]) for u in siecle_listings.unresolved(ctx.db, UAI)} == {
+        ("student", s["id"]) for s in STUDENTS
+    } | {("guardian", p) for p in ("900001", "900002", "900003")}
 
 
 def test_same_file_again_is_rejected_as_a_duplicate_and_nothing_applied(ctx, first_year, tmp_path):
@@ -167,7 +167,7 @@ def test_same_file_again_is_rejected_as_a_duplicate_and_nothing_applied(ctx, fir
     again = ingest_siecle(tmp_path / "e1.xml", ctx, T2)
     assert (again.status, again.reason, again.exit_code) == ("rejected", "duplicate_file", 2)
     assert siecle_only(topics(ctx) - before) == {"SiecleImport.Received.v1": 1, "SiecleImport.Rejected.v1": 1}
-    rows = view.imports(ctx.db, UAI)
+    rows = siecle_listings.imports(ctx.db, UAI)
     assert [r["status"] for r in rows].count("rejected") == 1
     dup = next(r for r in rows if r["status"] == "rejected")
     assert dup["duplicate_of"] == first_year[0].import_id
@@ -266,7 +266,7 @@ def test_records_rejected_in_a_later_export_are_not_departures(ctx, first_year, 
     assert (e.status, e.exit_code) == ("applied", 3)
     assert [(r.reason, r.record_id) for r in e.rejections] == [("missing_ine", "700004")]
     assert e.counts.get("event_Unenrolled", 0) == 0
-    assert view.imports(ctx.db, UAI)[0]["rejected_records"] == 1
+    assert siecle_listings.imports(ctx.db, UAI)[0]["rejected_records"] == 1
 
 
 def test_links_of_a_student_never_enrolled_are_rejected_records(ctx, first_year, tmp_path):
@@ -295,7 +295,7 @@ def test_a_rebuild_equals_the_live_read_model(ctx, first_year, tmp_path):
             "siecle_records",
         )
     )
-    view.drop(ctx.db, "rebuild_")
+    siecle_schema.drop(ctx.db, "rebuild_")
 
 
 def test_an_interrupted_import_is_invisible_until_the_same_file_finishes_it(ctx, tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ from daemon import bootstrap
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
-from projections import queries
+from projections import account_queries, structure_queries
 from projections.schema import dump
 from tests.integration.conftest import T0, T1, T_CREATE, make_academie, rebuilt
 
@@ -39,11 +39,11 @@ def test_structure_renamed_and_closed(store_url, tmp_path):
     tick(ctx, T_CREATE)
     result = ingest(str(later), ctx, T1)
     assert result.status == "applied", result.message
-    rows = {s["uai"]: s for s in queries.structures(ctx.db)}
+    rows = {s["uai"]: s for s in structure_queries.structures(ctx.db)}
     assert rows[closed["uai"]]["present"] == 0
     assert rows[renamed["uai"]]["name"] == "CLG-NOUVEAU NOM-ac-GRENOBLE" and rows[renamed["uai"]]["present"] == 1
     # Its people are still carried by the delivery: they stay, only the structure closes.
-    students = queries.accounts(ctx.db, uai=closed["uai"], profile="ELEVE")
+    students = account_queries.accounts(ctx.db, uai=closed["uai"], profile="ELEVE")
     assert students and all(s["state"] == "active" for s in students)
     assert dump(ctx.db) == rebuilt(ctx)
     ctx.close()

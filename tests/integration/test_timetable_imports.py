@@ -19,7 +19,8 @@ from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_receive import receive
 from projections import import_queries as q
 from projections.db import Database
-from projections.imports import ImportsProjection, drop, dump
+from projections.imports import ImportsProjection
+from projections.imports_schema import drop, dump
 from tests.integration.conftest import Academie, make_academie
 
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # AAF complete delivery

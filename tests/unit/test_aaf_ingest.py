@@ -21,7 +21,7 @@ from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.aaf_result import IngestRefused
 from generator.cli import run as generate
-from projections import queries
+from projections import account_queries, delivery_queries
 from projections.schema import dump
 from projections.staging import Staging
 
@@ -55,7 +55,7 @@ def recorded_since(uow, position: int) -> list[str]:
 
 
 def states(uow) -> dict[str, str]:
-    return {a["jointure"]: a["state"] for a in queries.accounts(uow.db)}
+    return {a["jointure"]: a["state"] for a in account_queries.accounts(uow.db)}
 
 
 def write_delta(out: Path, date: str, deletes: dict[str, list[str]]) -> Path:
@@ -81,11 +81,11 @@ def test_a_complete_delivery_is_applied_its_accounts_pending_for_48_hours(uow, a
     assert (result.status, result.exit_code, result.rejections) == ("applied", 0, [])
     added = {category: n["add"] for category, n in manifest["records"].items()}
     assert result.counts["added"] == sum(added.values())
-    accounts = queries.accounts(uow.db)
+    accounts = account_queries.accounts(uow.db)
     assert len(accounts) == added["Eleve"] + added["PersRelEleve"] + added["PersEducNat"]
     assert {a["state"] for a in accounts} == {"pending"}
     assert {a["creation_due"] for a in accounts} == {(T0 + timedelta(hours=48)).isoformat()}
-    assert queries.delivery(uow.db, result.delivery_id)["status"] == "applied"
+    assert delivery_queries.delivery(uow.db, result.delivery_id)["status"] == "applied"
     # The working rows are gone once the delivery is applied.
     assert uow.staging.count(result.delivery_id) == 0 and uow.staging.interrupted() == []
 
@@ -165,7 +165,7 @@ def test_a_delta_waits_behind_a_held_delivery_and_is_applied_once_it_is_decided(
     assert [(r.delivery_id, r.status) for r in followed] == [(later.delivery_id, "applied")]
     after = states(uow)
     assert {j for j, s in after.items() if s != before[j]} == gone
-    assert queries.delivery(uow.db, later.delivery_id)["status"] == "applied"
+    assert delivery_queries.delivery(uow.db, later.delivery_id)["status"] == "applied"
     assert not uow.staging.has_parked(later.delivery_id)
 
 
@@ -178,7 +178,7 @@ def test_a_delivery_with_too_many_rejected_records_is_rejected_whole(tmp_path):
         assert (result.status, result.reason, result.exit_code) == ("rejected", "too_many_rejected_records", 2)
         assert "invalid_date 1" in result.message and "nothing of this delivery is applied" in result.message
         assert recorded_since(uow, position) == ["Delivery.Received", "Delivery.Rejected"]
-        assert queries.accounts(uow.db) == [] and uow.staging.count(result.delivery_id) == 0
+        assert account_queries.accounts(uow.db) == [] and uow.staging.count(result.delivery_id) == 0
         again = ingest(str(FIXTURES / "bad-date"), uow, T0 + timedelta(hours=1))
         assert (again.status, again.reason) == ("already-rejected", "too_many_rejected_records")
     finally:

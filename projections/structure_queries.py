@@ -1,0 +1,119 @@
+"""The read side of establishments: the structures with their counts and
+group source, and the divisions and groups of one establishment with who
+is in them (from SIECLE through the AAF, or the applied timetable)."""
+
+from __future__ import annotations
+
+import json
+
+from projections.db import Database
+from projections.import_queries import timetable_groups
+from projections.names import structure_display_name
+
+
+def structures(db: Database) -> list[dict]:
+    rows = db.query_dicts(
+        "SELECT jointure, uai, name, type, contract, present, classes, groups FROM structures ORDER BY uai"
+    )
+    counts = dict(
+        db.query(
+            "SELECT structure, COUNT(*) FROM account_structures s JOIN accounts a "
+            "ON a.account_id = s.account_id WHERE a.state IN ('pending', 'active') GROUP BY structure"
+        )
+    )
+    sources = dict(db.query("SELECT uai, source FROM group_sources"))
+    for r in rows:
+        r["name"] = structure_display_name(r["name"])  # stored as delivered (projections/names.py)
+        r["classes"] = json.loads(r["classes"])
+        r["groups"] = json.loads(r["groups"])
+        r["accounts"] = counts.get(r["jointure"], 0)
+        r["group_source"] = sources.get(r["uai"], "siecle")
+    return rows
+
+
+def group_source(db: Database, uai: str) -> str:
+    """siecle | timetable | manual: where the establishment's groups get their members."""
+    return db.scalar("SELECT source FROM group_sources WHERE uai = ?", (uai,)) or "siecle"
+
+
+def classes(db: Database, uai: str, members: bool = False) -> list[dict]:
+    """Divisions and groups of one establishment with students and teachers
+    (and, with ``members``, who they are: jointure, profile, login, state).
+    Group members come from the establishment's group source (domain-rules
+    §2): SIECLE through the AAF, the applied timetable, or none (manual)."""
+    structure = db.query("SELECT jointure, classes, groups FROM structures WHERE uai = ?", (uai,))
+    if not structure:
+        return []
+    sj, declared_classes, declared_groups = structure[0]
+    source = group_source(db, uai)
+    groups: dict[tuple[str, str], dict] = {}
+    for kind, code in [("class", c) for c in json.loads(declared_classes)] + [
+        ("group", g) for g in json.loads(declared_groups)
+    ]:
+        groups[(kind, code)] = _entry(kind, code, True, source)
+    kinds = ("class", "group") if source == "siecle" else ("class",)
+    marks = ",".join("?" * len(kinds))
+    for kind, code, profile, n in db.query(
+        "SELECT m.kind, m.code, a.profile, COUNT(*) FROM memberships m JOIN accounts a ON a.account_id = m.account_id "
+        f"WHERE m.structure = ? AND m.kind IN ({marks}) AND a.state IN ('pending', 'active') "
+        "GROUP BY m.kind, m.code, a.profile",
+        (sj, *kinds),
+    ):
+        entry = groups.setdefault((kind, code), _entry(kind, code, False, source))
+        entry["students" if profile == "ELEVE" else "teachers"] += n
+    listed: dict[tuple[str, str], list[dict]] = {}
+    if members:
+        for kind, code, jointure, profile, login, state in db.query(
+            "SELECT m.kind, m.code, a.jointure, a.profile, a.login, a.state FROM memberships m "
+            f"JOIN accounts a ON a.account_id = m.account_id WHERE m.structure = ? AND m.kind IN ({marks}) "
+            "AND a.state IN ('pending', 'active') ORDER BY m.kind, m.code, a.profile, a.jointure",
+            (sj, *kinds),
+        ):
+            listed.setdefault((kind, code), []).append(
+                {"jointure": jointure, "profile": profile, "login": login, "state": state}
+            )
+    if source == "timetable":
+        _timetable_groups(db, uai, groups, listed if members else None)
+    if members:
+        for key, entry in groups.items():
+            entry["members"] = listed.get(key, [])
+    return [groups[k] for k in sorted(groups)]
+
+
+def _entry(kind: str, code: str, declared: bool, source: str) -> dict:
+    return {
+        "kind": kind,
+        "code": code,
+        "declared": declared,
+        "students": 0,
+        "teachers": 0,
+        "population": "siecle" if kind == "class" else source,
+    }
+
+
+def _timetable_groups(db: Database, uai: str, groups: dict, listed: dict | None) -> None:
+    """Option 2: the groups of the applied timetable, members matched to accounts
+    (unmatched keys are counted apart, never guessed)."""
+    if not db.table_exists("timetable_groups"):  # a read model rebuilt for --as-of holds the directory only
+        return
+    for group in timetable_groups(db, uai):
+        entry = groups.setdefault(("group", group["code"]), _entry("group", group["code"], False, "timetable"))
+        people = [("ELEVE", k) for k in group["students"]] + [("ENSEIGNANT", k) for k in group["teachers"]]
+        found = {}
+        keys = [k for _, k in people]
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            for jointure, profile, login, state in db.query(
+                f"SELECT jointure, profile, login, state FROM accounts WHERE jointure IN ({','.join('?' * len(chunk))}) "
+                "AND state IN ('pending', 'active')",
+                chunk,
+            ):
+                found[jointure] = {"jointure": jointure, "profile": profile, "login": login, "state": state}
+        entry["unmatched"] = sum(1 for k in keys if k not in found)
+        for _, key in people:
+            if key in found:
+                entry["students" if found[key]["profile"] == "ELEVE" else "teachers"] += 1
+        if listed is not None:
+            listed[("group", group["code"])] = sorted(
+                (found[k] for k in dict.fromkeys(keys) if k in found), key=lambda m: (m["profile"], m["jointure"])
+            )
