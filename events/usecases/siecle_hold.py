@@ -50,7 +50,7 @@ class ImportQueries(RecordQueries, Protocol):
 
 
 class HeldFiles(Protocol):
-    """The bytes of held exports (the staging area, daemon/staging.py)."""
+    """The bytes of held exports (the staging area, projections/staging.py)."""
 
     def keep_file(self, import_id: str, file: str, content: bytes) -> None: ...
     def kept_file(self, import_id: str) -> tuple[str, bytes] | None: ...
