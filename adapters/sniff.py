@@ -16,7 +16,7 @@ from typing import IO
 
 from lxml import etree
 
-from adapters.aaf.files import NAME_RE
+from adapters.aaf.names import NAME_RE
 from adapters.aaf.parser import ROOT as AAF_ROOT
 from adapters.items import unsafe
 from adapters.xmlfile import SAFE, SNIFF_LIMIT, first_events, sniff_root

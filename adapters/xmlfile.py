@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from adapters.aaf.files import READ_ERRORS
+from adapters.aaf.containers import READ_ERRORS
 from adapters.encoding import REASON as ENCODING_MISMATCH
 from adapters.encoding import MojibakeScan
 from adapters.errors import DeliveryRejected

@@ -2,53 +2,30 @@
 tgz archive. Names following the convention tell category, kind (complete or
 delta), date and part; a ``ficAlimMENESR`` file named otherwise is recognised
 by its content (the first record names its category) and is never ignored for
-its name alone — see ``discover``.
+its name alone — see ``discover``. The containers are read in containers.py,
+the names in names.py, the start of each part in peek.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import tarfile
-import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from lxml import etree
-
-from adapters.aaf.parser import CATEGORY_OF, ROOT, RawRecord, read_records
+from adapters.aaf.containers import READ_ERRORS, Guarded, error_kind, list_members, open_member
+from adapters.aaf.names import NAME_RE, PartName, establishment_of, four_digit_part, off_convention
+from adapters.aaf.parser import RawRecord, read_records
+from adapters.aaf.peek import Hashing, peek_part
 from adapters.encoding import REASON as ENCODING_MISMATCH
-from adapters.encoding import MojibakeScan
 from adapters.errors import DeliveryRejected
 from adapters.items import REASON as UNSAFE
 from adapters.items import unsafe
-from adapters.xmlpull import pull_events
 
 # Dependency order in which categories are applied (formats §1).
 CATEGORIES = ("EtabEducNat", "MatiereEducNat", "MefEducNat", "Eleve", "PersRelEleve", "PersEducNat")
-
-NAME_RE = re.compile(
-    r"^(?P<prefix>.+?)_(?P<kind>Complet|Delta)_(?P<date>\d{8})_"
-    r"(?P<category>[A-Za-z]+)_(?P<part>\d{4})\.xml$"
-)
-_PER_ETAB_RE = re.compile(r"^ENT_(?P<uai>\d{7}[A-Z])$")
-# Names off the convention (formats §1: `FULL_<SOURCE>_…`, `.XML`, other part
-# widths, a time after the date, no date at all). Only a `Complet` token makes
-# a delivery complete (domain-rules §12); what comes before the kind token is
-# the prefix; a part number is a short trailing number (longer runs are dates
-# or times); a date is the first 8 digits of a run of 8, 12 or 14 digits.
-_KIND_TOKEN_RE = re.compile(r"^(?P<prefix>.*?)(?:^|[_\-.])(?P<kind>complet|delta)(?=[_\-.]|$)", re.IGNORECASE)
-_TRAILING_PART_RE = re.compile(r"[_\-.](?P<part>\d{1,5})$")
-_DIGIT_RUN_RE = re.compile(r"(?<!\d)(\d{8}|\d{12}|\d{14})(?!\d)")
-# VE2407 header comment (formats §1); its value's layout is *uncertain*:
-# YYYYMMDD, YYYY-MM-DD or DD/MM/YYYY, with or without a time.
-_GENERATED_RE = re.compile(r"dateGenerationExport\s*[=:]?\s*[\"']?\s*(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}|\d{8})")
-_REQUESTS = ("addRequest", "modifyRequest", "deleteRequest")
 
 
 @dataclass(frozen=True)
@@ -61,12 +38,6 @@ class PartFile:
     member: str  # path inside the container (or on disk)
     sha256: str
     size: int
-
-
-def establishment_of(prefix: str) -> str | None:
-    """The UAI of a per-establishment delivery's prefix (``ENT_<UAI>``), else None."""
-    m = _PER_ETAB_RE.match(prefix)
-    return m.group("uai") if m else None
 
 
 @dataclass
@@ -113,7 +84,7 @@ class DeliveryFiles:
             if not numbered:
                 continue
             numbers = {p.part for p in numbered}
-            start = 0 if 0 in numbers or any(_four_digit_part(p.name) for p in numbered) else 1
+            start = 0 if 0 in numbers or any(four_digit_part(p.name) for p in numbered) else 1
             gaps = [n for n in range(start, max(numbers) + 1) if n not in numbers]
             if gaps:
                 missing[cat] = gaps
@@ -121,8 +92,8 @@ class DeliveryFiles:
 
     @contextmanager
     def open(self, part: PartFile) -> Iterator[IO[bytes]]:
-        with _open_member(Path(self.source), self.container, part.member) as fh:
-            yield _Guarded(fh, part.name)
+        with open_member(Path(self.source), self.container, part.member) as fh:
+            yield Guarded(fh, part.name)
 
     def records(self, part: PartFile) -> Iterator:
         """The records of one part, read from its file (a delivery received
@@ -142,76 +113,6 @@ class RecordedDelivery(DeliveryFiles):
     def records(self, part: PartFile) -> Iterator[RawRecord]:
         for r in self.by_part.get(part.name, []):
             yield RawRecord(part.name, r["line"], r["op"], r["category"], r["id"], r["attrs"], tuple(r["unsupported"]))
-
-
-# What a damaged archive or an unreadable file raises while being read.
-READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
-
-
-def _kind(exc: BaseException) -> str:
-    cls = type(exc)
-    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
-
-
-class _Guarded:
-    """A part's byte stream whose read errors become a delivery rejection."""
-
-    def __init__(self, fh: IO[bytes], name: str):
-        self._fh, self._name = fh, name
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self._fh.read(size)
-        except READ_ERRORS as exc:
-            raise DeliveryRejected("unreadable_file", f"cannot read the file ({_kind(exc)})", self._name) from None
-
-
-def _sha256(fh: IO[bytes]) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    while chunk := fh.read(1 << 20):
-        h.update(chunk)
-        size += len(chunk)
-    return h.hexdigest(), size
-
-
-@contextmanager
-def _open_member(source: Path, container: str, member: str) -> Iterator[IO[bytes]]:
-    if container == "dir":
-        with open(source / member, "rb") as fh:
-            yield fh
-    elif container == "file":
-        with open(source, "rb") as fh:
-            yield fh
-    elif container == "zip":
-        with zipfile.ZipFile(source) as zf, zf.open(member) as fh:
-            yield fh
-    else:
-        with tarfile.open(source, "r:*") as tf:
-            extracted = tf.extractfile(member)
-            if extracted is None:
-                raise DeliveryRejected("unreadable_file", "not a regular file", member)
-            with extracted as fh:
-                yield fh
-
-
-def _members(source: Path) -> tuple[str, list[str]]:
-    if source.is_file() and source.suffix.lower() == ".xml":
-        return "file", [source.name]  # a delivery of one part
-    if source.is_dir():
-        return "dir", sorted(
-            str(p.relative_to(source)) for p in source.rglob("*") if p.suffix.lower() == ".xml" and p.is_file()
-        )
-    if zipfile.is_zipfile(source):
-        with zipfile.ZipFile(source) as zf:
-            return "zip", sorted(n for n in zf.namelist() if n.lower().endswith(".xml"))
-    try:
-        with tarfile.open(source, "r:*") as tf:
-            return "tgz", sorted(m.name for m in tf.getmembers() if m.isfile() and m.name.lower().endswith(".xml"))
-    except tarfile.TarError:
-        raise DeliveryRejected(
-            "unreadable_archive", "neither a directory, a zip nor a tar archive", source.name
-        ) from None
 
 
 def discover(path: str | Path) -> DeliveryFiles:
@@ -242,138 +143,13 @@ def discover(path: str | Path) -> DeliveryFiles:
     try:
         return _discover(source)
     except READ_ERRORS as exc:
-        raise DeliveryRejected("unreadable_archive", f"cannot read the delivery ({_kind(exc)})", source.name) from None
-
-
-@dataclass(frozen=True)
-class _Name:
-    """What a part's name says: kind (``Complet``/``Delta``), date, prefix,
-    category (None off the convention) and part number (None: unnumbered)."""
-
-    kind: str
-    date: str
-    prefix: str
-    category: str | None
-    part: int | None
-
-
-def _four_digit_part(name: str) -> bool:
-    m = _TRAILING_PART_RE.search(name.rsplit(".", 1)[0])
-    return bool(m) and len(m.group("part")) == 4
-
-
-def _name_date(stem: str) -> str:
-    for m in _DIGIT_RUN_RE.finditer(stem):
-        try:
-            day = datetime.strptime(m.group(1)[:8], "%Y%m%d")
-        except ValueError:
-            continue
-        if 2000 <= day.year < 2200:
-            return m.group(1)[:8]
-    return ""
-
-
-def _off_convention(name: str) -> _Name:
-    stem = name[:-4] if name.lower().endswith(".xml") else name
-    token = _KIND_TOKEN_RE.match(stem)
-    kind = "Complet" if token and token.group("kind").lower() == "complet" else "Delta"
-    part = _TRAILING_PART_RE.search(stem)
-    return _Name(
-        kind, _name_date(stem), token.group("prefix") if token else "", None, int(part.group("part")) if part else None
-    )
-
-
-def _header_date(comment: str) -> str:
-    m = _GENERATED_RE.search(comment)
-    if not m:
-        return ""
-    value = m.group(1)
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d"):
-        try:
-            return datetime.strptime(value, fmt).strftime("%Y%m%d")
-        except ValueError:
-            continue
-    return ""
-
-
-class _Hashing:
-    """A byte stream that hashes what is read through it, so that a part is
-    peeked at and fingerprinted in one pass."""
-
-    def __init__(self, fh: IO[bytes]):
-        self._fh, self.sha, self.size = fh, hashlib.sha256(), 0
-        self.encoding = MojibakeScan()  # UTF-8 bytes under a Latin-1 declaration (adapters/encoding.py)
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._fh.read(size)
-        self.sha.update(data)
-        self.size += len(data)
-        self.encoding.feed(data)
-        return data
-
-    def finish(self) -> tuple[str, int]:
-        while self.read(1 << 20):
-            pass
-        self.encoding.finish()
-        return self.sha.hexdigest(), self.size
-
-
-@dataclass
-class _Peek:
-    aaf: bool = False  # the root is ficAlimMENESR
-    records: bool = False  # at least one request started
-    category: str | None = None  # the first record's, None when none names one
-    date: str = ""  # from a dateGenerationExport comment before the root
-
-
-def _peek(fh: IO[bytes], name: str) -> _Peek:
-    """Read the start of a member: its root, its header comments and its
-    first record's category, and stop there (cheap on files of hundreds of
-    MB). A member that is not XML, or has another root, is not AAF; a
-    ``ficAlimMENESR`` file broken before its first category is rejected."""
-    peek = _Peek()
-    etree.clear_error_log()
-    # A pull parser, not iterparse: the start must be read whatever the damage further down (adapters/xmlpull.py).
-    context = pull_events(
-        fh,
-        ("start", "end", "comment"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=False,
-        remove_pis=True,
-    )
-    try:
-        for event, elem in context:
-            if event == "comment":
-                if not peek.aaf and not peek.date:
-                    peek.date = _header_date(elem.text or "")
-                continue
-            if not peek.aaf:
-                if elem.tag != ROOT:
-                    return _Peek()
-                peek.aaf = True
-                continue
-            if event == "start":
-                peek.records = peek.records or elem.tag in _REQUESTS
-            elif elem.tag == "operationalAttributes":
-                for attr in elem:
-                    if attr.tag == "attr":
-                        values = [(v.text or "").strip() for v in attr if v.tag == "value"]
-                        peek.category = CATEGORY_OF.get((attr.get("name", ""), values[0] if values else ""), "?")
-                        return peek
-                peek.category = "?"
-                return peek
-    except etree.XMLSyntaxError as exc:
-        if not peek.aaf:
-            return _Peek()
-        raise DeliveryRejected("malformed_xml", f"not well-formed XML ({exc.msg})", name, exc.lineno or 0) from None
-    return peek
+        raise DeliveryRejected(
+            "unreadable_archive", f"cannot read the delivery ({error_kind(exc)})", source.name
+        ) from None
 
 
 def _discover(source: Path) -> DeliveryFiles:
-    container, members = _members(source)
+    container, members = list_members(source)
     parts: list[PartFile] = []
     unnumbered: list[tuple[str, str, str, str, int]] = []  # (category, name, member, sha256, size)
     kinds, dates, prefixes = set(), set(), set()
@@ -382,15 +158,15 @@ def _discover(source: Path) -> DeliveryFiles:
         name = member.rsplit("/", 1)[-1]
         m = NAME_RE.match(name)
         said = (
-            _Name(m.group("kind"), m.group("date"), m.group("prefix"), m.group("category"), int(m.group("part")))
+            PartName(m.group("kind"), m.group("date"), m.group("prefix"), m.group("category"), int(m.group("part")))
             if m
-            else _off_convention(name)
+            else off_convention(name)
         )
-        with _open_member(source, container, member) as raw:
-            fh = _Hashing(raw)
+        with open_member(source, container, member) as raw:
+            fh = Hashing(raw)
             category = said.category
             if category not in CATEGORIES:
-                peek = _peek(fh, name)
+                peek = peek_part(fh, name)
                 if m is None and not peek.aaf:
                     continue  # not an AAF part (readme, another XML…)
                 if m is None and not peek.records:
@@ -405,7 +181,7 @@ def _discover(source: Path) -> DeliveryFiles:
                     )
                 category = peek.category
                 if m is None and not said.date and peek.date:
-                    said = _Name(said.kind, peek.date, said.prefix, None, said.part)
+                    said = PartName(said.kind, peek.date, said.prefix, None, said.part)
             digest, size = fh.finish()
             if fh.encoding.found:
                 raise DeliveryRejected(ENCODING_MISMATCH, fh.encoding.message(), name, fh.encoding.found)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.aaf.files import NAME_RE
+from adapters.aaf.names import NAME_RE
 from events.clock import Clock
 
 PROCESSED, REJECTED = "processed", "rejected"

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from adapters.aaf.files import establishment_of
+from adapters.aaf.names import establishment_of
 from events import brakes
 from events.brakes import Departure
 from events.policy import Policy
