@@ -279,7 +279,7 @@ def test_ine_is_required_only_where_the_version_carries_it(changes, reason):
 
 def test_an_ine_shown_by_a_record_without_the_attribute_in_its_version_is_still_checked():
     """A record read as VE1301 that carries an INE anyway: checked when given."""
-    from adapters.aaf.records import StudentRecordWithoutIne
+    from adapters.aaf.models import StudentRecordWithoutIne
 
     _, attrs = raw("Eleve")
     base = {"jointure": "1000001", "sn": "X", "givenName": "Y", "birth": "14/07/2011", "structure": "4001"}
