@@ -7,19 +7,19 @@ timetable-to-STS file ``EDT_STS`` uploaded by mistake, has another root, or
 its UAI (``UAJ/@CODE``) is missing or invalid (domain-rules §2). One record
 is set aside (Rejection) for a division/group code breaking the rules
 (domain-rules §2), a bad date, a person without a name, a service naming an
-individual absent from the file.
+individual absent from the file. This module reads each element;
+assembly.py validates the records and assembles the export.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
-
-from adapters.errors import DeliveryRejected, Rejection
-from adapters.sts.records import StsDivision, StsExport, StsGroup, StsHeader, StsPerson, StsService, StsSubject
+from adapters.errors import DeliveryRejected
+from adapters.sts.assembly import Assembly
+from adapters.sts.records import StsDivision, StsExport, StsGroup, StsPerson, StsService, StsSubject
 from adapters.validators import uai_is_valid
-from adapters.xmlfile import iter_elements, open_export, parse_date, plain_text, release, sniff_root
+from adapters.xmlfile import iter_elements, open_export, plain_text, release, sniff_root
 
 __all__ = ["read_sts", "sniff_root", "ROOT", "MISTAKEN_ROOT"]
 
@@ -27,8 +27,6 @@ ROOT = "STS_EDT"
 MISTAKEN_ROOT = "EDT_STS"  # the timetable → STS-web file, not the STS-web export
 # Elements handled at their end; MEF only to be released.
 TAGS = ("UAJ", "ANNEE_SCOLAIRE", "MATIERE", "MEF", "INDIVIDU", "DIVISION", "GROUPE")
-# Reasons our validators raise; any other pydantic error is an invalid value.
-REASONS = {"invalid_code", "invalid_date", "missing_field"}
 
 PERSON_FIELDS = {
     "id": "INDIVIDU/@ID",
@@ -70,17 +68,7 @@ def _attr(elem, name: str) -> str:
 class _Reader:
     def __init__(self, file: str):
         self.file = file
-        self.uai: str | None = None
-        self.academie = ""
-        self.year: tuple[str, int] | None = None  # (ANNEE value, line)
-        self.dates: dict[str, str] = {}
-        self.subjects: list[StsSubject] = []
-        self.persons: list[StsPerson] = []
-        self.person_ids: set[str] = set()  # every INDIVIDU/@ID of the file, kept or not
-        self.services: list[tuple[StsService, str]] = []
-        self.groups: list[StsGroup] = []
-        self.divisions: list[str] = []
-        self.rejections: list[Rejection] = []
+        self.book = Assembly(file)
 
     # ------------------------------------------------------------------ reading
 
@@ -98,7 +86,7 @@ class _Reader:
             if handler is not None:
                 handler(elem)
             release(elem)
-        return self._export()
+        return self.book.export()
 
     def _check_root(self, root) -> None:
         line = root.sourceline or 0
@@ -129,15 +117,15 @@ class _Reader:
                 self.file,
                 elem.sourceline or 0,
             )
-        self.uai = code
+        self.book.uai = code
         academie = elem.find("ACADEMIE")
         if academie is not None:
             # *uncertain*: ACADEMIE seen both as <CODE>/<LIBELLE> children and as text.
-            self.academie = _text(academie, "CODE") or (academie.text or "").strip()
+            self.book.academie = _text(academie, "CODE") or (academie.text or "").strip()
 
     def _school_year(self, elem) -> None:
-        self.year = (_attr(elem, "ANNEE"), elem.sourceline or 0)
-        self.dates = {"DATE_DEBUT": _text(elem, "DATE_DEBUT"), "DATE_FIN": _text(elem, "DATE_FIN")}
+        self.book.year = (_attr(elem, "ANNEE"), elem.sourceline or 0)
+        self.book.dates = {"DATE_DEBUT": _text(elem, "DATE_DEBUT"), "DATE_FIN": _text(elem, "DATE_FIN")}
 
     def _subject(self, elem) -> None:
         data = {
@@ -146,17 +134,17 @@ class _Reader:
             "short_label": _text(elem, "LIBELLE_COURT"),
             "long_label": _text(elem, "LIBELLE_LONG"),
         }
-        subject = self._build(StsSubject, data, elem.sourceline, data["code"], SUBJECT_FIELDS, "MATIERE/@CODE")
+        subject = self.book.build(StsSubject, data, elem.sourceline, data["code"], SUBJECT_FIELDS, "MATIERE/@CODE")
         if subject is not None:
-            self.subjects.append(subject)
+            self.book.subjects.append(subject)
 
     def _person(self, elem) -> None:
         line = elem.sourceline or 0
         pid = _attr(elem, "ID")
-        if pid and pid in self.person_ids:
-            self._reject("duplicate_id", line, pid, "INDIVIDU/@ID", "individual id already seen in this file")
+        if pid and pid in self.book.person_ids:
+            self.book.reject("duplicate_id", line, pid, "INDIVIDU/@ID", "individual id already seen in this file")
             return
-        self.person_ids.add(pid)
+        self.book.person_ids.add(pid)
         data = {
             "id": pid,
             "type": _attr(elem, "TYPE").lower(),
@@ -171,15 +159,15 @@ class _Reader:
             "main_teacher_of": tuple(_text(p, "CODE_STRUCTURE") for p in elem.iterfind("PROFS_PRINC/PROF_PRINC")),
             "line": line,
         }
-        person = self._build(StsPerson, data, line, pid, PERSON_FIELDS, "NOM_USAGE")
+        person = self.book.build(StsPerson, data, line, pid, PERSON_FIELDS, "NOM_USAGE")
         if person is not None:
-            self.persons.append(person)
+            self.book.persons.append(person)
 
     def _division(self, elem) -> None:
         if elem.getparent() is None or elem.getparent().tag != "DIVISIONS":
             return
         code = _attr(elem, "CODE")
-        ok = self._build(
+        ok = self.book.build(
             StsDivision,
             {"code": code},
             elem.sourceline,
@@ -189,7 +177,7 @@ class _Reader:
             suffix="; its services are set aside with it",
         )
         if ok is not None:
-            self.divisions.append(code)
+            self.book.divisions.append(code)
             self._services(elem, "division", code)
 
     def _group(self, elem) -> None:
@@ -201,7 +189,7 @@ class _Reader:
             "line": elem.sourceline or 0,
             "divisions": tuple(_attr(d, "CODE") for d in elem.iterfind("DIVISIONS_APPARTENANCE/DIVISION_APPARTENANCE")),
         }
-        group = self._build(
+        group = self.book.build(
             StsGroup,
             data,
             elem.sourceline,
@@ -211,7 +199,7 @@ class _Reader:
             suffix="; its services are set aside with it",
         )
         if group is not None:
-            self.groups.append(group)
+            self.book.groups.append(group)
             self._services(elem, "group", code)
 
     def _services(self, elem, kind: str, code: str) -> None:
@@ -226,83 +214,6 @@ class _Reader:
                 "teacher_ids": tuple(_attr(t, "ID") for t in svc.iterfind("ENSEIGNANTS/ENSEIGNANT")),
                 "line": svc.sourceline or 0,
             }
-            service = self._build(StsService, data, svc.sourceline, record_id, SERVICE_FIELDS, "SERVICE")
+            service = self.book.build(StsService, data, svc.sourceline, record_id, SERVICE_FIELDS, "SERVICE")
             if service is not None:
-                self.services.append((service, record_id))
-
-    # ------------------------------------------------------------------ assembling
-
-    def _export(self) -> StsExport:
-        if self.uai is None:
-            raise DeliveryRejected("invalid_uai", "the file has no PARAMETRES/UAJ/@CODE", self.file)
-        year, year_line = self.year or ("", 0)
-        if not (year.isdigit() and len(year) == 4):
-            raise DeliveryRejected(
-                "invalid_school_year", "ANNEE_SCOLAIRE/@ANNEE is missing or not a year", self.file, year_line
-            )
-        dates = {}
-        for tag, value in self.dates.items():
-            try:
-                dates[tag] = parse_date(value) if value else None
-            except ValueError:
-                dates[tag] = None
-                self._reject(
-                    "invalid_date",
-                    year_line,
-                    self.uai,
-                    f"ANNEE_SCOLAIRE/{tag}",
-                    "date is not YYYY-MM-DD (nor DD/MM/YYYY); left empty",
-                )
-        header = StsHeader(
-            uai=self.uai,
-            academie=self.academie,
-            school_year=int(year),
-            starts_on=dates.get("DATE_DEBUT"),
-            ends_on=dates.get("DATE_FIN"),
-        )
-        services = []
-        # Services are checked once every INDIVIDU is known: the file does not
-        # promise that INDIVIDUS comes before STRUCTURE.
-        for service, record_id in self.services:
-            unknown = [t for t in service.teacher_ids if t not in self.person_ids]
-            if unknown:
-                self._reject(
-                    "unknown_teacher",
-                    service.line,
-                    record_id,
-                    "ENSEIGNANT/@ID",
-                    f"service names individual {unknown[0]!r}, absent from INDIVIDUS",
-                )
-            else:
-                services.append(service)
-        return StsExport(
-            header=header,
-            subjects=tuple(self.subjects),
-            persons=tuple(self.persons),
-            services=tuple(services),
-            groups=tuple(self.groups),
-            divisions=tuple(self.divisions),
-            rejections=tuple(sorted(self.rejections, key=lambda r: r.line)),
-        )
-
-    def _build(
-        self,
-        model: type[BaseModel],
-        data: dict,
-        line: int | None,
-        record_id: str,
-        fields: dict[str, str],
-        default_field: str,
-        suffix: str = "",
-    ):
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors(include_input=False, include_url=False)[0]
-            name = str(err["loc"][0]) if err["loc"] else ""
-            reason = err["type"] if err["type"] in REASONS else "invalid_value"
-            self._reject(reason, line or 0, record_id, fields.get(name, default_field), err["msg"] + suffix)
-            return None
-
-    def _reject(self, reason: str, line: int, record_id: str, field: str, message: str) -> None:
-        self.rejections.append(Rejection(reason, self.file, line, record_id, field, message))
+                self.book.services.append((service, record_id))
