@@ -9,16 +9,13 @@ without any legal link); departing → active on reappearance.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.utils import get_topic
 
-from events.derive import memberships, structures
+from events.enrolment import enrolment, new_enrolment
 from events.rules import creation_due as due_after
 from events.rules import normalised_identity, overwrite_suspected
 
@@ -221,7 +218,7 @@ class Account(Aggregate):
             self._changed(attrs, digest, delivery_id, file, line, at)
             declared = getattr(self, "declared_left_on", "")
             if declared and self.state in ("departing", "withdrawn"):
-                then, now = self.enrolment_at_departure, _enrolment(self.category, attrs)
+                then, now = self.enrolment_at_departure, enrolment(self.category, attrs)
                 if new_enrolment(then, now):
                     self.cancel_declared_departure(
                         "new_enrolment",
@@ -515,7 +512,7 @@ class Account(Aggregate):
         self.state = state
         self.removal_due = removal_due
         self.declared_left_on = left_on
-        self.enrolment_at_departure = _enrolment(self.category, self.attrs)
+        self.enrolment_at_departure = enrolment(self.category, self.attrs)
 
     def declare_departure(
         self,
@@ -554,61 +551,3 @@ class Account(Aggregate):
         if not self.declared_left_on or self.state not in ("departing", "withdrawn"):
             raise TransitionRefused(f"account {self.jointure} has no declared departure to cancel")
         self._departure_cancelled(reason, evidence, "active" if self.login else "pending", at)
-
-
-def _enrolment(category: str, attrs: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Structures and classes a record enrols the person in (the evidence that
-    a later record is a new enrolment)."""
-    return {
-        "structures": sorted(structures(category, attrs)),
-        "classes": sorted(f"{sj}${code}" for sj, kind, code in memberships(category, attrs) if kind == "class"),
-    }
-
-
-def new_enrolment(before: dict[str, list[str]], after: dict[str, list[str]]) -> bool:
-    """Another structure, or another class (domain-rules §11: only a new
-    enrolment cancels a declared departure)."""
-    return bool(set(after["structures"]) - set(before["structures"])) or bool(
-        set(after["classes"]) - set(before["classes"])
-    )
-
-
-class NewAccounts:
-    """The ``Appeared`` events of many new accounts of one delivery, written as
-    stored events without constructing each aggregate (an initial complete
-    delivery creates hundreds of thousands of streams).
-
-    The stored state is exactly what the mapper would write for
-    ``Account(jointure=…, …)``: the fields shared by the batch are encoded once
-    by the application's transcoder, the per-person fields are appended, and
-    ``attrs`` is the JSON the ingest already staged. Only for a log that is
-    neither compressed nor encrypted (``available``)."""
-
-    def __init__(
-        self, mapper: Mapper[UUID], category: str, delivery_id: str, at: datetime, creation_due: datetime
-    ) -> None:
-        self.available = getattr(mapper, "cipher", None) is None and getattr(mapper, "compressor", None) is None
-        common = {
-            "timestamp": Account.Appeared.create_timestamp(),
-            "originator_topic": get_topic(Account),
-            "category": category,
-            "delivery_id": delivery_id,
-            "at": at,
-            "creation_due": creation_due,
-        }
-        self._head = mapper.transcoder.encode(common)[:-1].decode("utf8")
-        self._topic = get_topic(Account.Appeared)
-
-    def stored_event(
-        self, jointure: str, attrs_json: str, digest: str, file: str, line: int, originator_id: UUID | None = None
-    ) -> StoredEvent:
-        state = (
-            f'{self._head},"jointure":{json.dumps(jointure, ensure_ascii=False)},"attrs":{attrs_json},'
-            f'"digest":{json.dumps(digest)},"file":{json.dumps(file, ensure_ascii=False)},"line":{int(line)}}}'
-        )
-        return StoredEvent(
-            originator_id=originator_id or account_id(jointure),
-            originator_version=1,
-            topic=self._topic,
-            state=state.encode("utf8"),
-        )

@@ -105,7 +105,7 @@ class DirectoryLog(Application[UUID]):
         """Save about ``size`` items at a time, one transaction per batch; the
         items of one group always share a transaction (an account creation and
         its login reservation). An item is an aggregate with pending events or
-        a ``StoredEvent`` already encoded (``Account.NewAccounts``)."""
+        a ``StoredEvent`` already encoded (``events.new_accounts.NewAccounts``)."""
         batch: list[Aggregate | StoredEvent] = []
         for group in groups:
             batch.extend(group)

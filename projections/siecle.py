@@ -17,7 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from events.faults import Faults
-from events.siecle import Guardian, SiecleImport, Student
+from events.siecle.guardian import Guardian
+from events.siecle.intake import SiecleImport
+from events.siecle.student import Student
 from projections import facts
 from projections import siecle_folding as fold
 from projections.db import Database

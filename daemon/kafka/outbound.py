@@ -20,7 +20,7 @@ from uuid import UUID
 from daemon.bootstrap import Context
 from daemon.kafka.port import Producer
 from events.delivery import Delivery
-from events.siecle import SiecleImport
+from events.siecle.intake import SiecleImport
 from projections import facts
 from projections.schema import TRACKING, iso
 

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import StoredEvent
 
 from adapters.aaf.records import PERSONS
-from events.account import Account, NewAccounts, account_id
+from events.account import Account, account_id
 from events.delivery import Delivery
+from events.new_accounts import NewAccounts
 from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
 from events.usecases.aaf_ports import IngestWork, StagedRow

@@ -156,7 +156,7 @@ class PartReader(Protocol):
 
 class IngestLog(EventLog, Protocol):
     @property
-    def mapper(self) -> Mapper[UUID]: ...  # new accounts are encoded directly (events/account.NewAccounts)
+    def mapper(self) -> Mapper[UUID]: ...  # new accounts are encoded directly (events/new_accounts.NewAccounts)
 
     def delivery(self, delivery_id: str) -> Delivery | None: ...
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from adapters.errors import Rejection, SetAside
 from adapters.siecle import ElevesExport, ResponsablesExport
 from events.policy import Policy
-from events.siecle import SiecleImport
+from events.siecle.intake import SiecleImport
 from events.usecases.ports import ReadModel
 from events.usecases.siecle_records import RecordWork, guardian_changes, student_changes
 

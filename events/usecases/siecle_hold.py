@@ -15,7 +15,7 @@ from uuid import UUID
 
 from adapters.errors import DeliveryRejected
 from adapters.siecle.files import read_kept
-from events.siecle import SiecleImport
+from events.siecle.intake import SiecleImport
 from events.usecases import precedence
 from events.usecases.brake_check import describe_brake
 from events.usecases.precedence import PrecedenceWork

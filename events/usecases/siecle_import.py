@@ -22,7 +22,7 @@ from uuid import UUID
 from adapters.errors import DeliveryRejected
 from adapters.siecle import ElevesExport, read_export
 from adapters.siecle.files import KINDS, file_sha256, refused_kind
-from events.siecle import SiecleImport
+from events.siecle.intake import SiecleImport
 from events.usecases import precedence
 from events.usecases.siecle_apply import SiecleResult, apply_export
 from events.usecases.siecle_brake import LeavingBrakeWork, LeavingQueries, leaving_brake

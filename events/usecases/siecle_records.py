@@ -17,7 +17,10 @@ from typing import Any, Protocol
 
 from adapters.errors import Rejection
 from adapters.siecle import ElevesExport, ResponsablesExport
-from events.siecle import Guardian, SiecleImport, Student, guardian_id, student_id
+from events.siecle.guardian import Guardian
+from events.siecle.ids import guardian_id, student_id
+from events.siecle.intake import SiecleImport
+from events.siecle.student import Student
 from events.siecle_rules import (
     Correlation,
     account_levels,
@@ -185,7 +188,7 @@ def guardian_changes(
         correlations_changed=sum(_differs(correlations[p], linked_now.get(p)) for p in with_account),
     )
 
-    def correlate(agg: Any, pid: str) -> None:  # a Guardian, whose correlate is Student's (events/siecle.py)
+    def correlate(agg: Any, pid: str) -> None:  # a Guardian, whose correlate is Student's (events/siecle/guardian.py)
         if pid in correlations:
             c = correlations[pid]
             agg.correlate(c.account_id, c.jointure, c.rule, c.reason, iid, at)

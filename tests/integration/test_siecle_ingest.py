@@ -299,7 +299,7 @@ def test_a_rebuild_equals_the_live_read_model(ctx, first_year, tmp_path):
 
 
 def test_an_interrupted_import_is_invisible_until_the_same_file_finishes_it(ctx, tmp_path, monkeypatch):
-    from events.siecle import SiecleImport
+    from events.siecle.intake import SiecleImport
 
     path = eleves(tmp_path / "e1.xml", "01/09/2026", STUDENTS)
 

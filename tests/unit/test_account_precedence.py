@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from events.account import Account, TransitionRefused, new_enrolment
+from events.account import Account, TransitionRefused
+from events.enrolment import new_enrolment
 
 T0 = datetime(2026, 8, 25, 6, tzinfo=timezone.utc)
 DELAY = timedelta(hours=48)

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from events.account import Account, NewAccounts
+from events.account import Account
 from events.application import DirectoryLog
 from events.faults import CountingFaults, StopAt
+from events.new_accounts import NewAccounts
 from events.usecases.aaf_ports import StagedRow
 from projections.db import Database
 from projections.directory import DirectoryProjection

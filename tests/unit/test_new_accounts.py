@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from events.account import Account, NewAccounts, account_id
+from events.account import Account, account_id
 from events.application import DirectoryLog
+from events.new_accounts import NewAccounts
 
 AT = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 DUE = AT + timedelta(hours=48)

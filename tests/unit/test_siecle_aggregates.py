@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from events.siecle import Guardian, SiecleImport, Student, guardian_id, import_id, student_id
+from events.siecle.guardian import Guardian
+from events.siecle.ids import guardian_id, import_id, student_id
+from events.siecle.intake import SiecleImport
+from events.siecle.student import Student
 
 UAI = "0693834T"
 T0 = datetime(2026, 9, 1, 6, tzinfo=timezone.utc)

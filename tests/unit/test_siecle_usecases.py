@@ -21,7 +21,7 @@ from events.account import Account, account_id
 from events.delivery import Delivery
 from events.faults import CountingFaults
 from events.policy import Policy
-from events.siecle import student_id
+from events.siecle.ids import student_id
 from events.structure import SourceRecord
 from events.usecases import precedence, siecle_relink
 from events.usecases.siecle_hold import reject_siecle, release_siecle
