@@ -117,3 +117,8 @@ def _timetable_groups(db: Database, uai: str, groups: dict, listed: dict | None)
             listed[("group", group["code"])] = sorted(
                 (found[k] for k in dict.fromkeys(keys) if k in found), key=lambda m: (m["profile"], m["jointure"])
             )
+
+
+def structure_known(db: Database, uai: str) -> bool:
+    """Whether the directory knows an establishment of this UAI."""
+    return bool(db.scalar("SELECT COUNT(*) FROM structures WHERE uai = ?", (uai,)))

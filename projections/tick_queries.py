@@ -100,3 +100,21 @@ class TickQueries:
             return None
         hold = json.loads(value)
         return RemovalHold(bool(hold["held"]), hold.get("operator", ""), hold.get("reason", ""), hold.get("at"))
+
+    # What the scheduler reads to set its timer (daemon/service/due.py).
+
+    def earliest_creation_due(self) -> str | None:
+        return self.db.scalar("SELECT MIN(creation_due) FROM accounts WHERE state = 'pending'")
+
+    def earliest_removal_due(self) -> str | None:
+        return self.db.scalar("SELECT MIN(removal_due) FROM accounts WHERE state IN ('departing', 'deactivated')")
+
+    def pending_due_before(self, before_iso: str) -> list[tuple[str, str]]:
+        """(jointure, creation due) of the pending accounts due before ``before_iso``, in due order."""
+        return list(
+            self.db.query(
+                "SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
+                "ORDER BY creation_due, jointure",
+                (before_iso,),
+            )
+        )

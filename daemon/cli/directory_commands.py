@@ -109,7 +109,7 @@ def structures(args, ctx, out, table, progress) -> int:
 def group_source(args, ctx, out, table, progress) -> int:
     """Show or record where an establishment's groups get their members (domain-rules §2)."""
     ctx.projection.catch_up(ctx.log)
-    if not ctx.db.scalar("SELECT COUNT(*) FROM structures WHERE uai = ?", (args.uai,)):
+    if not structure_queries.structure_known(ctx.db, args.uai):
         out({"error": "unknown_uai", "uai": args.uai}, args.json, f"{args.uai}: no such establishment in the directory")
         return EXIT_ERROR
     if args.source:

@@ -96,7 +96,7 @@ def list_structures(ctx, params: dict, query: dict) -> dict:
 def list_classes(ctx, params: dict, query: dict) -> dict:
     q = _only(query, "members")
     uai = params["uai"]
-    if not ctx.db.scalar("SELECT 1 FROM structures WHERE uai = ?", (uai,)):
+    if not structure_queries.structure_known(ctx.db, uai):
         raise _not_found("structure")
     return {"uai": uai, "classes": structure_queries.classes(ctx.db, uai, members=_flag(q.get("members"), "members"))}
 

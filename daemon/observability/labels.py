@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from daemon.observability.metric_defs import HARMLESS_REASONS, OTHER, OUTCOMES, SOURCE_ALIASES, SOURCES
+from projections.gauge_queries import structure_uais
 
 CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PROFILE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
@@ -55,4 +56,4 @@ def outcome_of(result: Any) -> str:
 
 def known_uais(db: Any) -> frozenset[str]:
     """The establishments the directory read model knows: the UAIs that keep their label."""
-    return frozenset(u for (u,) in db.query("SELECT DISTINCT uai FROM structures") if u and UAI.fullmatch(u))
+    return frozenset(u for u in structure_uais(db) if u and UAI.fullmatch(u))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from daemon.observability.labels import known_uais, profile_label, reason_label, source_label
 from events.rules import toussaint_start
 from projections import facts
+from projections import gauge_queries as gauges
 from projections.schema import iso
 from projections.served import counts as served_counts
 from projections.served import structure_anomalies, withheld_jointures
@@ -62,58 +63,37 @@ def read(ctx: Any, wall_now: float) -> Reading:
     db, policy = ctx.db, ctx.policy
     now = ctx.judged_now().astimezone(timezone.utc)
     accounts: dict[tuple[str, str], int] = {}
-    for profile, state, n in db.query("SELECT profile, state, COUNT(*) FROM accounts GROUP BY profile, state"):
+    for profile, state, n in gauges.accounts_by_profile_and_state(db):
         key = (profile_label(profile), reason_label(state))
-        accounts[key] = accounts.get(key, 0) + int(n)
+        accounts[key] = accounts.get(key, 0) + n
     # ISO strings in UTC compare in time order: due + grace < now ⇔ due < now - grace.
-    pending = int(db.scalar("SELECT COUNT(*) FROM accounts WHERE state = 'pending'") or 0)
+    pending = gauges.pending_creations(db)
     withheld = withheld_jointures(db, policy)  # not created on purpose: listed as not_served
-    overdue = sum(
-        1
-        for (j,) in db.query(
-            "SELECT jointure FROM accounts WHERE state = 'pending' AND creation_due < ?",
-            (iso(now - policy.overdue_grace),),
-        )
-        if j not in withheld
-    )
+    overdue = sum(1 for j in gauges.pending_due_before(db, iso(now - policy.overdue_grace)) if j not in withheld)
     directory_anomalies = served_counts(structure_anomalies(db, policy))
     toussaint = next_toussaint(now, policy.calendar(), ZoneInfo(policy.timezone))
-    departures = int(
-        db.scalar(
-            "SELECT COUNT(*) FROM accounts WHERE state = 'departing' AND removal_due < ?",
-            (iso(toussaint + timedelta(days=1)),),
-        )
-        or 0
-    )
-    held = int(db.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'held'") or 0)
-    waiting = int(db.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'waiting'") or 0)
-    siecle_held = (
-        int(db.scalar("SELECT COUNT(*) FROM siecle_imports WHERE status = 'held'") or 0)
-        if ctx.siecle is not None
-        else 0
-    )
+    departures = gauges.departing_due_before(db, iso(toussaint + timedelta(days=1)))
+    held = gauges.deliveries_in(db, "held")
+    waiting = gauges.deliveries_in(db, "waiting")
+    siecle_held = gauges.siecle_imports_held(db) if ctx.siecle is not None else 0
 
     last: dict[str, float] = {}
-    stamp = _epoch(db.scalar("SELECT MAX(finished_at) FROM deliveries WHERE status = 'applied'"))
+    stamp = _epoch(gauges.last_applied_delivery(db))
     if stamp is not None:
         last["aaf"] = stamp
     awaiting: dict[str, int] = {s: 0 for s in ("sts", "timetable")}
     if ctx.imports is not None:
-        for source, finished in db.query(
-            "SELECT source, MAX(finished_at) FROM imports WHERE status = 'applied' GROUP BY source"
-        ):
+        for source, finished in gauges.last_applied_imports(db):
             if _epoch(finished) is not None:
                 last[source_label(source)] = _epoch(finished)
-        for source, n in db.query(
-            "SELECT source, COUNT(*) FROM imports WHERE status = 'awaiting_validation' GROUP BY source"
-        ):
-            awaiting[source_label(source)] = awaiting.get(source_label(source), 0) + int(n)
+        for source, n in gauges.imports_awaiting_validation(db):
+            awaiting[source_label(source)] = awaiting.get(source_label(source), 0) + n
     if ctx.siecle is not None:
-        stamp = _epoch(db.scalar("SELECT MAX(finished_at) FROM siecle_imports WHERE status = 'applied'"))
+        stamp = _epoch(gauges.last_applied_siecle_import(db))
         if stamp is not None:
             last["siecle"] = stamp
 
-    hold = db.scalar("SELECT value FROM meta WHERE key = 'purge_hold'")
+    hold = gauges.purge_hold_value(db)
     top = ctx.log.max_position()
     lag_events, lag_seconds = _lags(ctx, top, wall_now)
     return Reading(

@@ -58,8 +58,8 @@ def due_state(ctx: Context, now: datetime) -> DueState:
     transition it knows (a guardian newly eligible, a provisional removal date
     the calendar now knows) counts, and held removals do not."""
     held = bool(purge_hold(ctx)["held"])
-    creation = _parse(ctx.db.scalar("SELECT MIN(creation_due) FROM accounts WHERE state = 'pending'"))
-    removal = _parse(ctx.db.scalar("SELECT MIN(removal_due) FROM accounts WHERE state IN ('departing', 'deactivated')"))
+    creation = _parse(ctx.tick_queries.earliest_creation_due())
+    removal = _parse(ctx.tick_queries.earliest_removal_due())
     due_now = any(t.kind != "remove-held" for t in due(ctx, now))
     return DueState(creation, removal, held, due_now)
 
@@ -67,11 +67,7 @@ def due_state(ctx: Context, now: datetime) -> DueState:
 def overdue_creations(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:
     """(jointure, due) of pending accounts past their due time plus the grace (domain-rules §11)."""
     grace = ctx.policy.overdue_grace
-    rows = ctx.db.query(
-        "SELECT jointure, creation_due FROM accounts WHERE state = 'pending' AND creation_due < ? "
-        "ORDER BY creation_due, jointure",
-        (iso(now - grace),),
-    )
+    rows = ctx.tick_queries.pending_due_before(iso(now - grace))
     withheld = withheld_jointures(ctx.db, ctx.policy)
     return [
         (j, due)
