@@ -9,23 +9,24 @@ import sys
 
 from adapters.errors import describe_all
 from adapters.sniff import kind_of
-from adapters.timetable.files import KINDS as TIMETABLE_KINDS
 from daemon.cli import import_commands, siecle_commands
 from daemon.cli.exits import EXIT_OK, EXIT_REJECTED
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.formats import not_importable
+from events.usecases.intake import intake_of
 from events.usecases.tick import hold_removals, lift_hold, purge_hold, tick
 from projections import delivery_queries
 
 
 def ingest_command(args, ctx, out, table, progress) -> int:
     kind = kind_of(args.path)
-    if kind in TIMETABLE_KINDS:
+    intake = intake_of(kind)
+    if intake == "timetable":
         return import_commands.ingest(args, ctx, out, table)
-    if kind in siecle_commands.KINDS:
+    if intake == "siecle":
         return siecle_commands.ingest(args, ctx, out, table)
-    if kind != "aaf":
+    if intake is None:
         # Not an export this service imports (a missing path, the encrypted
         # timetable envelope, SIECLE's nomenclatures, anything else): the
         # inbox's answer, nothing recorded, the store's clock untouched.

@@ -11,7 +11,6 @@ from events.usecases.siecle_import import ingest_siecle
 from projections import siecle_listings
 
 EXIT_OK = 0
-KINDS = ("siecle-eleves", "siecle-responsables")
 
 
 def ingest(args, ctx, out, table) -> int:

@@ -13,12 +13,12 @@ from pathlib import Path
 from uuid import UUID
 
 from adapters.sniff import kind_of
-from adapters.timetable.files import KINDS as TIMETABLE_KINDS
 from daemon.bootstrap import Context, TimeWentBackwards
 from daemon.service.outcome import Outcome, bilan
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_result import IngestRefused
 from events.usecases.formats import not_importable
+from events.usecases.intake import intake_of
 from events.usecases.siecle_import import ImportInterrupted, ingest_siecle
 from events.usecases.timetable_receive import receive
 from events.usecases.timetable_work import ImportRefused
@@ -57,12 +57,13 @@ def process(path: Path, ctx: Context) -> Outcome:
     Raises Retry for what is not the item's fault; anything else the
     pipelines raise is the caller's to set aside."""
     kind = kind_of(path)
+    intake = intake_of(kind)
     try:
-        if kind == "aaf":
+        if intake == "aaf":
             return _aaf(path, ctx)
-        if kind in ("siecle-eleves", "siecle-responsables"):
+        if intake == "siecle":
             return _siecle(path, ctx, kind)
-        if kind in TIMETABLE_KINDS:
+        if intake == "timetable":
             return _timetable(path, ctx, kind)
     except (IngestRefused, ImportInterrupted) as exc:
         raise Retry("interrupted_import_first", str(exc)) from None
