@@ -265,3 +265,18 @@ def outage(exc: BaseException) -> str | None:
 def _first_line(exc: BaseException) -> str:
     """psycopg's message in one line (libpq writes several)."""
     return " ".join(part.strip() for part in str(exc).splitlines() if part.strip()) or type(exc).__name__
+
+
+# Values bound in one IN (...) at most: well under SQLite's and PostgreSQL's limits.
+CHUNK = 500
+
+
+def chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    """``items`` in slices of ``size``, for queries with an IN (...) list."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def placeholders(chunk: Sequence[object]) -> str:
+    """``?,?,…`` for the values of one IN (...) list."""
+    return ",".join("?" * len(chunk))

@@ -4,18 +4,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 
 from adapters.aaf.records import PERSONS
 from events.usecases.aaf_ports import BlockingDelivery, Identity, KnownStructure, RecordIndex
-from projections.db import Database
-
-CHUNK = 500
-
-
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+from projections.db import Database, chunks
 
 
 class IngestQueries:
@@ -67,7 +60,7 @@ class IngestQueries:
 
     def structures_of(self, jointures: Sequence[str]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for chunk in _chunks(list(jointures)):
+        for chunk in chunks(list(jointures)):
             for jointure, structure in self.db.query(
                 "SELECT a.jointure, s.structure FROM account_structures s JOIN accounts a "
                 f"ON a.account_id = s.account_id WHERE a.jointure IN ({','.join('?' * len(chunk))})",

@@ -7,28 +7,15 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from events.derive import first
 from events.usecases.siecle_correlation import GuardianAccount, GuardianLink, StudentAccount
 from events.usecases.siecle_hold import RecordedImport
 from events.usecases.siecle_records import RecordedLink
 from events.usecases.siecle_relink import UnresolvedStudent
 from projections import siecle_listings
-from projections.db import Database
+from projections.db import Database, chunks, placeholders
 
-CHUNK = 500
 IMPORT_COLUMNS = "import_id, sha256, file, status, uai, kind, school_year, exported_on, exported_at, received_at"
-
-
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _marks(chunk: Sequence[str]) -> str:
-    return ",".join("?" * len(chunk))
-
-
-def _first(attrs: dict[str, list[str]], name: str) -> str:
-    return str((attrs.get(name) or [""])[0])
 
 
 def _student(account_id: str, jointure: str, state: str, attrs_json: str) -> StudentAccount:
@@ -37,8 +24,8 @@ def _student(account_id: str, jointure: str, state: str, attrs_json: str) -> Stu
         account_id,
         jointure,
         state,
-        _first(attrs, "ENTEleveStructRattachId"),
-        _first(attrs, "ENTEleveINE"),
+        first(attrs, "ENTEleveStructRattachId"),
+        first(attrs, "ENTEleveINE"),
         tuple(attrs.get("ENTPersonStructRattach", [])),
     )
 
@@ -61,11 +48,11 @@ class SiecleQueries:
 
     def student_accounts_in(self, structures: Sequence[str]) -> list[StudentAccount]:
         out: dict[str, StudentAccount] = {}
-        for chunk in _chunks(list(structures)):
+        for chunk in chunks(list(structures)):
             for aid, jointure, state, attrs in self.db.query(
                 "SELECT DISTINCT a.account_id, a.jointure, a.state, a.attrs FROM accounts a "
                 "JOIN account_structures s ON s.account_id = a.account_id "
-                f"WHERE s.structure IN ({_marks(chunk)}) AND a.category = 'Eleve'",
+                f"WHERE s.structure IN ({placeholders(chunk)}) AND a.category = 'Eleve'",
                 chunk,
             ):
                 out.setdefault(aid, _student(aid, jointure, state, attrs))
@@ -79,14 +66,14 @@ class SiecleQueries:
 
     def guardian_accounts(self, jointures: Sequence[str]) -> list[GuardianAccount]:
         out = []
-        for chunk in _chunks(list(jointures)):
+        for chunk in chunks(list(jointures)):
             for aid, jointure, state, attrs_json in self.db.query(
                 "SELECT account_id, jointure, state, attrs FROM accounts WHERE category = 'PersRelEleve' "
-                f"AND jointure IN ({_marks(chunk)})",
+                f"AND jointure IN ({placeholders(chunk)})",
                 chunk,
             ):
                 attrs = json.loads(attrs_json)
-                out.append(GuardianAccount(aid, jointure, state, _first(attrs, "sn"), _first(attrs, "givenName")))
+                out.append(GuardianAccount(aid, jointure, state, first(attrs, "sn"), first(attrs, "givenName")))
         return out
 
     def linked_students(self, uai: str) -> dict[str, str]:
@@ -100,11 +87,11 @@ class SiecleQueries:
 
     def guardian_links(self, student_account_ids: Sequence[str]) -> list[GuardianLink]:
         out = []
-        for chunk in _chunks(list(student_account_ids)):
+        for chunk in chunks(list(student_account_ids)):
             out += [
                 GuardianLink(sid, guardian)
                 for sid, guardian in self.db.query(
-                    f"SELECT student_id, guardian_jointure FROM guardian_links WHERE student_id IN ({_marks(chunk)})",
+                    f"SELECT student_id, guardian_jointure FROM guardian_links WHERE student_id IN ({placeholders(chunk)})",
                     chunk,
                 )
             ]
@@ -173,10 +160,11 @@ class SiecleQueries:
     def logins(self, jointures: Sequence[str]) -> dict[str, str]:
         """Jointure → login ("" when none yet) of the accounts the directory knows."""
         out: dict[str, str] = {}
-        for chunk in _chunks(list(jointures)):
+        for chunk in chunks(list(jointures)):
             out.update(
                 self.db.query(
-                    f"SELECT jointure, COALESCE(login, '') FROM accounts WHERE jointure IN ({_marks(chunk)})", chunk
+                    f"SELECT jointure, COALESCE(login, '') FROM accounts WHERE jointure IN ({placeholders(chunk)})",
+                    chunk,
                 )
             )
         return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from events.derive import first
 from events.policy import Policy
 from events.usecases.tick import RemovalHold
 from events.usecases.tick_plan import DueAccount, DueRemoval, Guardian, GuardianLink, Schedule
@@ -13,10 +14,6 @@ from projections.account_queries import departing_schedule
 from projections.db import Database
 from projections.schema import iso
 from projections.served import unserved_staff
-
-
-def _first(attrs: dict, name: str) -> str:
-    return (attrs.get(name) or [""])[0]
 
 
 class TickQueries:
@@ -39,8 +36,8 @@ class TickQueries:
                     r["profile"],
                     r["state"],
                     r["login"] or "",
-                    _first(attrs, "givenName"),
-                    _first(attrs, "sn"),
+                    first(attrs, "givenName"),
+                    first(attrs, "sn"),
                     datetime.fromisoformat(r["creation_due"]) if r["creation_due"] else None,
                 )
             )

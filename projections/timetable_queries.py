@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
 
 from events.derive import first
 from events.rules import normalised_identity
@@ -13,23 +12,13 @@ from events.timetable.matching import DirectoryView, Match, Person, Remembered
 from events.timetable.snapshot import Snapshot
 from events.usecases.timetable_work import AccountState, AwaitingImport
 from projections import import_queries
-from projections.db import Database
+from projections.db import Database, chunks, placeholders
 
-CHUNK = 500
 # Earlier imports a new file is a copy of: those whose content went past the
 # checks before the duplicate one (a file rejected for an unknown UAI may
 # come back once the establishment is known).
 COMPARED = "(status <> 'rejected' OR reason IN ('duplicate_file', 'threshold_exceeded'))"
 LIVE = "a.state NOT IN ('removed', 'withdrawn')"
-
-
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _marks(chunk: Sequence[str]) -> str:
-    return ",".join("?" * len(chunk))
 
 
 class TimetableQueries:
@@ -111,21 +100,21 @@ class TimetableQueries:
         classes = {c for _, cs, _ in structures for c in json.loads(cs)}
         groups = {g for _, _, gs in structures for g in json.loads(gs)}
         for kind, code in db.query(
-            f"SELECT DISTINCT kind, code FROM memberships WHERE structure IN ({_marks(sjs)})", sjs
+            f"SELECT DISTINCT kind, code FROM memberships WHERE structure IN ({placeholders(sjs)})", sjs
         ):
             (classes if kind == "class" else groups).add(code)
         people: dict[str, Person] = {}
         for row in db.query(
             f"SELECT DISTINCT a.jointure, a.profile, a.identity, a.attrs FROM accounts a JOIN "
-            f"account_structures s ON s.account_id = a.account_id WHERE s.structure IN ({_marks(sjs)}) "
+            f"account_structures s ON s.account_id = a.account_id WHERE s.structure IN ({placeholders(sjs)}) "
             f"AND {LIVE}",
             sjs,
         ):
             people[row[0]] = _person(row, True)
-        for part in _chunks(sorted(identities)):
+        for part in chunks(sorted(identities)):
             for row in db.query(
                 f"SELECT a.jointure, a.profile, a.identity, a.attrs FROM accounts a WHERE a.identity IN "
-                f"({_marks(part)}) AND {LIVE}",
+                f"({placeholders(part)}) AND {LIVE}",
                 part,
             ):
                 people.setdefault(row[0], _person(row, False))
