@@ -15,6 +15,8 @@ from events.faults import Faults
 from events.policy import Policy
 from events.store import STORE_ID, Store
 from events.usecases.aaf_ports import PartReader
+from projections.access import AccessAudit, TokenStore
+from projections.access import create_tables as create_access
 from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -68,6 +70,9 @@ class Context:
     siecle_queries: SiecleQueries = field(default=None)  # type: ignore[assignment]
     precedence_queries: PrecedenceQueries = field(default=None)  # type: ignore[assignment]
     ingest_queries: IngestQueries = field(default=None)  # type: ignore[assignment]
+    # The API's tokens and its access audit (projections/access.py), built by build().
+    tokens: TokenStore = field(default=None)  # type: ignore[assignment]
+    access_audit: AccessAudit = field(default=None)  # type: ignore[assignment]
     # Reads the parts of a delivery, in worker processes when worth it (daemon/scan.py).
     part_reader: PartReader = field(default_factory=PartReaders)
     # The timetable-imports read model (projections/imports.py), built by build().
@@ -171,6 +176,7 @@ def build(
         log = DirectoryLog(env=url.eventsourcing_env(), faults=faults)
         create_kafka_tables(db)
         create_staging(db)  # the staging area, working storage beside the read model
+        create_access(db)  # the API's tokens and access audit
         store = log.find(STORE_ID)
         if simulation is not None:
             store = _declare(log, store, simulation, clock)
@@ -192,6 +198,8 @@ def build(
             siecle_queries=SiecleQueries(db),
             precedence_queries=PrecedenceQueries(db),
             ingest_queries=IngestQueries(db),
+            tokens=TokenStore(db),
+            access_audit=AccessAudit(db),
             part_reader=PartReaders(),
             simulation=bool(store and store.simulation),
         )

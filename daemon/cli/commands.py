@@ -16,6 +16,7 @@ from daemon.cli import (
     service_commands,
     siecle_commands,
     store_commands,
+    token_commands,
 )
 from events.usecases import upgrade
 
@@ -57,6 +58,8 @@ COMMANDS = {
     "imports": import_commands.run,
     # SIECLE exports (formats §2, domain-rules §11).
     "siecle": siecle_commands.run,
+    # The API's bearer tokens (issue 12).
+    "tokens": token_commands.run,
 }
 # Commands that write facts: they upgrade a store built by an earlier release first.
 UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge")

@@ -207,6 +207,11 @@ def _parser() -> argparse.ArgumentParser:
         dest="dry_run",
         help="upgrade: say what the upgrade would correct; record nothing",
     )
+    from daemon.cli import token_commands
+
+    token_commands.add_arguments(
+        cmd("tokens", "the API's bearer tokens: create one (its secret shown once), list, revoke")
+    )
     sp = cmd("config", "check the configuration and print the effective one (no secrets)")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")
