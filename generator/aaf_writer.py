@@ -17,7 +17,8 @@ import os
 import random
 from collections.abc import Iterable, Iterator
 
-from .academie import SUBJECTS, Academie, Etab, Population
+from .academie.model import Academie, Etab, Population
+from .academie.nomenclature import SUBJECTS
 
 CATEGORIES = ("EtabEducNat", "MatiereEducNat", "MefEducNat", "Eleve", "PersRelEleve", "PersEducNat")
 OPERATIONAL = {

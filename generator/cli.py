@@ -52,7 +52,11 @@ from .aaf_writer import (
     population_records,
     subject_records,
 )
-from .academie import Academie, Ids, Population, evolve, plan_academie, populate
+from .academie.churn import arrival_date, evolve, leaving_date
+from .academie.identifiers import Ids
+from .academie.model import Academie, Population
+from .academie.plan import plan_academie
+from .academie.population import populate
 from .shapes import (
     DEFAULT_VERSION,
     LAYOUTS,
@@ -71,9 +75,7 @@ from .shapes import (
 from .sources import (
     DEFAULT_ENDS_ON,
     EDT_SHAPES,
-    arrival_date,
     build_timetable,
-    leaving_date,
     write_siecle,
     write_sts,
     write_timetable,

@@ -31,9 +31,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .aaf_writer import ATTRIBUTES, EMPTY, Record, Values
-from .academie import ETAB_NAMES, SUBJECTS, Academie, Ids, Population, Staff, structure_teachers, uai_check_letter
-from .sources import arrival_date
-from .variants import wrong_check_letter
+from .academie.churn import arrival_date
+from .academie.identifiers import Ids, uai_check_letter, wrong_check_letter
+from .academie.model import Academie, Population, Staff
+from .academie.names import ETAB_NAMES
+from .academie.nomenclature import SUBJECTS
+from .academie.population import structure_teachers
 
 VERSIONS = ("VE1301", "VE1803", "VE2407")
 DEFAULT_VERSION = "VE1803"

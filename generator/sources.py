@@ -34,7 +34,9 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .academie import SUBJECTS, Academie, Churn, Etab, Population, Student
+from .academie.churn import Churn, arrival_date
+from .academie.model import Academie, Etab, Population, Student
+from .academie.nomenclature import SUBJECTS
 
 SIECLE_ENCODING = ("ISO-8859-15", "iso8859_15")
 EDT_NS = "http://www.index-education.com/exportemploidutemps"
@@ -108,21 +110,6 @@ def _write(path: str, text: str, encoding: tuple[str, str]) -> None:
     with open(path, "w", encoding=encoding[1], errors="xmlcharrefreplace", newline="\n") as fh:
         fh.write(f'<?xml version="1.0" encoding="{encoding[0]}"?>\n')
         fh.write(text)
-
-
-def leaving_date(jointure: str, first: str, second: str) -> date:
-    """A past ``DATE_SORTIE`` for a churn leaver: strictly between the two dates."""
-    a, b = _day(first), _day(second)
-    span = max(1, (b - a).days - 1)
-    return a + timedelta(days=1 + zlib.crc32(jointure.encode()) % span)
-
-
-def arrival_date(jointure: str, first: str, second: str, school_year: int) -> date:
-    """The entry date of a churn arrival: after the rentrée, before the second date."""
-    a = max(_day(first), date(school_year, 9, 1))
-    b = _day(second)
-    span = max(1, (b - a).days)
-    return a + timedelta(days=zlib.crc32(jointure.encode()) % span)
 
 
 # --------------------------------------------------------------------------- SIECLE
@@ -272,23 +259,10 @@ def write_siecle(
 # --------------------------------------------------------------------------- STS-web
 
 
-def _services(pop: Population) -> dict[tuple[str, str], list]:
-    """(class or group code, subject) -> teachers of the establishment, in staff order."""
-    sj = pop.etab.sj
-    out: dict[tuple[str, str], list] = {}
-    for p in pop.staff:
-        if p.functions[0][1] != "ENS":
-            continue
-        for s_j, code, _is_group, subject in p.services:
-            if s_j == sj:
-                out.setdefault((code, subject), []).append(p)
-    return out
-
-
 def sts_export(acad: Academie, pop: Population, on: str) -> str:
     """``STS_EDT``: staff of the establishment (teachers ``ENS``, other functions), divisions, groups, services."""
     etab, year = pop.etab, acad.school_year
-    services = _services(pop)
+    services = pop.teachers_by_service()
     used = sorted({subject for d in etab.divisions for subject in d.stream.subjects} | {g.subject for g in etab.groups})
     out = [
         f'<STS_EDT>\n  <PARAMETRES>\n    <UAJ CODE="{etab.uai}">\n      <ACADEMIE>\n'
@@ -529,7 +503,7 @@ def build_timetable(
     teaching = [(i, p) for i, p in enumerate(pop.staff) if p.functions[0][1] == "ENS"]
     tid = {p.jointure: f"P{i + 1}" for i, p in teaching}
     teachers = [(f"P{i + 1}", p.sn.upper(), p.given, _iso(p.birth), p.sts_id) for i, p in teaching]
-    services = _services(pop)
+    services = pop.teachers_by_service()
     rooms = [(f"S{i}", f"{100 + i}") for i in range(1, max(2, len(etab.divisions)) + 1)]
     cid = {d.code: f"C{i}" for i, d in enumerate(etab.divisions, 1)}
     with_parts = {d.code for i, d in enumerate(etab.divisions) if i % 3 == 0}  # one class in three has halves

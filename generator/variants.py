@@ -35,7 +35,8 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
-from .academie import CHECK_LETTERS, Academie, Population, uai_check_letter
+from .academie.identifiers import uai_check_letter, wrong_check_letter
+from .academie.model import Academie, Population
 from .sources import (
     SIECLE_ENCODING,
     Course,
@@ -44,7 +45,6 @@ from .sources import (
     _el,
     _esc,
     _fr,
-    _services,
     _write,
     edt_name,
     edt_xml,
@@ -262,12 +262,6 @@ def unknown_uai(acad: Academie) -> str:
             return uai
 
 
-def wrong_check_letter(uai: str) -> str:
-    """The same seven digits with another check letter: not a UAI (domain-rules §2)."""
-    good = uai_check_letter(uai[:7])
-    return uai[:7] + CHECK_LETTERS[(CHECK_LETTERS.index(good) + 1) % len(CHECK_LETTERS)]
-
-
 def _once(data: bytes, old: bytes, new: bytes) -> bytes:
     """Replace the one occurrence of ``old``; the base is ours, so anything else is a bug here."""
     if data.count(old) != 1:
@@ -283,7 +277,7 @@ def _write_bytes(out: str, rel: str, data: bytes) -> None:
 
 def edt_sts_xml(acad: Academie, pop: Population) -> str:
     """The timetable-to-STS file (root ``EDT_STS``) that users upload by mistake."""
-    services = _services(pop)
+    services = pop.teachers_by_service()
     divs = []
     for d in pop.etab.divisions:
         divs.append(
