@@ -72,14 +72,11 @@ from .shapes import (
     unserved_records,
     unserved_staff,
 )
-from .sources import (
-    DEFAULT_ENDS_ON,
-    EDT_SHAPES,
-    build_timetable,
-    write_siecle,
-    write_sts,
-    write_timetable,
-)
+from .siecle.export import write_siecle
+from .sts.export import write_sts
+from .timetable.build import DEFAULT_ENDS_ON, build_timetable
+from .timetable.export import write_timetable
+from .timetable.model import EDT_SHAPES
 from .variants import write_siecle_variants, write_variants
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")

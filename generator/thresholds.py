@@ -24,7 +24,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from .sources import LAST_WEEK, Course, Timetable, week_mask
+from .timetable.model import Course, Timetable
+from .timetable.weeks import LAST_WEEK, week_mask
 
 # name -> (count, percent, liftable).  Copied from the pipeline's
 # events.timetable.decision.DEFAULT_THRESHOLDS, not imported: the generator stays

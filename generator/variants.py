@@ -37,20 +37,11 @@ from datetime import date, timedelta
 
 from .academie.identifiers import uai_check_letter, wrong_check_letter
 from .academie.model import Academie, Population
-from .sources import (
-    SIECLE_ENCODING,
-    Course,
-    Timetable,
-    _day,
-    _el,
-    _esc,
-    _fr,
-    _write,
-    edt_name,
-    edt_xml,
-    subject_only,
-)
+from .dates import day, french
 from .thresholds import DEFAULT_TIMETABLE_THRESHOLDS, DETAILS, Unreachable, threshold_variant
+from .timetable.export import edt_name, edt_xml
+from .timetable.model import Course, Timetable, subject_only
+from .xml_files import ISO_8859_15, UTF_8, element, escape, write_bytes, write_xml
 
 READ_EDT = "adapters.timetable.parser.read_edt"
 READ_STS = "adapters.sts.parser.read_sts"
@@ -269,19 +260,13 @@ def _once(data: bytes, old: bytes, new: bytes) -> bytes:
     return data.replace(old, new)
 
 
-def _write_bytes(out: str, rel: str, data: bytes) -> None:
-    os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
-    with open(os.path.join(out, rel), "wb") as fh:
-        fh.write(data)
-
-
 def edt_sts_xml(acad: Academie, pop: Population) -> str:
     """The timetable-to-STS file (root ``EDT_STS``) that users upload by mistake."""
     services = pop.teachers_by_service()
     divs = []
     for d in pop.etab.divisions:
         divs.append(
-            f'        <DIVISION CODE="{_esc(d.code)}">\n          <SERVICES>\n'
+            f'        <DIVISION CODE="{escape(d.code)}">\n          <SERVICES>\n'
             + "".join(
                 f'            <SERVICE CODE_MATIERE="{s}" CODE_MOD_COURS="CG">\n              <ENSEIGNANTS>\n'
                 + "".join(
@@ -293,8 +278,8 @@ def edt_sts_xml(acad: Academie, pop: Population) -> str:
             + "          </SERVICES>\n        </DIVISION>\n"
         )
     return (
-        f"<EDT_STS>\n  <PARAMETRES>\n    {_el('UAJ', pop.etab.uai)}\n"
-        f"    {_el('ANNEE_SCOLAIRE', str(acad.school_year))}\n    {_el('LOGICIEL', 'EDT')}\n  </PARAMETRES>\n"
+        f"<EDT_STS>\n  <PARAMETRES>\n    {element('UAJ', pop.etab.uai)}\n"
+        f"    {element('ANNEE_SCOLAIRE', str(acad.school_year))}\n    {element('LOGICIEL', 'EDT')}\n  </PARAMETRES>\n"
         "  <DONNEES>\n    <STRUCTURE>\n      <DIVISIONS>\n"
         + "".join(divs)
         + "      </DIVISIONS>\n    </STRUCTURE>\n  </DONNEES>\n</EDT_STS>\n"
@@ -548,7 +533,7 @@ def write_variants(
 
     def edt(name: str, variant: Timetable, **extra) -> None:
         rel = os.path.join(root, name, edt_name(variant.uai))
-        _write(os.path.join(out, rel), edt_xml(variant), ("UTF-8", "utf-8"))
+        write_xml(os.path.join(out, rel), edt_xml(variant), UTF_8)
         record(name, rel, **extra)
 
     def rng(name: str) -> random.Random:
@@ -558,7 +543,7 @@ def write_variants(
     variant, extra = moderate_change(t, rng("moderate-change"))
     edt("moderate-change", variant, **extra)
     rel = os.path.join(root, "duplicate", f"export_edt_{uai}_copie.xml")
-    _write_bytes(out, rel, base)
+    write_bytes(out, rel, base)
     record("duplicate", rel)
     # The stream name predates the other variants: kept so that this file's bytes do not change.
     variant, extra = too_many_changes(t, random.Random(f"{acad.seed}:variants"))
@@ -575,10 +560,10 @@ def write_variants(
     variant, extra = invalid_record(t)
     edt("invalid-record", variant, **extra)
     rel = os.path.join(root, "malformed", edt_name(uai))
-    _write_bytes(out, rel, base[: len(base) // 2])
+    write_bytes(out, rel, base[: len(base) // 2])
     record("malformed", rel)
     rel = os.path.join(root, "edt-sts", f"edt_sts_{uai}_{acad.school_year}.xml")
-    _write(os.path.join(out, rel), edt_sts_xml(acad, pop), SIECLE_ENCODING)
+    write_xml(os.path.join(out, rel), edt_sts_xml(acad, pop), ISO_8859_15)
     record("edt-sts", rel)
     for threshold in DEFAULT_TIMETABLE_THRESHOLDS:
         name = f"threshold-{threshold}"
@@ -603,19 +588,19 @@ def write_siecle_variants(out: str, pop: Population, on: str, base_path: str) ->
 
     def write(variant: str, data: bytes, file: str = name, **extra) -> None:
         rel = os.path.join(root, variant, file)
-        _write_bytes(out, rel, data)
+        write_bytes(out, rel, data)
         made.append({"name": variant, "uai": uai, "path": rel, "base": base_path, **VARIANTS[variant], **extra})
 
-    day = _fr(_day(on))
-    older = _fr(_day(on) - timedelta(days=7))
+    today = french(day(on))
+    older = french(day(on) - timedelta(days=7))
     write("siecle-duplicate", base, name.replace(".xml", "_copie.xml"))
-    data = _once(base, f"<DATE_EXPORT>{day}</DATE_EXPORT>".encode(), f"<DATE_EXPORT>{older}</DATE_EXPORT>".encode())
-    data = _once(data, f"<HORODATAGE>{day} ".encode(), f"<HORODATAGE>{older} ".encode())
+    data = _once(base, f"<DATE_EXPORT>{today}</DATE_EXPORT>".encode(), f"<DATE_EXPORT>{older}</DATE_EXPORT>".encode())
+    data = _once(data, f"<HORODATAGE>{today} ".encode(), f"<HORODATAGE>{older} ".encode())
     write(
         "siecle-older-export",
         data,
-        exported_on=_day(on).isoformat(),
-        variant_exported_on=(_day(on) - timedelta(days=7)).isoformat(),
+        exported_on=day(on).isoformat(),
+        variant_exported_on=(day(on) - timedelta(days=7)).isoformat(),
     )
     write("siecle-malformed", base[: len(base) // 2])
     write(
@@ -626,8 +611,8 @@ def write_siecle_variants(out: str, pop: Population, on: str, base_path: str) ->
         "siecle-invalid-header",
         _once(
             base,
-            f"<DATE_EXPORT>{day}</DATE_EXPORT>".encode(),
-            f"<DATE_EXPORT>{_day(on).isoformat()}</DATE_EXPORT>".encode(),
+            f"<DATE_EXPORT>{today}</DATE_EXPORT>".encode(),
+            f"<DATE_EXPORT>{day(on).isoformat()}</DATE_EXPORT>".encode(),
         ),
     )
     start, end = base.index(b"  <PARAMETRES>"), base.index(b"</PARAMETRES>\n") + len(b"</PARAMETRES>\n")

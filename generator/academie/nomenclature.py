@@ -30,6 +30,29 @@ SUBJECTS = {
     "317300": ("VENTE ET COMMERCE", "P8039", "VENTE"),
     "322800": ("GESTION ADMINISTRATION", "P8011", "GESTION ADMINISTRATION"),
 }
+# ENTMatJointure -> CODE_GESTION / timetable Matiere@Code (≤ 5 letters, unique)
+SHORT_CODES = {
+    "020700": "FRANC",
+    "061300": "MATHS",
+    "040300": "HIGEO",
+    "030201": "AGL1",
+    "030602": "ESP2",
+    "030102": "ALL2",
+    "020100": "LATIN",
+    "062900": "SVT",
+    "061800": "PH-CH",
+    "070200": "TECHN",
+    "100100": "EPS",
+    "080100": "A-PLA",
+    "080400": "EDMUS",
+    "013100": "PHILO",
+    "076700": "SES",
+    "083600": "ECOGE",
+    "024700": "FR-HI",
+    "062000": "MA-SC",
+    "317300": "VENTE",
+    "322800": "GEADM",
+}
 # speciality groups of the general lycée: (family, label, subject)
 SPECIALITIES = (
     ("SMA", "SPE MATHEMATIQUES", "061300"),
