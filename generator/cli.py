@@ -73,11 +73,12 @@ from .shapes import (
     unserved_staff,
 )
 from .siecle.export import write_siecle
+from .siecle.variants import write_siecle_variants
 from .sts.export import write_sts
 from .timetable.build import DEFAULT_ENDS_ON, build_timetable
 from .timetable.export import write_timetable
 from .timetable.model import EDT_SHAPES
-from .variants import write_siecle_variants, write_variants
+from .timetable.variants import write_variants
 
 PEOPLE = ("Eleve", "PersRelEleve", "PersEducNat")
 SOURCES = ("aaf", "siecle", "sts", "timetable")
