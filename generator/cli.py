@@ -40,38 +40,17 @@ import tempfile
 import time
 from datetime import datetime
 
-from .aaf_writer import (
-    ATTRIBUTES,
-    CATEGORIES,
-    ENCODINGS,
-    PartWriter,
-    Record,
-    diff,
-    etab_record,
-    mef_records,
-    population_records,
-    subject_records,
-)
+from .aaf.layout import ATTRIBUTES, CATEGORIES, ENCODINGS, Record
+from .aaf.real_shapes import plan_unserved, real_staff, unserved_records, unserved_staff
+from .aaf.records import diff, etab_record, mef_records, population_records, subject_records
+from .aaf.shape import NAME_STYLES, Shape, file_stem, header
+from .aaf.versions import DEFAULT_VERSION, LAYOUTS, VERSIONS, History, in_version
+from .aaf.writer import PartWriter
 from .academie.churn import arrival_date, evolve, leaving_date
 from .academie.identifiers import Ids
 from .academie.model import Academie, Population
 from .academie.plan import plan_academie
 from .academie.population import populate
-from .shapes import (
-    DEFAULT_VERSION,
-    LAYOUTS,
-    NAME_STYLES,
-    VERSIONS,
-    History,
-    Shape,
-    file_stem,
-    header,
-    in_version,
-    plan_unserved,
-    real_staff,
-    unserved_records,
-    unserved_staff,
-)
 from .siecle.export import write_siecle
 from .siecle.variants import write_siecle_variants
 from .sts.export import write_sts
