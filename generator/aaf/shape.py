@@ -25,6 +25,11 @@ class Shape:
     names: str = "conventional"
     real: bool = False
 
+    @classmethod
+    def of(cls, options) -> Shape:
+        """The shape ``entsync generate``'s options ask for."""
+        return cls(options.format_version, options.names, options.real_shapes)
+
     @property
     def default(self) -> bool:
         return self == Shape()
