@@ -36,7 +36,7 @@ class PartWriter:
     ``names`` (the attribute layout of the format version, default
     :data:`ATTRIBUTES`), ``header`` (the comment lines after the DOCTYPE) and
     ``empty_item`` (how an empty value inside a list is spelled) come from
-    ``shapes`` when the delivery is not of the default shape.
+    ``shape`` and ``versions`` when the delivery is not of the default shape.
     """
 
     def __init__(
@@ -131,7 +131,7 @@ class PartWriter:
         self._emit(f"<deleteRequest>\n{self.op}<identifier><id>{ident}</id></identifier>\n</deleteRequest>\n", "delete")
 
     def write_ops(self, ops: Iterable[tuple[str, str, object]]) -> None:
-        """Write the operations produced by :func:`diff`."""
+        """Write the operations produced by :func:`.records.diff`."""
         for op, ident, payload in ops:
             if op == "add":
                 self.add(ident, payload)
