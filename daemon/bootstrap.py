@@ -20,8 +20,10 @@ from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
+from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
+from projections.kafka_inbound import create_tables as create_kafka_tables
+from projections.outbound_position import MemoryOutboundPositions, OutboundPositions, SqlOutboundPositions
 from projections.precedence_queries import PrecedenceQueries
-from projections.schema import create_kafka_tables
 from projections.siecle import SiecleProjection
 from projections.siecle_queries import SiecleQueries
 from projections.staging import Staging
@@ -68,6 +70,9 @@ class Context:
     siecle_queries: SiecleQueries = field(default=None)  # type: ignore[assignment]
     precedence_queries: PrecedenceQueries = field(default=None)  # type: ignore[assignment]
     ingest_queries: IngestQueries = field(default=None)  # type: ignore[assignment]
+    # The Kafka consumer's working storage and the outbound position (daemon/kafka/), built by build().
+    kafka_inbound: KafkaInbound = field(default=None)  # type: ignore[assignment]
+    outbound_positions: OutboundPositions = field(default=None)  # type: ignore[assignment]
     # Reads the parts of a delivery, in worker processes when worth it (daemon/scan.py).
     part_reader: PartReader = field(default_factory=PartReaders)
     # The timetable-imports read model (projections/imports.py), built by build().
@@ -169,7 +174,8 @@ def build(
     db = Database(url, clock=clock)
     with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
         log = DirectoryLog(env=url.eventsourcing_env(), faults=faults)
-        create_kafka_tables(db)
+        if not url.memory:  # the twin keeps them in memory
+            create_kafka_tables(db)
         create_staging(db)  # the staging area, working storage beside the read model
         store = log.find(STORE_ID)
         if simulation is not None:
@@ -192,6 +198,8 @@ def build(
             siecle_queries=SiecleQueries(db),
             precedence_queries=PrecedenceQueries(db),
             ingest_queries=IngestQueries(db),
+            kafka_inbound=MemoryKafkaInbound() if url.memory else SqlKafkaInbound(db),
+            outbound_positions=MemoryOutboundPositions() if url.memory else SqlOutboundPositions(db),
             part_reader=PartReaders(),
             simulation=bool(store and store.simulation),
         )

@@ -204,27 +204,6 @@ def create(db: Database, prefix: str = "") -> None:
     create_tables(db, SCHEMA, INDEXES, prefix)
 
 
-# The distributed ingest's working storage (daemon/kafka/ingest.py): not
-# derived from the log, so neither rebuilt nor dumped with the read model.
-KAFKA_TABLES = {
-    # What the daemons consumed, until the delivery is applied.
-    "kafka_inbound": """topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL,
-        delivery TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, payload TEXT NOT NULL,
-        PRIMARY KEY (topic, kpartition, koffset)""",
-    # The store's position in each partition: recorded with what was consumed.
-    "kafka_offsets": "topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL, "
-    "PRIMARY KEY (topic, kpartition)",
-}
-
-
-def create_kafka_tables(db: Database) -> None:
-    """Created by the composition root with the rest of the schema, under
-    ``db.schema_lock()``, so that constructing a consumer changes nothing."""
-    with db.transaction():
-        for name, cols in KAFKA_TABLES.items():
-            db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
-
-
 def drop(db: Database, prefix: str) -> None:
     with db.transaction():
         for name in [*TABLES, TRACKING]:
