@@ -28,6 +28,7 @@ from projections.siecle import SiecleProjection
 from projections.siecle_queries import SiecleQueries
 from projections.staging import Staging
 from projections.staging import create_tables as create_staging
+from projections.store_ping import DatabasePing, MemoryPing, StorePing
 from projections.store_url import StoreURL
 from projections.tick_queries import TickQueries
 from projections.timetable_queries import TimetableQueries
@@ -203,6 +204,16 @@ def build(
             part_reader=PartReaders(),
             simulation=bool(store and store.simulation),
         )
+
+
+def store_ping(store_url: str, clock: Clock | None = None) -> StorePing | None:
+    """The store's probe for the service (daemon/service/storehealth.py): a
+    connection of its own to the PostgreSQL server; the twin's for ``memory:``;
+    None for a SQLite file, which has no server to lose."""
+    url = StoreURL(store_url)
+    if url.memory:
+        return MemoryPing()
+    return DatabasePing(url, clock) if url.dialect == "postgres" else None
 
 
 def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Clock) -> Store | None:

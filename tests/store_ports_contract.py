@@ -6,14 +6,17 @@ twin in tests/unit and against SQLite and PostgreSQL in tests/integration.
 
 A subclass gives the fixtures: ``inbound`` and ``peer_inbound`` (another
 daemon's handle on the same store: another connection where there is one),
-``positions`` and ``peer_positions``."""
+``positions`` and ``peer_positions``, ``reachable`` and ``unreachable``
+pings."""
 
 from __future__ import annotations
 
 import pytest
 
+from projections.db import outage
 from projections.kafka_inbound import InboundMessage, KafkaInbound, Marker
 from projections.outbound_position import OutboundPositions
+from projections.store_ping import StorePing
 
 TOPIC, OTHER_TOPIC = "deliveries", "other-deliveries"
 
@@ -138,3 +141,22 @@ class OutboundPositionsContract:
         positions.record("outbound:events", 1000)
         for store in (positions, peer_positions):
             assert (store.position("outbound:events"), store.position("outbound:audit")) == (1000, 7)
+
+
+class StorePingContract:
+    @pytest.fixture
+    def reachable(self) -> StorePing:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def unreachable(self) -> StorePing:
+        raise NotImplementedError
+
+    def test_a_store_there_answers(self, reachable: StorePing) -> None:
+        reachable.ping()
+        reachable.ping()  # and again: the ping holds nothing between calls
+
+    def test_a_store_that_cannot_be_reached_is_an_outage(self, unreachable: StorePing) -> None:
+        with pytest.raises(Exception) as raised:
+            unreachable.ping()
+        assert outage(raised.value)  # what the store's health turns into one line, not a fault

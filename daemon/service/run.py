@@ -116,7 +116,7 @@ class Service:
             publish=publish,
             on_run=self.metrics.observe_scheduler_run if self.metrics is not None else None,
             store_health=self.store_health,
-            store_url=s.store if s.store.startswith("postgres") else "",
+            ping=bootstrap.store_ping(s.store, self.clock),
         )
         self.scheduler.start()
         self.inbox = Inbox(

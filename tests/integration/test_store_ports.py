@@ -6,6 +6,7 @@ a peer being another daemon's context (its own connection)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,9 @@ from daemon import bootstrap
 from events.policy import Policy
 from projections.kafka_inbound import KafkaInbound, SqlKafkaInbound
 from projections.outbound_position import OutboundPositions, SqlOutboundPositions
-from tests.store_ports_contract import KafkaInboundContract, OutboundPositionsContract
+from projections.store_ping import DatabasePing, StorePing
+from tests.conftest import free_port
+from tests.store_ports_contract import KafkaInboundContract, OutboundPositionsContract, StorePingContract
 
 
 @pytest.fixture
@@ -45,3 +48,15 @@ class TestOutboundPositions(OutboundPositionsContract):
     @pytest.fixture
     def peer_positions(self, daemons: tuple[bootstrap.Context, bootstrap.Context]) -> OutboundPositions:
         return daemons[1].outbound_positions
+
+
+class TestStorePing(StorePingContract):
+    @pytest.fixture
+    def reachable(self, store_url: str) -> StorePing:
+        return DatabasePing(store_url)
+
+    @pytest.fixture
+    def unreachable(self, backend: str, tmp_path: Path) -> StorePing:
+        if backend == "sqlite":
+            return DatabasePing(f"sqlite:///{tmp_path}/no-such-directory/entsync.db")
+        return DatabasePing(f"postgresql://entsync@127.0.0.1:{free_port()}/entsync?connect_timeout=2")

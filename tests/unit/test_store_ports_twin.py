@@ -11,7 +11,8 @@ import pytest
 from daemon import bootstrap
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound
 from projections.outbound_position import MemoryOutboundPositions, OutboundPositions
-from tests.store_ports_contract import KafkaInboundContract, OutboundPositionsContract
+from projections.store_ping import DatabasePing, MemoryPing, StorePing
+from tests.store_ports_contract import KafkaInboundContract, OutboundPositionsContract, StorePingContract
 
 
 @pytest.fixture
@@ -43,5 +44,34 @@ class TestTwinOutboundPositions(OutboundPositionsContract):
         return positions
 
 
+class TestTwinStorePing(StorePingContract):
+    @pytest.fixture
+    def reachable(self) -> StorePing:
+        ping = bootstrap.store_ping("memory:")
+        assert isinstance(ping, MemoryPing)
+        return ping
+
+    @pytest.fixture
+    def unreachable(self, reachable: MemoryPing) -> StorePing:
+        reachable.lose("refused")
+        return reachable
+
+    def test_a_store_taken_away_answers_again_once_restored(self, unreachable: MemoryPing) -> None:
+        unreachable.restore()
+        unreachable.ping()
+
+
 def test_the_twin_creates_no_consumer_tables(twin: bootstrap.Context) -> None:
     assert not twin.db.table_exists("kafka_inbound") and not twin.db.table_exists("kafka_offsets")
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("memory:", MemoryPing),
+        ("postgresql://entsync@127.0.0.1:5432/entsync", DatabasePing),
+        ("sqlite:///entsync.db", type(None)),  # a file has no server to lose: nothing to probe
+    ],
+)
+def test_the_store_s_probe_by_kind_of_store(url: str, expected: type) -> None:
+    assert type(bootstrap.store_ping(url)) is expected
