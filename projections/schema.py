@@ -4,6 +4,7 @@ so a rebuild under another prefix must equal the live tables row by row."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import overload
 
 from projections.db import Database
 
@@ -182,6 +183,12 @@ INDEXES = {
 TRACKING = "tracking"
 
 
+@overload
+def iso(dt: datetime) -> str: ...
+@overload
+def iso(dt: None) -> None: ...
+@overload
+def iso(dt: datetime | None) -> str | None: ...
 def iso(dt: datetime | None) -> str | None:
     """A time as the read models store it: ISO 8601 text in UTC, which sorts
     and compares as text alike on SQLite and PostgreSQL."""

@@ -40,7 +40,7 @@ def _json(value: Any) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------- publishing
-def publish(path: str, producer: Producer, topic: str, timeout: float = 60) -> dict:
+def publish(path: str, producer: Producer, topic: str, timeout: float = 60) -> dict[str, Any]:
     """Send the AAF delivery at ``path``; returns what was sent. Raises
     DeliveryRejected when it cannot be read (nothing, or an ``abort`` marker,
     is sent then)."""

@@ -97,7 +97,7 @@ class StoreHealth:
             return None
         return max(0.0, self.clock.wall() - since)
 
-    def readiness(self) -> dict | None:
+    def readiness(self) -> dict[str, str | float] | None:
         """What ``/readyz`` adds while the store is down, or None."""
         seconds = self.unavailable_seconds()
         if seconds is None:
