@@ -13,8 +13,9 @@ in its own idents (``Read``: the plan that a match made by hand resolves
 again), and ``Resolved`` each time the matches change.
 
 Facts only: the use cases (events/usecases/timetable_*.py) decide, with the
-rules of events/timetable/; the aggregate refuses only a transition that does
-not exist (validating an applied import, retrying a duplicate).
+rules of events/timetable/ (the reasons it is rejected for:
+events/timetable/reasons.py); the aggregate refuses only a transition that
+does not exist (validating an applied import, retrying a duplicate).
 
 Identity: ``uuid5`` of the UAI, the file's SHA-256 and the effective time of
 receipt. The same file received again at another time is another import (a
@@ -31,20 +32,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.account import NAMESPACE
-
-# Rejection reasons recorded by the pipeline; adapter reasons (malformed_xml,
-# unknown_format, invalid_uai, invalid_date, …) are recorded as the adapter
-# gives them. Stable: a metric counts them by source, reason and UAI.
-DUPLICATE_FILE = "duplicate_file"
-THRESHOLD_EXCEEDED = "threshold_exceeded"
-UNKNOWN_UAI = "unknown_uai"
-END_DATE_AFTER_15_JULY = "end_date_after_15_july"
-INVALID_CODE = "invalid_code"
-INVALID_RECORD = "invalid_record"
-EDT_STS_INSTEAD_OF_STS = "edt_sts_instead_of_sts"
-UNREADABLE_FILE = "unreadable_file"
-TOO_MANY_SET_ASIDE = "too_many_set_aside"
-OLDER_THAN_AWAITING = "older_than_awaiting"
+from events.timetable.reasons import THRESHOLD_EXCEEDED
 
 
 def import_id(uai: str, sha256: str, received_at: datetime) -> UUID:
