@@ -92,8 +92,8 @@ def _siecle() -> Intake:
     )
 
 
-def _timetable() -> Intake:
-    imp = TimetableImport(
+def _timetable_received() -> TimetableImport:
+    return TimetableImport(
         uai="0571994H",
         source="edt",
         file="e.xml",
@@ -106,6 +106,10 @@ def _timetable() -> Intake:
         record_rejections=[],
         at=AT,
     )
+
+
+def _timetable() -> Intake:
+    imp = _timetable_received()
     imp.read({"teachers": {"P1": {}}}, "", {}, [], {}, AT)  # an EDT export, as read by this release
     return imp
 
@@ -268,19 +272,7 @@ def test_a_refusal_says_what_the_intake_is_in_the_words_operators_know(name, lab
 
 
 def test_an_import_received_before_read_existed_cannot_be_matched_by_hand():
-    imp = TimetableImport(
-        uai="0571994H",
-        source="edt",
-        file="e.xml",
-        sha256="00" * 32,
-        size=10,
-        school_year=2026,
-        snapshot={},
-        matches=[],
-        summary={},
-        record_rejections=[],
-        at=AT,
-    )
+    imp = _timetable_received()
     imp.await_validation([], AT)
     with pytest.raises(TransitionRefused, match="received by an earlier release"):
         imp.match_by_hand("teacher", "P1", "n", "J-P1", "alice", AT)
