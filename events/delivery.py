@@ -1,10 +1,11 @@
 """The delivery aggregate: one stream per AAF delivery, keyed by its content
 fingerprint, so that the same delivery ingested twice is recognised.
 
-Lifecycle: received → (held → released | rejected) → applying → applied,
-or received → rejected; a delta may first wait behind a held delivery of
-its scope (received → waiting → held | applying | rejected). Person events of a delivery become visible in the
-projections only once ``Applied`` is recorded (domain-rules §11)."""
+Lifecycle (the table ``DELIVERY`` in events/intake.py): received → (held →
+released | rejected) → applying → applied, or received → rejected; a delta
+may first wait behind a held delivery of its scope (received → waiting →
+held | applying | rejected). Person events of a delivery become visible in
+the projections only once ``Applied`` is recorded (domain-rules §11)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,18 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.account import NAMESPACE
+from events.intake import DELIVERY, Intake
 
 
 def delivery_id(fingerprint: str) -> UUID:
     return uuid5(NAMESPACE, f"delivery:{fingerprint}")
 
 
-class Delivery(Aggregate):
+class Delivery(Intake):
     TOPIC = "entsync:Delivery.v1"
+    LIFECYCLE = DELIVERY  # its statuses and transitions (events/intake.py)
 
-    class Event(Aggregate.Event):
+    class Event(Intake.Event):
         TOPIC = "entsync:Delivery.Event.v1"
 
     class Created(Event, Aggregate.Created):
@@ -60,11 +63,10 @@ class Delivery(Aggregate):
         self.source = source
         self.kind = kind
         self.date = date
-        self.status = "received"
+        self._receive(at)
         self.hold_reason = ""
         self.rejected_records = 0
         self.set_aside: dict[str, dict[str, str]] = {}  # record id → field → reason
-        self.received_at = at
         self.files = files
 
     class RecordRejected(Event):
@@ -131,8 +133,7 @@ class Delivery(Aggregate):
 
     @event(Held)
     def hold(self, reason: str, details: dict[str, Any], at: datetime) -> None:
-        self.status = "held"
-        self.hold_reason = reason
+        self.reason = self.hold_reason = reason
 
     class Waiting(Event):
         """A delta received while a delivery of its scope is held waits behind
@@ -146,7 +147,6 @@ class Delivery(Aggregate):
 
     @event(Waiting)
     def wait_behind(self, behind: str, at: datetime) -> None:
-        self.status = "waiting"
         self.waiting_behind = behind
 
     class Released(Event):
@@ -155,13 +155,8 @@ class Delivery(Aggregate):
         at: datetime
 
     @event(Released)
-    def _released(self, operator: str, at: datetime) -> None:
-        self.status = "released"
-
     def release(self, operator: str, at: datetime) -> None:
-        if self.status != "held":
-            raise ValueError(f"delivery is {self.status}, not held")
-        self._released(operator, at)
+        """An operator lifts the hold: the delivery is applied as staged."""
 
     class Rejected(Event):
         """The whole delivery was refused; nothing of it was applied."""
@@ -175,16 +170,10 @@ class Delivery(Aggregate):
         at: datetime
 
     @event(Rejected)
-    def _rejected(self, reason: str, message: str, file: str, line: int, operator: str, at: datetime) -> None:
-        self.status = "rejected"
-        self.reject_reason = reason
-
     def reject(
         self, reason: str, message: str, at: datetime, file: str = "", line: int = 0, operator: str = ""
     ) -> None:
-        if self.status in ("applying", "applied", "rejected"):
-            raise ValueError(f"delivery is {self.status}; it cannot be rejected")
-        self._rejected(reason, message, file, line, operator, at)
+        self.reason = self.reject_reason = reason
 
     class ApplyStarted(Event):
         """From here the delivery's record events are written, in batches."""
@@ -196,7 +185,7 @@ class Delivery(Aggregate):
 
     @event(ApplyStarted)
     def start_apply(self, covered_structures: list[str], covered_categories: list[str], at: datetime) -> None:
-        self.status = "applying"
+        """The record events follow; the status says a crash may have cut them."""
 
     class Applied(Event):
         """Every record event of the delivery is written: its effects become visible."""
@@ -207,4 +196,4 @@ class Delivery(Aggregate):
 
     @event(Applied)
     def applied(self, counts: dict[str, int], at: datetime) -> None:
-        self.status = "applied"
+        """The delivery's effects become visible."""

@@ -1,16 +1,13 @@
 """The timetable import aggregate (domain-rules §7): one stream per file
 received, EDT clear XML or STS-web ``STS_EDT``.
 
-Lifecycle::
+Lifecycle (the table ``TIMETABLE`` in events/intake.py; an EDT import is also
+``Read`` right after ``Received``, and ``Resolved`` when its matches change)::
 
     received → awaiting_validation → (matched by hand)* → (validated) → applied
     received → awaiting_validation → cancelled | replaced (by a newer export)
     received → applied                      (automated import)
     received → rejected → (thresholds lifted, retried) → applied | rejected
-
-An EDT import also records, right after ``Received``, what the export says
-in its own idents (``Read``: the plan that a match made by hand resolves
-again), and ``Resolved`` each time the matches change.
 
 Facts only: the use cases (events/usecases/timetable_*.py) decide, with the
 rules of events/timetable/; the aggregate refuses only a transition that does
@@ -31,20 +28,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.account import NAMESPACE
-
-# Rejection reasons recorded by the pipeline; adapter reasons (malformed_xml,
-# unknown_format, invalid_uai, invalid_date, …) are recorded as the adapter
-# gives them. Stable: a metric counts them by source, reason and UAI.
-DUPLICATE_FILE = "duplicate_file"
-THRESHOLD_EXCEEDED = "threshold_exceeded"
-UNKNOWN_UAI = "unknown_uai"
-END_DATE_AFTER_15_JULY = "end_date_after_15_july"
-INVALID_CODE = "invalid_code"
-INVALID_RECORD = "invalid_record"
-EDT_STS_INSTEAD_OF_STS = "edt_sts_instead_of_sts"
-UNREADABLE_FILE = "unreadable_file"
-TOO_MANY_SET_ASIDE = "too_many_set_aside"
-OLDER_THAN_AWAITING = "older_than_awaiting"
+from events.intake import TIMETABLE, Intake, TransitionRefused
 
 
 def import_id(uai: str, sha256: str, received_at: datetime) -> UUID:
@@ -52,14 +36,11 @@ def import_id(uai: str, sha256: str, received_at: datetime) -> UUID:
     return uuid5(NAMESPACE, f"timetable-import:{uai}:{sha256}:{received_at.isoformat()}")
 
 
-class TransitionRefused(ValueError):
-    """A command that does not apply to the import's current status."""
-
-
-class TimetableImport(Aggregate):
+class TimetableImport(Intake):
     TOPIC = "entsync:TimetableImport.v1"
+    LIFECYCLE = TIMETABLE
 
-    class Event(Aggregate.Event):
+    class Event(Intake.Event):
         TOPIC = "entsync:TimetableImport.Event.v1"
 
     class Created(Event, Aggregate.Created):
@@ -102,18 +83,11 @@ class TimetableImport(Aggregate):
         record_rejections: list[dict[str, Any]],
         at: datetime,
     ) -> None:
-        self.uai = uai
-        self.source = source
-        self.file = file
-        self.sha256 = sha256
-        self.school_year = school_year
-        self.snapshot = snapshot
-        self.summary = summary
-        self.status = "received"
-        self.reason = ""
+        self.uai, self.source, self.file, self.sha256 = uai, source, file, sha256
+        self.school_year, self.snapshot, self.summary = school_year, snapshot, summary
+        self._receive(at)
         self.automatic = True
         self.lifted: list[str] = []
-        self.received_at = at
         self.plan: dict[str, Any] = {}
         self.exported_at = ""
         self.people: dict[str, Any] = {}
@@ -130,13 +104,8 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(AwaitingValidation)
-    def _awaiting(self, report: list[Any], at: datetime) -> None:
-        self.status = "awaiting_validation"
-        self.automatic = False
-
     def await_validation(self, report: list[Any], at: datetime) -> None:
-        self._require("received", "retried")
-        self._awaiting(report, at)
+        self.automatic = False
 
     class Read(Event):
         """What an EDT export says in its own idents (events/timetable/edt.py
@@ -154,7 +123,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Read)
-    def _read(
+    def read(
         self,
         plan: dict[str, Any],
         exported_at: str,
@@ -168,18 +137,6 @@ class TimetableImport(Aggregate):
         self.people = people
         self.not_imported = not_imported
         self.share = share
-
-    def read(
-        self,
-        plan: dict[str, Any],
-        exported_at: str,
-        people: dict[str, Any],
-        not_imported: list[dict[str, Any]],
-        share: dict[str, list[int]],
-        at: datetime,
-    ) -> None:
-        self._require("received")
-        self._read(plan, exported_at, people, not_imported, share, at)
 
     class MatchedByHand(Event):
         """An operator matched one item of the export: a teacher or student
@@ -199,7 +156,7 @@ class TimetableImport(Aggregate):
         pass
 
     def match_by_hand(self, kind: str, ident: str, name: str, key: str, operator: str, at: datetime) -> None:
-        self._require("awaiting_validation")
+        self._require("MatchedByHand")  # the status first: its refusal says more
         if not getattr(self, "plan", None):
             raise TransitionRefused(
                 f"import {self.id} was received by an earlier release: it cannot be matched by "
@@ -221,7 +178,7 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Resolved)
-    def _resolved(
+    def resolved(
         self,
         snapshot: dict[str, Any],
         matches: list[dict[str, Any]],
@@ -237,19 +194,6 @@ class TimetableImport(Aggregate):
         self.not_imported = not_imported
         self.share = share
 
-    def resolved(
-        self,
-        snapshot: dict[str, Any],
-        matches: list[dict[str, Any]],
-        summary: dict[str, list[int]],
-        not_imported: list[dict[str, Any]],
-        share: dict[str, list[int]],
-        report: list[Any],
-        at: datetime,
-    ) -> None:
-        self._require("received", "awaiting_validation", "retried")
-        self._resolved(snapshot, matches, summary, not_imported, share, report, at)
-
     class Cancelled(Event):
         """An operator cancelled an import awaiting validation ("Annuler l'import")."""
 
@@ -259,12 +203,8 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Cancelled)
-    def _cancelled(self, operator: str, reason: str, at: datetime) -> None:
-        self.status = "cancelled"
-
     def cancel(self, operator: str, reason: str, at: datetime) -> None:
-        self._require("awaiting_validation")
-        self._cancelled(operator, reason, at)
+        """The status is the whole change (events/intake.py)."""
 
     class Replaced(Event):
         """A newer export of the same establishment and source (by its export
@@ -275,12 +215,8 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Replaced)
-    def _replaced(self, by: str, at: datetime) -> None:
-        self.status = "replaced"
-
     def replace_by(self, by: str, at: datetime) -> None:
-        self._require("awaiting_validation")
-        self._replaced(by, at)
+        """The status is the whole change (events/intake.py)."""
 
     class EndDateAccepted(Event):
         """The validating operator applied a first import of the year whose
@@ -293,12 +229,8 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(EndDateAccepted)
-    def _end_accepted(self, operator: str, ends_on: str, applied_until: str, at: datetime) -> None:
-        pass
-
     def accept_end_date(self, operator: str, ends_on: str, applied_until: str, at: datetime) -> None:
-        self._require("awaiting_validation")
-        self._end_accepted(operator, ends_on, applied_until, at)
+        """A fact for the record: the use case clamps the timetable."""
 
     class Validated(Event):
         TOPIC = "entsync:TimetableImport.Validated.v1"
@@ -306,12 +238,8 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Validated)
-    def _validated(self, operator: str, at: datetime) -> None:
-        self.status = "validated"
-
     def validate(self, operator: str, at: datetime) -> None:
-        self._require("awaiting_validation")
-        self._validated(operator, at)
+        """The status is the whole change (events/intake.py)."""
 
     class Applied(Event):
         """The timetable is the establishment's current one; ``counts`` are the
@@ -324,16 +252,12 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Applied)
-    def _applied(self, counts: dict[str, int], report: list[Any], at: datetime) -> None:
-        self.status = "applied"
+    def apply(self, counts: dict[str, int], report: list[Any], at: datetime) -> None:
         self.reason = ""
 
-    def apply(self, counts: dict[str, int], report: list[Any], at: datetime) -> None:
-        self._require("received", "validated", "retried")
-        self._applied(counts, report, at)
-
     class Rejected(Event):
-        """Nothing of the file was applied. ``reason`` is a stable code."""
+        """Nothing of the file was applied. ``reason`` is a stable code
+        (events/timetable/reasons.py)."""
 
         TOPIC = "entsync:TimetableImport.Rejected.v1"
         reason: str
@@ -343,13 +267,8 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Rejected)
-    def _rejected(self, reason: str, message: str, details: dict[str, Any], report: list[Any], at: datetime) -> None:
-        self.status = "rejected"
-        self.reason = reason
-
     def reject(self, reason: str, message: str, details: dict[str, Any], report: list[Any], at: datetime) -> None:
-        self._require("received", "retried")
-        self._rejected(reason, message, details, report, at)
+        self.reason = reason
 
     class ThresholdsLifted(Event):
         """An operator lifted named thresholds for this one import (001 §3.4)."""
@@ -364,7 +283,6 @@ class TimetableImport(Aggregate):
         self.lifted = sorted(set(self.lifted) | set(names))
 
     def lift(self, names: list[str], operator: str, at: datetime) -> None:
-        self._require_retryable()
         self._lifted(sorted(names), operator, at)
 
     class Retried(Event):
@@ -375,22 +293,5 @@ class TimetableImport(Aggregate):
         at: datetime
 
     @event(Retried)
-    def _retried(self, operator: str, at: datetime) -> None:
-        self.status = "retried"
-        self.automatic = False
-
     def retry(self, operator: str, at: datetime) -> None:
-        self._require_retryable()
-        self._retried(operator, at)
-
-    # ---- transitions that exist -------------------------------------------------
-    def _require(self, *statuses: str) -> None:
-        if self.status not in statuses:
-            raise TransitionRefused(f"import {self.id} is {self.status}; expected {' or '.join(statuses)}")
-
-    def _require_retryable(self) -> None:
-        if self.status != "rejected" or self.reason != THRESHOLD_EXCEEDED:
-            what = f"rejected ({self.reason})" if self.status == "rejected" else self.status
-            raise TransitionRefused(
-                f"import {self.id} is {what}; only an import rejected for {THRESHOLD_EXCEEDED} can be retried"
-            )
+        self.automatic = False

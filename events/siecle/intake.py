@@ -9,19 +9,22 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from events.intake import SIECLE, Intake
 from events.siecle.ids import import_id
 
 
-class SiecleImport(Aggregate):
+class SiecleImport(Intake):
     """One SIECLE file as received: received → applying → applied, or
     received → rejected (nothing applied), or received → held (a brake,
     domain-rules §12) → released → applying → applied, or held → rejected.
     The student and guardian facts of an import become visible in the SIECLE
-    read model once Applied is recorded."""
+    read model once Applied is recorded. The table: ``SIECLE`` in
+    events/intake.py."""
 
     TOPIC = "entsync:SiecleImport.v1"
+    LIFECYCLE = SIECLE
 
-    class Event(Aggregate.Event):
+    class Event(Intake.Event):
         TOPIC = "entsync:SiecleImport.Event.v1"
 
     class Created(Event, Aggregate.Created):
@@ -65,9 +68,7 @@ class SiecleImport(Aggregate):
         at: datetime,
     ) -> None:
         self.sha256, self.uai, self.kind, self.file = sha256, uai, kind, file
-        self.status = "received"
-        self.received_at = at
-        self.reason = ""
+        self._receive(at)
         self.brake: dict[str, Any] = {}
 
     class RecordRejected(Event):
@@ -121,16 +122,10 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(Rejected)
-    def _rejected(self, reason: str, message: str, file: str, line: int, duplicate_of: str, at: datetime) -> None:
-        self.status = "rejected"
-        self.reason = reason
-
     def reject(
         self, reason: str, message: str, at: datetime, file: str = "", line: int = 0, duplicate_of: str = ""
     ) -> None:
-        if self.status not in ("received", "held"):
-            raise ValueError(f"SIECLE import is {self.status}; it cannot be rejected")
-        self._rejected(reason, message, file, line, duplicate_of, at)
+        self.reason = reason
 
     class Held(Event):
         """Applying the export would make too many accounts depart (leaving
@@ -145,15 +140,9 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(Held)
-    def _held(self, reason: str, message: str, details: dict[str, Any], at: datetime) -> None:
-        self.status = "held"
+    def hold(self, reason: str, message: str, details: dict[str, Any], at: datetime) -> None:
         self.reason = reason
         self.brake = details
-
-    def hold(self, reason: str, message: str, details: dict[str, Any], at: datetime) -> None:
-        if self.status != "received":
-            raise ValueError(f"SIECLE import is {self.status}; it cannot be held")
-        self._held(reason, message, details, at)
 
     class Released(Event):
         """An operator released a held export: it is applied next."""
@@ -163,14 +152,8 @@ class SiecleImport(Aggregate):
         at: datetime
 
     @event(Released)
-    def _released(self, operator: str, at: datetime) -> None:
-        self.status = "received"
-        self.released_by = operator
-
     def release(self, operator: str, at: datetime) -> None:
-        if self.status != "held":
-            raise ValueError(f"SIECLE import is {self.status}; only a held import can be released")
-        self._released(operator, at)
+        self.released_by = operator
 
     class ApplyStarted(Event):
         """From here the import's student and guardian facts are written, in batches."""
@@ -180,7 +163,7 @@ class SiecleImport(Aggregate):
 
     @event(ApplyStarted)
     def start_apply(self, at: datetime) -> None:
-        self.status = "applying"
+        """The facts follow; the status says a crash may have cut them."""
 
     class Applied(Event):
         """Every fact of the import is written: its effects become visible."""
@@ -191,4 +174,4 @@ class SiecleImport(Aggregate):
 
     @event(Applied)
     def applied(self, counts: dict[str, int], at: datetime) -> None:
-        self.status = "applied"
+        """The import's effects become visible."""
