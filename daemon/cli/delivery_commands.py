@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from adapters.errors import describe_all
 from adapters.sniff import kind_of
-from daemon.cli import import_commands, siecle_commands
+from daemon.cli import import_commands, results, siecle_commands
 from daemon.cli.exits import EXIT_OK, EXIT_REJECTED
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
@@ -35,23 +34,7 @@ def ingest_command(args, ctx, out, table, progress) -> int:
         return EXIT_REJECTED
     if args.progress or sys.stderr.isatty():
         ctx.progress = progress
-    result = ingest(args.path, ctx, args.now)
-    data = {
-        "delivery_id": result.delivery_id,
-        "status": result.status,
-        "reason": result.reason,
-        "message": result.message,
-        "counts": result.counts,
-        "rejections": [r.__dict__ for r in result.rejections],
-    }
-    lines = [f"delivery {result.delivery_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")]
-    if result.message:
-        lines.append(result.message)
-    if result.counts:
-        lines.append(", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())))
-    lines += describe_all(result.rejections, more=f": entsync deliveries show {result.delivery_id}")
-    out(data, args.json, "\n".join(lines))
-    return result.exit_code
+    return results.show(ingest(args.path, ctx, args.now), args, out)
 
 
 def deliveries(args, ctx, out, table, progress) -> int:
@@ -76,7 +59,7 @@ def deliveries(args, ctx, out, table, progress) -> int:
     if args.action == "release":
         result = release(delivery, args.operator, ctx, args.now)
         followed = result.followed
-        data = {"delivery_id": result.delivery_id, "status": result.status, "counts": result.counts}
+        data = result.as_dict("delivery_id", "status", "counts")
         text = f"delivery {result.delivery_id}: released and {result.status}"
         code = result.exit_code
     else:
@@ -84,7 +67,7 @@ def deliveries(args, ctx, out, table, progress) -> int:
         data = {"delivery_id": row["delivery_id"], "status": "rejected"}
         text = f"delivery {row['delivery_id']}: rejected"
         code = EXIT_OK
-    data["followed"] = [{"delivery_id": r.delivery_id, "status": r.status, "reason": r.reason} for r in followed]
+    data["followed"] = [r.as_dict("delivery_id", "status", "reason") for r in followed]
     text += "".join(
         f"\nwaiting delivery {r.delivery_id}: {r.status}" + (f" ({r.reason})" if r.reason else "") for r in followed
     )

@@ -31,7 +31,7 @@ from daemon.bootstrap import Context
 from daemon.kafka.port import Consumer, Producer
 from events.delivery import delivery_id
 from events.usecases.aaf_ingest import ingest_delivery
-from events.usecases.aaf_result import IngestResult
+from events.usecases.result import Result
 
 
 def _json(value: Any) -> bytes:
@@ -143,7 +143,7 @@ class DeliveryConsumer:
                 self.consumer.seek(p, stored + 1)
         self._assigned = assigned
 
-    def poll(self, timeout_ms: int = 1000, now: datetime | None = None) -> list[IngestResult]:
+    def poll(self, timeout_ms: int = 1000, now: datetime | None = None) -> list[Result]:
         """Consume what is there, store it, ingest the deliveries it completes.
         Kafka's offsets are committed after the store's commit (the commit
         point ``kafka.stored`` lies between the two): a member that dies
@@ -218,7 +218,7 @@ class DeliveryConsumer:
             )
         }
 
-    def complete(self, fingerprint: str, now: datetime | None = None) -> IngestResult | None:
+    def complete(self, fingerprint: str, now: datetime | None = None) -> Result | None:
         """Ingest the delivery if all of it is stored and no other daemon is at it."""
         db = self.ctx.db
         with db.try_lock(f"delivery:{fingerprint}") as mine:

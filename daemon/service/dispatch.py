@@ -15,8 +15,7 @@ from uuid import UUID
 from adapters.sniff import kind_of
 from daemon.bootstrap import Context, TimeWentBackwards
 from daemon.service.outcome import Outcome, bilan
-from events.usecases.aaf_ingest import ingest
-from events.usecases.aaf_result import IngestRefused
+from events.usecases.aaf_ingest import IngestRefused, ingest
 from events.usecases.formats import not_importable
 from events.usecases.intake import intake_of
 from events.usecases.siecle_import import ImportInterrupted, ingest_siecle
@@ -94,14 +93,7 @@ def _aaf(path: Path, ctx: Context) -> Outcome:
     prefix = getattr(delivery, "prefix", "") or ""
     m = _PER_ETAB.match(prefix)
     uai = m.group("uai") if m else ""
-    report = {
-        "delivery_id": result.delivery_id,
-        "status": result.status,
-        "reason": result.reason,
-        "message": result.message,
-        "counts": result.counts,
-        "rejections": [r.__dict__ for r in result.rejections],
-    }
+    report = result.as_dict()
     records = Counter(r.reason for r in result.rejections)
     status = result.status
     if status.startswith("already-"):
@@ -133,16 +125,7 @@ def _aaf(path: Path, ctx: Context) -> Outcome:
 
 def _siecle(path: Path, ctx: Context, kind: str) -> Outcome:
     result = ingest_siecle(path, ctx)
-    report = {
-        "import_id": result.import_id,
-        "status": result.status,
-        "reason": result.reason,
-        "message": result.message,
-        "uai": result.uai,
-        "kind": result.kind,
-        "counts": result.counts,
-        "rejections": [r.__dict__ for r in result.rejections],
-    }
+    report = result.as_dict()
     records = Counter(r.reason for r in result.rejections)
     if result.status == "applied":
         return Outcome("siecle", kind, _applied(result.rejections), "", result.uai, report, None, records)
