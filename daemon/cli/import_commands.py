@@ -1,5 +1,5 @@
-"""The ``entsync imports`` commands and ``entsync ingest`` of an STS-web or
-timetable file (domain-rules §7): what daemon/cli/commands.py dispatches to.
+"""The ``entsync imports`` commands on the STS-web and timetable imports
+(domain-rules §7): what daemon/cli/commands.py dispatches to.
 Output in English; the report (bilan) in the establishments' French."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from events.timetable.snapshot import week_runs
 from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match
-from events.usecases.timetable_receive import receive
 from projections import import_queries as q
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -23,11 +22,6 @@ def _when(iso: str | None, tz: str) -> str:
     if not iso:
         return ""
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y à %H:%M")
-
-
-def ingest(args, ctx, out, table) -> int:
-    """``entsync ingest PATH`` for an STS-web or timetable export."""
-    return results.show(receive(args.path, ctx, args.now), args, out)
 
 
 def run(args, ctx, out, table, progress) -> int:

@@ -1,20 +1,15 @@
-"""``entsync ingest`` of a SIECLE export and the ``entsync siecle`` commands
-(imports history, links not resolved to an account): what daemon/cli/commands.py
-dispatches to. Output names SIECLE keys, never names or birth dates."""
+"""The ``entsync siecle`` commands (imports history, links not resolved to
+an account, a held import shown, released or rejected): what
+daemon/cli/commands.py dispatches to. Output names SIECLE keys, never names
+or birth dates."""
 
 from __future__ import annotations
 
 from daemon.cli import results
 from events.usecases.siecle_hold import held_import, reject_siecle, release_siecle
-from events.usecases.siecle_import import ingest_siecle
 from projections import siecle_listings
 
 EXIT_OK = 0
-
-
-def ingest(args, ctx, out, table) -> int:
-    """``entsync ingest PATH`` for a BEE_ELEVES or BEE_RESPONSABLES export."""
-    return results.show(ingest_siecle(args.path, ctx, args.now), args, out)
 
 
 def run(args, ctx, out, table, progress) -> int:

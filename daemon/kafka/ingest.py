@@ -14,7 +14,7 @@ that takes over a partition resumes from the store's position, whatever
 Kafka's committed offset says. When every partition's ``end`` marker and all
 its records are stored, one daemon (an advisory lock on PostgreSQL) rebuilds
 the delivery from the store and ingests it with the usual rules
-(``events.usecases.aaf_ingest.ingest_delivery``): coverage, brakes and
+(``events.usecases.intake.dispatch``, to the AAF ingest): coverage, brakes and
 departures need the whole delivery; the ids are those of the same files
 ingested directly.
 """
@@ -30,7 +30,7 @@ from adapters.aaf.files import PartFile, RecordedDelivery, discover
 from daemon.bootstrap import Context
 from daemon.kafka.port import Consumer, Producer
 from events.delivery import delivery_id
-from events.usecases.aaf_ingest import ingest_delivery
+from events.usecases.intake import dispatch
 from events.usecases.result import Result
 
 
@@ -263,7 +263,7 @@ class DeliveryConsumer:
                 by_part=by_part,
             )
             assert files.fingerprint == fingerprint, "the manifest does not give the delivery's fingerprint"
-            result = ingest_delivery(files, self.ctx, now)
+            result = dispatch(files, self.ctx, now)
             if result.status != "received":
                 self._forget(fingerprint)
             return result

@@ -82,11 +82,18 @@ class TimetableQueries(Protocol):
 
 
 class TimetableWork(Protocol):
-    log: EventLog
-    projection: ReadModel  # the directory, caught up before matching
-    imports: ReadModel  # the imports read model, caught up after each save
-    policy: Policy
-    timetable_queries: TimetableQueries
+    # Read-only properties, as the other use cases' units of work declare
+    # theirs: the one dispatch (events/usecases/intake.py) needs them all at once.
+    @property
+    def log(self) -> EventLog: ...
+    @property
+    def projection(self) -> ReadModel: ...  # the directory, caught up before matching
+    @property
+    def imports(self) -> ReadModel: ...  # the imports read model, caught up after each save
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def timetable_queries(self) -> TimetableQueries: ...
 
     def effective_now(self, now: datetime | None) -> datetime:
         """The command's effective time: ``now`` or the clock, never going back."""
