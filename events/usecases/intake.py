@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, overload
+from typing import Protocol, cast, overload
 
 from adapters.aaf.files import DeliveryFiles
 from adapters.timetable.files import KINDS as TIMETABLE_KINDS
@@ -76,22 +76,26 @@ class IntakeWork(IngestWork, SiecleWork, TimetableWork, Protocol):
 @overload
 def dispatch(arrival: Arrival, uow: IntakeWork, now: datetime | None = None) -> Result | NotImportable: ...
 @overload
-def dispatch(arrival: DeliveryFiles, uow: IntakeWork, now: datetime | None = None) -> Result: ...
-def dispatch(arrival: Arrival | DeliveryFiles, uow: IntakeWork, now: datetime | None = None) -> Result | NotImportable:
+def dispatch(arrival: DeliveryFiles, uow: IngestWork, now: datetime | None = None) -> Result: ...
+def dispatch(
+    arrival: Arrival | DeliveryFiles, uow: IntakeWork | IngestWork, now: datetime | None = None
+) -> Result | NotImportable:
     """Import what arrived by the use case of its kind (``intake_of``), at
     ``now`` (None: the clock): a file on disk, or an AAF delivery whose
     parts came from elsewhere (the Kafka deliveries topic). Answers the use
     case's result, or, for a file no use case imports, why it is set aside
-    — nothing recorded then. The use cases' refusals to start (another
+    — nothing recorded then. A delivery needs the AAF ingest's unit of work
+    only; a file, every source's (``IntakeWork``). The use cases' refusals to start (another
     import to finish first, time going backwards, an unreadable path) are
     raised for the caller to tell apart from a bad file."""
     if isinstance(arrival, DeliveryFiles):
         return ingest_delivery(arrival, uow, now)
+    work = cast(IntakeWork, uow)  # a file may be of any source: it comes with the whole unit of work (the overloads)
     intake = intake_of(arrival.kind)
     if intake == "aaf":
-        return ingest(str(arrival.path), uow, now)
+        return ingest(str(arrival.path), work, now)
     if intake == "siecle":
-        return ingest_siecle(arrival.path, uow, now)
+        return ingest_siecle(arrival.path, work, now)
     if intake == "timetable":
-        return receive(arrival.path, uow, now)
+        return receive(arrival.path, work, now)
     return not_importable(arrival.path, arrival.kind)
