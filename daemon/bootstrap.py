@@ -15,17 +15,22 @@ from events.faults import Faults
 from events.policy import Policy
 from events.store import STORE_ID, Store
 from events.usecases.aaf_ports import PartReader
+from projections.access import AccessAudit, TokenStore
+from projections.access import create_tables as create_access
 from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
+from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
+from projections.kafka_inbound import create_tables as create_kafka_tables
+from projections.outbound_position import MemoryOutboundPositions, OutboundPositions, SqlOutboundPositions
 from projections.precedence_queries import PrecedenceQueries
-from projections.schema import create_kafka_tables
 from projections.siecle import SiecleProjection
 from projections.siecle_queries import SiecleQueries
 from projections.staging import Staging
 from projections.staging import create_tables as create_staging
+from projections.store_ping import DatabasePing, MemoryPing, StorePing
 from projections.store_url import StoreURL
 from projections.tick_queries import TickQueries
 from projections.timetable_queries import TimetableQueries
@@ -68,6 +73,12 @@ class Context:
     siecle_queries: SiecleQueries = field(default=None)  # type: ignore[assignment]
     precedence_queries: PrecedenceQueries = field(default=None)  # type: ignore[assignment]
     ingest_queries: IngestQueries = field(default=None)  # type: ignore[assignment]
+    # The API's tokens and its access audit (projections/access.py), built by build().
+    tokens: TokenStore = field(default=None)  # type: ignore[assignment]
+    access_audit: AccessAudit = field(default=None)  # type: ignore[assignment]
+    # The Kafka consumer's working storage and the outbound position (daemon/kafka/), built by build().
+    kafka_inbound: KafkaInbound = field(default=None)  # type: ignore[assignment]
+    outbound_positions: OutboundPositions = field(default=None)  # type: ignore[assignment]
     # Reads the parts of a delivery, in worker processes when worth it (daemon/scan.py).
     part_reader: PartReader = field(default_factory=PartReaders)
     # The timetable-imports read model (projections/imports.py), built by build().
@@ -169,8 +180,10 @@ def build(
     db = Database(url, clock=clock)
     with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
         log = DirectoryLog(env=url.eventsourcing_env(), faults=faults)
-        create_kafka_tables(db)
+        if not url.memory:  # the twin keeps them in memory
+            create_kafka_tables(db)
         create_staging(db)  # the staging area, working storage beside the read model
+        create_access(db)  # the API's tokens and access audit
         store = log.find(STORE_ID)
         if simulation is not None:
             store = _declare(log, store, simulation, clock)
@@ -192,9 +205,23 @@ def build(
             siecle_queries=SiecleQueries(db),
             precedence_queries=PrecedenceQueries(db),
             ingest_queries=IngestQueries(db),
+            tokens=TokenStore(db),
+            access_audit=AccessAudit(db),
+            kafka_inbound=MemoryKafkaInbound() if url.memory else SqlKafkaInbound(db),
+            outbound_positions=MemoryOutboundPositions() if url.memory else SqlOutboundPositions(db),
             part_reader=PartReaders(),
             simulation=bool(store and store.simulation),
         )
+
+
+def store_ping(store_url: str, clock: Clock | None = None) -> StorePing | None:
+    """The store's probe for the service (daemon/service/storehealth.py): a
+    connection of its own to the PostgreSQL server; the twin's for ``memory:``;
+    None for a SQLite file, which has no server to lose."""
+    url = StoreURL(store_url)
+    if url.memory:
+        return MemoryPing()
+    return DatabasePing(url, clock) if url.dialect == "postgres" else None
 
 
 def _declare(log: DirectoryLog, store: Store | None, simulation: bool, clock: Clock) -> Store | None:

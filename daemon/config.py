@@ -7,7 +7,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -97,7 +97,7 @@ def listen_address(value: str) -> tuple[str, int]:
     return host, port
 
 
-def redacted(settings: Settings) -> dict:
+def redacted(settings: Settings) -> dict[str, Any]:
     """The effective configuration without secrets (the store password)."""
     data = settings.model_dump(mode="json")
     parts = urlsplit(data["store"])
@@ -119,7 +119,7 @@ def load(
     command line (``--store``, and ``overrides`` given by ``entsync run``)."""
     env = os.environ if environ is None else environ
     path = config_file or env.get("ENTSYNC_CONFIG")
-    data: dict = {}
+    data: dict[str, Any] = {}
     if path:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -142,7 +142,7 @@ def load(
         return Settings.model_validate(data)
     except ValidationError as exc:
 
-        def where(loc: tuple) -> str:
+        def where(loc: tuple[int | str, ...]) -> str:
             key = ".".join(str(p) for p in loc)
             return f"{key} (from {origin[key]})" if key in origin else key
 

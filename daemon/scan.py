@@ -17,6 +17,7 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from typing import Any
 
 from adapters.aaf.files import DeliveryFiles, PartFile
 from adapters.aaf.summary import Known, PartSummary, summarise_part
@@ -30,7 +31,7 @@ def default_workers() -> int:
 
 
 # Set in the parent just before the pool forks, read by the workers.
-_SHARED: dict = {}
+_SHARED: dict[str, Any] = {}
 
 
 def _work(part: PartFile) -> PartSummary:

@@ -1,12 +1,18 @@
-"""Deterministic synthetic académie writing AAF XML deliveries.
+"""Deterministic synthetic académie writing the files every source sends.
 
-An independent check of the AAF parsers: it imports nothing from the rest of
-the project and uses the standard library only.  ``academie`` is the seeded
-model, ``aaf_writer`` the streaming XML writer, ``shapes`` the other shapes
-real AAF files come in (format versions, file names, staff mix, unserved
-structures), ``sources`` the SIECLE, STS-web and timetable writers (same
-académie), ``cli`` the ``entsync generate`` command (also ``python -m
-generator``).
+An independent check of the parsers: it imports nothing of the rest of the
+project and uses the standard library only (an import-linter contract and
+``tests/unit/test_generator_shapes.py`` hold it to that).
+
+- ``academie/``: the seeded model (establishments, people, churn);
+- ``aaf/``: the AAF deliveries, streamed, in every shape real files come in
+  (format versions, file names, staff mix, unserved structures);
+- ``siecle/``, ``sts/``, ``timetable/``: the SIECLE, STS-web and timetable
+  exports of the same académie, with their variants
+  (``variant_outcomes.py``: what ``entsync ingest`` is expected to answer);
+- ``generate.py``: one run; ``sources.py``: the non-AAF files of a run;
+  ``manifest.py`` and ``spool.py``: the ground truth, ``manifest.json``;
+- ``cli.py``: the ``entsync generate`` command (also ``python -m generator``).
 """
 
 from .cli import run

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from events.rules import creation_overdue, notice_end
-from projections.db import Database
+from projections.db import Database, placeholders
 from projections.served import withheld_jointures
 
 ACCOUNT_COLUMNS = (
@@ -94,16 +94,27 @@ def accounts(
     notice_days: int | None = None,
     tz: str = "Europe/Paris",
     policy=None,
+    scope: frozenset[str] | None = None,
 ) -> list[dict]:
     """With the ``policy``, a teacher withheld because no structure of theirs
-    is served says ``not_served``, not ``creation_overdue`` (domain-rules §12)."""
-    where, params = [], []
+    is served says ``not_served``, not ``creation_overdue`` (domain-rules §12).
+    With a ``scope`` (the UAIs an API caller covers, events/access.py), only
+    the accounts attached to one of them."""
+    where: list[str] = []
+    params: list = []
     if uai:
         where.append(
             "account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
             "ON t.jointure = s.structure WHERE t.uai = ?)"
         )
         params.append(uai)
+    if scope is not None:
+        covered = sorted(scope) or [""]  # no UAI is '': an empty scope lists nothing
+        where.append(
+            "account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
+            f"ON t.jointure = s.structure WHERE t.uai IN ({placeholders(covered)}))"
+        )
+        params.extend(covered)
     if state:
         where.append("state = ?")
         params.append(state)
@@ -210,3 +221,9 @@ def account_detail(
     ]
     row["logins"] = [r[0] for r in db.query("SELECT login FROM logins WHERE account_id = ? ORDER BY login", (aid,))]
     return row
+
+
+def within(detail: dict, scope: frozenset[str] | None) -> bool:
+    """Whether an account (as ``account_detail`` gives it) is attached to one
+    of the UAIs of a ``scope``; every account is within no scope (None)."""
+    return scope is None or any(s["uai"] in scope for s in detail["structures"])

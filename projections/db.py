@@ -280,3 +280,18 @@ def chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
 def placeholders(chunk: Sequence[object]) -> str:
     """``?,?,…`` for the values of one IN (...) list."""
     return ",".join("?" * len(chunk))
+
+
+def scoped(uai: str | None, scope: frozenset[str] | None, column: str = "uai") -> tuple[str, list]:
+    """`` WHERE …`` and its parameters for a listing of a table with a UAI
+    column: one establishment asked for, and the establishments an API caller
+    covers (events/access.py; None: all). An empty scope lists nothing."""
+    where, params = [], []
+    if uai:
+        where.append(f"{column} = ?")
+        params.append(uai)
+    if scope is not None:
+        covered = sorted(scope) or [""]  # no UAI is ''
+        where.append(f"{column} IN ({placeholders(covered)})")
+        params.extend(covered)
+    return (" WHERE " + " AND ".join(where) if where else ""), params

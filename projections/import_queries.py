@@ -8,7 +8,7 @@ import json
 from events.derive import first
 from events.timetable.labels import status_label
 from events.timetable.snapshot import Snapshot, session_dates, snapshot_from_dict, week_mask_weeks
-from projections.db import Database
+from projections.db import Database, scoped
 
 HISTORY_COLUMNS = (
     "import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "
@@ -24,14 +24,11 @@ def _history_row(row: dict) -> dict:
     return row
 
 
-def history(db: Database, uai: str | None = None) -> list[dict]:
-    """Imports, newest first, as the history table of 001 §3.4."""
-    sql = f"SELECT {HISTORY_COLUMNS} FROM imports"
-    params: tuple = ()
-    if uai:
-        sql += " WHERE uai = ?"
-        params = (uai,)
-    rows = db.query_dicts(sql + " ORDER BY received_at DESC, import_id", params)
+def history(db: Database, uai: str | None = None, scope: frozenset[str] | None = None) -> list[dict]:
+    """Imports, newest first, as the history table of 001 §3.4; with a
+    ``scope`` (an API caller's UAIs), only those of its establishments."""
+    where, params = scoped(uai, scope)
+    rows = db.query_dicts(f"SELECT {HISTORY_COLUMNS} FROM imports{where} ORDER BY received_at DESC, import_id", params)
     return [_history_row(r) for r in rows]
 
 

@@ -4,6 +4,7 @@ so a rebuild under another prefix must equal the live tables row by row."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import overload
 
 from projections.db import Database
 
@@ -182,6 +183,12 @@ INDEXES = {
 TRACKING = "tracking"
 
 
+@overload
+def iso(dt: datetime) -> str: ...
+@overload
+def iso(dt: None) -> None: ...
+@overload
+def iso(dt: datetime | None) -> str | None: ...
 def iso(dt: datetime | None) -> str | None:
     """A time as the read models store it: ISO 8601 text in UTC, which sorts
     and compares as text alike on SQLite and PostgreSQL."""
@@ -202,27 +209,6 @@ def create_tables(db: Database, schema: dict, indexes: dict[str, list[str]], pre
 
 def create(db: Database, prefix: str = "") -> None:
     create_tables(db, SCHEMA, INDEXES, prefix)
-
-
-# The distributed ingest's working storage (daemon/kafka/ingest.py): not
-# derived from the log, so neither rebuilt nor dumped with the read model.
-KAFKA_TABLES = {
-    # What the daemons consumed, until the delivery is applied.
-    "kafka_inbound": """topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL,
-        delivery TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, payload TEXT NOT NULL,
-        PRIMARY KEY (topic, kpartition, koffset)""",
-    # The store's position in each partition: recorded with what was consumed.
-    "kafka_offsets": "topic TEXT NOT NULL, kpartition INTEGER NOT NULL, koffset BIGINT NOT NULL, "
-    "PRIMARY KEY (topic, kpartition)",
-}
-
-
-def create_kafka_tables(db: Database) -> None:
-    """Created by the composition root with the rest of the schema, under
-    ``db.schema_lock()``, so that constructing a consumer changes nothing."""
-    with db.transaction():
-        for name, cols in KAFKA_TABLES.items():
-            db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
 def drop(db: Database, prefix: str) -> None:

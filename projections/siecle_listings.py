@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import json
 
-from projections.db import Database
+from projections.db import Database, scoped
 
 
-def imports(db: Database, uai: str | None = None, prefix: str = "") -> list[dict]:
-    """The history of SIECLE imports, latest first."""
-    where, params = ("WHERE uai = ?", (uai,)) if uai else ("", ())
+def imports(db: Database, uai: str | None = None, prefix: str = "", scope: frozenset[str] | None = None) -> list[dict]:
+    """The history of SIECLE imports, latest first; with a ``scope`` (an API
+    caller's UAIs), only those of its establishments."""
+    where, params = scoped(uai, scope)
     rows = db.query_dicts(
         f"SELECT import_id, received_at, status, reason, uai, kind, file, exported_on, "
-        f"rejected_records, counts, duplicate_of, message FROM {prefix}siecle_imports {where} "
+        f"rejected_records, counts, duplicate_of, message FROM {prefix}siecle_imports{where} "
         f"ORDER BY received_at DESC, import_id",
         params,
     )

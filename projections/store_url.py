@@ -4,6 +4,7 @@ projections/db.py, the event log through eventsourcing's environment)."""
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qs, unquote, urlparse
 
 # Seconds a PostgreSQL connection attempt may take, unless the store URL says
@@ -75,3 +76,10 @@ class StoreURL:
     def where(self) -> str:
         """The server, for an error message: never the password."""
         return self.path if self.dialect == "sqlite" else f"PostgreSQL at {self.host}:{self.port}"
+
+
+def store_exists(url: str) -> bool:
+    """Whether a SQLite store's file exists; a PostgreSQL database is asked
+    when connecting (a missing one is refused then), and memory always is."""
+    parsed = StoreURL(url)
+    return parsed.dialect != "sqlite" or parsed.memory or os.path.exists(parsed.path)

@@ -11,10 +11,13 @@ from projections.import_queries import timetable_groups
 from projections.names import structure_display_name
 
 
-def structures(db: Database) -> list[dict]:
+def structures(db: Database, scope: frozenset[str] | None = None) -> list[dict]:
+    """Every establishment; with a ``scope`` (an API caller's UAIs), those only."""
     rows = db.query_dicts(
         "SELECT jointure, uai, name, type, contract, present, classes, groups FROM structures ORDER BY uai"
     )
+    if scope is not None:
+        rows = [r for r in rows if r["uai"] in scope]
     counts = dict(
         db.query(
             "SELECT structure, COUNT(*) FROM account_structures s JOIN accounts a "

@@ -16,14 +16,23 @@ from daemon.cli import (
     service_commands,
     siecle_commands,
     store_commands,
+    token_commands,
 )
+from daemon.cli.main import localize
 from events.usecases import upgrade
+from projections.store_url import StoreURL, store_exists
 
 
 def run(args, out: Callable, table: Callable, progress: Callable) -> int:
+    settings = config.load(getattr(args, "config", None), args.store)
+    localize(args, settings.policy.timezone)
+    if not _creates_store(args) and not store_exists(settings.store):
+        raise LookupError(
+            f"no store at {StoreURL(settings.store).where()}: give --store (or ENTSYNC_STORE), "
+            "or create one with `entsync store init` or by ingesting a delivery"
+        )
     if args.command in SERVICE_COMMANDS:  # they build their own context, or none
         return SERVICE_COMMANDS[args.command](args, out)
-    settings = config.load(args.config, args.store)
     ctx = bootstrap.build(settings.store, settings.policy)
     ctx.force_time = bool(getattr(args, "force", False))
     ctx.dry_run = bool(getattr(args, "dry_run", False))
@@ -57,6 +66,8 @@ COMMANDS = {
     "imports": import_commands.run,
     # SIECLE exports (formats §2, domain-rules §11).
     "siecle": siecle_commands.run,
+    # The API's bearer tokens (issue 12).
+    "tokens": token_commands.run,
 }
 # Commands that write facts: they upgrade a store built by an earlier release first.
 UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge")
@@ -69,3 +80,13 @@ SERVICE_COMMANDS = {
     "publish": kafka_commands.publish,
     "consume": kafka_commands.consume,
 }
+
+
+def _creates_store(args) -> bool:
+    """The commands that may start a new store; any other refuses a store that
+    does not exist rather than create an empty one (in the wrong folder, say)."""
+    if args.command in ("ingest", "run", "consume", "config"):
+        return True
+    if args.command == "store":
+        return args.action == "init"
+    return args.command == "tokens" and args.action == "create"

@@ -22,10 +22,32 @@ def _time(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
     if not FIRST_YEAR <= dt.year <= LAST_YEAR:
         raise argparse.ArgumentTypeError(f"{value!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    # A time without an offset is read in the configured zone (Europe/Paris by
+    # default) once the configuration is loaded: see localize().
+    return dt
+
+
+def localize(args: argparse.Namespace, zone: str) -> None:
+    """Give ``--now`` and ``--as-of`` written without an offset the configured
+    zone: an operator typing 2026-09-01T08:00 means 8 o'clock in Paris."""
+    from zoneinfo import ZoneInfo
+
+    for name in ("now", "as_of"):
+        value = getattr(args, name, None)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            try:
+                setattr(args, name, value.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc))
+            except (OverflowError, ValueError):
+                raise ValueError(f"not a usable time: {value.isoformat()}") from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-    except (OverflowError, ValueError):
-        raise argparse.ArgumentTypeError(f"not a usable time: {value!r}") from None
+        return version("entsync")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", help="TOML configuration file; env ENTSYNC_CONFIG")
     p.add_argument("--json", action="store_true", help="JSON output")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def cmd(name: str, help: str, now: bool = False, as_of: bool = False) -> argparse.ArgumentParser:
@@ -207,6 +230,11 @@ def _parser() -> argparse.ArgumentParser:
         dest="dry_run",
         help="upgrade: say what the upgrade would correct; record nothing",
     )
+    from daemon.cli import token_commands
+
+    token_commands.add_arguments(
+        cmd("tokens", "the API's bearer tokens: create one (its secret shown once), list, revoke")
+    )
     sp = cmd("config", "check the configuration and print the effective one (no secrets)")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")
@@ -255,8 +283,15 @@ def _progress(name: str, done: int, total: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["generate"]:
+        # The generator parses its own arguments, --help included (argparse
+        # would not pass a leading option through to it).
+        from generator.cli import run
+
+        return run(argv[1:])
     args = _parser().parse_args(argv)
-    if args.command == "generate":
+    if args.command == "generate":  # after global options: `entsync --json generate …`
         from generator.cli import run
 
         return run(args.args)

@@ -32,6 +32,7 @@ from daemon.kafka.port import Consumer, Producer
 from events.delivery import delivery_id
 from events.usecases.intake import dispatch
 from events.usecases.result import Result
+from projections.kafka_inbound import InboundMessage
 
 
 def _json(value: Any) -> bytes:
@@ -39,7 +40,7 @@ def _json(value: Any) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------- publishing
-def publish(path: str, producer: Producer, topic: str, timeout: float = 60) -> dict:
+def publish(path: str, producer: Producer, topic: str, timeout: float = 60) -> dict[str, Any]:
     """Send the AAF delivery at ``path``; returns what was sent. Raises
     DeliveryRejected when it cannot be read (nothing, or an ``abort`` marker,
     is sent then)."""
@@ -121,19 +122,18 @@ def publish(path: str, producer: Producer, topic: str, timeout: float = 60) -> d
 # ---------------------------------------------------------------------------------------------- consuming
 class DeliveryConsumer:
     """One daemon's consumer of the deliveries topic (see the module's doc).
-    Its tables are created with the store's schema by the composition root
-    (projections/schema.py KAFKA_TABLES): constructing it has no side effect."""
+    What it consumes is kept through the context's ``kafka_inbound``
+    (projections/kafka_inbound.py), whose tables the composition root
+    creates with the store's schema: constructing it has no side effect."""
 
     def __init__(self, ctx: Context, consumer: Consumer):
         self.ctx, self.consumer, self.topic = ctx, consumer, consumer.topic
+        self.inbound = ctx.kafka_inbound
         self._assigned: frozenset[int] = frozenset()
         self.stored = 0  # messages stored by the last poll
 
     def position(self, partition: int) -> int | None:
-        value = self.ctx.db.scalar(
-            "SELECT koffset FROM kafka_offsets WHERE topic = ? AND kpartition = ?", (self.topic, partition)
-        )
-        return None if value is None else int(value)
+        return self.inbound.position(self.topic, partition)
 
     def _seek_new_partitions(self) -> None:
         assigned = self.consumer.assignment()
@@ -150,7 +150,9 @@ class DeliveryConsumer:
         between them leaves Kafka's offsets behind, and the member that takes
         its partitions over starts from the store's position instead."""
         self._seek_new_partitions()
-        rows, ends, positions, polled = [], set(), {}, {}
+        messages: list[InboundMessage] = []
+        ends: set[str] = set()
+        polled: dict[int, int] = {}
         stored: dict[int, int | None] = {}
         for m in self.consumer.poll(timeout_ms / 1000):
             polled[m.partition] = m.offset + 1
@@ -160,34 +162,16 @@ class DeliveryConsumer:
             if at is not None and m.offset <= at:
                 continue  # already in the store: a redelivery changes nothing
             body = json.loads(m.value)
-            rows.append(
-                (
-                    self.topic,
-                    m.partition,
-                    m.offset,
-                    body["delivery"],
-                    body["type"],
-                    body.get("seq", -1),
-                    m.value.decode(),
+            messages.append(
+                InboundMessage(
+                    m.partition, m.offset, body["delivery"], body["type"], body.get("seq", -1), m.value.decode()
                 )
             )
-            positions[m.partition] = m.offset
             if body["type"] in ("end", "abort"):
                 ends.add(body["delivery"])
-        self.stored = len(rows)
-        if rows:
-            db = self.ctx.db
-            with db.transaction():
-                db.executemany(
-                    "INSERT INTO kafka_inbound VALUES (?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (topic, kpartition, koffset) DO NOTHING",
-                    rows,
-                )
-                db.executemany(
-                    "INSERT INTO kafka_offsets VALUES (?, ?, ?) ON CONFLICT (topic, kpartition) "
-                    "DO UPDATE SET koffset = excluded.koffset",
-                    [(self.topic, p, o) for p, o in sorted(positions.items())],
-                )
+        self.stored = len(messages)
+        if messages:
+            self.inbound.store(self.topic, messages)  # one transaction with the store's positions
             self.ctx.faults.reached("kafka.stored")
             self.consumer.commit(polled)  # Kafka's offsets only help a new consumer start near the store's
         results = []
@@ -211,45 +195,26 @@ class DeliveryConsumer:
     def pending(self) -> set[str]:
         """Deliveries whose end markers are stored, not yet ingested (a peer
         that died while ingesting one leaves it here for the others)."""
-        return {
-            d
-            for (d,) in self.ctx.db.query(
-                "SELECT DISTINCT delivery FROM kafka_inbound WHERE topic = ? AND kind = 'end'", (self.topic,)
-            )
-        }
+        return self.inbound.ended(self.topic)
 
     def complete(self, fingerprint: str, now: datetime | None = None) -> Result | None:
         """Ingest the delivery if all of it is stored and no other daemon is at it."""
-        db = self.ctx.db
-        with db.try_lock(f"delivery:{fingerprint}") as mine:
+        with self.inbound.claim(fingerprint) as mine:
             if not mine:
                 return None
-            rows = db.query(
-                "SELECT kpartition, kind, payload FROM kafka_inbound WHERE topic = ? AND delivery = ? "
-                "AND kind IN ('begin', 'end', 'abort')",
-                (self.topic, fingerprint),
-            )
-            if any(kind == "abort" for _, kind, _ in rows):
+            markers = self.inbound.markers(self.topic, fingerprint)
+            if any(m.kind == "abort" for m in markers):
                 self._forget(fingerprint)
                 return None
-            begin = next((json.loads(p) for _, kind, p in rows if kind == "begin"), None)
-            ends = {part: json.loads(p)["records"] for part, kind, p in rows if kind == "end"}
+            begin = next((json.loads(m.payload) for m in markers if m.kind == "begin"), None)
+            ends = {m.partition: json.loads(m.payload)["records"] for m in markers if m.kind == "end"}
             if begin is None or len(ends) < begin["partitions"]:
                 return None
-            stored = dict(
-                db.query(
-                    "SELECT kpartition, COUNT(*) FROM kafka_inbound WHERE topic = ? AND delivery = ? "
-                    "AND kind = 'record' GROUP BY kpartition",
-                    (self.topic, fingerprint),
-                )
-            )
-            if any(int(stored.get(p, 0)) != n for p, n in ends.items()):
+            stored = self.inbound.record_counts(self.topic, fingerprint)
+            if any(stored.get(p, 0) != n for p, n in ends.items()):
                 return None
-            by_part: dict[str, list[dict]] = defaultdict(list)
-            for (payload,) in db.query(
-                "SELECT payload FROM kafka_inbound WHERE topic = ? AND delivery = ? AND kind = 'record' ORDER BY seq",
-                (self.topic, fingerprint),
-            ):
+            by_part: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for payload in self.inbound.records(self.topic, fingerprint):
                 r = json.loads(payload)
                 by_part[r["part"]].append(r)
             m = begin["manifest"]
@@ -269,8 +234,7 @@ class DeliveryConsumer:
             return result
 
     def _forget(self, fingerprint: str) -> None:
-        with self.ctx.db.transaction():  # the offsets stay: they are the store's position
-            self.ctx.db.execute("DELETE FROM kafka_inbound WHERE topic = ? AND delivery = ?", (self.topic, fingerprint))
+        self.inbound.forget(self.topic, fingerprint)  # the positions stay: they are the store's
 
 
 __all__ = ["publish", "DeliveryConsumer"]

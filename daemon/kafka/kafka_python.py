@@ -9,7 +9,7 @@ from typing import Any
 from daemon.kafka.port import Consumer, Message, Producer, Sent
 
 
-def rebalance(ms: int | None) -> dict:
+def rebalance(ms: int | None) -> dict[str, int]:
     """Consumer options for a group member's session timeout and max poll
     interval (a broker makes joiners wait for it: keep it small in tests)."""
     return (
@@ -41,7 +41,7 @@ class KafkaPythonConsumer(Consumer):
     def topic(self) -> str:
         return self._topic
 
-    def _tp(self, partition: int):
+    def _tp(self, partition: int) -> Any:  # kafka.TopicPartition (kafka-python ships no types)
         from kafka import TopicPartition
 
         return TopicPartition(self._topic, partition)
@@ -66,7 +66,8 @@ class KafkaPythonConsumer(Consumer):
         self._client.commit({self._tp(p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
 
     def committed(self, partition: int) -> int | None:
-        return self._client.committed(self._tp(partition))
+        offset = self._client.committed(self._tp(partition))
+        return None if offset is None else int(offset)
 
     def end_offsets(self) -> dict[int, int]:
         tps = [self._tp(p) for p in sorted(self._client.partitions_for_topic(self._topic) or ())]

@@ -22,7 +22,7 @@ from daemon.kafka.port import Producer
 from events.delivery import Delivery
 from events.siecle.intake import SiecleImport
 from projections import facts
-from projections.schema import TRACKING, iso
+from projections.schema import iso
 
 BARRIERS = (Delivery.ApplyStarted.TOPIC, SiecleImport.ApplyStarted.TOPIC)
 SCHEMA = "entsync.event.v1"
@@ -64,7 +64,7 @@ class Outbound:
         self.name = f"outbound:{topic}"
 
     def position(self) -> int:
-        return int(self.ctx.db.scalar(f"SELECT position FROM {TRACKING} WHERE name = ?", (self.name,)) or 0)
+        return self.ctx.outbound_positions.position(self.name)
 
     def publish(self, batch: int = 1000, timeout: float = 30) -> int:
         """Send everything visible and not yet sent; returns how many events."""
@@ -77,12 +77,7 @@ class Outbound:
             self.producer.flush(timeout=timeout)
             for f in futures:
                 f.result(timeout=timeout)  # raises if the broker refused one: the position stays
-            with self.ctx.db.transaction():
-                self.ctx.db.execute(
-                    f"INSERT INTO {TRACKING} (name, position) VALUES (?, ?) "
-                    f"ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                    (self.name, chunk[-1][0]),
-                )
+            self.ctx.outbound_positions.record(self.name, chunk[-1][0])
             sent += len(chunk)
         return sent
 

@@ -5,10 +5,10 @@ metric_defs.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from daemon.observability import metric_defs as d
@@ -19,7 +19,7 @@ def _gauge(m: d.MetricDef, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(m.name, m.help, value=value)
 
 
-def _labelled(m: d.MetricDef, values: dict) -> GaugeMetricFamily:
+def _labelled(m: d.MetricDef, values: Mapping[str, float]) -> GaugeMetricFamily:
     """A gauge with one label: one sample per key."""
     g = GaugeMetricFamily(m.name, m.help, labels=list(m.labels))
     for key, value in sorted(values.items()):
@@ -34,7 +34,7 @@ class ReadModelCollector(Collector):
     def __init__(self, metrics: Any):
         self.metrics = metrics  # its ``reading``: a Reading, or None when the read models cannot be read
 
-    def describe(self) -> Iterable:
+    def describe(self) -> Iterable[Metric]:
         return []  # values come at scrape time; nothing to check at registration
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -68,7 +68,7 @@ class StoreCollector(Collector):
     def __init__(self, health: Any):
         self.health = health
 
-    def describe(self) -> Iterable:
+    def describe(self) -> Iterable[Metric]:
         return []
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:

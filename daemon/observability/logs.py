@@ -24,7 +24,7 @@ def event(logger: logging.Logger, name: str, level: int = logging.INFO, exc_info
     logger.log(level, name, extra={FIELDS: fields}, exc_info=exc_info)
 
 
-def safe_exception(exc_info: Any) -> dict:
+def safe_exception(exc_info: Any) -> dict[str, Any]:
     """The type of an exception and where it was raised, without its message."""
     if exc_info is True:
         exc_info = sys.exc_info()
@@ -40,7 +40,7 @@ def safe_exception(exc_info: Any) -> dict:
     }
 
 
-def _fields(record: logging.LogRecord) -> dict:
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
     fields = dict(getattr(record, FIELDS, None) or {})
     if record.exc_info:
         fields.update(safe_exception(record.exc_info))

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from eventsourcing.persistence import Notification
 
 from daemon.observability.labels import known_uais, profile_label, reason_label, source_label
 from events.rules import toussaint_start
@@ -49,7 +51,7 @@ def _epoch(text: str | None) -> float | None:
     return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def next_toussaint(now: datetime, calendar: dict, zone: ZoneInfo) -> datetime:
+def next_toussaint(now: datetime, calendar: dict[int, date], zone: ZoneInfo) -> datetime:
     """Local midnight starting the next Toussaint holidays (today's, if they start today)."""
     today = now.astimezone(zone).date()
     start, _ = toussaint_start(today.year, calendar)
@@ -84,8 +86,8 @@ def read(ctx: Any, wall_now: float) -> Reading:
     awaiting: dict[str, int] = {s: 0 for s in ("sts", "timetable")}
     if ctx.imports is not None:
         for source, finished in gauges.last_applied_imports(db):
-            if _epoch(finished) is not None:
-                last[source_label(source)] = _epoch(finished)
+            if (stamp := _epoch(finished)) is not None:
+                last[source_label(source)] = stamp
         for source, n in gauges.imports_awaiting_validation(db):
             awaiting[source_label(source)] = awaiting.get(source_label(source), 0) + n
     if ctx.siecle is not None:
@@ -138,7 +140,7 @@ def _lags(ctx: Any, top: int, wall_now: float) -> tuple[dict[str, int], dict[str
     events: dict[str, int] = {}
     seconds: dict[str, float] = {}
 
-    def age(note) -> float:
+    def age(note: Notification) -> float:
         stamp = getattr(decode(note), "timestamp", None)
         return max(0.0, wall_now - stamp.timestamp()) if isinstance(stamp, datetime) else 0.0
 

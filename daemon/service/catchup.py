@@ -15,6 +15,7 @@ from daemon.bootstrap import Context
 from daemon.observability.logs import event
 from daemon.service.storehealth import StoreHealth
 from projections.db import outage
+from projections.store_ping import StorePing
 
 log = logging.getLogger("entsync.scheduler")  # the scheduler's job: its logger
 
@@ -31,13 +32,13 @@ class CatchUp:
         store_health: StoreHealth,
         ready: threading.Event,
         *,
-        store_url: str,
+        ping: StorePing | None,
         publish: Callable[[], int] | None,
         probe_soon: Callable[[], None],
         rearm: Callable[[], None],
     ):
         self.ctx, self.lock, self.store_health, self.ready = ctx, lock, store_health, ready
-        self.store_url = store_url  # for the probe while the work holds the lock (PostgreSQL only)
+        self.ping = ping  # for the probe while the work holds the lock (None: nothing to probe)
         self.publish = publish  # after each catch-up: the domain events for downstream services
         self.probe_soon, self.rearm = probe_soon, rearm
 
@@ -46,7 +47,7 @@ class CatchUp:
         # ends: no need to queue behind it. It may be stuck in a store outage,
         # though: the store is then asked directly.
         if not self.lock.acquire(blocking=False):
-            if self.store_url and (not self.store_health.probe(self.store_url)):
+            if self.ping is not None and not self.store_health.probe(self.ping):
                 self.ready.clear()
                 self.probe_soon()
             return 0

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.clock import Clock
@@ -25,9 +26,9 @@ class Outcome:
     outcome: str  # applied | applied_with_rejections | held | awaiting_validation | rejected | duplicate
     reason: str = ""
     uai: str = ""
-    report: dict = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
     bilan: str | None = None  # the French report of a timetable import
-    rejected_records: Counter = field(default_factory=Counter)
+    rejected_records: Counter[str] = field(default_factory=Counter)
 
     @property
     def accepted(self) -> bool:
@@ -38,7 +39,7 @@ def _when(iso: str | None, tz: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y à %H:%M") if iso else ""
 
 
-def bilan(row: dict, tz: str) -> str:
+def bilan(row: dict[str, Any], tz: str) -> str:
     """The establishment's report (bilan, seed 004) in French: counts and
     codes, no person named."""
     title = bilan_title(row["status"])

@@ -13,11 +13,13 @@ it again from the inbox, which finishes it (events/usecases/aaf_apply.py).
 
 from __future__ import annotations
 
+import argparse
 import faulthandler
 import logging
 import os
 import signal
 import threading
+from types import FrameType
 from typing import Any
 
 from daemon import bootstrap, config
@@ -79,18 +81,19 @@ class Service:
                 kept=len(report.kept),
             )
             event(log, "store.upgrade_applied", message=report.notice())
+        http_side = True
         try:
             from daemon.http.server import serve
             from daemon.observability.metrics import Metrics
         except ImportError:  # the HTTP side is not installed: the service runs without it
-            serve = Metrics = None
+            http_side = False
             event(
                 log,
                 "service.no_http",
                 logging.WARNING,
                 reason="daemon.http.server or daemon.observability.metrics missing",
             )
-        if Metrics is not None:
+        if http_side:
             self.metrics = Metrics(clock=self.clock)
             self.metrics.watch_store(self.store_health)
             self.http = serve(
@@ -116,7 +119,7 @@ class Service:
             publish=publish,
             on_run=self.metrics.observe_scheduler_run if self.metrics is not None else None,
             store_health=self.store_health,
-            store_url=s.store if s.store.startswith("postgres") else "",
+            ping=bootstrap.store_ping(s.store, self.clock),
         )
         self.scheduler.start()
         self.inbox = Inbox(
@@ -142,12 +145,12 @@ class Service:
         """/readyz: the read models caught up, and the store answers."""
         return self.ready.is_set() and self.store_health.up
 
-    def health(self) -> dict | None:
+    def health(self) -> dict[str, Any] | None:
         """What /healthz reports wrong: the inbox worker held one item longer
         than ``stall_seconds`` (a file that blocks, a stuck store), or None."""
         inbox = self.inbox
         held = inbox.stalled(self.settings.stall_seconds) if inbox is not None else None
-        if held is None:
+        if inbox is None or held is None:
             return None
         return {"item": inbox.busy or "", "held_seconds": round(held, 1), "bound_seconds": self.settings.stall_seconds}
 
@@ -156,12 +159,13 @@ class Service:
         from daemon.kafka.ingest import DeliveryConsumer
         from daemon.kafka.kafka_python import KafkaPythonConsumer, rebalance
 
-        s = self.settings
+        s, ctx = self.settings, self.ctx
+        assert s.kafka_bootstrap and ctx is not None, "started by start(), with Kafka configured"
         kafka = KafkaPythonConsumer(
             s.kafka_bootstrap, s.deliveries_topic, s.consumer_group, **rebalance(s.consumer_rebalance_ms)
         )
         try:
-            worker = DeliveryConsumer(self.ctx, kafka)
+            worker = DeliveryConsumer(ctx, kafka)
             while not self._stopping.is_set():
                 started = self.clock.monotonic()
                 try:
@@ -233,7 +237,7 @@ def _store_kind(url: str) -> str:
     return url.split(":", 1)[0]  # never the URL: it may carry a password
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     """``entsync run [--inbox DIR] [--listen HOST:PORT] …``"""
     settings = config.load(
         args.config,
@@ -248,7 +252,7 @@ def command(args) -> int:
     configure(settings.log_format)
     stop = threading.Event()
 
-    def on_signal(signum, frame) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         event(log, "service.signal", signal=signal.Signals(signum).name)
         stop.set()
 

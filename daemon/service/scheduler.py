@@ -38,6 +38,7 @@ from daemon.service.storehealth import STORE_PROBE_SECONDS, StoreHealth
 from events.clock import SystemClock
 from events.usecases.tick import tick
 from projections.db import outage
+from projections.store_ping import StorePing
 
 log = logging.getLogger("entsync.scheduler")
 
@@ -62,7 +63,7 @@ class Scheduler:
         publish: Callable[[], int] | None = None,
         on_run: Callable[[float], None] | None = None,
         store_health: StoreHealth | None = None,
-        store_url: str = "",
+        ping: StorePing | None = None,
     ):
         self.ctx, self.lock = ctx, lock
         # The catch-up is the store's probe (daemon/service/storehealth.py).
@@ -81,7 +82,7 @@ class Scheduler:
             lock,
             self.store_health,
             self.ready,
-            store_url=store_url,
+            ping=ping,
             publish=publish,
             probe_soon=self._probe_soon,
             rearm=self._guarded(self.rearm),

@@ -16,7 +16,8 @@ from collections.abc import Callable
 
 from daemon.observability.logs import event
 from events.clock import Clock, SystemClock
-from projections.db import Database, outage
+from projections.db import outage
+from projections.store_ping import StorePing
 
 log = logging.getLogger("entsync.store")
 
@@ -74,16 +75,12 @@ class StoreHealth:
             except Exception:
                 event(log, "store.recovery_hook_failed", logging.WARNING, exc_info=True)
 
-    def probe(self, url: str) -> bool:
-        """Ask the store's server directly, on a connection of the probe's own
-        (the service's connections may be held by a unit of work stuck in the
+    def probe(self, ping: StorePing) -> bool:
+        """Ask the store's server directly (``ping`` uses a connection of its
+        own: the service's may be held by a unit of work stuck in the
         outage); True when it answered."""
         try:
-            db = Database(url, clock=self.clock)
-            try:
-                db.scalar("SELECT 1")
-            finally:
-                db.close()
+            ping.ping()
         except Exception as exc:
             line = outage(exc)
             if line is None:
@@ -100,7 +97,7 @@ class StoreHealth:
             return None
         return max(0.0, self.clock.wall() - since)
 
-    def readiness(self) -> dict | None:
+    def readiness(self) -> dict[str, str | float] | None:
         """What ``/readyz`` adds while the store is down, or None."""
         seconds = self.unavailable_seconds()
         if seconds is None:

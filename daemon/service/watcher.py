@@ -26,23 +26,26 @@ MARKERS = (".done", ".ready")
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".filepart", ".crdownload")
 MAX_BACKOFF = 300.0
 
+# (relative name, size, mtime in ns) of each file of an item, in order.
+Signature = tuple[tuple[str, int, int], ...]
+
 
 @dataclass
 class _Seen:
     seq: int
-    signature: tuple
+    signature: Signature
     changed_at: float
     retry_at: float = 0.0
     failures: int = 0
 
 
-def signature(path: Path) -> tuple:
+def signature(path: Path) -> Signature:
     """What changes while an item is being written: names, sizes, mtimes. A
     link is not followed (lstat), a FIFO not opened (adapters/items.py)."""
     st = path.lstat()
     if not stat.S_ISDIR(st.st_mode):
         return (("", st.st_size, st.st_mtime_ns),)
-    out = []
+    out: list[tuple[str, int, int]] = []
     for dirpath, dirnames, filenames in os.walk(path):
         dirnames.sort()
         for name in sorted(filenames):
@@ -84,7 +87,7 @@ class Watcher:
         self._seq = 0
 
     def _entries(self) -> dict[str, Path]:
-        out = {}
+        out: dict[str, Path] = {}
         try:
             it = list(os.scandir(self.root))
         except FileNotFoundError:
@@ -161,6 +164,6 @@ class Watcher:
         if seen is None:
             return 0.0
         seen.failures += 1
-        delay = min(cap, MAX_BACKOFF, max(1.0, self.quiet) * 2 ** (seen.failures - 1))
+        delay = min(cap, MAX_BACKOFF, max(1.0, self.quiet) * 2.0 ** (seen.failures - 1))
         seen.retry_at = self.clock.monotonic() + delay
         return delay

@@ -108,9 +108,12 @@ class TickStaging(Staging, FollowUps, Protocol):
 
 
 class TickWork(IngestWork, RelinkWork, PrecedenceWork, ClockReads, PurgeWork, Protocol):
-    """The unit of work of a tick (daemon/bootstrap.Context)."""
+    """The unit of work of a tick (daemon/bootstrap.Context). A read-only
+    property, as the others are: a plain attribute in a Protocol is
+    invariant, and the context's narrower type would not match it."""
 
-    staging: TickStaging
+    @property
+    def staging(self) -> TickStaging: ...
 
 
 def read(uow: ClockReads, at: datetime) -> TickRows:

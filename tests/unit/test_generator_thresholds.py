@@ -1,4 +1,4 @@
-"""The generator's threshold variants (generator/thresholds.py)
+"""The generator's threshold variants (generator/timetable/threshold_edits.py)
 against the pipeline's own rules, without a store: its copy of the default
 thresholds, its sizing, and, at several sizes, each variant read back with
 the timetable parser and compared with its base as the pipeline does
@@ -23,7 +23,7 @@ from events.timetable.edt import match_edt
 from events.timetable.matching import DirectoryView, Person
 from events.timetable.snapshot import Snapshot
 from generator.cli import run
-from generator.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
+from generator.timetable.thresholds import DEFAULT_TIMETABLE_THRESHOLDS, smallest_over
 
 NAMES = sorted(DEFAULT_THRESHOLDS)
 

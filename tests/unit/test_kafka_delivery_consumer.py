@@ -191,3 +191,19 @@ def test_consume_waits_for_what_the_group_has_left(store, broker):
     assert ingested == 1 and [(r.delivery_id, r.status) for r in heard] == [(sent["delivery_id"], "applied")]
     assert polls[:30] == [frozenset()] * 30  # thirty idle seconds of its own, but the group had messages left
     assert 30 < len(polls) <= 40  # then it took over, ingested, and stopped after 5 s idle
+
+
+def test_on_the_twin_a_delivery_announced_is_ingested_once(broker):
+    """The consumer on ``memory:`` (its working storage in memory,
+    projections/kafka_inbound.py): the same story as on a store."""
+    sent = publish(str(VALUES), broker.producer(), TOPIC)
+    ctx = bootstrap.build("memory:", Policy(), simulation=True)
+    consumer = broker.consumer(TOPIC, GROUP)
+    try:
+        worker = DeliveryConsumer(ctx, consumer)
+        assert [(r.delivery_id, r.status) for r in worker.poll(0, T0)] == [(sent["delivery_id"], "applied")]
+        assert worker.backlog() == 0 and ctx.kafka_inbound.ended(TOPIC) == set()  # forgotten once applied
+        assert worker.poll(0, T0) == [] and worker.stored == 0
+    finally:
+        consumer.close()
+        ctx.close()

@@ -5,13 +5,19 @@ begins at the first failure, is said once, ends at the first answer, and
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from prometheus_client import CollectorRegistry
 
+from daemon import bootstrap
 from daemon.observability.metrics import Metrics
+from daemon.service.catchup import CatchUp
 from daemon.service.storehealth import StoreHealth
 from events.clock import ManualClock
+from projections.store_ping import MemoryPing
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -69,3 +75,46 @@ def test_the_metrics_read_the_outage_on_the_health_s_clock():
     clock.advance(3)
     health.answered()
     assert gauge("up") == 1 and gauge("unavailable_seconds") == 0 and gauge("last_outage_seconds") == 15
+
+
+@contextmanager
+def held(lock: threading.RLock) -> Iterator[None]:
+    """``lock`` held by another thread (a unit of work in progress) while the block runs."""
+    taken, release = threading.Event(), threading.Event()
+
+    def work() -> None:
+        with lock:
+            taken.set()
+            release.wait()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    taken.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        worker.join()
+
+
+def test_the_catch_up_probes_the_store_while_a_unit_of_work_holds_the_lock():
+    ctx = bootstrap.build("memory:", simulation=True)
+    ping = bootstrap.store_ping("memory:")
+    assert isinstance(ping, MemoryPing)
+    health, ready, lock, soon = StoreHealth(ManualClock(EPOCH)), threading.Event(), threading.RLock(), []
+    catch_up = CatchUp(
+        ctx, lock, health, ready, ping=ping, publish=None, probe_soon=lambda: soon.append(1), rearm=lambda: None
+    )
+    try:
+        assert catch_up.run() >= 0 and ready.is_set()
+        with held(lock):
+            ping.lose("cannot connect to PostgreSQL at 127.0.0.1:5432: refused")
+            assert catch_up.run() == 0
+            assert not ready.is_set() and not health.up and health.detail.endswith("refused") and soon == [1]
+            ping.restore()
+            assert catch_up.run() == 0
+            assert health.up and not ready.is_set() and soon == [1]  # ready again once the read models caught up
+        catch_up.run()
+        assert ready.is_set() and health.outages == 1
+    finally:
+        ctx.close()

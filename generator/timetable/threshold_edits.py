@@ -1,44 +1,24 @@
 """Timetable variants that each go over one change threshold of the import
 pipeline (domain-rules §7) and, where the domain allows, over that one only.
 
-Each is an edit of the base export (:class:`sources.Timetable`), sized from
+Each is an edit of the base export (:class:`~.model.Timetable`), sized from
 the base: the smallest change over the default threshold (domain-rules §11:
 a threshold given as a count and a share is exceeded when both are), so that
 a small establishment goes over the count and a large one over the share.
-
-The generator reads the base and the variant its own way (:func:`effects`,
-in timetable idents and codes, the rules of domain-rules §7 written again),
-writes what it expects the pipeline to count in the manifest (``expected``)
-and leaves out a variant it cannot make at this size (the manifest's
-``variants_skipped`` says why).  The tests hold the expectation against the
-pipeline: each side checks the other.
-
-Stdlib only and no import from the parsers or projections, like the rest of
-the generator.
+A variant the generator cannot make at this size is left out (the
+manifest's ``variants_skipped`` says why).
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
-from .sources import LAST_WEEK, Course, Timetable, week_mask
-
-# name -> (count, percent, liftable).  Copied from the pipeline's
-# events.timetable.decision.DEFAULT_THRESHOLDS, not imported: the generator stays
-# independent of what it checks.  tests/unit/test_generator_thresholds.py
-# fails when the two drift apart.
-DEFAULT_TIMETABLE_THRESHOLDS: dict[str, tuple[int, float, bool]] = {
-    "services_modified": (50, 20, True),
-    "services_deleted": (20, 10, True),
-    "sessions_removed": (200, 20, True),
-    "groups_renamed": (5, 10, True),
-    "students_leaving_classes": (30, 10, True),
-    "teachers_leaving_classes": (10, 10, True),
-    "structures_deleted_with_sessions": (0, 0, False),
-}
+from .model import Timetable
+from .thresholds import DEFAULT_TIMETABLE_THRESHOLDS, current_class, effects, is_over, reaches_ent, smallest_over
+from .weeks import LAST_WEEK, week_mask
 
 DETAILS = {
     "services_modified": "a co-teacher added to one weekly course of just enough services (the teachers already "
@@ -61,117 +41,6 @@ class Unreachable(ValueError):
     the threshold without going over another one too."""
 
 
-def is_over(name: str, n: int, total: int) -> bool:
-    """Whether ``n`` changes out of ``total`` go over the default threshold ``name``."""
-    count, percent, _ = DEFAULT_TIMETABLE_THRESHOLDS[name]
-    share = 100.0 * n / total if total else (100.0 if n else 0.0)
-    return n > count and share > percent
-
-
-def smallest_over(name: str, total: int) -> int:
-    """The fewest changes out of ``total`` that go over the default threshold ``name``."""
-    n = DEFAULT_TIMETABLE_THRESHOLDS[name][0] + 1
-    while not is_over(name, n, total):
-        n += 1
-    return n
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """What an import compares, read from the generator's model."""
-
-    sessions: Counter  # (day, place, subject code, teachers, classes, groups, weeks)
-    services: dict[tuple[str, str], frozenset]  # (class or group code, subject code) -> teacher idents
-    classes: frozenset
-    groups: dict[str, frozenset]  # group code -> codes of the classes it is made of
-    students: dict[str, str]  # student ident -> class code
-    teachers: dict[str, frozenset]  # teacher ident -> class and group codes taught
-    used: frozenset  # class and group codes some session names
-
-
-def _reaches_ent(c: Course) -> bool:
-    # A course on class halves only never reaches the ENT (domain-rules §2); nor does a course
-    # holding only a subject (formats §4: nothing to apply).
-    return bool(c.classes or c.groups)
-
-
-def _current_class(student: dict) -> str:
-    return max(student["classes"], key=lambda m: m[1])[0]  # the latest entry (a change during the year)
-
-
-def _read(t: Timetable) -> _Reading:
-    cname = {i: n for i, n, _ in t.classes}
-    part_class = {p: n for _, n, parts in t.classes for p in parts}
-    gname = {i: n for i, n, _, _ in t.groups}
-    code = {i: c for i, c, _ in t.subjects}
-    sessions: Counter = Counter()
-    services: dict[tuple[str, str], set] = {}
-    teachers: dict[str, set] = {x[0]: set() for x in t.teachers}
-    for c in t.courses:
-        if not _reaches_ent(c):
-            continue
-        cls, grp = frozenset(cname[x] for x in c.classes), frozenset(gname[x] for x in c.groups)
-        who = frozenset(c.teachers)
-        sessions[(c.day, c.place, code[c.subject], who, cls, grp, c.weeks)] += 1
-        for s in cls | grp:
-            services.setdefault((s, code[c.subject]), set()).update(who)
-        for p in who:
-            teachers.setdefault(p, set()).update(cls | grp)
-    return _Reading(
-        sessions,
-        {k: frozenset(v) for k, v in services.items()},
-        frozenset(cname.values()),
-        {n: frozenset([cname[c] for c in cls] + [part_class[p] for p in parts]) for _, n, cls, parts in t.groups},
-        {s["ident"]: cname[_current_class(s)] for s in t.students},
-        {k: frozenset(v) for k, v in teachers.items()},
-        frozenset(s for key in sessions for s in key[4] | key[5]),
-    )
-
-
-def effects(before: Timetable, after: Timetable) -> tuple[dict[str, int], dict[str, int]]:
-    """What an import of ``after`` following ``before`` changes, per threshold,
-    and the totals the shares are taken of (domain-rules §7): a service is a
-    class or group with a subject, its teachers those of its courses; a
-    session names its teachers, so a service given to another teacher loses
-    its sessions; a group gone while a new one is made of the same classes
-    was renamed; a class or group gone while sessions named it was deleted."""
-    b, a = _read(before), _read(after)
-    gone = {g: comp for g, comp in b.groups.items() if g not in a.groups}
-    new = {g: comp for g, comp in a.groups.items() if g not in b.groups}
-    renamed = set()
-    for old in sorted(gone):
-        twin = next((g for g in sorted(new) if new[g] == gone[old]), None)
-        if twin is not None:
-            renamed.add(old)
-            del new[twin]
-    deleted = ((b.classes - a.classes) | (set(b.groups) - set(a.groups) - renamed)) & b.used
-    counts = {
-        "services_modified": sum(1 for k, v in b.services.items() if k in a.services and a.services[k] != v),
-        "services_deleted": len(set(b.services) - set(a.services)),
-        "sessions_removed": sum((b.sessions - a.sessions).values()),
-        "groups_renamed": len(renamed),
-        "students_leaving_classes": sum(1 for k, c in b.students.items() if a.students.get(k) != c),
-        "teachers_leaving_classes": sum(1 for k, s in b.teachers.items() if not s <= a.teachers.get(k, frozenset())),
-        "structures_deleted_with_sessions": len(deleted),
-    }
-    totals = {
-        "services_modified": len(b.services),
-        "services_deleted": len(b.services),
-        "sessions_removed": sum(b.sessions.values()),
-        "groups_renamed": len(b.groups),
-        "students_leaving_classes": len(b.students),
-        "teachers_leaving_classes": len(b.teachers),
-        "structures_deleted_with_sessions": len(b.classes) + len(b.groups),
-    }
-    return counts, totals
-
-
-# --------------------------------------------------------------------------- helpers of the edits
-
-
 def _services(t: Timetable) -> dict[tuple[str, str], list[int]]:
     """(class or group ident, subject ident) -> indices of its courses (a course
     on class halves counts for their class), for the services that reach the ENT."""
@@ -180,12 +49,12 @@ def _services(t: Timetable) -> dict[tuple[str, str], list[int]]:
     for k, c in enumerate(t.courses):
         for s in sorted({*c.classes, *c.groups, *(part_of[p] for p in c.parts)}):
             out.setdefault((s, c.subject), []).append(k)
-    return {key: idx for key, idx in out.items() if any(_reaches_ent(t.courses[i]) for i in idx)}
+    return {key: idx for key, idx in out.items() if any(reaches_ent(t.courses[i]) for i in idx)}
 
 
 def _teachers_of(t: Timetable, services: dict[tuple[str, str], list[int]]) -> dict[tuple[str, str], tuple[str, ...]]:
     return {
-        key: tuple(sorted({p for i in idx if _reaches_ent(t.courses[i]) for p in t.courses[i].teachers}))
+        key: tuple(sorted({p for i in idx if reaches_ent(t.courses[i]) for p in t.courses[i].teachers}))
         for key, idx in services.items()
     }
 
@@ -224,7 +93,7 @@ def co_teaching(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable, di
     for c in courses:
         of_subject.setdefault(c.subject, set()).update(c.teachers)
     for key in rng.sample(sorted(services), n):
-        i = next(i for i in services[key] if _reaches_ent(courses[i]))
+        i = next(i for i in services[key] if reaches_ent(courses[i]))
         c = courses[i]
         others = [p for p in idents if p not in c.teachers]
         free = [p for p in others if (p, c.day, c.place) not in busy]
@@ -258,7 +127,7 @@ def first_semester_only(t: Timetable, rng: random.Random, n: int) -> tuple[Timet
     february = date(t.start.year + 1, 2, 1)
     # Week n (the value 2**n of a mask, bit 0 unused) starts week1 + (n - 1) weeks.
     kept = week_mask(n for n in range(1, LAST_WEEK + 1) if t.week1 + timedelta(weeks=n - 1) < february)
-    cut = [i for i, c in enumerate(t.courses) if _reaches_ent(c) and c.weeks & kept not in (0, c.weeks)]
+    cut = [i for i, c in enumerate(t.courses) if reaches_ent(c) and c.weeks & kept not in (0, c.weeks)]
     if len(cut) < n:
         raise Unreachable(f"{len(cut)} courses run after January, {n} needed")
     courses = list(t.courses)
@@ -304,7 +173,7 @@ def students_moved(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable,
     students = list(t.students)
     for k, i in enumerate(sorted(rng.sample(range(len(students)), n))):
         s = students[i]
-        new = other(_current_class(s))
+        new = other(current_class(s))
         students[i] = {**s, "classes": [(new, t.start, t.end)], "part": parts[new][k % 2] if parts[new] else None}
     return replace(t, students=students), {"students_moved": n}
 
@@ -342,7 +211,7 @@ def groups_deleted(t: Timetable, rng: random.Random, n: int) -> tuple[Timetable,
     """``structures_deleted_with_sessions``: the ``n`` groups with the fewest
     courses deleted with their courses (a group, not a class: no student
     leaves a class)."""
-    held = Counter(g for c in t.courses if _reaches_ent(c) for g in c.groups)
+    held = Counter(g for c in t.courses if reaches_ent(c) for g in c.groups)
     candidates = sorted((g[0] for g in t.groups if held[g[0]]), key=lambda g: held[g])
     if len(candidates) < n:
         raise Unreachable(f"{len(candidates)} groups hold courses, {n} needed")
