@@ -7,15 +7,17 @@ file."""
 
 from __future__ import annotations
 
+from argparse import Namespace
 from collections.abc import Callable
+from typing import Any
 
 from adapters.errors import describe_all
-from events.usecases.result import Result
+from events.usecases.result import Intake, Result
 
 SET_ASIDE_SHOWN = 20
 
 
-def show(result: Result, args, out) -> int:
+def show(result: Result, args: Namespace, out: Callable[[Any, bool, str], None]) -> int:
     """Print ``result`` and answer its exit code."""
     out(result.as_dict(), args.json, "\n".join(LINES[result.intake](result)))
     return result.exit_code
@@ -62,4 +64,4 @@ def _timetable(result: Result) -> list[str]:
     return lines
 
 
-LINES: dict[str, Callable[[Result], list[str]]] = {"aaf": _aaf, "siecle": _siecle, "timetable": _timetable}
+LINES: dict[Intake, Callable[[Result], list[str]]] = {"aaf": _aaf, "siecle": _siecle, "timetable": _timetable}

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from uuid import UUID
 
+from adapters.errors import Rejection
 from adapters.sniff import kind_of
 from daemon.bootstrap import Context, TimeWentBackwards
 from daemon.service.outcome import Outcome, bilan
@@ -47,7 +48,7 @@ class Retry(Exception):
         self.reason, self.detail = reason, detail
 
 
-def _applied(rejections: list) -> str:
+def _applied(rejections: list[Rejection]) -> str:
     return "applied_with_rejections" if rejections else "applied"
 
 
