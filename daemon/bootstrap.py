@@ -82,9 +82,9 @@ class Context:
     # Reads the parts of a delivery, in worker processes when worth it (daemon/scan.py).
     part_reader: PartReader = field(default_factory=PartReaders)
     # The timetable-imports read model (projections/imports.py), built by build().
-    imports: ImportsProjection | None = field(default=None)
+    imports: ImportsProjection = field(default=None)  # type: ignore[assignment]
     # The SIECLE read model (projections/siecle.py), built by build().
-    siecle: SiecleProjection | None = field(default=None)
+    siecle: SiecleProjection = field(default=None)  # type: ignore[assignment]
     # Declared when the store was created (events/store.py); False for a store
     # that predates the declaration.
     simulation: bool = False

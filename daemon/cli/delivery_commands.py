@@ -1,5 +1,5 @@
-"""``entsync ingest`` (any export: the AAF deliveries here, the others handed
-to their commands), ``entsync deliveries`` (list, show, release or reject a
+"""``entsync ingest`` (any export, handed to the use case of its kind by
+events/usecases/intake.py), ``entsync deliveries`` (list, show, release or reject a
 held one) and what deliveries set in motion: ``entsync tick`` records the
 transitions they made due, ``entsync purge`` holds the removals."""
 
@@ -7,51 +7,28 @@ from __future__ import annotations
 
 import sys
 
-from adapters.errors import describe_all
 from adapters.sniff import kind_of
-from daemon.cli import import_commands, siecle_commands
+from daemon.cli import results
 from daemon.cli.exits import EXIT_OK, EXIT_REJECTED
-from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
-from events.usecases.formats import not_importable
-from events.usecases.intake import intake_of
+from events.usecases.formats import NotImportable
+from events.usecases.intake import Arrival, dispatch
 from events.usecases.tick import hold_removals, lift_hold, purge_hold, tick
 from projections import delivery_queries
 
 
 def ingest_command(args, ctx, out, table, progress) -> int:
-    kind = kind_of(args.path)
-    intake = intake_of(kind)
-    if intake == "timetable":
-        return import_commands.ingest(args, ctx, out, table)
-    if intake == "siecle":
-        return siecle_commands.ingest(args, ctx, out, table)
-    if intake is None:
+    """``entsync ingest PATH``: any export, to the use case of its kind."""
+    if args.progress or sys.stderr.isatty():
+        ctx.progress = progress  # the AAF ingest tells how far it read
+    answer = dispatch(Arrival(kind_of(args.path), args.path), ctx, args.now)
+    if isinstance(answer, NotImportable):
         # Not an export this service imports (a missing path, the encrypted
         # timetable envelope, SIECLE's nomenclatures, anything else): the
         # inbox's answer, nothing recorded, the store's clock untouched.
-        refused = not_importable(args.path, kind)
-        out(refused.as_dict(), args.json, refused.line())
+        out(answer.as_dict(), args.json, answer.line())
         return EXIT_REJECTED
-    if args.progress or sys.stderr.isatty():
-        ctx.progress = progress
-    result = ingest(args.path, ctx, args.now)
-    data = {
-        "delivery_id": result.delivery_id,
-        "status": result.status,
-        "reason": result.reason,
-        "message": result.message,
-        "counts": result.counts,
-        "rejections": [r.__dict__ for r in result.rejections],
-    }
-    lines = [f"delivery {result.delivery_id}: {result.status}" + (f" ({result.reason})" if result.reason else "")]
-    if result.message:
-        lines.append(result.message)
-    if result.counts:
-        lines.append(", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())))
-    lines += describe_all(result.rejections, more=f": entsync deliveries show {result.delivery_id}")
-    out(data, args.json, "\n".join(lines))
-    return result.exit_code
+    return results.show(answer, args, out)
 
 
 def deliveries(args, ctx, out, table, progress) -> int:
@@ -76,7 +53,7 @@ def deliveries(args, ctx, out, table, progress) -> int:
     if args.action == "release":
         result = release(delivery, args.operator, ctx, args.now)
         followed = result.followed
-        data = {"delivery_id": result.delivery_id, "status": result.status, "counts": result.counts}
+        data = result.as_dict("delivery_id", "status", "counts")
         text = f"delivery {result.delivery_id}: released and {result.status}"
         code = result.exit_code
     else:
@@ -84,7 +61,7 @@ def deliveries(args, ctx, out, table, progress) -> int:
         data = {"delivery_id": row["delivery_id"], "status": "rejected"}
         text = f"delivery {row['delivery_id']}: rejected"
         code = EXIT_OK
-    data["followed"] = [{"delivery_id": r.delivery_id, "status": r.status, "reason": r.reason} for r in followed]
+    data["followed"] = [r.as_dict("delivery_id", "status", "reason") for r in followed]
     text += "".join(
         f"\nwaiting delivery {r.delivery_id}: {r.status}" + (f" ({r.reason})" if r.reason else "") for r in followed
     )

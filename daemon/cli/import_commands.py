@@ -1,5 +1,5 @@
-"""The ``entsync imports`` commands and ``entsync ingest`` of an STS-web or
-timetable file (domain-rules §7): what daemon/cli/commands.py dispatches to.
+"""The ``entsync imports`` commands on the STS-web and timetable imports
+(domain-rules §7): what daemon/cli/commands.py dispatches to.
 Output in English; the report (bilan) in the establishments' French."""
 
 from __future__ import annotations
@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from daemon.cli import results
 from events.timetable.labels import bilan_title, report_text
 from events.timetable.snapshot import week_runs
 from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match
-from events.usecases.timetable_receive import receive
-from events.usecases.timetable_work import ImportResult
 from projections import import_queries as q
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -23,25 +22,6 @@ def _when(iso: str | None, tz: str) -> str:
     if not iso:
         return ""
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y à %H:%M")
-
-
-def _result(result: ImportResult, args, out) -> int:
-    lines = [
-        f"import {result.import_id}: {result.status}"
-        + (f" ({result.reason})" if result.reason else "")
-        + (f" — {result.uai} {result.file}" if result.uai else f" — {result.file}")
-    ]
-    if result.message:
-        lines.append(result.message)
-    if result.counts:
-        lines.append(", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()) if v) or "no change")
-    out(result.as_dict(), args.json, "\n".join(lines))
-    return result.exit_code
-
-
-def ingest(args, ctx, out, table) -> int:
-    """``entsync ingest PATH`` for an STS-web or timetable export."""
-    return _result(receive(args.path, ctx, args.now), args, out)
 
 
 def run(args, ctx, out, table, progress) -> int:
@@ -56,17 +36,17 @@ def run(args, ctx, out, table, progress) -> int:
     if not args.id:
         raise ValueError(f"imports {args.action} needs an import id (entsync imports lists them)")
     if args.action == "validate":
-        return _result(validate(args.id, args.operator, ctx, args.now, args.accept_end_date), args, out)
+        return results.show(validate(args.id, args.operator, ctx, args.now, args.accept_end_date), args, out)
     if args.action == "retry":
-        return _result(retry(args.id, args.lift, args.operator, ctx, args.now), args, out)
+        return results.show(retry(args.id, args.lift, args.operator, ctx, args.now), args, out)
     if args.action == "cancel":
-        return _result(cancel(args.id, args.operator, args.reason, ctx, args.now), args, out)
+        return results.show(cancel(args.id, args.operator, args.reason, ctx, args.now), args, out)
     if args.action == "match":
         if not args.ident or bool(args.account) == bool(args.code):
             raise ValueError(
                 "imports match needs --ident and either --account (a teacher or student) or --code (a class or group)"
             )
-        return _result(
+        return results.show(
             match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now, args.kind),
             args,
             out,

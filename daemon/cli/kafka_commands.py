@@ -99,7 +99,7 @@ def consume(args, out) -> int:
             DeliveryConsumer(ctx, kafka),
             stopping=lambda: bool(stop),
             on_result=lambda r: out(
-                {"delivery_id": r.delivery_id, "status": r.status, "counts": r.counts},
+                r.as_dict("delivery_id", "status", "counts"),
                 args.json,
                 f"delivery {r.delivery_id}: {r.status}",
             ),

@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from daemon.cli import commands
     from daemon.cli.exits import EXIT_ERROR, EXIT_OK
     from daemon.config import ConfigError
-    from events.usecases.aaf_result import IngestRefused
+    from events.usecases.aaf_ingest import IngestRefused
 
     try:
         return commands.run(args, _print, _table, _progress)

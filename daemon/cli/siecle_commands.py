@@ -1,51 +1,15 @@
-"""``entsync ingest`` of a SIECLE export and the ``entsync siecle`` commands
-(imports history, links not resolved to an account): what daemon/cli/commands.py
-dispatches to. Output names SIECLE keys, never names or birth dates."""
+"""The ``entsync siecle`` commands (imports history, links not resolved to
+an account, a held import shown, released or rejected): what
+daemon/cli/commands.py dispatches to. Output names SIECLE keys, never names
+or birth dates."""
 
 from __future__ import annotations
 
-from adapters.errors import describe_all
-from events.usecases.siecle_apply import SiecleResult
+from daemon.cli import results
 from events.usecases.siecle_hold import held_import, reject_siecle, release_siecle
-from events.usecases.siecle_import import ingest_siecle
 from projections import siecle_listings
 
 EXIT_OK = 0
-
-
-def ingest(args, ctx, out, table) -> int:
-    """``entsync ingest PATH`` for a BEE_ELEVES or BEE_RESPONSABLES export."""
-    result: SiecleResult = ingest_siecle(args.path, ctx, args.now)
-    return _result(result, args, out)
-
-
-def _result(result: SiecleResult, args, out) -> int:
-    data = {
-        "import_id": result.import_id,
-        "status": result.status,
-        "reason": result.reason,
-        "message": result.message,
-        "uai": result.uai,
-        "kind": result.kind,
-        "counts": result.counts,
-        "rejections": [r.__dict__ for r in result.rejections],
-        "set_aside": [a.__dict__ for a in result.set_aside],
-    }
-    lines = [
-        f"SIECLE import {result.import_id}: {result.status}"
-        + (f" ({result.reason})" if result.reason else "")
-        + (f" — {result.uai} {result.kind}" if result.uai else "")
-    ]
-    if result.message:
-        lines.append(result.message)
-    if result.counts:
-        lines.append(", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "no change")
-    lines += describe_all(result.rejections)
-    lines += ["set aside: " + a.describe() for a in result.set_aside[:20]]
-    if len(result.set_aside) > 20:
-        lines.append(f"… {len(result.set_aside) - 20} more fields set aside: entsync anomalies")
-    out(data, args.json, "\n".join(lines))
-    return result.exit_code
 
 
 def run(args, ctx, out, table, progress) -> int:
@@ -56,9 +20,9 @@ def run(args, ctx, out, table, progress) -> int:
         if not args.id:
             raise ValueError(f"entsync siecle {args.action} needs an import id")
         if args.action == "release":
-            return _result(release_siecle(ctx, args.id, args.operator, args.now), args, out)
+            return results.show(release_siecle(ctx, args.id, args.operator, args.now), args, out)
         if args.action == "reject":
-            return _result(reject_siecle(ctx, args.id, args.operator, args.now), args, out)
+            return results.show(reject_siecle(ctx, args.id, args.operator, args.now), args, out)
         return _show(ctx, args, out, table)
     if args.action == "imports":
         rows = siecle_listings.imports(ctx.db, args.uai)

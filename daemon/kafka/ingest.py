@@ -14,7 +14,7 @@ that takes over a partition resumes from the store's position, whatever
 Kafka's committed offset says. When every partition's ``end`` marker and all
 its records are stored, one daemon (an advisory lock on PostgreSQL) rebuilds
 the delivery from the store and ingests it with the usual rules
-(``events.usecases.aaf_ingest.ingest_delivery``): coverage, brakes and
+(``events.usecases.intake.dispatch``, to the AAF ingest): coverage, brakes and
 departures need the whole delivery; the ids are those of the same files
 ingested directly.
 """
@@ -30,8 +30,8 @@ from adapters.aaf.files import PartFile, RecordedDelivery, discover
 from daemon.bootstrap import Context
 from daemon.kafka.port import Consumer, Producer
 from events.delivery import delivery_id
-from events.usecases.aaf_ingest import ingest_delivery
-from events.usecases.aaf_result import IngestResult
+from events.usecases.intake import dispatch
+from events.usecases.result import Result
 from projections.kafka_inbound import InboundMessage
 
 
@@ -143,7 +143,7 @@ class DeliveryConsumer:
                 self.consumer.seek(p, stored + 1)
         self._assigned = assigned
 
-    def poll(self, timeout_ms: int = 1000, now: datetime | None = None) -> list[IngestResult]:
+    def poll(self, timeout_ms: int = 1000, now: datetime | None = None) -> list[Result]:
         """Consume what is there, store it, ingest the deliveries it completes.
         Kafka's offsets are committed after the store's commit (the commit
         point ``kafka.stored`` lies between the two): a member that dies
@@ -197,7 +197,7 @@ class DeliveryConsumer:
         that died while ingesting one leaves it here for the others)."""
         return self.inbound.ended(self.topic)
 
-    def complete(self, fingerprint: str, now: datetime | None = None) -> IngestResult | None:
+    def complete(self, fingerprint: str, now: datetime | None = None) -> Result | None:
         """Ingest the delivery if all of it is stored and no other daemon is at it."""
         with self.inbound.claim(fingerprint) as mine:
             if not mine:
@@ -228,7 +228,7 @@ class DeliveryConsumer:
                 by_part=by_part,
             )
             assert files.fingerprint == fingerprint, "the manifest does not give the delivery's fingerprint"
-            result = ingest_delivery(files, self.ctx, now)
+            result = dispatch(files, self.ctx, now)
             if result.status != "received":
                 self._forget(fingerprint)
             return result

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from daemon.kafka.ingest import DeliveryConsumer
-from events.usecases.aaf_result import IngestResult
+from events.usecases.result import Result
 
 
 def consume(
     worker: DeliveryConsumer,
     *,
     stopping: Callable[[], bool],
-    on_result: Callable[[IngestResult], None],
+    on_result: Callable[[Result], None],
     idle_exit: float | None = None,
     now: datetime | None = None,
     timeout_ms: int = 1000,

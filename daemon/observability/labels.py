@@ -46,8 +46,7 @@ def needs_action(reason: str) -> bool:
 
 
 def outcome_of(result: Any) -> str:
-    """The outcome label of a service result (``IngestResult``,
-    ``ImportResult``, ``SiecleResult``)."""
+    """The outcome label of an import's answer (events/usecases/result.py)."""
     status = str(result.status)
     if status == "applied" and getattr(result, "rejections", None):
         return "applied_with_rejections"

@@ -112,17 +112,14 @@ class Metrics:
             self.records_rejected.labels(source_label(source), reason_label(reason)).inc(count)
 
     def observe_result(self, source: str, result: Any, seconds: float, *, ctx: Any = None) -> None:
-        """``observe_import`` (and records rejected) from a service result:
-        ``events.usecases.aaf_result.IngestResult``, ``events.usecases.timetable_work.ImportResult`` or
-        ``events.usecases.siecle_apply.SiecleResult``."""
+        """``observe_import`` (and records rejected, fields set aside) from an
+        import's answer (events/usecases/result.py)."""
         outcome = outcome_of(result)
-        self.observe_import(
-            source, outcome, getattr(result, "reason", ""), getattr(result, "uai", None) or None, seconds, ctx=ctx
-        )
+        self.observe_import(source, outcome, result.reason, result.uai or None, seconds, ctx=ctx)
         if outcome != "duplicate":
-            for reason, n in Tally(r.reason for r in getattr(result, "rejections", None) or ()).items():
+            for reason, n in Tally(r.reason for r in result.rejections).items():
                 self.observe_records_rejected(source, reason, n)
-            for reason, n in Tally(a.reason for a in getattr(result, "set_aside", None) or ()).items():
+            for reason, n in Tally(a.reason for a in result.set_aside).items():
                 self.fields_set_aside.labels(source_label(source), reason_label(reason)).inc(n)
 
     def uai_label(self, uai: str | None, ctx: Any = None) -> str:

@@ -1,6 +1,7 @@
 """One inbox item to its use case: recognised by its content
 (adapters/sniff.py), handed to the AAF ingest, the SIECLE import or the
-timetable import, and its result told as an ``Outcome``. What is not the
+timetable import by the one dispatch (events/usecases/intake.py), and what
+it answered told as an ``Outcome``. What is not the
 item's fault (the store unreachable, another import to finish first) is a
 ``Retry``: the item stays in the inbox."""
 
@@ -12,15 +13,15 @@ from collections import Counter
 from pathlib import Path
 from uuid import UUID
 
+from adapters.errors import Rejection
 from adapters.sniff import kind_of
 from daemon.bootstrap import Context, TimeWentBackwards
 from daemon.service.outcome import Outcome, bilan
-from events.usecases.aaf_ingest import ingest
-from events.usecases.aaf_result import IngestRefused
-from events.usecases.formats import not_importable
-from events.usecases.intake import intake_of
-from events.usecases.siecle_import import ImportInterrupted, ingest_siecle
-from events.usecases.timetable_receive import receive
+from events.usecases.aaf_ingest import IngestRefused
+from events.usecases.formats import NotImportable
+from events.usecases.intake import Arrival, dispatch
+from events.usecases.result import Result
+from events.usecases.siecle_import import ImportInterrupted
 from events.usecases.timetable_work import ImportRefused
 from projections import import_queries
 from projections.db import outage
@@ -47,24 +48,39 @@ class Retry(Exception):
         self.reason, self.detail = reason, detail
 
 
-def _applied(rejections: list) -> str:
+def _applied(rejections: list[Rejection]) -> str:
     return "applied_with_rejections" if rejections else "applied"
 
 
 def process(path: Path, ctx: Context) -> Outcome:
-    """Recognise ``path`` by its content and hand it to its pipeline.
+    """Recognise ``path`` by its content, hand it to the use case of its kind
+    (events/usecases/intake.py) and tell what it answered.
 
     Raises Retry for what is not the item's fault; anything else the
-    pipelines raise is the caller's to set aside."""
+    use cases raise is the caller's to set aside."""
     kind = kind_of(path)
-    intake = intake_of(kind)
     try:
-        if intake == "aaf":
-            return _aaf(path, ctx)
-        if intake == "siecle":
-            return _siecle(path, ctx, kind)
-        if intake == "timetable":
-            return _timetable(path, ctx, kind)
+        answer = dispatch(Arrival(kind, str(path)), ctx)
+        if isinstance(answer, NotImportable):
+            # Not an export the service imports: the same answer as `entsync
+            # ingest` (events/usecases/formats.py), nothing recorded.
+            return Outcome(
+                answer.source,
+                kind,
+                "rejected",
+                answer.reason,
+                report={"status": "rejected", "reason": answer.reason, "message": answer.message},
+            )
+        # The outcome may read the store too: an outage there is a Retry as well.
+        return OUTCOME[answer.intake](answer, path, ctx, kind)
+    except ImportRefused:  # the timetable import cannot read the file
+        return Outcome(
+            SOURCES[kind],
+            kind,
+            "rejected",
+            "unreadable_file",
+            report={"status": "rejected", "reason": "unreadable_file", "message": "cannot read the file"},
+        )
     except (IngestRefused, ImportInterrupted) as exc:
         raise Retry("interrupted_import_first", str(exc)) from None
     except TimeWentBackwards as exc:
@@ -76,32 +92,14 @@ def process(path: Path, ctx: Context) -> Outcome:
         if line:
             raise Retry("store_unavailable", line) from None
         raise
-    # Not an export the service imports: the same answer as `entsync ingest`
-    # (events/usecases/formats.py), nothing recorded.
-    refused = not_importable(path, kind)
-    return Outcome(
-        refused.source,
-        kind,
-        "rejected",
-        refused.reason,
-        report={"status": "rejected", "reason": refused.reason, "message": refused.message},
-    )
 
 
-def _aaf(path: Path, ctx: Context) -> Outcome:
-    result = ingest(str(path), ctx)
+def _aaf(result: Result, path: Path, ctx: Context, kind: str) -> Outcome:
     delivery = ctx.log.find(UUID(result.delivery_id))
     prefix = getattr(delivery, "prefix", "") or ""
     m = _PER_ETAB.match(prefix)
     uai = m.group("uai") if m else ""
-    report = {
-        "delivery_id": result.delivery_id,
-        "status": result.status,
-        "reason": result.reason,
-        "message": result.message,
-        "counts": result.counts,
-        "rejections": [r.__dict__ for r in result.rejections],
-    }
+    report = result.as_dict()
     records = Counter(r.reason for r in result.rejections)
     status = result.status
     if status.startswith("already-"):
@@ -131,18 +129,8 @@ def _aaf(path: Path, ctx: Context) -> Outcome:
     return Outcome("aaf", "aaf", "rejected", result.reason, uai, report, None, records)
 
 
-def _siecle(path: Path, ctx: Context, kind: str) -> Outcome:
-    result = ingest_siecle(path, ctx)
-    report = {
-        "import_id": result.import_id,
-        "status": result.status,
-        "reason": result.reason,
-        "message": result.message,
-        "uai": result.uai,
-        "kind": result.kind,
-        "counts": result.counts,
-        "rejections": [r.__dict__ for r in result.rejections],
-    }
+def _siecle(result: Result, path: Path, ctx: Context, kind: str) -> Outcome:
+    report = result.as_dict()
     records = Counter(r.reason for r in result.rejections)
     if result.status == "applied":
         return Outcome("siecle", kind, _applied(result.rejections), "", result.uai, report, None, records)
@@ -150,17 +138,7 @@ def _siecle(path: Path, ctx: Context, kind: str) -> Outcome:
     return Outcome("siecle", kind, outcome, result.reason, result.uai, report, None, records)
 
 
-def _timetable(path: Path, ctx: Context, kind: str) -> Outcome:
-    try:
-        result = receive(path, ctx)
-    except ImportRefused:
-        return Outcome(
-            SOURCES[kind],
-            kind,
-            "rejected",
-            "unreadable_file",
-            report={"status": "rejected", "reason": "unreadable_file", "message": "cannot read the file"},
-        )
+def _timetable(result: Result, path: Path, ctx: Context, kind: str) -> Outcome:
     source = "sts" if kind in ("sts", "edt-sts") else "timetable"
     report = result.as_dict()
     if result.status == "applied":
@@ -173,3 +151,6 @@ def _timetable(path: Path, ctx: Context, kind: str) -> Outcome:
         outcome, reason = "rejected", result.reason
     row = import_queries.detail(ctx.db, result.import_id)
     return Outcome(source, kind, outcome, reason, result.uai, report, bilan(row, ctx.policy.timezone) if row else None)
+
+
+OUTCOME = {"aaf": _aaf, "siecle": _siecle, "timetable": _timetable}

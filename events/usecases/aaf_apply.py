@@ -23,14 +23,14 @@ from events.new_accounts import NewAccounts
 from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
 from events.usecases.aaf_ports import IngestWork, StagedRow
-from events.usecases.aaf_result import IngestResult
 from events.usecases.aaf_scan import ARRIVAL, Scan
+from events.usecases.result import Result
 
 # Streams recorded per transaction.
 BATCH = 1000
 
 
-def start_apply(delivery: Delivery, uow: IngestWork, found: Scan | None) -> IngestResult:
+def start_apply(delivery: Delivery, uow: IngestWork, found: Scan | None) -> Result:
     """Record that the apply begins (the structures and categories the delivery
     covers), note where in the log, and apply. ``found``: what phase 1 of this
     run found, None for a delivery released after a hold."""
@@ -51,7 +51,7 @@ def start_apply(delivery: Delivery, uow: IngestWork, found: Scan | None) -> Inge
     return result
 
 
-def apply(delivery: Delivery, uow: IngestWork) -> IngestResult:
+def apply(delivery: Delivery, uow: IngestWork) -> Result:
     """Phase 2: staged rows → events, in batches; resumable."""
     did = str(delivery.id)
     state = uow.staging.state(did)
@@ -65,7 +65,7 @@ def apply(delivery: Delivery, uow: IngestWork) -> IngestResult:
     delivery.applied({"staged": uow.staging.count(did), **dict(counts)}, delivery.received_at)
     uow.log.save(delivery)
     uow.staging.clear(did)
-    return IngestResult(did, "applied", counts=dict(counts))
+    return Result("aaf", "applied", delivery_id=did, counts=dict(counts))
 
 
 class _Streams:

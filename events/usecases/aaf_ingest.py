@@ -25,12 +25,16 @@ from events.usecases import precedence, siecle_relink
 from events.usecases.aaf_apply import apply
 from events.usecases.aaf_operator import blocking_delivery, wait
 from events.usecases.aaf_ports import IngestWork
-from events.usecases.aaf_result import IngestRefused, IngestResult
 from events.usecases.aaf_stage import scan_and_decide
 from events.usecases.formats import not_importable
+from events.usecases.result import Result
 
 
-def ingest(path: str, uow: IngestWork, now: datetime | None = None, project: bool = True) -> IngestResult:
+class IngestRefused(Exception):
+    """The ingest cannot start (another delivery interrupted, time backwards)."""
+
+
+def ingest(path: str, uow: IngestWork, now: datetime | None = None, project: bool = True) -> Result:
     """Ingest the AAF delivery at ``path`` (directory, zip or tgz). The facts
     are recorded when this returns; with ``project`` the read model has caught
     up with them and the SIECLE precedence decisions they allow are recorded
@@ -50,15 +54,13 @@ def ingest(path: str, uow: IngestWork, now: datetime | None = None, project: boo
     return _finish(result, uow, now, project)
 
 
-def ingest_delivery(
-    files: DeliveryFiles, uow: IngestWork, now: datetime | None = None, project: bool = True
-) -> IngestResult:
+def ingest_delivery(files: DeliveryFiles, uow: IngestWork, now: datetime | None = None, project: bool = True) -> Result:
     """Ingest a delivery whose parts come from elsewhere than files on disk
     (``files.records(part)``, e.g. received from Kafka); same rules, same ids."""
     return _finish(_ingest(files, uow, now, files.source), uow, now, project)
 
 
-def _finish(result: IngestResult, uow: IngestWork, now: datetime | None, project: bool) -> IngestResult:
+def _finish(result: Result, uow: IngestWork, now: datetime | None, project: bool) -> Result:
     if project:
         uow.projection.catch_up(uow.log)
         if result.status in ("applied", "already-applied"):
@@ -82,7 +84,7 @@ def _reread_due(uow: IngestWork, did: str) -> bool:
     return upgrade is not None and any(r["delivery_id"] == did for r in upgrade.reread)
 
 
-def _ingest(files: DeliveryFiles, uow: IngestWork, now: datetime | None, source: str) -> IngestResult:
+def _ingest(files: DeliveryFiles, uow: IngestWork, now: datetime | None, source: str) -> Result:
     did = delivery_id(files.fingerprint)
     existing: Delivery | None = uow.log.find(did)
     check_interrupted(uow, str(did))
@@ -97,22 +99,24 @@ def _ingest(files: DeliveryFiles, uow: IngestWork, now: datetime | None, source:
         if existing.status == "applying":
             return apply(existing, uow)
         if existing.status == "waiting":
-            return IngestResult(
-                str(did),
+            return Result(
+                "aaf",
                 "waiting",
-                "behind_held_delivery",
-                f"this delivery already waits behind held delivery {existing.waiting_behind}; nothing recorded",
+                delivery_id=str(did),
+                reason="behind_held_delivery",
+                message=f"this delivery already waits behind held delivery {existing.waiting_behind}; nothing recorded",
             )
         if existing.status != "received":  # received = interrupted in phase 1: scan again
             if existing.status in ("applied", "rejected"):
                 uow.staging.clear(str(did))  # a crash may have left it after the last event
                 uow.projection.catch_up(uow.log)
             reason = getattr(existing, "reject_reason", "") if existing.status == "rejected" else existing.hold_reason
-            return IngestResult(
-                str(did),
+            return Result(
+                "aaf",
                 f"already-{existing.status}",
-                reason,
-                f"this delivery was already ingested ({existing.status}); nothing recorded",
+                delivery_id=str(did),
+                reason=reason,
+                message=f"this delivery was already ingested ({existing.status}); nothing recorded",
             )
         delivery = existing
     else:
@@ -152,7 +156,7 @@ def check_interrupted(uow: IngestWork, current: str) -> None:
         uow.staging.clear(other.delivery_id)  # finished or never started: leftover working rows
 
 
-def _reject_unreadable(path: str, exc: DeliveryRejected, uow: IngestWork, now: datetime | None) -> IngestResult:
+def _reject_unreadable(path: str, exc: DeliveryRejected, uow: IngestWork, now: datetime | None) -> Result:
     """A delivery that cannot be listed is recorded as rejected — when it is
     an AAF delivery, even a broken one. What is no AAF delivery at all gets
     the shared answer and nothing is recorded: a bogus delivery would stay
@@ -160,14 +164,14 @@ def _reject_unreadable(path: str, exc: DeliveryRejected, uow: IngestWork, now: d
     kind = kind_of(path)
     if kind != "aaf":
         refused = not_importable(path, kind)
-        return IngestResult("", "rejected", refused.reason, refused.line())
+        return Result("aaf", "rejected", reason=refused.reason, message=refused.line())
     fingerprint = hashlib.sha256(f"unreadable\0{path}\0{exc.reason}".encode()).hexdigest()
     did = delivery_id(fingerprint)
     if uow.log.find(did) is not None:
-        return IngestResult(str(did), "already-rejected", exc.reason, str(exc))
+        return Result("aaf", "already-rejected", delivery_id=str(did), reason=exc.reason, message=str(exc))
     at = uow.effective_now(now)
     delivery = Delivery(fingerprint=fingerprint, source=str(path), kind="unknown", date="", prefix="", files=[], at=at)
     delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
     uow.log.save(delivery)
     uow.projection.catch_up(uow.log)
-    return IngestResult(str(did), "rejected", exc.reason, str(exc))
+    return Result("aaf", "rejected", delivery_id=str(did), reason=exc.reason, message=str(exc))

@@ -16,12 +16,12 @@ from adapters.errors import DeliveryRejected
 from events.delivery import Delivery
 from events.usecases.aaf_apply import start_apply
 from events.usecases.aaf_ports import IngestWork
-from events.usecases.aaf_result import IngestResult
 from events.usecases.aaf_stage import scan_and_decide
 from events.usecases.brake_check import scope_of, scopes_meet
+from events.usecases.result import Result
 
 
-def release(delivery: Delivery, operator: str, uow: IngestWork, now: datetime | None = None) -> IngestResult:
+def release(delivery: Delivery, operator: str, uow: IngestWork, now: datetime | None = None) -> Result:
     """Apply a held delivery as staged: the operator lifted the hold."""
     delivery.release(operator, uow.effective_now(now))
     uow.log.save(delivery)
@@ -31,7 +31,7 @@ def release(delivery: Delivery, operator: str, uow: IngestWork, now: datetime | 
     return result
 
 
-def reject(delivery: Delivery, operator: str, uow: IngestWork, now: datetime | None = None) -> list[IngestResult]:
+def reject(delivery: Delivery, operator: str, uow: IngestWork, now: datetime | None = None) -> list[Result]:
     """Refuse a held (or waiting) delivery: nothing of it is applied. Returns
     what became of the deltas that waited behind it."""
     delivery.reject(
@@ -57,7 +57,7 @@ def blocking_delivery(uow: IngestWork, did: str, prefix: str) -> str | None:
     return None
 
 
-def wait(files: DeliveryFiles, delivery: Delivery, behind: str, uow: IngestWork) -> IngestResult:
+def wait(files: DeliveryFiles, delivery: Delivery, behind: str, uow: IngestWork) -> Result:
     """Keep the delta's records and record that it waits: nothing applied."""
     did, at = str(delivery.id), delivery.received_at
     try:
@@ -69,21 +69,22 @@ def wait(files: DeliveryFiles, delivery: Delivery, behind: str, uow: IngestWork)
         delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
         uow.log.save(delivery)
         uow.projection.catch_up(uow.log)
-        return IngestResult(did, "rejected", exc.reason, str(exc))
+        return Result("aaf", "rejected", delivery_id=did, reason=exc.reason, message=str(exc))
     delivery.wait_behind(behind, at)
     uow.log.save(delivery)
     uow.projection.catch_up(uow.log)
-    return IngestResult(
-        did,
+    return Result(
+        "aaf",
         "waiting",
-        "behind_held_delivery",
-        f"held delivery {behind} blocks the deltas of its scope: this one ({n} records kept) is "
+        delivery_id=did,
+        reason="behind_held_delivery",
+        message=f"held delivery {behind} blocks the deltas of its scope: this one ({n} records kept) is "
         f"applied in order once it is released or rejected (`entsync deliveries show {behind}`)",
-        {"records": n},
+        counts={"records": n},
     )
 
 
-def resume_waiting(uow: IngestWork) -> list[IngestResult]:
+def resume_waiting(uow: IngestWork) -> list[Result]:
     """Decide, in the order they came, the deltas no held delivery blocks
     any more (after a release or a rejection)."""
     results = []

@@ -17,9 +17,9 @@ from adapters.errors import DeliveryRejected
 from events.delivery import Delivery
 from events.usecases.aaf_apply import start_apply
 from events.usecases.aaf_ports import IngestQueries, IngestWork, StagedRow
-from events.usecases.aaf_result import IngestResult
 from events.usecases.aaf_scan import Scan, birth_reference, scan
 from events.usecases.brake_check import brake_check, describe_brake
+from events.usecases.result import Result
 
 # Rejected records written per event (Delivery.RecordsRejected): compact, and
 # small enough for a delivery's stream to stay quick to load.
@@ -28,7 +28,7 @@ REJECTIONS_PER_EVENT = 500
 NOMENCLATURES = ("EtabEducNat", "MatiereEducNat", "MefEducNat")
 
 
-def scan_and_decide(files: DeliveryFiles, delivery: Delivery, uow: IngestWork) -> IngestResult:
+def scan_and_decide(files: DeliveryFiles, delivery: Delivery, uow: IngestWork) -> Result:
     """Read and stage the delivery, then reject, hold or apply it."""
     did, at = str(delivery.id), delivery.received_at
     uow.projection.catch_up(uow.log)
@@ -47,7 +47,7 @@ def scan_and_decide(files: DeliveryFiles, delivery: Delivery, uow: IngestWork) -
         delivery.reject(exc.reason, exc.message, at, file=exc.file, line=exc.line)
         uow.log.save(delivery)
         uow.projection.catch_up(uow.log)
-        return IngestResult(did, "rejected", exc.reason, str(exc))
+        return Result("aaf", "rejected", delivery_id=did, reason=exc.reason, message=str(exc))
     for start in range(0, len(found.rejections), REJECTIONS_PER_EVENT):
         delivery.reject_records(
             [
@@ -88,14 +88,15 @@ def scan_and_decide(files: DeliveryFiles, delivery: Delivery, uow: IngestWork) -
             if missing
             else "mass departure over the brake in " + describe_brake(held or {})
         )
-        return IngestResult(
-            did,
+        return Result(
+            "aaf",
             "held",
-            delivery.hold_reason,
-            msg + f"; see who would depart with `entsync deliveries show {did}`, then release or reject it",
-            dict(found.counts),
-            found.rejections,
-            found.set_aside,
+            delivery_id=did,
+            reason=delivery.hold_reason,
+            message=msg + f"; see who would depart with `entsync deliveries show {did}`, then release or reject it",
+            counts=dict(found.counts),
+            rejections=found.rejections,
+            set_aside=found.set_aside,
         )
     return start_apply(delivery, uow, found)
 

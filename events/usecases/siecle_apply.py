@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from adapters.errors import Rejection, SetAside
 from adapters.siecle import ElevesExport, ResponsablesExport
 from events.policy import Policy
 from events.siecle.intake import SiecleImport
 from events.usecases.ports import ReadModel
+from events.usecases.result import Result
 from events.usecases.siecle_records import RecordWork, guardian_changes, student_changes
 
 BATCH = 500
@@ -36,35 +35,13 @@ class ApplyWork(RecordWork, Protocol):
     def policy(self) -> Policy: ...
 
 
-@dataclass
-class SiecleResult:
-    """What an ingest, a release or a reject of a SIECLE export answers."""
-
-    import_id: str
-    status: str  # applied | held | rejected
-    reason: str = ""
-    message: str = ""
-    uai: str = ""
-    kind: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
-    rejections: list[Rejection] = field(default_factory=list)
-    set_aside: list[SetAside] = field(default_factory=list)  # fields of kept records (domain-rules §12)
-
-    @property
-    def exit_code(self) -> int:
-        """As the AAF ingest: 0 applied, 2 rejected, 3 applied with some records rejected."""
-        if self.status == "applied":
-            return 3 if self.rejections else 0
-        return 2
-
-
 def apply_export(
     imp: SiecleImport,
     export: ElevesExport | ResponsablesExport,
     uow: ApplyWork,
     resume: bool,
     at: datetime | None = None,
-) -> SiecleResult:
+) -> Result:
     """Record what ``export`` changes. ``at``: when the facts are recorded;
     the receipt, or the release of a held export."""
     at = at or imp.received_at
@@ -96,9 +73,10 @@ def apply_export(
     imp.applied(dict(sorted(counts.items())), at)
     uow.log.save(imp)
     uow.siecle.catch_up(uow.log)
-    return SiecleResult(
-        str(imp.id),
+    return Result(
+        "siecle",
         "applied",
+        import_id=str(imp.id),
         uai=imp.uai,
         kind=imp.kind,
         counts=dict(sorted(counts.items())),

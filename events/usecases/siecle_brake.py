@@ -21,9 +21,12 @@ class LeavingQueries(CorrelationQueries, Protocol):
 
 
 class LeavingBrakeWork(Protocol):
-    policy: Policy
-    brake_queries: BrakeQueries
-
+    # Read-only properties, as the other units of work declare theirs: a plain
+    # Protocol attribute is invariant, and the context's narrower types would not match it.
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def brake_queries(self) -> BrakeQueries: ...
     @property
     def siecle_queries(self) -> LeavingQueries: ...
 

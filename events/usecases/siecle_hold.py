@@ -19,7 +19,8 @@ from events.siecle.intake import SiecleImport
 from events.usecases import precedence
 from events.usecases.brake_check import describe_brake
 from events.usecases.precedence import PrecedenceWork
-from events.usecases.siecle_apply import ApplyWork, SiecleResult, apply_export
+from events.usecases.result import Result
+from events.usecases.siecle_apply import ApplyWork, apply_export
 from events.usecases.siecle_records import RecordQueries
 
 HELD_REASON = "mass_departure"
@@ -78,7 +79,7 @@ def newer_applied(uow: HoldWork, uai: str, kind: str, exported_on: str, exported
     return None
 
 
-def hold(imp: SiecleImport, uow: HoldWork, held: dict[str, Any], path: Path) -> SiecleResult:
+def hold(imp: SiecleImport, uow: HoldWork, held: dict[str, Any], path: Path) -> Result:
     """Keep the export as received and record the hold with its details."""
     message = (
         f"held: leaving dates would make {describe_brake(held)} depart; nothing applied. "
@@ -88,13 +89,14 @@ def hold(imp: SiecleImport, uow: HoldWork, held: dict[str, Any], path: Path) -> 
     imp.hold(HELD_REASON, message, held, imp.received_at)
     uow.log.save(imp)
     uow.siecle.catch_up(uow.log)
-    return SiecleResult(
-        str(imp.id),
+    return Result(
+        "siecle",
         "held",
-        HELD_REASON,
-        message,
-        imp.uai,
-        imp.kind,
+        import_id=str(imp.id),
+        reason=HELD_REASON,
+        message=message,
+        uai=imp.uai,
+        kind=imp.kind,
         counts={
             "leaving_dates_set": held["siecle"]["leaving_dates_set"],
             "departures": len(held["departures"]),
@@ -112,7 +114,7 @@ def held_import(uow: HoldWork, ref: str) -> SiecleImport:
     return imp
 
 
-def release_siecle(uow: HoldWork, ref: str, operator: str, now: datetime | None = None) -> SiecleResult:
+def release_siecle(uow: HoldWork, ref: str, operator: str, now: datetime | None = None) -> Result:
     """Apply a held export as it was received (its kept bytes), at the time of
     the release. A newer export of the establishment applied meanwhile makes
     it older: it is then rejected (``older_export``), not applied."""
@@ -150,7 +152,7 @@ def release_siecle(uow: HoldWork, ref: str, operator: str, now: datetime | None 
         uow.log.save(imp)
         uow.staging.drop_file(str(imp.id))
         uow.siecle.catch_up(uow.log)
-        return SiecleResult(str(imp.id), "rejected", "older_export", imp_message(imp), imp.uai, imp.kind)
+        return _rejected(imp)
     uow.log.save(imp)
     result = apply_export(imp, export, uow, resume=False, at=at)
     uow.staging.drop_file(str(imp.id))
@@ -158,7 +160,7 @@ def release_siecle(uow: HoldWork, ref: str, operator: str, now: datetime | None 
     return result
 
 
-def reject_siecle(uow: HoldWork, ref: str, operator: str, now: datetime | None = None) -> SiecleResult:
+def reject_siecle(uow: HoldWork, ref: str, operator: str, now: datetime | None = None) -> Result:
     """Reject a held export: nothing applied, its kept bytes dropped."""
     uow.siecle.catch_up(uow.log)
     imp = held_import(uow, ref)
@@ -169,8 +171,17 @@ def reject_siecle(uow: HoldWork, ref: str, operator: str, now: datetime | None =
     uow.log.save(imp)
     uow.staging.drop_file(str(imp.id))
     uow.siecle.catch_up(uow.log)
-    return SiecleResult(str(imp.id), "rejected", "operator_rejected", imp_message(imp), imp.uai, imp.kind)
+    return _rejected(imp)
 
 
-def imp_message(imp: SiecleImport) -> str:
-    return f"{imp.reason}: SIECLE import {imp.id} ({imp.file})"
+def _rejected(imp: SiecleImport) -> Result:
+    """The answer for an import rejected after its hold, with the reason recorded."""
+    return Result(
+        "siecle",
+        "rejected",
+        import_id=str(imp.id),
+        reason=imp.reason,
+        message=f"{imp.reason}: SIECLE import {imp.id} ({imp.file})",
+        uai=imp.uai,
+        kind=imp.kind,
+    )

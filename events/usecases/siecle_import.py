@@ -24,7 +24,8 @@ from adapters.siecle import ElevesExport, read_export
 from adapters.siecle.files import KINDS, file_sha256, refused_kind
 from events.siecle.intake import SiecleImport
 from events.usecases import precedence
-from events.usecases.siecle_apply import SiecleResult, apply_export
+from events.usecases.result import Result
+from events.usecases.siecle_apply import apply_export
 from events.usecases.siecle_brake import LeavingBrakeWork, LeavingQueries, leaving_brake
 from events.usecases.siecle_hold import HoldWork, ImportQueries, RecordedImport, hold, newer_applied
 
@@ -48,7 +49,7 @@ class SiecleWork(LeavingBrakeWork, HoldWork, Protocol):
     def siecle_queries(self) -> SiecleQueries: ...
 
 
-def ingest_siecle(path: str | Path, uow: SiecleWork, now: datetime | None = None) -> SiecleResult:
+def ingest_siecle(path: str | Path, uow: SiecleWork, now: datetime | None = None) -> Result:
     """Ingest the SIECLE export at ``path`` (``.xml`` or a zip of one XML).
     Once applied, what SIECLE decides for the accounts is recorded too (the
     48 h clock, leaving dates: events/usecases/precedence.py)."""
@@ -58,7 +59,7 @@ def ingest_siecle(path: str | Path, uow: SiecleWork, now: datetime | None = None
     return result
 
 
-def _ingest(path: Path, uow: SiecleWork, now: datetime | None) -> SiecleResult:
+def _ingest(path: Path, uow: SiecleWork, now: datetime | None) -> Result:
     uow.projection.catch_up(uow.log)
     uow.siecle.catch_up(uow.log)
     sha, size = file_sha256(path)
@@ -126,9 +127,17 @@ def _ingest(path: Path, uow: SiecleWork, now: datetime | None) -> SiecleResult:
 
 def _rejected(
     imp: SiecleImport, uow: SiecleWork, reason: str, message: str, file: str = "", line: int = 0, duplicate_of: str = ""
-) -> SiecleResult:
+) -> Result:
     imp.reject(reason, message, imp.received_at, file=file, line=line, duplicate_of=duplicate_of)
     uow.log.save(imp)
     uow.siecle.catch_up(uow.log)
     where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
-    return SiecleResult(str(imp.id), "rejected", reason, f"{reason}: {where}{message}", imp.uai, imp.kind)
+    return Result(
+        "siecle",
+        "rejected",
+        import_id=str(imp.id),
+        reason=reason,
+        message=f"{reason}: {where}{message}",
+        uai=imp.uai,
+        kind=imp.kind,
+    )

@@ -17,10 +17,10 @@ from events.timetable.decision import LockedThreshold, decide, end_date_limit_of
 from events.timetable.matching import Match
 from events.timetable.resolve import resolve
 from events.timetable.snapshot import Snapshot, snapshot_from_dict, snapshot_to_dict, until
+from events.usecases.result import Result
 from events.usecases.timetable_report import report
 from events.usecases.timetable_work import (
     ImportRefused,
-    ImportResult,
     TimetableWork,
     last_applied,
     load,
@@ -34,7 +34,7 @@ def decide_import(
     at: datetime,
     first_of_year: bool,
     others: list[TimetableImport] | None = None,
-) -> ImportResult:
+) -> Result:
     """First import of the year → awaiting validation; else compare with the
     last applied timetable and apply, or reject over the thresholds.
     ``others`` are saved with it (the import it replaces)."""
@@ -70,7 +70,7 @@ def decide_import(
 
 def validate(
     key: str, operator: str, uow: TimetableWork, now: datetime | None = None, accept_end_date: bool = False
-) -> ImportResult:
+) -> Result:
     """An operator validates the first import of a school year: it is applied,
     compared with the last applied timetable of that year if any (domain-rules
     §7). An end of year after 15 July is applied up to 15 July only, and only
@@ -99,7 +99,7 @@ def validate(
     return save(uow, [imp], "", {}, counts)
 
 
-def retry(key: str, lift: list[str], operator: str, uow: TimetableWork, now: datetime | None = None) -> ImportResult:
+def retry(key: str, lift: list[str], operator: str, uow: TimetableWork, now: datetime | None = None) -> Result:
     """Decide again on an import rejected for its thresholds, with ``lift``
     lifted for this import only. The structure-protection threshold can never
     be lifted (001 §3.4: "sauf le dernier de la liste")."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from events.usecases.timetable_work import ImportResult, TimetableWork, load, save
+from events.usecases.result import Result
+from events.usecases.timetable_work import TimetableWork, load, save
 
 
-def cancel(key: str, operator: str, reason: str, uow: TimetableWork, now: datetime | None = None) -> ImportResult:
+def cancel(key: str, operator: str, reason: str, uow: TimetableWork, now: datetime | None = None) -> Result:
     """An operator cancels the import ``key``, saying why."""
     imp = load(uow, key)
     imp.cancel(operator, reason, uow.effective_now(now))

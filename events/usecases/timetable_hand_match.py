@@ -10,8 +10,9 @@ from typing import Any
 
 from events.imports import TimetableImport
 from events.timetable.matching import STAFF, STUDENTS, Match, rematch
+from events.usecases.result import Result
 from events.usecases.timetable_apply import resolve_again
-from events.usecases.timetable_work import ImportResult, TimetableWork, load, save
+from events.usecases.timetable_work import TimetableWork, load, save
 
 
 def match(
@@ -22,7 +23,7 @@ def match(
     uow: TimetableWork,
     now: datetime | None = None,
     kind: str | None = None,
-) -> ImportResult:
+) -> Result:
     """Match the item ``ident`` (of ``kind`` when two items share it) of the
     import ``key`` to ``target``: a jointure for a teacher or student, a code
     for a class or group."""

@@ -23,19 +23,19 @@ from events.timetable.edt import match_edt
 from events.timetable.matching import Matched, Remembered, person_identity
 from events.timetable.snapshot import snapshot_to_dict
 from events.timetable.sts import match_sts
+from events.usecases.result import Result
 from events.usecases.timetable_apply import decide_import
 from events.usecases.timetable_report import report
 from events.usecases.timetable_work import (
     AwaitingImport,
     ImportRefused,
-    ImportResult,
     TimetableWork,
     last_applied,
     save,
 )
 
 
-def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -> ImportResult:
+def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -> Result:
     """Receive the STS-web or timetable export at ``path`` (domain-rules §7, §12)."""
     path = Path(path)
     try:
@@ -49,13 +49,14 @@ def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -
     existing = uow.log.find(iid)
     if existing is not None:
         uow.imports.catch_up(uow.log)
-        return ImportResult(
-            str(iid),
+        return Result(
+            "timetable",
             f"already-{existing.status}",
-            uai,
-            path.name,
-            existing.reason,
-            "this file was already received at this time; nothing recorded",
+            import_id=str(iid),
+            uai=uai,
+            file=path.name,
+            reason=existing.reason,
+            message="this file was already received at this time; nothing recorded",
         )
     uow.projection.catch_up(uow.log)
     uow.imports.catch_up(uow.log)
@@ -140,7 +141,7 @@ def _unreadable(
     size: int,
     failure: DeliveryRejected,
     at: datetime,
-) -> ImportResult:
+) -> Result:
     """A file the readers refused: recorded as received and rejected, with the adapter's reason."""
     imp = _received(uai, source, path, sha256, size, 0, None, [], at)
     details = {"file": failure.file, "line": failure.line}

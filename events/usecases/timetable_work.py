@@ -1,7 +1,8 @@
 """What the timetable-import use cases share (domain-rules §7): the unit of
 work they need (``TimetableWork``), the read-model queries they decide on
-(``TimetableQueries``, implemented by projections/timetable_queries.py), the
-result every command returns, and loading and saving an import.
+(``TimetableQueries``, implemented by projections/timetable_queries.py), and
+loading and saving an import (every command answers an
+events/usecases/result.py ``Result``).
 
 The commands: receiving an export (timetable_receive.py), validating and
 retrying it (timetable_apply.py), matching an item by hand
@@ -10,47 +11,22 @@ retrying it (timetable_apply.py), matching an item by hand
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from adapters.errors import Rejection
 from events.imports import TimetableImport
 from events.policy import Policy
 from events.timetable.decision import EarlierCopy
 from events.timetable.matching import DirectoryView, Match, Remembered
 from events.timetable.snapshot import Snapshot
 from events.usecases.ports import EventLog, ReadModel
+from events.usecases.result import Result
 
 
 class ImportRefused(ValueError):
     """The command cannot run (unreadable path, unknown import id)."""
-
-
-@dataclass
-class ImportResult:
-    import_id: str
-    status: str  # applied | awaiting_validation | rejected | already-<status>
-    uai: str = ""
-    file: str = ""
-    reason: str = ""
-    message: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
-    # Records the reader set aside (counted by reason in the metrics; not in as_dict).
-    rejections: list[Rejection] = field(default_factory=list, repr=False)
-
-    @property
-    def exit_code(self) -> int:
-        """0 applied; 3 applied with records set aside (as an AAF delivery);
-        2 rejected or waiting for an operator (nothing applied yet)."""
-        if self.status == "applied" and self.rejections:
-            return 3
-        return 0 if self.status in ("applied", "already-applied") else 2
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "rejections"}
 
 
 @dataclass(frozen=True)
@@ -106,11 +82,18 @@ class TimetableQueries(Protocol):
 
 
 class TimetableWork(Protocol):
-    log: EventLog
-    projection: ReadModel  # the directory, caught up before matching
-    imports: ReadModel  # the imports read model, caught up after each save
-    policy: Policy
-    timetable_queries: TimetableQueries
+    # Read-only properties, as the other use cases' units of work declare
+    # theirs: the one dispatch (events/usecases/intake.py) needs them all at once.
+    @property
+    def log(self) -> EventLog: ...
+    @property
+    def projection(self) -> ReadModel: ...  # the directory, caught up before matching
+    @property
+    def imports(self) -> ReadModel: ...  # the imports read model, caught up after each save
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def timetable_queries(self) -> TimetableQueries: ...
 
     def effective_now(self, now: datetime | None) -> datetime:
         """The command's effective time: ``now`` or the clock, never going back."""
@@ -132,13 +115,23 @@ def save(
     message: str,
     details: dict[str, Any],
     counts: dict[str, int] | None = None,
-) -> ImportResult:
+) -> Result:
     """Record the aggregates' facts in one save, bring the imports read model
     up to date, and answer for the first one."""
     uow.log.save(*aggregates)
     uow.imports.catch_up(uow.log)
     imp = aggregates[0]
-    return ImportResult(str(imp.id), imp.status, imp.uai, imp.file, imp.reason, message, counts or {}, details)
+    return Result(
+        "timetable",
+        imp.status,
+        import_id=str(imp.id),
+        uai=imp.uai,
+        file=imp.file,
+        reason=imp.reason,
+        message=message,
+        counts=counts or {},
+        details=details,
+    )
 
 
 def last_applied(

@@ -17,9 +17,8 @@ from daemon import bootstrap
 from events.faults import StopAt
 from events.policy import Policy
 from events.usecases import aaf_apply
-from events.usecases.aaf_ingest import ingest
+from events.usecases.aaf_ingest import IngestRefused, ingest
 from events.usecases.aaf_operator import reject, release
-from events.usecases.aaf_result import IngestRefused
 from generator.cli import run as generate
 from projections import account_queries, delivery_queries
 from projections.schema import dump

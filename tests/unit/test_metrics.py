@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -14,6 +14,7 @@ from daemon.observability.labels import needs_action, outcome_label, reason_labe
 from daemon.observability.metric_defs import HARMLESS_REASONS
 from daemon.observability.metrics import Metrics
 from daemon.observability.readings import Reading
+from events.usecases.result import Result
 
 
 class FakeDb:
@@ -131,14 +132,6 @@ def test_outcome_labels_are_a_closed_set(given, label):
     assert outcome_label(given) == label
 
 
-@dataclass
-class Result:
-    status: str
-    reason: str = ""
-    uai: str = ""
-    rejections: list = field(default_factory=list)
-
-
 def test_observe_result_reads_a_service_result(metrics):
     ctx = FakeCtx(FakeDb(["0740263J"]))
     bad = [
@@ -146,8 +139,8 @@ def test_observe_result_reads_a_service_result(metrics):
         Rejection("invalid_date", "F.xml", 9, "124", "dateNaissance", "bad date"),
         Rejection("missing_field", "F.xml", 12, "125", "sn", "missing"),
     ]
-    metrics.observe_result("aaf", Result("applied", rejections=bad), 3.0, ctx=ctx)
-    metrics.observe_result("siecle", Result("rejected", "older_export", "0740263J"), 0.1, ctx=ctx)
+    metrics.observe_result("aaf", Result("aaf", "applied", rejections=bad), 3.0, ctx=ctx)
+    metrics.observe_result("siecle", Result("siecle", "rejected", reason="older_export", uai="0740263J"), 0.1, ctx=ctx)
     assert (
         metrics.registry.get_sample_value(
             "entsync_imports_total", {"source": "aaf", "outcome": "applied_with_rejections"}
@@ -170,18 +163,14 @@ def test_observe_result_reads_a_service_result(metrics):
 def test_fields_set_aside_are_counted_by_source_and_reason(metrics):
     from adapters.errors import SetAside
 
-    @dataclass
-    class WithSetAside(Result):
-        set_aside: list = field(default_factory=list)
-
     aside = [
         SetAside("name_too_long", "F.xml", 3, "123", "sn", "too long"),
         SetAside("name_too_long", "F.xml", 9, "124", "givenName", "too long"),
         SetAside("birth_date_in_future", "F.xml", 9, "124", "ENTPersonDateNaissance", "future"),
     ]
-    metrics.observe_result("aaf", WithSetAside("applied", set_aside=aside), 1.0)
-    metrics.observe_result("siecle", WithSetAside("applied", set_aside=aside[:1]), 1.0)
-    metrics.observe_result("aaf", WithSetAside("already-applied", set_aside=aside), 1.0)  # a duplicate: not again
+    metrics.observe_result("aaf", Result("aaf", "applied", set_aside=aside), 1.0)
+    metrics.observe_result("siecle", Result("siecle", "applied", set_aside=aside[:1]), 1.0)
+    metrics.observe_result("aaf", Result("aaf", "already-applied", set_aside=aside), 1.0)  # a duplicate: not again
     value = metrics.registry.get_sample_value
     assert value("entsync_fields_set_aside_total", {"source": "aaf", "reason": "name_too_long"}) == 2
     assert value("entsync_fields_set_aside_total", {"source": "aaf", "reason": "birth_date_in_future"}) == 1
