@@ -7,8 +7,8 @@
 #               make test PYTEST_ARGS='-k smoke -x'
 #   make lint   the import contracts (pyproject.toml [tool.importlinter]),
 #               ruff's lint rules and its formatting ([tool.ruff]), mypy
-#               ([tool.mypy]: strict on events/ and daemon/, daemon/http and
-#               daemon/cli excepted for now)
+#               ([tool.mypy]: strict on events/ and daemon/, daemon/http
+#               excepted for now)
 
 SHELL := /bin/bash
 

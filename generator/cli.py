@@ -78,10 +78,36 @@ def _positive(text: str) -> int:
     return n
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error in one line, as entsync's own (daemon/cli/parser.py);
+    argparse's exit code 2, which ``entsync generate`` makes 1."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"entsync: error: generate: {message} (see `entsync generate --help`)\n")
+
+
+DESCRIPTION = """\
+Write a synthetic académie, deterministic for a seed: the AAF complete
+delivery, then (unless --no-second) a delta and a complete delivery after
+churn, and with --sources the SIECLE, STS-web and timetable exports of the
+same persons with the variants of the rentrée walkthrough; OUT/manifest.json
+is the ground truth the tests compare with. Test data only: names, dates and
+ids are invented."""
+
+EXITS = """\
+exit codes:
+  0  written
+  1  an error (a usage error, a directory that cannot be written)
+  2  files already there: nothing written (--force overwrites them)"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``entsync generate``."""
-    p = argparse.ArgumentParser(
-        prog="entsync generate", description="Write a synthetic académie as AAF XML deliveries (deterministic)."
+    p = _Parser(
+        prog="entsync generate",
+        description=DESCRIPTION,
+        epilog=EXITS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("out", metavar="OUT", help="output directory")
     p.add_argument("--students", type=_positive, default=2000, help="students in the first delivery (default 2000)")
@@ -168,10 +194,13 @@ def run(argv: list[str] | None = None) -> int:
     try:
         s = generate(o)
     except FileExistsError as exc:
-        print(f"entsync generate: {exc}", file=sys.stderr)
+        print(f"entsync: error: generate: {exc}", file=sys.stderr)
         return 2
     except (OverflowError, ValueError) as exc:  # académie too large for the identifier formats
-        print(f"entsync generate: {exc}", file=sys.stderr)
+        print(f"entsync: error: generate: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # OUT cannot be written: a file on the way, no permission
+        print(f"entsync: error: generate: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1
     people = s["persons"]
     print(

@@ -4,6 +4,7 @@ that build their own (the service, the store's declaration, Kafka)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 
@@ -19,20 +20,22 @@ from daemon.cli import (
     token_commands,
 )
 from daemon.cli.main import localize
+from daemon.cli.render import Output
 from events.usecases import upgrade
 from projections.store_url import StoreURL, store_exists
 
 
-def run(args, out: Callable, table: Callable, progress: Callable) -> int:
+def run(args: argparse.Namespace) -> int:
     settings = config.load(getattr(args, "config", None), args.store)
     localize(args, settings.policy.timezone)
+    ui = Output(as_json=args.json, zone=settings.policy.timezone)
     if not _creates_store(args) and not store_exists(settings.store):
         raise LookupError(
             f"no store at {StoreURL(settings.store).where()}: give --store (or ENTSYNC_STORE), "
             "or create one with `entsync store init` or by ingesting a delivery"
         )
     if args.command in SERVICE_COMMANDS:  # they build their own context, or none
-        return SERVICE_COMMANDS[args.command](args, out)
+        return SERVICE_COMMANDS[args.command](args, ui)
     ctx = bootstrap.build(settings.store, settings.policy)
     ctx.force_time = bool(getattr(args, "force", False))
     ctx.dry_run = bool(getattr(args, "dry_run", False))
@@ -43,13 +46,14 @@ def run(args, out: Callable, table: Callable, progress: Callable) -> int:
             report = upgrade.ensure(ctx, bootstrap.release())
             if report is not None:
                 print(report.notice(), file=sys.stderr)
-        return COMMANDS[args.command](args, ctx, out, table, progress)
+        return COMMANDS[args.command](args, ctx, ui)
     finally:
         ctx.close()
 
 
-# Each is called as command(args, ctx, out, table, progress).
-COMMANDS = {
+# Each is called as command(args, ctx, ui): the context the composition root
+# built, and where its answer goes (daemon/cli/render.py).
+COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], int]] = {
     "ingest": delivery_commands.ingest_command,
     "tick": delivery_commands.tick_command,
     "accounts": directory_commands.accounts,
@@ -71,8 +75,8 @@ COMMANDS = {
 }
 # Commands that write facts: they upgrade a store built by an earlier release first.
 UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge")
-# Called as command(args, out): they build their own context, or none.
-SERVICE_COMMANDS = {
+# Called as command(args, ui): they build their own context, or none.
+SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "store": store_commands.store,
     "run": service_commands.run_service,
     "config": service_commands.config_check,
@@ -82,11 +86,11 @@ SERVICE_COMMANDS = {
 }
 
 
-def _creates_store(args) -> bool:
+def _creates_store(args: argparse.Namespace) -> bool:
     """The commands that may start a new store; any other refuses a store that
     does not exist rather than create an empty one (in the wrong folder, say)."""
     if args.command in ("ingest", "run", "consume", "config"):
         return True
     if args.command == "store":
-        return args.action == "init"
-    return args.command == "tokens" and args.action == "create"
+        return bool(args.action == "init")
+    return bool(args.command == "tokens" and args.action == "create")

@@ -5,12 +5,16 @@
 
 from __future__ import annotations
 
+from argparse import Namespace
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from daemon import bootstrap
-from daemon.cli.exits import EXIT_ERROR, EXIT_OK
+from daemon.bootstrap import Context
+from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.history import history as account_history
+from daemon.cli.render import Output
 from events.structure import GroupSource, group_source_id
 from projections import account_queries, anomaly_queries, structure_queries
 from projections.db import Database
@@ -18,7 +22,7 @@ from projections.directory import DirectoryProjection
 
 
 @contextmanager
-def _read_db(ctx: bootstrap.Context, as_of) -> Iterator[Database]:
+def _read_db(ctx: bootstrap.Context, as_of: datetime | None) -> Iterator[Database]:
     """The live read model, or one rebuilt in memory up to ``--as-of``."""
     if as_of is None:
         ctx.projection.catch_up(ctx.log)
@@ -32,7 +36,7 @@ def _read_db(ctx: bootstrap.Context, as_of) -> Iterator[Database]:
         mem.close()
 
 
-def accounts(args, ctx, out, table, progress) -> int:
+def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = account_queries.accounts(
             db,
@@ -46,17 +50,16 @@ def accounts(args, ctx, out, table, progress) -> int:
             tz=ctx.policy.timezone,
             policy=ctx.policy,
         )
-    out(
+    ui.show(
         rows,
-        args.json,
-        table(
+        ui.table(
             rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies")
         ),
     )
     return EXIT_OK
 
 
-def account(args, ctx, out, table, progress) -> int:
+def account(args: Namespace, ctx: Context, ui: Output) -> int:
     with _read_db(ctx, args.as_of) as db:
         row = account_queries.account_detail(
             db,
@@ -69,12 +72,11 @@ def account(args, ctx, out, table, progress) -> int:
         )
     if row is None:
         raise LookupError(f"no account with id or login {args.key!r}")
-    text = "\n".join(f"{k}: {v}" for k, v in row.items() if k != "attributes")
-    out(row, args.json, text)
+    ui.show(row, ui.record(row, skip=("attributes",)))
     return EXIT_OK
 
 
-def history(args, ctx, out, table, progress) -> int:
+def history(args: Namespace, ctx: Context, ui: Output) -> int:
     ctx.projection.catch_up(ctx.log)
     row = account_queries.find_account(ctx.db, args.key)
     jointure = row["jointure"] if row else args.key
@@ -84,34 +86,37 @@ def history(args, ctx, out, table, progress) -> int:
     lines = []
     for e in entries:
         where = " ".join(f"{k}={e[k]}" for k in ("delivery_id", "file", "line") if k in e)
-        extra = " ".join(f"{k}={e[k]}" for k in ("reason", "login", "state", "creation_due", "removal_due") if k in e)
-        lines.append(f"{e['at']}  v{e['version']} {e['event']} {extra} {where}".rstrip())
+        extra = " ".join(
+            f"{k}={ui.value(e[k])}" for k in ("reason", "login", "state", "creation_due", "removal_due") if k in e
+        )
+        lines.append(f"{ui.time(e['at'])}  v{e['version']} {e['event']} {extra} {where}".rstrip())
         for name, change in e.get("changes", {}).items():
-            lines.append(f"    {name}: {change['before']} -> {change['after']}")
-    out(entries, args.json, "\n".join(lines))
+            lines.append(f"    {name}: {_values(ui, change['before'])} -> {_values(ui, change['after'])}")
+    ui.show(entries, "\n".join(lines))
     return EXIT_OK
 
 
-def anomalies(args, ctx, out, table, progress) -> int:
+def anomalies(args: Namespace, ctx: Context, ui: Output) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = anomaly_queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
-    out(rows, args.json, table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
+    ui.show(rows, ui.table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
     return EXIT_OK
 
 
-def structures(args, ctx, out, table, progress) -> int:
+def structures(args: Namespace, ctx: Context, ui: Output) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = structure_queries.structures(db)
-    out(rows, args.json, table(rows, ("uai", "jointure", "type", "name", "accounts", "group_source", "present")))
+    ui.show(rows, ui.table(rows, ("uai", "jointure", "type", "name", "accounts", "group_source", "present")))
     return EXIT_OK
 
 
-def group_source(args, ctx, out, table, progress) -> int:
+def group_source(args: Namespace, ctx: Context, ui: Output) -> int:
     """Show or record where an establishment's groups get their members (domain-rules §2)."""
     ctx.projection.catch_up(ctx.log)
     if not structure_queries.structure_known(ctx.db, args.uai):
-        out({"error": "unknown_uai", "uai": args.uai}, args.json, f"{args.uai}: no such establishment in the directory")
-        return EXIT_ERROR
+        raise CommandFailed(
+            f"{args.uai}: no such establishment in the directory", data={"error": "unknown_uai", "uai": args.uai}
+        )
     if args.source:
         stream = ctx.log.find(group_source_id(args.uai))
         at = ctx.effective_now(args.now)
@@ -122,20 +127,26 @@ def group_source(args, ctx, out, table, progress) -> int:
         ctx.log.save(stream)
         ctx.projection.catch_up(ctx.log)
     source = structure_queries.group_source(ctx.db, args.uai)
-    out({"uai": args.uai, "group_source": source}, args.json, f"{args.uai}: groups populated from {source}")
+    ui.show({"uai": args.uai, "group_source": source}, f"{args.uai}: groups populated from {source}")
     return EXIT_OK
 
 
-def classes(args, ctx, out, table, progress) -> int:
+def classes(args: Namespace, ctx: Context, ui: Output) -> int:
     with _read_db(ctx, args.as_of) as db:
         rows = structure_queries.classes(db, args.uai, members=args.members)
     if not rows:
         raise LookupError(f"no establishment with UAI {args.uai!r}")
-    text = table(rows, ("kind", "code", "declared", "students", "teachers"))
+    text = ui.table(rows, ("kind", "code", "declared", "students", "teachers"))
     if args.members:
         text += "".join(
-            f"\n\n{r['kind']} {r['code']}\n" + table(r["members"], ("jointure", "profile", "login", "state"))
+            f"\n\n{r['kind']} {r['code']}\n" + ui.table(r["members"], ("jointure", "profile", "login", "state"))
             for r in rows
         )
-    out(rows, args.json, text)
+    ui.show(rows, text)
     return EXIT_OK
+
+
+def _values(ui: Output, values: object) -> str:
+    """An attribute's values before or after a change; none as ``(none)``
+    (a ``-`` would read as part of the arrow)."""
+    return "(none)" if values in (None, [], "") else ui.value(values)

@@ -3,10 +3,14 @@ record line, what changed. The first tool for an overwritten account."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 from events.account import Account, account_id
+from events.application import DirectoryLog
 
 
-def _changes(before: dict, after: dict) -> dict[str, dict]:
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out = {}
     for name in sorted(set(before) | set(after)):
         if before.get(name, []) != after.get(name, []):
@@ -17,26 +21,27 @@ def _changes(before: dict, after: dict) -> dict[str, dict]:
 SET_ASIDE = "(set aside)"
 
 
-def _masked(attrs: dict, fields) -> dict:
+def _masked(attrs: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:
     """The record with the values set aside for being implausible (domain-rules
     §12: control characters, thousands of characters…) not repeated."""
     return {k: ([SET_ASIDE] if k in fields and v else v) for k, v in attrs.items()} if fields else attrs
 
 
-def history(log, jointure: str) -> list[dict]:
+def history(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
     """Every event of the account stream of ``jointure``, oldest first."""
     entries = []
-    attrs: dict = {}
+    attrs: dict[str, Any] = {}
     events = list(log.events.get(account_id(jointure)))
     # The fields each delivery set aside: its FieldsSetAside comes just before
     # (just after, for Appeared) the record event it qualifies.
     aside = {ev.delivery_id: ev.fields for ev in events if isinstance(ev, Account.FieldsSetAside)}
-    current: dict = {}
+    current: dict[str, Any] = {}
     for ev in events:
-        entry = {
+        at = getattr(ev, "at", None)
+        entry: dict[str, Any] = {
             "version": ev.originator_version,
             "event": type(ev).__name__,
-            "at": ev.at.isoformat() if getattr(ev, "at", None) else None,
+            "at": at.isoformat() if at else None,
         }
         for name in ("delivery_id", "file", "line", "reason", "login", "state"):
             value = getattr(ev, name, None)

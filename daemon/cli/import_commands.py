@@ -4,10 +4,15 @@ Output in English; the report (bilan) in the establishments' French."""
 
 from __future__ import annotations
 
+from argparse import Namespace
+from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
+from daemon.bootstrap import Context
 from daemon.cli import results
+from daemon.cli.exits import EXIT_OK
+from daemon.cli.render import Output
 from events.timetable.labels import bilan_title, report_text
 from events.timetable.snapshot import week_runs
 from events.usecases.timetable_apply import retry, validate
@@ -15,48 +20,46 @@ from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match
 from projections import import_queries as q
 
-EXIT_OK, EXIT_ERROR = 0, 1
 
-
-def _when(iso: str | None, tz: str) -> str:
-    if not iso:
-        return ""
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y à %H:%M")
-
-
-def run(args, ctx, out, table, progress) -> int:
+def run(args: Namespace, ctx: Context, ui: Output) -> int:
     if args.action == "list":
         ctx.imports.catch_up(ctx.log)
         rows = q.history(ctx.db, args.uai)
         for r in rows:
-            r["date"] = _when(r["received_at"], ctx.policy.timezone)
+            # The date the import was received, in the configured zone (its
+            # offset kept in --json), as the ENT consoles list it.
+            r["date"] = _local_iso(ui, r["received_at"])
             r["auto"] = "Oui" if r["automatic"] else "Non"
-        out(rows, args.json, table(rows, ("date", "label", "auto", "uai", "file", "import_id")))
+        ui.show(rows, ui.table(rows, ("date", "label", "auto", "uai", "file", "import_id")))
         return EXIT_OK
     if not args.id:
         raise ValueError(f"imports {args.action} needs an import id (entsync imports lists them)")
     if args.action == "validate":
-        return results.show(validate(args.id, args.operator, ctx, args.now, args.accept_end_date), args, out)
+        return results.show(validate(args.id, args.operator, ctx, args.now, args.accept_end_date), ui)
     if args.action == "retry":
-        return results.show(retry(args.id, args.lift, args.operator, ctx, args.now), args, out)
+        return results.show(retry(args.id, args.lift, args.operator, ctx, args.now), ui)
     if args.action == "cancel":
-        return results.show(cancel(args.id, args.operator, args.reason, ctx, args.now), args, out)
+        return results.show(cancel(args.id, args.operator, args.reason, ctx, args.now), ui)
     if args.action == "match":
         if not args.ident or bool(args.account) == bool(args.code):
             raise ValueError(
                 "imports match needs --ident and either --account (a teacher or student) or --code (a class or group)"
             )
         return results.show(
-            match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now, args.kind),
-            args,
-            out,
+            match(args.id, args.ident, args.account or args.code, args.operator, ctx, args.now, args.kind), ui
         )
     if args.action == "sessions":
-        return _sessions(args, ctx, out, table)
-    return _show(args, ctx, out, table)
+        return _sessions(args, ctx, ui)
+    return _show(args, ctx, ui)
 
 
-def _read(ctx, key: str, reader) -> dict:
+def _local_iso(ui: Output, iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(ui.zone).isoformat()
+
+
+def _read(ctx: Context, key: str, reader: Callable[..., dict[str, Any] | None]) -> dict[str, Any]:
     ctx.imports.catch_up(ctx.log)
     found = q.by_key(ctx.db, key, reader)
     if found is None:
@@ -64,7 +67,7 @@ def _read(ctx, key: str, reader) -> dict:
     return found
 
 
-def _sessions(args, ctx, out, table) -> int:
+def _sessions(args: Namespace, ctx: Context, ui: Output) -> int:
     """The sessions of an import with their weeks and dates."""
     data = _read(ctx, args.id, q.sessions)
     rows = [
@@ -80,7 +83,7 @@ def _sessions(args, ctx, out, table) -> int:
         }
         for s in data["sessions"]
     ]
-    out(data, args.json, table(rows, ("day", "start", "subject", "where", "weeks", "first", "last", "cancelled")))
+    ui.show(data, ui.table(rows, ("day", "start", "subject", "where", "weeks", "first", "last", "cancelled")))
     return EXIT_OK
 
 
@@ -89,14 +92,13 @@ def _ranges(weeks: list[int]) -> str:
     return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in week_runs(weeks))
 
 
-def _show(args, ctx, out, table) -> int:
+def _show(args: Namespace, ctx: Context, ui: Output) -> int:
     row = _read(ctx, args.id, q.detail)
-    tz = ctx.policy.timezone
     lines = [
         f"import {row['import_id']}",
         f"establishment: {row['uai'] or '(unknown)'}   source: {row['source']}   file: {row['file']}",
-        f"school year: {row['school_year'] or '?'}   received: {_when(row['received_at'], tz)}"
-        f"   finished: {_when(row['finished_at'], tz)}",
+        f"school year: {row['school_year'] or '?'}   received: {ui.time(row['received_at'])}"
+        f"   finished: {ui.time(row['finished_at'])}",
         f"status: {row['status']}"
         + (f" ({row['reason']})" if row["reason"] else "")
         + f" — {row['label']}   automatic: {'yes' if row['automatic'] else 'no'}"
@@ -134,15 +136,15 @@ def _show(args, ctx, out, table) -> int:
             lines += [
                 "",
                 "not matched (listed, never guessed; entsync imports match ID --ident X --account J or --code C):",
-                table(shown, ("kind", "ident", "code", "name", "born", "reason", "line", "candidates")),
+                ui.table(shown, ("kind", "ident", "code", "name", "born", "reason", "line", "candidates")),
             ]
         if matched:
-            lines += ["", "matched:", table(matched, ("kind", "ident", "code", "key", "by"))]
-    out(row, args.json, "\n".join(lines))
+            lines += ["", "matched:", ui.table(matched, ("kind", "ident", "code", "key", "by"))]
+    ui.show(row, "\n".join(lines))
     return EXIT_OK
 
 
-def _candidate(ctx, jointure: str) -> str:
+def _candidate(ctx: Context, jointure: str) -> str:
     """An account an operator may choose: jointure, name and birth date."""
     person = q.account_person(ctx.db, jointure)
     if person is None:

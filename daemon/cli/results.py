@@ -7,19 +7,18 @@ file."""
 
 from __future__ import annotations
 
-from argparse import Namespace
 from collections.abc import Callable
-from typing import Any
 
 from adapters.errors import describe_all
+from daemon.cli.render import Output
 from events.usecases.result import Intake, Result
 
 SET_ASIDE_SHOWN = 20
 
 
-def show(result: Result, args: Namespace, out: Callable[[Any, bool, str], None]) -> int:
+def show(result: Result, ui: Output) -> int:
     """Print ``result`` and answer its exit code."""
-    out(result.as_dict(), args.json, "\n".join(LINES[result.intake](result)))
+    ui.show(result.as_dict(), "\n".join(LINES[result.intake](result)))
     return result.exit_code
 
 

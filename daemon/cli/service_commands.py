@@ -1,24 +1,25 @@
-"""``entsync run``, the service (daemon/service/run.py), and
-``entsync config check``, the configuration it would run with."""
+"""``entsync run`` (the service: daemon/service/run.py) and ``entsync config
+check`` (the effective configuration, no secret)."""
 
 from __future__ import annotations
 
+from argparse import Namespace
+
 from daemon import config
 from daemon.cli.exits import EXIT_OK
+from daemon.cli.render import Output
 
 
-def run_service(args, out) -> int:
+def run_service(args: Namespace, ui: Output) -> int:
     from daemon.service import run as service
 
     return service.command(args)
 
 
-def config_check(args, out) -> int:
+def config_check(args: Namespace, ui: Output) -> int:
     """``entsync config check [--config FILE]``: the effective configuration
     (no secret), or (raised) the error naming the key."""
     settings = config.load(args.config, args.store)
     data = config.redacted(settings)
-    lines = [f"{k} = {v}" for k, v in data.items() if k != "policy"]
-    lines += [f"policy.{k} = {v}" for k, v in data["policy"].items()]
-    out(data, args.json, "\n".join(lines) + "\nconfiguration OK")
+    ui.show(data, ui.record(data) + "\nconfiguration OK")
     return EXIT_OK

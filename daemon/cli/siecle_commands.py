@@ -5,14 +5,17 @@ or birth dates."""
 
 from __future__ import annotations
 
+from argparse import Namespace
+
+from daemon.bootstrap import Context
 from daemon.cli import results
+from daemon.cli.exits import EXIT_OK
+from daemon.cli.render import Output
 from events.usecases.siecle_hold import held_import, reject_siecle, release_siecle
 from projections import siecle_listings
 
-EXIT_OK = 0
 
-
-def run(args, ctx, out, table, progress) -> int:
+def run(args: Namespace, ctx: Context, ui: Output) -> int:
     """``entsync siecle imports|unresolved [--uai UAI]``, ``entsync siecle
     show|release|reject ID``."""
     ctx.siecle.catch_up(ctx.log)
@@ -20,16 +23,15 @@ def run(args, ctx, out, table, progress) -> int:
         if not args.id:
             raise ValueError(f"entsync siecle {args.action} needs an import id")
         if args.action == "release":
-            return results.show(release_siecle(ctx, args.id, args.operator, args.now), args, out)
+            return results.show(release_siecle(ctx, args.id, args.operator, args.now), ui)
         if args.action == "reject":
-            return results.show(reject_siecle(ctx, args.id, args.operator, args.now), args, out)
-        return _show(ctx, args, out, table)
+            return results.show(reject_siecle(ctx, args.id, args.operator, args.now), ui)
+        return _show(ctx, args, ui)
     if args.action == "imports":
         rows = siecle_listings.imports(ctx.db, args.uai)
-        out(
+        ui.show(
             rows,
-            args.json,
-            table(
+            ui.table(
                 rows,
                 (
                     "received_at",
@@ -46,11 +48,11 @@ def run(args, ctx, out, table, progress) -> int:
         )
     else:
         rows = siecle_listings.unresolved(ctx.db, args.uai)
-        out(rows, args.json, table(rows, ("uai", "kind", "key", "reason", "rule", "at")))
+        ui.show(rows, ui.table(rows, ("uai", "kind", "key", "reason", "rule", "at")))
     return EXIT_OK
 
 
-def _show(ctx, args, out, table) -> int:
+def _show(ctx: Context, args: Namespace, ui: Output) -> int:
     """One import; for a held one, the brake's counts and who would depart
     (jointures and logins, never names)."""
     imp = held_import(ctx, args.id)
@@ -73,16 +75,16 @@ def _show(ctx, args, out, table) -> int:
         lines += [
             "",
             "brake per structure and population:",
-            table(
+            ui.table(
                 brake.get("counts", []),
                 ("uai", "population", "departing", "expected", "counted", "accounts", "share", "minimum", "held"),
             ),
             "",
             "who would depart:",
-            table(
+            ui.table(
                 [{**d, "counted": "yes" if d["counted"] else "no"} for d in departures],
                 ("jointure", "login", "profile", "state", "reason", "counted", "expected"),
             ),
         ]
-    out(data, args.json, "\n".join(lines))
+    ui.show(data, "\n".join(lines))
     return EXIT_OK

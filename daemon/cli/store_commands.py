@@ -4,8 +4,14 @@ clock, this release's rules applied to it, domain-rules §12) and
 
 from __future__ import annotations
 
+from argparse import Namespace
+from collections.abc import Callable
+from typing import Any
+
 from daemon import bootstrap, config
+from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_ERROR, EXIT_OK
+from daemon.cli.render import Output
 from events.usecases import siecle_relink, upgrade
 from projections import imports_schema, siecle_schema
 from projections.db import Database
@@ -15,7 +21,7 @@ from projections.schema import drop, dump
 from projections.siecle import SiecleProjection
 
 
-def store(args, out) -> int:
+def store(args: Namespace, ui: Output) -> int:
     """`entsync store init [--simulation]` declares a new store (domain-rules
     §12, time guard); `entsync store info` says what it is and its clock."""
     settings = config.load(args.config, args.store)
@@ -24,57 +30,51 @@ def store(args, out) -> int:
     )
     try:
         if args.action == "upgrade":
-            return _store_upgrade(args, ctx, out)
+            return _store_upgrade(args, ctx, ui)
         info = store_info(ctx)
         if args.action == "init":
             text = f"store declared: {info['kind']}"
         else:
-            ahead = info["ahead_of_wall_clock_seconds"]
-            text = "\n".join(
-                [
-                    f"kind               {info['kind']}",
-                    f"declared           {info['declared_at'] or 'not declared: a production store'}",
-                    f"facts              {info['facts']}",
-                    f"last recorded time {info['last_recorded_time'] or '(none)'}",
-                    f"wall clock         {info['wall_clock']}",
-                    *(
-                        [
-                            f"AHEAD of the wall clock by {ahead / 3600:.1f} h: commands without --force will be refused "
-                            "until the wall clock reaches the last recorded time"
-                        ]
-                        if ahead > ctx.policy.clock_skew.total_seconds() and info["kind"] != "simulation"
-                        else []
-                    ),
-                    *(
-                        [f"clock forced       {info['clock_forced']} time(s), last to {info['last_forced']}"]
-                        if info["clock_forced"]
-                        else []
-                    ),
-                ]
+            text = ui.record(
+                {
+                    "kind": info["kind"],
+                    "declared": ui.time(info["declared_at"])
+                    if info["declared_at"]
+                    else "not declared: a production store",
+                    "facts": info["facts"],
+                    "last recorded time": info["last_recorded_time"],
+                    "wall clock": info["wall_clock"],
+                }
             )
-        out(info, args.json, text)
+            ahead = info["ahead_of_wall_clock_seconds"]
+            if ahead > ctx.policy.clock_skew.total_seconds() and info["kind"] != "simulation":
+                text += (
+                    f"\nAHEAD of the wall clock by {ahead / 3600:.1f} h: commands without --force will be refused "
+                    "until the wall clock reaches the last recorded time"
+                )
+            if info["clock_forced"]:
+                text += f"\nclock forced: {info['clock_forced']} time(s), last to {ui.time(info['last_forced'])}"
+        ui.show(info, text)
         return EXIT_OK
     finally:
         ctx.close()
 
 
-def _store_upgrade(args, ctx, out) -> int:
-    from daemon.cli.main import _table as table
-
+def _store_upgrade(args: Namespace, ctx: Context, ui: Output) -> int:
     report = upgrade.upgrade(ctx, bootstrap.release(), dry_run=bool(args.dry_run))
     lines = [report.summary()]
     if report.corrections:
         lines += [
             "",
             "corrected (rules of this release; `entsync history JOINTURE` shows each):",
-            table(report.corrections, ("jointure", "field", "before", "after")),
+            ui.table(report.corrections, ("jointure", "field", "before", "after")),
         ]
     if report.reread:
         lines += [
             "",
             "deliveries to ingest again (they hold records an earlier release rejected for a rule that "
             "changed; only those records are applied, nothing departs):",
-            table(
+            ui.table(
                 [
                     {
                         "delivery_id": r["delivery_id"],
@@ -90,13 +90,13 @@ def _store_upgrade(args, ctx, out) -> int:
         lines += [
             "",
             "kept and listed (created by an earlier release; no structure of theirs is served):",
-            table(report.kept, ("jointure", "state", "structures")),
+            ui.table(report.kept, ("jointure", "state", "structures")),
         ]
-    out(report.as_dict(), args.json, "\n".join(lines))
+    ui.show(report.as_dict(), "\n".join(lines))
     return EXIT_OK
 
 
-def store_info(ctx) -> dict:
+def store_info(ctx: Context) -> dict[str, Any]:
     from events.store import STORE_ID
 
     store = ctx.log.find(STORE_ID)
@@ -116,12 +116,12 @@ def store_info(ctx) -> dict:
     }
 
 
-def verify(args, ctx, out, table, progress) -> int:
+def verify(args: Namespace, ctx: Context, ui: Output) -> int:
     """Rebuild the three read models (directory, timetable imports, SIECLE)
     from the log under a prefix and compare them with the live ones, row by
     row, table by table."""
     prefix = "verify_"
-    models = {
+    models: dict[str, tuple[Any, Callable[[Database, str], Any], Callable[[Database, str], dict[str, Any]]]] = {
         "directory": (ctx.projection, DirectoryProjection, dump),
         "imports": (ctx.imports, ImportsProjection, imports_schema.dump),
         "siecle": (ctx.siecle, SiecleProjection, lambda db, p: SiecleProjection(db, p).dump()),
@@ -154,7 +154,7 @@ def verify(args, ctx, out, table, progress) -> int:
     derivable = siecle_relink.relink(ctx, ctx.judged_now(), "verify", dry_run=True)
     follow = {"deliveries_not_followed": len(pending), "links_derivable": derivable}
     text = (
-        table(rows, ("table", "rows", "live_only", "rebuild_only", "equal"))
+        ui.table(rows, ("table", "rows", "live_only", "rebuild_only", "equal"))
         + "\n"
         + (
             "read model equals a rebuild from the log"
@@ -168,7 +168,7 @@ def verify(args, ctx, out, table, progress) -> int:
             f"relink, {derivable} SIECLE records the directory would link now; `entsync tick` (or the "
             "running service's next tick) runs them"
         )
-    out(
+    ui.show(
         {
             "equal": not diffs,
             "tables": report,
@@ -177,7 +177,6 @@ def verify(args, ctx, out, table, progress) -> int:
                 t: {"live_only": r["live_only"], "rebuild_only": r["rebuild_only"]} for t, r in diffs.items()
             },
         },
-        args.json,
         text,
     )
     # A delivery not marked followed is only a difference when its relink

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from collections.abc import Callable
 
+from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK
+from daemon.cli.render import Output
 from events.access import SCOPED_ROLES, Role
 from events.usecases import tokens
 
@@ -23,7 +24,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--operator", help="who creates or revokes (audited); default: the system user")
 
 
-def run(args, ctx, out: Callable, table: Callable, progress: Callable) -> int:
+def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
     operator = args.operator or getpass.getuser()
     if args.action == "list":
         rows = [
@@ -36,13 +37,13 @@ def run(args, ctx, out: Callable, table: Callable, progress: Callable) -> int:
             }
             for t in ctx.tokens.listing(include_revoked=args.all)
         ]
-        out({"tokens": rows}, args.json, table(rows, ["name", "role", "uais", "created_at", "revoked_at"]))
+        ui.show({"tokens": rows}, ui.table(rows, ["name", "role", "uais", "created_at", "revoked_at"]))
         return EXIT_OK
     if not args.name:
         raise ValueError(f"tokens {args.action} needs the token's name")
     if args.action == "revoke":
         tokens.revoke(tokens.RevokeToken(args.name, operator), ctx.tokens, ctx.access_audit, ctx.clock)
-        out({"revoked": args.name}, args.json, f"revoked: {args.name}")
+        ui.show({"revoked": args.name}, f"revoked: {args.name}")
         return EXIT_OK
     if not args.role:
         raise ValueError("tokens create needs --role (reader, etab-admin or operator)")
@@ -53,9 +54,8 @@ def run(args, ctx, out: Callable, table: Callable, progress: Callable) -> int:
         ctx.clock,
     )
     t = created.token
-    out(
+    ui.show(
         {"name": t.name, "role": t.role.value, "uais": sorted(t.uais), "token": created.secret},
-        args.json,
         f"token {t.name} ({t.role.value}{': ' + ', '.join(sorted(t.uais)) if t.uais else ''}) created.\n"
         f"{created.secret}\n"
         "This is the only time it is shown: give it to its holder now (HTTP header "

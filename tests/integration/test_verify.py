@@ -4,6 +4,8 @@ table by table; the rebuild's tables are dropped afterwards."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -11,6 +13,7 @@ import pytest
 
 from daemon.cli import store_commands
 from daemon.cli.exits import EXIT_ERROR, EXIT_OK
+from daemon.cli.render import Output
 from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from events.usecases.timetable_apply import validate
@@ -33,11 +36,9 @@ def acad(tmp_path_factory) -> Academie:
 
 
 def verify(ctx) -> tuple[int, dict]:
-    seen: list[dict] = []
-    code = store_commands.verify(
-        SimpleNamespace(json=True), ctx, lambda data, as_json, text=None: seen.append(data), lambda rows, cols: "", None
-    )
-    return code, seen[0]
+    out = io.StringIO()
+    code = store_commands.verify(SimpleNamespace(json=True), ctx, Output(as_json=True, stream=out))
+    return code, json.loads(out.getvalue())
 
 
 def test_verify_compares_the_three_read_models(ctx, acad):

@@ -1,6 +1,7 @@
 """What an operator meets first on the command line (issue 12): --version,
-help for every command, times without an offset read in Paris time, and read
-commands that refuse a store that does not exist instead of creating one."""
+help for every command saying what it does and its exit codes, times
+without an offset read in Paris time, and read commands that refuse a store
+that does not exist instead of creating one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from daemon.cli.main import _parser, localize, main
+from daemon.cli.helps import HELPS
+from daemon.cli.main import localize, main
+from daemon.cli.parser import parser
 
 
 def test_version_is_printed_and_exits_0(capsys):
@@ -26,6 +29,29 @@ def test_help_works_for_every_entry_point(argv, capsys):
     assert "usage:" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("command", sorted(HELPS))
+def test_every_command_s_help_says_what_it_does_and_its_exit_codes(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    page = capsys.readouterr().out
+    assert page.startswith(f"usage: entsync {command}")
+    description = page.split("\n\n")[1]
+    assert len(description.split()) >= 20, description  # a paragraph, not the one-liner again
+    codes = page[page.index("exit codes:") :].splitlines()[1:]
+    assert [line.split()[0] for line in codes if line.startswith("  ")][:2] == ["0", "1"]
+
+
+def test_the_command_list_has_one_liners_and_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    page = capsys.readouterr().out
+    for command, h in HELPS.items():
+        assert f"    {command}" in page and h.line[:30] in " ".join(page.split())
+    codes = page[page.index("exit codes") :]
+    assert all(f"  {code}  " in codes for code in (0, 1, 2, 3))
+
+
 @pytest.mark.parametrize(
     "written, utc",
     [
@@ -35,7 +61,7 @@ def test_help_works_for_every_entry_point(argv, capsys):
     ],
 )
 def test_a_time_without_offset_is_paris_time(written, utc):
-    args = _parser().parse_args(["tick", "--now", written])
+    args = parser().parse_args(["tick", "--now", written])
     localize(args, "Europe/Paris")
     assert args.now == utc
 

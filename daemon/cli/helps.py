@@ -1,0 +1,193 @@
+"""What ``entsync --help`` and each ``entsync COMMAND --help`` say (issue 12):
+per command, its one-liner (the list of commands), a paragraph on what it
+does, and its exit codes in the words of daemon/cli/exits.py (README,
+*Commands*). A data table: the parser (daemon/cli/parser.py) reads it."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Help(NamedTuple):
+    line: str  # one line in `entsync --help`
+    what: str  # the description of `entsync COMMAND --help`
+    exits: tuple[tuple[int, str], ...]
+
+
+OK, ERROR = (0, "done"), (1, "an error: one line `entsync: error: …` on stderr, nothing recorded")
+READ = (OK, (1, "an error (no such id, UAI or store; an unreadable configuration)"))
+# A command whose answer is an import's result (events/usecases/result.py).
+RESULT = (
+    (0, "applied, or already applied (the same file again: nothing to do)"),
+    ERROR,
+    (2, "rejected, held, awaiting validation or cancelled: nothing applied"),
+    (3, "applied, with some records rejected (listed)"),
+)
+
+SUMMARY = """\
+exit codes (every command; each one's --help says which it uses):
+  0  done (applied, shown, listed)
+  1  an error: one line `entsync: error: …` on stderr; a usage error too
+  2  rejected, held or awaiting an operator: nothing applied
+  3  applied, with some records rejected
+
+Times are read and shown in the configured zone (policy.timezone,
+Europe/Paris by default): a --now without an offset is Paris time. --json
+gives the data itself, times in ISO 8601 with their offset.
+`entsync COMMAND --help` says what a command does."""
+
+HELPS: dict[str, Help] = {
+    "ingest": Help(
+        "ingest an export: an AAF delivery, a SIECLE, STS-web or timetable export",
+        "Read PATH — an AAF delivery (a directory of part files, a .zip or a .tgz), a SIECLE export "
+        "(BEE_ELEVES, BEE_RESPONSABLES), an STS-web export or a timetable export, recognised by its content, "
+        "not its name — and hand it to the import of its kind, which records what changed (or why it is "
+        "rejected or held) at --now.\n\nWhat is no export at all (a mistyped path, the encrypted timetable "
+        "envelope, SIECLE's nomenclatures, anything else) is answered in one line, exit 2, nothing recorded.",
+        (
+            RESULT[0],
+            ERROR,
+            (2, "rejected, held or awaiting validation, or no export at all: nothing applied"),
+            RESULT[3],
+        ),
+    ),
+    "tick": Help(
+        "record the transitions due now",
+        "Record what has come due at --now: SIECLE precedence, account creations 48 h after first seen, "
+        "Toussaint removals, guardians removed with their last child, deactivated duplicates deleted. "
+        "--dry-run lists them with their reason and records nothing.",
+        (OK, ERROR),
+    ),
+    "accounts": Help(
+        "list accounts",
+        "List the accounts of the directory with their state, login, due dates and anomalies, filtered by "
+        "establishment, state or profile; --as-of shows them as they were at a past effective time (rebuilt "
+        "from the log).",
+        READ,
+    ),
+    "account": Help(
+        "one account: state, dates, memberships, links",
+        "Show one account, by its id (jointure) or login: state and dates, structures, classes and groups, "
+        "guardians or children, logins, fields set aside and anomalies; --as-of as it was at a past time.",
+        READ,
+    ),
+    "history": Help(
+        "every event of one account",
+        "List every event of one account, oldest first: when, which delivery, file and line it came from, "
+        "and what changed — the first tool for an account that was overwritten.",
+        READ,
+    ),
+    "structures": Help(
+        "list establishments",
+        "List the establishments (structures) of the directory: UAI, type, name, accounts, where their groups "
+        "get their members, whether the last delivery still held them.",
+        READ,
+    ),
+    "group-source": Help(
+        "where an establishment's groups get their members: siecle, timetable or manual",
+        "Show where the groups of establishment UAI get their members (domain-rules §2: siecle through the "
+        "AAF, the default; timetable, the applied timetable; manual), or record the operator's choice.",
+        ((0, "shown or recorded"), (1, "an unknown establishment, or an error")),
+    ),
+    "classes": Help(
+        "divisions and groups of one establishment",
+        "List the divisions (classes) and groups of establishment UAI with their numbers of students and "
+        "teachers; --members lists each one's members (jointure, profile, login, state).",
+        READ,
+    ),
+    "deliveries": Help(
+        "list deliveries, show one, release or reject a held one",
+        "List the AAF deliveries received, show one (its counts, rejected records, and for a held one the "
+        "brake per structure and population and who would depart), or release or reject a held delivery: "
+        "the deltas waiting behind it follow, in order.",
+        ((0, "listed, shown, rejected; or released and applied"), ERROR, *RESULT[2:]),
+    ),
+    "purge": Help(
+        "hold or release removals (Toussaint, duplicates); status",
+        "Hold the removals of accounts (while held, tick lists due removals as remove-held and records none), "
+        "release the hold, or show whether removals are held, since when, by whom and why.",
+        (OK, ERROR),
+    ),
+    "imports": Help(
+        "timetable and STS-web imports: history, show one, match by hand, validate, cancel, retry",
+        "The timetable and STS-web imports of the establishments: the history, newest first (status labels "
+        "in French, as in the ENT consoles); one import with its matches and its bilan; its sessions; match "
+        "by hand a teacher, student, class or group the import could not match; validate the first import "
+        "of the year; cancel one awaiting validation; retry one rejected for its thresholds with named "
+        "thresholds lifted for it only. An id may be given by an unambiguous prefix.",
+        RESULT,
+    ),
+    "siecle": Help(
+        "SIECLE exports: imports, unresolved links; show, release or reject a held one",
+        "The SIECLE exports: their imports with status and reason, the records not linked to an account, "
+        "one import (for one held by the leaving-date brake, who would depart), and release or reject a "
+        "held import. Output names SIECLE keys, never names or birth dates.",
+        RESULT,
+    ),
+    "anomalies": Help(
+        "what operators must see: overdue creations, duplicates, couples, structures",
+        "List what needs an operator: overdue creations, provisional removal dates, suspected duplicates "
+        "and overwrites, couples typed as one guardian, fields set aside, structures whose code fails its "
+        "check letter, people attached to structures the directory does not hold or the ENT does not serve.",
+        READ,
+    ),
+    "verify": Help(
+        "compare the read models with a rebuild from the log",
+        "Rebuild the three read models (directory, timetable imports, SIECLE) from the log under a prefix "
+        "and compare them with the live ones, row by row, table by table; also report the steps that follow "
+        "a recorded fact and did not run (the next tick runs them).",
+        ((0, "equal, and no follow-up step left"), (1, "a table differs, a follow-up step did not run, or an error")),
+    ),
+    "run": Help(
+        "run the service: inbox, scheduler, metrics and API",
+        "Run the service until SIGTERM: the inbox watched for exports, the scheduler that ticks when "
+        "transitions come due, the Prometheus metrics and the HTTP API; optionally the Kafka consumer of "
+        "deliveries and the publisher of domain events.",
+        ((0, "stopped by SIGTERM or SIGINT"), (1, "could not start (configuration, store, listen address)")),
+    ),
+    "outbound": Help(
+        "publish to Kafka the domain events not yet sent",
+        "Publish the domain events not yet sent to the outbound topic, in log order, and record the "
+        "position once the broker acknowledged them (what `entsync run` does after each catch-up).",
+        ((0, "sent (perhaps none)"), (1, "no Kafka brokers configured, or an error")),
+    ),
+    "publish": Help(
+        "send an AAF delivery to the deliveries topic (distributed mode)",
+        "Send the AAF delivery at PATH to the deliveries topic: a begin marker to every partition, every "
+        "record keyed by category and jointure, then an end marker with each partition's record count. "
+        "The daemons consuming the topic ingest it.",
+        ((0, "sent"), (1, "no Kafka brokers configured, or an error"), (2, "not a delivery that can be sent")),
+    ),
+    "consume": Help(
+        "consume the deliveries topic and ingest complete deliveries",
+        "Consume the deliveries topic in a consumer group, storing what is consumed with its offsets, and "
+        "ingest each delivery once complete, until SIGTERM or --idle-exit seconds without a message.",
+        ((0, "stopped (SIGTERM, or idle for --idle-exit)"), ERROR),
+    ),
+    "store": Help(
+        "create a store, show what it is and its clock, or upgrade it",
+        "init declares a new store, production or --simulation (whose --now may be any time); info shows "
+        "its kind, its facts, its last recorded time and the wall clock; upgrade applies this release's "
+        "rules to a store built by an earlier one (--dry-run says what it would correct).",
+        (OK, ERROR),
+    ),
+    "tokens": Help(
+        "the API's bearer tokens: create one (its secret shown once), list, revoke",
+        "Create a bearer token of the HTTP API with a role (reader, etab-admin, operator) and, for reader "
+        "and etab-admin, the establishments it covers; its secret is printed once, at creation, and only "
+        "its digest is kept. List the tokens, or revoke one.",
+        (OK, ERROR),
+    ),
+    "config": Help(
+        "check the configuration and print the effective one (no secrets)",
+        "Read the configuration (--config FILE or ENTSYNC_CONFIG, then the ENTSYNC_<KEY> variables, then "
+        "--store) and print the effective one with the store's password hidden; an invalid value names its "
+        "key and where it came from.",
+        ((0, "the configuration is valid"), (1, "it is not: the message names the key")),
+    ),
+    "generate": Help("write a synthetic académie (AAF deliveries and the other exports)", "", ()),
+}
+
+
+def exits(codes: tuple[tuple[int, str], ...]) -> str:
+    return "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in codes)

@@ -1,0 +1,229 @@
+"""The arguments of every ``entsync`` command, with their help pages
+(daemon/cli/helps.py): what the command does and its exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from datetime import datetime
+from typing import NoReturn
+
+from daemon.cli.exits import EXIT_ERROR
+from daemon.cli.helps import HELPS, SUMMARY, exits
+
+# Effective times outside these years are typos, not dates of a school
+# year: refused here, before any date arithmetic could overflow.
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+PROFILES = ["ELEVE", "PARENT", "ENSEIGNANT", "NON_ENSEIGNANT"]
+STATES = ["pending", "active", "departing", "deactivated", "removed", "withdrawn", "no_account"]
+BROKERS = "Kafka brokers (default: kafka_bootstrap in the configuration)"
+
+
+def time_argument(value: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+    if not FIRST_YEAR <= dt.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"{value!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    # A time without an offset is read in the configured zone (Europe/Paris by
+    # default) once the configuration is loaded: daemon/cli/main.py localize().
+    return dt
+
+
+def positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
+def seconds(value: str) -> float:
+    try:
+        s = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 <= s < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {value!r}")
+    return s
+
+
+class Parser(argparse.ArgumentParser):
+    """A usage error is one line, ``entsync: error: COMMAND: …``, and exit 1:
+    argparse's exit 2 means "rejected or held" for entsync (README)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("entsync").strip()
+        where = f"{command}: " if command else ""
+        self.exit(EXIT_ERROR, f"entsync: error: {where}{message} (see `{self.prog} --help`)\n")
+
+
+def _wrap(text: str) -> str:
+    return "\n\n".join(textwrap.fill(p, 79) for p in text.split("\n\n"))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="entsync",
+        description=_wrap(
+            "ENT directory synchronisation (event-sourced): imports the académie's AAF deliveries and the "
+            "establishments' SIECLE, STS-web and timetable exports into one event log, and serves the directory."
+        ),
+        epilog=SUMMARY,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--store", help="sqlite:///PATH (default ./entsync.db) or postgresql://USER@HOST:PORT/DB; env ENTSYNC_STORE"
+    )
+    p.add_argument("--config", help="TOML configuration file; env ENTSYNC_CONFIG")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.add_argument("--debug", action="store_true", help="on an unexpected error, the Python traceback too")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+
+    def cmd(name: str, now: bool = False, as_of: bool = False) -> argparse.ArgumentParser:
+        h = HELPS[name]
+        sp = sub.add_parser(
+            name,
+            help=h.line,
+            description=_wrap(h.what),
+            epilog=exits(h.exits),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
+        if now:
+            sp.add_argument(
+                "--now",
+                type=time_argument,
+                help="effective time (ISO 8601; without an offset, in the configured zone); default: the clock",
+            )
+            sp.add_argument(
+                "--force",
+                action="store_true",
+                help="accept a --now beyond the wall clock on a store that is not a simulation "
+                "(recorded; the store's clock cannot go back afterwards)",
+            )
+        if as_of:
+            sp.add_argument("--as-of", type=time_argument, dest="as_of", help="state at this past effective time")
+        return sp
+
+    sp = cmd("ingest", now=True)
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
+    sp = cmd("tick", now=True)
+    sp.add_argument("--dry-run", action="store_true", help="list what would change and why; record nothing")
+    sp = cmd("accounts", as_of=True)
+    sp.add_argument("--uai")
+    sp.add_argument("--state", choices=STATES)
+    sp.add_argument("--profile", choices=PROFILES)
+    sp.add_argument("--limit", type=positive, help="at most this many")
+    sp = cmd("account", as_of=True)
+    sp.add_argument("key", metavar="ID|LOGIN")
+    sp = cmd("history")
+    sp.add_argument("key", metavar="ID|LOGIN")
+    cmd("structures", as_of=True)
+    sp = cmd("group-source", now=True)
+    sp.add_argument("uai", metavar="UAI")
+    sp.add_argument("source", nargs="?", choices=["siecle", "timetable", "manual"], help="record this choice")
+    sp.add_argument("--operator", default="operator", help="who chooses (recorded)")
+    sp = cmd("classes", as_of=True)
+    sp.add_argument("uai", metavar="UAI")
+    sp.add_argument("--members", action="store_true", help="list the students and teachers of each")
+    sp = cmd("deliveries", now=True)
+    sp.add_argument("action", nargs="?", choices=["list", "show", "release", "reject"], default="list")
+    sp.add_argument("id", nargs="?", metavar="ID", help="show, release, reject: the delivery id")
+    sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
+    sp = cmd("purge", now=True)
+    sp.add_argument("action", choices=["status", "hold", "release"])
+    sp.add_argument("--reason", default="", help="why removals are held (recorded)")
+    sp.add_argument("--operator", default="operator", help="who holds or releases (recorded)")
+    _imports(cmd("imports", now=True))
+    sp = cmd("siecle", now=True)
+    sp.add_argument("action", choices=["imports", "unresolved", "show", "release", "reject"])
+    sp.add_argument("id", nargs="?", metavar="ID", help="show, release, reject: the import id (or a prefix)")
+    sp.add_argument("--uai", help="only this establishment")
+    sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
+    cmd("anomalies", as_of=True)
+    cmd("verify")
+    sp = cmd("run")
+    sp.add_argument("--inbox", metavar="DIR", help="directory watched for exports (default ./inbox; env ENTSYNC_INBOX)")
+    sp.add_argument(
+        "--listen", metavar="HOST:PORT", help="metrics and API address (default 127.0.0.1:9464; env ENTSYNC_LISTEN)"
+    )
+    sp.add_argument(
+        "--quiet-seconds", type=seconds, help="an inbox item is ready once unchanged this long (default 30)"
+    )
+    sp.add_argument("--log-format", choices=["text", "json"], help="log lines as text or JSON")
+    sp = cmd("outbound")
+    sp.add_argument("--bootstrap", metavar="HOST:PORT", help=BROKERS)
+    sp.add_argument("--topic", help="default: outbound_topic in the configuration (entsync.events)")
+    sp = cmd("publish")
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument("--bootstrap", metavar="HOST:PORT", help=BROKERS)
+    sp.add_argument("--topic", default="entsync.deliveries")
+    sp = cmd("consume", now=True)
+    sp.add_argument("--bootstrap", metavar="HOST:PORT", help=BROKERS)
+    sp.add_argument("--topic", default="entsync.deliveries")
+    sp.add_argument("--group", default="entsync")
+    sp.add_argument(
+        "--idle-exit", type=seconds, metavar="SECONDS", help="stop after this long without a message (default: never)"
+    )
+    sp.add_argument(
+        "--rebalance-ms",
+        type=positive,
+        metavar="MS",
+        help="session timeout and max poll interval of the group member (default: the client's)",
+    )
+    sp = cmd("store")
+    sp.add_argument("action", choices=["init", "info", "upgrade"])
+    sp.add_argument("--simulation", action="store_true", help="init: a simulation store, whose --now may be any time")
+    sp.add_argument("--dry-run", action="store_true", help="upgrade: say what it would correct; record nothing")
+    from daemon.cli import token_commands
+
+    token_commands.add_arguments(cmd("tokens"))
+    sp = cmd("config")
+    sp.add_argument("action", choices=["check"])
+    sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")
+    # The generator parses its own arguments, --help included (generator/cli.py).
+    sp = sub.add_parser("generate", help=HELPS["generate"].line, add_help=False)
+    sp.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def _imports(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "show", "match", "validate", "cancel", "retry", "sessions"],
+        default="list",
+    )
+    sp.add_argument("id", nargs="?", metavar="ID", help="the import id (or an unambiguous prefix)")
+    sp.add_argument("--uai", help="list: only this establishment's imports")
+    sp.add_argument(
+        "--lift", action="append", default=[], metavar="THRESHOLD", help="retry: lift it for this import (repeatable)"
+    )
+    sp.add_argument("--ident", help="match: the export's ident of the teacher, student, class or group")
+    sp.add_argument("--account", help="match: the account (jointure) a teacher or student is")
+    sp.add_argument("--code", help="match: the existing class or group an unknown one is")
+    sp.add_argument(
+        "--kind", choices=["teacher", "student", "class", "group"], help="match: when one ident names two kinds"
+    )
+    sp.add_argument(
+        "--accept-end-date",
+        action="store_true",
+        help="validate: apply a first import whose year ends after 15 July up to 15 July only",
+    )
+    sp.add_argument("--reason", default="", help="cancel: why (recorded)")
+    sp.add_argument("--operator", default="operator", help="who matches, validates, cancels or retries (recorded)")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("entsync")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
