@@ -123,7 +123,11 @@ def load(
     if path:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except OSError as exc:  # its reason, without Python's "[Errno 2] …: 'PATH'"
+            raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"config file {path}: not UTF-8 text (a TOML file is)") from None
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path}: {exc}") from None
     origin: dict[str, str] = {}  # key → the environment variable it came from
     for key in ENV_KEYS:

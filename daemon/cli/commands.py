@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from zoneinfo import ZoneInfoNotFoundError
 
 from daemon import bootstrap, config
 from daemon.cli import (
@@ -27,8 +28,13 @@ from projections.store_url import StoreURL, store_exists
 
 def run(args: argparse.Namespace) -> int:
     settings = config.load(getattr(args, "config", None), args.store)
-    localize(args, settings.policy.timezone)
-    ui = Output(as_json=args.json, zone=settings.policy.timezone)
+    zone = settings.policy.timezone
+    try:
+        ui = Output(as_json=args.json, zone=zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise config.ConfigError(f"policy.timezone: {zone!r} is not a time zone (Europe/Paris, for one)") from None
+    args.zone = zone  # the error line's times too (daemon/cli/main.py)
+    localize(args, zone)
     if not _creates_store(args) and not store_exists(settings.store):
         raise LookupError(
             f"no store at {StoreURL(settings.store).where()}: give --store (or ENTSYNC_STORE), "

@@ -60,6 +60,7 @@ def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
 
 
 def account(args: Namespace, ctx: Context, ui: Output) -> int:
+    _needs_key(args.key)
     with _read_db(ctx, args.as_of) as db:
         row = account_queries.account_detail(
             db,
@@ -77,6 +78,7 @@ def account(args: Namespace, ctx: Context, ui: Output) -> int:
 
 
 def history(args: Namespace, ctx: Context, ui: Output) -> int:
+    _needs_key(args.key)
     ctx.projection.catch_up(ctx.log)
     row = account_queries.find_account(ctx.db, args.key)
     jointure = row["jointure"] if row else args.key
@@ -144,6 +146,12 @@ def classes(args: Namespace, ctx: Context, ui: Output) -> int:
         )
     ui.show(rows, text)
     return EXIT_OK
+
+
+def _needs_key(key: str) -> None:
+    # An empty key would match the accounts that have no login yet.
+    if not key.strip():
+        raise ValueError("give an account's id (jointure) or login")
 
 
 def _values(ui: Output, values: object) -> str:

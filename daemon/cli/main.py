@@ -6,6 +6,7 @@ command that records events takes --now; every failure is one line
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.cli.exits import EXIT_ERROR, EXIT_OK, CommandFailed
 from daemon.cli.parser import parser
+from daemon.cli.render import DEFAULT_ZONE, Output
 
 
 def localize(args: argparse.Namespace, zone: str) -> None:
@@ -42,17 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.run(args)
     except CommandFailed as exc:
         if exc.data is not None and args.json:
-            from daemon.cli.render import Output
-
             Output(as_json=True).show(exc.data)
-        return _error(str(exc), exc.code)
+        return _error(str(exc), args, exc.code)
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:
-        return _error("interrupted")
+        return _error("interrupted", args)
     except Exception as exc:
-        return _error(_line(exc, args.debug))
+        return _error(_line(exc, args.debug), args)
 
 
 def _line(exc: Exception, debug: bool) -> str:
@@ -70,6 +70,8 @@ def _line(exc: Exception, debug: bool) -> str:
     line = outage(exc)  # the store's server is down or unreachable
     if line is not None:
         return f"the store cannot be reached: {line}"
+    if type(exc) is sqlite3.DatabaseError:  # not its subclasses, a query's errors among them
+        return f"the store cannot be read: {exc} (is --store an entsync store?)"
     if debug:
         import traceback
 
@@ -92,8 +94,11 @@ def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
-def _error(message: str, code: int = EXIT_ERROR) -> int:
-    print(f"entsync: error: {message}", file=sys.stderr)
+def _error(message: str, args: argparse.Namespace, code: int = EXIT_ERROR) -> int:
+    """The one line; its times in the configured zone once the configuration
+    was read (commands.run sets ``args.zone``), else in Paris time."""
+    ui = Output(zone=getattr(args, "zone", DEFAULT_ZONE))
+    print(f"entsync: error: {ui.times_in(message)}", file=sys.stderr)
     return code
 
 

@@ -19,11 +19,15 @@ from zoneinfo import ZoneInfo
 
 # What a missing value (None, "", an empty list) shows, and a listing without rows.
 NOTHING = "-"
+DEFAULT_ZONE = "Europe/Paris"  # policy.timezone's default
 NO_ROWS = "(none)"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S %Z"
 # A whole value that is a time with its offset (as the stores and the use cases
 # write them): shown in the configured zone. Dates alone stay as they are.
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)")
+# A time inside a sentence (a use case's message, an error): the same, and
+# only with a T and an offset, so that nothing else is taken for one.
+_TIME_IN_TEXT = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)")
 INDENT = "  "
 
 
@@ -45,7 +49,7 @@ class Output:
     terminal they are plain text."""
 
     def __init__(
-        self, as_json: bool = False, zone: str = "Europe/Paris", stream: TextIO | None = None, rich: bool | None = None
+        self, as_json: bool = False, zone: str = DEFAULT_ZONE, stream: TextIO | None = None, rich: bool | None = None
     ) -> None:
         self.as_json = as_json
         self.zone = ZoneInfo(zone)
@@ -68,7 +72,7 @@ class Output:
             json.dump(data, self.out, ensure_ascii=False, indent=2, default=json_value)
             self.out.write("\n")
         elif text is not None:
-            self.out.write(text + "\n")
+            self.out.write(self.times_in(text) + "\n")
 
     # ------------------------------------------------------------------ values
 
@@ -88,6 +92,11 @@ class Output:
         if at.tzinfo is None:
             at = at.replace(tzinfo=timezone.utc)
         return at.astimezone(self.zone).strftime(TIME_FORMAT)
+
+    def times_in(self, text: str) -> str:
+        """``text`` with the times written in it (ISO 8601, as the use cases
+        and the store write them) in the one style."""
+        return _TIME_IN_TEXT.sub(lambda m: self.time(m.group(0)), text)
 
     def value(self, value: object, sep: str = ", ") -> str:
         """One value on one line: a time in the one style, a list joined by
