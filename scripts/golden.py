@@ -29,7 +29,8 @@ STUDENTS = "120"  # small: the record is about every path taken, not volume
 
 # What is not the behaviour: the wall clock of the machine that ran it.
 _WALL_FIELDS = {"timestamp", "declared_at", "wall", "forced_at"}
-_STAMP = r"T\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?"
+# ISO 8601 (JSON, stored events) and the CLI's text, 2026-09-01 08:00:00 CEST.
+_STAMP = r"[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z| [A-Z]{3,5}\b| [+-]\d\d\b)?"
 _DURATION = re.compile(r"\b\d+\.\d+ s\b")
 
 
