@@ -50,11 +50,12 @@ def outbound(args: Namespace, ui: Output) -> int:
             ctx.projection.catch_up(ctx.log)
             outbound = Outbound(ctx, kafka, args.topic or settings.outbound_topic)
             sent = outbound.publish()
+            position = outbound.position()  # read while the store is open
         finally:
             kafka.close(timeout=10)
     ui.show(
-        {"topic": outbound.topic, "sent": sent, "position": outbound.position()},
-        f"{sent} events sent to {outbound.topic} (position {outbound.position()})",
+        {"topic": outbound.topic, "sent": sent, "position": position},
+        f"{sent} events sent to {outbound.topic} (position {position})",
     )
     return EXIT_OK
 
