@@ -20,7 +20,7 @@ from daemon.cli import (
     store_commands,
     token_commands,
 )
-from daemon.cli.main import localize
+from daemon.cli.parser import localize
 from daemon.cli.render import Output
 from events.usecases import upgrade
 from projections.store_url import StoreURL, store_exists

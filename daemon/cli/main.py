@@ -9,24 +9,10 @@ import argparse
 import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from daemon.cli.exits import EXIT_ERROR, EXIT_OK, CommandFailed
 from daemon.cli.parser import parser
 from daemon.cli.render import DEFAULT_ZONE, Output
-
-
-def localize(args: argparse.Namespace, zone: str) -> None:
-    """Give ``--now`` and ``--as-of`` written without an offset the configured
-    zone: an operator typing 2026-09-01T08:00 means 8 o'clock in Paris."""
-    for name in ("now", "as_of"):
-        value = getattr(args, name, None)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            try:
-                setattr(args, name, value.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc))
-            except (OverflowError, ValueError):
-                raise ValueError(f"not a usable time: {value.isoformat()}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 from daemon.cli.exits import EXIT_ERROR
 from daemon.cli.helps import HELPS, SUMMARY, exits
@@ -27,8 +28,20 @@ def time_argument(value: str) -> datetime:
     if not FIRST_YEAR <= dt.year <= LAST_YEAR:
         raise argparse.ArgumentTypeError(f"{value!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
     # A time without an offset is read in the configured zone (Europe/Paris by
-    # default) once the configuration is loaded: daemon/cli/main.py localize().
+    # default) once the configuration is loaded: localize() below.
     return dt
+
+
+def localize(args: argparse.Namespace, zone: str) -> None:
+    """Give ``--now`` and ``--as-of`` written without an offset the configured
+    zone: an operator typing 2026-09-01T08:00 means 8 o'clock in Paris."""
+    for name in ("now", "as_of"):
+        value = getattr(args, name, None)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            try:
+                setattr(args, name, value.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc))
+            except (OverflowError, ValueError):
+                raise ValueError(f"not a usable time: {value.isoformat()}") from None
 
 
 def positive(value: str) -> int:

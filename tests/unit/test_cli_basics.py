@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from daemon.cli.helps import HELPS
-from daemon.cli.main import localize, main
-from daemon.cli.parser import parser
+from daemon.cli.main import main
+from daemon.cli.parser import localize, parser
 
 
 def test_version_is_printed_and_exits_0(capsys):
