@@ -40,6 +40,7 @@ STUDENT_FIELDS = (
     "leaving_reason",
 )
 LEAVING_FIELDS = ("left_on", "leaving_reason")
+STUDENT_CHANGED_FIELDS = tuple(f for f in STUDENT_FIELDS if f not in LEAVING_FIELDS)
 IDENTITY_FIELDS = ("family_name", "usage_name", "given_name", "birth_date")
 GUARDIAN_FIELDS = (
     "civility",

@@ -188,7 +188,7 @@ def guardian_changes(
         correlations_changed=sum(_differs(correlations[p], linked_now.get(p)) for p in with_account),
     )
 
-    def correlate(agg: Any, pid: str) -> None:  # a Guardian, whose correlate is Student's (events/siecle/guardian.py)
+    def correlate(agg: Guardian, pid: str) -> None:
         if pid in correlations:
             c = correlations[pid]
             agg.correlate(c.account_id, c.jointure, c.rule, c.reason, iid, at)
