@@ -15,8 +15,9 @@ import re
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
-from daemon.http.openapi import document
+from daemon.http.app import document
 from tests.e2e import api_capture
 
 CAPTURE = Path(__file__).resolve().parents[1] / "golden" / "api.json.gz"
@@ -72,6 +73,29 @@ def test_the_capture_covers_every_documented_operation_and_error(asked_again):
         "method_not_allowed",
         "store_unavailable",
     }
+
+
+def test_every_json_answer_validates_against_the_document(asked_again):
+    _, now = asked_again
+    doc = document()
+    checked = 0
+    for answers in now.values():
+        for a in answers:
+            if a["method"] != "GET" or a["path"] == "/api/v1/openapi.json":
+                continue
+            template = template_of(doc, a["path"])
+            if not isinstance(a["body"], (dict, list)):
+                assert template == "/metrics", a["path"]
+                continue
+            if template is None:  # no such route: the error shape
+                assert a["status"] == 404 and a["body"]["error"]["code"] == "unknown_path", a["path"]
+                schema = {"$ref": "#/components/schemas/Error"}
+            else:
+                schema = schema_of(doc, template, a["status"])
+                assert schema is not None, f"{a['status']} is not documented for {template}"
+            Draft202012Validator({**schema, "components": doc["components"]}).validate(a["body"])
+            checked += 1
+    assert checked > 150
 
 
 def template_of(doc: dict, path: str) -> str | None:
