@@ -43,26 +43,27 @@ class RecordNote(Row):
     message: str
 
 
+# Stored records come back from the event log with their keys sorted: declared in that order.
 class BrakeCount(Stored):
-    structure: str
-    population: str
+    accounts: int
+    counted: int
     departing: int
     expected: int = Field(description="departures not counted (expected leavers)")
-    counted: int
-    accounts: int
-    share: Number
-    minimum: int
     held: bool
+    minimum: int
+    population: str
+    share: Number
+    structure: str
     uai: str
 
 
 class Departure(Stored):
+    expected: str = Field(description="why it is not counted; empty when counted")
     jointure: str
     profile: str
+    reason: str
     state: str
     uais: list[str]
-    reason: str
-    expected: str = Field(description="why it is not counted; empty when counted")
     login: str | None
     counted: bool
 
