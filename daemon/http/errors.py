@@ -115,7 +115,13 @@ async def _http(request: Request, exc: Exception) -> Json:
     return error(status, status.phrase.lower().replace(" ", "_").replace("-", "_"), status.phrase)
 
 
+async def _unexpected(request: Request, exc: Exception) -> Json:
+    # Starlette raises the exception again once this is sent: the guard logs it (daemon/http/guards.py).
+    return error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; see the daemon log")
+
+
 HANDLERS = {
+    Exception: _unexpected,
     ApiError: _api_error,
     StoreUnavailable: _store_unavailable,
     Failed: _failed,

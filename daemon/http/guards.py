@@ -65,10 +65,17 @@ class Guard:
 
         try:
             await self._guarded(scope, receive, answer)
+        except Exception as exc:
+            # Answered 500 by the application's last handler, which raises it again for the
+            # server to log, message and all: logged here by its type and route only.
+            log.error("HTTP %s failed: %s", _template(scope), type(exc).__name__)
+            log.debug("HTTP %s failed", _template(scope), exc_info=True)
+            if not started:
+                await error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; see the daemon log")(
+                    scope, receive, answer
+                )
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path_format", None) or getattr(route, "path", None) or "-"
-            log.debug("HTTP %s %s %s", scope["method"], template, started[0] if started else "-")
+            log.debug("HTTP %s %s %s", scope["method"], _template(scope), started[0] if started else "-")
 
     async def _guarded(self, scope: dict, receive: Any, send: Any) -> None:
         declared = _header(scope, b"content-length")
@@ -107,6 +114,11 @@ def routed_path(scope: dict) -> str:
     raw = scope.get("raw_path")
     path = raw.decode("latin-1") if raw else quote(scope["path"])
     return ("/" + path.lstrip("/")).rstrip("/") or "/"
+
+
+def _template(scope: dict) -> str:
+    route = scope.get("route")
+    return getattr(route, "path_format", None) or getattr(route, "path", None) or "-"
 
 
 def _header(scope: dict, name: bytes) -> str | None:

@@ -10,7 +10,10 @@ import json
 
 import pytest
 
+from daemon.http.app import create_app
 from daemon.http.guards import Guard, routed_path
+from daemon.http.site import Site
+from daemon.observability.metrics import Metrics
 
 
 @pytest.mark.parametrize(
@@ -29,7 +32,7 @@ def test_the_path_is_routed_as_sent(raw, routed):
     assert routed_path({"path": "ignored", "raw_path": raw}) == routed
 
 
-def run(guard: Guard, method: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+def run(guard: Guard, method: str, chunks: list[bytes], headers: list, path: str = "/healthz") -> tuple[int, bytes]:
     messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
     sent: list[dict] = []
 
@@ -39,7 +42,19 @@ def run(guard: Guard, method: str, chunks: list[bytes], headers: list[tuple[byte
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": "/x", "raw_path": b"/x", "headers": headers}
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "server": ("127.0.0.1", 9464),
+        "client": ("127.0.0.1", 50000),
+    }
     asyncio.run(guard(scope, receive, send))
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
@@ -72,3 +87,19 @@ def test_a_declared_length_is_checked_before_the_method():
     assert run(Guard(echo, max_body=100), "POST", [b""], [(b"content-length", b"-1")])[0] == 413
     status, body = run(Guard(echo, max_body=100), "POST", [b"{}"], [(b"content-length", b"2")])
     assert status == 405 and json.loads(body)["error"]["code"] == "method_not_allowed"
+
+
+def test_an_unexpected_failure_is_a_500_in_the_error_shape_logged_by_its_type(caplog):
+    def health() -> dict:
+        raise RuntimeError("a message that may quote a row: Dupont")
+
+    site = Site(Metrics(), lambda: None, lambda: True, health=health)
+    try:
+        with caplog.at_level("DEBUG", logger="entsync.http"):
+            status, body = run(create_app(site), "GET", [b""], [])
+    finally:
+        site.close()
+    assert status == 500
+    assert json.loads(body) == {"error": {"code": "internal_error", "message": "internal error; see the daemon log"}}
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == ["HTTP /healthz failed: RuntimeError"]
