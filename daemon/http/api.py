@@ -24,11 +24,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BeforeValidator, Field
 
+from daemon.http import (
+    guards,  # noqa: F401 (registers the {name:segment} path convertor of the routes below)
+    reads,
+)
 from daemon.http import import_models as im
 from daemon.http import models as m
-from daemon.http import reads
 from daemon.http.errors import ApiError, StoreUnavailable
-from daemon.http.guards import Segment  # registers the {name:segment} path convertor of the routes below
 from daemon.http.site import Site
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 100_000
@@ -84,7 +86,6 @@ async def checked(request: Request) -> None:
         )
 
 
-assert Segment.regex == "[^/]+"  # one segment of the path as sent: decoded once, by the convertor
 Served = Annotated[Site, Depends(served)]
 personal = APIRouter(prefix="/api/v1", dependencies=[Depends(checked)])
 summaries = APIRouter(prefix="/api/v1", dependencies=[Depends(checked)])

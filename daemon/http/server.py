@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -70,10 +71,10 @@ class HttpServer:
         self._failed: BaseException | None = None
         self._closed = False
         self._thread.start()
-        self._thread.join(0)  # yields at once
-        deadline = threading.Event()
-        while not self._server.started and self._thread.is_alive() and not deadline.wait(0.01):
-            pass
+        waited = 0.0
+        while not self._server.started and self._thread.is_alive() and waited < STARTUP_SECONDS:
+            time.sleep(0.01)  # uvicorn says it started with a flag only
+            waited += 0.01
         if not self._server.started:
             self.close()
             raise RuntimeError(f"the HTTP server did not start ({type(self._failed).__name__})")
