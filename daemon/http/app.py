@@ -14,18 +14,22 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from daemon.http import api, probes
+from daemon.http.access import Gate
 from daemon.http.errors import HANDLERS, Json
 from daemon.http.guards import MAX_BODY_BYTES, Guard
 from daemon.http.openapi import DESCRIPTION, describe
 from daemon.http.site import Site
+from daemon.http.throttle import FAILURE_LIMIT, FailureThrottle
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 
 
-def create_app(site: Site, max_body: int = MAX_BODY_BYTES) -> Guard:
+def create_app(site: Site, max_body: int = MAX_BODY_BYTES, failure_limit: int = FAILURE_LIMIT) -> Guard:
     """The ASGI application serving ``site``."""
     app = _fastapi()
     app.state.site = site
+    app.state.gate = gate = Gate(site, site.metrics.clock, FailureThrottle(site.metrics.clock, failure_limit))
+    site.on_close(gate.close)
     app.router.routes.append(Route("/metrics", probes.Exposition(site), methods=["GET"], include_in_schema=False))
     return Guard(app, max_body)
 
@@ -42,8 +46,8 @@ def _fastapi() -> FastAPI:
         exception_handlers=HANDLERS,
     )
     app.include_router(probes.router)
-    app.include_router(api.personal)
-    app.include_router(api.summaries)
+    app.include_router(api.directory)
+    app.include_router(api.operations)
 
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi() -> Any:

@@ -30,9 +30,9 @@ class ApiError(Exception):
     """An answer other than 200, with a stable code and a message that names
     no person."""
 
-    def __init__(self, status: HTTPStatus, code: str, message: str):
+    def __init__(self, status: HTTPStatus, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
 class StoreUnavailable(Exception):
@@ -73,7 +73,7 @@ def route_of(request: Request) -> str:
 
 async def _api_error(request: Request, exc: Exception) -> Json:
     assert isinstance(exc, ApiError)
-    return error(exc.status, exc.code, exc.message)
+    return error(exc.status, exc.code, exc.message, exc.headers)
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> Json:

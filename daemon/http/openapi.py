@@ -13,8 +13,9 @@ from typing import Any
 from fastapi import FastAPI
 
 DESCRIPTION = (
-    "Read-only API of the entsync daemon (loopback by default). Authenticated actions will come later on the "
-    "same server. Times are ISO 8601 in UTC. Every answer other than 200 is an Error."
+    "Read-only API of the entsync daemon (loopback by default). Every /api/v1 route but this document needs a "
+    "bearer token (`entsync tokens create`): a reader or an etab-admin sees the establishments its token covers, "
+    "an operator the académie. Times are ISO 8601 in UTC. Every answer other than 200 is an Error."
 )
 SERVICE_PATHS = {
     "/metrics": {

@@ -27,6 +27,7 @@ from daemon.http.app import create_app
 from daemon.http.guards import MAX_BODY_BYTES
 from daemon.http.protocol import REQUEST_TIMEOUT_SECONDS, with_deadline
 from daemon.http.site import WORKERS, Site
+from daemon.http.throttle import FAILURE_LIMIT
 from daemon.observability.metrics import Metrics
 
 MAX_HEADER_BYTES = 16 * 1024
@@ -47,10 +48,10 @@ class ListenError(Exception):
 class HttpServer:
     """The running server: ``address`` is the bound (host, port)."""
 
-    def __init__(self, sock: socket.socket, site: Site, request_timeout: float, max_body: int):
+    def __init__(self, sock: socket.socket, site: Site, request_timeout: float, max_body: int, failure_limit: int):
         self._sock, self._site = sock, site
         config = uvicorn.Config(
-            create_app(site, max_body),
+            create_app(site, max_body, failure_limit),
             http=with_deadline(request_timeout),
             loop="asyncio",
             ws="none",
@@ -122,13 +123,16 @@ def serve(
     *,
     request_timeout: float = REQUEST_TIMEOUT_SECONDS,
     max_body: int = MAX_BODY_BYTES,
+    failure_limit: int = FAILURE_LIMIT,
 ) -> HttpServer:
     """Start serving on ``listen`` (``HOST:PORT``; port 0 picks a free one) in
     a background thread. ``health()`` says what is wrong with the process
     (``/healthz`` answers 503 with it), or None. ``store`` is the service's
     StoreHealth (daemon/service/storehealth.py): while the store is known to be down,
     ``/readyz`` says so, ``/metrics`` answers its counters without reading
-    the store, and the API answers 503 at once."""
+    the store, and the API answers 503 at once. ``failure_limit`` wrong
+    tokens from one address within a minute make it wait (429,
+    daemon/http/throttle.py)."""
     host, port = parse_listen(listen)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -142,4 +146,4 @@ def serve(
             "holds the port, or the address is not this host's; set listen (ENTSYNC_LISTEN)"
         ) from None
     site = Site(metrics, context_factory, ready, health, store, workers)
-    return HttpServer(sock, site, request_timeout, max_body)
+    return HttpServer(sock, site, request_timeout, max_body, failure_limit)

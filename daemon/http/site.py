@@ -44,6 +44,7 @@ class Site:
     _local: threading.local = field(init=False, repr=False, default_factory=threading.local)
     _contexts: list = field(init=False, repr=False, default_factory=list)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+    _closers: list[Callable[[], None]] = field(init=False, repr=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="entsync-http")
@@ -107,8 +108,14 @@ class Site:
                     self._contexts.remove(ctx)
             _close(ctx)
 
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run ``closer`` when the site closes (the access audit's writer)."""
+        self._closers.append(closer)
+
     def close(self) -> None:
         """Lets the reads in flight finish, then closes the workers' contexts."""
+        for closer in self._closers:
+            closer()
         self._pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             contexts, self._contexts = self._contexts, []

@@ -147,8 +147,12 @@ def requests_for(store: Path) -> list[tuple[str, str]]:
     return asked
 
 
-def ask(url: str, method: str, path: str) -> dict[str, Any]:
-    req = urllib.request.Request(url + path, method=method)
+def ask(url: str, method: str, path: str, token: str | None = None) -> dict[str, Any]:
+    """One answer; asked with an operator's token since the API knows its
+    callers (issue 12): the answers captured before are an operator's."""
+    req = urllib.request.Request(
+        url + path, method=method, headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             status, headers, data = resp.status, resp.headers, resp.read()
@@ -213,10 +217,25 @@ def _ask_in(situation: str, store: Path, asked: list[tuple[str, str]]) -> list[d
         health=lambda: STALLED if situation == "stalled" else None,
         store=health,
     )
+    token = _operator_token(store, clock)
     try:
-        return [ask(server.url, method, path) for method, path in asked]
+        return [ask(server.url, method, path, token) for method, path in asked]
     finally:
         server.close()
+
+
+def _operator_token(store: Path, clock: Any) -> str:
+    from daemon import bootstrap
+    from events.access import Role
+    from events.usecases import tokens
+
+    ctx = bootstrap.build(f"sqlite:///{store}", clock=clock)
+    try:
+        ctx.tokens.revoke("capture", clock.now())  # the one of an earlier situation
+        command = tokens.CreateToken("capture", Role.OPERATOR, frozenset(), "capture")
+        return tokens.create(command, ctx.tokens, ctx.access_audit, clock).secret
+    finally:
+        ctx.close()
 
 
 def _service(path: str) -> bool:

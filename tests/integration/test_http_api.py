@@ -31,6 +31,7 @@ from daemon.http.app import document
 from daemon.http.server import serve
 from daemon.observability.metric_defs import SOURCES
 from daemon.observability.metrics import Metrics
+from events.access import new_secret
 from events.clock import ManualClock, SystemClock
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
@@ -38,6 +39,7 @@ from events.usecases.siecle_import import ingest_siecle
 from events.usecases.tick import tick
 from events.usecases.timetable_receive import receive
 from projections import account_queries, anomaly_queries
+from tests.api_tokens import bearer, issue
 from tests.conftest import _admin_connect
 from tests.integration.conftest import Academie, make_academie
 
@@ -88,6 +90,7 @@ class Site:
     import_id: str
     delivery_id: str
     ready: list[bool]
+    token: str  # an operator's: these tests ask what the API answers (tests/integration/test_http_access.py: who may)
 
 
 def _store(request, backend: str, tmp_path_factory):
@@ -121,7 +124,8 @@ def site(request, backend, acad, tmp_path_factory):
     ready = [False]
     server = serve("127.0.0.1:0", metrics, lambda: bootstrap.build(store_url, Policy(), clock), lambda: ready[0])
     try:
-        yield Site(server.url, ctx, metrics, uai, first.import_id, second.delivery_id, ready)
+        token = issue(ctx, "operator")
+        yield Site(server.url, ctx, metrics, uai, first.import_id, second.delivery_id, ready, token)
     finally:
         server.close()
         ctx.close()
@@ -132,7 +136,7 @@ def site(request, backend, acad, tmp_path_factory):
 
 def get(site: Site, path: str, method: str = "GET") -> tuple[int, Message, bytes]:
     """Status, headers (looked up by name in any case, as HTTP says) and body."""
-    req = urllib.request.Request(site.url + path, method=method)
+    req = urllib.request.Request(site.url + path, method=method, headers=bearer(site.token))
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, resp.headers, resp.read()
@@ -402,7 +406,7 @@ def test_an_unreachable_store_answers_503_and_keeps_the_counters():
     metrics.observe_import("aaf", "rejected", "malformed_xml", None, 1.0)
     server = serve("127.0.0.1:0", metrics, factory, lambda: False)
     try:
-        site = Site(server.url, None, metrics, "", "", "", [False])
+        site = Site(server.url, None, metrics, "", "", "", [False], new_secret()[1])  # looked up: the store is asked
         status, _, body = get(site, "/api/v1/structures")
         assert status == 503 and json.loads(body)["error"]["code"] == "store_unavailable"
         assert b"secret" not in body

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -84,9 +85,13 @@ def test_slow_clients_are_dropped_and_others_answered(server):
     slow.append(idle)
     try:
         # More slow sockets than the server has workers, all held: others are answered.
-        for path in ("/healthz", "/readyz", "/metrics", "/api/v1/structures") * 3:
+        for path in ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json") * 3:
             with urllib.request.urlopen(server.url + path, timeout=30) as resp:
                 assert resp.status == 200
+        # An API route is answered too (401: the twin's store holds no token).
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(server.url + "/api/v1/structures", timeout=30)
+        assert refused.value.code == 401
         assert all(still_open(s) for s in slow)
         started = time.monotonic()
         # Then each is closed by the server, without a byte of answer.
