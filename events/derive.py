@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from events.rules import looks_like_couple, national_function, normalised_identity, staff_profile
 
@@ -141,19 +141,32 @@ def usable(attrs: dict[str, list[str]], set_aside: Collection[str]) -> dict[str,
     return {name: [] if name in set_aside else values for name, values in attrs.items()} if set_aside else attrs
 
 
-def account_source(category: str, attrs: Mapping[str, list[str]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AccountSource:
     """Everything the accounts read model derives from one person record:
     the columns, and the structures, memberships and guardian links it
-    replaces (None where the category has none). Pure, so that it can be
-    computed away from the process that writes the rows."""
+    replaces (None where the category has none)."""
+
+    profile: str
+    function: str
+    couple_flag: int
+    identity: str
+    attrs: str  # the attribute map as the read model stores it (dumps)
+    structures: set[str] | None
+    memberships: set[tuple[str, str, str]] | None
+    links: dict[str, tuple[str, str]] | None
+
+
+def account_source(category: str, attrs: Mapping[str, list[str]]) -> AccountSource:
+    """What the read model derives from a person record (pure, one place)."""
     guardian = category == "PersRelEleve"
-    return {
-        "profile": profile(category, attrs),
-        "function": function(category, attrs),
-        "couple_flag": int(couple_flag(category, attrs)),
-        "identity": identity(category, attrs),
-        "attrs": dumps(attrs),
-        "structures": None if guardian else structures(category, attrs),
-        "memberships": None if guardian else memberships(category, attrs),
-        "links": guardian_links(attrs) if category == "Eleve" else None,
-    }
+    return AccountSource(
+        profile=profile(category, attrs),
+        function=function(category, attrs),
+        couple_flag=int(couple_flag(category, attrs)),
+        identity=identity(category, attrs),
+        attrs=dumps(attrs),
+        structures=None if guardian else structures(category, attrs),
+        memberships=None if guardian else memberships(category, attrs),
+        links=guardian_links(attrs) if category == "Eleve" else None,
+    )

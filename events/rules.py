@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Container
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 
 def creation_due(first_seen: datetime, delay: timedelta) -> datetime:
@@ -57,20 +58,27 @@ def notice_end(departed_on: date, recorded_on: date, notice_days: int) -> date:
     return max(departed_on, recorded_on) + timedelta(days=notice_days)
 
 
-def removal_with_notice(
-    departed_on: date, recorded_on: date, calendar: dict[int, date], notice_days: int
-) -> tuple[date, bool, str]:
+class Removal(NamedTuple):
+    """When a departed account is removed: ``day``, ``provisional`` when the
+    Toussaint came from the computed rule rather than the configured calendar,
+    and the ``basis`` of the day: ``toussaint`` or ``minimum_notice``."""
+
+    day: date
+    provisional: bool
+    basis: str
+
+
+def removal_with_notice(departed_on: date, recorded_on: date, calendar: dict[int, date], notice_days: int) -> Removal:
     """Removal date of a departure (domain-rules §4, §12): the first Toussaint
     holidays strictly after it, but never sooner than the minimum notice, so
     that a departure learned late (a SIECLE leaving date seen after the
     Toussaint that follows it) still leaves the person weeks to retrieve
-    their data (001 §5.2). Returns (date, provisional, basis) where basis is
-    ``toussaint`` or ``minimum_notice``."""
+    their data (001 §5.2)."""
     due, provisional = removal_due(departed_on, calendar)
     notice = notice_end(departed_on, recorded_on, notice_days)
     if notice > due:
-        return notice, False, "minimum_notice"
-    return due, provisional, "toussaint"
+        return Removal(notice, False, "minimum_notice")
+    return Removal(due, provisional, "toussaint")
 
 
 def _ascii_fold(text: str) -> str:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from adapters.siecle.records import LEVEL_CONTACT, SiecleAddress, SiecleGuardian, SiecleLink, SiecleStudent
 from events.rules import normalised_identity
@@ -40,6 +40,7 @@ STUDENT_FIELDS = (
     "leaving_reason",
 )
 LEAVING_FIELDS = ("left_on", "leaving_reason")
+STUDENT_CHANGED_FIELDS = tuple(f for f in STUDENT_FIELDS if f not in LEAVING_FIELDS)
 IDENTITY_FIELDS = ("family_name", "usage_name", "given_name", "birth_date")
 GUARDIAN_FIELDS = (
     "civility",
@@ -171,6 +172,13 @@ def account_levels(links: Mapping[str, Mapping[str, Any]]) -> bool:
 # ---------------------------------------------------------------------- snapshot diff
 
 
+class KnownRecord(NamedTuple):
+    """What the read model holds of one SIECLE record (or a student's link set)."""
+
+    digest: str
+    present: bool
+
+
 @dataclass(frozen=True)
 class Plan:
     """What a snapshot changes against the read model's index of the
@@ -182,12 +190,10 @@ class Plan:
     unchanged: int = 0
 
 
-def plan_snapshot(
-    known: Mapping[str, tuple[str, bool]], current: Mapping[str, str], set_aside: Iterable[str] = ()
-) -> Plan:
+def plan_snapshot(known: Mapping[str, KnownRecord], current: Mapping[str, str], set_aside: Iterable[str] = ()) -> Plan:
     """Diff of a full export of one UAI (formats §2: an export is a snapshot).
 
-    ``known``: key → (digest, present) from the read model; ``current``: key →
+    ``known``: key → what the read model holds; ``current``: key →
     digest of this export's records; ``set_aside``: keys this export rejected
     (a record rejected for a typo is not a departure). Keys sorted, so that
     the events come in a stable order."""
@@ -196,12 +202,12 @@ def plan_snapshot(
         old = known.get(key)
         if old is None:
             added.append(key)
-        elif old[0] != current[key] or not old[1]:
+        elif old.digest != current[key] or not old.present:
             changed.append(key)
         else:
             unchanged += 1
     skip = set(set_aside)
-    absent = [k for k in sorted(known) if known[k][1] and k not in current and k not in skip]
+    absent = [k for k in sorted(known) if known[k].present and k not in current and k not in skip]
     return Plan(tuple(added), tuple(changed), tuple(absent), unchanged)
 
 

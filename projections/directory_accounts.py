@@ -18,15 +18,10 @@ from projections.schema import iso
 
 
 def _source(b: Batch, row: dict, ev: Any) -> None:
-    """Columns and side tables that follow from the record's attributes
-    (derived already when the fact was decoded in a worker process),
+    """Columns and side tables that follow from the record's attributes,
     without the fields the account has set aside (domain-rules §12)."""
     cat, aid = row["category"], row["account_id"]
-    aside = b.set_aside_of(aid)
-    if aside:
-        _derived(b, row, derive.account_source(cat, derive.usable(ev.attrs, aside)))
-    else:
-        _derived(b, row, ev.__dict__.get("derived") or derive.account_source(cat, ev.attrs))
+    _derived(b, row, derive.account_source(cat, derive.usable(ev.attrs, b.set_aside_of(aid))))
     row["last_delivery"] = ev.delivery_id
     b.put(
         "records",
@@ -42,22 +37,16 @@ def _source(b: Batch, row: dict, ev: Any) -> None:
     )
 
 
-def _derived(b: Batch, row: dict, d: dict) -> None:
+def _derived(b: Batch, row: dict, d: derive.AccountSource) -> None:
     cat, aid = row["category"], row["account_id"]
-    row.update(
-        profile=d["profile"],
-        function=d["function"],
-        couple_flag=d["couple_flag"],
-        identity=d["identity"],
-        attrs=d["attrs"],
-    )
+    row.update(profile=d.profile, function=d.function, couple_flag=d.couple_flag, identity=d.identity, attrs=d.attrs)
     if cat == "PersRelEleve":
         b.guardians.add(row["jointure"])
     else:
-        b.account_structures[aid] = d["structures"]
-        b.memberships[aid] = d["memberships"]
+        b.account_structures[aid] = d.structures
+        b.memberships[aid] = d.memberships
     if cat == "Eleve":
-        b.links[aid] = d["links"]
+        b.links[aid] = d.links
 
 
 def reclassified(b: Batch, ev: Any) -> None:

@@ -47,6 +47,12 @@ def by_key(db: Database, key: str, reader) -> dict | None:
     return reader(db, found) if found else None
 
 
+def uai_of(db: Database, import_id: str) -> str | None:
+    """The establishment an import is for (an API caller's scope is checked on it)."""
+    value = db.scalar("SELECT uai FROM imports WHERE import_id = ?", (import_id,))
+    return str(value) if value is not None else None
+
+
 def detail(db: Database, import_id: str) -> dict | None:
     """One import: its history row, report, rejection and every match."""
     rows = db.query_dicts(

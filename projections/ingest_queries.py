@@ -7,6 +7,7 @@ import json
 from collections.abc import Collection, Sequence
 
 from adapters.aaf.records import PERSONS
+from adapters.aaf.summary import Known
 from events.usecases.aaf_ports import BlockingDelivery, Identity, KnownStructure, RecordIndex
 from projections.db import Database, chunks
 
@@ -17,11 +18,11 @@ class IngestQueries:
 
     def record_index(self, categories: Collection[str]) -> RecordIndex:
         wanted = set(categories)
-        known: dict[str, tuple[str, int]] = {}
+        known: dict[str, Known] = {}
         person_category: dict[str, str] = {}
         for cat, jointure, digest, present in self.db.query("SELECT category, jointure, digest, present FROM records"):
             if cat in wanted:
-                known[f"{cat}:{jointure}"] = (digest, present)
+                known[f"{cat}:{jointure}"] = Known(digest, bool(present))
             if cat in PERSONS:
                 person_category[jointure] = cat
         return RecordIndex(known, person_category)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from events.siecle_rules import KnownRecord
 from projections.db import Database, scoped
 
 
@@ -67,10 +68,10 @@ def unresolved(db: Database, uai: str | None = None, prefix: str = "") -> list[d
     return sorted(students + guardians, key=lambda r: (r["uai"], r["kind"], r["key"]))
 
 
-def index(db: Database, uai: str, kind: str, prefix: str = "") -> dict[str, tuple[str, bool]]:
-    """key → (digest, present) of one establishment's records of ``kind``."""
+def index(db: Database, uai: str, kind: str, prefix: str = "") -> dict[str, KnownRecord]:
+    """key → what the read model holds of one establishment's records of ``kind``."""
     return {
-        key: (digest, bool(present))
+        key: KnownRecord(digest, bool(present))
         for key, digest, present in db.query(
             f"SELECT key, digest, present FROM {prefix}siecle_records WHERE uai = ? AND kind = ?", (uai, kind)
         )

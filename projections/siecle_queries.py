@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from events.derive import first
+from events.siecle_rules import KnownRecord
 from events.usecases.siecle_correlation import GuardianAccount, GuardianLink, StudentAccount
 from events.usecases.siecle_hold import RecordedImport
 from events.usecases.siecle_records import RecordedLink
@@ -109,7 +110,7 @@ class SiecleQueries:
 
     # ------------------------------------------------------------ records
 
-    def index(self, uai: str, kind: str) -> dict[str, tuple[str, bool]]:
+    def index(self, uai: str, kind: str) -> dict[str, KnownRecord]:
         return siecle_listings.index(self.db, uai, kind)
 
     def links(self, uai: str, kind: str) -> dict[str, RecordedLink]:

@@ -8,6 +8,10 @@ times a store records, random ids, the work directory's path).
     python scripts/golden.py write golden/rentree.json.gz   # capture
     python scripts/golden.py check golden/rentree.json.gz   # compare a fresh run; exit 1 on a difference
 
+With ``--api golden/api.json.gz``, the HTTP API's answers on the store the
+walkthrough leaves are captured or compared too (issue 12;
+tests/e2e/api_capture.py says which requests and how they are compared).
+
 The walkthrough runs with its own ``--now`` on a simulation store, and the
 generator is seeded, so what is left after masking is the behaviour.
 """
@@ -85,14 +89,23 @@ def _events(store: Path, mask) -> list[dict]:
         ctx.close()
 
 
-def capture() -> dict:
+def capture(api: list | None = None) -> dict:
+    """The record of a fresh walkthrough; with ``api``, the requests to ask
+    of the HTTP API on its store (``[]``: every request of api_capture)."""
     with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
         work = Path(tmp) / "rentree"
         _run_walkthrough(work)
         mask = _masker(work)
         outputs = {p.name: mask(p.read_text(encoding="utf-8")) for p in sorted((work / "log").glob("*.txt"))}
         events = _events(work / "entsync.db", mask)
-    return {"students": STUDENTS, "outputs": outputs, "events": events}
+        record = {"students": STUDENTS, "outputs": outputs, "events": events}
+        if api is not None:
+            from tests.e2e import api_capture  # noqa: E402 (the project, once on the path)
+
+            requests = [tuple(r) for r in api] or api_capture.requests_for(work / "entsync.db")
+            answers = api_capture.answers(work / "entsync.db", requests)
+            record["api"] = {"students": STUDENTS, "requests": requests, "answers": api_capture.mask(answers, work)}
+    return record
 
 
 def _differences(old: dict, new: dict, limit: int = 20) -> list[str]:
@@ -116,22 +129,46 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="the golden record of the rentrée walkthrough")
     parser.add_argument("action", choices=("write", "check"))
     parser.add_argument("path", type=Path)
+    parser.add_argument("--api", type=Path, help="the HTTP API's answers on the walkthrough's store, too")
     args = parser.parse_args(argv)
-    record = capture()
+    old_api = _read(args.api) if args.api and args.action == "check" else None
+    record = capture(None if args.api is None else old_api["requests"] if old_api else [])
+    api = record.pop("api", None)
     if args.action == "write":
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-        with gzip.open(args.path, "wt", encoding="utf-8") as fh:
-            json.dump(record, fh, ensure_ascii=False, sort_keys=True, indent=0)
+        _write(args.path, record, sort_keys=True)
         print(f"golden: {len(record['outputs'])} command outputs, {len(record['events'])} events → {args.path}")
+        if api is not None:
+            _write(args.api, api, sort_keys=False)  # an answer's key order is part of it
+            print(f"golden: {len(api['requests'])} API requests, {_count(api)} answers → {args.api}")
         return 0
-    with gzip.open(args.path, "rt", encoding="utf-8") as fh:
-        old = json.load(fh)
-    found = _differences(old, record)
+    found = _differences(_read(args.path), record)
+    if api is not None:
+        from tests.e2e import api_capture  # noqa: E402
+
+        found += api_capture.differences(old_api["answers"], api["answers"])
     if found:
         print("golden: the behaviour changed:\n  " + "\n  ".join(found))
         return 1
-    print(f"golden: same behaviour ({len(record['outputs'])} command outputs, {len(record['events'])} events)")
+    answered = f", {_count(api)} API answers" if api is not None else ""
+    print(
+        f"golden: same behaviour ({len(record['outputs'])} command outputs, {len(record['events'])} events{answered})"
+    )
     return 0
+
+
+def _count(api: dict) -> int:
+    return sum(len(a) for a in api["answers"].values())
+
+
+def _read(path: Path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _write(path: Path, record: dict, sort_keys: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        json.dump(record, fh, ensure_ascii=False, sort_keys=sort_keys, indent=0)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,19 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from adapters.aaf.files import DeliveryFiles, PartFile
 from adapters.aaf.parser import RawRecord
 from adapters.aaf.records import examine
 from adapters.errors import Rejection, SetAside
 
-# What the read model knows of a source record: (digest, present), keyed "category:jointure".
-Known = tuple[str, int]
+
+class Known(NamedTuple):
+    """What the read model knows of a source record (keyed "category:jointure")."""
+
+    digest: str
+    present: bool
 
 
 def record_digest(attrs: dict[str, list[str]]) -> str:
@@ -163,7 +168,7 @@ def summarise_part(
         digest = record_digest(attrs)
         known = index.get(prefix + raw.id)
         uai = (attrs.get("ENTStructureUAI") or [""])[0] if structure else None
-        if known is not None and known[1] and known[0] == digest:
+        if known is not None and known.present and known.digest == digest:
             unchanged.append(raw.id)
             unchanged_lines.append(raw.line)
             if uai is not None:

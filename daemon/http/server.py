@@ -1,34 +1,38 @@
 """The daemon's HTTP server: ``/metrics``, ``/healthz``, ``/readyz`` and a
-read-only JSON API over the read models (documented in OpenAPI 3.1 at
-``/api/v1/openapi.json``, see daemon/http/openapi.py): its lifecycle, its
-workers and their contexts. What a request gets is daemon/http/handler.py;
-the API's routes are daemon/http/routes.py.
+read-only JSON API over the read models, documented in OpenAPI 3.1 at
+``/api/v1/openapi.json`` — the FastAPI application of daemon/http/app.py on
+uvicorn, in a thread of the daemon's process with its own event loop.
 
-The standard library's server is enough for a loopback endpoint scraped every
-few seconds. Requests run on a small pool of worker threads; each worker
-builds its own ``Context`` on first use and keeps it (SQLite connections
-belong to one thread, and building one per request would take the store's
-write lock to create tables that already exist). The server never writes:
-no catch-up, no command.
+The socket is bound here, before the server starts: a busy port is a
+``ListenError`` at once, and port 0 gives the port the system chose. A
+request must arrive within ``request_timeout`` seconds
+(daemon/http/protocol.py), its headers are bounded (16 KiB) and its body too
+(``max_body``, daemon/http/guards.py). ``close()`` stops accepting, closes
+idle and half-sent connections, lets the requests being answered finish (a
+few seconds at most) and closes the workers' contexts.
 """
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from http.server import HTTPServer
 from typing import Any
 
+import uvicorn
+
 from daemon.config import listen_address
-from daemon.http.handler import Handler, StoreUnavailable
+from daemon.http.app import create_app
+from daemon.http.guards import MAX_BODY_BYTES
+from daemon.http.protocol import REQUEST_TIMEOUT_SECONDS, with_deadline
+from daemon.http.site import WORKERS, Site
+from daemon.http.throttle import FAILURE_LIMIT
 from daemon.observability.metrics import Metrics
 
-log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
-
-WORKERS = 4
+MAX_HEADER_BYTES = 16 * 1024
+GRACE_SECONDS = 3.0  # requests being answered at close; SIGTERM must stop the daemon in seconds
+STARTUP_SECONDS = 10.0
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -41,103 +45,50 @@ class ListenError(Exception):
     """The server cannot listen where the configuration says (a busy port)."""
 
 
-class PooledServer(HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        metrics: Metrics,
-        context_factory: Callable[[], Any],
-        ready: Callable[[], bool],
-        workers: int,
-        health: Callable[[], dict | None] | None = None,
-        store: Any = None,
-    ):
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        # Everything server_close() needs exists before the socket is bound:
-        # a busy port makes the base class call it from __init__.
-        self.metrics, self.ready, self._factory = metrics, ready, context_factory
-        self.health = health  # None, or what is wrong with the process (a stalled worker)
-        self.store = store  # None, or the service's StoreHealth
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="entsync-http")
-        self._local = threading.local()
-        self._contexts: list = []
-        self._lock = threading.Lock()
-        super().__init__(address, Handler)
-
-    def process_request(self, request, client_address) -> None:
-        self._pool.submit(self._process, request, client_address)
-
-    def _process(self, request, client_address) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            log.debug("HTTP connection failed", exc_info=True)
-        finally:
-            self.shutdown_request(request)
-
-    def store_up(self) -> bool:
-        """False while the service knows the store to be down."""
-        return self.store is None or self.store.up
-
-    def context(self):
-        """This worker thread's context, built on first use."""
-        ctx = getattr(self._local, "ctx", None)
-        if ctx is None:
-            try:
-                ctx = self._factory()
-            except Exception as exc:
-                # Never the message: a connection error may quote the store URL and its password.
-                log.warning("HTTP: the store cannot be reached (%s)", type(exc).__name__)
-                raise StoreUnavailable() from None
-            self._local.ctx = ctx
-            with self._lock:
-                self._contexts.append(ctx)
-        return ctx
-
-    def discard_context(self) -> None:
-        ctx = getattr(self._local, "ctx", None)
-        self._local.ctx = None
-        if ctx is not None:
-            with self._lock:
-                if ctx in self._contexts:
-                    self._contexts.remove(ctx)
-            _close(ctx)
-
-    def server_close(self) -> None:
-        super().server_close()
-        self._pool.shutdown(wait=True)
-        with self._lock:
-            contexts, self._contexts = self._contexts, []
-        for ctx in contexts:
-            _close(ctx)
-
-
-def _close(ctx) -> None:
-    try:
-        ctx.close()
-    except Exception:
-        log.debug("closing an HTTP worker's context failed", exc_info=True)
-
-
 class HttpServer:
-    """The running server: ``address`` is the bound (host, port); ``close()``
-    stops accepting, lets the requests in flight finish and closes the
-    workers' contexts."""
+    """The running server: ``address`` is the bound (host, port)."""
 
-    def __init__(self, server: PooledServer):
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="entsync-http", daemon=True
+    def __init__(self, sock: socket.socket, site: Site, request_timeout: float, max_body: int, failure_limit: int):
+        self._sock, self._site = sock, site
+        config = uvicorn.Config(
+            create_app(site, max_body, failure_limit),
+            http=with_deadline(request_timeout),
+            loop="asyncio",
+            ws="none",
+            lifespan="off",
+            log_config=None,  # the daemon's logging (daemon/observability/logs.py) writes uvicorn's records
+            log_level="warning",
+            access_log=False,  # the guard logs each request by its route, never by its path
+            proxy_headers=False,
+            server_header=False,
+            headers=[("server", "entsync")],
+            timeout_keep_alive=max(1, int(request_timeout)),
+            timeout_graceful_shutdown=int(GRACE_SECONDS),
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         )
-        self._thread.start()
+        self._server = uvicorn.Server(config)
+        self._address = sock.getsockname()[:2]
+        self._thread = threading.Thread(target=self._run, name="entsync-http", daemon=True)
+        self._failed: BaseException | None = None
         self._closed = False
+        self._thread.start()
+        waited = 0.0
+        while not self._server.started and self._thread.is_alive() and waited < STARTUP_SECONDS:
+            time.sleep(0.01)  # uvicorn says it started with a flag only
+            waited += 0.01
+        if not self._server.started:
+            self.close()
+            raise RuntimeError(f"the HTTP server did not start ({type(self._failed).__name__})")
+
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._sock])
+        except BaseException as exc:  # noqa: B036 - uvicorn ends a failed start with SystemExit
+            self._failed = exc
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self._server.server_address[:2]
+        host, port = self._address
         return host, port
 
     @property
@@ -149,9 +100,10 @@ class HttpServer:
         if self._closed:
             return
         self._closed = True
-        self._server.shutdown()
-        self._thread.join(timeout=10)
-        self._server.server_close()
+        self._server.should_exit = True
+        self._thread.join(GRACE_SECONDS + 5)
+        self._sock.close()
+        self._site.close()
 
     def __enter__(self) -> HttpServer:
         return self
@@ -168,18 +120,30 @@ def serve(
     workers: int = WORKERS,
     health: Callable[[], dict | None] | None = None,
     store: Any = None,
+    *,
+    request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+    max_body: int = MAX_BODY_BYTES,
+    failure_limit: int = FAILURE_LIMIT,
 ) -> HttpServer:
     """Start serving on ``listen`` (``HOST:PORT``; port 0 picks a free one) in
     a background thread. ``health()`` says what is wrong with the process
     (``/healthz`` answers 503 with it), or None. ``store`` is the service's
     StoreHealth (daemon/service/storehealth.py): while the store is known to be down,
     ``/readyz`` says so, ``/metrics`` answers its counters without reading
-    the store, and the API answers 503 at once."""
+    the store, and the API answers 503 at once. ``failure_limit`` wrong
+    tokens from one address within a minute make it wait (429,
+    daemon/http/throttle.py)."""
     host, port = parse_listen(listen)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
-        return HttpServer(PooledServer((host, port), metrics, context_factory, ready, workers, health, store))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
     except OSError as exc:
+        sock.close()
         raise ListenError(
             f"cannot listen on {listen} ({exc.strerror or type(exc).__name__}): another process "
             "holds the port, or the address is not this host's; set listen (ENTSYNC_LISTEN)"
         ) from None
+    site = Site(metrics, context_factory, ready, health, store, workers)
+    return HttpServer(sock, site, request_timeout, max_body, failure_limit)

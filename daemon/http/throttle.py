@@ -13,9 +13,11 @@ from collections import OrderedDict, deque
 
 from events.clock import Clock
 
+FAILURE_LIMIT = 10  # wrong tokens from one address within the window
+
 
 class FailureThrottle:
-    def __init__(self, clock: Clock, limit: int = 10, window: float = 60.0, max_clients: int = 10_000):
+    def __init__(self, clock: Clock, limit: int = FAILURE_LIMIT, window: float = 60.0, max_clients: int = 10_000):
         self.clock, self.limit, self.window, self.max_clients = clock, limit, window, max_clients
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
 

@@ -97,6 +97,22 @@ REFRESH_FAILURES = MetricDef(
     "entsync_metrics_refresh_failures", "counter", "Scrapes whose read-model gauges could not be read."
 )
 BUILD = MetricDef("entsync_build", "info", "The running entsync.", ("version",))
+# The API's refusals (issue 12): 401 no or a wrong token, 403 a role that may not,
+# 404 asked outside the caller's establishments, 429 too many failures from one address.
+API_REFUSALS = MetricDef(
+    "entsync_api_refusals",
+    "counter",
+    "API requests refused by the access checks, by HTTP status and reason code.",
+    ("status", "code"),
+)
+API_AUDIT_DROPPED = MetricDef(
+    "entsync_api_audit_dropped",
+    "counter",
+    "Access audit rows not written (the queue full, or the store unreachable).",
+)
+# The reason codes of refusals (events/access.py): a closed set, so the label is bounded.
+API_REFUSAL_STATUSES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "too_many_failures"}
+API_REFUSAL_CODES = tuple(API_REFUSAL_STATUSES.values())
 
 # ---- read from the read models at scrape time (readings.py, collectors.py) -------------
 
@@ -197,6 +213,8 @@ ALL = (
     INBOX_ITEM_SECONDS,
     SCHEDULER_LAST_RUN,
     REFRESH_FAILURES,
+    API_REFUSALS,
+    API_AUDIT_DROPPED,
     BUILD,
     ACCOUNTS,
     CREATIONS_PENDING,

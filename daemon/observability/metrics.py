@@ -62,6 +62,10 @@ class Metrics:
         self.inbox_item_seconds = _gauge(d.INBOX_ITEM_SECONDS, self.registry)
         self.scheduler_last_run = _gauge(d.SCHEDULER_LAST_RUN, self.registry)
         self.refresh_failures = _counter(d.REFRESH_FAILURES, self.registry)
+        self.api_refusals = _counter(d.API_REFUSALS, self.registry)
+        for status, code in d.API_REFUSAL_STATUSES.items():  # at 0 from the start: increase() sees the first one
+            self.api_refusals.labels(str(status), code)
+        self.api_audit_dropped = _counter(d.API_AUDIT_DROPPED, self.registry)
         if version is None:
             from importlib.metadata import PackageNotFoundError
             from importlib.metadata import version as dist_version
@@ -101,6 +105,12 @@ class Metrics:
     def observe_scheduler_run(self, wall: float) -> None:
         """The scheduler completed a check at ``wall`` (Unix time)."""
         self.scheduler_last_run.set(wall)
+
+    def observe_api_refusal(self, status: int, code: str) -> None:
+        self.api_refusals.labels(str(status), code if code in d.API_REFUSAL_CODES else d.OTHER).inc()
+
+    def observe_audit_dropped(self) -> None:
+        self.api_audit_dropped.inc()
 
     def observe_anomaly(self, kind: str, count: int) -> None:
         """A scheduler check found ``count`` anomalies of ``kind`` (e.g. ``creation_overdue``)."""

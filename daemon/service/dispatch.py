@@ -134,6 +134,8 @@ def _siecle(result: Result, path: Path, ctx: Context, kind: str) -> Outcome:
     records = Counter(r.reason for r in result.rejections)
     if result.status == "applied":
         return Outcome("siecle", kind, _applied(result.rejections), "", result.uai, report, None, records)
+    if result.status == "held":  # by the leaving-date brake, for an operator (domain-rules §12)
+        return Outcome("siecle", kind, "held", result.reason, result.uai, report, None, records)
     outcome = "duplicate" if result.reason == "duplicate_file" else "rejected"
     return Outcome("siecle", kind, outcome, result.reason, result.uai, report, None, records)
 

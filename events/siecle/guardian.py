@@ -9,12 +9,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from events.siecle import state
+from events.siecle.correlation import Correlated
 from events.siecle.ids import guardian_id
-from events.siecle.student import Student
 from events.siecle_rules import GUARDIAN_FIELDS, changes
 
 
-class Guardian(Aggregate):
+class Guardian(Correlated, Aggregate):
     """One person of one establishment's BEE_RESPONSABLES (legal guardian,
     responsable en charge, or contact)."""
 
@@ -22,6 +23,9 @@ class Guardian(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "entsync:SiecleGuardian.Event.v1"
+
+        def apply(self, guardian: Guardian) -> None:
+            state.guardian(guardian, self)
 
     class Created(Event, Aggregate.Created):
         TOPIC = "entsync:SiecleGuardian.Created.v1"
@@ -72,24 +76,12 @@ class Guardian(Aggregate):
         line: int
         at: datetime
 
-    @event(Changed)
-    def _changed(
-        self, changes: dict[str, dict[str, Any]], digest: str, import_id: str, file: str, line: int, at: datetime
-    ) -> None:
-        for name, change in changes.items():
-            self.attrs[name] = change["after"]
-        self.digest = digest
-
     class Withdrawn(Event):
         """Absent from a later export of the UAI."""
 
         TOPIC = "entsync:SiecleGuardian.Withdrawn.v1"
         import_id: str
         at: datetime
-
-    @event(Withdrawn)
-    def _withdrawn(self, import_id: str, at: datetime) -> None:
-        self.present = False
 
     class Reappeared(Event):
         TOPIC = "entsync:SiecleGuardian.Reappeared.v1"
@@ -101,30 +93,27 @@ class Guardian(Aggregate):
         line: int
         at: datetime
 
-    @event(Reappeared)
-    def _reappeared(
-        self,
-        attrs: dict[str, Any],
-        changes: dict[str, dict[str, Any]],
-        digest: str,
-        import_id: str,
-        file: str,
-        line: int,
-        at: datetime,
-    ) -> None:
-        self.present = True
-        self.attrs, self.digest = dict(attrs), digest
-
     def record(self, attrs: dict[str, Any], digest: str, import_id: str, file: str, line: int, at: datetime) -> None:
         diff = changes(self.attrs, attrs, GUARDIAN_FIELDS)
         if not self.present:
-            self._reappeared(attrs, diff, digest, import_id, file, line, at)
+            self.trigger_event(
+                self.Reappeared,
+                attrs=attrs,
+                changes=diff,
+                digest=digest,
+                import_id=import_id,
+                file=file,
+                line=line,
+                at=at,
+            )
         elif diff:
-            self._changed(diff, digest, import_id, file, line, at)
+            self.trigger_event(
+                self.Changed, changes=diff, digest=digest, import_id=import_id, file=file, line=line, at=at
+            )
 
     def withdraw(self, import_id: str, at: datetime) -> None:
         if self.present:
-            self._withdrawn(import_id, at)
+            self.trigger_event(self.Withdrawn, import_id=import_id, at=at)
 
     class AccountLinked(Event):
         """Linked to an AAF account by ``rule`` (``personne_id`` or ``name_and_student``)."""
@@ -137,12 +126,6 @@ class Guardian(Aggregate):
         import_id: str
         at: datetime
 
-    @event(AccountLinked)
-    def _account_linked(
-        self, account_id: str, jointure: str, rule: str, previous_account_id: str, import_id: str, at: datetime
-    ) -> None:
-        self.account_id, self.rule, self.unresolved = account_id, rule, None
-
     class LinkUnresolved(Event):
         TOPIC = "entsync:SiecleGuardian.LinkUnresolved.v1"
         reason: str
@@ -150,9 +133,3 @@ class Guardian(Aggregate):
         previous_account_id: str
         import_id: str
         at: datetime
-
-    @event(LinkUnresolved)
-    def _link_unresolved(self, reason: str, rule: str, previous_account_id: str, import_id: str, at: datetime) -> None:
-        self.account_id, self.rule, self.unresolved = "", rule, reason
-
-    correlate = Student.correlate

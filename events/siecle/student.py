@@ -9,19 +9,22 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from events.siecle import state
+from events.siecle.correlation import Correlated
 from events.siecle.ids import student_id
-from events.siecle_rules import LEAVING_FIELDS, LINK_FIELDS, STUDENT_FIELDS, changes, leaving_status
-
-_RECORD_FIELDS = tuple(f for f in STUDENT_FIELDS if f not in LEAVING_FIELDS)
+from events.siecle_rules import LINK_FIELDS, STUDENT_CHANGED_FIELDS, changes, leaving_status
 
 
-class Student(Aggregate):
+class Student(Correlated, Aggregate):
     """One student record of one establishment's SIECLE."""
 
     TOPIC = "entsync:SiecleStudent.v1"
 
     class Event(Aggregate.Event):
         TOPIC = "entsync:SiecleStudent.Event.v1"
+
+        def apply(self, student: Student) -> None:
+            state.student(student, self)
 
     class Created(Event, Aggregate.Created):
         TOPIC = "entsync:SiecleStudent.Created.v1"
@@ -84,15 +87,7 @@ class Student(Aggregate):
             uai=uai, eleve_id=eleve_id, attrs=attrs, digest=digest, import_id=import_id, file=file, line=line, at=at
         )
         if attrs.get("left_on"):
-            student._leaving_set(
-                attrs["left_on"],
-                "",
-                attrs.get("leaving_reason", ""),
-                leaving_status(attrs["left_on"], today),
-                digest,
-                import_id,
-                at,
-            )
+            student._leaving_set(attrs["left_on"], "", attrs.get("leaving_reason", ""), today, digest, import_id, at)
         return student
 
     class Changed(Event):
@@ -108,14 +103,6 @@ class Student(Aggregate):
         line: int
         at: datetime
 
-    @event(Changed)
-    def _changed(
-        self, changes: dict[str, dict[str, Any]], digest: str, import_id: str, file: str, line: int, at: datetime
-    ) -> None:
-        for name, change in changes.items():
-            self.attrs[name] = change["after"]
-        self.digest = digest
-
     class LeavingDateSet(Event):
         """``DATE_SORTIE`` given or changed. ``status`` as of ``at``:
         ``departed`` (a past date: the departure rule starts from ``left_on``)
@@ -130,13 +117,6 @@ class Student(Aggregate):
         import_id: str
         at: datetime
 
-    @event(LeavingDateSet)
-    def _leaving_set(
-        self, left_on: str, previous: str, reason: str, status: str, digest: str, import_id: str, at: datetime
-    ) -> None:
-        self.attrs["left_on"], self.attrs["leaving_reason"] = left_on, reason
-        self.digest = digest
-
     class LeavingDateCleared(Event):
         """``DATE_SORTIE`` removed (a leaving date typed by mistake)."""
 
@@ -146,21 +126,12 @@ class Student(Aggregate):
         import_id: str
         at: datetime
 
-    @event(LeavingDateCleared)
-    def _leaving_cleared(self, previous: str, digest: str, import_id: str, at: datetime) -> None:
-        self.attrs["left_on"], self.attrs["leaving_reason"] = "", ""
-        self.digest = digest
-
     class Unenrolled(Event):
         """Absent from a later export of the UAI (every export is a full snapshot)."""
 
         TOPIC = "entsync:SiecleStudent.Unenrolled.v1"
         import_id: str
         at: datetime
-
-    @event(Unenrolled)
-    def _unenrolled(self, import_id: str, at: datetime) -> None:
-        self.enrolled = False
 
     class Reenrolled(Event):
         """Back in an export after being absent; ``changes`` against the values
@@ -175,47 +146,53 @@ class Student(Aggregate):
         line: int
         at: datetime
 
-    @event(Reenrolled)
-    def _reenrolled(
-        self,
-        attrs: dict[str, Any],
-        changes: dict[str, dict[str, Any]],
-        digest: str,
-        import_id: str,
-        file: str,
-        line: int,
-        at: datetime,
-    ) -> None:
-        self.enrolled = True
-        self.attrs = {
-            **attrs,
-            "left_on": self.attrs.get("left_on", ""),
-            "leaving_reason": self.attrs.get("leaving_reason", ""),
-        }
-        self.digest = digest
-
     def record(
         self, attrs: dict[str, Any], digest: str, import_id: str, file: str, line: int, at: datetime, today: date
     ) -> None:
         """The record as this export has it: records Reenrolled or Changed,
         then LeavingDateSet / LeavingDateCleared, only for what differs."""
         before = dict(self.attrs)
-        diff = changes(before, attrs, _RECORD_FIELDS)
+        diff = changes(before, attrs, STUDENT_CHANGED_FIELDS)
         if not self.enrolled:
-            self._reenrolled({k: attrs.get(k) for k in _RECORD_FIELDS}, diff, digest, import_id, file, line, at)
+            self.trigger_event(
+                self.Reenrolled,
+                attrs={k: attrs.get(k) for k in STUDENT_CHANGED_FIELDS},
+                changes=diff,
+                digest=digest,
+                import_id=import_id,
+                file=file,
+                line=line,
+                at=at,
+            )
         elif diff:
-            self._changed(diff, digest, import_id, file, line, at)
+            self.trigger_event(
+                self.Changed, changes=diff, digest=digest, import_id=import_id, file=file, line=line, at=at
+            )
         left_on, reason = attrs.get("left_on", ""), attrs.get("leaving_reason", "")
         if left_on and (left_on, reason) != (before.get("left_on", ""), before.get("leaving_reason", "")):
-            self._leaving_set(
-                left_on, before.get("left_on", ""), reason, leaving_status(left_on, today), digest, import_id, at
-            )
+            self._leaving_set(left_on, before.get("left_on", ""), reason, today, digest, import_id, at)
         elif not left_on and before.get("left_on"):
-            self._leaving_cleared(before["left_on"], digest, import_id, at)
+            self.trigger_event(
+                self.LeavingDateCleared, previous=before["left_on"], digest=digest, import_id=import_id, at=at
+            )
+
+    def _leaving_set(
+        self, left_on: str, previous: str, reason: str, today: date, digest: str, import_id: str, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.LeavingDateSet,
+            left_on=left_on,
+            previous=previous,
+            reason=reason,
+            status=leaving_status(left_on, today),
+            digest=digest,
+            import_id=import_id,
+            at=at,
+        )
 
     def unenrol(self, import_id: str, at: datetime) -> None:
         if self.enrolled:
-            self._unenrolled(import_id, at)
+            self.trigger_event(self.Unenrolled, import_id=import_id, at=at)
 
     # ---- guardian links (BEE_RESPONSABLES) -----------------------------------------
     class GuardianLinked(Event):
@@ -232,26 +209,6 @@ class Student(Aggregate):
         import_id: str
         at: datetime
 
-    @event(GuardianLinked)
-    def _guardian_linked(
-        self,
-        personne_id: str,
-        level: int,
-        kinship: str,
-        pays_fees: bool,
-        priority_contact: bool,
-        links_digest: str,
-        import_id: str,
-        at: datetime,
-    ) -> None:
-        self.links[personne_id] = {
-            "level": level,
-            "kinship": kinship,
-            "pays_fees": pays_fees,
-            "priority_contact": priority_contact,
-        }
-        self.links_digest = links_digest
-
     class GuardianLinkChanged(Event):
         """A link's level or details changed: ``changes`` holds ``level``
         before→after when the level moved (two of these in one import that
@@ -264,14 +221,6 @@ class Student(Aggregate):
         import_id: str
         at: datetime
 
-    @event(GuardianLinkChanged)
-    def _guardian_link_changed(
-        self, personne_id: str, changes: dict[str, dict[str, Any]], links_digest: str, import_id: str, at: datetime
-    ) -> None:
-        for name, change in changes.items():
-            self.links[personne_id][name] = change["after"]
-        self.links_digest = links_digest
-
     class GuardianUnlinked(Event):
         """A person no longer linked to this student; ``level`` it had."""
 
@@ -281,11 +230,6 @@ class Student(Aggregate):
         links_digest: str
         import_id: str
         at: datetime
-
-    @event(GuardianUnlinked)
-    def _guardian_unlinked(self, personne_id: str, level: int, links_digest: str, import_id: str, at: datetime) -> None:
-        self.links.pop(personne_id, None)
-        self.links_digest = links_digest
 
     def record_links(
         self,
@@ -298,24 +242,37 @@ class Student(Aggregate):
         """The student's links as this export has them. Links to the persons
         in ``keep`` (rejected in this export) are left as they were."""
         for pid in sorted(set(self.links) - set(links) - keep):
-            self._guardian_unlinked(pid, self.links[pid]["level"], links_digest, import_id, at)
+            self.trigger_event(
+                self.GuardianUnlinked,
+                personne_id=pid,
+                level=self.links[pid]["level"],
+                links_digest=links_digest,
+                import_id=import_id,
+                at=at,
+            )
         for pid in sorted(links):
-            old = self.links.get(pid)
+            old, new = self.links.get(pid), links[pid]
             if old is None:
-                self._guardian_linked(
-                    pid,
-                    links[pid]["level"],
-                    links[pid]["kinship"],
-                    links[pid]["pays_fees"],
-                    links[pid]["priority_contact"],
-                    links_digest,
-                    import_id,
-                    at,
+                self.trigger_event(
+                    self.GuardianLinked,
+                    personne_id=pid,
+                    level=new["level"],
+                    kinship=new["kinship"],
+                    pays_fees=new["pays_fees"],
+                    priority_contact=new["priority_contact"],
+                    links_digest=links_digest,
+                    import_id=import_id,
+                    at=at,
                 )
-            else:
-                diff = changes(old, links[pid], LINK_FIELDS)
-                if diff:
-                    self._guardian_link_changed(pid, diff, links_digest, import_id, at)
+            elif diff := changes(old, new, LINK_FIELDS):
+                self.trigger_event(
+                    self.GuardianLinkChanged,
+                    personne_id=pid,
+                    changes=diff,
+                    links_digest=links_digest,
+                    import_id=import_id,
+                    at=at,
+                )
 
     # ---- correlation to an AAF account (domain-rules §11) -------------------------------
     class AccountLinked(Event):
@@ -330,12 +287,6 @@ class Student(Aggregate):
         import_id: str
         at: datetime
 
-    @event(AccountLinked)
-    def _account_linked(
-        self, account_id: str, jointure: str, rule: str, previous_account_id: str, import_id: str, at: datetime
-    ) -> None:
-        self.account_id, self.rule, self.unresolved = account_id, rule, None
-
     class LinkUnresolved(Event):
         """No account found (``no_account``) or several (``ambiguous``, by
         ``rule``): listed for operators, never guessed."""
@@ -346,15 +297,3 @@ class Student(Aggregate):
         previous_account_id: str
         import_id: str
         at: datetime
-
-    @event(LinkUnresolved)
-    def _link_unresolved(self, reason: str, rule: str, previous_account_id: str, import_id: str, at: datetime) -> None:
-        self.account_id, self.rule, self.unresolved = "", rule, reason
-
-    def correlate(self, account_id: str, jointure: str, rule: str, reason: str, import_id: str, at: datetime) -> None:
-        """Record the correlation outcome when it differs from the current one."""
-        if account_id:
-            if (account_id, rule) != (self.account_id, self.rule):
-                self._account_linked(account_id, jointure, rule, self.account_id, import_id, at)
-        elif self.account_id or (reason, rule) != (self.unresolved, self.rule):
-            self._link_unresolved(reason, rule, self.account_id, import_id, at)

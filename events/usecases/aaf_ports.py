@@ -30,7 +30,7 @@ from events.usecases.siecle_relink import RelinkWork
 class RecordIndex:
     """What the read model knows of each source record when an ingest begins."""
 
-    known: dict[str, Known]  # "category:jointure" → (digest, present), of the delivery's categories
+    known: dict[str, Known]  # "category:jointure" → what the read model knows, of the delivery's categories
     person_category: dict[str, str]  # jointure → category, of every person record
 
     def get(self, category: str, jointure: str) -> Known | None:

@@ -220,7 +220,7 @@ def merge(
                         "delete of a record this directory does not know",
                     )
                 )
-            elif known[1]:
+            elif known.present:
                 found.stage(category, jointure, "delete", "null", "", file, line)
                 found.counts["deleted"] += 1
                 if category in PERSONS:
@@ -247,7 +247,7 @@ def _merge_modify(
     stream = log.get(account_id(jointure) if category in PERSONS else record_id(category, jointure))
     attrs = {**stream.attrs, **raw.attrs}
     digest = record_digest(attrs)
-    if known[0] == digest and known[1]:
+    if known.digest == digest and known.present:
         found.counts["unchanged"] += 1
         if category == "EtabEducNat":
             found.delivered_structures[jointure] = (attrs.get("ENTStructureUAI") or [""])[0]

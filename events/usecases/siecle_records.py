@@ -23,6 +23,7 @@ from events.siecle.intake import SiecleImport
 from events.siecle.student import Student
 from events.siecle_rules import (
     Correlation,
+    KnownRecord,
     account_levels,
     digest,
     guardian_values,
@@ -46,8 +47,8 @@ class RecordedLink:
 class RecordQueries(CorrelationQueries, Protocol):
     """What the SIECLE read model knows of an establishment's records (projections/siecle_queries.py)."""
 
-    def index(self, uai: str, kind: str) -> dict[str, tuple[str, bool]]:
-        """key → (digest, present) of the establishment's records of a kind:
+    def index(self, uai: str, kind: str) -> dict[str, KnownRecord]:
+        """key → what the read model holds of the establishment's records of a kind:
         student | guardian | links (a student's link set)."""
 
     def links(self, uai: str, kind: str) -> dict[str, RecordedLink]:
@@ -188,7 +189,7 @@ def guardian_changes(
         correlations_changed=sum(_differs(correlations[p], linked_now.get(p)) for p in with_account),
     )
 
-    def correlate(agg: Any, pid: str) -> None:  # a Guardian, whose correlate is Student's (events/siecle/guardian.py)
+    def correlate(agg: Guardian, pid: str) -> None:
         if pid in correlations:
             c = correlations[pid]
             agg.correlate(c.account_id, c.jointure, c.rule, c.reason, iid, at)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import urllib.error
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 from lxml import etree
 
 from generator.cli import run as generate
-from tests.e2e.daemon_process import Daemon, drop_with_marker, wait_until
+from tests.e2e.daemon_process import Daemon, cli, drop_with_marker, wait_until
 
 # Fields that carry a name, a birth date or an INE, by source (formats §1–§4).
 NAME_FIELDS = {
@@ -154,6 +156,33 @@ def test_nothing_the_daemon_writes_names_a_person(rentree, tmp_path, daemons):
             20,
             f"{name} to be processed",
         )
+    # The API asked as its callers would (issue 12): an operator, a reader of the
+    # establishment, someone with a wrong token and someone with none.
+    secrets = {
+        role: json.loads(
+            cli(store, "--json", "tokens", "create", f"t-{role}", "--role", role, *scope, cwd=tmp_path).stdout
+        )["token"]
+        for role, scope in (("operator", ()), ("reader", ("--uai", uai)))
+    }
+    # A jointure (the accounts are pending at the wall clock: no login yet), which the log must not repeat.
+    listed = json.loads(cli(store, "--json", "accounts", "--uai", uai, "--limit", "1", cwd=tmp_path).stdout)
+    login = listed[0]["jointure"]
+    asked = {}
+    for who, header in (
+        ("operator", {"Authorization": f"Bearer {secrets['operator']}"}),
+        ("reader", {"Authorization": f"Bearer {secrets['reader']}"}),
+        ("wrong", {"Authorization": f"Bearer {secrets['reader'][:-4]}abcd"}),
+        ("none", {}),
+    ):
+        for path in ("/api/v1/accounts?limit=5", f"/api/v1/accounts/{login}", "/api/v1/deliveries", "/api/v1/imports"):
+            req = urllib.request.Request(daemon.url(path), headers=header)
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    asked[(who, path)] = resp.status
+            except urllib.error.HTTPError as exc:
+                asked[(who, path)] = exc.code
+    assert asked[("operator", f"/api/v1/accounts/{login}")] == 200 and asked[("reader", "/api/v1/deliveries")] == 403
+    assert asked[("wrong", "/api/v1/imports")] == 401 and asked[("none", "/api/v1/imports")] == 401
     assert daemon.terminate() == 0
 
     events = daemon.events()
@@ -171,6 +200,9 @@ def test_nothing_the_daemon_writes_names_a_person(rentree, tmp_path, daemons):
     logs = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("daemon-*.*"))
     assert len(logs.splitlines()) > len(items)
     assert leaks(logs, data) == [], "personal data in the daemon's log"
+    for secret in secrets.values():  # neither whole nor its secret part
+        assert secret not in logs and secret.rsplit("_", 1)[-1] not in logs, "a token's secret in the daemon's log"
+    assert not re.search(rf"(?<!\w){re.escape(login)}(?!\w)", logs), "a key asked of the API in the daemon's log"
     names = "\n".join(str(p.relative_to(inbox)) for p in inbox.rglob("*") if p.parent.name in ("processed", "rejected"))
     assert leaks(names, data) == [], "personal data in a moved file's name"
     reports = sorted(inbox.rglob("*.report.*"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from adapters.aaf.parser import read_records
 from daemon.cli import main
-from daemon.http import routes as http
+from daemon.http import reads
 from events.delivery import Delivery
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
@@ -143,7 +143,7 @@ def test_compound_structure_name_is_served_with_hyphens(ctx):
         "0571994H": "CLG-VAL D'ARGENT-ac-NANCY-METZ",
         "0880054F": "CLG-CLG INTEGRATION-PARIS",
     }
-    served = {s["uai"]: s["name"] for s in http.list_structures(ctx, {}, {})["structures"]}
+    served = {s["uai"]: s["name"] for s in reads.structures(ctx)["structures"]}
     assert served["0880054F"] == "CLG-CLG INTEGRATION-PARIS"
     # The read model keeps the name as delivered: converted where it is shown.
     assert ctx.db.scalar("SELECT name FROM structures WHERE uai = ?", ("0880054F",)) == "CLG$CLG INTEGRATION$PARIS"

@@ -250,3 +250,19 @@ def test_a_leaving_date_learned_on_4_november_gets_its_notice(school, store_url,
         assert detail[0]["removal_due"] == row["removal_due"], "a dry run recorded something"
     finally:
         ctx.close()
+
+
+def test_the_inbox_tells_a_held_export_held_not_rejected(school, store_url):
+    from daemon.service.dispatch import process
+    from events.clock import ManualClock
+
+    ctx = started(school, store_url)
+    try:
+        leavers = not_final(school)[:40]
+        path = export(school, "mass-inbox", "15/10/2026", {eid: "10/10/2026" for eid in leavers})
+        ctx.clock = ManualClock(datetime(2026, 10, 15, 8, tzinfo=UTC))
+        outcome = process(path, ctx)
+        assert (outcome.source, outcome.outcome, outcome.reason) == ("siecle", "held", "mass_departure")
+        assert outcome.accepted  # kept for an operator: not set aside as a rejected file
+    finally:
+        ctx.close()

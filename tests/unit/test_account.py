@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from adapters.aaf.summary import record_digest
-from events.account import Account, TransitionRefused, account_id
+from events.account import Account, account_id
+from events.account_commands import TransitionRefused
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 DELAY = timedelta(hours=48)
@@ -81,6 +82,65 @@ def test_removed_only_from_departing_active_or_deactivated():
     assert a.state == "deactivated" and a.removal_due == T0 + timedelta(days=47)
     a.remove("duplicate_deleted", T0 + timedelta(days=47))
     assert a.state == "removed"
+
+
+def facts(account: Account) -> list[tuple[str, object]]:
+    """Each new fact's name and the field that tells it apart."""
+    keys = ("reason", "removal_due", "at")
+    return [(type(e).__name__, next(getattr(e, k) for k in keys if hasattr(e, k))) for e in account.collect_events()]
+
+
+def test_leaving_again_while_departing_changes_nothing_but_presence():
+    a = new_account()
+    a.create_account("lea.martin", T0 + DELAY)
+    a.leave("absent_from_complete", "D2", T0 + timedelta(days=80), T0 + timedelta(days=400), False)
+    a.collect_events()
+    a.leave("deleted_by_delta", "D3", T0 + timedelta(days=81), T0 + timedelta(days=500), False)
+    assert facts(a) == [("LeftSource", "deleted_by_delta")]
+    assert (a.state, a.present, a.removal_due) == ("departing", False, T0 + timedelta(days=400))
+
+
+def test_a_pending_duplicate_is_never_created_and_then_only_leaves_the_source():
+    a = new_account()
+    a.collect_events()
+    a.deactivate_duplicate("7654321", "D2", T0 + timedelta(days=1), T0 + timedelta(days=47))
+    a.deactivate_duplicate("7654321", "D3", T0 + timedelta(days=2), T0 + timedelta(days=47))
+    assert facts(a) == [("Withdrawn", "duplicate_of:7654321"), ("LeftSource", "absent_from_complete")]
+    assert (a.state, a.removal_due) == ("withdrawn", None)
+
+
+def test_declined_then_eligible_is_due_at_once():
+    a = new_account()
+    a.decline("no_legal_link", T0 + DELAY)
+    assert a.state == "no_account"
+    a.collect_events()
+    a.become_eligible(T0 + timedelta(days=9))
+    assert facts(a) == [("Eligible", T0 + timedelta(days=9))]
+    assert (a.state, a.creation_due) == ("pending", T0 + timedelta(days=9))
+    with pytest.raises(TransitionRefused, match="not no_account"):
+        a.become_eligible(T0 + timedelta(days=10))
+
+
+def test_the_removal_date_moves_only_while_departing():
+    a = new_account()
+    a.create_account("lea.martin", T0 + DELAY)
+    with pytest.raises(TransitionRefused, match="not departing"):
+        a.reschedule_removal(T0 + timedelta(days=60), False, T0 + timedelta(days=5))
+    a.leave("absent_from_complete", "D2", T0 + timedelta(days=10), T0 + timedelta(days=50), True)
+    a.collect_events()
+    a.reschedule_removal(T0 + timedelta(days=60), False, T0 + timedelta(days=11))
+    a.defer_removal(T0 + timedelta(days=70), T0 + timedelta(days=10), 15, T0 + timedelta(days=11))
+    assert facts(a) == [("RemovalRescheduled", T0 + timedelta(days=60)), ("RemovalDeferred", T0 + timedelta(days=70))]
+    assert a.removal_due == T0 + timedelta(days=70)
+
+
+def test_a_withdrawn_person_back_starts_a_new_clock():
+    a = new_account()
+    a.leave("absent_from_complete", "D2", T0 + timedelta(hours=1), T0, False)
+    back = T0 + timedelta(days=30)
+    a.record(ATTRS, "d1", "D3", "g.xml", 9, back, DELAY)
+    assert (a.state, a.present, a.creation_due, a.login) == ("pending", True, back + DELAY, "")
+    assert names(a)[-1] == "Reappeared"
 
 
 def test_digest_ignores_attribute_order_but_not_value_order():

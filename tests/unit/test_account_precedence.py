@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from events.account import Account, TransitionRefused
+from events.account import Account
+from events.account_commands import TransitionRefused
 from events.enrolment import new_enrolment
 
 T0 = datetime(2026, 8, 25, 6, tzinfo=timezone.utc)
@@ -71,6 +72,8 @@ def test_declared_departure_of_an_active_account_then_toussaint():
     assert (a.state, a.removal_due, a.declared_left_on) == ("departing", T0 + timedelta(days=60), "2026-09-10")
     a.remove("toussaint", T0 + timedelta(days=61))
     assert a.state == "removed"
+    with pytest.raises(TransitionRefused, match="only pending or active accounts depart"):
+        declared(a)
 
 
 def test_declared_departure_of_a_pending_account_means_never_created():

@@ -151,6 +151,6 @@ def test_guardian_links(attrs, links):
 
 def test_links_are_derived_for_students_only():
     older = {"ENTElevePere": ["2000001"], "sn": ["X"], "givenName": ["Y"]}
-    assert account_source("Eleve", older)["links"] == {"2000001": ("1", "20")}
-    assert account_source("PersRelEleve", older)["links"] is None
-    assert account_source("PersEducNat", older)["links"] is None
+    assert account_source("Eleve", older).links == {"2000001": ("1", "20")}
+    assert account_source("PersRelEleve", older).links is None
+    assert account_source("PersEducNat", older).links is None

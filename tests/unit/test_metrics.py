@@ -212,6 +212,7 @@ def test_every_metric_exposed_is_the_one_its_definition_says(metrics):
     metrics.observe_records_rejected("aaf", "invalid_date", 1)
     metrics.fields_set_aside.labels("aaf", "name_blank").inc()
     metrics.observe_anomaly("creation_overdue", 1)
+    metrics.observe_api_refusal(401, "unauthorized")
     one = {"directory": 1}
     metrics.reading = Reading(
         accounts={("ELEVE", "active"): 1},
@@ -228,3 +229,11 @@ def test_every_metric_exposed_is_the_one_its_definition_says(metrics):
         exposed[family.name] = (family.type, family.documentation, labels)
     assert exposed == {m.name: (m.type, m.help, set(m.labels)) for m in defs.values()}
     assert len(defs) == len(metric_defs.ALL)  # no name defined twice
+
+
+def test_api_refusals_are_counted_by_status_and_a_bounded_code(metrics):
+    metrics.observe_api_refusal(403, "forbidden")
+    metrics.observe_api_refusal(403, "forbidden")
+    metrics.observe_api_refusal(401, "some code nobody declared")
+    assert metrics.api_refusals.labels("403", "forbidden")._value.get() == 2
+    assert metrics.api_refusals.labels("401", "other")._value.get() == 1

@@ -10,6 +10,7 @@ from adapters.validators import code_is_valid, uai_is_valid
 from events.policy import Policy, shipped_toussaint
 from events.rules import (
     LOGIN_MAX_LENGTH,
+    Removal,
     category_contradicts_functions,
     computed_toussaint_start,
     creation_due,
@@ -21,6 +22,7 @@ from events.rules import (
     national_function,
     normalised_identity,
     removal_due,
+    removal_with_notice,
     staff_profile,
 )
 
@@ -157,6 +159,21 @@ def test_removal_at_the_first_toussaint_strictly_after(departed, due, provisiona
 def test_configured_year_overrides_and_is_not_provisional():
     cal = Policy(toussaint={2028: date(2028, 10, 21)}).calendar()
     assert removal_due(date(2027, 12, 1), cal) == (date(2028, 10, 21), False)
+
+
+@pytest.mark.parametrize(
+    "departed, recorded, expected",
+    [
+        # Recorded in time: the Toussaint after the departure.
+        (date(2026, 7, 4), date(2026, 7, 6), Removal(date(2026, 10, 17), False, "toussaint")),
+        # Learned days before that Toussaint: 30 days of notice from the recording.
+        (date(2026, 7, 4), date(2026, 10, 1), Removal(date(2026, 10, 31), False, "minimum_notice")),
+        # A provisional Toussaint far enough: kept, still provisional.
+        (date(2027, 12, 1), date(2027, 12, 1), Removal(computed_toussaint_start(2028), True, "toussaint")),
+    ],
+)
+def test_removal_never_sooner_than_the_minimum_notice(departed, recorded, expected):
+    assert removal_with_notice(departed, recorded, Policy().calendar(), 30) == expected
 
 
 def test_creation_due_and_overdue_with_grace():

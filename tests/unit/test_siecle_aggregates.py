@@ -170,6 +170,20 @@ def test_guardian_changes_and_withdrawal():
     assert names(g) == ["Withdrawn", "Reappeared"]
 
 
+def test_a_guardian_is_correlated_as_a_student_is():
+    g = Guardian(uai=UAI, personne_id="900001", attrs={}, digest="g0", import_id="I1", file="r.xml", line=3, at=T0)
+    g.collect_events()
+    g.correlate("acc-7", "J7", "personne_id", "", "I1", T0)
+    g.correlate("acc-7", "J7", "personne_id", "", "I2", T0)
+    assert (g.account_id, g.rule, g.unresolved) == ("acc-7", "personne_id", None)
+    g.correlate("", "", "name_and_student", "ambiguous", "I3", T0)
+    assert (g.account_id, g.rule, g.unresolved) == ("", "name_and_student", "ambiguous")
+    assert [(type(e).__name__, e.previous_account_id) for e in g.collect_events()] == [
+        ("AccountLinked", ""),
+        ("LinkUnresolved", "acc-7"),
+    ]
+
+
 def test_import_lifecycle():
     imp = SiecleImport(
         sha256="ab",

@@ -15,6 +15,7 @@ from events.siecle_rules import (
     RULE_NAME_AND_STUDENT,
     RULE_PERSONNE_ID,
     Candidate,
+    KnownRecord,
     Plan,
     changes,
     correlate_guardian,
@@ -32,12 +33,17 @@ UAI, OTHER = "0693834T", "0011068F"
     "known, current, set_aside, expected",
     [
         ({}, {"1": "a", "2": "b"}, (), Plan(added=("1", "2"))),
-        ({"1": ("a", True)}, {"1": "a"}, (), Plan(unchanged=1)),
-        ({"1": ("a", True)}, {"1": "b"}, (), Plan(changed=("1",))),
-        ({"1": ("a", False)}, {"1": "a"}, (), Plan(changed=("1",))),  # back after being absent
-        ({"1": ("a", True), "2": ("b", True)}, {"1": "a"}, (), Plan(absent=("2",), unchanged=1)),
-        ({"1": ("a", True), "2": ("b", True)}, {"1": "a"}, ("2",), Plan(unchanged=1)),  # rejected, not gone
-        ({"1": ("a", False)}, {}, (), Plan()),  # already absent: nothing again
+        ({"1": KnownRecord("a", True)}, {"1": "a"}, (), Plan(unchanged=1)),
+        ({"1": KnownRecord("a", True)}, {"1": "b"}, (), Plan(changed=("1",))),
+        ({"1": KnownRecord("a", False)}, {"1": "a"}, (), Plan(changed=("1",))),  # back after being absent
+        ({"1": KnownRecord("a", True), "2": KnownRecord("b", True)}, {"1": "a"}, (), Plan(absent=("2",), unchanged=1)),
+        (
+            {"1": KnownRecord("a", True), "2": KnownRecord("b", True)},
+            {"1": "a"},
+            ("2",),
+            Plan(unchanged=1),
+        ),  # rejected, not gone
+        ({"1": KnownRecord("a", False)}, {}, (), Plan()),  # already absent: nothing again
     ],
 )
 def test_plan_snapshot(known, current, set_aside, expected):

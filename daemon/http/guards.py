@@ -1,0 +1,139 @@
+"""What every request passes before the API sees it, as one ASGI middleware:
+
+- the path is routed as it was sent, percent-encoded, with leading slashes
+  folded and trailing ones dropped (``/api/v1/%61ccounts`` is no route; a
+  key's segment is decoded once, by the route's ``segment`` convertor, so a
+  ``%2F`` in a key stays in the key);
+- a body longer than ``max_body`` bytes is refused with 413 before it is
+  read (declared length) or as soon as it passes the bound (chunked);
+- any method but GET is refused with 405 (the API is read-only);
+- every answer says ``Cache-Control: no-store``, and is logged at DEBUG by
+  its route template, never by its path (it may carry a login).
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote, unquote
+
+from starlette.convertors import Convertor, register_url_convertor
+
+from daemon.http.errors import READ_ONLY, error
+
+log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
+
+MAX_BODY_BYTES = 64 * 1024  # the read-only API takes no body; admin actions will take small JSON ones
+
+
+class Segment(Convertor[str]):
+    """A path parameter: one segment of the path as sent, decoded here."""
+
+    regex = "[^/]+"
+
+    def convert(self, value: str) -> str:
+        return unquote(value)
+
+    def to_string(self, value: str) -> str:
+        return quote(value, safe="")
+
+
+register_url_convertor("segment", Segment())
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Guard:
+    def __init__(self, app: Any, max_body: int = MAX_BODY_BYTES):
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        scope["path"] = routed_path(scope)
+        started: list[int] = []
+
+        async def answer(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                started.append(message["status"])
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control"]
+                message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+            await send(message)
+
+        try:
+            await self._guarded(scope, receive, answer)
+        except Exception as exc:
+            # Answered 500 by the application's last handler, which raises it again for the
+            # server to log, message and all: logged here by its type and route only.
+            log.error("HTTP %s failed: %s", _template(scope), type(exc).__name__)
+            log.debug("HTTP %s failed", _template(scope), exc_info=True)
+            if not started:
+                await error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; see the daemon log")(
+                    scope, receive, answer
+                )
+        finally:
+            log.debug("HTTP %s %s %s", scope["method"], _template(scope), started[0] if started else "-")
+
+    async def _guarded(self, scope: dict, receive: Any, send: Any) -> None:
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            return await _too_large(self.max_body, scope, receive, send)
+        if scope["method"] != "GET":
+            return await error(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", READ_ONLY, {"Allow": "GET"})(
+                scope, receive, send
+            )
+        read = 0
+        responding = False
+
+        async def bounded() -> dict:
+            nonlocal read
+            message = await receive()
+            read += len(message.get("body", b""))
+            if read > self.max_body:
+                raise BodyTooLarge()
+            return message
+
+        async def tracked(message: dict) -> None:
+            nonlocal responding
+            responding = True
+            await send(message)
+
+        try:
+            await self.app(scope, bounded, tracked)
+        except BodyTooLarge:
+            if not responding:
+                await _too_large(self.max_body, scope, receive, send)
+
+
+def routed_path(scope: dict) -> str:
+    """The path as the client sent it, percent-encoded; ``//x`` is ``/x``
+    (as http.server read it) and ``/x/`` is ``/x``."""
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else quote(scope["path"])
+    return ("/" + path.lstrip("/")).rstrip("/") or "/"
+
+
+def _template(scope: dict) -> str:
+    route = scope.get("route")
+    return getattr(route, "path_format", None) or getattr(route, "path", None) or "-"
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1").strip()
+    return None
+
+
+async def _too_large(limit: int, scope: dict, receive: Any, send: Any) -> None:
+    # Connection: close, so that the server does not read the rest of the body.
+    response = error(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "body_too_large",
+        f"the request body is larger than {limit} bytes",
+        {"Connection": "close"},
+    )
+    await response(scope, receive, send)

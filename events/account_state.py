@@ -1,0 +1,57 @@
+"""What each fact of an account does to its state (the aggregate's mutator,
+``Account.Event.apply``). It runs when a command records a fact and again on
+every replay of the stream, so it decides nothing: the commands
+(``events/account_commands.py``) decide, this only follows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from events.enrolment import enrolment
+
+if TYPE_CHECKING:
+    from events.account import Account
+
+
+def evolve(account: Account, fact: Account.Event) -> None:
+    """The account after ``fact``. Appeared sets the first state in
+    ``Account.__init__``; Reclassified and OverwriteSuspected inform
+    operators and change nothing here."""
+    # The facts are the aggregate's nested classes, taken from it: this module
+    # is imported by events.account and does not import it back.
+    facts = type(account)
+    match fact:
+        case facts.Changed():
+            account.attrs, account.digest = fact.attrs, fact.digest
+        case facts.Reappeared():
+            account.attrs, account.digest, account.present, account.state = fact.attrs, fact.digest, True, fact.state
+            account.removal_due, account.declared_left_on = None, ""
+            if fact.creation_due is not None:
+                account.creation_due = fact.creation_due
+        case facts.FieldsSetAside():
+            account.set_aside = dict(fact.fields)
+        case facts.Departed():
+            account.present, account.state, account.removal_due = False, "departing", fact.removal_due
+        case facts.Withdrawn():
+            account.present, account.state = False, "withdrawn"
+        case facts.LeftSource():
+            account.present = False
+        case facts.Deactivated():
+            account.present, account.state, account.removal_due = False, "deactivated", fact.deletion_due
+        case facts.AccountCreated():
+            account.login, account.state = fact.login, "active"
+        case facts.Declined():
+            account.state = "no_account"
+        case facts.Eligible():
+            account.state, account.creation_due = "pending", fact.at
+        case facts.Removed():
+            account.state, account.present = "removed", False
+        case facts.RemovalRescheduled() | facts.RemovalDeferred():
+            account.removal_due = fact.removal_due
+        case facts.CreationClockAdvanced():
+            account.first_seen, account.creation_due = fact.seen_at, fact.creation_due
+        case facts.DepartureDeclared():
+            account.state, account.removal_due, account.declared_left_on = fact.state, fact.removal_due, fact.left_on
+            account.enrolment_at_departure = enrolment(account.category, account.attrs)
+        case facts.DepartureCancelled():
+            account.state, account.removal_due, account.declared_left_on = fact.state, None, ""
