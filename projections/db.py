@@ -277,6 +277,16 @@ def chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
         yield items[i : i + size]
 
 
+# ``column LIKE ? ESCAPE '\'`` with ``starting_with(key)``: a key typed by an
+# operator is a prefix, its % and _ are characters, not wildcards.
+LIKE_PREFIX = "LIKE ? ESCAPE '\\'"
+
+
+def starting_with(key: str) -> str:
+    """The LIKE pattern of the values that start with ``key`` (see LIKE_PREFIX)."""
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def placeholders(chunk: Sequence[object]) -> str:
     """``?,?,…`` for the values of one IN (...) list."""
     return ",".join("?" * len(chunk))

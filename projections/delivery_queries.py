@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from projections.db import Database
+from projections.db import LIKE_PREFIX, Database, starting_with
 
 
 def deliveries(db: Database) -> list[dict]:
@@ -24,7 +24,9 @@ def delivery(db: Database, delivery_id: str) -> dict | None:
         "SELECT * FROM deliveries WHERE delivery_id = ? OR fingerprint = ?", (delivery_id, delivery_id)
     )
     if not rows:
-        rows = db.query_dicts("SELECT * FROM deliveries WHERE delivery_id LIKE ?", (delivery_id + "%",))
+        rows = db.query_dicts(
+            f"SELECT * FROM deliveries WHERE delivery_id {LIKE_PREFIX}", (starting_with(delivery_id),)
+        )
         if len(rows) != 1:
             return None
     row = rows[0]

@@ -8,7 +8,7 @@ import json
 from events.derive import first
 from events.timetable.labels import status_label
 from events.timetable.snapshot import Snapshot, session_dates, snapshot_from_dict, week_mask_weeks
-from projections.db import Database, scoped
+from projections.db import LIKE_PREFIX, Database, scoped, starting_with
 
 HISTORY_COLUMNS = (
     "import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "
@@ -36,7 +36,11 @@ def find(db: Database, key: str) -> str | None:
     """The import id for a full id or an unambiguous prefix of it."""
     if db.scalar("SELECT import_id FROM imports WHERE import_id = ?", (key,)):
         return key
-    ids = [r[0] for r in db.query("SELECT import_id FROM imports WHERE import_id LIKE ?", (key + "%",))] if key else []
+    ids = (
+        [r[0] for r in db.query(f"SELECT import_id FROM imports WHERE import_id {LIKE_PREFIX}", (starting_with(key),))]
+        if key
+        else []
+    )
     return ids[0] if len(ids) == 1 else None
 
 

@@ -14,7 +14,7 @@ from events.usecases.siecle_hold import RecordedImport
 from events.usecases.siecle_records import RecordedLink
 from events.usecases.siecle_relink import UnresolvedStudent
 from projections import siecle_listings
-from projections.db import Database, chunks, placeholders
+from projections.db import LIKE_PREFIX, Database, chunks, placeholders, starting_with
 
 IMPORT_COLUMNS = "import_id, sha256, file, status, uai, kind, school_year, exported_on, exported_at, received_at"
 
@@ -153,7 +153,10 @@ class SiecleQueries:
 
     def import_ids(self, prefix: str) -> list[str]:
         return [
-            i for (i,) in self.db.query("SELECT import_id FROM siecle_imports WHERE import_id LIKE ?", (f"{prefix}%",))
+            i
+            for (i,) in self.db.query(
+                f"SELECT import_id FROM siecle_imports WHERE import_id {LIKE_PREFIX}", (starting_with(prefix),)
+            )
         ]
 
     # ------------------------------------------------------------ for the CLI

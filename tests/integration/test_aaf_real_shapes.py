@@ -143,7 +143,7 @@ def test_compound_structure_name_is_served_with_hyphens(ctx):
         "0571994H": "CLG-VAL D'ARGENT-ac-NANCY-METZ",
         "0880054F": "CLG-CLG INTEGRATION-PARIS",
     }
-    served = {s["uai"]: s["name"] for s in reads.structures(ctx)["structures"]}
+    served = {s["uai"]: s["name"] for s in reads.structures(ctx, scope=None)["structures"]}
     assert served["0880054F"] == "CLG-CLG INTEGRATION-PARIS"
     # The read model keeps the name as delivered: converted where it is shown.
     assert ctx.db.scalar("SELECT name FROM structures WHERE uai = ?", ("0880054F",)) == "CLG$CLG INTEGRATION$PARIS"

@@ -61,3 +61,22 @@ def test_the_audit_keeps_the_newest_rows_up_to_its_cap(store_url):
         assert rows[0]["route"] == "/api/v1/accounts" and rows[0]["status"] == 401
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "%%", "\\", "a_"])
+def test_a_typed_id_prefix_is_characters_not_a_pattern(store_url, typed):
+    """`deliveries show %` must not match the one delivery there is (LIKE's
+    wildcards escaped: projections/db.py starting_with)."""
+    from projections import delivery_queries, import_queries
+    from projections.db import LIKE_PREFIX, starting_with
+
+    ctx = bootstrap.build(store_url)
+    try:
+        ctx.db.execute("CREATE TABLE like_probe (v TEXT)")
+        ctx.db.executemany("INSERT INTO like_probe VALUES (?)", [("abc",), ("a_c",), ("%x",), ("\\y",)])
+        found = {v for (v,) in ctx.db.query(f"SELECT v FROM like_probe WHERE v {LIKE_PREFIX}", (starting_with(typed),))}
+        assert found == {v for v in ("abc", "a_c", "%x", "\\y") if v.startswith(typed)}
+        assert delivery_queries.delivery(ctx.db, typed) is None
+        assert import_queries.find(ctx.db, typed) is None
+    finally:
+        ctx.close()
