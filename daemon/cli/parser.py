@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import textwrap
 from datetime import datetime, timezone
 from typing import NoReturn
@@ -11,6 +12,19 @@ from zoneinfo import ZoneInfo
 
 from daemon.cli.exits import EXIT_ERROR
 from daemon.cli.helps import HELPS, SUMMARY, exits
+
+
+def local_operator() -> str:
+    """Who acts at this terminal, when --operator does not say (issue 12: every
+    recorded action has an author): the system user, or "operator" where the
+    process has no user name (a container's arbitrary uid)."""
+    try:
+        return getpass.getuser() or "operator"
+    except (OSError, KeyError):
+        return "operator"
+
+
+LOCAL_OPERATOR = local_operator()
 
 # Effective times outside these years are typos, not dates of a school
 # year: refused here, before any date arithmetic could overflow.
@@ -141,24 +155,40 @@ def parser() -> argparse.ArgumentParser:
     sp = cmd("group-source", now=True)
     sp.add_argument("uai", metavar="UAI")
     sp.add_argument("source", nargs="?", choices=["siecle", "timetable", "manual"], help="record this choice")
-    sp.add_argument("--operator", default="operator", help="who chooses (recorded)")
+    sp.add_argument(
+        "--operator",
+        default=LOCAL_OPERATOR,
+        help="who chooses, recorded as the author (default: the system user)",
+    )
     sp = cmd("classes", as_of=True)
     sp.add_argument("uai", metavar="UAI")
     sp.add_argument("--members", action="store_true", help="list the students and teachers of each")
     sp = cmd("deliveries", now=True)
     sp.add_argument("action", nargs="?", choices=["list", "show", "release", "reject"], default="list")
     sp.add_argument("id", nargs="?", metavar="ID", help="show, release, reject: the delivery id")
-    sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
+    sp.add_argument(
+        "--operator",
+        default=LOCAL_OPERATOR,
+        help="who releases or rejects, recorded as the author (default: the system user)",
+    )
     sp = cmd("purge", now=True)
     sp.add_argument("action", choices=["status", "hold", "release"])
     sp.add_argument("--reason", default="", help="why removals are held (recorded)")
-    sp.add_argument("--operator", default="operator", help="who holds or releases (recorded)")
+    sp.add_argument(
+        "--operator",
+        default=LOCAL_OPERATOR,
+        help="who holds or releases, recorded as the author (default: the system user)",
+    )
     _imports(cmd("imports", now=True))
     sp = cmd("siecle", now=True)
     sp.add_argument("action", choices=["imports", "unresolved", "show", "release", "reject"])
     sp.add_argument("id", nargs="?", metavar="ID", help="show, release, reject: the import id (or a prefix)")
     sp.add_argument("--uai", help="only this establishment")
-    sp.add_argument("--operator", default="operator", help="who releases or rejects (recorded)")
+    sp.add_argument(
+        "--operator",
+        default=LOCAL_OPERATOR,
+        help="who releases or rejects, recorded as the author (default: the system user)",
+    )
     cmd("anomalies", as_of=True)
     cmd("verify")
     sp = cmd("run")
@@ -230,7 +260,11 @@ def _imports(sp: argparse.ArgumentParser) -> None:
         help="validate: apply a first import whose year ends after 15 July up to 15 July only",
     )
     sp.add_argument("--reason", default="", help="cancel: why (recorded)")
-    sp.add_argument("--operator", default="operator", help="who matches, validates, cancels or retries (recorded)")
+    sp.add_argument(
+        "--operator",
+        default=LOCAL_OPERATOR,
+        help="who matches, validates, cancels or retries, recorded as the author (default: the system user)",
+    )
 
 
 def _version() -> str:

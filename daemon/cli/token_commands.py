@@ -6,10 +6,10 @@ neither logged nor kept (only its digest is)."""
 from __future__ import annotations
 
 import argparse
-import getpass
 
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK
+from daemon.cli.parser import local_operator
 from daemon.cli.render import Output
 from events.access import SCOPED_ROLES, Role
 from events.usecases import tokens
@@ -25,7 +25,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
-    operator = args.operator or getpass.getuser()
+    operator = args.operator or local_operator()
     if args.action == "list":
         rows = [
             {

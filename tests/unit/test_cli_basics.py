@@ -96,3 +96,19 @@ def test_the_table_the_shipped_calendar_names_is_accepted_by_the_configuration(t
     written.write_text("[policy.toussaint]\n2028 = 2028-10-21\n", encoding="utf-8")
     settings = config.load(str(written), None)
     assert settings.policy.calendar()[2028].isoformat() == "2028-10-21"
+
+
+def test_the_cli_acts_as_the_system_user_unless_operator_says_otherwise(monkeypatch):
+    import getpass
+
+    from daemon.cli import parser
+
+    assert parser.parser().parse_args(["deliveries", "release", "x"]).operator == parser.LOCAL_OPERATOR
+    assert parser.LOCAL_OPERATOR == getpass.getuser()
+    assert parser.parser().parse_args(["purge", "hold", "--operator", "alice"]).operator == "alice"
+
+    def no_user() -> str:
+        raise KeyError("uid 12345 has no name")
+
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    assert parser.local_operator() == "operator"
