@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from events.rules import creation_overdue, notice_end
-from projections.db import Database, placeholders
+from projections.clauses import placeholders
+from projections.db import Database
 from projections.served import withheld_jointures
 
 ACCOUNT_COLUMNS = (

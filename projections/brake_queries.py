@@ -9,7 +9,8 @@ from datetime import datetime
 
 from events.derive import first
 from events.usecases.brake_check import DepartingAccount
-from projections.db import Database, chunks, placeholders
+from projections.clauses import chunks, placeholders
+from projections.db import Database
 
 
 class BrakeQueries:

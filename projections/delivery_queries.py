@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from projections.db import LIKE_PREFIX, Database, starting_with
+from projections.clauses import LIKE_PREFIX, starting_with
+from projections.db import Database
 
 
 def deliveries(db: Database) -> list[dict]:

@@ -8,7 +8,8 @@ import json
 from events.derive import first
 from events.timetable.labels import status_label
 from events.timetable.snapshot import Snapshot, session_dates, snapshot_from_dict, week_mask_weeks
-from projections.db import LIKE_PREFIX, Database, scoped, starting_with
+from projections.clauses import LIKE_PREFIX, scoped, starting_with
+from projections.db import Database
 
 HISTORY_COLUMNS = (
     "import_id, received_at, finished_at, status, reason, automatic, uai, source, file, school_year, "

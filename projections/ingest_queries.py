@@ -9,7 +9,8 @@ from collections.abc import Collection, Sequence
 from adapters.aaf.records import PERSONS
 from adapters.aaf.summary import Known
 from events.usecases.aaf_ports import BlockingDelivery, Identity, KnownStructure, RecordIndex
-from projections.db import Database, chunks
+from projections.clauses import chunks
+from projections.db import Database
 
 
 class IngestQueries:

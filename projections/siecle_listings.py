@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 from events.siecle_rules import KnownRecord
-from projections.db import Database, scoped
+from projections.clauses import scoped
+from projections.db import Database
 
 
 def imports(db: Database, uai: str | None = None, prefix: str = "", scope: frozenset[str] | None = None) -> list[dict]:

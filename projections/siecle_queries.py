@@ -14,7 +14,8 @@ from events.usecases.siecle_hold import RecordedImport
 from events.usecases.siecle_records import RecordedLink
 from events.usecases.siecle_relink import UnresolvedStudent
 from projections import siecle_listings
-from projections.db import LIKE_PREFIX, Database, chunks, placeholders, starting_with
+from projections.clauses import LIKE_PREFIX, chunks, placeholders, starting_with
+from projections.db import Database
 
 IMPORT_COLUMNS = "import_id, sha256, file, status, uai, kind, school_year, exported_on, exported_at, received_at"
 

@@ -12,7 +12,8 @@ from events.timetable.matching import DirectoryView, Match, Person, Remembered
 from events.timetable.snapshot import Snapshot
 from events.usecases.timetable_work import AccountState, AwaitingImport
 from projections import import_queries
-from projections.db import Database, chunks, placeholders
+from projections.clauses import chunks, placeholders
+from projections.db import Database
 
 # Earlier imports a new file is a copy of: those whose content went past the
 # checks before the duplicate one (a file rejected for an unknown UAI may

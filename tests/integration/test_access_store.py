@@ -68,7 +68,7 @@ def test_a_typed_id_prefix_is_characters_not_a_pattern(store_url, typed):
     """`deliveries show %` must not match the one delivery there is (LIKE's
     wildcards escaped: projections/db.py starting_with)."""
     from projections import delivery_queries, import_queries
-    from projections.db import LIKE_PREFIX, starting_with
+    from projections.clauses import LIKE_PREFIX, starting_with
 
     ctx = bootstrap.build(store_url)
     try:

@@ -12,7 +12,7 @@ from daemon import bootstrap
 from events.usecases.aaf_ingest import ingest
 from generator.cli import run as generate
 from projections import account_queries, structure_queries
-from projections.db import scoped
+from projections.clauses import scoped
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 
