@@ -11,7 +11,7 @@ from daemon.cli.render import Output
 
 
 def run_service(args: Namespace, ui: Output) -> int:
-    from daemon.service import run as service
+    from daemon.service import process as service
 
     return service.command(args)
 

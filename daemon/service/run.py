@@ -8,34 +8,28 @@ item in hand (up to ``shutdown_timeout_seconds``), the scheduler finishes
 its running job, the server stops, the process exits 0. An item still being
 ingested when the timeout passes is left as a crash would leave it — its
 facts are staged, its effects not yet visible — and the next start ingests
-it again from the inbox, which finishes it (events/usecases/aaf_apply.py).
+it again from the inbox, which finishes it (events/usecases/aaf_apply.py). The
+process around it (signals, a failed start, the exit) is daemon/service/process.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import faulthandler
 import logging
 import os
-import signal
 import threading
-from types import FrameType
 from typing import Any
 
 from daemon import bootstrap, config
-from daemon.observability.logs import configure, event
+from daemon.observability.logs import event
 from daemon.service.inbox import Inbox
 from daemon.service.outcome import Outcome
 from daemon.service.scheduler import Scheduler
 from daemon.service.storehealth import StoreHealth
 from events.clock import Clock, SystemClock
 from events.usecases import upgrade
-from projections.db import outage
 
 log = logging.getLogger("entsync.service")
 upgrade_log = logging.getLogger("entsync.upgrade")  # named as before the upgrade moved: log filters keep working
-
-EXIT_OK, EXIT_ERROR = 0, 1
 
 
 class Service:
@@ -235,69 +229,3 @@ class Service:
 
 def _store_kind(url: str) -> str:
     return url.split(":", 1)[0]  # never the URL: it may carry a password
-
-
-def command(args: argparse.Namespace) -> int:
-    """``entsync run [--inbox DIR] [--listen HOST:PORT] …``"""
-    settings = config.load(
-        args.config,
-        args.store,
-        overrides={
-            "inbox": args.inbox,
-            "listen": args.listen,
-            "quiet_seconds": args.quiet_seconds,
-            "log_format": args.log_format,
-        },
-    )
-    configure(settings.log_format)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        event(log, "service.signal", signal=signal.Signals(signum).name)
-        stop.set()
-
-    # An operator (or a test) can see where every thread is: kill -USR1 PID
-    # writes their stacks (code locations only) to stderr.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    service = Service(settings)
-    try:
-        service.start()
-    except Exception as exc:
-        if isinstance(exc, _listen_error()):  # daemon.http.server: the message says what to change
-            event(log, "service.start_failed", logging.CRITICAL, reason="listen", message=str(exc))
-            service.stop()
-            raise config.ConfigError(str(exc)) from None
-        line = outage(exc)
-        if line:  # systemd's Restart= starts it again; the inbox waits meanwhile
-            event(log, "service.start_failed", logging.CRITICAL, reason="store_unavailable", message=line)
-            service.stop()
-            raise config.ConfigError(f"the store cannot be reached: {line}") from None
-        event(log, "service.start_failed", logging.CRITICAL, exc_info=True)
-        service.stop()
-        raise config.ConfigError(f"the service could not start ({type(exc).__name__}); see the log above") from None
-    code = EXIT_OK
-    while not stop.wait(0.5):
-        if not service.alive():
-            event(log, "service.inbox_died", logging.CRITICAL)
-            code = EXIT_ERROR
-            break
-    started = service.clock.monotonic()
-    clean = service.stop()
-    event(log, "service.stopped", clean=clean, seconds=round(service.clock.monotonic() - started, 3))
-    if not clean:
-        # The worker is still inside an ingest: end the process here; the
-        # store's transaction is rolled back and the item resumes at the next start.
-        logging.shutdown()
-        os._exit(code)
-    return code
-
-
-def _listen_error() -> tuple[type, ...]:
-    """daemon.http.server's ListenError, when the HTTP side is installed."""
-    try:
-        from daemon.http.server import ListenError
-    except ImportError:
-        return ()
-    return (ListenError,)
