@@ -25,7 +25,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from daemon.http import (
     guards,  # noqa: F401 (registers the {name:segment} path convertor of the routes below)
@@ -70,7 +70,11 @@ def _flag(value: Any) -> Any:
 Limit = Annotated[
     int, Field(ge=1, le=MAX_LIMIT), BeforeValidator(_digits)
 ]  # in this order, the bounds are in the schema
-Flag = Annotated[bool, BeforeValidator(_flag)]
+# A boolean, and the other spellings _flag has always read (1, 0, empty) in the document
+# too: a document that refuses what the API answers is wrong about the API.
+Flag = Annotated[
+    bool, BeforeValidator(_flag), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": ["1", "0", ""]}]})
+]
 Uai = Annotated[str | None, Query(description="only this establishment (UAI)")]
 
 
