@@ -73,6 +73,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(getattr(pytest.mark, marker))
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    # What a test reports of its run (record_property("report", text)): the API's
+    # property tests count their answers. Read from the reports, so that it is
+    # printed when the tests run in xdist workers too.
+    reports = [
+        value
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == "report"
+    ]
+    if reports:
+        terminalreporter.write_sep("-", "reports of the tests")
+        for text in reports:
+            terminalreporter.write_line(text)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 

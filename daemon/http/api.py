@@ -25,7 +25,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from daemon.http import (
     guards,  # noqa: F401 (registers the {name:segment} path convertor of the routes below)
@@ -40,7 +40,7 @@ from events.access import Action, Caller
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 100_000
 ERRORS = {
-    400: "invalid or unknown query parameter",
+    400: "invalid parameter, or unknown query parameter",
     401: "no bearer token, or one that is not valid",
     403: "this token's role may not do this",
     404: "no such key (or outside the caller's establishments)",
@@ -70,8 +70,16 @@ def _flag(value: Any) -> Any:
 Limit = Annotated[
     int, Field(ge=1, le=MAX_LIMIT), BeforeValidator(_digits)
 ]  # in this order, the bounds are in the schema
-Flag = Annotated[bool, BeforeValidator(_flag)]
-Uai = Annotated[str | None, Query(description="only this establishment (UAI)")]
+# A boolean, and the other spellings _flag has always read (1, 0, empty) in the document
+# too: a document that refuses what the API answers is wrong about the API.
+Flag = Annotated[
+    bool, BeforeValidator(_flag), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": ["1", "0", ""]}]})
+]
+# Any text parameter: no NUL character. No key or value of the directory holds one (XML
+# cannot), and PostgreSQL refuses to be asked about one: a 400 on both stores (it was a 500
+# on PostgreSQL), said in the document.
+TEXT = r"^[^\x00]*$"
+Uai = Annotated[str | None, Query(description="only this establishment (UAI)", pattern=TEXT)]
 
 
 async def served(request: Request) -> Site:
@@ -130,8 +138,10 @@ def list_accounts(
     request: Request,
     who: Reader,
     uai: Uai = None,
-    state: Annotated[str | None, Query(description="only accounts in this state")] = None,
-    profile: Annotated[str | None, Query(description="only this profile (ELEVE, PARENT, ENSEIGNANT, ...)")] = None,
+    state: Annotated[str | None, Query(description="only accounts in this state", pattern=TEXT)] = None,
+    profile: Annotated[
+        str | None, Query(description="only this profile (ELEVE, PARENT, ENSEIGNANT, ...)", pattern=TEXT)
+    ] = None,
     limit: Annotated[Limit, Query(description="at most this many (default 1000)")] = DEFAULT_LIMIT,
 ) -> Any:
     return _read(site, request, who, reads.accounts, uai=uai, state=state, profile=profile, limit=limit)
@@ -150,7 +160,7 @@ def get_account(
     site: Served,
     request: Request,
     who: Reader,
-    key: Annotated[str, Path(description="jointure, login (current or reserved) or account id")],
+    key: Annotated[str, Path(description="jointure, login (current or reserved) or account id", pattern=TEXT)],
 ) -> Any:
     return _read(site, request, who, reads.account, key=key)
 
@@ -168,14 +178,14 @@ def list_classes(
     site: Served,
     request: Request,
     who: Reader,
-    uai: Annotated[str, Path(description="the establishment's UAI")],
+    uai: Annotated[str, Path(description="the establishment's UAI", pattern=TEXT)],
     members: Annotated[Flag, Query(description="also list who is in each")] = False,
 ) -> Any:
     return _read(site, request, who, reads.classes, uai=uai, members=members)
 
 
-DELIVERY_KEY = Path(description="delivery id, fingerprint or unambiguous id prefix")
-IMPORT_KEY = Path(description="import id or prefix")
+DELIVERY_KEY = Path(description="delivery id, fingerprint or unambiguous id prefix", pattern=TEXT)
+IMPORT_KEY = Path(description="import id or prefix", pattern=TEXT)
 
 
 @_get(

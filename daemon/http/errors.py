@@ -23,6 +23,7 @@ READ_ONLY = "this API is read-only: use GET"
 PARAMETER_RULES = {
     "limit": "limit must be an integer from 1 to 100000",
     "members": "members must be true or false",
+    **{name: f"{name} must not hold a NUL character" for name in ("key", "id", "uai", "state", "profile")},
 }
 
 

@@ -1,0 +1,290 @@
+"""The API against its own OpenAPI document, by property (issue 12).
+
+schemathesis reads ``/api/v1/openapi.json`` from a real server on 127.0.0.1
+over a generated académie (two establishments, a timetable import each, a
+SIECLE export, a second delivery with leavers) on SQLite and PostgreSQL, and
+asks every operation, once with an operator's token and once with an
+etab-admin's of one of the two establishments:
+
+- the coverage cases (schemathesis' deterministic boundary values, other
+  methods, missing parameters and token), then
+- generated requests, valid and invalid, some of them with keys that exist.
+
+Every answer must be one the document describes (status code, content type,
+body schema: schemathesis' checks), never a 5xx, and every answer other than
+2xx in the project's shape ``{"error": {"code", "message"}}``. A run where
+every answer is a 401 or a 404 proves nothing: the keys of the académie are
+written into the document as its parameters' ``examples`` (which the coverage
+cases use) and drawn by the generated ones, and the 2xx answers are counted
+per operation and printed, each operation must get some, and the etab-admin
+must get only 403 from the operators' deliveries.
+
+One test per role and store asks every operation, rather than
+``@schema.parametrize()``'s test per operation: the 2xx answers are counted
+and asserted by the test that got them (xdist may run another test in
+another process). Bounded and deterministic: a fixed number of examples,
+derandomized, no example database, Hypothesis's caches under pytest's tmp
+dir (nothing written under ``.hypothesis/``).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+from schemathesis import GenerationMode
+
+from daemon import bootstrap
+from daemon.http.server import serve
+from daemon.observability.metrics import Metrics
+from events.access import Role
+from events.clock import ManualClock
+from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
+from events.usecases.siecle_import import ingest_siecle
+from events.usecases.tick import tick
+from events.usecases.timetable_receive import receive
+from projections import account_queries, structure_queries
+from tests.api_tokens import bearer, issue
+from tests.conftest import _admin_connect
+from tests.integration.conftest import Academie, make_academie
+
+T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
+T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
+T_EDT = datetime(2026, 8, 28, 8, tzinfo=timezone.utc)
+T_SIECLE = datetime(2026, 9, 2, 8, tzinfo=timezone.utc)
+T1 = datetime(2026, 11, 5, 6, tzinfo=timezone.utc)
+NOW = T1 + timedelta(hours=2)
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+
+ROLES = ("operator", "etab-admin")
+# Generated requests per operation, role and store; with the coverage cases, about 500
+# requests checked per role and store (measured: the file in 45 s on 2 cores, both stores).
+MAX_EXAMPLES = 30
+SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,  # the same requests on every run: CI is deterministic
+    database=None,  # no example database: nothing written under .hypothesis/
+    deadline=None,  # a request's time is the server's, not the property's
+    suppress_health_check=list(HealthCheck),  # slow or filtered generation is not the API's fault
+)
+OPERATIONS = ("/api/v1/deliveries",)  # the operators' group (daemon/http/api.py)
+
+
+@dataclass
+class World:
+    url: str
+    tokens: dict[str, str]
+    # Values that exist, by (path template, parameter name): the examples written into the document.
+    keys: dict[tuple[str, str], list[str]]
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def acad(tmp_path_factory) -> Academie:
+    # 1000 students: two establishments (the generator makes one per 600 or so).
+    return make_academie(tmp_path_factory.mktemp("properties"), "--students", "1000", "--seed", "21", "--sources", "aaf,timetable")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def world(request, backend, acad, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"properties-{backend}")
+    # Hypothesis caches what it learns of the sources (constants, Unicode tables) under
+    # .hypothesis/ in the working directory: here, under the test's own directory.
+    set_hypothesis_home_dir(root / "hypothesis")
+    pg = None
+    if backend == "sqlite":
+        store_url = f"sqlite:///{root / 'entsync.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        dbname = f"properties_{root.name.replace('-', '_')}".lower()[:60]
+        with _admin_connect(server) as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        store_url, pg = server.url(dbname), (server, dbname)
+    clock = ManualClock(NOW)
+    ctx = bootstrap.build(store_url, Policy(), clock, simulation=True)
+    first = ingest(str(acad.first), ctx, T0)
+    assert first.status == "applied"
+    tick(ctx, T_CREATE)
+    mine, other = [s["uai"] for s in structure_queries.structures(ctx.db)]
+    date = acad.manifest["dates"]["first"]
+    imports = {
+        uai: receive(acad.root / rel, ctx, T_EDT).import_id
+        for uai, rel in acad.manifest["sources"]["timetable"][date].items()
+    }
+    ingest_siecle(FIX / "siecle" / "ElevesSansAdresses.xml", ctx, T_SIECLE)
+    second = ingest(str(acad.second), ctx, T1)  # leavers: accounts in other states
+    assert second.status == "applied", second.message
+    ctx.siecle.catch_up(ctx.log)
+    ctx.imports.catch_up(ctx.log)
+    people = {uai: account_queries.accounts(ctx.db, uai=uai, state="active", limit=1)[0] for uai in (mine, other)}
+    tokens = {
+        "operator": issue(ctx, "ops", Role.OPERATOR),
+        "etab-admin": issue(ctx, "admin-mine", Role.ETAB_ADMIN, (mine,)),
+    }
+    # Keys of both establishments (the etab-admin's own answer 200, the other's 404), in
+    # each form a key takes (a jointure or a login, an id or its prefix).
+    keys = {
+        ("/api/v1/accounts/{key}", "key"): [
+            *(p["jointure"] for p in people.values()),
+            people[mine]["login"],
+        ],
+        ("/api/v1/structures/{uai}/classes", "uai"): [mine, other],
+        ("/api/v1/imports/{id}", "id"): [imports[mine], imports[other][:8]],
+        ("/api/v1/imports/{id}/sessions", "id"): [imports[mine], imports[other]],
+        ("/api/v1/deliveries/{id}", "id"): [first.delivery_id, second.delivery_id[:8]],
+        **{(path, "uai"): [mine, other] for path in ("/api/v1/accounts", "/api/v1/imports", "/api/v1/siecle/imports")},
+        ("/api/v1/accounts", "state"): ["active", "departing", "no_account"],
+        ("/api/v1/accounts", "profile"): ["ELEVE", "PARENT", "ENSEIGNANT"],
+    }
+    # Every request below carries a valid token, but schemathesis also sends
+    # wrong ones (ignored_auth): the throttle would answer 429 to the rest of
+    # the run. It is tested on a server of its own (test_http_access.py).
+    srv = serve(
+        "127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(store_url, Policy(), clock), lambda: True,
+        failure_limit=10**6,
+    )  # fmt: skip
+    try:
+        yield World(srv.url, tokens, keys)
+    finally:
+        srv.close()
+        ctx.close()
+        set_hypothesis_home_dir(None)
+        if pg is not None:
+            with _admin_connect(pg[0]) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg[1]}" WITH (FORCE)')
+
+
+def keyed_schema(world: World) -> Any:
+    """The server's own document, its parameters given the académie's keys as examples."""
+    with urllib.request.urlopen(world.url + "/api/v1/openapi.json", timeout=30) as resp:
+        doc = json.loads(resp.read())
+    for path, item in doc["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                values = world.keys.get((path, parameter["name"]))
+                if values:
+                    parameter["examples"] = {f"k{i}": {"value": v} for i, v in enumerate(values)}
+    return schemathesis.openapi.from_dict(doc)
+
+
+def requests_for(operation: Any, keys: dict[tuple[str, str], list[str]]) -> st.SearchStrategy:
+    """Valid requests, valid ones with existing keys, invalid ones (a
+    parameter of the wrong shape, or no token)."""
+    known = {
+        (parameter.location, parameter.name): keys[(operation.path, parameter.name)]
+        for parameter in operation.iter_parameters()
+        if (operation.path, parameter.name) in keys
+    }
+    strategies = [operation.as_strategy()]
+    if known:
+        path = {n: st.sampled_from(v) for (where, n), v in known.items() if where == "path"}
+        query = {n: st.sampled_from(v) for (where, n), v in known.items() if where == "query"}
+        keyed = st.fixed_dictionaries(path, optional=query).flatmap(
+            lambda drawn: operation.as_strategy(
+                path_parameters={n: drawn[n] for n in path} or None,
+                query={n: drawn[n] for n in query if n in drawn} or None,
+            )
+        )
+        strategies.append(keyed)
+    strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
+    return st.one_of(strategies)
+
+
+def coverage_cases(schema: Any, operation: Any) -> list:
+    """schemathesis' coverage phase, as its CLI and pytest runner make it
+    (no strategy gives it): boundary and wrong values of each parameter,
+    the document's examples, other methods, no token."""
+    return list(
+        schema.iter_coverage_cases(
+            operation,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=schema.config.generation_for(operation=operation, phase="coverage"),
+        )
+    )
+
+
+class Exchanges:
+    """Each request's answer, checked, and counted as the role's (its token
+    sent, GET) or not (schemathesis asking with no token or a wrong one, or
+    with another method)."""
+
+    def __init__(self, world: World, role: str):
+        self.url, self.token = world.url, world.tokens[role]
+        self.statuses: Counter[tuple[str, bool, int]] = Counter()
+
+    def ask(self, case: Any) -> None:
+        # The role's token, unless the case is schemathesis asking without one (or with a wrong one).
+        negated = case.operation.schema.is_security_param_negated(case)
+        response = case.call_and_validate(
+            base_url=self.url, headers=None if negated else bearer(self.token), timeout=30
+        )
+        sent = response.request
+        as_role = sent.method == "GET" and sent.headers.get("Authorization") == f"Bearer {self.token}"
+        self.statuses[(case.operation.path, as_role, response.status_code)] += 1
+        assert response.status_code < 500, (case.operation.label, response.status_code, response.text[:300])
+        if not 200 <= response.status_code < 300:  # documented or not (a 405), the project's error
+            assert response.headers.get("content-type") == ["application/json; charset=utf-8"], response.headers
+            body = response.json()
+            assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+            assert all(isinstance(v, str) and v for v in body["error"].values()), body
+
+    def as_role(self, path: str) -> Counter[int]:
+        return Counter({s: n for (p, mine, s), n in self.statuses.items() if p == path and mine})
+
+    def asked(self, path: str) -> int:
+        return sum(n for (p, _, _), n in self.statuses.items() if p == path)
+
+
+def successes(statuses: Counter[int]) -> int:
+    return sum(n for status, n in statuses.items() if 200 <= status < 300)
+
+
+def table(title: str, paths: list[str], exchanges: Exchanges) -> str:
+    lines = [title, f"  {'GET':<40} {'2xx':>5} {'asked':>6}  statuses with the role's token"]
+    for path in paths:
+        got = exchanges.as_role(path)
+        statuses = " ".join(f"{status}x{n}" for status, n in sorted(got.items()))
+        lines.append(f"  {path:<40} {successes(got):>5} {exchanges.asked(path):>6}  {statuses}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_answer_is_one_the_document_describes(world, backend, role, record_property):
+    schema = keyed_schema(world)
+    exchanges = Exchanges(world, role)
+    paths = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        paths.append(operation.path)
+        for case in coverage_cases(schema, operation):
+            exchanges.ask(case)
+
+        @SETTINGS
+        @given(case=requests_for(operation, world.keys))
+        def generated(case):
+            exchanges.ask(case)
+
+        generated()
+    # Printed at the end of the run, with xdist too (tests/conftest.py).
+    record_property("report", table(f"API answers by property, {role} on {backend}", paths, exchanges))
+    for path in paths:
+        got = exchanges.as_role(path)
+        if role == "operator" or not path.startswith(OPERATIONS):
+            assert successes(got), (path, got)
+        else:  # refused whatever was asked: never a 404 that would tell which keys exist
+            assert set(got) == {403}, (path, got)
