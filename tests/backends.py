@@ -22,8 +22,8 @@ It also prints the time each test layer took, the sum of its tests' setup,
 call and teardown durations (CPU-independent of how many xdist workers
 share them), beside the layer's budget from CONTRIBUTING.md::
 
-    layer unit: 1150 tests, 21.3 s (budget 60 s)
-    layer integration: 438 tests, 434.6 s (budget 520 s)
+    layer unit: 1573 tests, 29.4 s (budget 60 s)
+    layer integration: 768 tests, 551.0 s (budget 600 s)
 
 A layer over its budget is said on its line; it fails no test (performance
 is measured, never asserted): the budget is for the reviewer to keep.
@@ -56,7 +56,7 @@ _RANK = {"passed": 0, "skipped": 1, "failed": 2}
 # Seconds of test time per layer (the sum of every test's durations), kept in
 # step with CONTRIBUTING.md § Tests: a new suite finds room in its layer or
 # says why the budget moves.
-LAYER_BUDGETS = {"unit": 60.0, "integration": 520.0, "e2e": 250.0}
+LAYER_BUDGETS = {"unit": 60.0, "integration": 600.0, "e2e": 250.0}
 
 
 def layer_of(nodeid: str) -> str:
