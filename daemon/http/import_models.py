@@ -97,7 +97,9 @@ class DeliveryDetail(Row):
     waiting: list[str] = Field(description="deltas waiting behind this delivery, in order")
 
 
-class Import(Row):
+class ImportFields(Row):
+    """What a timetable or STS-web import is, listed or shown."""
+
     import_id: str
     received_at: str
     finished_at: str | None
@@ -111,6 +113,9 @@ class Import(Row):
     operator: str
     lifted: list[str]
     counts: dict[str, Any]
+
+
+class Import(ImportFields):
     label: str = Field(description="status as in 001 §3.4")
 
 
@@ -137,22 +142,9 @@ class HandMatch(Row):
     at: str
 
 
-class ImportDetail(Row):
+class ImportDetail(ImportFields):
     """One timetable or STS-web import with its matches and report."""
 
-    import_id: str
-    received_at: str
-    finished_at: str | None
-    status: str = Field(description=IMPORT_STATUSES)
-    reason: str
-    automatic: bool
-    uai: str
-    source: str = Field(description="edt (timetable) | sts")
-    file: str
-    school_year: int
-    operator: str
-    lifted: list[str]
-    counts: dict[str, Any]
     sha256: str
     message: str
     summary: dict[str, Any]

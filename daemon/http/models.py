@@ -58,8 +58,8 @@ ANOMALIES = (
 )
 
 
-class Account(Row):
-    """An account of the directory read model."""
+class AccountFields(Row):
+    """What an account of the directory read model is, listed or shown."""
 
     account_id: str
     jointure: str
@@ -77,6 +77,11 @@ class Account(Row):
     removed_at: str | None
     state_reason: str
     couple_flag: int
+
+
+class Account(AccountFields):
+    """An account of the directory read model."""
+
     anomalies: list[str] = Field(description=ANOMALIES)
 
 
@@ -124,25 +129,9 @@ class Child(Row):
     login: str
 
 
-class AccountDetail(Row):
+class AccountDetail(AccountFields):
     """One account with its structures, classes, links and logins."""
 
-    account_id: str
-    jointure: str
-    category: str
-    profile: str
-    function: str
-    state: str = Field(description=STATES)
-    login: str
-    first_seen: str
-    creation_due: str
-    created_at: str | None
-    departed_at: str | None
-    removal_due: str | None
-    removal_provisional: int
-    removed_at: str | None
-    state_reason: str
-    couple_flag: int
     attributes: dict[str, Any] = Field(description="the record's attributes, those set aside left empty")
     set_aside: list[SetAsideField]
     anomalies: list[str] = Field(description=ANOMALIES)
