@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -85,3 +87,23 @@ def rebuilt(ctx) -> dict:
     rows = dump(mem)
     mem.close()
     return rows
+
+
+def new_store(request, backend: str, root: Path) -> tuple[str, Callable[[], None]]:
+    """A store for a module's fixture on ``backend`` and what drops it: a
+    SQLite file under ``root`` (left to pytest's tmp dir), or a new
+    PostgreSQL database of the session's server (dropped by the callable)."""
+    if backend == "sqlite":
+        return f"sqlite:///{root / 'entsync.db'}", lambda: None
+    from tests.conftest import _admin_connect
+
+    server = request.getfixturevalue("pg_server")
+    dbname = f"t_{uuid.uuid4().hex}"
+    with _admin_connect(server) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+
+    def drop() -> None:
+        with _admin_connect(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+    return server.url(dbname), drop

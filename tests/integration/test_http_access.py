@@ -28,8 +28,7 @@ from events.usecases.tick import tick
 from events.usecases.timetable_receive import receive
 from projections import account_queries, structure_queries
 from tests.api_tokens import bearer, issue
-from tests.conftest import _admin_connect
-from tests.integration.conftest import make_academie
+from tests.integration.conftest import make_academie, new_store
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
@@ -63,15 +62,7 @@ def world(request, backend, tmp_path_factory):
     root = tmp_path_factory.mktemp("access")
     # 1000 students: two establishments (the generator makes one per 600 or so).
     acad = make_academie(root, "--students", "1000", "--seed", "21", "--no-second", "--sources", "aaf,timetable")
-    pg = None
-    if backend == "sqlite":
-        store_url = f"sqlite:///{root / 'entsync.db'}"
-    else:
-        server = request.getfixturevalue("pg_server")
-        dbname = f"access_{root.name.replace('-', '_')}".lower()[:60]
-        with _admin_connect(server) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        store_url, pg = server.url(dbname), (server, dbname)
+    store_url, drop = new_store(request, backend, root)
     clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock, simulation=True)
     result = ingest(str(acad.first), ctx, T0)
@@ -109,9 +100,7 @@ def world(request, backend, tmp_path_factory):
     finally:
         srv.close()
         ctx.close()
-        if pg is not None:
-            with _admin_connect(pg[0]) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg[1]}" WITH (FORCE)')
+        drop()
 
 
 def ask(url: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, dict]:

@@ -12,7 +12,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -40,8 +39,7 @@ from events.usecases.tick import tick
 from events.usecases.timetable_receive import receive
 from projections import account_queries, anomaly_queries
 from tests.api_tokens import bearer, issue
-from tests.conftest import _admin_connect
-from tests.integration.conftest import Academie, make_academie
+from tests.integration.conftest import Academie, make_academie, new_store
 
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)
 T_CREATE = datetime(2026, 8, 20, 7, 0, tzinfo=timezone.utc)
@@ -93,19 +91,9 @@ class Site:
     token: str  # an operator's: these tests ask what the API answers (tests/integration/test_http_access.py: who may)
 
 
-def _store(request, backend: str, tmp_path_factory):
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('http-store') / 'entsync.db'}", None
-    server = request.getfixturevalue("pg_server")
-    dbname = f"t_{uuid.uuid4().hex}"
-    with _admin_connect(server) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    return server.url(dbname), (server, dbname)
-
-
 @pytest.fixture(scope="module")
 def site(request, backend, acad, tmp_path_factory):
-    store_url, pg = _store(request, backend, tmp_path_factory)
+    store_url, drop = new_store(request, backend, tmp_path_factory.mktemp("http-store"))
     clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock)
     assert ingest(str(acad.first), ctx, T0).status == "applied"
@@ -129,9 +117,7 @@ def site(request, backend, acad, tmp_path_factory):
     finally:
         server.close()
         ctx.close()
-        if pg is not None:
-            with _admin_connect(pg[0]) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg[1]}" WITH (FORCE)')
+        drop()
 
 
 def get(site: Site, path: str, method: str = "GET") -> tuple[int, Message, bytes]:

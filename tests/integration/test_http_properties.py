@@ -56,8 +56,7 @@ from events.usecases.tick import tick
 from events.usecases.timetable_receive import receive
 from projections import account_queries, structure_queries
 from tests.api_tokens import bearer, issue
-from tests.conftest import _admin_connect
-from tests.integration.conftest import Academie, make_academie
+from tests.integration.conftest import Academie, make_academie, new_store
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
@@ -106,15 +105,7 @@ def world(request, backend, acad, tmp_path_factory):
     # Hypothesis caches what it learns of the sources (constants, Unicode tables) under
     # .hypothesis/ in the working directory: here, under the test's own directory.
     set_hypothesis_home_dir(root / "hypothesis")
-    pg = None
-    if backend == "sqlite":
-        store_url = f"sqlite:///{root / 'entsync.db'}"
-    else:
-        server = request.getfixturevalue("pg_server")
-        dbname = f"properties_{root.name.replace('-', '_')}".lower()[:60]
-        with _admin_connect(server) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        store_url, pg = server.url(dbname), (server, dbname)
+    store_url, drop = new_store(request, backend, root)
     clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock, simulation=True)
     first = ingest(str(acad.first), ctx, T0)
@@ -164,9 +155,7 @@ def world(request, backend, acad, tmp_path_factory):
         srv.close()
         ctx.close()
         set_hypothesis_home_dir(None)
-        if pg is not None:
-            with _admin_connect(pg[0]) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg[1]}" WITH (FORCE)')
+        drop()
 
 
 def keyed_schema(world: World) -> Any:
