@@ -73,6 +73,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(getattr(pytest.mark, marker))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scan_for_token_secrets():
+    """Everything the project's loggers wrote in this process during the
+    session, scanned for the token secrets the tests issued (issue 12)."""
+    import logging
+
+    from tests import api_tokens
+
+    logger = logging.getLogger("entsync")
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)  # every level is written somewhere in production: scan them all
+    logger.addHandler(api_tokens.WRITTEN)
+    yield
+    logger.removeHandler(api_tokens.WRITTEN)
+    logger.setLevel(previous)
+    leaked = api_tokens.leaked()
+    assert not leaked, f"token secrets in what the loggers wrote: {leaked}"
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     # What a test reports of its run (record_property("report", text)): the API's
     # property tests count their answers. Read from the reports, so that it is
