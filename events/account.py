@@ -200,6 +200,19 @@ class Account(AccountCommands, Aggregate):
         at: datetime
         due: datetime
 
+    class LoginRenamed(Event):
+        """An audited admin action renamed the account's login (domain-rules
+        §6): ``old_login`` stays reserved to the account as an alias that
+        still finds it; ``new_login`` is reserved in the same transaction.
+        ``author``: who acted (an API token's name or the local operator)."""
+
+        TOPIC = "entsync:Account.LoginRenamed.v1"
+        old_login: str
+        new_login: str
+        author: str
+        reason: str
+        at: datetime
+
     class Declined(Event):
         """Due, but the person gets no account (a guardian with no legal link)."""
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from events.account_rules import overwrite, reentry
 from events.enrolment import enrolment, new_enrolment
+from events.login_rules import check_rename
 
 if TYPE_CHECKING:
     from events.account import Account
@@ -140,6 +141,17 @@ def create_account(account: Account, login: str, at: datetime) -> None:
     account.trigger_event(account.AccountCreated, login=account.login or login, at=at, due=account.creation_due)
 
 
+def rename_login(account: Account, new_login: str, author: str, reason: str, at: datetime) -> None:
+    """An audited admin action (domain-rules §6): the old login stays the
+    account's alias. Whether the directory ever reserved the new one is the
+    use case's to check (events/usecases/admin_login.py), and the new
+    login's reservation, saved with this fact, guards it."""
+    check_rename(account.state, account.login, new_login, reason)
+    account.trigger_event(
+        account.LoginRenamed, old_login=account.login, new_login=new_login, author=author, reason=reason, at=at
+    )
+
+
 def decline(account: Account, reason: str, at: datetime) -> None:
     _refuse_unless(account, "pending")
     account.trigger_event(account.Declined, reason=reason, at=at)
@@ -237,6 +249,7 @@ class AccountCommands:
     leave = leave
     deactivate_duplicate = deactivate_duplicate
     create_account = create_account
+    rename_login = rename_login
     decline = decline
     become_eligible = become_eligible
     remove = remove

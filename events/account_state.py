@@ -40,6 +40,8 @@ def evolve(account: Account, fact: Account.Event) -> None:
             account.present, account.state, account.removal_due = False, "deactivated", fact.deletion_due
         case facts.AccountCreated():
             account.login, account.state = fact.login, "active"
+        case facts.LoginRenamed():
+            account.login = fact.new_login
         case facts.Declined():
             account.state = "no_account"
         case facts.Eligible():

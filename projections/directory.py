@@ -60,6 +60,7 @@ class DirectoryProjection:
             Account.Withdrawn.TOPIC: accounts.withdrawn,
             Account.LeftSource.TOPIC: accounts.left_source,
             Account.AccountCreated.TOPIC: accounts.created,
+            Account.LoginRenamed.TOPIC: accounts.login_renamed,
             Account.Declined.TOPIC: accounts.declined,
             Account.Eligible.TOPIC: accounts.eligible,
             Account.Removed.TOPIC: accounts.removed,

@@ -177,6 +177,12 @@ def created(b: Batch, ev: Account.AccountCreated) -> None:
     _row(b, ev).update(state="active", login=ev.login, created_at=iso(ev.at), state_reason="")
 
 
+def login_renamed(b: Batch, ev: Account.LoginRenamed) -> None:
+    # The old login keeps its row in ``logins`` (an alias that still finds
+    # the account); the new one's row comes with its Login.Reserved.
+    _row(b, ev)["login"] = ev.new_login
+
+
 def declined(b: Batch, ev: Account.Declined) -> None:
     _row(b, ev).update(state="no_account", state_reason=ev.reason)
 

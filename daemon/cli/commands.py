@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from daemon import bootstrap, config
 from daemon.cli import (
+    admin_commands,
     delivery_commands,
     directory_commands,
     import_commands,
@@ -78,9 +79,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], in
     "siecle": siecle_commands.run,
     # The API's bearer tokens (issue 12).
     "tokens": token_commands.run,
+    # The administrators' actions (issue 13).
+    "admin": admin_commands.run,
 }
 # Commands that write facts: they upgrade a store built by an earlier release first.
-UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge")
+UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge", "admin")
 # Called as command(args, ui): they build their own context, or none.
 SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "store": store_commands.store,

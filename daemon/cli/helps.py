@@ -178,6 +178,13 @@ HELPS: dict[str, Help] = {
         "its digest is kept. List the tokens, or revoke one.",
         (OK, ERROR),
     ),
+    "admin": Help(
+        "administrators' actions, audited: rename-login",
+        "The administrators' actions, each recorded in the log with its author (--operator, default the "
+        "system user), its reason and its effective time. rename-login: rename an account's login, the old "
+        "one kept as an alias. `entsync admin ACTION --help` says more.",
+        (OK, ERROR),
+    ),
     "config": Help(
         "check the configuration and print the effective one (no secrets)",
         "Read the configuration (--config FILE or ENTSYNC_CONFIG, then the ENTSYNC_<KEY> variables, then "
@@ -186,6 +193,25 @@ HELPS: dict[str, Help] = {
         ((0, "the configuration is valid"), (1, "it is not: the message names the key")),
     ),
     "generate": Help("write a synthetic académie (AAF deliveries and the other exports)", "", ()),
+}
+
+# The actions of `entsync admin` (daemon/cli/admin_commands.py).
+ADMIN_HELPS: dict[str, Help] = {
+    "rename-login": Help(
+        "rename an account's login; the old one stays an alias",
+        "Rename the login of the account KEY (its jointure, a login, current or alias, or its id) to "
+        "NEW_LOGIN, recorded at --now with its author and --reason (required). The old login stays reserved "
+        "to the account as an alias: `entsync account OLD` still finds it. NEW_LOGIN has the shape of the "
+        "generated logins (domain-rules §6): 2 to 64 characters, lower case letters, digits, '.', '-' and "
+        "'_', starting and ending with a letter or a digit, no '..'. Refused, with the reason, when "
+        "NEW_LOGIN is malformed, is the account's login already, is another account's login, or was ever "
+        "reserved in the directory (an alias, a removed account's: logins are never reused); and for an "
+        "account without a login yet (pending) or removed.",
+        (
+            (0, "renamed"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
 }
 
 

@@ -43,7 +43,7 @@ def history(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
             "event": type(ev).__name__,
             "at": at.isoformat() if at else None,
         }
-        for name in ("delivery_id", "file", "line", "reason", "login", "state"):
+        for name in ("delivery_id", "file", "line", "reason", "login", "old_login", "new_login", "author", "state"):
             value = getattr(ev, name, None)
             if value not in (None, ""):
                 entry[name] = value

@@ -227,6 +227,9 @@ def parser() -> argparse.ArgumentParser:
     from daemon.cli import token_commands
 
     token_commands.add_arguments(cmd("tokens"))
+    from daemon.cli import admin_commands
+
+    admin_commands.add_arguments(cmd("admin"))
     sp = cmd("config")
     sp.add_argument("action", choices=["check"])
     sp.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file; env ENTSYNC_CONFIG")

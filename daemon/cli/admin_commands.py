@@ -1,0 +1,69 @@
+"""`entsync admin ACTION`: the administrators' actions (issue 13), each an
+audited fact of the log recorded through its use case in events/usecases/,
+the service layer the HTTP API shares. For now: ``rename-login``."""
+
+from __future__ import annotations
+
+import argparse
+
+from daemon.bootstrap import Context
+from daemon.cli.exits import EXIT_OK, CommandFailed
+from daemon.cli.helps import ADMIN_HELPS, exits
+from daemon.cli.parser import LOCAL_OPERATOR, Parser, _wrap, time_argument
+from daemon.cli.render import Output
+from events.login_rules import RenameRefused
+from events.usecases.admin_login import RenameLogin, rename_login
+
+
+def add_arguments(sp: argparse.ArgumentParser) -> None:
+    """The actions, each with its own help page."""
+    actions = sp.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=Parser)
+    h = ADMIN_HELPS["rename-login"]
+    rn = actions.add_parser(
+        "rename-login",
+        help=h.line,
+        description=_wrap(h.what),
+        epilog=exits(h.exits),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rn.add_argument("key", metavar="KEY", help="the account: its jointure, a login (current or alias) or its id")
+    rn.add_argument("new_login", metavar="NEW_LOGIN")
+    rn.add_argument("--reason", required=True, help="why (required, recorded with the rename)")
+    rn.add_argument(
+        "--operator", default=LOCAL_OPERATOR, help="who renames, recorded as the author (default: the system user)"
+    )
+    rn.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
+    rn.add_argument(
+        "--now",
+        type=time_argument,
+        help="effective time (ISO 8601; without an offset, in the configured zone); default: the clock",
+    )
+    rn.add_argument(
+        "--force",
+        action="store_true",
+        help="accept a --now beyond the wall clock on a store that is not a simulation "
+        "(recorded; the store's clock cannot go back afterwards)",
+    )
+
+
+def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
+    return ACTIONS[args.action](args, ctx, ui)
+
+
+def rename(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
+    cmd = RenameLogin(args.key, args.new_login, args.reason, args.operator)
+    try:
+        renamed = rename_login(cmd, ctx, args.now)
+    except RenameRefused as refused:
+        data = {"error": refused.code, "key": args.key, "new_login": args.new_login}
+        raise CommandFailed(f"admin rename-login: {refused}", data=data) from None
+    ui.show(
+        renamed.as_dict(),
+        f"login renamed: {renamed.old_login} -> {renamed.new_login} (account {renamed.jointure}); "
+        f"{renamed.old_login} stays an alias\n"
+        + ui.record({"by": renamed.author, "at": renamed.at, "reason": renamed.reason}),
+    )
+    return EXIT_OK
+
+
+ACTIONS = {"rename-login": rename}
