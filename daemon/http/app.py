@@ -1,5 +1,6 @@
 """The daemon's HTTP application: FastAPI with the service paths
-(daemon/http/probes.py), the API's two groups of routes (daemon/http/api.py)
+(daemon/http/probes.py), the API's two groups of reads (daemon/http/api.py)
+and of admin actions (daemon/http/actions.py)
 and its OpenAPI document, answering errors in the project's shape
 (daemon/http/errors.py), behind the request guards (daemon/http/guards.py).
 """
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from daemon.http import api, probes
+from daemon.http import actions, api, probes
 from daemon.http.access import Gate
 from daemon.http.errors import HANDLERS, Json
 from daemon.http.guards import MAX_BODY_BYTES, Guard
@@ -48,6 +49,8 @@ def _fastapi() -> FastAPI:
     app.include_router(probes.router)
     app.include_router(api.directory)
     app.include_router(api.operations)
+    app.include_router(actions.establishment)
+    app.include_router(actions.academie)
 
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi() -> Any:

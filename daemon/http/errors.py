@@ -18,7 +18,13 @@ from starlette.exceptions import HTTPException
 
 log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
 
-READ_ONLY = "this API is read-only: use GET"
+RETRY_AFTER_SECONDS = 5  # a write that met a busy store: an ingest's transaction is short, its delivery not
+
+
+def method_refused(allowed: list[str]) -> str:
+    return f"this route takes {' or '.join(allowed)}; see /api/v1/openapi.json"
+
+
 # What a query value must be, by parameter: FastAPI's own message would quote the value.
 PARAMETER_RULES = {
     "limit": "limit must be an integer from 1 to 100000",
@@ -38,6 +44,16 @@ class ApiError(Exception):
 
 class StoreUnavailable(Exception):
     """The store cannot be reached: known down, or a worker's context could not be built."""
+
+
+class Busy(Exception):
+    """A write that cannot run now: an ingest or another write holds the
+    store, or an interrupted import must be finished first (503 with
+    ``Retry-After``: the request itself was right, asked again later it runs)."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
 
 
 class Failed(Exception):
@@ -81,6 +97,17 @@ async def _store_unavailable(request: Request, exc: Exception) -> Json:
     return error(HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable", "the store cannot be reached")
 
 
+async def _busy(request: Request, exc: Exception) -> Json:
+    assert isinstance(exc, Busy)
+    log.info("HTTP %s: the store is busy (%s)", route_of(request), exc.kind)
+    message = (
+        "an interrupted import must be finished first; try again later"
+        if exc.kind == "interrupted_import_first"
+        else "the store is busy with an ingest or another write; try again later"
+    )
+    return error(HTTPStatus.SERVICE_UNAVAILABLE, "store_busy", message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 async def _failed(request: Request, exc: Exception) -> Json:
     assert isinstance(exc, Failed)
     if exc.outage:  # the store went away during the request: the worker's context was discarded
@@ -111,7 +138,10 @@ async def _http(request: Request, exc: Exception) -> Json:
     if exc.status_code == HTTPStatus.NOT_FOUND:
         return error(HTTPStatus.NOT_FOUND, "unknown_path", "no such endpoint; see /api/v1/openapi.json")
     if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
-        return error(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", READ_ONLY, {"Allow": "GET"})
+        allowed = sorted(m.strip() for m in (exc.headers or {}).get("Allow", "GET").split(",") if m.strip() != "HEAD")
+        return error(
+            HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", method_refused(allowed), {"Allow": ", ".join(allowed)}
+        )
     status = HTTPStatus(exc.status_code)
     return error(status, status.phrase.lower().replace(" ", "_").replace("-", "_"), status.phrase)
 
@@ -125,6 +155,7 @@ HANDLERS = {
     Exception: _unexpected,
     ApiError: _api_error,
     StoreUnavailable: _store_unavailable,
+    Busy: _busy,
     Failed: _failed,
     RequestValidationError: _invalid,
     ResponseValidationError: _unanswerable,

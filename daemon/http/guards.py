@@ -6,7 +6,9 @@
   ``%2F`` in a key stays in the key);
 - a body longer than ``max_body`` bytes is refused with 413 before it is
   read (declared length) or as soon as it passes the bound (chunked);
-- any method but GET is refused with 405 (the API is read-only);
+- a method the path's route does not take is refused with 405 and an
+  ``Allow`` header listing those it takes (GET for reads, POST for the
+  admin actions; HEAD and OPTIONS never), before any body is read;
 - every answer says ``Cache-Control: no-store``, and is logged at DEBUG by
   its route template, never by its path (it may carry a login).
 """
@@ -19,12 +21,14 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import Match
 
-from daemon.http.errors import READ_ONLY, error
+from daemon.http.errors import error, method_refused
 
 log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
 
-MAX_BODY_BYTES = 64 * 1024  # the read-only API takes no body; admin actions will take small JSON ones
+MAX_BODY_BYTES = 64 * 1024  # reads take no body; admin actions take small JSON ones
+METHODS = ("GET", "POST")
 
 
 class Segment(Convertor[str]):
@@ -81,10 +85,14 @@ class Guard:
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             return await _too_large(self.max_body, scope, receive, send)
-        if scope["method"] != "GET":
-            return await error(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", READ_ONLY, {"Allow": "GET"})(
-                scope, receive, send
-            )
+        allowed = self._allowed(scope)
+        if allowed and scope["method"] not in allowed:
+            return await error(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                method_refused(allowed),
+                {"Allow": ", ".join(allowed)},
+            )(scope, receive, send)
         read = 0
         responding = False
 
@@ -106,6 +114,15 @@ class Guard:
         except BodyTooLarge:
             if not responding:
                 await _too_large(self.max_body, scope, receive, send)
+
+    def _allowed(self, scope: dict) -> list[str]:
+        """The methods the route of the path takes (none for an unknown
+        path: a 404 whatever the method)."""
+        methods: set[str] = set()
+        for route in getattr(getattr(self.app, "router", None), "routes", ()):
+            if route.matches(scope)[0] != Match.NONE:  # PARTIAL: the path matches, not the method
+                methods |= set(getattr(route, "methods", None) or ())
+        return [m for m in METHODS if m in methods]
 
 
 def routed_path(scope: dict) -> str:

@@ -13,9 +13,13 @@ from typing import Any
 from fastapi import FastAPI
 
 DESCRIPTION = (
-    "Read-only API of the entsync daemon (loopback by default). Every /api/v1 route but this document needs a "
+    "API of the entsync daemon (loopback by default). Every /api/v1 route but this document needs a "
     "bearer token (`entsync tokens create`): a reader or an etab-admin sees the establishments its token covers, "
-    "an operator the académie. Times are ISO 8601 in UTC. Every answer other than 200 is an Error."
+    "an operator the académie. Reads are GET; the admin actions are POST with a JSON body, recorded with the "
+    "token's name as their author: an etab-admin decides within its establishments, an operator everywhere and "
+    "alone on the académie's deliveries, SIECLE holds and purge; a reader may not write (403). A write that meets "
+    "a busy store (an ingest or another write holds it) is answered 503 store_busy with Retry-After, nothing "
+    "recorded; a refused decision 409. Times are ISO 8601 in UTC. Every answer other than 200 is an Error."
 )
 SERVICE_PATHS = {
     "/metrics": {

@@ -1,5 +1,5 @@
 """The daemon's HTTP server: ``/metrics``, ``/healthz``, ``/readyz`` and a
-read-only JSON API over the read models, documented in OpenAPI 3.1 at
+JSON API over the read models and the admin actions, documented in OpenAPI 3.1 at
 ``/api/v1/openapi.json`` — the FastAPI application of daemon/http/app.py on
 uvicorn, in a thread of the daemon's process with its own event loop.
 
@@ -124,6 +124,7 @@ def serve(
     request_timeout: float = REQUEST_TIMEOUT_SECONDS,
     max_body: int = MAX_BODY_BYTES,
     failure_limit: int = FAILURE_LIMIT,
+    lock: Any = None,
 ) -> HttpServer:
     """Start serving on ``listen`` (``HOST:PORT``; port 0 picks a free one) in
     a background thread. ``health()`` says what is wrong with the process
@@ -132,7 +133,8 @@ def serve(
     ``/readyz`` says so, ``/metrics`` answers its counters without reading
     the store, and the API answers 503 at once. ``failure_limit`` wrong
     tokens from one address within a minute make it wait (429,
-    daemon/http/throttle.py)."""
+    daemon/http/throttle.py). ``lock`` is the service's lock on its units
+    of work: an admin action that finds it held is answered 503 at once."""
     host, port = parse_listen(listen)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -145,5 +147,5 @@ def serve(
             f"cannot listen on {listen} ({exc.strerror or type(exc).__name__}): another process "
             "holds the port, or the address is not this host's; set listen (ENTSYNC_LISTEN)"
         ) from None
-    site = Site(metrics, context_factory, ready, health, store, workers)
+    site = Site(metrics, context_factory, ready, health, store, workers, lock)
     return HttpServer(sock, site, request_timeout, max_body, failure_limit)

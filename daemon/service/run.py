@@ -91,7 +91,13 @@ class Service:
             self.metrics = Metrics(clock=self.clock)
             self.metrics.watch_store(self.store_health)
             self.http = serve(
-                s.listen, self.metrics, self.context, self.is_ready, health=self.health, store=self.store_health
+                s.listen,
+                self.metrics,
+                self.context,
+                self.is_ready,
+                health=self.health,
+                store=self.store_health,
+                lock=self.lock,
             )
             host, port = self.http.address
             event(log, "http.listening", host=host, port=port)

@@ -1,0 +1,148 @@
+"""What each admin action of the API does (issue 13): a function of the
+write worker's context, the caller and the request's checked values, that
+calls the use case the CLI calls (events/usecases/) with the caller's token
+name as the author, and returns what the CLI's ``--json`` shows.
+
+A key outside the caller's establishments is ``OutOfScope`` (a 404 worded
+as for a key that does not exist); a key that does not exist is a 404; the
+use case's refusal (``ValueError`` and its kinds, ``LookupError`` of a
+sub-key, ``TimeWentBackwards``) is ``Refused``, a 409 whose message repeats
+none of the request's values (daemon/http/site.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daemon.http.errors import not_found
+from daemon.http.reads import OutOfScope, Scope
+from events.access import Caller
+from events.structure import GroupSource, group_source_id
+from events.usecases.aaf_operator import reject, release
+from events.usecases.admin_login import RenameLogin, rename_login
+from events.usecases.siecle_hold import reject_siecle, release_siecle
+from events.usecases.tick import hold_removals, lift_hold, purge_hold
+from events.usecases.timetable_apply import retry, validate
+from events.usecases.timetable_cancel import cancel
+from events.usecases.timetable_hand_match import match
+from projections import account_queries, delivery_queries, import_queries, structure_queries
+
+# ---- the académie's operations (operators only) ---------------------------------------------
+
+
+def release_delivery(ctx: Any, who: Caller, *, key: str) -> dict:
+    delivery = _delivery(ctx, key)
+    result = release(delivery, who.name, ctx)
+    data = result.as_dict("delivery_id", "status", "counts")
+    return {**data, "followed": [r.as_dict("delivery_id", "status", "reason") for r in result.followed]}
+
+
+def reject_delivery(ctx: Any, who: Caller, *, key: str) -> dict:
+    delivery = _delivery(ctx, key)
+    followed = reject(delivery, who.name, ctx)
+    return {
+        "delivery_id": str(delivery.id),
+        "status": "rejected",
+        "followed": [r.as_dict("delivery_id", "status", "reason") for r in followed],
+    }
+
+
+def _delivery(ctx: Any, key: str) -> Any:
+    ctx.projection.catch_up(ctx.log)
+    row = delivery_queries.delivery(ctx.db, key) if key else None
+    delivery = ctx.log.delivery(row["delivery_id"]) if row is not None else None
+    if delivery is None:
+        raise not_found("delivery")
+    return delivery
+
+
+def release_siecle_import(ctx: Any, who: Caller, *, key: str) -> dict:
+    _siecle(ctx, key)
+    return release_siecle(ctx, key, who.name).as_dict()
+
+
+def reject_siecle_import(ctx: Any, who: Caller, *, key: str) -> dict:
+    _siecle(ctx, key)
+    return reject_siecle(ctx, key, who.name).as_dict()
+
+
+def _siecle(ctx: Any, key: str) -> None:
+    if len(ctx.siecle_queries.import_ids(key) if key else []) != 1:
+        raise not_found("SIECLE import")
+
+
+def hold_purge(ctx: Any, who: Caller, *, reason: str) -> dict:
+    hold_removals(ctx, who.name, reason)
+    return _purge_state(ctx)
+
+
+def release_purge(ctx: Any, who: Caller) -> dict:
+    lift_hold(ctx, who.name)
+    return _purge_state(ctx)
+
+
+def _purge_state(ctx: Any) -> dict:
+    ctx.projection.catch_up(ctx.log)
+    return purge_hold(ctx)
+
+
+# ---- an establishment's decisions (etab-admin within its UAIs, operators) -------------------
+
+
+def validate_import(ctx: Any, who: Caller, *, scope: Scope, key: str, accept_end_date: bool) -> dict:
+    found = _import(ctx, scope, key)
+    return validate(found, who.name, ctx, None, accept_end_date).as_dict()
+
+
+def retry_import(ctx: Any, who: Caller, *, scope: Scope, key: str, lift: list[str]) -> dict:
+    found = _import(ctx, scope, key)
+    return retry(found, lift, who.name, ctx).as_dict()
+
+
+def match_import(ctx: Any, who: Caller, *, scope: Scope, key: str, ident: str, target: str, kind: str | None) -> dict:
+    found = _import(ctx, scope, key)
+    return match(found, ident, target, who.name, ctx, None, kind).as_dict()
+
+
+def cancel_import(ctx: Any, who: Caller, *, scope: Scope, key: str, reason: str) -> dict:
+    found = _import(ctx, scope, key)
+    return cancel(found, who.name, reason, ctx).as_dict()
+
+
+def _import(ctx: Any, scope: Scope, key: str) -> str:
+    ctx.imports.catch_up(ctx.log)
+    found = import_queries.find(ctx.db, key) if key else None
+    if found is None:
+        raise not_found("import")
+    if scope is not None and import_queries.uai_of(ctx.db, found) not in scope:
+        raise OutOfScope("import")
+    return found
+
+
+def choose_group_source(ctx: Any, who: Caller, *, scope: Scope, uai: str, source: str) -> dict:
+    """As ``entsync group-source UAI SOURCE`` records it (daemon/cli/directory_commands.py)."""
+    if scope is not None and uai not in scope:
+        raise OutOfScope("structure")
+    ctx.projection.catch_up(ctx.log)
+    if not structure_queries.structure_known(ctx.db, uai):
+        raise not_found("structure")
+    stream = ctx.log.find(group_source_id(uai))
+    at = ctx.effective_now(None)
+    if stream is None:
+        stream = GroupSource(uai=uai, source=source, operator=who.name, at=at)
+    else:
+        stream.choose(source, who.name, at)
+    ctx.log.save(stream)
+    ctx.projection.catch_up(ctx.log)
+    return {"uai": uai, "group_source": structure_queries.group_source(ctx.db, uai)}
+
+
+def rename_account_login(ctx: Any, who: Caller, *, scope: Scope, key: str, new_login: str, reason: str) -> dict:
+    ctx.projection.catch_up(ctx.log)
+    row = account_queries.account_detail(
+        ctx.db, key, now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
+    )
+    if row is None:
+        raise not_found("account")
+    if not account_queries.within(row, scope):
+        raise OutOfScope("account")
+    return rename_login(RenameLogin(key, new_login, reason, who.name), ctx).as_dict()
