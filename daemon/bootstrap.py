@@ -25,6 +25,7 @@ from projections.ingest_queries import IngestQueries
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
 from projections.kafka_inbound import create_tables as create_kafka_tables
 from projections.login_queries import LoginQueries
+from projections.manual_queries import ManualQueries
 from projections.outbound_position import MemoryOutboundPositions, OutboundPositions, SqlOutboundPositions
 from projections.precedence_queries import PrecedenceQueries
 from projections.siecle import SiecleProjection
@@ -69,6 +70,7 @@ class Context:
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
+    manual_queries: ManualQueries = field(default=None)  # type: ignore[assignment]
     tick_queries: TickQueries = field(default=None)  # type: ignore[assignment]
     upgrade_queries: UpgradeQueries = field(default=None)  # type: ignore[assignment]
     timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
@@ -200,6 +202,7 @@ def build(
             batch=batch,
             brake_queries=BrakeQueries(db),
             login_queries=LoginQueries(db),
+            manual_queries=ManualQueries(db),
             tick_queries=TickQueries(db),
             upgrade_queries=UpgradeQueries(db),
             timetable_queries=TimetableQueries(db),
