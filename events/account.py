@@ -21,7 +21,7 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
 
 
 def account_id(jointure: str) -> UUID:
-    """Deterministic id of the account of an AAF person (style: uuid5 of the key)."""
+    """Deterministic id of an account: uuid5 of its AAF jointure or its manual key ``manual-…``."""
     return uuid5(NAMESPACE, f"aaf-person:{jointure}")
 
 

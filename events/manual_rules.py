@@ -156,7 +156,7 @@ def guard(matches: Sequence[Match], scope: frozenset[str] | None, force: bool, r
         return list(live)
     first = live[0]
     more = f" (and {len(live) - 1} more)" if len(live) > 1 else ""
-    hint = "" if scope is not None else "; an operator may force it with --force --reason"
+    hint = "" if scope is not None else "; an operator may force it, with a reason"
     if force:
         hint = "; only an operator may force it"
     raise ManualRefused(

@@ -1,8 +1,10 @@
 """The directory projection's folding of manual accounts (domain-rules §1,
-issue 13): the account's row, active at once with its login, its category's
-profile and the structure of its UAI; the end date is the account's
-``removal_due`` (the clock removes it then), and ``manual_accounts`` keeps
-what the admin said: category, free group, end date or pérenne, author."""
+issue 13): the account's row, active at once with its login, its manual
+category and its profile, attached to the structure of its UAI; the end date
+is the account's ``removal_due`` (the clock removes it then; none: pérenne).
+The author, reason, free group and overridden matches stay in the fact
+(``entsync history``): no table of their own, so that the read model's
+tables — and what ``verify`` compares — stay those of the earlier release."""
 
 from __future__ import annotations
 
@@ -34,24 +36,8 @@ def manual_created(b: Batch, ev: Account.ManualCreated) -> None:
         "last_delivery": "",
     }
     b.fresh.add(aid)
-    # The free group is recorded with the account; its membership is the
-    # free groups' to show once they exist (only the name is kept here).
+    # The free group is named in the fact; its membership is the free groups'
+    # read model's to fold once they exist.
     source = derive.account_source(ev.category, ev.attrs)
     _derived(b, row, replace(source, profile=ev.profile, function="", structures={ev.structure}, memberships=set()))
     b.put("accounts", aid, row)
-    b.put(
-        "manual_accounts",
-        aid,
-        {
-            "account_id": aid,
-            "category": ev.category,
-            "uai": ev.uai,
-            "free_group": ev.free_group,
-            "end_date": iso(ev.end),
-            "perenne": int(ev.end is None),
-            "author": ev.author,
-            "reason": ev.reason,
-            "overrides": ",".join(ev.overrides),
-            "at": iso(ev.at),
-        },
-    )

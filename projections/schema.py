@@ -148,22 +148,6 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ],
         ["delivery_id", "record_id", "field"],
     ),
-    # What an admin said of each manual account (domain-rules §1, projections/directory_manual.py).
-    "manual_accounts": (
-        [
-            ("account_id", "TEXT"),
-            ("category", "TEXT"),
-            ("uai", "TEXT"),
-            ("free_group", "TEXT"),
-            ("end_date", "TEXT NULL"),
-            ("perenne", "INTEGER"),
-            ("author", "TEXT"),
-            ("reason", "TEXT"),
-            ("overrides", "TEXT"),
-            ("at", "TEXT"),
-        ],
-        ["account_id"],
-    ),
     # Records retyped for another person (domain-rules §5), for operators to confirm.
     "overwrites": (
         [

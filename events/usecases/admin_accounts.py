@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
-from events.account import NAMESPACE, Account
+from events.account import Account, account_id
 from events.login import Login
 from events.manual_rules import ManualRefused, Match, check_request, guard, identity_key, parse_birth
 from events.policy import Policy
@@ -105,9 +105,11 @@ class ManualWork(Protocol):
 
 
 def manual_key() -> tuple[UUID, str]:
-    """A new manual account's id and jointure (its generated key, §11)."""
-    key = uuid4()
-    return uuid5(NAMESPACE, f"manual-account:{key}"), f"manual-{key}"
+    """A new manual account's generated key (§11) and its stream's id, derived
+    from the key as an AAF account's is from its jointure: whatever finds an
+    account by its key (the clock, history) finds a manual one too."""
+    key = f"manual-{uuid4()}"
+    return account_id(key), key
 
 
 def create_manual_account(

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
-from uuid import UUID
 
+from events.account import account_id
 from events.login import Login
 from events.policy import Policy
 from events.purge import PURGE_HOLD_ID, PurgeHold
@@ -60,8 +60,7 @@ class TickQueries(Protocol):
         """Pending accounts due by ``at`` and guardians without account, by due time then jointure."""
 
     def removals(self, at: datetime) -> list[DueRemoval]:
-        """Departing and deactivated accounts whose removal is due by ``at``, and
-        manual accounts at their end date, by removal date then jointure."""
+        """Departing and deactivated accounts whose removal is due by ``at``, by removal date then jointure."""
 
     def guardian_links(self) -> list[GuardianLink]:
         """Every guardian link with its student's state, by guardian then student."""
@@ -174,7 +173,7 @@ def _recorded(
     for t in transitions:
         if t.kind == "remove-held" or t.kind in PRECEDENCE:  # listed, not recorded / recorded already
             continue
-        account = uow.log.get(UUID(t.account_id))  # a manual account's id is not its jointure's
+        account = uow.log.get(account_id(t.jointure))
         group: list[Any] = [account]
         if t.kind in ("create", "eligible+create"):
             if t.kind == "eligible+create":

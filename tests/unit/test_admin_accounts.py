@@ -90,8 +90,8 @@ def test_a_manual_account_is_active_at_once_with_its_login_profile_and_group(uow
     assert [(a["category"], a["profile"], a["state"], a["login"], a["removal_due"]) for a in listed] == [
         ("social_worker", "NON_ENSEIGNANT", "active", "nadia.benali", "2027-07-04T00:00:00+00:00")
     ]
-    manual = uow.db.query_dicts("SELECT free_group, perenne, author FROM manual_accounts")
-    assert manual == [{"free_group": "Médico-social", "perenne": 0, "author": "ops"}]
+    fact = list(uow.log.events.get(UUID(made.account_id)))[0]
+    assert (fact.free_group, fact.author, fact.end) == ("Médico-social", "ops", made.end)
     assert uow.log.get(UUID(made.account_id)).login == made.login
 
 

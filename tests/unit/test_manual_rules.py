@@ -99,7 +99,7 @@ OPERATOR, ETAB, OTHER = None, frozenset({"0425310U"}), frozenset({"0011068F"})
                 f"its creation is due at {DUE.isoformat()}",
                 WHY,
                 CONTRACT_STAFF,
-                "an operator may force it with --force --reason",
+                "an operator may force it, with a reason",
             ],
             [],
         ),
