@@ -175,3 +175,22 @@ def test_the_clock_removes_it_at_its_end_date_and_replay_rebuilds_it(uow):
     uow.projection.reset()
     uow.projection.catch_up(uow.log)
     assert dump(uow.db) == live
+
+
+def test_a_later_complete_delivery_leaves_manual_accounts_alone(tmp_path):
+    """The AAF decides who has an AAF account, not who has a manual one: a
+    complete delivery does not make a manual account depart by absence."""
+    assert generate([str(tmp_path), "--students", "30", "--seed", "5"]) == 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    first, second = (
+        tmp_path / manifest["deliveries"][f"{manifest['dates'][d]}-complet"]["path"] for d in ("first", "second")
+    )
+    ctx = bootstrap.build("memory:", simulation=True)
+    try:
+        ingest(str(first), ctx, T0)
+        made = create_manual_account(request(), ctx, T1)
+        result = ingest(str(second), ctx, datetime(2026, 11, 5, 6, tzinfo=timezone.utc))
+        assert result.status == "applied"
+        assert account_queries.find_account(ctx.db, made.login)["state"] == "active"
+    finally:
+        ctx.close()
