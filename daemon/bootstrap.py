@@ -20,6 +20,7 @@ from projections.access import create_tables as create_access
 from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
+from projections.group_queries import GroupQueries
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
@@ -68,6 +69,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    group_queries: GroupQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
     tick_queries: TickQueries = field(default=None)  # type: ignore[assignment]
     upgrade_queries: UpgradeQueries = field(default=None)  # type: ignore[assignment]
@@ -199,6 +201,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            group_queries=GroupQueries(db),
             login_queries=LoginQueries(db),
             tick_queries=TickQueries(db),
             upgrade_queries=UpgradeQueries(db),
