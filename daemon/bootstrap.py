@@ -20,6 +20,7 @@ from projections.access import create_tables as create_access
 from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
+from projections.group_queries import GroupQueries
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
@@ -69,6 +70,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    group_queries: GroupQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
     manual_queries: ManualQueries = field(default=None)  # type: ignore[assignment]
     tick_queries: TickQueries = field(default=None)  # type: ignore[assignment]
@@ -201,6 +203,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            group_queries=GroupQueries(db),
             login_queries=LoginQueries(db),
             manual_queries=ManualQueries(db),
             tick_queries=TickQueries(db),
