@@ -63,6 +63,19 @@ PATHS = {
     "/api/v1/imports/{id}",
     "/api/v1/imports/{id}/sessions",
     "/api/v1/siecle/imports",
+    # The admin actions (issue 13, POST; tests/integration/test_http_actions.py asks them).
+    "/api/v1/deliveries/{id}/release",
+    "/api/v1/deliveries/{id}/reject",
+    "/api/v1/siecle/imports/{id}/release",
+    "/api/v1/siecle/imports/{id}/reject",
+    "/api/v1/purge/hold",
+    "/api/v1/purge/release",
+    "/api/v1/imports/{id}/validate",
+    "/api/v1/imports/{id}/retry",
+    "/api/v1/imports/{id}/match",
+    "/api/v1/imports/{id}/cancel",
+    "/api/v1/structures/{uai}/group-source",
+    "/api/v1/accounts/{key}/rename-login",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -190,7 +203,8 @@ def test_every_documented_path_answers_as_documented(site):
     }
     site.ready[0] = True
     answered = set()
-    for path in doc["paths"]:
+    readable = {path for path, item in doc["paths"].items() if "get" in item}  # the writes: test_http_actions.py
+    for path in readable:
         assert "{" not in concrete.get(path, path), f"no value for the parameters of {path}"
         status, headers, body = get(site, concrete.get(path, path))
         assert status == 200, (path, body[:300])
@@ -200,7 +214,7 @@ def test_every_documented_path_answers_as_documented(site):
             assert headers["Content-Type"].startswith("application/json")
             check(doc, path, 200, json.loads(body))
         answered.add(path)
-    assert answered == set(doc["paths"])
+    assert answered == readable
 
 
 def test_lists_hold_the_story(site):

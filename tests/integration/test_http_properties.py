@@ -162,6 +162,9 @@ def keyed_schema(world: World) -> Any:
     """The server's own document, its parameters given the académie's keys as examples."""
     with urllib.request.urlopen(world.url + "/api/v1/openapi.json", timeout=30) as resp:
         doc = json.loads(resp.read())
+    # The reads only: a generated write would change the data the keys name (purge held,
+    # logins renamed); the writes are asked by role in tests/integration/test_http_actions.py.
+    doc["paths"] = {p: {"get": item["get"]} for p, item in doc["paths"].items() if "get" in item}
     for path, item in doc["paths"].items():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
