@@ -20,6 +20,7 @@ from projections.access import create_tables as create_access
 from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
+from projections.duplicate_queries import DuplicateQueries
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
@@ -69,6 +70,7 @@ class Context:
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
+    duplicate_queries: DuplicateQueries = field(default=None)  # type: ignore[assignment]
     tick_queries: TickQueries = field(default=None)  # type: ignore[assignment]
     upgrade_queries: UpgradeQueries = field(default=None)  # type: ignore[assignment]
     timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
@@ -200,6 +202,7 @@ def build(
             batch=batch,
             brake_queries=BrakeQueries(db),
             login_queries=LoginQueries(db),
+            duplicate_queries=DuplicateQueries(db),
             tick_queries=TickQueries(db),
             upgrade_queries=UpgradeQueries(db),
             timetable_queries=TimetableQueries(db),

@@ -28,6 +28,7 @@ from events.structure import GroupSource, SourceRecord
 from events.upgrade import RULES  # the rules generation this read model is built by
 from projections import directory_accounts as accounts
 from projections import directory_deliveries as deliveries
+from projections import directory_marks as marks
 from projections import directory_sources as sources
 from projections import facts
 from projections.db import Database
@@ -61,6 +62,8 @@ class DirectoryProjection:
             Account.LeftSource.TOPIC: accounts.left_source,
             Account.AccountCreated.TOPIC: accounts.created,
             Account.LoginRenamed.TOPIC: accounts.login_renamed,
+            Account.DuplicateMarked.TOPIC: marks.duplicate_marked,
+            Account.DuplicateUnmarked.TOPIC: marks.duplicate_unmarked,
             Account.Declined.TOPIC: accounts.declined,
             Account.Eligible.TOPIC: accounts.eligible,
             Account.Removed.TOPIC: accounts.removed,
