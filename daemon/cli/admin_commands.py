@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from daemon.bootstrap import Context
+from daemon.cli import admin_duplicate_commands
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import ADMIN_HELPS, exits
 from daemon.cli.parser import LOCAL_OPERATOR, Parser, _wrap, time_argument
@@ -44,6 +45,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
         help="accept a --now beyond the wall clock on a store that is not a simulation "
         "(recorded; the store's clock cannot go back afterwards)",
     )
+    admin_duplicate_commands.add_parsers(actions)
 
 
 def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
@@ -66,4 +68,4 @@ def rename(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
     return EXIT_OK
 
 
-ACTIONS = {"rename-login": rename}
+ACTIONS = {"rename-login": rename, **admin_duplicate_commands.ACTIONS}
