@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from daemon import bootstrap
+from daemon.http import reads
+from daemon.http.models import AccountDetail
 from events.account import Account, account_id
 from events.duplicate_rules import MarkRefused
 from events.policy import Policy
@@ -204,3 +206,11 @@ def test_an_unknown_account_is_a_lookup_error(uow):
     given_created(uow)
     with pytest.raises(LookupError, match="no account 'nobody'"):
         mark(uow, of="nobody")
+
+
+def test_the_api_serves_a_marked_account_as_its_model_says(uow):
+    given_created(uow)
+    mark(uow)
+    body = reads.account(uow, scope=None, key="E2")
+    assert body["state"] == "deactivated" and "duplicate_mark" not in body
+    assert AccountDetail.model_validate(body).state == "deactivated"
