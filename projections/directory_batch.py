@@ -39,7 +39,6 @@ class Batch:
                 "departure_declarations",
                 "group_sources",
                 "delivery_set_asides",
-                "duplicate_marks",
             )
         }
         self.rejections: list[tuple] = []
@@ -110,7 +109,6 @@ class Batch:
             "departure_declarations",
             "group_sources",
             "delivery_set_asides",
-            "duplicate_marks",
         ):
             rows = list(self.rows[table].values())
             if not rows:

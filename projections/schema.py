@@ -160,22 +160,6 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ],
         ["account_id", "version"],
     ),
-    # Operators' duplicate marks (issue 13), kept once undone (status).
-    "duplicate_marks": (
-        [
-            ("account_id", "TEXT"),
-            ("duplicate_of", "TEXT"),
-            ("author", "TEXT"),
-            ("reason", "TEXT"),
-            ("at", "TEXT"),
-            ("deletion_due", "TEXT"),
-            ("status", "TEXT"),
-            ("undone_by", "TEXT"),
-            ("undo_reason", "TEXT"),
-            ("undone_at", "TEXT NULL"),
-        ],
-        ["account_id"],
-    ),
 }
 TABLES = list(SCHEMA)
 COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}
