@@ -128,7 +128,8 @@ HELPS: dict[str, Help] = {
         "what operators must see: overdue creations, duplicates, couples, structures",
         "List what needs an operator: overdue creations, provisional removal dates, suspected duplicates "
         "and overwrites, couples typed as one guardian, fields set aside, structures whose code fails its "
-        "check letter, people attached to structures the directory does not hold or the ENT does not serve.",
+        "check letter, people attached to structures the directory does not hold or the ENT does not serve, "
+        "accounts an operator marked duplicates (with the source still delivering them).",
         READ,
     ),
     "verify": Help(
