@@ -21,11 +21,13 @@ from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.duplicate_queries import DuplicateQueries
+from projections.group_queries import GroupQueries
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
 from projections.kafka_inbound import create_tables as create_kafka_tables
 from projections.login_queries import LoginQueries
+from projections.manual_queries import ManualQueries
 from projections.outbound_position import MemoryOutboundPositions, OutboundPositions, SqlOutboundPositions
 from projections.precedence_queries import PrecedenceQueries
 from projections.siecle import SiecleProjection
@@ -69,7 +71,9 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    group_queries: GroupQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
+    manual_queries: ManualQueries = field(default=None)  # type: ignore[assignment]
     duplicate_queries: DuplicateQueries = field(default=None)  # type: ignore[assignment]
     tick_queries: TickQueries = field(default=None)  # type: ignore[assignment]
     upgrade_queries: UpgradeQueries = field(default=None)  # type: ignore[assignment]
@@ -201,7 +205,9 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            group_queries=GroupQueries(db),
             login_queries=LoginQueries(db),
+            manual_queries=ManualQueries(db),
             duplicate_queries=DuplicateQueries(db),
             tick_queries=TickQueries(db),
             upgrade_queries=UpgradeQueries(db),

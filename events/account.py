@@ -1,17 +1,10 @@
-"""The account aggregate: one stream per person of the AAF, keyed by the
-jointure (domain-rules §11). It records what the sources said about the
-person and every state transition, each with its effective time ``at``.
-
-States (domain-rules §3, §4): pending → active → departing → removed;
-pending → withdrawn (left before creation); pending → no_account (a guardian
-without any legal link); departing → active on reappearance.
-
-This module declares the facts (their topics are stored: they stay here) and
-the first state. Which facts a command records is decided in
-``events/account_commands.py`` (the account's methods, by its base
-``AccountCommands``); what each fact then does to the state, in
-``events/account_state.py``.
-"""
+"""The account aggregate: one stream per person, keyed by the AAF jointure or
+a generated id for a manual account (domain-rules §11): what sources and
+admins said and every transition, each at its effective time ``at``. States
+(§3, §4): pending → active → departing → removed; pending → withdrawn or
+no_account; departing → active on reappearance; a manual account starts
+active. The facts' topics are stored: they stay here. Commands:
+``events/account_commands.py``; their effect: ``events/account_state.py``."""
 
 from __future__ import annotations
 
@@ -28,7 +21,7 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
 
 
 def account_id(jointure: str) -> UUID:
-    """Deterministic id of the account of an AAF person (style: uuid5 of the key)."""
+    """Deterministic id of an account: uuid5 of its AAF jointure or its manual key ``manual-…``."""
     return uuid5(NAMESPACE, f"aaf-person:{jointure}")
 
 
@@ -89,6 +82,21 @@ class Account(AccountCommands, Aggregate):
         self.enrolment_at_departure: dict[str, list[str]] = {}
         self.set_aside: dict[str, str] = {}  # attribute → reason (FieldsSetAside)
         self.duplicate_mark = ""  # the jointure an operator marked it a duplicate of
+
+    class ManualCreated(Appeared):
+        """An admin's account for someone the AAF does not carry (§1), active at once
+        until ``end`` (None: pérenne); ``overrides``: the matches an operator forced."""
+
+        TOPIC = "entsync:Account.ManualCreated.v1"
+        profile: str
+        free_group: str
+        uai: str
+        structure: str
+        login: str
+        end: datetime | None
+        author: str
+        reason: str
+        overrides: list[str]
 
     class Changed(Event):
         """The source record changed (full new attribute map)."""

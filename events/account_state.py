@@ -21,6 +21,8 @@ def evolve(account: Account, fact: Account.Event) -> None:
     # is imported by events.account and does not import it back.
     facts = type(account)
     match fact:
+        case facts.ManualCreated():
+            account.login, account.state, account.removal_due = fact.login, "active", fact.end
         case facts.Changed():
             account.attrs, account.digest = fact.attrs, fact.digest
         case facts.Reappeared():

@@ -23,11 +23,14 @@ from events.account import Account
 from events.delivery import Delivery
 from events.faults import Faults
 from events.login import Login
+from events.manual_groups import ManualGroups
 from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
 from events.upgrade import RULES  # the rules generation this read model is built by
 from projections import directory_accounts as accounts
 from projections import directory_deliveries as deliveries
+from projections import directory_groups as groups
+from projections import directory_manual as manual
 from projections import directory_marks as marks
 from projections import directory_sources as sources
 from projections import facts
@@ -62,6 +65,7 @@ class DirectoryProjection:
             Account.LeftSource.TOPIC: accounts.left_source,
             Account.AccountCreated.TOPIC: accounts.created,
             Account.LoginRenamed.TOPIC: accounts.login_renamed,
+            Account.ManualCreated.TOPIC: manual.manual_created,
             Account.DuplicateMarked.TOPIC: marks.duplicate_marked,
             Account.DuplicateUnmarked.TOPIC: marks.duplicate_unmarked,
             Account.Declined.TOPIC: accounts.declined,
@@ -95,6 +99,12 @@ class DirectoryProjection:
             PurgeHold.FirstPlaced.TOPIC: accounts.purge_hold,
             PurgeHold.Placed.TOPIC: accounts.purge_hold,
             PurgeHold.Lifted.TOPIC: accounts.purge_hold,
+            ManualGroups.Opened.TOPIC: groups.opened,
+            ManualGroups.GroupCreated.TOPIC: groups.group_created,
+            ManualGroups.GroupRenamed.TOPIC: groups.group_renamed,
+            ManualGroups.GroupDeleted.TOPIC: groups.group_deleted,
+            ManualGroups.MembersAdded.TOPIC: groups.members_added,
+            ManualGroups.MembersRemoved.TOPIC: groups.members_removed,
         }
 
     # ---- position and catch-up -------------------------------------------------

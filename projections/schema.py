@@ -122,6 +122,23 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         [("stream_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("operator", "TEXT"), ("at", "TEXT")],
         ["stream_id"],
     ),
+    # Free groups created by hand (events/manual_groups.py): no import writes these two tables.
+    "manual_groups": (
+        [("uai", "TEXT"), ("code", "TEXT"), ("name", "TEXT"), ("author", "TEXT"), ("at", "TEXT")],
+        ["uai", "code"],
+    ),
+    # Members assigned by hand to a free group, a class or a group (kind free | class | group).
+    "manual_memberships": (
+        [
+            ("uai", "TEXT"),
+            ("kind", "TEXT"),
+            ("code", "TEXT"),
+            ("account_id", "TEXT"),
+            ("author", "TEXT"),
+            ("at", "TEXT"),
+        ],
+        ["uai", "kind", "code", "account_id"],
+    ),
     # Fields of an account's current record set aside for an implausible value (domain-rules §12).
     "set_aside_fields": (
         [

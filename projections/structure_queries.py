@@ -43,7 +43,9 @@ def classes(db: Database, uai: str, members: bool = False) -> list[dict]:
     """Divisions and groups of one establishment with students and teachers
     (and, with ``members``, who they are: jointure, profile, login, state).
     Group members come from the establishment's group source (domain-rules
-    §2): SIECLE through the AAF, the applied timetable, or none (manual)."""
+    §2): SIECLE through the AAF, the applied timetable, or by hand (manual);
+    free groups (kind ``free``) and members assigned by hand (``source``
+    manual) are added whatever the source."""
     structure = db.query("SELECT jointure, classes, groups FROM structures WHERE uai = ?", (uai,))
     if not structure:
         return []
@@ -77,6 +79,7 @@ def classes(db: Database, uai: str, members: bool = False) -> list[dict]:
             )
     if source == "timetable":
         _timetable_groups(db, uai, groups, listed if members else None)
+    _manual(db, uai, sj, kinds, groups, listed if members else None)
     if members:
         for key, entry in groups.items():
             entry["members"] = listed.get(key, [])
@@ -90,8 +93,29 @@ def _entry(kind: str, code: str, declared: bool, source: str) -> dict:
         "declared": declared,
         "students": 0,
         "teachers": 0,
-        "population": "siecle" if kind == "class" else source,
+        "population": "siecle" if kind == "class" else "manual" if kind == "free" else source,
     }
+
+
+def _manual(db: Database, uai: str, sj: str, kinds: tuple[str, ...], groups: dict, listed: dict | None) -> None:
+    """Free groups and the members assigned by hand (issue 13), each listed
+    with its source; one that an import's membership of ``kinds`` (those the
+    group source shows) also carries is counted once."""
+    for code, name in db.query("SELECT code, name FROM manual_groups WHERE uai = ?", (uai,)):
+        groups[("free", code)] = {**_entry("free", code, True, "manual"), "name": name}
+    for kind, code, jointure, profile, login, state in db.query(
+        "SELECT mm.kind, mm.code, a.jointure, a.profile, a.login, a.state FROM manual_memberships mm "
+        "JOIN accounts a ON a.account_id = mm.account_id WHERE mm.uai = ? AND a.state IN ('pending', 'active') "
+        "AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = mm.account_id AND m.structure = ? "
+        f"AND m.kind = mm.kind AND m.code = mm.code AND m.kind IN ({','.join('?' * len(kinds))})) "
+        "ORDER BY mm.kind, mm.code, a.profile, a.jointure",
+        (uai, sj, *kinds),
+    ):
+        entry = groups.setdefault((kind, code), _entry(kind, code, False, "manual"))
+        entry["students" if profile == "ELEVE" else "teachers"] += 1
+        if listed is not None:
+            member = {"jointure": jointure, "profile": profile, "login": login, "state": state, "source": "manual"}
+            listed.setdefault((kind, code), []).append(member)
 
 
 def _timetable_groups(db: Database, uai: str, groups: dict, listed: dict | None) -> None:

@@ -7,13 +7,17 @@ import json
 from datetime import datetime
 
 from events.derive import first
+from events.manual_rules import CATEGORIES
 from events.policy import Policy
 from events.usecases.tick import RemovalHold
 from events.usecases.tick_plan import DueAccount, DueRemoval, Guardian, GuardianLink, Schedule
 from projections.account_queries import departing_schedule
+from projections.clauses import placeholders
 from projections.db import Database
 from projections.schema import iso
 from projections.served import unserved_staff
+
+MANUAL = tuple(CATEGORIES)  # a manual account's category is its manual category
 
 
 class TickQueries:
@@ -48,8 +52,9 @@ class TickQueries:
             DueRemoval(aid, jointure, profile, state, datetime.fromisoformat(due))
             for aid, jointure, profile, state, due in self.db.query(
                 "SELECT account_id, jointure, profile, state, removal_due FROM accounts "
-                "WHERE state IN ('departing', 'deactivated') AND removal_due <= ? ORDER BY removal_due, jointure",
-                (iso(at),),
+                "WHERE (state IN ('departing', 'deactivated') OR (state = 'active' AND category IN "
+                f"({placeholders(MANUAL)}))) AND removal_due <= ? ORDER BY removal_due, jointure",
+                (*MANUAL, iso(at)),
             )
         ]
 

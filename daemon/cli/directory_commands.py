@@ -138,14 +138,20 @@ def classes(args: Namespace, ctx: Context, ui: Output) -> int:
         rows = structure_queries.classes(db, args.uai, members=args.members)
     if not rows:
         raise LookupError(f"no establishment with UAI {args.uai!r}")
-    text = ui.table(rows, ("kind", "code", "declared", "students", "teachers"))
+    free = any(r["kind"] == "free" for r in rows)  # free groups (issue 13) have a name
+    text = ui.table(rows, ("kind", "code", "declared", "students", "teachers", *(("name",) if free else ())))
     if args.members:
         text += "".join(
-            f"\n\n{r['kind']} {r['code']}\n" + ui.table(r["members"], ("jointure", "profile", "login", "state"))
-            for r in rows
+            f"\n\n{r['kind']} {r['code']}\n" + ui.table(r["members"], _member_columns(r["members"])) for r in rows
         )
     ui.show(rows, text)
     return EXIT_OK
+
+
+def _member_columns(members: list[dict[str, object]]) -> tuple[str, ...]:
+    """A source column where members were assigned by hand (issue 13)."""
+    columns = ("jointure", "profile", "login", "state")
+    return (*columns, "source") if any("source" in m for m in members) else columns
 
 
 def _needs_key(key: str) -> None:

@@ -213,6 +213,23 @@ ADMIN_HELPS: dict[str, Help] = {
             (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
         ),
     ),
+    "create-account": Help(
+        "create a manual account for a population the AAF does not carry",
+        "Create a manual account (domain-rules §1) of CATEGORY — social_worker (NON_ENSEIGNANT, free group "
+        "Médico-social), attee (PERSONNEL_COLLECTIVITE, Agents), external_tutor (NON_ENSEIGNANT, Tuteurs), "
+        "apprentice (ELEVE, Apprentis), guest (AUTRE, Invités) — in the establishment --uai, active at "
+        "once with a login made as the generated ones (prenom.nom, a suffix from 2 on a collision), until "
+        "--until (the clock removes it then) or --perenne. Recorded at --now with its author. Refused when "
+        "the person matches an account of the directory, existing or pending, or an enrolled SIECLE "
+        "student (same normalised name and birth date, or the same académie e-mail): the error names the "
+        "account, its state and when its creation is due, since two ENT accounts of one person can never "
+        "be merged. --force-match with a --reason creates it anyway, recorded with the accounts it "
+        "overrides.",
+        (
+            (0, "created"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
     "mark-duplicate": Help(
         "mark an account a duplicate of another: deactivated, then deleted",
         "Mark the account KEY (its jointure, a login or its id) a duplicate of the account --of, recorded "

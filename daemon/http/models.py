@@ -164,11 +164,13 @@ class Member(Row):
     profile: str
     login: str
     state: str
+    source: str = Field("", description="manual: assigned by hand (admin action); absent: from the group source")
 
 
 class ClassEntry(Row):
-    kind: Literal["class", "group"]
+    kind: Literal["class", "group", "free"]
     code: str
+    name: str = Field("", description="free groups (created by hand): the name people read")
     declared: bool
     students: int
     teachers: int

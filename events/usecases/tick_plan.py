@@ -21,6 +21,9 @@ from zoneinfo import ZoneInfo
 from events.policy import Policy
 from events.rules import login_for, removal_with_notice
 
+# Why a due removal happens, by the account's state: a manual account is
+# active until its end date (domain-rules §1).
+REMOVAL_REASONS = {"departing": "toussaint", "deactivated": "duplicate_deleted", "active": "end_date"}
 # A child in one of these states no longer makes its guardian eligible for an account.
 NOT_ENROLLED = ("removed", "withdrawn", "no_account")
 
@@ -57,12 +60,12 @@ class DueAccount:
 
 @dataclass(frozen=True)
 class DueRemoval:
-    """A departing account, or a deactivated duplicate, with its removal date."""
+    """A departing account, a deactivated duplicate, or a manual account at its end date, with its removal date."""
 
     account_id: str
     jointure: str
     profile: str
-    state: str  # departing | deactivated
+    state: str  # departing | deactivated | active (a manual account's end date)
     removal_due: datetime
 
 
@@ -130,7 +133,7 @@ def plan(rows: TickRows, at: datetime, policy: Policy) -> list[Transition]:
             r.account_id,
             r.jointure,
             r.profile,
-            "toussaint" if r.state == "departing" else "duplicate_deleted",
+            REMOVAL_REASONS[r.state],
             removal_due=_utc(r.removal_due),
         )
         for r in rows.removals
