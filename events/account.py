@@ -82,6 +82,7 @@ class Account(AccountCommands, Aggregate):
         self.enrolment_at_departure: dict[str, list[str]] = {}
         self.set_aside: dict[str, str] = {}  # attribute → reason (FieldsSetAside)
         self.duplicate_mark = ""  # the jointure an operator marked it a duplicate of
+        self.removal_before_mark: datetime | None = None
 
     class ManualCreated(Appeared):
         """An admin's account for someone the AAF does not carry (§1), active at once
@@ -316,4 +317,5 @@ class Account(AccountCommands, Aggregate):
         author: str
         reason: str
         state: str  # the state given back
+        removal_due: datetime | None  # the removal given back (a manual account's end)
         at: datetime

@@ -169,9 +169,17 @@ def mark_duplicate(
 
 
 def unmark_duplicate(account: Account, author: str, reason: str, at: datetime) -> None:
-    """Undo a duplicate mark before the deletion: active again, same login."""
+    """Undo a duplicate mark before the deletion: active again, same login,
+    and the removal it had before (a manual account's end date)."""
     check_unmark(account.state, account.duplicate_mark, account.present, account.jointure, reason)
-    account.trigger_event(account.DuplicateUnmarked, author=author, reason=reason, state="active", at=at)
+    account.trigger_event(
+        account.DuplicateUnmarked,
+        author=author,
+        reason=reason,
+        state="active",
+        removal_due=account.removal_before_mark,
+        at=at,
+    )
 
 
 def decline(account: Account, reason: str, at: datetime) -> None:

@@ -43,10 +43,11 @@ def evolve(account: Account, fact: Account.Event) -> None:
         case facts.Deactivated():
             account.present, account.state, account.removal_due = False, "deactivated", fact.deletion_due
         case facts.DuplicateMarked():
+            account.removal_before_mark = account.removal_due
             account.state, account.removal_due = "deactivated", fact.deletion_due
             account.duplicate_mark = fact.duplicate_of
         case facts.DuplicateUnmarked():
-            account.state, account.removal_due, account.duplicate_mark = fact.state, None, ""
+            account.state, account.removal_due, account.duplicate_mark = fact.state, fact.removal_due, ""
         case facts.AccountCreated():
             account.login, account.state = fact.login, "active"
         case facts.LoginRenamed():

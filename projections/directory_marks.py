@@ -41,7 +41,9 @@ def duplicate_marked(b: Batch, ev: Account.DuplicateMarked) -> None:
 
 def duplicate_unmarked(b: Batch, ev: Account.DuplicateUnmarked) -> None:
     row = _row(b, ev)
-    row.update(state=ev.state, departed_at=None, removal_due=None, removal_provisional=0, state_reason="")
+    row.update(
+        state=ev.state, departed_at=None, removal_due=iso(ev.removal_due), removal_provisional=0, state_reason=""
+    )
     stored = b.load("meta", KEY + row["account_id"])
     if stored is None:
         raise LookupError(f"event {ev.topic} for an account without a duplicate mark {ev.originator_id}")

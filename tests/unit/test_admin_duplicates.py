@@ -9,6 +9,7 @@ deliveries: tests/integration/test_duplicate_marks.py."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from uuid import UUID
 
 import pytest
 
@@ -18,10 +19,14 @@ from daemon.http.models import AccountDetail
 from events.account import Account, account_id
 from events.duplicate_rules import MarkRefused
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
+from events.usecases.admin_accounts import create_manual_account
 from events.usecases.admin_duplicates import MarkDuplicate, UnmarkDuplicate, mark_duplicate, unmark_duplicate
 from events.usecases.tick import tick
 from projections.account_queries import account_detail
 from projections.anomaly_queries import anomalies
+from tests.unit.test_admin_accounts import delivery  # noqa: F401 (fixture)
+from tests.unit.test_admin_accounts import request as manual_request
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 DUE = T0 + timedelta(hours=48)
@@ -214,3 +219,28 @@ def test_the_api_serves_a_marked_account_as_its_model_says(uow):
     body = reads.account(uow, scope=None, key="E2")
     assert body["state"] == "deactivated" and "duplicate_mark" not in body
     assert AccountDetail.model_validate(body).state == "deactivated"
+
+
+def test_an_undone_mark_gives_a_manual_account_its_end_date_back(delivery):  # noqa: F811
+    ctx = build()
+    try:
+        ingest(str(delivery), ctx, T0)
+        end = datetime(2027, 7, 4, tzinfo=timezone.utc)
+        made = create_manual_account(manual_request(end=end), ctx, T0 + timedelta(hours=1))
+        kept = ctx.db.scalar("SELECT jointure FROM accounts WHERE category = 'Eleve' ORDER BY jointure")
+        mark(ctx, made.jointure, kept, now=MARKED)
+        assert account_detail(ctx.db, made.jointure)["removal_due"] == DELETION.isoformat()
+
+        unmark_duplicate(UnmarkDuplicate(made.jointure, "erreur", "ops"), ctx, MARKED + timedelta(days=1))
+
+        assert uow_state(ctx, made.account_id) == ("active", end)
+        assert account_detail(ctx.db, made.jointure)["removal_due"] == end.isoformat()
+        tick(ctx, DELETION)
+        assert uow_state(ctx, made.account_id) == ("active", end)
+    finally:
+        ctx.close()
+
+
+def uow_state(ctx, aid: str) -> tuple:
+    account = ctx.log.get(UUID(aid))
+    return account.state, account.removal_due
