@@ -20,6 +20,7 @@ from projections.access import create_tables as create_access
 from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
+from projections.duplicate_queries import DuplicateQueries
 from projections.group_queries import GroupQueries
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
@@ -73,6 +74,7 @@ class Context:
     group_queries: GroupQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
     manual_queries: ManualQueries = field(default=None)  # type: ignore[assignment]
+    duplicate_queries: DuplicateQueries = field(default=None)  # type: ignore[assignment]
     tick_queries: TickQueries = field(default=None)  # type: ignore[assignment]
     upgrade_queries: UpgradeQueries = field(default=None)  # type: ignore[assignment]
     timetable_queries: TimetableQueries = field(default=None)  # type: ignore[assignment]
@@ -206,6 +208,7 @@ def build(
             group_queries=GroupQueries(db),
             login_queries=LoginQueries(db),
             manual_queries=ManualQueries(db),
+            duplicate_queries=DuplicateQueries(db),
             tick_queries=TickQueries(db),
             upgrade_queries=UpgradeQueries(db),
             timetable_queries=TimetableQueries(db),

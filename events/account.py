@@ -81,6 +81,8 @@ class Account(AccountCommands, Aggregate):
         self.declared_left_on = ""  # a departure declared by SIECLE (DepartureDeclared)
         self.enrolment_at_departure: dict[str, list[str]] = {}
         self.set_aside: dict[str, str] = {}  # attribute → reason (FieldsSetAside)
+        self.duplicate_mark = ""  # the jointure an operator marked it a duplicate of
+        self.removal_before_mark: datetime | None = None
 
     class ManualCreated(Appeared):
         """An admin's account for someone the AAF does not carry (§1), active at once
@@ -297,4 +299,23 @@ class Account(AccountCommands, Aggregate):
         reason: str
         evidence: dict[str, Any]
         state: str
+        at: datetime
+
+    # ---- an operator's duplicate mark (domain-rules §5, issue 13) ---------------
+    # Sticky while a source still delivers the account (account_rules.reentry);
+    # deleted at deletion_due like a corrected duplicate; ``author``: who acted.
+    class DuplicateMarked(Event):
+        TOPIC = "entsync:Account.DuplicateMarked.v1"
+        duplicate_of: str  # the jointure of the account kept
+        author: str
+        reason: str
+        at: datetime
+        deletion_due: datetime
+
+    class DuplicateUnmarked(Event):
+        TOPIC = "entsync:Account.DuplicateUnmarked.v1"
+        author: str
+        reason: str
+        state: str  # the state given back
+        removal_due: datetime | None  # the removal given back (a manual account's end)
         at: datetime

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from events.account_rules import overwrite, reentry
+from events.duplicate_rules import check_mark, check_unmark
 from events.enrolment import enrolment, new_enrolment
 from events.login_rules import check_rename
 
@@ -60,7 +61,7 @@ def record(
                 evidence = {"left_on": declared, "before": then, "after": now, "delivery_id": delivery_id}
                 cancel_declared_departure(account, "new_enrolment", evidence, at)
     else:
-        back = reentry(account.state, at, creation_delay)
+        back = reentry(account.state, at, creation_delay, bool(account.duplicate_mark))
         account.trigger_event(
             account.Reappeared,
             attrs=attrs,
@@ -149,6 +150,35 @@ def rename_login(account: Account, new_login: str, author: str, reason: str, at:
     check_rename(account.state, account.login, new_login, reason)
     account.trigger_event(
         account.LoginRenamed, old_login=account.login, new_login=new_login, author=author, reason=reason, at=at
+    )
+
+
+def mark_duplicate(
+    account: Account, of_jointure: str, of_state: str, author: str, reason: str, at: datetime, deletion_due: datetime
+) -> None:
+    """An operator's duplicate mark (issue 13): deactivated, deleted at deletion_due."""
+    check_mark(account.state, account.duplicate_mark, account.jointure, of_jointure, of_state, reason)
+    account.trigger_event(
+        account.DuplicateMarked,
+        duplicate_of=of_jointure,
+        author=author,
+        reason=reason,
+        at=at,
+        deletion_due=deletion_due,
+    )
+
+
+def unmark_duplicate(account: Account, author: str, reason: str, at: datetime) -> None:
+    """Undo a duplicate mark before the deletion: active again, same login,
+    and the removal it had before (a manual account's end date)."""
+    check_unmark(account.state, account.duplicate_mark, account.present, account.jointure, reason)
+    account.trigger_event(
+        account.DuplicateUnmarked,
+        author=author,
+        reason=reason,
+        state="active",
+        removal_due=account.removal_before_mark,
+        at=at,
     )
 
 
@@ -250,6 +280,8 @@ class AccountCommands:
     deactivate_duplicate = deactivate_duplicate
     create_account = create_account
     rename_login = rename_login
+    mark_duplicate = mark_duplicate
+    unmark_duplicate = unmark_duplicate
     decline = decline
     become_eligible = become_eligible
     remove = remove

@@ -24,10 +24,14 @@ class Reentry(NamedTuple):
     creation_due: datetime | None
 
 
-def reentry(state: str, at: datetime, creation_delay: timedelta) -> Reentry:
+def reentry(state: str, at: datetime, creation_delay: timedelta, marked: bool = False) -> Reentry:
     """Back in a source (domain-rules §4): an account that was departing (or
     deactivated as a duplicate) is active again with the same login; a person
-    withdrawn or removed starts over, pending, with a new 48 h clock."""
+    withdrawn or removed starts over, pending, with a new 48 h clock. An
+    account an operator marked a duplicate stays as it is, deactivated or
+    deleted (issue 13: the mark is sticky while a source delivers it)."""
+    if marked and state in ("deactivated", "removed"):
+        return Reentry(state, None)
     if state in ("departing", "deactivated"):
         return Reentry("active", None)
     return Reentry("pending", creation_due(at, creation_delay))

@@ -27,7 +27,9 @@ def evolve(account: Account, fact: Account.Event) -> None:
             account.attrs, account.digest = fact.attrs, fact.digest
         case facts.Reappeared():
             account.attrs, account.digest, account.present, account.state = fact.attrs, fact.digest, True, fact.state
-            account.removal_due, account.declared_left_on = None, ""
+            account.declared_left_on = ""
+            if fact.state != "deactivated":  # a duplicate mark keeps its deletion date
+                account.removal_due = None
             if fact.creation_due is not None:
                 account.creation_due = fact.creation_due
         case facts.FieldsSetAside():
@@ -40,6 +42,12 @@ def evolve(account: Account, fact: Account.Event) -> None:
             account.present = False
         case facts.Deactivated():
             account.present, account.state, account.removal_due = False, "deactivated", fact.deletion_due
+        case facts.DuplicateMarked():
+            account.removal_before_mark = account.removal_due
+            account.state, account.removal_due = "deactivated", fact.deletion_due
+            account.duplicate_mark = fact.duplicate_of
+        case facts.DuplicateUnmarked():
+            account.state, account.removal_due, account.duplicate_mark = fact.state, fact.removal_due, ""
         case facts.AccountCreated():
             account.login, account.state = fact.login, "active"
         case facts.LoginRenamed():

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from events.rules import creation_overdue, notice_end
 from projections.clauses import placeholders
 from projections.db import Database
+from projections.mark_listings import duplicate_mark
 from projections.served import withheld_jointures
 
 ACCOUNT_COLUMNS = (
@@ -221,6 +222,9 @@ def account_detail(
         )
     ]
     row["logins"] = [r[0] for r in db.query("SELECT login FROM logins WHERE account_id = ? ORDER BY login", (aid,))]
+    mark = duplicate_mark(db, aid)
+    if mark is not None:  # only then: an account never marked shows what it always did
+        row["duplicate_mark"] = mark
     return row
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
+from projections.mark_listings import marks
 from projections.served import structure_anomalies, withheld_jointures
 from projections.siecle_listings import set_asides
 
@@ -107,6 +108,17 @@ def anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> lis
                     "detail": f"same identity as {others}",
                 }
             )
+    for mark in marks(db):
+        carried = ", still delivered by " + ",".join(mark["still_delivered_by"]) if mark["still_delivered_by"] else ""
+        out.append(
+            {
+                "anomaly": "marked_duplicate",
+                "jointure": mark["jointure"],
+                "profile": mark["profile"],
+                "state": mark["state"],
+                "detail": f"duplicate of {mark['duplicate_of']}, deleted at {mark['deletion_due']}{carried}",
+            }
+        )
     if policy is not None:
         out.extend(structure_anomalies(db, policy))
     return out

@@ -31,6 +31,7 @@ from projections import directory_accounts as accounts
 from projections import directory_deliveries as deliveries
 from projections import directory_groups as groups
 from projections import directory_manual as manual
+from projections import directory_marks as marks
 from projections import directory_sources as sources
 from projections import facts
 from projections.db import Database
@@ -65,6 +66,8 @@ class DirectoryProjection:
             Account.AccountCreated.TOPIC: accounts.created,
             Account.LoginRenamed.TOPIC: accounts.login_renamed,
             Account.ManualCreated.TOPIC: manual.manual_created,
+            Account.DuplicateMarked.TOPIC: marks.duplicate_marked,
+            Account.DuplicateUnmarked.TOPIC: marks.duplicate_unmarked,
             Account.Declined.TOPIC: accounts.declined,
             Account.Eligible.TOPIC: accounts.eligible,
             Account.Removed.TOPIC: accounts.removed,

@@ -111,6 +111,8 @@ def changed(b: Batch, ev: Account.Changed) -> None:
 def reappeared(b: Batch, ev: Account.Reappeared) -> None:
     row = _row(b, ev)
     _source(b, row, ev)
+    if ev.state in ("deactivated", "removed"):
+        return  # an operator's duplicate mark holds while a source delivers it (issue 13)
     row.update(
         state=ev.state,
         departed_at=None,

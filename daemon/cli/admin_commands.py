@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from daemon.bootstrap import Context
-from daemon.cli import admin_account_commands, admin_group_commands
+from daemon.cli import admin_account_commands, admin_duplicate_commands, admin_group_commands
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import ADMIN_HELPS, exits
 from daemon.cli.parser import LOCAL_OPERATOR, Parser, _wrap, time_argument
@@ -47,6 +47,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     )
     admin_account_commands.add_arguments(actions)
     admin_group_commands.add_parser(actions)
+    admin_duplicate_commands.add_parsers(actions)
 
 
 def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
@@ -69,4 +70,9 @@ def rename(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
     return EXIT_OK
 
 
-ACTIONS = {"rename-login": rename, "group": admin_group_commands.run, **admin_account_commands.ACTIONS}
+ACTIONS = {
+    "rename-login": rename,
+    "group": admin_group_commands.run,
+    **admin_account_commands.ACTIONS,
+    **admin_duplicate_commands.ACTIONS,
+}

@@ -128,7 +128,8 @@ HELPS: dict[str, Help] = {
         "what operators must see: overdue creations, duplicates, couples, structures",
         "List what needs an operator: overdue creations, provisional removal dates, suspected duplicates "
         "and overwrites, couples typed as one guardian, fields set aside, structures whose code fails its "
-        "check letter, people attached to structures the directory does not hold or the ENT does not serve.",
+        "check letter, people attached to structures the directory does not hold or the ENT does not serve, "
+        "accounts an operator marked duplicates (with the source still delivering them).",
         READ,
     ),
     "verify": Help(
@@ -226,6 +227,32 @@ ADMIN_HELPS: dict[str, Help] = {
         "overrides.",
         (
             (0, "created"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
+    "mark-duplicate": Help(
+        "mark an account a duplicate of another: deactivated, then deleted",
+        "Mark the account KEY (its jointure, a login or its id) a duplicate of the account --of, recorded "
+        "at --now with its author and --reason (required) (domain-rules §5). KEY is deactivated at once and "
+        "deleted by the clock the configured number of days later (duplicate_deletion_days, default 42) "
+        "unless the mark is undone. The mark is sticky: a delivery that still carries KEY leaves it "
+        "deactivated, and `entsync account KEY` and `entsync anomalies` show the mark with the source that "
+        "still delivers it; the deletion comes at its date all the same. Refused, with the reason, for an "
+        "account that is not active, already marked, or itself, and when --of is not active, pending or "
+        "departing.",
+        (
+            (0, "marked"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
+    "unmark-duplicate": Help(
+        "undo a duplicate mark before the deletion",
+        "Undo the duplicate mark of the account KEY, recorded at --now with its author and --reason "
+        "(required): the account is active again with its login. Refused when KEY has no mark (a duplicate "
+        "a complete delivery corrected is no mark), was deleted already, or is no longer delivered by any "
+        "source (it would only depart: it stays deactivated until deleted).",
+        (
+            (0, "undone"),
             (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
         ),
     ),

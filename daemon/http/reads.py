@@ -57,6 +57,9 @@ def account(ctx: Any, *, scope: Scope, key: str) -> dict:
         raise not_found("account")
     if not account_queries.within(row, scope):
         raise OutOfScope("account")
+    # Not in the API's account model yet (the API's admin actions will add it):
+    # `entsync account` shows it.
+    row.pop("duplicate_mark", None)
     return row
 
 
