@@ -180,10 +180,13 @@ HELPS: dict[str, Help] = {
         (OK, ERROR),
     ),
     "admin": Help(
-        "administrators' actions, audited: rename-login",
+        "administrators' actions, audited: accounts, logins, free groups, duplicates",
         "The administrators' actions, each recorded in the log with its author (--operator, default the "
-        "system user), its reason and its effective time. rename-login: rename an account's login, the old "
-        "one kept as an alias. `entsync admin ACTION --help` says more.",
+        "system user), its reason and its effective time. create-account: a manual account for a person the "
+        "AAF does not carry, refused when the person has or is about to get one; rename-login: rename an "
+        "account's login, the old one kept as an alias; group: free groups and members assigned by hand; "
+        "mark-duplicate, unmark-duplicate: an account deactivated as a duplicate of another, deleted after "
+        "the configured delay. `entsync admin ACTION --help` says more.",
         (OK, ERROR),
     ),
     "config": Help(
