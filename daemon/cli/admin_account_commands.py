@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import LOCAL_OPERATOR, Parser, _wrap, time_argument
+from daemon.cli.parser import Parser, _wrap, recording_options, time_argument
 from daemon.cli.render import Output
 from events.manual_rules import CATEGORIES, ManualRefused
 from events.usecases.admin_accounts import CreateManualAccount, create_manual_account
@@ -40,10 +40,7 @@ def add_arguments(actions: argparse._SubParsersAction[Parser]) -> None:
     ca.add_argument("--mail", default="", help="the person's e-mail (also compared with the académie's)")
     ca.add_argument("--force-match", action="store_true", help="create it over a matching account (needs --reason)")
     ca.add_argument("--reason", default="", help="why (required with --force-match, recorded)")
-    ca.add_argument("--operator", default=LOCAL_OPERATOR, help="who creates it, recorded (default: the system user)")
-    ca.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
-    ca.add_argument("--now", type=time_argument, help="effective time (ISO 8601); default: the clock")
-    ca.add_argument("--force", action="store_true", help="accept a --now beyond the wall clock (recorded)")
+    recording_options(ca, "who creates it")
 
 
 def create(args: argparse.Namespace, ctx: Context, ui: Output) -> int:

@@ -10,7 +10,7 @@ from daemon.bootstrap import Context
 from daemon.cli import admin_account_commands, admin_duplicate_commands, admin_group_commands
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import LOCAL_OPERATOR, Parser, _wrap, time_argument
+from daemon.cli.parser import Parser, _wrap, recording_options
 from daemon.cli.render import Output
 from events.login_rules import RenameRefused
 from events.usecases.admin_login import RenameLogin, rename_login
@@ -30,21 +30,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     rn.add_argument("key", metavar="KEY", help="the account: its jointure, a login (current or alias) or its id")
     rn.add_argument("new_login", metavar="NEW_LOGIN")
     rn.add_argument("--reason", required=True, help="why (required, recorded with the rename)")
-    rn.add_argument(
-        "--operator", default=LOCAL_OPERATOR, help="who renames, recorded as the author (default: the system user)"
-    )
-    rn.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
-    rn.add_argument(
-        "--now",
-        type=time_argument,
-        help="effective time (ISO 8601; without an offset, in the configured zone); default: the clock",
-    )
-    rn.add_argument(
-        "--force",
-        action="store_true",
-        help="accept a --now beyond the wall clock on a store that is not a simulation "
-        "(recorded; the store's clock cannot go back afterwards)",
-    )
+    recording_options(rn, "who renames")
     admin_account_commands.add_arguments(actions)
     admin_group_commands.add_parser(actions)
     admin_duplicate_commands.add_parsers(actions)

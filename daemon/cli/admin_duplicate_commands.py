@@ -11,7 +11,7 @@ from typing import Any
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import LOCAL_OPERATOR, _wrap, time_argument
+from daemon.cli.parser import _wrap, recording_options
 from daemon.cli.render import Output
 from events.duplicate_rules import MarkRefused
 from events.usecases.admin_duplicates import MarkDuplicate, UnmarkDuplicate, mark_duplicate, unmark_duplicate
@@ -32,19 +32,7 @@ def add_parsers(actions: Any) -> None:
         if name == "mark-duplicate":
             sp.add_argument("--of", required=True, metavar="OTHER", help="the account kept (same keys as KEY)")
         sp.add_argument("--reason", required=True, help="why (required, recorded with the action)")
-        sp.add_argument("--operator", default=LOCAL_OPERATOR, help="who acts, recorded as the author")
-        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
-        sp.add_argument(
-            "--now",
-            type=time_argument,
-            help="effective time (ISO 8601; without an offset, in the configured zone); default: the clock",
-        )
-        sp.add_argument(
-            "--force",
-            action="store_true",
-            help="accept a --now beyond the wall clock on a store that is not a simulation "
-            "(recorded; the store's clock cannot go back afterwards)",
-        )
+        recording_options(sp)
 
 
 def mark(args: argparse.Namespace, ctx: Context, ui: Output) -> int:

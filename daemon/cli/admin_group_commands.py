@@ -10,7 +10,7 @@ from collections.abc import Callable
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import Help, exits
-from daemon.cli.parser import LOCAL_OPERATOR, Parser, _wrap, time_argument
+from daemon.cli.parser import Parser, _wrap, recording_options
 from daemon.cli.render import Output
 from events.group_rules import GroupRefused
 from events.usecases import admin_groups as usecase
@@ -86,10 +86,7 @@ def add_parser(actions: argparse._SubParsersAction[Parser]) -> None:
             p.add_argument("--kind", choices=("free", "class", "group"), default="free")
         if name in ("delete", "remove"):
             p.add_argument("--reason", required=True, help="why (required, recorded with the action)")
-        p.add_argument("--operator", default=LOCAL_OPERATOR, help="who acts, recorded as the author")
-        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
-        p.add_argument("--now", type=time_argument, help="effective time (ISO 8601); default: the clock")
-        p.add_argument("--force", action="store_true", help="accept a --now beyond the wall clock (recorded)")
+        recording_options(p)
 
 
 def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:

@@ -58,6 +58,31 @@ def localize(args: argparse.Namespace, zone: str) -> None:
                 raise ValueError(f"not a usable time: {value.isoformat()}") from None
 
 
+def time_options(sp: argparse.ArgumentParser) -> None:
+    """--now and --force, as every command that records a fact takes them."""
+    sp.add_argument(
+        "--now",
+        type=time_argument,
+        help="effective time (ISO 8601; without an offset, in the configured zone); default: the clock",
+    )
+    sp.add_argument(
+        "--force",
+        action="store_true",
+        help="accept a --now beyond the wall clock on a store that is not a simulation "
+        "(recorded; the store's clock cannot go back afterwards)",
+    )
+
+
+def recording_options(sp: argparse.ArgumentParser, who: str = "who acts") -> None:
+    """What an administrator's action takes besides its own arguments: its
+    author (--operator), --json, --now and --force."""
+    sp.add_argument(
+        "--operator", default=LOCAL_OPERATOR, help=f"{who}, recorded as the author (default: the system user)"
+    )
+    sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
+    time_options(sp)
+
+
 def positive(value: str) -> int:
     try:
         n = int(value)
@@ -122,17 +147,7 @@ def parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
         if now:
-            sp.add_argument(
-                "--now",
-                type=time_argument,
-                help="effective time (ISO 8601; without an offset, in the configured zone); default: the clock",
-            )
-            sp.add_argument(
-                "--force",
-                action="store_true",
-                help="accept a --now beyond the wall clock on a store that is not a simulation "
-                "(recorded; the store's clock cannot go back afterwards)",
-            )
+            time_options(sp)
         if as_of:
             sp.add_argument("--as-of", type=time_argument, dest="as_of", help="state at this past effective time")
         return sp
