@@ -33,7 +33,8 @@ def test_the_capture_covers_every_documented_operation_and_error(captured):
     assert set(captured) == set(api_capture.SITUATIONS)
     served = captured["serving"]
     templates = {template_of(doc, a["path"]) for a in served if a["status"] == 200 and a["method"] == "GET"}
-    assert templates == set(doc["paths"])
+    # Every read; the writes change the store, asked by role in tests/integration/test_http_actions.py.
+    assert templates == {path for path, item in doc["paths"].items() if "get" in item}
     statuses = {a["status"] for answers in captured.values() for a in answers}
     assert statuses == {200, 400, 404, 405, 503}
     codes = {
