@@ -15,7 +15,7 @@ from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.history import history as account_history
 from daemon.cli.render import Output
-from events.structure import GroupSource, group_source_id
+from events.usecases.group_source import choose_group_source
 from projections import account_queries, anomaly_queries, structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -120,13 +120,7 @@ def group_source(args: Namespace, ctx: Context, ui: Output) -> int:
             f"{args.uai}: no such establishment in the directory", data={"error": "unknown_uai", "uai": args.uai}
         )
     if args.source:
-        stream = ctx.log.find(group_source_id(args.uai))
-        at = ctx.effective_now(args.now)
-        if stream is None:
-            stream = GroupSource(uai=args.uai, source=args.source, operator=args.operator, at=at)
-        else:
-            stream.choose(args.source, args.operator, at)
-        ctx.log.save(stream)
+        choose_group_source(args.uai, args.source, args.operator, ctx, args.now)
         ctx.projection.catch_up(ctx.log)
     source = structure_queries.group_source(ctx.db, args.uai)
     ui.show({"uai": args.uai, "group_source": source}, f"{args.uai}: groups populated from {source}")

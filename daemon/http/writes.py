@@ -16,7 +16,7 @@ from typing import Any
 from daemon.http.errors import not_found
 from daemon.http.reads import OutOfScope, Scope
 from events.access import Caller
-from events.structure import GroupSource, group_source_id
+from events.usecases import group_source
 from events.usecases.aaf_operator import reject, release
 from events.usecases.admin_login import RenameLogin, rename_login
 from events.usecases.siecle_hold import reject_siecle, release_siecle
@@ -119,19 +119,13 @@ def _import(ctx: Any, scope: Scope, key: str) -> str:
 
 
 def choose_group_source(ctx: Any, who: Caller, *, scope: Scope, uai: str, source: str) -> dict:
-    """As ``entsync group-source UAI SOURCE`` records it (daemon/cli/directory_commands.py)."""
+    """The use case of ``entsync group-source UAI SOURCE`` (events/usecases/group_source.py)."""
     if scope is not None and uai not in scope:
         raise OutOfScope("structure")
     ctx.projection.catch_up(ctx.log)
     if not structure_queries.structure_known(ctx.db, uai):
         raise not_found("structure")
-    stream = ctx.log.find(group_source_id(uai))
-    at = ctx.effective_now(None)
-    if stream is None:
-        stream = GroupSource(uai=uai, source=source, operator=who.name, at=at)
-    else:
-        stream.choose(source, who.name, at)
-    ctx.log.save(stream)
+    group_source.choose_group_source(uai, source, who.name, ctx, None)
     ctx.projection.catch_up(ctx.log)
     return {"uai": uai, "group_source": structure_queries.group_source(ctx.db, uai)}
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from daemon import bootstrap
+from projections.db import StoreUnavailable
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound
 from projections.outbound_position import MemoryOutboundPositions, OutboundPositions
 from projections.store_ping import DatabasePing, MemoryPing, StorePing
@@ -57,8 +58,11 @@ class TestTwinStorePing(StorePingContract):
         return reachable
 
     def test_a_store_taken_away_answers_again_once_restored(self, unreachable: MemoryPing) -> None:
+        with pytest.raises(StoreUnavailable, match="refused"):
+            unreachable.ping()
         unreachable.restore()
-        unreachable.ping()
+        assert unreachable.lost is None
+        unreachable.ping()  # answers: raises StoreUnavailable no more
 
 
 def test_the_twin_creates_no_consumer_tables(twin: bootstrap.Context) -> None:
