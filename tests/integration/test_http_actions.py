@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from uuid import UUID
 
 import pytest
 
+from events.usecases.aaf_ingest import ingest
 from projections import account_queries
 from tests.api_tokens import bearer
-from tests.integration.test_http_access import backend, world  # noqa: F401 (fixtures)
+from tests.integration.test_brakes import write_delta
+from tests.integration.test_http_access import NOW, backend, world  # noqa: F401 (fixtures)
 
 
 def post(w, path: str, caller: str | None, body: dict | None = None) -> tuple[int, dict, dict]:
@@ -103,3 +106,52 @@ def test_a_write_while_the_store_is_held_is_503_with_retry_after(world, backend)
             other._conn.rollback()
         other.close()
     assert post(world, "/api/v1/purge/release", "operator")[0] in (200, 409)
+
+
+def stored(world, aggregate_id: str) -> list:
+    """The facts the store holds for one aggregate, read back from the log."""
+    return list(world.ctx.log.events.get(UUID(aggregate_id)))
+
+
+def test_timetable_decisions_by_role_scope_and_their_author_in_the_log(world):
+    assert post(world, "/api/v1/imports/{import_other}/validate", "etab-admin", {})[0] == 404
+    assert post(world, "/api/v1/imports/{import_mine}/validate", "reader", {})[0] == 403
+    assert post(world, "/api/v1/imports/{import_mine}/cancel", "etab-admin", {})[0] == 400  # no reason
+    code, _, body = post(world, "/api/v1/imports/{import_mine}/validate", "etab-admin", {})
+    assert code == 200, body
+    assert (body["import_id"], body["status"]) == (world.import_mine, "applied")
+    code, _, body = post(world, "/api/v1/imports/{import_mine}/validate", "etab-admin", {})
+    assert code == 409 and body["error"]["code"] != "internal_error"
+    code, _, body = post(world, "/api/v1/imports/{import_other}/cancel", "operator", {"reason": "wrong file"})
+    assert code == 200 and body["status"] == "cancelled", body
+    validated = [e for e in stored(world, world.import_mine) if type(e).__name__ == "Validated"]
+    cancelled = [e for e in stored(world, world.import_other) if type(e).__name__ == "Cancelled"]
+    assert [e.operator for e in validated] == ["admin-mine"]
+    assert [(e.operator, e.reason) for e in cancelled] == [("ops", "wrong file")]
+
+
+def test_a_held_delivery_is_the_operators_to_reject_through_the_api(world, tmp_path):
+    """A delta deleting every person of the other establishment is held by
+    the brake; only an operator decides; rejected, nothing of it applies."""
+    ctx = world.ctx
+    ctx.projection.catch_up(ctx.log)
+    persons = account_queries.accounts(ctx.db, uai=world.other, state="active", limit=100000)
+    by_category: dict[str, list[str]] = {}
+    for row in persons:
+        by_category.setdefault(row["category"], []).append(row["jointure"])
+    delta = write_delta(tmp_path / "delta", "ENT2026", "20260829", by_category)
+    held = ingest(str(delta), ctx, NOW)
+    assert held.status == "held", held.as_dict("status", "reason")
+    path = "/api/v1/deliveries/" + held.delivery_id + "/{verb}"
+    for caller, status in (("etab-admin", 403), ("reader", 403), (None, 401)):
+        assert post(world, path.replace("{verb}", "reject"), caller)[0] == status
+    assert post(world, "/api/v1/deliveries/ffffffff/release", "operator")[0] == 404
+    code, _, body = post(world, path.replace("{verb}", "reject"), "operator")
+    assert code == 200 and (body["delivery_id"], body["status"]) == (held.delivery_id, "rejected"), body
+    code, _, body = post(world, path.replace("{verb}", "release"), "operator")
+    assert code == 409 and held.delivery_id not in body["error"]["message"]
+    ctx.projection.catch_up(ctx.log)
+    still = account_queries.accounts(ctx.db, uai=world.other, state="active", limit=100000)
+    assert len(still) == len(persons)
+    rejected = [e for e in stored(world, held.delivery_id) if "Reject" in type(e).__name__]
+    assert rejected and {getattr(e, "operator", None) for e in rejected} == {"ops"}

@@ -19,6 +19,7 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -265,4 +266,42 @@ def test_the_inbox_tells_a_held_export_held_not_rejected(school, store_url):
         assert (outcome.source, outcome.outcome, outcome.reason) == ("siecle", "held", "mass_departure")
         assert outcome.accepted  # kept for an operator: not set aside as a rejected file
     finally:
+        ctx.close()
+
+
+def test_a_held_export_is_released_through_the_api_by_an_operator_only(school, store_url):
+    """The decision of the first story, asked of the API: an establishment's
+    administrator of the school may not release it (an académie operation),
+    an operator may, named in the stored fact; a second release is refused."""
+    from daemon.http.server import serve
+    from daemon.observability.metrics import Metrics
+    from events.access import Role
+    from events.clock import ManualClock
+    from tests.api_tokens import issue
+    from tests.integration.test_http_actions import post
+
+    ctx = started(school, store_url)
+    leavers = not_final(school)[:40]
+    path = export(school, "mass-api", "15/10/2026", {eid: "10/10/2026" for eid in leavers})
+    held = ingest_siecle(path, ctx, datetime(2026, 10, 15, 8, tzinfo=UTC))
+    assert held.status == "held"
+    clock = ManualClock(datetime(2026, 10, 15, 9, tzinfo=UTC))
+    tokens = {"operator": issue(ctx, "drane-ops", Role.OPERATOR), "etab-admin": issue(
+        ctx, "admin-college", Role.ETAB_ADMIN, (school["uai"],))}  # fmt: skip
+    srv = serve("127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(store_url, Policy(), clock),
+                lambda: True)  # fmt: skip
+    api = type("Api", (), {"url": srv.url, "tokens": tokens})()
+    try:
+        release = f"/api/v1/siecle/imports/{held.import_id}/release"
+        assert post(api, release, "etab-admin")[0] == 403
+        assert post(api, "/api/v1/siecle/imports/0000dead/release", "operator")[0] == 404
+        code, _, body = post(api, release, "operator")
+        assert code == 200 and body["status"] == "applied", body
+        code, _, body = post(api, release, "operator")
+        assert code == 409 and "only a held import can be released" in body["error"]["message"]
+        assert set(states_of(ctx, leavers).values()) == {("departing", "2026-10-10")}
+        facts = list(ctx.log.events.get(UUID(held.import_id)))
+        assert [f.operator for f in facts if type(f).__name__ == "Released"] == ["drane-ops"]
+    finally:
+        srv.close()
         ctx.close()
