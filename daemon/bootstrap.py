@@ -178,16 +178,18 @@ def build(
     faults: Faults | None = None,
     simulation: bool | None = None,
     batch: int | None = None,
+    lock_wait: int | None = None,
 ) -> Context:
     """Open (and create if needed) the store. ``simulation`` declares what
     kind of store a *new* one is (events/store.py); on an existing store it
     must agree with the declaration, and a store that already holds facts
-    cannot become a simulation."""
+    cannot become a simulation. ``lock_wait``: the seconds a save waits for
+    the store's write lock (projections/store_url.py)."""
     clock, faults = clock or SystemClock(), faults or Faults()
     url = StoreURL(store_url)
     db = Database(url, clock=clock)
     with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
-        log = DirectoryLog(env=url.eventsourcing_env(), faults=faults)
+        log = DirectoryLog(env=url.eventsourcing_env(lock_wait), faults=faults)
         if not url.memory:  # the twin keeps them in memory
             create_kafka_tables(db)
         create_staging(db)  # the staging area, working storage beside the read model

@@ -49,20 +49,22 @@ class StoreURL:
         else:
             raise ValueError(f"store URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
 
-    def eventsourcing_env(self) -> dict[str, str]:
-        """Environment for the eventsourcing application."""
+    def eventsourcing_env(self, lock_wait: int | None = None) -> dict[str, str]:
+        """Environment for the eventsourcing application. ``lock_wait``: how
+        many seconds a save waits for the store's write lock before failing
+        (SQLite's 30 and PostgreSQL's forever when None)."""
         if self.memory:
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.dialect == "sqlite":
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": self.path,
-                "SQLITE_LOCK_TIMEOUT": "30",
+                "SQLITE_LOCK_TIMEOUT": str(lock_wait or 30),
             }
         # The event store's pool (psycopg_pool, through eventsourcing) checks a
         # connection before handing it out and replaces a broken one: after a
         # server restart the next write gets a fresh connection.
-        return {
+        env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
@@ -72,6 +74,9 @@ class StoreURL:
             "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
             "POSTGRES_PRE_PING": "y",
         }
+        if lock_wait:
+            env["POSTGRES_LOCK_TIMEOUT"] = str(lock_wait)
+        return env
 
     def where(self) -> str:
         """The server, for an error message: never the password."""

@@ -14,6 +14,10 @@ when nothing else holds the store. Busy is answered at once (``Busy``, a
 by its inbox or scheduler (``lock``), the store's write lock held by another
 process (SQLite's, or the event store's table lock on PostgreSQL, probed
 without waiting), or an interrupted import the ingest must finish first.
+Another process may take the store between the probe and the action's save:
+the service builds the workers' contexts with a short wait for the store's
+write lock (``WRITE_LOCK_WAIT_S``), after which the save fails and is
+answered busy as well.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ log = logging.getLogger("entsync.http")  # named by its room, not its module: st
 WORKERS = 4
 EVENTS_TABLE = "entsync_events"  # eventsourcing's on PostgreSQL: the application's name, then _events
 BUSY_WAIT_MS = 1000  # a write waits this long for SQLite's lock once the probe found it free
+WRITE_LOCK_WAIT_S = 5  # and this long for the event store's (daemon/service/run.py http_context)
 T = TypeVar("T")
 
 

@@ -56,6 +56,14 @@ class Service:
     def context(self) -> bootstrap.Context:
         return bootstrap.build(self.settings.store, self.settings.policy, self.clock)
 
+    def http_context(self) -> bootstrap.Context:
+        """The HTTP workers' contexts: an admin action's save that finds the
+        store taken after its probe (an ingest started in between) fails
+        within seconds, a 503 with Retry-After, instead of waiting for it."""
+        from daemon.http.site import WRITE_LOCK_WAIT_S
+
+        return bootstrap.build(self.settings.store, self.settings.policy, self.clock, lock_wait=WRITE_LOCK_WAIT_S)
+
     def start(self) -> None:
         s = self.settings
         self.ctx = self.context()
@@ -93,7 +101,7 @@ class Service:
             self.http = serve(
                 s.listen,
                 self.metrics,
-                self.context,
+                self.http_context,
                 self.is_ready,
                 health=self.health,
                 store=self.store_health,

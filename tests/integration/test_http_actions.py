@@ -155,3 +155,45 @@ def test_a_held_delivery_is_the_operators_to_reject_through_the_api(world, tmp_p
     assert len(still) == len(persons)
     rejected = [e for e in stored(world, held.delivery_id) if "Reject" in type(e).__name__]
     assert rejected and {getattr(e, "operator", None) for e in rejected} == {"ops"}
+
+
+def test_a_store_taken_between_the_probe_and_the_save_is_503_not_a_wait(world, backend):  # noqa: F811
+    """An ingest of another process that takes the store's write lock after
+    the writer's probe found it free: the save gives up after the short
+    wait of the HTTP contexts and the write is answered busy."""
+    from daemon import bootstrap
+    from daemon.http import writes
+    from daemon.http.errors import Busy
+    from daemon.http.site import Site
+    from daemon.observability.metrics import Metrics
+    from events.access import Caller, Role
+    from events.policy import Policy
+    from projections.db import Database
+
+    other = Database(world.ctx.db.url)
+    site = Site(
+        Metrics(version="test"), lambda: bootstrap.build(world.ctx.db.url.url, Policy(), lock_wait=1), lambda: True
+    )
+
+    def taken_after_the_probe(ctx, who):
+        if backend == "sqlite":
+            other.execute("BEGIN IMMEDIATE")
+        else:
+            other._conn.autocommit = False
+            other.execute("LOCK TABLE entsync_events IN EXCLUSIVE MODE")
+        return writes.hold_purge(ctx, who, reason="audit")
+
+    try:
+        with pytest.raises(Busy):
+            site.write(taken_after_the_probe, who=Caller("ops", Role.OPERATOR, frozenset()))
+    finally:
+        if backend == "sqlite":
+            other.execute("ROLLBACK")
+        else:
+            other._conn.rollback()
+        other.close()
+        site.close()
+    from events.usecases.tick import purge_hold
+
+    world.ctx.projection.catch_up(world.ctx.log)
+    assert purge_hold(world.ctx)["held"] is False, "the busy write recorded its hold"
