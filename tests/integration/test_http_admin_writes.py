@@ -36,7 +36,7 @@ from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
 from projections import account_queries, structure_queries
-from tests.api_tokens import bearer, issue
+from tests.api_tokens import WRITTEN, bearer, issue
 from tests.integration.conftest import make_academie, new_store
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
@@ -177,6 +177,8 @@ def test_the_guard_names_the_account_never_the_person(world):
     code, answer = post(world, f"/structures/{world.other}/accounts", "operator",
                         {**body, "force": True, "reason": "AAF account blocked"})  # fmt: skip
     assert code == 200 and answer["overrides"] == [theirs] and answer["author"] == "ops"
+    logged = "\n".join(WRITTEN.lines)  # what the project's loggers wrote meanwhile, at every level
+    assert not any(said in logged for said in (*person.values(), row["login"]))
 
 
 def test_free_groups_by_role(world):
