@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from events.account import account_id
 from events.rules import normalised_identity
 
 
@@ -51,11 +52,14 @@ _DATE_FR = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 
 class ManualRefused(ValueError):
     """A manual account the rules do not allow: ``code`` for scripts, the
-    message for the administrator (no personal data in it)."""
+    message for the administrator (no personal data in it). ``public``: the
+    message for the HTTP API, where a match is named by its account id only
+    (its login is made of the person's names, domain-rules §6)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, public: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.public = public if public is not None else message
 
 
 @dataclass(frozen=True)
@@ -129,13 +133,16 @@ def _explanation(kind: str) -> str:
     return ""
 
 
-def describe(match: Match, scope: frozenset[str] | None) -> str:
+def describe(match: Match, scope: frozenset[str] | None, public: bool = False) -> str:
     """The match as the caller may see it: outside an establishment
-    administrator's UAIs, only that it exists elsewhere."""
+    administrator's UAIs, only that it exists elsewhere. ``public`` (the
+    API's answer): an account by its id, neither its jointure nor its login."""
     by = "the same académie e-mail" if match.by == "mail" else "the same name and birth date"
     if scope is not None and not match.uais & scope:
         return f"an account of this person ({by}) exists in another establishment"
     name = f"account {match.key}" + (f" ({match.login})" if match.login else "")
+    if public:
+        name = f"account {account_id(match.key)}"
     if match.source != "AAF":
         name = f"{match.source} record {match.key}"
     text = f"{name} has {by} and is {match.state}"
@@ -159,7 +166,9 @@ def guard(matches: Sequence[Match], scope: frozenset[str] | None, force: bool, r
     hint = "" if scope is not None else "; an operator may force it, with a reason"
     if force:
         hint = "; only an operator may force it"
+    why = f"{more}: {WHY}{_explanation(first.kind)}{hint}"
     raise ManualRefused(
         "matches_existing",
-        f"refused: {describe(first, scope)}{more}: {WHY}{_explanation(first.kind)}{hint}",
+        f"refused: {describe(first, scope)}{why}",
+        f"refused: {describe(first, scope, public=True)}{why}",
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 # No NUL (as the query parameters) and something to say: a reason is recorded with the fact.
 Text = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")]
@@ -108,3 +108,98 @@ class LoginRenamed(Answer):
     author: str = Field(description="the token's name")
     reason: str
     at: str
+
+
+# ---- manual accounts, free groups and duplicate marks (issue 13) ----------------------------
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+Category = Literal["social_worker", "attee", "external_tutor", "apprentice", "guest"]  # events/manual_rules.CATEGORIES
+GroupKind = Literal["free", "class", "group"]
+
+
+class CreateAccount(Request):
+    category: Category = Field(description="the population the AAF does not carry; its profile and free group follow")
+    given_name: Name = Field(description="first name")
+    family_name: Name = Field(description="last name")
+    birth_date: Annotated[str, StringConstraints(max_length=10)] = Field(description="YYYY-MM-DD or DD/MM/YYYY")
+    end: AwareDatetime | None = Field(None, description="end date, with its offset: removed then (or perenne)")
+    perenne: bool = Field(False, description="a compte pérenne: no end date (or end)")
+    mail: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^\x00]*$")] = Field(
+        "", description="the person's e-mail (also compared with the académie's)"
+    )
+    force: bool = Field(
+        False, description="an operator's only (403 otherwise): create it over a matching account, with a reason"
+    )
+    reason: Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00]*$")] = Field(
+        "", description="why (required with force, recorded with the account)"
+    )
+
+
+class CreateGroup(Request):
+    code: Key = Field(description="the free group's code: at most 8 letters, digits, space, '-' or '_'")
+    name: Name = Field(description="its name: 1 to 64 printable characters")
+
+
+class RenameGroup(Request):
+    name: Name = Field(description="the free group's new name")
+
+
+class Members(Request):
+    accounts: list[Key] = Field(min_length=1, max_length=100, description="accounts: jointure, login or account id")
+    kind: GroupKind = Field(
+        "free", description="free: a free group; class or group: one of the establishment's (group source manual)"
+    )
+
+
+class RemoveMembers(Members):
+    reason: Text = Field(description="why (required, recorded with the action)")
+
+
+class MarkDuplicate(Request):
+    of: Key = Field(description="the account kept: jointure, login (current or alias) or account id")
+    reason: Text = Field(description="why (required, recorded with the mark)")
+
+
+class ManualAccount(Answer):
+    """The manual account recorded (the CLI's --json)."""
+
+    account_id: str
+    jointure: str = Field(description="its generated key, manual-…")
+    category: str
+    profile: str
+    free_group: str
+    login: str
+    uai: str
+    end: str | None
+    perenne: bool
+    author: str = Field(description="the token's name")
+    reason: str
+    overrides: list[str] = Field(description="the matching accounts a forced creation overrode")
+    at: str
+
+
+class GroupDone(Answer):
+    """One action on a group, as recorded."""
+
+    uai: str
+    action: str
+    kind: str
+    code: str
+    author: str = Field(description="the token's name")
+    at: str
+    name: str = ""
+    reason: str = ""
+    members: list[str] = Field(default_factory=list, description="the account ids the action named")
+
+
+class DuplicateMark(Answer):
+    """A duplicate mark recorded or undone."""
+
+    account_id: str
+    jointure: str
+    duplicate_of: str
+    state: str
+    author: str = Field(description="the token's name")
+    reason: str
+    at: str
+    deletion_due: str | None

@@ -11,13 +11,20 @@ none of the request's values (daemon/http/site.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from daemon.http.errors import not_found
 from daemon.http.reads import OutOfScope, Scope
 from events.access import Caller
-from events.usecases import group_source
+from events.duplicate_rules import MarkRefused
+from events.group_rules import GroupRefused
+from events.manual_rules import ManualRefused
+from events.usecases import admin_groups, group_source
 from events.usecases.aaf_operator import reject, release
+from events.usecases.admin_accounts import CreateManualAccount
+from events.usecases.admin_accounts import create_manual_account as create_account
+from events.usecases.admin_duplicates import MarkDuplicate, UnmarkDuplicate, mark_duplicate, unmark_duplicate
 from events.usecases.admin_login import RenameLogin, rename_login
 from events.usecases.siecle_hold import reject_siecle, release_siecle
 from events.usecases.tick import hold_removals, lift_hold, purge_hold
@@ -140,3 +147,114 @@ def rename_account_login(ctx: Any, who: Caller, *, scope: Scope, key: str, new_l
     if not account_queries.within(row, scope):
         raise OutOfScope("account")
     return rename_login(RenameLogin(key, new_login, reason, who.name), ctx).as_dict()
+
+
+# ---- manual accounts, free groups and duplicate marks (etab-admin within its UAIs, operators) ---
+
+
+class Refused(ValueError):
+    """A use case's refusal as the API words it: ``code``, and a message
+    without the account keys the request resolved to (a 409)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def create_manual_account(ctx: Any, who: Caller, *, scope: Scope, uai: str, body: dict[str, Any]) -> dict:
+    """The use case of ``entsync admin create-account`` (events/usecases/
+    admin_accounts.py); its guard's refusal names a match by its account id
+    (``ManualRefused.public``), outside an etab-admin's UAIs not at all."""
+    _structure(ctx, scope, uai)
+    cmd = CreateManualAccount(uai=uai, author=who.name, scope=scope, **body)
+    try:
+        return create_account(cmd, ctx).as_dict()
+    except ManualRefused as refused:
+        raise Refused(refused.code, refused.public) from None
+
+
+def create_group(ctx: Any, who: Caller, *, scope: Scope, uai: str, code: str, name: str) -> dict:
+    _structure(ctx, scope, uai)
+    return _grouped(lambda: admin_groups.create_group(ctx, uai, code, name, who.name))
+
+
+def rename_group(ctx: Any, who: Caller, *, scope: Scope, uai: str, code: str, name: str) -> dict:
+    _structure(ctx, scope, uai)
+    return _grouped(lambda: admin_groups.rename_group(ctx, uai, code, name, who.name))
+
+
+def delete_group(ctx: Any, who: Caller, *, scope: Scope, uai: str, code: str, reason: str) -> dict:
+    _structure(ctx, scope, uai)
+    return _grouped(lambda: admin_groups.delete_group(ctx, uai, code, who.name, reason))
+
+
+def add_members(ctx: Any, who: Caller, *, scope: Scope, uai: str, code: str, kind: str, accounts: list[str]) -> dict:
+    _structure(ctx, scope, uai)
+    _accounts(ctx, scope, accounts)
+    return _grouped(lambda: admin_groups.add_members(ctx, uai, kind, code, accounts, who.name))
+
+
+def remove_members(
+    ctx: Any, who: Caller, *, scope: Scope, uai: str, code: str, kind: str, accounts: list[str], reason: str
+) -> dict:
+    _structure(ctx, scope, uai)
+    _accounts(ctx, scope, accounts)
+    return _grouped(lambda: admin_groups.remove_members(ctx, uai, kind, code, accounts, who.name, reason))
+
+
+def mark_account_duplicate(ctx: Any, who: Caller, *, scope: Scope, key: str, of: str, reason: str) -> dict:
+    """The use case of ``entsync admin mark-duplicate``: both accounts within the caller's UAIs."""
+    rows = _accounts(ctx, scope, [key, of])
+    return _marked(rows, lambda: mark_duplicate(MarkDuplicate(key, of, reason, who.name), ctx))
+
+
+def unmark_account_duplicate(ctx: Any, who: Caller, *, scope: Scope, key: str, reason: str) -> dict:
+    rows = _accounts(ctx, scope, [key])
+    return _marked(rows, lambda: unmark_duplicate(UnmarkDuplicate(key, reason, who.name), ctx))
+
+
+def _structure(ctx: Any, scope: Scope, uai: str) -> None:
+    if scope is not None and uai not in scope:
+        raise OutOfScope("structure")
+    ctx.projection.catch_up(ctx.log)
+    if not structure_queries.structure_known(ctx.db, uai):
+        raise not_found("structure")
+
+
+def _accounts(ctx: Any, scope: Scope, keys: list[str]) -> list[dict]:
+    """Each key's account: unknown or outside the caller's UAIs, a 404 (a
+    member or a kept account is a key as much as the path's)."""
+    ctx.projection.catch_up(ctx.log)
+    rows = []
+    for key in keys:
+        row = account_queries.account_detail(
+            ctx.db, key, now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
+        )
+        if row is None:
+            raise not_found("account")
+        if not account_queries.within(row, scope):
+            raise OutOfScope("account")
+        rows.append(row)
+    return rows
+
+
+def _grouped(action: Callable[[], Any]) -> dict:
+    try:
+        return dict(action().as_dict())
+    except GroupRefused as refused:
+        if refused.code == "unknown_group":
+            raise not_found("group") from None
+        raise
+
+
+def _marked(rows: list[dict], action: Callable[[], Any]) -> dict:
+    """The mark's refusal (MarkRefused is no ValueError) without the keys of the accounts it names."""
+    try:
+        return dict(action().as_dict())
+    except MarkRefused as refused:
+        message = str(refused)
+        for value in sorted({r[k] for r in rows for k in ("jointure", "login", "account_id") if r.get(k)}, key=len)[
+            ::-1
+        ]:
+            message = message.replace(value, "…")
+        raise Refused(refused.code, message) from None

@@ -76,6 +76,15 @@ PATHS = {
     "/api/v1/imports/{id}/cancel",
     "/api/v1/structures/{uai}/group-source",
     "/api/v1/accounts/{key}/rename-login",
+    # Manual accounts, free groups, duplicate marks (tests/integration/test_http_admin_writes.py).
+    "/api/v1/structures/{uai}/accounts",
+    "/api/v1/structures/{uai}/groups",
+    "/api/v1/structures/{uai}/groups/{code}/rename",
+    "/api/v1/structures/{uai}/groups/{code}/delete",
+    "/api/v1/structures/{uai}/groups/{code}/members/add",
+    "/api/v1/structures/{uai}/groups/{code}/members/remove",
+    "/api/v1/accounts/{key}/duplicate-mark",
+    "/api/v1/accounts/{key}/duplicate-unmark",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 

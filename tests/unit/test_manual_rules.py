@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from events.account import account_id
 from events.manual_rules import (
     CONTRACT_STAFF,
     FIRST_DEGREE,
@@ -160,3 +161,16 @@ def test_an_operator_forces_with_a_reason():
 def test_an_etab_admin_cannot_force():
     with pytest.raises(ManualRefused, match="only an operator may force it"):
         guard([match()], ETAB, True, "urgent")
+
+
+def test_the_apis_message_names_the_account_by_its_id_only():
+    with pytest.raises(ManualRefused) as refused:
+        guard([match(state="active", login="jm.blanc"), match(source="SIECLE")], OPERATOR, False, "")
+    public = refused.value.public
+    assert public.startswith(f"refused: account {account_id('5706020')} has the same name and birth date and is active")
+    assert "(and 1 more)" in public and WHY in public
+    assert "jm.blanc" not in public and "5706020" not in public
+    assert "jm.blanc" in str(refused.value)  # the local operator's CLI still sees the login
+    assert (
+        ManualRefused("no_name", "a manual account needs a first name").public == "a manual account needs a first name"
+    )
