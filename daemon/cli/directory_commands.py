@@ -90,6 +90,7 @@ _EXTRA = (
     "state",
     "creation_due",
     "removal_due",
+    "deletion_due",
 )
 
 

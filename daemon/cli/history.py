@@ -78,10 +78,12 @@ def _account(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
             value = getattr(ev, name, None)
             if value not in (None, ""):
                 entry[name] = value
-        for name in ("creation_due", "removal_due", "end"):
+        for name in ("creation_due", "removal_due", "deletion_due", "end"):
             value = getattr(ev, name, None)
             if value is not None:
                 entry[name] = value.isoformat()
+        if isinstance(ev, Account.ManualCreated) and ev.overrides:  # the matches an operator forced it over
+            entry["overrides"] = list(ev.overrides)
         if isinstance(ev, Account.OverwriteSuspected):
             entry["changes"] = _changes(ev.before, ev.after)
         if isinstance(ev, Account.FieldsSetAside):

@@ -217,6 +217,12 @@ def test_an_operator_forces_with_a_reason_recorded_with_the_account(uow):
         request(person["given"], person["family"], person["birth"], force=True, reason="contrat annulé"), uow, T1
     )
     assert made.overrides == [person["jointure"]] and made.reason == "contrat annulé"
+    created = history(uow.log, made.jointure)[0]
+    assert (created["author"], created["reason"], created["overrides"]) == (
+        "ops",
+        "contrat annulé",
+        [person["jointure"]],
+    )
     fact = list(uow.log.events.get(UUID(made.account_id)))[0]
     assert (fact.author, fact.reason, fact.overrides) == ("ops", "contrat annulé", [person["jointure"]])
 
