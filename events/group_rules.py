@@ -74,6 +74,24 @@ def check_create(code: str, name: str, free: Collection[str], structure_codes: C
         raise GroupRefused("duplicate", f"{code!r} is a class or group of the establishment already")
 
 
+def category_group(name: str, code: str, free: dict[str, str], structure_codes: Collection[str]) -> tuple[str, bool]:
+    """The free group a manual account of a category joins (domain-rules §1):
+    the establishment's free group of that name if it has one (True), else a
+    new one under ``code`` — or, when an administrator's group or a class
+    already holds that code, the first of ``code`` numbered 2, 3… that none
+    holds (a member list must never be ambiguous)."""
+    for held, held_name in sorted(free.items()):
+        if held_name == name:
+            return held, True
+    taken = set(free) | set(structure_codes)
+    candidate, n = code, 1
+    while candidate in taken:
+        n += 1
+        candidate = code[: CODE_MAX_LENGTH - len(str(n))] + str(n)
+    check_code(candidate)
+    return candidate, False
+
+
 def check_free_group(code: str, free: Collection[str]) -> None:
     if code not in free:
         raise GroupRefused("unknown_group", f"no free group {code!r} in the establishment")

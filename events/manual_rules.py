@@ -25,16 +25,17 @@ class ManualCategory:
     profile: str
     free_group: str
     label: str
+    group_code: str  # the free group's code when the account's creation creates it (§2: 8 characters)
 
 
 # The seeds name the groups of the first three (000 §B.3); apprentices and
 # guests get a group of their own so that every manual account is findable.
 CATEGORIES: dict[str, ManualCategory] = {
-    "social_worker": ManualCategory("NON_ENSEIGNANT", "Médico-social", "social worker"),
-    "attee": ManualCategory("PERSONNEL_COLLECTIVITE", "Agents", "local-authority staff (ATTEE)"),
-    "external_tutor": ManualCategory("NON_ENSEIGNANT", "Tuteurs", "external tutor"),
-    "apprentice": ManualCategory("ELEVE", "Apprentis", "apprentice"),
-    "guest": ManualCategory("AUTRE", "Invités", "guest"),
+    "social_worker": ManualCategory("NON_ENSEIGNANT", "Médico-social", "social worker", "MEDSOC"),
+    "attee": ManualCategory("PERSONNEL_COLLECTIVITE", "Agents", "local-authority staff (ATTEE)", "AGENTS"),
+    "external_tutor": ManualCategory("NON_ENSEIGNANT", "Tuteurs", "external tutor", "TUTEURS"),
+    "apprentice": ManualCategory("ELEVE", "Apprentis", "apprentice", "APPRENTI"),
+    "guest": ManualCategory("AUTRE", "Invités", "guest", "INVITES"),
 }
 
 WHY = "two ENT accounts of one person can never be merged afterwards (domain-rules §1)"

@@ -222,10 +222,27 @@ def account_detail(
         )
     ]
     row["logins"] = [r[0] for r in db.query("SELECT login FROM logins WHERE account_id = ? ORDER BY login", (aid,))]
+    assigned = _assigned(db, aid) if row["state"] in ("pending", "active") else []
+    if assigned:  # only then: an account of no group by hand shows what it always did
+        row["assigned"] = assigned
     mark = duplicate_mark(db, aid)
     if mark is not None:  # only then: an account never marked shows what it always did
         row["duplicate_mark"] = mark
     return row
+
+
+def _assigned(db: Database, aid: str) -> list[dict]:
+    """The free groups, classes and groups the account was assigned to by hand
+    (issue 13); a removed account's end with it, as the group listings show."""
+    return [
+        dict(zip(("uai", "kind", "code", "name", "author", "at"), r))
+        for r in db.query(
+            "SELECT mm.uai, mm.kind, mm.code, COALESCE(g.name, ''), mm.author, mm.at FROM manual_memberships mm "
+            "LEFT JOIN manual_groups g ON g.uai = mm.uai AND g.code = mm.code AND mm.kind = 'free' "
+            "WHERE mm.account_id = ? ORDER BY mm.uai, mm.kind, mm.code",
+            (aid,),
+        )
+    ]
 
 
 def within(detail: dict, scope: frozenset[str] | None) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 from events.group_rules import Member
 from events.usecases.admin_groups import StructureGroups
@@ -38,3 +39,11 @@ class GroupQueries:
             )
         }
         return Member(key, row["account_id"], row["state"], frozenset(structures))
+
+
+def manual_group_streams(db: Database) -> list[UUID]:
+    """The ManualGroups streams of the establishments (one per UAI that had an
+    admin action on its groups), as the directory projection noted them."""
+    prefix = "manual-groups:"
+    rows = db.query("SELECT key FROM meta WHERE key LIKE ? ORDER BY key", (prefix + "%",))
+    return [UUID(key[len(prefix) :]) for (key,) in rows]

@@ -67,7 +67,7 @@ def create(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
     until_text = made.end.isoformat() if made.end else "pérenne"
     ui.show(
         made.as_dict(),
-        f"manual account created: {made.login} ({made.category}, {made.profile}, group {made.free_group}) "
+        f"manual account created: {made.login} ({made.category}, {made.profile}, group {made.free_group} [{made.free_group_code}]) "
         f"in {made.uai}, until {until_text}; key {made.jointure}\n"
         + ui.record({"by": made.author, "at": made.at, "reason": made.reason, "overrides": ", ".join(made.overrides)}),
     )

@@ -16,7 +16,7 @@ from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.history import history as account_history
 from daemon.cli.render import Output
 from events.usecases.group_source import choose_group_source
-from projections import account_queries, anomaly_queries, structure_queries
+from projections import account_queries, anomaly_queries, group_queries, structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 
@@ -77,20 +77,40 @@ def account(args: Namespace, ctx: Context, ui: Output) -> int:
     return EXIT_OK
 
 
+# What the text shows of an entry besides its event; "author" and the admin
+# actions' fields exist only on admin facts, so an import's lines are as before.
+_EXTRA = (
+    "reason",
+    "login",
+    "old_login",
+    "new_login",
+    "duplicate_of",
+    "free_group",
+    "author",
+    "state",
+    "creation_due",
+    "removal_due",
+    "deletion_due",
+)
+
+
 def history(args: Namespace, ctx: Context, ui: Output) -> int:
     _needs_key(args.key)
     ctx.projection.catch_up(ctx.log)
     row = account_queries.find_account(ctx.db, args.key)
     jointure = row["jointure"] if row else args.key
-    entries = account_history(ctx.log, jointure)
+    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db))
     if not entries:
         raise LookupError(f"no account with id or login {args.key!r}")
     lines = []
     for e in entries:
         where = " ".join(f"{k}={e[k]}" for k in ("delivery_id", "file", "line") if k in e)
-        extra = " ".join(
-            f"{k}={ui.value(e[k])}" for k in ("reason", "login", "state", "creation_due", "removal_due") if k in e
-        )
+        extra = " ".join(f"{k}={ui.value(e[k])}" for k in _EXTRA if k in e)
+        if e.get("stream") == "groups":
+            group = f"{e['uai']} {e['kind']} {e['code']}" + (f" ({e['name']})" if "name" in e else "")
+            why = f" reason={ui.value(e['reason'])}" if "reason" in e else ""
+            lines.append(f"{ui.time(e['at'])}  groups {e['event']} {group} by={e['author']}{why}")
+            continue
         lines.append(f"{ui.time(e['at'])}  v{e['version']} {e['event']} {extra} {where}".rstrip())
         for name, change in e.get("changes", {}).items():
             lines.append(f"    {name}: {_values(ui, change['before'])} -> {_values(ui, change['after'])}")

@@ -68,13 +68,16 @@ HELPS: dict[str, Help] = {
     "account": Help(
         "one account: state, dates, memberships, links",
         "Show one account, by its id (jointure) or login: state and dates, structures, classes and groups, "
-        "guardians or children, logins, fields set aside and anomalies; --as-of as it was at a past time.",
+        "the groups it was assigned to by hand (assigned), guardians or children, logins, fields set aside "
+        "and anomalies; --as-of as it was at a past time.",
         READ,
     ),
     "history": Help(
         "every event of one account",
         "List every event of one account, oldest first: when, which delivery, file and line it came from, "
-        "and what changed — the first tool for an account that was overwritten.",
+        "and what changed — the first tool for an account that was overwritten. The admin actions on it "
+        "show their author and reason, and the facts of the establishments' groups that name it (added to "
+        "or removed from a free group, a class or a group by hand) come at their time, marked `groups`.",
         READ,
     ),
     "structures": Help(
@@ -222,7 +225,10 @@ ADMIN_HELPS: dict[str, Help] = {
         "Médico-social), attee (PERSONNEL_COLLECTIVITE, Agents), external_tutor (NON_ENSEIGNANT, Tuteurs), "
         "apprentice (ELEVE, Apprentis), guest (AUTRE, Invités) — in the establishment --uai, active at "
         "once with a login made as the generated ones (prenom.nom, a suffix from 2 on a collision), until "
-        "--until (the clock removes it then) or --perenne. Recorded at --now with its author. Refused when "
+        "--until (the clock removes it then) or --perenne, and a member of its category's free group, "
+        "created with it when the establishment has none of that name (code MEDSOC, AGENTS, TUTEURS, "
+        "APPRENTI or INVITES; numbered from 2 when taken); the membership ends when the account is removed. "
+        "Recorded at --now with its author. Refused when "
         "the person matches an account of the directory, existing or pending, or an enrolled SIECLE "
         "student (same normalised name and birth date, or the same académie e-mail): the error names the "
         "account, its state and when its creation is due, since two ENT accounts of one person can never "

@@ -1,13 +1,20 @@
 """An account's history, event by event: when, which delivery, file and
-record line, what changed. The first tool for an overwritten account."""
+record line, what changed. The first tool for an overwritten account. The
+admin actions on it are there with their author and reason, and so are the
+facts of the establishments' groups that name it (issue 13: added to or
+removed from a free group, a class or a group by hand; a free group deleted
+with it), each at its place in time."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from events.account import Account, account_id
 from events.application import DirectoryLog
+from events.manual_groups import FREE, ManualGroups
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -27,8 +34,32 @@ def _masked(attrs: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:
     return {k: ([SET_ASIDE] if k in fields and v else v) for k, v in attrs.items()} if fields else attrs
 
 
-def history(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
-    """Every event of the account stream of ``jointure``, oldest first."""
+_SHOWN = (
+    "delivery_id",
+    "file",
+    "line",
+    "reason",
+    "login",
+    "old_login",
+    "new_login",
+    "author",
+    "state",
+    "duplicate_of",
+    "uai",
+    "free_group",
+)
+
+
+def history(log: DirectoryLog, jointure: str, group_streams: Iterable[UUID] = ()) -> list[dict[str, Any]]:
+    """Every event of the account stream of ``jointure``, oldest first, with
+    the facts of the ManualGroups streams ``group_streams`` that name it."""
+    entries = _account(log, jointure)
+    if not entries:
+        return entries
+    return _merged(entries, _group_facts(log, str(account_id(jointure)), group_streams))
+
+
+def _account(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
     entries = []
     attrs: dict[str, Any] = {}
     events = list(log.events.get(account_id(jointure)))
@@ -43,14 +74,16 @@ def history(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
             "event": type(ev).__name__,
             "at": at.isoformat() if at else None,
         }
-        for name in ("delivery_id", "file", "line", "reason", "login", "old_login", "new_login", "author", "state"):
+        for name in _SHOWN:
             value = getattr(ev, name, None)
             if value not in (None, ""):
                 entry[name] = value
-        for name in ("creation_due", "removal_due"):
+        for name in ("creation_due", "removal_due", "deletion_due", "end"):
             value = getattr(ev, name, None)
             if value is not None:
                 entry[name] = value.isoformat()
+        if isinstance(ev, Account.ManualCreated) and ev.overrides:  # the matches an operator forced it over
+            entry["overrides"] = list(ev.overrides)
         if isinstance(ev, Account.OverwriteSuspected):
             entry["changes"] = _changes(ev.before, ev.after)
         if isinstance(ev, Account.FieldsSetAside):
@@ -62,3 +95,52 @@ def history(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
             attrs = shown
         entries.append(entry)
     return entries
+
+
+def _group_facts(log: DirectoryLog, aid: str, streams: Iterable[UUID]) -> list[dict[str, Any]]:
+    """The groups' facts that name the account ``aid``: its additions and
+    removals by hand, and the deletion of a free group it was a member of."""
+    found = []
+    for stream in streams:
+        uai, names = "", {}
+        events: list[Any] = list(log.events.get(stream))
+        for ev in events:
+            if isinstance(ev, ManualGroups.Opened):
+                uai = ev.uai
+            elif isinstance(ev, (ManualGroups.GroupCreated, ManualGroups.GroupRenamed)):
+                names[ev.code] = ev.name
+            named = isinstance(ev, (ManualGroups.MembersAdded, ManualGroups.MembersRemoved, ManualGroups.GroupDeleted))
+            if not named or aid not in ev.members:
+                continue
+            kind = getattr(ev, "kind", FREE)
+            entry: dict[str, Any] = {
+                "stream": "groups",
+                "event": f"ManualGroups.{type(ev).__name__}",
+                "at": ev.at.isoformat(),
+                "uai": uai,
+                "kind": kind,
+                "code": ev.code,
+                "author": ev.author,
+            }
+            if kind == FREE and ev.code in names:
+                entry["name"] = names[ev.code]
+            if getattr(ev, "reason", ""):
+                entry["reason"] = ev.reason
+            found.append(entry)
+    return sorted(found, key=_time)
+
+
+def _merged(entries: list[dict[str, Any]], facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The account's events in their order, each group fact after the last of
+    them that is not later (effective time never goes backwards, §11)."""
+    out: list[dict[str, Any]] = []
+    pending = list(facts)
+    for entry in entries:
+        while pending and entry["at"] is not None and _time(pending[0]) < _time(entry):
+            out.append(pending.pop(0))
+        out.append(entry)
+    return out + pending
+
+
+def _time(entry: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(entry["at"])

@@ -2,7 +2,12 @@
 issue 13): for a population the AAF does not carry, active at once with a
 login given as §6 gives them (reserved in the same transaction), its
 category's profile and free group, until its end date — the clock removes
-it then (events/usecases/tick.py) — or pérenne.
+it then (events/usecases/tick.py) — or pérenne. The account joins its
+category's free group in the same save: the establishment's ManualGroups
+stream records the group's creation when it has none of that name, and the
+member added, authored as the account is (events/manual_groups.py). At the
+end date the membership ends with the account: a removed account is no
+member of any listing, and its facts stay in the log.
 
 The guard first: a person who matches an account of the directory (existing
 or pending, anywhere: normalised name and birth date, or the académie
@@ -24,10 +29,13 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 
 from events.account import Account, account_id
+from events.group_rules import category_group
 from events.login import Login
-from events.manual_rules import ManualRefused, Match, check_request, guard, identity_key, parse_birth
+from events.manual_groups import FREE, ManualGroups, manual_groups_id
+from events.manual_rules import ManualCategory, ManualRefused, Match, check_request, guard, identity_key, parse_birth
 from events.policy import Policy
 from events.rules import login_for
+from events.usecases.admin_groups import GroupQueries
 from events.usecases.ports import EventLog, ReadModel
 
 
@@ -68,6 +76,7 @@ class ManualAccountCreated:
     reason: str
     overrides: list[str]
     at: datetime
+    free_group_code: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -99,6 +108,8 @@ class ManualWork(Protocol):
     @property
     def manual_queries(self) -> ManualQueries: ...
     @property
+    def group_queries(self) -> GroupQueries: ...
+    @property
     def policy(self) -> Policy: ...
 
     def effective_now(self, now: datetime | None) -> datetime: ...
@@ -110,6 +121,23 @@ def manual_key() -> tuple[UUID, str]:
     account by its key (the clock, history) finds a manual one too."""
     key = f"manual-{uuid4()}"
     return account_id(key), key
+
+
+def join_free_group(
+    uow: ManualWork, uai: str, kind: ManualCategory, aid: str, author: str, at: datetime
+) -> tuple[ManualGroups, str]:
+    """The establishment's groups stream with the account added to its
+    category's free group (created first if the establishment has none of
+    that name), not saved yet: the caller saves it with the account."""
+    found = uow.log.find(manual_groups_id(uai))
+    stream: ManualGroups = found if found is not None else ManualGroups(uai=uai, at=at)
+    structure = uow.group_queries.structure(uai)
+    held = structure.classes | structure.groups if structure is not None else frozenset()
+    code, exists = category_group(kind.free_group, kind.group_code, stream.free, held)
+    if not exists:
+        stream.create_group(code, kind.free_group, author, at)
+    stream.add_members(FREE, code, [aid], author, at)
+    return stream, code
 
 
 def create_manual_account(
@@ -163,10 +191,14 @@ def create_manual_account(
         reason=cmd.reason,
         overrides=overrides,
     )
+    groups, code = join_free_group(uow, cmd.uai, kind, str(aid), cmd.author, at)
     try:
-        uow.log.save(account, Login(login=login, account_id=str(aid), at=at))
+        uow.log.save(account, Login(login=login, account_id=str(aid), at=at), groups)
     except IntegrityError:
-        raise ManualRefused("login_taken", f"{login!r} was reserved meanwhile: try again") from None
+        uow.projection.catch_up(uow.log)
+        if login in uow.manual_queries.logins():
+            raise ManualRefused("login_taken", f"{login!r} was reserved meanwhile: try again") from None
+        raise ManualRefused("conflict", f"the groups of {cmd.uai} changed meanwhile: try again") from None
     uow.projection.catch_up(uow.log)
     return ManualAccountCreated(
         str(aid),
@@ -181,4 +213,5 @@ def create_manual_account(
         cmd.reason,
         overrides,
         at,
+        code,
     )

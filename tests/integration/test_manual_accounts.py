@@ -3,8 +3,9 @@ domain-rules §1, §3): given an AAF delivery ingested, its accounts pending,
 when the operator creates a manual account for a person of the delivery, it
 is refused with the pending account and its due time, and nothing is
 recorded; 48 h later the AAF account is created; forced with a reason, the
-manual account is created; a guest with an end date appears in `entsync
-accounts` and the clock removes it then; the log rebuilds the same read model."""
+manual account is created; a tutor with an end date appears in `entsync
+accounts`, a member of its free group "Tuteurs" (its history shows the fact
+and its author), and the clock removes it then, ending its membership; the log rebuilds the same read model."""
 
 from __future__ import annotations
 
@@ -70,10 +71,10 @@ def test_manual_accounts_through_the_cli(acad, store_url, capsys):
 
     code, out = cli.run(
         "admin", "create-account", "external_tutor", "Yannick", "Le Goff", "12/03/1979", "--uai", uai,
-        "--until", END.isoformat(), "--now", DUE.isoformat(),
+        "--until", END.isoformat(), "--now", DUE.isoformat(), "--operator", "carol",
     )  # fmt: skip
     assert code == 0, cli.err
-    assert "manual account created: yannick.le_goff (external_tutor, NON_ENSEIGNANT, group Tuteurs)" in out
+    assert "manual account created: yannick.le_goff (external_tutor, NON_ENSEIGNANT, group Tuteurs [TUTEURS])" in out
     listed = {a["login"]: a for a in cli.json("accounts", "--uai", uai) if a["category"] == "external_tutor"}
     assert (listed["yannick.le_goff"]["state"], listed["yannick.le_goff"]["removal_due"]) == (
         "active",
@@ -81,9 +82,19 @@ def test_manual_accounts_through_the_cli(acad, store_url, capsys):
     )
     history = cli.json("history", "yannick.le_goff")
     assert (history[0]["event"], history[0]["login"]) == ("ManualCreated", "yannick.le_goff")
+    # It joined its category's free group in the same save, authored as the account.
+    assert [(e["event"], e.get("code"), e["author"]) for e in history] == [
+        ("ManualCreated", None, "carol"),
+        ("ManualGroups.MembersAdded", "TUTEURS", "carol"),
+    ]
+    tutors = [e for e in cli.json("classes", uai, "--members") if (e["kind"], e["code"]) == ("free", "TUTEURS")]
+    assert [(e["name"], [m["login"] for m in e["members"]]) for e in tutors] == [("Tuteurs", ["yannick.le_goff"])]
 
     assert cli.run("tick", "--now", END.isoformat())[0] == 0
     assert cli.json("account", "yannick.le_goff")["state"] == "removed"
+    # Its membership ends with it: the group lists it no more, its detail names no group.
+    tutors = [e for e in cli.json("classes", uai, "--members") if (e["kind"], e["code"]) == ("free", "TUTEURS")]
+    assert [m["login"] for m in tutors[0]["members"]] == [] and "assigned" not in cli.json("account", "yannick.le_goff")
     assert cli.json("account", forced["login"])["state"] == "active"
 
     assert cli.run("verify")[0] == 0, cli.err

@@ -3,12 +3,15 @@ SQLite and PostgreSQL (issue 13, domain-rules §2 option 3): given an
 establishment whose group source is manual, when an operator creates free
 groups and assigns members by hand to them, to a class and to a group, then
 `entsync classes --members` shows them with their source; they survive a
-timetable import and a new complete AAF delivery unchanged; refusals are one
+timetable import and a new complete AAF delivery unchanged, and so does a
+manual ATTEE account's membership of "Agents", which its creation recorded
+(its history shows the fact and its author); refusals are one
 error line recording nothing; and the log rebuilds the same read model
 (`entsync verify`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -108,6 +111,26 @@ def test_hand_made_groups_survive_every_import(acad, store_url, capsys):
             assert cli.err.startswith(f"entsync: error: admin group {args[0]}: ") and says in cli.err, cli.err
         assert ctx.log.max_position() == position
 
+        # A manual ATTEE account joins the free group "Agents" as it is created, authored as it is.
+        code, out = cli.run(
+            "admin", "create-account", "attee", "Marc", "Petit", "1970-01-01", "--uai", uai, "--perenne",
+            "--operator", "bob", "--now", at, "--json",
+        )  # fmt: skip
+        assert code == 0, cli.err
+        agent = json.loads(out)
+        assert (agent["free_group"], agent["free_group_code"]) == ("Agents", "AGENTS")
+        expected[("free", "AGENTS")] = [*sorted([a, b]), agent["jointure"]]  # listed by profile, then jointure
+        assert hand(cli.json("classes", uai, "--members")) == expected
+        assert [(g["code"], g["name"], g["author"]) for g in cli.json("account", agent["login"])["assigned"]] == [
+            ("AGENTS", "Agents", "bob")
+        ]
+        joined = [e for e in cli.json("history", agent["login"]) if e["event"] == "ManualGroups.MembersAdded"]
+        assert [(e["uai"], e["code"], e["name"], e["author"], e["at"]) for e in joined] == [
+            (uai, "AGENTS", "Agents", "bob", at)
+        ]
+        code, out = cli.run("history", agent["login"])
+        assert code == 0 and f"groups ManualGroups.MembersAdded {uai} free AGENTS (Agents) by=bob" in out
+
         # A timetable import and a new complete AAF delivery leave them as they were.
         imported = receive(acad.root / rel, ctx, T_EDT)
         assert validate(imported.import_id, "alice", ctx, T_EDT + timedelta(hours=1)).status == "applied"
@@ -118,6 +141,10 @@ def test_hand_made_groups_survive_every_import(acad, store_url, capsys):
         ctx.projection.catch_up(ctx.log)
         assert dump(ctx.db)["manual_memberships"] == rows
         assert hand(cli.json("classes", uai, "--members")) == expected
+
+        assert cli.json("account", agent["login"])["state"] == "active"
+        joined_after = [e for e in cli.json("history", agent["login"]) if e["event"].startswith("ManualGroups.")]
+        assert [e["code"] for e in joined_after] == ["AGENTS"]
 
         assert cli.run("verify")[0] == 0, cli.err
         assert rebuilt(ctx) == dump(ctx.db)

@@ -16,14 +16,19 @@ from uuid import UUID
 import pytest
 
 from daemon import bootstrap
+from daemon.cli.history import history
 from events.account import Account
+from events.manual_groups import ManualGroups, manual_groups_id
 from events.manual_rules import CONTRACT_STAFF, WHY, ManualRefused
+from events.usecases import admin_groups
 from events.usecases.aaf_ingest import ingest
 from events.usecases.admin_accounts import CreateManualAccount, create_manual_account
 from events.usecases.tick import tick
 from generator.cli import run as generate
 from projections import account_queries
+from projections.group_queries import manual_group_streams
 from projections.schema import dump
+from projections.structure_queries import classes
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T1 = T0 + timedelta(hours=20)
@@ -79,11 +84,18 @@ def recorded_since(uow, position: int) -> list[str]:
 def test_a_manual_account_is_active_at_once_with_its_login_profile_and_group(uow):
     position = uow.log.max_position()
     made = create_manual_account(request(end=datetime(2027, 7, 4, tzinfo=timezone.utc)), uow, T1)
-    assert recorded_since(uow, position) == ["Account.ManualCreated", "Login.Reserved"]
-    assert (made.login, made.profile, made.free_group, made.author) == (
+    assert recorded_since(uow, position) == [
+        "Account.ManualCreated",
+        "Login.Reserved",
+        "ManualGroups.Opened",
+        "ManualGroups.GroupCreated",
+        "ManualGroups.MembersAdded",
+    ]
+    assert (made.login, made.profile, made.free_group, made.free_group_code, made.author) == (
         "nadia.benali",
         "NON_ENSEIGNANT",
         "Médico-social",
+        "MEDSOC",
         "ops",
     )
     listed = [a for a in account_queries.accounts(uow.db, uai=UAI) if a["jointure"] == made.jointure]
@@ -93,6 +105,61 @@ def test_a_manual_account_is_active_at_once_with_its_login_profile_and_group(uow
     fact = list(uow.log.events.get(UUID(made.account_id)))[0]
     assert (fact.free_group, fact.author, fact.end) == ("Médico-social", "ops", made.end)
     assert uow.log.get(UUID(made.account_id)).login == made.login
+
+
+def free_group(uow, code: str) -> dict:
+    return next(e for e in classes(uow.db, UAI, members=True) if (e["kind"], e["code"]) == ("free", code))
+
+
+def test_a_manual_account_joins_its_categorys_free_group_in_the_same_save(uow):
+    first = create_manual_account(request("Marc", "Petit", "1970-01-01", category="attee", author="etab"), uow, T1)
+    position = uow.log.max_position()
+    second = create_manual_account(request("Lina", "Roux", "1980-05-05", category="attee", author="ops2"), uow, T1)
+    assert recorded_since(uow, position) == ["Account.ManualCreated", "Login.Reserved", "ManualGroups.MembersAdded"]
+    group = free_group(uow, "AGENTS")
+    assert (group["name"], group["teachers"]) == ("Agents", 2)
+    assert {(m["login"], m["source"]) for m in group["members"]} == {(first.login, "manual"), (second.login, "manual")}
+    stream = uow.log.get(manual_groups_id(UAI))
+    assert stream.free == {"AGENTS": "Agents"} and stream.members_of("free", "AGENTS") == [
+        first.account_id,
+        second.account_id,
+    ]
+    facts = [e for e in uow.log.events.get(manual_groups_id(UAI)) if isinstance(e, ManualGroups.MembersAdded)]
+    assert [(f.members, f.author, f.at) for f in facts] == [
+        ([first.account_id], "etab", T1),
+        ([second.account_id], "ops2", T1),
+    ]
+    detail = account_queries.account_detail(uow.db, second.login)
+    assert [(a["uai"], a["kind"], a["code"], a["name"], a["author"]) for a in detail["assigned"]] == [
+        (UAI, "free", "AGENTS", "Agents", "ops2")
+    ]
+
+
+def test_the_free_group_is_found_by_its_name_and_its_code_never_taken_twice(uow):
+    admin_groups.create_group(uow, UAI, "AGENTS", "Cantine", "ops", T1)  # an administrator's own group
+    made = create_manual_account(request("Marc", "Petit", "1970-01-01", category="attee"), uow, T1)
+    assert made.free_group_code == "AGENTS2" and free_group(uow, "AGENTS2")["name"] == "Agents"
+    admin_groups.create_group(uow, UAI, "TUT", "Tuteurs", "ops", T1)
+    tutor = create_manual_account(request("Paul", "Durand", "1975-02-02", category="external_tutor"), uow, T1)
+    assert tutor.free_group_code == "TUT"
+    assert [m["login"] for m in free_group(uow, "TUT")["members"]] == [tutor.login]
+
+
+def test_its_history_shows_the_group_facts_with_their_author(uow):
+    made = create_manual_account(request(category="attee", author="etab"), uow, T1)
+    later = T1 + timedelta(days=1)
+    admin_groups.create_group(uow, UAI, "CANT", "Cantine", "ops", later)
+    admin_groups.add_members(uow, UAI, "free", "CANT", [made.login], "ops", later)
+    admin_groups.remove_members(uow, UAI, "free", "AGENTS", [made.login], "ops", "mutée", later)
+    entries = history(uow.log, made.jointure, manual_group_streams(uow.db))
+    assert [(e["event"], e.get("code"), e["author"], e.get("reason")) for e in entries] == [
+        ("ManualCreated", None, "etab", None),
+        ("ManualGroups.MembersAdded", "AGENTS", "etab", None),
+        ("ManualGroups.MembersAdded", "CANT", "ops", None),
+        ("ManualGroups.MembersRemoved", "AGENTS", "ops", "mutée"),
+    ]
+    assert entries[0]["free_group"] == "Agents" and entries[1]["name"] == "Agents" and entries[1]["uai"] == UAI
+    assert history(uow.log, "nobody", manual_group_streams(uow.db)) == []
 
 
 def test_the_login_follows_the_rules_and_is_never_reused(uow):
@@ -150,6 +217,12 @@ def test_an_operator_forces_with_a_reason_recorded_with_the_account(uow):
         request(person["given"], person["family"], person["birth"], force=True, reason="contrat annulé"), uow, T1
     )
     assert made.overrides == [person["jointure"]] and made.reason == "contrat annulé"
+    created = history(uow.log, made.jointure)[0]
+    assert (created["author"], created["reason"], created["overrides"]) == (
+        "ops",
+        "contrat annulé",
+        [person["jointure"]],
+    )
     fact = list(uow.log.events.get(UUID(made.account_id)))[0]
     assert (fact.author, fact.reason, fact.overrides) == ("ops", "contrat annulé", [person["jointure"]])
 
@@ -170,6 +243,10 @@ def test_the_clock_removes_it_at_its_end_date_and_replay_rebuilds_it(uow):
     assert [(t.kind, t.reason) for t in transitions if t.account_id == made.account_id] == [("remove", "end_date")]
     assert account_queries.find_account(uow.db, made.login)["state"] == "removed"
     assert account_queries.find_account(uow.db, perenne.login)["state"] == "active"
+    # Its membership ends with it: no listing shows it, its detail names no group; the fact stays.
+    assert [m["login"] for m in free_group(uow, "MEDSOC")["members"]] == []
+    assert "assigned" not in account_queries.account_detail(uow.db, made.login)
+    assert [m["login"] for m in free_group(uow, "AGENTS")["members"]] == [perenne.login]
 
     live = dump(uow.db)
     uow.projection.reset()

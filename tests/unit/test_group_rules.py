@@ -118,3 +118,21 @@ def test_remove(members, current, expected):
 @pytest.mark.parametrize("reason, expected", [("fin de contrat", None), ("", "no_reason"), ("  ", "no_reason")])
 def test_reason(reason, expected):
     assert refusal(lambda: rules.check_reason(reason, "deleting a group")) == expected
+
+
+@pytest.mark.parametrize(
+    "free, held, expected",
+    [
+        ({}, set(), ("AGENTS", False)),
+        ({"AG": "Agents"}, set(), ("AG", True)),  # found by its name, whatever its code
+        ({"AGENTS": "Cantine"}, set(), ("AGENTS2", False)),
+        ({"AGENTS": "Cantine", "AGENTS2": "Cuisine"}, {"AGENTS3"}, ("AGENTS4", False)),
+        ({}, {"AGENTS"}, ("AGENTS2", False)),  # a class or group code is taken too
+    ],
+)
+def test_category_group(free, held, expected):
+    assert rules.category_group("Agents", "AGENTS", free, held) == expected
+
+
+def test_category_group_keeps_a_long_code_within_eight_characters():
+    assert rules.category_group("Apprentis", "APPRENTI", {"APPRENTI": "Autre"}, set()) == ("APPRENT2", False)
