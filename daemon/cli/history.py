@@ -51,6 +51,10 @@ def history(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
             value = getattr(ev, name, None)
             if value is not None:
                 entry[name] = value.isoformat()
+        if isinstance(ev, (Account.Attached, Account.AttachmentEnded)):  # an admin's attachment (issue 13)
+            entry["uai"] = ev.uai
+            if isinstance(ev, Account.Attached):
+                entry["until"] = ev.until.isoformat()
         if isinstance(ev, Account.OverwriteSuspected):
             entry["changes"] = _changes(ev.before, ev.after)
         if isinstance(ev, Account.FieldsSetAside):
