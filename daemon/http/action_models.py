@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 # No NUL (as the query parameters) and something to say: a reason is recorded with the fact.
 Text = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")]
@@ -105,6 +105,26 @@ class LoginRenamed(Answer):
     jointure: str
     old_login: str
     new_login: str
+    author: str = Field(description="the token's name")
+    reason: str
+    at: str
+
+
+# ---- an admin's attachments (issue 13) -------------------------------------------------------
+
+
+class Attach(Request):
+    uai: Key = Field(description="the other establishment's UAI")
+    until: AwareDatetime = Field(description="the end date, with its offset: the clock ends the attachment then")
+    reason: Text = Field(description="why (required, recorded with the attachment)")
+
+
+class AttachmentRecorded(Answer):
+    account_id: str
+    jointure: str
+    uai: str
+    status: str = Field(description="attached or ended")
+    until: str | None
     author: str = Field(description="the token's name")
     reason: str
     at: str

@@ -201,3 +201,31 @@ def rename_login(
 ) -> Any:
     return _act(site, request, who, writes.rename_account_login, (key, body.new_login), scope=who.scope(), key=key,
                 new_login=body.new_login, reason=body.reason)  # fmt: skip
+
+
+# ---- an admin's attachments (issue 13) -------------------------------------------------------
+
+ACCOUNT_KEY = Path(description="jointure, login (current or alias) or account id", pattern=TEXT)
+
+
+@_post(establishment, "/accounts/{key:segment}/attachments", am.AttachmentRecorded, "attachAccount",
+       "Attach an account to another establishment until an end date.", "directory")  # fmt: skip
+def attach_account(
+    site: Served, request: Request, who: Admin, key: Annotated[str, ACCOUNT_KEY], body: am.Attach
+) -> Any:
+    return _act(site, request, who, writes.attach_account, (key,), scope=who.scope(), key=key, uai=body.uai,
+                until=body.until, reason=body.reason)  # fmt: skip
+
+
+@_post(establishment, "/accounts/{key:segment}/attachments/{uai:segment}/end", am.AttachmentRecorded,
+       "endAttachment", "End an admin's attachment before its end date.", "directory")  # fmt: skip
+def end_attachment(
+    site: Served,
+    request: Request,
+    who: Admin,
+    key: Annotated[str, ACCOUNT_KEY],
+    uai: Annotated[str, Path(description="the other establishment's UAI", pattern=TEXT)],
+    body: am.Reasoned,
+) -> Any:
+    return _act(site, request, who, writes.end_attachment, (key,), scope=who.scope(), key=key, uai=uai,
+                reason=body.reason)  # fmt: skip

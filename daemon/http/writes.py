@@ -11,6 +11,7 @@ none of the request's values (daemon/http/site.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from daemon.http.errors import not_found
@@ -18,6 +19,7 @@ from daemon.http.reads import OutOfScope, Scope
 from events.access import Caller
 from events.usecases import group_source
 from events.usecases.aaf_operator import reject, release
+from events.usecases.admin_attachments import Attach, Detach, attach, detach
 from events.usecases.admin_login import RenameLogin, rename_login
 from events.usecases.siecle_hold import reject_siecle, release_siecle
 from events.usecases.tick import hold_removals, lift_hold, purge_hold
@@ -25,6 +27,7 @@ from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match
 from projections import account_queries, delivery_queries, import_queries, structure_queries
+from projections.attachment_listings import attachments_of
 
 # ---- the académie's operations (operators only) ---------------------------------------------
 
@@ -140,3 +143,31 @@ def rename_account_login(ctx: Any, who: Caller, *, scope: Scope, key: str, new_l
     if not account_queries.within(row, scope):
         raise OutOfScope("account")
     return rename_login(RenameLogin(key, new_login, reason, who.name), ctx).as_dict()
+
+
+# ---- an admin's attachments (issue 13) -------------------------------------------------------
+# An etab-admin lends the accounts of its UAIs; it (or the establishment the
+# account is attached to) may end the attachment. Else the key is not found.
+
+
+def attach_account(ctx: Any, who: Caller, *, scope: Scope, key: str, uai: str, until: datetime, reason: str) -> dict:
+    row = _attachable(ctx, key)
+    if scope is not None and not row.own & scope:
+        raise OutOfScope("account")
+    return attach(Attach(key, uai, until, reason, who.name), ctx).as_dict()
+
+
+def end_attachment(ctx: Any, who: Caller, *, scope: Scope, key: str, uai: str, reason: str) -> dict:
+    row = _attachable(ctx, key)
+    lent_to = {a["uai"] for a in attachments_of(ctx.db, row.account_id)}
+    if scope is not None and not (row.own & scope or (uai in scope and uai in lent_to)):
+        raise OutOfScope("account")
+    return detach(Detach(key, uai, reason, who.name), ctx).as_dict()
+
+
+def _attachable(ctx: Any, key: str) -> Any:
+    ctx.projection.catch_up(ctx.log)
+    row = ctx.attachment_queries.account(key) if key else None
+    if row is None:
+        raise not_found("account")
+    return row

@@ -76,6 +76,8 @@ PATHS = {
     "/api/v1/imports/{id}/cancel",
     "/api/v1/structures/{uai}/group-source",
     "/api/v1/accounts/{key}/rename-login",
+    "/api/v1/accounts/{key}/attachments",
+    "/api/v1/accounts/{key}/attachments/{uai}/end",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
