@@ -17,6 +17,7 @@ from events.store import STORE_ID, Store
 from events.usecases.aaf_ports import PartReader
 from projections.access import AccessAudit, TokenStore
 from projections.access import create_tables as create_access
+from projections.attachment_queries import AttachmentQueries
 from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -71,6 +72,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    attachment_queries: AttachmentQueries = field(default=None)  # type: ignore[assignment]
     group_queries: GroupQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
     manual_queries: ManualQueries = field(default=None)  # type: ignore[assignment]
@@ -207,6 +209,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            attachment_queries=AttachmentQueries(db),
             group_queries=GroupQueries(db),
             login_queries=LoginQueries(db),
             manual_queries=ManualQueries(db),

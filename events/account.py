@@ -1,9 +1,7 @@
-"""The account aggregate: one stream per person, keyed by the AAF jointure or
-a generated id for a manual account (domain-rules §11): what sources and
-admins said and every transition, each at its effective time ``at``. States
-(§3, §4): pending → active → departing → removed; pending → withdrawn or
-no_account; departing → active on reappearance; a manual account starts
-active. The facts' topics are stored: they stay here. Commands:
+"""The account aggregate: one stream per person, keyed by the AAF jointure or a manual
+account's generated id (domain-rules §11); every fact at its effective time ``at``. States
+(§3, §4): pending → active → departing → removed; pending → withdrawn or no_account; a manual
+account starts active. The facts' topics are stored: they stay here. Commands:
 ``events/account_commands.py``; their effect: ``events/account_state.py``."""
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ def account_id(jointure: str) -> UUID:
     return uuid5(NAMESPACE, f"aaf-person:{jointure}")
 
 
-class Account(AccountCommands, Aggregate):
+class Account(AccountCommands, state.AccountState, Aggregate):
     TOPIC = "entsync:Account.v1"
 
     class Event(Aggregate.Event):
@@ -68,25 +66,10 @@ class Account(AccountCommands, Aggregate):
         at: datetime,
         creation_due: datetime,
     ):
-        self.jointure = jointure
-        self.category = category
-        self.attrs = attrs
-        self.digest = digest
-        self.state = "pending"
-        self.present = True
-        self.login = ""
-        self.first_seen = at
-        self.creation_due = creation_due
-        self.removal_due: datetime | None = None
-        self.declared_left_on = ""  # a departure declared by SIECLE (DepartureDeclared)
-        self.enrolment_at_departure: dict[str, list[str]] = {}
-        self.set_aside: dict[str, str] = {}  # attribute → reason (FieldsSetAside)
-        self.duplicate_mark = ""  # the jointure an operator marked it a duplicate of
-        self.removal_before_mark: datetime | None = None
+        state.start(self, jointure, category, attrs, digest, at, creation_due)
 
     class ManualCreated(Appeared):
-        """An admin's account for someone the AAF does not carry (§1), active at once
-        until ``end`` (None: pérenne); ``overrides``: the matches an operator forced."""
+        """An admin's account (§1), active until ``end`` (None: pérenne); ``overrides``: matches forced."""
 
         TOPIC = "entsync:Account.ManualCreated.v1"
         profile: str
@@ -124,12 +107,8 @@ class Account(AccountCommands, Aggregate):
         creation_due: datetime | None
 
     class FieldsSetAside(Event):
-        """The attributes of the person's record the directory does not use,
-        each with the reason code of its implausible value (domain-rules §12);
-        an empty map: none any more. The record's values stay as the source
-        gave them in Appeared/Changed/Reappeared; the read model, logins and
-        identities use the others. Recorded before the record event of the
-        same delivery that it qualifies (after Appeared for a new stream)."""
+        """The record's attributes not used, each with the reason code of its implausible value
+        (§12; {}: none any more), recorded before the record event it qualifies."""
 
         TOPIC = "entsync:Account.FieldsSetAside.v1"
         fields: dict[str, str]
@@ -139,12 +118,8 @@ class Account(AccountCommands, Aggregate):
         at: datetime
 
     class Reclassified(Event):
-        """An upgrade found that the rules of this release read the person's
-        record differently from the release that built the store (domain-rules
-        §12: a rule change corrects existing stores): ``field`` (``profile``)
-        goes from ``before`` to ``after``. ``rule`` names the rule that
-        changed; ``at`` is the store's last effective time (an upgrade does not
-        move the clock)."""
+        """An upgrade's rules read the record otherwise (§12): ``field`` goes from ``before`` to
+        ``after`` by ``rule``; ``at``: the store's last effective time (the clock does not move)."""
 
         TOPIC = "entsync:Account.Reclassified.v1"
         field: str
@@ -155,8 +130,7 @@ class Account(AccountCommands, Aggregate):
         at: datetime
 
     class OverwriteSuspected(Event):
-        """The same jointure now names someone else: a record retyped for another
-        person (compte écrasé, domain-rules §5), with before and after values."""
+        """The jointure now names someone else: a record retyped for another person (§5)."""
 
         TOPIC = "entsync:Account.OverwriteSuspected.v1"
         before: dict[str, list[str]]
@@ -193,8 +167,7 @@ class Account(AccountCommands, Aggregate):
         at: datetime
 
     class Deactivated(Event):
-        """Absent from a complete delivery while an account with the same
-        identity stays: a corrected duplicate, deleted at deletion_due (domain-rules §5, §11)."""
+        """A corrected duplicate (§5, §11): gone while its identity stays; deleted at deletion_due."""
 
         TOPIC = "entsync:Account.Deactivated.v1"
         duplicate_of: str
@@ -211,10 +184,8 @@ class Account(AccountCommands, Aggregate):
         due: datetime
 
     class LoginRenamed(Event):
-        """An audited admin action renamed the account's login (domain-rules
-        §6): ``old_login`` stays reserved to the account as an alias that
-        still finds it; ``new_login`` is reserved in the same transaction.
-        ``author``: who acted (an API token's name or the local operator)."""
+        """An admin renamed the login (§6): ``old_login`` stays the account's alias, ``new_login``
+        is reserved with it; ``author``: who acted (a token's name or the local operator)."""
 
         TOPIC = "entsync:Account.LoginRenamed.v1"
         old_login: str
@@ -252,11 +223,8 @@ class Account(AccountCommands, Aggregate):
         at: datetime
 
     class RemovalDeferred(Event):
-        """The removal moved later to give the minimum notice (domain-rules §12):
-        the departure was recorded too close to, or after, the Toussaint that
-        follows it. ``notice_from`` is the later of the departure and its
-        recording. Also what an upgrade records for a departure an earlier
-        release scheduled without the notice."""
+        """The removal moved later to give the minimum notice from ``notice_from`` (the later of
+        the departure and its recording, §12); also an upgrade's, for an earlier schedule."""
 
         TOPIC = "entsync:Account.RemovalDeferred.v1"
         removal_due: datetime
@@ -266,8 +234,7 @@ class Account(AccountCommands, Aggregate):
 
     # ---- precedence of SIECLE over the AAF (domain-rules §11) ------------------
     class CreationClockAdvanced(Event):
-        """The person was seen in an earlier source (SIECLE) before the AAF: the
-        48 h clock runs from that sighting, which the AAF record does not restart."""
+        """Seen in SIECLE before the AAF: the 48 h clock runs from that sighting (§11)."""
 
         TOPIC = "entsync:Account.CreationClockAdvanced.v1"
         source: str
@@ -277,9 +244,8 @@ class Account(AccountCommands, Aggregate):
         at: datetime
 
     class DepartureDeclared(Event):
-        """A source of changes (SIECLE) gave a leaving date that has come: the
-        account departs from that date even while the AAF still lists the
-        person (or, still pending, is never created)."""
+        """SIECLE's leaving date has come: the account departs from it even while the AAF still
+        lists the person (or, still pending, is never created)."""
 
         TOPIC = "entsync:Account.DepartureDeclared.v1"
         source: str
@@ -292,8 +258,7 @@ class Account(AccountCommands, Aggregate):
         at: datetime
 
     class DepartureCancelled(Event):
-        """A declared departure no longer holds: a new enrolment in the AAF, or
-        the leaving date withdrawn or moved later in SIECLE."""
+        """A declared departure no longer holds: a new AAF enrolment, or SIECLE's date withdrawn or later."""
 
         TOPIC = "entsync:Account.DepartureCancelled.v1"
         reason: str
@@ -301,9 +266,7 @@ class Account(AccountCommands, Aggregate):
         state: str
         at: datetime
 
-    # ---- an operator's duplicate mark (domain-rules §5, issue 13) ---------------
-    # Sticky while a source still delivers the account (account_rules.reentry);
-    # deleted at deletion_due like a corrected duplicate; ``author``: who acted.
+    # ---- an operator's duplicate mark (§5), sticky while delivered (account_rules.reentry)
     class DuplicateMarked(Event):
         TOPIC = "entsync:Account.DuplicateMarked.v1"
         duplicate_of: str  # the jointure of the account kept
@@ -318,4 +281,20 @@ class Account(AccountCommands, Aggregate):
         reason: str
         state: str  # the state given back
         removal_due: datetime | None  # the removal given back (a manual account's end)
+        at: datetime
+
+    # ---- an admin's attachment to another establishment until ``until`` (events/attachment_rules.py)
+    class Attached(Event):
+        TOPIC = "entsync:Account.Attached.v1"
+        uai: str
+        until: datetime
+        author: str
+        reason: str
+        at: datetime
+
+    class AttachmentEnded(Event):
+        TOPIC = "entsync:Account.AttachmentEnded.v1"
+        uai: str
+        author: str
+        reason: str
         at: datetime

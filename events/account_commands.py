@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from events.account_attachments import attach, attachment_ended, end_attachment
 from events.account_rules import overwrite, reentry
 from events.duplicate_rules import check_mark, check_unmark
 from events.enrolment import enrolment, new_enrolment
@@ -290,3 +291,6 @@ class AccountCommands:
     advance_creation_clock = advance_creation_clock
     declare_departure = declare_departure
     cancel_declared_departure = cancel_declared_departure
+    attach = attach
+    end_attachment = end_attachment
+    attachment_ended = attachment_ended

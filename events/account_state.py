@@ -5,12 +5,63 @@ every replay of the stream, so it decides nothing: the commands
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from events.enrolment import enrolment
 
 if TYPE_CHECKING:
     from events.account import Account
+
+
+class AccountState:
+    """What an account knows, as ``start`` and ``evolve`` keep it (a base of
+    ``Account``: the attributes are declared here, where they are set)."""
+
+    jointure: str
+    category: str
+    attrs: dict[str, list[str]]
+    digest: str
+    state: str
+    present: bool
+    login: str
+    first_seen: datetime
+    creation_due: datetime
+    removal_due: datetime | None
+    declared_left_on: str
+    enrolment_at_departure: dict[str, list[str]]
+    set_aside: dict[str, str]
+    duplicate_mark: str
+    removal_before_mark: datetime | None
+    attachments: dict[str, datetime]
+
+
+def start(
+    account: AccountState,
+    jointure: str,
+    category: str,
+    attrs: dict[str, list[str]],
+    digest: str,
+    at: datetime,
+    creation_due: datetime,
+) -> None:
+    """The account as Appeared (or ManualCreated, then ``evolve``) makes it."""
+    account.jointure = jointure
+    account.category = category
+    account.attrs = attrs
+    account.digest = digest
+    account.state = "pending"
+    account.present = True
+    account.login = ""
+    account.first_seen = at
+    account.creation_due = creation_due
+    account.removal_due = None
+    account.declared_left_on = ""  # a departure declared by SIECLE (DepartureDeclared)
+    account.enrolment_at_departure = {}
+    account.set_aside = {}  # attribute → reason (FieldsSetAside)
+    account.duplicate_mark = ""  # the jointure an operator marked it a duplicate of
+    account.removal_before_mark = None
+    account.attachments = {}  # UAI → end date of an admin's attachment (Attached)
 
 
 def evolve(account: Account, fact: Account.Event) -> None:
@@ -67,3 +118,7 @@ def evolve(account: Account, fact: Account.Event) -> None:
             account.enrolment_at_departure = enrolment(account.category, account.attrs)
         case facts.DepartureCancelled():
             account.state, account.removal_due, account.declared_left_on = fact.state, None, ""
+        case facts.Attached():
+            account.attachments = {**account.attachments, fact.uai: fact.until}
+        case facts.AttachmentEnded():
+            account.attachments = {u: d for u, d in account.attachments.items() if u != fact.uai}

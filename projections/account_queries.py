@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from events.rules import creation_overdue, notice_end
+from projections.attachment_listings import attached_ids, attached_to, attachments_of
 from projections.clauses import placeholders
 from projections.db import Database
 from projections.mark_listings import duplicate_mark
@@ -104,19 +105,17 @@ def accounts(
     the accounts attached to one of them."""
     where: list[str] = []
     params: list = []
-    if uai:
+    for uais in ([uai] if uai else None, None if scope is None else sorted(scope) or [""]):
+        if uais is None:
+            continue
+        # An account of the establishments, or attached to one by an admin (issue 13).
+        lent = attached_ids(db, uais)
         where.append(
-            "account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
-            "ON t.jointure = s.structure WHERE t.uai = ?)"
+            "(account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
+            f"ON t.jointure = s.structure WHERE t.uai IN ({placeholders(uais)}))"
+            + (f" OR account_id IN ({placeholders(lent)}))" if lent else ")")
         )
-        params.append(uai)
-    if scope is not None:
-        covered = sorted(scope) or [""]  # no UAI is '': an empty scope lists nothing
-        where.append(
-            "account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
-            f"ON t.jointure = s.structure WHERE t.uai IN ({placeholders(covered)}))"
-        )
-        params.extend(covered)
+        params.extend([*uais, *lent])
     if state:
         where.append("state = ?")
         params.append(state)
@@ -134,8 +133,11 @@ def accounts(
     for aid, reason in db.query("SELECT account_id, reason FROM set_aside_fields ORDER BY account_id, field"):
         aside.setdefault(aid, []).append(reason)
     withheld = withheld_jointures(db, policy) if policy is not None else set()
+    attached = attached_to(db, None)
     for row in rows:
         row["anomalies"] = _served(anomalies_of(row, now, grace), row, withheld) + aside.get(row["account_id"], [])
+        if row["account_id"] in attached:  # only then: an account never attached shows what it always did
+            row["attachments"] = attached[row["account_id"]]
     _notice(rows, db, notice_days, tz)
     return rows
 
@@ -225,6 +227,9 @@ def account_detail(
     assigned = _assigned(db, aid) if row["state"] in ("pending", "active") else []
     if assigned:  # only then: an account of no group by hand shows what it always did
         row["assigned"] = assigned
+    attachments = attachments_of(db, aid)
+    if attachments:  # as the duplicate mark: shown only when there is one
+        row["attachments"] = attachments
     mark = duplicate_mark(db, aid)
     if mark is not None:  # only then: an account never marked shows what it always did
         row["duplicate_mark"] = mark
@@ -246,6 +251,9 @@ def _assigned(db: Database, aid: str) -> list[dict]:
 
 
 def within(detail: dict, scope: frozenset[str] | None) -> bool:
-    """Whether an account (as ``account_detail`` gives it) is attached to one
-    of the UAIs of a ``scope``; every account is within no scope (None)."""
-    return scope is None or any(s["uai"] in scope for s in detail["structures"])
+    """Whether an account (as ``account_detail`` gives it) belongs to one of
+    the UAIs of a ``scope``, or is attached to one by an admin; every account
+    is within no scope (None)."""
+    if scope is None:
+        return True
+    return any(s["uai"] in scope for s in detail["structures"] + detail.get("attachments", []))

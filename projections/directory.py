@@ -28,6 +28,7 @@ from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
 from events.upgrade import RULES  # the rules generation this read model is built by
 from projections import directory_accounts as accounts
+from projections import directory_attachments as attachments
 from projections import directory_deliveries as deliveries
 from projections import directory_groups as groups
 from projections import directory_manual as manual
@@ -68,6 +69,8 @@ class DirectoryProjection:
             Account.ManualCreated.TOPIC: manual.manual_created,
             Account.DuplicateMarked.TOPIC: marks.duplicate_marked,
             Account.DuplicateUnmarked.TOPIC: marks.duplicate_unmarked,
+            Account.Attached.TOPIC: attachments.attached,
+            Account.AttachmentEnded.TOPIC: attachments.attachment_ended,
             Account.Declined.TOPIC: accounts.declined,
             Account.Eligible.TOPIC: accounts.eligible,
             Account.Removed.TOPIC: accounts.removed,

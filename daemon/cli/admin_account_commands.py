@@ -8,8 +8,6 @@ command: a ``--now`` beyond the wall clock)."""
 from __future__ import annotations
 
 import argparse
-from datetime import timezone
-from zoneinfo import ZoneInfo
 
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
@@ -44,9 +42,6 @@ def add_arguments(actions: argparse._SubParsersAction[Parser]) -> None:
 
 
 def create(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
-    until = args.until
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=ZoneInfo(getattr(args, "zone", "Europe/Paris"))).astimezone(timezone.utc)
     cmd = CreateManualAccount(
         category=args.category,
         given_name=args.given_name,
@@ -54,7 +49,7 @@ def create(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
         birth_date=args.birth_date,
         uai=args.uai,
         author=args.operator,
-        end=until,
+        end=args.until,  # in the configured zone (parser.localize)
         perenne=args.perenne,
         mail=args.mail,
         force=args.force_match,

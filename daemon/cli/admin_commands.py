@@ -1,13 +1,18 @@
 """`entsync admin ACTION`: the administrators' actions (issue 13), each an
 audited fact of the log recorded through its use case in events/usecases/,
-the service layer the HTTP API shares. For now: ``rename-login``."""
+the service layer the HTTP API shares."""
 
 from __future__ import annotations
 
 import argparse
 
 from daemon.bootstrap import Context
-from daemon.cli import admin_account_commands, admin_duplicate_commands, admin_group_commands
+from daemon.cli import (
+    admin_account_commands,
+    admin_attachment_commands,
+    admin_duplicate_commands,
+    admin_group_commands,
+)
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import ADMIN_HELPS, exits
 from daemon.cli.parser import Parser, _wrap, recording_options
@@ -34,6 +39,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     admin_account_commands.add_arguments(actions)
     admin_group_commands.add_parser(actions)
     admin_duplicate_commands.add_parsers(actions)
+    admin_attachment_commands.add_parsers(actions)
 
 
 def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
@@ -61,4 +67,5 @@ ACTIONS = {
     "group": admin_group_commands.run,
     **admin_account_commands.ACTIONS,
     **admin_duplicate_commands.ACTIONS,
+    **admin_attachment_commands.ACTIONS,
 }

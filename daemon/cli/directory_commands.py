@@ -50,12 +50,12 @@ def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
             tz=ctx.policy.timezone,
             policy=ctx.policy,
         )
-    ui.show(
-        rows,
-        ui.table(
-            rows, ("jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies")
-        ),
-    )
+    columns = ("jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies")
+    if any("attachments" in r for r in rows):  # an admin's attachments (issue 13), only when there are
+        shown = [{**r, "attached": ", ".join(a["uai"] for a in r.get("attachments", []))} for r in rows]
+        ui.show(rows, ui.table(shown, (*columns, "attached")))
+        return EXIT_OK
+    ui.show(rows, ui.table(rows, columns))
     return EXIT_OK
 
 

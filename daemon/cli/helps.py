@@ -189,7 +189,8 @@ HELPS: dict[str, Help] = {
         "AAF does not carry, refused when the person has or is about to get one; rename-login: rename an "
         "account's login, the old one kept as an alias; group: free groups and members assigned by hand; "
         "mark-duplicate, unmark-duplicate: an account deactivated as a duplicate of another, deleted after "
-        "the configured delay. `entsync admin ACTION --help` says more.",
+        "the configured delay; attach, detach: an account listed in another establishment until an end "
+        "date. `entsync admin ACTION --help` says more.",
         (OK, ERROR),
     ),
     "config": Help(
@@ -251,6 +252,30 @@ ADMIN_HELPS: dict[str, Help] = {
         "departing.",
         (
             (0, "marked"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
+    "attach": Help(
+        "attach an account to another establishment until an end date",
+        "Attach the account KEY (its jointure, a login or its id) to the establishment UAI until --until "
+        "(a teacher who also works elsewhere), recorded at --now with its author and --reason (required). "
+        "The account is then listed in UAI's accounts, marked as attached, and the clock ends the attachment "
+        "at its end date. A later AAF delivery does not end it, and the AAF's own attachments stay the "
+        "AAF's. Attaching again to the same UAI changes the end date. Refused, with the reason, for an "
+        "account that is not active or pending, a UAI that is already one of its establishments, unknown "
+        "or not served, an end date not after now, or the same end date again.",
+        (
+            (0, "attached"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
+    "detach": Help(
+        "end an account's attachment to another establishment before its end date",
+        "End the attachment of the account KEY to the establishment UAI that an administrator made, "
+        "recorded at --now with its author and --reason (required). Refused for an attachment of the AAF "
+        "(the AAF's attachments stay the AAF's) and for a UAI the account is not attached to.",
+        (
+            (0, "ended"),
             (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
         ),
     ),

@@ -84,6 +84,10 @@ def _account(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
                 entry[name] = value.isoformat()
         if isinstance(ev, Account.ManualCreated) and ev.overrides:  # the matches an operator forced it over
             entry["overrides"] = list(ev.overrides)
+        if isinstance(ev, (Account.Attached, Account.AttachmentEnded)):  # an admin's attachment (issue 13)
+            entry["uai"] = ev.uai
+            if isinstance(ev, Account.Attached):
+                entry["until"] = ev.until.isoformat()
         if isinstance(ev, Account.OverwriteSuspected):
             entry["changes"] = _changes(ev.before, ev.after)
         if isinstance(ev, Account.FieldsSetAside):

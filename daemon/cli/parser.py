@@ -47,9 +47,9 @@ def time_argument(value: str) -> datetime:
 
 
 def localize(args: argparse.Namespace, zone: str) -> None:
-    """Give ``--now`` and ``--as-of`` written without an offset the configured
-    zone: an operator typing 2026-09-01T08:00 means 8 o'clock in Paris."""
-    for name in ("now", "as_of"):
+    """Give ``--now``, ``--as-of`` and an end date ``--until`` written without an
+    offset the configured zone: 2026-09-01T08:00 means 8 o'clock in Paris."""
+    for name in ("now", "as_of", "until"):
         value = getattr(args, name, None)
         if isinstance(value, datetime) and value.tzinfo is None:
             try:

@@ -203,3 +203,23 @@ class DuplicateMark(Answer):
     reason: str
     at: str
     deletion_due: str | None
+
+
+# ---- an admin's attachments (issue 13) -------------------------------------------------------
+
+
+class Attach(Request):
+    uai: Key = Field(description="the other establishment's UAI")
+    until: AwareDatetime = Field(description="the end date, with its offset: the clock ends the attachment then")
+    reason: Text = Field(description="why (required, recorded with the attachment)")
+
+
+class AttachmentRecorded(Answer):
+    account_id: str
+    jointure: str
+    uai: str
+    status: str = Field(description="attached or ended")
+    until: str | None
+    author: str = Field(description="the token's name")
+    reason: str
+    at: str

@@ -3,9 +3,10 @@ decision through the use case the CLI calls (daemon/http/writes.py), with
 the caller's token name as its author.
 
 Two groups by what the caller must be allowed (events/access.py):
-``establishment``, the decisions on an establishment's timetable imports,
-group source and logins (etab-admin within its UAIs — a key outside them is
-a 404 — and operators), and ``academie``, the held AAF deliveries, SIECLE
+``establishment``, the decisions on an establishment's timetable imports
+and group source (etab-admin within its UAIs — a key outside them is a 404
+— and operators), with the actions on its people and groups in
+daemon/http/account_actions.py, and ``academie``, the held AAF deliveries, SIECLE
 imports and the purge hold (operators only). A reader gets 403 everywhere.
 
 Each answers, in this order: 503 while the store is known down; 401, 403 or
@@ -50,7 +51,7 @@ RETRY_AFTER = {"Retry-After": {"description": "seconds to wait (503 store_busy)"
 IMPORT_KEY = Path(description="import id or prefix", pattern=TEXT)
 
 
-def _post(router: APIRouter, path: str, model: type, op: str, summary: str, tag: str):
+def post(router: APIRouter, path: str, model: type, op: str, summary: str, tag: str):
     responses: dict[int | str, dict[str, Any]] = {
         code: {"model": m.Error, "description": WRITE_ERRORS[code]} for code in (400, 404, 409, *REFUSALS, 503)
     }
@@ -66,7 +67,7 @@ def _post(router: APIRouter, path: str, model: type, op: str, summary: str, tag:
     )
 
 
-def _act(site: Site, request: Request, who: Caller, action: Any, said: tuple[str | None, ...], **params: Any) -> Any:
+def act(site: Site, request: Request, who: Caller, action: Any, said: tuple[str | None, ...], **params: Any) -> Any:
     """``action`` on the writer (daemon/http/site.py): a key outside the
     caller's UAIs is an audited 404, a refusal a 409 naming none of
     ``said`` (the request's values: logins, jointures, idents)."""
@@ -94,44 +95,44 @@ DELIVERY_KEY = Path(description="delivery id, fingerprint or unambiguous id pref
 SIECLE_KEY = Path(description="SIECLE import id or unambiguous prefix", pattern=TEXT)
 
 
-@_post(academie, "/deliveries/{id:segment}/release", am.DeliveryDecision, "releaseDelivery",
+@post(academie, "/deliveries/{id:segment}/release", am.DeliveryDecision, "releaseDelivery",
        "Release a held AAF delivery: applied as staged.", "operations")  # fmt: skip
 def release_delivery(site: Served, request: Request, who: Operator, id: Annotated[str, DELIVERY_KEY]) -> Any:  # noqa: A002
-    return _act(site, request, who, writes.release_delivery, (id,), key=id)
+    return act(site, request, who, writes.release_delivery, (id,), key=id)
 
 
-@_post(academie, "/deliveries/{id:segment}/reject", am.DeliveryDecision, "rejectDelivery",
+@post(academie, "/deliveries/{id:segment}/reject", am.DeliveryDecision, "rejectDelivery",
        "Reject a held or waiting AAF delivery: nothing of it applied.", "operations")  # fmt: skip
 def reject_delivery(site: Served, request: Request, who: Operator, id: Annotated[str, DELIVERY_KEY]) -> Any:  # noqa: A002
-    return _act(site, request, who, writes.reject_delivery, (id,), key=id)
+    return act(site, request, who, writes.reject_delivery, (id,), key=id)
 
 
-@_post(academie, "/siecle/imports/{id:segment}/release", am.ImportDecision, "releaseSiecleImport",
+@post(academie, "/siecle/imports/{id:segment}/release", am.ImportDecision, "releaseSiecleImport",
        "Release a held SIECLE import.", "operations")  # fmt: skip
 def release_siecle(site: Served, request: Request, who: Operator, id: Annotated[str, SIECLE_KEY]) -> Any:  # noqa: A002
-    return _act(site, request, who, writes.release_siecle_import, (id,), key=id)
+    return act(site, request, who, writes.release_siecle_import, (id,), key=id)
 
 
-@_post(academie, "/siecle/imports/{id:segment}/reject", am.ImportDecision, "rejectSiecleImport",
+@post(academie, "/siecle/imports/{id:segment}/reject", am.ImportDecision, "rejectSiecleImport",
        "Reject a held SIECLE import.", "operations")  # fmt: skip
 def reject_siecle(site: Served, request: Request, who: Operator, id: Annotated[str, SIECLE_KEY]) -> Any:  # noqa: A002
-    return _act(site, request, who, writes.reject_siecle_import, (id,), key=id)
+    return act(site, request, who, writes.reject_siecle_import, (id,), key=id)
 
 
-@_post(academie, "/purge/hold", am.PurgeHold, "holdPurge", "Hold the removals (domain-rules §11).", "operations")
+@post(academie, "/purge/hold", am.PurgeHold, "holdPurge", "Hold the removals (domain-rules §11).", "operations")
 def hold_purge(site: Served, request: Request, who: Operator, body: am.Reasoned) -> Any:
-    return _act(site, request, who, writes.hold_purge, (), reason=body.reason)
+    return act(site, request, who, writes.hold_purge, (), reason=body.reason)
 
 
-@_post(academie, "/purge/release", am.PurgeHold, "releasePurge", "Lift the hold on removals.", "operations")
+@post(academie, "/purge/release", am.PurgeHold, "releasePurge", "Lift the hold on removals.", "operations")
 def release_purge(site: Served, request: Request, who: Operator) -> Any:
-    return _act(site, request, who, writes.release_purge, ())
+    return act(site, request, who, writes.release_purge, ())
 
 
 # ---- an establishment's decisions --------------------------------------------------------------
 
 
-@_post(establishment, "/imports/{id:segment}/validate", am.ImportDecision, "validateImport",
+@post(establishment, "/imports/{id:segment}/validate", am.ImportDecision, "validateImport",
        "Validate a timetable import awaiting validation: applied.", "imports")  # fmt: skip
 def validate_import(
     site: Served,
@@ -140,17 +141,17 @@ def validate_import(
     id: Annotated[str, IMPORT_KEY],
     body: am.Validate,  # noqa: A002
 ) -> Any:
-    return _act(site, request, who, writes.validate_import, (id,), scope=who.scope(), key=id,
+    return act(site, request, who, writes.validate_import, (id,), scope=who.scope(), key=id,
                 accept_end_date=body.accept_end_date)  # fmt: skip
 
 
-@_post(establishment, "/imports/{id:segment}/retry", am.ImportDecision, "retryImport",
+@post(establishment, "/imports/{id:segment}/retry", am.ImportDecision, "retryImport",
        "Decide again on an import rejected for its thresholds, some lifted.", "imports")  # fmt: skip
 def retry_import(site: Served, request: Request, who: Admin, id: Annotated[str, IMPORT_KEY], body: am.Retry) -> Any:  # noqa: A002
-    return _act(site, request, who, writes.retry_import, (id,), scope=who.scope(), key=id, lift=list(body.lift))
+    return act(site, request, who, writes.retry_import, (id,), scope=who.scope(), key=id, lift=list(body.lift))
 
 
-@_post(establishment, "/imports/{id:segment}/match", am.ImportDecision, "matchImportItem",
+@post(establishment, "/imports/{id:segment}/match", am.ImportDecision, "matchImportItem",
        "Match an item of an import awaiting validation by hand.", "imports")  # fmt: skip
 def match_import(
     site: Served,
@@ -162,11 +163,11 @@ def match_import(
     target = body.account or body.code
     if not target or (body.account and body.code):
         raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "give either account or code")
-    return _act(site, request, who, writes.match_import, (id, body.ident, target), scope=who.scope(), key=id,
+    return act(site, request, who, writes.match_import, (id, body.ident, target), scope=who.scope(), key=id,
                 ident=body.ident, target=target, kind=body.kind)  # fmt: skip
 
 
-@_post(establishment, "/imports/{id:segment}/cancel", am.ImportDecision, "cancelImport",
+@post(establishment, "/imports/{id:segment}/cancel", am.ImportDecision, "cancelImport",
        "Cancel an import that is not applied.", "imports")  # fmt: skip
 def cancel_import(
     site: Served,
@@ -175,10 +176,10 @@ def cancel_import(
     id: Annotated[str, IMPORT_KEY],
     body: am.Reasoned,  # noqa: A002
 ) -> Any:
-    return _act(site, request, who, writes.cancel_import, (id,), scope=who.scope(), key=id, reason=body.reason)
+    return act(site, request, who, writes.cancel_import, (id,), scope=who.scope(), key=id, reason=body.reason)
 
 
-@_post(establishment, "/structures/{uai:segment}/group-source", am.GroupSource, "chooseGroupSource",
+@post(establishment, "/structures/{uai:segment}/group-source", am.GroupSource, "chooseGroupSource",
        "Choose where an establishment's groups get their members.", "directory")  # fmt: skip
 def choose_group_source(
     site: Served,
@@ -187,94 +188,4 @@ def choose_group_source(
     uai: Annotated[str, Path(description="the establishment's UAI", pattern=TEXT)],
     body: am.ChooseGroupSource,
 ) -> Any:
-    return _act(site, request, who, writes.choose_group_source, (), scope=who.scope(), uai=uai, source=body.source)
-
-
-@_post(establishment, "/accounts/{key:segment}/rename-login", am.LoginRenamed, "renameLogin",
-       "Rename an account's login; the old one stays an alias.", "directory")  # fmt: skip
-def rename_login(
-    site: Served,
-    request: Request,
-    who: Admin,
-    key: Annotated[str, Path(description="jointure, login (current or alias) or account id", pattern=TEXT)],
-    body: am.RenameLogin,
-) -> Any:
-    return _act(site, request, who, writes.rename_account_login, (key, body.new_login), scope=who.scope(), key=key,
-                new_login=body.new_login, reason=body.reason)  # fmt: skip
-
-
-# ---- manual accounts, free groups and duplicate marks (issue 13) -----------------------------
-# A group is named in the path by its code (the use case's key; a code may hold spaces, a name
-# accents: each is one percent-encoded segment, decoded once). An etab-admin asking ``force`` is
-# a 403: the role may never force the guard, asking again later would not change that — not a 409,
-# which says the state refused. The guard's 409 names a match by its account id, never by its
-# jointure or login (made of the person's names), and outside an etab-admin's UAIs not at all.
-
-UAI = Path(description="the establishment's UAI", pattern=TEXT)
-GROUP_CODE = Path(description="the group's code (free group, or class or group with kind)", pattern=TEXT)
-ACCOUNT_KEY = Path(description="jointure, login (current or alias) or account id", pattern=TEXT)
-Uai = Annotated[str, UAI]
-Code = Annotated[str, GROUP_CODE]
-
-
-@_post(establishment, "/structures/{uai:segment}/accounts", am.ManualAccount, "createManualAccount",
-       "Create a manual account, unless the person has or is about to get one.", "directory")  # fmt: skip
-def create_manual_account(site: Served, request: Request, who: Admin, uai: Uai, body: am.CreateAccount) -> Any:
-    if body.force and who.scope() is not None:
-        raise ApiError(HTTPStatus.FORBIDDEN, "forbidden", "only an operator may force a manual account over a match")
-    said = (body.given_name, body.family_name, body.birth_date, body.mail, body.reason)
-    return _act(site, request, who, writes.create_manual_account, said, scope=who.scope(), uai=uai,
-                body=body.model_dump())  # fmt: skip
-
-
-@_post(establishment, "/structures/{uai:segment}/groups", am.GroupDone, "createGroup",
-       "Create a free group.", "directory")  # fmt: skip
-def create_group(site: Served, request: Request, who: Admin, uai: Uai, body: am.CreateGroup) -> Any:
-    return _act(site, request, who, writes.create_group, (body.code, body.name), scope=who.scope(), uai=uai,
-                code=body.code, name=body.name)  # fmt: skip
-
-
-@_post(establishment, "/structures/{uai:segment}/groups/{code:segment}/rename", am.GroupDone, "renameGroup",
-       "Rename a free group.", "directory")  # fmt: skip
-def rename_group(site: Served, request: Request, who: Admin, uai: Uai, code: Code, body: am.RenameGroup) -> Any:
-    return _act(site, request, who, writes.rename_group, (code, body.name), scope=who.scope(), uai=uai, code=code,
-                name=body.name)  # fmt: skip
-
-
-@_post(establishment, "/structures/{uai:segment}/groups/{code:segment}/delete", am.GroupDone, "deleteGroup",
-       "Delete a free group and the members assigned to it.", "directory")  # fmt: skip
-def delete_group(site: Served, request: Request, who: Admin, uai: Uai, code: Code, body: am.Reasoned) -> Any:
-    return _act(site, request, who, writes.delete_group, (code,), scope=who.scope(), uai=uai, code=code,
-                reason=body.reason)  # fmt: skip
-
-
-@_post(establishment, "/structures/{uai:segment}/groups/{code:segment}/members/add", am.GroupDone, "addMembers",
-       "Assign accounts by hand; kept by every later import.", "directory")  # fmt: skip
-def add_members(site: Served, request: Request, who: Admin, uai: Uai, code: Code, body: am.Members) -> Any:
-    return _act(site, request, who, writes.add_members, (code, *body.accounts), scope=who.scope(), uai=uai,
-                code=code, kind=body.kind, accounts=list(body.accounts))  # fmt: skip
-
-
-@_post(establishment, "/structures/{uai:segment}/groups/{code:segment}/members/remove", am.GroupDone,
-       "removeMembers", "Take back accounts assigned by hand.", "directory")  # fmt: skip
-def remove_members(site: Served, request: Request, who: Admin, uai: Uai, code: Code, body: am.RemoveMembers) -> Any:
-    return _act(site, request, who, writes.remove_members, (code, *body.accounts), scope=who.scope(), uai=uai,
-                code=code, kind=body.kind, accounts=list(body.accounts), reason=body.reason)  # fmt: skip
-
-
-@_post(establishment, "/accounts/{key:segment}/duplicate-mark", am.DuplicateMark, "markDuplicate",
-       "Mark an account a duplicate of another: deactivated, deleted when due.", "directory")  # fmt: skip
-def mark_duplicate(
-    site: Served, request: Request, who: Admin, key: Annotated[str, ACCOUNT_KEY], body: am.MarkDuplicate
-) -> Any:
-    return _act(site, request, who, writes.mark_account_duplicate, (key, body.of), scope=who.scope(), key=key,
-                of=body.of, reason=body.reason)  # fmt: skip
-
-
-@_post(establishment, "/accounts/{key:segment}/duplicate-unmark", am.DuplicateMark, "unmarkDuplicate",
-       "Undo a duplicate mark before the deletion.", "directory")  # fmt: skip
-def unmark_duplicate(
-    site: Served, request: Request, who: Admin, key: Annotated[str, ACCOUNT_KEY], body: am.Reasoned
-) -> Any:
-    return _act(site, request, who, writes.unmark_account_duplicate, (key,), scope=who.scope(), key=key,
-                reason=body.reason)  # fmt: skip
+    return act(site, request, who, writes.choose_group_source, (), scope=who.scope(), uai=uai, source=body.source)

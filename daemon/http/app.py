@@ -1,6 +1,6 @@
 """The daemon's HTTP application: FastAPI with the service paths
 (daemon/http/probes.py), the API's two groups of reads (daemon/http/api.py)
-and of admin actions (daemon/http/actions.py)
+and of admin actions (daemon/http/actions.py, account_actions.py)
 and its OpenAPI document, answering errors in the project's shape
 (daemon/http/errors.py), behind the request guards (daemon/http/guards.py).
 """
@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from daemon.http import actions, api, probes
+from daemon.http import account_actions, actions, api, probes
 from daemon.http.access import Gate
 from daemon.http.errors import HANDLERS, Json
 from daemon.http.guards import MAX_BODY_BYTES, Guard
@@ -50,6 +50,7 @@ def _fastapi() -> FastAPI:
     app.include_router(api.directory)
     app.include_router(api.operations)
     app.include_router(actions.establishment)
+    app.include_router(account_actions.people)
     app.include_router(actions.academie)
 
     @app.get(OPENAPI_PATH, include_in_schema=False)

@@ -12,6 +12,7 @@ none of the request's values (daemon/http/site.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from daemon.http.errors import not_found
@@ -24,6 +25,7 @@ from events.usecases import admin_groups, group_source
 from events.usecases.aaf_operator import reject, release
 from events.usecases.admin_accounts import CreateManualAccount
 from events.usecases.admin_accounts import create_manual_account as create_account
+from events.usecases.admin_attachments import Attach, Detach, attach, detach
 from events.usecases.admin_duplicates import MarkDuplicate, UnmarkDuplicate, mark_duplicate, unmark_duplicate
 from events.usecases.admin_login import RenameLogin, rename_login
 from events.usecases.siecle_hold import reject_siecle, release_siecle
@@ -32,6 +34,7 @@ from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match
 from projections import account_queries, delivery_queries, import_queries, structure_queries
+from projections.attachment_listings import attachments_of
 
 # ---- the académie's operations (operators only) ---------------------------------------------
 
@@ -258,3 +261,31 @@ def _marked(rows: list[dict], action: Callable[[], Any]) -> dict:
         ]:
             message = message.replace(value, "…")
         raise Refused(refused.code, message) from None
+
+
+# ---- an admin's attachments (issue 13) -------------------------------------------------------
+# An etab-admin lends the accounts of its UAIs; it (or the establishment the
+# account is attached to) may end the attachment. Else the key is not found.
+
+
+def attach_account(ctx: Any, who: Caller, *, scope: Scope, key: str, uai: str, until: datetime, reason: str) -> dict:
+    row = _attachable(ctx, key)
+    if scope is not None and not row.own & scope:
+        raise OutOfScope("account")
+    return attach(Attach(key, uai, until, reason, who.name), ctx).as_dict()
+
+
+def end_attachment(ctx: Any, who: Caller, *, scope: Scope, key: str, uai: str, reason: str) -> dict:
+    row = _attachable(ctx, key)
+    lent_to = {a["uai"] for a in attachments_of(ctx.db, row.account_id)}
+    if scope is not None and not (row.own & scope or (uai in scope and uai in lent_to)):
+        raise OutOfScope("account")
+    return detach(Detach(key, uai, reason, who.name), ctx).as_dict()
+
+
+def _attachable(ctx: Any, key: str) -> Any:
+    ctx.projection.catch_up(ctx.log)
+    row = ctx.attachment_queries.account(key) if key else None
+    if row is None:
+        raise not_found("account")
+    return row

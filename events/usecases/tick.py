@@ -22,6 +22,7 @@ from events.purge import PURGE_HOLD_ID, PurgeHold
 from events.usecases import precedence, siecle_relink
 from events.usecases.aaf_ingest import check_interrupted
 from events.usecases.aaf_ports import IngestWork, Staging
+from events.usecases.admin_attachments import AttachmentQueries
 from events.usecases.ports import EventLog, FollowUps, ReadModel
 from events.usecases.precedence import PrecedenceWork
 from events.usecases.siecle_relink import RelinkWork
@@ -89,6 +90,8 @@ class ClockReads(Protocol):
     def policy(self) -> Policy: ...
     @property
     def tick_queries(self) -> TickQueries: ...
+    @property
+    def attachment_queries(self) -> AttachmentQueries: ...
 
 
 class PurgeWork(Protocol):
@@ -128,6 +131,7 @@ def read(uow: ClockReads, at: datetime) -> TickRows:
         withheld=frozenset(q.unserved_staff(uow.policy)),
         logins=frozenset(q.logins()),
         removals_held=bool(purge_hold(uow)["held"]),
+        attachments=uow.attachment_queries.due(at),
     )
 
 
@@ -169,11 +173,13 @@ def _recorded(
     uow: TickWork, transitions: list[Transition], schedules: dict[str, Schedule], at: datetime
 ) -> Iterator[list[Any]]:
     """Each transition as its account's event; a new login is reserved in the
-    same transaction as the creation that gives it."""
+    same transaction as the creation that gives it. An account with two
+    transitions (removed at the end date its attachment ends) is got once."""
+    got: dict[str, Any] = {}
     for t in transitions:
         if t.kind == "remove-held" or t.kind in PRECEDENCE:  # listed, not recorded / recorded already
             continue
-        account = uow.log.get(account_id(t.jointure))
+        account = got.get(t.jointure) or got.setdefault(t.jointure, uow.log.get(account_id(t.jointure)))
         group: list[Any] = [account]
         if t.kind in ("create", "eligible+create"):
             if t.kind == "eligible+create":
@@ -195,6 +201,8 @@ def _recorded(
                 uow.policy.removal_notice_days,
                 at,
             )
+        elif t.kind == "end-attachment":
+            account.attachment_ended(t.uai, at)
         yield group
 
 

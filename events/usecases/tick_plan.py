@@ -4,7 +4,7 @@ policy — creations due after 48 h (a guardian only with a legal link to a
 child still enrolled), removals at Toussaint and of deleted duplicates,
 guardians removed with their last child, and removal dates the rules now set
 otherwise (a provisional date the calendar now knows, a removal sooner than
-the minimum notice).
+the minimum notice), and admins' attachments at their end date.
 
 events/usecases/tick.py reads the rows through ``TickQueries`` and records
 the plan as events.
@@ -18,8 +18,10 @@ from datetime import datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from events.attachment_rules import END_DATE_REACHED
 from events.policy import Policy
 from events.rules import login_for, removal_with_notice
+from events.usecases.admin_attachments import DueAttachment
 
 # Why a due removal happens, by the account's state: a manual account is
 # active until its end date (domain-rules §1).
@@ -30,7 +32,7 @@ NOT_ENROLLED = ("removed", "withdrawn", "no_account")
 
 @dataclass(frozen=True)
 class Transition:
-    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule | defer | PRECEDENCE
+    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule | defer | end-attachment | PRECEDENCE
     account_id: str
     jointure: str
     profile: str
@@ -38,9 +40,13 @@ class Transition:
     login: str = ""
     removal_due: str = ""
     provisional: bool = False
+    uai: str = ""  # end-attachment: the establishment left
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        shown = asdict(self)
+        if not self.uai:  # only an attachment's end names one
+            del shown["uai"]
+        return shown
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ class TickRows:
     withheld: frozenset[str] = field(default_factory=frozenset)  # teachers of no served structure (domain-rules §12)
     logins: frozenset[str] = field(default_factory=frozenset)  # every login ever given
     removals_held: bool = False  # the operator's hold on removals (domain-rules §11)
+    attachments: Sequence[DueAttachment] = ()  # admins' attachments whose end date came (issue 13)
 
 
 def plan(rows: TickRows, at: datetime, policy: Policy) -> list[Transition]:
@@ -143,7 +150,24 @@ def plan(rows: TickRows, at: datetime, policy: Policy) -> list[Transition]:
     removals += orphaned_guardians(rows.guardians, rows.links, {t.account_id for t in removals})
     if rows.removals_held:
         removals = [replace(t, kind="remove-held") for t in removals]
-    return out + removals + corrections
+    return out + removals + corrections + ended_attachments(rows.attachments, at)
+
+
+def ended_attachments(attachments: Sequence[DueAttachment], at: datetime) -> list[Transition]:
+    """The admins' attachments the end date ends (not a removal: never held)."""
+    return [
+        Transition(
+            "end-attachment",
+            a.account_id,
+            a.jointure,
+            "",
+            f"attachment to {a.uai}: {END_DATE_REACHED}",
+            removal_due=_utc(a.until),
+            uai=a.uai,
+        )
+        for a in attachments
+        if a.until <= at
+    ]
 
 
 def _creations(rows: TickRows, at: datetime, policy: Policy) -> list[Transition]:

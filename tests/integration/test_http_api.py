@@ -85,6 +85,8 @@ PATHS = {
     "/api/v1/structures/{uai}/groups/{code}/members/remove",
     "/api/v1/accounts/{key}/duplicate-mark",
     "/api/v1/accounts/{key}/duplicate-unmark",
+    "/api/v1/accounts/{key}/attachments",
+    "/api/v1/accounts/{key}/attachments/{uai}/end",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
