@@ -24,6 +24,7 @@ from events.delivery import Delivery
 from events.faults import Faults
 from events.login import Login
 from events.manual_groups import ManualGroups
+from events.merge import AccountMerge
 from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
 from events.upgrade import RULES  # the rules generation this read model is built by
@@ -33,6 +34,7 @@ from projections import directory_deliveries as deliveries
 from projections import directory_groups as groups
 from projections import directory_manual as manual
 from projections import directory_marks as marks
+from projections import directory_merges as merges
 from projections import directory_sources as sources
 from projections import facts
 from projections.db import Database
@@ -108,6 +110,8 @@ class DirectoryProjection:
             ManualGroups.GroupDeleted.TOPIC: groups.group_deleted,
             ManualGroups.MembersAdded.TOPIC: groups.members_added,
             ManualGroups.MembersRemoved.TOPIC: groups.members_removed,
+            AccountMerge.AccountsMerged.TOPIC: merges.accounts_merged,
+            AccountMerge.AccountsUnmerged.TOPIC: merges.accounts_unmerged,
         }
 
     # ---- position and catch-up -------------------------------------------------

@@ -122,6 +122,20 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         [("stream_id", "TEXT"), ("uai", "TEXT"), ("source", "TEXT"), ("operator", "TEXT"), ("at", "TEXT")],
         ["stream_id"],
     ),
+    # Accounts merged into another while the merge holds (events/merge.py, issue 14): the read
+    # queries fold the absorbed account into its survivor; an unmerge deletes the row.
+    "account_merges": (
+        [
+            ("absorbed_id", "TEXT"),
+            ("survivor_id", "TEXT"),
+            ("alias", "TEXT"),
+            ("decisions", "TEXT"),
+            ("author", "TEXT"),
+            ("reason", "TEXT"),
+            ("at", "TEXT"),
+        ],
+        ["absorbed_id"],
+    ),
     # Free groups created by hand (events/manual_groups.py): no import writes these two tables.
     "manual_groups": (
         [("uai", "TEXT"), ("code", "TEXT"), ("name", "TEXT"), ("author", "TEXT"), ("at", "TEXT")],
