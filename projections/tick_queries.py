@@ -4,20 +4,25 @@ declares them)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from events.derive import first
 from events.manual_rules import CATEGORIES
 from events.policy import Policy
-from events.usecases.tick import RemovalHold
+from events.usecases.tick import NextDates, RemovalHold
 from events.usecases.tick_plan import DueAccount, DueRemoval, Guardian, GuardianLink, Schedule
 from projections.account_queries import departing_schedule
+from projections.attachment_listings import in_force
 from projections.clauses import placeholders
 from projections.db import Database
 from projections.schema import iso
 from projections.served import unserved_staff
 
 MANUAL = tuple(CATEGORIES)  # a manual account's category is its manual category
+# The accounts a removal date removes: departing, a deactivated duplicate, a
+# manual account active until its end date (domain-rules §1, §4).
+REMOVABLE = f"(state IN ('departing', 'deactivated') OR (state = 'active' AND category IN ({placeholders(MANUAL)})))"
 
 
 class TickQueries:
@@ -52,8 +57,7 @@ class TickQueries:
             DueRemoval(aid, jointure, profile, state, datetime.fromisoformat(due))
             for aid, jointure, profile, state, due in self.db.query(
                 "SELECT account_id, jointure, profile, state, removal_due FROM accounts "
-                "WHERE (state IN ('departing', 'deactivated') OR (state = 'active' AND category IN "
-                f"({placeholders(MANUAL)}))) AND removal_due <= ? ORDER BY removal_due, jointure",
+                f"WHERE {REMOVABLE} AND removal_due <= ? ORDER BY removal_due, jointure",
                 (*MANUAL, iso(at)),
             )
         ]
@@ -105,11 +109,29 @@ class TickQueries:
 
     # What the scheduler reads to set its timer (daemon/service/due.py).
 
-    def earliest_creation_due(self) -> str | None:
-        return self.db.scalar("SELECT MIN(creation_due) FROM accounts WHERE state = 'pending'")
-
-    def earliest_removal_due(self) -> str | None:
-        return self.db.scalar("SELECT MIN(removal_due) FROM accounts WHERE state IN ('departing', 'deactivated')")
+    def next_dates(self, after: datetime, policy: Policy) -> NextDates:
+        at = iso(after)
+        creation = self.db.scalar(
+            "SELECT MIN(creation_due) FROM accounts WHERE state = 'pending' AND creation_due > ?", (at,)
+        )
+        removal = self.db.scalar(
+            f"SELECT MIN(removal_due) FROM accounts WHERE {REMOVABLE} AND removal_due > ?", (*MANUAL, at)
+        )
+        ends = [u for _, a in in_force(self.db) if (u := datetime.fromisoformat(a["until"])) > after]
+        # A leaving date is a day of the establishments: it has come from their midnight on.
+        zone = ZoneInfo(policy.timezone)
+        leaving = self.db.scalar(
+            "SELECT MIN(s.left_on) FROM accounts a JOIN siecle_account_links l ON l.account_id = a.account_id "
+            "AND l.status = 'linked' AND l.kind = 'student' JOIN siecle_students s ON s.student_id = l.aggregate_id "
+            "WHERE a.state IN ('pending', 'active') AND s.left_on > ?",
+            (after.astimezone(zone).date().isoformat(),),
+        )
+        return NextDates(
+            creation=_at(creation),
+            removal=_at(removal),
+            attachment_end=min(ends) if ends else None,
+            leaving=datetime.combine(date.fromisoformat(leaving), time(0), zone) if leaving else None,
+        )
 
     def pending_due_before(self, before_iso: str) -> list[tuple[str, str]]:
         """(jointure, creation due) of the pending accounts due before ``before_iso``, in due order."""
@@ -120,3 +142,7 @@ class TickQueries:
                 (before_iso,),
             )
         )
+
+
+def _at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from daemon.bootstrap import Context
 from events.rules import creation_overdue
-from events.usecases.tick import due, purge_hold
+from events.usecases.tick import NextDates, due, purge_hold
 from projections.schema import iso
 from projections.served import withheld_jointures
 
@@ -22,20 +22,17 @@ def _parse(value: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
-def next_due_instant(
-    now: datetime,
-    creation_due: datetime | None,
-    removal_due: datetime | None,
-    removals_held: bool,
-    due_now: bool = False,
-) -> datetime | None:
+def next_due_instant(now: datetime, dates: NextDates, removals_held: bool, due_now: bool = False) -> datetime | None:
     """When the due-transitions job must run next: ``now`` if something is
-    due already, else the earliest pending creation (domain-rules §3) or
-    removal (§4) — removals left out while an operator holds them (§11) —
-    or None when nothing is waiting."""
+    due already, else the earliest dated transition — a pending creation
+    (domain-rules §3), a removal (§4: a departure, a duplicate's deletion, a
+    manual account's end date) left out while an operator holds removals
+    (§11), an admin's attachment's end, a SIECLE leaving date — or None when
+    nothing is waiting."""
     if due_now:
         return now
-    candidates = [c for c in (creation_due, None if removals_held else removal_due) if c is not None]
+    removal = None if removals_held else dates.removal
+    candidates = [c for c in (dates.creation, removal, dates.attachment_end, dates.leaving) if c is not None]
     return max(now, min(candidates)) if candidates else None
 
 
@@ -43,25 +40,31 @@ def next_due_instant(
 class DueState:
     """What the read model says about the next transitions at one instant."""
 
-    creation_due: datetime | None
-    removal_due: datetime | None
+    dates: NextDates
     removals_held: bool
     due_now: bool
 
+    @property
+    def creation_due(self) -> datetime | None:
+        return self.dates.creation
+
+    @property
+    def removal_due(self) -> datetime | None:
+        return self.dates.removal
+
     def next(self, now: datetime) -> datetime | None:
-        return next_due_instant(now, self.creation_due, self.removal_due, self.removals_held, self.due_now)
+        return next_due_instant(now, self.dates, self.removals_held, self.due_now)
 
 
 def due_state(ctx: Context, now: datetime) -> DueState:
     """Read the next due instants from the (caught-up) directory read model.
     ``due_now`` asks the tick's own plan (events/usecases/tick.py), so that every kind of
     transition it knows (a guardian newly eligible, a provisional removal date
-    the calendar now knows) counts, and held removals do not."""
+    the calendar now knows) counts, and held removals do not; the dates are
+    those still to come."""
     held = bool(purge_hold(ctx)["held"])
-    creation = _parse(ctx.tick_queries.earliest_creation_due())
-    removal = _parse(ctx.tick_queries.earliest_removal_due())
     due_now = any(t.kind != "remove-held" for t in due(ctx, now))
-    return DueState(creation, removal, held, due_now)
+    return DueState(ctx.tick_queries.next_dates(now, ctx.policy), held, due_now)
 
 
 def overdue_creations(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:

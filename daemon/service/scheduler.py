@@ -2,7 +2,8 @@
 ``BackgroundScheduler`` per daemon:
 
 - the due transitions (events/usecases/tick.py: creations after 48 h, removals at
-  Toussaint, domain-rules §3, §4) at their due time: ONE date job, re-armed
+  Toussaint, duplicates' deletions and manual accounts' end dates, admins'
+  attachments' ends, SIECLE leaving dates; domain-rules §3, §4) at their due time: ONE date job, re-armed
   for the next due instant read from the read model (daemon/service/due.py)
   after every tick, every inbox item and every safety re-check — not a job
   per account, not only a poll. While an operator holds removals

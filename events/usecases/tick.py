@@ -54,6 +54,22 @@ class RemovalHold:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class NextDates:
+    """The earliest instant after a given one of every dated transition the
+    clock knows (what the scheduler's one timer waits for). A date already
+    past is the plan's to judge, not the timer's: a teacher of no served
+    structure whose creation waits (domain-rules §12) or a held removal
+    would otherwise wake it again and again."""
+
+    creation: datetime | None = None  # a pending account's 48 h (§3)
+    # A departure at Toussaint (§4), a duplicate's deletion, a manual
+    # account's end date (§1): the removals an operator's hold covers (§11).
+    removal: datetime | None = None
+    attachment_end: datetime | None = None  # an admin's attachment (issue 13): never held
+    leaving: datetime | None = None  # a SIECLE leaving date, at the establishments' midnight (precedence)
+
+
 class TickQueries(Protocol):
     """The read-model queries of the clock (projections/tick_queries.py)."""
 
@@ -61,7 +77,8 @@ class TickQueries(Protocol):
         """Pending accounts due by ``at`` and guardians without account, by due time then jointure."""
 
     def removals(self, at: datetime) -> list[DueRemoval]:
-        """Departing and deactivated accounts whose removal is due by ``at``, by removal date then jointure."""
+        """Departing and deactivated accounts and manual accounts at their end
+        date whose removal is due by ``at``, by removal date then jointure."""
 
     def guardian_links(self) -> list[GuardianLink]:
         """Every guardian link with its student's state, by guardian then student."""
@@ -81,6 +98,9 @@ class TickQueries(Protocol):
 
     def removal_hold(self) -> RemovalHold | None:
         """The operator's hold on removals; None when never placed."""
+
+    def next_dates(self, after: datetime, policy: Policy) -> NextDates:
+        """The earliest date strictly after ``after`` of each dated transition."""
 
 
 class ClockReads(Protocol):
