@@ -163,6 +163,7 @@ def test_the_hold_keeps_removals_from_arming_the_timer_never_an_attachment_end(s
         after = ends + timedelta(hours=1)
         tick(ctx, after)  # the attachment ends; the removals stay held
         late = due_state(ctx, after)
-        assert late.dates.attachment_end is None and late.next(after) is None  # held and overdue: no timer
+        # The manual account's end is past and held; the duplicate's deletion to come is held too: no timer.
+        assert late.dates.attachment_end is None and late.removal_due == deletion and late.next(after) is None
     finally:
         ctx.close()
