@@ -187,8 +187,9 @@ class _PgCluster:
     """One throw-away cluster in its own temp dir. As root everything runs
     as the ``postgres`` OS user (initdb refuses root)."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, pristine: Path | None = None) -> None:
         self.bindir = bindir
+        self.pristine = pristine  # a data directory initdb made, never started: copied instead of initdb
         self.as_root = os.geteuid() == 0
         self.base = Path(tempfile.mkdtemp(prefix="entsync-pg-"))
         self.data = self.base / "data"
@@ -223,10 +224,22 @@ class _PgCluster:
                 + (f"\n--- server log ---\n{_tail(self.log)}" if self.log.exists() else "")
             )
 
-    def start(self) -> None:
+    def initdb(self) -> None:
         self._run(
             "initdb", "-D", str(self.data), "-U", PG_USER, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"
         )
+
+    def start(self) -> None:
+        if self.pristine is None:
+            self.initdb()
+        else:  # as the cluster's owner, so that the copy is its own
+            cp = ["cp", "-a", str(self.pristine), str(self.data)]
+            subprocess.run(
+                ["runuser", "-u", "postgres", "--", *cp] if self.as_root else cp,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         last_error: Exception | None = None
         for _ in range(3):  # the free port may be taken between probe and bind
             self.port = free_port()
@@ -320,13 +333,38 @@ class RestartablePg:
         self.cluster.resume()
 
 
+@pytest.fixture(scope="session")
+def _pg_pristine():
+    """A data directory initdb made once per session, never started: each
+    test's own cluster starts from a copy of it (initdb takes seconds, the
+    copy a fraction of that). None when it could not be made: each cluster
+    then runs initdb and says why it fails."""
+    bindir = find_pg_bindir()
+    if bindir is None:
+        yield None
+        return
+    pristine = None
+    try:
+        pristine = _PgCluster(bindir)
+        pristine.initdb()
+    except Exception:
+        if pristine is not None:
+            pristine.stop()
+        yield None
+        return
+    try:
+        yield pristine.data
+    finally:
+        pristine.stop()  # never started: removes its directory
+
+
 @pytest.fixture
-def restartable_pg():
+def restartable_pg(_pg_pristine):
     """A throw-away PostgreSQL cluster of this test's own, to stop and restart."""
     bindir = find_pg_bindir()
     if bindir is None:
         unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found")
-    cluster = _PgCluster(bindir)
+    cluster = _PgCluster(bindir, _pg_pristine)
     try:
         cluster.start()
         yield RestartablePg(cluster)
@@ -362,6 +400,29 @@ def declare_store(url: str, simulation: bool | None = True) -> str:
     return url
 
 
+_TEMPLATES: dict[tuple[str, int, bool], str] = {}
+
+
+def _declared_template(server: PgServer, simulation: bool) -> str:
+    """A database declared as ``declare_store`` does (its tables, the store's
+    declaration), made once per server: a test's store is a copy of it, which
+    PostgreSQL makes in a fraction of the time the schema takes to build. The
+    declaration's wall-clock ``declared_at`` is then the session's, not the
+    test's; no test reads it as more than present."""
+    key = (server.host, server.port, simulation)
+    if key not in _TEMPLATES:
+        name = f"template_{'simulation' if simulation else 'production'}_{uuid.uuid4().hex[:8]}"
+        with _admin_connect(server) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        declare_store(server.url(name), simulation)
+        with _admin_connect(server) as conn:
+            # A copy needs its template free of sessions: none may linger or come.
+            conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        _TEMPLATES[key] = name
+    return _TEMPLATES[key]
+
+
 @pytest.fixture
 def store_url(request, backend: str, tmp_path: Path):
     """A fresh store for one test, declared a simulation (a test marked
@@ -380,10 +441,12 @@ def store_url(request, backend: str, tmp_path: Path):
 
     server: PgServer = request.getfixturevalue("pg_server")
     dbname = f"t_{uuid.uuid4().hex}"
+    # A raw store is the server's empty database; a declared one, a copy of the declared template.
+    template = "" if simulation is None else f' TEMPLATE "{_declared_template(server, simulation)}"'
     with _admin_connect(server) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
+        conn.execute(f'CREATE DATABASE "{dbname}"{template}')
     try:
-        yield declare_store(server.url(dbname), simulation)
+        yield server.url(dbname)
     finally:
         try:
             with _admin_connect(server) as conn:

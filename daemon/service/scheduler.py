@@ -274,9 +274,9 @@ class Scheduler:
 
     # -- projections
     def _probe_soon(self) -> None:
-        """While the store is down, and right after it answers again, the next
-        catch-up comes within STORE_PROBE_SECONDS rather than after its
-        interval."""
+        """While the store is down, right after it answers again, and until
+        the read models first caught up, the next catch-up comes within
+        STORE_PROBE_SECONDS rather than after its interval."""
         if self.catch_up_seconds <= STORE_PROBE_SECONDS:
             return
         with self._arm_lock:
@@ -290,4 +290,9 @@ class Scheduler:
                 pass
 
     def _catch_up(self) -> int:
-        return self.catch_up.run()
+        n = self.catch_up.run()
+        if not self.ready.is_set():
+            # Not caught up (the start-up tick held the lock, or the store is
+            # down): /readyz waits a second for the next try, not an interval.
+            self._probe_soon()
+        return n

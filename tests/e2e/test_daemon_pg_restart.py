@@ -113,7 +113,9 @@ def test_a_context_outlives_the_restart_of_its_server(restartable_pg):
     from daemon import bootstrap
     from projections.db import StoreUnavailable, outage
 
-    ctx = bootstrap.build(restartable_pg.new_store(query="?connect_timeout=2"))
+    # The event store's calls are retried ten times (eventsourcing), each waiting for a
+    # connection up to the connect timeout: the shortest one keeps the outage's failure short.
+    ctx = bootstrap.build(restartable_pg.new_store(query="?connect_timeout=1"))
     try:
         facts = ctx.log.max_position()
         assert facts >= 1 and ctx.db.scalar("SELECT 1") == 1

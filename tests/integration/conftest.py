@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -107,3 +109,47 @@ def new_store(request, backend: str, root: Path) -> tuple[str, Callable[[], None
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
     return server.url(dbname), drop
+
+
+_PREPARED: dict[tuple[str, str], str] = {}  # (key, backend) → the prepared SQLite file or PostgreSQL template
+
+
+def prepared_store(request, backend: str, key: str, prepare: Callable[[str], None]) -> str:
+    """A fresh copy, for one test, of a simulation store that ``prepare(url)``
+    brought once per session and backend to the state several tests start
+    from (the same deliveries ingested at the same effective times: the same
+    log and read models): a SQLite file copied with SQLite's backup, or a
+    PostgreSQL database made from the prepared one as its template (dropped
+    after the test)."""
+    from tests.conftest import _admin_connect, _declared_template, declare_store
+
+    prepared = _PREPARED.get((key, backend))
+    if backend == "sqlite":
+        if prepared is None:
+            prepared = str(request.getfixturevalue("tmp_path_factory").mktemp(f"prepared-{key}") / "entsync.db")
+            prepare(declare_store(f"sqlite:///{prepared}"))
+            _PREPARED[(key, backend)] = prepared
+        target = request.getfixturevalue("tmp_path") / "entsync.db"
+        with closing(sqlite3.connect(prepared)) as source, closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+        return f"sqlite:///{target}"
+    server = request.getfixturevalue("pg_server")
+    if prepared is None:
+        prepared = f"prepared_{uuid.uuid4().hex}"
+        with _admin_connect(server) as conn:
+            conn.execute(f'CREATE DATABASE "{prepared}" TEMPLATE "{_declared_template(server, True)}"')
+        prepare(server.url(prepared))
+        with _admin_connect(server) as conn:  # a template has no session
+            conn.execute(f'ALTER DATABASE "{prepared}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (prepared,))
+        _PREPARED[(key, backend)] = prepared
+    dbname = f"t_{uuid.uuid4().hex}"
+    with _admin_connect(server) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{prepared}"')
+
+    def drop() -> None:
+        with _admin_connect(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+    request.addfinalizer(drop)
+    return server.url(dbname)

@@ -17,13 +17,15 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from daemon import bootstrap
 from daemon.cli import main
+from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
 from events.usecases.tick import tick
 from projections import delivery_queries
 from projections.schema import dump
-from tests.integration.conftest import make_academie, rebuilt
+from tests.integration.conftest import make_academie, prepared_store, rebuilt
 
 UTC = timezone.utc
 JUNE = datetime(2026, 6, 15, 6, tzinfo=UTC)  # last delivery of school year 2025
@@ -117,10 +119,26 @@ def live(ctx) -> dict:
     return dump(ctx.db)
 
 
+@pytest.fixture
+def store_url(request, backend, two_schools):
+    """A store where school year 2025 has started: June's delivery applied and
+    its accounts created. Every story here starts from it: it is made once per
+    backend and each test gets a copy of it."""
+
+    def start(url: str) -> None:
+        ctx = bootstrap.build(url, Policy())
+        try:
+            assert ingest(str(two_schools.first), ctx, JUNE).status == "applied"
+            tick(ctx, JUNE_CREATE)
+        finally:
+            ctx.close()
+
+    return prepared_store(request, backend, "brakes-june", start)
+
+
 def _started(ctx, academie):
-    first = ingest(str(academie.first), ctx, JUNE)
-    assert first.status == "applied"
-    tick(ctx, JUNE_CREATE)
+    """The establishments of the year the store started (store_url): its accounts are created."""
+    assert "active" in states(ctx).values()
     return {e["uai"]: e for e in academie.manifest["establishments"]}
 
 

@@ -8,15 +8,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from daemon import bootstrap
 from daemon.bootstrap import TimeWentBackwards
 from daemon.cli.history import history
+from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
 from projections import account_queries, anomaly_queries, delivery_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump
-from tests.integration.conftest import T0, T1, T_CREATE, rebuilt
+from tests.integration.conftest import T0, T1, T_CREATE, prepared_store, rebuilt
 
 TOUSSAINT_2027 = datetime(2027, 10, 23, tzinfo=timezone.utc)
 
@@ -27,6 +29,25 @@ def states(ctx) -> dict[str, str]:
 
 def live(ctx) -> dict:
     return dump(ctx.db)
+
+
+@pytest.fixture
+def started(request, backend, academie):
+    """A context on a copy of the store where the year started (the first
+    delivery applied at T0, its accounts created at T_CREATE), the state most
+    stories here start from: made once per backend."""
+
+    def start(url: str) -> None:
+        c = bootstrap.build(url, Policy())
+        try:
+            assert ingest(str(academie.first), c, T0).status == "applied"
+            tick(c, T_CREATE)
+        finally:
+            c.close()
+
+    ctx = bootstrap.build(prepared_store(request, backend, "lifecycle-started", start), Policy())
+    yield ctx
+    ctx.close()
 
 
 def test_rentree_creates_accounts_48h_after_first_seen(ctx, academie):
@@ -54,17 +75,15 @@ def test_rentree_creates_accounts_48h_after_first_seen(ctx, academie):
     assert all(t.profile == "PARENT" and t.reason == "no_legal_link" for t in declined)
 
 
-def test_guardians_with_only_contact_links_get_no_account(ctx, academie):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_guardians_with_only_contact_links_get_no_account(started, academie):
+    ctx = started  # the first delivery applied at T0, its accounts created at T_CREATE
     legal = {r[0] for r in ctx.db.query("SELECT guardian_jointure FROM guardian_links WHERE resp_legal IN ('1', '2')")}
     for row in account_queries.accounts(ctx.db, profile="PARENT"):
         assert (row["state"] == "active") == (row["jointure"] in legal), row["jointure"]
 
 
-def test_second_delivery_departures_arrivals_duplicates_and_toussaint(ctx, academie):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_second_delivery_departures_arrivals_duplicates_and_toussaint(started, academie):
+    ctx = started  # the first delivery applied at T0, its accounts created at T_CREATE
     logins_before = {r["jointure"]: r["login"] for r in account_queries.accounts(ctx.db)}
     result = ingest(str(academie.second), ctx, T1)
     assert result.status == "applied", result.message
@@ -101,9 +120,8 @@ def test_second_delivery_departures_arrivals_duplicates_and_toussaint(ctx, acade
     assert live(ctx) == rebuilt(ctx)
 
 
-def test_reappearing_person_returns_active_with_same_login(ctx, academie, academie_regenerated):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_reappearing_person_returns_active_with_same_login(started, academie, academie_regenerated):
+    ctx = started  # the first delivery applied at T0, its accounts created at T_CREATE
     churn = academie.manifest["churn"]
     leaver = churn["students_left"][0]
     login = account_queries.account_detail(ctx.db, leaver)["login"]
@@ -140,8 +158,6 @@ def test_regenerated_unchanged_content_records_no_person_event(ctx, academie, ac
 
 
 def test_delta_gives_the_same_directory_as_the_second_complete(store_url, academie, tmp_path):
-    from daemon import bootstrap
-    from events.policy import Policy
 
     results = {}
     for name, second in (("complete", academie.second), ("delta", academie.delta)):
@@ -169,9 +185,8 @@ def test_time_never_goes_backwards(ctx, academie):
         tick(ctx, T0 - timedelta(seconds=1))
 
 
-def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_as_of_shows_the_state_at_a_past_effective_time(started, academie):
+    ctx = started  # the first delivery applied at T0, its accounts created at T_CREATE
     ingest(str(academie.second), ctx, T1)
     leaver = academie.manifest["churn"]["students_left"][0]
     for when, expected in (
@@ -187,8 +202,6 @@ def test_as_of_shows_the_state_at_a_past_effective_time(ctx, academie):
 
 
 def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, tmp_path):
-    from daemon import bootstrap
-    from events.policy import Policy
     from generator.cli import run as generate
 
     out = tmp_path / "heavy"
@@ -221,9 +234,6 @@ def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, t
 
 
 def test_incremental_read_model_equals_rebuild_after_restart(store_url, academie):
-    from daemon import bootstrap
-    from events.policy import Policy
-
     c = bootstrap.build(store_url, Policy())
     ingest(str(academie.first), c, T0)
     tick(c, T_CREATE)
@@ -237,9 +247,6 @@ def test_incremental_read_model_equals_rebuild_after_restart(store_url, academie
 
 def test_missing_calendar_year_is_provisional_then_rescheduled(store_url, academie):
     from datetime import date
-
-    from daemon import bootstrap
-    from events.policy import Policy
 
     c = bootstrap.build(store_url, Policy())
     ingest(str(academie.first), c, T0)
@@ -264,9 +271,8 @@ def test_missing_calendar_year_is_provisional_then_rescheduled(store_url, academ
     c.close()
 
 
-def test_name_correction_keeps_the_login(ctx, academie):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_name_correction_keeps_the_login(started, academie):
+    ctx = started  # the first delivery applied at T0, its accounts created at T_CREATE
     renamed = academie.manifest["churn"]["guardians_renamed"]
     assert renamed
     before = {j: account_queries.account_detail(ctx.db, j) for j in renamed}
@@ -277,12 +283,11 @@ def test_name_correction_keeps_the_login(ctx, academie):
         assert after["login"] == before[jointure]["login"] != ""
 
 
-def test_per_establishment_delivery_covers_only_its_uai(ctx, academie, tmp_path):
+def test_per_establishment_delivery_covers_only_its_uai(started, academie, tmp_path):
     """`ENT_<UAI>_Complet_…` files cover that establishment only (domain-rules §11)."""
     import shutil
 
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+    ctx = started  # the first delivery applied at T0, its accounts created at T_CREATE
     uai = academie.manifest["establishments"][0]["uai"]
     per_etab = tmp_path / "per-etab"
     per_etab.mkdir()
@@ -295,12 +300,11 @@ def test_per_establishment_delivery_covers_only_its_uai(ctx, academie, tmp_path)
     assert live(ctx) == rebuilt(ctx)
 
 
-def test_operator_hold_on_removals(ctx, academie):
+def test_operator_hold_on_removals(started, academie):
     """Purge safety (domain-rules §11): while held, due removals are listed, not recorded."""
     from events.usecases.tick import hold_removals, lift_hold, purge_hold
 
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+    ctx = started  # the first delivery applied at T0, its accounts created at T_CREATE
     ingest(str(academie.second), ctx, T1)
     hold_removals(ctx, "ops", "checking the November delivery", T1 + timedelta(days=1))
     assert purge_hold(ctx)["held"] is True and purge_hold(ctx)["operator"] == "ops"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from lxml import etree
 
 from daemon import bootstrap
@@ -16,8 +17,13 @@ from projections.schema import dump
 from tests.integration.conftest import T0, T1, T_CREATE, make_academie, rebuilt
 
 
-def test_structure_renamed_and_closed(store_url, tmp_path):
-    academie = make_academie(tmp_path / "gen", "--students", "1300", "--seed", "21", "--no-second")
+@pytest.fixture(scope="module")
+def academie(tmp_path_factory):
+    """Generated once for both backends (the test only reads it)."""
+    return make_academie(tmp_path_factory.mktemp("structures"), "--students", "1300", "--seed", "21", "--no-second")
+
+
+def test_structure_renamed_and_closed(store_url, academie, tmp_path):
     assert len(academie.manifest["establishments"]) >= 2
     closed, renamed = academie.manifest["establishments"][:2]
     later = tmp_path / "later"
