@@ -97,8 +97,8 @@ class Merged:
     at: datetime
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, **self.preview.as_dict(), "author": self.author, "reason": self.reason,
-                "at": self.at.isoformat()}  # fmt: skip
+        recorded = {"author": self.author, "reason": self.reason, "at": self.at.isoformat()}
+        return {"status": self.status, **self.preview.as_dict(), **recorded}
 
 
 @dataclass(frozen=True)
