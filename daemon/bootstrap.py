@@ -29,6 +29,7 @@ from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafka
 from projections.kafka_inbound import create_tables as create_kafka_tables
 from projections.login_queries import LoginQueries
 from projections.manual_queries import ManualQueries
+from projections.merge_queries import MergeQueries
 from projections.outbound_position import MemoryOutboundPositions, OutboundPositions, SqlOutboundPositions
 from projections.precedence_queries import PrecedenceQueries
 from projections.siecle import SiecleProjection
@@ -73,6 +74,7 @@ class Context:
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
     attachment_queries: AttachmentQueries = field(default=None)  # type: ignore[assignment]
+    merge_queries: MergeQueries = field(default=None)  # type: ignore[assignment]
     group_queries: GroupQueries = field(default=None)  # type: ignore[assignment]
     login_queries: LoginQueries = field(default=None)  # type: ignore[assignment]
     manual_queries: ManualQueries = field(default=None)  # type: ignore[assignment]
@@ -210,6 +212,7 @@ def build(
             batch=batch,
             brake_queries=BrakeQueries(db),
             attachment_queries=AttachmentQueries(db),
+            merge_queries=MergeQueries(db),
             group_queries=GroupQueries(db),
             login_queries=LoginQueries(db),
             manual_queries=ManualQueries(db),

@@ -12,6 +12,7 @@ from daemon.cli import (
     admin_attachment_commands,
     admin_duplicate_commands,
     admin_group_commands,
+    admin_merge_commands,
 )
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.helps import ADMIN_HELPS, exits
@@ -40,6 +41,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     admin_group_commands.add_parser(actions)
     admin_duplicate_commands.add_parsers(actions)
     admin_attachment_commands.add_parsers(actions)
+    admin_merge_commands.add_parsers(actions)
 
 
 def run(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
@@ -68,4 +70,5 @@ ACTIONS = {
     **admin_account_commands.ACTIONS,
     **admin_duplicate_commands.ACTIONS,
     **admin_attachment_commands.ACTIONS,
+    **admin_merge_commands.ACTIONS,
 }

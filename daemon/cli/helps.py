@@ -190,7 +190,8 @@ HELPS: dict[str, Help] = {
         "account's login, the old one kept as an alias; group: free groups and members assigned by hand; "
         "mark-duplicate, unmark-duplicate: an account deactivated as a duplicate of another, deleted after "
         "the configured delay; attach, detach: an account listed in another establishment until an end "
-        "date. `entsync admin ACTION --help` says more.",
+        "date; merge, unmerge: two accounts of one person shown as one, and taken apart again. `entsync admin "
+        "ACTION --help` says more.",
         (OK, ERROR),
     ),
     "config": Help(
@@ -276,6 +277,39 @@ ADMIN_HELPS: dict[str, Help] = {
         "(the AAF's attachments stay the AAF's) and for a UAI the account is not attached to.",
         (
             (0, "ended"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
+    "merge": Help(
+        "merge two accounts of one person (preview first with --dry-run)",
+        "Merge the account ABSORBED into the account SURVIVOR (each: its jointure, a login or its id), "
+        "recorded at --now with its author and --reason (required) (issue 14, domain-rules §1): a guest "
+        "account created before the AAF one arrived, a guardian typed twice. Nothing of either account is "
+        "rewritten: each source keeps writing to its own account, and the directory shows the absorbed "
+        "account inside the survivor while the merge holds. The survivor keeps its login; the absorbed "
+        "login becomes an alias that resolves to the survivor. The survivor shows the structures, "
+        "memberships, attachments, guardian links and source identifiers of both. Where the two disagree "
+        "(given_name, family_name, birth_date, mail) the survivor's value is shown unless --prefer "
+        "FIELD=absorbed says otherwise; the choice is recorded. --dry-run shows all this and records "
+        "nothing. Refused, with the reason, for an account merged into itself, a removed account, an "
+        "absorbed account already merged or pending, a chain (a survivor that is itself absorbed, an "
+        "absorbed account that absorbed others), and profiles that cannot be one person (a student merges "
+        "with a student, a guardian with a guardian, staff and guests among themselves).",
+        (
+            (0, "merged, or previewed (--dry-run)"),
+            (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
+        ),
+    ),
+    "unmerge": Help(
+        "take a merge back: each account shown as its sources made it",
+        "End the merge of the account KEY (either side: its jointure, a login or its id), recorded at --now "
+        "with its author and --reason (required). Each account then shows what it would have had without "
+        "the merge, later deliveries to each side included, and the alias resolves to its own account "
+        "again. The actions taken while merged (on the survivor, to which the absorbed account's keys "
+        "resolved) stay with the survivor: --dry-run lists them, with their author and time, and records "
+        "nothing. Refused when KEY is not merged, or absorbed several accounts (give the absorbed one).",
+        (
+            (0, "unmerged, or previewed (--dry-run)"),
             (1, "refused (the reason says why), or an error: one line `entsync: error: …`, nothing recorded"),
         ),
     ),
