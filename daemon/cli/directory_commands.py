@@ -16,7 +16,7 @@ from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.history import history as account_history
 from daemon.cli.render import Output
 from events.usecases.group_source import choose_group_source
-from projections import account_queries, anomaly_queries, group_queries, structure_queries
+from projections import account_queries, anomaly_queries, group_queries, merge_fold, structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 
@@ -97,9 +97,10 @@ _EXTRA = (
 def history(args: Namespace, ctx: Context, ui: Output) -> int:
     _needs_key(args.key)
     ctx.projection.catch_up(ctx.log)
-    row = account_queries.find_account(ctx.db, args.key)
+    row = account_queries.find_account(ctx.db, args.key)  # an absorbed key: its survivor (issue 14)
     jointure = row["jointure"] if row else args.key
-    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db))
+    absorbed = merge_fold.absorbed_jointures(ctx.db, row["account_id"]) if row else []
+    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db), absorbed)
     if not entries:
         raise LookupError(f"no account with id or login {args.key!r}")
     lines = []
@@ -111,6 +112,15 @@ def history(args: Namespace, ctx: Context, ui: Output) -> int:
             why = f" reason={ui.value(e['reason'])}" if "reason" in e else ""
             lines.append(f"{ui.time(e['at'])}  groups {e['event']} {group} by={e['author']}{why}")
             continue
+        if e.get("stream") == "merge":
+            alias = f" alias={e['alias']}" if "alias" in e else ""
+            pair = f"{e.get('absorbed_jointure', e['absorbed_id'])} into {e.get('survivor_jointure', e['survivor_id'])}"
+            lines.append(
+                f"{ui.time(e['at'])}  merge {e['event']} {pair}{alias} by={e['author']} reason={ui.value(e['reason'])}"
+            )
+            continue
+        if "merged_side" in e:  # an event of an account this one absorbed
+            where = f"{where} [absorbed {e['jointure']}]".strip()
         lines.append(f"{ui.time(e['at'])}  v{e['version']} {e['event']} {extra} {where}".rstrip())
         for name, change in e.get("changes", {}).items():
             lines.append(f"    {name}: {_values(ui, change['before'])} -> {_values(ui, change['after'])}")
