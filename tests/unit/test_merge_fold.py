@@ -19,6 +19,7 @@ import pytest
 
 from daemon import bootstrap
 from daemon.cli.history import history
+from daemon.http import reads as api_reads
 from daemon.http.models import AccountDetail, AccountList
 from events.account import account_id
 from events.merge import AccountMerge
@@ -216,3 +217,18 @@ def test_after_the_unmerge_every_read_equals_a_store_never_merged(uow, plain):
     for m in merges:
         unmerge(uow, m)
     assert reads(uow, keys, [su, au]) == reads(plain, keys, [su, au])
+
+
+def test_the_api_answers_an_absorbed_key_with_the_survivor_within_either_establishment(uow):
+    (sj, su), (aj, au) = teachers(uow)
+    login = find_account(uow.db, aj)["login"]
+    merge(uow, sj, aj)
+    for scope in (frozenset({su}), frozenset({au}), None):
+        shown = api_reads.account(uow, scope=scope, key=login)
+        assert shown["jointure"] == sj and [m["jointure"] for m in shown["merged_from"]] == [aj]
+        AccountDetail.model_validate(shown)
+    with pytest.raises(api_reads.OutOfScope):
+        api_reads.account(uow, scope=frozenset({"0000000A"}), key=login)
+    listed = api_reads.accounts(uow, scope=frozenset({au}), uai=None, state=None, profile=None, limit=10_000)
+    assert sj in {r["jointure"] for r in listed["accounts"]} and aj not in {r["jointure"] for r in listed["accounts"]}
+    AccountList.model_validate(listed)
