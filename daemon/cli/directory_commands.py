@@ -50,12 +50,17 @@ def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
             tz=ctx.policy.timezone,
             policy=ctx.policy,
         )
-    columns = ("jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies")
+    columns: tuple[str, ...] = (
+        "jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies",
+    )  # fmt: skip
+    shown = rows
     if any("attachments" in r for r in rows):  # an admin's attachments (issue 13), only when there are
-        shown = [{**r, "attached": ", ".join(a["uai"] for a in r.get("attachments", []))} for r in rows]
-        ui.show(rows, ui.table(shown, (*columns, "attached")))
-        return EXIT_OK
-    ui.show(rows, ui.table(rows, columns))
+        shown = [{**r, "attached": ", ".join(a["uai"] for a in r.get("attachments", []))} for r in shown]
+        columns += ("attached",)
+    if any("merged_from" in r for r in rows):  # the accounts a survivor absorbed (issue 14), only when there are
+        shown = [{**r, "merged_from": ", ".join(r.get("merged_from", []))} for r in shown]
+        columns += ("merged_from",)
+    ui.show(rows, ui.table(shown, columns))
     return EXIT_OK
 
 

@@ -144,6 +144,9 @@ def test_a_merge_folds_and_the_unmerge_equals_a_store_never_merged(
     assert ga not in listed and ta not in listed
     assert (listed[gs]["merged_from"], listed[ts]["merged_from"]) == ([ga], [ta])
     assert ts in {r["jointure"] for r in cli.json("accounts", "--uai", ta_uai)}
+    code, out = cli.run("accounts", "--uai", ta_uai)
+    assert code == 0 and out.split("\n")[0].split()[-1] == "merged_from"
+    assert [line.split()[-1] for line in out.splitlines() if line.startswith(ts)] == [ta]
     shown = cli.json("account", ga_login)
     assert shown["jointure"] == gs and ga_login in shown["logins"]
     assert [s["jointure"] for s in shown["sources"]] == [gs, ga]
