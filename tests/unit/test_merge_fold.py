@@ -23,7 +23,9 @@ from daemon.http import reads as api_reads
 from daemon.http.models import AccountDetail, AccountList
 from events.account import account_id
 from events.merge import AccountMerge
+from events.usecases import admin_groups
 from events.usecases.aaf_ingest import ingest
+from events.usecases.admin_attachments import Attach, attach
 from events.usecases.tick import tick
 from generator.cli import run as generate
 from projections import merge_fold
@@ -34,6 +36,7 @@ T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 DUE = T0 + timedelta(hours=48)
 AT = datetime(2026, 9, 3, 9, tzinfo=timezone.utc)
 LATER = AT + timedelta(days=2)
+UNTIL = datetime(2026, 12, 19, 23, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
@@ -207,8 +210,31 @@ def test_the_history_interleaves_the_absorbed_side_and_the_merge_facts(uow):
     assert kept == ["AccountMerge.AccountsMerged", "AccountMerge.AccountsUnmerged"]
 
 
+def by_hand(uow, absorbed: str, own: str, other: str) -> None:
+    """The absorbed teacher put in a free group of its establishment and attached to the other, before the merge."""
+    before = AT - timedelta(days=1)
+    admin_groups.create_group(uow, own, "TUT", "Tuteurs", "ops", before)
+    admin_groups.add_members(uow, own, "free", "TUT", [absorbed], "ops", before)
+    attach(Attach(absorbed, other, UNTIL, "service partagé", "ops"), uow, before)
+    uow.projection.catch_up(uow.log)
+
+
+def test_the_absorbed_groups_by_hand_and_attachments_are_the_survivors(uow):
+    (sj, su), (aj, au) = teachers(uow)
+    by_hand(uow, aj, au, su)
+    merge(uow, sj, aj)
+    shown = account_detail(uow.db, aj)
+    assert [(g["uai"], g["kind"], g["code"]) for g in shown["assigned"]] == [(au, "free", "TUT")]
+    assert [a["uai"] for a in shown["attachments"]] == [su]
+    assert [a["uai"] for a in {r["jointure"]: r for r in accounts(uow.db)}[sj]["attachments"]] == [su]
+    free = next(c for c in classes(uow.db, au, members=True) if c["kind"] == "free")
+    assert [m["jointure"] for m in free["members"]] == [sj] and free["teachers"] == 1
+
+
 def test_after_the_unmerge_every_read_equals_a_store_never_merged(uow, plain):
     (sj, su), (aj, au) = teachers(uow)
+    by_hand(uow, aj, au, su)
+    by_hand(plain, aj, au, su)
     gs, ga = guardians(uow)
     keys = [sj, aj, gs, ga] + [c["jointure"] for j in (gs, ga) for c in account_detail(uow.db, j)["students"]]
     keys += [find_account(uow.db, k)["login"] for k in (aj, ga)]
