@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from events.rules import creation_overdue, notice_end
-from projections.attachment_listings import attached_ids, attached_to, attachments_of
+from projections.account_parts import parts
+from projections.attachment_listings import attached_ids, attached_to
 from projections.clauses import placeholders
 from projections.db import Database
 from projections.mark_listings import duplicate_mark
+from projections.merge_fold import fold_detail, fold_listing, not_absorbed, survivor_id
 from projections.served import withheld_jointures
 
 ACCOUNT_COLUMNS = (
@@ -102,18 +104,21 @@ def accounts(
     """With the ``policy``, a teacher withheld because no structure of theirs
     is served says ``not_served``, not ``creation_overdue`` (domain-rules §12).
     With a ``scope`` (the UAIs an API caller covers, events/access.py), only
-    the accounts attached to one of them."""
-    where: list[str] = []
+    the accounts attached to one of them. An absorbed account (issue 14) is
+    not listed: its survivor is, with ``merged_from`` and both accounts'
+    establishments and attachments (projections/merge_fold.py)."""
+    where: list[str] = [not_absorbed("accounts")]
     params: list = []
     for uais in ([uai] if uai else None, None if scope is None else sorted(scope) or [""]):
         if uais is None:
             continue
         # An account of the establishments, or attached to one by an admin (issue 13).
-        lent = attached_ids(db, uais)
+        # An absorbed account's structures and attachments count for its survivor.
+        lent = sorted({survivor_id(db, a) or a for a in attached_ids(db, uais)})
         where.append(
-            "(account_id IN (SELECT s.account_id FROM account_structures s JOIN structures t "
-            f"ON t.jointure = s.structure WHERE t.uai IN ({placeholders(uais)}))"
-            + (f" OR account_id IN ({placeholders(lent)}))" if lent else ")")
+            "(account_id IN (SELECT COALESCE(m.survivor_id, s.account_id) FROM account_structures s JOIN structures t "
+            "ON t.jointure = s.structure LEFT JOIN account_merges m ON m.absorbed_id = s.account_id "
+            f"WHERE t.uai IN ({placeholders(uais)}))" + (f" OR account_id IN ({placeholders(lent)}))" if lent else ")")
         )
         params.extend([*uais, *lent])
     if state:
@@ -138,6 +143,7 @@ def accounts(
         row["anomalies"] = _served(anomalies_of(row, now, grace), row, withheld) + aside.get(row["account_id"], [])
         if row["account_id"] in attached:  # only then: an account never attached shows what it always did
             row["attachments"] = attached[row["account_id"]]
+    fold_listing(db, rows, attached)
     _notice(rows, db, notice_days, tz)
     return rows
 
@@ -160,7 +166,19 @@ def set_aside_fields(db: Database, account_id: str) -> list[dict]:
 
 
 def find_account(db: Database, key: str) -> dict | None:
-    """By jointure, login (current or ever reserved) or account id."""
+    """By jointure, login (current or ever reserved) or account id; a key of
+    an absorbed account (issue 14) finds its survivor, so that what is read
+    or done with it goes to the survivor while the merge holds."""
+    row = own_account(db, key)
+    survivor = survivor_id(db, row["account_id"]) if row else None
+    if survivor is None:
+        return row
+    rows = db.query_dicts(f"SELECT {ACCOUNT_COLUMNS}, attrs FROM accounts WHERE account_id = ?", (survivor,))
+    return rows[0] if rows else row
+
+
+def own_account(db: Database, key: str) -> dict | None:
+    """The account a key names, merged or not (``find_account`` folds)."""
     rows = db.query_dicts(
         f"SELECT {ACCOUNT_COLUMNS}, attrs FROM accounts WHERE jointure = ? OR login = ? OR account_id = ?",
         (key, key, key),
@@ -192,68 +210,20 @@ def account_detail(
     row["set_aside"] = set_aside_fields(db, aid)
     withheld = withheld_jointures(db, policy) if policy is not None else set()
     row["anomalies"] = _served(anomalies_of(row, now, grace), row, withheld) + [f["reason"] for f in row["set_aside"]]
-    row["structures"] = [
-        dict(zip(("jointure", "uai"), r))
-        for r in db.query(
-            "SELECT s.structure, COALESCE(t.uai, '') FROM account_structures s LEFT JOIN structures t "
-            "ON t.jointure = s.structure WHERE s.account_id = ? ORDER BY s.structure",
-            (aid,),
-        )
-    ]
-    row["memberships"] = [
-        dict(zip(("structure", "kind", "code"), r))
-        for r in db.query(
-            "SELECT structure, kind, code FROM memberships WHERE account_id = ? ORDER BY structure, kind, code", (aid,)
-        )
-    ]
-    row["guardians"] = [
-        dict(zip(("jointure", "resp_legal", "lien", "state", "login"), r))
-        for r in db.query(
-            "SELECT l.guardian_jointure, l.resp_legal, l.lien, COALESCE(g.state, 'unknown'), COALESCE(g.login, '') "
-            "FROM guardian_links l LEFT JOIN accounts g ON g.jointure = l.guardian_jointure "
-            "WHERE l.student_id = ? ORDER BY l.guardian_jointure",
-            (aid,),
-        )
-    ]
-    row["students"] = [
-        dict(zip(("jointure", "resp_legal", "state", "login"), r))
-        for r in db.query(
-            "SELECT s.jointure, l.resp_legal, s.state, s.login FROM guardian_links l JOIN accounts s "
-            "ON s.account_id = l.student_id WHERE l.guardian_jointure = ? ORDER BY s.jointure",
-            (row["jointure"],),
-        )
-    ]
-    row["logins"] = [r[0] for r in db.query("SELECT login FROM logins WHERE account_id = ? ORDER BY login", (aid,))]
-    assigned = _assigned(db, aid) if row["state"] in ("pending", "active") else []
-    if assigned:  # only then: an account of no group by hand shows what it always did
-        row["assigned"] = assigned
-    attachments = attachments_of(db, aid)
-    if attachments:  # as the duplicate mark: shown only when there is one
-        row["attachments"] = attachments
+    row.update(parts(db, aid, row["jointure"], row["state"]))
     mark = duplicate_mark(db, aid)
     if mark is not None:  # only then: an account never marked shows what it always did
         row["duplicate_mark"] = mark
+    fold_detail(db, row, ACCOUNT_COLUMNS)
     return row
-
-
-def _assigned(db: Database, aid: str) -> list[dict]:
-    """The free groups, classes and groups the account was assigned to by hand
-    (issue 13); a removed account's end with it, as the group listings show."""
-    return [
-        dict(zip(("uai", "kind", "code", "name", "author", "at"), r))
-        for r in db.query(
-            "SELECT mm.uai, mm.kind, mm.code, COALESCE(g.name, ''), mm.author, mm.at FROM manual_memberships mm "
-            "LEFT JOIN manual_groups g ON g.uai = mm.uai AND g.code = mm.code AND mm.kind = 'free' "
-            "WHERE mm.account_id = ? ORDER BY mm.uai, mm.kind, mm.code",
-            (aid,),
-        )
-    ]
 
 
 def within(detail: dict, scope: frozenset[str] | None) -> bool:
     """Whether an account (as ``account_detail`` gives it) belongs to one of
     the UAIs of a ``scope``, or is attached to one by an admin; every account
-    is within no scope (None)."""
+    is within no scope (None). A survivor's detail holds the structures and
+    attachments of the accounts it absorbed (issue 14): either side's UAI
+    covers it."""
     if scope is None:
         return True
     return any(s["uai"] in scope for s in detail["structures"] + detail.get("attachments", []))

@@ -39,6 +39,15 @@ def group_source(db: Database, uai: str) -> str:
     return db.scalar("SELECT source FROM group_sources WHERE uai = ?", (uai,)) or "siecle"
 
 
+# The join of a member's own account ``o`` (pending or active) shown as ``a``: itself, or
+# the survivor it is folded into while a merge holds (issue 14), once.
+def as_survivor(member: str = "m") -> str:
+    return (
+        f"JOIN accounts o ON o.account_id = {member}.account_id LEFT JOIN account_merges fold "
+        "ON fold.absorbed_id = o.account_id JOIN accounts a ON a.account_id = COALESCE(fold.survivor_id, o.account_id)"
+    )
+
+
 def classes(db: Database, uai: str, members: bool = False) -> list[dict]:
     """Divisions and groups of one establishment with students and teachers
     (and, with ``members``, who they are: jointure, profile, login, state).
@@ -59,8 +68,8 @@ def classes(db: Database, uai: str, members: bool = False) -> list[dict]:
     kinds = ("class", "group") if source == "siecle" else ("class",)
     marks = ",".join("?" * len(kinds))
     for kind, code, profile, n in db.query(
-        "SELECT m.kind, m.code, a.profile, COUNT(*) FROM memberships m JOIN accounts a ON a.account_id = m.account_id "
-        f"WHERE m.structure = ? AND m.kind IN ({marks}) AND a.state IN ('pending', 'active') "
+        f"SELECT m.kind, m.code, a.profile, COUNT(DISTINCT a.account_id) FROM memberships m {as_survivor()} "
+        f"WHERE m.structure = ? AND m.kind IN ({marks}) AND o.state IN ('pending', 'active') "
         "GROUP BY m.kind, m.code, a.profile",
         (sj, *kinds),
     ):
@@ -69,9 +78,9 @@ def classes(db: Database, uai: str, members: bool = False) -> list[dict]:
     listed: dict[tuple[str, str], list[dict]] = {}
     if members:
         for kind, code, jointure, profile, login, state in db.query(
-            "SELECT m.kind, m.code, a.jointure, a.profile, a.login, a.state FROM memberships m "
-            f"JOIN accounts a ON a.account_id = m.account_id WHERE m.structure = ? AND m.kind IN ({marks}) "
-            "AND a.state IN ('pending', 'active') ORDER BY m.kind, m.code, a.profile, a.jointure",
+            f"SELECT DISTINCT m.kind, m.code, a.jointure, a.profile, a.login, a.state FROM memberships m {as_survivor()} "
+            f"WHERE m.structure = ? AND m.kind IN ({marks}) AND o.state IN ('pending', 'active') "
+            "ORDER BY m.kind, m.code, a.profile, a.jointure",
             (sj, *kinds),
         ):
             listed.setdefault((kind, code), []).append(
@@ -103,14 +112,19 @@ def _manual(db: Database, uai: str, sj: str, kinds: tuple[str, ...], groups: dic
     group source shows) also carries is counted once."""
     for code, name in db.query("SELECT code, name FROM manual_groups WHERE uai = ?", (uai,)):
         groups[("free", code)] = {**_entry("free", code, True, "manual"), "name": name}
+    seen: set[tuple[str, str, str]] = set()
     for kind, code, jointure, profile, login, state in db.query(
         "SELECT mm.kind, mm.code, a.jointure, a.profile, a.login, a.state FROM manual_memberships mm "
-        "JOIN accounts a ON a.account_id = mm.account_id WHERE mm.uai = ? AND a.state IN ('pending', 'active') "
-        "AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = mm.account_id AND m.structure = ? "
+        f"{as_survivor('mm')} WHERE mm.uai = ? AND o.state IN ('pending', 'active') "
+        "AND NOT EXISTS (SELECT 1 FROM memberships m LEFT JOIN account_merges f ON f.absorbed_id = m.account_id "
+        "WHERE COALESCE(f.survivor_id, m.account_id) = a.account_id AND m.structure = ? "
         f"AND m.kind = mm.kind AND m.code = mm.code AND m.kind IN ({','.join('?' * len(kinds))})) "
         "ORDER BY mm.kind, mm.code, a.profile, a.jointure",
         (uai, sj, *kinds),
     ):
+        if (kind, code, jointure) in seen:  # both sides of a merge assigned by hand (issue 14): once
+            continue
+        seen.add((kind, code, jointure))
         entry = groups.setdefault((kind, code), _entry(kind, code, False, "manual"))
         entry["students" if profile == "ELEVE" else "teachers"] += 1
         if listed is not None:
@@ -130,20 +144,19 @@ def _timetable_groups(db: Database, uai: str, groups: dict, listed: dict | None)
         keys = [k for _, k in people]
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
-            for jointure, profile, login, state in db.query(
-                f"SELECT jointure, profile, login, state FROM accounts WHERE jointure IN ({','.join('?' * len(chunk))}) "
-                "AND state IN ('pending', 'active')",
+            for key, jointure, profile, login, state in db.query(
+                f"SELECT o.jointure, a.jointure, a.profile, a.login, a.state FROM accounts t {as_survivor('t')} "
+                f"WHERE o.jointure IN ({','.join('?' * len(chunk))}) AND o.state IN ('pending', 'active')",
                 chunk,
             ):
-                found[jointure] = {"jointure": jointure, "profile": profile, "login": login, "state": state}
+                found[key] = {"jointure": jointure, "profile": profile, "login": login, "state": state}
         entry["unmatched"] = sum(1 for k in keys if k not in found)
         for _, key in people:
             if key in found:
                 entry["students" if found[key]["profile"] == "ELEVE" else "teachers"] += 1
         if listed is not None:
-            listed[("group", group["code"])] = sorted(
-                (found[k] for k in dict.fromkeys(keys) if k in found), key=lambda m: (m["profile"], m["jointure"])
-            )
+            shown = {found[k]["jointure"]: found[k] for k in keys if k in found}  # a merge's two sides: once
+            listed[("group", group["code"])] = sorted(shown.values(), key=lambda m: (m["profile"], m["jointure"]))
 
 
 def structure_known(db: Database, uai: str) -> bool:

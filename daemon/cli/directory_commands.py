@@ -16,7 +16,7 @@ from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.history import history as account_history
 from daemon.cli.render import Output
 from events.usecases.group_source import choose_group_source
-from projections import account_queries, anomaly_queries, group_queries, structure_queries
+from projections import account_queries, anomaly_queries, group_queries, merge_fold, structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 
@@ -50,12 +50,17 @@ def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
             tz=ctx.policy.timezone,
             policy=ctx.policy,
         )
-    columns = ("jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies")
+    columns: tuple[str, ...] = (
+        "jointure", "profile", "state", "login", "creation_due", "removal_due", "removal_basis", "anomalies",
+    )  # fmt: skip
+    shown = rows
     if any("attachments" in r for r in rows):  # an admin's attachments (issue 13), only when there are
-        shown = [{**r, "attached": ", ".join(a["uai"] for a in r.get("attachments", []))} for r in rows]
-        ui.show(rows, ui.table(shown, (*columns, "attached")))
-        return EXIT_OK
-    ui.show(rows, ui.table(rows, columns))
+        shown = [{**r, "attached": ", ".join(a["uai"] for a in r.get("attachments", []))} for r in shown]
+        columns += ("attached",)
+    if any("merged_from" in r for r in rows):  # the accounts a survivor absorbed (issue 14), only when there are
+        shown = [{**r, "merged_from": ", ".join(r.get("merged_from", []))} for r in shown]
+        columns += ("merged_from",)
+    ui.show(rows, ui.table(shown, columns))
     return EXIT_OK
 
 
@@ -97,9 +102,10 @@ _EXTRA = (
 def history(args: Namespace, ctx: Context, ui: Output) -> int:
     _needs_key(args.key)
     ctx.projection.catch_up(ctx.log)
-    row = account_queries.find_account(ctx.db, args.key)
+    row = account_queries.find_account(ctx.db, args.key)  # an absorbed key: its survivor (issue 14)
     jointure = row["jointure"] if row else args.key
-    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db))
+    absorbed = merge_fold.absorbed_jointures(ctx.db, row["account_id"]) if row else []
+    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db), absorbed)
     if not entries:
         raise LookupError(f"no account with id or login {args.key!r}")
     lines = []
@@ -111,6 +117,15 @@ def history(args: Namespace, ctx: Context, ui: Output) -> int:
             why = f" reason={ui.value(e['reason'])}" if "reason" in e else ""
             lines.append(f"{ui.time(e['at'])}  groups {e['event']} {group} by={e['author']}{why}")
             continue
+        if e.get("stream") == "merge":
+            alias = f" alias={e['alias']}" if "alias" in e else ""
+            pair = f"{e.get('absorbed_jointure', e['absorbed_id'])} into {e.get('survivor_jointure', e['survivor_id'])}"
+            lines.append(
+                f"{ui.time(e['at'])}  merge {e['event']} {pair}{alias} by={e['author']} reason={ui.value(e['reason'])}"
+            )
+            continue
+        if "merged_side" in e:  # an event of an account this one absorbed
+            where = f"{where} [absorbed {e['jointure']}]".strip()
         lines.append(f"{ui.time(e['at'])}  v{e['version']} {e['event']} {extra} {where}".rstrip())
         for name, change in e.get("changes", {}).items():
             lines.append(f"    {name}: {_values(ui, change['before'])} -> {_values(ui, change['after'])}")

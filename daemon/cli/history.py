@@ -8,13 +8,14 @@ with it), each at its place in time."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from events.account import Account, account_id
 from events.application import DirectoryLog
 from events.manual_groups import FREE, ManualGroups
+from events.merge import AccountMerge, merge_id
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -50,13 +51,47 @@ _SHOWN = (
 )
 
 
-def history(log: DirectoryLog, jointure: str, group_streams: Iterable[UUID] = ()) -> list[dict[str, Any]]:
+def history(
+    log: DirectoryLog, jointure: str, group_streams: Iterable[UUID] = (), absorbed: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """Every event of the account stream of ``jointure``, oldest first, with
-    the facts of the ManualGroups streams ``group_streams`` that name it."""
+    the facts of the ManualGroups streams ``group_streams`` that name it.
+    With the jointures of the accounts it ``absorbed`` (issue 14), their
+    events too, each marked ``merged_side: absorbed`` with its jointure, and
+    the merges' facts; the account's own merge facts (it was absorbed once)
+    are there in any case."""
     entries = _account(log, jointure)
     if not entries:
         return entries
-    return _merged(entries, _group_facts(log, str(account_id(jointure)), group_streams))
+    facts = _group_facts(log, str(account_id(jointure)), group_streams) + _merge_facts(log, str(account_id(jointure)))
+    for other in absorbed:
+        aid = str(account_id(other))
+        side = [{**e, "merged_side": "absorbed", "jointure": other} for e in _account(log, other)]
+        facts += side + _group_facts(log, aid, group_streams) + _merge_facts(log, aid)
+    return _merged(entries, sorted(facts, key=_time))
+
+
+def _merge_facts(log: DirectoryLog, absorbed_id: str) -> list[dict[str, Any]]:
+    """The merges and unmerges of the account ``absorbed_id`` into a survivor."""
+    found = []
+    for ev in log.events.get(merge_id(absorbed_id)):
+        if isinstance(ev, (AccountMerge.AccountsMerged, AccountMerge.AccountsUnmerged)):
+            entry: dict[str, Any] = {
+                "stream": "merge",
+                "event": f"AccountMerge.{type(ev).__name__}",
+                "at": ev.at.isoformat(),
+                "survivor_id": ev.survivor_id,
+                "absorbed_id": ev.absorbed_id,
+                "author": ev.author,
+                "reason": ev.reason,
+            }
+            if ev.alias:
+                entry["alias"] = ev.alias
+            if isinstance(ev, AccountMerge.AccountsMerged):
+                entry["survivor_jointure"], entry["absorbed_jointure"] = ev.survivor_jointure, ev.absorbed_jointure
+                entry["decisions"] = dict(ev.decisions)
+            found.append(entry)
+    return found
 
 
 def _account(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
@@ -147,4 +182,5 @@ def _merged(entries: list[dict[str, Any]], facts: list[dict[str, Any]]) -> list[
 
 
 def _time(entry: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(entry["at"])
+    # An event without a time (none is recorded so today) goes first among the facts.
+    return datetime.fromisoformat(entry["at"]) if entry["at"] else datetime.min.replace(tzinfo=timezone.utc)

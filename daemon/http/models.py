@@ -83,6 +83,11 @@ class Account(AccountFields):
     """An account of the directory read model."""
 
     anomalies: list[str] = Field(description=ANOMALIES)
+    merged_from: list[str] = Field(
+        default_factory=list,
+        description="only on an account that absorbed others by a merge (issue 14): their jointures; "
+        "the absorbed accounts are not listed while the merge holds",
+    )
 
 
 class AccountList(Row):
@@ -129,6 +134,27 @@ class Child(Row):
     login: str
 
 
+class AccountSource(Row):
+    """One side of a merged account (issue 14): whose record it is."""
+
+    account_id: str
+    jointure: str
+    category: str
+    side: Literal["survivor", "absorbed"]
+
+
+class MergedAccount(Row):
+    """An account folded into this one by a merge (issue 14), with its own state."""
+
+    account_id: str
+    jointure: str
+    login: str = Field(description="its login, now an alias of the survivor's")
+    state: str = Field(description=STATES)
+    author: str
+    reason: str
+    at: str
+
+
 class AccountDetail(AccountFields):
     """One account with its structures, classes, links and logins."""
 
@@ -139,7 +165,16 @@ class AccountDetail(AccountFields):
     memberships: list[Membership]
     guardians: list[Guardian]
     students: list[Child]
-    logins: list[str]
+    logins: list[str] = Field(description="every login reserved for the account, an absorbed account's included")
+    sources: list[AccountSource] = Field(
+        default_factory=list, description="only on an account that absorbed others (issue 14): each side's jointure"
+    )
+    merged_from: list[MergedAccount] = Field(
+        default_factory=list,
+        description="only on an account that absorbed others (issue 14): the absorbed accounts, their own state "
+        "and the merge's author, reason and time. Structures, memberships, links and logins are both sides'; "
+        "a key of an absorbed account answers this account",
+    )
 
 
 class Structure(Row):
