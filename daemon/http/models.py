@@ -79,6 +79,28 @@ class AccountFields(Row):
     couple_flag: int
 
 
+class Attachment(Row):
+    """An admin's attachment of the account to another establishment until
+    its end date (issue 13); the AAF's own structures are not attachments."""
+
+    uai: str
+    until: str
+    author: str = Field(description="the token's name or the local operator who attached it")
+    reason: str = Field("", description="on an account's detail only")
+    at: str = Field("", description="on an account's detail only")
+
+
+class Assigned(Row):
+    """A free group, class or group the account was assigned to by hand (issue 13)."""
+
+    uai: str
+    kind: Literal["free", "class", "group"]
+    code: str
+    name: str = Field(description="a free group's name; empty for a class or group")
+    author: str
+    at: str
+
+
 class Account(AccountFields):
     """An account of the directory read model."""
 
@@ -87,6 +109,9 @@ class Account(AccountFields):
         default_factory=list,
         description="only on an account that absorbed others by a merge (issue 14): their jointures; "
         "the absorbed accounts are not listed while the merge holds",
+    )
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="only on an account attached by an admin to another establishment"
     )
 
 
@@ -174,6 +199,17 @@ class AccountDetail(AccountFields):
         description="only on an account that absorbed others (issue 14): the absorbed accounts, their own state "
         "and the merge's author, reason and time. Structures, memberships, links and logins are both sides'; "
         "a key of an absorbed account answers this account",
+    )
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="only on an account attached by an admin to another establishment"
+    )
+    assigned: list[Assigned] = Field(
+        default_factory=list, description="only on an account assigned by hand to a free group, class or group"
+    )
+    duplicate_mark: dict[str, Any] | None = Field(
+        None,
+        description="only on an account an admin marked a duplicate (also once undone): of which account, "
+        "status, author, reason, deletion date, and the sources that still deliver it",
     )
 
 

@@ -57,10 +57,6 @@ def account(ctx: Any, *, scope: Scope, key: str) -> dict:
         raise not_found("account")
     if not account_queries.within(row, scope):
         raise OutOfScope("account")
-    # Not in the API's account model yet (the API's admin actions will add them):
-    # `entsync account` shows them; the API lists members by hand under classes.
-    row.pop("duplicate_mark", None)
-    row.pop("assigned", None)
     return row
 
 

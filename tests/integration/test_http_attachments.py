@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from projections import account_queries
-from tests.integration.test_http_access import backend, world  # noqa: F401 (fixtures)
+from tests.api_tokens import bearer
+from tests.integration.test_http_access import ask, backend, world  # noqa: F401 (fixtures)
 from tests.integration.test_http_actions import post
 
 UNTIL = datetime(2026, 12, 19, 23, tzinfo=timezone.utc).isoformat()
@@ -49,6 +50,12 @@ def test_an_etab_admin_lends_an_account_of_its_own_and_the_operator_any(world):
     }
     listed = account_queries.accounts(world.ctx.db, uai=world.other, scope=frozenset({world.other}))
     assert mine in {r["jointure"] for r in listed}
+    # The API reads show it: the account and the other establishment's listing, to the operator.
+    code, _, shown = ask(world.url, "/api/v1/accounts/" + mine, bearer(world.tokens["operator"]))
+    assert code == 200 and [(a["uai"], a["author"]) for a in shown["attachments"]] == [(world.other, "admin-mine")]
+    code, _, page = ask(world.url, f"/api/v1/accounts?uai={world.other}&limit=100000", bearer(world.tokens["operator"]))
+    assert code == 200, page
+    assert [a["uai"] for r in page["accounts"] if r["jointure"] == mine for a in r["attachments"]] == [world.other]
 
     code, _, answer = post(world, path, "operator", body)  # the same end date again
     assert code == 409 and answer["error"]["code"] == "already_attached" and mine not in answer["error"]["message"]
