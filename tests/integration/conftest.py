@@ -8,13 +8,18 @@ import uuid
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from daemon import bootstrap
+from events.clock import ManualClock
 from events.policy import Policy
+from events.usecases.aaf_ingest import ingest
+from events.usecases.tick import tick
+from events.usecases.timetable_receive import receive
 from generator.cli import run as generate
 from projections.db import Database
 from projections.directory import DirectoryProjection
@@ -23,6 +28,8 @@ from projections.schema import dump
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # first complete delivery
 T_CREATE = datetime(2026, 8, 20, 7, 0, tzinfo=timezone.utc)  # after the 48 h delay
 T1 = datetime(2026, 11, 5, 6, 0, tzinfo=timezone.utc)  # second delivery (after Toussaint 2026)
+T_EDT = datetime(2026, 8, 28, 8, 0, tzinfo=timezone.utc)  # the first timetable exports
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,6 +61,55 @@ def make_academie(root: Path, *args: str) -> Academie:
 @pytest.fixture(scope="session")
 def academie(tmp_path_factory) -> Academie:
     return make_academie(tmp_path_factory.mktemp("academie"), "--students", "400", "--seed", "7")
+
+
+@pytest.fixture(scope="session")
+def two_establishments(tmp_path_factory) -> Academie:
+    """1000 students (two establishments: the generator makes one per 600 or
+    so), a timetable export of each and a second delivery: the académie of
+    the HTTP tests' worlds, read and never written."""
+    return make_academie(
+        tmp_path_factory.mktemp("two-establishments"),
+        "--students",
+        "1000",
+        "--seed",
+        "21",
+        "--sources",
+        "aaf,timetable",
+    )
+
+
+@dataclass(frozen=True)
+class Started:
+    delivery: str  # the first delivery's id
+    imports: dict[str, str]  # UAI → its timetable import's id (none without timetables)
+
+
+def started_establishments(
+    request, backend: str, acad: Academie, directory: Path, timetables: bool
+) -> tuple[str, Started]:
+    """A module's own copy of a store where ``acad``'s first delivery was
+    applied at T0 and its accounts created at T_CREATE, with (``timetables``)
+    each establishment's timetable export received at T_EDT: brought there
+    once per session and backend (``prepared``)."""
+
+    def prepare(url: str) -> Started:
+        # The effective times are given: the clock only guards them.
+        ctx = bootstrap.build(url, Policy(), ManualClock(T_EDT + timedelta(hours=2)), simulation=True)
+        try:
+            result = ingest(str(acad.first), ctx, T0)
+            assert result.status == "applied"
+            tick(ctx, T_CREATE)
+            date = acad.manifest["dates"]["first"]
+            timetable = acad.manifest["sources"]["timetable"][date] if timetables else {}
+            imports = {uai: receive(acad.root / rel, ctx, T_EDT).import_id for uai, rel in timetable.items()}
+            ctx.imports.catch_up(ctx.log)
+            return Started(result.delivery_id, imports)
+        finally:
+            ctx.close()
+
+    key = "two-establishments-timetables" if timetables else "two-establishments-started"
+    return prepared(request, backend, key, prepare, directory)
 
 
 @pytest.fixture(scope="session")
@@ -111,38 +167,49 @@ def new_store(request, backend: str, root: Path) -> tuple[str, Callable[[], None
     return server.url(dbname), drop
 
 
-_PREPARED: dict[tuple[str, str], str] = {}  # (key, backend) → the prepared SQLite file or PostgreSQL template
+_PREPARED: dict[tuple[str, str], tuple[str, Any]] = {}  # (key, backend) → the prepared file or template, its facts
 
 
-def prepared_store(request, backend: str, key: str, prepare: Callable[[str], None]) -> str:
+def prepared_store(
+    request, backend: str, key: str, prepare: Callable[[str], object], directory: Path | None = None
+) -> str:
     """A fresh copy, for one test, of a simulation store that ``prepare(url)``
     brought once per session and backend to the state several tests start
     from (the same deliveries ingested at the same effective times: the same
     log and read models): a SQLite file copied with SQLite's backup, or a
     PostgreSQL database made from the prepared one as its template (dropped
-    after the test)."""
+    when ``request``'s scope ends). A module's fixture gives the ``directory``
+    of its SQLite copy (a test's is its tmp_path)."""
+    return prepared(request, backend, key, prepare, directory)[0]
+
+
+def prepared(
+    request, backend: str, key: str, prepare: Callable[[str], T], directory: Path | None = None
+) -> tuple[str, T]:
+    """``prepared_store``'s copy, and what ``prepare`` returned when it made
+    the prepared store (ids the copy holds too: a delivery's, imports')."""
     from tests.conftest import _admin_connect, _declared_template, declare_store
 
-    prepared = _PREPARED.get((key, backend))
+    prepared, facts = _PREPARED.get((key, backend), (None, None))
     if backend == "sqlite":
         if prepared is None:
             prepared = str(request.getfixturevalue("tmp_path_factory").mktemp(f"prepared-{key}") / "entsync.db")
-            prepare(declare_store(f"sqlite:///{prepared}"))
-            _PREPARED[(key, backend)] = prepared
-        target = request.getfixturevalue("tmp_path") / "entsync.db"
+            facts = prepare(declare_store(f"sqlite:///{prepared}"))
+            _PREPARED[(key, backend)] = (prepared, facts)
+        target = (directory or request.getfixturevalue("tmp_path")) / "entsync.db"
         with closing(sqlite3.connect(prepared)) as source, closing(sqlite3.connect(target)) as copy:
             source.backup(copy)
-        return f"sqlite:///{target}"
+        return f"sqlite:///{target}", facts
     server = request.getfixturevalue("pg_server")
     if prepared is None:
         prepared = f"prepared_{uuid.uuid4().hex}"
         with _admin_connect(server) as conn:
             conn.execute(f'CREATE DATABASE "{prepared}" TEMPLATE "{_declared_template(server, True)}"')
-        prepare(server.url(prepared))
+        facts = prepare(server.url(prepared))
         with _admin_connect(server) as conn:  # a template has no session
             conn.execute(f'ALTER DATABASE "{prepared}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (prepared,))
-        _PREPARED[(key, backend)] = prepared
+        _PREPARED[(key, backend)] = (prepared, facts)
     dbname = f"t_{uuid.uuid4().hex}"
     with _admin_connect(server) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{prepared}"')
@@ -152,4 +219,4 @@ def prepared_store(request, backend: str, key: str, prepare: Callable[[str], Non
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
     request.addfinalizer(drop)
-    return server.url(dbname)
+    return server.url(dbname), facts
