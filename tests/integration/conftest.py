@@ -91,25 +91,38 @@ def started_establishments(
     """A module's own copy of a store where ``acad``'s first delivery was
     applied at T0 and its accounts created at T_CREATE, with (``timetables``)
     each establishment's timetable export received at T_EDT: brought there
-    once per session and backend (``prepared``)."""
+    once per session and backend (``prepared``), the one with timetables
+    from a copy of the one without."""
+    # The effective times are given: the clock only guards them.
+    clock = ManualClock(T_EDT + timedelta(hours=2))
 
-    def prepare(url: str) -> Started:
-        # The effective times are given: the clock only guards them.
-        ctx = bootstrap.build(url, Policy(), ManualClock(T_EDT + timedelta(hours=2)), simulation=True)
+    def start(url: str) -> Started:
+        ctx = bootstrap.build(url, Policy(), clock, simulation=True)
         try:
             result = ingest(str(acad.first), ctx, T0)
             assert result.status == "applied"
             tick(ctx, T_CREATE)
-            date = acad.manifest["dates"]["first"]
-            timetable = acad.manifest["sources"]["timetable"][date] if timetables else {}
-            imports = {uai: receive(acad.root / rel, ctx, T_EDT).import_id for uai, rel in timetable.items()}
-            ctx.imports.catch_up(ctx.log)
-            return Started(result.delivery_id, imports)
+            return Started(result.delivery_id, {})
         finally:
             ctx.close()
 
-    key = "two-establishments-timetables" if timetables else "two-establishments-started"
-    return prepared(request, backend, key, prepare, directory)
+    if not timetables:
+        return prepared(request, backend, "two-establishments-started", start, directory)
+    started = made(request, backend, "two-establishments-started", start)
+
+    def receive_timetables(url: str) -> Started:
+        ctx = bootstrap.build(url, Policy(), clock, simulation=True)
+        try:
+            date = acad.manifest["dates"]["first"]
+            timetable = acad.manifest["sources"]["timetable"][date]
+            imports = {uai: receive(acad.root / rel, ctx, T_EDT).import_id for uai, rel in timetable.items()}
+            ctx.imports.catch_up(ctx.log)
+            return Started(started.delivery, imports)
+        finally:
+            ctx.close()
+
+    key = "two-establishments-timetables"
+    return prepared(request, backend, key, receive_timetables, directory, base="two-establishments-started")
 
 
 @pytest.fixture(scope="session")
@@ -184,35 +197,24 @@ def prepared_store(
 
 
 def prepared(
-    request, backend: str, key: str, prepare: Callable[[str], T], directory: Path | None = None
+    request, backend: str, key: str, prepare: Callable[[str], T], directory: Path | None = None, base: str | None = None
 ) -> tuple[str, T]:
     """``prepared_store``'s copy, and what ``prepare`` returned when it made
     the prepared store (ids the copy holds too: a delivery's, imports')."""
-    from tests.conftest import _admin_connect, _declared_template, declare_store
+    from tests.conftest import _admin_connect
 
-    prepared, facts = _PREPARED.get((key, backend), (None, None))
+    location, facts = _PREPARED.get((key, backend)) or (None, None)
+    if location is None:
+        made(request, backend, key, prepare, base)
+        location, facts = _PREPARED[(key, backend)]
     if backend == "sqlite":
-        if prepared is None:
-            prepared = str(request.getfixturevalue("tmp_path_factory").mktemp(f"prepared-{key}") / "entsync.db")
-            facts = prepare(declare_store(f"sqlite:///{prepared}"))
-            _PREPARED[(key, backend)] = (prepared, facts)
         target = (directory or request.getfixturevalue("tmp_path")) / "entsync.db"
-        with closing(sqlite3.connect(prepared)) as source, closing(sqlite3.connect(target)) as copy:
-            source.backup(copy)
+        _backup(location, target)
         return f"sqlite:///{target}", facts
     server = request.getfixturevalue("pg_server")
-    if prepared is None:
-        prepared = f"prepared_{uuid.uuid4().hex}"
-        with _admin_connect(server) as conn:
-            conn.execute(f'CREATE DATABASE "{prepared}" TEMPLATE "{_declared_template(server, True)}"')
-        facts = prepare(server.url(prepared))
-        with _admin_connect(server) as conn:  # a template has no session
-            conn.execute(f'ALTER DATABASE "{prepared}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (prepared,))
-        _PREPARED[(key, backend)] = (prepared, facts)
     dbname = f"t_{uuid.uuid4().hex}"
     with _admin_connect(server) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{prepared}"')
+        conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{location}"')
 
     def drop() -> None:
         with _admin_connect(server) as conn:
@@ -220,3 +222,35 @@ def prepared(
 
     request.addfinalizer(drop)
     return server.url(dbname), facts
+
+
+def made(request, backend: str, key: str, prepare: Callable[[str], T], base: str | None = None) -> T:
+    """What ``prepare`` returned when it brought the prepared store ``key``
+    (made once per session and backend) to its state, from an empty
+    simulation store or from a copy of the prepared store ``base``."""
+    from tests.conftest import _admin_connect, _declared_template, declare_store
+
+    if (key, backend) in _PREPARED:
+        return _PREPARED[(key, backend)][1]
+    source = _PREPARED[(base, backend)][0] if base else None
+    if backend == "sqlite":
+        location = str(request.getfixturevalue("tmp_path_factory").mktemp(f"prepared-{key}") / "entsync.db")
+        if source:
+            _backup(source, Path(location))
+        facts = prepare(f"sqlite:///{location}" if source else declare_store(f"sqlite:///{location}"))
+    else:
+        server = request.getfixturevalue("pg_server")
+        location = f"prepared_{uuid.uuid4().hex}"
+        with _admin_connect(server) as conn:
+            conn.execute(f'CREATE DATABASE "{location}" TEMPLATE "{source or _declared_template(server, True)}"')
+        facts = prepare(server.url(location))
+        with _admin_connect(server) as conn:  # a template has no session
+            conn.execute(f'ALTER DATABASE "{location}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (location,))
+    _PREPARED[(key, backend)] = (location, facts)
+    return facts
+
+
+def _backup(source: str, target: Path) -> None:
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
