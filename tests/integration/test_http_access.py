@@ -23,12 +23,9 @@ from daemon.observability.metrics import Metrics
 from events.access import Role, new_secret
 from events.clock import ManualClock
 from events.policy import Policy
-from events.usecases.aaf_ingest import ingest
-from events.usecases.tick import tick
-from events.usecases.timetable_receive import receive
 from projections import account_queries, structure_queries
 from tests.api_tokens import bearer, issue
-from tests.integration.conftest import make_academie, new_store
+from tests.integration.conftest import started_establishments
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
@@ -58,24 +55,18 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(request, backend, tmp_path_factory):
-    root = tmp_path_factory.mktemp("access")
-    # 1000 students: two establishments (the generator makes one per 600 or so).
-    acad = make_academie(root, "--students", "1000", "--seed", "21", "--no-second", "--sources", "aaf,timetable")
-    store_url, drop = new_store(request, backend, root)
+def world(request, backend, two_establishments, tmp_path_factory):
+    # This module's own copy of a store where the first delivery was applied, its
+    # accounts created and each establishment's timetable received (conftest.py).
+    store_url, started = started_establishments(
+        request, backend, two_establishments, tmp_path_factory.mktemp("access"), timetables=True
+    )
     clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock, simulation=True)
-    result = ingest(str(acad.first), ctx, T0)
-    assert result.status == "applied"
-    tick(ctx, T_CREATE)
     uais = [s["uai"] for s in structure_queries.structures(ctx.db)]
-    assert len(uais) == 2
+    assert len(uais) == 2 and set(started.imports) == set(uais)
     mine, other = uais
-    date = acad.manifest["dates"]["first"]
-    imports = {}
-    for uai, rel in acad.manifest["sources"]["timetable"][date].items():
-        imports[uai] = receive(acad.root / rel, ctx, T_EDT).import_id
-    ctx.imports.catch_up(ctx.log)
+    imports = started.imports
 
     def an_account(uai: str) -> str:
         return account_queries.accounts(ctx.db, uai=uai, state="active", limit=1)[0]["jointure"]
@@ -95,12 +86,11 @@ def world(request, backend, tmp_path_factory):
     try:
         yield World(
             srv.url, ctx, metrics, srv, mine, other, an_account(mine), an_account(other),
-            imports[mine], imports[other], result.delivery_id, tokens,
+            imports[mine], imports[other], started.delivery, tokens,
         )  # fmt: skip
     finally:
         srv.close()
         ctx.close()
-        drop()
 
 
 def ask(url: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, dict]:

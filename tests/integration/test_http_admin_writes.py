@@ -37,10 +37,8 @@ from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
 from projections import account_queries, structure_queries
 from tests.api_tokens import WRITTEN, bearer, issue
-from tests.integration.conftest import make_academie, new_store
+from tests.integration.conftest import started_establishments
 
-T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
-T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
 NOW = datetime(2026, 8, 28, 10, tzinfo=timezone.utc)
 CALLERS = [(None, "mine", 401), ("reader", "mine", 403), ("etab-admin", "other", 404), ("etab-admin", "mine", 200),
            ("operator", "other", 200)]  # fmt: skip
@@ -78,14 +76,15 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(request, backend, tmp_path_factory):
-    root = tmp_path_factory.mktemp("admin-writes")
-    acad = make_academie(root, "--students", "1000", "--seed", "21")  # two establishments
-    store_url, drop = new_store(request, backend, root)
+def world(request, backend, two_establishments, tmp_path_factory):
+    acad = two_establishments
+    # This module's own copy of a store where the first delivery was applied and
+    # its accounts created (conftest.py).
+    store_url, _ = started_establishments(
+        request, backend, acad, tmp_path_factory.mktemp("admin-writes"), timetables=False
+    )
     clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock, simulation=True)
-    assert ingest(str(acad.first), ctx, T0).status == "applied"
-    tick(ctx, T_CREATE)
     mine, other = [s["uai"] for s in structure_queries.structures(ctx.db)]
     tokens = {
         "operator": issue(ctx, "ops", Role.OPERATOR),
@@ -101,7 +100,6 @@ def world(request, backend, tmp_path_factory):
     finally:
         srv.close()
         ctx.close()
-        drop()
 
 
 def post(w: World, path: str, caller: str | None, body: dict | None = None) -> tuple[int, dict]:

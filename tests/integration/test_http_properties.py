@@ -52,15 +52,10 @@ from events.clock import ManualClock
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
-from events.usecases.tick import tick
-from events.usecases.timetable_receive import receive
 from projections import account_queries, structure_queries
 from tests.api_tokens import bearer, issue
-from tests.integration.conftest import Academie, make_academie, new_store
+from tests.integration.conftest import started_establishments
 
-T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
-T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
-T_EDT = datetime(2026, 8, 28, 8, tzinfo=timezone.utc)
 T_SIECLE = datetime(2026, 9, 2, 8, tzinfo=timezone.utc)
 T1 = datetime(2026, 11, 5, 6, tzinfo=timezone.utc)
 NOW = T1 + timedelta(hours=2)
@@ -94,29 +89,19 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="module")
-def acad(tmp_path_factory) -> Academie:
-    # 1000 students: two establishments (the generator makes one per 600 or so).
-    return make_academie(tmp_path_factory.mktemp("properties"), "--students", "1000", "--seed", "21", "--sources", "aaf,timetable")  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def world(request, backend, acad, tmp_path_factory):
+def world(request, backend, two_establishments, tmp_path_factory):
+    acad = two_establishments
     root = tmp_path_factory.mktemp(f"properties-{backend}")
     # Hypothesis caches what it learns of the sources (constants, Unicode tables) under
     # .hypothesis/ in the working directory: here, under the test's own directory.
     set_hypothesis_home_dir(root / "hypothesis")
-    store_url, drop = new_store(request, backend, root)
+    # This module's own copy of a store where the first delivery was applied, its
+    # accounts created and each establishment's timetable received (conftest.py).
+    store_url, started = started_establishments(request, backend, acad, root, timetables=True)
     clock = ManualClock(NOW)
     ctx = bootstrap.build(store_url, Policy(), clock, simulation=True)
-    first = ingest(str(acad.first), ctx, T0)
-    assert first.status == "applied"
-    tick(ctx, T_CREATE)
     mine, other = [s["uai"] for s in structure_queries.structures(ctx.db)]
-    date = acad.manifest["dates"]["first"]
-    imports = {
-        uai: receive(acad.root / rel, ctx, T_EDT).import_id
-        for uai, rel in acad.manifest["sources"]["timetable"][date].items()
-    }
+    imports = started.imports
     ingest_siecle(FIX / "siecle" / "ElevesSansAdresses.xml", ctx, T_SIECLE)
     second = ingest(str(acad.second), ctx, T1)  # leavers: accounts in other states
     assert second.status == "applied", second.message
@@ -137,7 +122,7 @@ def world(request, backend, acad, tmp_path_factory):
         ("/api/v1/structures/{uai}/classes", "uai"): [mine, other],
         ("/api/v1/imports/{id}", "id"): [imports[mine], imports[other][:8]],
         ("/api/v1/imports/{id}/sessions", "id"): [imports[mine], imports[other]],
-        ("/api/v1/deliveries/{id}", "id"): [first.delivery_id, second.delivery_id[:8]],
+        ("/api/v1/deliveries/{id}", "id"): [started.delivery, second.delivery_id[:8]],
         **{(path, "uai"): [mine, other] for path in ("/api/v1/accounts", "/api/v1/imports", "/api/v1/siecle/imports")},
         ("/api/v1/accounts", "state"): ["active", "departing", "no_account"],
         ("/api/v1/accounts", "profile"): ["ELEVE", "PARENT", "ENSEIGNANT"],
@@ -155,7 +140,6 @@ def world(request, backend, acad, tmp_path_factory):
         srv.close()
         ctx.close()
         set_hypothesis_home_dir(None)
-        drop()
 
 
 def keyed_schema(world: World) -> Any:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from daemon import bootstrap
+from events.policy import Policy
 from events.timetable.decision import LockedThreshold
 from events.usecases.aaf_ingest import ingest
 from events.usecases.timetable_apply import retry, validate
@@ -21,7 +23,7 @@ from projections import import_queries as q
 from projections.db import Database
 from projections.imports import ImportsProjection
 from projections.imports_schema import drop, dump
-from tests.integration.conftest import Academie, make_academie
+from tests.integration.conftest import Academie, make_academie, prepared_store
 
 T0 = datetime(2026, 8, 18, 6, 0, tzinfo=timezone.utc)  # AAF complete delivery
 T_EDT = datetime(2026, 8, 28, 8, 0, tzinfo=timezone.utc)  # late August: the first (manual) timetable import
@@ -40,6 +42,23 @@ def acad(tmp_path_factory) -> Academie:
         "aaf,sts,timetable",
         "--no-second",
     )
+
+
+@pytest.fixture
+def ingested(request, backend, acad):
+    """A context on a copy of a store where the académie's AAF delivery was
+    applied at T0, the state most tests here start from: made once per backend."""
+
+    def start(url: str) -> None:
+        ctx = bootstrap.build(url, Policy())
+        try:
+            assert ingest(str(acad.first), ctx, T0).status == "applied"
+        finally:
+            ctx.close()
+
+    ctx = bootstrap.build(prepared_store(request, backend, "timetable-ingested", start), Policy())
+    yield ctx
+    ctx.close()
 
 
 def source(acad: Academie, kind: str) -> tuple[str, Path]:
@@ -66,8 +85,8 @@ def rebuilt_equals_live(ctx, filled=("imports", "import_matches", "timetables", 
     assert all(live[t] for t in filled)
 
 
-def test_a_rentree_of_timetable_imports(ctx, acad):
-    assert ingest(str(acad.first), ctx, T0).status == "applied"
+def test_a_rentree_of_timetable_imports(ingested, acad):
+    ctx = ingested
     uai, edt = source(acad, "timetable")
 
     # The first import of the school year waits for an operator, with its matches listed.
@@ -135,8 +154,8 @@ def test_a_rentree_of_timetable_imports(ctx, acad):
         ("malformed", "malformed_xml"),
     ],
 )
-def test_what_rejects_even_a_first_import(ctx, acad, name, reason):
-    assert ingest(str(acad.first), ctx, T0).status == "applied"
+def test_what_rejects_even_a_first_import(ingested, acad, name, reason):
+    ctx = ingested
     result = receive(variant(acad, name), ctx, at(0))
     assert (result.status, result.reason) == ("rejected", reason)
     row = q.detail(ctx.db, result.import_id)
@@ -148,14 +167,14 @@ def test_what_rejects_even_a_first_import(ctx, acad, name, reason):
 
 
 def applied_first(ctx, acad) -> str:
-    assert ingest(str(acad.first), ctx, T0).status == "applied"
     uai, edt = source(acad, "timetable")
     first = receive(edt, ctx, at(0))
     assert validate(first.import_id, "alice", ctx, at(1)).status == "applied"
     return uai
 
 
-def test_an_automated_import_applies_what_it_can_and_lists_the_rest(ctx, acad):
+def test_an_automated_import_applies_what_it_can_and_lists_the_rest(ingested, acad):
+    ctx = ingested
     uai = applied_first(ctx, acad)
     before = q.current_timetable(ctx.db, uai, "edt")
     bad = receive(variant(acad, "bad-code"), ctx, at(2))
@@ -173,8 +192,8 @@ def test_an_automated_import_applies_what_it_can_and_lists_the_rest(ctx, acad):
     rebuilt_equals_live(ctx)
 
 
-def test_a_late_end_of_year_is_shown_on_the_first_import_and_rejects_automated_ones(ctx, acad):
-    assert ingest(str(acad.first), ctx, T0).status == "applied"
+def test_a_late_end_of_year_is_shown_on_the_first_import_and_rejects_automated_ones(ingested, acad):
+    ctx = ingested
     first = receive(variant(acad, "end-date-late"), ctx, at(0))
     assert first.status == "awaiting_validation"
     problems = dict(q.detail(ctx.db, first.import_id)["report"])["Problèmes à corriger dans EDT"]
@@ -195,8 +214,8 @@ def test_a_late_end_of_year_is_shown_on_the_first_import_and_rejects_automated_o
     assert "Paramètres > Établissement > Calendrier" in late.message
 
 
-def test_sts_export_first_import_then_validation(ctx, acad):
-    assert ingest(str(acad.first), ctx, T0).status == "applied"
+def test_sts_export_first_import_then_validation(ingested, acad):
+    ctx = ingested
     uai, sts = source(acad, "sts")
     result = receive(sts, ctx, at(0))
     assert result.status == "awaiting_validation"
@@ -233,8 +252,8 @@ def test_same_file_same_time_is_recorded_once(ctx, tmp_path):
     assert len(q.history(ctx.db)) == 1
 
 
-def test_rebuild_in_a_fresh_database_equals_live(ctx, acad, tmp_path):
-    assert ingest(str(acad.first), ctx, T0).status == "applied"
+def test_rebuild_in_a_fresh_database_equals_live(ingested, acad, tmp_path):
+    ctx = ingested
     _, edt = source(acad, "timetable")
     first = receive(edt, ctx, at(0))
     validate(first.import_id, "alice", ctx, at(1))
