@@ -13,7 +13,7 @@ when nothing else holds the store. Busy is answered at once (``Busy``, a
 503 with ``Retry-After``) rather than waited for: the service's lock held
 by its inbox or scheduler (``lock``), the store's write lock held by another
 process (SQLite's, or the event store's table lock on PostgreSQL, probed
-without waiting), or an interrupted import the ingest must finish first.
+with a short wait), or an interrupted import the ingest must finish first.
 Another process may take the store between the probe and the action's save:
 the service builds the workers' contexts with a short wait for the store's
 write lock (``WRITE_LOCK_WAIT_S``), after which the save fails and is
@@ -38,7 +38,14 @@ log = logging.getLogger("entsync.http")  # named by its room, not its module: st
 WORKERS = 4
 EVENTS_TABLE = "entsync_events"  # eventsourcing's on PostgreSQL: the application's name, then _events
 BUSY_WAIT_MS = 1000  # a write waits this long for SQLite's lock once the probe found it free
-WRITE_LOCK_WAIT_S = 5  # and this long for the event store's (daemon/service/run.py http_context)
+# The probe waits this long: a short write of this process (the access audit's row, another
+# connection's brief save) ends within it; an ingest holding the store does not, and is busy.
+PROBE_WAIT_MS = 250
+# A save's wait for the event store's lock (daemon/service/run.py http_context), in whole
+# seconds as eventsourcing takes it. On PostgreSQL eventsourcing tries a save ten times, 0.2 s
+# apart, each waiting this long: a write taken between its probe and its save is answered
+# busy after about 12 s there, 1 s on SQLite.
+WRITE_LOCK_WAIT_S = 1
 T = TypeVar("T")
 
 
@@ -200,12 +207,12 @@ def busy_kind(exc: BaseException) -> str | None:
 
 
 def _probe(ctx: Any) -> None:
-    """Raise ``Busy`` if another connection holds the store's write lock,
-    without waiting for it: SQLite's (a write transaction), or the event
+    """Raise ``Busy`` if another connection holds the store's write lock
+    longer than ``PROBE_WAIT_MS``: SQLite's (a write transaction), or the event
     store's table lock on PostgreSQL (eventsourcing takes it to record)."""
     db = ctx.db
     if db.dialect == "sqlite":
-        db.execute("PRAGMA busy_timeout = 0")
+        db.execute(f"PRAGMA busy_timeout = {PROBE_WAIT_MS}")
         try:
             db.execute("BEGIN IMMEDIATE")
             db.execute("ROLLBACK")
@@ -218,7 +225,8 @@ def _probe(ctx: Any) -> None:
         return
     with db.transaction():
         try:
-            db.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE NOWAIT")
+            db.execute(f"SET LOCAL lock_timeout = '{PROBE_WAIT_MS}ms'")
+            db.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
         except Exception as exc:
             if busy_kind(exc):
                 raise Busy("store_busy") from None

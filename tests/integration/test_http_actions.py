@@ -160,11 +160,12 @@ def test_a_held_delivery_is_the_operators_to_reject_through_the_api(world, tmp_p
 def test_a_store_taken_between_the_probe_and_the_save_is_503_not_a_wait(world, backend):  # noqa: F811
     """An ingest of another process that takes the store's write lock after
     the writer's probe found it free: the save gives up after the short
-    wait of the HTTP contexts and the write is answered busy."""
+    wait of the HTTP contexts (about 12 s on PostgreSQL, whose event store
+    tries a save ten times) and the write is answered busy."""
     from daemon import bootstrap
     from daemon.http import writes
     from daemon.http.errors import Busy
-    from daemon.http.site import Site
+    from daemon.http.site import WRITE_LOCK_WAIT_S, Site
     from daemon.observability.metrics import Metrics
     from events.access import Caller, Role
     from events.policy import Policy
@@ -172,7 +173,9 @@ def test_a_store_taken_between_the_probe_and_the_save_is_503_not_a_wait(world, b
 
     other = Database(world.ctx.db.url)
     site = Site(
-        Metrics(version="test"), lambda: bootstrap.build(world.ctx.db.url.url, Policy(), lock_wait=1), lambda: True
+        Metrics(version="test"),
+        lambda: bootstrap.build(world.ctx.db.url.url, Policy(), lock_wait=WRITE_LOCK_WAIT_S),
+        lambda: True,
     )
 
     def taken_after_the_probe(ctx, who):
