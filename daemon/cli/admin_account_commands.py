@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 
 from daemon.bootstrap import Context
+from daemon.cli.admin_options import admin_action
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.parser import Parser, admin_action, recording_options, time_argument
+from daemon.cli.parser import Parser, recording_options, time_argument
 from daemon.cli.render import Output
 from events.manual_rules import CATEGORIES, ManualRefused
 from events.usecases.admin_accounts import CreateManualAccount, create_manual_account

@@ -9,8 +9,9 @@ import argparse
 from typing import Any
 
 from daemon.bootstrap import Context
+from daemon.cli.admin_options import account_key, admin_action
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.parser import account_key, admin_action, recording_options, time_argument
+from daemon.cli.parser import recording_options, time_argument
 from daemon.cli.render import Output
 from events.attachment_rules import AttachmentRefused
 from events.usecases.admin_attachments import Attach, Detach, attach, detach

@@ -14,8 +14,9 @@ from daemon.cli import (
     admin_group_commands,
     admin_merge_commands,
 )
+from daemon.cli.admin_options import account_key, admin_action
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.parser import Parser, account_key, admin_action, recording_options
+from daemon.cli.parser import Parser, recording_options
 from daemon.cli.render import Output
 from events.login_rules import RenameRefused
 from events.usecases.admin_login import RenameLogin, rename_login

@@ -9,8 +9,9 @@ import argparse
 from typing import Any
 
 from daemon.bootstrap import Context
+from daemon.cli.admin_options import account_key, admin_action
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.parser import account_key, admin_action, recording_options
+from daemon.cli.parser import recording_options
 from daemon.cli.render import Output
 from events.duplicate_rules import MarkRefused
 from events.usecases.admin_duplicates import MarkDuplicate, UnmarkDuplicate, mark_duplicate, unmark_duplicate

@@ -9,8 +9,9 @@ import argparse
 from typing import Any
 
 from daemon.bootstrap import Context
+from daemon.cli.admin_options import admin_action
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.parser import admin_action, recording_options
+from daemon.cli.parser import recording_options
 from daemon.cli.render import Output
 from events.merge_rules import MergePreview, MergeRefused
 from events.usecases.admin_merge import MergeAccounts, UnmergeAccounts, Unmerged, merge_accounts, unmerge_accounts
