@@ -184,8 +184,7 @@ DIRECTORY_ANOMALIES = MetricDef(
     "What the directory holds that points nowhere or is withheld (domain-rules §12): structures "
     "kept although their code fails the check letter, people attached to structures the "
     "directory does not hold, teachers withheld because no structure of theirs is served, "
-    "teacher categories that contradict the functions; merges whose survivor departed while an absorbed "
-    "account is active, or whose two sides a source still delivers as two persons (issue 14).",
+    "teacher categories that contradict the functions.",
     ("kind",),
 )
 PURGE_HOLD = MetricDef("entsync_purge_hold", "gauge", "1 while an operator holds removals (domain-rules §11).")
