@@ -64,6 +64,14 @@ def absorbed_jointures(db: Database, survivor: str) -> list[str]:
     ]
 
 
+def past_absorbed(db: Database, survivor: str) -> list[str]:
+    """The ids of every account ever merged into the account ``survivor``,
+    the merge taken back or not (projections/directory_merges.py's index)."""
+    prefix = f"merged-into:{survivor}:"
+    rows = db.query("SELECT value FROM meta WHERE key >= ? AND key < ? ORDER BY key", (prefix, prefix[:-1] + ";"))
+    return [aid for (aid,) in rows]
+
+
 def absorbed_by(held: dict[str, dict]) -> dict[str, list[str]]:
     """Survivor id → the ids of the accounts it absorbed, in order."""
     out: dict[str, list[str]] = {}

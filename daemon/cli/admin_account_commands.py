@@ -11,22 +11,14 @@ import argparse
 
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import Parser, _wrap, recording_options, time_argument
+from daemon.cli.parser import Parser, admin_action, recording_options, time_argument
 from daemon.cli.render import Output
 from events.manual_rules import CATEGORIES, ManualRefused
 from events.usecases.admin_accounts import CreateManualAccount, create_manual_account
 
 
 def add_arguments(actions: argparse._SubParsersAction[Parser]) -> None:
-    h = ADMIN_HELPS["create-account"]
-    ca = actions.add_parser(
-        "create-account",
-        help=h.line,
-        description=_wrap(h.what),
-        epilog=exits(h.exits),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ca = admin_action(actions, "create-account")
     ca.add_argument("category", metavar="CATEGORY", choices=list(CATEGORIES), help=", ".join(CATEGORIES))
     ca.add_argument("given_name", metavar="FIRST_NAME")
     ca.add_argument("family_name", metavar="LAST_NAME")

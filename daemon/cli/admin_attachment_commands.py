@@ -10,8 +10,7 @@ from typing import Any
 
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import _wrap, recording_options, time_argument
+from daemon.cli.parser import account_key, admin_action, recording_options, time_argument
 from daemon.cli.render import Output
 from events.attachment_rules import AttachmentRefused
 from events.usecases.admin_attachments import Attach, Detach, attach, detach
@@ -20,15 +19,8 @@ from events.usecases.admin_attachments import Attach, Detach, attach, detach
 def add_parsers(actions: Any) -> None:
     """The two actions, on the subparsers of `entsync admin`."""
     for name in ("attach", "detach"):
-        h = ADMIN_HELPS[name]
-        sp = actions.add_parser(
-            name,
-            help=h.line,
-            description=_wrap(h.what),
-            epilog=exits(h.exits),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        sp.add_argument("key", metavar="KEY", help="the account: its jointure, a login (current or alias) or its id")
+        sp = admin_action(actions, name)
+        account_key(sp)
         sp.add_argument("uai", metavar="UAI", help="the other establishment")
         if name == "attach":
             sp.add_argument(

@@ -15,8 +15,7 @@ from daemon.cli import (
     admin_merge_commands,
 )
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import Parser, _wrap, recording_options
+from daemon.cli.parser import Parser, account_key, admin_action, recording_options
 from daemon.cli.render import Output
 from events.login_rules import RenameRefused
 from events.usecases.admin_login import RenameLogin, rename_login
@@ -25,15 +24,8 @@ from events.usecases.admin_login import RenameLogin, rename_login
 def add_arguments(sp: argparse.ArgumentParser) -> None:
     """The actions, each with its own help page."""
     actions = sp.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=Parser)
-    h = ADMIN_HELPS["rename-login"]
-    rn = actions.add_parser(
-        "rename-login",
-        help=h.line,
-        description=_wrap(h.what),
-        epilog=exits(h.exits),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    rn.add_argument("key", metavar="KEY", help="the account: its jointure, a login (current or alias) or its id")
+    rn = admin_action(actions, "rename-login")
+    account_key(rn)
     rn.add_argument("new_login", metavar="NEW_LOGIN")
     rn.add_argument("--reason", required=True, help="why (required, recorded with the rename)")
     recording_options(rn, "who renames")

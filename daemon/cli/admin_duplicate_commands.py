@@ -10,8 +10,7 @@ from typing import Any
 
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import _wrap, recording_options
+from daemon.cli.parser import account_key, admin_action, recording_options
 from daemon.cli.render import Output
 from events.duplicate_rules import MarkRefused
 from events.usecases.admin_duplicates import MarkDuplicate, UnmarkDuplicate, mark_duplicate, unmark_duplicate
@@ -20,15 +19,8 @@ from events.usecases.admin_duplicates import MarkDuplicate, UnmarkDuplicate, mar
 def add_parsers(actions: Any) -> None:
     """The two actions, on the subparsers of `entsync admin`."""
     for name in ("mark-duplicate", "unmark-duplicate"):
-        h = ADMIN_HELPS[name]
-        sp = actions.add_parser(
-            name,
-            help=h.line,
-            description=_wrap(h.what),
-            epilog=exits(h.exits),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        sp.add_argument("key", metavar="KEY", help="the account: its jointure, a login (current or alias) or its id")
+        sp = admin_action(actions, name)
+        account_key(sp)
         if name == "mark-duplicate":
             sp.add_argument("--of", required=True, metavar="OTHER", help="the account kept (same keys as KEY)")
         sp.add_argument("--reason", required=True, help="why (required, recorded with the action)")

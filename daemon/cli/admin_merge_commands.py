@@ -10,8 +10,7 @@ from typing import Any
 
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.helps import ADMIN_HELPS, exits
-from daemon.cli.parser import _wrap, recording_options
+from daemon.cli.parser import admin_action, recording_options
 from daemon.cli.render import Output
 from events.merge_rules import MergePreview, MergeRefused
 from events.usecases.admin_merge import MergeAccounts, UnmergeAccounts, Unmerged, merge_accounts, unmerge_accounts
@@ -27,14 +26,7 @@ def _prefer(value: str) -> tuple[str, str]:
 def add_parsers(actions: Any) -> None:
     """The two actions, on the subparsers of `entsync admin`."""
     for name in ("merge", "unmerge"):
-        h = ADMIN_HELPS[name]
-        sp = actions.add_parser(
-            name,
-            help=h.line,
-            description=_wrap(h.what),
-            epilog=exits(h.exits),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        sp = admin_action(actions, name)
         if name == "merge":
             sp.add_argument("survivor", metavar="SURVIVOR", help="the account kept: its jointure, a login or its id")
             sp.add_argument("absorbed", metavar="ABSORBED", help="the account merged into it (same keys)")

@@ -105,7 +105,8 @@ def history(args: Namespace, ctx: Context, ui: Output) -> int:
     row = account_queries.find_account(ctx.db, args.key)  # an absorbed key: its survivor (issue 14)
     jointure = row["jointure"] if row else args.key
     absorbed = merge_fold.absorbed_jointures(ctx.db, row["account_id"]) if row else []
-    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db), absorbed)
+    past = merge_fold.past_absorbed(ctx.db, row["account_id"]) if row else []
+    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db), absorbed, past)
     if not entries:
         raise LookupError(f"no account with id or login {args.key!r}")
     lines = []

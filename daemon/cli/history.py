@@ -52,22 +52,32 @@ _SHOWN = (
 
 
 def history(
-    log: DirectoryLog, jointure: str, group_streams: Iterable[UUID] = (), absorbed: Iterable[str] = ()
+    log: DirectoryLog,
+    jointure: str,
+    group_streams: Iterable[UUID] = (),
+    absorbed: Iterable[str] = (),
+    past: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """Every event of the account stream of ``jointure``, oldest first, with
     the facts of the ManualGroups streams ``group_streams`` that name it.
     With the jointures of the accounts it ``absorbed`` (issue 14), their
     events too, each marked ``merged_side: absorbed`` with its jointure, and
     the merges' facts; the account's own merge facts (it was absorbed once)
-    are there in any case."""
+    are there in any case. ``past``: the ids of the accounts ever merged
+    into it (projections/merge_fold.past_absorbed) — the facts of the merges
+    taken back, without the other account's events, which are its own again."""
     entries = _account(log, jointure)
     if not entries:
         return entries
     facts = _group_facts(log, str(account_id(jointure)), group_streams) + _merge_facts(log, str(account_id(jointure)))
+    now = set()
     for other in absorbed:
         aid = str(account_id(other))
+        now.add(aid)
         side = [{**e, "merged_side": "absorbed", "jointure": other} for e in _account(log, other)]
         facts += side + _group_facts(log, aid, group_streams) + _merge_facts(log, aid)
+    for aid in sorted(set(past) - now):
+        facts += [f for f in _merge_facts(log, aid) if f["survivor_id"] == str(account_id(jointure))]
     return _merged(entries, sorted(facts, key=_time))
 
 

@@ -11,7 +11,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from daemon.cli.exits import EXIT_ERROR
-from daemon.cli.helps import HELPS, SUMMARY, exits
+from daemon.cli.helps import ADMIN_HELPS, HELPS, SUMMARY, exits
 
 
 def local_operator() -> str:
@@ -115,6 +115,23 @@ class Parser(argparse.ArgumentParser):
 
 def _wrap(text: str) -> str:
     return "\n\n".join(textwrap.fill(p, 79) for p in text.split("\n\n"))
+
+
+def admin_action(actions: argparse._SubParsersAction[Parser], name: str) -> argparse.ArgumentParser:
+    """The parser of the admin action ``name`` with its help page (ADMIN_HELPS)."""
+    h = ADMIN_HELPS[name]
+    return actions.add_parser(
+        name,
+        help=h.line,
+        description=_wrap(h.what),
+        epilog=exits(h.exits),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def account_key(sp: argparse.ArgumentParser, name: str = "key", metavar: str = "KEY") -> None:
+    """The account an admin action is about, by any of its keys."""
+    sp.add_argument(name, metavar=metavar, help="the account: its jointure, a login (current or alias) or its id")
 
 
 def parser() -> argparse.ArgumentParser:

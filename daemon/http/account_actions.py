@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 
 from daemon.http import action_models as am
-from daemon.http import writes
+from daemon.http import merge_models as mm
+from daemon.http import merge_writes, writes
 from daemon.http.actions import Admin, act, establishment, post
 from daemon.http.api import TEXT, Served
 from daemon.http.errors import ApiError
@@ -136,3 +137,25 @@ def end_attachment(
 ) -> Any:
     return act(site, request, who, writes.end_attachment, (key,), scope=who.scope(), key=key, uai=uai,
                 reason=body.reason)  # fmt: skip
+
+
+# ---- a merge of two accounts of one person, and its undoing (issue 14) ----------------------
+# Both accounts must lie within an etab-admin's UAIs (their own structures and attachments),
+# else the key is not found. The preview's disagreements carry names and birth dates to the
+# caller who may act on both accounts; a refusal's 409 names the accounts by their ids only.
+
+
+@post(people, "/accounts/{key:segment}/merge", mm.MergeDone, "mergeAccounts",
+       "Merge another account of the same person into this one (dry_run: the preview).", "directory")  # fmt: skip
+def merge_accounts(site: Served, request: Request, who: Admin, key: Annotated[str, ACCOUNT_KEY], body: mm.Merge) -> Any:
+    return act(site, request, who, merge_writes.merge_accounts, (), scope=who.scope(), key=key,
+                absorbed=body.absorbed, reason=body.reason, prefer=dict(body.prefer), dry_run=body.dry_run)  # fmt: skip
+
+
+@post(people, "/accounts/{key:segment}/unmerge", mm.UnmergeDone, "unmergeAccounts",
+       "Take a merge back (either account's key; dry_run: the preview).", "directory")  # fmt: skip
+def unmerge_accounts(
+    site: Served, request: Request, who: Admin, key: Annotated[str, ACCOUNT_KEY], body: mm.Unmerge
+) -> Any:
+    return act(site, request, who, merge_writes.unmerge_accounts, (), scope=who.scope(), key=key, reason=body.reason,
+                dry_run=body.dry_run)  # fmt: skip

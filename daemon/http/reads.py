@@ -50,6 +50,8 @@ def accounts(ctx: Any, *, scope: Scope, uai: str | None, state: str | None, prof
 
 
 def account(ctx: Any, *, scope: Scope, key: str) -> dict:
+    """The account ``key`` as its detail shows it: unknown, or outside the
+    caller's UAIs (an ``OutOfScope``), a 404."""
     row = account_queries.account_detail(
         ctx.db, key, now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from daemon.http import reads
 from daemon.http.errors import not_found
 from daemon.http.reads import OutOfScope, Scope
 from events.access import Caller
@@ -33,7 +34,7 @@ from events.usecases.tick import hold_removals, lift_hold, purge_hold
 from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match
-from projections import account_queries, delivery_queries, import_queries, structure_queries
+from projections import delivery_queries, import_queries, structure_queries
 from projections.attachment_listings import attachments_of
 
 # ---- the académie's operations (operators only) ---------------------------------------------
@@ -141,14 +142,7 @@ def choose_group_source(ctx: Any, who: Caller, *, scope: Scope, uai: str, source
 
 
 def rename_account_login(ctx: Any, who: Caller, *, scope: Scope, key: str, new_login: str, reason: str) -> dict:
-    ctx.projection.catch_up(ctx.log)
-    row = account_queries.account_detail(
-        ctx.db, key, now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
-    )
-    if row is None:
-        raise not_found("account")
-    if not account_queries.within(row, scope):
-        raise OutOfScope("account")
+    _accounts(ctx, scope, [key])
     return rename_login(RenameLogin(key, new_login, reason, who.name), ctx).as_dict()
 
 
@@ -228,17 +222,7 @@ def _accounts(ctx: Any, scope: Scope, keys: list[str]) -> list[dict]:
     """Each key's account: unknown or outside the caller's UAIs, a 404 (a
     member or a kept account is a key as much as the path's)."""
     ctx.projection.catch_up(ctx.log)
-    rows = []
-    for key in keys:
-        row = account_queries.account_detail(
-            ctx.db, key, now=ctx.judged_now(), grace=ctx.policy.overdue_grace, policy=ctx.policy
-        )
-        if row is None:
-            raise not_found("account")
-        if not account_queries.within(row, scope):
-            raise OutOfScope("account")
-        rows.append(row)
-    return rows
+    return [reads.account(ctx, scope=scope, key=key) for key in keys]
 
 
 def _grouped(action: Callable[[], Any]) -> dict:

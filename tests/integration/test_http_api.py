@@ -87,6 +87,9 @@ PATHS = {
     "/api/v1/accounts/{key}/duplicate-unmark",
     "/api/v1/accounts/{key}/attachments",
     "/api/v1/accounts/{key}/attachments/{uai}/end",
+    # A merge of two accounts of one person, and its undoing (tests/integration/test_http_merge.py).
+    "/api/v1/accounts/{key}/merge",
+    "/api/v1/accounts/{key}/unmerge",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -201,3 +201,11 @@ def test_a_merge_folds_and_the_unmerge_equals_a_store_never_merged(
     for part in merged:
         assert merged[part] == never[part], part
     assert cli.run("verify")[0] == 0, cli.err
+    # The survivor's history keeps the facts of the merge taken back, not the other side's events.
+    for survivor in (gs, ts):
+        story = cli.json("history", survivor)
+        assert [e["event"] for e in story if e.get("stream") == "merge"] == [
+            "AccountMerge.AccountsMerged",
+            "AccountMerge.AccountsUnmerged",
+        ], survivor
+        assert not any("merged_side" in e for e in story)

@@ -111,3 +111,52 @@ def test_outbound_command(academie, tmp_path, kafka_broker, capsys):
     assert main(["--store", store, "--json", "outbound", "--bootstrap", kafka_broker, "--topic", topic]) == 0
     assert json.loads(capsys.readouterr().out)["sent"] == 0
     assert len(_consume(kafka_broker, topic, first["sent"])) == first["sent"]
+
+
+def test_a_merge_and_its_unmerge_go_out_in_order_with_both_ids_and_the_alias(academie, store_url, kafka_broker):
+    """The outbound contract of issue 14 (README, "Domain events to Kafka"):
+    AccountsMerged then AccountsUnmerged, keyed by the merge stream, each
+    with survivor_id, absorbed_id and alias."""
+    from events.merge import merge_id
+    from events.usecases.admin_merge import MergeAccounts, UnmergeAccounts, merge_accounts, unmerge_accounts
+    from projections import account_queries
+
+    topic = f"entsync-merges-{uuid.uuid4().hex[:10]}"
+    ctx = bootstrap.build(store_url, Policy())
+    kafka = KafkaPythonProducer(
+        kafka_broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000
+    )
+    try:
+        ingest(str(academie.first), ctx, T0)
+        tick(ctx, T_CREATE)
+        survivor, absorbed = account_queries.accounts(ctx.db, state="active", profile="ELEVE", limit=2)
+        merge_accounts(MergeAccounts(survivor["jointure"], absorbed["jointure"], "ops", "one pupil"), ctx, T_CREATE)
+        unmerge_accounts(UnmergeAccounts(absorbed["jointure"], "ops", "two pupils"), ctx, T_CREATE)
+        total = ctx.log.max_position()
+        assert Outbound(ctx, kafka, topic).publish(batch=700) == total
+
+        stream = str(merge_id(absorbed["account_id"]))
+        merges = [
+            (r, json.loads(r.value))
+            for r in _consume(kafka_broker, topic, total)
+            if r.key.decode() == stream and json.loads(r.value)["topic"] != "entsync:AccountMerge.Opened.v1"
+        ]
+        assert [b["topic"] for _, b in merges] == [
+            "entsync:AccountMerge.AccountsMerged.v1",
+            "entsync:AccountMerge.AccountsUnmerged.v1",
+        ]
+        for r, b in merges:
+            assert b["schema"] == "entsync.event.v1" and b["id"] == stream
+            assert dict(r.headers)["entsync-event-id"].decode() == f"{stream}:{b['version']}"
+            assert dict(r.headers)["entsync-topic"].decode() == b["topic"]
+            ids = {k: b["event"][k] for k in ("survivor_id", "absorbed_id", "alias")}
+            assert ids == {
+                "survivor_id": survivor["account_id"],
+                "absorbed_id": absorbed["account_id"],
+                "alias": absorbed["login"],
+            }
+        assert merges[0][1]["position"] < merges[1][1]["position"]
+        assert merges[0][1]["version"] + 1 == merges[1][1]["version"]
+    finally:
+        kafka.close(timeout=5)
+        ctx.close()

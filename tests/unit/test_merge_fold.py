@@ -208,6 +208,15 @@ def test_the_history_interleaves_the_absorbed_side_and_the_merge_facts(uow):
     # The absorbed account's own history keeps both facts of its merge stream.
     kept = [e["event"] for e in history(uow.log, aj) if e.get("stream") == "merge"]
     assert kept == ["AccountMerge.AccountsMerged", "AccountMerge.AccountsUnmerged"]
+    # The survivor's too, through the projection's index of past merges, without the other side's events.
+    assert merge_fold.absorbed_jointures(uow.db, str(account_id(sj))) == []
+    past = merge_fold.past_absorbed(uow.db, str(account_id(sj)))
+    assert past == [str(account_id(aj))]
+    story = history(uow.log, sj, (), [], past)
+    assert [e["event"] for e in story if e.get("stream") == "merge"] == kept
+    assert not any("merged_side" in e for e in story)
+    assert [e for e in story if e.get("stream") != "merge"] == own
+    assert merge_fold.past_absorbed(uow.db, str(account_id(aj))) == []
 
 
 def by_hand(uow, absorbed: str, own: str, other: str) -> None:
