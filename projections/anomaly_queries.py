@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
 from projections.mark_listings import marks
+from projections.merge_anomalies import merge_anomalies, same_person
 from projections.served import structure_anomalies, withheld_jointures
 from projections.siecle_listings import set_asides
 
@@ -96,9 +97,13 @@ def anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> lis
         "GROUP BY identity HAVING COUNT(*) > 1) AND state IN ('pending', 'active') ORDER BY jointure"
     ):
         groups.setdefault(row["identity"], []).append(row)
+    person = same_person(db)  # merged accounts are one person (issue 14), no suspected duplicates of each other
     for rows in groups.values():
         for row in rows:
-            others = ",".join(r["jointure"] for r in rows if r is not row)
+            me = person.get(row["jointure"], row["jointure"])
+            others = ",".join(r["jointure"] for r in rows if person.get(r["jointure"], r["jointure"]) != me)
+            if not others:
+                continue
             out.append(
                 {
                     "anomaly": "suspected_duplicate",
@@ -119,6 +124,7 @@ def anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> lis
                 "detail": f"duplicate of {mark['duplicate_of']}, deleted at {mark['deletion_due']}{carried}",
             }
         )
+    out.extend(merge_anomalies(db))
     if policy is not None:
         out.extend(structure_anomalies(db, policy))
     return out

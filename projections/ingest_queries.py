@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 
 from adapters.aaf.records import PERSONS
 from adapters.aaf.summary import Known
-from events.usecases.aaf_ports import BlockingDelivery, Identity, KnownStructure, RecordIndex
+from events.usecases.aaf_ports import BlockingDelivery, Identity, KnownStructure, MergedPair, RecordIndex
 from projections.clauses import chunks
 from projections.db import Database
 
@@ -77,5 +77,15 @@ class IngestQueries:
             for j, identity in self.db.query(
                 "SELECT jointure, identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
                 "ORDER BY jointure"
+            )
+        ]
+
+    def merged(self) -> list[MergedPair]:
+        return [
+            MergedPair(survivor, absorbed)
+            for survivor, absorbed in self.db.query(
+                "SELECT s.jointure, a.jointure FROM account_merges m "
+                "JOIN accounts s ON s.account_id = m.survivor_id JOIN accounts a ON a.account_id = m.absorbed_id "
+                "ORDER BY a.jointure"
             )
         ]

@@ -62,6 +62,14 @@ class Identity:
     identity: str
 
 
+@dataclass(frozen=True)
+class MergedPair:
+    """A merge that holds (issue 14): the absorbed account shown inside its survivor."""
+
+    survivor: str  # jointure
+    absorbed: str  # jointure
+
+
 class IngestQueries(Protocol):
     """The read-model queries of the ingest (projections/ingest_queries.py)."""
 
@@ -85,6 +93,9 @@ class IngestQueries(Protocol):
 
     def identities(self) -> list[Identity]:
         """Pending and active accounts that carry an identity, by jointure."""
+
+    def merged(self) -> list[MergedPair]:
+        """The merges that hold now (events/merge.py), by jointure."""
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ but the ``Received`` event: the delivery is read again.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
 
 from adapters.aaf.files import DeliveryFiles
 from adapters.aaf.records import PERSONS
 from adapters.errors import DeliveryRejected
 from events.delivery import Delivery
 from events.usecases.aaf_apply import start_apply
-from events.usecases.aaf_ports import IngestQueries, IngestWork, StagedRow
+from events.usecases.aaf_ports import Identity, IngestQueries, IngestWork, MergedPair, StagedRow
 from events.usecases.aaf_scan import Scan, birth_reference, scan
 from events.usecases.brake_check import brake_check, describe_brake
 from events.usecases.result import Result
@@ -157,11 +157,31 @@ def corrected_duplicates(departures: list[tuple[str, str]], queries: IngestQueri
     leaving = {j for cat, j in departures if cat in PERSONS}
     if not leaving:
         return {}
-    staying: dict[str, str] = {}
+    return duplicates_among(leaving, queries.identities(), queries.merged())
+
+
+def duplicates_among(leaving: Set[str], identities: Sequence[Identity], merged: Sequence[MergedPair]) -> dict[str, str]:
+    """The leaving jointures whose identity stays with another account, each
+    with the first (by jointure) that stays.
+
+    Accounts merged together (issue 14) are one person by an operator's
+    decision, not duplicates of each other: a side that leaves while the
+    other stays departs as any absent person does (departing, removed at
+    Toussaint, the fold still showing the survivor), never deactivated
+    because of its other side — which a deactivation would also mark as
+    "has a duplicate". A third account of the same identity still makes it
+    a corrected duplicate."""
+    person = {p.absorbed: p.survivor for p in merged}  # jointure → the survivor it is shown in
+    staying: dict[str, list[str]] = {}
     identity_of: dict[str, str] = {}
-    for row in queries.identities():
+    for row in identities:
         if row.jointure in leaving:
             identity_of[row.jointure] = row.identity
         else:
-            staying.setdefault(row.identity, row.jointure)
-    return {j: staying[i] for j, i in identity_of.items() if i in staying}
+            staying.setdefault(row.identity, []).append(row.jointure)
+    out: dict[str, str] = {}
+    for j, identity in identity_of.items():
+        others = [s for s in staying.get(identity, []) if person.get(s, s) != person.get(j, j)]
+        if others:
+            out[j] = others[0]
+    return out
