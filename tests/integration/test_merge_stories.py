@@ -27,9 +27,8 @@ from daemon.observability.readings import read
 from events.policy import Policy
 from projections import account_queries
 from projections.schema import dump
-from tests.conftest import declare_store
 from tests.integration.cli import Cli
-from tests.integration.conftest import make_academie, new_store, rebuilt
+from tests.integration.conftest import make_academie, prepared_store, rebuilt
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_GUEST = T0 + timedelta(hours=20)
@@ -51,13 +50,19 @@ def acad(tmp_path_factory):
     return make_academie(tmp_path_factory.mktemp("stories"), *ARGS)
 
 
-@pytest.fixture
-def plain_url(request, backend, tmp_path):
-    (tmp_path / "plain").mkdir()
-    url, drop = new_store(request, backend, tmp_path / "plain")
-    declare_store(url)
-    yield url
-    drop()
+def started(request, backend: str, acad, capsys, directory=None) -> str:
+    """A copy of the simulation store where the first delivery was ingested
+    at T0 and its accounts created at T_CREATE through `entsync`, the start
+    of the stories without a guest: brought there once per backend."""
+
+    def start(url: str) -> None:
+        feed(
+            Cli(url, capsys),
+            ("ingest", str(acad.first), "--now", T0.isoformat()),
+            ("tick", "--now", T_CREATE.isoformat()),
+        )
+
+    return prepared_store(request, backend, "merge-stories-started", start, directory)
 
 
 def feed(cli: Cli, *steps: tuple[str, ...]) -> None:
@@ -192,12 +197,13 @@ def raw(store_url: str, keys: list[str]) -> dict:
 
 
 def test_two_guardians_merged_through_a_delivery_and_a_siecle_export_then_unmerged(
-    acad, store_url, plain_url, capsys
+    request, backend, acad, tmp_path, capsys
 ):  # fmt: skip
+    # Both stores start from copies of the one where the year started: the merged one and a reference.
+    store_url = started(request, backend, acad, capsys)
+    (tmp_path / "plain").mkdir()
+    plain_url = started(request, backend, acad, capsys, tmp_path / "plain")
     cli, plain = Cli(store_url, capsys), Cli(plain_url, capsys)
-    first = (("ingest", str(acad.first), "--now", T0.isoformat()), ("tick", "--now", T_CREATE.isoformat()))
-    feed(cli, *first)
-    feed(plain, *first)
     survivor, absorbed, uai = guardians_of_one_establishment(cli, acad)
     uais = sorted(e["uai"] for e in acad.manifest["establishments"])
     merged(cli, survivor, absorbed)
@@ -241,9 +247,9 @@ def test_two_guardians_merged_through_a_delivery_and_a_siecle_export_then_unmerg
     assert same_log_rebuilds(store_url) == {}  # no merge held: the gauges of a directory that never merged
 
 
-def test_a_duplicate_merged_then_dropped_by_a_complete_delivery(acad, store_url, capsys):
+def test_a_duplicate_merged_then_dropped_by_a_complete_delivery(request, backend, acad, capsys):
+    store_url = started(request, backend, acad, capsys)
     cli = Cli(store_url, capsys)
-    feed(cli, ("ingest", str(acad.first), "--now", T0.isoformat()), ("tick", "--now", T_CREATE.isoformat()))
     (kept1, twice1), (kept2, twice2) = acad.manifest["duplicates"][:2]
     assert {twice1, twice2} <= set(acad.manifest["churn"]["duplicates_removed"])
     twins = {kept1, twice1, kept2, twice2}
