@@ -22,9 +22,8 @@ from events.merge import AccountMerge
 from events.policy import Policy
 from projections import account_queries
 from projections.schema import dump
-from tests.conftest import declare_store
 from tests.integration.cli import Cli
-from tests.integration.conftest import make_academie, new_store, rebuilt
+from tests.integration.conftest import make_academie, prepared_store, rebuilt
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
@@ -42,13 +41,20 @@ def acad(tmp_path_factory):
     return make_academie(tmp_path_factory.mktemp("fold"), *ARGS)
 
 
-@pytest.fixture
-def plain_url(request, backend, tmp_path):
-    (tmp_path / "plain").mkdir()
-    url, drop = new_store(request, backend, tmp_path / "plain")
-    declare_store(url)
-    yield url
-    drop()
+def started(request, backend: str, acad, capsys, directory=None) -> str:
+    """A copy of the simulation store where the first delivery was ingested
+    at T0 and its accounts created at T_CREATE through `entsync`: brought
+    there once per backend, the merged store and its reference both start
+    from it."""
+
+    def start(url: str) -> None:
+        feed(
+            Cli(url, capsys),
+            ("ingest", str(acad.first), "--now", T0.isoformat()),
+            ("tick", "--now", T_CREATE.isoformat()),
+        )
+
+    return prepared_store(request, backend, "merge-fold-started", start, directory)
 
 
 def pairs(ctx, churn: dict) -> tuple[tuple[str, str], tuple[str, str], list[str]]:
@@ -120,12 +126,12 @@ def same_log_rebuilds(store_url: str) -> None:
 
 
 def test_a_merge_folds_and_the_unmerge_equals_a_store_never_merged(
-    acad, store_url, plain_url, capsys
+    request, backend, acad, tmp_path, capsys
 ):  # fmt: skip
+    store_url = started(request, backend, acad, capsys)
+    (tmp_path / "plain").mkdir()
+    plain_url = started(request, backend, acad, capsys, tmp_path / "plain")
     cli, plain = Cli(store_url, capsys), Cli(plain_url, capsys)
-    first = (("ingest", str(acad.first), "--now", T0.isoformat()), ("tick", "--now", T_CREATE.isoformat()))
-    feed(cli, *first)
-    feed(plain, *first)
     ctx = bootstrap.build(store_url, Policy())
     try:
         (gs, ga), (ts, ta), uais = pairs(ctx, acad.manifest["churn"])
