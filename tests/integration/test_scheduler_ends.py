@@ -27,7 +27,7 @@ from events.usecases.admin_accounts import CreateManualAccount, create_manual_ac
 from events.usecases.admin_attachments import Attach, attach
 from events.usecases.admin_duplicates import MarkDuplicate, mark_duplicate
 from events.usecases.tick import hold_removals, tick
-from tests.integration.conftest import T0, T_CREATE, make_academie
+from tests.integration.conftest import T0, T_CREATE, make_academie, prepared_store
 from tests.integration.test_scheduler import LEAD, ShiftedClock, wait_until
 
 # 900 students: two establishments (generator/academie/plan.py, 600 each).
@@ -39,6 +39,24 @@ APART = timedelta(seconds=10)
 @pytest.fixture(scope="module")
 def two(tmp_path_factory):
     return make_academie(tmp_path_factory.mktemp("scheduler-ends"), *ARGS)
+
+
+@pytest.fixture
+def started(request, backend, two) -> str:
+    """A copy of the simulation store where the first delivery was applied
+    at T0 and its accounts created at T_CREATE, both tests' start: brought
+    there once per backend (the effective times are given: the clock only
+    guards them)."""
+
+    def start(url: str) -> None:
+        ctx = bootstrap.build(url, Policy(), ManualClock(T_CREATE))
+        try:
+            assert ingest(str(two.first), ctx, T0).status == "applied"
+            tick(ctx, T_CREATE)
+        finally:
+            ctx.close()
+
+    return prepared_store(request, backend, "scheduler-ends-started", start)
 
 
 def teacher(ctx) -> tuple[str, str, str]:
@@ -78,14 +96,12 @@ def account(ctx, account_id: str) -> dict:
     return row
 
 
-def test_the_timer_ends_an_attachment_and_a_manual_account_at_their_dates(store_url, two):
+def test_the_timer_ends_an_attachment_and_a_manual_account_at_their_dates(started):
     clock = ShiftedClock(T_CREATE + timedelta(hours=1))
-    ctx = bootstrap.build(store_url, Policy(), clock)
+    ctx = bootstrap.build(started, Policy(), clock)
     lock = threading.RLock()
     scheduler = Scheduler(ctx, lock, recheck_seconds=300, overdue_seconds=300, catch_up_seconds=300)
     try:
-        assert ingest(str(two.first), ctx, T0).status == "applied"
-        tick(ctx, T_CREATE)
         jointure, own, other = teacher(ctx)
         now = clock.now()
         ends = now + timedelta(days=30)
@@ -138,11 +154,9 @@ def test_the_timer_ends_an_attachment_and_a_manual_account_at_their_dates(store_
         ctx.close()
 
 
-def test_the_hold_keeps_removals_from_arming_the_timer_never_an_attachment_end(store_url, two):
-    ctx = bootstrap.build(store_url, Policy(), ManualClock(T_CREATE))
+def test_the_hold_keeps_removals_from_arming_the_timer_never_an_attachment_end(started):
+    ctx = bootstrap.build(started, Policy(), ManualClock(T_CREATE))
     try:
-        ingest(str(two.first), ctx, T0)
-        tick(ctx, T_CREATE)
         jointure, own, other = teacher(ctx)
         now = T_CREATE + timedelta(hours=1)
         ends = now + timedelta(days=30)
