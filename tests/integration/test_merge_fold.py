@@ -22,8 +22,8 @@ from events.merge import AccountMerge
 from events.policy import Policy
 from projections import account_queries
 from projections.schema import dump
-from tests.integration.cli import Cli
-from tests.integration.conftest import make_academie, prepared_store, rebuilt
+from tests.integration.cli import Cli, reads, year_started
+from tests.integration.conftest import make_academie, rebuilt
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
@@ -42,19 +42,7 @@ def acad(tmp_path_factory):
 
 
 def started(request, backend: str, acad, capsys, directory=None) -> str:
-    """A copy of the simulation store where the first delivery was ingested
-    at T0 and its accounts created at T_CREATE through `entsync`: brought
-    there once per backend, the merged store and its reference both start
-    from it."""
-
-    def start(url: str) -> None:
-        feed(
-            Cli(url, capsys),
-            ("ingest", str(acad.first), "--now", T0.isoformat()),
-            ("tick", "--now", T_CREATE.isoformat()),
-        )
-
-    return prepared_store(request, backend, "merge-fold-started", start, directory)
+    return year_started(request, backend, acad.first, capsys, "merge-fold-started", directory)
 
 
 def pairs(ctx, churn: dict) -> tuple[tuple[str, str], tuple[str, str], list[str]]:
@@ -106,15 +94,6 @@ def unmerge(ctx, absorbed: str) -> None:
 def feed(cli: Cli, *steps: tuple[str, ...]) -> None:
     for step in steps:
         assert cli.run(*step)[0] == 0, cli.err
-
-
-def reads(cli: Cli, keys: list[str], uais: list[str]) -> dict:
-    return {
-        "accounts": cli.json("accounts"),
-        "by_uai": {u: cli.json("accounts", "--uai", u) for u in uais},
-        "details": {k: cli.json("account", k) for k in keys},
-        "classes": {u: cli.json("classes", u, "--members") for u in uais},
-    }
 
 
 def same_log_rebuilds(store_url: str) -> None:
