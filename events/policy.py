@@ -91,7 +91,11 @@ class Policy(BaseModel):
         "this after the later of the departure and its recording",
     )
     overwrite_name_similarity: float = Field(
-        0.6, ge=0, le=1, description="domain-rules §5: below it, a renamed record is a suspected overwrite"
+        0.75,
+        ge=0,
+        le=1,
+        description="domain-rules §5: below this identity score (events/identity_rules.py), "
+        "a changed record is a suspected overwrite",
     )
     served_include: tuple[str, ...] = Field(
         (),
