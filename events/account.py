@@ -107,8 +107,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         creation_due: datetime | None
 
     class FieldsSetAside(Event):
-        """The record's attributes not used, each with the reason code of its implausible value
-        (§12; {}: none any more), recorded before the record event it qualifies."""
+        """Attributes not used, each with its implausible value's reason (§12; {}: none any more)."""
 
         TOPIC = "entsync:Account.FieldsSetAside.v1"
         fields: dict[str, str]
@@ -139,6 +138,8 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         file: str
         line: int
         at: datetime
+        score: float = 0.0  # events/identity_rules.py; facts stored before issue 15 have neither
+        reasons: tuple[str, ...] = ()  # stable codes (a list once stored)
 
     class Departed(Event):
         """The person left every structure; the account is kept until removal_due."""
@@ -167,7 +168,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         at: datetime
 
     class Deactivated(Event):
-        """A corrected duplicate (§5, §11): gone while its identity stays; deleted at deletion_due."""
+        """A corrected duplicate (§5, §11): gone, identity kept; deleted at deletion_due."""
 
         TOPIC = "entsync:Account.Deactivated.v1"
         duplicate_of: str
@@ -244,8 +245,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         at: datetime
 
     class DepartureDeclared(Event):
-        """SIECLE's leaving date has come: the account departs from it even while the AAF still
-        lists the person (or, still pending, is never created)."""
+        """SIECLE's leaving date has come: departs though the AAF lists the person (pending: never created)."""
 
         TOPIC = "entsync:Account.DepartureDeclared.v1"
         source: str

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from events.account_attachments import attach, attachment_ended, end_attachment
-from events.account_rules import overwrite, reentry
+from events.account_rules import Overwrite, overwrite, reentry
 from events.duplicate_rules import check_mark, check_unmark
 from events.enrolment import enrolment, new_enrolment
 from events.login_rules import check_rename
@@ -40,7 +40,7 @@ def record(
     line: int,
     at: datetime,
     creation_delay: timedelta,
-    overwrite_threshold: float = 0.6,
+    overwrite_threshold: float = 0.75,
     set_aside: dict[str, str] | None = None,
 ) -> None:
     """The source delivered this record again with other content, or after
@@ -48,7 +48,7 @@ def record(
     record that now describes someone else is flagged (domain-rules §5).
     ``set_aside``: the attributes of the new record set aside
     (domain-rules §12); None leaves them as they were."""
-    before, aside_before = account.attrs, account.set_aside
+    before, aside_before, creation = account.attrs, account.set_aside, account.creation_identity
     if set_aside is not None:
         set_aside_fields(account, set_aside, delivery_id, file, line, at)
     if account.present:
@@ -74,17 +74,25 @@ def record(
             state=back.state,
             creation_due=back.creation_due,
         )
-    suspected = overwrite(before, aside_before, attrs, account.set_aside, overwrite_threshold)
+    suspected = overwrite(before, aside_before, attrs, account.set_aside, overwrite_threshold, creation)
     if suspected is not None:
-        account.trigger_event(
-            account.OverwriteSuspected,
-            before=suspected.before,
-            after=suspected.after,
-            delivery_id=delivery_id,
-            file=file,
-            line=line,
-            at=at,
-        )
+        suspect(account, suspected, delivery_id, file, line, at)
+
+
+def suspect(account: Account, suspected: Overwrite, delivery_id: str, file: str, line: int, at: datetime) -> None:
+    """Record a suspected overwrite (the record's delivery, or the upgrade's
+    rescan of the log for those an earlier rule missed)."""
+    account.trigger_event(
+        account.OverwriteSuspected,
+        before=suspected.before,
+        after=suspected.after,
+        delivery_id=delivery_id,
+        file=file,
+        line=line,
+        at=at,
+        score=suspected.score,
+        reasons=suspected.reasons,
+    )
 
 
 def set_aside_fields(
@@ -275,6 +283,7 @@ class AccountCommands:
     """The commands above as the account's methods."""
 
     record = record
+    suspect = suspect
     set_aside_fields = set_aside_fields
     reclassify = reclassify
     leave = leave

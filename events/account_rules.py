@@ -5,15 +5,21 @@ values and ``now``, tested as tables; the commands in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from events.derive import first
-from events.rules import creation_due, normalised_identity, overwrite_suspected
+from events.identity_rules import Identity, overwrite_of, words
+from events.rules import creation_due
 
-# What tells who a person is: the values an overwrite is judged on (§5).
+# What tells who a person is: the values an overwrite is judged on (§5), and
+# those judged too when a record carries them (adapters/aaf/records.py keeps
+# every attribute of a person; the generator writes them, real files may not).
 IDENTITY_ATTRIBUTES = ("sn", "givenName", "ENTPersonDateNaissance")
+OPTIONAL_IDENTITY = ("ENTPersonNomPatro", "ENTPersonAutresPrenoms", "personalTitle")
+_DDMMYYYY = re.compile(r"\d\d/\d\d/\d{4}")
 
 
 class Reentry(NamedTuple):
@@ -39,10 +45,36 @@ def reentry(state: str, at: datetime, creation_delay: timedelta, marked: bool = 
 
 class Overwrite(NamedTuple):
     """The identity values before and after a record retyped for another
-    person (compte écrasé), a value set aside blanked on both sides."""
+    person (compte écrasé), a value set aside blanked on both sides, and the
+    rule's verdict (events/identity_rules.py)."""
 
     before: dict[str, list[str]]
     after: dict[str, list[str]]
+    score: float = 0.0
+    reasons: tuple[str, ...] = ()
+
+
+def identity_values(attrs: Mapping[str, list[str]], aside: Mapping[str, str]) -> dict[str, list[str]]:
+    """The identity attributes of a record, those set aside blanked: the
+    three always, the optional ones when the record has them."""
+    return {
+        k: [] if k in aside else list(attrs.get(k, []))
+        for k in IDENTITY_ATTRIBUTES + OPTIONAL_IDENTITY
+        if k in IDENTITY_ATTRIBUTES or attrs.get(k)
+    }
+
+
+def aaf_identity(values: Mapping[str, list[str]]) -> Identity:
+    """The AAF record as the identity rule reads it: the birth family name
+    (ENTPersonNomPatro) when given, ``sn`` (for students the usage name) as
+    the usage name; givenName then the other given names; the civility."""
+    sn, patro = first(values, "sn"), first(values, "ENTPersonNomPatro")
+    given = [first(values, "givenName")]
+    given += [g for g in values.get("ENTPersonAutresPrenoms", []) if words(g) not in [words(x) for x in given]]
+    birth = first(values, "ENTPersonDateNaissance")
+    if _DDMMYYYY.fullmatch(birth):
+        birth = f"{birth[6:]}-{birth[3:5]}-{birth[:2]}"
+    return Identity(patro or sn, tuple(given), birth, sn if patro else "", first(values, "personalTitle"))
 
 
 def overwrite(
@@ -51,20 +83,20 @@ def overwrite(
     after: Mapping[str, list[str]],
     aside_after: Mapping[str, str],
     threshold: float,
+    creation: Mapping[str, list[str]] | None = None,
 ) -> Overwrite | None:
     """The overwrite a new record of the same jointure shows, if any
-    (domain-rules §5): its name is too far from the former one or its birth
-    date differs. A value set aside on either side (§12) says nothing of who
-    the person is, so it is compared on neither side."""
-    unknown = set(aside_before) | set(aside_after)
-    kept = Overwrite(_identity(before, aside_before), _identity(after, aside_after))
-    names = [
-        "" if unknown & {"sn", "givenName"} else normalised_identity(first(a, "sn"), first(a, "givenName"))
-        for a in kept
-    ]
-    births = ["" if "ENTPersonDateNaissance" in unknown else first(a, "ENTPersonDateNaissance") for a in kept]
-    return kept if overwrite_suspected(names[0], names[1], births[0], births[1], threshold) else None
-
-
-def _identity(attrs: Mapping[str, list[str]], aside: Mapping[str, str]) -> dict[str, list[str]]:
-    return {k: [] if k in aside else attrs.get(k, []) for k in IDENTITY_ATTRIBUTES}
+    (domain-rules §5, events/identity_rules.py), judged against the previous
+    record and against ``creation`` (the identity values the account was
+    created with, ``AccountState.creation_identity``). A value set aside on
+    either side (§12) says nothing of who the person is, so it is compared on
+    neither side."""
+    unknown = {**aside_before, **aside_after}
+    then = None if creation is None else aaf_identity(identity_values(creation, unknown))
+    judged = [aaf_identity(identity_values(attrs, unknown)) for attrs in (before, after)]
+    verdict = overwrite_of(then, judged[0], judged[1], threshold)
+    if not verdict.overwrite:
+        return None
+    # What is recorded: each side's values, blanked where that side set them aside.
+    kept = identity_values(before, aside_before), identity_values(after, aside_after)
+    return Overwrite(kept[0], kept[1], verdict.score, verdict.reasons)

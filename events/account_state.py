@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from events.account_rules import identity_values
 from events.enrolment import enrolment
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class AccountState:
     duplicate_mark: str
     removal_before_mark: datetime | None
     attachments: dict[str, datetime]
+    creation_identity: dict[str, list[str]]
 
 
 def start(
@@ -62,12 +64,16 @@ def start(
     account.duplicate_mark = ""  # the jointure an operator marked it a duplicate of
     account.removal_before_mark = None
     account.attachments = {}  # UAI → end date of an admin's attachment (Attached)
+    # Who the account was created for (events/account_rules.overwrite): a
+    # change spread over two deliveries is judged against it too. Derived
+    # from the facts, so a replay rebuilds it.
+    account.creation_identity = identity_values(attrs, {})
 
 
 def evolve(account: Account, fact: Account.Event) -> None:
     """The account after ``fact``. Appeared sets the first state in
-    ``Account.__init__``; Reclassified and OverwriteSuspected inform
-    operators and change nothing here."""
+    ``Account.__init__``; Reclassified informs operators and changes
+    nothing here."""
     # The facts are the aggregate's nested classes, taken from it: this module
     # is imported by events.account and does not import it back.
     facts = type(account)
@@ -85,6 +91,12 @@ def evolve(account: Account, fact: Account.Event) -> None:
                 account.creation_due = fact.creation_due
         case facts.FieldsSetAside():
             account.set_aside = dict(fact.fields)
+            if fact.originator_version == 2:  # the creation's own (aaf_apply._new): blank what it set aside
+                account.creation_identity = identity_values(account.creation_identity, fact.fields)
+        case facts.OverwriteSuspected():
+            # The record's new holder is judged from here on: once flagged, the
+            # first holder's identity would flag every later change again.
+            account.creation_identity = dict(fact.after)
         case facts.Departed():
             account.present, account.state, account.removal_due = False, "departing", fact.removal_due
         case facts.Withdrawn():

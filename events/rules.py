@@ -211,21 +211,3 @@ def mass_departure_exceeded(departing: int, total: int, share: float, minimum: i
     """Mass-departure brake (domain-rules §11): held when both the share and the
     count are exceeded."""
     return departing >= minimum and departing > share * total
-
-
-def name_similarity(a: str, b: str) -> float:
-    """0..1 similarity of two normalised identities (domain-rules §5)."""
-    from difflib import SequenceMatcher
-
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def overwrite_suspected(
-    before_name: str, after_name: str, before_birth: str, after_birth: str, threshold: float
-) -> bool:
-    """A record retyped for another person (compte écrasé, domain-rules §5):
-    the same source identifier whose normalised name changes beyond the
-    similarity threshold, or whose birth date changes."""
-    if before_name and after_name and name_similarity(before_name, after_name) < threshold:
-        return True
-    return bool(before_birth and after_birth and before_birth != after_birth)

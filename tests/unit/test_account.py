@@ -208,8 +208,10 @@ def test_a_name_set_aside_is_no_evidence_of_an_overwrite():
         {"sn": ["Z" * 5000], "givenName": ["Léa"]}, "d1", "D2", "g.xml", 9, T1, DELAY, set_aside={"sn": "name_too_long"}
     )
     assert names(a) == ["FieldsSetAside", "Changed"]
-    a.record({"sn": ["Dupont"], "givenName": ["Jean"]}, "d2", "D3", "g.xml", 9, T1, DELAY, set_aside={})
+    a.record({"sn": ["Dupont"], "givenName": ["Léa"]}, "d2", "D3", "g.xml", 9, T1, DELAY, set_aside={})
     assert names(a) == ["FieldsSetAside", "Changed"]  # compared with a name set aside: not judged
+    a.record({"sn": ["Dupont"], "givenName": ["Jean"]}, "d3", "D4", "g.xml", 9, T1, DELAY, set_aside={})
+    assert names(a) == ["Changed", "OverwriteSuspected"]  # the given name still tells
 
 
 def test_an_overwrite_records_no_value_set_aside():
@@ -238,3 +240,35 @@ def test_an_overwrite_records_no_value_set_aside():
     events = a.collect_events()
     assert [type(e).__name__ for e in events] == ["FieldsSetAside", "Changed", "OverwriteSuspected"]
     assert events[2].after == {"sn": ["Dupont"], "givenName": ["Jean"], "ENTPersonDateNaissance": []}
+
+
+def test_an_overwrite_spread_over_two_deliveries_is_caught_against_the_creation():
+    patrick = {"sn": ["Dumont"], "givenName": ["Patrick"], "personalTitle": ["M"]}
+    a = Account(
+        jointure="g1", category="PersRelEleve", attrs=patrick, digest="d0", delivery_id="D1", file="f.xml", line=5,
+        at=T0, creation_due=T0 + DELAY,
+    )  # fmt: skip
+    a.collect_events()
+    a.record({**patrick, "personalTitle": ["Mme"]}, "d1", "D2", "g.xml", 9, T1, DELAY)
+    assert names(a) == ["Changed"]  # a civility corrected alone: the same person
+    patricia = {**patrick, "givenName": ["Patricia"], "personalTitle": ["Mme"]}
+    a.record(patricia, "d2", "D3", "g.xml", 9, T1, DELAY)  # close to the previous record, not to the creation
+    events = a.collect_events()
+    assert [type(e).__name__ for e in events] == ["Changed", "OverwriteSuspected"]
+    assert events[1].before["personalTitle"] == ["Mme"]
+    assert events[1].after == {**patricia, "ENTPersonDateNaissance": []}
+    assert events[1].score < 0.75 and events[1].reasons == ("given_name_replaced", "civility_changed")
+    # The new holder is judged from then on: her own corrections are not flagged again.
+    a.record({**patricia, "ENTPersonAutresPrenoms": ["Marie"]}, "d3", "D4", "g.xml", 9, T1, DELAY)
+    assert names(a) == ["Changed"]
+
+
+def test_the_identity_at_creation_is_rebuilt_by_a_replay():
+    a = new_account()
+    a.set_aside_fields({"sn": "name_too_long"}, "D1", "f.xml", 5, T0)  # the creation's own, as aaf_apply does
+    a.record({"sn": ["Dupont"], "givenName": ["Léa"]}, "d1", "D2", "g.xml", 9, T1, DELAY, set_aside={})
+    replayed = None
+    for event in a.collect_events():
+        replayed = event.mutate(replayed)
+    assert replayed.creation_identity == a.creation_identity
+    assert a.creation_identity == {"sn": [], "givenName": ["Léa"], "ENTPersonDateNaissance": []}

@@ -263,21 +263,3 @@ def test_national_functions():
 def test_normalised_identity_ignores_accents_case_and_punctuation():
     assert normalised_identity("Lefèvre", "Chloé") == normalised_identity("LEFEVRE", "chloe") == "LEFEVRE CHLOE"
     assert normalised_identity("D'Arco", "Jean-Baptiste") == "D ARCO JEAN BAPTISTE"
-
-
-@pytest.mark.parametrize(
-    "before, after, births, suspected",
-    [
-        (("MARTIN", "LEA"), ("MARTIN", "LEA"), ("01/02/2010", "01/02/2010"), False),
-        (("MARTIN", "LEA"), ("MRATIN", "LEA"), ("01/02/2010", "01/02/2010"), False),  # typo corrected
-        (("MARTIN", "LEA"), ("MARTIN DURAND", "LEA"), ("", ""), False),  # usage name added
-        (("MARTIN", "LEA"), ("ZELLER", "OCTAVE"), ("01/02/2010", "01/02/2010"), True),  # another person
-        (("MARTIN", "LEA"), ("MARTIN", "LEA"), ("01/02/2010", "02/02/2012"), True),  # birth date changed
-        (("MARTIN", "LEA"), ("MARTIN", "LEA"), ("", "02/02/2012"), False),  # birth date filled in
-    ],
-)
-def test_overwrite_suspected(before, after, births, suspected):
-    from events.rules import overwrite_suspected
-
-    names = [normalised_identity(f, g) for f, g in (before, after)]
-    assert overwrite_suspected(names[0], names[1], births[0], births[1], 0.6) is suspected
