@@ -18,8 +18,9 @@ from events.account import NAMESPACE
 # it when a release reads recorded facts differently (domain-rules §12): an
 # existing store is then upgraded (events/usecases/upgrade.py) and CHANGELOG.md says
 # what the upgrade changes. 1 = entsync 0.1.0; 2 = 0.2.0 (teacher profile,
-# structures whose code fails the check letter, VE1301 students).
-RULES = 2
+# structures whose code fails the check letter, VE1301 students); 3 = the
+# identity rule (issue 15): the overwrites it finds in the log are recorded.
+RULES = 3
 
 
 def upgrade_id(rules: int) -> UUID:

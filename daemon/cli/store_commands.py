@@ -92,6 +92,12 @@ def _store_upgrade(args: Namespace, ctx: Context, ui: Output) -> int:
             "kept and listed (created by an earlier release; no structure of theirs is served):",
             ui.table(report.kept, ("jointure", "state", "structures")),
         ]
+    if report.overwrites:
+        lines += [
+            "",
+            "suspected overwrites found in the log, recorded once (`entsync history JOINTURE` shows each):",
+            ui.table(report.overwrites, ("jointure", "delivery_id", "file", "line", "score", "reasons")),
+        ]
     ui.show(report.as_dict(), "\n".join(lines))
     return EXIT_OK
 

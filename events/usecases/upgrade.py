@@ -24,7 +24,7 @@ root knows the installed version).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from events.policy import Policy
 from events.store import STORE_ID
 from events.upgrade import RULES, Upgrade, upgrade_id
 from events.usecases.ports import EventLog, ReadModel
+from events.usecases.upgrade_overwrites import missed_overwrites, record_missed
 
 # Rejection reasons that an earlier release applied and this one judges
 # otherwise: the deliveries holding such records are read again.
@@ -59,6 +60,7 @@ class UpgradeReport:
     corrections: list[dict[str, str]] = field(default_factory=list)  # account_id, jointure, field, before, after
     reread: list[dict[str, Any]] = field(default_factory=list)  # delivery_id, source, reasons
     kept: list[dict[str, Any]] = field(default_factory=list)  # accounts created by an earlier rule, kept and listed
+    overwrites: list[dict[str, Any]] = field(default_factory=list)  # found in the log (upgrade_overwrites.Missed)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,7 +72,8 @@ class UpgradeReport:
         return (
             f"store {verb} upgraded from rules {self.previous_rules} to {self.rules}: "
             f"{len(self.corrections)} correction(s), {len(self.reread)} delivery(ies) to ingest again, "
-            f"{len(self.kept)} account(s) kept and listed"
+            f"{len(self.kept)} account(s) kept and listed, "
+            f"{len(self.overwrites)} suspected overwrite(s) found in the log"
         )
 
     def notice(self) -> str:
@@ -130,6 +133,9 @@ class UpgradeQueries(Protocol):
 class UpgradeLog(EventLog, Protocol):
     def max_position(self) -> int:
         """How many facts the store holds."""
+
+    def iter_events(self, after: int = 0) -> Iterator[tuple[int, Any]]:
+        """(position, fact) of every fact after ``after``, in order."""
 
 
 class RebuiltReadModel(ReadModel, Protocol):
@@ -229,20 +235,27 @@ def upgrade(uow: UpgradeWork, release: str, dry_run: bool = False) -> UpgradeRep
     previous = store_rules(uow)
     report = UpgradeReport(needed=True, previous_rules=previous, dry_run=dry_run)
     report.corrections = corrections(q.classifications(), q.reclassified(uow.log))
-    report.reread = rereads(q.rejections(sorted(CHANGED_REASONS)))
+    # The reasons changed by rules 2: a store of rules 2 rejected such records rightly.
+    report.reread = rereads(q.rejections(sorted(CHANGED_REASONS))) if previous < 2 else []
+    missed = missed_overwrites(uow.log.iter_events(), uow.policy.overwrite_name_similarity)
+    report.overwrites = [m.as_report() for m in missed]
     if dry_run:
         report.kept = _kept(uow)
         return report
     at = uow.log.last_effective_time() or uow.clock.now()
-    accounts = []
+    accounts: dict[Any, Account] = {}
     for c in report.corrections:
-        account = uow.log.get(Account.create_id(jointure=c["jointure"]))
+        account = accounts.setdefault(aid := Account.create_id(jointure=c["jointure"]), uow.log.get(aid))
         account.reclassify(c["field"], c["before"], c["after"], RULE_OF_FIELD[c["field"]], release, at)
-        accounts.append((account,))
-    uow.log.save_in_batches(accounts, BATCH)
+    for m in missed:
+        accounts.setdefault(m.account_id, uow.log.get(m.account_id))
+    record_missed(accounts, missed, at)
+    uow.log.save_in_batches(((a,) for a in accounts.values()), BATCH)
     counts: dict[str, int] = {}
     for c in report.corrections:
         counts[c["field"]] = counts.get(c["field"], 0) + 1
+    if missed:
+        counts["overwrite_suspected"] = len(missed)
     uow.log.save(
         Upgrade(
             rules=RULES,

@@ -17,6 +17,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap
+from events.upgrade import RULES
 from projections.schema import COLUMNS, TRACKING
 from tests.integration.cli import Cli
 
@@ -85,7 +86,7 @@ def test_an_upgrade_corrects_a_store_built_by_the_earlier_release(store_url, cap
 
     code, text = cli.run("store", "upgrade")
     assert code == 0, text
-    assert "upgraded from rules 1 to 2: 2 correction(s), 2 delivery(ies) to ingest again" in text
+    assert f"upgraded from rules 1 to {RULES}: 2 correction(s), 2 delivery(ies) to ingest again" in text
     report = cli.json("store", "upgrade")
     assert report["needed"] is False  # once
     # the corrections are facts, explained in each person's history
@@ -138,6 +139,6 @@ def test_commands_that_write_upgrade_first(store_url, capsys):
     cli = Cli(store_url, capsys)
     code, out = cli.run("tick", "--now", REREAD)
     assert code == 0, out
-    assert "upgraded from rules 1 to 2" in cli.err
+    assert f"upgraded from rules 1 to {RULES}" in cli.err
     assert {a["jointure"]: a["profile"] for a in cli.json("accounts")}["3100001"] == "ENSEIGNANT"
     assert cli.json("store", "upgrade")["needed"] is False

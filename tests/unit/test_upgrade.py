@@ -175,3 +175,54 @@ def test_a_command_that_writes_upgrades_first_once_without_moving_the_clock(uow)
 
     assert not upgrade.needed(uow) and upgrade.ensure(uow, RELEASE) is None  # once
     assert upgrade.upgrade(uow, RELEASE).needed is False
+
+
+# ---- the overwrites the rule before issue 15 missed (events/usecases/upgrade_overwrites.py)
+GUARDIAN = {"sn": ["Dumont"], "givenName": ["Patrick"], "personalTitle": ["M"]}
+
+
+def given_a_store_of_rules_2_with_a_missed_overwrite(uow) -> None:
+    """A guardian retyped as the other parent, which the rule of rules 2 (a
+    ratio of the whole name, 0.6) let through: recorded as it recorded it,
+    a Changed and no OverwriteSuspected; and a typo corrected, not an overwrite."""
+    uow.log.save(Store(simulation=False, declared_at=T0, release="0.2.0"))
+    retyped = Account("G1", "PersRelEleve", GUARDIAN, "d", "D0", "f.xml", 1, T0, DUE)
+    retyped.trigger_event(
+        Account.Changed,
+        attrs={**GUARDIAN, "givenName": ["Patricia"], "personalTitle": ["Mme"]},
+        digest="d2",
+        delivery_id="D1",
+        file="g.xml",
+        line=7,
+        at=T0 + timedelta(days=1),
+    )
+    corrected = Account("G2", "PersRelEleve", GUARDIAN, "d", "D0", "f.xml", 2, T0, DUE)
+    corrected.record({**GUARDIAN, "sn": ["Dumond"]}, "d3", "D1", "g.xml", 8, T0 + timedelta(days=1), DUE - T0)
+    uow.log.save(retyped, corrected)
+    uow.projection.catch_up(uow.log)
+    uow.db.execute("UPDATE tracking SET position = 2 WHERE name = 'directory.rules'")
+
+
+def test_the_upgrade_records_once_the_overwrites_the_earlier_rule_missed(uow):
+    given_a_store_of_rules_2_with_a_missed_overwrite(uow)
+    assert upgrade.needed(uow) and upgrade.store_rules(uow) == 2
+    position = uow.log.max_position()
+
+    dry = upgrade.upgrade(uow, RELEASE, dry_run=True)
+    assert [(o["jointure"], o["delivery_id"], o["file"], o["line"]) for o in dry.overwrites] == [
+        ("G1", "D1", "g.xml", 7)
+    ]
+    assert "given_name_replaced" in dry.overwrites[0]["reasons"] and "Patricia" not in str(dry.as_dict())
+    assert dry.reread == [] and uow.log.max_position() == position
+
+    report = upgrade.upgrade(uow, RELEASE)
+    assert report.summary().endswith("1 suspected overwrite(s) found in the log")
+    added = [e for _, e in uow.log.iter_events(after=position)]
+    assert [type(e).__qualname__ for e in added] == ["Account.OverwriteSuspected", "Upgrade.Recorded"]
+    assert (added[0].originator_id, added[0].delivery_id, added[0].line) == (account_id("G1"), "D1", 7)
+    assert added[0].after["givenName"] == ["Patricia"] and added[0].at == T0 + timedelta(days=1)
+    assert added[1].corrections == {"overwrite_suspected": 1}
+    assert [r[0] for r in uow.db.query("SELECT account_id FROM overwrites")] == [str(account_id("G1"))]
+
+    assert not upgrade.needed(uow) and upgrade.upgrade(uow, RELEASE).needed is False  # once
+    assert upgrade.missed_overwrites(uow.log.iter_events(), uow.policy.overwrite_name_similarity) == []
