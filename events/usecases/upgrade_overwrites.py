@@ -64,22 +64,16 @@ class _Walk:
     set_aside: dict[str, str] = field(default_factory=dict)
     aside_before: dict[str, str] = field(default_factory=dict)  # before the last FieldsSetAside
     aside_of: tuple[int, str] = (0, "")  # version and delivery of the last FieldsSetAside
-    judged: Missed | None = None  # found at the last record, not named yet
 
 
 def missed_overwrites(facts: Iterable[tuple[int, Any]], threshold: float) -> list[Missed]:
     """The overwrites this rule finds in ``facts`` (the whole log, in order)
-    that no ``OverwriteSuspected`` names, about in the order of the log."""
+    that no ``OverwriteSuspected`` of the account names (by delivery, file
+    and line: the live fact follows its record, an upgrade's comes later), in
+    the order of the log."""
     walks: dict[UUID, _Walk] = {}
-    found: list[Missed] = []
-
-    def settle(walk: _Walk, named: bool) -> None:
-        # The fact after a judged record says whether it was named.
-        if walk.judged is not None and not named:
-            found.append(walk.judged)
-            walk.creation = dict(walk.judged.overwrite.after)
-        walk.judged = None
-
+    judged: list[Missed] = []
+    named: set[tuple[UUID, str, str, int]] = set()
     for _, fact in facts:
         if not isinstance(fact, Account.Event):
             continue
@@ -89,9 +83,9 @@ def missed_overwrites(facts: Iterable[tuple[int, Any]], threshold: float) -> lis
             continue
         if walk is None:
             continue
-        settle(walk, isinstance(fact, Account.OverwriteSuspected))
         match fact:
             case Account.OverwriteSuspected():
+                named.add((fact.originator_id, fact.delivery_id, fact.file, fact.line))
                 walk.creation = dict(fact.after)
             case Account.FieldsSetAside():
                 walk.aside_before, walk.set_aside = walk.set_aside, dict(fact.fields)
@@ -105,19 +99,11 @@ def missed_overwrites(facts: Iterable[tuple[int, Any]], threshold: float) -> lis
                 before_aside = walk.aside_before if ahead else walk.set_aside
                 suspected = overwrite(walk.attrs, before_aside, fact.attrs, walk.set_aside, threshold, walk.creation)
                 if suspected is not None:
-                    walk.judged = Missed(
-                        fact.originator_id,
-                        walk.jointure,
-                        fact.originator_version,
-                        fact.delivery_id,
-                        fact.file,
-                        fact.line,
-                        suspected,
-                    )
+                    v, did = fact.originator_version, fact.delivery_id
+                    judged.append(Missed(fact.originator_id, walk.jointure, v, did, fact.file, fact.line, suspected))
+                    walk.creation = dict(suspected.after)  # as recording it does (events/account_state.py)
                 walk.attrs = fact.attrs
-    for walk in walks.values():
-        settle(walk, False)
-    return found
+    return [m for m in judged if (m.account_id, m.delivery_id, m.file, m.line) not in named]
 
 
 def record_missed(accounts: dict[UUID, Account], missed: Iterable[Missed], at: datetime) -> None:

@@ -226,3 +226,15 @@ def test_the_upgrade_records_once_the_overwrites_the_earlier_rule_missed(uow):
 
     assert not upgrade.needed(uow) and upgrade.upgrade(uow, RELEASE).needed is False  # once
     assert upgrade.missed_overwrites(uow.log.iter_events(), uow.policy.overwrite_name_similarity) == []
+
+
+def test_an_overwrite_recorded_by_an_upgrade_after_later_facts_is_named_by_it(uow):
+    given_a_store_of_rules_2_with_a_missed_overwrite(uow)
+    retyped = uow.log.get(account_id("G1"))
+    retyped.leave("absent_from_complete", "D2", T0 + timedelta(days=2), DUE, False)  # a fact after the record
+    uow.log.save(retyped)
+    threshold = uow.policy.overwrite_name_similarity
+    (missed,) = upgrade.missed_overwrites(uow.log.iter_events(), threshold)
+    assert (missed.jointure, missed.version, missed.line) == ("G1", 2, 7)
+    upgrade.upgrade(uow, RELEASE)
+    assert upgrade.missed_overwrites(uow.log.iter_events(), threshold) == []
