@@ -142,3 +142,41 @@ def test_commands_that_write_upgrade_first(store_url, capsys):
     assert f"upgraded from rules 1 to {RULES}" in cli.err
     assert {a["jointure"]: a["profile"] for a in cli.json("accounts")}["3100001"] == "ENSEIGNANT"
     assert cli.json("store", "upgrade")["needed"] is False
+
+
+@pytest.mark.raw_store
+def test_the_upgrade_lists_and_records_the_overwrites_an_earlier_rule_missed(store_url, capsys):
+    """A store of rules 2 whose log holds a guardian retyped as the other
+    parent with no suspected overwrite (that rule's name ratio let it through)."""
+    from datetime import datetime, timedelta, timezone
+
+    from events.account import Account
+    from events.store import Store
+
+    t0 = datetime.fromisoformat(T0)
+    patrick = {"sn": ["Dumont"], "givenName": ["Patrick"], "personalTitle": ["M."]}
+    ctx = bootstrap.build(store_url)
+    try:
+        ctx.log.save(Store(simulation=True, declared_at=t0, release="0.2.0"))
+        account = Account("G1", "PersRelEleve", patrick, "d", "D0", "f.xml", 1, t0, t0 + timedelta(hours=48))
+        patricia = {**patrick, "givenName": ["Patricia"], "personalTitle": ["Mme"]}
+        account.trigger_event(
+            Account.Changed, attrs=patricia, digest="d2", delivery_id="D1", file="g.xml", line=7, at=t0 + timedelta(1)
+        )
+        ctx.log.save(account)
+        ctx.projection.catch_up(ctx.log)
+        ctx.db.execute(f"UPDATE {TRACKING} SET position = 2 WHERE name = 'directory.rules'")
+    finally:
+        ctx.close()
+    cli = Cli(store_url, capsys)
+    dry = cli.json("store", "upgrade", "--dry-run")
+    assert [(o["jointure"], o["file"], o["line"]) for o in dry["overwrites"]] == [("G1", "g.xml", 7)]
+    listed = [a["jointure"] for a in cli.json("anomalies") if a["anomaly"] == "suspected_overwrite"]
+    assert listed == []  # nothing recorded by a dry run
+    code, text = cli.run("store", "upgrade")
+    assert code == 0, text
+    assert "1 suspected overwrite(s) found in the log" in text and "G1" in text and "Patricia" not in text
+    assert [a["jointure"] for a in cli.json("anomalies") if a["anomaly"] == "suspected_overwrite"] == ["G1"]
+    assert cli.json("store", "upgrade")["needed"] is False  # once
+    code, history = cli.run("history", "G1")
+    assert code == 0 and "OverwriteSuspected" in history
