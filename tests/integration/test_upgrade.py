@@ -10,6 +10,7 @@ holds, and `verify` is equal. Never regenerate the fixture."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -17,6 +18,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap
+from events.account import Account
+from events.store import Store
 from events.upgrade import RULES
 from projections.schema import COLUMNS, TRACKING
 from tests.integration.cli import Cli
@@ -148,11 +151,6 @@ def test_commands_that_write_upgrade_first(store_url, capsys):
 def test_the_upgrade_lists_and_records_the_overwrites_an_earlier_rule_missed(store_url, capsys):
     """A store of rules 2 whose log holds a guardian retyped as the other
     parent with no suspected overwrite (that rule's name ratio let it through)."""
-    from datetime import datetime, timedelta, timezone
-
-    from events.account import Account
-    from events.store import Store
-
     t0 = datetime.fromisoformat(T0)
     patrick = {"sn": ["Dumont"], "givenName": ["Patrick"], "personalTitle": ["M."]}
     ctx = bootstrap.build(store_url)
