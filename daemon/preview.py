@@ -168,21 +168,16 @@ def _has_table(log: DirectoryLog) -> bool:
 
 
 def twin(
-    store_url: str, policy: Policy, clock: Clock | None = None, force_time: bool = False, command: str = "ingest"
+    source: DirectoryLog | None, policy: Policy, clock: Clock | None = None, force_time: bool = False
 ) -> tuple[Context, int]:
-    """The in-memory twin of the store at ``store_url`` and how many events
-    it copied: its log copied, the read models rebuilt, brought up to this
-    release as the real command would be first (events/usecases/upgrade.py)."""
+    """The in-memory twin of the store whose log is ``source`` (None: an
+    empty store) and how many events it copied: the log copied, the read
+    models rebuilt, brought up to this release as the real command would be
+    first (events/usecases/upgrade.py)."""
     ctx = bootstrap.build("memory:", policy, clock)
-    real = read_log(store_url)
-    copied = 0
-    if real is not None:
-        try:
-            copied = copy_log(real, ctx.log)
-        finally:
-            real.close()
+    copied = copy_log(source, ctx.log) if source is not None else 0
     ctx.simulation = bool(getattr(ctx.log.find(STORE_ID), "simulation", False))
-    ctx.force_time, ctx.command = force_time, command
+    ctx.force_time, ctx.command = force_time, "ingest"
     ctx.projection.catch_up(ctx.log)
     ctx.siecle.catch_up(ctx.log)
     ctx.imports.catch_up(ctx.log)
@@ -203,23 +198,33 @@ def preview(
 ) -> Preview:
     """What importing ``path`` (of ``kind``, adapters/sniff.py) at ``now``
     would do to the store at ``store_url``; nothing written there."""
-    ctx, copied = twin(store_url, policy, clock, force_time)
+    source = read_log(store_url)
+    try:
+        ctx, copied = twin(source, policy, clock, force_time)
+    finally:
+        if source is not None:
+            source.close()
     try:
         ctx.progress = progress
-        start = ctx.log.max_position()
-        answer = dispatch(Arrival(kind, path), ctx, now)
-        found = Preview(answer, copied=copied)
-        if isinstance(answer, NotImportable):
-            return found
-        _sort(found, ctx, ctx.log.iter_events(after=start))
-        if answer.intake == "aaf" and answer.status == "held" and answer.delivery_id:
-            ctx.projection.catch_up(ctx.log)
-            row = delivery_queries.delivery(ctx.db, answer.delivery_id)
-            if row is not None and "brake" in row:
-                found.brake = {"brake": row["brake"], "departures": row["departures"]}
-        return found
+        return previewed(ctx, path, kind, now, copied)
     finally:
         ctx.close()
+
+
+def previewed(ctx: Context, path: str | Path, kind: str, now: datetime | None, copied: int = 0) -> Preview:
+    """Import ``path`` on the twin ``ctx`` and sort the facts it recorded."""
+    start = ctx.log.max_position()
+    answer = dispatch(Arrival(kind, path), ctx, now)
+    found = Preview(answer, copied=copied)
+    if isinstance(answer, NotImportable):
+        return found
+    _sort(found, ctx, ctx.log.iter_events(after=start))
+    if answer.intake == "aaf" and answer.status == "held" and answer.delivery_id:
+        ctx.projection.catch_up(ctx.log)
+        row = delivery_queries.delivery(ctx.db, answer.delivery_id)
+        if row is not None and "brake" in row:
+            found.brake = {"brake": row["brake"], "departures": row["departures"]}
+    return found
 
 
 def _sort(found: Preview, ctx: Context, new: Iterable[tuple[int, object]]) -> None:
