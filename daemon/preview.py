@@ -1,19 +1,31 @@
 """``entsync ingest PATH --dry-run``: what a file would change, with
 nothing recorded (issue 15).
 
-The preview never writes to the real store: it opens the real event log
-read-only (eventsourcing's recorder, its table never created; no read
-model, no staging area, no SQL of ours), copies every stored event, same
-topics and order, into the in-memory twin (``bootstrap.build("memory:")``,
-the same policy and clock), rebuilds the twin's read models from it, runs
-the real dispatch there (events/usecases/intake.py: the same use cases as
-``entsync ingest``) and reads the difference off the twin's log. Exact by
-construction, the same code path, at the cost of copying the log
-(bench/preview.py measures it). The store declaration is a fact of the log:
-a simulation stays one in the twin."""
+The preview never writes to the real store: it runs the real dispatch
+(events/usecases/intake.py: the same use cases as ``entsync ingest``) on a
+copy and reads the difference off the copy's log. Exact by construction,
+the same code path; what differs is how the copy is made:
+
+- a SQLite store is copied whole with SQLite's backup from a read-only
+  connection (projections/store_copy.py) into a temporary file: the log and
+  the read models as they are, nothing to rebuild, about the cost of
+  copying the file;
+- a PostgreSQL store's event log is opened read-only (eventsourcing's
+  recorder, its table never created; no read model, staging area or SQL of
+  ours) and every stored event, same topics and order, is copied into the
+  in-memory twin (``bootstrap.build("memory:")``, the same policy and
+  clock), whose read models are then rebuilt: the whole log in memory and a
+  rebuild (bench/preview.py measures both). A template copy of the database
+  would need the store to have no other session, which a running service
+  always has.
+
+The store declaration is a fact of the log: a simulation stays one in the
+copy, and the copy is brought up to this release as the real command would
+be first (events/usecases/upgrade.py)."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +46,7 @@ from events.usecases.formats import NotImportable
 from events.usecases.intake import Arrival, dispatch
 from events.usecases.result import Result
 from projections import delivery_queries
+from projections.store_copy import copy_sqlite
 from projections.store_url import StoreURL, store_exists
 
 COPY_BATCH = 5000
@@ -197,18 +210,32 @@ def preview(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Preview:
     """What importing ``path`` (of ``kind``, adapters/sniff.py) at ``now``
-    would do to the store at ``store_url``; nothing written there."""
-    source = read_log(store_url)
-    try:
-        ctx, copied = twin(source, policy, clock, force_time)
-    finally:
-        if source is not None:
-            source.close()
-    try:
-        ctx.progress = progress
-        return previewed(ctx, path, kind, now, copied)
-    finally:
-        ctx.close()
+    would do to the store at ``store_url``; nothing written there.
+
+    A SQLite store is copied whole (its read models too, so nothing is
+    rebuilt) into a temporary file, where the import runs as it would on the
+    store; PostgreSQL's log is copied into the in-memory twin (``twin``)."""
+    url = StoreURL(store_url)
+    with tempfile.TemporaryDirectory(prefix="entsync-preview-") as scratch:
+        if url.dialect == "sqlite" and not url.memory and store_exists(store_url):
+            copy = Path(scratch) / "entsync.db"
+            copy_sqlite(url.path, copy)
+            ctx = bootstrap.build(f"sqlite:///{copy}", policy, clock)
+            ctx.force_time, ctx.command = force_time, "ingest"
+            upgrade.ensure(ctx, bootstrap.release())
+            copied = ctx.log.max_position()
+        else:
+            source = read_log(store_url)
+            try:
+                ctx, copied = twin(source, policy, clock, force_time)
+            finally:
+                if source is not None:
+                    source.close()
+        try:
+            ctx.progress = progress
+            return previewed(ctx, path, kind, now, copied)
+        finally:
+            ctx.close()
 
 
 def previewed(ctx: Context, path: str | Path, kind: str, now: datetime | None, copied: int = 0) -> Preview:
