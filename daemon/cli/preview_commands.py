@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from argparse import Namespace
+from dataclasses import replace
 from typing import Any
 
 from adapters.sniff import kind_of
@@ -45,7 +46,9 @@ def lines(found: Preview, ui: Output) -> list[str]:
     result = found.result
     assert not isinstance(result, NotImportable)
     out = [f"preview, nothing recorded: {_verdict(result.status, result.reason, result.message)}"]
-    out += ["  " + line for line in results.LINES[result.intake](result)]
+    # A hold's message is told in the verdict, without its commands.
+    told = replace(result, message="") if result.status == "held" else result
+    out += ["  " + line for line in results.LINES[result.intake](told)]
     out.append(
         ", ".join(f"{s} {len(found.sections[s])}" for s in LISTED)
         + f", rejected records {len(result.rejections)}, fields set aside {len(result.set_aside)}"
@@ -74,6 +77,8 @@ def lines(found: Preview, ui: Output) -> list[str]:
                 departing[:SHOWN], ("jointure", "login", "profile", "state", "uais", "reason", "expected"), indent=2
             )
         )
+        if len(departing) > SHOWN:
+            out.append(f"  … {len(departing) - SHOWN} more: --json lists them all")
     if found.other:
         out.append("\nother facts: " + ", ".join(f"{k} {v}" for k, v in sorted(found.other.items())))
     return out
@@ -82,7 +87,9 @@ def lines(found: Preview, ui: Output) -> list[str]:
 def _verdict(status: str, reason: str, message: str) -> str:
     if status == "held":
         brake = "mass-departure brake" if reason == "mass_departure" else f"{reason or 'a'} hold"
-        return f"would be held by the {brake}: {message.split('; see who would depart')[0]}"
+        # Without the commands that would decide on the held file: it is not in the store.
+        told = message.split("; see who would depart")[0].split(". `entsync")[0].removeprefix("held: ")
+        return f"would be held by the {brake}: {told}"
     if status.startswith("already-"):
         return f"already seen: {status[len('already-') :]}, nothing to do"
     return {
