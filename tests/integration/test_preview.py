@@ -76,7 +76,7 @@ def test_a_preview_records_nothing_and_the_ingest_then_applies_what_it_said(requ
     assert {d["jointure"] for d in shown["departures"]} == {j for j, s in state.items() if s == "departing"}
 
 
-def test_a_siecle_and_a_timetable_export_preview_then_import(request, small, capsys):
+def test_a_siecle_and_a_timetable_export_preview_then_import(request, small, capsys, tmp_path):
     store = year_started(request, "sqlite", small.first, capsys, KEY)
     cli = Cli(store, capsys)
     date = small.manifest["dates"]["first"]
@@ -88,6 +88,9 @@ def test_a_siecle_and_a_timetable_export_preview_then_import(request, small, cap
     assert fingerprint(store) == before
     assert seen[eleves]["counts"]["arrivals"] == seen[eleves]["result"]["counts"]["students_added"] > 0
     assert [h["event"] for h in seen[timetable]["holds"]] == ["TimetableImport.AwaitingValidation"]
+    nowhere = tmp_path / "none.db"  # a store that does not exist is previewed as empty, and not created
+    empty = Cli(f"sqlite:///{nowhere}", capsys).json("ingest", str(eleves), "--now", T_EDT.isoformat(), "--dry-run")
+    assert empty["result"]["status"] == "applied" and not nowhere.exists()
     for path, preview in seen.items():
         code, out = cli.run("ingest", str(path), "--now", T_EDT.isoformat(), "--json")
         real = json.loads(out)
