@@ -16,6 +16,7 @@ from daemon.cli import (
     directory_commands,
     import_commands,
     kafka_commands,
+    preview_commands,
     service_commands,
     siecle_commands,
     store_commands,
@@ -41,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
             f"no store at {StoreURL(settings.store).where()}: give --store (or ENTSYNC_STORE), "
             "or create one with `entsync store init` or by ingesting a delivery"
         )
+    if args.command == "ingest" and args.dry_run:
+        # A preview builds its own context, the in-memory twin of the store
+        # (daemon/preview.py): the real store is only read, never opened for
+        # writing, so that it stays byte-identical.
+        return preview_commands.preview_command(args, settings, ui)
     if args.command in SERVICE_COMMANDS:  # they build their own context, or none
         return SERVICE_COMMANDS[args.command](args, ui)
     ctx = bootstrap.build(settings.store, settings.policy)
@@ -98,6 +104,8 @@ SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
 def _creates_store(args: argparse.Namespace) -> bool:
     """The commands that may start a new store; any other refuses a store that
     does not exist rather than create an empty one (in the wrong folder, say)."""
+    if args.command == "ingest" and args.dry_run:
+        return True  # previewed against an empty log, nothing created
     if args.command in ("ingest", "run", "consume", "config"):
         return True
     if args.command == "store":

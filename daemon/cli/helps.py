@@ -43,7 +43,12 @@ HELPS: dict[str, Help] = {
         "(BEE_ELEVES, BEE_RESPONSABLES), an STS-web export or a timetable export, recognised by its content, "
         "not its name — and hand it to the import of its kind, which records what changed (or why it is "
         "rejected or held) at --now.\n\nWhat is no export at all (a mistyped path, the encrypted timetable "
-        "envelope, SIECLE's nomenclatures, anything else) is answered in one line, exit 2, nothing recorded.",
+        "envelope, SIECLE's nomenclatures, anything else) is answered in one line, exit 2, nothing recorded."
+        "\n\n--dry-run says what the file would change — arrivals, departures, changes, the brakes that would "
+        "hold it, the anomalies it would raise, its rejected records — and records nothing: the store is only "
+        "read (its log is copied into memory and the import runs there), so a real ingest of the same file "
+        "afterwards is applied as if the preview never ran. Exit 0 once the preview ran, even for a file that "
+        "would be held or rejected.",
         (
             RESULT[0],
             ERROR,

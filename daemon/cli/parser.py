@@ -155,6 +155,11 @@ def parser() -> argparse.ArgumentParser:
     sp = cmd("ingest", now=True)
     sp.add_argument("path", metavar="PATH")
     sp.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
+    sp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what the file would change (arrivals, departures, changes, brakes, anomalies); record nothing",
+    )
     sp = cmd("tick", now=True)
     sp.add_argument("--dry-run", action="store_true", help="list what would change and why; record nothing")
     sp = cmd("accounts", as_of=True)
