@@ -34,6 +34,10 @@ class AccountState:
     duplicate_mark: str
     removal_before_mark: datetime | None
     attachments: dict[str, datetime]
+    generation: int
+    successor_id: str
+    suspended_from: str
+    suspended_by: str
 
 
 def start(
@@ -62,6 +66,9 @@ def start(
     account.duplicate_mark = ""  # the jointure an operator marked it a duplicate of
     account.removal_before_mark = None
     account.attachments = {}  # UAI → end date of an admin's attachment (Attached)
+    account.generation = 1  # SuccessorOpened: the jointure's n-th account (events/generations.py)
+    account.successor_id = ""  # OverwriteConfirmed: the account that has the record now
+    account.suspended_from, account.suspended_by = "", ""  # Suspended: the state it left, the anomaly
 
 
 def evolve(account: Account, fact: Account.Event) -> None:
@@ -72,6 +79,17 @@ def evolve(account: Account, fact: Account.Event) -> None:
     # is imported by events.account and does not import it back.
     facts = type(account)
     match fact:
+        case facts.SuccessorOpened():
+            account.generation = fact.generation
+        case facts.Suspended():
+            account.suspended_from, account.suspended_by, account.state = account.state, fact.anomaly_id, "suspended"
+        case facts.Resumed():
+            account.state, account.suspended_from, account.suspended_by = fact.state, "", ""
+        case facts.OverwriteConfirmed():
+            # The decision ends a suspension; the departure recorded with it follows.
+            account.successor_id = fact.successor_id
+            if account.state == "suspended":
+                account.state, account.suspended_from, account.suspended_by = account.suspended_from, "", ""
         case facts.ManualCreated():
             account.login, account.state, account.removal_due = fact.login, "active", fact.end
         case facts.Changed():

@@ -93,6 +93,11 @@ class Policy(BaseModel):
     overwrite_name_similarity: float = Field(
         0.6, ge=0, le=1, description="domain-rules §5: below it, a renamed record is a suspected overwrite"
     )
+    suspend_on_overwrite: bool = Field(
+        False,
+        description="domain-rules §11: a suspected overwrite suspends the account (no login) until an "
+        "operator confirms or dismisses it (entsync anomalies confirm|dismiss ID)",
+    )
     served_include: tuple[str, ...] = Field(
         (),
         description="domain-rules §12: UAIs served although the rule "
