@@ -193,3 +193,14 @@ def test_replaying_the_log_gives_the_same_read_model(uow):
     rebuilt.catch_up(uow.log)
     assert dump(uow.db, "rebuilt_") == dump(uow.db)
     assert uow.db.query("SELECT status FROM rebuilt_anomaly_reviews") == [("confirmed",)]
+
+
+@pytest.mark.parametrize(("created", "gone"), [(True, "departing"), (False, "withdrawn")])
+def test_a_suspended_account_leaving_the_source_leaves_as_it_was(created, gone):
+    account = Account("E5", "Eleve", LEA, "d0", "D0", "f.xml", 1, T0, T0 + timedelta(hours=48))
+    if created:
+        account.create_account("lea.martin", T_CREATE)
+    account.record(OCTAVE, "d1", "D1", "g.xml", 7, T1, timedelta(hours=48), 0.6, None, True)
+    assert account.state == "suspended" and account.suspended_from == ("active" if created else "pending")
+    account.leave("absent_from_complete", "D2", T2, T2 + timedelta(days=60), False)
+    assert account.state == gone
