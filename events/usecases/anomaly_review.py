@@ -19,6 +19,8 @@ from string import hexdigits
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from events.anomaly import MIN_PREFIX, AnomalyDecided, AnomalyReview, short
 from events.policy import Policy
 from events.usecases import overwrite_review
@@ -169,6 +171,11 @@ def _decide(cmd: ConfirmAnomaly | DismissAnomaly, uow: ReviewWork, decision: str
         review.dismiss(cmd.author, cmd.reason, at)
         changes = handler.dismiss(uow, anomaly, cmd, at)
     changed, effects = changes
-    uow.log.save(review, *changed)
+    try:
+        uow.log.save(review, *changed)
+    except IntegrityError:  # another caller decided, or a delivery changed the account, meanwhile
+        raise AnomalyDecided(
+            f"anomaly {short(anomaly.anomaly_id)} or its account changed meanwhile: try again"
+        ) from None
     uow.projection.catch_up(uow.log)
     return Decided(anomaly.anomaly_id, anomaly.kind, decision, cmd.author, cmd.reason, at, effects)
