@@ -32,6 +32,7 @@ from projections.manual_queries import ManualQueries
 from projections.merge_queries import MergeQueries
 from projections.outbound_position import MemoryOutboundPositions, OutboundPositions, SqlOutboundPositions
 from projections.precedence_queries import PrecedenceQueries
+from projections.review_queries import ReviewQueries
 from projections.siecle import SiecleProjection
 from projections.siecle_queries import SiecleQueries
 from projections.staging import Staging
@@ -73,6 +74,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    review_queries: ReviewQueries = field(default=None)  # type: ignore[assignment]
     attachment_queries: AttachmentQueries = field(default=None)  # type: ignore[assignment]
     merge_queries: MergeQueries = field(default=None)  # type: ignore[assignment]
     group_queries: GroupQueries = field(default=None)  # type: ignore[assignment]
@@ -211,6 +213,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            review_queries=ReviewQueries(db),
             attachment_queries=AttachmentQueries(db),
             merge_queries=MergeQueries(db),
             group_queries=GroupQueries(db),

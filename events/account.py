@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from events import account_state as state
 from events.account_commands import AccountCommands
+from events.namespace import NAMESPACE as NAMESPACE
 
-NAMESPACE = uuid5(NAMESPACE_URL, "https://entsync.invalid/")
 
-
-def account_id(jointure: str) -> UUID:
-    """Deterministic id of an account: uuid5 of its AAF jointure or its manual key ``manual-…``."""
-    return uuid5(NAMESPACE, f"aaf-person:{jointure}")
+def account_id(jointure: str, generation: int = 1) -> UUID:
+    """Deterministic id of an account: uuid5 of its AAF jointure or its manual key ``manual-…``;
+    ``generation`` n ≥ 2: the account opened when the overwrite of generation n-1 was confirmed."""
+    return uuid5(NAMESPACE, f"aaf-person:{jointure}" if generation == 1 else f"aaf-person:{jointure}#{generation}")
 
 
 class Account(AccountCommands, state.AccountState, Aggregate):
@@ -82,6 +82,15 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         reason: str
         overrides: list[str]
 
+    class SuccessorOpened(Appeared):
+        """Generation ``generation`` of the jointure, opened by the confirmed overwrite ``anomaly_id``
+        of ``predecessor_id`` for the person the record now describes (events/usecases/anomaly_review.py)."""
+
+        TOPIC = "entsync:Account.SuccessorOpened.v1"
+        generation: int
+        predecessor_id: str
+        anomaly_id: str
+
     class Changed(Event):
         """The source record changed (full new attribute map)."""
 
@@ -140,6 +149,33 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         at: datetime
         score: float = 0.0  # events/identity_rules.py; facts stored before issue 15 have neither
         reasons: tuple[str, ...] = ()  # stable codes (a list once stored)
+
+    class Suspended(Event):
+        """Suspected overwrite ``anomaly_id`` (policy ``suspend_on_overwrite``, §11): no login until decided."""
+
+        TOPIC = "entsync:Account.Suspended.v1"
+        anomaly_id: str
+        at: datetime
+
+    class Resumed(Event):
+        """The suspension ended by a dismissal: back to ``state``, same id, login and record."""
+
+        TOPIC = "entsync:Account.Resumed.v1"
+        anomaly_id: str
+        state: str
+        author: str
+        reason: str
+        at: datetime
+
+    class OverwriteConfirmed(Event):
+        """An operator confirmed the overwrite: the account departs, ``successor_id`` has the record."""
+
+        TOPIC = "entsync:Account.OverwriteConfirmed.v1"
+        successor_id: str
+        anomaly_id: str
+        author: str
+        reason: str
+        at: datetime
 
     class Departed(Event):
         """The person left every structure; the account is kept until removal_due."""

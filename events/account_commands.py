@@ -1,11 +1,9 @@
-"""The commands of an account: what a source, the clock or an upgrade asks of
-it, and which facts that records given the account's state (domain-rules §3,
-§4, §5, §11, §12). Each refuses a transition its state does not allow. What a
-fact then does to the state is ``events/account_state.py``.
-
-The commands are functions of the account, bound as its methods by
-``AccountCommands`` (a base of ``Account``): mypy checks a function typed on
-``Account`` here, where a method of the base could not name its subclass."""
+"""The commands of an account: what a source, the clock or an upgrade asks of it, and which
+facts that records given the account's state (domain-rules §3, §4, §5, §11, §12). Each refuses
+a transition its state does not allow; what a fact does to the state: ``events/account_state.py``.
+The commands are functions of the account, bound as its methods by ``AccountCommands`` (a base
+of ``Account``): mypy checks a function typed on ``Account`` here, where a method of the base
+could not name its subclass; an operator's decisions: ``events/account_reviews.py``."""
 
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from events.account_attachments import attach, attachment_ended, end_attachment
+from events.account_reviews import confirm_overwrite, resume, suspend_overwritten
 from events.account_rules import Overwrite, overwrite, reentry
 from events.duplicate_rules import check_mark, check_unmark
 from events.enrolment import enrolment, new_enrolment
@@ -42,12 +41,12 @@ def record(
     creation_delay: timedelta,
     overwrite_threshold: float = 0.75,
     set_aside: dict[str, str] | None = None,
+    suspend: bool = False,
 ) -> None:
-    """The source delivered this record again with other content, or after
-    the person had left (domain-rules §4: back to active, same login). A
-    record that now describes someone else is flagged (domain-rules §5).
-    ``set_aside``: the attributes of the new record set aside
-    (domain-rules §12); None leaves them as they were."""
+    """The source delivered this record again with other content, or after the person had left
+    (§4: back to active, same login). A record that now describes someone else is flagged (§5),
+    and suspended with ``suspend`` (policy ``suspend_on_overwrite``, §11). ``set_aside``: the
+    attributes of the new record set aside (§12); None leaves them as they were."""
     before, aside_before, creation = account.attrs, account.set_aside, account.creation_identity
     if set_aside is not None:
         set_aside_fields(account, set_aside, delivery_id, file, line, at)
@@ -77,6 +76,8 @@ def record(
     suspected = overwrite(before, aside_before, attrs, account.set_aside, overwrite_threshold, creation)
     if suspected is not None:
         suspect(account, suspected, delivery_id, file, line, at)
+        if suspend:
+            suspend_overwritten(account, at)
 
 
 def suspect(account: Account, suspected: Overwrite, delivery_id: str, file: str, line: int, at: datetime) -> None:
@@ -114,10 +115,11 @@ def reclassify(account: Account, field: str, before: str, after: str, rule: str,
 def leave(
     account: Account, reason: str, delivery_id: str, at: datetime, removal_due: datetime, provisional: bool
 ) -> None:
-    """The person is absent from a complete delivery or deleted by a delta."""
-    if account.state == "pending":
+    """Absent from a complete delivery or deleted by a delta (a suspended account: as it was)."""
+    current = account.suspended_from if account.state == "suspended" else account.state
+    if current == "pending":
         account.trigger_event(account.Withdrawn, reason=reason, delivery_id=delivery_id, at=at)
-    elif account.state == "active":
+    elif current == "active":
         account.trigger_event(
             account.Departed,
             reason=reason,
@@ -301,5 +303,7 @@ class AccountCommands:
     declare_departure = declare_departure
     cancel_declared_departure = cancel_declared_departure
     attach = attach
+    confirm_overwrite = confirm_overwrite
+    resume = resume
     end_attachment = end_attachment
     attachment_ended = attachment_ended

@@ -36,6 +36,10 @@ class AccountState:
     removal_before_mark: datetime | None
     attachments: dict[str, datetime]
     creation_identity: dict[str, list[str]]
+    generation: int
+    successor_id: str
+    suspended_from: str
+    suspended_by: str
 
 
 def start(
@@ -68,6 +72,9 @@ def start(
     # change spread over two deliveries is judged against it too. Derived
     # from the facts, so a replay rebuilds it.
     account.creation_identity = identity_values(attrs, {})
+    account.generation = 1  # SuccessorOpened: the jointure's n-th account (events/generations.py)
+    account.successor_id = ""  # OverwriteConfirmed: the account that has the record now
+    account.suspended_from, account.suspended_by = "", ""  # Suspended: the state it left, the anomaly
 
 
 def evolve(account: Account, fact: Account.Event) -> None:
@@ -78,6 +85,17 @@ def evolve(account: Account, fact: Account.Event) -> None:
     # is imported by events.account and does not import it back.
     facts = type(account)
     match fact:
+        case facts.SuccessorOpened():
+            account.generation = fact.generation
+        case facts.Suspended():
+            account.suspended_from, account.suspended_by, account.state = account.state, fact.anomaly_id, "suspended"
+        case facts.Resumed():
+            account.state, account.suspended_from, account.suspended_by = fact.state, "", ""
+        case facts.OverwriteConfirmed():
+            # The decision ends a suspension; the departure recorded with it follows.
+            account.successor_id = fact.successor_id
+            if account.state == "suspended":
+                account.state, account.suspended_from, account.suspended_by = account.suspended_from, "", ""
         case facts.ManualCreated():
             account.login, account.state, account.removal_due = fact.login, "active", fact.end
         case facts.Changed():

@@ -16,6 +16,7 @@ from eventsourcing.persistence import Notification, Recording, StoredEvent
 from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
 from events.faults import Faults
+from events.generations import current
 from events.login import Login
 from events.structure import SourceRecord
 from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
@@ -57,7 +58,8 @@ class DirectoryLog(Application[UUID]):
         return recordings
 
     def account(self, jointure: str) -> Account | None:
-        return cast("Account | None", self.find(account_id(jointure)))
+        first = cast("Account | None", self.find(account_id(jointure)))
+        return first if first is None or not first.successor_id else current(self, jointure)
 
     def delivery(self, fingerprint_or_id: str | UUID) -> Delivery | None:
         if isinstance(fingerprint_or_id, UUID):

@@ -97,6 +97,11 @@ class Policy(BaseModel):
         description="domain-rules §5: below this identity score (events/identity_rules.py), "
         "a changed record is a suspected overwrite",
     )
+    suspend_on_overwrite: bool = Field(
+        False,
+        description="domain-rules §11: a suspected overwrite suspends the account (no login) until an "
+        "operator confirms or dismisses it (entsync anomalies confirm|dismiss ID)",
+    )
     served_include: tuple[str, ...] = Field(
         (),
         description="domain-rules §12: UAIs served although the rule "

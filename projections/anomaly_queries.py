@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from events.anomaly import anomaly_id, short
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
 from projections.mark_listings import marks
@@ -41,18 +42,23 @@ def anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> lis
                     "detail": detail,
                 }
             )
+    decisions = dict(db.query("SELECT anomaly_id, status FROM anomaly_reviews"))
     for row in db.query_dicts(
-        "SELECT a.jointure, a.profile, a.state, o.delivery_id, o.file, o.line FROM overwrites o "
-        "JOIN accounts a ON a.account_id = o.account_id ORDER BY a.jointure, o.version"
+        "SELECT a.jointure, a.profile, a.state, o.account_id, o.version, o.delivery_id, o.file, o.line "
+        "FROM overwrites o JOIN accounts a ON a.account_id = o.account_id ORDER BY a.jointure, o.version"
     ):
+        # Its id, for entsync anomalies confirm|dismiss, and the decision taken (events/anomaly.py).
+        aid = str(anomaly_id(row["account_id"], row["version"]))
         out.append(
             {
                 "anomaly": "suspected_overwrite",
                 "jointure": row["jointure"],
                 "profile": row["profile"],
                 "state": row["state"],
-                "detail": f"{row['file']}:{row['line']} (delivery {row['delivery_id']}); "
-                f"see entsync history {row['jointure']}",
+                "detail": f"{short(aid)} {decisions.get(aid, 'open')}: {row['file']}:{row['line']} "
+                f"(delivery {row['delivery_id']}); see entsync history {row['jointure'].split('#')[0]}",
+                "id": aid,
+                "decision": decisions.get(aid, "open"),
             }
         )
     for row in db.query_dicts(

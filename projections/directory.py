@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from events.account import Account
+from events.anomaly import AnomalyReview
 from events.delivery import Delivery
 from events.faults import Faults
 from events.login import Login
@@ -35,6 +36,7 @@ from projections import directory_groups as groups
 from projections import directory_manual as manual
 from projections import directory_marks as marks
 from projections import directory_merges as merges
+from projections import directory_reviews as reviews
 from projections import directory_sources as sources
 from projections import facts
 from projections.db import Database
@@ -112,6 +114,13 @@ class DirectoryProjection:
             ManualGroups.MembersRemoved.TOPIC: groups.members_removed,
             AccountMerge.AccountsMerged.TOPIC: merges.accounts_merged,
             AccountMerge.AccountsUnmerged.TOPIC: merges.accounts_unmerged,
+            Account.SuccessorOpened.TOPIC: reviews.successor_opened,
+            Account.OverwriteConfirmed.TOPIC: reviews.overwrite_confirmed,
+            Account.Suspended.TOPIC: reviews.suspended,
+            Account.Resumed.TOPIC: reviews.resumed,
+            AnomalyReview.Opened.TOPIC: reviews.review_opened,
+            AnomalyReview.Confirmed.TOPIC: reviews.review_decided,
+            AnomalyReview.Dismissed.TOPIC: reviews.review_decided,
         }
 
     # ---- position and catch-up -------------------------------------------------

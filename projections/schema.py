@@ -179,6 +179,20 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ],
         ["delivery_id", "record_id", "field"],
     ),
+    # Operators' decisions on anomalies (events/anomaly.py): status open, confirmed or dismissed.
+    "anomaly_reviews": (
+        [
+            ("anomaly_id", "TEXT"),
+            ("kind", "TEXT"),
+            ("subject", "TEXT"),
+            ("status", "TEXT"),
+            ("author", "TEXT"),
+            ("reason", "TEXT"),
+            ("opened_at", "TEXT"),
+            ("decided_at", "TEXT NULL"),
+        ],
+        ["anomaly_id"],
+    ),
     # Records retyped for another person (domain-rules §5), for operators to confirm.
     "overwrites": (
         [

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from daemon import bootstrap, config
 from daemon.cli import (
     admin_commands,
+    anomaly_review_commands,
     delivery_commands,
     directory_commands,
     import_commands,
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     ctx.dry_run = bool(getattr(args, "dry_run", False))
     ctx.command = args.command
     try:
-        if args.command in UPGRADING_COMMANDS:
+        if args.command in UPGRADING_COMMANDS or _decides(args):
             # A store built by an earlier release is corrected first (domain-rules §12).
             report = upgrade.ensure(ctx, bootstrap.release())
             if report is not None:
@@ -76,7 +77,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], in
     "group-source": directory_commands.group_source,
     "classes": directory_commands.classes,
     "deliveries": delivery_commands.deliveries,
-    "anomalies": directory_commands.anomalies,
+    "anomalies": anomaly_review_commands.anomalies,
     "purge": delivery_commands.purge,
     "verify": store_commands.verify,
     # Timetable and STS-web imports (domain-rules §7).
@@ -90,6 +91,13 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], in
 }
 # Commands that write facts: they upgrade a store built by an earlier release first.
 UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge", "admin")
+
+
+def _decides(args: argparse.Namespace) -> bool:
+    """`entsync anomalies confirm|dismiss` writes facts; the listing does not."""
+    return bool(args.command == "anomalies" and args.action in ("confirm", "dismiss"))
+
+
 # Called as command(args, ui): they build their own context, or none.
 SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "store": store_commands.store,

@@ -96,6 +96,9 @@ _EXTRA = (
     "creation_due",
     "removal_due",
     "deletion_due",
+    "generation",
+    "successor_id",
+    "anomaly_id",
 )
 
 

@@ -48,6 +48,8 @@ _SHOWN = (
     "duplicate_of",
     "uai",
     "free_group",
+    "successor_id",
+    "anomaly_id",
 )
 
 
@@ -104,10 +106,30 @@ def _merge_facts(log: DirectoryLog, absorbed_id: str) -> list[dict[str, Any]]:
     return found
 
 
+def _generations(log: DirectoryLog, jointure: str) -> list[tuple[int, list[Any]]]:
+    """The events of each account the jointure has had (events/generations.py); an ended
+    generation's key ``JOINTURE#n`` (projections/directory_reviews.py) gives them all."""
+    out: list[tuple[int, list[Any]]] = []
+    stream = account_id(jointure.split("#")[0])
+    while True:
+        events = list(log.events.get(stream))
+        out.append((len(out) + 1, events))
+        ended = [ev for ev in events if isinstance(ev, Account.OverwriteConfirmed)]
+        if not ended:
+            return out
+        stream = UUID(ended[-1].successor_id)
+
+
 def _account(log: DirectoryLog, jointure: str) -> list[dict[str, Any]]:
+    chain = _generations(log, jointure)
+    if len(chain) > 1:  # each generation's events, marked with it
+        return [{**e, "generation": n} for n, events in chain for e in _entries(events)]
+    return _entries(chain[0][1])
+
+
+def _entries(events: list[Any]) -> list[dict[str, Any]]:
     entries = []
     attrs: dict[str, Any] = {}
-    events = list(log.events.get(account_id(jointure)))
     # The fields each delivery set aside: its FieldsSetAside comes just before
     # (just after, for Appeared) the record event it qualifies.
     aside = {ev.delivery_id: ev.fields for ev in events if isinstance(ev, Account.FieldsSetAside)}

@@ -30,7 +30,7 @@ LOCAL_OPERATOR = local_operator()
 # year: refused here, before any date arithmetic could overflow.
 FIRST_YEAR, LAST_YEAR = 2000, 2199
 PROFILES = ["ELEVE", "PARENT", "ENSEIGNANT", "NON_ENSEIGNANT"]
-STATES = ["pending", "active", "departing", "deactivated", "removed", "withdrawn", "no_account"]
+STATES = ["pending", "active", "suspended", "departing", "deactivated", "removed", "withdrawn", "no_account"]
 BROKERS = "Kafka brokers (default: kafka_bootstrap in the configuration)"
 
 
@@ -209,7 +209,13 @@ def parser() -> argparse.ArgumentParser:
         default=LOCAL_OPERATOR,
         help="who releases or rejects, recorded as the author (default: the system user)",
     )
-    cmd("anomalies", as_of=True)
+    sp = cmd("anomalies", now=True, as_of=True)
+    sp.add_argument("action", nargs="?", choices=["list", "confirm", "dismiss"], default="list")
+    sp.add_argument(
+        "id", nargs="?", metavar="ID", help="confirm, dismiss: the anomaly's id, or 6+ of its first characters"
+    )
+    sp.add_argument("--reason", default="", help="confirm, dismiss: why (required, recorded with the decision)")
+    sp.add_argument("--operator", default=LOCAL_OPERATOR, help="confirm, dismiss: who decides, recorded as the author")
     cmd("verify")
     sp = cmd("run")
     sp.add_argument("--inbox", metavar="DIR", help="directory watched for exports (default ./inbox; env ENTSYNC_INBOX)")

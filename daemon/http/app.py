@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from daemon.http import account_actions, actions, api, probes
+from daemon.http import account_actions, actions, anomaly_actions, api, probes
 from daemon.http.access import Gate
 from daemon.http.errors import HANDLERS, Json
 from daemon.http.guards import MAX_BODY_BYTES, Guard
@@ -52,6 +52,7 @@ def _fastapi() -> FastAPI:
     app.include_router(actions.establishment)
     app.include_router(account_actions.people)
     app.include_router(actions.academie)
+    app.include_router(anomaly_actions.decisions)
 
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi() -> Any:

@@ -50,7 +50,7 @@ class Ready(Row):
     unavailable_seconds: Number = Field(0, description="since when the store is known down")
 
 
-STATES = "pending | active | departing | withdrawn | deactivated | no_account | removed"
+STATES = "pending | active | suspended | departing | withdrawn | deactivated | no_account | removed"
 ANOMALIES = (
     "creation_overdue | provisional_removal_date | couple_in_one_record | not_served | the reason codes of "
     "fields set aside (domain-rules §12): birth_date_in_future, birth_date_before_1900, name_blank, "

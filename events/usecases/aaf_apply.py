@@ -19,6 +19,7 @@ from eventsourcing.persistence import StoredEvent
 from adapters.aaf.records import PERSONS
 from events.account import Account, account_id
 from events.delivery import Delivery
+from events.generations import current
 from events.new_accounts import NewAccounts
 from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
@@ -103,6 +104,12 @@ class _Streams:
             aside = self.set_aside.get(jointure, {}) if is_person and op in ("add", "upsert") else {}
             if aside:
                 counts["fields_set_aside"] += len(aside)
+            if op != "add" and is_person:
+                # A later delivery of a jointure changes its current generation (events/generations.py).
+                account = current(self.uow.log, jointure)
+                if account.id not in done:
+                    yield (self._existing(row, op, account, aside),)
+                continue
             if agg_id in done:
                 continue
             new = self.new_accounts.get(cat)
@@ -112,7 +119,7 @@ class _Streams:
             elif op == "add":  # unknown to the read model: a new stream, no load
                 yield (self._new(row, json.loads(row.attrs_json), aside),)
             else:
-                yield (self._existing(row, op, agg_id, aside),)
+                yield (self._existing(row, op, self.uow.log.get(agg_id), aside),)
 
     def _new(self, row: StagedRow, attrs: dict[str, list[str]], aside: dict[str, str]) -> Account | SourceRecord:
         if row.category in PERSONS:
@@ -140,15 +147,17 @@ class _Streams:
             at=self.at,
         )
 
-    def _existing(self, row: StagedRow, op: str, agg_id: UUID, aside: dict[str, str]) -> Account | SourceRecord:
-        agg: Account | SourceRecord = self.uow.log.get(agg_id)
+    def _existing(
+        self, row: StagedRow, op: str, agg: Account | SourceRecord, aside: dict[str, str]
+    ) -> Account | SourceRecord:
         policy, did, at = self.policy, self.did, self.at
         if op == "upsert":
             attrs: dict[str, list[str]] = json.loads(row.attrs_json)
             delay, similarity = policy.creation_delay, policy.overwrite_name_similarity
             if row.category in PERSONS:
                 assert isinstance(agg, Account)  # a person's stream is an account's
-                agg.record(attrs, row.digest, did, row.file, row.line, at, delay, similarity, set_aside=aside)
+                suspend = policy.suspend_on_overwrite
+                agg.record(attrs, row.digest, did, row.file, row.line, at, delay, similarity, aside, suspend)
             else:
                 agg.record(attrs, row.digest, did, row.file, row.line, at, delay, similarity)
         elif op == "duplicate":

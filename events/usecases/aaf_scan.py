@@ -24,7 +24,7 @@ from adapters.aaf.records import PERSONS, examine
 from adapters.aaf.summary import Changed, Deleted, Modified, Summary, Unchanged, record_digest
 from adapters.errors import DeliveryRejected, Rejection, SetAside
 from adapters.plausibility import reference_day
-from events.account import account_id
+from events.generations import current
 from events.policy import Policy
 from events.structure import record_id
 from events.usecases.aaf_ports import IngestLog, IngestWork, RecordIndex, StagedRow
@@ -244,7 +244,7 @@ def _merge_modify(
         if _stage(whole, attrs, ARRIVAL, record_digest(attrs), found, reference, "added"):
             found.counts["arrived_by_modify"] += 1
         return
-    stream = log.get(account_id(jointure) if category in PERSONS else record_id(category, jointure))
+    stream = current(log, jointure) if category in PERSONS else log.get(record_id(category, jointure))
     attrs = {**stream.attrs, **raw.attrs}
     digest = record_digest(attrs)
     if known.digest == digest and known.present:

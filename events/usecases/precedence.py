@@ -27,7 +27,7 @@ from datetime import date, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from events.account import account_id
+from events.generations import current
 from events.policy import Policy
 from events.rules import creation_due, removal_with_notice
 from events.usecases.ports import EventLog, ReadModel
@@ -220,7 +220,7 @@ def apply(uow: PrecedenceWork, at: datetime, dry_run: bool = False) -> list[Deci
 
     def changed() -> Iterator[tuple[Any]]:
         for jointure, due in by_account.items():
-            account = uow.log.get(account_id(jointure))
+            account = current(uow.log, jointure)
             for d in due:
                 _record(account, d, uow.policy, calendar, at)
             yield (account,)

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
-from events.account import account_id
 from events.login import Login
 from events.policy import Policy
 from events.purge import PURGE_HOLD_ID, PurgeHold
@@ -199,7 +199,8 @@ def _recorded(
     for t in transitions:
         if t.kind == "remove-held" or t.kind in PRECEDENCE:  # listed, not recorded / recorded already
             continue
-        account = got.get(t.jointure) or got.setdefault(t.jointure, uow.log.get(account_id(t.jointure)))
+        # By its id: an ended generation of a jointure is removed as any departing account.
+        account = got.get(t.account_id) or got.setdefault(t.account_id, uow.log.get(UUID(t.account_id)))
         group: list[Any] = [account]
         if t.kind in ("create", "eligible+create"):
             if t.kind == "eligible+create":

@@ -90,6 +90,9 @@ PATHS = {
     # A merge of two accounts of one person, and its undoing (tests/integration/test_http_merge.py).
     "/api/v1/accounts/{key}/merge",
     "/api/v1/accounts/{key}/unmerge",
+    # An operator's decision on an anomaly (issue 15, tests/integration/test_anomaly_review.py).
+    "/api/v1/anomalies/{id}/confirm",
+    "/api/v1/anomalies/{id}/dismiss",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
