@@ -103,8 +103,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=float, default=Policy().overwrite_name_similarity)
     parser.add_argument("--sweep", action="store_true", help="also measure thresholds 0.40..0.95 on tune")
+    parser.add_argument("--pairs", type=Path, default=PAIRS, help="labelled pairs CSV (default: %(default)s)")
     args = parser.parse_args()
-    every = pairs()
+    every = pairs(args.pairs)
     tune = [p for p in every if p.split == "tune"]
     holdout = [p for p in every if p.split == "holdout"]
     print(f"{len(every)} pairs ({len(tune)} tune, {len(holdout)} holdout), threshold {args.threshold}")
