@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from daemon import bootstrap, config
 from daemon.cli import (
     admin_commands,
+    anomaly_commands,
     delivery_commands,
     directory_commands,
     import_commands,
@@ -70,7 +71,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], in
     "group-source": directory_commands.group_source,
     "classes": directory_commands.classes,
     "deliveries": delivery_commands.deliveries,
-    "anomalies": directory_commands.anomalies,
+    "anomalies": anomaly_commands.anomalies,
     "purge": delivery_commands.purge,
     "verify": store_commands.verify,
     # Timetable and STS-web imports (domain-rules §7).

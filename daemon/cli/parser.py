@@ -47,9 +47,10 @@ def time_argument(value: str) -> datetime:
 
 
 def localize(args: argparse.Namespace, zone: str) -> None:
-    """Give ``--now``, ``--as-of`` and an end date ``--until`` written without an
-    offset the configured zone: 2026-09-01T08:00 means 8 o'clock in Paris."""
-    for name in ("now", "as_of", "until"):
+    """Give ``--now``, ``--as-of``, ``--since`` and an end date ``--until``
+    written without an offset the configured zone: 2026-09-01T08:00 means 8
+    o'clock in Paris."""
+    for name in ("now", "as_of", "since", "until"):
         value = getattr(args, name, None)
         if isinstance(value, datetime) and value.tzinfo is None:
             try:
@@ -204,7 +205,9 @@ def parser() -> argparse.ArgumentParser:
         default=LOCAL_OPERATOR,
         help="who releases or rejects, recorded as the author (default: the system user)",
     )
-    cmd("anomalies", as_of=True)
+    from daemon.cli import anomaly_commands
+
+    anomaly_commands.add_arguments(cmd("anomalies", as_of=True))
     cmd("verify")
     sp = cmd("run")
     sp.add_argument("--inbox", metavar="DIR", help="directory watched for exports (default ./inbox; env ENTSYNC_INBOX)")
