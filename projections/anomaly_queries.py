@@ -4,9 +4,12 @@ there, the SIECLE one."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
+from events.anomaly_kinds import KINDS as CATALOGUE
+from projections import merge_anomalies as merges
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
 from projections.mark_listings import marks
@@ -192,3 +195,14 @@ def _anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> li
     if policy is not None:
         out.extend(structure_anomalies(db, policy))
     return out
+
+
+def counts(db: Database, rows: list[dict]) -> dict[str, int]:
+    """Kind → count of the listing's ``rows``, for the metrics
+    (``entsync_directory_anomalies``): every kind of the catalogue, 0
+    included — the merges' once the directory holds a merge (a directory
+    that never merged exposes no merge gauge)."""
+    found = Counter(r["anomaly"] for r in rows)
+    merged = bool(db.scalar("SELECT COUNT(*) FROM account_merges"))
+    kinds = [k for k in CATALOGUE if merged or k not in merges.KINDS]
+    return {k: found.get(k, 0) for k in kinds} | dict(found)
