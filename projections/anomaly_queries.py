@@ -141,6 +141,7 @@ def _anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> li
                 "SELECT uai, kind, key, jointure FROM siecle_account_links WHERE status = 'linked'"
             )
         }
+        received = dict(db.query("SELECT import_id, received_at FROM siecle_imports"))
         for row in set_asides(db):
             kind = "student" if row["kind"] == "eleves" else "guardian"
             out.append(
@@ -151,7 +152,7 @@ def _anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> li
                     "state": "",
                     "detail": f"SIECLE {row['uai']} {kind} {row['record_id']}: field {row['field']} set aside: "
                     f"{row['file']}:{row['line']} (import {row['import_id']})",
-                    "at": row["received_at"],
+                    "at": received.get(row["import_id"]),
                     "uai": row["uai"],
                 }
             )
