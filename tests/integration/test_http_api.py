@@ -63,6 +63,7 @@ PATHS = {
     "/api/v1/imports/{id}",
     "/api/v1/imports/{id}/sessions",
     "/api/v1/siecle/imports",
+    "/api/v1/anomalies",
     # The admin actions (issue 13, POST; tests/integration/test_http_actions.py asks them).
     "/api/v1/deliveries/{id}/release",
     "/api/v1/deliveries/{id}/reject",
