@@ -89,13 +89,3 @@ def same_person(db: Database) -> dict[str, str]:
     ):
         out[survivor] = out[absorbed] = survivor
     return out
-
-
-def counts(db: Database) -> dict[str, int]:
-    """Anomaly kind → count for the metrics: every kind (0 included) once the
-    directory holds a merge, none before — a directory that never merged
-    exposes the gauges it always did."""
-    if not db.scalar("SELECT COUNT(*) FROM account_merges"):
-        return {}
-    rows = merge_anomalies(db)
-    return {k: sum(1 for r in rows if r["anomaly"] == k) for k in KINDS}

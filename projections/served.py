@@ -10,7 +10,6 @@ metrics.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable
 
 from adapters.validators import uai_is_valid
@@ -208,9 +207,3 @@ def structure_anomalies(db, policy) -> list[dict]:
                     }
                 )
     return out
-
-
-def counts(rows: list[dict]) -> dict[str, int]:
-    """Anomaly kind → count, every kind present (0 included), for the metrics."""
-    c = Counter(r["anomaly"] for r in rows)
-    return {k: c.get(k, 0) for k in KINDS}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from daemon.bootstrap import Context
-from daemon.cli import directory_commands
+from daemon.cli import anomaly_commands
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.render import Output
 from events.anomaly import AnomalyDecided, short
@@ -24,7 +24,7 @@ from events.usecases.anomaly_review import (
 
 def anomalies(args: argparse.Namespace, ctx: Context, ui: Output) -> int:
     if args.action == "list":
-        return directory_commands.anomalies(args, ctx, ui)
+        return anomaly_commands.anomalies(args, ctx, ui)
     if not args.id:
         raise CommandFailed(f"anomalies {args.action}: give the anomaly's ID (see entsync anomalies)")
     try:

@@ -1,6 +1,6 @@
 """What the directory read model holds, as an operator asks for it:
-``entsync accounts``, ``account``, ``history``, ``anomalies``,
-``structures``, ``classes`` (each but history ``--as-of`` a past time), and
+``entsync accounts``, ``account``, ``history``, ``structures``,
+``classes`` (each but history ``--as-of`` a past time), and
 ``entsync group-source``, where an establishment's groups get their members."""
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.history import history as account_history
 from daemon.cli.render import Output
 from events.usecases.group_source import choose_group_source
-from projections import account_queries, anomaly_queries, group_queries, merge_fold, structure_queries
+from projections import account_queries, group_queries, merge_fold, structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 
 
 @contextmanager
-def _read_db(ctx: bootstrap.Context, as_of: datetime | None) -> Iterator[Database]:
+def read_db(ctx: bootstrap.Context, as_of: datetime | None) -> Iterator[Database]:
     """The live read model, or one rebuilt in memory up to ``--as-of``."""
     if as_of is None:
         ctx.projection.catch_up(ctx.log)
@@ -37,7 +37,7 @@ def _read_db(ctx: bootstrap.Context, as_of: datetime | None) -> Iterator[Databas
 
 
 def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
-    with _read_db(ctx, args.as_of) as db:
+    with read_db(ctx, args.as_of) as db:
         rows = account_queries.accounts(
             db,
             uai=args.uai,
@@ -66,7 +66,7 @@ def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
 
 def account(args: Namespace, ctx: Context, ui: Output) -> int:
     _needs_key(args.key)
-    with _read_db(ctx, args.as_of) as db:
+    with read_db(ctx, args.as_of) as db:
         row = account_queries.account_detail(
             db,
             args.key,
@@ -137,15 +137,8 @@ def history(args: Namespace, ctx: Context, ui: Output) -> int:
     return EXIT_OK
 
 
-def anomalies(args: Namespace, ctx: Context, ui: Output) -> int:
-    with _read_db(ctx, args.as_of) as db:
-        rows = anomaly_queries.anomalies(db, args.as_of or ctx.judged_now(), ctx.policy.overdue_grace, ctx.policy)
-    ui.show(rows, ui.table(rows, ("anomaly", "jointure", "profile", "state", "detail")))
-    return EXIT_OK
-
-
 def structures(args: Namespace, ctx: Context, ui: Output) -> int:
-    with _read_db(ctx, args.as_of) as db:
+    with read_db(ctx, args.as_of) as db:
         rows = structure_queries.structures(db)
     ui.show(rows, ui.table(rows, ("uai", "jointure", "type", "name", "accounts", "group_source", "present")))
     return EXIT_OK
@@ -167,7 +160,7 @@ def group_source(args: Namespace, ctx: Context, ui: Output) -> int:
 
 
 def classes(args: Namespace, ctx: Context, ui: Output) -> int:
-    with _read_db(ctx, args.as_of) as db:
+    with read_db(ctx, args.as_of) as db:
         rows = structure_queries.classes(db, args.uai, members=args.members)
     if not rows:
         raise LookupError(f"no establishment with UAI {args.uai!r}")

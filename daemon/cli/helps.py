@@ -137,7 +137,11 @@ HELPS: dict[str, Help] = {
         "List what needs an operator: overdue creations, provisional removal dates, suspected duplicates "
         "and overwrites, couples typed as one guardian, fields set aside, structures whose code fails its "
         "check letter, people attached to structures the directory does not hold or the ENT does not serve, "
-        "accounts an operator marked duplicates (with the source still delivering them). "
+        "accounts an operator marked duplicates (with the source still delivering them), manual or guest "
+        "accounts of a person the AAF carries, teachers without classes and pupils without a class (with the "
+        "source that lacks them). Each row has its label and the operator's action (--lang fr|en); filter by "
+        "--uai, --kind and --since; overdue creations are judged at --now (default: the clock, on a simulation "
+        "store its last recorded time). "
         "`entsync anomalies confirm|dismiss ID --reason R` records an operator's decision on a suspected "
         "overwrite (ID: the 8 characters its detail starts with): confirmed, the account departs and the "
         "record gets a new account with its own login; dismissed, a suspension ends (suspend_on_overwrite).",

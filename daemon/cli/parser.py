@@ -47,9 +47,10 @@ def time_argument(value: str) -> datetime:
 
 
 def localize(args: argparse.Namespace, zone: str) -> None:
-    """Give ``--now``, ``--as-of`` and an end date ``--until`` written without an
-    offset the configured zone: 2026-09-01T08:00 means 8 o'clock in Paris."""
-    for name in ("now", "as_of", "until"):
+    """Give ``--now``, ``--as-of``, ``--since`` and an end date ``--until``
+    written without an offset the configured zone: 2026-09-01T08:00 means 8
+    o'clock in Paris."""
+    for name in ("now", "as_of", "since", "until"):
         value = getattr(args, name, None)
         if isinstance(value, datetime) and value.tzinfo is None:
             try:
@@ -209,7 +210,10 @@ def parser() -> argparse.ArgumentParser:
         default=LOCAL_OPERATOR,
         help="who releases or rejects, recorded as the author (default: the system user)",
     )
+    from daemon.cli import anomaly_commands
+
     sp = cmd("anomalies", now=True, as_of=True)
+    anomaly_commands.add_arguments(sp)
     sp.add_argument("action", nargs="?", choices=["list", "confirm", "dismiss"], default="list")
     sp.add_argument(
         "id", nargs="?", metavar="ID", help="confirm, dismiss: the anomaly's id, or 6+ of its first characters"

@@ -181,10 +181,10 @@ LAST_SUCCESS = MetricDef(
 DIRECTORY_ANOMALIES = MetricDef(
     "entsync_directory_anomalies",
     "gauge",
-    "What the directory holds that points nowhere or is withheld (domain-rules §12): structures "
-    "kept although their code fails the check letter, people attached to structures the "
-    "directory does not hold, teachers withheld because no structure of theirs is served, "
-    "teacher categories that contradict the functions.",
+    "What entsync anomalies lists, by kind (the catalogue's code, events/anomaly_kinds.py; 0 "
+    "included): overdue creations, suspected overwrites and duplicates, fields set aside, "
+    "structures and people that point nowhere or are withheld (domain-rules §12), merges that "
+    "a source contradicts, teachers without classes, pupils without a class.",
     ("kind",),
 )
 PURGE_HOLD = MetricDef("entsync_purge_hold", "gauge", "1 while an operator holds removals (domain-rules §11).")

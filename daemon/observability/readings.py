@@ -15,11 +15,10 @@ from eventsourcing.persistence import Notification
 
 from daemon.observability.labels import known_uais, profile_label, reason_label, source_label
 from events.rules import toussaint_start
-from projections import facts, merge_anomalies
+from projections import anomaly_queries, facts
 from projections import gauge_queries as gauges
 from projections.schema import iso
-from projections.served import counts as served_counts
-from projections.served import structure_anomalies, withheld_jointures
+from projections.served import withheld_jointures
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,10 @@ def read(ctx: Any, wall_now: float) -> Reading:
     pending = gauges.pending_creations(db)
     withheld = withheld_jointures(db, policy)  # not created on purpose: listed as not_served
     overdue = sum(1 for j in gauges.pending_due_before(db, iso(now - policy.overdue_grace)) if j not in withheld)
-    directory_anomalies = served_counts(structure_anomalies(db, policy)) | merge_anomalies.counts(db)
+    listed = anomaly_queries.anomalies(db, now, policy.overdue_grace, policy)
+    directory_anomalies = {
+        reason_label(kind): n for kind, n in anomaly_queries.counts(db, listed).items()
+    }  # what entsync anomalies lists, by kind
     toussaint = next_toussaint(now, policy.calendar(), ZoneInfo(policy.timezone))
     departures = gauges.departing_due_before(db, iso(toussaint + timedelta(days=1)))
     held = gauges.deliveries_in(db, "held")

@@ -140,6 +140,8 @@ def requests_for(store: Path) -> list[tuple[str, str]]:
     for i in imports:
         get += [f"/api/v1/imports/{i}", f"/api/v1/imports/{i[:8]}", f"/api/v1/imports/{i}/sessions"]
     get += [f"/api/v1/imports/{imports[0][:8]}/sessions?x=1", f"/api/v1/imports/{imports[0]}?x=1"]
+    get += ["/api/v1/anomalies", f"/api/v1/anomalies?uai={big}&lang=en", "/api/v1/anomalies?kind=bogus"]
+    get += ["/api/v1/anomalies?kind=creation_overdue,not_served&since=2026-08-01T00:00&now=2026-12-01T00:00"]
     asked = [("GET", p) for p in get]
     for method in ("POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
         asked += [(method, "/api/v1/accounts"), (method, "/api/v1/nowhere")]

@@ -21,9 +21,10 @@ from daemon import bootstrap
 from daemon.http.server import serve
 from daemon.observability.metrics import Metrics
 from events.access import Role, new_secret
+from events.anomaly_kinds import KINDS
 from events.clock import ManualClock
 from events.policy import Policy
-from projections import account_queries, structure_queries
+from projections import account_queries, anomaly_queries, structure_queries
 from tests.api_tokens import bearer, issue, random_part
 from tests.integration.conftest import started_establishments
 
@@ -123,6 +124,8 @@ ENDPOINTS = [
     ("/api/v1/siecle/imports?uai={other}", "other"),
     ("/api/v1/deliveries", "operations"),
     ("/api/v1/deliveries/{delivery}", "operations"),
+    ("/api/v1/anomalies", None),
+    ("/api/v1/anomalies?uai={other}&kind=not_served,teacher_without_classes", "other"),
 ]
 CALLERS = ["none", "malformed", "unknown", "revoked", "reader", "etab-admin", "operator"]
 
@@ -244,3 +247,25 @@ def test_the_tokens_are_kept_as_digests(world):
     dump = repr(rows)
     for secret in world.tokens.values():
         assert secret not in dump and random_part(secret) not in dump
+
+
+def test_the_anomalies_route_filters_as_the_cli_does_within_the_callers_establishments(world):
+    op, reader = headers_of(world, "operator"), headers_of(world, "reader")
+    status, _, everything = ask(world.url, "/api/v1/anomalies", op)
+    assert status == 200 and everything["count"] == len(everything["anomalies"]) > 0
+    expected_rows = anomaly_queries.anomalies(world.ctx.db, NOW, world.ctx.policy.overdue_grace, world.ctx.policy)
+    assert [{k: r[k] for k in ("anomaly", "jointure", "detail", "at")} for r in everything["anomalies"]] == [
+        {k: r[k] for k in ("anomaly", "jointure", "detail", "at")} for r in expected_rows
+    ]
+    mine = ask(world.url, "/api/v1/anomalies", reader)[2]["anomalies"]
+    assert 0 < len(mine) < len(everything["anomalies"]) and all(r in everything["anomalies"] for r in mine)
+    assert mine == ask(world.url, f"/api/v1/anomalies?uai={world.mine}", op)[2]["anomalies"]
+    kinds = ask(world.url, "/api/v1/anomalies?kind=teacher_without_classes,couple_in_one_record&lang=en", op)[2]
+    assert {r["anomaly"] for r in kinds["anomalies"]} <= {"teacher_without_classes", "couple_in_one_record"}
+    assert kinds["anomalies"] and all(r["label"] == KINDS[r["anomaly"]].label_en for r in kinds["anomalies"])
+    assert all(r["label"] == KINDS[r["anomaly"]].label_fr for r in everything["anomalies"])
+    late = ask(world.url, "/api/v1/anomalies?since=2030-01-01T00:00&now=2030-01-01T00:00", op)[2]["anomalies"]
+    assert late and all(r["at"] is None for r in late)  # the states only: no fact after 2030
+    status, _, body = ask(world.url, "/api/v1/anomalies?kind=bogus", op)
+    assert status == 400 and body["error"]["code"] == "invalid_parameter"
+    assert body["error"]["message"].startswith("unknown anomaly kind bogus (known: ")

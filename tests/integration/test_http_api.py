@@ -63,6 +63,7 @@ PATHS = {
     "/api/v1/imports/{id}",
     "/api/v1/imports/{id}/sessions",
     "/api/v1/siecle/imports",
+    "/api/v1/anomalies",
     # The admin actions (issue 13, POST; tests/integration/test_http_actions.py asks them).
     "/api/v1/deliveries/{id}/release",
     "/api/v1/deliveries/{id}/reject",
@@ -304,6 +305,8 @@ def test_errors_are_json_and_repeat_no_key(site, path, status, code):
         ("/api/v1/imports/%00/sessions", "id"),
         ("/api/v1/imports?uai=%00", "uai"),
         ("/api/v1/siecle/imports?uai=%00", "uai"),
+        ("/api/v1/anomalies?uai=%00", "uai"),
+        ("/api/v1/anomalies?kind=not_served%00", "kind"),
     ],
 )
 def test_a_nul_character_in_a_parameter_is_refused_as_the_document_says(site, path, name):

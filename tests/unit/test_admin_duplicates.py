@@ -102,6 +102,7 @@ def test_a_mark_deactivates_the_account_and_says_who_why_and_until_when(uow):
             "profile": detail["profile"],
             "state": "deactivated",
             "detail": f"duplicate of E1, deleted at {DELETION.isoformat()}, still delivered by aaf",
+            "at": MARKED.isoformat(),
         }
     ]
 
