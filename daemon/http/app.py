@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from daemon.http import account_actions, actions, api, probes
+from daemon.http import account_actions, actions, api, history_routes, probes
 from daemon.http.access import Gate
 from daemon.http.errors import HANDLERS, Json
 from daemon.http.guards import MAX_BODY_BYTES, Guard
@@ -48,6 +48,7 @@ def _fastapi() -> FastAPI:
     )
     app.include_router(probes.router)
     app.include_router(api.directory)
+    app.include_router(history_routes.history)
     app.include_router(api.operations)
     app.include_router(actions.establishment)
     app.include_router(account_actions.people)
