@@ -124,12 +124,15 @@ def _text(lines: list[list[tuple[str, str]]], ui: Output) -> str:
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=ui.out, width=max([80, *(len(p) for p in plain)]))
+    # A terminal, as Output.rich decided: colours even when rich would not guess it.
+    console = Console(file=ui.out, force_terminal=True, width=max([80, *(len(p) for p in plain)]))
     with console.capture() as captured:
         for cells in lines:
             text = Text()
             for value, style in (c for c in cells if c[0]):
-                text.append(("  " if text else "") + value, style=style or None)
+                if text:
+                    text.append("  ")
+                text.append(value, style=style or None)
             console.print(text, no_wrap=True, overflow="ignore", crop=False, highlight=False)
     return captured.get().rstrip("\n")
 

@@ -45,6 +45,11 @@ TEXTS = [
     ("/api/v1/imports/{id}/sessions", "id"),
     ("/api/v1/imports", "uai"),
     ("/api/v1/siecle/imports", "uai"),
+    ("/api/v1/accounts/{key}/history", "key"),
+    ("/api/v1/accounts/{key}/history", "since"),
+    ("/api/v1/accounts/{key}/diff", "key"),
+    ("/api/v1/accounts/{key}/diff", "from"),
+    ("/api/v1/accounts/{key}/diff", "to"),
 ]
 
 
