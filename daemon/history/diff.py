@@ -64,10 +64,9 @@ def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict
 
 def account_diff(ctx: Any, key: str, start: datetime, end: datetime) -> dict[str, Any] | None:
     """The account ``key`` at ``start`` and at ``end`` and what changed
-    between; None when no account has this key. Read models caught up
+    between; None when no account has this key. ``end`` before ``start`` is
+    the same change read backwards. Read models caught up
     (daemon/history/build.caught_up)."""
-    if end < start:
-        raise ValueError("--to must not be before --from")
     row = find(ctx, key)
     jointure = row["jointure"] if row else key
     entries = account_history(ctx, key)
@@ -77,7 +76,7 @@ def account_diff(ctx: Any, key: str, start: datetime, end: datetime) -> dict[str
     between = [
         {k: e[k] for k in ("at", "source", "event", "delivery_id", "import_id", "file", "line") if k in e}
         for e in entries
-        if e["at"] is not None and start < time_of(e) <= end
+        if e["at"] is not None and min(start, end) < time_of(e) <= max(start, end)
     ]
     return {
         "jointure": jointure,

@@ -8,18 +8,19 @@ authorised caller only, never logged."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
-from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BeforeValidator
 
 from daemon.history.build import account_history
 from daemon.history.diff import account_diff
 from daemon.http import history_models as hm
 from daemon.http import reads
 from daemon.http.api import TEXT, Reader, Served, _get, _read, directory
-from daemon.http.errors import ApiError, not_found
+from daemon.http.errors import not_found
 
 history = APIRouter(prefix=directory.prefix, dependencies=directory.dependencies)
 
@@ -27,12 +28,20 @@ KEY = Path(description="jointure, login (current or reserved) or account id", pa
 Key = Annotated[str, KEY]
 
 
-def _time(name: str, value: str) -> datetime:
-    """An ISO 8601 time; without an offset, UTC (the API's times carry theirs)."""
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", f"{name} is not an ISO 8601 time") from None
+def _iso(value: Any) -> Any:
+    """Only a date and time as ISO 8601 writes them: pydantic would also read a
+    number (a Unix time) or a date alone, which the document does not describe."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ValueError("not an ISO 8601 date and time")
+    return value
+
+
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d")
+Time = Annotated[datetime, BeforeValidator(_iso)]
+
+
+def _aware(at: datetime) -> datetime:
+    """A time without an offset is UTC (the API's times carry theirs)."""
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
@@ -61,10 +70,9 @@ def get_history(
     request: Request,
     who: Reader,
     key: Key,
-    since: Annotated[str | None, Query(description="only the facts from this time on (ISO 8601)", pattern=TEXT)] = None,
+    since: Annotated[Time | None, Query(description="only the facts from this time on (ISO 8601)")] = None,
 ) -> Any:
-    at = _time("since", since) if since else None
-    return _read(site, request, who, read_history, key=key, since=at)
+    return _read(site, request, who, read_history, key=key, since=_aware(since) if since else None)
 
 
 @_get(history, "/accounts/{key:segment}/diff", hm.Diff, "getAccountDiff",
@@ -74,10 +82,8 @@ def get_diff(
     request: Request,
     who: Reader,
     key: Key,
-    from_: Annotated[str, Query(alias="from", description="the first time (ISO 8601)", pattern=TEXT)],
-    to: Annotated[str, Query(description="the second time (ISO 8601)", pattern=TEXT)],
+    from_: Annotated[Time, Query(alias="from", description="the first time (ISO 8601)")],
+    to: Annotated[Time, Query(description="the second time (ISO 8601)")],
 ) -> Any:
-    start, end = _time("from", from_), _time("to", to)
-    if end < start:
-        raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "to must not be before from")
+    start, end = _aware(from_), _aware(to)
     return _read(site, request, who, read_diff, key=key, start=start, end=end)

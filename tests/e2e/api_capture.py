@@ -138,6 +138,7 @@ def requests_for(store: Path) -> list[tuple[str, str]]:
         "/api/v1/accounts/nobody/history",
         f"/api/v1/accounts/{login}/diff?from=2026-08-19T00:00:00Z&to=2026-09-22T00:00:00Z",
         f"/api/v1/accounts/{login}/diff?from=2026-09-22T00:00:00Z&to=2026-08-19T00:00:00Z",
+        f"/api/v1/accounts/{login}/diff?from=yesterday&to=2026-08-19T00:00:00Z",
         f"/api/v1/accounts/{login}/diff",
     ]
     for uai in uais:
