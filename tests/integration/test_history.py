@@ -70,7 +70,9 @@ def _files(root: Path) -> dict:
     leaving.parent.mkdir()
     leaving.write_bytes(body[:start] + record + body[end:])
     timetable = acad.root / acad.manifest["sources"]["timetable"]["20260818"][uai]
-    return {"acad": acad, "siecle": eleves, "leaving": leaving, "timetable": timetable, "student": student}
+    guardians = acad.root / acad.manifest["sources"]["siecle"]["20260818"][uai]["responsables"]
+    return {"acad": acad, "siecle": eleves, "guardians": guardians, "leaving": leaving, "timetable": timetable,
+            "student": student}  # fmt: skip
 
 
 def _move_to_another_class(delivery: Path, jointure: str) -> None:
@@ -101,6 +103,7 @@ def year(request, backend, tmp_path_factory):
     try:
         assert ingest_siecle(f["siecle"], ctx, T_SIECLE).status == "applied"
         assert ingest(str(f["acad"].first), ctx, T_AAF).status == "applied"
+        assert ingest_siecle(f["guardians"], ctx, T_AAF + timedelta(hours=1)).status == "applied"
         tick(ctx, T_CREATE)
         imported = receive(f["timetable"], ctx, T_EDT)
         assert validate(imported.import_id, "alice", ctx, T_EDT + timedelta(hours=1), True).status == "applied"
@@ -153,6 +156,8 @@ def test_the_history_shows_every_source_with_its_import_and_line(year, capsys):
     }
     applied = next(f for f in facts if f["event"] == "TimetableImport.Applied")
     assert applied["kind"] == "student" and applied["class"] and applied["line"] > 0
+    linked = [f for f in facts if f["event"] == "SiecleStudent.GuardianLinked"]
+    assert linked and all(f["guardian"] and f["changes"]["level"]["after"] in (1, 2, 3) for f in linked)
     moved = [f for f in facts if f["event"] == "Changed" and "ENTEleveClasses" in f.get("changes", {})]
     assert moved and moved[0]["changes"]["ENTEleveClasses"]["after"][0].endswith("$NEWCLS")
 
@@ -165,6 +170,15 @@ def test_the_history_shows_every_source_with_its_import_and_line(year, capsys):
 
     since = cli.json("history", year.jointure, "--since", T_LEAVING.isoformat())
     assert since == [f for f in facts if time_of(f) >= T_LEAVING] and len(since) < len(facts)
+
+
+def test_a_guardians_history_holds_its_siecle_record(year, capsys):
+    cli = Cli(year.url, capsys)
+    (guardian,) = [g for g in cli.json("account", year.jointure)["guardians"]][:1]
+    facts = cli.json("history", guardian["jointure"])
+    appeared = [f for f in facts if f["event"] == "SiecleGuardian.Appeared"]
+    assert appeared and appeared[0]["file"] == "ResponsablesAvecAdresses.xml" and appeared[0]["line"] > 0
+    assert any(f["event"] == "SiecleGuardian.AccountLinked" for f in facts)
 
 
 def test_state_as_of_before_and_after_a_delivery(year, capsys):
