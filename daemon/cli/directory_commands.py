@@ -1,6 +1,7 @@
 """What the directory read model holds, as an operator asks for it:
-``entsync accounts``, ``account``, ``history``, ``structures``,
-``classes`` (each but history ``--as-of`` a past time), and
+``entsync accounts``, ``account``, ``structures``,
+``classes`` (each ``--as-of`` a past time; ``history``, ``state`` and
+``diff`` are in daemon/cli/history_commands.py), and
 ``entsync group-source``, where an establishment's groups get their members."""
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from datetime import datetime
 from daemon import bootstrap
 from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
-from daemon.cli.history import history as account_history
 from daemon.cli.render import Output
 from events.usecases.group_source import choose_group_source
-from projections import account_queries, group_queries, merge_fold, structure_queries
+from projections import account_queries, structure_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 
@@ -65,7 +65,7 @@ def accounts(args: Namespace, ctx: Context, ui: Output) -> int:
 
 
 def account(args: Namespace, ctx: Context, ui: Output) -> int:
-    _needs_key(args.key)
+    needs_key(args.key)
     with read_db(ctx, args.as_of) as db:
         row = account_queries.account_detail(
             db,
@@ -79,61 +79,6 @@ def account(args: Namespace, ctx: Context, ui: Output) -> int:
     if row is None:
         raise LookupError(f"no account with id or login {args.key!r}")
     ui.show(row, ui.record(row, skip=("attributes",)))
-    return EXIT_OK
-
-
-# What the text shows of an entry besides its event; "author" and the admin
-# actions' fields exist only on admin facts, so an import's lines are as before.
-_EXTRA = (
-    "reason",
-    "login",
-    "old_login",
-    "new_login",
-    "duplicate_of",
-    "free_group",
-    "author",
-    "state",
-    "creation_due",
-    "removal_due",
-    "deletion_due",
-    "generation",
-    "successor_id",
-    "anomaly_id",
-)
-
-
-def history(args: Namespace, ctx: Context, ui: Output) -> int:
-    _needs_key(args.key)
-    ctx.projection.catch_up(ctx.log)
-    row = account_queries.find_account(ctx.db, args.key)  # an absorbed key: its survivor (issue 14)
-    jointure = row["jointure"] if row else args.key
-    absorbed = merge_fold.absorbed_jointures(ctx.db, row["account_id"]) if row else []
-    past = merge_fold.past_absorbed(ctx.db, row["account_id"]) if row else []
-    entries = account_history(ctx.log, jointure, group_queries.manual_group_streams(ctx.db), absorbed, past)
-    if not entries:
-        raise LookupError(f"no account with id or login {args.key!r}")
-    lines = []
-    for e in entries:
-        where = " ".join(f"{k}={e[k]}" for k in ("delivery_id", "file", "line") if k in e)
-        extra = " ".join(f"{k}={ui.value(e[k])}" for k in _EXTRA if k in e)
-        if e.get("stream") == "groups":
-            group = f"{e['uai']} {e['kind']} {e['code']}" + (f" ({e['name']})" if "name" in e else "")
-            why = f" reason={ui.value(e['reason'])}" if "reason" in e else ""
-            lines.append(f"{ui.time(e['at'])}  groups {e['event']} {group} by={e['author']}{why}")
-            continue
-        if e.get("stream") == "merge":
-            alias = f" alias={e['alias']}" if "alias" in e else ""
-            pair = f"{e.get('absorbed_jointure', e['absorbed_id'])} into {e.get('survivor_jointure', e['survivor_id'])}"
-            lines.append(
-                f"{ui.time(e['at'])}  merge {e['event']} {pair}{alias} by={e['author']} reason={ui.value(e['reason'])}"
-            )
-            continue
-        if "merged_side" in e:  # an event of an account this one absorbed
-            where = f"{where} [absorbed {e['jointure']}]".strip()
-        lines.append(f"{ui.time(e['at'])}  v{e['version']} {e['event']} {extra} {where}".rstrip())
-        for name, change in e.get("changes", {}).items():
-            lines.append(f"    {name}: {_values(ui, change['before'])} -> {_values(ui, change['after'])}")
-    ui.show(entries, "\n".join(lines))
     return EXIT_OK
 
 
@@ -180,13 +125,13 @@ def _member_columns(members: list[dict[str, object]]) -> tuple[str, ...]:
     return (*columns, "source") if any("source" in m for m in members) else columns
 
 
-def _needs_key(key: str) -> None:
+def needs_key(key: str) -> None:
     # An empty key would match the accounts that have no login yet.
     if not key.strip():
         raise ValueError("give an account's id (jointure) or login")
 
 
-def _values(ui: Output, values: object) -> str:
+def shown_values(ui: Output, values: object) -> str:
     """An attribute's values before or after a change; none as ``(none)``
     (a ``-`` would read as part of the arrow)."""
     return "(none)" if values in (None, [], "") else ui.value(values)

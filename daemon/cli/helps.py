@@ -78,11 +78,30 @@ HELPS: dict[str, Help] = {
         READ,
     ),
     "history": Help(
-        "every event of one account",
-        "List every event of one account, oldest first: when, which delivery, file and line it came from, "
-        "and what changed — the first tool for an account that was overwritten. The admin actions on it "
-        "show their author and reason, and the facts of the establishments' groups that name it (added to "
-        "or removed from a free group, a class or a group by hand) come at their time, marked `groups`.",
+        "every fact about one account, from every source",
+        "List every fact about one account in effective-time order, one a line in aligned columns (coloured "
+        "by source on a terminal): when, its source (aaf, siecle, timetable, admin, clock, upgrade), the "
+        "state transition when the state moved, the event with its delivery or import, file and line, and "
+        "anomaly flags (!overwrite_suspected, !set_aside…); the fields it changed, before -> after, under it. "
+        "With the facts of the SIECLE records linked to the account (enrolment, changed fields, leaving date, "
+        "guardians linked) and of the timetable imports of its establishments that match it; a departure "
+        "SIECLE decided names the leaving date it rests on. The admin actions show their author and reason, "
+        "the establishments' groups that name it are marked `groups`. --since: from that time on; --json: the "
+        "complete records — the first tool for an account that was overwritten.",
+        READ,
+    ),
+    "state": Help(
+        "the directory as of an effective time",
+        "Show the directory per establishment as it was at --as-of (rebuilt from the log; default: now): "
+        "the number of accounts by state and profile, and each account with its profile, state, login and "
+        "classes. --uai: only that establishment.",
+        READ,
+    ),
+    "diff": Help(
+        "one account at two effective times, and what changed",
+        "Show one account at --from and at --to, folded from its facts up to each time: its state, login, "
+        "identity attributes, structures, classes and groups, attachments; what differs between the two, "
+        "and the facts recorded between them from every source.",
         READ,
     ),
     "structures": Help(

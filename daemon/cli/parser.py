@@ -47,10 +47,10 @@ def time_argument(value: str) -> datetime:
 
 
 def localize(args: argparse.Namespace, zone: str) -> None:
-    """Give ``--now``, ``--as-of``, ``--since`` and an end date ``--until``
-    written without an offset the configured zone: 2026-09-01T08:00 means 8
-    o'clock in Paris."""
-    for name in ("now", "as_of", "since", "until"):
+    """Give ``--now``, ``--as-of``, an end date ``--until`` and the times of
+    ``history --since`` and ``diff --from --to`` written without an offset
+    the configured zone: 2026-09-01T08:00 means 8 o'clock in Paris."""
+    for name in ("now", "as_of", "until", "since", "start", "end"):
         value = getattr(args, name, None)
         if isinstance(value, datetime) and value.tzinfo is None:
             try:
@@ -170,8 +170,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=positive, help="at most this many")
     sp = cmd("account", as_of=True)
     sp.add_argument("key", metavar="ID|LOGIN")
-    sp = cmd("history")
-    sp.add_argument("key", metavar="ID|LOGIN")
+    from daemon.cli import history_commands
+
+    history_commands.add_arguments(cmd("history"), cmd("state", as_of=True), cmd("diff"))
     cmd("structures", as_of=True)
     sp = cmd("group-source", now=True)
     sp.add_argument("uai", metavar="UAI")

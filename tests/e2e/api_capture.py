@@ -130,6 +130,17 @@ def requests_for(store: Path) -> list[tuple[str, str]]:
         "/api/v1/accounts/0",
     ]
     get += [f"/api/v1/accounts/{urllib.parse.quote(k)}" for k in keys]
+    # An account's history and diff (issue 15).
+    get += [
+        f"/api/v1/accounts/{login}/history",
+        f"/api/v1/accounts/{login}/history?since=2026-09-01T00:00:00Z",
+        f"/api/v1/accounts/{login}/history?since=yesterday",
+        "/api/v1/accounts/nobody/history",
+        f"/api/v1/accounts/{login}/diff?from=2026-08-19T00:00:00Z&to=2026-09-22T00:00:00Z",
+        f"/api/v1/accounts/{login}/diff?from=2026-09-22T00:00:00Z&to=2026-08-19T00:00:00Z",
+        f"/api/v1/accounts/{login}/diff?from=yesterday&to=2026-08-19T00:00:00Z",
+        f"/api/v1/accounts/{login}/diff",
+    ]
     for uai in uais:
         get += [f"/api/v1/structures/{uai}/classes"]
     get += [f"/api/v1/structures/{big}/classes?members={v}" for v in ("true", "1", "false", "0", "", "yes", "TRUE")]

@@ -25,7 +25,7 @@ from uuid import UUID
 import pytest
 
 from daemon import bootstrap
-from daemon.cli.history import history
+from daemon.history.account import history
 from daemon.http.server import serve
 from daemon.observability.metrics import Metrics
 from events.access import Role

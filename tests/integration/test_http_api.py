@@ -55,6 +55,8 @@ PATHS = {
     "/api/v1/openapi.json",
     "/api/v1/accounts",
     "/api/v1/accounts/{key}",
+    "/api/v1/accounts/{key}/history",
+    "/api/v1/accounts/{key}/diff",
     "/api/v1/structures",
     "/api/v1/structures/{uai}/classes",
     "/api/v1/deliveries",
@@ -214,6 +216,8 @@ def test_every_documented_path_answers_as_documented(site):
     account = account_queries.accounts(site.ctx.db, state="active", limit=1)[0]
     concrete = {
         "/api/v1/accounts/{key}": f"/api/v1/accounts/{account['login']}",
+        "/api/v1/accounts/{key}/history": f"/api/v1/accounts/{account['login']}/history",
+        "/api/v1/accounts/{key}/diff": f"/api/v1/accounts/{account['login']}/diff?from={T0:%Y-%m-%dT%H:%MZ}&to={NOW:%Y-%m-%dT%H:%MZ}",
         "/api/v1/structures/{uai}/classes": f"/api/v1/structures/{site.uai}/classes",
         "/api/v1/deliveries/{id}": f"/api/v1/deliveries/{site.delivery_id}",
         "/api/v1/imports/{id}": f"/api/v1/imports/{site.import_id[:8]}",

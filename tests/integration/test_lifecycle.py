@@ -10,7 +10,7 @@ import pytest
 
 from daemon import bootstrap
 from daemon.bootstrap import TimeWentBackwards
-from daemon.cli.history import history
+from daemon.history.account import history
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from lxml import etree
 
-from daemon.cli.history import history
+from daemon.history.account import history
 from events.usecases.aaf_ingest import ingest
 from events.usecases.tick import tick
 from projections import account_queries, anomaly_queries

@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 
 from daemon import bootstrap
-from daemon.cli.history import history
+from daemon.history.account import history
 from events.account import Account
 from events.manual_groups import ManualGroups, manual_groups_id
 from events.manual_rules import CONTRACT_STAFF, WHY, ManualRefused

@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap
-from daemon.cli.history import history
+from daemon.history.account import history
 from events.account import Account
 from projections.group_queries import manual_group_streams
 

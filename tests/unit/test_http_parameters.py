@@ -47,6 +47,8 @@ TEXTS = [
     ("/api/v1/siecle/imports", "uai"),
     ("/api/v1/anomalies", "uai"),
     ("/api/v1/anomalies", "kind"),
+    ("/api/v1/accounts/{key}/history", "key"),
+    ("/api/v1/accounts/{key}/diff", "key"),
 ]
 
 
@@ -55,9 +57,20 @@ def test_every_text_parameter_is_listed_here():
         (path, p["name"])
         for path, item in document()["paths"].items()
         for p in item.get("get", {}).get("parameters", [])
-        if p["name"] not in ("limit", "members", "since", "now", "lang")  # numbers, flags, times, a choice
+        if p["name"] not in ("limit", "members", "lang", "now", *TIMES)
     }
     assert listed == set(TEXTS)
+
+
+# Times (issue 15: an account's history and diff), documented as date-time: what else is a 400.
+TIMES = ("since", "from", "to")
+
+
+@pytest.mark.parametrize("path, name", [("/api/v1/accounts/{key}/history", "since"),
+                                        ("/api/v1/accounts/{key}/diff", "from"), ("/api/v1/accounts/{key}/diff", "to")])  # fmt: skip
+def test_a_time_parameter_is_a_date_time(path, name):
+    schema = schema_of(path, name)
+    assert any(s.get("type") == "string" and s.get("format") == "date-time" for s in [schema, *schema.get("anyOf", [])])
 
 
 @pytest.mark.parametrize("path, name", TEXTS)

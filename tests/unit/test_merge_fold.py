@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from daemon import bootstrap
-from daemon.cli.history import history
+from daemon.history.account import history
 from daemon.http import reads as api_reads
 from daemon.http.models import AccountDetail, AccountList
 from events.account import account_id
