@@ -19,6 +19,8 @@ from daemon.http import api
 from daemon.http.errors import ApiError
 from daemon.http.models import Row
 from daemon.http.reads import Scope, _covered
+from daemon.http.times import IsoTime
+from events.anomaly_kinds import KINDS as CATALOGUE
 from events.anomaly_kinds import kind_of, parse_kinds
 from projections import anomaly_queries
 
@@ -43,7 +45,11 @@ class AnomalyList(Row):
     count: int
 
 
-Time = Annotated[datetime | None, Query(description="ISO 8601; without an offset, in the configured zone")]
+# The codes of the catalogue, comma-separated: the document says which kinds exist.
+_CODE = "(" + "|".join(sorted(CATALOGUE)) + ")"
+KINDS = f"^{_CODE}(,{_CODE})*$"
+
+Time = Annotated[IsoTime | None, Query(description="ISO 8601; without an offset, in the configured zone")]
 
 
 @api._get(router, "/anomalies", AnomalyList, "listAnomalies", "What an operator must look at, by kind.", 400, 404)
@@ -52,7 +58,7 @@ def list_anomalies(
     request: Request,
     who: api.Reader,
     uai: api.Uai = None,
-    kind: Annotated[str | None, Query(description="only these kinds (comma-separated codes)", pattern=api.TEXT)] = None,
+    kind: Annotated[str | None, Query(description="only these kinds (comma-separated codes)", pattern=KINDS)] = None,
     since: Time = None,
     now: Time = None,
     lang: Annotated[Literal["fr", "en"], Query(description="language of label and action")] = "fr",

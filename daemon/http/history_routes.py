@@ -8,12 +8,10 @@ authorised caller only, never logged."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BeforeValidator
 
 from daemon.history.build import account_history
 from daemon.history.diff import account_diff
@@ -21,6 +19,7 @@ from daemon.http import history_models as hm
 from daemon.http import reads
 from daemon.http.api import TEXT, Reader, Served, _get, _read, directory
 from daemon.http.errors import not_found
+from daemon.http.times import IsoTime
 
 history = APIRouter(prefix=directory.prefix, dependencies=directory.dependencies)
 
@@ -28,16 +27,7 @@ KEY = Path(description="jointure, login (current or reserved) or account id", pa
 Key = Annotated[str, KEY]
 
 
-def _iso(value: Any) -> Any:
-    """Only a date and time as ISO 8601 writes them: pydantic would also read a
-    number (a Unix time) or a date alone, which the document does not describe."""
-    if not isinstance(value, str) or not _DATE_TIME.match(value):
-        raise ValueError("not an ISO 8601 date and time")
-    return value
-
-
-_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d")
-Time = Annotated[datetime, BeforeValidator(_iso)]
+Time = IsoTime
 
 
 def _aware(at: datetime) -> datetime:
