@@ -1,0 +1,114 @@
+"""How likely two accounts are one person (suspected duplicates, domain-rules §5, issue 15).
+
+A record typed twice in SIECLE gives two accounts: a pupil typed again in a new file, a
+guardian not "rapproché" across siblings (one parent, two guardian records, often with
+another e-mail). Exact keys miss the second; this rule scores a pair from what the
+directory keeps, 0..1, with the reasons (stable codes, never values):
+
+- **names** through the identity rule (events/identity_rules.py, the one similarity of
+  persons): the given name leads, a civility that changes with it is the other parent;
+- **birth date** equal, close (a typo), different (homonyms, a parent typed over a child),
+  or unknown (guardians mostly): for pupils and staff a different date is strong evidence
+  of two persons, an unknown one no evidence;
+- for **guardians**, who carry no birth date, what links the two records to one person:
+  the same e-mail, phone or address, a child in common, or children who are siblings
+  (the same family name and address). Two guardians of one name with none of these are
+  likely homonyms (two establishments, two families), and score about half.
+
+Twins share a family name, a birth date and often an address; their given names tell
+them apart, so the name factor keeps them low.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from events.identity_rules import BIRTH_CORRECTED, Identity, birth_similarity, identity_verdict
+
+# A pair is listed (`entsync anomalies`, `entsync duplicates`) from this score.
+SUSPECTED = 0.7
+# The birth date's factor for pupils and staff: a corrected date, another date (homonyms),
+# no date on one side (cannot tell, so the pair stays below SUSPECTED unless names are
+# all that the directory has).
+BIRTH_CLOSE = 0.9
+BIRTH_DIFFERENT = 0.2
+BIRTH_UNKNOWN = 0.75
+# Guardians: how much each link weighs as evidence of one person (combined as
+# independent evidence, 1 - Π(1 - w)); with none, the name counts for half.
+LINKS = {
+    "same_email": 0.9,
+    "same_phone": 0.85,
+    "shared_child": 0.8,
+    "siblings": 0.7,
+    "same_address": 0.5,
+}
+WITHOUT_LINKS = 0.5
+
+
+@dataclass(frozen=True)
+class Person:
+    """An account as the duplicate rule reads it. Contacts are normalised by the
+    caller (projections/duplicate_candidates.py); ``children`` are the students
+    a guardian is linked to, ``families`` the sibling keys of those children
+    (family name and address)."""
+
+    key: str
+    guardian: bool
+    identity: Identity
+    emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+    addresses: frozenset[str] = frozenset()
+    children: frozenset[str] = frozenset()
+    families: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DuplicateScore:
+    score: float  # 0..1, 1 = certainly one person
+    reasons: tuple[str, ...]
+
+
+def _birth(a: str, b: str) -> tuple[float, str]:
+    found = birth_similarity(a, b)
+    if found is None:
+        return BIRTH_UNKNOWN, "birth_unknown"
+    if found == 1.0:
+        return 1.0, "birth_equal"
+    if found >= BIRTH_CORRECTED:
+        return BIRTH_CLOSE, "birth_close"
+    return BIRTH_DIFFERENT, "birth_different"
+
+
+def _links(a: Person, b: Person) -> list[str]:
+    found = [
+        ("same_email", a.emails & b.emails),
+        ("same_phone", a.phones & b.phones),
+        ("shared_child", a.children & b.children),
+        ("siblings", (a.families & b.families) and not (a.children & b.children)),
+        ("same_address", a.addresses & b.addresses),
+    ]
+    return [code for code, shared in found if shared]
+
+
+def duplicate_score(a: Person, b: Person) -> DuplicateScore:
+    """The score of ``a`` and ``b`` being one person, with its reasons."""
+    # Names only: the birth date is weighed here, as evidence between two records,
+    # not as the correction the overwrite rule forgives.
+    names = identity_verdict(replace(a.identity, birth_date=""), replace(b.identity, birth_date=""), 0.0)
+    reasons = [r for r in names.reasons if r != "usage_name_changed"] or ["names_equal"]
+    score = names.score
+    birth, birth_reason = _birth(a.identity.birth_date, b.identity.birth_date)
+    if a.guardian and b.guardian:
+        if birth_reason != "birth_unknown":  # a guardian's date, when both have one, still tells
+            score *= birth
+            reasons.append(birth_reason)
+        links = _links(a, b)
+        doubt = 1.0
+        for code in links:
+            doubt *= 1 - LINKS[code]
+        score *= WITHOUT_LINKS + (1 - WITHOUT_LINKS) * (1 - doubt)
+        reasons.extend(links or ["no_shared_contact"])
+    else:
+        score *= birth
+        reasons.append(birth_reason)
+    return DuplicateScore(round(score, 4), tuple(reasons))
