@@ -21,9 +21,10 @@ them apart, so the name factor keeps them low.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from events.identity_rules import BIRTH_CORRECTED, Identity, birth_similarity, identity_verdict
+from events.identity_rules import BIRTH_CORRECTED, Identity, birth_similarity, identity_verdict, words
 
 # A pair is listed (`entsync anomalies`, `entsync duplicates`) from this score.
 SUSPECTED = 0.7
@@ -43,6 +44,29 @@ LINKS = {
     "same_address": 0.5,
 }
 WITHOUT_LINKS = 0.5
+
+
+# The given name's first letters in the second block: a typo later in the name
+# (Mathieu/Matthieu) stays in the block, another given name does not.
+GIVEN_LETTERS = 2
+
+
+def _value(attrs: Mapping[str, list[str]], name: str) -> str:
+    values = attrs.get(name) or [""]
+    return values[0] or ""
+
+
+def duplicate_keys(attrs: Mapping[str, list[str]]) -> tuple[str, str]:
+    """The two blocks an AAF record is compared in (no pair across blocks is
+    scored, so that finding candidates is not quadratic): its normalised
+    family name, and the first letters of its given name with its birth
+    year (a family name changed: a usage name, a retyping). "" when the
+    record lacks what a block needs."""
+    family = "".join(words(_value(attrs, "sn")))
+    given = "".join(words(_value(attrs, "givenName")))[:GIVEN_LETTERS]
+    birth = _value(attrs, "ENTPersonDateNaissance")
+    year = birth[6:] if len(birth) == 10 and birth[2] == "/" else birth[:4]
+    return family, f"{given}|{year}" if given and len(year) == 4 and year.isdigit() else ""
 
 
 @dataclass(frozen=True)
