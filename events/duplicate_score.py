@@ -7,6 +7,8 @@ directory keeps, 0..1, with the reasons (stable codes, never values):
 
 - **names** through the identity rule (events/identity_rules.py, the one similarity of
   persons): the given name leads, a civility that changes with it is the other parent;
+  a family name replaced costs more here than there (two records of one person rarely
+  carry two family names, two pupils often do);
 - **birth date** equal, close (a typo), different (homonyms, a parent typed over a child),
   or unknown (guardians mostly): for pupils and staff a different date is strong evidence
   of two persons, an unknown one no evidence;
@@ -31,9 +33,13 @@ SUSPECTED = 0.7
 # The birth date's factor for pupils and staff: a corrected date, another date (homonyms),
 # no date on one side (cannot tell, so the pair stays below SUSPECTED unless names are
 # all that the directory has).
-BIRTH_CLOSE = 0.9
+BIRTH_CLOSE = 0.8
 BIRTH_DIFFERENT = 0.2
 BIRTH_UNKNOWN = 0.75
+# Two records of one person rarely differ in their whole family name (the
+# overwrite rule forgives it, a married name on one record): two pupils of
+# similar given names and birth dates with other family names are two pupils.
+FAMILY_DIFFERENT = 0.6
 # Guardians: how much each link weighs as evidence of one person (combined as
 # independent evidence, 1 - Π(1 - w)); with none, the name counts for half.
 LINKS = {
@@ -47,7 +53,8 @@ WITHOUT_LINKS = 0.5
 
 
 # The given name's first letters in the second block: a typo later in the name
-# (Mathieu/Matthieu) stays in the block, another given name does not.
+# (Mathieu/Matthieu) stays in the block, another given name does not. A typo in
+# the given name's initial and in the birth date at once is missed.
 GIVEN_LETTERS = 2
 
 
@@ -59,14 +66,18 @@ def _value(attrs: Mapping[str, list[str]], name: str) -> str:
 def duplicate_keys(attrs: Mapping[str, list[str]]) -> tuple[str, str]:
     """The two blocks an AAF record is compared in (no pair across blocks is
     scored, so that finding candidates is not quadratic): its normalised
-    family name, and the first letters of its given name with its birth
-    year (a family name changed: a usage name, a retyping). "" when the
-    record lacks what a block needs."""
+    family name with the given name's initial, and the given name's first
+    letters with the birth date (a family name changed: a usage name, a
+    retyping). "" when the record lacks what a block needs."""
     family = "".join(words(_value(attrs, "sn")))
-    given = "".join(words(_value(attrs, "givenName")))[:GIVEN_LETTERS]
+    given = "".join(words(_value(attrs, "givenName")))
     birth = _value(attrs, "ENTPersonDateNaissance")
-    year = birth[6:] if len(birth) == 10 and birth[2] == "/" else birth[:4]
-    return family, f"{given}|{year}" if given and len(year) == 4 and year.isdigit() else ""
+    if len(birth) == 10 and birth[2] == "/":
+        birth = f"{birth[6:]}-{birth[3:5]}-{birth[:2]}"
+    return (
+        f"{family}|{given[:1]}" if family and given else "",
+        f"{given[:GIVEN_LETTERS]}|{birth}" if given and birth else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,7 @@ def duplicate_score(a: Person, b: Person) -> DuplicateScore:
     # not as the correction the overwrite rule forgives.
     names = identity_verdict(replace(a.identity, birth_date=""), replace(b.identity, birth_date=""), 0.0)
     reasons = [r for r in names.reasons if r != "usage_name_changed"] or ["names_equal"]
-    score = names.score
+    score = names.score * (FAMILY_DIFFERENT if "family_name_changed" in names.reasons else 1.0)
     birth, birth_reason = _birth(a.identity.birth_date, b.identity.birth_date)
     if a.guardian and b.guardian:
         if birth_reason != "birth_unknown":  # a guardian's date, when both have one, still tells
