@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from daemon import bootstrap
+from daemon.http import reads
 from events.account import Account, account_id
 from events.anomaly import anomaly_id_of, short
 from events.policy import Policy
@@ -144,3 +145,13 @@ def test_the_blocks_rebuild_from_the_log(uow):
     rebuilt.catch_up(uow.log)
     assert dump(uow.db, "rebuilt_") == dump(uow.db)
     assert len(dump(uow.db)["duplicate_keys"]) == len(RECORDS)
+
+
+def test_only_a_confirmed_duplicate_blocks_pronote_matching(uow):
+    def blocked(jointure: str) -> bool:
+        return reads.account(uow, scope=None, key=jointure)["pronote_matching_blocked"]
+
+    assert not any(blocked(j) for j in ("G1", "G2", "E3", "E4"))  # suspected only
+    confirm(ConfirmAnomaly(pairs(uow.db)[0].anomaly_id, "alice", "the same mother"), uow, T2)
+    assert blocked("G1") and blocked("G2")  # the kept account too: it has a duplicate
+    assert not blocked("E3") and not blocked("G3")
