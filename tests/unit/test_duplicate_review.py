@@ -14,6 +14,7 @@ from daemon.http import reads
 from events.account import Account, account_id
 from events.anomaly import anomaly_id_of, short
 from events.policy import Policy
+from events.structure import SourceRecord
 from events.usecases import tick
 from events.usecases.anomaly_review import ConfirmAnomaly, DismissAnomaly, ReviewRefused, confirm, dismiss
 from projections.anomaly_queries import anomalies
@@ -155,3 +156,21 @@ def test_only_a_confirmed_duplicate_blocks_pronote_matching(uow):
     confirm(ConfirmAnomaly(pairs(uow.db)[0].anomaly_id, "alice", "the same mother"), uow, T2)
     assert blocked("G1") and blocked("G2")  # the kept account too: it has a duplicate
     assert not blocked("E3") and not blocked("G3")
+
+
+def test_a_pupil_who_changed_school_is_a_transfer_not_listed(uow):
+    for jointure, uai in (("S1", "0570001A"), ("S2", "0570002B")):
+        uow.log.save(SourceRecord(jointure, "EtabEducNat", {"ENTStructureUAI": [uai]}, "d", "D", "f.xml", 1, T0))
+    moved = {**pupil("Inès", "07/07/2012", family="ROUX"), "ENTPersonStructRattach": ["S1"]}
+    uow.log.save(Account("E8", "Eleve", moved, "d", "D", "f.xml", 1, T0, T0 + timedelta(hours=48)))
+    uow.log.save(
+        Account("E9", "Eleve", {**moved, "ENTPersonStructRattach": ["S2"]}, "d", "D", "f.xml", 1, T1, T_CREATE)
+    )
+    tick.tick(uow, T_CREATE)
+    old = uow.log.get(account_id("E8"))
+    old.leave("absent_from_complete", "D2", T2, T2 + timedelta(days=60), False)
+    uow.log.save(old)
+    uow.projection.catch_up(uow.log)
+    (moved_pair,) = [p for p in pairs(uow.db) if p.jointures == ("E8", "E9")]
+    assert moved_pair.decision == "transfer" and moved_pair.uais == (("0570001A",), ("0570002B",))
+    assert ("E8", "E9") not in listed(uow)
