@@ -125,6 +125,24 @@ def _links(a: Person, b: Person) -> list[str]:
     return [code for code, shared in found if shared]
 
 
+def evidence(a: Person, b: Person) -> DuplicateScore:
+    """What is not the names: the birth date and, for guardians, their links.
+    Its score bounds the pair's (the names' factor is at most 1), so that a
+    listing skips the names of a pair that cannot reach its threshold."""
+    birth, birth_reason = _birth(a.identity.birth_date, b.identity.birth_date)
+    if not (a.guardian and b.guardian):
+        return DuplicateScore(birth, (birth_reason,))
+    score, reasons = 1.0, []
+    if birth_reason != "birth_unknown":  # a guardian's date, when both have one, still tells
+        score, reasons = birth, [birth_reason]
+    links = _links(a, b)
+    doubt = 1.0
+    for code in links:
+        doubt *= 1 - LINKS[code]
+    score *= WITHOUT_LINKS + (1 - WITHOUT_LINKS) * (1 - doubt)
+    return DuplicateScore(score, (*reasons, *(links or ["no_shared_contact"])))
+
+
 def duplicate_score(a: Person, b: Person) -> DuplicateScore:
     """The score of ``a`` and ``b`` being one person, with its reasons."""
     # Names only: the birth date is weighed here, as evidence between two records,
@@ -132,18 +150,5 @@ def duplicate_score(a: Person, b: Person) -> DuplicateScore:
     names = identity_verdict(replace(a.identity, birth_date=""), replace(b.identity, birth_date=""), 0.0)
     reasons = [r for r in names.reasons if r != "usage_name_changed"] or ["names_equal"]
     score = names.score * (FAMILY_DIFFERENT if "family_name_changed" in names.reasons else 1.0)
-    birth, birth_reason = _birth(a.identity.birth_date, b.identity.birth_date)
-    if a.guardian and b.guardian:
-        if birth_reason != "birth_unknown":  # a guardian's date, when both have one, still tells
-            score *= birth
-            reasons.append(birth_reason)
-        links = _links(a, b)
-        doubt = 1.0
-        for code in links:
-            doubt *= 1 - LINKS[code]
-        score *= WITHOUT_LINKS + (1 - WITHOUT_LINKS) * (1 - doubt)
-        reasons.extend(links or ["no_shared_contact"])
-    else:
-        score *= birth
-        reasons.append(birth_reason)
-    return DuplicateScore(round(score, 4), tuple(reasons))
+    rest = evidence(a, b)
+    return DuplicateScore(round(score * rest.score, 4), (*reasons, *rest.reasons))

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from events.anomaly import anomaly_id_of, short
-from events.duplicate_score import SUSPECTED, Person, duplicate_score
+from events.duplicate_score import SUSPECTED, Person, duplicate_score, evidence
 from events.identity_rules import Identity, words
 from events.usecases.anomaly_review import Reviewable
 from projections.clauses import placeholders
@@ -120,6 +120,8 @@ def pairs(db: Database, min_score: float = SUSPECTED, uai: str | None = None) ->
         ra, rb = accounts[a], accounts[b]
         if person.get(ra[1], ra[1]) == person.get(rb[1], rb[1]):
             continue
+        if evidence(persons[a], persons[b]).score < min_score:
+            continue  # cannot reach the threshold whatever the names (the costly part)
         scored = duplicate_score(persons[a], persons[b])
         if scored.score < min_score:
             continue
