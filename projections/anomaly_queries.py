@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from events.anomaly import anomaly_id, short
 from events.anomaly_kinds import KINDS as CATALOGUE
+from projections import duplicate_candidates
 from projections import merge_anomalies as merges
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
 from projections.mark_listings import marks
-from projections.merge_anomalies import merge_anomalies, same_person
+from projections.merge_anomalies import merge_anomalies
 from projections.schema import iso
 from projections.served import structure_anomalies, withheld_jointures
 from projections.siecle_listings import set_asides
@@ -162,29 +163,7 @@ def _anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> li
                     "uai": row["uai"],
                 }
             )
-    groups: dict[str, list[dict]] = {}
-    for row in db.query_dicts(
-        "SELECT jointure, profile, state, identity FROM accounts WHERE identity IN "
-        "(SELECT identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
-        "GROUP BY identity HAVING COUNT(*) > 1) AND state IN ('pending', 'active') ORDER BY jointure"
-    ):
-        groups.setdefault(row["identity"], []).append(row)
-    person = same_person(db)  # merged accounts are one person (issue 14), no suspected duplicates of each other
-    for rows in groups.values():
-        for row in rows:
-            me = person.get(row["jointure"], row["jointure"])
-            others = ",".join(r["jointure"] for r in rows if person.get(r["jointure"], r["jointure"]) != me)
-            if not others:
-                continue
-            out.append(
-                {
-                    "anomaly": "suspected_duplicate",
-                    "jointure": row["jointure"],
-                    "profile": row["profile"],
-                    "state": row["state"],
-                    "detail": f"same identity as {others}",
-                }
-            )
+    out.extend(duplicate_candidates.listed(db))  # scored pairs, best first (issue 15)
     for mark in marks(db):
         carried = ", still delivered by " + ",".join(mark["still_delivered_by"]) if mark["still_delivered_by"] else ""
         out.append(

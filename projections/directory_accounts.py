@@ -11,6 +11,7 @@ from typing import Any
 
 from events import derive
 from events.account import Account
+from events.duplicate_score import duplicate_keys
 from events.login import Login
 from events.purge import PurgeHold
 from projections.directory_batch import Batch
@@ -40,6 +41,12 @@ def _source(b: Batch, row: dict, ev: Any) -> None:
 def _derived(b: Batch, row: dict, d: derive.AccountSource) -> None:
     cat, aid = row["category"], row["account_id"]
     row.update(profile=d.profile, function=d.function, couple_flag=d.couple_flag, identity=d.identity, attrs=d.attrs)
+    family, given_birth = duplicate_keys(json.loads(d.attrs))
+    b.put(
+        "duplicate_keys",
+        aid,
+        {"account_id": aid, "category": cat, "family_key": family, "given_birth_key": given_birth},
+    )
     if cat == "PersRelEleve":
         b.guardians.add(row["jointure"])
     else:

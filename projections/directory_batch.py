@@ -39,6 +39,7 @@ class Batch:
                 "departure_declarations",
                 "group_sources",
                 "delivery_set_asides",
+                "duplicate_keys",
             )
         }
         self.rejections: list[tuple] = []
@@ -109,6 +110,7 @@ class Batch:
             "departure_declarations",
             "group_sources",
             "delivery_set_asides",
+            "duplicate_keys",
         ):
             rows = list(self.rows[table].values())
             if not rows:

@@ -72,13 +72,19 @@ class IngestQueries:
         return out
 
     def identities(self) -> list[Identity]:
-        return [
-            Identity(j, identity)
-            for j, identity in self.db.query(
-                "SELECT jointure, identity FROM accounts WHERE identity <> '' AND state IN ('pending', 'active') "
-                "ORDER BY jointure"
-            )
-        ]
+        uais: dict[str, set[str]] = {}
+        rows: dict[str, str] = {}
+        # One pass (no query per account): the establishments of every account with an identity.
+        for j, identity, uai in self.db.query(
+            "SELECT a.jointure, a.identity, t.uai FROM accounts a "
+            "LEFT JOIN account_structures s ON s.account_id = a.account_id "
+            "LEFT JOIN structures t ON t.jointure = s.structure "
+            "WHERE a.identity <> '' AND a.state IN ('pending', 'active') ORDER BY a.jointure"
+        ):
+            rows[j] = identity
+            if uai:
+                uais.setdefault(j, set()).add(uai)
+        return [Identity(j, identity, frozenset(uais.get(j, ()))) for j, identity in rows.items()]
 
     def merged(self) -> list[MergedPair]:
         return [

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from events.anomaly import anomaly_id
 from events.usecases.anomaly_review import Reviewable
+from projections import duplicate_candidates
 from projections.db import Database
 
 
@@ -44,7 +45,8 @@ class ReviewQueries:
                     at=datetime.fromisoformat(r["at"]),
                 )
             )
-        return out
+        # The scored pairs (projections/duplicate_candidates.py): computed, not recorded.
+        return out + duplicate_candidates.reviewables(self.db, prefix)
 
     def decisions(self) -> dict[str, str]:
         """anomaly id → status of every anomaly under review."""

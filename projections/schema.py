@@ -47,6 +47,12 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ["account_id"],
     ),
     "account_structures": ([("account_id", "TEXT"), ("structure", "TEXT")], ["account_id", "structure"]),
+    # The blocks suspected duplicates are looked for in (projections/duplicate_candidates.py):
+    # normalised family name, and the given name's first letters with the birth year.
+    "duplicate_keys": (
+        [("account_id", "TEXT"), ("category", "TEXT"), ("family_key", "TEXT"), ("given_birth_key", "TEXT")],
+        ["account_id"],
+    ),
     "memberships": (
         [("account_id", "TEXT"), ("structure", "TEXT"), ("kind", "TEXT"), ("code", "TEXT")],
         ["account_id", "structure", "kind", "code"],
@@ -220,6 +226,7 @@ INDEXES = {
     "records": ["category", "aggregate_id"],
     "accounts": ["jointure", "state", "login", "identity"],
     "account_structures": ["structure"],
+    "duplicate_keys": ["family_key", "given_birth_key"],
     "guardian_links": ["guardian_jointure"],
     "structures": ["uai"],
 }

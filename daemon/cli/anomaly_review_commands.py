@@ -50,6 +50,11 @@ def _text(ui: Output, done: Decided) -> str:
             f"  new account {e['successor_id']} (generation {e['successor_generation']}): "
             f"{e['successor_state']}, creation due {ui.value(e['successor_creation_due'])}"
         )
+    elif "marked" in e:
+        lines.append(
+            f"  account {e['marked']} marked a duplicate of {e['duplicate_of']}: {e['state']}, "
+            f"deleted at {ui.value(e['deletion_due'])}"
+        )
     elif "account_id" in e:
         lines.append(f"  account {e['account_id']}: {e['state']}")
     return "\n".join([*lines, ui.record({"by": done.author, "at": done.at, "reason": done.reason})])

@@ -15,6 +15,7 @@ from daemon.cli import (
     anomaly_review_commands,
     delivery_commands,
     directory_commands,
+    duplicate_commands,
     history_commands,
     import_commands,
     kafka_commands,
@@ -81,6 +82,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], in
     "classes": directory_commands.classes,
     "deliveries": delivery_commands.deliveries,
     "anomalies": anomaly_review_commands.anomalies,
+    "duplicates": duplicate_commands.duplicates,
     "purge": delivery_commands.purge,
     "verify": store_commands.verify,
     # Timetable and STS-web imports (domain-rules §7).

@@ -166,6 +166,18 @@ HELPS: dict[str, Help] = {
         "record gets a new account with its own login; dismissed, a suspension ends (suspend_on_overwrite).",
         READ,
     ),
+    "duplicates": Help(
+        "suspected duplicates, scored, best first",
+        "List the pairs of accounts of one profile family that may be one person (a record typed twice in "
+        "SIECLE, a guardian not rapproché across siblings), within and across establishments, best first: "
+        "the score (0..1), both accounts (jointure, login, establishments, state), the reasons (names, birth "
+        "date, a guardian's e-mail, phone, address, children) and the decision (open, dismissed, confirmed; "
+        "transfer: a pupil who left one establishment for another under a new jointure, not a duplicate). "
+        "Decide with `entsync anomalies confirm|dismiss ID --reason R`: confirmed, the account delivered "
+        "later is marked a duplicate of the other (deactivated, deleted after duplicate_deletion_days); "
+        "dismissed, the pair is no longer listed.",
+        READ,
+    ),
     "verify": Help(
         "compare the read models with a rebuild from the log",
         "Rebuild the three read models (directory, timetable imports, SIECLE) from the log under a prefix "

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.cli.exits import EXIT_ERROR
 from daemon.cli.helps import HELPS, SUMMARY, exits
+from events.duplicate_score import SUSPECTED
 
 
 def local_operator() -> str:
@@ -221,6 +222,11 @@ def parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--reason", default="", help="confirm, dismiss: why (required, recorded with the decision)")
     sp.add_argument("--operator", default=LOCAL_OPERATOR, help="confirm, dismiss: who decides, recorded as the author")
+    sp = cmd("duplicates")
+    sp.add_argument("--uai", help="only the pairs with an account in this establishment")
+    sp.add_argument(
+        "--min-score", type=float, default=SUSPECTED, help=f"list pairs from this score, 0..1 (default {SUSPECTED})"
+    )
     cmd("verify")
     sp = cmd("run")
     sp.add_argument("--inbox", metavar="DIR", help="directory watched for exports (default ./inbox; env ENTSYNC_INBOX)")

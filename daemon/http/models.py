@@ -211,6 +211,12 @@ class AccountDetail(AccountFields):
         description="only on an account an admin marked a duplicate (also once undone): of which account, "
         "status, author, reason, deletion date, and the sources that still deliver it",
     )
+    pronote_matching_blocked: bool = Field(
+        False,
+        description="Pronote identifiers must not be attached to this account (domain-rules §5): it has a "
+        "confirmed duplicate — it is deactivated as one, another account is deactivated as its duplicate, or "
+        "an operator confirmed a suspected pair it belongs to. A pair merely suspected does not block",
+    )
 
 
 class Structure(Row):

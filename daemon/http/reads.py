@@ -15,6 +15,7 @@ from typing import Any
 
 from daemon.http.errors import ApiError, not_found
 from projections import account_queries, delivery_queries, import_queries, siecle_listings, structure_queries
+from projections.pronote_block import pronote_matching_blocked
 
 Scope = frozenset[str] | None
 
@@ -59,6 +60,9 @@ def account(ctx: Any, *, scope: Scope, key: str) -> dict:
         raise not_found("account")
     if not account_queries.within(row, scope):
         raise OutOfScope("account")
+    row["pronote_matching_blocked"] = pronote_matching_blocked(
+        ctx.db, row["account_id"], row["jointure"], row["state"], row["state_reason"]
+    )
     return row
 
 

@@ -56,10 +56,12 @@ class KnownStructure:
 
 @dataclass(frozen=True)
 class Identity:
-    """A pending or active account's identity (domain-rules §11, duplicates)."""
+    """A pending or active account's identity (domain-rules §11, duplicates),
+    and the establishments it belongs to (a guardian: its students')."""
 
     jointure: str
     identity: str
+    uais: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -170,18 +170,29 @@ def duplicates_among(leaving: Set[str], identities: Sequence[Identity], merged: 
     Toussaint, the fold still showing the survivor), never deactivated
     because of its other side — which a deactivation would also mark as
     "has a duplicate". A third account of the same identity still makes it
-    a corrected duplicate."""
+    a corrected duplicate.
+
+    Only within one establishment (issue 15): a pupil who changed school
+    under a new jointure leaves one UAI while the account of the same
+    identity is in another — a transfer, which departs (and is removed at
+    Toussaint) like any departure. Accounts whose establishments are not
+    known (no structure) are compared as before."""
     person = {p.absorbed: p.survivor for p in merged}  # jointure → the survivor it is shown in
-    staying: dict[str, list[str]] = {}
-    identity_of: dict[str, str] = {}
+    staying: dict[str, list[Identity]] = {}
+    identity_of: dict[str, Identity] = {}
     for row in identities:
         if row.jointure in leaving:
-            identity_of[row.jointure] = row.identity
+            identity_of[row.jointure] = row
         else:
-            staying.setdefault(row.identity, []).append(row.jointure)
+            staying.setdefault(row.identity, []).append(row)
     out: dict[str, str] = {}
-    for j, identity in identity_of.items():
-        others = [s for s in staying.get(identity, []) if person.get(s, s) != person.get(j, j)]
+    for j, me in identity_of.items():
+        others = [
+            s.jointure
+            for s in staying.get(me.identity, [])
+            if person.get(s.jointure, s.jointure) != person.get(j, j)
+            and (not me.uais or not s.uais or me.uais & s.uais)
+        ]
         if others:
             out[j] = others[0]
     return out

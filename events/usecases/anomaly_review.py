@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from events.anomaly import MIN_PREFIX, AnomalyDecided, AnomalyReview, short
 from events.policy import Policy
-from events.usecases import overwrite_review
+from events.usecases import duplicate_review, overwrite_review
 from events.usecases.ports import EventLog, ReadModel
 
 
@@ -123,7 +123,10 @@ class KindHandler(Protocol):
 
 
 # The decidable kinds (events/anomaly_kinds.py ``decidable``) and what deciding each records.
-HANDLERS: dict[str, KindHandler] = {"suspected_overwrite": overwrite_review}
+HANDLERS: dict[str, KindHandler] = {
+    "suspected_overwrite": overwrite_review,
+    "suspected_duplicate": duplicate_review,
+}
 
 
 def resolve(uow: ReviewWork, key: str) -> Reviewable:

@@ -42,7 +42,11 @@ def test_release_0_1_log_replays_to_the_same_read_model(store_url):
         )
     ctx.projection.catch_up(ctx.log)
     rows = {t: [list(r) for r in rs] for t, rs in dump(ctx.db).items()}
-    # Tables added by later releases start empty for an old log.
+    # Tables added by later releases start empty for an old log, except the
+    # indexes derived from facts it already holds: the blocks suspected
+    # duplicates are looked for in (issue 15) hold one row per account.
+    derived = {"duplicate_keys"}
     assert {t: rows[t] for t in expected} == expected
-    assert all(rows[t] == [] for t in set(rows) - set(expected))
+    assert all(rows[t] == [] for t in set(rows) - set(expected) - derived)
+    assert len(rows["duplicate_keys"]) == len(rows["accounts"]) > 0
     ctx.close()

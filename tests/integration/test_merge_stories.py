@@ -78,7 +78,8 @@ def anomalies(cli: Cli, *kinds: str) -> list[tuple[str, str, str]]:
 
 
 def suspected_duplicates(cli: Cli) -> set[str]:
-    return {a["jointure"] for a in cli.json("anomalies") if a["anomaly"] == "suspected_duplicate"}
+    pairs = [a for a in cli.json("anomalies") if a["anomaly"] == "suspected_duplicate"]  # one row per pair
+    return {a["jointure"] for a in pairs} | {a["other"] for a in pairs}
 
 
 def same_log_rebuilds(store_url: str) -> dict[str, int]:

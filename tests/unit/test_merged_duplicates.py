@@ -34,3 +34,36 @@ MERGED = [MergedPair("S", "A"), MergedPair("S", "B")]
 )
 def test_a_merge_is_no_duplicate(leaving, identities, merged, expected):
     assert duplicates_among(leaving, identities, merged) == expected
+
+
+@pytest.mark.parametrize(
+    "leaving, identities, expected",
+    [
+        # a pupil who changed school under a new jointure: a transfer, not a duplicate
+        (
+            {"A"},
+            [
+                Identity("A", "dupont|jean|2010", frozenset({"0570001A"})),
+                Identity("B", "dupont|jean|2010", frozenset({"0570002B"})),
+            ],
+            {},
+        ),
+        # typed twice in one establishment: the corrected duplicate
+        (
+            {"A"},
+            [
+                Identity("A", "dupont|jean|2010", frozenset({"0570001A"})),
+                Identity("B", "dupont|jean|2010", frozenset({"0570001A", "0570002B"})),
+            ],
+            {"A": "B"},
+        ),
+        # an establishment unknown on one side: compared as before
+        (
+            {"A"},
+            [Identity("A", "dupont|jean|2010"), Identity("B", "dupont|jean|2010", frozenset({"0570002B"}))],
+            {"A": "B"},
+        ),
+    ],
+)
+def test_the_corrected_duplicate_rule_holds_within_one_establishment(leaving, identities, expected):
+    assert duplicates_among(leaving, identities, []) == expected
