@@ -11,6 +11,7 @@ from datetime import datetime
 from events.anomaly import anomaly_id
 from events.usecases.anomaly_review import Reviewable
 from projections.db import Database
+from projections.siecle_anomaly_listing import siecle_reviewables
 
 
 class ReviewQueries:
@@ -44,7 +45,7 @@ class ReviewQueries:
                     at=datetime.fromisoformat(r["at"]),
                 )
             )
-        return out
+        return out + siecle_reviewables(self.db, prefix, decided)  # SIECLE overwrites and swaps (issue 15)
 
     def decisions(self) -> dict[str, str]:
         """anomaly id → status of every anomaly under review."""

@@ -61,6 +61,7 @@ class Guardian(Correlated, Aggregate):
         self.uai, self.personne_id = uai, personne_id
         self.attrs, self.digest = dict(attrs), digest
         self.present = True
+        self.suspected: dict[int, str] = {}  # OverwriteSuspected's version → the account it was linked to
         # The identity at first appearance, moved to the new holder by an OverwriteSuspected or a swap.
         self.first_identity = identity_values(attrs, GUARDIAN_IDENTITY)
         self.account_id = ""

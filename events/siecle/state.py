@@ -60,6 +60,7 @@ def student(record: Student, fact: Student.Event) -> None:
             record.account_id, record.rule, record.unresolved = "", fact.rule, fact.reason
         case facts.OverwriteSuspected():
             record.first_identity = dict(fact.after)  # flagged once: the new holder's identity from now on
+            record.suspected[fact.originator_version] = fact.account_id
 
 
 def guardian(record: Guardian, fact: Guardian.Event) -> None:
@@ -81,5 +82,6 @@ def guardian(record: Guardian, fact: Guardian.Event) -> None:
             record.account_id, record.rule, record.unresolved = "", fact.rule, fact.reason
         case facts.OverwriteSuspected():
             record.first_identity = dict(fact.after)
+            record.suspected[fact.originator_version] = fact.account_id
         case facts.Swapped():
             record.first_identity = identity_values(record.attrs, GUARDIAN_IDENTITY)

@@ -62,8 +62,8 @@ class Student(Correlated, Aggregate):
         at: datetime,
     ) -> None:
         self.uai, self.eleve_id = uai, eleve_id
-        self.attrs, self.digest = dict(attrs), digest  # a copy: the event's own dict stays as recorded
-        self.enrolled = True
+        self.attrs, self.digest, self.enrolled = dict(attrs), digest, True  # attrs a copy: the event's stays
+        self.suspected: dict[int, str] = {}  # OverwriteSuspected's version → the account it was linked to
         # The identity at first appearance, moved to the new holder by an OverwriteSuspected.
         self.first_identity = identity_values(attrs, STUDENT_IDENTITY)
         self.links: dict[str, dict[str, Any]] = {}

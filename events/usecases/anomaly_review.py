@@ -23,8 +23,8 @@ from eventsourcing.persistence import IntegrityError
 
 from events.anomaly import MIN_PREFIX, AnomalyDecided, AnomalyReview, short
 from events.policy import Policy
-from events.usecases import overwrite_review
 from events.usecases.ports import EventLog, ReadModel
+from events.usecases.siecle_review import Overwrites, Swaps
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,8 @@ class KindHandler(Protocol):
 
 
 # The decidable kinds (events/anomaly_kinds.py ``decidable``) and what deciding each records.
-HANDLERS: dict[str, KindHandler] = {"suspected_overwrite": overwrite_review}
+# suspected_overwrite of the AAF or SIECLE, guardians_swapped of SIECLE (events/usecases/siecle_review.py).
+HANDLERS: dict[str, KindHandler] = {"suspected_overwrite": Overwrites, "guardians_swapped": Swaps}
 
 
 def resolve(uow: ReviewWork, key: str) -> Reviewable:

@@ -49,11 +49,11 @@ def apply_export(
     at = at or imp.received_at
     today = at.astimezone(ZoneInfo(uow.policy.timezone)).date()
     counts: Counter[str] = Counter()
-    threshold = uow.policy.overwrite_name_similarity
+    threshold, suspend = uow.policy.overwrite_name_similarity, uow.policy.suspend_on_overwrite
     if isinstance(export, ElevesExport):
-        work = student_changes(imp, export, uow, at, today, counts, resume, threshold)
+        work = student_changes(imp, export, uow, at, today, counts, resume, threshold, suspend)
     else:
-        work = guardian_changes(imp, export, uow, at, counts, resume, threshold)
+        work = guardian_changes(imp, export, uow, at, counts, resume, threshold, suspend)
     if not resume:
         for r in work.rejections:
             imp.reject_record(r.reason, r.file, r.line, r.record_id, r.field, r.message, at)

@@ -33,6 +33,7 @@ from events.siecle_rules import (
 )
 from events.usecases.ports import EventLog
 from events.usecases.siecle_correlation import CorrelationQueries, guardian_correlations, student_correlations
+from events.usecases.siecle_suspend import suspensions
 from events.usecases.siecle_swaps import guardian_swaps
 
 
@@ -84,6 +85,7 @@ def student_changes(
     counts: Counter[str],
     resume: bool,
     threshold: float | None = None,
+    suspend: bool = False,
 ) -> Changes:
     """What a student export changes; ``threshold`` (policy
     ``overwrite_name_similarity``) judges each changed identity (§5)."""
@@ -120,8 +122,10 @@ def student_changes(
         for eid in plan.changed:
             agg = uow.log.get(student_id(uai, eid))
             agg.record(values[eid], digests[eid], iid, file, lines[eid], at, today, threshold)
+            suspended = list(suspensions(agg, uow.log, at)) if suspend else []
             correlate(agg, eid)
             yield (agg,)
+            yield from suspended
         for eid in relink:
             agg = uow.log.get(student_id(uai, eid))
             correlate(agg, eid)
@@ -154,6 +158,7 @@ def guardian_changes(
     counts: Counter[str],
     resume: bool,
     threshold: float | None = None,
+    suspend: bool = False,
 ) -> Changes:
     """What a guardian export changes; ``threshold`` judges each changed
     identity (§5), two guardians of one student exchanging identities being
@@ -224,8 +229,10 @@ def guardian_changes(
                 )
             else:
                 agg.record(values[pid], digests[pid], iid, file, lines[pid], at, threshold)
+            suspended = list(suspensions(agg, uow.log, at)) if suspend else []
             correlate(agg, pid)
             yield (agg,)
+            yield from suspended
         for pid in plan.changed:
             agg = swaps.loaded.pop(pid, None) or uow.log.get(guardian_id(uai, pid))
             if pid in swaps.partner:
@@ -233,8 +240,10 @@ def guardian_changes(
                 agg.swap(values[pid], digests[pid], other, eid, iid, file, lines[pid], at)
             else:
                 agg.record(values[pid], digests[pid], iid, file, lines[pid], at, threshold)
+            suspended = list(suspensions(agg, uow.log, at)) if suspend else []
             correlate(agg, pid)
             yield (agg,)
+            yield from suspended
         for pid in relink:
             agg = uow.log.get(guardian_id(uai, pid))
             correlate(agg, pid)
