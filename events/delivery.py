@@ -197,3 +197,17 @@ class Delivery(Intake):
     @event(Applied)
     def applied(self, counts: dict[str, int], at: datetime) -> None:
         """The delivery's effects become visible."""
+
+    class GuardiansSwapped(Event):
+        """Two guardian accounts of the student ``child`` exchanged identities in
+        this delivery (domain-rules §5, §11): one anomaly, no suspected overwrite."""
+
+        TOPIC = "entsync:Delivery.GuardiansSwapped.v1"
+        jointures: list[str]
+        child: str
+        file: str
+        line: int
+        at: datetime
+
+    def note_swap(self, jointures: list[str], child: str, file: str, line: int, at: datetime) -> None:
+        self.trigger_event(self.GuardiansSwapped, jointures=jointures, child=child, file=file, line=line, at=at)

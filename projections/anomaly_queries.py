@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from events.anomaly import anomaly_id, short
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
+from projections.identity_anomaly_listing import source_anomalies
 from projections.mark_listings import marks
 from projections.merge_anomalies import merge_anomalies, same_person
 from projections.served import structure_anomalies, withheld_jointures
-from projections.siecle_anomaly_listing import siecle_anomalies
 from projections.siecle_listings import set_asides
 
 
@@ -62,7 +62,7 @@ def anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> lis
                 "decision": decisions.get(aid, "open"),
             }
         )
-    out.extend(siecle_anomalies(db, decisions))  # SIECLE overwrites and swapped guardians (issue 15)
+    out.extend(source_anomalies(db, decisions))  # SIECLE overwrites, swapped guardians (issue 15)
     for row in db.query_dicts(
         "SELECT a.jointure, a.profile, a.state, f.field, f.reason, f.delivery_id, f.file, f.line "
         "FROM set_aside_fields f JOIN accounts a ON a.account_id = f.account_id "

@@ -11,7 +11,7 @@ from datetime import datetime
 from events.anomaly import anomaly_id
 from events.usecases.anomaly_review import Reviewable
 from projections.db import Database
-from projections.siecle_anomaly_listing import siecle_reviewables
+from projections.identity_anomaly_listing import siecle_reviewables
 
 
 class ReviewQueries:

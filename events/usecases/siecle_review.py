@@ -9,8 +9,8 @@ record was linked to when it was retyped, as the AAF's confirmation does
 nothing to end, the decision alone is recorded. Dismissing ends the
 suspension the anomaly caused (policy ``suspend_on_overwrite``), if any.
 
-``guardians_swapped`` (``Swaps``): the operator acknowledges the swap, to
-be corrected in SIECLE; either decision is recorded only."""
+``guardians_swapped`` (``Swaps``, of SIECLE or an AAF delivery): the operator
+acknowledges the swap, to be corrected in SIECLE; either decision is recorded only."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from events.account import Account
+from events.delivery import Delivery
 from events.usecases import overwrite_review
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def _linked(uow: ReviewWork, anomaly: Reviewable) -> tuple[Any, Account | None]:
 
 
 def _record_effects(record: Any) -> dict[str, Any]:
+    if isinstance(record, Delivery):  # an AAF delivery's swap (events/usecases/aaf_swaps.py)
+        return {"source": "aaf", "delivery_id": str(record.id)}
     kind, key = ("student", record.eleve_id) if hasattr(record, "eleve_id") else ("guardian", record.personne_id)
     return {"source": "siecle", "uai": record.uai, "record_kind": kind, "key": key}
 
