@@ -68,6 +68,7 @@ class Delivery(Intake):
         self.rejected_records = 0
         self.set_aside: dict[str, dict[str, str]] = {}  # record id → field → reason
         self.files = files
+        self.swapped: list[str] = []  # guardian jointures of the GuardiansSwapped below
 
     class RecordRejected(Event):
         """One record set aside; the rest of the delivery goes on."""
@@ -209,5 +210,6 @@ class Delivery(Intake):
         line: int
         at: datetime
 
+    @event(GuardiansSwapped)
     def note_swap(self, jointures: list[str], child: str, file: str, line: int, at: datetime) -> None:
-        self.trigger_event(self.GuardiansSwapped, jointures=jointures, child=child, file=file, line=line, at=at)
+        self.swapped = [*self.swapped, *jointures]

@@ -63,12 +63,15 @@ def apply(delivery: Delivery, uow: IngestWork) -> Result:
             if getattr(ev, "delivery_id", None) == did:
                 done.add(ev.originator_id)
     counts: Counter[str] = Counter()
-    swaps = guardian_swaps(uow, did, uow.policy.overwrite_name_similarity)
-    swapped = {j for s in swaps for j in s.jointures}
+    if not done and not delivery.swapped:  # found once, before any record, kept for a resumed apply
+        for swap in guardian_swaps(uow, did, uow.policy.overwrite_name_similarity):
+            delivery.note_swap(list(swap.jointures), swap.child, swap.file, swap.line, delivery.received_at)
+        if delivery.swapped:
+            uow.log.save(delivery)  # visible with Applied, as the records are
+    if delivery.swapped:
+        counts["guardians_swapped"] = len(delivery.swapped) // 2
+    swapped = set(delivery.swapped)
     uow.log.save_in_batches(_Streams(delivery, uow, counts, swapped).changed(done), uow.batch or BATCH)
-    for swap in swaps:  # saved with Applied: one anomaly for the pair (events/usecases/aaf_swaps.py)
-        delivery.note_swap(list(swap.jointures), swap.child, swap.file, swap.line, delivery.received_at)
-        counts["guardians_swapped"] += 1
     delivery.applied({"staged": uow.staging.count(did), **dict(counts)}, delivery.received_at)
     uow.log.save(delivery)
     uow.staging.clear(did)

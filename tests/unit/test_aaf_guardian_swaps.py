@@ -17,6 +17,7 @@ from lxml import etree
 
 from daemon import bootstrap
 from events.policy import Policy
+from events.usecases import aaf_apply
 from events.usecases.aaf_ingest import ingest
 from events.usecases.anomaly_review import ConfirmAnomaly, confirm
 from generator.cli import run as generate
@@ -106,3 +107,22 @@ def test_one_guardian_retyped_as_the_other_stays_an_overwrite(uow, academie, tmp
     result = ingest(str(later(academie, tmp_path / "retyped", swap=False)), uow, T1)
     assert result.status == "applied" and "guardians_swapped" not in result.counts
     assert kinds(uow) == ["suspected_overwrite"]
+
+
+def test_an_apply_interrupted_between_the_two_guardians_keeps_one_swap(uow, academie, tmp_path, monkeypatch):
+    from tests.unit.test_aaf_ingest import Crash, CrashingStaging
+
+    ingest(str(academie), uow, T0)
+    monkeypatch.setattr(aaf_apply, "BATCH", 1)
+    real = uow.staging
+    uow.staging = CrashingStaging(real, after=1)  # the first guardian recorded, then the process stops
+    swapped = later(academie, tmp_path / "swapped", swap=True)
+    with pytest.raises(Crash):
+        ingest(str(swapped), uow, T1)
+    assert sum(type(e).__name__ == "Changed" for _, e in uow.log.iter_events(after=0)) == 1
+    uow.staging = real
+    result = ingest(str(swapped), uow, T1)
+    assert result.status == "applied" and result.counts["guardians_swapped"] == 1
+    names = [type(e).__name__ for _, e in uow.log.iter_events()]
+    assert names.count("GuardiansSwapped") == 1 and "OverwriteSuspected" not in names
+    assert kinds(uow) == ["guardians_swapped"]
