@@ -17,9 +17,14 @@ if TYPE_CHECKING:
 def suspend_overwritten(account: Account, at: datetime) -> None:
     """Suspend an active or pending account until an operator decides on the
     suspected overwrite just recorded (its id: events/anomaly.anomaly_id)."""
+    suspend_for(account, str(uuid5(NAMESPACE, f"anomaly:{account.id}:{account.version}")), at)
+
+
+def suspend_for(account: Account, anomaly_id: str, at: datetime) -> None:
+    """Suspend an active or pending account for the anomaly ``anomaly_id``
+    (its own suspected overwrite, or one of the SIECLE record linked to it)."""
     if account.state in ("active", "pending"):
-        anomaly = uuid5(NAMESPACE, f"anomaly:{account.id}:{account.version}")
-        account.trigger_event(account.Suspended, anomaly_id=str(anomaly), at=at)
+        account.trigger_event(account.Suspended, anomaly_id=anomaly_id, at=at)
 
 
 def confirm_overwrite(

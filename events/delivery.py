@@ -68,6 +68,7 @@ class Delivery(Intake):
         self.rejected_records = 0
         self.set_aside: dict[str, dict[str, str]] = {}  # record id → field → reason
         self.files = files
+        self.swapped: list[str] = []  # guardian jointures of the GuardiansSwapped below
 
     class RecordRejected(Event):
         """One record set aside; the rest of the delivery goes on."""
@@ -197,3 +198,18 @@ class Delivery(Intake):
     @event(Applied)
     def applied(self, counts: dict[str, int], at: datetime) -> None:
         """The delivery's effects become visible."""
+
+    class GuardiansSwapped(Event):
+        """Two guardian accounts of the student ``child`` exchanged identities in
+        this delivery (domain-rules §5, §11): one anomaly, no suspected overwrite."""
+
+        TOPIC = "entsync:Delivery.GuardiansSwapped.v1"
+        jointures: list[str]
+        child: str
+        file: str
+        line: int
+        at: datetime
+
+    @event(GuardiansSwapped)
+    def note_swap(self, jointures: list[str], child: str, file: str, line: int, at: datetime) -> None:
+        self.swapped = [*self.swapped, *jointures]

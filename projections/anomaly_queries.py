@@ -14,6 +14,7 @@ from projections import duplicate_candidates
 from projections import merge_anomalies as merges
 from projections.account_queries import ACCOUNT_COLUMNS, anomalies_of
 from projections.db import Database
+from projections.identity_anomaly_listing import source_anomalies
 from projections.mark_listings import marks
 from projections.merge_anomalies import merge_anomalies
 from projections.schema import iso
@@ -124,6 +125,7 @@ def _anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> li
                 "at": row["at"],
             }
         )
+    out.extend(source_anomalies(db, decisions))  # SIECLE overwrites, swapped guardians (issue 15)
     for row in db.query_dicts(
         "SELECT a.jointure, a.profile, a.state, f.at, f.field, f.reason, f.delivery_id, f.file, f.line "
         "FROM set_aside_fields f JOIN accounts a ON a.account_id = f.account_id "

@@ -41,6 +41,7 @@ from projections import directory_sources as sources
 from projections import facts
 from projections.db import Database
 from projections.directory_batch import Batch
+from projections.directory_swaps import guardian_swapped
 from projections.schema import TABLES, TRACKING, create, iso
 
 NAME = "directory"
@@ -97,6 +98,7 @@ class DirectoryProjection:
             Delivery.Rejected.TOPIC: deliveries.rejected,
             Delivery.ApplyStarted.TOPIC: deliveries.set_status("applying"),
             Delivery.Applied.TOPIC: deliveries.applied,
+            Delivery.GuardiansSwapped.TOPIC: guardian_swapped,
             Account.OverwriteSuspected.TOPIC: accounts.overwrite_suspected,
             Account.CreationClockAdvanced.TOPIC: accounts.creation_clock_advanced,
             Account.DepartureDeclared.TOPIC: accounts.departure_declared,

@@ -170,10 +170,18 @@ class Batch:
             ids = dict(db.query(f"SELECT jointure, account_id FROM {p}accounts WHERE jointure IN ({marks})", chunk))
             if not ids:
                 continue
-            links = db.query(
-                f"SELECT guardian_jointure, student_id FROM {p}guardian_links WHERE guardian_jointure IN ({marks})",
-                chunk,
+            # An ended generation (JOINTURE#n, projections/directory_reviews.py) keeps its jointure's children.
+            base = {g: g.split("#")[0] for g in chunk}
+            bases = sorted(set(base.values()))
+            found = db.query(
+                f"SELECT guardian_jointure, student_id FROM {p}guardian_links "
+                f"WHERE guardian_jointure IN ({','.join('?' * len(bases))})",
+                bases,
             )
+            children: dict[str, list[str]] = {}
+            for gj, sid in found:
+                children.setdefault(gj, []).append(sid)
+            links = [(g, sid) for g in chunk for sid in children.get(base[g], ())]
             students = sorted({s for _, s in links})
             of_student: dict[str, set[str]] = {}
             for j in range(0, len(students), 500):

@@ -34,6 +34,8 @@ def overwrite_confirmed(b: Batch, ev: Account.OverwriteConfirmed) -> None:
     aid, jointure = row["account_id"], row["jointure"]
     generation = next(n for n in range(1, 1000) if str(account_id(jointure, n)) == aid)
     row.update(jointure=f"{jointure}#{generation}", state_reason="overwrite_confirmed")
+    if row["category"] == "PersRelEleve":  # its structures, its children's, found under its new key
+        b.guardians.add(row["jointure"])
 
 
 def suspended(b: Batch, ev: Account.Suspended) -> None:

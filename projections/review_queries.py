@@ -12,6 +12,7 @@ from events.anomaly import anomaly_id
 from events.usecases.anomaly_review import Reviewable
 from projections import duplicate_candidates
 from projections.db import Database
+from projections.identity_anomaly_listing import siecle_reviewables
 
 
 class ReviewQueries:
@@ -45,8 +46,8 @@ class ReviewQueries:
                     at=datetime.fromisoformat(r["at"]),
                 )
             )
-        # The scored pairs (projections/duplicate_candidates.py): computed, not recorded.
-        return out + duplicate_candidates.reviewables(self.db, prefix)
+        # SIECLE overwrites and swaps (issue 15); the scored pairs (projections/duplicate_candidates.py): computed, not recorded.
+        return out + siecle_reviewables(self.db, prefix, decided) + duplicate_candidates.reviewables(self.db, prefix)
 
     def decisions(self) -> dict[str, str]:
         """anomaly id → status of every anomaly under review."""

@@ -211,6 +211,21 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ],
         ["account_id", "version"],
     ),
+    # Guardian accounts of one student exchanging identities in one AAF delivery
+    # (Delivery.GuardiansSwapped, projections/directory_swaps.py); jointures comma-separated.
+    "guardian_swaps": (
+        [
+            ("anomaly_id", "TEXT"),
+            ("delivery_id", "TEXT"),
+            ("version", "INTEGER"),
+            ("jointures", "TEXT"),
+            ("child", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("at", "TEXT"),
+        ],
+        ["anomaly_id"],
+    ),
 }
 TABLES = list(SCHEMA)
 COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}

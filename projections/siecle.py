@@ -20,7 +20,7 @@ from events.faults import Faults
 from events.siecle.guardian import Guardian
 from events.siecle.intake import SiecleImport
 from events.siecle.student import Student
-from projections import facts
+from projections import facts, siecle_anomaly_fold
 from projections import siecle_folding as fold
 from projections.db import Database
 from projections.schema import TRACKING
@@ -64,6 +64,9 @@ class SiecleProjection:
             Guardian.Withdrawn.TOPIC: fold.guardian_withdrawn,
             Guardian.AccountLinked.TOPIC: fold.account_link("guardian"),
             Guardian.LinkUnresolved.TOPIC: fold.account_link("guardian"),
+            Student.OverwriteSuspected.TOPIC: siecle_anomaly_fold.overwrite("student"),
+            Guardian.OverwriteSuspected.TOPIC: siecle_anomaly_fold.overwrite("guardian"),
+            Student.GuardiansSwapped.TOPIC: siecle_anomaly_fold.swapped,
         }
         self._topics = sorted(self._handlers)
 

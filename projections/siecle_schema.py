@@ -140,6 +140,28 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ],
         ["aggregate_id"],
     ),
+    # Anomalies SIECLE facts record (domain-rules §5): kind suspected_overwrite | guardians_swapped;
+    # record_kind student | guardian, key its ELEVE_ID or PERSONNE_ID; others the swapped PERSONNE_IDs.
+    "siecle_anomalies": (
+        [
+            ("anomaly_id", "TEXT"),
+            ("kind", "TEXT"),
+            ("aggregate_id", "TEXT"),
+            ("version", "INTEGER"),
+            ("uai", "TEXT"),
+            ("record_kind", "TEXT"),
+            ("key", "TEXT"),
+            ("others", "TEXT"),
+            ("account_id", "TEXT"),
+            ("score", "REAL"),
+            ("reasons", "TEXT"),
+            ("import_id", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("at", "TEXT"),
+        ],
+        ["anomaly_id"],
+    ),
 }
 TABLES = list(SCHEMA)
 COLUMNS = {name: [c for c, _ in cols] for name, (cols, _) in SCHEMA.items()}

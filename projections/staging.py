@@ -165,6 +165,17 @@ class Staging:
                 yield StagedRow(int(seq), cat, j, op, attrs, digest, file, int(line))
             last = chunk[-1][0]
 
+    def upserts(self, delivery_id: str, category: str) -> list[StagedRow]:
+        """The staged changes (``upsert``) of one category, in order."""
+        return [
+            StagedRow(int(seq), cat, j, op, attrs, digest, file, int(line))
+            for seq, cat, j, op, attrs, digest, file, line in self.db.query(
+                "SELECT seq, category, jointure, op, attrs, digest, file, line FROM staging "
+                "WHERE delivery_id = ? AND category = ? AND op = 'upsert' ORDER BY seq",
+                (delivery_id, category),
+            )
+        ]
+
     def count(self, delivery_id: str) -> int:
         return int(self.db.scalar("SELECT COUNT(*) FROM staging WHERE delivery_id = ?", (delivery_id,)) or 0)
 

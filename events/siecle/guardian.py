@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from events.siecle import state
 from events.siecle.correlation import Correlated
+from events.siecle.identity import GUARDIAN_IDENTITY, identity_values, judge
 from events.siecle.ids import guardian_id
 from events.siecle_rules import GUARDIAN_FIELDS, changes
 
@@ -60,6 +61,9 @@ class Guardian(Correlated, Aggregate):
         self.uai, self.personne_id = uai, personne_id
         self.attrs, self.digest = dict(attrs), digest
         self.present = True
+        self.suspected: dict[int, str] = {}  # OverwriteSuspected's version → the account it was linked to
+        # The identity at first appearance, moved to the new holder by an OverwriteSuspected or a swap.
+        self.first_identity = identity_values(attrs, GUARDIAN_IDENTITY)
         self.account_id = ""
         self.rule = ""
         self.unresolved: str | None = None
@@ -93,8 +97,20 @@ class Guardian(Correlated, Aggregate):
         line: int
         at: datetime
 
-    def record(self, attrs: dict[str, Any], digest: str, import_id: str, file: str, line: int, at: datetime) -> None:
-        diff = changes(self.attrs, attrs, GUARDIAN_FIELDS)
+    def record(
+        self,
+        attrs: dict[str, Any],
+        digest: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+        threshold: float | None = None,
+    ) -> None:
+        """The record as this export has it; judged with ``threshold``, an
+        identity that now describes another person records OverwriteSuspected."""
+        before = dict(self.attrs)
+        diff = changes(before, attrs, GUARDIAN_FIELDS)
         if not self.present:
             self.trigger_event(
                 self.Reappeared,
@@ -110,6 +126,49 @@ class Guardian(Correlated, Aggregate):
             self.trigger_event(
                 self.Changed, changes=diff, digest=digest, import_id=import_id, file=file, line=line, at=at
             )
+        if threshold is not None:
+            judge(self, before, threshold, import_id, file, line, at)
+
+    class OverwriteSuspected(Event):
+        """The record now describes another person (domain-rules §5): its
+        identity values ``before`` and ``after``, the identity rule's score
+        and reasons; ``account_id`` the account it was linked to."""
+
+        TOPIC = "entsync:SiecleGuardian.OverwriteSuspected.v1"
+        before: dict[str, str]
+        after: dict[str, str]
+        score: float
+        reasons: list[str]
+        account_id: str
+        import_id: str
+        file: str
+        line: int
+        at: datetime
+
+    class Swapped(Event):
+        """Exchanged identities with ``other`` in one import: not an overwrite,
+        the anomaly is the student's GuardiansSwapped (``eleve_id``)."""
+
+        TOPIC = "entsync:SiecleGuardian.Swapped.v1"
+        other: str
+        eleve_id: str
+        import_id: str
+        at: datetime
+
+    def swap(
+        self,
+        attrs: dict[str, Any],
+        digest: str,
+        other: str,
+        eleve_id: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+    ) -> None:
+        """The record took ``other``'s identity (a swap found by the apply)."""
+        self.record(attrs, digest, import_id, file, line, at)
+        self.trigger_event(self.Swapped, other=other, eleve_id=eleve_id, import_id=import_id, at=at)
 
     def withdraw(self, import_id: str, at: datetime) -> None:
         if self.present:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from events.siecle.identity import GUARDIAN_IDENTITY, identity_values
+
 if TYPE_CHECKING:
     from events.siecle.guardian import Guardian
     from events.siecle.student import Student
@@ -56,6 +58,9 @@ def student(record: Student, fact: Student.Event) -> None:
             record.account_id, record.rule, record.unresolved = fact.account_id, fact.rule, None
         case facts.LinkUnresolved():
             record.account_id, record.rule, record.unresolved = "", fact.rule, fact.reason
+        case facts.OverwriteSuspected():
+            record.first_identity = dict(fact.after)  # flagged once: the new holder's identity from now on
+            record.suspected[fact.originator_version] = fact.account_id
 
 
 def guardian(record: Guardian, fact: Guardian.Event) -> None:
@@ -75,3 +80,8 @@ def guardian(record: Guardian, fact: Guardian.Event) -> None:
             record.account_id, record.rule, record.unresolved = fact.account_id, fact.rule, None
         case facts.LinkUnresolved():
             record.account_id, record.rule, record.unresolved = "", fact.rule, fact.reason
+        case facts.OverwriteSuspected():
+            record.first_identity = dict(fact.after)
+            record.suspected[fact.originator_version] = fact.account_id
+        case facts.Swapped():
+            record.first_identity = identity_values(record.attrs, GUARDIAN_IDENTITY)

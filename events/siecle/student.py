@@ -11,8 +11,10 @@ from eventsourcing.domain import Aggregate, event
 
 from events.siecle import state
 from events.siecle.correlation import Correlated
+from events.siecle.identity import STUDENT_IDENTITY, identity_values, judge
 from events.siecle.ids import student_id
-from events.siecle_rules import LINK_FIELDS, STUDENT_CHANGED_FIELDS, changes, leaving_status
+from events.siecle.links import record_links
+from events.siecle_rules import STUDENT_CHANGED_FIELDS, changes, leaving_status
 
 
 class Student(Correlated, Aggregate):
@@ -60,12 +62,13 @@ class Student(Correlated, Aggregate):
         at: datetime,
     ) -> None:
         self.uai, self.eleve_id = uai, eleve_id
-        self.attrs, self.digest = dict(attrs), digest  # a copy: the event's own dict stays as recorded
-        self.enrolled = True
+        self.attrs, self.digest, self.enrolled = dict(attrs), digest, True  # attrs a copy: the event's stays
+        self.suspected: dict[int, str] = {}  # OverwriteSuspected's version → the account it was linked to
+        # The identity at first appearance, moved to the new holder by an OverwriteSuspected.
+        self.first_identity = identity_values(attrs, STUDENT_IDENTITY)
         self.links: dict[str, dict[str, Any]] = {}
         self.links_digest = ""
-        self.account_id = ""
-        self.rule = ""
+        self.account_id, self.rule = "", ""
         self.unresolved: str | None = None
 
     @classmethod
@@ -81,8 +84,7 @@ class Student(Correlated, Aggregate):
         at: datetime,
         today: date,
     ) -> Student:
-        """A student new to SIECLE facts; a leaving date it already carries is
-        recorded as its own fact."""
+        """A student new to SIECLE facts; a leaving date it carries is recorded as its own fact."""
         student = cls(
             uai=uai, eleve_id=eleve_id, attrs=attrs, digest=digest, import_id=import_id, file=file, line=line, at=at
         )
@@ -91,9 +93,8 @@ class Student(Correlated, Aggregate):
         return student
 
     class Changed(Event):
-        """Kept values changed: ``changes`` is ``{field: {before, after}}``
-        (names and birth date included, so that a record retyped for another
-        person can be told, domain-rules §5)."""
+        """Kept values changed: ``changes`` is ``{field: {before, after}}`` (names and
+        birth date included: a record retyped for another person, domain-rules §5)."""
 
         TOPIC = "entsync:SiecleStudent.Changed.v1"
         changes: dict[str, dict[str, Any]]
@@ -147,10 +148,20 @@ class Student(Correlated, Aggregate):
         at: datetime
 
     def record(
-        self, attrs: dict[str, Any], digest: str, import_id: str, file: str, line: int, at: datetime, today: date
+        self,
+        attrs: dict[str, Any],
+        digest: str,
+        import_id: str,
+        file: str,
+        line: int,
+        at: datetime,
+        today: date,
+        threshold: float | None = None,
     ) -> None:
-        """The record as this export has it: records Reenrolled or Changed,
-        then LeavingDateSet / LeavingDateCleared, only for what differs."""
+        """The record as this export has it: records Reenrolled or Changed
+        (then OverwriteSuspected when judged with ``threshold`` and it now
+        describes another person), then LeavingDateSet / LeavingDateCleared,
+        only for what differs."""
         before = dict(self.attrs)
         diff = changes(before, attrs, STUDENT_CHANGED_FIELDS)
         if not self.enrolled:
@@ -168,6 +179,8 @@ class Student(Correlated, Aggregate):
             self.trigger_event(
                 self.Changed, changes=diff, digest=digest, import_id=import_id, file=file, line=line, at=at
             )
+        if threshold is not None:
+            judge(self, before, threshold, import_id, file, line, at)
         left_on, reason = attrs.get("left_on", ""), attrs.get("leaving_reason", "")
         if left_on and (left_on, reason) != (before.get("left_on", ""), before.get("leaving_reason", "")):
             self._leaving_set(left_on, before.get("left_on", ""), reason, today, digest, import_id, at)
@@ -193,6 +206,35 @@ class Student(Correlated, Aggregate):
     def unenrol(self, import_id: str, at: datetime) -> None:
         if self.enrolled:
             self.trigger_event(self.Unenrolled, import_id=import_id, at=at)
+
+    class OverwriteSuspected(Event):
+        """Now another person (§5): identity ``before``/``after``, score, reasons, the account linked."""
+
+        TOPIC = "entsync:SiecleStudent.OverwriteSuspected.v1"
+        before: dict[str, str]
+        after: dict[str, str]
+        score: float
+        reasons: list[str]
+        account_id: str
+        import_id: str
+        file: str
+        line: int
+        at: datetime
+
+    class GuardiansSwapped(Event):
+        """Two of its guardians exchanged identities in one import (§5, §11): one anomaly."""
+
+        TOPIC = "entsync:SiecleStudent.GuardiansSwapped.v1"
+        personne_ids: list[str]
+        import_id: str
+        file: str
+        line: int
+        at: datetime
+
+    def note_swap(self, personne_ids: list[str], import_id: str, file: str, line: int, at: datetime) -> None:
+        self.trigger_event(
+            self.GuardiansSwapped, personne_ids=personne_ids, import_id=import_id, file=file, line=line, at=at
+        )
 
     # ---- guardian links (BEE_RESPONSABLES) -----------------------------------------
     class GuardianLinked(Event):
@@ -231,48 +273,7 @@ class Student(Correlated, Aggregate):
         import_id: str
         at: datetime
 
-    def record_links(
-        self,
-        links: dict[str, dict[str, Any]],
-        links_digest: str,
-        import_id: str,
-        at: datetime,
-        keep: frozenset[str] = frozenset(),
-    ) -> None:
-        """The student's links as this export has them. Links to the persons
-        in ``keep`` (rejected in this export) are left as they were."""
-        for pid in sorted(set(self.links) - set(links) - keep):
-            self.trigger_event(
-                self.GuardianUnlinked,
-                personne_id=pid,
-                level=self.links[pid]["level"],
-                links_digest=links_digest,
-                import_id=import_id,
-                at=at,
-            )
-        for pid in sorted(links):
-            old, new = self.links.get(pid), links[pid]
-            if old is None:
-                self.trigger_event(
-                    self.GuardianLinked,
-                    personne_id=pid,
-                    level=new["level"],
-                    kinship=new["kinship"],
-                    pays_fees=new["pays_fees"],
-                    priority_contact=new["priority_contact"],
-                    links_digest=links_digest,
-                    import_id=import_id,
-                    at=at,
-                )
-            elif diff := changes(old, new, LINK_FIELDS):
-                self.trigger_event(
-                    self.GuardianLinkChanged,
-                    personne_id=pid,
-                    changes=diff,
-                    links_digest=links_digest,
-                    import_id=import_id,
-                    at=at,
-                )
+    record_links = record_links
 
     # ---- correlation to an AAF account (domain-rules §11) -------------------------------
     class AccountLinked(Event):

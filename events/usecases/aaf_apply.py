@@ -25,6 +25,7 @@ from events.rules import creation_due, removal_with_notice
 from events.structure import SourceRecord, record_id
 from events.usecases.aaf_ports import IngestWork, StagedRow
 from events.usecases.aaf_scan import ARRIVAL, Scan
+from events.usecases.aaf_swaps import guardian_swaps
 from events.usecases.result import Result
 
 # Streams recorded per transaction.
@@ -62,7 +63,15 @@ def apply(delivery: Delivery, uow: IngestWork) -> Result:
             if getattr(ev, "delivery_id", None) == did:
                 done.add(ev.originator_id)
     counts: Counter[str] = Counter()
-    uow.log.save_in_batches(_Streams(delivery, uow, counts).changed(done), uow.batch or BATCH)
+    if not done and not delivery.swapped:  # found once, before any record, kept for a resumed apply
+        for swap in guardian_swaps(uow, did, uow.policy.overwrite_name_similarity):
+            delivery.note_swap(list(swap.jointures), swap.child, swap.file, swap.line, delivery.received_at)
+        if delivery.swapped:
+            uow.log.save(delivery)  # visible with Applied, as the records are
+    if delivery.swapped:
+        counts["guardians_swapped"] = len(delivery.swapped) // 2
+    swapped = set(delivery.swapped)
+    uow.log.save_in_batches(_Streams(delivery, uow, counts, swapped).changed(done), uow.batch or BATCH)
     delivery.applied({"staged": uow.staging.count(did), **dict(counts)}, delivery.received_at)
     uow.log.save(delivery)
     uow.staging.clear(did)
@@ -72,8 +81,8 @@ def apply(delivery: Delivery, uow: IngestWork) -> Result:
 class _Streams:
     """The stream each staged row changes, with its new events."""
 
-    def __init__(self, delivery: Delivery, uow: IngestWork, counts: Counter[str]) -> None:
-        self.did, self.at = str(delivery.id), delivery.received_at
+    def __init__(self, delivery: Delivery, uow: IngestWork, counts: Counter[str], swapped: set[str]) -> None:
+        self.did, self.at, self.swapped = str(delivery.id), delivery.received_at, swapped
         self.uow, self.policy, self.counts = uow, uow.policy, counts
         tz = ZoneInfo(self.policy.timezone)
         local_day = self.at.astimezone(tz).date()
@@ -154,6 +163,8 @@ class _Streams:
         if op == "upsert":
             attrs: dict[str, list[str]] = json.loads(row.attrs_json)
             delay, similarity = policy.creation_delay, policy.overwrite_name_similarity
+            if row.jointure in self.swapped:
+                similarity = 0.0  # a swap, recorded once on the delivery: no suspected overwrite for either
             if row.category in PERSONS:
                 assert isinstance(agg, Account)  # a person's stream is an account's
                 suspend = policy.suspend_on_overwrite

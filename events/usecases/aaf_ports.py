@@ -138,6 +138,9 @@ class Staging(Protocol):
     def rows(self, delivery_id: str) -> Iterator[StagedRow]:
         """The staged rows, in order."""
 
+    def upserts(self, delivery_id: str, category: str) -> list[StagedRow]:
+        """The staged changes (``upsert``) of one category, in order (the guardians' swaps)."""
+
     def count(self, delivery_id: str) -> int: ...
 
     def clear(self, delivery_id: str) -> None:

@@ -23,8 +23,9 @@ from eventsourcing.persistence import IntegrityError
 
 from events.anomaly import MIN_PREFIX, AnomalyDecided, AnomalyReview, short
 from events.policy import Policy
-from events.usecases import duplicate_review, overwrite_review
+from events.usecases import duplicate_review
 from events.usecases.ports import EventLog, ReadModel
+from events.usecases.siecle_review import Overwrites, Swaps
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,11 @@ class KindHandler(Protocol):
 
 
 # The decidable kinds (events/anomaly_kinds.py ``decidable``) and what deciding each records.
+# suspected_overwrite of the AAF or SIECLE, guardians_swapped (events/usecases/siecle_review.py),
+# suspected_duplicate pairs (events/usecases/duplicate_review.py).
 HANDLERS: dict[str, KindHandler] = {
-    "suspected_overwrite": overwrite_review,
+    "suspected_overwrite": Overwrites,
+    "guardians_swapped": Swaps,
     "suspected_duplicate": duplicate_review,
 }
 

@@ -38,7 +38,14 @@ def _account(uow: ReviewWork, anomaly: Reviewable) -> Account:
 
 
 def confirm(uow: ReviewWork, anomaly: Reviewable, cmd: ConfirmAnomaly, at: datetime) -> Changes:
-    old = _account(uow, anomaly)
+    return replace(uow, _account(uow, anomaly), anomaly, cmd, at)
+
+
+def replace(uow: ReviewWork, old: Account, anomaly: Reviewable, cmd: ConfirmAnomaly, at: datetime) -> Changes:
+    """``old`` departs and the next generation of its jointure opens: the
+    confirmation of an overwrite of the AAF record or of the SIECLE record
+    linked to it (events/usecases/siecle_review.py; ``anomaly.delivery_id``
+    then names the import)."""
     if old.successor_id:
         raise _refused("already_replaced", f"account {old.id} was already replaced by {old.successor_id}")
     if not old.present:

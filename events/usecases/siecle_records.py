@@ -33,6 +33,8 @@ from events.siecle_rules import (
 )
 from events.usecases.ports import EventLog
 from events.usecases.siecle_correlation import CorrelationQueries, guardian_correlations, student_correlations
+from events.usecases.siecle_suspend import suspensions
+from events.usecases.siecle_swaps import guardian_swaps
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,11 @@ def student_changes(
     today: date,
     counts: Counter[str],
     resume: bool,
+    threshold: float | None = None,
+    suspend: bool = False,
 ) -> Changes:
+    """What a student export changes; ``threshold`` (policy
+    ``overwrite_name_similarity``) judges each changed identity (§5)."""
     uai, iid, file, q = imp.uai, str(imp.id), imp.file, uow.siecle_queries
     values = {s.eleve_id: student_values(s) for s in export.students}
     lines = {s.eleve_id: s.line for s in export.students}
@@ -110,14 +116,16 @@ def student_changes(
             if agg is None:
                 agg = Student.enrol(uai, eid, values[eid], digests[eid], iid, file, lines[eid], at, today)
             else:
-                agg.record(values[eid], digests[eid], iid, file, lines[eid], at, today)
+                agg.record(values[eid], digests[eid], iid, file, lines[eid], at, today, threshold)
             correlate(agg, eid)
             yield (agg,)
         for eid in plan.changed:
             agg = uow.log.get(student_id(uai, eid))
-            agg.record(values[eid], digests[eid], iid, file, lines[eid], at, today)
+            agg.record(values[eid], digests[eid], iid, file, lines[eid], at, today, threshold)
+            suspended = list(suspensions(agg, uow.log, at)) if suspend else []
             correlate(agg, eid)
             yield (agg,)
+            yield from suspended
         for eid in relink:
             agg = uow.log.get(student_id(uai, eid))
             correlate(agg, eid)
@@ -143,8 +151,18 @@ def _unknown_student(file: str, line: int, eleve_id: str) -> Rejection:
 
 
 def guardian_changes(
-    imp: SiecleImport, export: ResponsablesExport, uow: RecordWork, at: datetime, counts: Counter[str], resume: bool
+    imp: SiecleImport,
+    export: ResponsablesExport,
+    uow: RecordWork,
+    at: datetime,
+    counts: Counter[str],
+    resume: bool,
+    threshold: float | None = None,
+    suspend: bool = False,
 ) -> Changes:
+    """What a guardian export changes; ``threshold`` judges each changed
+    identity (§5), two guardians of one student exchanging identities being
+    one swap recorded on the student (events/usecases/siecle_swaps.py)."""
     uai, iid, file, q = imp.uai, str(imp.id), imp.file, uow.siecle_queries
     rejections = list(export.rejections)
     addresses = {a.address_id: a for a in export.addresses}
@@ -178,6 +196,7 @@ def guardian_changes(
         {pid: sorted(e for e, v in per_person[pid].items() if v["level"] != 3) for pid in with_account},
     )
     linked_now = q.links(uai, "guardian")
+    swaps = guardian_swaps(uow.log, uai, plan.changed, values, wanted, threshold)
     touched = set(plan.added) | set(plan.changed)
     relink = sorted(p for p in with_account if p not in touched and _differs(correlations[p], linked_now.get(p)))
     counts.update(
@@ -209,14 +228,22 @@ def guardian_changes(
                     at=at,
                 )
             else:
-                agg.record(values[pid], digests[pid], iid, file, lines[pid], at)
+                agg.record(values[pid], digests[pid], iid, file, lines[pid], at, threshold)
+            suspended = list(suspensions(agg, uow.log, at)) if suspend else []
             correlate(agg, pid)
             yield (agg,)
+            yield from suspended
         for pid in plan.changed:
-            agg = uow.log.get(guardian_id(uai, pid))
-            agg.record(values[pid], digests[pid], iid, file, lines[pid], at)
+            agg = swaps.loaded.pop(pid, None) or uow.log.get(guardian_id(uai, pid))
+            if pid in swaps.partner:
+                other, eid = swaps.partner[pid]
+                agg.swap(values[pid], digests[pid], other, eid, iid, file, lines[pid], at)
+            else:
+                agg.record(values[pid], digests[pid], iid, file, lines[pid], at, threshold)
+            suspended = list(suspensions(agg, uow.log, at)) if suspend else []
             correlate(agg, pid)
             yield (agg,)
+            yield from suspended
         for pid in relink:
             agg = uow.log.get(guardian_id(uai, pid))
             correlate(agg, pid)
@@ -225,9 +252,13 @@ def guardian_changes(
             agg = uow.log.get(guardian_id(uai, pid))
             agg.withdraw(iid, at)
             yield (agg,)
-        for eid in (*link_plan.added, *link_plan.changed, *link_plan.absent):
+        relinked = {*link_plan.added, *link_plan.changed, *link_plan.absent}
+        for eid in sorted(relinked | set(swaps.by_student)):
             agg = uow.log.get(student_id(uai, eid))
-            agg.record_links(wanted.get(eid, {}), link_digests.get(eid, ""), iid, at, keep)
+            if eid in relinked:
+                agg.record_links(wanted.get(eid, {}), link_digests.get(eid, ""), iid, at, keep)
+            for swap in swaps.by_student.get(eid, []):
+                agg.note_swap([swap.first, swap.second], iid, file, min(lines[swap.first], lines[swap.second]), at)
             yield (agg,)
 
     return Changes(groups(), sorted(rejections, key=lambda r: (r.line, r.record_id, r.field, r.reason)))

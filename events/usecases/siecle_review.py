@@ -1,0 +1,78 @@
+"""Deciding the SIECLE anomalies (issue 15, domain-rules §5, §11), kinds of
+events/usecases/anomaly_review.py's ``HANDLERS``.
+
+``suspected_overwrite`` is one kind whatever the source: ``Overwrites``
+hands an AAF account's to events/usecases/overwrite_review.py and decides a
+SIECLE record's here. Confirming a SIECLE overwrite ends the account the
+record was linked to when it was retyped, as the AAF's confirmation does
+(it departs, the next generation opens); a record linked to no account has
+nothing to end, the decision alone is recorded. Dismissing ends the
+suspension the anomaly caused (policy ``suspend_on_overwrite``), if any.
+
+``guardians_swapped`` (``Swaps``, of SIECLE or an AAF delivery): the operator
+acknowledges the swap, to be corrected in SIECLE; either decision is recorded only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from events.account import Account
+from events.delivery import Delivery
+from events.usecases import overwrite_review
+
+if TYPE_CHECKING:
+    from events.usecases.anomaly_review import Changes, ConfirmAnomaly, DismissAnomaly, Reviewable, ReviewWork
+
+
+def _linked(uow: ReviewWork, anomaly: Reviewable) -> tuple[Any, Account | None]:
+    """The SIECLE record and the account it was linked to when it was retyped."""
+    record = uow.log.get(UUID(anomaly.subject[0]))
+    linked = record.suspected.get(int(anomaly.subject[1]), "")
+    return record, (uow.log.get(UUID(linked)) if linked else None)
+
+
+def _record_effects(record: Any) -> dict[str, Any]:
+    if isinstance(record, Delivery):  # an AAF delivery's swap (events/usecases/aaf_swaps.py)
+        return {"source": "aaf", "delivery_id": str(record.id)}
+    kind, key = ("student", record.eleve_id) if hasattr(record, "eleve_id") else ("guardian", record.personne_id)
+    return {"source": "siecle", "uai": record.uai, "record_kind": kind, "key": key}
+
+
+class Overwrites:
+    """``suspected_overwrite`` of either source."""
+
+    @staticmethod
+    def confirm(uow: ReviewWork, anomaly: Reviewable, cmd: ConfirmAnomaly, at: datetime) -> Changes:
+        if isinstance(uow.log.get(UUID(anomaly.subject[0])), Account):
+            return overwrite_review.confirm(uow, anomaly, cmd, at)
+        record, account = _linked(uow, anomaly)
+        if account is None:
+            return (), {**_record_effects(record), "account_id": None}
+        changed, effects = overwrite_review.replace(uow, account, anomaly, cmd, at)
+        return changed, {**_record_effects(record), **effects}
+
+    @staticmethod
+    def dismiss(uow: ReviewWork, anomaly: Reviewable, cmd: DismissAnomaly, at: datetime) -> Changes:
+        if isinstance(uow.log.get(UUID(anomaly.subject[0])), Account):
+            return overwrite_review.dismiss(uow, anomaly, cmd, at)
+        record, account = _linked(uow, anomaly)
+        if account is None:
+            return (), {**_record_effects(record), "account_id": None}
+        if account.state == "suspended" and account.suspended_by == anomaly.anomaly_id:
+            account.resume(anomaly.anomaly_id, cmd.author, cmd.reason, at)
+        return (account,), {**_record_effects(record), "account_id": str(account.id), "state": account.state}
+
+
+class Swaps:
+    """``guardians_swapped``: recorded only; SIECLE is where it is corrected."""
+
+    @staticmethod
+    def confirm(uow: ReviewWork, anomaly: Reviewable, cmd: ConfirmAnomaly, at: datetime) -> Changes:
+        record = uow.log.get(UUID(anomaly.subject[0]))
+        return (), {**_record_effects(record), "action": "correct the two guardians' records in SIECLE"}
+
+    @staticmethod
+    def dismiss(uow: ReviewWork, anomaly: Reviewable, cmd: DismissAnomaly, at: datetime) -> Changes:
+        return (), _record_effects(uow.log.get(UUID(anomaly.subject[0])))
