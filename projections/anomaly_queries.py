@@ -58,7 +58,6 @@ def anomalies(
         rows = [r for r in rows if (uai is None or uai in wanted(r)) and (scope is None or bool(wanted(r) & scope))]
     for r in rows:
         r.setdefault("at", None)
-        r.pop("uai", None)  # a SIECLE row's establishment: named in its detail already
     return rows
 
 

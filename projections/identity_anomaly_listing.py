@@ -15,6 +15,9 @@ from events.anomaly import short
 from events.usecases.anomaly_review import Reviewable
 from projections.db import Database
 
+# The codes of this module's rows (tests/unit/test_anomaly_kinds.py).
+KINDS = ("suspected_overwrite", "guardians_swapped")
+
 
 def source_anomalies(db: Database, decisions: dict[str, str]) -> list[dict]:
     """One row per SIECLE anomaly, oldest first, then the AAF's swaps; ``decisions``: anomaly id → status."""

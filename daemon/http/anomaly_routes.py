@@ -38,6 +38,20 @@ class Anomaly(Row):
     at: str | None = Field(description="the time of its fact (ISO 8601, UTC); null for a state")
     label: str
     action: str = Field(description="what an operator does about it")
+    # What some kinds add (issue 15): the decidable ones their id and decision, a
+    # scored pair its score and other account, a SIECLE or swap row its source and keys.
+    id: str | None = Field(None, description="decidable kinds: the anomaly's id (confirm, dismiss)")
+    decision: Literal["open", "confirmed", "dismissed"] | None = None
+    score: float | None = Field(None, description="suspected_duplicate: 0..1, 1 = surely one person")
+    other: str | None = Field(None, description="suspected_duplicate: the other account's jointure")
+    source: str | None = Field(None, description="aaf or siecle")
+    uai: str | None = Field(None, description="a SIECLE row's establishment")
+    record_kind: str | None = Field(None, description="a SIECLE row: student or guardian")
+    key: str | None = Field(None, description="a SIECLE row's record id; a swap's student")
+    others: list[str] | None = Field(None, description="guardians_swapped: the records or accounts exchanged")
+    account_id: str | None = Field(None, description="a SIECLE row: the account it was linked to")
+    file: str | None = None
+    line: int | None = None
 
 
 class AnomalyList(Row):

@@ -12,7 +12,7 @@ import pytest
 
 from adapters import plausibility
 from events.anomaly_kinds import DECIDABLE, KINDS, kind_of, parse_kinds
-from projections import anomaly_queries, merge_anomalies, served, state_anomalies
+from projections import anomaly_queries, identity_anomaly_listing, merge_anomalies, served, state_anomalies
 from projections.state_anomalies import same_person_as
 
 PROJECTIONS = Path(anomaly_queries.__file__).parent
@@ -21,7 +21,12 @@ PROJECTIONS = Path(anomaly_queries.__file__).parent
 # SIECLE); no_usable_name rejects the record: a rejection, not an anomaly.
 SET_ASIDE = set(plausibility.MESSAGES) - {plausibility.NO_USABLE_NAME}
 DECLARED = (
-    set(anomaly_queries.KINDS) | set(served.KINDS) | set(merge_anomalies.KINDS) | set(state_anomalies.KINDS) | SET_ASIDE
+    set(anomaly_queries.KINDS)
+    | set(served.KINDS)
+    | set(merge_anomalies.KINDS)
+    | set(state_anomalies.KINDS)
+    | set(identity_anomaly_listing.KINDS)
+    | SET_ASIDE
 )
 
 
