@@ -3,7 +3,7 @@
 STS-web export validated, then the same export with one individual's
 names and birth date replaced — one suspected_overwrite of source sts is
 listed, naming the STS id, the account holding it, file and line, and no
-name or birth date."""
+name or birth date; a rebuild of the read model lists it too."""
 
 from __future__ import annotations
 
@@ -77,3 +77,5 @@ def test_an_individual_retyped_for_another_teacher_is_one_suspected_overwrite(re
     code, shown = cli.run("anomalies", "--kind", "suspected_overwrite")
     assert code == 0 and sts_id in shown and row["id"][:8] in shown
     assert not [n for n in names if n in shown or n in str(row)]
+    code, verified = cli.run("verify")  # the listing's table is rebuilt from the log as it is
+    assert code == 0 and re.search(r"imports\.sts_anomalies +1 ", verified), verified

@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from events.account import Account
-from events.usecases.anomaly_review import ConfirmAnomaly, confirm
+from events.usecases.anomaly_review import ConfirmAnomaly, DismissAnomaly, confirm, dismiss
 from events.usecases.timetable_apply import validate
 from events.usecases.timetable_receive import receive
 from projections.anomaly_queries import anomalies
@@ -24,17 +24,19 @@ STS = FIX / "sts" / "sts_emp_0571994H_2026.xml"
 HOLDER = "3000041"  # the AAF account carrying ENTPersonSTSId 4101
 
 
-def retyped(tmp_path: Path, name: str, family: str, given: str, born: str, grade: str = "CERT. CN") -> Path:
-    """The fixture export with INDIVIDU 4101's names and birth date replaced."""
+def retyped(
+    tmp_path: Path, name: str, family: str, given: str, born: str, grade: str = "CERT. CN", ident: str = "4101"
+) -> Path:
+    """The fixture export with INDIVIDU ``ident``'s names and birth date replaced."""
     text = STS.read_bytes().decode("iso-8859-15")
-    head, rest = text.split('<INDIVIDU ID="4101"', 1)
+    head, rest = text.split(f'<INDIVIDU ID="{ident}"', 1)
     person, tail = rest.split("</INDIVIDU>", 1)
     for tag, value in (("NOM_USAGE", family), ("NOM_PATRONYMIQUE", family), ("PRENOM", given), ("GRADE", grade)):
         person = re.sub(f"<{tag}>[^<]*</{tag}>", f"<{tag}>{value}</{tag}>", person)
     person = re.sub("<DATE_NAISSANCE>[^<]*</DATE_NAISSANCE>", f"<DATE_NAISSANCE>{born}</DATE_NAISSANCE>", person)
     path = tmp_path / name / STS.name
     path.parent.mkdir()
-    path.write_bytes((head + '<INDIVIDU ID="4101"' + person + "</INDIVIDU>" + tail).encode("iso-8859-15"))
+    path.write_bytes((head + f'<INDIVIDU ID="{ident}"' + person + "</INDIVIDU>" + tail).encode("iso-8859-15"))
     return path
 
 
@@ -99,3 +101,22 @@ def test_another_person_retyped_over_the_id_is_listed_and_confirmed(uow, tmp_pat
     old = uow.log.get(UUID(row["account_id"]))
     assert old.successor_id and decided.effects["account_id"] == str(old.id)
     assert [r["decision"] for r in suspected(uow)] == ["confirmed"]
+
+
+def test_a_dismissed_sts_overwrite_leaves_the_account_as_it_was(uow, tmp_path):
+    applied(uow, STS, T1)
+    applied(uow, retyped(tmp_path, "other", "DURAND", "Sophie", "1990-05-06"), T2)
+    [row] = suspected(uow)
+    decided = dismiss(DismissAnomaly(row["id"], "alice", "a replacement teacher, told"), uow, T2 + timedelta(days=1))
+    assert (decided.decision, decided.effects["source"], decided.effects["key"]) == ("dismissed", "sts", "4101")
+    assert not uow.log.get(UUID(row["account_id"])).successor_id
+    assert [r["decision"] for r in suspected(uow)] == ["dismissed"]
+
+
+def test_an_individual_no_account_holds_is_confirmed_as_a_record_only(uow, tmp_path):
+    applied(uow, STS, T1)
+    applied(uow, retyped(tmp_path, "other", "BERNARD", "Hugo", "", ident="90001"), T2)
+    [row] = suspected(uow)
+    assert (row["key"], row["jointure"], row["account_id"]) == ("90001", "", "")
+    decided = confirm(ConfirmAnomaly(row["id"], "alice", "retyped in STS-web"), uow, T2 + timedelta(days=1))
+    assert (decided.effects["source"], decided.effects["account_id"]) == ("sts", None)
