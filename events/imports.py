@@ -29,6 +29,7 @@ from eventsourcing.domain import Aggregate, event
 
 from events.account import NAMESPACE
 from events.intake import TIMETABLE, Intake, TransitionRefused
+from events.sts_staff import StaffIdentitiesRecorded, StsOverwriteSuspected
 
 
 def import_id(uai: str, sha256: str, received_at: datetime) -> UUID:
@@ -42,6 +43,9 @@ class TimetableImport(Intake):
 
     class Event(Intake.Event):
         TOPIC = "entsync:TimetableImport.Event.v1"
+
+    StaffIdentitiesRecorded = StaffIdentitiesRecorded  # STS-web (events/sts_staff.py), nested for their topics
+    StsOverwriteSuspected = StsOverwriteSuspected
 
     class Created(Event, Aggregate.Created):
         TOPIC = "entsync:TimetableImport.Created.v1"

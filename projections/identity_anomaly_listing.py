@@ -1,4 +1,4 @@
-"""The SIECLE overwrites and the swapped guardians of SIECLE and the AAF in
+"""The SIECLE and STS-web overwrites and the swapped guardians of SIECLE and the AAF in
 `entsync anomalies` (issue 15, domain-rules §5): suspected overwrites of a
 student or guardian record and guardians swapped, from ``siecle_anomalies``
 (projections/siecle_anomaly_fold.py) and ``guardian_swaps``
@@ -22,7 +22,7 @@ KINDS = ("suspected_overwrite", "guardians_swapped")
 def source_anomalies(db: Database, decisions: dict[str, str]) -> list[dict]:
     """One row per SIECLE anomaly, oldest first, then the AAF's swaps; ``decisions``: anomaly id → status."""
     if not db.table_exists("siecle_anomalies"):  # a read model rebuilt for --as-of holds the directory only
-        return aaf_swaps(db, decisions)
+        return aaf_swaps(db, decisions) + sts_overwrites(db, decisions)
     accounts = {
         account: (jointure, profile, state)
         for account, jointure, profile, state in db.query("SELECT account_id, jointure, profile, state FROM accounts")
@@ -68,7 +68,40 @@ def source_anomalies(db: Database, decisions: dict[str, str]) -> list[dict]:
                 "line": row["line"],
             }
         )
-    return out + aaf_swaps(db, decisions)
+    return out + aaf_swaps(db, decisions) + sts_overwrites(db, decisions)
+
+
+def sts_overwrites(db: Database, decisions: dict[str, str]) -> list[dict]:
+    """An STS-web INDIVIDU/@ID retyped for another person (events/sts_staff.py)."""
+    if not db.table_exists("sts_anomalies"):
+        return []
+    out = []
+    for row in db.query_dicts(
+        "SELECT a.*, c.profile, c.state FROM sts_anomalies a LEFT JOIN accounts c "
+        "ON c.account_id = a.account_id ORDER BY a.at, a.uai, a.sts_id"
+    ):
+        aid, decision = row["anomaly_id"], decisions.get(row["anomaly_id"], "open")
+        holder = f" (account {row['jointure']})" if row["jointure"] else ""
+        out.append(
+            {
+                "anomaly": "suspected_overwrite",
+                "jointure": row["jointure"],
+                "profile": row["profile"] or "",
+                "state": row["state"] or "",
+                "detail": f"{short(aid)} {decision}: sts {row['uai']} individual {row['sts_id']}{holder}: "
+                f"{row['file']}:{row['line']} (import {row['aggregate_id']})",
+                "id": aid,
+                "decision": decision,
+                "source": "sts",
+                "uai": row["uai"],
+                "record_kind": "teacher",
+                "key": row["sts_id"],
+                "account_id": row["account_id"],
+                "file": row["file"],
+                "line": row["line"],
+            }
+        )
+    return out
 
 
 def aaf_swaps(db: Database, decisions: dict[str, str]) -> list[dict]:
@@ -106,6 +139,11 @@ def siecle_reviewables(db: Database, prefix: str, decided: dict[str, dict]) -> l
     )
     if db.table_exists("siecle_anomalies"):
         rows += db.query_dicts("SELECT * FROM siecle_anomalies")
+    if db.table_exists("sts_anomalies"):
+        rows += db.query_dicts(
+            "SELECT anomaly_id, 'suspected_overwrite' AS kind, aggregate_id, version, "
+            "aggregate_id AS import_id, file, line, at FROM sts_anomalies"
+        )
     out = []
     for r in sorted(rows, key=lambda r: r["anomaly_id"]):
         if not r["anomaly_id"].replace("-", "").startswith(prefix):

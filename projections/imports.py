@@ -19,7 +19,7 @@ from events.faults import Faults
 from events.imports import TimetableImport as TI
 from projections import facts
 from projections.db import Database
-from projections.imports_schema import NAME, SCHEMA, create, dumps
+from projections.imports_schema import NAME, SCHEMA, create, dumps, sts_overwrite
 from projections.schema import TRACKING, iso
 
 TOPICS = [
@@ -36,6 +36,7 @@ TOPICS = [
     TI.Cancelled.TOPIC,
     TI.Replaced.TOPIC,
     TI.EndDateAccepted.TOPIC,
+    TI.StsOverwriteSuspected.TOPIC,
 ]
 
 
@@ -61,6 +62,7 @@ class ImportsProjection:
             TI.Cancelled.TOPIC: self._cancelled,
             TI.Replaced.TOPIC: self._replaced,
             TI.EndDateAccepted.TOPIC: self._end_accepted,
+            TI.StsOverwriteSuspected.TOPIC: lambda ev: sts_overwrite(self.db, self.p, ev),
         }
 
     def position(self) -> int:

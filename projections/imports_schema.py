@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from events.anomaly import anomaly_id
 from projections.db import Database
-from projections.schema import TRACKING, create_tables
+from projections.schema import TRACKING, create_tables, iso
 
 # The projection's row in the shared tracking table.
 NAME = "imports"
@@ -108,17 +109,55 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         [("uai", "TEXT"), ("source", "TEXT"), ("code", "TEXT"), ("kind", "TEXT"), ("member", "TEXT")],
         ["uai", "source", "code", "kind", "member"],
     ),
+    # STS-web suspected overwrites (events/sts_staff.py): ids, file and line only, never the names.
+    "sts_anomalies": (
+        [
+            ("anomaly_id", "TEXT"),
+            ("aggregate_id", "TEXT"),
+            ("version", "INTEGER"),
+            ("uai", "TEXT"),
+            ("sts_id", "TEXT"),
+            ("account_id", "TEXT"),
+            ("jointure", "TEXT"),
+            ("score", "REAL"),
+            ("reasons", "TEXT"),
+            ("file", "TEXT"),
+            ("line", "INTEGER"),
+            ("at", "TEXT"),
+        ],
+        ["anomaly_id"],
+    ),
 }
 TABLES = list(SCHEMA)
 INDEXES = {"imports": ["uai", "sha256"]}
 # The shape of these tables: a store whose tables have another one drops
 # and rebuilds them from the log (they are derived data only).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_NAME = "imports.schema"
 
 
 def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sts_overwrite(db: Database, prefix: str, ev: Any) -> None:
+    """An STS-web suspected overwrite (events/sts_staff.py), listed by projections/identity_anomaly_listing.py."""
+    uai = db.scalar(f"SELECT uai FROM {prefix}imports WHERE import_id = ?", (str(ev.originator_id),))
+    row = (
+        str(anomaly_id(ev.originator_id, ev.originator_version)),
+        str(ev.originator_id),
+        ev.originator_version,
+        uai or "",
+        ev.sts_id,
+        ev.account_id,
+        ev.jointure,
+        ev.score,
+        ",".join(ev.reasons),
+        ev.file,
+        ev.line,
+        iso(ev.at),
+    )
+    db.execute(f"INSERT INTO {prefix}sts_anomalies VALUES ({', '.join('?' * len(row))})", row)
 
 
 def create(db: Database, prefix: str = "") -> None:

@@ -81,6 +81,14 @@ class TimetableQueries:
     def current_timetable(self, uai: str, source: str, school_year: int | None = None) -> Snapshot | None:
         return import_queries.current_timetable(self.db, uai, source, school_year)
 
+    def applied_imports(self, uai: str, source: str) -> list[str]:
+        rows = self.db.query(
+            "SELECT import_id FROM imports WHERE uai = ? AND source = ? AND status = 'applied' "
+            "ORDER BY finished_at, received_at, import_id",
+            (uai, source),
+        )
+        return [r[0] for r in rows]
+
     def current_matches(self, uai: str, source: str) -> tuple[Match, ...]:
         iid = self.db.scalar("SELECT import_id FROM timetables WHERE uai = ? AND source = ?", (uai, source))
         if not iid:

@@ -3,7 +3,7 @@ events/usecases/anomaly_review.py's ``HANDLERS``.
 
 ``suspected_overwrite`` is one kind whatever the source: ``Overwrites``
 hands an AAF account's to events/usecases/overwrite_review.py and decides a
-SIECLE record's here. Confirming a SIECLE overwrite ends the account the
+SIECLE record's and an STS-web individual's (on its import) here. Confirming a SIECLE overwrite ends the account the
 record was linked to when it was retyped, as the AAF's confirmation does
 (it departs, the next generation opens); a record linked to no account has
 nothing to end, the decision alone is recorded. Dismissing ends the
@@ -20,6 +20,7 @@ from uuid import UUID
 
 from events.account import Account
 from events.delivery import Delivery
+from events.imports import TimetableImport
 from events.usecases import overwrite_review
 
 if TYPE_CHECKING:
@@ -33,9 +34,12 @@ def _linked(uow: ReviewWork, anomaly: Reviewable) -> tuple[Any, Account | None]:
     return record, (uow.log.get(UUID(linked)) if linked else None)
 
 
-def _record_effects(record: Any) -> dict[str, Any]:
+def _record_effects(record: Any, anomaly: Reviewable | None = None) -> dict[str, Any]:
     if isinstance(record, Delivery):  # an AAF delivery's swap (events/usecases/aaf_swaps.py)
         return {"source": "aaf", "delivery_id": str(record.id)}
+    if isinstance(record, TimetableImport):  # an STS-web individual retyped (events/usecases/timetable_staff.py)
+        key = getattr(record, "suspected_ids", {}).get(int(anomaly.subject[1]), "") if anomaly else ""
+        return {"source": "sts", "uai": record.uai, "record_kind": "teacher", "key": key, "import_id": str(record.id)}
     kind, key = ("student", record.eleve_id) if hasattr(record, "eleve_id") else ("guardian", record.personne_id)
     return {"source": "siecle", "uai": record.uai, "record_kind": kind, "key": key}
 
@@ -49,9 +53,9 @@ class Overwrites:
             return overwrite_review.confirm(uow, anomaly, cmd, at)
         record, account = _linked(uow, anomaly)
         if account is None:
-            return (), {**_record_effects(record), "account_id": None}
+            return (), {**_record_effects(record, anomaly), "account_id": None}
         changed, effects = overwrite_review.replace(uow, account, anomaly, cmd, at)
-        return changed, {**_record_effects(record), **effects}
+        return changed, {**_record_effects(record, anomaly), **effects}
 
     @staticmethod
     def dismiss(uow: ReviewWork, anomaly: Reviewable, cmd: DismissAnomaly, at: datetime) -> Changes:
@@ -59,10 +63,10 @@ class Overwrites:
             return overwrite_review.dismiss(uow, anomaly, cmd, at)
         record, account = _linked(uow, anomaly)
         if account is None:
-            return (), {**_record_effects(record), "account_id": None}
+            return (), {**_record_effects(record, anomaly), "account_id": None}
         if account.state == "suspended" and account.suspended_by == anomaly.anomaly_id:
             account.resume(anomaly.anomaly_id, cmd.author, cmd.reason, at)
-        return (account,), {**_record_effects(record), "account_id": str(account.id), "state": account.state}
+        return (account,), {**_record_effects(record, anomaly), "account_id": str(account.id), "state": account.state}
 
 
 class Swaps:
@@ -71,7 +75,7 @@ class Swaps:
     @staticmethod
     def confirm(uow: ReviewWork, anomaly: Reviewable, cmd: ConfirmAnomaly, at: datetime) -> Changes:
         record = uow.log.get(UUID(anomaly.subject[0]))
-        return (), {**_record_effects(record), "action": "correct the two guardians' records in SIECLE"}
+        return (), {**_record_effects(record, anomaly), "action": "correct the two guardians' records in SIECLE"}
 
     @staticmethod
     def dismiss(uow: ReviewWork, anomaly: Reviewable, cmd: DismissAnomaly, at: datetime) -> Changes:

@@ -19,6 +19,7 @@ from events.timetable.resolve import resolve
 from events.timetable.snapshot import Snapshot, snapshot_from_dict, snapshot_to_dict, until
 from events.usecases.result import Result
 from events.usecases.timetable_report import report
+from events.usecases.timetable_staff import judge_staff
 from events.usecases.timetable_work import (
     ImportRefused,
     TimetableWork,
@@ -64,6 +65,7 @@ def decide_import(
         details = {"thresholds": decision.over, "counts": counts}
         imp.reject("threshold_exceeded", message, details, bilan, at)
         return save(uow, saved, message, details, counts)
+    judge_staff(uow, imp, at)
     imp.apply(counts, bilan, at)
     return save(uow, saved, "", {}, counts)
 
@@ -95,6 +97,7 @@ def validate(
     before = uow.timetable_queries.current_timetable(imp.uai, imp.source, imp.school_year)
     decision = decide(before, after, False, {})
     counts = changes_counts(decision.changes)
+    judge_staff(uow, imp, at)
     imp.apply(counts, report(imp, decision, before, after), at)
     return save(uow, [imp], "", {}, counts)
 

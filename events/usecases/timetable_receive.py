@@ -26,6 +26,7 @@ from events.timetable.sts import match_sts
 from events.usecases.result import Result
 from events.usecases.timetable_apply import decide_import
 from events.usecases.timetable_report import report
+from events.usecases.timetable_staff import record_staff
 from events.usecases.timetable_work import (
     AwaitingImport,
     ImportRefused,
@@ -82,6 +83,8 @@ def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -
     else:
         matched = match_sts(export, view)
     imp = _received(uai, source, path, sha256, size, school_year, matched, list(export.rejections), at)
+    if isinstance(export, StsExport):
+        record_staff(imp, export, at)
     exported_at = _exported_at(
         export.header.exported_at if isinstance(export, EdtExport) else None, path, uow.policy.timezone
     )

@@ -69,6 +69,9 @@ class TimetableQueries(Protocol):
     def current_timetable(self, uai: str, source: str, school_year: int | None = None) -> Snapshot | None:
         """The last applied snapshot of ``uai`` from ``source`` (of ``school_year`` when given)."""
 
+    def applied_imports(self, uai: str, source: str) -> list[str]:
+        """The ids of the applied imports of ``uai`` from ``source``, oldest first."""
+
     def current_matches(self, uai: str, source: str) -> tuple[Match, ...]:
         """The matches of the import whose timetable is applied for ``uai`` and ``source``."""
 

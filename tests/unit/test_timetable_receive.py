@@ -102,7 +102,7 @@ def test_a_newer_export_replaces_the_awaiting_one_and_an_older_one_is_refused(uo
 def test_an_sts_web_export_is_validated_into_services_without_sessions(uow):
     first = receive(FIX / "sts" / "sts_emp_0571994H_2026.xml", uow, T1)
     assert first.status == "awaiting_validation"
-    assert facts(uow, first.import_id) == ["Received", "AwaitingValidation"]
+    assert facts(uow, first.import_id) == ["Received", "StaffIdentitiesRecorded", "AwaitingValidation"]
     assert validate(first.import_id, "alice", uow, T1 + timedelta(hours=1)).status == "applied"
     snap = uow.timetable_queries.current_timetable(UAI, "sts")
     assert snap.services and not snap.sessions
