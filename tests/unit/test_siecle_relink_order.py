@@ -83,7 +83,7 @@ def siecle_first(academie):
 def test_guardians_imported_before_the_aaf_are_linked_as_if_imported_after(academie, aaf_first, siecle_first):
     delivery, _, _ = academie
     expected = links(aaf_first, "guardian")
-    # What the order must reach: guardians linked by both rules, none unresolved but for want of an account.
+    # What the order must reach: every guardian linked, by either rule.
     assert {(status, rule, reason) for status, _, rule, reason in expected.values()} == {
         ("linked", "personne_id", ""),
         ("linked", "name_and_student", ""),
