@@ -7,12 +7,13 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from adapters.siecle.records import LEVEL_CONTACT
 from events.derive import first
 from events.siecle_rules import KnownRecord
 from events.usecases.siecle_correlation import GuardianAccount, GuardianLink, StudentAccount
 from events.usecases.siecle_hold import RecordedImport
 from events.usecases.siecle_records import RecordedLink
-from events.usecases.siecle_relink import UnresolvedStudent
+from events.usecases.siecle_relink import UnresolvedGuardian, UnresolvedStudent
 from projections import siecle_listings
 from projections.clauses import LIKE_PREFIX, chunks, placeholders, starting_with
 from projections.db import Database
@@ -107,6 +108,27 @@ class SiecleQueries:
                 "JOIN siecle_students s ON s.student_id = l.aggregate_id "
                 "WHERE l.kind = 'student' AND l.status = 'unresolved' ORDER BY s.uai, s.eleve_id"
             )
+        ]
+
+    def unresolved_guardians(self) -> list[UnresolvedGuardian]:
+        unresolved = (
+            "FROM siecle_account_links l JOIN siecle_guardians g ON g.guardian_id = l.aggregate_id "
+            "WHERE l.kind = 'guardian' AND l.status = 'unresolved' AND g.present = 1"
+        )
+        students: dict[tuple[str, str], list[str]] = {}
+        for uai, pid, eid in self.db.query(
+            "SELECT k.uai, k.personne_id, k.eleve_id FROM siecle_links k "
+            f"JOIN (SELECT g.uai, g.personne_id {unresolved}) u ON u.uai = k.uai AND u.personne_id = k.personne_id "
+            "WHERE k.level <> ? ORDER BY k.uai, k.personne_id, k.eleve_id",
+            (LEVEL_CONTACT,),
+        ):
+            students.setdefault((uai, pid), []).append(eid)
+        return [
+            UnresolvedGuardian(stream, uai, pid, json.loads(attrs), tuple(students[uai, pid]))
+            for stream, uai, pid, attrs in self.db.query(
+                f"SELECT g.guardian_id, g.uai, g.personne_id, g.attrs {unresolved} ORDER BY g.uai, g.personne_id"
+            )
+            if (uai, pid) in students  # a contact only gets no account (domain-rules §1)
         ]
 
     # ------------------------------------------------------------ records

@@ -126,12 +126,18 @@ def student_correlations(uow: CorrelationWork, uai: str, ines: Mapping[str, str]
 
 
 def guardian_correlations(
-    uow: CorrelationWork, uai: str, persons: Mapping[str, dict[str, Any]], students_of: Mapping[str, list[str]]
+    uow: CorrelationWork,
+    uai: str,
+    persons: Mapping[str, Mapping[str, Any]],
+    students_of: Mapping[str, Sequence[str]],
+    linking: Mapping[str, str] | None = None,
 ) -> dict[str, Correlation]:
     """PERSONNE_ID → correlation (domain-rules §11): the PersRelEleve account
     whose jointure is the PERSONNE_ID, else by name among the guardian
     accounts of the person's students' linked accounts. ``persons``: the
-    person's recorded values; ``students_of``: the ELEVE_IDs of its students."""
+    person's recorded values; ``students_of``: the ELEVE_IDs of its students;
+    ``linking``: ELEVE_ID → account of student links decided but not recorded
+    yet (the relink's, or what its dry run would record)."""
     q = uow.siecle_queries
     pids = sorted(persons)
     by_jointure = {
@@ -142,7 +148,7 @@ def guardian_correlations(
     rest = [p for p in pids if p not in by_jointure]
     guardians_of: dict[str, list[Candidate]] = defaultdict(list)  # student ELEVE_ID → guardian accounts
     if rest:
-        account_of = q.linked_students(uai)
+        account_of = {**q.linked_students(uai), **(linking or {})}
         eids = sorted({e for p in rest for e in students_of.get(p, []) if e in account_of})
         student_of_account = {account_of[e]: e for e in eids}
         links = q.guardian_links(sorted(student_of_account))

@@ -1,5 +1,7 @@
-"""The SIECLE student records left without account, correlated again once the
-AAF has delivered new accounts (domain-rules §11).
+"""The SIECLE records left without account, correlated again once the AAF
+has delivered new accounts (domain-rules §11): the students, then the
+guardians, whose rule "name + the linked student" reads the students' links,
+those just decided included (SIECLE may come before the AAF: Precedence).
 
 ``follow_up`` runs the relink for every applied AAF delivery it has not
 followed yet, then marks them followed, so that a crash between
@@ -10,6 +12,7 @@ the same delivery), tick or start.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,7 +20,7 @@ from uuid import UUID
 
 from events.faults import Faults
 from events.usecases.ports import EventLog, FollowUps, ReadModel
-from events.usecases.siecle_correlation import CorrelationQueries, student_correlations
+from events.usecases.siecle_correlation import CorrelationQueries, guardian_correlations, student_correlations
 
 BATCH = 500
 RELINK_STEP = "siecle_relink"
@@ -33,9 +36,24 @@ class UnresolvedStudent:
     ine: str
 
 
+@dataclass(frozen=True)
+class UnresolvedGuardian:
+    """A SIECLE guardian record that gets an account and that no account was found for."""
+
+    guardian_id: str  # the SIECLE stream
+    uai: str
+    personne_id: str
+    values: Mapping[str, Any]  # as recorded (events/siecle_rules.guardian_values)
+    eleve_ids: tuple[str, ...]  # its students as legal guardian or in charge (not as a contact)
+
+
 class RelinkQueries(CorrelationQueries, Protocol):
     def unresolved_students(self) -> list[UnresolvedStudent]:
         """The student records without account, by UAI then ELEVE_ID."""
+
+    def unresolved_guardians(self) -> list[UnresolvedGuardian]:
+        """The present guardian records without account that a student's link
+        gives one (level 1 or 2), by UAI then PERSONNE_ID."""
 
 
 class RelinkWork(Protocol):
@@ -54,12 +72,27 @@ class RelinkWork(Protocol):
 
 
 def relink(uow: RelinkWork, at: datetime, cause: str, dry_run: bool = False) -> int:
-    """SIECLE student records left without account, correlated again against
-    the directory (after an AAF delivery brought new accounts). Returns how
-    many links were recorded (with ``dry_run``, would be: nothing recorded)."""
+    """SIECLE records left without account, correlated again against the
+    directory (after an AAF delivery brought new accounts): the students,
+    then the guardians. Returns how many links were recorded (with
+    ``dry_run``, would be: nothing recorded)."""
     if uow.siecle is None:
         return 0
     uow.siecle.catch_up(uow.log)
+    linking: dict[str, dict[str, str]] = defaultdict(dict)  # UAI → ELEVE_ID → account linked now
+    groups = _students(uow, at, cause, dry_run, linking) + _guardians(uow, at, cause, dry_run, linking)
+    if dry_run:
+        return len(groups)
+    # Students before guardians: a crash between two batches leaves guardians
+    # for the next run, which finds the students' links recorded.
+    uow.log.save_in_batches(groups, uow.batch or BATCH)
+    uow.siecle.catch_up(uow.log)
+    return len(groups)
+
+
+def _students(
+    uow: RelinkWork, at: datetime, cause: str, dry_run: bool, linking: dict[str, dict[str, str]]
+) -> list[tuple[Any, ...]]:
     pending: dict[str, dict[str, UnresolvedStudent]] = defaultdict(dict)
     for record in uow.siecle_queries.unresolved_students():
         pending[record.uai][record.eleve_id] = record
@@ -67,17 +100,41 @@ def relink(uow: RelinkWork, at: datetime, cause: str, dry_run: bool = False) -> 
     for uai, records in sorted(pending.items()):
         found = student_correlations(uow, uai, {eid: r.ine for eid, r in records.items()})
         for eid, c in sorted(found.items()):
-            if c.resolved and dry_run:
+            if not c.resolved:
+                continue
+            linking[uai][eid] = c.account_id
+            if dry_run:
                 students.append(())
-            elif c.resolved:
+            else:
                 student = uow.log.get(UUID(records[eid].student_id))
                 student.correlate(c.account_id, c.jointure, c.rule, c.reason, cause, at)
                 students.append((student,))
-    if dry_run:
-        return len(students)
-    uow.log.save_in_batches(students, uow.batch or BATCH)
-    uow.siecle.catch_up(uow.log)
-    return len(students)
+    return students
+
+
+def _guardians(
+    uow: RelinkWork, at: datetime, cause: str, dry_run: bool, linking: Mapping[str, Mapping[str, str]]
+) -> list[tuple[Any, ...]]:
+    pending: dict[str, dict[str, UnresolvedGuardian]] = defaultdict(dict)
+    for record in uow.siecle_queries.unresolved_guardians():
+        pending[record.uai][record.personne_id] = record
+    guardians: list[tuple[Any, ...]] = []
+    for uai, records in sorted(pending.items()):
+        found = guardian_correlations(
+            uow,
+            uai,
+            {pid: r.values for pid, r in records.items()},
+            {pid: r.eleve_ids for pid, r in records.items()},
+            linking.get(uai, {}),
+        )
+        for pid, c in sorted(found.items()):
+            if c.resolved and dry_run:
+                guardians.append(())
+            elif c.resolved:
+                guardian = uow.log.get(UUID(records[pid].guardian_id))
+                guardian.correlate(c.account_id, c.jointure, c.rule, c.reason, cause, at)
+                guardians.append((guardian,))
+    return guardians
 
 
 def follow_up(uow: RelinkWork, at: datetime) -> int:

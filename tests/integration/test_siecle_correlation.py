@@ -99,6 +99,12 @@ def test_an_account_that_appears_later_is_linked_by_the_next_export(ctx, gen):
     assert before > 0 and rules(ctx, "student") == {("unresolved", ""): len(read_eleves(eleves1).students)}
 
     assert ingest(str(gen.first), ctx, T0).status == "applied"
+    # The delivery's relink links the guardians imported before it, not only the students.
+    guardians = rules(ctx, "guardian")
+    assert (
+        guardians[("linked", "personne_id")] > 0
+        and guardians[("linked", "personne_id")] > guardians[("unresolved", "")]
+    )
     assert ingest(str(gen.second), ctx, datetime(2026, 11, 5, 6, tzinfo=timezone.utc)).status == "applied"
     e = ingest_siecle(eleves2, ctx, T_AUTUMN)
     r = ingest_siecle(responsables2, ctx, T_AUTUMN)
