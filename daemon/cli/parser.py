@@ -174,6 +174,9 @@ def parser() -> argparse.ArgumentParser:
     from daemon.cli import history_commands
 
     history_commands.add_arguments(cmd("history"), cmd("state", as_of=True), cmd("diff"))
+    from daemon.cli import explain_commands
+
+    explain_commands.add_arguments(cmd("explain"))
     cmd("structures", as_of=True)
     sp = cmd("group-source", now=True)
     sp.add_argument("uai", metavar="UAI")
