@@ -31,15 +31,15 @@ STATES = {  # French; English says the code
 # rule → (French, English); fields are the ``why`` dict's, times already shown.
 WHY = {
     "creation_delay": (
-        "Apparu dans la livraison AAF {delivery_id} ({file}:{line}) le {at} ; "
+        "Apparu dans la livraison AAF {delivery_id} ({where}) le {at} ; "
         "le compte est créé {delay} h après, échéance le {due} (domain-rules §3).",
-        "Appeared in the AAF delivery {delivery_id} ({file}:{line}) on {at}; "
+        "Appeared in the AAF delivery {delivery_id} ({where}) on {at}; "
         "created {delay} h after, due {due} (domain-rules §3).",
     ),
     "siecle_first": (
-        "Vu d'abord dans l'import SIECLE {import_id} ({file}:{line}) le {at} : le délai de création "
+        "Vu d'abord dans l'import SIECLE {import_id} ({where}) le {at} : le délai de création "
         "court depuis (précédence, domain-rules §11) ; échéance le {due}.",
-        "First seen in the SIECLE import {import_id} ({file}:{line}) on {at}: the creation delay runs "
+        "First seen in the SIECLE import {import_id} ({where}) on {at}: the creation delay runs "
         "from then (precedence, domain-rules §11); due {due}.",
     ),
     "created": (
@@ -55,8 +55,8 @@ WHY = {
         "Left the AAF complete delivery {delivery_id} on {at}.",
     ),
     "siecle_leaving_date": (
-        "Date de sortie SIECLE {left_on} (import {import_id}, {file}:{line}), prise en compte le {at}.",
-        "SIECLE leaving date {left_on} (import {import_id}, {file}:{line}), recorded on {at}.",
+        "Date de sortie SIECLE {left_on} (import {import_id}, {where}), prise en compte le {at}.",
+        "SIECLE leaving date {left_on} (import {import_id}, {where}), recorded on {at}.",
     ),
     "duplicate": (
         "Désactivé le {at} comme doublon de {duplicate_of} (livraison {delivery_id}, domain-rules §11) ; "
@@ -144,6 +144,13 @@ _T = {
 }
 
 
+class _Known(dict[str, Any]):
+    """A fact's fields for a sentence; one the fact lacks reads ``?``."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def _say(key: str, lang: str, **values: Any) -> str:
     fr, en = _T[key]
     return (en if lang == "en" else fr).format(**values)
@@ -179,7 +186,8 @@ def why(facts: Mapping[str, Any], lang: str) -> list[str]:
     w: dict[str, Any] = dict(facts.get("why") or {})
     rule = w.get("rule", "other")
     shown = {k: when(v) if k in _TIMES and isinstance(v, str) else v for k, v in w.items()}
-    shown = {"file": "?", "line": "?", "reason": "", "author": "?", "delivery_id": "?", "import_id": "?", **shown}
+    shown["where"] = f"{w['file']}:{w['line']}" if w.get("line") else w.get("file") or "?"
+    shown = {"reason": "", **shown}
     if "anomaly" in shown:
         shown["anomaly"] = short(str(shown["anomaly"]))
     out = []
@@ -194,7 +202,7 @@ def why(facts: Mapping[str, Any], lang: str) -> list[str]:
             )
         )
     fr, en = WHY.get(rule, WHY["other"])
-    out.append((en if lang == "en" else fr).format(**{"event": "?", "source": "?", **shown}))
+    out.append((en if lang == "en" else fr).format_map(_Known(shown)))
     if facts.get("state") == "pending" and "overdue" in w:
         out.append(
             _say(

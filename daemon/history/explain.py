@@ -101,7 +101,12 @@ def explain(ctx: Any, key: str, now: datetime, lang: str) -> dict[str, Any] | No
     found = []
     for r in rows:
         kind = kind_of(r["anomaly"])
-        one = {"code": r["anomaly"], "label": kind.label(lang), "action": kind.action(lang), "detail": r["detail"]}
+        one = {
+            "code": r["anomaly"],
+            "label": kind.label(lang),
+            "action": kind.action(lang),
+            "detail": r.get("detail") or "",
+        }
         one |= {k: r[k] for k in ("id", "decision", "at") if r.get(k)}
         found.append(one)
     generation = max([1, *(e.get("generation", 1) for e in entries)])
