@@ -103,7 +103,7 @@ _T = {
         "{name}: {profile} account of {establishments}, {classes}, {login}, state '{state}'.",
     ),
     "no_establishment": ("aucun établissement", "no establishment"),
-    "classes": ("classes {classes}", "classes {classes}"),
+    "classes": ("classes et groupes {classes}", "classes and groups {classes}"),
     "no_classes": ("aucune classe", "no class"),
     "login": ("identifiant {login}", "login {login}"),
     "no_login": ("pas encore d'identifiant", "no login yet"),
