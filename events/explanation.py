@@ -223,6 +223,8 @@ def why(facts: Mapping[str, Any], lang: str) -> list[str]:
     return out
 
 
+# Kinds whose detail says where to act (projections/state_anomalies.py).
+_SAYS_WHERE = ("teacher_without_classes", "pupil_without_class")
 _TIMES = ("at", "due", "removal_due", "deletion_due", "generation_at")
 
 
@@ -245,8 +247,11 @@ def actions(facts: Mapping[str, Any], lang: str) -> list[str]:
     for row in facts.get("anomalies") or []:
         if row.get("id") and row.get("decision", "open") == "open":
             out.append(_say("decide", lang, id=short(row["id"])))
-        if row.get("action") and row["action"] not in out:
-            out.append(row["action"])
+        action = row.get("action") or ""
+        if action and row["code"] in _SAYS_WHERE and row.get("detail"):
+            action = f"{action} ({row['detail']})"  # which source lacks what
+        if action and action not in out:
+            out.append(action)
     w = facts.get("why") or {}
     state = facts.get("state")
     if state == "pending" and not w.get("overdue"):

@@ -265,3 +265,11 @@ def test_a_decided_anomaly_is_not_to_decide_again():
     said = sentences(given, "en")
     assert "decision: dismissed" in said["anomalies"][0]
     assert not any("entsync anomalies confirm" in a for a in said["actions"])
+
+
+def test_a_teacher_without_classes_is_told_which_source_lacks_what():
+    kind = KINDS["teacher_without_classes"]
+    lacks = "no class or group from any source: STS-web 0740263J: no service"
+    row = {"code": kind.code, "label": kind.label("en"), "action": kind.action("en"), "detail": lacks}
+    said = sentences(facts("active", {"rule": "created", "at": "2026-08-22T06:00:00+00:00"}, [row]), "en")
+    assert said["actions"] == [f"{kind.action_en} ({lacks})"]
