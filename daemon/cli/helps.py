@@ -104,6 +104,19 @@ HELPS: dict[str, Help] = {
         "and the facts recorded between them from every source.",
         READ,
     ),
+    "explain": Help(
+        "one account's state and why, its anomalies and what to do, in plain sentences",
+        "Explain one account, by its id (jointure), login or account id, or by the person's name "
+        '("NOM Prénom", either order; several accounts of that name are listed with their key, exit 1): who '
+        "it is (profile, establishments, classes, login, state), why it is in that state (the rule and the "
+        "fact it rests on, with its delivery or import, file and line: the AAF delivery it appeared in and "
+        "its creation due 48 h after, SIECLE's first sighting, a complete delivery it left or SIECLE's leaving "
+        "date and the removal at Toussaint with its notice, the duplicate it was deactivated for, the anomaly "
+        "that suspends it), whether the creation is overdue judged at --now, the anomalies that name it with "
+        "their label, id and decision, and what to do. --lang fr (default) or en; --json: the structured "
+        "facts and the sentences.",
+        READ,
+    ),
     "structures": Help(
         "list establishments",
         "List the establishments (structures) of the directory: UAI, type, name, accounts, where their groups "

@@ -171,9 +171,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=positive, help="at most this many")
     sp = cmd("account", as_of=True)
     sp.add_argument("key", metavar="ID|LOGIN")
-    from daemon.cli import history_commands
+    from daemon.cli import explain_commands, history_commands
 
     history_commands.add_arguments(cmd("history"), cmd("state", as_of=True), cmd("diff"))
+    explain_commands.add_arguments(cmd("explain"))
     cmd("structures", as_of=True)
     sp = cmd("group-source", now=True)
     sp.add_argument("uai", metavar="UAI")

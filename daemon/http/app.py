@@ -14,7 +14,16 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from daemon.http import account_actions, actions, anomaly_actions, anomaly_routes, api, history_routes, probes
+from daemon.http import (
+    account_actions,
+    actions,
+    anomaly_actions,
+    anomaly_routes,
+    api,
+    explain_routes,
+    history_routes,
+    probes,
+)
 from daemon.http.access import Gate
 from daemon.http.errors import HANDLERS, Json
 from daemon.http.guards import MAX_BODY_BYTES, Guard
@@ -50,6 +59,7 @@ def _fastapi() -> FastAPI:
     app.include_router(api.directory)
     app.include_router(anomaly_routes.router)
     app.include_router(history_routes.history)
+    app.include_router(explain_routes.explanations)
     app.include_router(api.operations)
     app.include_router(actions.establishment)
     app.include_router(account_actions.people)

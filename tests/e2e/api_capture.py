@@ -140,6 +140,13 @@ def requests_for(store: Path) -> list[tuple[str, str]]:
         f"/api/v1/accounts/{login}/diff?from=2026-09-22T00:00:00Z&to=2026-08-19T00:00:00Z",
         f"/api/v1/accounts/{login}/diff?from=yesterday&to=2026-08-19T00:00:00Z",
         f"/api/v1/accounts/{login}/diff",
+        # An account explained, and the accounts of a name (issue 15).
+        f"/api/v1/accounts/{login}/explanation",
+        f"/api/v1/accounts/{login}/explanation?lang=en&now=2026-09-22T00:00:00Z",
+        f"/api/v1/accounts/{login}/explanation?now=yesterday",
+        "/api/v1/accounts/nobody/explanation",
+        "/api/v1/explanations?name=Nobody",
+        "/api/v1/explanations",
     ]
     for uai in uais:
         get += [f"/api/v1/structures/{uai}/classes"]

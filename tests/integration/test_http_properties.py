@@ -122,7 +122,11 @@ def world(request, backend, two_establishments, tmp_path_factory):
         # An account's history and diff (issue 15): the same keys.
         **{
             (path, "key"): [*(p["jointure"] for p in people.values()), people[mine]["login"]]
-            for path in ("/api/v1/accounts/{key}/history", "/api/v1/accounts/{key}/diff")
+            for path in (
+                "/api/v1/accounts/{key}/history",
+                "/api/v1/accounts/{key}/diff",
+                "/api/v1/accounts/{key}/explanation",
+            )
         },
         ("/api/v1/structures/{uai}/classes", "uai"): [mine, other],
         ("/api/v1/imports/{id}", "id"): [imports[mine], imports[other][:8]],

@@ -48,6 +48,8 @@ TEXTS = [
     ("/api/v1/anomalies", "uai"),
     ("/api/v1/accounts/{key}/history", "key"),
     ("/api/v1/accounts/{key}/diff", "key"),
+    ("/api/v1/accounts/{key}/explanation", "key"),
+    ("/api/v1/explanations", "name"),
 ]
 
 
