@@ -1,19 +1,30 @@
 """The account aggregate: one stream per person, keyed by the AAF jointure or a manual
 account's generated id (domain-rules §11); every fact at its effective time ``at``. States
 (§3, §4): pending → active → departing → removed; pending → withdrawn or no_account; a manual
-account starts active. The facts' topics are stored: they stay here. Commands:
+account starts active. The facts' topics are stored: they stay here (or in events/account_events.py,
+nested here). Commands:
 ``events/account_commands.py``; their effect: ``events/account_state.py``."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypeAlias
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from events import account_state as state
 from events.account_commands import AccountCommands
+from events.account_events import (
+    Attached,
+    AttachmentEnded,
+    CreationClockAdvanced,
+    DepartureCancelled,
+    DepartureDeclared,
+    DuplicateMarked,
+    DuplicateUnmarked,
+)
+from events.account_events import Event as AccountEvent
 from events.namespace import NAMESPACE as NAMESPACE
 
 
@@ -26,13 +37,9 @@ def account_id(jointure: str, generation: int = 1) -> UUID:
 class Account(AccountCommands, state.AccountState, Aggregate):
     TOPIC = "entsync:Account.v1"
 
-    class Event(Aggregate.Event):
-        TOPIC = "entsync:Account.Event.v1"
+    Event: TypeAlias = AccountEvent  # events/account_events.py: the base, and the facts kept there for length
 
-        def apply(self, account: Account) -> None:
-            state.evolve(account, self)
-
-    class Created(Event, Aggregate.Created):
+    class Created(AccountEvent, Aggregate.Created):
         TOPIC = "entsync:Account.Created.v1"
 
     class Appeared(Created):
@@ -91,7 +98,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         predecessor_id: str
         anomaly_id: str
 
-    class Changed(Event):
+    class Changed(AccountEvent):
         """The source record changed (full new attribute map)."""
 
         TOPIC = "entsync:Account.Changed.v1"
@@ -102,7 +109,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         line: int
         at: datetime
 
-    class Reappeared(Event):
+    class Reappeared(AccountEvent):
         """A person who had left (or was withdrawn/removed) is back in a source."""
 
         TOPIC = "entsync:Account.Reappeared.v1"
@@ -115,7 +122,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         state: str
         creation_due: datetime | None
 
-    class FieldsSetAside(Event):
+    class FieldsSetAside(AccountEvent):
         """Attributes not used, each with its implausible value's reason (§12; {}: none any more)."""
 
         TOPIC = "entsync:Account.FieldsSetAside.v1"
@@ -125,7 +132,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         line: int
         at: datetime
 
-    class Reclassified(Event):
+    class Reclassified(AccountEvent):
         """An upgrade's rules read the record otherwise (§12): ``field`` goes from ``before`` to
         ``after`` by ``rule``; ``at``: the store's last effective time (the clock does not move)."""
 
@@ -137,7 +144,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         release: str
         at: datetime
 
-    class OverwriteSuspected(Event):
+    class OverwriteSuspected(AccountEvent):
         """The jointure now names someone else: a record retyped for another person (§5)."""
 
         TOPIC = "entsync:Account.OverwriteSuspected.v1"
@@ -150,14 +157,14 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         score: float = 0.0  # events/identity_rules.py; facts stored before issue 15 have neither
         reasons: tuple[str, ...] = ()  # stable codes (a list once stored)
 
-    class Suspended(Event):
+    class Suspended(AccountEvent):
         """Suspected overwrite ``anomaly_id`` (policy ``suspend_on_overwrite``, §11): no login until decided."""
 
         TOPIC = "entsync:Account.Suspended.v1"
         anomaly_id: str
         at: datetime
 
-    class Resumed(Event):
+    class Resumed(AccountEvent):
         """The suspension ended by a dismissal: back to ``state``, same id, login and record."""
 
         TOPIC = "entsync:Account.Resumed.v1"
@@ -167,7 +174,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         reason: str
         at: datetime
 
-    class OverwriteConfirmed(Event):
+    class OverwriteConfirmed(AccountEvent):
         """An operator confirmed the overwrite: the account departs, ``successor_id`` has the record."""
 
         TOPIC = "entsync:Account.OverwriteConfirmed.v1"
@@ -177,7 +184,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         reason: str
         at: datetime
 
-    class Departed(Event):
+    class Departed(AccountEvent):
         """The person left every structure; the account is kept until removal_due."""
 
         TOPIC = "entsync:Account.Departed.v1"
@@ -187,7 +194,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         removal_due: datetime
         provisional: bool
 
-    class Withdrawn(Event):
+    class Withdrawn(AccountEvent):
         """The person left while the account was still pending: never created."""
 
         TOPIC = "entsync:Account.Withdrawn.v1"
@@ -195,7 +202,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         delivery_id: str
         at: datetime
 
-    class LeftSource(Event):
+    class LeftSource(AccountEvent):
         """Gone from the source while already departing or removed (no state change)."""
 
         TOPIC = "entsync:Account.LeftSource.v1"
@@ -203,7 +210,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         delivery_id: str
         at: datetime
 
-    class Deactivated(Event):
+    class Deactivated(AccountEvent):
         """A corrected duplicate (§5, §11): gone, identity kept; deleted at deletion_due."""
 
         TOPIC = "entsync:Account.Deactivated.v1"
@@ -212,7 +219,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         at: datetime
         deletion_due: datetime
 
-    class AccountCreated(Event):
+    class AccountCreated(AccountEvent):
         """The account was created with its login, reserved in the same transaction."""
 
         TOPIC = "entsync:Account.AccountCreated.v1"
@@ -220,7 +227,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         at: datetime
         due: datetime
 
-    class LoginRenamed(Event):
+    class LoginRenamed(AccountEvent):
         """An admin renamed the login (§6): ``old_login`` stays the account's alias, ``new_login``
         is reserved with it; ``author``: who acted (a token's name or the local operator)."""
 
@@ -231,27 +238,27 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         reason: str
         at: datetime
 
-    class Declined(Event):
+    class Declined(AccountEvent):
         """Due, but the person gets no account (a guardian with no legal link)."""
 
         TOPIC = "entsync:Account.Declined.v1"
         reason: str
         at: datetime
 
-    class Eligible(Event):
+    class Eligible(AccountEvent):
         """A person without account got a legal link: pending again, due at once."""
 
         TOPIC = "entsync:Account.Eligible.v1"
         at: datetime
 
-    class Removed(Event):
+    class Removed(AccountEvent):
         """The account was removed from the directory (its login stays reserved)."""
 
         TOPIC = "entsync:Account.Removed.v1"
         reason: str
         at: datetime
 
-    class RemovalRescheduled(Event):
+    class RemovalRescheduled(AccountEvent):
         """A provisional removal date was replaced once the calendar knew the year."""
 
         TOPIC = "entsync:Account.RemovalRescheduled.v1"
@@ -259,7 +266,7 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         provisional: bool
         at: datetime
 
-    class RemovalDeferred(Event):
+    class RemovalDeferred(AccountEvent):
         """The removal moved later to give the minimum notice from ``notice_from`` (the later of
         the departure and its recording, §12); also an upgrade's, for an earlier schedule."""
 
@@ -269,68 +276,11 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         notice_days: int
         at: datetime
 
-    # ---- precedence of SIECLE over the AAF (domain-rules §11) ------------------
-    class CreationClockAdvanced(Event):
-        """Seen in SIECLE before the AAF: the 48 h clock runs from that sighting (§11)."""
-
-        TOPIC = "entsync:Account.CreationClockAdvanced.v1"
-        source: str
-        source_id: str
-        seen_at: datetime
-        creation_due: datetime
-        at: datetime
-
-    class DepartureDeclared(Event):
-        """SIECLE's leaving date has come: departs though the AAF lists the person (pending: never created)."""
-
-        TOPIC = "entsync:Account.DepartureDeclared.v1"
-        source: str
-        source_id: str
-        left_on: str
-        departed_at: datetime
-        state: str
-        removal_due: datetime | None
-        provisional: bool
-        at: datetime
-
-    class DepartureCancelled(Event):
-        """A declared departure no longer holds: a new AAF enrolment, or SIECLE's date withdrawn or later."""
-
-        TOPIC = "entsync:Account.DepartureCancelled.v1"
-        reason: str
-        evidence: dict[str, Any]
-        state: str
-        at: datetime
-
-    # ---- an operator's duplicate mark (§5), sticky while delivered (account_rules.reentry)
-    class DuplicateMarked(Event):
-        TOPIC = "entsync:Account.DuplicateMarked.v1"
-        duplicate_of: str  # the jointure of the account kept
-        author: str
-        reason: str
-        at: datetime
-        deletion_due: datetime
-
-    class DuplicateUnmarked(Event):
-        TOPIC = "entsync:Account.DuplicateUnmarked.v1"
-        author: str
-        reason: str
-        state: str  # the state given back
-        removal_due: datetime | None  # the removal given back (a manual account's end)
-        at: datetime
-
-    # ---- an admin's attachment to another establishment until ``until`` (events/attachment_rules.py)
-    class Attached(Event):
-        TOPIC = "entsync:Account.Attached.v1"
-        uai: str
-        until: datetime
-        author: str
-        reason: str
-        at: datetime
-
-    class AttachmentEnded(Event):
-        TOPIC = "entsync:Account.AttachmentEnded.v1"
-        uai: str
-        author: str
-        reason: str
-        at: datetime
+    # precedence of SIECLE over the AAF (§11), an operator's duplicate mark (§5), an attachment
+    CreationClockAdvanced = CreationClockAdvanced
+    DepartureDeclared = DepartureDeclared
+    DepartureCancelled = DepartureCancelled
+    DuplicateMarked = DuplicateMarked
+    DuplicateUnmarked = DuplicateUnmarked
+    Attached = Attached
+    AttachmentEnded = AttachmentEnded

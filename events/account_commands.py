@@ -3,19 +3,19 @@ facts that records given the account's state (domain-rules §3, §4, §5, §11, 
 a transition its state does not allow; what a fact does to the state: ``events/account_state.py``.
 The commands are functions of the account, bound as its methods by ``AccountCommands`` (a base
 of ``Account``): mypy checks a function typed on ``Account`` here, where a method of the base
-could not name its subclass; an operator's decisions: ``events/account_reviews.py``."""
+could not name its subclass; an operator's decisions: ``events/account_reviews.py``; an admin's
+login rename and duplicate marks: ``events/account_admin.py``."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from events.account_admin import mark_duplicate, rename_login, unmark_duplicate
 from events.account_attachments import attach, attachment_ended, end_attachment
 from events.account_reviews import confirm_overwrite, resume, suspend_overwritten
 from events.account_rules import Overwrite, overwrite, reentry
-from events.duplicate_rules import check_mark, check_unmark
 from events.enrolment import enrolment, new_enrolment
-from events.login_rules import check_rename
 
 if TYPE_CHECKING:
     from events.account import Account
@@ -151,46 +151,6 @@ def create_account(account: Account, login: str, at: datetime) -> None:
     if at < account.creation_due:
         raise TransitionRefused(f"account {account.jointure} is not due before {account.creation_due.isoformat()}")
     account.trigger_event(account.AccountCreated, login=account.login or login, at=at, due=account.creation_due)
-
-
-def rename_login(account: Account, new_login: str, author: str, reason: str, at: datetime) -> None:
-    """An audited admin action (domain-rules §6): the old login stays the
-    account's alias. Whether the directory ever reserved the new one is the
-    use case's to check (events/usecases/admin_login.py), and the new
-    login's reservation, saved with this fact, guards it."""
-    check_rename(account.state, account.login, new_login, reason)
-    account.trigger_event(
-        account.LoginRenamed, old_login=account.login, new_login=new_login, author=author, reason=reason, at=at
-    )
-
-
-def mark_duplicate(
-    account: Account, of_jointure: str, of_state: str, author: str, reason: str, at: datetime, deletion_due: datetime
-) -> None:
-    """An operator's duplicate mark (issue 13): deactivated, deleted at deletion_due."""
-    check_mark(account.state, account.duplicate_mark, account.jointure, of_jointure, of_state, reason)
-    account.trigger_event(
-        account.DuplicateMarked,
-        duplicate_of=of_jointure,
-        author=author,
-        reason=reason,
-        at=at,
-        deletion_due=deletion_due,
-    )
-
-
-def unmark_duplicate(account: Account, author: str, reason: str, at: datetime) -> None:
-    """Undo a duplicate mark before the deletion: active again, same login,
-    and the removal it had before (a manual account's end date)."""
-    check_unmark(account.state, account.duplicate_mark, account.present, account.jointure, reason)
-    account.trigger_event(
-        account.DuplicateUnmarked,
-        author=author,
-        reason=reason,
-        state="active",
-        removal_due=account.removal_before_mark,
-        at=at,
-    )
 
 
 def decline(account: Account, reason: str, at: datetime) -> None:

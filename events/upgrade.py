@@ -19,8 +19,10 @@ from events.account import NAMESPACE
 # existing store is then upgraded (events/usecases/upgrade.py) and CHANGELOG.md says
 # what the upgrade changes. 1 = entsync 0.1.0; 2 = 0.2.0 (teacher profile,
 # structures whose code fails the check letter, VE1301 students); 3 = the
-# identity rule (issue 15): the overwrites it finds in the log are recorded.
-RULES = 3
+# identity rule (issue 15): the overwrites it finds in the log are recorded;
+# 4 = SIECLE records judged by it (issue 15): the SIECLE overwrites and
+# swapped guardians it finds in the log are recorded.
+RULES = 4
 
 
 def upgrade_id(rules: int) -> UUID:

@@ -4,7 +4,7 @@ Output in English; the report (bilan) in the establishments' French."""
 
 from __future__ import annotations
 
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,40 @@ from events.usecases.timetable_apply import retry, validate
 from events.usecases.timetable_cancel import cancel
 from events.usecases.timetable_hand_match import match
 from projections import import_queries as q
+
+
+def add_arguments(sp: ArgumentParser) -> None:
+    """The arguments of ``entsync imports`` (daemon/cli/parser.py)."""
+    from daemon.cli.parser import LOCAL_OPERATOR
+
+    sp.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "show", "match", "validate", "cancel", "retry", "sessions"],
+        default="list",
+    )
+    sp.add_argument("id", nargs="?", metavar="ID", help="the import id (or an unambiguous prefix)")
+    sp.add_argument("--uai", help="list: only this establishment's imports")
+    sp.add_argument(
+        "--lift", action="append", default=[], metavar="THRESHOLD", help="retry: lift it for this import (repeatable)"
+    )
+    sp.add_argument("--ident", help="match: the export's ident of the teacher, student, class or group")
+    sp.add_argument("--account", help="match: the account (jointure) a teacher or student is")
+    sp.add_argument("--code", help="match: the existing class or group an unknown one is")
+    sp.add_argument(
+        "--kind", choices=["teacher", "student", "class", "group"], help="match: when one ident names two kinds"
+    )
+    sp.add_argument(
+        "--accept-end-date",
+        action="store_true",
+        help="validate: apply a first import whose year ends after 15 July up to 15 July only",
+    )
+    sp.add_argument("--reason", default="", help="cancel: why (recorded)")
+    sp.add_argument(
+        "--operator",
+        default=LOCAL_OPERATOR,
+        help="who matches, validates, cancels or retries, recorded as the author (default: the system user)",
+    )
 
 
 def run(args: Namespace, ctx: Context, ui: Output) -> int:

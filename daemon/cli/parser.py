@@ -203,7 +203,9 @@ def parser() -> argparse.ArgumentParser:
         default=LOCAL_OPERATOR,
         help="who holds or releases, recorded as the author (default: the system user)",
     )
-    _imports(cmd("imports", now=True))
+    from daemon.cli import import_commands
+
+    import_commands.add_arguments(cmd("imports", now=True))
     sp = cmd("siecle", now=True)
     sp.add_argument("action", choices=["imports", "unresolved", "show", "release", "reject"])
     sp.add_argument("id", nargs="?", metavar="ID", help="show, release, reject: the import id (or a prefix)")
@@ -275,37 +277,6 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("generate", help=HELPS["generate"].line, add_help=False)
     sp.add_argument("args", nargs=argparse.REMAINDER)
     return p
-
-
-def _imports(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument(
-        "action",
-        nargs="?",
-        choices=["list", "show", "match", "validate", "cancel", "retry", "sessions"],
-        default="list",
-    )
-    sp.add_argument("id", nargs="?", metavar="ID", help="the import id (or an unambiguous prefix)")
-    sp.add_argument("--uai", help="list: only this establishment's imports")
-    sp.add_argument(
-        "--lift", action="append", default=[], metavar="THRESHOLD", help="retry: lift it for this import (repeatable)"
-    )
-    sp.add_argument("--ident", help="match: the export's ident of the teacher, student, class or group")
-    sp.add_argument("--account", help="match: the account (jointure) a teacher or student is")
-    sp.add_argument("--code", help="match: the existing class or group an unknown one is")
-    sp.add_argument(
-        "--kind", choices=["teacher", "student", "class", "group"], help="match: when one ident names two kinds"
-    )
-    sp.add_argument(
-        "--accept-end-date",
-        action="store_true",
-        help="validate: apply a first import whose year ends after 15 July up to 15 July only",
-    )
-    sp.add_argument("--reason", default="", help="cancel: why (recorded)")
-    sp.add_argument(
-        "--operator",
-        default=LOCAL_OPERATOR,
-        help="who matches, validates, cancels or retries, recorded as the author (default: the system user)",
-    )
 
 
 def _version() -> str:

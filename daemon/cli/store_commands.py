@@ -98,6 +98,14 @@ def _store_upgrade(args: Namespace, ctx: Context, ui: Output) -> int:
             "suspected overwrites found in the log, recorded once (`entsync history JOINTURE` shows each):",
             ui.table(report.overwrites, ("jointure", "delivery_id", "file", "line", "score", "reasons")),
         ]
+    if report.siecle_overwrites:
+        columns = ("record", "uai", "id", "import_id", "file", "line", "score", "reasons")
+        lines += ["", "SIECLE suspected overwrites found in the log, recorded once:"]
+        lines += [ui.table(report.siecle_overwrites, columns)]
+    if report.siecle_swaps:
+        swaps = ("uai", "eleve_id", "personne_ids", "import_id", "file", "line")
+        lines += ["", "SIECLE guardians who exchanged identities, one swap each, recorded once:"]
+        lines += [ui.table(report.siecle_swaps, swaps)]
     ui.show(report.as_dict(), "\n".join(lines))
     return EXIT_OK
 

@@ -168,6 +168,9 @@ class Guardian(Correlated, Aggregate):
     ) -> None:
         """The record took ``other``'s identity (a swap found by the apply)."""
         self.record(attrs, digest, import_id, file, line, at)
+        self.mark_swapped(other, eleve_id, import_id, at)
+
+    def mark_swapped(self, other: str, eleve_id: str, import_id: str, at: datetime) -> None:
         self.trigger_event(self.Swapped, other=other, eleve_id=eleve_id, import_id=import_id, at=at)
 
     def withdraw(self, import_id: str, at: datetime) -> None:

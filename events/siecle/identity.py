@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from events.identity_rules import Identity, overwrite_of
+from events.identity_rules import Identity, IdentityVerdict, overwrite_of
 
 if TYPE_CHECKING:
     from events.siecle.guardian import Guardian
@@ -37,6 +37,52 @@ def identity(values: Mapping[str, Any]) -> Identity:
     )
 
 
+def fields_of(record: Student | Guardian) -> tuple[str, ...]:
+    return STUDENT_IDENTITY if hasattr(record, "eleve_id") else GUARDIAN_IDENTITY
+
+
+def suspicion(
+    fields: tuple[str, ...],
+    first: Mapping[str, Any],
+    previous: Mapping[str, Any],
+    current: Mapping[str, Any],
+    threshold: float,
+) -> tuple[dict[str, str], dict[str, str], IdentityVerdict] | None:
+    """The identity values before and after and the verdict, when the
+    record's values ``current`` describe another person than ``previous`` or
+    than ``first`` (the first appearance; empty: unknown); None otherwise."""
+    before, after = identity_values(previous, fields), identity_values(current, fields)
+    if before == after:
+        return None
+    verdict = overwrite_of(identity(first) if first else None, identity(before), identity(after), threshold)
+    return (before, after, verdict) if verdict.overwrite else None
+
+
+def flag(
+    record: Student | Guardian,
+    found: tuple[dict[str, str], dict[str, str], IdentityVerdict],
+    account_id: str,
+    import_id: str,
+    file: str,
+    line: int,
+    at: datetime,
+) -> None:
+    """Record ``OverwriteSuspected``; ``account_id`` the account the record was linked to."""
+    before, after, verdict = found
+    record.trigger_event(
+        record.OverwriteSuspected,
+        before=before,
+        after=after,
+        score=verdict.score,
+        reasons=list(verdict.reasons),
+        account_id=account_id,
+        import_id=import_id,
+        file=file,
+        line=line,
+        at=at,
+    )
+
+
 def judge(
     record: Student | Guardian,
     previous: Mapping[str, Any],
@@ -49,22 +95,6 @@ def judge(
     """Record ``OverwriteSuspected`` when the record's values now (already
     recorded) describe another person than ``previous`` or than the first
     appearance. The account it was linked to is named: the one overwritten."""
-    fields = STUDENT_IDENTITY if hasattr(record, "eleve_id") else GUARDIAN_IDENTITY
-    before, after = identity_values(previous, fields), identity_values(record.attrs, fields)
-    if before == after:
-        return
-    first = identity(record.first_identity) if record.first_identity else None
-    verdict = overwrite_of(first, identity(before), identity(after), threshold)
-    if verdict.overwrite:
-        record.trigger_event(
-            record.OverwriteSuspected,
-            before=before,
-            after=after,
-            score=verdict.score,
-            reasons=list(verdict.reasons),
-            account_id=record.account_id,
-            import_id=import_id,
-            file=file,
-            line=line,
-            at=at,
-        )
+    found = suspicion(fields_of(record), record.first_identity, previous, record.attrs, threshold)
+    if found is not None:
+        flag(record, found, record.account_id, import_id, file, line, at)

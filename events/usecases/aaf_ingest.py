@@ -72,16 +72,21 @@ def _finish(result: Result, uow: IngestWork, now: datetime | None, project: bool
     return result
 
 
-def reread_fingerprint(fingerprint: str) -> str:
-    """The fingerprint of the re-read of a delivery by this release's rules
-    (events/usecases/upgrade.py): one re-read per delivery and rules generation."""
-    return hashlib.sha256(f"reread:rules-{RULES}\0{fingerprint}".encode()).hexdigest()
+def reread_fingerprint(fingerprint: str, rules: int = RULES) -> str:
+    """The fingerprint of the re-read of a delivery by the rules generation
+    whose upgrade listed it (events/usecases/upgrade.py): one re-read per
+    delivery and rules generation."""
+    return hashlib.sha256(f"reread:rules-{rules}\0{fingerprint}".encode()).hexdigest()
 
 
-def _reread_due(uow: IngestWork, did: str) -> bool:
-    """Whether the upgrade to this release's rules listed this applied delivery to read again."""
-    upgrade: Upgrade | None = uow.log.find(upgrade_id(RULES))
-    return upgrade is not None and any(r["delivery_id"] == did for r in upgrade.reread)
+def _reread_due(uow: IngestWork, did: str) -> int | None:
+    """The rules generation whose upgrade listed this applied delivery to read
+    again (the newest; an upgrade from a later generation lists none), or None."""
+    for rules in range(RULES, 1, -1):
+        upgrade: Upgrade | None = uow.log.find(upgrade_id(rules))
+        if upgrade is not None and any(r["delivery_id"] == did for r in upgrade.reread):
+            return rules
+    return None
 
 
 def _ingest(files: DeliveryFiles, uow: IngestWork, now: datetime | None, source: str) -> Result:
@@ -89,9 +94,9 @@ def _ingest(files: DeliveryFiles, uow: IngestWork, now: datetime | None, source:
     existing: Delivery | None = uow.log.find(did)
     check_interrupted(uow, str(did))
     kind, fingerprint = files.kind, files.fingerprint
-    if existing is not None and existing.status == "applied" and _reread_due(uow, str(did)):
+    if existing is not None and existing.status == "applied" and (listed := _reread_due(uow, str(did))):
         # Read again by this release's rules: what an earlier release rejected (events/usecases/upgrade.py).
-        kind, fingerprint = "reread", reread_fingerprint(files.fingerprint)
+        kind, fingerprint = "reread", reread_fingerprint(files.fingerprint, listed)
         did = delivery_id(fingerprint)
         existing = uow.log.find(did)
         check_interrupted(uow, str(did))

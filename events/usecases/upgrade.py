@@ -35,6 +35,7 @@ from events.store import STORE_ID
 from events.upgrade import RULES, Upgrade, upgrade_id
 from events.usecases.ports import EventLog, ReadModel
 from events.usecases.upgrade_overwrites import missed_overwrites, record_missed
+from events.usecases.upgrade_siecle import missed_siecle, record_siecle
 
 # Rejection reasons that an earlier release applied and this one judges
 # otherwise: the deliveries holding such records are read again.
@@ -61,6 +62,8 @@ class UpgradeReport:
     reread: list[dict[str, Any]] = field(default_factory=list)  # delivery_id, source, reasons
     kept: list[dict[str, Any]] = field(default_factory=list)  # accounts created by an earlier rule, kept and listed
     overwrites: list[dict[str, Any]] = field(default_factory=list)  # found in the log (upgrade_overwrites.Missed)
+    siecle_overwrites: list[dict[str, Any]] = field(default_factory=list)  # upgrade_siecle.SiecleMissed
+    siecle_swaps: list[dict[str, Any]] = field(default_factory=list)  # upgrade_siecle.SiecleSwap
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,7 +76,9 @@ class UpgradeReport:
             f"store {verb} upgraded from rules {self.previous_rules} to {self.rules}: "
             f"{len(self.corrections)} correction(s), {len(self.reread)} delivery(ies) to ingest again, "
             f"{len(self.kept)} account(s) kept and listed, "
-            f"{len(self.overwrites)} suspected overwrite(s) found in the log"
+            f"{len(self.overwrites)} suspected overwrite(s) found in the log, "
+            f"{len(self.siecle_overwrites)} SIECLE suspected overwrite(s) found, "
+            f"{len(self.siecle_swaps)} SIECLE guardian swap(s) found"
         )
 
     def notice(self) -> str:
@@ -239,6 +244,9 @@ def upgrade(uow: UpgradeWork, release: str, dry_run: bool = False) -> UpgradeRep
     report.reread = rereads(q.rejections(sorted(CHANGED_REASONS))) if previous < 2 else []
     missed = missed_overwrites(uow.log.iter_events(), uow.policy.overwrite_name_similarity)
     report.overwrites = [m.as_report() for m in missed]
+    siecle = missed_siecle(uow.log.iter_events(), uow.policy.overwrite_name_similarity)
+    report.siecle_overwrites = [m.as_report() for m in siecle.overwrites]
+    report.siecle_swaps = [s.as_report() for s in siecle.swaps]
     if dry_run:
         report.kept = _kept(uow)
         return report
@@ -250,12 +258,16 @@ def upgrade(uow: UpgradeWork, release: str, dry_run: bool = False) -> UpgradeRep
     for m in missed:
         accounts.setdefault(m.account_id, uow.log.get(m.account_id))
     record_missed(accounts, missed, at)
-    uow.log.save_in_batches(((a,) for a in accounts.values()), BATCH)
+    uow.log.save_in_batches(((a,) for a in [*accounts.values(), *record_siecle(uow.log, siecle, at)]), BATCH)
     counts: dict[str, int] = {}
     for c in report.corrections:
         counts[c["field"]] = counts.get(c["field"], 0) + 1
     if missed:
         counts["overwrite_suspected"] = len(missed)
+    if siecle.overwrites:
+        counts["siecle_overwrite_suspected"] = len(siecle.overwrites)
+    if siecle.swaps:
+        counts["siecle_guardians_swapped"] = len(siecle.swaps)
     uow.log.save(
         Upgrade(
             rules=RULES,

@@ -19,6 +19,7 @@ from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap
 from events.account import Account
+from events.siecle.guardian import Guardian
 from events.store import Store
 from events.upgrade import RULES
 from projections.schema import COLUMNS, TRACKING
@@ -161,7 +162,11 @@ def test_the_upgrade_lists_and_records_the_overwrites_an_earlier_rule_missed(sto
         account.trigger_event(
             Account.Changed, attrs=patricia, digest="d2", delivery_id="D1", file="g.xml", line=7, at=t0 + timedelta(1)
         )
-        ctx.log.save(account)
+        # A SIECLE guardian retyped as the other parent, recorded unjudged (before rules 4).
+        mother = {"civility": "MME", "family_name": "Martin", "usage_name": "", "given_name": "Hélène"}
+        guardian = Guardian("0693834T", "900001", mother, "g0", "I1", "r.xml", 3, t0)
+        guardian.record({**mother, "civility": "M", "given_name": "Bernard"}, "g1", "I2", "r.xml", 3, t0 + timedelta(1))
+        ctx.log.save(account, guardian)
         ctx.projection.catch_up(ctx.log)
         ctx.db.execute(f"UPDATE {TRACKING} SET position = 2 WHERE name = 'directory.rules'")
     finally:
@@ -169,11 +174,13 @@ def test_the_upgrade_lists_and_records_the_overwrites_an_earlier_rule_missed(sto
     cli = Cli(store_url, capsys)
     dry = cli.json("store", "upgrade", "--dry-run")
     assert [(o["jointure"], o["file"], o["line"]) for o in dry["overwrites"]] == [("G1", "g.xml", 7)]
+    assert [(o["id"], o["import_id"], o["line"]) for o in dry["siecle_overwrites"]] == [("900001", "I2", 3)]
     listed = [a["jointure"] for a in cli.json("anomalies") if a["anomaly"] == "suspected_overwrite"]
     assert listed == []  # nothing recorded by a dry run
     code, text = cli.run("store", "upgrade")
     assert code == 0, text
     assert "1 suspected overwrite(s) found in the log" in text and "G1" in text and "Patricia" not in text
+    assert "1 SIECLE suspected overwrite(s) found" in text and "900001" in text and "Bernard" not in text
     assert [a["jointure"] for a in cli.json("anomalies") if a["anomaly"] == "suspected_overwrite"] == ["G1"]
     assert cli.json("store", "upgrade")["needed"] is False  # once
     code, history = cli.run("history", "G1")
