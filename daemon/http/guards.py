@@ -5,7 +5,9 @@
   key's segment is decoded once, by the route's ``segment`` convertor, so a
   ``%2F`` in a key stays in the key);
 - a body longer than ``max_body`` bytes is refused with 413 before it is
-  read (declared length) or as soon as it passes the bound (chunked);
+  read (declared length) or as soon as it passes the bound (chunked); a
+  path of ``bounds`` has its own (the preview's upload,
+  daemon/http/uploads.py);
 - a method the path's route does not take is refused with 405 and an
   ``Allow`` header listing those it takes (GET for reads, POST for the
   admin actions; HEAD and OPTIONS never), before any body is read;
@@ -51,8 +53,8 @@ class BodyTooLarge(Exception):
 
 
 class Guard:
-    def __init__(self, app: Any, max_body: int = MAX_BODY_BYTES):
-        self.app, self.max_body = app, max_body
+    def __init__(self, app: Any, max_body: int = MAX_BODY_BYTES, bounds: dict[str, int] | None = None):
+        self.app, self.max_body, self.bounds = app, max_body, bounds or {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -82,9 +84,10 @@ class Guard:
             log.debug("HTTP %s %s %s", scope["method"], _template(scope), started[0] if started else "-")
 
     async def _guarded(self, scope: dict, receive: Any, send: Any) -> None:
+        limit = self.bounds.get(scope["path"], self.max_body)
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            return await _too_large(self.max_body, scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await _too_large(limit, scope, receive, send)
         allowed = self._allowed(scope)
         if allowed and scope["method"] not in allowed:
             return await error(
@@ -100,7 +103,7 @@ class Guard:
             nonlocal read
             message = await receive()
             read += len(message.get("body", b""))
-            if read > self.max_body:
+            if read > limit:
                 raise BodyTooLarge()
             return message
 
@@ -113,7 +116,7 @@ class Guard:
             await self.app(scope, bounded, tracked)
         except BodyTooLarge:
             if not responding:
-                await _too_large(self.max_body, scope, receive, send)
+                await _too_large(limit, scope, receive, send)
 
     def _allowed(self, scope: dict) -> list[str]:
         """The methods the route of the path takes (none for an unknown
