@@ -37,14 +37,16 @@ from daemon.http.uploads import MAX_UPLOAD_BYTES
 OPENAPI_PATH = "/api/v1/openapi.json"
 
 
-def create_app(site: Site, max_body: int = MAX_BODY_BYTES, failure_limit: int = FAILURE_LIMIT) -> Guard:
-    """The ASGI application serving ``site``."""
+def create_app(
+    site: Site, max_body: int = MAX_BODY_BYTES, failure_limit: int = FAILURE_LIMIT, max_upload: int = MAX_UPLOAD_BYTES
+) -> Guard:
+    """The ASGI application serving ``site``; ``max_upload`` bounds the preview's body."""
     app = _fastapi()
     app.state.site = site
     app.state.gate = gate = Gate(site, site.metrics.clock, FailureThrottle(site.metrics.clock, failure_limit))
     site.on_close(gate.close)
     app.router.routes.append(Route("/metrics", probes.Exposition(site), methods=["GET"], include_in_schema=False))
-    return Guard(app, max_body, {preview_routes.PREVIEW_PATH: MAX_UPLOAD_BYTES})
+    return Guard(app, max_body, {preview_routes.PREVIEW_PATH: max_upload})
 
 
 def _fastapi() -> FastAPI:

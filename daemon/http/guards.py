@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Match
 
-from daemon.http.errors import error, method_refused
+from daemon.http.errors import ApiError, error, method_refused
 
 log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
 
@@ -49,7 +49,22 @@ register_url_convertor("segment", Segment())
 
 
 class BodyTooLarge(Exception):
-    pass
+    """Raised by the guard's ``receive`` once a body passes ``limit``: a route
+    that reads its body itself (the preview's upload) answers it as 413."""
+
+    def __init__(self, limit: int = 0):
+        super().__init__(limit)
+        self.limit = limit
+
+
+def too_large(limit: int) -> ApiError:
+    # Connection: close, so that the server does not read the rest of the body.
+    return ApiError(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "body_too_large",
+        f"the request body is larger than {limit} bytes",
+        {"Connection": "close"},
+    )
 
 
 class Guard:
@@ -104,7 +119,7 @@ class Guard:
             message = await receive()
             read += len(message.get("body", b""))
             if read > limit:
-                raise BodyTooLarge()
+                raise BodyTooLarge(limit)
             return message
 
         async def tracked(message: dict) -> None:

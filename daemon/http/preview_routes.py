@@ -42,6 +42,7 @@ from daemon.http import uploads
 from daemon.http.actions import RETRY_AFTER, WRITE_ERRORS, Operator, academie
 from daemon.http.api import REFUSALS, Served
 from daemon.http.errors import RETRY_AFTER_SECONDS, ApiError
+from daemon.http.guards import BodyTooLarge, too_large
 from daemon.http.site import busy_kind, refusal
 from daemon.http.times import IsoTime
 from daemon.preview import preview
@@ -156,7 +157,10 @@ async def preview_upload(
     uploads.checked_type(request.headers.get("content-type"))
     uploads.checked_name(name)
     with uploads.scratch() as directory:
-        path = await uploads.received(request.stream(), Path(directory), name)
+        try:
+            path = await uploads.received(request.stream(), Path(directory), name)
+        except BodyTooLarge as exc:  # a chunked body past the bound: answered here, where it was read
+            raise too_large(exc.limit) from None
         # The preview runs on a worker thread (Site.read), as every read: the event loop keeps answering.
         return await run_in_threadpool(site.read, preview_file, path=path, name=name, now=now)
 
