@@ -211,6 +211,19 @@ def test_a_body_past_the_bound_is_413_before_it_is_read(world):
         conn.close()
 
 
+def test_a_zip_member_named_outside_is_read_in_place_never_written(world, acad, tmp_path):
+    part = one_file(acad.delta)
+    evil = f"../../{part.name}"
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
+        zf.writestr(evil, part.read_bytes())
+    temp = Path(tempfile.gettempdir())
+    code, answer = send(world, "evil.zip", (tmp_path / "evil.zip").read_bytes(), query=f"&now={T1:%Y-%m-%dT%H:%MZ}",
+                        media="application/octet-stream")  # fmt: skip
+    assert code == 200 and answer["result"]["status"] == "applied", answer
+    assert not (temp / part.name).exists() and not (temp.parent / part.name).exists()
+
+
+# Last: it changes the module's store.
 def test_after_a_preview_the_real_ingest_applies_what_it_said(world, acad, capsys):
     part = one_file(acad.delta)
     code, answer = send(world, part.name, part.read_bytes(), query=f"&now={T1:%Y-%m-%dT%H:%MZ}")
