@@ -37,13 +37,14 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from adapters.sniff import kind_of
+from daemon.bootstrap import TimeWentBackwards
 from daemon.http import models as m
 from daemon.http import uploads
 from daemon.http.actions import RETRY_AFTER, WRITE_ERRORS, Operator, academie
 from daemon.http.api import REFUSALS, Served
 from daemon.http.errors import RETRY_AFTER_SECONDS, ApiError
 from daemon.http.guards import BodyTooLarge, too_large
-from daemon.http.site import busy_kind, refusal
+from daemon.http.site import busy_kind
 from daemon.http.times import IsoTime
 from daemon.preview import preview
 from events.usecases.formats import NotImportable
@@ -114,9 +115,9 @@ def preview_file(ctx: Any, *, path: Path, name: str, now: datetime | None) -> di
         if busy_kind(exc):  # an interrupted import in the store: the real ingest would finish it first
             raise ApiError(HTTPStatus.CONFLICT, "interrupted_import_first", "an interrupted import must be "
                            "finished first (`entsync ingest` on the server); nothing previewed") from None  # fmt: skip
-        if refusal(exc):  # time going backwards, a forced time on a production store
-            raise ApiError(HTTPStatus.CONFLICT, getattr(exc, "code", "refused"), _first_line(exc)) from None
-        raise
+        if isinstance(exc, TimeWentBackwards):  # before the store's last time, or past the wall clock in production
+            raise ApiError(HTTPStatus.CONFLICT, "time_refused", _first_line(exc)) from None
+        raise  # anything else: a 500, logged by its type (its message might quote the file)
     finally:
         _RUNNING.release()
     if isinstance(found.result, NotImportable):

@@ -223,6 +223,12 @@ def test_a_zip_member_named_outside_is_read_in_place_never_written(world, acad, 
     assert not (temp / part.name).exists() and not (temp.parent / part.name).exists()
 
 
+def test_a_time_before_the_stores_last_one_is_a_409(world, acad):
+    eleves = siecle_eleves(acad, world.uai)
+    code, answer = send(world, eleves.name, eleves.read_bytes(), query="&now=2026-08-01T00:00Z")
+    assert (code, answer["error"]["code"]) == (409, "time_refused"), answer
+
+
 # Last: it changes the module's store.
 def test_after_a_preview_the_real_ingest_applies_what_it_said(world, acad, capsys):
     part = one_file(acad.delta)
