@@ -1,6 +1,7 @@
 """The daemon's HTTP application: FastAPI with the service paths
 (daemon/http/probes.py), the API's two groups of reads (daemon/http/api.py)
-and of admin actions (daemon/http/actions.py, account_actions.py)
+and of admin actions (daemon/http/actions.py, account_actions.py), the
+preview of an uploaded file (daemon/http/preview_routes.py)
 and its OpenAPI document, answering errors in the project's shape
 (daemon/http/errors.py), behind the request guards (daemon/http/guards.py).
 """
@@ -22,6 +23,7 @@ from daemon.http import (
     api,
     explain_routes,
     history_routes,
+    preview_routes,
     probes,
 )
 from daemon.http.access import Gate
@@ -30,18 +32,21 @@ from daemon.http.guards import MAX_BODY_BYTES, Guard
 from daemon.http.openapi import DESCRIPTION, describe
 from daemon.http.site import Site
 from daemon.http.throttle import FAILURE_LIMIT, FailureThrottle
+from daemon.http.uploads import MAX_UPLOAD_BYTES
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 
 
-def create_app(site: Site, max_body: int = MAX_BODY_BYTES, failure_limit: int = FAILURE_LIMIT) -> Guard:
-    """The ASGI application serving ``site``."""
+def create_app(
+    site: Site, max_body: int = MAX_BODY_BYTES, failure_limit: int = FAILURE_LIMIT, max_upload: int = MAX_UPLOAD_BYTES
+) -> Guard:
+    """The ASGI application serving ``site``; ``max_upload`` bounds the preview's body."""
     app = _fastapi()
     app.state.site = site
     app.state.gate = gate = Gate(site, site.metrics.clock, FailureThrottle(site.metrics.clock, failure_limit))
     site.on_close(gate.close)
     app.router.routes.append(Route("/metrics", probes.Exposition(site), methods=["GET"], include_in_schema=False))
-    return Guard(app, max_body)
+    return Guard(app, max_body, {preview_routes.PREVIEW_PATH: max_upload})
 
 
 def _fastapi() -> FastAPI:
@@ -65,6 +70,7 @@ def _fastapi() -> FastAPI:
     app.include_router(account_actions.people)
     app.include_router(actions.academie)
     app.include_router(anomaly_actions.decisions)
+    app.include_router(preview_routes.previews)
 
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi() -> Any:

@@ -5,7 +5,9 @@
   key's segment is decoded once, by the route's ``segment`` convertor, so a
   ``%2F`` in a key stays in the key);
 - a body longer than ``max_body`` bytes is refused with 413 before it is
-  read (declared length) or as soon as it passes the bound (chunked);
+  read (declared length) or as soon as it passes the bound (chunked); a
+  path of ``bounds`` has its own (the preview's upload,
+  daemon/http/uploads.py);
 - a method the path's route does not take is refused with 405 and an
   ``Allow`` header listing those it takes (GET for reads, POST for the
   admin actions; HEAD and OPTIONS never), before any body is read;
@@ -23,7 +25,7 @@ from urllib.parse import quote, unquote
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Match
 
-from daemon.http.errors import error, method_refused
+from daemon.http.errors import ApiError, error, method_refused
 
 log = logging.getLogger("entsync.http")  # named by its room, not its module: stable when modules move
 
@@ -47,12 +49,27 @@ register_url_convertor("segment", Segment())
 
 
 class BodyTooLarge(Exception):
-    pass
+    """Raised by the guard's ``receive`` once a body passes ``limit``: a route
+    that reads its body itself (the preview's upload) answers it as 413."""
+
+    def __init__(self, limit: int = 0):
+        super().__init__(limit)
+        self.limit = limit
+
+
+def too_large(limit: int) -> ApiError:
+    # Connection: close, so that the server does not read the rest of the body.
+    return ApiError(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "body_too_large",
+        f"the request body is larger than {limit} bytes",
+        {"Connection": "close"},
+    )
 
 
 class Guard:
-    def __init__(self, app: Any, max_body: int = MAX_BODY_BYTES):
-        self.app, self.max_body = app, max_body
+    def __init__(self, app: Any, max_body: int = MAX_BODY_BYTES, bounds: dict[str, int] | None = None):
+        self.app, self.max_body, self.bounds = app, max_body, bounds or {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -82,9 +99,10 @@ class Guard:
             log.debug("HTTP %s %s %s", scope["method"], _template(scope), started[0] if started else "-")
 
     async def _guarded(self, scope: dict, receive: Any, send: Any) -> None:
+        limit = self.bounds.get(scope["path"], self.max_body)
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            return await _too_large(self.max_body, scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await _too_large(limit, scope, receive, send)
         allowed = self._allowed(scope)
         if allowed and scope["method"] not in allowed:
             return await error(
@@ -100,8 +118,8 @@ class Guard:
             nonlocal read
             message = await receive()
             read += len(message.get("body", b""))
-            if read > self.max_body:
-                raise BodyTooLarge()
+            if read > limit:
+                raise BodyTooLarge(limit)
             return message
 
         async def tracked(message: dict) -> None:
@@ -113,7 +131,7 @@ class Guard:
             await self.app(scope, bounded, tracked)
         except BodyTooLarge:
             if not responding:
-                await _too_large(self.max_body, scope, receive, send)
+                await _too_large(limit, scope, receive, send)
 
     def _allowed(self, scope: dict) -> list[str]:
         """The methods the route of the path takes (none for an unknown

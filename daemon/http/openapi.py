@@ -19,7 +19,8 @@ DESCRIPTION = (
     "token's name as their author: an etab-admin decides within its establishments, an operator everywhere and "
     "alone on the académie's deliveries, SIECLE holds and purge; a reader may not write (403). A write that meets "
     "a busy store (an ingest or another write holds it) is answered 503 store_busy with Retry-After, nothing "
-    "recorded; a refused decision 409. Times are ISO 8601 in UTC. Every answer other than 200 is an Error."
+    "recorded; a refused decision 409. An operator's preview of a file (`POST /api/v1/previews`) takes the file's bytes "
+    "as its body instead. Times are ISO 8601 in UTC. Every answer other than 200 is an Error."
 )
 SERVICE_PATHS = {
     "/metrics": {

@@ -98,6 +98,8 @@ PATHS = {
     # An operator's decision on an anomaly (issue 15, tests/integration/test_anomaly_review.py).
     "/api/v1/anomalies/{id}/confirm",
     "/api/v1/anomalies/{id}/dismiss",
+    # The preview of an uploaded file (issue 15, tests/integration/test_http_preview.py).
+    "/api/v1/previews",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 

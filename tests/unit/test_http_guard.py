@@ -104,3 +104,42 @@ def test_an_unexpected_failure_is_a_500_in_the_error_shape_logged_by_its_type(ca
     assert json.loads(body) == {"error": {"code": "internal_error", "message": "internal error; see the daemon log"}}
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == ["HTTP /healthz failed: RuntimeError"]
+
+
+def test_the_previews_body_has_its_own_bound_also_when_chunked():
+    from daemon import bootstrap
+    from events.access import Role
+    from events.policy import Policy
+    from tests.api_tokens import bearer, issue
+
+    ctx = bootstrap.build("memory:", Policy())
+    token = issue(ctx, "ops", Role.OPERATOR)
+    site = Site(Metrics(), lambda: ctx, lambda: True)
+    app = create_app(site, max_body=10, max_upload=100)
+    auth = [(k.lower().encode(), v.encode()) for k, v in bearer(token).items()]
+    headers = [*auth, (b"content-type", b"text/xml"), (b"transfer-encoding", b"chunked")]
+
+    def upload(chunks: list[bytes]) -> tuple[int, bytes]:
+        messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": "/api/v1/previews", "raw_path": b"/api/v1/previews", "query_string": b"name=x.xml",
+                 "root_path": "", "headers": headers, "server": ("127.0.0.1", 9464), "client": ("127.0.0.1", 1)}  # fmt: skip
+        asyncio.run(app(scope, receive, send))
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    try:
+        status, body = upload([b"<a>" * 20, b"<b>" * 20])  # 120 bytes: past the preview's bound
+        assert (status, json.loads(body)["error"]["code"]) == (413, "body_too_large")
+        status, body = upload([b"<a/>" * 10, b"<b/>" * 10])  # 80 bytes: past max_body, within the preview's
+        assert (status, json.loads(body)["error"]["code"]) == (400, "not_importable"), body
+    finally:
+        site.close()
+        ctx.close()
