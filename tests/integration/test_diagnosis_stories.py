@@ -68,6 +68,10 @@ def test_a_guardian_retyped_in_siecle_is_explained_and_its_confirmation_opens_a_
         "siecle", world.uai, "guardian", world.b, world.b, "open"
     )  # fmt: skip
     assert row["file"] == world.responsables.name and row["line"] > 0
+    assert datetime.fromisoformat(row["at"]) == T_LATER  # a fact, which --since keeps from its time only
+    assert of_kind(cli, "suspected_overwrite") == cli.json("anomalies", "--kind", "suspected_overwrite", "--since",
+                                                            T_LATER.isoformat())  # fmt: skip
+    assert cli.json("anomalies", "--kind", "suspected_overwrite", "--since", T_DECIDE.isoformat()) == []
     assert not [n for n in world.names if n in json.dumps(row, ensure_ascii=False)]
     short, where = row["id"][:8], f"{row['file']}:{row['line']}"
     (changed,) = facts(cli, world.b, "SiecleGuardian.Changed")
