@@ -15,13 +15,28 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from daemon import bootstrap
+from daemon.http.server import serve
+from daemon.observability.metrics import Metrics
 from events.account import account_id
+from events.clock import ManualClock
 from events.policy import Policy
 from projections import imports_schema, schema, siecle_schema
+from tests.api_tokens import issue
 from tests.integration import diagnosis_world as world_
 from tests.integration.cli import Cli
+from tests.integration.diagnosis_steps import (
+    ask,
+    facts,
+    guardian_overwritten,
+    guardian_typed_twice,
+    guest_before_the_aaf,
+    ingested,
+    of_kind,
+    several_incidents,
+)
 from tests.integration.diagnosis_world import T_LATER, T_LEAVING, UTC, World
 
 T_DECIDE = T_LATER + timedelta(hours=2)
@@ -38,28 +53,6 @@ def world(tmp_path_factory) -> World:
 @pytest.fixture
 def cli(request, backend, world, capsys) -> Cli:
     return world_.rentree(request, backend, world, capsys)
-
-
-def ingested(cli: Cli, path, at: datetime) -> str:
-    code, out = cli.run("ingest", str(path), "--now", at.isoformat())
-    assert code == 0, (out, cli.err)
-    return out
-
-
-def of_kind(cli: Cli, *kinds: str) -> list[dict]:
-    return cli.json("anomalies", "--kind", ",".join(kinds))
-
-
-def facts(cli: Cli, key: str, event: str) -> list[dict]:
-    return [f for f in cli.json("history", key) if f["event"] == event]
-
-
-def guardian_overwritten(cli: Cli, world: World) -> dict:
-    """Story 1's first half: the rentrée's guardian b retyped in SIECLE as the other parent."""
-    out = ingested(cli, world_.guardian_retyped(world), T_LATER)
-    assert "overwrites_suspected 1" in out, out
-    (row,) = of_kind(cli, "suspected_overwrite")
-    return row
 
 
 def test_a_guardian_retyped_in_siecle_is_explained_and_its_confirmation_opens_a_new_account(cli, world):
@@ -158,27 +151,6 @@ def test_two_guardians_exchanged_in_siecle_are_one_swap(cli, world):
         assert "Compte écrasé" not in text
 
 
-RELATIONS = ("ENTElevePere", "ENTEleveMere", "ENTElevePersRelEleve", "ENTEleveParents", "ENTEleveAutorite",
-             "ENTEleveQualite")  # fmt: skip
-
-
-def guardian_typed_twice(cli: Cli, world: World) -> str:
-    """Story 3's delta: a sibling enrolled without fetching its brother's
-    guardians, the mother (a) typed again with another e-mail. Its jointure."""
-    mother = cli.json("account", world.a)
-    child = cli.json("account", mother["students"][0]["jointure"])["attributes"]
-    sibling = {k: v for k, v in child.items() if not k.startswith(RELATIONS)}
-    sibling |= {"givenName": ["Zoéline"], "ENTPersonDateNaissance": ["03/02/2016"], "ENTEleveINE": ["9900000001Z"],
-                "ENTElevePersRelEleve": ["9900002$10$1$1"], "ENTPersonAutresPrenoms": []}  # fmt: skip
-    again = {**mother["attributes"], "mail": ["une.autre.adresse@example.org"], "ENTAuxPersRelEleveEleve": ["9900001"]}
-    delta = world_.aaf_delta(world.root / "delta-siblings", "20260917", {
-        "Eleve": [world_.aaf_record("Eleve", "9900001", sibling)],
-        "PersRelEleve": [world_.aaf_record("PersRelEleve", "9900002", again)],
-    })  # fmt: skip
-    ingested(cli, delta, T_LATER)
-    return "9900002"
-
-
 def test_a_guardian_typed_twice_for_two_siblings_is_one_scored_duplicate_until_dismissed(cli, world):
     copy = guardian_typed_twice(cli, world)
     (pair,) = [p for p in cli.json("duplicates") if set(p["jointures"]) == {world.a, copy}]
@@ -198,22 +170,6 @@ def test_a_guardian_typed_twice_for_two_siblings_is_one_scored_duplicate_until_d
     assert not [a for a in of_kind(cli, "suspected_duplicate") if copy in (a["jointure"], a["other"])]
     code, text = cli.run("explain", copy)
     assert code == 0 and "Doublon suspecté" not in text
-
-
-def guest_before_the_aaf(cli: Cli, world: World) -> tuple[str, str]:
-    """Story 4: a contract teacher given a guest account on the day they
-    arrive, the AAF delivering them the next day. Their jointures."""
-    made = cli.json("admin", "create-account", "guest", "Gwendoline", "VASSEUR", "1991-12-24", "--uai", world.uai,
-                    "--until", "2027-07-04", "--reason", "contractuelle arrivée avant l'AAF", "--operator", "bob",
-                    "--now", T_LATER.isoformat())  # fmt: skip
-    teacher = cli.json("account", world.teacher)["attributes"]
-    contract = {**teacher, "sn": ["Vasseur"], "ENTPersonNomPatro": ["Vasseur"], "givenName": ["Gwendoline"],
-                "ENTPersonDateNaissance": ["24/12/1991"], "mail": ["gwendoline.vasseur@ac-grenoble.fr"],
-                "ENTPersonSTSId": ["99000010"], "personalTitle": ["Mme"]}  # fmt: skip
-    delta = world_.aaf_delta(world.root / "delta-contract", "20260918",
-                             {"PersEducNat": [world_.aaf_record("PersEducNat", "9900010", contract)]})  # fmt: skip
-    ingested(cli, delta, T_LATER + timedelta(days=1))
-    return made["jointure"], "9900010"
 
 
 def test_a_guest_account_made_before_the_aaf_teacher_is_listed_and_explained(cli, world):
@@ -288,10 +244,7 @@ def test_a_teacher_whose_sts_service_was_missing_is_told_which_source_lacks(cli,
 
 
 def test_the_anomalies_are_the_same_after_a_rebuild_from_the_log(cli, world):
-    guardian_overwritten(cli, world)
-    guardian_typed_twice(cli, world)
-    guest_before_the_aaf(cli, world)
-    ingested(cli, world_.leaving_in_june(world)[0], T_LATER + timedelta(days=2))
+    several_incidents(cli, world)
     now = (T_LATER + timedelta(days=5)).isoformat()
     before = cli.json("anomalies", "--now", now)
     assert {
@@ -318,3 +271,30 @@ def test_the_anomalies_are_the_same_after_a_rebuild_from_the_log(cli, world):
         ctx.close()
     after = cli.json("anomalies", "--now", now)
     assert [r for r in before if r not in after] == [] and after == before
+
+
+def test_the_api_diagnoses_what_the_cli_does(cli, world):
+    keys = several_incidents(cli, world)
+    now = T_LATER + timedelta(days=5)
+    ctx = bootstrap.build(cli.store_url, Policy())
+    try:
+        token = issue(ctx, "support", "etab-admin", (world.uai,))
+    finally:
+        ctx.close()
+    server = serve("127.0.0.1:0", Metrics(CollectorRegistry(), version="test"),
+                   lambda: bootstrap.build(cli.store_url, Policy(), ManualClock(now)), lambda: True)  # fmt: skip
+    at = now.isoformat().replace("+", "%2B")
+    try:
+        for key in keys.values():
+            status, body = ask(server.url, f"/api/v1/accounts/{key}/explanation?lang=fr&now={at}", token)
+            assert status == 200 and body == cli.json("explain", key, "--now", now.isoformat()), key
+            status, body = ask(server.url, f"/api/v1/accounts/{key}/history", token)
+            assert status == 200 and body["facts"] == cli.json("history", key), key
+        status, body = ask(server.url, f"/api/v1/anomalies?now={at}", token)
+        listed = body["anomalies"] if isinstance(body, dict) else body
+        seen = {(r["anomaly"], r["jointure"], r.get("id")) for r in listed}
+        assert status == 200 and seen == {
+            (r["anomaly"], r["jointure"], r.get("id")) for r in cli.json("anomalies", "--now", now.isoformat())
+        }
+    finally:
+        server.close()
