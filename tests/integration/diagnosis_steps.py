@@ -10,6 +10,9 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
+from daemon import bootstrap
+from events.policy import Policy
+from projections import imports_schema, schema, siecle_schema
 from tests.api_tokens import bearer
 from tests.integration import diagnosis_world as world_
 from tests.integration.cli import Cli
@@ -92,3 +95,21 @@ def ask(base: str, path: str, token: str) -> tuple[int, object]:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
+
+
+def rebuilt_from_the_log(url: str) -> None:
+    """The store's three read models dropped and projected again from the log alone."""
+    ctx = bootstrap.build(url, Policy())
+    try:  # the three read models dropped (the order of verify's clean-up: the directory's drop ends the tracking)
+        imports_schema.drop(ctx.db, "")
+        siecle_schema.drop(ctx.db, "")
+        schema.drop(ctx.db, "")
+    finally:
+        ctx.close()
+    ctx = bootstrap.build(url, Policy())
+    try:  # fresh projections from the log alone, as the service's catch-up job does
+        for model in (ctx.projection, ctx.imports, ctx.siecle):
+            model.catch_up(ctx.log)
+        assert ctx.db.scalar("SELECT COUNT(*) FROM accounts") > 0
+    finally:
+        ctx.close()

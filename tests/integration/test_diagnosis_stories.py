@@ -23,7 +23,6 @@ from daemon.observability.metrics import Metrics
 from events.account import account_id
 from events.clock import ManualClock
 from events.policy import Policy
-from projections import imports_schema, schema, siecle_schema
 from tests.api_tokens import issue
 from tests.integration import diagnosis_world as world_
 from tests.integration.cli import Cli
@@ -35,6 +34,7 @@ from tests.integration.diagnosis_steps import (
     guest_before_the_aaf,
     ingested,
     of_kind,
+    rebuilt_from_the_log,
     several_incidents,
 )
 from tests.integration.diagnosis_world import T_LATER, T_LEAVING, UTC, World
@@ -127,6 +127,19 @@ def test_a_guardian_retyped_in_siecle_is_explained_and_its_confirmation_opens_a_
     ]
     assert generations == []
     assert [r["decision"] for r in of_kind(cli, "suspected_overwrite")] == ["confirmed"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the successor of a SIECLE overwrite opens with the AAF record's attributes, which still describe the "
+    "previous holder until the AAF delivers the new person: it would be created with their name, login and e-mail",
+)
+def test_the_successor_of_a_siecle_overwrite_does_not_carry_the_previous_holders_identity(cli, world):
+    short = guardian_overwritten(cli, world)["id"][:8]
+    code = cli.run("anomalies", "confirm", short, "--reason", "fiche ressaisie", "--now", T_DECIDE.isoformat())[0]
+    assert code == 0, cli.err
+    old, new = (cli.json("account", str(account_id(world.b, n)))["attributes"] for n in (1, 2))
+    assert [new.get(k) for k in ("sn", "givenName", "mail")] != [old.get(k) for k in ("sn", "givenName", "mail")]
 
 
 def test_two_guardians_exchanged_in_siecle_are_one_swap(cli, world):
@@ -255,20 +268,7 @@ def test_the_anomalies_are_the_same_after_a_rebuild_from_the_log(cli, world):
     } <= {r["anomaly"] for r in before}
     code, out = cli.run("verify")
     assert code == 0, out
-    ctx = bootstrap.build(cli.store_url, Policy())
-    try:  # the three read models dropped (the order of verify's clean-up: the directory's drop ends the tracking)
-        imports_schema.drop(ctx.db, "")
-        siecle_schema.drop(ctx.db, "")
-        schema.drop(ctx.db, "")
-    finally:
-        ctx.close()
-    ctx = bootstrap.build(cli.store_url, Policy())
-    try:  # fresh projections from the log alone, as the service's catch-up job does
-        for model in (ctx.projection, ctx.imports, ctx.siecle):
-            model.catch_up(ctx.log)
-        assert ctx.db.scalar("SELECT COUNT(*) FROM accounts") > 0
-    finally:
-        ctx.close()
+    rebuilt_from_the_log(cli.store_url)
     after = cli.json("anomalies", "--now", now)
     assert [r for r in before if r not in after] == [] and after == before
 
