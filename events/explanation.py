@@ -54,6 +54,12 @@ WHY = {
         "A quitté la livraison AAF complète {delivery_id} le {at}.",
         "Left the AAF complete delivery {delivery_id} on {at}.",
     ),
+    "overwrite_confirmed": (
+        "Remplacé le {at} : l'écrasement (anomalie {anomaly}) a été confirmé par {author} ({reason}) ; "
+        "la fiche décrit une autre personne, qui a son propre compte {successor_id} (domain-rules §5).",
+        "Replaced on {at}: the overwrite (anomaly {anomaly}) was confirmed by {author} ({reason}); "
+        "the record describes another person, who has their own account {successor_id} (domain-rules §5).",
+    ),
     "siecle_leaving_date": (
         "Date de sortie SIECLE {left_on} (import {import_id}, {where}), prise en compte le {at}.",
         "SIECLE leaving date {left_on} (import {import_id}, {where}), recorded on {at}.",

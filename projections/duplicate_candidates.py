@@ -120,6 +120,8 @@ def pairs(db: Database, min_score: float = SUSPECTED, uai: str | None = None) ->
         ra, rb = accounts[a], accounts[b]
         if person.get(ra[1], ra[1]) == person.get(rb[1], rb[1]):
             continue
+        if ra[1].split("#")[0] == rb[1].split("#")[0]:
+            continue  # two generations of a jointure: an operator confirmed they are two persons
         if evidence(persons[a], persons[b]).score < min_score:
             continue  # cannot reach the threshold whatever the names (the costly part)
         scored = duplicate_score(persons[a], persons[b])

@@ -66,6 +66,7 @@ def source_anomalies(db: Database, decisions: dict[str, str]) -> list[dict]:
                 "account_id": account,
                 "file": row["file"],
                 "line": row["line"],
+                "at": row["at"],  # a fact's time: --since keeps it or not, as the other sources' facts
             }
         )
     return out + aaf_swaps(db, decisions) + sts_overwrites(db, decisions)

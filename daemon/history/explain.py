@@ -63,6 +63,10 @@ def why(row: dict[str, Any], entries: list[dict[str, Any]], now: datetime, polic
         if fact.get("event") == "DepartureDeclared" and fact.get("cause"):
             cause = fact["cause"]
             w = {"rule": "siecle_leaving_date", **_ref(cause), "at": fact["at"], "left_on": cause.get("left_on")}
+        elif fact.get("event") == "Departed" and fact.get("reason") == "overwrite_confirmed":
+            confirmed = next((e for e in entries if e["event"] == "OverwriteConfirmed"), fact)
+            w = {"rule": "overwrite_confirmed", **_ref(confirmed), "anomaly": confirmed.get("anomaly_id", "")}
+            w |= {k: confirmed.get(k, "") for k in ("author", "reason", "successor_id")}
         elif fact.get("event") == "Departed":
             w = {"rule": "aaf_departure", **_ref(fact)}
         w |= {"removal_due": row.get("removal_due"), "provisional": bool(row.get("removal_provisional"))}
@@ -84,6 +88,12 @@ def why(row: dict[str, Any], entries: list[dict[str, Any]], now: datetime, polic
     return w
 
 
+def _generation(jointure: str, entries: list[dict[str, Any]]) -> int:
+    """An ended generation's jointure reads ``J#n``; the current one is the last."""
+    _, mark, n = jointure.partition("#")
+    return int(n) if mark and n.isdigit() else max([1, *(e.get("generation", 1) for e in entries)])
+
+
 def explain(ctx: Any, key: str, now: datetime, lang: str) -> dict[str, Any] | None:
     """The explanation of the account ``key`` (jointure, login, account id)
     judged at ``now``: its facts and ``sentences`` in ``lang``; None when no
@@ -96,6 +106,9 @@ def explain(ctx: Any, key: str, now: datetime, lang: str) -> dict[str, Any] | No
     if row is None:
         return None
     entries = account_history(ctx, row["jointure"]) or []
+    # A jointure's history holds every generation: the account explained is one of them.
+    generation = _generation(row["jointure"], entries)
+    entries = [e for e in entries if e.get("generation", generation) == generation]
     attrs = row.get("attributes") or {}
     rows = explain_queries.anomalies_of(ctx.db, row["account_id"], row["jointure"], now, policy.overdue_grace, policy)
     found = []
@@ -109,7 +122,6 @@ def explain(ctx: Any, key: str, now: datetime, lang: str) -> dict[str, Any] | No
         }
         one |= {k: r[k] for k in ("id", "decision", "at") if r.get(k)}
         found.append(one)
-    generation = max([1, *(e.get("generation", 1) for e in entries)])
     facts: dict[str, Any] = {
         "key": key,
         "account_id": row["account_id"],

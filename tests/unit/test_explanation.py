@@ -149,6 +149,36 @@ CASES = {
             ],
         },
     ),
+    "departing (a confirmed overwrite)": (
+        facts(
+            "departing",
+            {
+                "rule": "overwrite_confirmed",
+                "event": "OverwriteConfirmed",
+                "at": "2026-09-17T08:00:00+00:00",
+                "source": "admin",
+                "anomaly": "aad7345a-3c97-5042-aec5-f323c1af37ab",
+                "author": "alice",
+                "reason": "fiche ressaisie",
+                "successor_id": "eb60bff4-219a-5331-baab-b2858040bef2",
+                "removal_due": "2026-10-16T22:00:00+00:00",
+                "removal_basis": "minimum_notice",
+                "notice_days": 30,
+            },
+        ),  # fmt: skip
+        {
+            "fr": [
+                "Remplacé le 2026-09-17T08:00:00+00:00 : l'écrasement (anomalie aad7345a) a été confirmé par alice "
+                "(fiche ressaisie) ; la fiche décrit une autre personne, qui a son propre compte "
+                "eb60bff4-219a-5331-baab-b2858040bef2",
+                "le préavis minimal de 30 jours",
+            ],
+            "en": [
+                "Replaced on 2026-09-17T08:00:00+00:00: the overwrite (anomaly aad7345a) was confirmed by alice",
+                "their own account eb60bff4-219a-5331-baab-b2858040bef2",
+            ],
+        },
+    ),
     "departing (SIECLE)": (
         facts(
             "departing",
