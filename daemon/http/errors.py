@@ -29,7 +29,8 @@ def method_refused(allowed: list[str]) -> str:
 PARAMETER_RULES = {
     "limit": "limit must be an integer from 1 to 100000",
     "members": "members must be true or false",
-    **{name: f"{name} must not hold a NUL character" for name in ("key", "id", "uai", "state", "profile", "kind")},
+    **{name: f"{name} must not hold a NUL character" for name in ("key", "id", "uai", "state", "profile")},
+    "kind": "unknown anomaly kind: kind takes codes of the catalogue, comma-separated (see /api/v1/openapi.json)",
     **{name: f"{name} must be an ISO 8601 time" for name in ("since", "now")},
     "lang": "lang must be fr or en",
 }
