@@ -169,3 +169,17 @@ def test_the_successor_of_a_siecle_overwrite_opens_with_the_person_siecle_now_de
     back = {**aaf, "givenName": ["Jean-Marc"], "personalTitle": ["M."]}
     new.record(back, "d3", "f3", "p3.xml", 4, at, policy.creation_delay, policy.overwrite_name_similarity, {}, False)
     assert [type(e).__name__ for e in new.collect_events()] == ["Changed", "OverwriteSuspected"]
+
+
+def test_a_stored_successor_fact_without_identity_source_was_opened_from_the_aaf(ctx, tmp_path):
+    given_year(ctx, tmp_path)
+    ingest_siecle(responsables(tmp_path / "r2.xml", "04/10/2026", OTHER_PARENT, LINKS), ctx, T2)
+    (row,) = listed(ctx, "suspected_overwrite")
+    confirm(ConfirmAnomaly(row["id"], "alice", "retyped in SIECLE"), ctx, T2 + timedelta(hours=1))
+    (opened, *_) = ctx.log.events.get(account_id("900002", 2))
+    stored = ctx.log.mapper.to_stored_event(opened)
+    state = ctx.log.mapper.transcoder.decode(stored.state)
+    assert state.pop("identity_source") == "siecle"
+    earlier = type(stored)(stored.originator_id, stored.originator_version, stored.topic,
+                           ctx.log.mapper.transcoder.encode(state))  # fmt: skip
+    assert ctx.log.mapper.to_domain_event(earlier).identity_source == "aaf"
