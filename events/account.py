@@ -97,6 +97,10 @@ class Account(AccountCommands, state.AccountState, Aggregate):
         generation: int
         predecessor_id: str
         anomaly_id: str
+        # Whose values ``attrs`` holds: "aaf" (the record as delivered), or "siecle"/"sts" when the
+        # overwrite was found there and the AAF still describes the previous holder
+        # (events/successor_identity.py). Stored facts without it were opened from the AAF's.
+        identity_source: str = "aaf"
 
     class Changed(AccountEvent):
         """The source record changed (full new attribute map)."""

@@ -176,6 +176,8 @@ def _entries(events: list[Any]) -> list[dict[str, Any]]:
                 entry[name] = value.isoformat()
         if isinstance(ev, Account.ManualCreated) and ev.overrides:  # the matches an operator forced it over
             entry["overrides"] = list(ev.overrides)
+        if isinstance(ev, Account.SuccessorOpened):  # whose values it opened with (events/successor_identity.py)
+            entry["identity_source"] = ev.identity_source
         if isinstance(ev, (Account.Attached, Account.AttachmentEnded)):  # an admin's attachment (issue 13)
             entry["uai"] = ev.uai
             if isinstance(ev, Account.Attached):

@@ -14,13 +14,15 @@ record."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from events.account import Account, account_id
 from events.rules import creation_due, removal_with_notice
+from events.successor_identity import PERSONAL, successor_attrs
 
 if TYPE_CHECKING:
     from events.usecases.anomaly_review import Changes, ConfirmAnomaly, DismissAnomaly, Reviewable, ReviewWork
@@ -41,11 +43,23 @@ def confirm(uow: ReviewWork, anomaly: Reviewable, cmd: ConfirmAnomaly, at: datet
     return replace(uow, _account(uow, anomaly), anomaly, cmd, at)
 
 
-def replace(uow: ReviewWork, old: Account, anomaly: Reviewable, cmd: ConfirmAnomaly, at: datetime) -> Changes:
+def replace(
+    uow: ReviewWork,
+    old: Account,
+    anomaly: Reviewable,
+    cmd: ConfirmAnomaly,
+    at: datetime,
+    identity: tuple[str, str, Mapping[str, Any]] | None = None,
+) -> Changes:
     """``old`` departs and the next generation of its jointure opens: the
     confirmation of an overwrite of the AAF record or of the SIECLE record
     linked to it (events/usecases/siecle_review.py; ``anomaly.delivery_id``
-    then names the import)."""
+    then names the import). ``identity``: (source, record kind, the source's
+    values now) when the overwrite was found in SIECLE or STS-web, whose
+    values the successor opens with (events/successor_identity.py): the AAF
+    record still describes the previous holder. Its digest is kept, so that
+    the AAF delivering that record unchanged does not bring them back; the
+    AAF delivering the new person replaces the record as for any account."""
     if old.successor_id:
         raise _refused("already_replaced", f"account {old.id} was already replaced by {old.successor_id}")
     if not old.present:
@@ -58,12 +72,17 @@ def replace(uow: ReviewWork, old: Account, anomaly: Reviewable, cmd: ConfirmAnom
     generation = old.generation + 1
     sid = account_id(old.jointure, generation)
     assert anomaly.at is not None  # a suspected overwrite is detected by a delivery
+    attrs, aside, source = old.attrs, old.set_aside, "aaf"
+    if identity is not None:
+        source, kind, values = identity
+        attrs = successor_attrs(old.attrs, kind, values)
+        aside = {k: why for k, why in old.set_aside.items() if k not in PERSONAL}  # the values set aside are gone
     successor = Account._create(
         Account.SuccessorOpened,
         id=sid,
         jointure=old.jointure,
         category=old.category,
-        attrs=old.attrs,
+        attrs=attrs,
         digest=old.digest,
         delivery_id=anomaly.delivery_id,
         file=anomaly.file,
@@ -73,8 +92,9 @@ def replace(uow: ReviewWork, old: Account, anomaly: Reviewable, cmd: ConfirmAnom
         generation=generation,
         predecessor_id=str(old.id),
         anomaly_id=anomaly.anomaly_id,
+        identity_source=source,
     )
-    successor.set_aside_fields(old.set_aside, anomaly.delivery_id, anomaly.file, anomaly.line, at)
+    successor.set_aside_fields(aside, anomaly.delivery_id, anomaly.file, anomaly.line, at)
     old.confirm_overwrite(str(sid), anomaly.anomaly_id, cmd.author, cmd.reason, at, removal_due, removal.provisional)
     effects = {
         "account_id": str(old.id),

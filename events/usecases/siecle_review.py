@@ -5,7 +5,8 @@ events/usecases/anomaly_review.py's ``HANDLERS``.
 hands an AAF account's to events/usecases/overwrite_review.py and decides a
 SIECLE record's and an STS-web individual's (on its import) here. Confirming a SIECLE overwrite ends the account the
 record was linked to when it was retyped, as the AAF's confirmation does
-(it departs, the next generation opens); a record linked to no account has
+(it departs, the next generation opens, with the identity the record now
+gives: events/successor_identity.py); a record linked to no account has
 nothing to end, the decision alone is recorded. Dismissing ends the
 suspension the anomaly caused (policy ``suspend_on_overwrite``), if any.
 
@@ -44,6 +45,14 @@ def _record_effects(record: Any, anomaly: Reviewable | None = None) -> dict[str,
     return {"source": "siecle", "uai": record.uai, "record_kind": kind, "key": key}
 
 
+def _values(record: Any, key: str) -> dict[str, Any]:
+    """The retyped record's values now: the SIECLE record's, or the STS-web
+    individual's as the import recorded it (events/sts_staff.py)."""
+    if isinstance(record, TimetableImport):
+        return dict(getattr(record, "staff", {}).get(key, {}))
+    return dict(record.attrs)
+
+
 class Overwrites:
     """``suspected_overwrite`` of either source."""
 
@@ -54,8 +63,10 @@ class Overwrites:
         record, account = _linked(uow, anomaly)
         if account is None:
             return (), {**_record_effects(record, anomaly), "account_id": None}
-        changed, effects = overwrite_review.replace(uow, account, anomaly, cmd, at)
-        return changed, {**_record_effects(record, anomaly), **effects}
+        source = _record_effects(record, anomaly)
+        identity = (source["source"], source["record_kind"], _values(record, source["key"]))
+        changed, effects = overwrite_review.replace(uow, account, anomaly, cmd, at, identity)
+        return changed, {**source, **effects}
 
     @staticmethod
     def dismiss(uow: ReviewWork, anomaly: Reviewable, cmd: DismissAnomaly, at: datetime) -> Changes:

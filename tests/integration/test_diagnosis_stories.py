@@ -129,17 +129,38 @@ def test_a_guardian_retyped_in_siecle_is_explained_and_its_confirmation_opens_a_
     assert [r["decision"] for r in of_kind(cli, "suspected_overwrite")] == ["confirmed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the successor of a SIECLE overwrite opens with the AAF record's attributes, which still describe the "
-    "previous holder until the AAF delivers the new person: it would be created with their name, login and e-mail",
-)
 def test_the_successor_of_a_siecle_overwrite_does_not_carry_the_previous_holders_identity(cli, world):
     short = guardian_overwritten(cli, world)["id"][:8]
     code = cli.run("anomalies", "confirm", short, "--reason", "fiche ressaisie", "--now", T_DECIDE.isoformat())[0]
     assert code == 0, cli.err
     old, new = (cli.json("account", str(account_id(world.b, n)))["attributes"] for n in (1, 2))
     assert [new.get(k) for k in ("sn", "givenName", "mail")] != [old.get(k) for k in ("sn", "givenName", "mail")]
+    other = cli.json("account", world.a)["attributes"]  # b was retyped as the other parent, a
+    assert [new.get(k) for k in ("personalTitle", "givenName")] == [
+        other.get(k) for k in ("personalTitle", "givenName")
+    ]
+    assert old.get("mail") and new.get("mail", []) != old["mail"]  # SIECLE's e-mail or none, never the previous one
+    (opened,) = facts(cli, world.b, "SuccessorOpened")
+    assert opened["identity_source"] == "siecle"
+
+    # The tick creates the successor with a login of its own, from the new names.
+    cli.run("tick", "--now", (T_DECIDE + timedelta(days=3)).isoformat())
+    logins = [cli.json("account", str(account_id(world.b, n)))["login"] for n in (1, 2)]
+    assert all(logins) and not logins[1].startswith(logins[0]), logins
+
+    # The AAF delivers the new person under the jointure: applied as to any account, not flagged again.
+    person = {**new, **{k: other[k] for k in ("personalTitle", "sn", "givenName", "ENTPersonNomPatro") if k in other}}
+    person["mail"] = ["nouvelle.adresse@example.org"]
+    delta = world_.aaf_delta(world.root / "delta-successor", "20260921", {
+        "PersRelEleve": [world_.aaf_record("PersRelEleve", world.b, person)],
+    })  # fmt: skip
+    out = ingested(cli, delta, T_DECIDE + timedelta(days=4))
+    assert "overwrites_suspected" not in out, out
+    assert [r["decision"] for r in of_kind(cli, "suspected_overwrite")] == ["confirmed"]
+    now = cli.json("account", world.b)
+    assert (now["account_id"], now["attributes"]["mail"], now["login"]) == (
+        str(account_id(world.b, 2)), ["nouvelle.adresse@example.org"], logins[1]
+    )  # fmt: skip
 
 
 def test_two_guardians_exchanged_in_siecle_are_one_swap(cli, world):

@@ -33,13 +33,13 @@ def build(suspend: bool = False):
     return bootstrap.build("memory:", Policy(suspend_on_overwrite=suspend), simulation=True)
 
 
-def given_year(ctx, tmp_path: Path) -> None:
+def given_year(ctx, tmp_path: Path, contact: dict[str, list[str]] | None = None) -> None:
     """The guardian 900002 has an AAF account (its jointure is its PERSONNE_ID), then the rentrée exports."""
     structure = {"ENTStructureUAI": [UAI], "ENTStructureNomCourant": ["COLLEGE TEST"]}
     ctx.log.save(SourceRecord("S1", "EtabEducNat", structure, "d", "D0", "f.xml", 1, T0))
     delivery = Delivery("f1", "/in/ENT_0693834T", "complete", "20260829", "ENT_0693834T", [], T0)
     delivery.start_apply(["S1"], ["PersRelEleve"], T0)
-    attrs = {"sn": ["CŒUR DE LION"], "givenName": ["Jean-Marc"], "ENTPersonStructRattach": ["S1"]}
+    attrs = {"sn": ["CŒUR DE LION"], "givenName": ["Jean-Marc"], "ENTPersonStructRattach": ["S1"], **(contact or {})}
     parent = Account("900002", "PersRelEleve", attrs, "d", str(delivery.id), "p.xml", 4, T0, T0 + timedelta(hours=48))
     ctx.log.save(delivery)
     ctx.log.save(parent)
@@ -129,3 +129,57 @@ def test_a_rebuild_from_the_log_lists_the_same(ctx, tmp_path):
     SiecleProjection(ctx.db).catch_up(ctx.log)
     ctx.projection.catch_up(ctx.log)
     assert anomalies(ctx.db, T2, timedelta(hours=1)) == live
+
+
+def with_civility(path: Path, personne_id: str, civility: str) -> Path:
+    """The export with a LC_CIVILITE for one person (the hand-written exports have none)."""
+    tag = f'<PERSONNE PERSONNE_ID="{personne_id}">'
+    path.write_bytes(path.read_bytes().replace(tag.encode(), f"{tag}<LC_CIVILITE>{civility}</LC_CIVILITE>".encode()))
+    return path
+
+
+def test_the_successor_of_a_siecle_overwrite_opens_with_the_person_siecle_now_describes(ctx, tmp_path):
+    previous = {"personalTitle": ["M."], "mail": ["jm.coeur@example.org"], "mobile": ["0600000001"]}
+    given_year(ctx, tmp_path, previous)
+    r2 = with_civility(responsables(tmp_path / "r2.xml", "04/10/2026", OTHER_PARENT, LINKS), "900002", "MME")
+    ingest_siecle(r2, ctx, T2)
+    (row,) = listed(ctx, "suspected_overwrite")
+    confirm(ConfirmAnomaly(row["id"], "alice", "retyped in SIECLE"), ctx, T2 + timedelta(hours=1))
+    new = ctx.log.get(account_id("900002", 2))
+    assert {k: new.attrs.get(k) for k in ("personalTitle", "sn", "givenName", "mail", "mobile")} == {
+        "personalTitle": ["Mme"],
+        "sn": ["Cœur de Lion"],
+        "givenName": ["Hélène"],
+        "mail": [],  # SIECLE gives none: never the previous holder's
+        "mobile": [],
+    }
+    assert new.attrs["ENTPersonStructRattach"] == ["S1"]  # the AAF's non-personal attributes kept
+    (opened, *_) = ctx.log.events.get(new.id)
+    assert (opened.identity_source, opened.attrs) == ("siecle", new.attrs)
+    assert new.digest == ctx.log.get(account_id("900002")).digest  # the AAF's record unchanged is not re-applied
+
+    # The AAF delivers the new person under the jointure: applied, not flagged again.
+    policy, at = ctx.policy, T2 + timedelta(days=2)
+    aaf = {"sn": ["CŒUR DE LION"], "givenName": ["Hélène"], "personalTitle": ["Mme"], "ENTPersonStructRattach": ["S1"],
+           "mail": ["helene.coeur@example.org"]}  # fmt: skip
+    new.record(aaf, "d2", "f2", "p2.xml", 4, at, policy.creation_delay, policy.overwrite_name_similarity, {}, False)
+    assert [type(e).__name__ for e in new.collect_events()] == ["Changed"]
+    assert new.attrs["mail"] == ["helene.coeur@example.org"]
+    # The rule runs on the successor: the previous holder delivered back is flagged.
+    back = {**aaf, "givenName": ["Jean-Marc"], "personalTitle": ["M."]}
+    new.record(back, "d3", "f3", "p3.xml", 4, at, policy.creation_delay, policy.overwrite_name_similarity, {}, False)
+    assert [type(e).__name__ for e in new.collect_events()] == ["Changed", "OverwriteSuspected"]
+
+
+def test_a_stored_successor_fact_without_identity_source_was_opened_from_the_aaf(ctx, tmp_path):
+    given_year(ctx, tmp_path)
+    ingest_siecle(responsables(tmp_path / "r2.xml", "04/10/2026", OTHER_PARENT, LINKS), ctx, T2)
+    (row,) = listed(ctx, "suspected_overwrite")
+    confirm(ConfirmAnomaly(row["id"], "alice", "retyped in SIECLE"), ctx, T2 + timedelta(hours=1))
+    (opened, *_) = ctx.log.events.get(account_id("900002", 2))
+    stored = ctx.log.mapper.to_stored_event(opened)
+    state = ctx.log.mapper.transcoder.decode(stored.state)
+    assert state.pop("identity_source") == "siecle"
+    earlier = type(stored)(stored.originator_id, stored.originator_version, stored.topic,
+                           ctx.log.mapper.transcoder.encode(state))  # fmt: skip
+    assert ctx.log.mapper.to_domain_event(earlier).identity_source == "aaf"

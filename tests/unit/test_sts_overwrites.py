@@ -101,6 +101,16 @@ def test_another_person_retyped_over_the_id_is_listed_and_confirmed(uow, tmp_pat
     old = uow.log.get(UUID(row["account_id"]))
     assert old.successor_id and decided.effects["account_id"] == str(old.id)
     assert [r["decision"] for r in suspected(uow)] == ["confirmed"]
+    # The successor opens with the person STS-web now describes, not the AAF's previous holder.
+    new = uow.log.get(UUID(old.successor_id))
+    assert {k: new.attrs.get(k) for k in ("sn", "givenName", "ENTPersonDateNaissance", "ENTPersonSTSId")} == {
+        "sn": ["DURAND"],
+        "givenName": ["Sophie"],
+        "ENTPersonDateNaissance": ["06/05/1990"],
+        "ENTPersonSTSId": ["4101"],
+    }
+    (opened, *_) = uow.log.events.get(new.id)
+    assert opened.identity_source == "sts"
 
 
 def test_a_dismissed_sts_overwrite_leaves_the_account_as_it_was(uow, tmp_path):
