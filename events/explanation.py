@@ -242,16 +242,24 @@ def anomalies(facts: Mapping[str, Any], lang: str) -> list[str]:
     for row in rows:
         line = _say("anomaly", lang, label=row["label"], code=row["code"], detail=row.get("detail") or "")
         if row.get("id"):
-            line += _say("decidable", lang, id=short(row["id"]), decision=row.get("decision") or "open")
+            decision = row.get("decision") or "open"
+            said = _DECISIONS_FR.get(decision, decision) if lang == "fr" else decision
+            line += _say("decidable", lang, id=short(row["id"]), decision=said)
         out.append(line)
     return out
+
+
+# An operator's decision on an anomaly, as the French sentences say it.
+_DECISIONS_FR = {"open": "à décider", "confirmed": "confirmée", "dismissed": "écartée"}
 
 
 def actions(facts: Mapping[str, Any], lang: str) -> list[str]:
     """The catalogue's action of each anomaly, once a kind, then the state's advice."""
     out: list[str] = []
     for row in facts.get("anomalies") or []:
-        if row.get("id") and row.get("decision", "open") == "open":
+        if row.get("id") and row.get("decision", "open") != "open":
+            continue  # decided: the catalogue's "confirm or dismiss" is done
+        if row.get("id"):
             out.append(_say("decide", lang, id=short(row["id"])))
         action = row.get("action") or ""
         if action and row["code"] in _SAYS_WHERE and row.get("detail"):

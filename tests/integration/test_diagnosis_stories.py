@@ -119,6 +119,9 @@ def test_a_guardian_retyped_in_siecle_is_explained_and_its_confirmation_opens_a_
     assert found["why"]["removal_due"] == departed["removal_due"]
     why = " ".join(found["sentences"]["why"])
     assert f"anomaly {short}" in why and new in why and "account n°2" not in why
+    code, text = cli.run("explain", old)  # in French: the decision said, no "confirm or dismiss" left to do
+    assert code == 0 and f"[id {short}, décision : confirmée]" in text
+    assert f"confirm {short}" not in text and "puis confirmer (nouveau compte" not in text
     # The two generations are two persons an operator told apart, not a suspected duplicate.
     generations = [
         a

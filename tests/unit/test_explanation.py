@@ -240,7 +240,7 @@ CASES = {
         {
             "fr": [
                 "Suspendu le 2026-09-02T06:00:00+00:00 pour l'anomalie 0f1e2d3c",
-                "[id 0f1e2d3c, décision : open]",
+                "[id 0f1e2d3c, décision : à décider]",
                 "entsync anomalies confirm 0f1e2d3c",
                 KINDS["suspected_overwrite"].action_fr,
             ],
