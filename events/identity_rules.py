@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from events.rules import _ascii_fold
 
@@ -75,7 +76,14 @@ _SEX = {"M": "M", "MR": "M", "MONSIEUR": "M", "MME": "F", "MLLE": "F", "MADAME":
 def words(text: str) -> list[str]:
     """Upper-case ASCII words: accents, case, hyphens and apostrophes do not
     tell people apart (Lefèvre = LEFEVRE, N'Diaye = N DIAYE)."""
-    return re.sub(r"[^A-Z0-9]+", " ", _ascii_fold(text).upper()).split()
+    return list(_folded_words(text))
+
+
+# The same few thousand names are folded for every record a projection applies
+# (its duplicate blocks) and for every pair the duplicate listing scores.
+@lru_cache(maxsize=65536)
+def _folded_words(text: str) -> tuple[str, ...]:
+    return tuple(re.sub(r"[^A-Z0-9]+", " ", _ascii_fold(text).upper()).split())
 
 
 def _squash(text: str) -> str:

@@ -40,6 +40,7 @@ def anomalies(
     kinds: Collection[str] | None = None,
     since: datetime | None = None,
     scope: frozenset[str] | None = None,
+    naming: frozenset[str] | None = None,
 ) -> list[dict]:
     """Everything an operator must look at, one row per account and anomaly
     (``at``: the time of its fact when it has one); with the ``policy``, also
@@ -47,8 +48,10 @@ def anomalies(
     §12). ``uai``, ``scope`` (the establishments a caller may see),
     ``kinds`` and ``since`` keep the rows of those establishments and kinds,
     and those whose fact is at or after ``since`` (rows without a time are
-    states, kept)."""
-    rows = _anomalies(db, now, grace, policy)
+    states, kept). ``naming`` (account ids and jointures) only bounds the
+    scored duplicates to the pairs with such a side: the caller keeps the
+    rows that concern it (projections/explain_queries.py)."""
+    rows = _anomalies(db, now, grace, policy, naming)
     if kinds is not None:
         rows = [r for r in rows if r["anomaly"] in kinds]
     if since is not None:
@@ -79,7 +82,9 @@ def _uais_of(db: Database, rows: list[dict]):
     return wanted
 
 
-def _anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> list[dict]:
+def _anomalies(
+    db: Database, now: datetime, grace: timedelta, policy=None, naming: frozenset[str] | None = None
+) -> list[dict]:
     out = []
     withheld = withheld_jointures(db, policy) if policy is not None else set()
     for row in db.query_dicts(
@@ -164,7 +169,7 @@ def _anomalies(db: Database, now: datetime, grace: timedelta, policy=None) -> li
                     "uai": row["uai"],
                 }
             )
-    out.extend(duplicate_candidates.listed(db))  # scored pairs, best first (issue 15)
+    out.extend(duplicate_candidates.listed(db, naming=naming))  # scored pairs, best first (issue 15)
     for mark in marks(db):
         carried = ", still delivered by " + ",".join(mark["still_delivered_by"]) if mark["still_delivered_by"] else ""
         out.append(

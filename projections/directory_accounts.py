@@ -22,7 +22,8 @@ def _source(b: Batch, row: dict, ev: Any) -> None:
     """Columns and side tables that follow from the record's attributes,
     without the fields the account has set aside (domain-rules §12)."""
     cat, aid = row["category"], row["account_id"]
-    _derived(b, row, derive.account_source(cat, derive.usable(ev.attrs, b.set_aside_of(aid))))
+    usable = derive.usable(ev.attrs, b.set_aside_of(aid))
+    _derived(b, row, derive.account_source(cat, usable), usable)
     row["last_delivery"] = ev.delivery_id
     b.put(
         "records",
@@ -38,10 +39,11 @@ def _source(b: Batch, row: dict, ev: Any) -> None:
     )
 
 
-def _derived(b: Batch, row: dict, d: derive.AccountSource) -> None:
+def _derived(b: Batch, row: dict, d: derive.AccountSource, attrs: dict | None = None) -> None:
+    # ``attrs``: the map ``d.attrs`` serialises, when the caller holds it (not decoded again).
     cat, aid = row["category"], row["account_id"]
     row.update(profile=d.profile, function=d.function, couple_flag=d.couple_flag, identity=d.identity, attrs=d.attrs)
-    family, given_birth = duplicate_keys(json.loads(d.attrs))
+    family, given_birth = duplicate_keys(json.loads(d.attrs) if attrs is None else attrs)
     b.put(
         "duplicate_keys",
         aid,
@@ -72,7 +74,8 @@ def fields_set_aside(b: Batch, ev: Any) -> None:
     b.set_aside[aid] = {
         (name, reason, ev.delivery_id, ev.file, ev.line, iso(ev.at)) for name, reason in ev.fields.items()
     }
-    _derived(b, row, derive.account_source(row["category"], derive.usable(json.loads(row["attrs"]), ev.fields)))
+    usable = derive.usable(json.loads(row["attrs"]), ev.fields)
+    _derived(b, row, derive.account_source(row["category"], usable), usable)
 
 
 def appeared(b: Batch, ev: Account.Appeared) -> None:

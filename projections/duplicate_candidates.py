@@ -85,9 +85,13 @@ def candidate_ids(db: Database) -> set[tuple[str, str]]:
     return {(a, b) for key in ("family_key", "given_birth_key") for a, b in db.query(_PAIRS.format(key=key))}
 
 
-def pairs(db: Database, min_score: float = SUSPECTED, uai: str | None = None) -> list[DuplicatePair]:
+def pairs(
+    db: Database, min_score: float = SUSPECTED, uai: str | None = None, naming: frozenset[str] | None = None
+) -> list[DuplicatePair]:
     """The scored pairs from ``min_score``, best first (then by jointures);
-    ``uai``: those with a side in that establishment."""
+    ``uai``: those with a side in that establishment; ``naming``: those with
+    a side whose account id or jointure is one of these (one account's
+    explanation scores its own pairs, not the directory's)."""
     found = candidate_ids(db)
     ids = sorted({i for pair in found for i in pair})
     if not ids:
@@ -101,6 +105,9 @@ def pairs(db: Database, min_score: float = SUSPECTED, uai: str | None = None) ->
             ids,
         )
     }
+    if naming is not None:
+        found = {(a, b) for a, b in found if naming & {a, b, accounts[a][1], accounts[b][1]}}
+        accounts = {i: accounts[i] for pair in found for i in pair}
     uais: dict[str, set[str]] = {}
     for aid, code in _rows(
         db,
@@ -223,9 +230,9 @@ def _siecle_contacts(db: Database, guardian_ids: list[str]) -> dict[str, tuple[s
     return out
 
 
-def listed(db: Database, uai: str | None = None) -> list[dict]:
+def listed(db: Database, uai: str | None = None, naming: frozenset[str] | None = None) -> list[dict]:
     """The open suspected duplicates as ``entsync anomalies`` rows, best first:
-    both keys, establishments, id, score and reasons — no names."""
+    both keys, establishments, id, score and reasons — no names (``naming``: see ``pairs``)."""
     return [
         {
             "anomaly": KIND,
@@ -239,7 +246,7 @@ def listed(db: Database, uai: str | None = None) -> list[dict]:
             "score": p.score,
             "other": p.jointures[1],
         }
-        for p in pairs(db, uai=uai)
+        for p in pairs(db, uai=uai, naming=naming)
         if p.decision == "open"
     ]
 

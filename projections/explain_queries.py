@@ -63,4 +63,5 @@ def anomalies_of(
         named = {row.get("jointure"), row.get("other"), row.get("account_id"), *(row.get("others") or [])}
         return bool(named & names)
 
-    return [r for r in anomaly_queries.anomalies(db, now, grace, policy) if concerns(r)]
+    listed = anomaly_queries.anomalies(db, now, grace, policy, naming=frozenset(names))
+    return [r for r in listed if concerns(r)]
