@@ -3,7 +3,7 @@
 A secretary who retypes an existing record for another person keeps its
 identifier; a secretary who corrects a record keeps the person. This module
 tells the two apart from the identity values alone, for every source (AAF,
-SIECLE, STS): nobody else writes a similarity (/work/design-15.md).
+SIECLE, STS): nobody else writes a similarity of persons.
 
 What the labelled pairs (tests/data/identity_pairs.csv) taught:
 

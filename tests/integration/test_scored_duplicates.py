@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 
@@ -20,6 +18,7 @@ from events.duplicate_score import SUSPECTED
 from events.policy import Policy
 from tests.integration.cli import Cli
 from tests.integration.conftest import started_establishments
+from tests.integration.diagnosis_world import aaf_delta, aaf_record
 
 T_DELTA = datetime(2026, 9, 1, 6, tzinfo=timezone.utc)
 T_DECIDE = T_DELTA + timedelta(days=1)
@@ -36,30 +35,6 @@ RELATIONS = (
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     return request.param
-
-
-def _record(category: str, jointure: str, attrs: dict[str, list[str]]) -> str:
-    values = "".join(
-        f'<attr name="{name}">' + "".join(f"<value>{escape(v)}</value>" for v in vs) + "</attr>"
-        for name, vs in attrs.items()
-        if name != "ENTPersonJointure"
-    )
-    return (
-        f'<addRequest><operationalAttributes><attr name="categoriePersonne"><value>{category}</value></attr>'
-        f"</operationalAttributes><identifier><id>{jointure}</id></identifier><attributes>"
-        f'<attr name="ENTPersonJointure"><value>{jointure}</value></attr>{values}</attributes></addRequest>\n'
-    )
-
-
-def write_delta(out: Path, records: dict[str, list[str]]) -> Path:
-    out.mkdir()
-    for category, body in records.items():
-        (out / f"ENTACAD_Delta_20260901_{category}_0000.xml").write_text(
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- versionAF="AAF-VE1803" -->\n<ficAlimMENESR>\n'
-            f"{''.join(body)}</ficAlimMENESR>\n",
-            encoding="utf-8",
-        )
-    return out
 
 
 def _attrs(ctx, jointure: str) -> dict[str, list[str]]:
@@ -102,11 +77,12 @@ def test_a_guardian_typed_twice_is_suspected_and_a_homonym_is_not(
         homonym["ENTPersonStructRattach"] = [structure]
     finally:
         ctx.close()
-    delta = write_delta(
+    delta = aaf_delta(
         tmp_path / "delta",
+        "20260901",
         {
-            "Eleve": [_record("Eleve", "9900001", sibling), _record("Eleve", "9900003", homonym)],
-            "PersRelEleve": [_record("PersRelEleve", "9900002", again)],
+            "Eleve": [aaf_record("Eleve", "9900001", sibling), aaf_record("Eleve", "9900003", homonym)],
+            "PersRelEleve": [aaf_record("PersRelEleve", "9900002", again)],
         },
     )
     cli = Cli(store_url, capsys)
