@@ -112,15 +112,9 @@ def accounts(
     for uais in ([uai] if uai else None, None if scope is None else sorted(scope) or [""]):
         if uais is None:
             continue
-        # An account of the establishments, or attached to one by an admin (issue 13).
-        # An absorbed account's structures and attachments count for its survivor.
-        lent = sorted({survivor_id(db, a) or a for a in attached_ids(db, uais)})
-        where.append(
-            "(account_id IN (SELECT COALESCE(m.survivor_id, s.account_id) FROM account_structures s JOIN structures t "
-            "ON t.jointure = s.structure LEFT JOIN account_merges m ON m.absorbed_id = s.account_id "
-            f"WHERE t.uai IN ({placeholders(uais)}))" + (f" OR account_id IN ({placeholders(lent)}))" if lent else ")")
-        )
-        params.extend([*uais, *lent])
+        clause, values = within_clause(db, uais)
+        where.append(clause)
+        params.extend(values)
     if state:
         where.append("state = ?")
         params.append(state)
@@ -146,6 +140,19 @@ def accounts(
     fold_listing(db, rows, attached)
     _notice(rows, db, notice_days, tz)
     return rows
+
+
+def within_clause(db: Database, uais: list[str]) -> tuple[str, list]:
+    """The SQL condition on ``accounts.account_id`` of the accounts of the
+    establishments ``uais``, or attached to one by an admin (issue 13); an
+    absorbed account's structures and attachments count for its survivor."""
+    lent = sorted({survivor_id(db, a) or a for a in attached_ids(db, uais)})
+    return (
+        "(account_id IN (SELECT COALESCE(m.survivor_id, s.account_id) FROM account_structures s JOIN structures t "
+        "ON t.jointure = s.structure LEFT JOIN account_merges m ON m.absorbed_id = s.account_id "
+        f"WHERE t.uai IN ({placeholders(uais)}))" + (f" OR account_id IN ({placeholders(lent)}))" if lent else ")"),
+        [*uais, *lent],
+    )
 
 
 def _served(kinds: list[str], row: dict, withheld: set[str]) -> list[str]:

@@ -57,6 +57,13 @@ class Gate:
     # ---- checking a request ----------------------------------------------------------
 
     def check(self, request: Request, action: Action) -> Caller:
+        return self.check_presented(request, action, _bearer(request.headers.get("authorization")))
+
+    def check_presented(self, request: Request, action: Action, presented: str | None) -> Caller:
+        """``check`` of a token presented otherwise than in the header: the
+        console's session (daemon/http/console/sessions.py) keeps the one its
+        log-in form took, and every page checks it again, so that a revoked
+        token ends its sessions at once."""
         client = request.client.host if request.client else "unknown"
         with self._throttle_lock:
             wait = self.throttle.retry_after(client)
@@ -67,7 +74,6 @@ class Gate:
                 AccessRefused(429, "too_many_failures", "too many failed attempts; try again later"),
                 {"Retry-After": str(wait)},
             )
-        presented = _bearer(request.headers.get("authorization"))
         token_id = token_id_of(presented) if presented else None
         kept = self.site.read(lambda ctx: ctx.tokens.by_id(token_id)) if token_id else None
         name = kept.name if kept is not None else NOBODY

@@ -27,6 +27,8 @@ from daemon.http import (
     probes,
 )
 from daemon.http.access import Gate
+from daemon.http.console import router as console
+from daemon.http.console.sessions import Sessions
 from daemon.http.errors import HANDLERS, Json
 from daemon.http.guards import MAX_BODY_BYTES, Guard
 from daemon.http.openapi import DESCRIPTION, describe
@@ -45,6 +47,7 @@ def create_app(
     app.state.site = site
     app.state.gate = gate = Gate(site, site.metrics.clock, FailureThrottle(site.metrics.clock, failure_limit))
     site.on_close(gate.close)
+    app.state.console_sessions = Sessions(site.metrics.clock)
     app.router.routes.append(Route("/metrics", probes.Exposition(site), methods=["GET"], include_in_schema=False))
     return Guard(app, max_body, {preview_routes.PREVIEW_PATH: max_upload})
 
@@ -71,6 +74,7 @@ def _fastapi() -> FastAPI:
     app.include_router(actions.academie)
     app.include_router(anomaly_actions.decisions)
     app.include_router(preview_routes.previews)
+    app.include_router(console)  # the support console's pages (issue 16), not in the OpenAPI document
 
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi() -> Any:

@@ -1,0 +1,95 @@
+"""Finding a person in the directory (issue 16, the support console): by
+name, accents, case and punctuation ignored, every word of the query in the
+family or given names; or by an exact key — jointure, account id, login
+(current or ever reserved). Within the caller's establishments only.
+
+The names are compared folded as events/rules.py ``normalised_identity``
+folds them. The ``identity`` column holds that fold (with the birth date or
+a contact, domain-rules §5) for most accounts, and narrows the candidates in
+SQL; an account whose record lacked what the key needs has an empty one,
+and is compared on its record's names here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from events.rules import normalised_identity
+from projections.account_queries import within_clause
+from projections.db import Database
+from projections.merge_fold import not_absorbed
+
+LIMIT = 50
+COLUMNS = "account_id, jointure, category, profile, state, login, identity, attrs"
+
+
+def words(text: str) -> list[str]:
+    """The query's words as names are compared: ``Hélène  d'Arc`` → HELENE, D, ARC."""
+    return normalised_identity(text, "").split()
+
+
+def search(db: Database, text: str, scope: frozenset[str] | None, limit: int = LIMIT) -> dict:
+    """``{"accounts": rows, "truncated": bool}``: the accounts an exact key
+    names, then those whose names hold every word of ``text``, by family
+    name; each row with its names and establishments (never the birth date)."""
+    text = text.strip()
+    wanted = words(text)
+    if not text:
+        return {"accounts": [], "truncated": False}
+    keys = (
+        "jointure = ? OR account_id = ? OR login = ? OR account_id IN (SELECT account_id FROM logins WHERE login = ?)"
+    )
+    params: list = [text, text, text.lower(), text.lower()]
+    if wanted:
+        named = " AND ".join("identity LIKE ?" for _ in wanted)
+        where = f"({keys} OR ({named}) OR identity = '')"
+        params += [f"%{w}%" for w in wanted]
+    else:
+        where = f"({keys})"
+    where += f" AND {not_absorbed('accounts')}"
+    if scope is not None:
+        clause, values = within_clause(db, sorted(scope) or [""])
+        where += f" AND {clause}"
+        params += values
+    found, exact = [], []
+    for row in db.query_dicts(f"SELECT {COLUMNS} FROM accounts WHERE {where}", params):
+        attrs = json.loads(row.pop("attrs") or "{}")
+        row.pop("identity")
+        row["family_name"], row["given_name"] = _first(attrs, "sn"), _first(attrs, "givenName")
+        is_key = text in (row["jointure"], row["account_id"]) or text.lower() == (row["login"] or "")
+        names = normalised_identity(row["family_name"], row["given_name"]).split()
+        if is_key:
+            exact.append(row)
+        elif wanted and all(any(w in n for n in names) for w in wanted):
+            found.append(row)
+        elif not wanted or _reserved(db, row["account_id"], text):
+            exact.append(row)
+    found.sort(key=lambda r: (_fold(r["family_name"]), _fold(r["given_name"]), r["jointure"]))
+    rows = exact + found
+    _establishments(db, rows[:limit])
+    return {"accounts": rows[:limit], "truncated": len(rows) > limit}
+
+
+def _reserved(db: Database, account_id: str, text: str) -> bool:
+    return bool(db.query("SELECT 1 FROM logins WHERE account_id = ? AND login = ?", (account_id, text.lower())))
+
+
+def _first(attrs: dict, name: str) -> str:
+    values = attrs.get(name) or [""]
+    return str(values[0]) if isinstance(values, list) else str(values)
+
+
+def _fold(name: str) -> str:
+    return normalised_identity(name, "")
+
+
+def _establishments(db: Database, rows: list[dict]) -> None:
+    for row in rows:
+        row["uais"] = [
+            r[0]
+            for r in db.query(
+                "SELECT DISTINCT t.uai FROM account_structures s JOIN structures t ON t.jointure = s.structure "
+                "WHERE s.account_id = ? ORDER BY t.uai",
+                (row["account_id"],),
+            )
+        ]
