@@ -46,8 +46,10 @@ class Console:
     def get(self, path: str) -> Page:
         return self._open(urllib.request.Request(self.base + path))
 
-    def post(self, path: str, fields: dict[str, str], origin: str | None = "same") -> Page:
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    def post(
+        self, path: str, fields: dict[str, str], origin: str | None = "same", headers: dict[str, str] | None = None
+    ) -> Page:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         if origin:
             headers["Origin"] = self.base if origin == "same" else origin
         body = urllib.parse.urlencode(fields).encode()

@@ -192,3 +192,13 @@ def _cookie(name: str, value: str, url: str):
     host = urlsplit(url).hostname
     return http.cookiejar.Cookie(0, name, value, None, False, host, False, False, "/console", True, False, None,
                                  False, None, None, {})  # fmt: skip
+
+
+def test_behind_a_tls_proxy_the_session_cookie_is_secure(world):
+    console = Console(world.url)
+    form = console.get("/console/login")
+    req_headers = {"X-Forwarded-Proto": "https"}
+    page = console.post("/console/login", {"token": world.tokens["reader"], "csrf": form.csrf()}, headers=req_headers)
+    assert page.status == 200
+    cookie = console.cookie("entsync_console")
+    assert cookie is not None and cookie.secure

@@ -72,5 +72,8 @@ def log_out(request: Request, csrf: Field = "") -> Response:
 
 
 def _secure(request: Request) -> bool:
-    # Behind a TLS proxy the daemon sees http; the proxy says so (uvicorn's proxy headers).
-    return request.url.scheme == "https"
+    # Behind a TLS proxy the daemon sees http (its server trusts no proxy header for the
+    # client's address); the proxy's X-Forwarded-Proto still says the browser used https, and
+    # the cookie is then Secure. A forged header costs its sender only their own session.
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
