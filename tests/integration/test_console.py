@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures imported from console_world are parameters of the tests)
 """The support console's log-in, search and guards (issue 16), over real
 HTTP on a real server, on both stores: the session cookie's flags, the CSRF
 value every form needs, the search within the caller's establishments
@@ -7,84 +8,13 @@ page's title or URL. The pages in a real browser: tests/browser/."""
 from __future__ import annotations
 
 import http.cookiejar
-import json
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-import pytest
-
-from daemon import bootstrap
-from daemon.http.server import serve
-from daemon.observability.metrics import Metrics
 from events.access import Role
-from events.clock import ManualClock
-from events.policy import Policy
-from projections import structure_queries
 from tests.api_tokens import issue
 from tests.console_client import Console
-from tests.integration.conftest import started_establishments
-
-T_EDT = datetime(2026, 8, 28, 8, tzinfo=timezone.utc)
-NOW = T_EDT + timedelta(hours=2)
-
-
-@dataclass
-class World:
-    url: str
-    ctx: bootstrap.Context
-    mine: str
-    tokens: dict[str, str]
-    person_mine: dict  # an active account of ``mine``: account_id, family and given names
-    person_other: dict
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request) -> str:
-    return request.param
-
-
-def _person(ctx, uai: str) -> dict:
-    rows = ctx.db.query_dicts(
-        "SELECT a.account_id, a.attrs FROM accounts a JOIN account_structures s ON s.account_id = a.account_id "
-        "JOIN structures t ON t.jointure = s.structure WHERE t.uai = ? AND a.category = 'Eleve' "
-        "AND a.state = 'active' ORDER BY a.jointure",
-        (uai,),
-    )
-    # A name (family and given) no other account of the académie carries, so that a search finds one person.
-    taken: dict[tuple[str, str], int] = {}
-    for (attrs,) in ctx.db.query("SELECT attrs FROM accounts"):
-        names = json.loads(attrs)
-        pair = (names.get("sn", [""])[0], names.get("givenName", [""])[0])
-        taken[pair] = taken.get(pair, 0) + 1
-    for row in rows:
-        attrs = json.loads(row["attrs"])
-        family, given = attrs["sn"][0], attrs["givenName"][0]
-        if taken[(family, given)] == 1:
-            return {"account_id": row["account_id"], "family": family, "given": given}
-    raise AssertionError(f"no account with a family name of its own in {uai}")
-
-
-@pytest.fixture(scope="module")
-def world(request, backend, two_establishments, tmp_path_factory):
-    store_url, _ = started_establishments(
-        request, backend, two_establishments, tmp_path_factory.mktemp("console"), timetables=False
-    )
-    ctx = bootstrap.build(store_url, Policy(), ManualClock(NOW), simulation=True)
-    mine, other = [s["uai"] for s in structure_queries.structures(ctx.db)]
-    tokens = {
-        "operator": issue(ctx, "console-ops", Role.OPERATOR),
-        "reader": issue(ctx, "console-support", Role.READER, (mine,)),
-        "etab-admin": issue(ctx, "console-admin", Role.ETAB_ADMIN, (mine,)),
-    }
-    srv = serve("127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(store_url, Policy(), ManualClock(NOW)),
-                lambda: True, failure_limit=10**6)  # fmt: skip
-    try:
-        yield World(srv.url, ctx, mine, tokens, _person(ctx, mine), _person(ctx, other))
-    finally:
-        srv.close()
-        ctx.close()
+from tests.integration.console_world import NOW, backend, world  # noqa: F401 (fixtures)
 
 
 def shouted(text: str) -> str:
