@@ -198,3 +198,13 @@ def counts(db: Database, rows: list[dict]) -> dict[str, int]:
     merged = bool(db.scalar("SELECT COUNT(*) FROM account_merges"))
     kinds = [k for k in CATALOGUE if merged or k not in merges.KINDS]
     return {k: found.get(k, 0) for k in kinds} | dict(found)
+
+
+def subjects(db: Database, rows: list[dict]) -> list[tuple[str, list[str]]]:
+    """Each listed row's account id (its own, or its jointure's; "" for
+    none) and the establishments it concerns, as the listing's scope counts
+    them: what the console links to and shows."""
+    wanted = _uais_of(db, rows)
+    jointures = {r["jointure"] for r in rows if r["jointure"] and not r.get("account_id")}
+    ids = {j: a for j, a in db.query("SELECT jointure, account_id FROM accounts") if j in jointures}
+    return [(r.get("account_id") or ids.get(r["jointure"], ""), sorted(wanted(r))) for r in rows]

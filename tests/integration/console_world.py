@@ -32,6 +32,7 @@ class World:
     url: str
     ctx: bootstrap.Context
     mine: str
+    other: str
     tokens: dict[str, str]
     person_mine: dict  # an active account of ``mine``: account_id, family and given names
     person_other: dict
@@ -76,7 +77,7 @@ def console_world(
     srv = serve("127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(store_url, Policy(), ManualClock(NOW)),
                 lambda: True, failure_limit=10**6)  # fmt: skip
     try:
-        yield World(srv.url, ctx, mine, tokens, person(ctx, mine), person(ctx, other))
+        yield World(srv.url, ctx, mine, other, tokens, person(ctx, mine), person(ctx, other))
     finally:
         srv.close()
         ctx.close()
