@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from daemon.http.console import login, search, static
+from daemon.http.console import deliveries, imports, login, search, static
 
 router = APIRouter(include_in_schema=False)
-for part in (login, search, static):
+for part in (login, search, static, imports, deliveries):
     router.include_router(part.router)
