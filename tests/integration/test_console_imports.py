@@ -15,6 +15,7 @@ from projections import account_queries
 from tests.console_client import Console, Page
 from tests.integration.test_http_access import backend, world  # noqa: F401 (fixtures)
 from tests.integration.test_http_actions import hold_a_delivery, stored
+from tests.integration.test_siecle_brake import held_and_served, school, states_of  # noqa: F401 (school: a fixture)
 
 
 def logged(world, role: str) -> Console:
@@ -124,3 +125,28 @@ def test_an_operator_sees_a_held_delivery_with_who_would_depart_and_releases_it(
     assert not account_queries.accounts(world.ctx.db, uai=world.other, state="active", limit=100000)
     released = [e for e in stored(world, held.delivery_id) if "Release" in type(e).__name__]
     assert released and {getattr(e, "operator", None) for e in released} == {"ops"}
+
+
+def test_a_held_siecle_import_is_read_by_its_establishment_and_rejected_by_an_operator(school, store_url):
+    with held_and_served(school, store_url, "mass-console") as (ctx, held, leavers, api):
+        path = f"/console/imports/{held.import_id}"
+        admin = logged(api, "etab-admin")
+        listed = admin.get("/console/imports").tree.xpath("//table[@id='imports-siecle']//a/@href")
+        assert path in listed
+        page = admin.get(path)
+        assert page.status == 200 and page.title() == "Import SIECLE — console entsync"
+        assert "retenu" in page.tree.xpath("//dd[@id='statut']")[0].text_content()
+        assert len(page.tree.xpath("//table[@id='partants-liste']/tbody/tr")) >= len(leavers)
+        assert not forms(page, f"/console/deliveries/siecle/{held.import_id}/reject"), "an etab-admin may not"
+        operator = logged(api, "operator")
+        held_rows = operator.get("/console/deliveries").tree.xpath("//table[@id='siecle-retenus-table']//a/@href")
+        assert held_rows == [path]
+        page = operator.get(path)
+        reject = f"/console/deliveries/siecle/{held.import_id}/reject"
+        assert forms(page, reject) and forms(page, f"/console/deliveries/siecle/{held.import_id}/release")
+        assert operator.post(f"/console/deliveries/siecle/{held.import_id}/forget", {"csrf": page.csrf()}).status == 404
+        done = operator.post(reject, {"csrf": page.csrf()})
+        assert done.status == 200 and done.url.endswith(f"{path}?fait=siecle-rejete")
+        assert "rejeté" in done.tree.xpath("//p[@class='notice'][@role='status']")[0].text_content()
+        assert "rejeté" in done.tree.xpath("//dd[@id='statut']")[0].text_content()
+        assert set(states_of(ctx, leavers).values()) == {("active", "")}, "a rejected export applied something"

@@ -99,7 +99,7 @@ def kind(code: str) -> str:
 def departures(rows: list[dict[str, Any]], ids: dict[str, str]) -> dict[str, Any]:
     """Who would depart, with each one's account id when the directory knows
     it, and the counts by establishment and profile (counted and expected)."""
-    listed = [{**d, "account_id": ids.get(d["jointure"], "")} for d in rows]
+    listed = [{"login": "", **d, "account_id": ids.get(d["jointure"], "")} for d in rows]
     counts: Counter[tuple[str, str, bool]] = Counter()
     for d in listed:
         for uai in d["uais"] or [""]:

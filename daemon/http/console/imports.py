@@ -53,8 +53,12 @@ def bilan(ctx: Any, *, scope: reads.Scope, key: str) -> dict:
     if row["status"] == "held":
         brake = held_import(ctx, key).brake or {}
         rows = brake.get("departures", [])
-        ids = bilan_queries.account_ids(ctx.db, [d["jointure"] for d in rows])
-        listed = [{**d, "counted": not d["expected"]} for d in rows]
+        jointures = [d["jointure"] for d in rows]
+        ids, logins = bilan_queries.account_ids(ctx.db, jointures), ctx.siecle_queries.logins(jointures)
+        listed = [
+            {**d, "login": logins.get(d["jointure"], ""), "uais": [row["uai"]], "counted": not d["expected"]}
+            for d in rows
+        ]
         row["brake"], row["departing"] = brake.get("counts", []), bilans.departures(listed, ids)
     return {"family": "siecle", **row}
 
