@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 
 from events.usecases.aaf_ingest import ingest
+from events.usecases.result import Result
 from projections import account_queries
 from tests.api_tokens import bearer
 from tests.integration.test_brakes import write_delta
@@ -130,18 +132,26 @@ def test_timetable_decisions_by_role_scope_and_their_author_in_the_log(world):
     assert [(e.operator, e.reason) for e in cancelled] == [("ops", "wrong file")]
 
 
-def test_a_held_delivery_is_the_operators_to_reject_through_the_api(world, tmp_path):
-    """A delta deleting every person of the other establishment is held by
-    the brake; only an operator decides; rejected, nothing of it applies."""
+def hold_a_delivery(world, directory: Path) -> tuple[Result, list[dict]]:
+    """A delta deleting every person of the other establishment, held by the
+    brake; and the active accounts of that establishment before it."""
     ctx = world.ctx
     ctx.projection.catch_up(ctx.log)
     persons = account_queries.accounts(ctx.db, uai=world.other, state="active", limit=100000)
     by_category: dict[str, list[str]] = {}
     for row in persons:
         by_category.setdefault(row["category"], []).append(row["jointure"])
-    delta = write_delta(tmp_path / "delta", "ENT2026", "20260829", by_category)
+    delta = write_delta(directory / "delta", "ENT2026", "20260829", by_category)
     held = ingest(str(delta), ctx, NOW)
     assert held.status == "held", held.as_dict("status", "reason")
+    return held, persons
+
+
+def test_a_held_delivery_is_the_operators_to_reject_through_the_api(world, tmp_path):
+    """A delta deleting every person of the other establishment is held by
+    the brake; only an operator decides; rejected, nothing of it applies."""
+    ctx = world.ctx
+    held, persons = hold_a_delivery(world, tmp_path)
     path = "/api/v1/deliveries/" + held.delivery_id + "/{verb}"
     for caller, status in (("etab-admin", 403), ("reader", 403), (None, 401)):
         assert post(world, path.replace("{verb}", "reject"), caller)[0] == status

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from uuid import UUID
@@ -269,20 +271,20 @@ def test_the_inbox_tells_a_held_export_held_not_rejected(school, store_url):
         ctx.close()
 
 
-def test_a_held_export_is_released_through_the_api_by_an_operator_only(school, store_url):
-    """The decision of the first story, asked of the API: an establishment's
-    administrator of the school may not release it (an académie operation),
-    an operator may, named in the stored fact; a second release is refused."""
+@contextmanager
+def held_and_served(school: dict, store_url: str, name: str) -> Iterator[tuple]:
+    """An export setting 40 leaving dates, held, and a server on its store:
+    (context, the held result, the leavers, the server's url and tokens of
+    an operator and of the school's administrator)."""
     from daemon.http.server import serve
     from daemon.observability.metrics import Metrics
     from events.access import Role
     from events.clock import ManualClock
     from tests.api_tokens import issue
-    from tests.integration.test_http_actions import post
 
     ctx = started(school, store_url)
     leavers = not_final(school)[:40]
-    path = export(school, "mass-api", "15/10/2026", {eid: "10/10/2026" for eid in leavers})
+    path = export(school, name, "15/10/2026", {eid: "10/10/2026" for eid in leavers})
     held = ingest_siecle(path, ctx, datetime(2026, 10, 15, 8, tzinfo=UTC))
     assert held.status == "held"
     clock = ManualClock(datetime(2026, 10, 15, 9, tzinfo=UTC))
@@ -290,8 +292,20 @@ def test_a_held_export_is_released_through_the_api_by_an_operator_only(school, s
         ctx, "admin-college", Role.ETAB_ADMIN, (school["uai"],))}  # fmt: skip
     srv = serve("127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(store_url, Policy(), clock),
                 lambda: True)  # fmt: skip
-    api = type("Api", (), {"url": srv.url, "tokens": tokens})()
     try:
+        yield ctx, held, leavers, type("Api", (), {"url": srv.url, "tokens": tokens})()
+    finally:
+        srv.close()
+        ctx.close()
+
+
+def test_a_held_export_is_released_through_the_api_by_an_operator_only(school, store_url):
+    """The decision of the first story, asked of the API: an establishment's
+    administrator of the school may not release it (an académie operation),
+    an operator may, named in the stored fact; a second release is refused."""
+    from tests.integration.test_http_actions import post
+
+    with held_and_served(school, store_url, "mass-api") as (ctx, held, leavers, api):
         release = f"/api/v1/siecle/imports/{held.import_id}/release"
         assert post(api, release, "etab-admin")[0] == 403
         assert post(api, "/api/v1/siecle/imports/0000dead/release", "operator")[0] == 404
@@ -302,6 +316,3 @@ def test_a_held_export_is_released_through_the_api_by_an_operator_only(school, s
         assert set(states_of(ctx, leavers).values()) == {("departing", "2026-10-10")}
         facts = list(ctx.log.events.get(UUID(held.import_id)))
         assert [f.operator for f in facts if type(f).__name__ == "Released"] == ["drane-ops"]
-    finally:
-        srv.close()
-        ctx.close()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from daemon.http.console import account, anomalies, login, search, static
+from daemon.http.console import account, anomalies, deliveries, imports, login, search, static
 
 router = APIRouter(include_in_schema=False)
-for part in (login, search, account, anomalies, static):
+for part in (login, search, account, anomalies, imports, deliveries, static):
     router.include_router(part.router)
