@@ -20,6 +20,11 @@ PAGES = [
     pytest.param("etab-admin", "/console", None, id="recherche"),
     pytest.param("etab-admin", "/console", "search", id="resultats"),
     pytest.param("etab-admin", "/console", "expired", id="erreur-403"),
+    pytest.param("etab-admin", "/console/accounts/{account_id}", None, id="compte"),
+    pytest.param("etab-admin", "/console/accounts/00000000-0000-4000-8000-000000000000", None, id="erreur-404"),
+    pytest.param("etab-admin", "/console/anomalies", None, id="anomalies"),
+    pytest.param("etab-admin", "/console/imports", None, id="imports"),
+    pytest.param("operator", "/console/deliveries", None, id="livraisons"),
 ]
 
 
