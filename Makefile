@@ -73,6 +73,12 @@ test: lint
 
 
 
+# The support console's pages as PNGs for the README (issue 16), in build/
+# (ignored by git): the browser tests' world and daemon, in Chromium.
+.PHONY: console-screenshots
+console-screenshots: venv
+	$(VENV_PY) -m tests.browser.screenshots build/console
+
 # The main job on SQLite with a locally generated sample académie.
 .PHONY: demo
 demo: venv

@@ -8,6 +8,7 @@ terminal summary, one line per backend::
     backend postgres: 40 passed, 0 failed, 0 skipped
     backend kafka: 3 passed, 0 failed, 0 skipped
     backend prometheus: 1 passed, 0 failed, 0 skipped
+    backend chromium: 3 passed, 0 failed, 0 skipped
     backend none: 12 passed, 0 failed, 0 skipped
 
 A test's backends are:
@@ -16,6 +17,7 @@ A test's backends are:
 * ``postgres`` / ``kafka`` / ``prometheus`` when it carries that marker or
   uses the matching session fixture (``pg_server``, ``kafka_broker``,
   ``promtool``);
+* ``chromium`` when it uses the ``chromium`` fixture (tests/browser/);
 * ``none`` when none of the above applies.
 
 It also prints the time each test layer took, the sum of its tests' setup,
@@ -42,7 +44,7 @@ PLUGIN_NAME = "entsync-backends"
 PROPERTY = "entsync_backends"
 
 # Always printed, in this order (a 0 line tells that a backend did not run).
-KNOWN_BACKENDS = ("sqlite", "postgres", "kafka", "prometheus", "none")
+KNOWN_BACKENDS = ("sqlite", "postgres", "kafka", "prometheus", "chromium", "none")
 
 _MARKER_BACKENDS = ("postgres", "kafka", "prometheus")
 _FIXTURE_BACKENDS = {
@@ -50,13 +52,14 @@ _FIXTURE_BACKENDS = {
     "restartable_pg": "postgres",
     "kafka_broker": "kafka",
     "promtool": "prometheus",
+    "chromium": "chromium",  # tests/browser: Debian's Chromium driven by Playwright
 }
 _RANK = {"passed": 0, "skipped": 1, "failed": 2}
 
 # Seconds of test time per layer (the sum of every test's durations), kept in
 # step with CONTRIBUTING.md § Tests: a new suite finds room in its layer or
 # says why the budget moves.
-LAYER_BUDGETS = {"unit": 60.0, "integration": 600.0, "e2e": 250.0}
+LAYER_BUDGETS = {"unit": 60.0, "integration": 600.0, "e2e": 250.0, "browser": 60.0}
 
 
 def layer_of(nodeid: str) -> str:

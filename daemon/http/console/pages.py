@@ -39,7 +39,13 @@ SECURITY_HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: under it a browser sends "Origin: null" with every POST,
+    # which same_origin() must refuse (an opaque origin); same-origin gives
+    # the console its own origin and other sites nothing.
+    "Referrer-Policy": "same-origin",
+    # Pages show personal data: none kept in a cache, so that the back button
+    # after logging out asks the daemon again (and gets the log-in form).
+    "Cache-Control": "no-store",
 }
 ROLE_LABELS = {Role.READER: "support (lecture)", Role.ETAB_ADMIN: "administrateur d'établissement",
                Role.OPERATOR: "opérateur académique"}  # fmt: skip
