@@ -8,13 +8,17 @@ every sentence is tested as a table without a store.
 
 ``facts`` keys: name, profile, establishments, classes, login, state,
 generation, now, why (a dict: ``rule`` and what the rule's sentence
-names), anomalies (rows: code, label, action, detail, id, decision)."""
+names), anomalies (rows: code, label, action, detail, id, decision).
+
+``medium`` "cli" (the CLI and the API) or "console": the support console's
+own wording of the actions and times (events/console_wording.py), French."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from events import console_wording
 from events.anomaly import short
 
 STATES = {  # French; English says the code
@@ -157,14 +161,17 @@ class _Known(dict[str, Any]):
         return "?"
 
 
-def _say(key: str, lang: str, **values: Any) -> str:
-    fr, en = _T[key]
+def _say(key: str, lang: str, medium: str = "cli", **values: Any) -> str:
+    fr, en = _T.get(key, ("", ""))  # a console-only sentence is in console_wording
+    if medium == "console" and lang == "fr":
+        fr = console_wording.SENTENCES.get(key, fr)
     return (en if lang == "en" else fr).format(**values)
 
 
-def when(value: str | None) -> str:
-    """A time as the facts hold it (ISO 8601: the CLI shows it in the configured zone)."""
-    return value or "?"
+def when(value: str | None, medium: str = "cli") -> str:
+    """A time as the facts hold it (ISO 8601: the CLI shows it in the configured
+    zone), or as a French date for the console."""
+    return console_wording.french_time(value) if medium == "console" else value or "?"
 
 
 def state_label(state: str, lang: str) -> str:
@@ -187,11 +194,11 @@ def who(facts: Mapping[str, Any], lang: str) -> str:
     )
 
 
-def why(facts: Mapping[str, Any], lang: str) -> list[str]:
+def why(facts: Mapping[str, Any], lang: str, medium: str = "cli") -> list[str]:
     """Why the account is in its state: the rule's sentence, then the due dates."""
     w: dict[str, Any] = dict(facts.get("why") or {})
     rule = w.get("rule", "other")
-    shown = {k: when(v) if k in _TIMES and isinstance(v, str) else v for k, v in w.items()}
+    shown = {k: when(v, medium) if k in _TIMES and isinstance(v, str) else v for k, v in w.items()}
     shown["where"] = f"{w['file']}:{w['line']}" if w.get("line") else w.get("file") or "?"
     shown = {"reason": "", **shown}
     if "anomaly" in shown:
@@ -203,7 +210,7 @@ def why(facts: Mapping[str, Any], lang: str) -> list[str]:
                 "generation",
                 lang,
                 generation=facts["generation"],
-                at=when(w["generation_at"]),
+                at=when(w["generation_at"], medium),
                 anomaly=short(str(w.get("generation_anomaly", ""))),
             )
         )
@@ -214,13 +221,13 @@ def why(facts: Mapping[str, Any], lang: str) -> list[str]:
             _say(
                 "overdue" if w["overdue"] else "not_overdue",
                 lang,
-                now=when(facts.get("now")),
+                now=when(facts.get("now"), medium),
                 grace=f"{w['grace_hours']:g}",
             )
         )
     if facts.get("state") == "departing" and w.get("removal_due"):
         fr, en = REMOVAL.get(w.get("removal_basis", ""), REMOVAL[""])
-        values = {"removal_due": when(w["removal_due"]), "notice_days": w.get("notice_days", "?")}
+        values = {"removal_due": when(w["removal_due"], medium), "notice_days": w.get("notice_days", "?")}
         out.append((en if lang == "en" else fr).format(**values))
         if w.get("provisional"):
             out.append(_say("provisional", lang))
@@ -231,16 +238,16 @@ def why(facts: Mapping[str, Any], lang: str) -> list[str]:
 
 # Kinds whose detail says where to act (projections/state_anomalies.py).
 _SAYS_WHERE = ("teacher_without_classes", "pupil_without_class")
-_TIMES = ("at", "due", "removal_due", "deletion_due", "generation_at")
+_TIMES = ("at", "due", "removal_due", "deletion_due", "generation_at", "left_on")
 
 
-def anomalies(facts: Mapping[str, Any], lang: str) -> list[str]:
+def anomalies(facts: Mapping[str, Any], lang: str, medium: str = "cli") -> list[str]:
     rows = facts.get("anomalies") or []
     if not rows:
         return [_say("no_anomaly", lang)]
     out = []
-    for row in rows:
-        line = _say("anomaly", lang, label=row["label"], code=row["code"], detail=row.get("detail") or "")
+    for row in rows:  # the console shows no detail: the CLI's, in English, names commands
+        line = _say("anomaly", lang, medium, label=row["label"], code=row["code"], detail=row.get("detail") or "")
         if row.get("id"):
             decision = row.get("decision") or "open"
             said = _DECISIONS_FR.get(decision, decision) if lang == "fr" else decision
@@ -253,16 +260,18 @@ def anomalies(facts: Mapping[str, Any], lang: str) -> list[str]:
 _DECISIONS_FR = {"open": "à décider", "confirmed": "confirmée", "dismissed": "écartée"}
 
 
-def actions(facts: Mapping[str, Any], lang: str) -> list[str]:
+def actions(facts: Mapping[str, Any], lang: str, medium: str = "cli") -> list[str]:
     """The catalogue's action of each anomaly, once a kind, then the state's advice."""
     out: list[str] = []
     for row in facts.get("anomalies") or []:
         if row.get("id") and row.get("decision", "open") != "open":
             continue  # decided: the catalogue's "confirm or dismiss" is done
         if row.get("id"):
-            out.append(_say("decide", lang, id=short(row["id"])))
+            out.append(_say("decide", lang, medium, id=short(row["id"])))
         action = row.get("action") or ""
-        if action and row["code"] in _SAYS_WHERE and row.get("detail"):
+        if medium == "console" and lang == "fr":
+            action = console_wording.action(row["code"], action)
+        elif action and row["code"] in _SAYS_WHERE and row.get("detail"):
             action = f"{action} ({row['detail']})"  # which source lacks what
         if action and action not in out:
             out.append(action)
@@ -271,19 +280,21 @@ def actions(facts: Mapping[str, Any], lang: str) -> list[str]:
     if state == "pending" and not w.get("overdue"):
         out.append(_say("wait", lang))
     elif state == "departing" and w.get("removal_due"):
-        out.append(_say("departing", lang, removal_due=when(w["removal_due"])))
+        out.append(_say("departing", lang, removal_due=when(w["removal_due"], medium)))
     elif state == "deactivated" and w.get("duplicate_of"):
-        out.append(_say("duplicate", lang, duplicate_of=w["duplicate_of"]))
+        out.append(_say("duplicate", lang, medium, duplicate_of=w["duplicate_of"]))
     elif state == "suspended" and w.get("anomaly") and not any(r.get("id") for r in facts.get("anomalies") or []):
-        out.append(_say("decide", lang, id=short(str(w["anomaly"]))))
+        out.append(
+            _say("decide_elsewhere" if medium == "console" else "decide", lang, medium, id=short(str(w["anomaly"])))
+        )
     return out or [_say("nothing", lang)]
 
 
-def sentences(facts: Mapping[str, Any], lang: str) -> dict[str, list[str]]:
+def sentences(facts: Mapping[str, Any], lang: str, medium: str = "cli") -> dict[str, list[str]]:
     """The explanation: ``who``, ``why``, ``anomalies``, ``actions`` sentences."""
     return {
         "who": [who(facts, lang)],
-        "why": why(facts, lang),
-        "anomalies": anomalies(facts, lang),
-        "actions": actions(facts, lang),
+        "why": why(facts, lang, medium),
+        "anomalies": anomalies(facts, lang, medium),
+        "actions": actions(facts, lang, medium),
     }

@@ -22,6 +22,7 @@ PAGES = [
     pytest.param("etab-admin", "/console", "expired", id="erreur-403"),
     pytest.param("etab-admin", "/console/accounts/{account_id}", None, id="compte"),
     pytest.param("etab-admin", "/console/accounts/00000000-0000-4000-8000-000000000000", None, id="erreur-404"),
+    pytest.param("etab-admin", "/console/nowhere/at-all", None, id="page-inconnue"),
     pytest.param("etab-admin", "/console/anomalies", None, id="anomalies"),
     pytest.param("etab-admin", "/console/imports", None, id="imports"),
     pytest.param("operator", "/console/deliveries", None, id="livraisons"),

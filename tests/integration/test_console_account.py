@@ -10,12 +10,14 @@ name escaped."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
 
 from daemon import bootstrap
+from daemon.http import reads
 from daemon.http.explain_routes import read_explanation
 from daemon.http.history_routes import read_history
 from events.clock import ManualClock
@@ -27,7 +29,7 @@ from tests.integration.console_world import NOW, T_EDT, console_world, person
 from tests.integration.diagnosis_world import aaf_delta, aaf_record
 
 MARKUP = "<script>alert(1)</script>"
-SECTIONS = ["État", "Anomalies", "Historique", "Responsables", "Classes et groupes", "Identifiants"]
+SECTIONS = ["État", "Pronote", "Anomalies", "Historique", "Responsables", "Classes et groupes", "Identifiants"]
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -101,7 +103,7 @@ def test_an_account_of_my_establishment_shows_its_sections_and_every_fact_with_i
     retyped = rows[[f["event"] for f in facts].index("Changed")]
     assert retyped.xpath(".//del[contains(., $n)]", n=victim["family"])
     assert retyped.xpath(".//ins[contains(., $n)]", n=MARKUP)
-    assert "Compte écrasé suspecté" in page.text() and "Comparer avec entsync history" in page.text()
+    assert "Compte écrasé suspecté" in page.text() and "Comparer avec la section « Historique »" in page.text()
     for table in tree.xpath("//table"):
         assert table.xpath("caption") and all(th.get("scope") for th in table.xpath(".//th"))
 
@@ -162,3 +164,25 @@ def test_the_decision_done_is_said_on_return_and_any_other_flag_is_ignored(world
     said = console.get(account + "?fait=confirmee").tree.xpath("//p[@role='status']/text()")
     assert said == ["L'anomalie a été confirmée."]
     assert not console.get(account + "?fait=<b>x</b>").tree.xpath("//p[@role='status']")
+
+
+def test_the_explanation_names_the_pages_buttons_and_french_dates_never_a_command(world):
+    page = _page(world, "etab-admin", world.retyped["account_id"])
+    (etat,) = page.tree.xpath("//section[@aria-labelledby='etat']")
+    said = " ".join(etat.text_content().split())
+    assert "Décider avec les boutons « Confirmer l'anomalie » ou « Écarter l'anomalie »" in said
+    assert re.search(r"le \d{1,2}(er)? [a-zéû]+ 2026 à \d\d:\d\d", said), said
+    assert "entsync anomalies" not in page.text() and "entsync history" not in page.text()
+    assert not re.search(r"\d{4}-\d\d-\d\dT", said), said
+    for dd in page.tree.xpath("//section[@aria-labelledby='anomalies']//dd"):
+        assert "delivery" not in dd.text_content()  # the overwrite's English detail: the timeline says it
+
+
+def test_the_pronote_section_says_what_the_ent_knows_and_that_the_rest_is_index_educations(world):
+    page = _page(world, "reader", world.retyped["account_id"])
+    (section,) = page.tree.xpath("//section[@aria-labelledby='pronote']")
+    said = " ".join(section.text_content().split())
+    detail = reads.account(world.ctx, scope=None, key=world.retyped["account_id"])
+    assert not detail["pronote_matching_blocked"]
+    assert "Rien ne bloque côté ENT le rapprochement des identifiants Pronote" in said
+    assert f"identifiant « {detail['login']} »" in said and "Index Education" in said

@@ -15,6 +15,7 @@ import pytest
 
 from events.anomaly import short
 from events.anomaly_kinds import KINDS
+from events.console_wording import ACTIONS
 from tests.console_client import Console, Page
 from tests.integration.console_world import console_world
 from tests.integration.test_http_anomaly_review import retyped
@@ -59,7 +60,8 @@ def test_the_listing_filters_by_establishment_and_kind_within_the_callers_scope(
     assert page.status == 200 and page.title() == "Anomalies — console entsync"
     listed = rows(page)
     assert {short(mine), short(other)} <= set(listed)
-    assert OVERWRITE.label_fr in listed[short(mine)] and OVERWRITE.action_fr in listed[short(mine)]
+    assert OVERWRITE.label_fr in listed[short(mine)] and ACTIONS[OVERWRITE.code] in listed[short(mine)]
+    assert "entsync history" not in page.text()  # the console's action, not the CLI's command
     assert world.mine in listed[short(mine)] and world.other in listed[short(other)]
     assert f"/console/accounts/{row['account_id']}" in page.tree.xpath(f"//tr[@data-id='{short(mine)}']//a/@href")
     assert set(page.tree.xpath("//tbody/tr/@data-kind")) == {"suspected_overwrite"}

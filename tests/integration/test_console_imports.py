@@ -28,6 +28,17 @@ def forms(page: Page, action: str) -> list:
     return page.tree.xpath(f"//form[@method='post'][@action='{action}']")
 
 
+def counted_in_french(page: Page) -> list[str]:
+    """The bilan's count codes, each checked to have a French label beside it."""
+    codes = []
+    for dt in page.tree.xpath("//section[@aria-labelledby='bilan']//dl/dt"):
+        code = dt.findtext("code")
+        label = (dt.text or "").strip()
+        assert code and label and label != code, dt.text_content()
+        codes.append(code)
+    return codes
+
+
 def test_the_imports_of_my_establishment_are_listed_and_not_the_others(world):
     page = logged(world, "reader").get("/console/imports")
     assert page.status == 200 and page.title() == "Imports — console entsync"
@@ -66,6 +77,7 @@ def test_an_import_awaiting_validation_shows_its_matches_and_the_form(world):
     (form,) = forms(page, f"/console/imports/{world.import_other}/validate")
     assert form.xpath(".//button")[0].text_content() == "Valider l'import"
     assert form.xpath(".//label[@for='accept_end_date']")
+    assert "Premier import de l'année scolaire" in page.text() and "entsync imports" not in page.text()
 
 
 def test_an_etab_admin_validates_an_import_of_its_establishment(world):
@@ -121,6 +133,7 @@ def test_an_operator_sees_a_held_delivery_with_who_would_depart_and_releases_it(
     assert done.status == 200 and done.url.endswith(f"{path}?fait=liberee")
     assert "libérée" in done.tree.xpath("//p[@class='notice'][@role='status']")[0].text_content()
     assert not forms(done, f"{path}/release")
+    assert "staged" in counted_in_french(done)
     world.ctx.projection.catch_up(world.ctx.log)
     assert not account_queries.accounts(world.ctx.db, uai=world.other, state="active", limit=100000)
     released = [e for e in stored(world, held.delivery_id) if "Release" in type(e).__name__]
@@ -136,6 +149,10 @@ def test_a_held_siecle_import_is_read_by_its_establishment_and_rejected_by_an_op
         page = admin.get(path)
         assert page.status == 200 and page.title() == "Import SIECLE — console entsync"
         assert "retenu" in page.tree.xpath("//dd[@id='statut']")[0].text_content()
+        applied = [admin.get(p) for p in listed if p != path]
+        assert applied and all("rejected" in counted_in_french(p) for p in applied)
+        assert "Retenu par le frein sur les départs" in page.text()
+        assert page.tree.xpath("//details/summary[starts-with(., 'Message technique')]")  # the CLI's, aside
         assert len(page.tree.xpath("//table[@id='partants-liste']/tbody/tr")) >= len(leavers)
         assert not forms(page, f"/console/deliveries/siecle/{held.import_id}/reject"), "an etab-admin may not"
         operator = logged(api, "operator")

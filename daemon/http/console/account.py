@@ -20,15 +20,16 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from daemon.http import reads
-from daemon.http.console import timeline
+from daemon.http.console import ent_side, timeline
 from daemon.http.console.pages import page, read, render, who
 from daemon.http.console.sessions import PATH
 from daemon.http.explain_routes import read_explanation
 from daemon.http.history_routes import read_history
+from events import console_wording
 from events.access import Caller, Role
 from events.anomaly import short
 from events.anomaly_kinds import kind_of
-from events.explanation import STATES, state_label
+from events.explanation import STATES, sentences, state_label
 from projections import account_queries, explain_queries
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
@@ -44,6 +45,7 @@ def gather(ctx: Any, *, scope: reads.Scope, key: str) -> dict[str, Any]:
     """The account, its explanation and history, and the accounts it links to."""
     detail = reads.account(ctx, scope=scope, key=key)
     explained = read_explanation(ctx, scope=scope, key=key, now=None, lang="fr")
+    explained["sentences"] = sentences(explained, "fr", medium="console")  # buttons and French dates, no commands
     facts = read_history(ctx, scope=scope, key=key, since=None)["facts"]
     linked = {r["jointure"]: _linked(ctx, r["jointure"]) for r in detail["guardians"] + detail["students"]}
     return {"detail": detail, "explained": explained, "facts": facts, "linked": linked, "zone": ctx.policy.timezone}
@@ -85,6 +87,7 @@ def account(request: Request, key: Key, fait: str = "") -> Response:
         state_code=detail["state"],
         establishments=explained["establishments"],
         sentences=explained["sentences"],
+        pronote=ent_side.pronote(detail, state_label(detail["state"], "fr")),
         anomalies=[_anomaly(a, deciding, zone) for a in explained["anomalies"]],
         timeline=[timeline.row(f, zone, STATES) for f in found["facts"]],
         guardians=[{**g, "account": found["linked"].get(g["jointure"])} for g in detail["guardians"]],
@@ -110,6 +113,8 @@ def _anomaly(row: dict[str, Any], deciding: bool, zone: str) -> dict[str, Any]:
         **row,
         "short": short(row["id"]) if row.get("id") else "",
         "decision_label": timeline.DECISIONS.get(decision, ""),
+        "technical": ent_side.technical(row),
+        "action": console_wording.action(row["code"], row.get("action") or ""),
         "at_label": timeline.when(row.get("at"), zone),
         "decidable": kind.decidable and decision == "open" and bool(row.get("id")) and deciding,
     }

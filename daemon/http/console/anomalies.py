@@ -17,10 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from daemon.http.anomaly_actions import decide
 from daemon.http.anomaly_routes import anomalies
+from daemon.http.console import ent_side
 from daemon.http.console.pages import Refused, check_form, page, read, render, site, who
 from daemon.http.console.sessions import PATH
 from daemon.http.errors import ApiError, Busy, Failed, StoreUnavailable
 from daemon.http.reads import OutOfScope
+from events import console_wording
 from events.access import Action, Caller
 from events.anomaly import AnomalyDecided, short
 from events.anomaly_kinds import KINDS
@@ -49,6 +51,8 @@ def listing(ctx: Any, *, scope: frozenset[str] | None, uai: str | None, kind: st
     for row, (account, uais) in zip(rows, anomaly_queries.subjects(ctx.db, rows), strict=True):
         row.update(account=account, uais=uais, short=short(row["id"]) if row.get("id") else "")
         row["decision_label"] = DECISIONS.get(row.get("decision") or "", "—")
+        row["action"] = console_wording.action(row["anomaly"], row.get("action") or "")  # no command to type
+        row["technical"] = ent_side.technical(row)
     return {"rows": rows, "uais": [s["uai"] for s in structure_queries.structures(ctx.db, scope)]}
 
 

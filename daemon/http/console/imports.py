@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from daemon.http import reads, writes
-from daemon.http.console import bilans
+from daemon.http.console import bilans, counts
 from daemon.http.console.acting import act, done
 from daemon.http.console.pages import check_form, page, read, render, templates, who
 from daemon.http.console.sessions import PATH
@@ -26,6 +26,8 @@ from projections import bilan_queries, import_queries, siecle_listings
 router = APIRouter(prefix=PATH, include_in_schema=False)
 Field = Annotated[str, Form()]
 templates.filters["quand"] = bilans.when
+templates.filters["compte"] = counts.count  # a bilan count's French label (delivery.html too)
+templates.globals["dit"] = counts.message
 SOURCES = {"edt": "emploi du temps (EDT)", "sts": "STS-web"}
 
 
