@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from daemon.http.console import account, anomalies, deliveries, imports, login, search, static
+from daemon.http.console import account, anomalies, deliveries, imports, login, search, siecle, static
 
 router = APIRouter(include_in_schema=False)
-for part in (login, search, account, anomalies, imports, deliveries, static):
+for part in (login, search, account, anomalies, imports, deliveries, siecle, static):
     router.include_router(part.router)

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from daemon.http import reads
-from daemon.http.console import timeline
+from daemon.http.console import bilans, timeline
 from daemon.http.console.pages import page, read, render, who
 from daemon.http.console.sessions import PATH
 from daemon.http.explain_routes import read_explanation
@@ -29,7 +29,7 @@ from events.access import Caller, Role
 from events.anomaly import short
 from events.anomaly_kinds import kind_of
 from events.explanation import STATES, state_label
-from projections import account_queries, explain_queries
+from projections import account_queries, explain_queries, search_sources
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 Key = Annotated[str, Path(max_length=200)]
@@ -46,7 +46,9 @@ def gather(ctx: Any, *, scope: reads.Scope, key: str) -> dict[str, Any]:
     explained = read_explanation(ctx, scope=scope, key=key, now=None, lang="fr")
     facts = read_history(ctx, scope=scope, key=key, since=None)["facts"]
     linked = {r["jointure"]: _linked(ctx, r["jointure"]) for r in detail["guardians"] + detail["students"]}
-    return {"detail": detail, "explained": explained, "facts": facts, "linked": linked, "zone": ctx.policy.timezone}
+    rejected = search_sources.account_rejections(ctx.db, detail["jointure"], detail["account_id"])
+    return {"detail": detail, "explained": explained, "facts": facts, "linked": linked, "zone": ctx.policy.timezone,
+            "rejected": rejected}  # fmt: skip
 
 
 def _linked(ctx: Any, jointure: str) -> dict[str, str] | None:
@@ -100,6 +102,7 @@ def account(request: Request, key: Key, fait: str = "") -> Response:
         jointure=detail["jointure"],
         states=STATES,
         back=f"{PATH}/accounts/{detail['account_id']}",
+        rejected=[{**r, "label": bilans.reason(r["reason"]), "when": bilans.when(r["at"])} for r in found["rejected"]],
     )
 
 
