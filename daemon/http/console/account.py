@@ -88,6 +88,7 @@ def account(request: Request, key: Key, fait: str = "") -> Response:
         establishments=explained["establishments"],
         sentences=explained["sentences"],
         anomalies=[_anomaly(a, deciding, zone) for a in explained["anomalies"]],
+        timeline_caption="Tous les faits connus sur ce compte, de toutes les sources, du plus ancien au plus récent",
         timeline=[timeline.row(f, zone, STATES) for f in found["facts"]],
         guardians=[{**g, "account": found["linked"].get(g["jointure"])} for g in detail["guardians"]],
         children=[{**c, "account": found["linked"].get(c["jointure"])} for c in detail["students"]],
@@ -102,6 +103,7 @@ def account(request: Request, key: Key, fait: str = "") -> Response:
         jointure=detail["jointure"],
         states=STATES,
         back=f"{PATH}/accounts/{detail['account_id']}",
+        rejected_whose="ce compte",
         rejected=[{**r, "label": bilans.reason(r["reason"]), "when": bilans.when(r["at"])} for r in found["rejected"]],
     )
 

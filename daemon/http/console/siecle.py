@@ -88,7 +88,18 @@ def siecle_person(request: Request, uai: Key, kind: Key, key: Key) -> Response:
         reasons=why(KINDS[kind], found),
         related_path=related,
         related_label="Responsables" if related == "responsable" else "Élèves",
+        timeline_caption="Les faits de cette fiche SIECLE, du plus ancien au plus récent",
         timeline=[timeline.row(f, found["zone"], STATES) for f in found["facts"]],
-        rejections=found["rejections"],
+        rejected=[
+            {
+                **r,
+                "source": "siecle",
+                "origin": r["import_id"],
+                "label": bilans.reason(r["reason"]),
+                "when": bilans.when(r["at"]),
+            }
+            for r in found["rejections"]
+        ],
+        rejected_whose="cette personne",
         labels=bilans,
     )
