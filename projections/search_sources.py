@@ -88,8 +88,8 @@ def siecle_persons(db: Database, wanted: list[str], scope: frozenset[str] | None
             for r in db.query_dicts(
                 f"SELECT p.{id_column} AS id, p.uai, p.{key_column} AS key, p.family_name, p.given_name, "
                 "COALESCE(l.account_id, '') AS account_id FROM "
-                f"{table} p LEFT JOIN siecle_account_links l ON l.uai = p.uai AND l.kind = '{kind}' "
-                f"AND l.key = p.{key_column} AND l.status = 'linked' WHERE {where} "
+                f"{table} p LEFT JOIN siecle_account_links l ON l.aggregate_id = p.{id_column} "
+                f"AND l.status = 'linked' WHERE {where} "
                 f"ORDER BY p.family_name, p.given_name LIMIT {SIECLE_LIMIT}",
                 params,
             )

@@ -33,7 +33,7 @@ def person(db: Database, uai: str, kind: str, key: str) -> dict | None:
         (uai, kind, key),
     )
     row["link"] = links[0] if links else None
-    other, other_table, other_key, mine, theirs = (
+    other, other_table, other_key, mine, theirs = (  # the other side of the links
         ("guardian", "siecle_guardians", "personne_id", "eleve_id", "personne_id")
         if kind == "student"
         else ("student", "siecle_students", "eleve_id", "personne_id", "eleve_id")
@@ -41,7 +41,7 @@ def person(db: Database, uai: str, kind: str, key: str) -> dict | None:
     row["related"] = db.query_dicts(
         f"SELECT k.{theirs} AS key, k.level, p.family_name, p.given_name, COALESCE(l.account_id, '') AS account_id "
         f"FROM siecle_links k LEFT JOIN {other_table} p ON p.uai = k.uai AND p.{other_key} = k.{theirs} "
-        f"LEFT JOIN siecle_account_links l ON l.uai = k.uai AND l.kind = '{other}' AND l.key = k.{theirs} "
+        f"LEFT JOIN siecle_account_links l ON l.aggregate_id = p.{TABLES[other][1]} "
         f"AND l.status = 'linked' WHERE k.uai = ? AND k.{mine} = ? ORDER BY k.level, k.{theirs}",
         (uai, key),
     )

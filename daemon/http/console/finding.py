@@ -46,11 +46,13 @@ def find(ctx: Any, *, scope: frozenset[str] | None, text: str) -> dict[str, Any]
             more.setdefault(person["account_id"], []).append(note)
         elif differs(names, (known["family_name"], known["given_name"])):
             known["notes"].append(note)
-    for row in search_queries.accounts(ctx.db, sorted(set(more) - set(by_id))):
+    extra = sorted(set(more) - set(by_id))
+    room = max(search_queries.LIMIT - len(rows), 0)
+    for row in search_queries.accounts(ctx.db, extra[:room]):
         rows.append({**row, "notes": sorted(set(more[row["account_id"]]))})
     return {
         "accounts": rows,
-        "truncated": found["truncated"],
+        "truncated": found["truncated"] or len(extra) > room,
         "siecle": siecle_only,
         "rejected": rejected_groups(search_sources.rejected(ctx.db, text, scope)) if len(text.split()) == 1 else [],
     }
