@@ -28,7 +28,12 @@ def find(ctx: Any, *, scope: frozenset[str] | None, text: str) -> dict[str, Any]
     wanted = words(text)
     by_id = {r["account_id"]: r for r in rows}
     more: dict[str, list[str]] = {}
-    for account, known, decision in former_names(ctx, scope):
+    overwrites = search_sources.overwritten(ctx.db, scope)
+    # A SIECLE record retyped over its account names someone else now, not that account's person:
+    # a newcomer without an account while the overwrite is open; once confirmed, the successor
+    # account carries the record's names and is found by them.
+    retyped = {(o.stream_id, o.account_id): o.decision for o in overwrites if o.source == "siecle"}
+    for account, known, decision in former_names(ctx, overwrites):
         if hit := matching(wanted, known):
             note = f"anciennement : {shown(hit)} ({DECIDED.get(decision, DECIDED['open'])})"
             (by_id[account]["notes"] if account in by_id else more.setdefault(account, [])).append(note)
@@ -37,6 +42,11 @@ def find(ctx: Any, *, scope: frozenset[str] | None, text: str) -> dict[str, Any]
         names = (person["family_name"], person["given_name"])
         if not matches(wanted, names):
             continue
+        decided = retyped.get((person["id"], person["account_id"]), "dismissed")
+        if decided == "confirmed":
+            continue
+        if decided == "open":
+            person["account_id"] = ""
         if not person["account_id"]:
             siecle_only.append({**person, "kind_fr": WHY[person["kind"]], "kind_path": _kind_path(person["kind"])})
             continue
@@ -58,11 +68,11 @@ def find(ctx: Any, *, scope: frozenset[str] | None, text: str) -> dict[str, Any]
     }
 
 
-def former_names(ctx: Any, scope: frozenset[str] | None) -> list[tuple[str, list[Names], str]]:
+def former_names(ctx: Any, overwrites: list[search_sources.Overwritten]) -> list[tuple[str, list[Names], str]]:
     """(account id, the names its record carried before, decision) for each
-    overwrite of the caller's establishments: its one fact read from the log."""
+    of the ``overwrites``: its one fact read from the log."""
     out = []
-    for o in search_sources.overwritten(ctx.db, scope):
+    for o in overwrites:
         for ev in ctx.log.events.get(UUID(o.stream_id), gt=o.version - 1, lte=o.version):
             out.append((o.account_id, _names(getattr(ev, "before", None) or {}, o.source), o.decision))
     return out
