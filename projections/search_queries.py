@@ -14,18 +14,36 @@ from __future__ import annotations
 
 import json
 
-from events.rules import normalised_identity
 from projections.account_queries import within_clause
+from projections.clauses import placeholders
 from projections.db import Database
 from projections.merge_fold import not_absorbed
+from projections.name_match import fold as _fold
+from projections.name_match import matches, words
 
 LIMIT = 50
 COLUMNS = "account_id, jointure, category, profile, state, login, identity, attrs"
 
 
-def words(text: str) -> list[str]:
-    """The query's words as names are compared: ``Hélène  d'Arc`` → HELENE, D, ARC."""
-    return normalised_identity(text, "").split()
+def accounts(db: Database, account_ids: list[str]) -> list[dict]:
+    """The search's rows of these accounts (found another way: a former name, SIECLE)."""
+    if not account_ids:
+        return []
+    rows = [
+        _row(r)
+        for r in db.query_dicts(
+            f"SELECT {COLUMNS} FROM accounts WHERE account_id IN ({placeholders(account_ids)})", account_ids
+        )
+    ]
+    _establishments(db, rows)
+    return rows
+
+
+def _row(row: dict) -> dict:
+    attrs = json.loads(row.pop("attrs") or "{}")
+    row.pop("identity")
+    row["family_name"], row["given_name"] = _first(attrs, "sn"), _first(attrs, "givenName")
+    return row
 
 
 def search(db: Database, text: str, scope: frozenset[str] | None, limit: int = LIMIT) -> dict:
@@ -53,14 +71,11 @@ def search(db: Database, text: str, scope: frozenset[str] | None, limit: int = L
         params += values
     found, exact = [], []
     for row in db.query_dicts(f"SELECT {COLUMNS} FROM accounts WHERE {where}", params):
-        attrs = json.loads(row.pop("attrs") or "{}")
-        row.pop("identity")
-        row["family_name"], row["given_name"] = _first(attrs, "sn"), _first(attrs, "givenName")
+        row = _row(row)
         is_key = text in (row["jointure"], row["account_id"]) or text.lower() == (row["login"] or "")
-        names = normalised_identity(row["family_name"], row["given_name"]).split()
         if is_key:
             exact.append(row)
-        elif wanted and all(any(w in n for n in names) for w in wanted):
+        elif matches(wanted, (row["family_name"], row["given_name"])):
             found.append(row)
         elif not wanted or _reserved(db, row["account_id"], text):
             exact.append(row)
@@ -77,10 +92,6 @@ def _reserved(db: Database, account_id: str, text: str) -> bool:
 def _first(attrs: dict, name: str) -> str:
     values = attrs.get(name) or [""]
     return str(values[0]) if isinstance(values, list) else str(values)
-
-
-def _fold(name: str) -> str:
-    return normalised_identity(name, "")
 
 
 def _establishments(db: Database, rows: list[dict]) -> None:

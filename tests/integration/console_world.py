@@ -74,10 +74,19 @@ def console_world(
         "reader": issue(ctx, "console-support", Role.READER, (mine,)),
         "etab-admin": issue(ctx, "console-admin", Role.ETAB_ADMIN, (mine,)),
     }
+    try:
+        with serving(store_url) as url:
+            yield World(url, ctx, mine, other, tokens, person(ctx, mine), person(ctx, other))
+    finally:
+        ctx.close()
+
+
+@contextmanager
+def serving(store_url: str) -> Iterator[str]:
+    """The daemon's HTTP app on 127.0.0.1 serving ``store_url``: its base URL."""
     srv = serve("127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(store_url, Policy(), ManualClock(NOW)),
                 lambda: True, failure_limit=10**6)  # fmt: skip
     try:
-        yield World(srv.url, ctx, mine, other, tokens, person(ctx, mine), person(ctx, other))
+        yield srv.url
     finally:
         srv.close()
-        ctx.close()

@@ -29,7 +29,9 @@ from tests.integration.console_world import NOW, T_EDT, console_world, person
 from tests.integration.diagnosis_world import aaf_delta, aaf_record
 
 MARKUP = "<script>alert(1)</script>"
-SECTIONS = ["État", "Pronote", "Anomalies", "Historique", "Responsables", "Classes et groupes", "Identifiants"]
+SECTIONS = [
+    "État", "Pronote", "Anomalies", "Historique", "Responsables", "Classes et groupes", "Rejets", "Identifiants",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

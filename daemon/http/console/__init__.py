@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from daemon.http.console import account, anomalies, deliveries, imports, login, search, static, unknown
+from daemon.http.console import account, anomalies, deliveries, imports, login, search, siecle, static, unknown
 
 router = APIRouter(include_in_schema=False)
-for part in (login, search, account, anomalies, imports, deliveries, static):
+for part in (login, search, account, anomalies, imports, deliveries, siecle, static):
     router.include_router(part.router)
 router.include_router(unknown.router)  # last: only what no page claims

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from daemon.http import reads
-from daemon.http.console import ent_side, timeline
+from daemon.http.console import bilans, ent_side, timeline
 from daemon.http.console.pages import page, read, render, who
 from daemon.http.console.sessions import PATH
 from daemon.http.explain_routes import read_explanation
@@ -30,7 +30,7 @@ from events.access import Caller, Role
 from events.anomaly import short
 from events.anomaly_kinds import kind_of
 from events.explanation import STATES, sentences, state_label
-from projections import account_queries, explain_queries
+from projections import account_queries, explain_queries, search_sources
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 Key = Annotated[str, Path(max_length=200)]
@@ -48,7 +48,9 @@ def gather(ctx: Any, *, scope: reads.Scope, key: str) -> dict[str, Any]:
     explained["sentences"] = sentences(explained, "fr", medium="console")  # buttons and French dates, no commands
     facts = read_history(ctx, scope=scope, key=key, since=None)["facts"]
     linked = {r["jointure"]: _linked(ctx, r["jointure"]) for r in detail["guardians"] + detail["students"]}
-    return {"detail": detail, "explained": explained, "facts": facts, "linked": linked, "zone": ctx.policy.timezone}
+    rejected = search_sources.account_rejections(ctx.db, detail["jointure"], detail["account_id"])
+    return {"detail": detail, "explained": explained, "facts": facts, "linked": linked, "zone": ctx.policy.timezone,
+            "rejected": rejected}  # fmt: skip
 
 
 def _linked(ctx: Any, jointure: str) -> dict[str, str] | None:
@@ -89,6 +91,7 @@ def account(request: Request, key: Key, fait: str = "") -> Response:
         sentences=explained["sentences"],
         pronote=ent_side.pronote(detail, state_label(detail["state"], "fr")),
         anomalies=[_anomaly(a, deciding, zone) for a in explained["anomalies"]],
+        timeline_caption="Tous les faits connus sur ce compte, de toutes les sources, du plus ancien au plus récent",
         timeline=[timeline.row(f, zone, STATES) for f in found["facts"]],
         guardians=[{**g, "account": found["linked"].get(g["jointure"])} for g in detail["guardians"]],
         children=[{**c, "account": found["linked"].get(c["jointure"])} for c in detail["students"]],
@@ -103,6 +106,8 @@ def account(request: Request, key: Key, fait: str = "") -> Response:
         jointure=detail["jointure"],
         states=STATES,
         back=f"{PATH}/accounts/{detail['account_id']}",
+        rejected_whose="ce compte",
+        rejected=[{**r, "label": bilans.reason(r["reason"]), "when": bilans.when(r["at"])} for r in found["rejected"]],
     )
 
 

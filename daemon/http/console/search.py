@@ -1,18 +1,20 @@
 """The console's home: finding a person (issue 16). The query is posted, not
 put in the URL, so that a name never lands in a proxy's log or the browser's
-history; the results link to account pages by account id."""
+history; the results link to account pages by account id, a person SIECLE knows
+without an account to its SIECLE page (daemon/http/console/siecle.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from daemon.http.console import bilans
+from daemon.http.console.finding import find
 from daemon.http.console.pages import check_form, page, read, render, who
 from daemon.http.console.sessions import PATH
 from events.explanation import state_label
-from projections import search_queries
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -24,11 +26,9 @@ CATEGORIES = {"Eleve": "élève", "PersRelEleve": "responsable", "PersEducNat": 
 @page
 def home(request: Request) -> Response:
     who(request)
-    return render(request, "search.html", query="", results=None, truncated=False)
-
-
-def find(ctx: Any, *, scope: frozenset[str] | None, text: str) -> dict:
-    return search_queries.search(ctx.db, text, scope)
+    return render(
+        request, "search.html", query="", results=None, truncated=False, siecle=[], rejected=[], labels=bilans
+    )
 
 
 @router.post("/search")
@@ -37,7 +37,11 @@ def search(request: Request, q: Field = "", csrf: Field = "") -> Response:
     caller = who(request)
     check_form(request, csrf)
     text = q.strip()[:MAX_QUERY]
-    found = read(request, caller, find, text=text) if text else {"accounts": [], "truncated": False}
+    found = (
+        read(request, caller, find, text=text)
+        if text
+        else {"accounts": [], "truncated": False, "siecle": [], "rejected": []}
+    )
     rows = [
         {
             **row,
@@ -46,4 +50,13 @@ def search(request: Request, q: Field = "", csrf: Field = "") -> Response:
         }
         for row in found["accounts"]
     ]
-    return render(request, "search.html", query=text, results=rows, truncated=found["truncated"])
+    return render(
+        request,
+        "search.html",
+        query=text,
+        results=rows,
+        truncated=found["truncated"],
+        siecle=found["siecle"],
+        rejected=found["rejected"],
+        labels=bilans,
+    )
