@@ -124,9 +124,8 @@ def test_an_etab_admin_confirms_the_overwrite_and_finds_the_newcomer_with_or_wit
     log_in(page, console.tokens["etab-admin"])
     page.goto(f"/console/accounts/{guardian.account_id}")
     anomalies = page.locator("section", has=page.get_by_role("heading", level=2, name="Anomalies"))
-    confirm = anomalies.locator("form", has=page.get_by_role("button", name="Confirmer l'anomalie"))
-    confirm.get_by_label("Motif").fill("Fiche ressaisie pour une autre personne (ticket du collège)")
-    confirm.get_by_role("button", name="Confirmer l'anomalie").click()  # its confirm dialog is accepted
+    anomalies.get_by_label("Motif").fill("Fiche ressaisie pour une autre personne (ticket du collège)")
+    anomalies.get_by_role("button", name="Confirmer l'anomalie").click()  # its confirm dialog is accepted
     expect(page).to_have_url(re.compile(rf"/console/accounts/{guardian.account_id}\?"))
     expect(page.locator("p.notice[role=status]")).to_be_visible()
     expect(page.get_by_role("button", name="Confirmer l'anomalie")).to_have_count(0)  # decided: no form left

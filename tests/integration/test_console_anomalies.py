@@ -85,8 +85,9 @@ def test_an_etab_admin_confirms_an_anomaly_of_its_establishment(world):
     form = admin.get("/console/anomalies?kind=suspected_overwrite").tree.xpath(
         f"//form[@action='/console/anomalies/{anomaly}/confirm']"
     )
-    assert form and form[0].get("data-confirm") and form[0].xpath(".//label[text()='Motif']")
-    assert form[0].xpath(".//button/text()") == ["Confirmer l'anomalie"]
+    assert form and form[0].xpath(".//label[text()='Motif']") and form[0].xpath(".//button/@data-confirm")
+    assert form[0].xpath(".//button/text()") == ["Confirmer l'anomalie", "Écarter l'anomalie"]
+    assert form[0].xpath(".//button/@formaction") == [f"/console/anomalies/{anomaly}/dismiss"]
     page = decide(admin, anomaly, "confirm")
     assert page.status == 200 and "fait=confirmee" in page.url and "kind=suspected_overwrite" in page.url
     assert page.tree.xpath("//p[@class='notice'][@role='status']")
