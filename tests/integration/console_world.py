@@ -13,6 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from daemon import bootstrap
 from daemon.http.server import serve
@@ -90,3 +93,25 @@ def serving(store_url: str) -> Iterator[str]:
         yield srv.url
     finally:
         srv.close()
+
+
+def both_backends() -> Any:
+    """A module's ``backend`` fixture: SQLite, then PostgreSQL."""
+
+    @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+    def backend(request) -> str:
+        return request.param
+
+    return backend
+
+
+def world_fixture(name: str) -> Any:
+    """A module's ``world`` fixture: its own copy of the console's world on
+    the module's ``backend``, in a directory named ``name``."""
+
+    @pytest.fixture(scope="module")
+    def world(request, backend, two_establishments, tmp_path_factory):
+        with console_world(request, backend, two_establishments, tmp_path_factory.mktemp(name)) as built:
+            yield built
+
+    return world

@@ -10,23 +10,13 @@ import http.cookiejar
 import unicodedata
 from urllib.parse import urlsplit
 
-import pytest
-
 from events.access import Role
 from tests.api_tokens import issue
 from tests.console_client import Console
-from tests.integration.console_world import NOW, console_world
+from tests.integration.console_world import NOW, both_backends, world_fixture
 
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request) -> str:
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def world(request, backend, two_establishments, tmp_path_factory):
-    with console_world(request, backend, two_establishments, tmp_path_factory.mktemp("console")) as built:
-        yield built
+backend = both_backends()
+world = world_fixture("console")
 
 
 def shouted(text: str) -> str:

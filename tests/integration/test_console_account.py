@@ -25,7 +25,7 @@ from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from projections import structure_queries
 from tests.console_client import Console, Page
-from tests.integration.console_world import NOW, T_EDT, console_world, person
+from tests.integration.console_world import NOW, T_EDT, both_backends, console_world, person
 from tests.integration.diagnosis_world import aaf_delta, aaf_record
 
 MARKUP = "<script>alert(1)</script>"
@@ -34,9 +34,7 @@ SECTIONS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request) -> str:
-    return request.param
+backend = both_backends()
 
 
 @pytest.fixture(scope="module")

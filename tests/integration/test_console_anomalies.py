@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from events.anomaly import short
 from events.anomaly_kinds import KINDS
 from events.console_wording import ACTIONS
 from tests.console_client import Console, Page
-from tests.integration.console_world import console_world
+from tests.integration.console_world import both_backends, world_fixture
 from tests.integration.test_http_anomaly_review import retyped
 
 OVERWRITE = KINDS["suspected_overwrite"]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request) -> str:
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def world(request, backend, two_establishments, tmp_path_factory):
-    with console_world(request, backend, two_establishments, tmp_path_factory.mktemp("anomalies")) as built:
-        yield built
+backend = both_backends()
+world = world_fixture("anomalies")
 
 
 def logged_in(world, role: str) -> Console:

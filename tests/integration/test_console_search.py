@@ -24,7 +24,7 @@ from tests.api_tokens import issue
 from tests.browser.console_world import OTHER_UAI, _Output
 from tests.console_client import Console, Page
 from tests.integration import diagnosis_world as world_
-from tests.integration.console_world import NOW, serving
+from tests.integration.console_world import NOW, both_backends, serving
 from tests.integration.diagnosis_world import SIECLE_ENCODING, T_LATER
 
 NEWCOMER = {"sn": ["Nouvelnom"], "givenName": ["Octavien"], "ENTPersonNomPatro": ["Nouvelnom"]}
@@ -33,9 +33,7 @@ UNKNOWN_JOINTURE = "ZZ9000001"  # a record the AAF rejected, of nobody in the di
 NEW_PID = "9990001"
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request) -> str:
-    return request.param
+backend = both_backends()
 
 
 @pytest.fixture(scope="module")
