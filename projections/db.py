@@ -173,6 +173,11 @@ class Database:
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql
 
+    @property
+    def in_transaction(self) -> bool:
+        """A unit of work is open: what it wrote may still be rolled back."""
+        return self._depth > 0
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._depth:

@@ -18,6 +18,8 @@ operator's decision and never a pair."""
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -28,6 +30,7 @@ from events.usecases.anomaly_review import Reviewable
 from projections.clauses import placeholders
 from projections.db import Database
 from projections.merge_anomalies import same_person
+from projections.schema import TRACKING
 
 KIND = "suspected_duplicate"
 LIVE = "('pending', 'active', 'departing')"
@@ -85,6 +88,18 @@ def candidate_ids(db: Database) -> set[tuple[str, str]]:
     return {(a, b) for key in ("family_key", "given_birth_key") for a, b in db.query(_PAIRS.format(key=key))}
 
 
+# Scored pairs kept per connection, for as long as the read models' tracking
+# positions say nothing changed: a daemon's HTTP workers and its metrics
+# scrapes list the anomalies again and again on the same read models, and the
+# scoring is most of a listing's time. Every table read here is written by a
+# projection in the transaction that moves its position.
+_SCORED: weakref.WeakKeyDictionary[Database, tuple[tuple, dict[tuple, list[DuplicatePair]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_SCORED_LOCK = threading.Lock()
+_KEPT = 64  # distinct questions kept per connection (an explanation asks one per account)
+
+
 def pairs(
     db: Database, min_score: float = SUSPECTED, uai: str | None = None, naming: frozenset[str] | None = None
 ) -> list[DuplicatePair]:
@@ -92,6 +107,25 @@ def pairs(
     ``uai``: those with a side in that establishment; ``naming``: those with
     a side whose account id or jointure is one of these (one account's
     explanation scores its own pairs, not the directory's)."""
+    if db.in_transaction or not db.table_exists(TRACKING):  # what a unit of work sees may be rolled back
+        return _pairs(db, min_score, uai, naming)
+    positions = tuple(sorted(db.query(f"SELECT name, position FROM {TRACKING}")))
+    question = (min_score, uai, naming)
+    with _SCORED_LOCK:
+        seen, answers = _SCORED.get(db, ((), {}))
+        if seen == positions and question in answers:
+            return list(answers[question])
+    found = _pairs(db, min_score, uai, naming)
+    with _SCORED_LOCK:
+        seen, answers = _SCORED.get(db, ((), {}))
+        if seen != positions or len(answers) >= _KEPT:
+            answers = {}
+        answers[question] = found
+        _SCORED[db] = (positions, answers)
+    return list(found)
+
+
+def _pairs(db: Database, min_score: float, uai: str | None, naming: frozenset[str] | None) -> list[DuplicatePair]:
     found = candidate_ids(db)
     ids = sorted({i for pair in found for i in pair})
     if not ids:

@@ -69,8 +69,9 @@ class Output:
     def show(self, data: object, text: str | None = None) -> None:
         """``data`` as JSON with ``--json``, else ``text`` (nothing if None)."""
         if self.as_json:
-            json.dump(data, self.out, ensure_ascii=False, indent=2, default=json_value)
-            self.out.write("\n")
+            # One write: json.dump writes each token on its own (a listing of
+            # a few thousand accounts is hundreds of thousands of writes).
+            self.out.write(json.dumps(data, ensure_ascii=False, indent=2, default=json_value) + "\n")
         elif text is not None:
             self.out.write(self.times_in(text) + "\n")
 

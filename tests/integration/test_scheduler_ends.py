@@ -1,13 +1,18 @@
-"""The service's own timer (daemon/service/scheduler.py) on SQLite and
-PostgreSQL wakes for the dated transitions other than the 48 h and
-Toussaint (issue 13): given a delivery of two establishments whose accounts
+"""The service's own timer (daemon/service/scheduler.py) wakes for the
+dated transitions other than the 48 h and Toussaint (issue 13): given a delivery of two establishments whose accounts
 are created, and nothing else pending, when an operator attaches a teacher
 to the other establishment until an end date and creates a manual account
 with an end date a little later, then the timer is armed for the
 attachment's end, the tick ends it then, the timer is armed for the manual
 account's end date and the tick removes it then — no poll in between. An
 operator's hold keeps a manual account's end and a duplicate's deletion from
-arming the timer, never an attachment's end."""
+arming the timer, never an attachment's end.
+
+The timer's story runs on SQLite only: it waits in real time (about 15 s)
+for what the store does not change; the hold's story, on both stores,
+reads the same due dates (daemon/service/due.py) and ends the attachment on
+PostgreSQL, test_scheduler.py runs the timer on PostgreSQL, and
+test_manual_accounts.py removes a manual account at its end date there."""
 
 from __future__ import annotations
 
@@ -96,6 +101,7 @@ def account(ctx, account_id: str) -> dict:
     return row
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_timer_ends_an_attachment_and_a_manual_account_at_their_dates(started):
     clock = ShiftedClock(T_CREATE + timedelta(hours=1))
     ctx = bootstrap.build(started, Policy(), clock)
