@@ -2,7 +2,8 @@
 diagnosis stories (tests/integration/diagnosis_world.py) after its rentrée,
 where SIECLE's guardians export of 17 September retypes guardian b's record
 for someone else — Éloïse Dépréaux-Ménétrier, accents on both names — so that
-b's account is a suspected overwrite held for a decision; tokens made by
+b's account is a suspected overwrite held for a decision; the persons of
+seed 001's sample ticket (ticket_world.py); tokens made by
 `entsync tokens create`; and `entsync run` serving it on 127.0.0.1.
 
 The store is prepared once per session (a SQLite copy of the prepared
@@ -18,6 +19,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from tests import api_tokens
+from tests.browser import ticket_world
+from tests.browser.ticket_world import Ticket
 from tests.e2e.daemon_process import Daemon
 from tests.integration import diagnosis_world as world_
 from tests.integration.cli import Cli
@@ -48,6 +51,7 @@ class ConsoleWorld:
     guardian: Guardian
     siecle_file: str  # the guardians export's file name, which the timeline names
     overwrite_line: int  # the retyped record's line in it
+    ticket: Ticket  # seed 001's sample ticket's persons (ticket_world.py)
 
 
 class _Output:
@@ -72,8 +76,8 @@ def newcomer_export(world: World) -> Path:
     return world_.later_export(world, "retyped-newcomer", world.responsables, world_.retyped(body, world.b, values))
 
 
-def prepare(request, root: Path) -> tuple[World, str, dict[str, str], dict]:
-    """The world, its store's URL, the tokens' secrets and the overwrite's anomaly row."""
+def prepare(request, root: Path) -> tuple[World, str, dict[str, str], dict, Ticket]:
+    """The world, its store's URL, the tokens' secrets, the overwrite's anomaly row and the ticket's persons."""
     output = _Output()
     with contextlib.redirect_stdout(output.out), contextlib.redirect_stderr(output.err):
         world = world_.build(root / "world")
@@ -82,6 +86,7 @@ def prepare(request, root: Path) -> tuple[World, str, dict[str, str], dict]:
         code, out = cli.run("ingest", str(newcomer_export(world)), "--now", T_LATER.isoformat())
         assert code == 0 and "overwrites_suspected 1" in out, (out, cli.err)
         (anomaly,) = cli.json("anomalies", "--kind", "suspected_overwrite")
+        ticket = ticket_world.prepare(cli, world)
         tokens = {
             "etab-admin": _token(cli, "console-etab-admin", "etab-admin", world.uai),
             "other-etab-admin": _token(cli, "console-other-etab-admin", "etab-admin", OTHER_UAI),
@@ -92,7 +97,7 @@ def prepare(request, root: Path) -> tuple[World, str, dict[str, str], dict]:
         account["attributes"]["sn"][0],
         account["attributes"]["givenName"][0],
     )
-    return world, cli.store_url, tokens, anomaly
+    return world, cli.store_url, tokens, anomaly, ticket
 
 
 def _token(cli: Cli, name: str, role: str, uai: str | None = None) -> str:
@@ -105,10 +110,10 @@ def _token(cli: Cli, name: str, role: str, uai: str | None = None) -> str:
 
 def start(request, root: Path) -> ConsoleWorld:
     """The prepared world served by `entsync run` (stopped by the caller)."""
-    world, store, tokens, anomaly = prepare(request, root)
+    world, store, tokens, anomaly, ticket = prepare(request, root)
     inbox = root / "inbox"
     inbox.mkdir()
     daemon = Daemon(root, store, inbox, quiet=30).start()
     guardian = Guardian(world.b, anomaly["account_id"], anomaly["family_name"], anomaly["given_name"])
     base = daemon.url("")
-    return ConsoleWorld(daemon, world, base, tokens, guardian, anomaly["file"], anomaly["line"])
+    return ConsoleWorld(daemon, world, base, tokens, guardian, anomaly["file"], anomaly["line"], ticket)

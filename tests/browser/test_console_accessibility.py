@@ -3,7 +3,8 @@ labels, headings, landmarks, contrast — no violation, whatever its impact,
 with axe's default rules (WCAG 2 A and AA, and its best practices).
 
 A page is one line of PAGES: the token it is seen with (none: logged out),
-its URL (``{account_id}`` is the overwritten guardian's) and, for the pages a
+its URL (``{account_id}`` is the overwritten guardian's, ``{margaux}``,
+``{rola}`` and ``{dimitaux}`` the sample ticket's persons') and, for the pages a
 form leads to, what is done on the page first."""
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ PAGES = [
     pytest.param("etab-admin", "/console", "search", id="resultats"),
     pytest.param("etab-admin", "/console", "expired", id="erreur-403"),
     pytest.param("etab-admin", "/console/accounts/{account_id}", None, id="compte"),
+    pytest.param("etab-admin", "/console/accounts/{margaux}", None, id="compte-doublon-suspecte"),
+    pytest.param("etab-admin", "/console/accounts/{rola}", None, id="compte-ecrase-par-l-aaf"),
+    pytest.param("etab-admin", "/console/accounts/{dimitaux}", None, id="compte-fiches-rejetees"),
     pytest.param("etab-admin", "/console/accounts/00000000-0000-4000-8000-000000000000", None, id="erreur-404"),
     pytest.param("etab-admin", "/console/nowhere/at-all", None, id="page-inconnue"),
     pytest.param("etab-admin", "/console/anomalies", None, id="anomalies"),
@@ -32,7 +36,9 @@ PAGES = [
 def shown(page: Page, console: ConsoleWorld, token: str | None, url: str, then: str | None) -> None:
     if token is not None:
         log_in(page, console.tokens[token])
-    page.goto(url.format(account_id=console.guardian.account_id))
+    ticket = console.ticket
+    page.goto(url.format(account_id=console.guardian.account_id, margaux=ticket.margaux[0], rola=ticket.rola,
+                         dimitaux=ticket.dimitaux))  # fmt: skip
     if then == "search":
         search(page, console.guardian.family_name)
     elif then == "expired":  # a form whose session value went stale: the 403 error page

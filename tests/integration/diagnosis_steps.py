@@ -16,7 +16,7 @@ from projections import imports_schema, schema, siecle_schema
 from tests.api_tokens import bearer
 from tests.integration import diagnosis_world as world_
 from tests.integration.cli import Cli
-from tests.integration.diagnosis_world import T_LATER, World
+from tests.integration.diagnosis_world import RELATIONS, T_LATER, World
 
 
 def ingested(cli: Cli, path, at: datetime) -> str:
@@ -39,10 +39,6 @@ def guardian_overwritten(cli: Cli, world: World) -> dict:
     assert "overwrites_suspected 1" in out, out
     (row,) = of_kind(cli, "suspected_overwrite")
     return row
-
-
-RELATIONS = ("ENTElevePere", "ENTEleveMere", "ENTElevePersRelEleve", "ENTEleveParents", "ENTEleveAutorite",
-             "ENTEleveQualite")  # fmt: skip
 
 
 def guardian_typed_twice(cli: Cli, world: World) -> str:

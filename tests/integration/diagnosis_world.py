@@ -27,6 +27,15 @@ T_LEAVING = datetime(2026, 9, 1, 6, tzinfo=UTC)  # the students export giving a 
 T_LATER = datetime(2026, 9, 17, 6, tzinfo=UTC)  # the other stories' exports and deltas, from here on
 SIECLE_ENCODING = "iso8859_15"
 IDENTITY = (b"LC_CIVILITE", b"NOM_DE_FAMILLE", b"NOM_USAGE", b"PRENOM")
+# A pupil's AAF attributes naming their guardians (left out of a record copied for another pupil).
+RELATIONS = (
+    "ENTElevePere",
+    "ENTEleveMere",
+    "ENTElevePersRelEleve",
+    "ENTEleveParents",
+    "ENTEleveAutorite",
+    "ENTEleveQualite",
+)
 
 
 @dataclass
@@ -153,6 +162,13 @@ def aaf_record(category: str, jointure: str, attrs: dict[str, list[str]]) -> str
         f'<addRequest><operationalAttributes><attr name="categoriePersonne"><value>{category}</value></attr>'
         f"</operationalAttributes><identifier><id>{jointure}</id></identifier><attributes>"
         f'<attr name="ENTPersonJointure"><value>{jointure}</value></attr>{values}</attributes></addRequest>\n'
+    )
+
+
+def mismatched(category: str, jointure: str, attrs: dict) -> str:
+    """A record whose jointure attribute differs from its identifier: rejected (jointure_mismatch)."""
+    return aaf_record(category, jointure, attrs).replace(
+        f'<attr name="ENTPersonJointure"><value>{jointure}</value>', '<attr name="ENTPersonJointure"><value>X1</value>'
     )
 
 

@@ -41,13 +41,6 @@ def world(tmp_path_factory):
     return world_.build(tmp_path_factory.mktemp("search-world"))
 
 
-def mismatched(category: str, jointure: str, attrs: dict) -> str:
-    """A record whose jointure attribute differs from its identifier: rejected (jointure_mismatch)."""
-    return world_.aaf_record(category, jointure, attrs).replace(
-        f'<attr name="ENTPersonJointure"><value>{jointure}</value>', '<attr name="ENTPersonJointure"><value>X1</value>'
-    )
-
-
 def siecle_exports(world) -> tuple[object, object, str]:
     """The guardians export with a guardian of the student's the AAF never
     delivered; the students export with one INE mistyped (rejected)."""
@@ -96,8 +89,8 @@ def prepare(request, backend, world, output, directory):
     for n, day in enumerate(("20260917", "20260918")):
         delta = world_.aaf_delta(world.root / f"search-delta-{n}", day, {
             "PersRelEleve": [world_.aaf_record("PersRelEleve", world.a, retyped)] if n == 0 else [],
-            "PersEducNat": [mismatched("PersEducNat", world.teacher, teacher["attributes"]),
-                            mismatched("PersEducNat", UNKNOWN_JOINTURE, teacher["attributes"])],
+            "PersEducNat": [world_.mismatched("PersEducNat", world.teacher, teacher["attributes"]),
+                            world_.mismatched("PersEducNat", UNKNOWN_JOINTURE, teacher["attributes"])],
         })  # fmt: skip
         code, out = cli.run("ingest", str(delta), "--now", (T_LATER + timedelta(days=n)).isoformat())
         assert code in (0, 3) and "rejected 2" in out, (out, cli.err)  # 3: records rejected

@@ -18,18 +18,10 @@ from events.duplicate_score import SUSPECTED
 from events.policy import Policy
 from tests.integration.cli import Cli
 from tests.integration.conftest import started_establishments
-from tests.integration.diagnosis_world import aaf_delta, aaf_record
+from tests.integration.diagnosis_world import RELATIONS, aaf_delta, aaf_record
 
 T_DELTA = datetime(2026, 9, 1, 6, tzinfo=timezone.utc)
 T_DECIDE = T_DELTA + timedelta(days=1)
-RELATIONS = (
-    "ENTElevePere",
-    "ENTEleveMere",
-    "ENTElevePersRelEleve",
-    "ENTEleveParents",
-    "ENTEleveAutorite",
-    "ENTEleveQualite",
-)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
