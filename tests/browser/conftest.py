@@ -31,12 +31,17 @@ FLAGS = [
 TIMEOUT_MS = 15_000  # what a page waits for an element before failing (a slow CI machine, two workers)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """A headless Chromium for the session. Playwright gives each launch a
+    """A headless Chromium for one test. Playwright gives each launch a
     fresh profile directory under the temporary directory (it refuses
-    --user-data-dir, which belongs to persistent contexts), and each test
-    gets a context of its own: no cookie crosses from one test to another."""
+    --user-data-dir, which belongs to persistent contexts).
+
+    One per test, not per session: Playwright's synchronous API runs its
+    event loop on the calling thread for as long as it is started, and a
+    test of another layer that the same xdist worker runs meanwhile and calls
+    asyncio.run() would fail ("cannot be called from a running event loop").
+    A launch costs well under a second."""
     if not os.access(CHROMIUM, os.X_OK):
         unavailable(f"{CHROMIUM} not found (Debian packages chromium and chromium-driver)")
     from playwright.sync_api import sync_playwright
