@@ -20,6 +20,8 @@ _AS_DUPLICATE = ("duplicate_of:", "marked_duplicate_of:")
 
 
 def pronote_matching_blocked(db: Database, account_id: str, jointure: str, state: str, state_reason: str) -> bool:
+    if state == "removed":  # nothing to attach identifiers to any more: its state says so
+        return False
     if state == "deactivated" and state_reason.startswith(_AS_DUPLICATE):
         return True
     reasons = [prefix + jointure for prefix in _AS_DUPLICATE]
@@ -27,9 +29,14 @@ def pronote_matching_blocked(db: Database, account_id: str, jointure: str, state
         "SELECT COUNT(*) FROM accounts WHERE state = 'deactivated' AND state_reason IN (?, ?)", tuple(reasons)
     ):
         return True
-    return any(
-        account_id in json.loads(subject)
-        for (subject,) in db.query(
-            "SELECT subject FROM anomaly_reviews WHERE kind = 'suspected_duplicate' AND status = 'confirmed'"
-        )
-    )
+    for (subject,) in db.query(
+        "SELECT subject FROM anomaly_reviews WHERE kind = 'suspected_duplicate' AND status = 'confirmed'"
+    ):
+        others = [other for other in json.loads(subject) if other != account_id]
+        if len(others) == len(json.loads(subject)):
+            continue  # a pair this account is not in
+        # The pair blocks while its other side exists: deleted, it no longer does.
+        if any(db.scalar("SELECT COUNT(*) FROM accounts WHERE account_id = ? AND state <> 'removed'", (other,))
+               for other in others):  # fmt: skip
+            return True
+    return False

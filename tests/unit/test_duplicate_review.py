@@ -156,6 +156,11 @@ def test_only_a_confirmed_duplicate_blocks_pronote_matching(uow):
     confirm(ConfirmAnomaly(pairs(uow.db)[0].anomaly_id, "alice", "the same mother"), uow, T2)
     assert blocked("G1") and blocked("G2")  # the kept account too: it has a duplicate
     assert not blocked("E3") and not blocked("G3")
+    # The duplicate deleted at its due date, the kept account no longer has one.
+    tick.tick(uow, T2 + timedelta(days=400))
+    states = {j: reads.account(uow, scope=None, key=j)["state"] for j in ("G1", "G2")}
+    assert sorted(states.values()) == ["active", "removed"], states
+    assert not any(blocked(j) for j in ("G1", "G2"))
 
 
 def test_a_pupil_who_changed_school_is_a_transfer_not_listed(uow):
