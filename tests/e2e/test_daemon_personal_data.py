@@ -1,7 +1,8 @@
 """No personal data in what the daemon writes (issue 4, domain-rules §11):
 a generated rentrée — AAF, SIECLE, STS-web, timetable, the second date and
 the faulty variants, plus a delivery with records that must be rejected —
-goes through ``entsync run`` with JSON logs; then every name, birth date and
+goes through ``entsync run`` with JSON logs, its API and console asked as
+their users would; then every name, birth date and
 INE of the generated files is looked for in the logs, the reports (JSON and
 the French bilan) and the names of the moved files."""
 
@@ -20,6 +21,7 @@ from lxml import etree
 
 from generator.cli import run as generate
 from tests.api_tokens import random_part
+from tests.console_client import Console
 from tests.e2e.daemon_process import Daemon, cli, drop_with_marker, wait_until
 
 # Fields that carry a name, a birth date or an INE, by source (formats §1–§4).
@@ -184,6 +186,17 @@ def test_nothing_the_daemon_writes_names_a_person(rentree, tmp_path, daemons):
                 asked[(who, path)] = exc.code
     assert asked[("operator", f"/api/v1/accounts/{login}")] == 200 and asked[("reader", "/api/v1/deliveries")] == 403
     assert asked[("wrong", "/api/v1/imports")] == 401 and asked[("none", "/api/v1/imports")] == 401
+    # The support console (issue 16) as support staff use it: a wrong token, then the
+    # reader's, a search by a person's name, their page, a form without its CSRF value.
+    account = json.loads(cli(store, "--json", "account", login, cwd=tmp_path).stdout)
+    name = f"{account['attributes']['sn'][0]} {account['attributes']['givenName'][0]}"
+    console = Console(daemon.url(""))
+    assert console.log_in(secrets["reader"][:-4] + "abcd").status == 401
+    assert console.log_in(secrets["reader"]).status == 200
+    found = console.search(name)
+    assert f"/console/accounts/{account['account_id']}" in found.body
+    assert console.get(f"/console/accounts/{account['account_id']}").status == 200
+    assert console.post("/console/search", {"q": name, "csrf": "forged"}).status == 403
     assert daemon.terminate() == 0
 
     events = daemon.events()
