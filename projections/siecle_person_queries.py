@@ -6,15 +6,19 @@ imports."""
 
 from __future__ import annotations
 
+import json
+
 from projections.db import Database
 
 TABLES = {"student": ("siecle_students", "student_id", "eleve_id"), "guardian": ("siecle_guardians", "guardian_id", "personne_id")}  # fmt: skip
 
 
-def person(db: Database, uai: str, kind: str, key: str) -> dict | None:
+def person(db: Database, uai: str, kind: str, key: str, identity: bool = False) -> dict | None:
     """The record with its ``link`` (a siecle_account_links row or None),
     ``related`` (the other side of its student↔guardian links, with their
-    names and accounts) and ``rejections``; None when SIECLE has no such record."""
+    names and accounts) and ``rejections``; None when SIECLE has no such record.
+    ``identity``: with the whole record (its ``attrs``, birth date and INE),
+    as the person's own export gives it (daemon/history/person.py)."""
     if kind not in TABLES or not db.table_exists("siecle_students"):
         return None
     table, id_column, key_column = TABLES[kind]
@@ -24,9 +28,12 @@ def person(db: Database, uai: str, kind: str, key: str) -> dict | None:
     if not rows:
         return None
     row = rows[0]
-    row.pop("attrs", None)
-    row.pop("birth_date", None)  # never shown: not needed to answer a ticket
-    row.pop("ine", None)
+    if identity:
+        row["attrs"] = json.loads(row.get("attrs") or "{}")
+    else:
+        row.pop("attrs", None)
+        row.pop("birth_date", None)  # never shown: not needed to answer a ticket
+        row.pop("ine", None)
     links = db.query_dicts(
         "SELECT status, account_id, jointure, rule, reason, at FROM siecle_account_links WHERE uai = ? AND kind = ? "
         "AND key = ?",

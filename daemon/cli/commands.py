@@ -20,6 +20,7 @@ from daemon.cli import (
     history_commands,
     import_commands,
     kafka_commands,
+    person_commands,
     preview_commands,
     service_commands,
     siecle_commands,
@@ -79,6 +80,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], in
     "state": history_commands.state,
     "diff": history_commands.diff,
     "explain": explain_commands.explain,
+    # A person's data on request (issue 17, the RGPD right of access).
+    "person": person_commands.run,
     "structures": directory_commands.structures,
     "group-source": directory_commands.group_source,
     "classes": directory_commands.classes,

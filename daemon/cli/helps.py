@@ -117,6 +117,20 @@ HELPS: dict[str, Help] = {
         "facts and the sentences.",
         READ,
     ),
+    "person": Help(
+        "export everything the store holds on one person (the RGPD right of access)",
+        "export KEY: everything the store holds on one person as one JSON document — the account as "
+        "`entsync account --json` shows it, its explanation, every fact from every source (AAF, SIECLE, "
+        "timetable, administrators, the clock) as `entsync history --json` gives them, its links to guardians "
+        "or students, its logins (current and reserved), the anomalies that name it, the records of theirs "
+        "rejected, the SIECLE records linked to it with their whole identity — and a readable summary "
+        "(`summary`, French by default, --lang en). KEY: a jointure, login or account id, or a SIECLE record "
+        "as siecle:UAI:eleve:ELEVE_ID or siecle:UAI:responsable:PERSONNE_ID (a record linked to no account "
+        "exports the record alone). A jointure retyped for another person (a confirmed overwrite) exports the "
+        "generation the key names; the others are listed by id and state only. --out FILE writes the document "
+        "to FILE with mode 0600 instead of standard output.",
+        READ,
+    ),
     "structures": Help(
         "list establishments",
         "List the establishments (structures) of the directory: UAI, type, name, accounts, where their groups "

@@ -181,6 +181,9 @@ def parser() -> argparse.ArgumentParser:
 
     history_commands.add_arguments(cmd("history"), cmd("state", as_of=True), cmd("diff"))
     explain_commands.add_arguments(cmd("explain"))
+    from daemon.cli import person_commands
+
+    person_commands.add_arguments(cmd("person"))
     cmd("structures", as_of=True)
     sp = cmd("group-source", now=True)
     sp.add_argument("uai", metavar="UAI")

@@ -88,7 +88,7 @@ def why(row: dict[str, Any], entries: list[dict[str, Any]], now: datetime, polic
     return w
 
 
-def _generation(jointure: str, entries: list[dict[str, Any]]) -> int:
+def generation_of(jointure: str, entries: list[dict[str, Any]]) -> int:
     """An ended generation's jointure reads ``J#n``; the current one is the last."""
     _, mark, n = jointure.partition("#")
     return int(n) if mark and n.isdigit() else max([1, *(e.get("generation", 1) for e in entries)])
@@ -107,7 +107,7 @@ def explain(ctx: Any, key: str, now: datetime, lang: str) -> dict[str, Any] | No
         return None
     entries = account_history(ctx, row["jointure"]) or []
     # A jointure's history holds every generation: the account explained is one of them.
-    generation = _generation(row["jointure"], entries)
+    generation = generation_of(row["jointure"], entries)
     entries = [e for e in entries if e.get("generation", generation) == generation]
     attrs = row.get("attributes") or {}
     rows = explain_queries.anomalies_of(ctx.db, row["account_id"], row["jointure"], now, policy.overdue_grace, policy)

@@ -23,6 +23,7 @@ from daemon.http import (
     api,
     explain_routes,
     history_routes,
+    person_routes,
     preview_routes,
     probes,
 )
@@ -74,6 +75,7 @@ def _fastapi() -> FastAPI:
     app.include_router(actions.academie)
     app.include_router(anomaly_actions.decisions)
     app.include_router(preview_routes.previews)
+    app.include_router(person_routes.persons)
     app.include_router(console)  # the support console's pages (issue 16), not in the OpenAPI document
 
     @app.get(OPENAPI_PATH, include_in_schema=False)

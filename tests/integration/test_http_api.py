@@ -101,6 +101,8 @@ PATHS = {
     "/api/v1/anomalies/{id}/dismiss",
     # The preview of an uploaded file (issue 15, tests/integration/test_http_preview.py).
     "/api/v1/previews",
+    # A person's data on request (issue 17, tests/integration/test_person_export.py).
+    "/api/v1/persons/{key}/export",
 }
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -225,6 +227,7 @@ def test_every_documented_path_answers_as_documented(site):
         "/api/v1/accounts/{key}/diff": f"/api/v1/accounts/{account['login']}/diff?from={T0:%Y-%m-%dT%H:%MZ}&to={NOW:%Y-%m-%dT%H:%MZ}",
         "/api/v1/accounts/{key}/explanation": f"/api/v1/accounts/{account['login']}/explanation?lang=en",
         "/api/v1/explanations": f"/api/v1/explanations?name={account['login']}",
+        "/api/v1/persons/{key}/export": f"/api/v1/persons/{account['login']}/export",
         "/api/v1/structures/{uai}/classes": f"/api/v1/structures/{site.uai}/classes",
         "/api/v1/deliveries/{id}": f"/api/v1/deliveries/{site.delivery_id}",
         "/api/v1/imports/{id}": f"/api/v1/imports/{site.import_id[:8]}",

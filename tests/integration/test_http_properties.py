@@ -72,7 +72,7 @@ SETTINGS = settings(
     deadline=None,  # a request's time is the server's, not the property's
     suppress_health_check=list(HealthCheck),  # slow or filtered generation is not the API's fault
 )
-OPERATIONS = ("/api/v1/deliveries",)  # the operators' group (daemon/http/api.py)
+OPERATIONS = ("/api/v1/deliveries", "/api/v1/persons")  # the operators' group (daemon/http/api.py)
 
 
 @dataclass
@@ -126,6 +126,7 @@ def world(request, backend, two_establishments, tmp_path_factory):
                 "/api/v1/accounts/{key}/history",
                 "/api/v1/accounts/{key}/diff",
                 "/api/v1/accounts/{key}/explanation",
+                "/api/v1/persons/{key}/export",  # issue 17: an operator's only
             )
         },
         ("/api/v1/structures/{uai}/classes", "uai"): [mine, other],

@@ -50,6 +50,7 @@ TEXTS = [
     ("/api/v1/accounts/{key}/diff", "key"),
     ("/api/v1/accounts/{key}/explanation", "key"),
     ("/api/v1/explanations", "name"),
+    ("/api/v1/persons/{key}/export", "key"),
 ]
 
 
