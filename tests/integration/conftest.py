@@ -79,6 +79,23 @@ def two_establishments(tmp_path_factory) -> Academie:
     )
 
 
+def academie_started(request, backend: str, acad: Academie, directory: Path | None = None) -> str:
+    """A copy of the store where ``acad``'s (the session's ``academie``) first
+    delivery was applied at T0 and its accounts created at T_CREATE, in a
+    context closed since: the state many stories start from, made once per
+    session and backend (prepared_store)."""
+
+    def start(url: str) -> None:
+        c = bootstrap.build(url, Policy())
+        try:
+            assert ingest(str(acad.first), c, T0).status == "applied"
+            tick(c, T_CREATE)
+        finally:
+            c.close()
+
+    return prepared_store(request, backend, "academie-started", start, directory)
+
+
 @dataclass(frozen=True)
 class Started:
     delivery: str  # the first delivery's id

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 
+from daemon import bootstrap
+from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
-from events.usecases.tick import tick
 from projections import facts
-from tests.integration.conftest import T0, T1, T_CREATE
+from tests.integration.conftest import T0, T1, academie_started
 
 
-def test_fast_decoder_equals_the_mapper(ctx, academie):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_fast_decoder_equals_the_mapper(request, backend, academie):
+    # From a copy of the store where the first delivery was applied at T0 and its accounts created at T_CREATE.
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())
+    request.addfinalizer(ctx.close)
     ingest(str(academie.second), ctx, T1)
     assert facts.decoder(ctx.log) is facts._fast  # no cipher, no compressor configured
     topics = set()

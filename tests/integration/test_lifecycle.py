@@ -18,7 +18,7 @@ from projections import account_queries, anomaly_queries, delivery_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump
-from tests.integration.conftest import T0, T1, T_CREATE, prepared_store, rebuilt
+from tests.integration.conftest import T0, T1, T_CREATE, academie_started, rebuilt
 
 TOUSSAINT_2027 = datetime(2027, 10, 23, tzinfo=timezone.utc)
 
@@ -31,26 +31,12 @@ def live(ctx) -> dict:
     return dump(ctx.db)
 
 
-def year_started(request, backend: str, academie, directory=None) -> str:
-    """A copy of the store where the year started (the first delivery applied
-    at T0, its accounts created at T_CREATE in a context closed since), the
-    state most stories here start from: made once per backend."""
-
-    def start(url: str) -> None:
-        c = bootstrap.build(url, Policy())
-        try:
-            assert ingest(str(academie.first), c, T0).status == "applied"
-            tick(c, T_CREATE)
-        finally:
-            c.close()
-
-    return prepared_store(request, backend, "lifecycle-started", start, directory)
-
-
 @pytest.fixture
 def started(request, backend, academie):
-    """A context on a copy of the store where the year started."""
-    ctx = bootstrap.build(year_started(request, backend, academie), Policy())
+    """A context on a copy of the store where the year started (the first
+    delivery applied at T0, its accounts created at T_CREATE), the state most
+    stories here start from."""
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())
     yield ctx
     ctx.close()
 
@@ -178,7 +164,7 @@ def test_delta_gives_the_same_directory_as_the_second_complete(request, backend,
     for name, second in (("complete", academie.second), ("delta", academie.delta)):
         # The complete delivery on this backend, the delta on SQLite, both after the year started.
         on = (backend, tmp_path) if name == "complete" else ("sqlite", tmp_path / "delta")
-        c = bootstrap.build(year_started(request, on[0], academie, on[1]), Policy())
+        c = bootstrap.build(academie_started(request, on[0], academie, on[1]), Policy())
         r = ingest(str(second), c, T1)
         assert r.status == "applied", r.message
         results[name] = {row["jointure"]: (row["state"], row["login"]) for row in account_queries.accounts(c.db)}
@@ -220,7 +206,7 @@ def test_mass_departure_is_held_then_released_or_rejected(request, backend, acad
     for decision in ("release", "reject"):
         # Released on this backend, rejected on SQLite, both after the year started.
         on = (backend, tmp_path) if decision == "release" else ("sqlite", tmp_path / "reject")
-        c = bootstrap.build(year_started(request, on[0], academie, on[1]), Policy())
+        c = bootstrap.build(academie_started(request, on[0], academie, on[1]), Policy())
         before = states(c)
         held = ingest(str(heavy), c, T1)
         assert held.status == "held" and held.reason == "mass_departure" and held.exit_code == 2
@@ -244,7 +230,7 @@ def test_mass_departure_is_held_then_released_or_rejected(request, backend, acad
 
 def test_incremental_read_model_equals_rebuild_after_restart(request, backend, academie):
     # The year started in a context closed since: this one is the restart.
-    c = bootstrap.build(year_started(request, backend, academie), Policy())
+    c = bootstrap.build(academie_started(request, backend, academie), Policy())
     ingest(str(academie.second), c, T1)
     tick(c, T1 + timedelta(days=50))
     assert live(c) == rebuilt(c)
@@ -254,7 +240,7 @@ def test_incremental_read_model_equals_rebuild_after_restart(request, backend, a
 def test_missing_calendar_year_is_provisional_then_rescheduled(request, backend, academie):
     from datetime import date
 
-    store_url = year_started(request, backend, academie)
+    store_url = academie_started(request, backend, academie)
     c = bootstrap.build(store_url, Policy())
     late = datetime(2027, 11, 5, 6, tzinfo=timezone.utc)  # Toussaint 2028 is not shipped
     ingest(str(academie.second), c, late)
