@@ -143,6 +143,29 @@ def started_establishments(
 
 
 @pytest.fixture(scope="session")
+def merge_academie(tmp_path_factory) -> Academie:
+    """900 students (two establishments), deliberate duplicates that the
+    second complete delivery (10 September) drops with its churn, and SIECLE
+    exports of both dates: the merge stories' and the fold's (their stores
+    start from one prepared store, MERGE_STARTED)."""
+    return make_academie(
+        tmp_path_factory.mktemp("merges"),
+        "--students",
+        "900",
+        "--seed",
+        "5",
+        "--second-date",
+        "20260910",
+        "--sources",
+        "aaf,siecle",
+    )
+
+
+# The prepared store where merge_academie's year started (tests/integration/cli.py year_started).
+MERGE_STARTED = "merge-academie-started"
+
+
+@pytest.fixture(scope="session")
 def academie_regenerated(tmp_path_factory) -> Academie:
     """The same content as ``academie``, delivered on another date, split into
     other parts, with attributes in another order."""
