@@ -224,6 +224,14 @@ class Database:
             with self._outage(), conn.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """PostgreSQL's COPY of ``rows`` into ``table`` (projections/bulk.py)."""
+        conn = self._live()
+        with self._outage(), conn.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         conn = self._live()
         with self._outage():

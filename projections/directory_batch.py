@@ -1,6 +1,6 @@
 """The rows one batch of the directory projection touches (projections/
 directory.py), loaded once and written at its end in the batch's
-transaction with executemany; and the tables derived from them when they
+transaction (projections/bulk.py: COPY on PostgreSQL); and the tables derived from them when they
 are written: the structures of a guardian are those of their students."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from projections.bulk import delete_many, insert_rows, upsert_rows
 from projections.db import Database
 from projections.schema import COLUMNS, PRIMARY_KEYS
 
@@ -21,7 +22,7 @@ def _pk(table: str) -> list[str]:
 
 
 class Batch:
-    """Rows touched by one batch of events, written at the end with executemany."""
+    """Rows touched by one batch of events, written at the end."""
 
     def __init__(self, db: Database, prefix: str):
         self.db, self.p = db, prefix
@@ -115,14 +116,9 @@ class Batch:
             rows = list(self.rows[table].values())
             if not rows:
                 continue
-            cols, pk = _cols(table), _pk(table)
-            updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
-            sql = (
-                f"INSERT INTO {p}{table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}"
-            )
-            db.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
-        db.executemany(f"INSERT INTO {p}rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rejections)
+            cols = _cols(table)
+            upsert_rows(db, f"{p}{table}", cols, _pk(table), [tuple(r[c] for c in cols) for r in rows])
+        insert_rows(db, f"{p}rejections", _cols("rejections"), self.rejections)
         self._replace("account_structures", self.account_structures, lambda aid, s: (aid, s))
         self._replace("memberships", self.memberships, lambda aid, m: (aid, *m))
         self._replace("set_aside_fields", self.set_aside, lambda aid, f: (aid, *f))
@@ -137,9 +133,11 @@ class Batch:
                         f"SELECT guardian_jointure FROM {p}guardian_links WHERE student_id IN ({marks})", chunk
                     )
                 )
-            db.executemany(f"DELETE FROM {p}guardian_links WHERE student_id = ?", [(s,) for s in students])
-            db.executemany(
-                f"INSERT INTO {p}guardian_links VALUES (?, ?, ?, ?)",
+            delete_many(db, f"{p}guardian_links", "student_id", students)
+            insert_rows(
+                db,
+                f"{p}guardian_links",
+                _cols("guardian_links"),
                 [(s, g, resp, lien) for s, links in self.links.items() for g, (resp, lien) in links.items()],
             )
             for links in self.links.values():
@@ -149,13 +147,9 @@ class Batch:
     def _replace(self, table: str, sets: dict, row: Callable) -> None:
         if not sets:
             return
-        self.db.executemany(
-            f"DELETE FROM {self.p}{table} WHERE account_id = ?", [(a,) for a in sets if a not in self.fresh]
-        )
-        cols = len(_cols(table))
-        self.db.executemany(
-            f"INSERT INTO {self.p}{table} VALUES ({', '.join('?' * cols)})",
-            [row(a, item) for a, items in sets.items() for item in items],
+        delete_many(self.db, f"{self.p}{table}", "account_id", [a for a in sets if a not in self.fresh])
+        insert_rows(
+            self.db, f"{self.p}{table}", _cols(table), [row(a, item) for a, items in sets.items() for item in items]
         )
 
     def _guardian_structures(self) -> None:
@@ -192,8 +186,10 @@ class Batch:
                     part,
                 ):
                     of_student.setdefault(sid, set()).add(structure)
-            db.executemany(f"DELETE FROM {p}account_structures WHERE account_id = ?", [(a,) for a in ids.values()])
-            db.executemany(
-                f"INSERT INTO {p}account_structures (account_id, structure) VALUES (?, ?)",
+            delete_many(db, f"{p}account_structures", "account_id", list(ids.values()))
+            insert_rows(
+                db,
+                f"{p}account_structures",
+                ("account_id", "structure"),
                 sorted({(ids[g], st) for g, sid in links if g in ids for st in of_student.get(sid, ())}),
             )

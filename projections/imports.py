@@ -18,6 +18,7 @@ from typing import Any
 from events.faults import Faults
 from events.imports import TimetableImport as TI
 from projections import facts
+from projections.bulk import insert_rows
 from projections.db import Database
 from projections.imports_schema import NAME, SCHEMA, create, dumps, sts_overwrite
 from projections.schema import TRACKING, iso
@@ -140,8 +141,10 @@ class ImportsProjection:
 
     def _matches(self, iid: str, matches: list) -> None:
         self.db.execute(f"DELETE FROM {self.p}import_matches WHERE import_id = ?", (iid,))
-        self.db.executemany(
-            f"INSERT INTO {self.p}import_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_rows(
+            self.db,
+            f"{self.p}import_matches",
+            _columns("import_matches"),
             [
                 (
                     iid,
@@ -249,10 +252,16 @@ class ImportsProjection:
             (*key, row["school_year"], row["import_id"]),
         )
         self.db.execute(f"DELETE FROM {p}timetable_groups WHERE uai = ? AND source = ?", key)
-        self.db.executemany(
-            f"INSERT INTO {p}timetable_groups VALUES (?, ?, ?, ?, ?)",
+        insert_rows(
+            self.db,
+            f"{p}timetable_groups",
+            _columns("timetable_groups"),
             [(*key, *m) for m in sorted(group_rows(json.loads(row["snapshot"])))],
         )
+
+
+def _columns(table: str) -> list[str]:
+    return [name for name, _ in SCHEMA[table][0]]
 
 
 def group_rows(snapshot: dict) -> set[tuple[str, str, str]]:

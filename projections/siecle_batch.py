@@ -3,6 +3,7 @@ touches, loaded once and written at its end in the batch's transaction."""
 
 from __future__ import annotations
 
+from projections.bulk import insert_rows, upsert_rows
 from projections.db import Database
 from projections.siecle_schema import COLUMNS, PRIMARY_KEYS, TABLES
 
@@ -44,11 +45,5 @@ class Rows:
             if gone:
                 where = " AND ".join(f"{c} = ?" for c in pk)
                 self.db.executemany(f"DELETE FROM {self.p}{table} WHERE {where}", gone)
-            if kept:
-                updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
-                self.db.executemany(
-                    f"INSERT INTO {self.p}{table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                    f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}",
-                    [tuple(r[c] for c in cols) for r in kept],
-                )
-        self.db.executemany(f"INSERT INTO {self.p}siecle_rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rejections)
+            upsert_rows(self.db, f"{self.p}{table}", cols, pk, [tuple(r[c] for c in cols) for r in kept])
+        insert_rows(self.db, f"{self.p}siecle_rejections", COLUMNS["siecle_rejections"], self.rejections)

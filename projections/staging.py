@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from adapters.aaf.parser import RawRecord
 from events.faults import Faults
 from events.usecases.aaf_ports import ApplyState, Interrupted, StagedRow
+from projections.bulk import insert_rows
 from projections.db import Database
 
 DDL = {
@@ -37,6 +38,7 @@ DDL = {
     # tick or start (events/usecases/siecle_relink.follow_up).
     "follow_ups": "delivery_id TEXT NOT NULL, step TEXT NOT NULL, done_at TEXT NOT NULL, PRIMARY KEY (delivery_id, step)",
 }
+PARKED = ("delivery_id", "seq", "part", "line", "op", "category", "record_id", "attrs", "unsupported")
 
 
 def create_tables(db: Database) -> None:
@@ -92,10 +94,10 @@ class Staging:
                 )
                 n += 1
                 if len(rows) >= 2000:
-                    self.db.executemany("INSERT INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                    insert_rows(self.db, "parked", PARKED, rows)
                     rows = []
             if rows:
-                self.db.executemany("INSERT INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                insert_rows(self.db, "parked", PARKED, rows)
         self.faults.reached("staging.parked")
         return n
 
@@ -141,8 +143,10 @@ class Staging:
 
     def add(self, delivery_id: str, rows: Sequence[StagedRow]) -> None:
         with self.db.transaction():
-            self.db.executemany(
-                "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_rows(
+                self.db,
+                "staging",
+                ("delivery_id", "seq", "category", "jointure", "op", "attrs", "digest", "file", "line"),
                 [
                     (delivery_id, r.seq, r.category, r.jointure, r.op, r.attrs_json, r.digest, r.file, r.line)
                     for r in rows

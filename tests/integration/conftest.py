@@ -79,6 +79,23 @@ def two_establishments(tmp_path_factory) -> Academie:
     )
 
 
+def academie_started(request, backend: str, acad: Academie, directory: Path | None = None) -> str:
+    """A copy of the store where ``acad``'s (the session's ``academie``) first
+    delivery was applied at T0 and its accounts created at T_CREATE, in a
+    context closed since: the state many stories start from, made once per
+    session and backend (prepared_store)."""
+
+    def start(url: str) -> None:
+        c = bootstrap.build(url, Policy())
+        try:
+            assert ingest(str(acad.first), c, T0).status == "applied"
+            tick(c, T_CREATE)
+        finally:
+            c.close()
+
+    return prepared_store(request, backend, "academie-started", start, directory)
+
+
 @dataclass(frozen=True)
 class Started:
     delivery: str  # the first delivery's id
@@ -123,6 +140,29 @@ def started_establishments(
 
     key = "two-establishments-timetables"
     return prepared(request, backend, key, receive_timetables, directory, base="two-establishments-started")
+
+
+@pytest.fixture(scope="session")
+def merge_academie(tmp_path_factory) -> Academie:
+    """900 students (two establishments), deliberate duplicates that the
+    second complete delivery (10 September) drops with its churn, and SIECLE
+    exports of both dates: the merge stories' and the fold's (their stores
+    start from one prepared store, MERGE_STARTED)."""
+    return make_academie(
+        tmp_path_factory.mktemp("merges"),
+        "--students",
+        "900",
+        "--seed",
+        "5",
+        "--second-date",
+        "20260910",
+        "--sources",
+        "aaf,siecle",
+    )
+
+
+# The prepared store where merge_academie's year started (tests/integration/cli.py year_started).
+MERGE_STARTED = "merge-academie-started"
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 
+from daemon import bootstrap
+from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
-from events.usecases.tick import tick
 from projections import facts
-from tests.integration.conftest import T0, T1, T_CREATE
+from tests.integration.conftest import T1, academie_started
 
 
-def test_fast_decoder_equals_the_mapper(ctx, academie):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_fast_decoder_equals_the_mapper(request, backend, academie):
+    # From a copy of the store where the first delivery was applied at T0 and its accounts created at T_CREATE.
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())
+    request.addfinalizer(ctx.close)
     ingest(str(academie.second), ctx, T1)
     assert facts.decoder(ctx.log) is facts._fast  # no cipher, no compressor configured
     topics = set()
@@ -34,10 +36,11 @@ def test_fast_decoder_equals_the_mapper(ctx, academie):
     } <= topics
 
 
-def test_compressed_or_encrypted_logs_use_the_mapper(ctx, academie):
+def test_compressed_or_encrypted_logs_use_the_mapper(request, backend, academie):
     from types import SimpleNamespace
 
-    ingest(str(academie.first), ctx, T0)
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())  # a log of the year started
+    request.addfinalizer(ctx.close)
     note = next(n for n in ctx.log.notifications(0, 10) if not n.topic.startswith("entsync:Store."))
     compressed = SimpleNamespace(
         mapper=SimpleNamespace(cipher=None, compressor=object(), to_domain_event=ctx.log.mapper.to_domain_event)

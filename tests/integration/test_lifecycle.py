@@ -18,7 +18,7 @@ from projections import account_queries, anomaly_queries, delivery_queries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.schema import dump
-from tests.integration.conftest import T0, T1, T_CREATE, prepared_store, rebuilt
+from tests.integration.conftest import T0, T1, T_CREATE, academie_started, rebuilt
 
 TOUSSAINT_2027 = datetime(2027, 10, 23, tzinfo=timezone.utc)
 
@@ -35,19 +35,20 @@ def live(ctx) -> dict:
 def started(request, backend, academie):
     """A context on a copy of the store where the year started (the first
     delivery applied at T0, its accounts created at T_CREATE), the state most
-    stories here start from: made once per backend."""
-
-    def start(url: str) -> None:
-        c = bootstrap.build(url, Policy())
-        try:
-            assert ingest(str(academie.first), c, T0).status == "applied"
-            tick(c, T_CREATE)
-        finally:
-            c.close()
-
-    ctx = bootstrap.build(prepared_store(request, backend, "lifecycle-started", start), Policy())
+    stories here start from."""
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())
     yield ctx
     ctx.close()
+
+
+@pytest.fixture(scope="module")
+def heavy(tmp_path_factory):
+    """The académie's November delivery with 30 % of it departed."""
+    from generator.cli import run as generate
+
+    out = tmp_path_factory.mktemp("heavy")
+    assert generate([str(out), "--students", "400", "--seed", "7", "--churn", "0.3"]) == 0
+    return out / "aaf" / "20261105-complet"
 
 
 def test_rentree_creates_accounts_48h_after_first_seen(ctx, academie):
@@ -157,14 +158,13 @@ def test_regenerated_unchanged_content_records_no_person_event(ctx, academie, ac
     assert new_events and all(name.startswith("Delivery.") for name in new_events), new_events
 
 
-def test_delta_gives_the_same_directory_as_the_second_complete(store_url, academie, tmp_path):
-
+def test_delta_gives_the_same_directory_as_the_second_complete(request, backend, academie, tmp_path):
     results = {}
+    (tmp_path / "delta").mkdir()
     for name, second in (("complete", academie.second), ("delta", academie.delta)):
-        url = store_url if name == "complete" else f"sqlite:///{tmp_path}/delta.db"
-        c = bootstrap.build(url, Policy())
-        ingest(str(academie.first), c, T0)
-        tick(c, T_CREATE)
+        # The complete delivery on this backend, the delta on SQLite, both after the year started.
+        on = (backend, tmp_path) if name == "complete" else ("sqlite", tmp_path / "delta")
+        c = bootstrap.build(academie_started(request, on[0], academie, on[1]), Policy())
         r = ingest(str(second), c, T1)
         assert r.status == "applied", r.message
         results[name] = {row["jointure"]: (row["state"], row["login"]) for row in account_queries.accounts(c.db)}
@@ -201,17 +201,12 @@ def test_as_of_shows_the_state_at_a_past_effective_time(started, academie):
         mem.close()
 
 
-def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, tmp_path):
-    from generator.cli import run as generate
-
-    out = tmp_path / "heavy"
-    assert generate([str(out), "--students", "400", "--seed", "7", "--churn", "0.3"]) == 0
-    heavy = out / "aaf" / "20261105-complet"
+def test_mass_departure_is_held_then_released_or_rejected(request, backend, academie, heavy, tmp_path):
+    (tmp_path / "reject").mkdir()
     for decision in ("release", "reject"):
-        url = store_url if decision == "release" else f"sqlite:///{tmp_path}/reject.db"
-        c = bootstrap.build(url, Policy())
-        ingest(str(academie.first), c, T0)
-        tick(c, T_CREATE)
+        # Released on this backend, rejected on SQLite, both after the year started.
+        on = (backend, tmp_path) if decision == "release" else ("sqlite", tmp_path / "reject")
+        c = bootstrap.build(academie_started(request, on[0], academie, on[1]), Policy())
         before = states(c)
         held = ingest(str(heavy), c, T1)
         assert held.status == "held" and held.reason == "mass_departure" and held.exit_code == 2
@@ -233,24 +228,20 @@ def test_mass_departure_is_held_then_released_or_rejected(store_url, academie, t
         c.close()
 
 
-def test_incremental_read_model_equals_rebuild_after_restart(store_url, academie):
-    c = bootstrap.build(store_url, Policy())
-    ingest(str(academie.first), c, T0)
-    tick(c, T_CREATE)
-    c.close()
-    c = bootstrap.build(store_url, Policy())  # restart
+def test_incremental_read_model_equals_rebuild_after_restart(request, backend, academie):
+    # The year started in a context closed since: this one is the restart.
+    c = bootstrap.build(academie_started(request, backend, academie), Policy())
     ingest(str(academie.second), c, T1)
     tick(c, T1 + timedelta(days=50))
     assert live(c) == rebuilt(c)
     c.close()
 
 
-def test_missing_calendar_year_is_provisional_then_rescheduled(store_url, academie):
+def test_missing_calendar_year_is_provisional_then_rescheduled(request, backend, academie):
     from datetime import date
 
+    store_url = academie_started(request, backend, academie)
     c = bootstrap.build(store_url, Policy())
-    ingest(str(academie.first), c, T0)
-    tick(c, T_CREATE)
     late = datetime(2027, 11, 5, 6, tzinfo=timezone.utc)  # Toussaint 2028 is not shipped
     ingest(str(academie.second), c, late)
     leaver = academie.manifest["churn"]["students_left"][0]

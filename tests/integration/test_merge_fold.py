@@ -23,7 +23,7 @@ from events.policy import Policy
 from projections import account_queries
 from projections.schema import dump
 from tests.integration.cli import Cli, reads, year_started
-from tests.integration.conftest import make_academie, rebuilt
+from tests.integration.conftest import MERGE_STARTED, rebuilt
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_CREATE = datetime(2026, 8, 20, 7, tzinfo=timezone.utc)
@@ -31,18 +31,19 @@ T_MERGE = datetime(2026, 9, 3, 9, tzinfo=timezone.utc)
 T_AGAIN = datetime(2026, 9, 10, 6, tzinfo=timezone.utc)
 T_UNMERGE = datetime(2026, 9, 15, 9, tzinfo=timezone.utc)
 T_END = datetime(2026, 9, 16, 6, tzinfo=timezone.utc)
-# 900 students: two establishments (generator/academie/plan.py, 600 each),
-# and a second complete delivery with its churn (arrivals, departures, moves).
-ARGS = ("--students", "900", "--seed", "5", "--second-date", "20260910")
 
 
 @pytest.fixture(scope="module")
-def acad(tmp_path_factory):
-    return make_academie(tmp_path_factory.mktemp("fold"), *ARGS)
+def acad(merge_academie):
+    """900 students: two establishments (generator/academie/plan.py, 600
+    each), and a second complete delivery with its churn (arrivals,
+    departures, moves); shared with test_merge_stories, whose SIECLE
+    exports the fold does not read."""
+    return merge_academie
 
 
 def started(request, backend: str, acad, capsys, directory=None) -> str:
-    return year_started(request, backend, acad.first, capsys, "merge-fold-started", directory)
+    return year_started(request, backend, acad.first, capsys, MERGE_STARTED, directory)
 
 
 def pairs(ctx, churn: dict) -> tuple[tuple[str, str], tuple[str, str], list[str]]:

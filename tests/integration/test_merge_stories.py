@@ -28,7 +28,7 @@ from events.policy import Policy
 from projections import account_queries
 from projections.schema import dump
 from tests.integration.cli import Cli, reads, year_started
-from tests.integration.conftest import make_academie, rebuilt
+from tests.integration.conftest import MERGE_STARTED, rebuilt
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 T_GUEST = T0 + timedelta(hours=20)
@@ -39,19 +39,18 @@ T_SIECLE = datetime(2026, 9, 11, 6, tzinfo=timezone.utc)
 T_UNMERGE = datetime(2026, 9, 15, 9, tzinfo=timezone.utc)
 GUEST_UNTIL = "2026-09-20"
 T_GUEST_GONE = datetime(2026, 9, 21, 6, tzinfo=timezone.utc)
-# 900 students: two establishments, deliberate duplicates (manifest
-# "duplicates": kept, typed twice) that the second complete delivery drops,
-# and SIECLE exports of both dates.
-ARGS = ("--students", "900", "--seed", "5", "--second-date", "20260910", "--sources", "aaf,siecle")
 
 
 @pytest.fixture(scope="module")
-def acad(tmp_path_factory):
-    return make_academie(tmp_path_factory.mktemp("stories"), *ARGS)
+def acad(merge_academie):
+    """900 students: two establishments, deliberate duplicates (manifest
+    "duplicates": kept, typed twice) that the second complete delivery
+    drops, and SIECLE exports of both dates (shared with test_merge_fold)."""
+    return merge_academie
 
 
 def started(request, backend: str, acad, capsys, directory=None) -> str:
-    return year_started(request, backend, acad.first, capsys, "merge-stories-started", directory)
+    return year_started(request, backend, acad.first, capsys, MERGE_STARTED, directory)
 
 
 def feed(cli: Cli, *steps: tuple[str, ...]) -> None:

@@ -17,9 +17,7 @@ from daemon.kafka.kafka_python import KafkaPythonProducer
 from daemon.kafka.outbound import Outbound
 from events.delivery import Delivery
 from events.policy import Policy
-from events.usecases.aaf_ingest import ingest
-from events.usecases.tick import tick
-from tests.integration.conftest import T0, T_CREATE
+from tests.integration.conftest import T0, T_CREATE, academie_started
 
 pytestmark = pytest.mark.kafka
 
@@ -56,15 +54,14 @@ def _consume(broker: str, topic: str, expected: int, timeout: float = 30) -> lis
         consumer.close()
 
 
-def test_visible_events_published_once_in_order(academie, store_url, kafka_broker):
+def test_visible_events_published_once_in_order(request, backend, academie, kafka_broker):
     topic = f"entsync-events-{uuid.uuid4().hex[:10]}"
-    ctx = bootstrap.build(store_url, Policy())
+    # A copy of the store where the first delivery was applied at T0 and its accounts created at T_CREATE.
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())
     kafka = KafkaPythonProducer(
         kafka_broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000
     )
     try:
-        ingest(str(academie.first), ctx, T0)
-        tick(ctx, T_CREATE)
         outbound = Outbound(ctx, kafka, topic)
         total = ctx.log.max_position()
         assert outbound.publish(batch=700) == total
@@ -113,7 +110,7 @@ def test_outbound_command(academie, tmp_path, kafka_broker, capsys):
     assert len(_consume(kafka_broker, topic, first["sent"])) == first["sent"]
 
 
-def test_a_merge_and_its_unmerge_go_out_in_order_with_both_ids_and_the_alias(academie, store_url, kafka_broker):
+def test_a_merge_and_its_unmerge_go_out_in_order_with_both_ids_and_the_alias(request, backend, academie, kafka_broker):
     """The outbound contract of issue 14 (README, "Domain events to Kafka"):
     AccountsMerged then AccountsUnmerged, keyed by the merge stream, each
     with survivor_id, absorbed_id and alias."""
@@ -122,13 +119,11 @@ def test_a_merge_and_its_unmerge_go_out_in_order_with_both_ids_and_the_alias(aca
     from projections import account_queries
 
     topic = f"entsync-merges-{uuid.uuid4().hex[:10]}"
-    ctx = bootstrap.build(store_url, Policy())
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())  # the year started
     kafka = KafkaPythonProducer(
         kafka_broker, bootstrap_timeout_ms=10_000, max_block_ms=10_000, request_timeout_ms=10_000
     )
     try:
-        ingest(str(academie.first), ctx, T0)
-        tick(ctx, T_CREATE)
         survivor, absorbed = account_queries.accounts(ctx.db, state="active", profile="ELEVE", limit=2)
         merge_accounts(MergeAccounts(survivor["jointure"], absorbed["jointure"], "ops", "one pupil"), ctx, T_CREATE)
         unmerge_accounts(UnmergeAccounts(absorbed["jointure"], "ops", "two pupils"), ctx, T_CREATE)

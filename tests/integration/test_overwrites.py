@@ -7,13 +7,24 @@ from __future__ import annotations
 import shutil
 from datetime import timedelta
 
+import pytest
 from lxml import etree
 
+from daemon import bootstrap
 from daemon.history.account import history
+from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
-from events.usecases.tick import tick
 from projections import account_queries, anomaly_queries
-from tests.integration.conftest import T0, T1, T_CREATE
+from tests.integration.conftest import T1, academie_started
+
+
+@pytest.fixture
+def started(request, backend, academie):
+    """A context on a copy of the store where the first delivery was applied
+    at T0 and its accounts created at T_CREATE (made once per backend)."""
+    ctx = bootstrap.build(academie_started(request, backend, academie), Policy())
+    yield ctx
+    ctx.close()
 
 
 def _retype(src, dest, jointure, family, given, birth):
@@ -29,9 +40,8 @@ def _retype(src, dest, jointure, family, given, birth):
     raise AssertionError(f"{jointure} not found")
 
 
-def test_retyped_student_is_flagged_and_explained(ctx, academie, tmp_path):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_retyped_student_is_flagged_and_explained(started, academie, tmp_path):
+    ctx = started
     victim = next(
         j
         for j in academie.manifest["deliveries"]["20260818-complet"]["jointures"]["Eleve"]
@@ -54,9 +64,8 @@ def test_retyped_student_is_flagged_and_explained(ctx, academie, tmp_path):
     assert account_queries.account_detail(ctx.db, victim)["login"] == login  # the login never changes
 
 
-def test_name_corrections_are_not_overwrites(ctx, academie):
-    ingest(str(academie.first), ctx, T0)
-    tick(ctx, T_CREATE)
+def test_name_corrections_are_not_overwrites(started, academie):
+    ctx = started
     ingest(str(academie.second), ctx, T1)
     assert academie.manifest["churn"]["guardians_renamed"]
     assert ctx.db.query("SELECT * FROM overwrites") == []

@@ -33,7 +33,7 @@ from events.usecases.aaf_ingest import ingest
 from events.usecases.siecle_import import ingest_siecle
 from events.usecases.tick import tick
 from projections.schema import dump
-from tests.integration.conftest import make_academie, rebuilt
+from tests.integration.conftest import make_academie, prepared_store, rebuilt
 
 UTC = timezone.utc
 T_AAF = datetime(2026, 8, 18, 6, tzinfo=UTC)
@@ -78,11 +78,26 @@ def export(school: dict, name: str, day: str, leaving: dict[str, str]) -> Path:
     return out
 
 
+@pytest.fixture
+def started_url(request, backend, school, tmp_path) -> str:
+    """A copy of the store where the year started (the AAF delivery at T_AAF,
+    the SIECLE rentrée export at T_SIECLE, the creations at T_CREATE): made
+    once per backend (prepared_store)."""
+
+    def start(url: str) -> None:
+        ctx = bootstrap.build(url, Policy())
+        try:
+            assert ingest(str(school["aaf"]), ctx, T_AAF).status == "applied"
+            assert ingest_siecle(school["eleves"], ctx, T_SIECLE).status == "applied"
+            tick(ctx, T_CREATE)
+        finally:
+            ctx.close()
+
+    return prepared_store(request, backend, "siecle-brake-started", start, tmp_path)
+
+
 def started(school: dict, store_url: str):
     ctx = bootstrap.build(store_url, Policy())
-    assert ingest(str(school["aaf"]), ctx, T_AAF).status == "applied"
-    assert ingest_siecle(school["eleves"], ctx, T_SIECLE).status == "applied"
-    tick(ctx, T_CREATE)
     linked = ctx.db.scalar("SELECT COUNT(*) FROM siecle_account_links WHERE status = 'linked' AND kind = 'student'")
     assert linked >= 290
     return ctx
@@ -112,8 +127,8 @@ def not_final(school: dict) -> list[str]:
     return [eid for eid, mef in school["students"] if not mef.startswith(FINAL_YEAR_MEF)]
 
 
-def test_an_export_setting_many_leaving_dates_is_held_then_released(school, store_url, capsys):
-    ctx = started(school, store_url)
+def test_an_export_setting_many_leaving_dates_is_held_then_released(school, started_url, capsys):
+    ctx = started(school, started_url)
     try:
         leavers = not_final(school)[:40]  # 40 of 301 students: over 10 % and over the minimum of 30
         path = export(school, "mass", "15/10/2026", {eid: "10/10/2026" for eid in leavers})
@@ -123,7 +138,7 @@ def test_an_export_setting_many_leaving_dates_is_held_then_released(school, stor
         assert set(states_of(ctx, leavers).values()) == {("active", "")}, "a held export applied something"
         ctx.close()
 
-        code, shown = cli_json(store_url, capsys, "siecle", "show", result.import_id[:8])
+        code, shown = cli_json(started_url, capsys, "siecle", "show", result.import_id[:8])
         assert code == 0 and shown["status"] == "held"
         (count,) = [c for c in shown["brake"] if c["held"]]
         assert (count["uai"], count["population"], count["counted"], count["accounts"]) == (
@@ -135,12 +150,12 @@ def test_an_export_setting_many_leaving_dates_is_held_then_released(school, stor
         assert len(shown["departures"]) == 40
         assert all(d["login"] and d["reason"] == "siecle_leaving_date" and d["counted"] for d in shown["departures"])
         capsys.readouterr()
-        assert main(["--store", store_url, "siecle", "show", result.import_id]) == 0
+        assert main(["--store", started_url, "siecle", "show", result.import_id]) == 0
         text = capsys.readouterr().out
         assert "who would depart" in text and shown["departures"][0]["login"] in text
 
         code, released = cli_json(
-            store_url,
+            started_url,
             capsys,
             "siecle",
             "release",
@@ -151,7 +166,7 @@ def test_an_export_setting_many_leaving_dates_is_held_then_released(school, stor
             "drane-ops",
         )
         assert code == 0 and released["status"] == "applied"
-        ctx = bootstrap.build(store_url, Policy())
+        ctx = bootstrap.build(started_url, Policy())
         after = states_of(ctx, leavers)
         assert set(after.values()) == {("departing", "2026-10-10")}
         assert ctx.staging.kept_file(result.import_id) is None
@@ -161,21 +176,21 @@ def test_an_export_setting_many_leaving_dates_is_held_then_released(school, stor
         ctx.close()
 
 
-def test_a_held_export_rejected_applies_nothing(school, store_url, capsys):
-    ctx = started(school, store_url)
+def test_a_held_export_rejected_applies_nothing(school, started_url, capsys):
+    ctx = started(school, started_url)
     leavers = not_final(school)[:35]
     path = export(school, "mass-reject", "15/10/2026", {eid: "10/10/2026" for eid in leavers})
     result = ingest_siecle(path, ctx, datetime(2026, 10, 15, 8, tzinfo=UTC))
     ctx.close()
     assert result.status == "held"
     code, rejected = cli_json(
-        store_url, capsys, "siecle", "reject", result.import_id, "--now", "2026-10-15T09:00:00+00:00"
+        started_url, capsys, "siecle", "reject", result.import_id, "--now", "2026-10-15T09:00:00+00:00"
     )
     assert (code, rejected["status"], rejected["reason"]) == (2, "rejected", "operator_rejected")
     capsys.readouterr()
-    assert main(["--store", store_url, "siecle", "release", result.import_id]) == 1
+    assert main(["--store", started_url, "siecle", "release", result.import_id]) == 1
     assert "only a held import can be released" in capsys.readouterr().err
-    ctx = bootstrap.build(store_url, Policy())
+    ctx = bootstrap.build(started_url, Policy())
     try:
         assert set(states_of(ctx, leavers).values()) == {("active", "")}
         (row,) = [
@@ -189,8 +204,8 @@ def test_a_held_export_rejected_applies_nothing(school, store_url, capsys):
         ctx.close()
 
 
-def test_the_year_end_export_with_every_3e_leaving_is_not_held(school, store_url):
-    ctx = started(school, store_url)
+def test_the_year_end_export_with_every_3e_leaving_is_not_held(school, started_url):
+    ctx = started(school, started_url)
     try:
         final = [eid for eid, mef in school["students"] if mef.startswith(FINAL_YEAR_MEF)]
         assert len(final) >= 60
@@ -203,8 +218,8 @@ def test_the_year_end_export_with_every_3e_leaving_is_not_held(school, store_url
 
         # The same dates for 3e students in October are not the end of a year: they count.
         ctx2 = (
-            bootstrap.build(store_url.replace("entsync.db", "other.db"), Policy(), simulation=True)
-            if store_url.startswith("sqlite")
+            bootstrap.build(started_url.replace("entsync.db", "other.db"), Policy(), simulation=True)
+            if started_url.startswith("sqlite")
             else None
         )
         if ctx2 is not None:
@@ -220,8 +235,8 @@ def test_the_year_end_export_with_every_3e_leaving_is_not_held(school, store_url
         ctx.close()
 
 
-def test_a_leaving_date_learned_on_4_november_gets_its_notice(school, store_url, capsys):
-    ctx = started(school, store_url)
+def test_a_leaving_date_learned_on_4_november_gets_its_notice(school, started_url, capsys):
+    ctx = started(school, started_url)
     try:
         eid = not_final(school)[0]
         path = export(school, "late", "04/11/2026", {eid: "10/10/2026"})
@@ -240,7 +255,7 @@ def test_a_leaving_date_learned_on_4_november_gets_its_notice(school, store_url,
         local = datetime.fromisoformat(row["removal_due"]).astimezone(ZoneInfo(Policy().timezone))
         assert local.date().isoformat() == "2026-12-04"
 
-        code, shown = cli_json(store_url, capsys, "account", row["jointure"])
+        code, shown = cli_json(started_url, capsys, "account", row["jointure"])
         assert code == 0
         assert (shown["removal_basis"], shown["notice_until"]) == ("minimum_notice", "2026-12-04")
 
@@ -255,11 +270,11 @@ def test_a_leaving_date_learned_on_4_november_gets_its_notice(school, store_url,
         ctx.close()
 
 
-def test_the_inbox_tells_a_held_export_held_not_rejected(school, store_url):
+def test_the_inbox_tells_a_held_export_held_not_rejected(school, started_url):
     from daemon.service.dispatch import process
     from events.clock import ManualClock
 
-    ctx = started(school, store_url)
+    ctx = started(school, started_url)
     try:
         leavers = not_final(school)[:40]
         path = export(school, "mass-inbox", "15/10/2026", {eid: "10/10/2026" for eid in leavers})
@@ -272,7 +287,7 @@ def test_the_inbox_tells_a_held_export_held_not_rejected(school, store_url):
 
 
 @contextmanager
-def held_and_served(school: dict, store_url: str, name: str) -> Iterator[tuple]:
+def held_and_served(school: dict, started_url: str, name: str) -> Iterator[tuple]:
     """An export setting 40 leaving dates, held, and a server on its store:
     (context, the held result, the leavers, the server's url and tokens of
     an operator and of the school's administrator)."""
@@ -282,7 +297,7 @@ def held_and_served(school: dict, store_url: str, name: str) -> Iterator[tuple]:
     from events.clock import ManualClock
     from tests.api_tokens import issue
 
-    ctx = started(school, store_url)
+    ctx = started(school, started_url)
     leavers = not_final(school)[:40]
     path = export(school, name, "15/10/2026", {eid: "10/10/2026" for eid in leavers})
     held = ingest_siecle(path, ctx, datetime(2026, 10, 15, 8, tzinfo=UTC))
@@ -290,7 +305,7 @@ def held_and_served(school: dict, store_url: str, name: str) -> Iterator[tuple]:
     clock = ManualClock(datetime(2026, 10, 15, 9, tzinfo=UTC))
     tokens = {"operator": issue(ctx, "drane-ops", Role.OPERATOR), "etab-admin": issue(
         ctx, "admin-college", Role.ETAB_ADMIN, (school["uai"],))}  # fmt: skip
-    srv = serve("127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(store_url, Policy(), clock),
+    srv = serve("127.0.0.1:0", Metrics(version="test"), lambda: bootstrap.build(started_url, Policy(), clock),
                 lambda: True)  # fmt: skip
     try:
         yield ctx, held, leavers, type("Api", (), {"url": srv.url, "tokens": tokens})()
@@ -299,13 +314,13 @@ def held_and_served(school: dict, store_url: str, name: str) -> Iterator[tuple]:
         ctx.close()
 
 
-def test_a_held_export_is_released_through_the_api_by_an_operator_only(school, store_url):
+def test_a_held_export_is_released_through_the_api_by_an_operator_only(school, started_url):
     """The decision of the first story, asked of the API: an establishment's
     administrator of the school may not release it (an académie operation),
     an operator may, named in the stored fact; a second release is refused."""
     from tests.integration.test_http_actions import post
 
-    with held_and_served(school, store_url, "mass-api") as (ctx, held, leavers, api):
+    with held_and_served(school, started_url, "mass-api") as (ctx, held, leavers, api):
         release = f"/api/v1/siecle/imports/{held.import_id}/release"
         assert post(api, release, "etab-admin")[0] == 403
         assert post(api, "/api/v1/siecle/imports/0000dead/release", "operator")[0] == 404
