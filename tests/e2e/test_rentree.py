@@ -1,21 +1,25 @@
 """A whole rentrée from generated files, from the command line only (issue 3):
 `scripts/rentree.sh` as an operator runs it, then the store it leaves, step by
-step; and every variant of the generator's manifest through `entsync ingest`,
-with the outcome and reason code the manifest announces."""
+step; and every variant of the generator's manifest through `entsync ingest`
+(its main, in-process), with the outcome and reason code the manifest
+announces."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from daemon.cli import main
 from tests.e2e.test_cli import ENTSYNC, run
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rentree.sh"
@@ -175,23 +179,40 @@ def test_verify_names_the_tables_that_differ(rentree, tmp_path):
     ]  # the rebuild is dropped
 
 
-def test_every_variant_gives_the_outcome_its_manifest_announces(tmp_path):
+def in_process(*args: str, code: int = 0) -> str:
+    """`entsync` in this process (its argument parsing, commands and output):
+    the variants' 32 commands would cost a second of interpreter and imports
+    each; the installed script's ingests and exit codes (0, 2, 3) are run as
+    processes by rentree.sh above and by tests/e2e/test_cli.py."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        rc = main(list(args))
+    assert rc == code, (args, rc, out.getvalue()[-1500:], err.getvalue()[-1500:])
+    return out.getvalue()
+
+
+def test_every_variant_gives_the_outcome_its_manifest_announces(tmp_path, monkeypatch):
     """The manifest's reason codes are the pipelines' own: each variant through
     `entsync ingest`, after its base where it needs one (rejections first, the
-    change that applies last, so that each is compared with the base)."""
-    run("generate", "gen", "--students", "200", "--seed", "8", "--sources", "all", "--no-second", cwd=tmp_path)
+    change that applies last, so that each is compared with the base). The
+    commands run in-process on the default store of the working directory,
+    with no ENTSYNC_ variable, as an operator's shell would run them."""
+    monkeypatch.chdir(tmp_path)
+    for name in [k for k in os.environ if k.startswith("ENTSYNC_")]:
+        monkeypatch.delenv(name)
+    in_process("generate", "gen", "--students", "200", "--seed", "8", "--sources", "all", "--no-second")
     m = json.loads((tmp_path / "gen" / "manifest.json").read_text())
     uai, day = m["establishments"][0]["uai"], m["dates"]["first"]
     clock = iter(datetime(2026, 8, 18, 6, tzinfo=timezone.utc) + timedelta(hours=h) for h in range(100))
 
     def ingest(path: str, code: int) -> dict:
-        proc = run("ingest", f"gen/{path}", "--now", next(clock).isoformat(), "--json", cwd=tmp_path, check_code=code)
-        return json.loads(proc.stdout)
+        return json.loads(in_process("ingest", f"gen/{path}", "--now", next(clock).isoformat(), "--json", code=code))
 
     assert ingest("aaf/20260818-complet", 0)["status"] == "applied"
     assert ingest(m["sources"]["siecle"][day][uai]["eleves"], 0)["status"] == "applied"
     first = ingest(m["sources"]["timetable"][day][uai], 2)
-    run("imports", "validate", first["import_id"], "--now", next(clock).isoformat(), cwd=tmp_path)
+    in_process("imports", "validate", first["import_id"], "--now", next(clock).isoformat())
+    assert (tmp_path / "entsync.db").exists()  # the default store, as the script's commands use it
 
     variants = sorted(m["sources"]["variants"], key=lambda v: (v["outcome"] == "applied", v["name"]))
     assert len(variants) == 25 and variants[-1]["name"] == "moderate-change"
@@ -203,6 +224,6 @@ def test_every_variant_gives_the_outcome_its_manifest_announces(tmp_path):
             assert got["uai"] == v.get("variant_uai", uai), v["name"]  # counted under its establishment
         if "expected" in v:
             assert {k: got["counts"][k] for k in v["expected"]} == v["expected"]
-    reasons = {h["reason"] for h in json.loads(run("imports", "--json", cwd=tmp_path).stdout)}
-    reasons |= {i["reason"] for i in json.loads(run("siecle", "imports", "--json", cwd=tmp_path).stdout)}
+    reasons = {h["reason"] for h in json.loads(in_process("imports", "--json"))}
+    reasons |= {i["reason"] for i in json.loads(in_process("siecle", "imports", "--json"))}
     assert reasons - {""} == {v["reason"] for v in variants if v["reason"]}
