@@ -15,7 +15,12 @@ from projections import account_queries
 from tests.console_client import Console, Page
 from tests.integration.test_http_access import backend, world  # noqa: F401 (fixtures)
 from tests.integration.test_http_actions import hold_a_delivery, stored
-from tests.integration.test_siecle_brake import held_and_served, school, states_of  # noqa: F401 (school: a fixture)
+from tests.integration.test_siecle_brake import (  # noqa: F401 (school, started_url: fixtures)
+    held_and_served,
+    school,
+    started_url,
+    states_of,
+)
 
 
 def logged(world, role: str) -> Console:
@@ -140,8 +145,8 @@ def test_an_operator_sees_a_held_delivery_with_who_would_depart_and_releases_it(
     assert released and {getattr(e, "operator", None) for e in released} == {"ops"}
 
 
-def test_a_held_siecle_import_is_read_by_its_establishment_and_rejected_by_an_operator(school, store_url):
-    with held_and_served(school, store_url, "mass-console") as (ctx, held, leavers, api):
+def test_a_held_siecle_import_is_read_by_its_establishment_and_rejected_by_an_operator(school, started_url):
+    with held_and_served(school, started_url, "mass-console") as (ctx, held, leavers, api):
         path = f"/console/imports/{held.import_id}"
         admin = logged(api, "etab-admin")
         listed = admin.get("/console/imports").tree.xpath("//table[@id='imports-siecle']//a/@href")
