@@ -147,6 +147,10 @@ def requests_for(store: Path) -> list[tuple[str, str]]:
         "/api/v1/accounts/nobody/explanation",
         "/api/v1/explanations?name=Nobody",
         "/api/v1/explanations",
+        # Everything held on one person, the right of access (issue 17).
+        f"/api/v1/persons/{login}/export",
+        f"/api/v1/persons/{login}/export?lang=en",
+        "/api/v1/persons/nobody/export",
     ]
     for uai in uais:
         get += [f"/api/v1/structures/{uai}/classes"]
