@@ -79,21 +79,30 @@ def two_establishments(tmp_path_factory) -> Academie:
     )
 
 
-def academie_started(request, backend: str, acad: Academie, directory: Path | None = None) -> str:
-    """A copy of the store where ``acad``'s (the session's ``academie``) first
-    delivery was applied at T0 and its accounts created at T_CREATE, in a
-    context closed since: the state many stories start from, made once per
-    session and backend (prepared_store)."""
+def academie_started(
+    request,
+    backend: str,
+    acad: Academie,
+    directory: Path | None = None,
+    *,
+    key: str = "academie-started",
+    at: datetime = T0,
+    created: datetime = T_CREATE,
+) -> str:
+    """A copy of the store where ``acad``'s (the session's ``academie``, unless
+    told) first delivery was applied ``at`` (T0) and its accounts created
+    ``created`` (T_CREATE), in a context closed since: the state many stories
+    start from, made once per session and backend under ``key`` (prepared_store)."""
 
     def start(url: str) -> None:
         c = bootstrap.build(url, Policy())
         try:
-            assert ingest(str(acad.first), c, T0).status == "applied"
-            tick(c, T_CREATE)
+            assert ingest(str(acad.first), c, at).status == "applied"
+            tick(c, created)
         finally:
             c.close()
 
-    return prepared_store(request, backend, "academie-started", start, directory)
+    return prepared_store(request, backend, key, start, directory)
 
 
 @dataclass(frozen=True)

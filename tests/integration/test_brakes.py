@@ -17,15 +17,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from daemon import bootstrap
 from daemon.cli import main
-from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from events.usecases.aaf_operator import reject, release
-from events.usecases.tick import tick
 from projections import delivery_queries
 from projections.schema import dump
-from tests.integration.conftest import make_academie, prepared_store, rebuilt
+from tests.integration.conftest import academie_started, make_academie, rebuilt
 
 UTC = timezone.utc
 JUNE = datetime(2026, 6, 15, 6, tzinfo=UTC)  # last delivery of school year 2025
@@ -124,16 +121,7 @@ def store_url(request, backend, two_schools):
     """A store where school year 2025 has started: June's delivery applied and
     its accounts created. Every story here starts from it: it is made once per
     backend and each test gets a copy of it."""
-
-    def start(url: str) -> None:
-        ctx = bootstrap.build(url, Policy())
-        try:
-            assert ingest(str(two_schools.first), ctx, JUNE).status == "applied"
-            tick(ctx, JUNE_CREATE)
-        finally:
-            ctx.close()
-
-    return prepared_store(request, backend, "brakes-june", start)
+    return academie_started(request, backend, two_schools, key="brakes-june", at=JUNE, created=JUNE_CREATE)
 
 
 def _started(ctx, academie):
