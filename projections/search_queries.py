@@ -70,6 +70,7 @@ def search(db: Database, text: str, scope: frozenset[str] | None, limit: int = L
         where += f" AND {clause}"
         params += values
     found, exact = [], []
+    reserved = {r[0] for r in db.query("SELECT account_id FROM logins WHERE login = ?", (text.lower(),))}
     for row in db.query_dicts(f"SELECT {COLUMNS} FROM accounts WHERE {where}", params):
         row = _row(row)
         is_key = text in (row["jointure"], row["account_id"]) or text.lower() == (row["login"] or "")
@@ -77,16 +78,12 @@ def search(db: Database, text: str, scope: frozenset[str] | None, limit: int = L
             exact.append(row)
         elif matches(wanted, (row["family_name"], row["given_name"])):
             found.append(row)
-        elif not wanted or _reserved(db, row["account_id"], text):
+        elif not wanted or row["account_id"] in reserved:
             exact.append(row)
     found.sort(key=lambda r: (_fold(r["family_name"]), _fold(r["given_name"]), r["jointure"]))
     rows = exact + found
     _establishments(db, rows[:limit])
     return {"accounts": rows[:limit], "truncated": len(rows) > limit}
-
-
-def _reserved(db: Database, account_id: str, text: str) -> bool:
-    return bool(db.query("SELECT 1 FROM logins WHERE account_id = ? AND login = ?", (account_id, text.lower())))
 
 
 def _first(attrs: dict, name: str) -> str:
@@ -95,12 +92,15 @@ def _first(attrs: dict, name: str) -> str:
 
 
 def _establishments(db: Database, rows: list[dict]) -> None:
+    """Each row's UAIs, read in one query for all the rows."""
+    ids = [row["account_id"] for row in rows]
+    uais: dict[str, list[str]] = {}
+    if ids:
+        for aid, uai in db.query(
+            "SELECT DISTINCT s.account_id, t.uai FROM account_structures s JOIN structures t "
+            f"ON t.jointure = s.structure WHERE s.account_id IN ({placeholders(ids)}) ORDER BY s.account_id, t.uai",
+            ids,
+        ):
+            uais.setdefault(aid, []).append(uai)
     for row in rows:
-        row["uais"] = [
-            r[0]
-            for r in db.query(
-                "SELECT DISTINCT t.uai FROM account_structures s JOIN structures t ON t.jointure = s.structure "
-                "WHERE s.account_id = ? ORDER BY t.uai",
-                (row["account_id"],),
-            )
-        ]
+        row["uais"] = uais.get(row["account_id"], [])
