@@ -5,9 +5,6 @@ bring several incidents into one store."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 
 from daemon import bootstrap
@@ -15,6 +12,7 @@ from events.policy import Policy
 from projections import imports_schema, schema, siecle_schema
 from tests.api_tokens import bearer
 from tests.integration import diagnosis_world as world_
+from tests.integration import test_http_access as http_access
 from tests.integration.cli import Cli
 from tests.integration.diagnosis_world import RELATIONS, T_LATER, World
 
@@ -85,12 +83,8 @@ def several_incidents(cli: Cli, world: World) -> dict[str, str]:
 
 def ask(base: str, path: str, token: str) -> tuple[int, object]:
     """The API's answer to ``path``, asked with ``token``: (status, JSON body)."""
-    req = urllib.request.Request(base + path, headers=bearer(token))
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    status, _, body = http_access.ask(base, path, bearer(token))
+    return status, body
 
 
 def rebuilt_from_the_log(url: str) -> None:
