@@ -105,12 +105,30 @@ def explain(ctx: Any, key: str, now: datetime, lang: str) -> dict[str, Any] | No
     )  # fmt: skip
     if row is None:
         return None
-    entries = account_history(ctx, row["jointure"]) or []
+    return explained(ctx, key, row, account_history(ctx, row["jointure"]) or [], now, lang)
+
+
+def explained(
+    ctx: Any,
+    key: str,
+    row: dict[str, Any],
+    entries: list[dict[str, Any]],
+    now: datetime,
+    lang: str,
+    rows: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``explain`` of an account whose detail (``row``), history (``entries``,
+    every generation of its jointure) and, if read already, anomaly rows
+    (explain_queries.anomalies_of) the caller holds."""
+    policy = ctx.policy
     # A jointure's history holds every generation: the account explained is one of them.
     generation = generation_of(row["jointure"], entries)
     entries = [e for e in entries if e.get("generation", generation) == generation]
     attrs = row.get("attributes") or {}
-    rows = explain_queries.anomalies_of(ctx.db, row["account_id"], row["jointure"], now, policy.overdue_grace, policy)
+    if rows is None:
+        rows = explain_queries.anomalies_of(
+            ctx.db, row["account_id"], row["jointure"], now, policy.overdue_grace, policy
+        )
     found = []
     for r in rows:
         kind = kind_of(r["anomaly"])

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.history.build import account_history
-from daemon.history.explain import explain, generation_of
+from daemon.history.explain import explained, generation_of
 from daemon.history.person_summary import summary
 from daemon.history.siecle import record_facts
 from events.account import account_id
@@ -88,7 +88,7 @@ def _account(ctx: Any, detail: dict[str, Any], now: datetime, lang: str) -> dict
     entries = account_history(ctx, jointure) or []
     generation = generation_of(jointure, entries)
     mine = [e for e in entries if e.get("generation", generation) == generation]
-    explained = explain(ctx, aid, now, lang) or {}
+    anomalies = explain_queries.anomalies_of(ctx.db, aid, jointure, now, ctx.policy.overdue_grace, ctx.policy)
     records = [
         {**found, "kind": r.kind}
         for r in history_queries.linked_records(ctx.db, aid)
@@ -100,12 +100,12 @@ def _account(ctx: Any, detail: dict[str, Any], now: datetime, lang: str) -> dict
         "account": detail,
         "generation": generation,
         "generations": _generations(ctx, jointure, entries, now),
-        "explanation": explained,
+        "explanation": explained(ctx, aid, detail, entries, now, lang, anomalies),
         "history": mine,
         "links": {"guardians": detail.get("guardians", []), "students": detail.get("students", [])},
         "logins": {"current": detail.get("login") or "", "reserved": detail.get("logins", [])},
         "siecle_records": records,
-        "anomalies": explain_queries.anomalies_of(ctx.db, aid, jointure, now, ctx.policy.overdue_grace, ctx.policy),
+        "anomalies": anomalies,
         "rejections": search_sources.account_rejections(ctx.db, jointure, aid),
     }
 
