@@ -170,6 +170,7 @@ class Context:
 
     def close(self) -> None:
         self.db.close()
+        self.keyring.close()
         self.log.close()
 
 

@@ -123,6 +123,24 @@ class SqlKeyRing:
             )
         ]
 
+    def close(self) -> None:
+        self.db.close()
+
+    def rows(self) -> list[tuple[str, str, str | None, str, str | None]]:
+        """Every key, as stored: what a copy of the store (the preview's twin
+        of a PostgreSQL store) needs to read the copied log."""
+        self.flush()
+        return self.db.query("SELECT key_id, subject, secret, created_at, destroyed_at FROM keyring ORDER BY key_id")
+
+    def adopt(self, rows: list[tuple[str, str, str | None, str, str | None]]) -> None:
+        """The keys of the store this one copies, in place of its own."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM keyring")
+            self.db.executemany(
+                "INSERT INTO keyring (key_id, subject, secret, created_at, destroyed_at) VALUES (?, ?, ?, ?, ?)", rows
+            )
+        self._live, self._secrets, self._pepper, self._loaded = {}, {}, None, False
+
     def refresh(self) -> None:
         count = self._destroyed_count()
         if count == self._seen_destroyed:
