@@ -13,6 +13,7 @@ from events.application import DirectoryLog
 from events.clock import Clock, SystemClock
 from events.faults import Faults
 from events.personal import KeyRing
+from events.personal_paths import compiled
 from events.policy import Policy
 from events.store import STORE_ID, Store
 from events.usecases.aaf_ports import PartReader
@@ -174,6 +175,10 @@ class Context:
         self.log.close()
 
 
+# The sealed paths of every stored topic (events/personal_fields.py), read once.
+PERSONAL = compiled()
+
+
 def release() -> str:
     try:
         return version("entsync")
@@ -204,7 +209,7 @@ def build(
         keys_db = Database(url, clock=clock)
         create_keyring(keys_db)
         keyring = SqlKeyRing(keys_db)
-        log = DirectoryLog(env=url.eventsourcing_env(lock_wait), faults=faults, keyring=keyring)
+        log = DirectoryLog(env=url.eventsourcing_env(lock_wait), faults=faults, keyring=keyring, personal=PERSONAL)
         if not url.memory:  # the twin keeps them in memory
             create_kafka_tables(db)
         create_staging(db)  # the staging area, working storage beside the read model

@@ -11,9 +11,9 @@ read once by the sealing mapper:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from events import personal_fields
+from events.sealing import Path
 
 _PATH = re.compile(
     r"(?P<field>[a-z_][a-z0-9_]*)"
@@ -23,14 +23,6 @@ _PATH = re.compile(
 
 class BadPath(ValueError):
     """A path that the grammar does not read, or that names no set."""
-
-
-@dataclass(frozen=True)
-class Path:
-    field: str
-    keys: frozenset[str] | None = None  # field{SET}: the keys whose values are sealed
-    each: bool = False  # field[] / field[].sub
-    sub: str | None = None  # field[].sub
 
 
 def parse(path: str) -> Path:
@@ -43,3 +35,8 @@ def parse(path: str) -> Path:
         if not isinstance(keys, frozenset):
             raise BadPath(f"{path!r}: events/personal_fields.py has no frozenset {m['set']}")
     return Path(m["field"], keys, m["each"] is not None, m["sub"])
+
+
+def compiled() -> dict[str, tuple[Path, ...]]:
+    """``PERSONAL`` read: what the sealing mapper is given."""
+    return {topic: tuple(parse(p) for p in paths) for topic, paths in personal_fields.PERSONAL.items()}

@@ -32,7 +32,9 @@ ENVELOPE = frozenset({"sealed", "k", "t", "n", "c"})
 class Path:
     """Where personal data sits in an event's state: the whole ``field``;
     or, in a dict field, the values of ``keys``; or, in a list field, each
-    element (``each``) or each element's ``sub``."""
+    element (``each``) or each element's ``sub`` (a dict element's key, or a
+    list element's index written in decimal). Read from the table's strings
+    by events/personal_paths.py."""
 
     field: str
     keys: frozenset[str] | None = None
@@ -105,10 +107,12 @@ class Sealer:
                     state[name] = self._open(value, opened)
                 elif any(is_envelope(v) for v in value.values()):
                     state[name] = {k: self._open(v, opened) if is_envelope(v) else v for k, v in value.items()}
-            elif type(value) is list and any(type(v) is dict for v in value):
+            elif type(value) is list and any(type(v) is dict or type(v) is list for v in value):
                 state[name] = [self._open_element(v, opened) for v in value]
 
     def _open_element(self, value: Any, opened: dict[str, AESGCM | None]) -> Any:
+        if type(value) is list and any(is_envelope(v) for v in value):
+            return [self._open(v, opened) if is_envelope(v) else v for v in value]
         if type(value) is not dict:
             return value
         if is_envelope(value):
@@ -134,6 +138,9 @@ def _sub(element: Any, sub: str | None, sealed: Callable[[Any], Any]) -> Any:
         return sealed(element)
     if isinstance(element, dict) and sub in element:
         return {**element, sub: sealed(element[sub])}
+    if isinstance(element, list | tuple) and sub.isdigit() and int(sub) < len(element):
+        i = int(sub)
+        return [*element[:i], sealed(element[i]), *element[i + 1 :]]
     return element
 
 

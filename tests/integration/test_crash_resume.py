@@ -22,6 +22,7 @@ from daemon import bootstrap
 from events.policy import Policy
 from projections.schema import dump
 from tests.integration.conftest import make_academie
+from tests.stored import opened_state
 
 SPREAD = 24
 # Every kind of commit point the scenario reaches (the reference run checks
@@ -66,7 +67,7 @@ def _snapshot(store: str) -> tuple[list, dict]:
     ctx = bootstrap.build(store, Policy())
     events = []
     for note in ctx.log.notifications(0, 1_000_000):
-        state = json.loads(note.state)
+        state = opened_state(ctx.log, note)
         state.pop("timestamp", None)  # storage time, not a fact
         state.pop("declared_at", None)  # the wall-clock time the store was declared (events/store.py)
         events.append((note.topic, str(note.originator_id), note.originator_version, state))

@@ -24,6 +24,7 @@ from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
 from tests.integration.conftest import T0
 from tests.integration.test_kafka_port import create_topic
+from tests.stored import opened_state
 
 pytestmark = pytest.mark.kafka
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def _state(store: str) -> tuple[list, dict]:
     try:
         events = []
         for note in ctx.log.notifications(0, 1_000_000):
-            state = json.loads(note.state)
+            state = opened_state(ctx.log, note)
             state.pop("timestamp", None)
             state.pop("declared_at", None)  # wall-clock time of the store's declaration (events/store.py)
             events.append((note.topic, str(note.originator_id), note.originator_version, state))

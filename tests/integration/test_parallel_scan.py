@@ -4,7 +4,6 @@ that depend on the order of the whole delivery (a record seen twice)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -20,6 +19,7 @@ from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
 from tests.integration.conftest import T0, T1, make_academie
+from tests.stored import opened_state
 
 PIDS: list[Path] = []
 
@@ -51,7 +51,7 @@ def deliveries(tmp_path_factory) -> tuple[Path, Path]:
 def _snapshot(ctx) -> tuple[list, dict]:
     events = []
     for note in ctx.log.notifications(0, 1_000_000):
-        state = json.loads(note.state)
+        state = opened_state(ctx.log, note)
         state.pop("timestamp", None)
         state.pop("declared_at", None)  # wall-clock time of the store's declaration (events/store.py)
         events.append((note.topic, str(note.originator_id), note.originator_version, state))

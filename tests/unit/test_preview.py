@@ -41,7 +41,7 @@ def test_an_import_on_the_twin_answers_what_it_would_on_the_store_and_the_store_
     try:
         dispatch(Arrival("aaf", str(FIXTURES / "aaf" / "values")), store, AT)
         before = stored(store.log)
-        ctx, copied = twin(store.log, Policy())
+        ctx, copied = twin(store.log, Policy(), keys=store.keyring.rows())
         try:
             assert ctx.simulation and copied == len(before)
             found = previewed(ctx, path, "aaf", LATER, copied)
