@@ -12,6 +12,7 @@ from daemon.scan import PartReaders
 from events.application import DirectoryLog
 from events.clock import Clock, SystemClock
 from events.faults import Faults
+from events.personal import KeyRing
 from events.policy import Policy
 from events.store import STORE_ID, Store
 from events.usecases.aaf_ports import PartReader
@@ -27,6 +28,8 @@ from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
 from projections.kafka_inbound import KafkaInbound, MemoryKafkaInbound, SqlKafkaInbound
 from projections.kafka_inbound import create_tables as create_kafka_tables
+from projections.keyring import SqlKeyRing
+from projections.keyring import create_table as create_keyring
 from projections.login_queries import LoginQueries
 from projections.manual_queries import ManualQueries
 from projections.merge_queries import MergeQueries
@@ -74,6 +77,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    keyring: KeyRing = field(default=None)  # type: ignore[assignment]
     review_queries: ReviewQueries = field(default=None)  # type: ignore[assignment]
     attachment_queries: AttachmentQueries = field(default=None)  # type: ignore[assignment]
     merge_queries: MergeQueries = field(default=None)  # type: ignore[assignment]
@@ -166,6 +170,7 @@ class Context:
 
     def close(self) -> None:
         self.db.close()
+        self.keyring.close()
         self.log.close()
 
 
@@ -195,7 +200,11 @@ def build(
     url = StoreURL(store_url)
     db = Database(url, clock=clock)
     with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
-        log = DirectoryLog(env=url.eventsourcing_env(lock_wait), faults=faults)
+        # The key ring on a connection of its own (projections/keyring.py).
+        keys_db = Database(url, clock=clock)
+        create_keyring(keys_db)
+        keyring = SqlKeyRing(keys_db)
+        log = DirectoryLog(env=url.eventsourcing_env(lock_wait), faults=faults, keyring=keyring)
         if not url.memory:  # the twin keeps them in memory
             create_kafka_tables(db)
         create_staging(db)  # the staging area, working storage beside the read model
@@ -213,6 +222,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            keyring=keyring,
             review_queries=ReviewQueries(db),
             attachment_queries=AttachmentQueries(db),
             merge_queries=MergeQueries(db),

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -46,6 +46,8 @@ from events.usecases.formats import NotImportable
 from events.usecases.intake import Arrival, dispatch
 from events.usecases.result import Result
 from projections import delivery_queries
+from projections.db import Database
+from projections.keyring import SqlKeyRing
 from projections.store_copy import copy_sqlite
 from projections.store_url import StoreURL, store_exists
 
@@ -152,6 +154,16 @@ def read_log(store_url: str) -> DirectoryLog | None:
     return DirectoryLog(env=env)
 
 
+def read_keys(store_url: str) -> list[tuple[str, str, str | None, str, str | None]]:
+    """The store's key ring, read (nothing created: a store of an earlier
+    release has none)."""
+    db = Database(store_url)
+    try:
+        return SqlKeyRing(db).rows() if db.table_exists("keyring") else []
+    finally:
+        db.close()
+
+
 def copy_log(source: DirectoryLog, target: DirectoryLog, batch: int = COPY_BATCH) -> int:
     """Every stored event of ``source`` into ``target``, same topics, states
     and order (the notification ids follow); answers how many."""
@@ -181,13 +193,20 @@ def _has_table(log: DirectoryLog) -> bool:
 
 
 def twin(
-    source: DirectoryLog | None, policy: Policy, clock: Clock | None = None, force_time: bool = False
+    source: DirectoryLog | None,
+    policy: Policy,
+    clock: Clock | None = None,
+    force_time: bool = False,
+    keys: list[tuple[str, str, str | None, str, str | None]] | None = None,
 ) -> tuple[Context, int]:
     """The in-memory twin of the store whose log is ``source`` (None: an
-    empty store) and how many events it copied: the log copied, the read
-    models rebuilt, brought up to this release as the real command would be
-    first (events/usecases/upgrade.py)."""
+    empty store) and how many events it copied: the log copied with the
+    store's ``keys`` (projections/keyring.py: without them its sealed fields
+    would read as erased), the read models rebuilt, brought up to this
+    release as the real command would be first (events/usecases/upgrade.py)."""
     ctx = bootstrap.build("memory:", policy, clock)
+    if keys:
+        cast(SqlKeyRing, ctx.keyring).adopt(keys)
     copied = copy_log(source, ctx.log) if source is not None else 0
     ctx.simulation = bool(getattr(ctx.log.find(STORE_ID), "simulation", False))
     ctx.force_time, ctx.command = force_time, "ingest"
@@ -227,7 +246,7 @@ def preview(
         else:
             source = read_log(store_url)
             try:
-                ctx, copied = twin(source, policy, clock, force_time)
+                ctx, copied = twin(source, policy, clock, force_time, read_keys(store_url) if source else None)
             finally:
                 if source is not None:
                     source.close()

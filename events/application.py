@@ -11,13 +11,16 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
-from eventsourcing.persistence import Notification, Recording, StoredEvent
+from eventsourcing.persistence import Mapper, Notification, Recording, StoredEvent
+from eventsourcing.utils import get_topic
 
 from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
 from events.faults import Faults
 from events.generations import current
 from events.login import Login
+from events.personal import KeyRing
+from events.sealing import Path, Sealer
 from events.structure import SourceRecord
 from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
 
@@ -29,17 +32,78 @@ from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to d
 RECONNECT_SECONDS = 4.0
 
 
+class SealingMapper(Mapper[UUID]):
+    """The library's mapper, with each event's personal fields sealed under
+    its originator's key before the state is encoded, and opened after it is
+    decoded (events/sealing.py). The library's own cipher encrypts whole
+    states under one key for the whole log: it cannot forget one person."""
+
+    def __init__(self, mapper: Mapper[UUID], sealer: Sealer) -> None:
+        super().__init__(mapper.transcoder, mapper.compressor, mapper.cipher)
+        self.sealer = sealer
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        # Mapper.to_stored_event (eventsourcing 9.5) with the sealing step added.
+        event_state = dict(vars(domain_event))
+        originator_id = event_state.pop("originator_id")
+        originator_version = event_state.pop("originator_version")
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            event_state["class_version"] = class_version
+        topic = get_topic(type(domain_event))
+        self.sealer.seal(topic, str(originator_id), event_state)
+        stored_state = self.transcoder.encode(event_state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
+        return StoredEvent(
+            originator_id=originator_id, originator_version=originator_version, topic=topic, state=stored_state
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        domain_event = super().to_domain_event(stored_event)
+        self.sealer.open(domain_event.__dict__)
+        return domain_event
+
+
 class DirectoryLog(Application[UUID]):
     # Pinned: PostgreSQL tables are named after the application.
     name = "entsync"
 
-    def __init__(self, *args: Any, faults: Faults | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        faults: Faults | None = None,
+        keyring: KeyRing | None = None,
+        personal: dict[str, tuple[Path, ...]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         # Told after every commit of events ("log.saved", events/faults.py).
         self.faults = faults or Faults()
+        # Without a key ring (a log opened only to copy its stored events) nothing
+        # is sealed or opened: states are read and written as stored.
+        self.keyring = keyring
+        self.personal = personal
         super().__init__(*args, **kwargs)
         pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
         if pool is not None and hasattr(pool, "reconnect_timeout"):
             pool.reconnect_timeout = RECONNECT_SECONDS
+        if keyring is not None:
+            insert = self.recorder.insert_events
+
+            def insert_events(stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+                keyring.flush()  # the keys first: an event must never name a key not yet written
+                return insert(stored_events, **kwargs)
+
+            self.recorder.insert_events = insert_events  # type: ignore[method-assign]
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        mapper = super().construct_mapper()
+        if self.keyring is None:
+            return mapper
+        sealer = Sealer(self.keyring, self.personal or {}, mapper.transcoder.encode, mapper.transcoder.decode)
+        return SealingMapper(mapper, sealer)
 
     def reconnect_now(self) -> None:
         """The server answers again: the PostgreSQL pool tries a connection at

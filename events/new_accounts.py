@@ -38,16 +38,25 @@ class NewAccounts:
         }
         self._head = mapper.transcoder.encode(common)[:-1].decode("utf8")
         self._topic = get_topic(Account.Appeared)
+        # A sealing mapper (events/application.py) seals the personal attributes
+        # under the new stream's key, as it would for the aggregate's event.
+        self._sealer = getattr(mapper, "sealer", None)
+        self._encode = mapper.transcoder.encode
 
     def stored_event(
         self, jointure: str, attrs_json: str, digest: str, file: str, line: int, originator_id: UUID | None = None
     ) -> StoredEvent:
+        originator_id = originator_id or account_id(jointure)
+        if self._sealer is not None:
+            sealed = {"attrs": json.loads(attrs_json)}
+            self._sealer.seal(self._topic, str(originator_id), sealed, fresh=True)
+            attrs_json = self._encode(sealed["attrs"]).decode("utf8")
         state = (
             f'{self._head},"jointure":{json.dumps(jointure, ensure_ascii=False)},"attrs":{attrs_json},'
             f'"digest":{json.dumps(digest)},"file":{json.dumps(file, ensure_ascii=False)},"line":{int(line)}}}'
         )
         return StoredEvent(
-            originator_id=originator_id or account_id(jointure),
+            originator_id=originator_id,
             originator_version=1,
             topic=self._topic,
             state=state.encode("utf8"),

@@ -1,0 +1,80 @@
+"""Personal data in an immutable log (domain-rules §12, retention; issue 17):
+each person's fields are sealed in the stored events under a key of that
+person, held in a key ring beside the log, never in it. Destroying the key
+erases the person: the facts stay, the identity reads as ``ERASED``.
+
+This module is the port and the pure parts: the key ring's Protocol, the
+keyed hash that replaces plain hashes of names and birth dates (a plain hash
+of a name and a birth date is brute-forced from a list of names), and the
+erased forms a sealed value reads as once its key is gone."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+ERASED = "[effacé]"
+
+# The key ring's subject of the store's own secret, the pepper of keyed hashes:
+# never destroyed (a reserved login must stay reserved after its owner's erasure).
+STORE_SUBJECT = "store"
+
+
+def keyed(pepper: bytes, purpose: str, value: str, size: int = 32) -> str:
+    """HMAC-SHA256 of ``value`` under the store's pepper, hex, ``size`` hex
+    characters. ``purpose`` separates uses: the same name hashed for a login
+    and for a digest gives two unrelated values."""
+    mac = hmac.new(pepper, f"{purpose}\0{value}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:size]
+
+
+def erased_form(kind: str) -> Any:
+    """What a sealed value of ``kind`` reads as once its key is destroyed:
+    the same shape, so that the projections that read it run unchanged."""
+    return {"s": ERASED, "l": [ERASED], "d": {}}.get(kind)
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """A destroyed key: no secret, the subject it was of and when. No
+    personal data: subjects are stream ids."""
+
+    key_id: str
+    subject: str
+    destroyed_at: str
+
+
+class KeyRing(Protocol):
+    def key_for(self, subject: str, *, fresh: bool = False) -> tuple[str, bytes]:
+        """The live key of ``subject`` (key id, 32 bytes), created if it has
+        none; a created key is written before the events that use it.
+        ``fresh``: the caller knows the subject is new (a new stream), no
+        lookup."""
+        ...
+
+    def key(self, key_id: str) -> bytes | None:
+        """The secret of ``key_id``; None once destroyed (or never known)."""
+        ...
+
+    def pepper(self) -> bytes: ...
+
+    def destroy(self, subjects: Iterable[str], at: datetime) -> int:
+        """Destroy every key of these subjects; how many were destroyed."""
+        ...
+
+    def destroyed(self) -> list[Tombstone]: ...
+
+    def refresh(self) -> None:
+        """Forget cached keys that another process destroyed since."""
+        ...
+
+    def flush(self) -> None:
+        """Write the keys created since the last flush (before the events
+        that use them are committed)."""
+        ...
+
+    def close(self) -> None: ...
