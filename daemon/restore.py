@@ -19,18 +19,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 
 from daemon import bootstrap
 from daemon.bootstrap import Context
+from events.personal import Tombstone
 from events.policy import Policy
 from projections import imports_schema, schema, siecle_schema
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.imports import ImportsProjection
+from projections.keyring import SqlKeyRing
 from projections.siecle import SiecleProjection
 from projections.store_backup import destroyed_count, held, staged, standalone, swap
-from projections.tombstones import Reapplied, Tombstone, destroy_again, tombstones
+from projections.tombstones import missing, record
+
+
+@dataclass(frozen=True)
+class Reapplied:
+    destroyed: int  # keys live in this store, destroyed again
+    recorded: int  # tombstones of keys this store never had, recorded so that a later restore carries them too
+    already: int  # keys this store had destroyed already
 
 
 class StoreChanged(Exception):
@@ -56,7 +66,7 @@ def restore_sqlite(store: Path, backup: Path, at: datetime, policy: Policy, keep
             pass  # fails at once if a service has it open, before any copy is made
         db = Database(f"sqlite:///{store}")
         try:
-            dead = tombstones(db)
+            dead = SqlKeyRing(db).destroyed() if db.table_exists("keyring") else []
             db.execute("PRAGMA journal_mode=DELETE")  # one file, nothing left in a -wal beside it
         finally:
             db.close()
@@ -91,12 +101,24 @@ def reapply(store_url: str, dead: Iterable[Tombstone], policy: Policy) -> Reappl
 
 
 def reapply_in(ctx: Context, dead: Iterable[Tombstone]) -> Reapplied:
-    """Destroy ``dead``'s keys again in ``ctx``'s store; rebuild its read
-    models when a key that was live there is destroyed."""
-    again = destroy_again(ctx.db, dead)
-    if again.destroyed:
+    """Destroy ``dead``'s keys again in ``ctx``'s store, each at the time it
+    was destroyed first; rebuild its read models when a key that was live
+    there is destroyed.
+
+    The key ring destroys a subject's keys, all those live: only subjects
+    whose tombstone's own key is live here are given, and then every live
+    key of theirs here was live when the subject was erased (a subject
+    erased gets a new key only once the old ones are destroyed)."""
+    dead = list(dead)
+    live = sorted((t for t in dead if ctx.keyring.key(t.key_id) is not None), key=lambda t: t.destroyed_at)
+    unknown = missing(ctx.db, dead)
+    destroyed = 0
+    for at, group in groupby(live, key=lambda t: t.destroyed_at):
+        destroyed += ctx.keyring.destroy([t.subject for t in group], datetime.fromisoformat(at))
+    record(ctx.db, unknown)
+    if destroyed:
         rebuild_read_models(ctx)
-    return again
+    return Reapplied(destroyed=destroyed, recorded=len(unknown), already=len(dead) - len(live) - len(unknown))
 
 
 def rebuild_read_models(ctx: Context) -> None:

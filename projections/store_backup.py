@@ -116,7 +116,7 @@ def destroyed_count(conn: sqlite3.Connection) -> int:
     the lock, to see whether a key was destroyed after they were read."""
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='keyring'").fetchall():
         return 0
-    return int(conn.execute("SELECT count(*) FROM keyring WHERE destroyed_at IS NOT NULL").fetchone()[0])
+    return int(conn.execute("SELECT count(*) FROM keyring WHERE secret IS NULL").fetchone()[0])
 
 
 def swap(staged_file: Path, store: Path, keep: Path | None) -> None:

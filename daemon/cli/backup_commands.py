@@ -6,6 +6,7 @@ destroyed keys carried across PostgreSQL's ``pg_restore`` (README,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 from argparse import Namespace
@@ -18,10 +19,10 @@ from daemon.bootstrap import Context
 from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.render import Output
 from daemon.restore import reapply_in, restore_sqlite
+from events.personal import Tombstone
 from projections import store_backup
 from projections.store_backup import StoreInUse
 from projections.store_url import StoreURL
-from projections.tombstones import Tombstone, tombstones
 
 
 def add_arguments(backup: argparse.ArgumentParser, restore: argparse.ArgumentParser) -> None:
@@ -117,8 +118,8 @@ def erasures(args: Namespace, ctx: Context, ui: Output) -> int:
     times, no personal data); ``reapply FILE``: destroy them again here."""
     path = Path(args.file)
     if args.action == "export":
-        dead = tombstones(ctx.db)
-        _write(path, [t.as_dict() for t in dead])
+        dead = ctx.keyring.destroyed()
+        _write(path, [dataclasses.asdict(t) for t in dead])
         ui.show({"file": str(path), "tombstones": len(dead)}, f"{len(dead)} destroyed keys written to {path}")
         return EXIT_OK
     dead = _read(path)

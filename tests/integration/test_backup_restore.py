@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from daemon import bootstrap
+from events.personal import STORE_SUBJECT
 from events.policy import Policy
 from projections.db import Database
+from projections.keyring import SqlKeyRing
 from projections.schema import dump
 from projections.store_backup import checked
 from projections.store_url import StoreURL
-from projections.tombstones import KEYRING_DDL
 from tests.integration.cli import Cli
 from tests.integration.conftest import T1, academie_started
 
+T = TypeVar("T")
 T_LATER = T1 + timedelta(days=3)  # the tick after the second delivery
 
 
@@ -127,28 +131,25 @@ def test_a_restored_store_verifies_and_catches_up_to_the_store_never_restored(
 
 
 def _keys(url: str) -> dict[str, tuple]:
+    """Every key but the store's pepper: subject, whether its secret is kept, when destroyed."""
     db = Database(url)
     try:
-        return {
-            k: (s, secret, d)
-            for k, s, secret, d in db.query("SELECT key_id, subject, secret, destroyed_at FROM keyring")
-        }
+        rows = db.query(
+            "SELECT key_id, subject, secret, destroyed_at FROM keyring WHERE subject <> ?", (STORE_SUBJECT,)
+        )
+        return {k: (s, secret is not None, d) for k, s, secret, d in rows}
     finally:
         db.close()
 
 
-def _write(url: str, *statements: tuple[str, tuple]) -> None:
-    db = Database(url)
+def _ring(url: str, act: Callable[[SqlKeyRing], T]) -> T:
+    ring = SqlKeyRing(Database(url))
     try:
-        with db.transaction():
-            for sql, params in statements:
-                db.execute(sql, params)
+        done = act(ring)
+        ring.flush()
+        return done
     finally:
-        db.close()
-
-
-DESTROY = "UPDATE keyring SET secret = NULL, destroyed_at = ? WHERE key_id = ?"
-NEW_KEY = "INSERT INTO keyring (key_id, subject, secret, created_at, destroyed_at) VALUES (?, ?, ?, ?, NULL)"
+        ring.close()
 
 
 def test_a_key_destroyed_after_the_backup_stays_destroyed_after_the_restore(
@@ -156,28 +157,24 @@ def test_a_key_destroyed_after_the_backup_stays_destroyed_after_the_restore(
 ):
     cli = Cli(started, capsys)
     procedure = Procedure(request, backend, cli, tmp_path)
-    created, erased = T1.isoformat(), T_LATER.isoformat()
-    _write(
-        started,
-        *[(ddl, ()) for ddl in KEYRING_DDL],
-        (NEW_KEY, ("k-kept", "person-kept", "c2VjcmV0LWtlcHQ=", created)),
-        (NEW_KEY, ("k-erased", "person-erased", "c2VjcmV0LWVyYXNlZA==", created)),
-    )
+    kept = _ring(started, lambda ring: ring.key_for("person-kept")[0])
+    erased = _ring(started, lambda ring: ring.key_for("person-erased")[0])
     backup = procedure.backup()
+    before = _keys(started)
     # After the backup: one person erased, another one's key made and destroyed.
-    _write(
-        started,
-        (DESTROY, (erased, "k-erased")),
-        (NEW_KEY, ("k-new", "person-new", "c2VjcmV0LW5ldw==", created)),
-        (DESTROY, (erased, "k-new")),
-    )
+    _ring(started, lambda ring: ring.destroy(["person-erased"], T1))
+    new = _ring(started, lambda ring: ring.key_for("person-new")[0])
+    _ring(started, lambda ring: ring.destroy(["person-new"], T_LATER))
+    assert before[erased] == ("person-erased", True, None)
 
     said = procedure.restore(backup)
-    assert "destroyed keys carried over: 2; destroyed again in the restored store: 1" in said
-    assert _keys(started) == {
-        "k-kept": ("person-kept", "c2VjcmV0LWtlcHQ=", None),
-        "k-erased": ("person-erased", None, erased),
-        "k-new": ("person-new", None, erased),
+    assert "destroyed keys carried over: 2; destroyed again in the restored store: 1; 1 it never had" in said
+    after = _keys(started)
+    assert after[kept] == ("person-kept", True, None)
+    assert after[erased] == ("person-erased", False, T1.isoformat())
+    assert after[new] == ("person-new", False, T_LATER.isoformat())
+    assert {k: v for k, v in after.items() if k not in (erased, new)} == {
+        k: v for k, v in before.items() if k != erased
     }
     code, said = cli.run("verify")
     assert code == 0 and "read model equals a rebuild from the log" in said, said + cli.err
