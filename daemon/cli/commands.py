@@ -13,6 +13,7 @@ from daemon import bootstrap, config
 from daemon.cli import (
     admin_commands,
     anomaly_review_commands,
+    backup_commands,
     delivery_commands,
     directory_commands,
     duplicate_commands,
@@ -98,6 +99,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, bootstrap.Context, Output], in
     "tokens": token_commands.run,
     # The administrators' actions (issue 13).
     "admin": admin_commands.run,
+    # The keys destroyed in a store, carried across PostgreSQL's pg_restore (issue 17).
+    "erasures": backup_commands.erasures,
 }
 # Commands that write facts: they upgrade a store built by an earlier release first.
 UPGRADING_COMMANDS = ("ingest", "tick", "siecle", "imports", "purge", "admin")
@@ -116,6 +119,9 @@ SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "outbound": kafka_commands.outbound,
     "publish": kafka_commands.publish,
     "consume": kafka_commands.consume,
+    # A SQLite store's file, copied or replaced: no context on it (issue 17).
+    "backup": backup_commands.backup,
+    "restore": backup_commands.restore,
 }
 
 
@@ -124,7 +130,7 @@ def _creates_store(args: argparse.Namespace) -> bool:
     does not exist rather than create an empty one (in the wrong folder, say)."""
     if args.command == "ingest" and args.dry_run:
         return True  # previewed against an empty log, nothing created
-    if args.command in ("ingest", "run", "consume", "config"):
+    if args.command in ("ingest", "run", "consume", "config", "restore"):  # restore: a store lost, from its backup
         return True
     if args.command == "store":
         return bool(args.action == "init")

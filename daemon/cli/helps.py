@@ -245,6 +245,33 @@ HELPS: dict[str, Help] = {
         "rules to a store built by an earlier one (--dry-run says what it would correct).",
         (OK, ERROR),
     ),
+    "backup": Help(
+        "copy a SQLite store into a backup file, online (PostgreSQL: pg_dump -Fc)",
+        "Copy the SQLite store, event log and read models, into OUT with SQLite's online backup: one "
+        "consistent state even while the service writes. The copy is made under a temporary name beside OUT, "
+        "checked (PRAGMA integrity_check) and renamed: OUT is never half written. Says its size, the log's "
+        "last position in it and the time. A PostgreSQL store is refused with the pg_dump command that backs "
+        "it up (README, Backup and restore).",
+        (OK, ERROR),
+    ),
+    "restore": Help(
+        "replace a SQLite store with a backup, keys destroyed since kept destroyed",
+        "Check BACKUP (an entsync store, whole), then with --yes replace the store's file with it in one "
+        "rename; the replaced file is kept as STORE.before-restore-TIME unless --discard-current. The keys "
+        "destroyed in the replaced store (erased persons) are destroyed again in the restored one before it "
+        "takes the store's place, so that a backup never brings back an erased person; the read models are "
+        "then rebuilt from the log. Refused while another process (a running service) has the store open. "
+        "A PostgreSQL store: pg_restore between `entsync erasures export` and `entsync erasures reapply` "
+        "(README, Backup and restore).",
+        ((0, "restored"), (1, "an error, a store in use, or no --yes: nothing replaced")),
+    ),
+    "erasures": Help(
+        "the store's destroyed keys: export them, or destroy them again after a restore",
+        "export FILE writes the keys the store has destroyed (erased persons) as a JSON list of key_id, "
+        "subject and destroyed_at — ids and times, no personal data; reapply FILE destroys them again in "
+        "the store (a restored PostgreSQL backup) and rebuilds the read models when one was live there.",
+        (OK, ERROR),
+    ),
     "tokens": Help(
         "the API's bearer tokens: create one (its secret shown once), list, revoke",
         "Create a bearer token of the HTTP API with a role (reader, etab-admin, operator) and, for reader "
