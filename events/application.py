@@ -22,6 +22,7 @@ from events.login import Login
 from events.personal import KeyRing
 from events.sealing import Path, Sealer
 from events.structure import SourceRecord
+from events.erasure import Erasure  # noqa: F401  (its topics must be known to decode the log)
 from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
 
 # How long the PostgreSQL pool keeps retrying one lost connection (psycopg_pool
