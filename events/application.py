@@ -16,13 +16,13 @@ from eventsourcing.utils import get_topic
 
 from events.account import Account, account_id
 from events.delivery import Delivery, delivery_id
+from events.erasure import Erasure  # noqa: F401  (its topics must be known to decode the log)
 from events.faults import Faults
 from events.generations import current
 from events.login import Login
 from events.personal import KeyRing
 from events.sealing import Path, Sealer
 from events.structure import SourceRecord
-from events.erasure import Erasure  # noqa: F401  (its topics must be known to decode the log)
 from events.upgrade import Upgrade  # noqa: F401  (its topics must be known to decode the log)
 
 # How long the PostgreSQL pool keeps retrying one lost connection (psycopg_pool
