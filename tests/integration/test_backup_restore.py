@@ -9,7 +9,6 @@ the backup is still destroyed once it is restored."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,11 +22,11 @@ from events.personal import STORE_SUBJECT
 from events.policy import Policy
 from projections.db import Database
 from projections.keyring import SqlKeyRing
-from projections.schema import dump
 from projections.store_backup import checked
 from projections.store_url import StoreURL
 from tests.integration.cli import Cli
 from tests.integration.conftest import T1, academie_started
+from tests.stored import store_snapshot
 
 T = TypeVar("T")
 T_LATER = T1 + timedelta(days=3)  # the tick after the second delivery
@@ -47,18 +46,7 @@ def later(cli: Cli, acad) -> None:
 
 def snapshot(url: str) -> tuple[list, dict]:
     """Every stored event (storage times aside) and every read-model row."""
-    ctx = bootstrap.build(url, Policy())
-    try:
-        events = []
-        for note in ctx.log.notifications(0, 1_000_000):
-            state = json.loads(note.state)
-            state.pop("timestamp", None)  # storage time, not a fact
-            state.pop("declared_at", None)  # the wall-clock time the store was declared
-            events.append((note.topic, str(note.originator_id), note.originator_version, state))
-        ctx.projection.catch_up(ctx.log)
-        return events, dump(ctx.db)
-    finally:
-        ctx.close()
+    return store_snapshot(url)
 
 
 class Procedure:

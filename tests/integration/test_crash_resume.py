@@ -18,11 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon import bootstrap
-from events.policy import Policy
-from projections.schema import dump
 from tests.integration.conftest import make_academie
-from tests.stored import opened_state
+from tests.stored import store_snapshot
 
 SPREAD = 24
 # Every kind of commit point the scenario reaches (the reference run checks
@@ -64,17 +61,7 @@ def _run(store: str, stepfile: Path, kill_at: str, academie) -> subprocess.Compl
 
 
 def _snapshot(store: str) -> tuple[list, dict]:
-    ctx = bootstrap.build(store, Policy())
-    events = []
-    for note in ctx.log.notifications(0, 1_000_000):
-        state = opened_state(ctx.log, note)
-        state.pop("timestamp", None)  # storage time, not a fact
-        state.pop("declared_at", None)  # the wall-clock time the store was declared (events/store.py)
-        events.append((note.topic, str(note.originator_id), note.originator_version, state))
-    ctx.projection.catch_up(ctx.log)
-    rows = dump(ctx.db)
-    ctx.close()
-    return events, rows
+    return store_snapshot(store)
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,9 @@ from daemon.kafka.ingest import DeliveryConsumer, publish
 from daemon.kafka.kafka_python import KafkaPythonConsumer, KafkaPythonProducer, rebalance
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
-from projections.schema import dump
 from tests.integration.conftest import T0
 from tests.integration.test_kafka_port import create_topic
-from tests.stored import opened_state
+from tests.stored import store_snapshot
 
 pytestmark = pytest.mark.kafka
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,19 +35,7 @@ def _topic(broker: str) -> str:
 
 
 def _state(store: str) -> tuple[list, dict]:
-    ctx = bootstrap.build(store, Policy())
-    try:
-        events = []
-        for note in ctx.log.notifications(0, 1_000_000):
-            state = opened_state(ctx.log, note)
-            state.pop("timestamp", None)
-            state.pop("declared_at", None)  # wall-clock time of the store's declaration (events/store.py)
-            events.append((note.topic, str(note.originator_id), note.originator_version, state))
-        ctx.projection.catch_up(ctx.log)
-        rows = dump(ctx.db)
-        return events, rows
-    finally:
-        ctx.close()
+    return store_snapshot(store)
 
 
 @pytest.fixture(scope="module")

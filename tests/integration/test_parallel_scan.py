@@ -19,7 +19,7 @@ from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
 from tests.integration.conftest import T0, T1, make_academie
-from tests.stored import opened_state
+from tests.stored import stored_facts
 
 PIDS: list[Path] = []
 
@@ -49,13 +49,7 @@ def deliveries(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _snapshot(ctx) -> tuple[list, dict]:
-    events = []
-    for note in ctx.log.notifications(0, 1_000_000):
-        state = opened_state(ctx.log, note)
-        state.pop("timestamp", None)
-        state.pop("declared_at", None)  # wall-clock time of the store's declaration (events/store.py)
-        events.append((note.topic, str(note.originator_id), note.originator_version, state))
-    return events, dump(ctx.db)
+    return stored_facts(ctx.log), dump(ctx.db)
 
 
 def _run(store: str, first: Path, second: Path, workers: int):

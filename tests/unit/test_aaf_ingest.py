@@ -21,9 +21,8 @@ from events.usecases.aaf_ingest import IngestRefused, ingest
 from events.usecases.aaf_operator import reject, release
 from generator.cli import run as generate
 from projections import account_queries, delivery_queries
-from projections.schema import dump
 from projections.staging import Staging
-from tests.stored import opened_state
+from tests.stored import snapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aaf"
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)  # the rentrée delivery
@@ -194,14 +193,7 @@ def _crash() -> None:
 
 
 def _snapshot(uow) -> tuple[list, dict]:
-    events = []
-    for note in uow.log.notifications(0, 1_000_000):
-        state = opened_state(uow.log, note)
-        state.pop("timestamp", None)  # storage time, not a fact
-        state.pop("declared_at", None)  # the wall-clock time the store was declared
-        events.append((note.topic, str(note.originator_id), note.originator_version, state))
-    uow.projection.catch_up(uow.log)
-    return events, dump(uow.db)
+    return snapshot(uow)
 
 
 @pytest.mark.parametrize(
