@@ -54,6 +54,11 @@ class TimeRefused(TimeWentBackwards):
     already turns a refused time into a one-line error keeps doing so."""
 
 
+# Until the key ring (design-17 §1) keeps each store's own pepper: the same for
+# every store, so the digests are keyed but not yet secret.
+PLACEHOLDER_PEPPER = b"entsync: placeholder pepper until the key ring"
+
+
 class StoreDeclarationError(ValueError):
     """A store declared a simulation too late, or declared twice differently."""
 
@@ -74,6 +79,9 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    # The store's secret for keyed hashes (events/personal.keyed: records'
+    # digests, login streams), built by build(); the key ring's once it lands.
+    pepper: bytes = b""
     review_queries: ReviewQueries = field(default=None)  # type: ignore[assignment]
     attachment_queries: AttachmentQueries = field(default=None)  # type: ignore[assignment]
     merge_queries: MergeQueries = field(default=None)  # type: ignore[assignment]
@@ -213,6 +221,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            pepper=PLACEHOLDER_PEPPER,  # ctx.keyring.pepper() once the key ring lands (design-17 §1)
             review_queries=ReviewQueries(db),
             attachment_queries=AttachmentQueries(db),
             merge_queries=MergeQueries(db),
