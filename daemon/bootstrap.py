@@ -79,6 +79,9 @@ class Context:
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
     keyring: KeyRing = field(default=None)  # type: ignore[assignment]
+    # The store's secret for keyed hashes (events/personal.keyed: records'
+    # digests, login streams): the key ring's pepper, read once by build().
+    pepper: bytes = b""
     review_queries: ReviewQueries = field(default=None)  # type: ignore[assignment]
     attachment_queries: AttachmentQueries = field(default=None)  # type: ignore[assignment]
     merge_queries: MergeQueries = field(default=None)  # type: ignore[assignment]
@@ -195,19 +198,23 @@ def build(
     simulation: bool | None = None,
     batch: int | None = None,
     lock_wait: int | None = None,
+    pepper: bytes | None = None,
 ) -> Context:
     """Open (and create if needed) the store. ``simulation`` declares what
     kind of store a *new* one is (events/store.py); on an existing store it
     must agree with the declaration, and a store that already holds facts
     cannot become a simulation. ``lock_wait``: the seconds a save waits for
-    the store's write lock (projections/store_url.py)."""
+    the store's write lock (projections/store_url.py). ``pepper``: the
+    secret of keyed hashes of a store this call creates (random when None;
+    ignored for an existing store): tests that compare two stores built
+    apart give both the same."""
     clock, faults = clock or SystemClock(), faults or Faults()
     url = StoreURL(store_url)
     db = Database(url, clock=clock)
     with db.schema_lock():  # the event store's tables, the read models' and the Kafka consumer's are created here
         # The key ring on a connection of its own (projections/keyring.py).
         keys_db = Database(url, clock=clock)
-        create_keyring(keys_db)
+        create_keyring(keys_db, pepper)
         keyring = SqlKeyRing(keys_db)
         log = DirectoryLog(env=url.eventsourcing_env(lock_wait), faults=faults, keyring=keyring, personal=PERSONAL)
         if not url.memory:  # the twin keeps them in memory
@@ -228,6 +235,7 @@ def build(
             batch=batch,
             brake_queries=BrakeQueries(db),
             keyring=keyring,
+            pepper=keyring.pepper(),
             review_queries=ReviewQueries(db),
             attachment_queries=AttachmentQueries(db),
             merge_queries=MergeQueries(db),

@@ -207,6 +207,7 @@ def twin(
     ctx = bootstrap.build("memory:", policy, clock)
     if keys:
         cast(SqlKeyRing, ctx.keyring).adopt(keys)
+        ctx.pepper = ctx.keyring.pepper()  # the store's: its digests and login streams are keyed with it
     copied = copy_log(source, ctx.log) if source is not None else 0
     ctx.simulation = bool(getattr(ctx.log.find(STORE_ID), "simulation", False))
     ctx.force_time, ctx.command = force_time, "ingest"

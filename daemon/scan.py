@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from adapters.aaf.files import DeliveryFiles, PartFile
-from adapters.aaf.summary import Known, PartSummary, summarise_part
+from adapters.aaf.summary import Digest, Known, PartSummary, summarise_part
 
 # Below this many bytes of XML, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 16 << 20
@@ -35,7 +35,7 @@ _SHARED: dict[str, Any] = {}
 
 
 def _work(part: PartFile) -> PartSummary:
-    return summarise_part(_SHARED["files"], part, _SHARED["index"], _SHARED.get("reference"))
+    return summarise_part(_SHARED["files"], part, _SHARED["index"], _SHARED["digest"], _SHARED.get("reference"))
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
@@ -67,17 +67,22 @@ class PartReaders:
         self.workers = default_workers() if workers is None else workers
 
     def summaries(
-        self, files: DeliveryFiles, parts: list[PartFile], index: dict[str, Known], reference: date | None = None
+        self,
+        files: DeliveryFiles,
+        parts: list[PartFile],
+        index: dict[str, Known],
+        digest: Digest,
+        reference: date | None = None,
     ) -> Iterator[tuple[PartFile, PartSummary]]:
         """(part, its summaries) in the order of ``parts``."""
         total = sum(p.size for p in parts)
         if self.workers <= 1 or len(parts) < 2 or total < PARALLEL_MIN_BYTES:
             for part in parts:
-                yield part, summarise_part(files, part, index, reference)
+                yield part, summarise_part(files, part, index, digest, reference)
             return
         # fork: the workers inherit the digest index instead of receiving a copy.
         # A worker that dies raises BrokenProcessPool here (a Pool would wait forever).
-        _SHARED.update(files=files, index=index, reference=reference)
+        _SHARED.update(files=files, index=index, digest=digest, reference=reference)
         pool = worker_pool(min(self.workers, len(parts)))
         try:
             yield from zip(parts, pool.map(_work, parts))

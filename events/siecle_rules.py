@@ -7,7 +7,6 @@ correlated to an AAF account. No I/O: the use cases
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from adapters.siecle.records import LEVEL_CONTACT, SiecleAddress, SiecleGuardian, SiecleLink, SiecleStudent
+from events.personal import keyed
 from events.rules import normalised_identity
 
 # What a student record keeps (the identity for overwrite detection, the
@@ -140,12 +140,16 @@ def links_by_student(links: Iterable[SiecleLink]) -> dict[str, dict[str, dict[st
     return out
 
 
-def digest(values: Mapping[str, Any]) -> str:
-    """Content identity of kept values (order of keys irrelevant). Stored in
-    the SIECLE read model: changing it makes the next export re-check every
-    record (no event is recorded for a record whose values did not change)."""
+def digest(pepper: bytes, values: Mapping[str, Any], purpose: str = "siecle-record") -> str:
+    """Content identity of kept values (order of keys irrelevant), keyed with
+    the store's pepper: the values are names and birth dates, which a plain
+    hash would give away to anyone hashing likely ones. ``purpose``:
+    ``siecle-record`` for a record, ``siecle-links`` for a student's links.
+    Stored in the SIECLE read model: changing it makes the next export
+    re-check every record (no event is recorded for a record whose values did
+    not change)."""
     canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    return keyed(pepper, purpose, canonical)
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterable[str]) -> dict[str, dict[str, Any]]:

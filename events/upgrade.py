@@ -21,8 +21,10 @@ from events.account import NAMESPACE
 # structures whose code fails the check letter, VE1301 students); 3 = the
 # identity rule (issue 15): the overwrites it finds in the log are recorded;
 # 4 = SIECLE records judged by it (issue 15): the SIECLE overwrites and
-# swapped guardians it finds in the log are recorded.
-RULES = 4
+# swapped guardians it finds in the log are recorded; 5 = keyed login streams
+# (issue 17): the read model's ``logins`` is keyed by the stream id
+# (``login_key``), so the upgrade rebuilds its tables in the new shape.
+RULES = 5
 
 
 def upgrade_id(rules: int) -> UUID:

@@ -142,9 +142,12 @@ class DirectoryProjection:
         """Empty the read model (its tables and position), for a rebuild from
         the log by this release (an upgrade, domain-rules §12)."""
         with self.db.transaction():
+            # Dropped and made again: a release may change a table's shape
+            # (rules 5: ``logins`` keyed by ``login_key``).
             for table in TABLES:
-                self.db.execute(f"DELETE FROM {self.prefix}{table}")
+                self.db.execute(f"DROP TABLE IF EXISTS {self.prefix}{table}")
             self.db.execute(f"DELETE FROM {self.prefix}{TRACKING} WHERE name IN (?, ?)", (NAME, RULES_NAME))
+        create(self.db, self.prefix)
 
     def catch_up(self, log, until: datetime | None = None, batch: int = 5000) -> int:
         """Apply every visible event after the tracking position; with ``until``,

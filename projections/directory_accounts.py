@@ -253,7 +253,8 @@ def departure_cancelled(b: Batch, ev: Account.DepartureCancelled) -> None:
 
 
 def login_reserved(b: Batch, ev: Login.Reserved) -> None:
-    b.put("logins", ev.login, {"login": ev.login, "account_id": ev.account_id, "reserved_at": iso(ev.at)})
+    key = ev.originator_id.hex  # the stream's id is the login's key (events/login.py)
+    b.put("logins", key, {"login_key": key, "login": ev.login, "account_id": ev.account_id, "reserved_at": iso(ev.at)})
 
 
 def purge_hold(b: Batch, ev: Any) -> None:

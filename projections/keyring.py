@@ -27,16 +27,18 @@ PEPPER_ID = "store-pepper"
 LOOKUPS_BEFORE_LOADING = 500
 
 
-def create_table(db: Database) -> None:
+def create_table(db: Database, pepper: bytes | None = None) -> None:
     """The table and the store's pepper, created once (under the schema lock:
-    two processes opening a new store must not make two peppers)."""
+    two processes opening a new store must not make two peppers): random,
+    unless ``pepper`` is given (two stores built apart from the same files,
+    compared by a test, hash alike only with the same pepper)."""
     with db.transaction():
         db.execute(f"CREATE TABLE IF NOT EXISTS keyring ({DDL})")
         db.execute("CREATE INDEX IF NOT EXISTS keyring_subject ON keyring (subject)")
         if db.scalar("SELECT 1 FROM keyring WHERE key_id = ?", (PEPPER_ID,)) is None:
             db.execute(
                 "INSERT INTO keyring (key_id, subject, secret, created_at) VALUES (?, ?, ?, ?)",
-                (PEPPER_ID, STORE_SUBJECT, _b64(os.urandom(32)), _wall_clock()),
+                (PEPPER_ID, STORE_SUBJECT, _b64(pepper or os.urandom(32)), _wall_clock()),
             )
 
 

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from events.login_rules import Reservation
 from events.usecases.admin_login import AccountLogin
 from projections.account_queries import find_account
+from projections.clauses import placeholders
 from projections.db import Database
 
 
@@ -19,11 +22,11 @@ class LoginQueries:
             return None
         return AccountLogin(row["account_id"], row["jointure"], row["state"], row["login"] or "")
 
-    def reservation(self, login: str) -> Reservation | None:
+    def reservation(self, login: str, keys: Sequence[str]) -> Reservation | None:
         rows = self.db.query(
             "SELECT l.account_id, COALESCE(a.state, ''), COALESCE(a.login, '') FROM logins l "
-            "LEFT JOIN accounts a ON a.account_id = l.account_id WHERE l.login = ?",
-            (login,),
+            f"LEFT JOIN accounts a ON a.account_id = l.account_id WHERE l.login = ? OR l.login_key IN ({placeholders(keys)})",
+            (login, *keys),
         )
         for account_id, state, current in rows:
             return Reservation(account_id, state, current == login)

@@ -94,3 +94,6 @@ class ManualQueries:
 
     def logins(self) -> set[str]:
         return {login for (login,) in self.db.query("SELECT login FROM logins")}
+
+    def login_keys(self) -> set[str]:
+        return {key for (key,) in self.db.query("SELECT login_key FROM logins")}

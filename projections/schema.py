@@ -78,7 +78,13 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         [("category", "TEXT"), ("jointure", "TEXT"), ("label", "TEXT"), ("present", "INTEGER")],
         ["category", "jointure"],
     ),
-    "logins": ([("login", "TEXT"), ("account_id", "TEXT"), ("reserved_at", "TEXT")], ["login"]),
+    # A reserved login by its stream id's hex (events/login.py: keyed, or the
+    # uuid5 of an earlier release): after an erasure the key is what is left
+    # of it, and it keeps the login reserved; ``login`` serves the live lookups.
+    "logins": (
+        [("login_key", "TEXT"), ("login", "TEXT"), ("account_id", "TEXT"), ("reserved_at", "TEXT")],
+        ["login_key"],
+    ),
     "deliveries": (
         [
             ("delivery_id", "TEXT"),
@@ -240,6 +246,7 @@ def _ddl(cols: list[tuple[str, str]], pk: list[str]) -> str:
 INDEXES = {
     "records": ["category", "aggregate_id"],
     "accounts": ["jointure", "state", "login", "identity"],
+    "logins": ["login", "account_id"],
     "account_structures": ["structure"],
     "duplicate_keys": ["family_key", "given_birth_key"],
     "guardian_links": ["guardian_jointure"],

@@ -100,6 +100,9 @@ class TickQueries:
     def logins(self) -> set[str]:
         return {login for (login,) in self.db.query("SELECT login FROM logins")}
 
+    def login_keys(self) -> set[str]:
+        return {key for (key,) in self.db.query("SELECT login_key FROM logins")}
+
     def removal_hold(self) -> RemovalHold | None:
         value = self.db.scalar("SELECT value FROM meta WHERE key = 'purge_hold'")
         if not value:

@@ -12,8 +12,8 @@ attributes) is left to the ingest, which replays the summaries in order
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -31,14 +31,25 @@ class Known(NamedTuple):
     present: bool
 
 
-def record_digest(attrs: dict[str, list[str]]) -> str:
-    """Content identity of a record: independent of attribute order, part split
-    and delivery date; value order inside an attribute is kept (parallel lists).
-    Stored in the read model: changing this function re-records every record."""
+# The hash of a record's canonical text: the store's keyed hash (a record holds
+# names and a birth date, so a plain hash could be brute-forced), given by the
+# ingest (events/usecases/aaf_scan.record_digester) — this layer holds no key.
+Digest = Callable[[str], str]
+
+
+def canonical_record(attrs: dict[str, list[str]]) -> str:
+    """A record's attributes as one text, independent of attribute order;
+    value order inside an attribute is kept (parallel lists)."""
     # Sorting the joined strings orders them by name: "\x1f" sorts before any
     # character an XML attribute name can hold.
-    canonical = "\x1e".join(sorted([name + "\x1f" + "\x1d".join(values) for name, values in attrs.items()]))
-    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    return "\x1e".join(sorted([name + "\x1f" + "\x1d".join(values) for name, values in attrs.items()]))
+
+
+def record_digest(attrs: dict[str, list[str]], digest: Digest) -> str:
+    """Content identity of a record: independent of attribute order, part split
+    and delivery date. Stored in the read model: changing this function (or
+    the store's pepper) re-records every record."""
+    return digest(canonical_record(attrs))
 
 
 # The records' own __reduce__: a worker sends hundreds of thousands of them
@@ -142,10 +153,10 @@ class PartSummary:
 
 
 def summarise_part(
-    files: DeliveryFiles, part: PartFile, index: dict[str, Known], reference: date | None = None
+    files: DeliveryFiles, part: PartFile, index: dict[str, Known], digest: Digest, reference: date | None = None
 ) -> PartSummary:
     """Every record of one part, summarised against ``index`` (category:jointure
-    → (digest, present)); ``reference``: the day a birth date may not be after
+    → (digest, present)) with ``digest`` (see ``Digest``); ``reference``: the day a birth date may not be after
     (domain-rules §12). Raises DeliveryRejected for a file that cannot be read."""
     out: list[Summary] = []
     append = out.append
@@ -165,10 +176,10 @@ def summarise_part(
             append(Modified(raw.id, raw.line, raw))
             continue
         attrs = raw.attrs
-        digest = record_digest(attrs)
+        digested = digest(canonical_record(attrs))
         known = index.get(prefix + raw.id)
         uai = (attrs.get("ENTStructureUAI") or [""])[0] if structure else None
-        if known is not None and known.present and known.digest == digest:
+        if known is not None and known.present and known.digest == digested:
             unchanged.append(raw.id)
             unchanged_lines.append(raw.line)
             if uai is not None:
@@ -181,7 +192,7 @@ def summarise_part(
                 raw.line,
                 "add" if known is None else "upsert",
                 "" if problems else dumps(attrs, ensure_ascii=False),
-                digest,
+                digested,
                 problems,
                 uai,
                 aside,

@@ -92,14 +92,16 @@ def plan_edt(export: EdtExport) -> dict[str, Any]:
 def match_edt(
     export: EdtExport,
     view: DirectoryView,
+    pepper: bytes,
     remembered: tuple[Remembered, ...] = (),
     before: Snapshot | None = None,
     previous: tuple[Match, ...] = (),
 ) -> Matched:
     """Match an EDT export and resolve it (domain-rules §7, §12). ``before``
     is the timetable applied last and ``previous`` the matches of the import
-    that applied it: what they hold for a record not imported now is kept."""
-    index = DirectoryIndex(view)
+    that applied it: what they hold for a record not imported now is kept.
+    ``pepper``: the store's, for the names' digests (matching.name_digest)."""
+    index = DirectoryIndex(view, pepper)
     memory = {(r.kind, r.ident): r for r in remembered}
     matches: list[Match] = []
     for t in export.teachers:

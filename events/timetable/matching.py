@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from events.personal import keyed
 from events.rules import normalised_identity
 from events.timetable.snapshot import Snapshot
 
@@ -128,12 +129,12 @@ def person_identity(family_name: str, given_name: str, birth: date | None) -> st
     return f"{name}|{birth.strftime('%d/%m/%Y')}" if name and birth else ""
 
 
-def name_digest(family_name: str, given_name: str) -> str:
+def name_digest(pepper: bytes, family_name: str, given_name: str) -> str:
     """A short digest of a normalised name, the second half of the key of a
-    remembered hand match. Not a keyed hash yet (the erasure issue makes the
-    store's digests keyed); it never leaves the store."""
+    remembered hand match: keyed with the store's pepper (a plain hash of a
+    name is found again by hashing a list of names); it never leaves the store."""
     name = normalised_identity(family_name, given_name)
-    return hashlib.sha256(f"timetable-name\0{name}".encode()).hexdigest()[:16] if name else ""
+    return keyed(pepper, "timetable-name", name, 16) if name else ""
 
 
 def code_digest(code: str) -> str:
@@ -142,7 +143,8 @@ def code_digest(code: str) -> str:
 
 
 class DirectoryIndex:
-    def __init__(self, view: DirectoryView):
+    def __init__(self, view: DirectoryView, pepper: bytes):
+        self.pepper = pepper
         self.by: dict[tuple[str, str], list[Person]] = defaultdict(list)
         self.names: dict[str, list[Person]] = defaultdict(list)
         self.families: dict[str, list[Person]] = defaultdict(list)
@@ -169,7 +171,7 @@ class DirectoryIndex:
     ) -> Match:
         profiles = PROFILES[kind]
         ambiguous = False
-        digest = name_digest(family, given)
+        digest = name_digest(self.pepper, family, given)
         for fld, value in [*keys, ("identity", identity)]:
             if not value:
                 continue

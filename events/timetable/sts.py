@@ -23,11 +23,12 @@ def _fallback_key(m: Match) -> str:
     return f"sts:{m.code}" if m.code else f"edt:{m.ident}"
 
 
-def match_sts(export: StsExport, view: DirectoryView) -> Matched:
+def match_sts(export: StsExport, view: DirectoryView, pepper: bytes) -> Matched:
     """Match an STS-web export (teachers and their services per division or
     group; no sessions, no students) and build its snapshot. STS-web always
-    carries the STS id: an unmatched teacher keeps it as key (``sts:<id>``)."""
-    index = DirectoryIndex(view)
+    carries the STS id: an unmatched teacher keeps it as key (``sts:<id>``).
+    ``pepper``: the store's, for the names' digests."""
+    index = DirectoryIndex(view, pepper)
     matches: list[Match] = []
     key: dict[str, str] = {}
     named = {t for s in export.services for t in s.teacher_ids}

@@ -18,7 +18,7 @@ from eventsourcing.persistence import Mapper
 
 from adapters.aaf.files import DeliveryFiles, PartFile
 from adapters.aaf.parser import RawRecord
-from adapters.aaf.summary import Known, PartSummary
+from adapters.aaf.summary import Digest, Known, PartSummary
 from events.delivery import Delivery
 from events.usecases.brake_check import BrakeWork
 from events.usecases.ports import EventLog, FollowUps, ReadModel
@@ -165,9 +165,14 @@ class PartReader(Protocol):
     """Reads the parts of a delivery, in parallel when worth it (daemon/scan.py)."""
 
     def summaries(
-        self, files: DeliveryFiles, parts: list[PartFile], index: dict[str, Known], reference: date | None
+        self,
+        files: DeliveryFiles,
+        parts: list[PartFile],
+        index: dict[str, Known],
+        digest: Digest,
+        reference: date | None,
     ) -> Iterator[tuple[PartFile, PartSummary]]:
-        """(part, its summary) in the order of ``parts``."""
+        """(part, its summary) in the order of ``parts``, each record hashed with ``digest``."""
 
 
 class IngestLog(EventLog, Protocol):
@@ -202,6 +207,8 @@ class IngestWork(RelinkWork, PrecedenceWork, BrakeWork, Protocol):
     def ingest_queries(self) -> IngestQueries: ...
     @property
     def part_reader(self) -> PartReader: ...
+    @property
+    def pepper(self) -> bytes: ...  # the store's keyed-hash secret: records' digests
     @property
     def progress(self) -> Callable[[str, int, int], None] | None: ...
 

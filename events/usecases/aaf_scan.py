@@ -16,15 +16,17 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from adapters.aaf.files import DeliveryFiles
 from adapters.aaf.parser import RawRecord, by_version
 from adapters.aaf.records import PERSONS, examine
-from adapters.aaf.summary import Changed, Deleted, Modified, Summary, Unchanged, record_digest
+from adapters.aaf.summary import Changed, Deleted, Digest, Modified, Summary, Unchanged, record_digest
 from adapters.errors import DeliveryRejected, Rejection, SetAside
 from adapters.plausibility import reference_day
 from events.generations import current
+from events.personal import keyed
 from events.policy import Policy
 from events.structure import record_id
 from events.usecases.aaf_ports import IngestLog, IngestWork, RecordIndex, StagedRow
@@ -48,6 +50,7 @@ class Scan:
     person_category: dict[str, str] = field(default_factory=dict)  # jointure → category, this delivery
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (category, jointure) a delta deletes
     pending: list[StagedRow] = field(default_factory=list)  # staged rows not written yet
+    digest: Digest = field(default=lambda _: _no_digest())  # the ingest's, keyed: record_digester
 
     def reject(self, *problems: Rejection) -> None:
         self.rejections.extend(problems)
@@ -61,6 +64,17 @@ class Scan:
     def stage(self, category: str, jointure: str, op: str, attrs_json: str, digest: str, file: str, line: int) -> None:
         self.pending.append(StagedRow(self.staged, category, jointure, op, attrs_json, digest, file, line))
         self.staged += 1
+
+
+def _no_digest() -> str:
+    raise RuntimeError("a scan hashes records with the store's pepper: Scan(digest=record_digester(pepper))")
+
+
+def record_digester(pepper: bytes) -> Digest:
+    """The digest of a record's canonical text: keyed with the store's pepper
+    (a record holds names and a birth date). A partial of a module function,
+    so that the worker processes that read the parts can be given it."""
+    return partial(keyed, pepper, "aaf-record")
 
 
 def birth_reference(file_date: str, at: datetime, tz: str) -> date:
@@ -78,11 +92,11 @@ def scan(files: DeliveryFiles, did: str, uow: IngestWork, reference: date, rerea
     """Read every part (in parallel when worth it) and replay the summaries in
     delivery order: order-dependent decisions are taken here, once. A
     ``reread`` applies only the records the directory does not hold."""
-    found = Scan()
+    found = Scan(digest=record_digester(uow.pepper))
     index = uow.ingest_queries.record_index(files.categories())
     parts = [part for category in files.categories() for part in files.parts_of(category)]
     done_bytes, total_bytes = 0, sum(p.size for p in parts) or 1
-    for part, summary in uow.part_reader.summaries(files, parts, index.known, reference):
+    for part, summary in uow.part_reader.summaries(files, parts, index.known, found.digest, reference):
         seen = found.seen[part.category]
         records: list[Summary]
         if summary.repeats or not seen.isdisjoint(summary.unchanged):
@@ -241,12 +255,12 @@ def _merge_modify(
         attrs = dict(raw.attrs)
         by_version("add", category, attrs, raw.version)  # what its version carries, as for an addRequest
         whole = RawRecord(raw.file, raw.line, "add", raw.category, raw.id, attrs, raw.unsupported)
-        if _stage(whole, attrs, ARRIVAL, record_digest(attrs), found, reference, "added"):
+        if _stage(whole, attrs, ARRIVAL, record_digest(attrs, found.digest), found, reference, "added"):
             found.counts["arrived_by_modify"] += 1
         return
     stream = current(log, jointure) if category in PERSONS else log.get(record_id(category, jointure))
     attrs = {**stream.attrs, **raw.attrs}
-    digest = record_digest(attrs)
+    digest = record_digest(attrs, found.digest)
     if known.digest == digest and known.present:
         found.counts["unchanged"] += 1
         if category == "EtabEducNat":

@@ -30,7 +30,7 @@ from eventsourcing.persistence import IntegrityError
 
 from events.account import Account, account_id
 from events.group_rules import category_group
-from events.login import Login
+from events.login import Taken, reserve
 from events.manual_groups import FREE, ManualGroups, manual_groups_id
 from events.manual_rules import ManualCategory, ManualRefused, Match, check_request, guard, identity_key, parse_birth
 from events.policy import Policy
@@ -95,7 +95,10 @@ class ManualQueries(Protocol):
         (normalised name and birth date) or the same e-mail, anywhere."""
 
     def logins(self) -> set[str]:
-        """Every login ever reserved."""
+        """Every login ever reserved, by name."""
+
+    def login_keys(self) -> set[str]:
+        """The stream id (hex) of every login ever reserved: an erased one's too."""
 
 
 class ManualWork(Protocol):
@@ -111,8 +114,15 @@ class ManualWork(Protocol):
     def group_queries(self) -> GroupQueries: ...
     @property
     def policy(self) -> Policy: ...
+    @property
+    def pepper(self) -> bytes: ...  # the store's keyed-hash secret: login streams
 
     def effective_now(self, now: datetime | None) -> datetime: ...
+
+
+def _taken(uow: ManualWork) -> Taken:
+    q = uow.manual_queries
+    return Taken(q.logins(), frozenset(q.login_keys()), uow.pepper)
 
 
 def manual_key() -> tuple[UUID, str]:
@@ -159,7 +169,7 @@ def create_manual_account(
     identity = identity_key(cmd.family_name, cmd.given_name, birth)
     found = uow.manual_queries.matches(identity, birth, cmd.mail.strip().lower(), uow.policy)
     overridden = guard(found, cmd.scope, cmd.force, cmd.reason)
-    login = login_for(cmd.given_name, cmd.family_name, uow.manual_queries.logins())
+    login = login_for(cmd.given_name, cmd.family_name, _taken(uow))
     aid, jointure = manual_key()
     attrs = {
         "givenName": [cmd.given_name],
@@ -193,10 +203,10 @@ def create_manual_account(
     )
     groups, code = join_free_group(uow, cmd.uai, kind, str(aid), cmd.author, at)
     try:
-        uow.log.save(account, Login(login=login, account_id=str(aid), at=at), groups)
+        uow.log.save(account, reserve(uow.pepper, login, str(aid), at), groups)
     except IntegrityError:
         uow.projection.catch_up(uow.log)
-        if login in uow.manual_queries.logins():
+        if login in _taken(uow):
             raise ManualRefused("login_taken", f"{login!r} was reserved meanwhile: try again") from None
         raise ManualRefused("conflict", f"the groups of {cmd.uai} changed meanwhile: try again") from None
     uow.projection.catch_up(uow.log)

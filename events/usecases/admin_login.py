@@ -10,6 +10,7 @@ answers through ``LoginQueries`` (projections/login_queries.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from events.login import Login, login_id
+from events.login import reservation_ids, reserve
 from events.login_rules import RenameRefused, Reservation, check_free, check_rename
 from events.usecases.ports import EventLog, ReadModel
 
@@ -65,8 +66,9 @@ class LoginQueries(Protocol):
     def account(self, key: str) -> AccountLogin | None:
         """The account of a jointure, a login ever reserved to it, or an account id."""
 
-    def reservation(self, login: str) -> Reservation | None:
-        """Who reserved ``login``, if the directory ever did."""
+    def reservation(self, login: str, keys: Sequence[str]) -> Reservation | None:
+        """Who reserved ``login`` (by name, or by one of the stream ids'
+        hex ``keys``, events/login.reservation_ids), if the directory ever did."""
 
 
 class LoginWork(Protocol):
@@ -78,6 +80,8 @@ class LoginWork(Protocol):
     def projection(self) -> ReadModel: ...
     @property
     def login_queries(self) -> LoginQueries: ...
+    @property
+    def pepper(self) -> bytes: ...  # the store's keyed-hash secret: login streams
 
     def effective_now(self, now: datetime | None) -> datetime: ...
 
@@ -93,15 +97,16 @@ def rename_login(cmd: RenameLogin, uow: LoginWork, now: datetime | None = None) 
     account = uow.log.get(UUID(found.account_id))
     # The account decides first: "the same login" says more than "ever used".
     check_rename(account.state, account.login, cmd.new_login, cmd.reason)
-    check_free(cmd.new_login, uow.login_queries.reservation(cmd.new_login), found.account_id)
+    ids = reservation_ids(uow.pepper, cmd.new_login)
+    check_free(cmd.new_login, uow.login_queries.reservation(cmd.new_login, [i.hex for i in ids]), found.account_id)
     old = account.login
     account.rename_login(cmd.new_login, cmd.author, cmd.reason, at)
     try:
-        uow.log.save(account, Login(login=cmd.new_login, account_id=found.account_id, at=at))
+        uow.log.save(account, reserve(uow.pepper, cmd.new_login, found.account_id, at))
     except IntegrityError:
         # Another writer reserved it since the read model was read (the login
         # stream's first version is taken), or wrote to this account: retry.
-        if uow.log.find(login_id(cmd.new_login)) is None:
+        if all(uow.log.find(i) is None for i in ids):
             raise
         raise RenameRefused("taken", f"{cmd.new_login!r} was reserved meanwhile: logins are never reused") from None
     uow.projection.catch_up(uow.log)

@@ -62,6 +62,8 @@ class RecordWork(Protocol):
     def log(self) -> EventLog: ...
     @property
     def siecle_queries(self) -> RecordQueries: ...
+    @property
+    def pepper(self) -> bytes: ...  # the store's keyed-hash secret: records' digests
 
 
 @dataclass
@@ -92,7 +94,7 @@ def student_changes(
     uai, iid, file, q = imp.uai, str(imp.id), imp.file, uow.siecle_queries
     values = {s.eleve_id: student_values(s) for s in export.students}
     lines = {s.eleve_id: s.line for s in export.students}
-    digests = {eid: digest(v) for eid, v in values.items()}
+    digests = {eid: digest(uow.pepper, v) for eid, v in values.items()}
     plan = plan_snapshot(q.index(uai, "student"), digests, {r.record_id for r in export.rejections if r.record_id})
     correlations = student_correlations(uow, uai, {eid: v["ine"] for eid, v in values.items()})
     linked_now = q.links(uai, "student")
@@ -168,7 +170,7 @@ def guardian_changes(
     addresses = {a.address_id: a for a in export.addresses}
     values = {g.personne_id: guardian_values(g, addresses.get(g.address_id)) for g in export.guardians}
     lines = {g.personne_id: g.line for g in export.guardians}
-    digests = {pid: digest(v) for pid, v in values.items()}
+    digests = {pid: digest(uow.pepper, v) for pid, v in values.items()}
     set_aside = {r.record_id for r in rejections if r.record_id}
     plan = plan_snapshot(q.index(uai, "guardian"), digests, set_aside)
 
@@ -179,7 +181,7 @@ def guardian_changes(
     for eid in sorted(set(wanted) - set(students)):
         rejections.append(_unknown_student(file, min(link_lines[(eid, pid)] for pid in wanted[eid]), eid))
         del wanted[eid]
-    link_digests = {eid: digest(links) for eid, links in wanted.items()}
+    link_digests = {eid: digest(uow.pepper, links, "siecle-links") for eid, links in wanted.items()}
     link_plan = plan_snapshot(q.index(uai, "links"), link_digests)
     keep = frozenset(set_aside)
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from events.login import Login
+from events.login import Taken, reserve
 from events.policy import Policy
 from events.purge import PURGE_HOLD_ID, PurgeHold
 from events.usecases import precedence, siecle_relink
@@ -94,7 +94,10 @@ class TickQueries(Protocol):
         only to structures the ENT does not serve (projections/served.py)."""
 
     def logins(self) -> set[str]:
-        """Every login ever reserved."""
+        """Every login ever reserved, by name."""
+
+    def login_keys(self) -> set[str]:
+        """The stream id (hex) of every login ever reserved: an erased one's too."""
 
     def removal_hold(self) -> RemovalHold | None:
         """The operator's hold on removals; None when never placed."""
@@ -112,6 +115,8 @@ class ClockReads(Protocol):
     def tick_queries(self) -> TickQueries: ...
     @property
     def attachment_queries(self) -> AttachmentQueries: ...
+    @property
+    def pepper(self) -> bytes: ...  # the store's keyed-hash secret: login streams
 
 
 class PurgeWork(Protocol):
@@ -149,7 +154,7 @@ def read(uow: ClockReads, at: datetime) -> TickRows:
         guardians=q.guardians(),
         schedules=q.schedules(),
         withheld=frozenset(q.unserved_staff(uow.policy)),
-        logins=frozenset(q.logins()),
+        logins=Taken(q.logins(), frozenset(q.login_keys()), uow.pepper),
         removals_held=bool(purge_hold(uow)["held"]),
         attachments=uow.attachment_queries.due(at),
     )
@@ -206,7 +211,7 @@ def _recorded(
             if t.kind == "eligible+create":
                 account.become_eligible(at)
             if not account.login:
-                group.append(Login(login=t.login, account_id=t.account_id, at=at))
+                group.append(reserve(uow.pepper, t.login, t.account_id, at))
             account.create_account(t.login, at)
         elif t.kind == "decline":
             account.decline(t.reason, at)

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.attachment_rules import END_DATE_REACHED
+from events.login import Taken
 from events.policy import Policy
 from events.rules import login_for, removal_with_notice
 from events.usecases.admin_attachments import DueAttachment
@@ -121,7 +122,7 @@ class TickRows:
     guardians: Sequence[Guardian] = ()  # by jointure
     schedules: Sequence[Schedule] = ()
     withheld: frozenset[str] = field(default_factory=frozenset)  # teachers of no served structure (domain-rules §12)
-    logins: frozenset[str] = field(default_factory=frozenset)  # every login ever given
+    logins: Taken = field(default_factory=Taken)  # every login ever given
     removals_held: bool = False  # the operator's hold on removals (domain-rules §11)
     attachments: Sequence[DueAttachment] = ()  # admins' attachments whose end date came (issue 13)
 
@@ -175,7 +176,7 @@ def _creations(rows: TickRows, at: datetime, policy: Policy) -> list[Transition]
     who got a legal link (§1); a guardian due without one is declined, and
     the teachers of no served structure wait (§12: listed to escalate)."""
     eligible = eligible_guardians(rows.links, policy.guardian_account_levels)
-    taken = set(rows.logins)
+    taken = rows.logins.copy()
     out = []
     for row in rows.creations:
         if row.state == "pending" and (

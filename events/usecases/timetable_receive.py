@@ -79,9 +79,9 @@ def receive(path: str | Path, uow: TimetableWork, now: datetime | None = None) -
         remembered = q.remembered(uai, source, school_year)
         if awaiting:  # the hand matches of the export this one replaces are not lost
             remembered = _merge_remembered(remembered, q.hand_matches(awaiting.import_id))
-        matched = match_edt(export, view, tuple(remembered), before, previous)
+        matched = match_edt(export, view, uow.pepper, tuple(remembered), before, previous)
     else:
-        matched = match_sts(export, view)
+        matched = match_sts(export, view, uow.pepper)
     imp = _received(uai, source, path, sha256, size, school_year, matched, list(export.rejections), at)
     if isinstance(export, StsExport):
         record_staff(imp, export, at)

@@ -97,6 +97,8 @@ class TimetableWork(Protocol):
     def policy(self) -> Policy: ...
     @property
     def timetable_queries(self) -> TimetableQueries: ...
+    @property
+    def pepper(self) -> bytes: ...  # the store's keyed-hash secret: names' digests
 
     def effective_now(self, now: datetime | None) -> datetime:
         """The command's effective time: ``now`` or the clock, never going back."""

@@ -28,7 +28,9 @@ def _spy(part):
     """The worker entry point, noting which process read the part."""
     with open(PIDS[0], "a") as fh:
         fh.write(f"{os.getpid()}\n")
-    return summarise_part(daemon.scan._SHARED["files"], part, daemon.scan._SHARED["index"])
+    return summarise_part(
+        daemon.scan._SHARED["files"], part, daemon.scan._SHARED["index"], daemon.scan._SHARED["digest"]
+    )
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,9 @@ REREAD = "2026-09-05T06:00:00+00:00"
 LATER = "2026-09-08T06:00:00+00:00"
 
 
+OLD_COLUMNS = {"logins": ["login", "account_id", "reserved_at"]}
+
+
 def load_old_store(url: str) -> None:
     """The store exactly as the earlier release left it: its facts and its read model."""
     lines = [json.loads(line) for line in (LOG / "events.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -51,8 +54,14 @@ def load_old_store(url: str) -> None:
             ]
         )
         with ctx.db.transaction():
+            # That release's logins table, keyed by the login (before rules 5's login_key).
+            ctx.db.execute("DROP TABLE logins")
+            ctx.db.execute(
+                "CREATE TABLE logins (login TEXT NOT NULL, account_id TEXT NOT NULL, "
+                "reserved_at TEXT NOT NULL, PRIMARY KEY (login))"
+            )
             for table, table_rows in rows.items():
-                cols = COLUMNS[table]
+                cols = OLD_COLUMNS.get(table, COLUMNS[table])
                 ctx.db.executemany(
                     f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                     [tuple(r) for r in table_rows],

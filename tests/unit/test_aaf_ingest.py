@@ -28,6 +28,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aaf"
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)  # the rentrée delivery
 T1 = datetime(2026, 11, 5, 6, tzinfo=timezone.utc)  # a delivery of November, same school year
 # A quarter of a school's students, and more than five, departing at once is held.
+# Two stores compared: the same secret for their keyed digests and login streams.
+PEPPER = b"test pepper: two stores compared"
 POLICY = Policy(brakes={"students": {"share": 0.25, "minimum": 5}})
 
 
@@ -205,12 +207,14 @@ def _snapshot(uow) -> tuple[list, dict]:
 )
 def test_an_interrupted_apply_is_finished_by_ingesting_the_delivery_again(academie, nth):
     path, _ = academie
-    reference = bootstrap.build("memory:", POLICY, simulation=True)
+    reference = bootstrap.build("memory:", POLICY, simulation=True, pepper=PEPPER)
     ingest(str(path), reference, T0)
     expected = _snapshot(reference)
     reference.close()
 
-    uow = bootstrap.build("memory:", POLICY, simulation=True, faults=StopAt(nth, frozenset({"staging.phase"}), _crash))
+    uow = bootstrap.build(
+        "memory:", POLICY, simulation=True, faults=StopAt(nth, frozenset({"staging.phase"}), _crash), pepper=PEPPER
+    )
     try:
         with pytest.raises(Crash):
             ingest(str(path), uow, T0)
@@ -244,12 +248,12 @@ class CrashingStaging(Staging):
 def test_an_apply_interrupted_between_batches_records_each_stream_once(academie, monkeypatch):
     path, _ = academie
     monkeypatch.setattr(aaf_apply, "BATCH", 10)
-    reference = bootstrap.build("memory:", POLICY, simulation=True)
+    reference = bootstrap.build("memory:", POLICY, simulation=True, pepper=PEPPER)
     ingest(str(path), reference, T0)
     expected = _snapshot(reference)
     reference.close()
 
-    uow = bootstrap.build("memory:", POLICY, simulation=True)
+    uow = bootstrap.build("memory:", POLICY, simulation=True, pepper=PEPPER)
     real = uow.staging
     try:
         uow.staging = CrashingStaging(real, after=35)

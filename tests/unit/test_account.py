@@ -6,9 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from adapters.aaf.summary import record_digest
+from adapters.aaf.summary import record_digest as keyed_digest
 from events.account import Account, account_id
 from events.account_commands import TransitionRefused
+from events.usecases.aaf_scan import record_digester
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
 DELAY = timedelta(hours=48)
@@ -141,6 +142,10 @@ def test_a_withdrawn_person_back_starts_a_new_clock():
     a.record(ATTRS, "d1", "D3", "g.xml", 9, back, DELAY)
     assert (a.state, a.present, a.creation_due, a.login) == ("pending", True, back + DELAY, "")
     assert names(a)[-1] == "Reappeared"
+
+
+def record_digest(attrs: dict[str, list[str]]) -> str:
+    return keyed_digest(attrs, record_digester(b"pepper"))
 
 
 def test_digest_ignores_attribute_order_but_not_value_order():

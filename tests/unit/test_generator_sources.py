@@ -26,6 +26,9 @@ from events.timetable.matching import DirectoryView, Person
 from events.timetable.snapshot import Session, Snapshot
 from generator.cli import run
 
+# Any pepper: the names' digests are compared with digests of the same store.
+PEPPER = b"test pepper"
+
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 FIRST, SECOND = "20260818", "20261105"
 STUDENTS = 900  # two establishments
@@ -371,10 +374,12 @@ def test_variants_trigger_their_rejection(acad):
     # over the limit of automated imports.
     view = directory(first_uai, base)
     limits = Policy().timetable_set_aside_limits
-    base_matched = match_edt(read_edt(base), view)
+    base_matched = match_edt(read_edt(base), view, PEPPER)
     assert set_aside_refusal(base_matched.set_aside_share, limits) is None
     for name, rejected in (("bad-code", False), ("invalid-record", False), ("too-many-set-aside", True)):
-        matched = match_edt(read_edt(path[name]), view, before=base_matched.snapshot, previous=base_matched.matches)
+        matched = match_edt(
+            read_edt(path[name]), view, PEPPER, before=base_matched.snapshot, previous=base_matched.matches
+        )
         assert matched.set_aside_share == {k: tuple(x) for k, x in variants[name]["set_aside"].items()}, name
         stop = set_aside_refusal(matched.set_aside_share, limits)
         assert (stop.reason if stop else "") == ("too_many_set_aside" if rejected else ""), name
@@ -445,7 +450,7 @@ def test_timetable_shape_and_end_of_year_options(tmp_path):
     )
     # a legacy export matches no teacher by itself (no IDSTS, no birth date): they wait for an
     # operator's hand matches, and are not imported meanwhile
-    matched = match_edt(edt, DirectoryView(uai, True, frozenset(c.name for c in edt.classes)))
+    matched = match_edt(edt, DirectoryView(uai, True, frozenset(c.name for c in edt.classes)), PEPPER)
     assert not [x for x in matched.matches if x.kind == "teacher" and x.matched]
     assert matched.set_aside_share["teachers"] == (len(edt.teachers), len(edt.teachers))
     for bad in ("8-31", "13-01", "02-30", "0831"):

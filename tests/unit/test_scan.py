@@ -1,4 +1,5 @@
-"""The record digest is stored in the read model: its value must never change."""
+"""The record digest is stored in the read model: its value changes only
+with the store's pepper (issue 17: a keyed hash, re-keyed by the upgrade)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,28 @@ import string
 import unicodedata
 
 from adapters.aaf.parser import read_records
-from adapters.aaf.summary import record_digest
+from adapters.aaf.summary import canonical_record
+from adapters.aaf.summary import record_digest as keyed_digest
+from events.personal import keyed
+from events.usecases.aaf_scan import record_digester
+
+PEPPER = b"test pepper"
+
+
+def record_digest(attrs: dict[str, list[str]]) -> str:
+    return keyed_digest(attrs, record_digester(PEPPER))
+
+
+def _text(attrs: dict[str, list[str]]) -> str:
+    # The first release's canonical text, kept here as the definition.
+    return "\x1e".join(f"{name}\x1f" + "\x1d".join(attrs[name]) for name in sorted(attrs))
 
 
 def _reference(attrs: dict[str, list[str]]) -> str:
-    # The first release's formula, kept here as the definition.
-    canonical = "\x1e".join(f"{name}\x1f" + "\x1d".join(attrs[name]) for name in sorted(attrs))
-    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    return keyed(PEPPER, "aaf-record", _text(attrs))
 
 
-def test_digest_is_the_first_release_formula():
+def test_digest_is_the_first_release_text_keyed():
     rng = random.Random(3)
     alphabet = string.ascii_letters + string.digits + "-_$é "
     for _ in range(2000):
@@ -28,15 +41,20 @@ def test_digest_is_the_first_release_formula():
         attrs = {
             n: ["".join(rng.choices(alphabet, k=rng.randint(0, 9))) for _ in range(rng.randint(0, 3))] for n in names
         }
+        assert canonical_record(attrs) == _text(attrs)
         assert record_digest(attrs) == _reference(attrs)
 
 
 def test_digest_pinned_value():
-    # Stored by every release since the first: a new value would re-record every record.
-    assert (
-        record_digest({"sn": ["DUPONT"], "givenName": ["Zoé"], "ENTEleveGroupes": ["4A$G1", "4A$G2"]})
-        == "cc3f569a2cfbff7a0f7b081ef0d697d6"
-    )
+    # Stored in the read model: a new value would re-record every record. The
+    # plain hash earlier releases stored (blake2b of the same text) is no
+    # longer the digest: anyone could hash a list of names and birth dates.
+    attrs = {"sn": ["DUPONT"], "givenName": ["Zoé"], "ENTEleveGroupes": ["4A$G1", "4A$G2"]}
+    plain = hashlib.blake2b(_text(attrs).encode(), digest_size=16).hexdigest()
+    assert plain == "cc3f569a2cfbff7a0f7b081ef0d697d6"
+    assert record_digest(attrs) == "e61153a61d90182c9f52474942328c3b"
+    assert record_digest(attrs) != plain
+    assert keyed_digest(attrs, record_digester(b"another pepper")) != record_digest(attrs)
 
 
 def _parsed(sn: str, given: str) -> dict[str, list[str]]:

@@ -82,7 +82,7 @@ def test_the_digest_of_kept_values_does_not_hold_the_value_set_aside(tmp_path):
     bad = eleves(tmp_path / "a", NOM_DE_FAMILLE="Rous&#x200B;seau").students[0]
     blanked = eleves(tmp_path / "b", NOM_DE_FAMILLE="   ").students[0]
     assert student_values(bad)["family_name"] == ""
-    assert digest(student_values(bad)) == digest(student_values(blanked))
+    assert digest(b"p", student_values(bad)) == digest(b"p", student_values(blanked))
 
 
 PERSONS = """<PERSONNES><PERSONNE PERSONNE_ID="900001"><LC_CIVILITE>MME</LC_CIVILITE>{fields}</PERSONNE></PERSONNES>

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 
 import pytest
 
+from events.personal import keyed
 from events.siecle_rules import (
     AMBIGUOUS,
     NO_ACCOUNT,
@@ -64,9 +67,22 @@ def test_leaving_status(left_on, today, expected):
     assert leaving_status(left_on, today) == expected
 
 
+def test_a_record_digest_is_keyed_not_the_plain_hash_of_its_values():
+    # Earlier releases stored blake2b of the canonical values: a list of likely
+    # names and birth dates hashed the same way found the person again.
+    values = {"family_name": "Cœur", "given_names": "Léa", "birth_date": "2011-05-14"}
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    plain = hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    assert digest(b"p", values) != plain
+    assert digest(b"p", values) == keyed(b"p", "siecle-record", canonical)
+    assert digest(b"q", values) != digest(b"p", values)
+    assert digest(b"p", values, "siecle-links") != digest(b"p", values)
+    assert len(digest(b"p", values)) == len(plain)  # the read model's column keeps its width
+
+
 def test_digest_ignores_key_order_and_changes_lists_which_values_changed():
-    assert digest({"a": 1, "b": [1, 2]}) == digest({"b": [1, 2], "a": 1})
-    assert digest({"a": 1}) != digest({"a": 2})
+    assert digest(b"p", {"a": 1, "b": [1, 2]}) == digest(b"p", {"b": [1, 2], "a": 1})
+    assert digest(b"p", {"a": 1}) != digest(b"p", {"a": 2})
     assert changes(
         {"family_name": "Cœur", "birth_date": "2011-05-14", "division": "3 A"},
         {"family_name": "Dupont", "birth_date": "2011-05-14", "division": "3 B"},

@@ -19,6 +19,9 @@ from events.timetable.matching import DirectoryView, Person, Remembered, name_di
 from events.timetable.resolve import resolve
 from events.timetable.snapshot import Session, Snapshot, session_dates, until, week_mask_weeks
 
+# Any pepper: the names' digests are compared with digests of the same store.
+PEPPER = b"test pepper"
+
 NS = "http://www.index-education.com/exportemploidutemps"
 
 
@@ -81,7 +84,7 @@ def test_teachers_without_identifier_get_name_candidates_never_a_guess(tmp_path)
     )
     e = read_edt(path)
     assert e.teachers[0].pronote_id == "X1"  # IdPN, the older spelling, is read
-    m = {x.ident: x for x in match_edt(e, VIEW).matches if x.kind == "teacher"}
+    m = {x.ident: x for x in match_edt(e, VIEW, PEPPER).matches if x.kind == "teacher"}
     assert [(m[i].key, m[i].reason, m[i].candidates) for i in ("P1", "P2", "P3")] == [
         ("", "no_identity", ("J-DUPONT",)),
         ("", "no_identity", ("J-MARTIN1", "J-MARTIN2")),
@@ -90,19 +93,19 @@ def test_teachers_without_identifier_get_name_candidates_never_a_guess(tmp_path)
 
 
 def test_a_remembered_hand_match_holds_for_the_same_ident_and_name_and_is_asked_again_when_the_name_changes(tmp_path):
-    digest = name_digest("DUPONT", "Marie")
+    digest = name_digest(PEPPER, "DUPONT", "Marie")
     memory = (Remembered("teacher", "P1", digest, "J-DUPONT"),)
     same = read_edt(export(tmp_path, '<Professeur Ident="P1" Nom="Dupont" Prenom="MARIE"/>', course(1)))
-    m = next(x for x in match_edt(same, VIEW, memory).matches if x.ident == "P1")
+    m = next(x for x in match_edt(same, VIEW, PEPPER, memory).matches if x.ident == "P1")
     assert (m.key, m.by) == ("J-DUPONT", "remembered")
     renamed = read_edt(export(tmp_path, '<Professeur Ident="P1" Nom="DUPONT-LEROY" Prenom="Marie"/>', course(1)))
-    m = next(x for x in match_edt(renamed, VIEW, memory).matches if x.ident == "P1")
+    m = next(x for x in match_edt(renamed, VIEW, PEPPER, memory).matches if x.ident == "P1")
     assert (m.key, m.reason) == ("", "name_changed")
 
 
 def test_a_hand_match_resolves_the_recorded_plan_without_the_file(tmp_path):
     e = read_edt(export(tmp_path, '<Professeur Ident="P1" Nom="DUPONT" Prenom="Marie"/>', course(1)))
-    first = match_edt(e, VIEW)
+    first = match_edt(e, VIEW, PEPPER)
     assert first.snapshot.services == {("3A", "MATHS"): frozenset()}  # the unmatched teacher is not imported
     again = resolve(first.plan, rematch(first.matches, "teacher", "P1", "J-DUPONT"))
     assert again.snapshot.services == {("3A", "MATHS"): frozenset({"J-DUPONT"})}
@@ -120,7 +123,7 @@ def test_subject_only_courses_and_undeclared_parts_are_not_errors(tmp_path):
     )
     assert e.rejections == () and (e.subject_only, e.ignored_parts) == (3, 1)
     assert e.students[0].parts == () and e.students[0].birth_date is None
-    assert len(match_edt(e, VIEW).snapshot.sessions) == 1
+    assert len(match_edt(e, VIEW, PEPPER).snapshot.sessions) == 1
 
 
 def test_a_group_code_over_8_characters_sets_aside_the_group_and_its_courses_only(tmp_path):
@@ -134,7 +137,7 @@ def test_a_group_code_over_8_characters_sets_aside_the_group_and_its_courses_onl
     )
     assert [(r.reason, r.record_id) for r in e.rejections] == [("invalid_code", "G2"), ("structure_set_aside", "")]
     assert e.set_aside.groups == ("G2",) and e.set_aside.names == {"G2": "ESPAGNOL2"}
-    result = match_edt(e, VIEW)
+    result = match_edt(e, VIEW, PEPPER)
     assert set(result.snapshot.groups) == {"ALL2"} and len(result.snapshot.sessions) == 1
 
 

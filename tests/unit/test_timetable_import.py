@@ -25,6 +25,9 @@ from events.timetable.matching import DirectoryView, Person, person_identity
 from events.timetable.snapshot import Session, Snapshot, snapshot_from_dict, snapshot_to_dict
 from events.timetable.sts import match_sts
 
+# Any pepper: the names' digests are compared with digests of the same store.
+PEPPER = b"test pepper"
+
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 EDT = FIX / "timetable" / "export_edt_0571994H.xml"
 STS = FIX / "sts" / "sts_emp_0571994H_2026.xml"
@@ -51,7 +54,7 @@ def view(**kw) -> DirectoryView:
 
 
 def test_edt_matching_by_key_then_identity_and_never_guessed():
-    m = {(x.kind, x.ident): x for x in match_edt(read_edt(EDT), view()).matches}
+    m = {(x.kind, x.ident): x for x in match_edt(read_edt(EDT), view(), PEPPER).matches}
     assert (m["teacher", "P1"].key, m["teacher", "P1"].by) == ("J-P1", "sts_id")
     assert (m["teacher", "P2"].key, m["teacher", "P2"].by) == ("J-P2", "sts_id")  # padded IDSTS
     assert (m["teacher", "P3"].key, m["teacher", "P3"].reason) == ("", "no_identity")  # no IDSTS, no birth date
@@ -66,12 +69,12 @@ def test_edt_matching_by_key_then_identity_and_never_guessed():
 def test_a_local_account_wins_over_one_elsewhere_with_the_same_identity():
     ident = person_identity("DA SILVA", "João", date(2012, 8, 15))
     people = (Person("J-here", "ELEVE", identity=ident, local=True), Person("J-there", "ELEVE", identity=ident))
-    m = {x.ident: x for x in match_edt(read_edt(EDT), view(people=people)).matches if x.kind == "student"}
+    m = {x.ident: x for x in match_edt(read_edt(EDT), view(people=people), PEPPER).matches if x.kind == "student"}
     assert (m["E4"].key, m["E4"].by) == ("J-here", "name_birth_date")
 
 
 def test_edt_snapshot_speaks_in_matched_keys_and_imports_only_what_matched():
-    result = match_edt(read_edt(EDT), view())
+    result = match_edt(read_edt(EDT), view(), PEPPER)
     s = result.snapshot
     # 3 B is unknown to the directory: not imported, nor its courses; ALL2 keeps its part of 3A.
     assert s.classes == frozenset({"3A"})
@@ -91,13 +94,13 @@ def test_edt_snapshot_speaks_in_matched_keys_and_imports_only_what_matched():
 
 
 def test_an_unmatched_teacher_is_not_imported_but_their_courses_are():
-    s = match_edt(read_edt(EDT), view(classes=frozenset({"3A", "3 B"}))).snapshot
+    s = match_edt(read_edt(EDT), view(classes=frozenset({"3A", "3 B"})), PEPPER).snapshot
     assert s.services[("3 B", "MATHS")] == frozenset()  # P3 matched nobody: the course, not the teacher
     assert "edt:P3" not in s.teachers and s.students["J-E3"] == "3 B"
 
 
 def test_sts_matching_lists_teachers_only_and_their_services():
-    result = match_sts(read_sts(STS), view(classes=frozenset({"3A", "3 B"}), groups=frozenset()))
+    result = match_sts(read_sts(STS), view(classes=frozenset({"3A", "3 B"}), groups=frozenset()), PEPPER)
     teachers = {x.ident: x for x in result.matches if x.kind == "teacher"}
     assert set(teachers) == {"4101", "4102", "90001"}  # 4103 is DIR: staff, not a teacher
     assert teachers["4101"].key == "J-P1" and teachers["90001"].reason in ("not_found", "no_identity")
@@ -210,7 +213,7 @@ def test_locked_threshold_says_so_in_the_report():
 
 
 def test_snapshot_round_trip_keeps_64_bit_weeks():
-    s = match_edt(read_edt(EDT), view(classes=frozenset({"3A", "3 B"}))).snapshot
+    s = match_edt(read_edt(EDT), view(classes=frozenset({"3A", "3 B"})), PEPPER).snapshot
     stored = snapshot_to_dict(s)
     assert isinstance(stored["sessions"][0][7], str)
     back = snapshot_from_dict(stored)
