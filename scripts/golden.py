@@ -35,6 +35,8 @@ STUDENTS = "120"  # small: the record is about every path taken, not volume
 _WALL_FIELDS = {"timestamp", "declared_at", "wall", "forced_at"}
 # ISO 8601 (JSON, stored events) and the CLI's text, 2026-09-01 08:00:00 CEST.
 _STAMP = r"[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z| [A-Z]{3,5}\b| [+-]\d\d\b)?"
+# The pepper of the walkthrough's store (_seeded): the same at every capture.
+PEPPER = b"entsync golden record: the walkthrough's pepper"
 _DURATION = re.compile(r"\b\d+\.\d+ s\b")
 
 
@@ -55,9 +57,26 @@ def _masker(work: Path):
     return mask
 
 
-def _run_walkthrough(work: Path) -> None:
+def _seeded(store: Path) -> Path:
+    """The walkthrough's store, its key ring created first with the record's
+    pepper: digests and login streams are keyed hashes (events/personal.keyed)
+    with a store's secret, random for every other store."""
+    sys.path.insert(0, str(ROOT))
+    from projections.db import Database  # noqa: E402 (the project, once on the path)
+    from projections.keyring import create_table  # noqa: E402
+
+    store.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(f"sqlite:///{store}")
+    try:
+        create_table(db, PEPPER)
+    finally:
+        db.close()
+    return store
+
+
+def _run_walkthrough(work: Path, store: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENTSYNC_")}
-    env.update(RENTREE_DIR=str(work), RENTREE_STUDENTS=STUDENTS)
+    env.update(RENTREE_DIR=str(work), RENTREE_STUDENTS=STUDENTS, RENTREE_STORE=f"sqlite:///{store}")
     proc = subprocess.run(
         ["bash", str(ROOT / "scripts" / "rentree.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200
     )
@@ -94,16 +113,17 @@ def capture(api: list | None = None) -> dict:
     of the HTTP API on its store (``[]``: every request of api_capture)."""
     with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
         work = Path(tmp) / "rentree"
-        _run_walkthrough(work)
+        store = _seeded(Path(tmp) / "store" / "entsync.db")
+        _run_walkthrough(work, store)
         mask = _masker(work)
         outputs = {p.name: mask(p.read_text(encoding="utf-8")) for p in sorted((work / "log").glob("*.txt"))}
-        events = _events(work / "entsync.db", mask)
+        events = _events(store, mask)
         record = {"students": STUDENTS, "outputs": outputs, "events": events}
         if api is not None:
             from tests.e2e import api_capture  # noqa: E402 (the project, once on the path)
 
-            requests = [tuple(r) for r in api] or api_capture.requests_for(work / "entsync.db")
-            answers = api_capture.answers(work / "entsync.db", requests)
+            requests = [tuple(r) for r in api] or api_capture.requests_for(store)
+            answers = api_capture.answers(store, requests)
             record["api"] = {"students": STUDENTS, "requests": requests, "answers": api_capture.mask(answers, work)}
     return record
 

@@ -389,14 +389,21 @@ def backend(request) -> str:
     return request.param
 
 
+# The secret of keyed hashes (events/personal.keyed) of the stores tests declare:
+# one for all, so that two stores built apart from the same files and compared
+# hold the same digests and login streams. A real store's is random.
+TEST_PEPPER = b"entsync tests: one pepper for the stores compared"
+
+
 def declare_store(url: str, simulation: bool | None = True) -> str:
     """Create the store at ``url`` and declare what it is (events/store.py).
     Tests run at dates of their own, often after today's: their stores are
-    simulations, as domain-rules §12 (time guard) says."""
+    simulations, as domain-rules §12 (time guard) says. Its pepper is
+    ``TEST_PEPPER``."""
     from daemon import bootstrap
 
     if simulation is not None:
-        bootstrap.build(url, simulation=simulation).close()
+        bootstrap.build(url, simulation=simulation, pepper=TEST_PEPPER).close()
     return url
 
 

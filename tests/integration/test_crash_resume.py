@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import declare_store
 from tests.integration.conftest import make_academie
 from tests.stored import store_snapshot
 
@@ -72,7 +73,7 @@ def small_academie(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reference(small_academie, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
-    store = f"sqlite:///{tmp}/reference.db"
+    store = declare_store(f"sqlite:///{tmp}/reference.db")  # the pepper of the stores it is compared with
     done = _run(store, tmp / "steps", "0", small_academie)
     assert done.returncode == 0, done.stderr
     reached = json.loads(done.stdout.strip().splitlines()[-1])

@@ -21,6 +21,7 @@ from daemon.kafka.ingest import DeliveryConsumer, publish
 from daemon.kafka.kafka_python import KafkaPythonConsumer, KafkaPythonProducer, rebalance
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
+from tests.conftest import TEST_PEPPER
 from tests.integration.conftest import T0
 from tests.integration.test_kafka_port import create_topic
 from tests.stored import store_snapshot
@@ -41,7 +42,7 @@ def _state(store: str) -> tuple[list, dict]:
 @pytest.fixture(scope="module")
 def reference(academie, tmp_path_factory):
     store = f"sqlite:///{tmp_path_factory.mktemp('kafka-ref')}/ref.db"
-    ctx = bootstrap.build(store, Policy(), simulation=True)  # as the tests' stores
+    ctx = bootstrap.build(store, Policy(), simulation=True, pepper=TEST_PEPPER)  # as the tests' stores
     assert ingest(str(academie.first), ctx, T0).status == "applied"
     ctx.close()
     return _state(store)

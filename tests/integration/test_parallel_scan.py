@@ -18,6 +18,7 @@ from daemon.scan import PartReaders
 from events.policy import Policy
 from events.usecases.aaf_ingest import ingest
 from projections.schema import dump
+from tests.conftest import TEST_PEPPER
 from tests.integration.conftest import T0, T1, make_academie
 from tests.stored import stored_facts
 
@@ -55,7 +56,7 @@ def _snapshot(ctx) -> tuple[list, dict]:
 
 
 def _run(store: str, first: Path, second: Path, workers: int):
-    ctx = bootstrap.build(store, Policy(), simulation=True)
+    ctx = bootstrap.build(store, Policy(), simulation=True, pepper=TEST_PEPPER)  # as the tests' stores
     ctx.part_reader = PartReaders(workers)
     try:
         results = [ingest(str(first), ctx, T0), ingest(str(second), ctx, T1)]
