@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from events.erasure import Erasure, erasure_id
-from events.erasure_rules import DueErasure, Gone, due, overdue
+from events.erasure_rules import OVERDUE_AFTER, DueErasure, Gone, due, overdue
 from events.login import login_id
 from events.merge import merge_id
 from events.personal import KeyRing
@@ -121,8 +121,20 @@ def pending(uow: ErasureReads, at: datetime) -> list[DueErasure]:
 
 
 def overdue_count(uow: ErasureReads, at: datetime) -> int:
-    """Due erasures waiting longer than a day (the gauge the alert watches)."""
-    return overdue(pending(uow, at), at)
+    """Due erasures waiting longer than a day (the gauge the alert watches).
+    Read at every scrape: a person whose keys are destroyed is erased, so
+    only the others are looked up in the log."""
+    shredded = {t.subject for t in uow.keyring.destroyed()}
+    rows = uow.erasure_queries.gone(at - uow.policy.erasure_retention - OVERDUE_AFTER)
+    rows = [r for r in rows if r.account_id not in shredded]
+    done = frozenset(r.account_id for r in rows if uow.log.find(erasure_id(r.account_id)) is not None)
+    return overdue(due(rows, at, uow.policy, done, held=False), at)
+
+
+def erased_count(uow: ErasureReads) -> int:
+    """Gone persons whose keys are destroyed: the erasures counted so far."""
+    shredded = {t.subject for t in uow.keyring.destroyed()}
+    return sum(1 for r in uow.erasure_queries.gone(EVER) if r.account_id in shredded)
 
 
 def erase_due(uow: ErasureWork, now: datetime | None = None, dry_run: bool = False) -> ErasureReport:

@@ -18,7 +18,7 @@ from events.erasure import erasure_id
 from events.faults import StopAt
 from events.login import login_id
 from events.personal import ERASED
-from events.usecases.erasure import erase_due, overdue_count, recorded
+from events.usecases.erasure import erase_due, erased_count, overdue_count, recorded
 from events.usecases.tick import hold_removals, lift_hold, tick
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
@@ -87,6 +87,7 @@ def test_removed_at_toussaint_erased_three_months_later_by_the_tick(uow):
     assert uow.log.get(login_id("lea.martin")).login == ERASED
     assert [(e.jointure, e.keys) for e in recorded(uow)] == [("E1", 2), ("G1", 2)]
 
+    assert erased_count(uow) == 2  # the counter the metrics expose
     assert tick(uow, ERASABLE + timedelta(days=1))[1] == []  # once
     assert overdue_count(uow, ERASABLE + timedelta(days=30)) == 0
 
@@ -98,7 +99,7 @@ def test_held_with_the_purges_and_overdue_after_a_day(uow):
     assert [(t.kind, t.jointure) for t in held] == [("erase-held", "E1"), ("erase-held", "G1")]
     assert uow.log.max_position() == position and names(uow, "E1") == (["Léa"], ["Martin"])
     assert overdue_count(uow, ERASABLE + timedelta(hours=23)) == 0
-    assert overdue_count(uow, ERASABLE + timedelta(days=2)) == 2
+    assert overdue_count(uow, ERASABLE + timedelta(days=2)) == 2 and erased_count(uow) == 0
 
     lift_hold(uow, "ops", ERASABLE + timedelta(days=2))
     assert [t.kind for t in tick(uow, ERASABLE + timedelta(days=2, hours=1))[1]] == ["erase", "erase"]
