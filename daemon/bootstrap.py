@@ -24,6 +24,7 @@ from projections.brake_queries import BrakeQueries
 from projections.db import Database
 from projections.directory import DirectoryProjection
 from projections.duplicate_queries import DuplicateQueries
+from projections.erasure_queries import ErasureQueries
 from projections.group_queries import GroupQueries
 from projections.imports import ImportsProjection
 from projections.ingest_queries import IngestQueries
@@ -78,6 +79,7 @@ class Context:
     progress: Callable[[str, int, int], None] | None = field(default=None)
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
+    erasure_queries: ErasureQueries = field(default=None)  # type: ignore[assignment]
     keyring: KeyRing = field(default=None)  # type: ignore[assignment]
     # The store's secret for keyed hashes (events/personal.keyed: records'
     # digests, login streams): the key ring's pepper, read once by build().
@@ -234,6 +236,7 @@ def build(
             faults=faults,
             batch=batch,
             brake_queries=BrakeQueries(db),
+            erasure_queries=ErasureQueries(db),
             keyring=keyring,
             pepper=keyring.pepper(),
             review_queries=ReviewQueries(db),

@@ -30,6 +30,7 @@ POINTS: dict[str, str] = {
     "staging.file_kept": "a held SIECLE export kept, or dropped once it is released or rejected",
     "staging.followed": "the steps that follow applied deliveries (the SIECLE relink) marked done",
     "relink.starting": "the SIECLE relink after an applied AAF delivery is about to run",
+    "keys.destroyed": "a person's keys destroyed, their erasure not yet recorded",
     "kafka.stored": "a delivery announced on Kafka recorded, its offset not yet committed",
 }
 

@@ -31,6 +31,11 @@ def shipped_toussaint() -> dict[int, date]:
     return {int(k): v for k, v in tomllib.loads(text)["toussaint"].items()}
 
 
+# domain-rules §12: personal data are kept at most three months after an
+# account's removal; 92 days cover any three consecutive months.
+MAX_RETENTION_DAYS = 92
+
+
 class BrakeLimit(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -149,12 +154,28 @@ class Policy(BaseModel):
         100, ge=0, description="the share applies only when more records than this are rejected"
     )
 
+    erasure_retention_days: int = Field(
+        MAX_RETENTION_DAYS,
+        ge=0,
+        description="domain-rules §12: a removed person's personal data are erased this many days after the "
+        "removal (or after leaving the source without an account); at most 92, three months being the legal maximum",
+    )
+
     timetable_set_aside_minimum: int = Field(
         3,
         ge=0,
         description="domain-rules §12: the share limit applies only when more records than this are not "
         "imported (per kind)",
     )
+
+    @field_validator("erasure_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value > MAX_RETENTION_DAYS:
+            raise ValueError(
+                f"at most {MAX_RETENTION_DAYS} days (three months, the legal maximum: domain-rules §12), got {value}"
+            )
+        return value
 
     @field_validator("timetable_set_aside_limits", mode="before")
     @classmethod
@@ -216,6 +237,10 @@ class Policy(BaseModel):
     @property
     def creation_delay(self) -> timedelta:
         return timedelta(hours=self.creation_delay_hours)
+
+    @property
+    def erasure_retention(self) -> timedelta:
+        return timedelta(days=self.erasure_retention_days)
 
     @property
     def overdue_grace(self) -> timedelta:

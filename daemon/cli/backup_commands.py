@@ -20,6 +20,7 @@ from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.render import Output
 from daemon.restore import reapply_in, restore_sqlite
 from events.personal import Tombstone
+from events.usecases.erasure import pending, recorded
 from projections import store_backup
 from projections.store_backup import StoreInUse
 from projections.store_url import StoreURL
@@ -37,8 +38,13 @@ def add_arguments(backup: argparse.ArgumentParser, restore: argparse.ArgumentPar
 
 
 def add_erasures_arguments(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("action", choices=["export", "reapply"])
-    sp.add_argument("file", metavar="FILE", help="the JSON list of destroyed keys (key_id, subject, destroyed_at)")
+    sp.add_argument("action", choices=["preview", "list", "export", "reapply"])
+    sp.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="?",
+        help="export, reapply: the JSON list of destroyed keys (key_id, subject, destroyed_at)",
+    )
 
 
 def _sqlite_store(args: Namespace, command: str) -> tuple[Path, config.Settings]:
@@ -114,8 +120,14 @@ def restore(args: Namespace, ui: Output) -> int:
 
 
 def erasures(args: Namespace, ctx: Context, ui: Output) -> int:
-    """``export FILE``: the store's destroyed keys as a JSON list (ids and
-    times, no personal data); ``reapply FILE``: destroy them again here."""
+    """``preview``: the erasures due (held or not) at ``--now``; ``list``: the
+    erasures recorded; ``export FILE``: the store's destroyed keys as a JSON
+    list (ids and times, no personal data); ``reapply FILE``: destroy them
+    again here."""
+    if args.action in ("preview", "list"):
+        return erasure_listing(args, ctx, ui)
+    if not args.file:
+        raise CommandFailed(f"erasures {args.action} needs FILE")
     path = Path(args.file)
     if args.action == "export":
         dead = ctx.keyring.destroyed()
@@ -127,6 +139,27 @@ def erasures(args: Namespace, ctx: Context, ui: Output) -> int:
     data = {"file": str(path), "tombstones": len(dead), "keys_destroyed_again": again.destroyed}
     data["tombstones_recorded"] = again.recorded
     ui.show(data, _reapplied_line(len(dead), again.destroyed, again.recorded))
+    return EXIT_OK
+
+
+def erasure_listing(args: Namespace, ctx: Context, ui: Output) -> int:
+    """Ids, dates and counts only: never a name (events/usecases/erasure.py)."""
+    ctx.projection.catch_up(ctx.log)
+    ctx.keyring.refresh()
+    if args.action == "list":
+        done = [e.as_dict() for e in recorded(ctx)]
+        text = f"{len(done)} erasure(s) recorded\n" + ui.table(done, ("account_id", "jointure", "erased_at", "keys"))
+        ui.show({"erasures": done}, text)
+        return EXIT_OK
+    at = args.now or ctx.clock.now()
+    listed = [d.as_dict() for d in pending(ctx, at)]
+    held = sum(1 for d in listed if d["held"])
+    counts = {"due": len(listed) - held, "held": held}
+    text = f"erasures due at {ui.time(at)}: {counts['due']} to record, {held} held\n" + ui.table(
+        [{**d, "held": "yes" if d["held"] else "no"} for d in listed],
+        ("account_id", "jointure", "state", "gone_at", "due_at", "held"),
+    )
+    ui.show({"at": at.isoformat(), **counts, "erasures": listed}, text)
     return EXIT_OK
 
 

@@ -266,7 +266,11 @@ HELPS: dict[str, Help] = {
         ((0, "restored"), (1, "an error, a store in use, or no --yes: nothing replaced")),
     ),
     "erasures": Help(
-        "the store's destroyed keys: export them, or destroy them again after a restore",
+        "erasures of personal data: due, recorded; the destroyed keys exported or destroyed again",
+        "preview lists the erasures due at --now (default: the clock), those held by the operator's hold on "
+        "purges included: account id, jointure, state, when the person went (removal or leaving) and when the "
+        "retention (policy erasure_retention_days) ends — ids and dates, never a name; the tick records them. "
+        "list shows the erasures recorded: account id, jointure, when, how many keys destroyed. "
         "export FILE writes the keys the store has destroyed (erased persons) as a JSON list of key_id, "
         "subject and destroyed_at — ids and times, no personal data; reapply FILE destroys them again in "
         "the store (a restored PostgreSQL backup) and rebuilds the read models when one was live there.",

@@ -276,7 +276,7 @@ def parser() -> argparse.ArgumentParser:
     from daemon.cli import backup_commands
 
     backup_commands.add_arguments(cmd("backup"), cmd("restore"))
-    backup_commands.add_erasures_arguments(cmd("erasures"))
+    backup_commands.add_erasures_arguments(cmd("erasures", now=True))
     from daemon.cli import token_commands
 
     token_commands.add_arguments(cmd("tokens"))

@@ -37,7 +37,7 @@ class ReadModelCollector(Collector):
     def describe(self) -> Iterable[Metric]:
         return []  # values come at scrape time; nothing to check at registration
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         r: Reading | None = self.metrics.reading
         if r is None:
             return
@@ -59,6 +59,9 @@ class ReadModelCollector(Collector):
         yield _labelled(d.LAST_SUCCESS, r.last_success)
         yield _labelled(d.DIRECTORY_ANOMALIES, r.directory_anomalies)
         yield _gauge(d.PURGE_HOLD, r.purge_hold)
+        # A count of facts of the log read from the store: right after a restart, and never lower.
+        yield CounterMetricFamily(d.ERASURES.name, d.ERASURES.help, value=r.erasures)
+        yield _gauge(d.ERASURES_OVERDUE, r.erasures_overdue)
 
 
 class StoreCollector(Collector):

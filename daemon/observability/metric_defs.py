@@ -188,6 +188,16 @@ DIRECTORY_ANOMALIES = MetricDef(
     ("kind",),
 )
 PURGE_HOLD = MetricDef("entsync_purge_hold", "gauge", "1 while an operator holds removals (domain-rules §11).")
+ERASURES = MetricDef(
+    "entsync_erasures",
+    "counter",
+    "Persons whose personal data were erased: their keys destroyed (domain-rules §12, issue 17).",
+)
+ERASURES_OVERDUE = MetricDef(
+    "entsync_erasures_overdue",
+    "gauge",
+    "Persons due for erasure for more than a day and not erased (a hold on purges, a failing tick).",
+)
 
 # ---- the store's health, read from the service's StoreHealth at scrape time ------------
 
@@ -231,6 +241,8 @@ ALL = (
     LAST_SUCCESS,
     DIRECTORY_ANOMALIES,
     PURGE_HOLD,
+    ERASURES,
+    ERASURES_OVERDUE,
     STORE_UP,
     STORE_UNAVAILABLE_SECONDS,
     STORE_OUTAGES,

@@ -15,6 +15,7 @@ from eventsourcing.persistence import Notification
 
 from daemon.observability.labels import known_uais, profile_label, reason_label, source_label
 from events.rules import toussaint_start
+from events.usecases import erasure
 from projections import anomaly_queries, facts
 from projections import gauge_queries as gauges
 from projections.schema import iso
@@ -39,6 +40,8 @@ class Reading:
     lag_seconds: dict[str, float] = field(default_factory=dict)
     last_success: dict[str, float] = field(default_factory=dict)
     purge_hold: int = 0
+    erasures: int = 0
+    erasures_overdue: int = 0
     known_uais: frozenset[str] = frozenset()
     directory_anomalies: dict[str, int] = field(default_factory=dict)
 
@@ -115,6 +118,8 @@ def read(ctx: Any, wall_now: float) -> Reading:
         lag_seconds=lag_seconds,
         last_success=last,
         purge_hold=int(bool(hold and json.loads(hold).get("held"))),
+        erasures=erasure.erased_count(ctx),
+        erasures_overdue=erasure.overdue_count(ctx, now),
         known_uais=known_uais(db),
         directory_anomalies=directory_anomalies,
     )

@@ -1,0 +1,203 @@
+"""Erasures recorded on time (domain-rules §12, issue 17): every gone person
+whose retention has ended gets their keys destroyed, then ``PersonErased``
+recorded. Keys first: a process that dies between the two leaves the
+person erased but not recorded, and the next run records it (destroying
+again finds nothing left to destroy). While the operator holds purges,
+due erasures are listed, not recorded (events/purge.py).
+
+The tick runs it after the removals (events/usecases/tick.py); the rows come
+through ``ErasureQueries`` (projections/erasure_queries.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from events.erasure import Erasure, erasure_id
+from events.erasure_rules import OVERDUE_AFTER, DueErasure, Gone, due, overdue
+from events.login import reservation_ids
+from events.merge import merge_id
+from events.personal import KeyRing
+from events.policy import Policy
+from events.usecases.ports import EventLog, ReadModel
+
+EVER = datetime(9999, 12, 31, tzinfo=timezone.utc)  # every gone generation, whenever it went
+
+
+@dataclass(frozen=True)
+class PersonStreams:
+    """What else is a gone account's own: the logins it reserved that no live
+    account holds, the SIECLE record streams linked to it alone, and the
+    absorbed account of each merge it took part in."""
+
+    logins: list[str] = field(default_factory=list)
+    siecle: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+
+
+class ErasureQueries(Protocol):
+    """The read-model queries of the erasure (projections/erasure_queries.py)."""
+
+    def gone(self, before: datetime) -> list[Gone]:
+        """Account generations removed, or gone from their source without an account, at or before ``before``."""
+
+    def streams(self, account_id: str) -> PersonStreams:
+        """The streams of the person beside their account's."""
+
+    def removals_held(self) -> bool:
+        """Whether the operator holds removals, and so erasures (domain-rules §11)."""
+
+
+class Faults(Protocol):
+    def reached(self, point: str) -> None: ...
+
+
+class ErasureReads(Protocol):
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def log(self) -> EventLog: ...
+    @property
+    def keyring(self) -> KeyRing: ...
+    @property
+    def erasure_queries(self) -> ErasureQueries: ...
+    @property
+    def pepper(self) -> bytes: ...
+
+
+class ErasureWork(ErasureReads, Protocol):
+    """The unit of work of an erasure run (daemon/bootstrap.Context)."""
+
+    @property
+    def projection(self) -> ReadModel: ...
+    @property
+    def faults(self) -> Faults: ...
+
+    def effective_now(self, now: datetime | None) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Erased:
+    """An erasure recorded: the account generation, its jointure, when, how many keys."""
+
+    account_id: str
+    jointure: str
+    erased_at: datetime
+    keys: int
+    subjects: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "jointure": self.jointure,
+            "erased_at": self.erased_at.isoformat(),
+            "keys": self.keys,
+            "subjects": self.subjects,
+        }
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    at: datetime
+    dry_run: bool
+    due: list[DueErasure]  # due and not held: recorded now (or, on a dry run, would be)
+    held: list[DueErasure]  # due and held: listed only
+    erased: list[Erased]  # recorded by this run
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "dry_run": self.dry_run,
+            "due": [d.as_dict() for d in self.due],
+            "held": [d.as_dict() for d in self.held],
+            "erased": [e.as_dict() for e in self.erased],
+        }
+
+
+def pending(uow: ErasureReads, at: datetime) -> list[DueErasure]:
+    """Every erasure due at ``at`` and not recorded, held or not."""
+    rows = uow.erasure_queries.gone(at - uow.policy.erasure_retention)
+    recorded = frozenset(r.account_id for r in rows if uow.log.find(erasure_id(r.account_id)) is not None)
+    return due(rows, at, uow.policy, recorded, uow.erasure_queries.removals_held())
+
+
+def overdue_count(uow: ErasureReads, at: datetime) -> int:
+    """Due erasures waiting longer than a day (the gauge the alert watches).
+    Read at every scrape: a person whose keys are destroyed is erased, so
+    only the others are looked up in the log."""
+    shredded = {t.subject for t in uow.keyring.destroyed()}
+    rows = uow.erasure_queries.gone(at - uow.policy.erasure_retention - OVERDUE_AFTER)
+    rows = [r for r in rows if r.account_id not in shredded]
+    done = frozenset(r.account_id for r in rows if uow.log.find(erasure_id(r.account_id)) is not None)
+    return overdue(due(rows, at, uow.policy, done, held=False), at)
+
+
+def erased_count(uow: ErasureReads) -> int:
+    """Gone persons whose keys are destroyed: the erasures counted so far."""
+    shredded = {t.subject for t in uow.keyring.destroyed()}
+    return sum(1 for r in uow.erasure_queries.gone(EVER) if r.account_id in shredded)
+
+
+def erase_due(uow: ErasureWork, now: datetime | None = None, dry_run: bool = False) -> ErasureReport:
+    """Erase every person due at ``now`` (or only list them)."""
+    at = uow.effective_now(now)
+    uow.keyring.refresh()  # keys another process destroyed meanwhile
+    listed = pending(uow, at)
+    todo = [d for d in listed if not d.held]
+    held = [d for d in listed if d.held]
+    if dry_run or not todo:
+        return ErasureReport(at, dry_run, todo, held, [])
+    erased = [erase(uow, d, at) for d in todo]
+    uow.projection.catch_up(uow.log)
+    return ErasureReport(at, dry_run, todo, held, erased)
+
+
+def subjects_of(uow: ErasureReads, account_id: str) -> list[str]:
+    """The streams whose keys erasing the account destroys."""
+    streams = uow.erasure_queries.streams(account_id)
+    out = [account_id]
+    # Its login's reservation stream: keyed, or uuid5 in a store of an earlier release.
+    out += [str(stream) for login in streams.logins for stream in reservation_ids(uow.pepper, login)]
+    out += streams.siecle
+    out += [str(merge_id(absorbed)) for absorbed in streams.merged]
+    return list(dict.fromkeys(out))
+
+
+def erase(uow: ErasureWork, d: DueErasure, at: datetime) -> Erased:
+    """Destroy the person's keys, then record it; a second run after a crash
+    between the two destroys nothing more and records the keys destroyed then."""
+    subjects = subjects_of(uow, d.account_id)
+    before = [t for t in uow.keyring.destroyed() if t.subject in set(subjects)]
+    keys = uow.keyring.destroy(subjects, at) + len(before)
+    uow.faults.reached("keys.destroyed")
+    # A run that resumes records when the account's keys were destroyed, not when it ran.
+    erased_at = min((datetime.fromisoformat(t.destroyed_at) for t in before if t.subject == d.account_id), default=at)
+    fact = Erasure(
+        account_id=d.account_id,
+        jointure=d.jointure,
+        subjects=subjects,
+        keys=keys,
+        removed_at=d.gone_at,
+        retention_days=uow.policy.erasure_retention_days,
+        at=erased_at,
+    )
+    uow.log.save(fact)
+    return Erased(d.account_id, d.jointure, erased_at, keys, len(subjects))
+
+
+def recorded(uow: ErasureReads) -> list[Erased]:
+    """Every erasure recorded, by erasure time then jointure."""
+    destroyed = uow.keyring.destroyed()
+    shredded = {t.subject for t in destroyed}
+    out = []
+    for row in uow.erasure_queries.gone(EVER):
+        if row.account_id not in shredded:
+            continue
+        fact = uow.log.find(erasure_id(row.account_id))
+        if fact is None:
+            continue
+        subjects = set(fact.subjects)
+        keys = sum(1 for t in destroyed if t.subject in subjects)
+        out.append(Erased(row.account_id, row.jointure, fact.erased_at, keys, len(subjects)))
+    return sorted(out, key=lambda e: (e.erased_at, e.jointure, e.account_id))
