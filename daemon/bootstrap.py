@@ -44,6 +44,8 @@ from projections.staging import Staging
 from projections.staging import create_tables as create_staging
 from projections.store_ping import DatabasePing, MemoryPing, StorePing
 from projections.store_url import StoreURL
+from projections.stored_states import MemoryStoredStates, SqlStoredStates
+from projections.stored_states import create_table as create_sealing
 from projections.tick_queries import TickQueries
 from projections.timetable_queries import TimetableQueries
 from projections.upgrade_queries import UpgradeQueries
@@ -80,6 +82,8 @@ class Context:
     # The read-model queries of the use cases (events/usecases/), built by build().
     brake_queries: BrakeQueries = field(default=None)  # type: ignore[assignment]
     erasure_queries: ErasureQueries = field(default=None)  # type: ignore[assignment]
+    # The stored events' states and the sealing upgrade's position (events/usecases/upgrade_sealing.py).
+    stored_states: SqlStoredStates = field(default=None)  # type: ignore[assignment]
     keyring: KeyRing = field(default=None)  # type: ignore[assignment]
     # The store's secret for keyed hashes (events/personal.keyed: records'
     # digests, login streams): the key ring's pepper, read once by build().
@@ -219,6 +223,7 @@ def build(
         create_keyring(keys_db, pepper)
         keyring = SqlKeyRing(keys_db)
         log = DirectoryLog(env=url.eventsourcing_env(lock_wait), faults=faults, keyring=keyring, personal=PERSONAL)
+        create_sealing(db, fresh=not log.max_position())  # a store created by this release is sealed from the start
         if not url.memory:  # the twin keeps them in memory
             create_kafka_tables(db)
         create_staging(db)  # the staging area, working storage beside the read model
@@ -237,6 +242,7 @@ def build(
             batch=batch,
             brake_queries=BrakeQueries(db),
             erasure_queries=ErasureQueries(db),
+            stored_states=MemoryStoredStates(db, log) if url.memory else SqlStoredStates(db, log),
             keyring=keyring,
             pepper=keyring.pepper(),
             review_queries=ReviewQueries(db),

@@ -32,6 +32,7 @@ POINTS: dict[str, str] = {
     "relink.starting": "the SIECLE relink after an applied AAF delivery is about to run",
     "keys.destroyed": "a person's keys destroyed, their erasure not yet recorded",
     "kafka.stored": "a delivery announced on Kafka recorded, its offset not yet committed",
+    "upgrade.sealed": "a batch of stored events sealed in place, with the upgrade's position",
 }
 
 

@@ -70,3 +70,40 @@ class Upgrade(Aggregate):
         self.rules, self.previous_rules, self.release = rules, previous_rules, release
         self.corrections, self.reread = dict(corrections), list(reread)
         self.at, self.upgraded_at = at, upgraded_at
+
+
+def sealing_id() -> UUID:
+    return uuid5(NAMESPACE, "upgrade:sealing")
+
+
+class Sealing(Aggregate):
+    """The personal fields of a store written by an earlier release sealed in
+    place (issue 17): its stored events' states re-encoded, never their
+    meaning. One stream per store: recorded once, when the walk ends."""
+
+    TOPIC = "entsync:Sealing.v1"
+
+    class Event(Aggregate.Event):
+        TOPIC = "entsync:Sealing.Event.v1"
+
+    class Completed(Event, Aggregate.Created):
+        """``events`` stored events sealed in ``batches`` transactions, up to
+        the notification ``position``; ``at``: the store's last effective
+        time (the upgrade does not move the clock); ``upgraded_at``: wall clock."""
+
+        TOPIC = "entsync:Sealing.Completed.v1"
+        release: str
+        events: int
+        batches: int
+        position: int
+        at: datetime
+        upgraded_at: datetime
+
+    @staticmethod
+    def create_id(**_: object) -> UUID:
+        return sealing_id()
+
+    @event(Completed)
+    def __init__(self, release: str, events: int, batches: int, position: int, at: datetime, upgraded_at: datetime):
+        self.release, self.events, self.batches, self.position = release, events, batches, position
+        self.at, self.upgraded_at = at, upgraded_at

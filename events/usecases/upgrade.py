@@ -33,8 +33,9 @@ from events.clock import Clock
 from events.policy import Policy
 from events.store import STORE_ID
 from events.upgrade import RULES, Upgrade, upgrade_id
-from events.usecases.ports import EventLog, ReadModel
+from events.usecases.ports import ReadModel
 from events.usecases.upgrade_overwrites import missed_overwrites, record_missed
+from events.usecases.upgrade_sealing import SealingLog, SealingReport, SealingWork, seal_stored
 from events.usecases.upgrade_siecle import missed_siecle, record_siecle
 
 # Rejection reasons that an earlier release applied and this one judges
@@ -64,13 +65,15 @@ class UpgradeReport:
     overwrites: list[dict[str, Any]] = field(default_factory=list)  # found in the log (upgrade_overwrites.Missed)
     siecle_overwrites: list[dict[str, Any]] = field(default_factory=list)  # upgrade_siecle.SiecleMissed
     siecle_swaps: list[dict[str, Any]] = field(default_factory=list)  # upgrade_siecle.SiecleSwap
+    sealing: SealingReport | None = None  # the personal fields sealed in place (upgrade_sealing.py)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def summary(self) -> str:
+        sealed = f"; {self.sealing.summary()}" if self.sealing is not None else ""
         if not self.needed:
-            return f"the store is up to date (rules {self.rules})"
+            return f"the store is up to date (rules {self.rules}){sealed}"
         verb = "would be" if self.dry_run else "was"
         return (
             f"store {verb} upgraded from rules {self.previous_rules} to {self.rules}: "
@@ -78,11 +81,13 @@ class UpgradeReport:
             f"{len(self.kept)} account(s) kept and listed, "
             f"{len(self.overwrites)} suspected overwrite(s) found in the log, "
             f"{len(self.siecle_overwrites)} SIECLE suspected overwrite(s) found, "
-            f"{len(self.siecle_swaps)} SIECLE guardian swap(s) found"
+            f"{len(self.siecle_swaps)} SIECLE guardian swap(s) found{sealed}"
         )
 
     def notice(self) -> str:
         """The line a command that upgraded first says."""
+        if not self.needed and self.sealing is not None:
+            return self.sealing.summary()
         return self.summary() + "; see `entsync store upgrade --dry-run` on a copy, `entsync history`, CHANGELOG.md"
 
 
@@ -135,7 +140,7 @@ class UpgradeQueries(Protocol):
         only to structures the ENT does not serve (projections/served.py)."""
 
 
-class UpgradeLog(EventLog, Protocol):
+class UpgradeLog(SealingLog, Protocol):
     def max_position(self) -> int:
         """How many facts the store holds."""
 
@@ -151,7 +156,7 @@ class RebuiltReadModel(ReadModel, Protocol):
         """Empty the read model, for a rebuild from the log."""
 
 
-class UpgradeWork(Protocol):
+class UpgradeWork(SealingWork, Protocol):
     """The unit of work of the upgrade (daemon/bootstrap.Context)."""
 
     @property
@@ -233,12 +238,13 @@ def _kept(uow: UpgradeWork) -> list[dict[str, Any]]:
 
 
 def upgrade(uow: UpgradeWork, release: str, dry_run: bool = False) -> UpgradeReport:
-    """Upgrade the store to this release's rules (or only say what it would correct)."""
+    """Upgrade the store to this release's rules, its clear personal fields sealed (or say what it would correct)."""
+    sealing = None if dry_run else seal_stored(uow, release)
     if not needed(uow):
-        return UpgradeReport(needed=False, previous_rules=RULES, dry_run=dry_run)
+        return UpgradeReport(needed=False, previous_rules=RULES, dry_run=dry_run, sealing=sealing)
     q = uow.upgrade_queries
     previous = store_rules(uow)
-    report = UpgradeReport(needed=True, previous_rules=previous, dry_run=dry_run)
+    report = UpgradeReport(needed=True, previous_rules=previous, dry_run=dry_run, sealing=sealing)
     report.corrections = corrections(q.classifications(), q.reclassified(uow.log))
     # The reasons changed by rules 2: a store of rules 2 rejected such records rightly.
     report.reread = rereads(q.rejections(sorted(CHANGED_REASONS))) if previous < 2 else []
@@ -289,6 +295,5 @@ def upgrade(uow: UpgradeWork, release: str, dry_run: bool = False) -> UpgradeRep
 def ensure(uow: UpgradeWork, release: str) -> UpgradeReport | None:
     """Upgrade first when the store needs it (commands that write, the
     service at start); None when it does not, or in a dry run."""
-    if not needed(uow) or uow.dry_run:
-        return None
-    return upgrade(uow, release)
+    report = None if uow.dry_run else upgrade(uow, release)
+    return report if report is not None and (report.needed or report.sealing is not None) else None
