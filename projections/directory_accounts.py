@@ -13,6 +13,7 @@ from events import derive
 from events.account import Account
 from events.duplicate_score import duplicate_keys
 from events.login import Login
+from events.personal import ERASED
 from events.purge import PurgeHold
 from projections.directory_batch import Batch
 from projections.schema import iso
@@ -253,7 +254,10 @@ def departure_cancelled(b: Batch, ev: Account.DepartureCancelled) -> None:
 
 
 def login_reserved(b: Batch, ev: Login.Reserved) -> None:
-    b.put("logins", ev.login, {"login": ev.login, "account_id": ev.account_id, "reserved_at": iso(ev.at)})
+    # An erased login (issue 17) reads ERASED: keyed by its stream, as the erasure rewrote it
+    # (projections/directory_erasure.py), not one row for every erased login.
+    login = f"{ERASED}:{ev.originator_id}" if ev.login == ERASED else ev.login
+    b.put("logins", login, {"login": login, "account_id": ev.account_id, "reserved_at": iso(ev.at)})
 
 
 def purge_hold(b: Batch, ev: Any) -> None:
