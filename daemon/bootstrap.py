@@ -231,11 +231,12 @@ def build(
         store = log.find(STORE_ID)
         if simulation is not None:
             store = _declare(log, store, simulation, clock)
+        staging = Staging(db, faults)
         return Context(
             log=log,
             db=db,
-            projection=DirectoryProjection(db, faults=faults),
-            staging=Staging(db, faults),
+            projection=DirectoryProjection(db, faults=faults, staging=staging),
+            staging=staging,
             policy=policy or Policy(),
             clock=clock,
             faults=faults,

@@ -8,6 +8,7 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from events.personal import ERASED
 from events.rules import looks_like_couple, national_function, normalised_identity, staff_profile
 
 # How the read model writes JSON columns (stable: a rebuild compares them as text).
@@ -123,6 +124,8 @@ def identity(category: str, attrs: Mapping[str, list[str]]) -> str:
     """Key under which two records are suspected to be one person (domain-rules
     §5): normalised name and birth date; for guardians, name and contact data.
     Empty when the record does not carry enough to compare."""
+    if ERASED in (first(attrs, "sn"), first(attrs, "givenName")):
+        return ""  # an erased person (issue 17) is no one's duplicate: all of them read alike
     name = normalised_identity(first(attrs, "sn"), first(attrs, "givenName"))
     if not name:
         return ""

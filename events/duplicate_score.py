@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from events.identity_rules import BIRTH_CORRECTED, Identity, birth_similarity, identity_verdict, words
+from events.personal import ERASED
 
 # A pair is listed (`entsync anomalies`, `entsync duplicates`) from this score.
 SUSPECTED = 0.7
@@ -69,6 +70,8 @@ def duplicate_keys(attrs: Mapping[str, list[str]]) -> tuple[str, str]:
     family name with the given name's initial, and the given name's first
     letters with the birth date (a family name changed: a usage name, a
     retyping). "" when the record lacks what a block needs."""
+    if ERASED in (_value(attrs, "sn"), _value(attrs, "givenName")):
+        return "", ""  # erased persons (issue 17) all read alike: no block of their own
     family = "".join(words(_value(attrs, "sn")))
     given = "".join(words(_value(attrs, "givenName")))
     birth = _value(attrs, "ENTPersonDateNaissance")

@@ -131,6 +131,7 @@ _T = {
         "This jointure's account n°{generation} since {at} (a confirmed overwrite, anomaly {anomaly}).",
     ),
     "merged": ("A absorbé les comptes {merged_from} (fusion).", "Absorbed the accounts {merged_from} (a merge)."),
+    "erased": ("Données personnelles effacées le {at}.", "Personal data erased on {at}."),
     "no_anomaly": ("Aucune anomalie ne concerne ce compte.", "No anomaly concerns this account."),
     "anomaly": ("Anomalie « {label} » ({code}) : {detail}", "Anomaly '{label}' ({code}): {detail}"),
     "decidable": (" [id {id}, décision : {decision}]", " [id {id}, decision: {decision}]"),
@@ -233,6 +234,9 @@ def why(facts: Mapping[str, Any], lang: str, medium: str = "cli") -> list[str]:
             out.append(_say("provisional", lang))
     if facts.get("merged_from"):
         out.append(_say("merged", lang, merged_from=", ".join(facts["merged_from"])))
+    if w.get("erased_at"):  # issue 17: the day support tells the family
+        day = when(w["erased_at"], medium)
+        out.append(_say("erased", lang, at=day.split(" à ")[0] if medium == "console" else day[:10]))
     return out
 
 

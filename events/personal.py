@@ -38,6 +38,20 @@ def erased_form(kind: str) -> Any:
     return {"s": ERASED, "l": [ERASED], "d": {}}.get(kind)
 
 
+def erased_value(value: Any) -> Any:
+    """What ``value`` reads as once the key that sealed it is destroyed, as
+    the sealer decides (events/sealing.py): an empty value is never sealed,
+    so it stays; any other takes the erased form of its kind. The live read
+    models forget a person with this (projections/directory_erasure.py), so
+    that their rows equal a replay's."""
+    if value is None or value == "" or value == [] or value == {}:
+        return value
+    kind = (
+        "s" if isinstance(value, str) else "l" if isinstance(value, list) else "d" if isinstance(value, dict) else "o"
+    )
+    return erased_form(kind)
+
+
 @dataclass(frozen=True)
 class Tombstone:
     """A destroyed key: no secret, the subject it was of and when. No

@@ -56,6 +56,9 @@ class Database:
                 )
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
+                # An erased person's rows (issue 17) and a destroyed key's secret are
+                # overwritten in the file, not left in free space within the pages.
+                self._conn.execute("PRAGMA secure_delete=FAST")
             except sqlite3.OperationalError as exc:  # a directory that does not exist, a file not writable
                 raise StoreUnavailable(
                     f"cannot open the SQLite store {self.url.path} ({exc}); sqlite:///PATH "

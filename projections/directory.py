@@ -22,6 +22,7 @@ from typing import Any
 from events.account import Account
 from events.anomaly import AnomalyReview
 from events.delivery import Delivery
+from events.erasure import Erasure
 from events.faults import Faults
 from events.login import Login
 from events.manual_groups import ManualGroups
@@ -32,6 +33,7 @@ from events.upgrade import RULES  # the rules generation this read model is buil
 from projections import directory_accounts as accounts
 from projections import directory_attachments as attachments
 from projections import directory_deliveries as deliveries
+from projections import directory_erasure as erasure
 from projections import directory_groups as groups
 from projections import directory_manual as manual
 from projections import directory_marks as marks
@@ -49,6 +51,7 @@ RULES_NAME = "directory.rules"
 APPLY_STARTED = Delivery.ApplyStarted.TOPIC
 ACCOUNT = "entsync:Account."
 APPEARED = Account.Appeared.TOPIC
+ERASED = Erasure.PersonErased.TOPIC
 # Record events derived with the fields their account has set aside (domain-rules §12).
 RECORD_EVENTS = (Account.Changed.TOPIC, Account.Reappeared.TOPIC)
 
@@ -56,10 +59,11 @@ RECORD_EVENTS = (Account.Changed.TOPIC, Account.Reappeared.TOPIC)
 class DirectoryProjection:
     """Applies events to the read-model tables under ``prefix``."""
 
-    def __init__(self, db: Database, prefix: str = "", *, faults: Faults | None = None):
+    def __init__(self, db: Database, prefix: str = "", *, faults: Faults | None = None, staging: Any = None):
         self.db = db
         self.prefix = prefix
         self.faults = faults or Faults()  # told after each batch commits ("readmodel.committed")
+        self.staging = staging  # the live model's staging area, purged of an erased person (issue 17)
         create(db, prefix)
         # Keyed by the stored topic: the versioned name of each fact.
         self._handlers: dict[str, Callable[[Batch, Any], None]] = {
@@ -123,6 +127,7 @@ class DirectoryProjection:
             AnomalyReview.Opened.TOPIC: reviews.review_opened,
             AnomalyReview.Confirmed.TOPIC: reviews.review_decided,
             AnomalyReview.Dismissed.TOPIC: reviews.review_decided,
+            Erasure.PersonErased.TOPIC: erasure.person_erased,
         }
 
     # ---- position and catch-up -------------------------------------------------
@@ -162,10 +167,15 @@ class DirectoryProjection:
         for chunk in facts.visible_chunks(log, self.position(), batch, APPLY_STARTED, until=until):
             self._apply(chunk)
             total += len(chunk)
+            if self.db.dialect == "sqlite" and any(ev.topic == ERASED for _, ev in chunk):
+                # The rows as they were before the erasure are in SQLite's write-ahead
+                # log until a checkpoint: written into the file, and the log emptied.
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return total
 
     def _apply(self, chunk: list[tuple[int, Any]]) -> None:
         b = Batch(self.db, self.prefix)
+        b.staging = self.staging
         with self.db.transaction():
             # A stream that starts here has no row to fetch (most of an initial delivery).
             b.prefetch(

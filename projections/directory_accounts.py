@@ -13,6 +13,7 @@ from events import derive
 from events.account import Account
 from events.duplicate_score import duplicate_keys
 from events.login import Login
+from events.personal import ERASED  # noqa: F401
 from events.purge import PurgeHold
 from projections.directory_batch import Batch
 from projections.schema import iso

@@ -54,6 +54,9 @@ class Batch:
         # fields set aside of the other accounts the batch derives, as stored.
         self.set_aside: dict[str, set[tuple]] = {}
         self.stored_set_aside: dict[str, dict[str, str]] = {}
+        # The live model's staging area (projections/staging.Staging), which an erasure
+        # purges too; None in a rebuild (``verify``), which must not touch it.
+        self.staging: Any = None
 
     def set_aside_of(self, aid: str) -> dict[str, str]:
         """field → reason of the account's current record (domain-rules §12)."""

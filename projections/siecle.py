@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from events.erasure import Erasure
 from events.faults import Faults
 from events.siecle.guardian import Guardian
 from events.siecle.intake import SiecleImport
 from events.siecle.student import Student
-from projections import facts, siecle_anomaly_fold
+from projections import facts, siecle_anomaly_fold, siecle_erasure
 from projections import siecle_folding as fold
 from projections.db import Database
 from projections.schema import TRACKING
@@ -67,6 +68,7 @@ class SiecleProjection:
             Student.OverwriteSuspected.TOPIC: siecle_anomaly_fold.overwrite("student"),
             Guardian.OverwriteSuspected.TOPIC: siecle_anomaly_fold.overwrite("guardian"),
             Student.GuardiansSwapped.TOPIC: siecle_anomaly_fold.swapped,
+            Erasure.PersonErased.TOPIC: siecle_erasure.person_erased,
         }
         self._topics = sorted(self._handlers)
 

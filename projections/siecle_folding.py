@@ -11,6 +11,7 @@ from typing import Any
 
 from projections.schema import iso
 from projections.siecle_batch import Rows
+from projections.siecle_erasure import seen
 
 
 def _dumps(value: Any) -> str:
@@ -143,7 +144,7 @@ def student_enrolled(r: Rows, ev: Any) -> None:
         "first_seen": iso(ev.at),
         "last_import": ev.import_id,
     }
-    _student_columns(row, ev.attrs)
+    _student_columns(row, seen(ev, ev.attrs))
     r.put("siecle_students", row)
     _record(r, ev.uai, "student", ev.eleve_id, sid, ev.digest, True)
 
@@ -161,14 +162,14 @@ def _student_update(r: Rows, ev: Any, attrs: dict, enrolled: bool) -> dict:
 
 def student_changed(r: Rows, ev: Any) -> None:
     attrs = json.loads(_student(r, ev)["attrs"])
-    attrs.update({name: change["after"] for name, change in ev.changes.items()})
-    _student_update(r, ev, attrs, True)
+    attrs.update({name: change.get("after") for name, change in ev.changes.items()})  # erased: {}
+    _student_update(r, ev, seen(ev, attrs), True)
 
 
 def student_reenrolled(r: Rows, ev: Any) -> None:
     old = json.loads(_student(r, ev)["attrs"])
     attrs = {**ev.attrs, "left_on": old.get("left_on", ""), "leaving_reason": old.get("leaving_reason", "")}
-    _student_update(r, ev, attrs, True)
+    _student_update(r, ev, seen(ev, attrs), True)
 
 
 def student_unenrolled(r: Rows, ev: Any) -> None:
@@ -246,17 +247,17 @@ def _guardian_row(r: Rows, ev: Any, attrs: dict, present: bool) -> dict:
 
 
 def guardian_appeared(r: Rows, ev: Any) -> None:
-    _guardian_row(r, ev, ev.attrs, True)
+    _guardian_row(r, ev, seen(ev, ev.attrs), True)
 
 
 def guardian_changed(r: Rows, ev: Any) -> None:
     attrs = json.loads(r.need("siecle_guardians", (str(ev.originator_id),))["attrs"])
-    attrs.update({name: change["after"] for name, change in ev.changes.items()})
-    _guardian_row(r, ev, attrs, True)
+    attrs.update({name: change.get("after") for name, change in ev.changes.items()})  # erased: {}
+    _guardian_row(r, ev, seen(ev, attrs), True)
 
 
 def guardian_reappeared(r: Rows, ev: Any) -> None:
-    _guardian_row(r, ev, ev.attrs, True)
+    _guardian_row(r, ev, seen(ev, ev.attrs), True)
 
 
 def guardian_withdrawn(r: Rows, ev: Any) -> None:

@@ -135,6 +135,27 @@ class Staging:
             self.db.execute("DELETE FROM held_files WHERE import_id = ?", (import_id,))
         self.faults.reached("staging.file_kept")
 
+    def forget(self, jointure: str, received_before: str) -> None:
+        """An erased person's records (issue 17) dropped from the deliveries
+        staged or parked before ``received_before`` (ISO; a later delivery
+        that names them again is another matter: a rebuild of the read
+        model must not touch it). Their account was removed a retention
+        period ago: a delivery held that long is stale for them, and a
+        record left here would bring their values back when it is applied.
+        Run in the directory projection's transaction that folds the
+        erasure (projections/directory_erasure.py).
+
+        ``held_files`` (SIECLE exports held by a brake, whole) is not
+        touched: an export names a whole establishment and cannot be edited
+        to leave one person out; it is released or discarded by an operator
+        (``entsync siecle release|reject``), which drops it."""
+        before = "SELECT delivery_id FROM deliveries WHERE received_at < ?"
+        with self.db.transaction():
+            for table, column in (("staging", "jointure"), ("parked", "record_id")):
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE {column} = ? AND delivery_id IN ({before})", (jointure, received_before)
+                )
+
     def clear(self, delivery_id: str) -> None:
         with self.db.transaction():
             self.db.execute("DELETE FROM staging WHERE delivery_id = ?", (delivery_id,))

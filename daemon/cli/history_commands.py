@@ -85,6 +85,11 @@ def _what(e: dict[str, Any], ui: Output) -> str:
         group = f"{e['uai']} {e['kind']} {e['code']}" + (f" ({e['name']})" if "name" in e else "")
         why = f" reason={ui.value(e['reason'])}" if "reason" in e else ""
         return f"groups {e['event']} {group} by={e['author']}{why}"
+    if e.get("stream") == "erasure":
+        return (
+            f"personal data erased on {e['at'][:10]} (removed {e['removed_at'][:10]}, "
+            f"retention {e['retention_days']} days, {e['keys']} keys destroyed)"
+        )
     if e.get("stream") == "merge":
         alias = f" alias={e['alias']}" if "alias" in e else ""
         pair = f"{e.get('absorbed_jointure', e['absorbed_id'])} into {e.get('survivor_jointure', e['survivor_id'])}"

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 from uuid import UUID
 
-from daemon.history.admin_facts import group_facts, merge_facts, merged, time_of
+from daemon.history.admin_facts import erasure_facts, group_facts, merge_facts, merged, time_of
 from events.account import Account, account_id
 from events.application import DirectoryLog
 
@@ -113,6 +113,8 @@ def history(
         return entries
     own = str(account_id(jointure))
     facts = group_facts(log, own, group_streams) + merge_facts(log, own)
+    for _, events in _generations(log, jointure):  # each generation is erased on its own (events/erasure.py)
+        facts += erasure_facts(log, str(events[0].originator_id)) if events else []
     now = set()
     for other in absorbed:
         aid = str(account_id(other))

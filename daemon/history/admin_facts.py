@@ -1,8 +1,8 @@
 """The facts of other streams an operator's action put in an account's
 history: the establishments' groups that name it (issue 13: added to or
 removed from a free group, a class or a group by hand; a free group deleted
-with it) and the merges it took part in (issue 14). And how facts of several
-streams are put in one order."""
+with it) and the merges it took part in (issue 14); its erasure (issue 17).
+And how facts of several streams are put in one order."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from events.application import DirectoryLog
+from events.erasure import Erasure, erasure_id
 from events.manual_groups import FREE, ManualGroups
 from events.merge import AccountMerge, merge_id
 
@@ -38,6 +39,24 @@ def merge_facts(log: DirectoryLog, absorbed_id: str) -> list[dict[str, Any]]:
                 entry["decisions"] = dict(ev.decisions)
             found.append(entry)
     return found
+
+
+def erasure_facts(log: DirectoryLog, aid: str) -> list[dict[str, Any]]:
+    """The erasure of the account ``aid``'s personal data, if it happened:
+    when, from which removal, after which retention period."""
+    return [
+        {
+            "stream": "erasure",
+            "source": "clock",
+            "event": "Erasure.PersonErased",
+            "at": ev.at.isoformat(),
+            "removed_at": ev.removed_at.isoformat(),
+            "retention_days": ev.retention_days,
+            "keys": ev.keys,
+        }
+        for ev in log.events.get(erasure_id(aid))
+        if isinstance(ev, Erasure.PersonErased)
+    ]
 
 
 def group_facts(log: DirectoryLog, aid: str, streams: Iterable[UUID]) -> list[dict[str, Any]]:

@@ -80,6 +80,9 @@ def why(row: dict[str, Any], entries: list[dict[str, Any]], now: datetime, polic
         w = {"rule": "suspended", **_ref(fact), "anomaly": fact.get("anomaly_id", "")}
     elif state in ("removed", "withdrawn"):
         w = {"rule": state, **_ref(fact), "reason": fact.get("reason", "")}
+        erased = next((e for e in entries if e["event"] == "Erasure.PersonErased"), None)
+        if erased is not None:
+            w["erased_at"] = erased["at"]
     elif state == "no_account":
         w = {"rule": "declined", **_ref(fact), "reason": fact.get("reason", "")}
     opened = next((e for e in entries if e["event"] == "SuccessorOpened"), None)

@@ -35,6 +35,8 @@ _T = {
     "rejection": ("  - {at} : {source} {file} ligne {line}, {reason}", "  - {at}: {source} {file} line {line}, {reason}"),
     "happened": ("Ce qui s'est passé ({n} faits) :", "What happened ({n} facts):"),
     "fact": ("  - {at} — {source} — {event}{where}", "  - {at} — {source} — {event}{where}"),
+    "erased": ("Données personnelles effacées le {at} (compte supprimé le {removed}, après {days} jours).",
+               "Personal data erased on {at} (account removed on {removed}, after {days} days)."),
     "none": ("aucun", "none"),
 }  # fmt: skip
 SOURCES = {
@@ -58,6 +60,10 @@ def _when(value: str | None, lang: str, zone: str) -> str:
     return (value or "?") if lang == "en" else french_time(value, zone)
 
 
+def _day(value: str, lang: str, zone: str) -> str:
+    return value[:10] if lang == "en" else french_time(value, zone).split(" à ")[0]
+
+
 def _source(name: str, lang: str) -> str:
     fr, en = SOURCES.get(name, (name, name))
     return en if lang == "en" else fr
@@ -75,6 +81,10 @@ def summary(doc: dict[str, Any], lang: str, zone: str) -> str:
     if facts:
         first = facts[0]
         lines.append(_say("since", lang, at=_when(first["at"], lang, zone), source=_source(first["source"], lang)))
+    for f in facts:
+        if f["event"] == "Erasure.PersonErased":
+            at, removed = _day(f["at"], lang, zone), _day(f["removed_at"], lang, zone)
+            lines.append(_say("erased", lang, at=at, removed=removed, days=f["retention_days"]))
     if explained.get("why"):
         medium = "cli" if lang == "en" else "console"  # French dates for the person
         lines.append(_say("why", lang, text=" ".join(explanation.why(explained, lang, medium))))

@@ -16,18 +16,21 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
 from adapters.sniff import kind_of
 from daemon.bootstrap import Context
 from daemon.observability.logs import event
+from daemon.service import archive
 from daemon.service.dispatch import SOURCES, Retry, process
 from daemon.service.outcome import Outcome, file_away
 from daemon.service.storehealth import StoreHealth
 from daemon.service.watcher import MAX_BACKOFF, PROCESSED, REJECTED, Watcher
 from events.clock import Clock
 from projections.db import outage
+from projections.directory_erasure import erased_before
 
 log = logging.getLogger("entsync.inbox")
 
@@ -74,6 +77,7 @@ class Inbox:
         self.last_progress = self.clock.wall()
         for sub in (PROCESSED, REJECTED):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self._expired_before: datetime | None = None  # the archive's last cut-off (daemon/service/archive.py)
 
     # -- lifecycle
     def start(self) -> None:
@@ -154,12 +158,30 @@ class Inbox:
 
     def run_once(self) -> int:
         """Process every item ready now, in arrival order; how many were finished."""
+        self.expire()
         done = 0
         for path in self.watcher.poll():
             if self._stop.is_set():
                 break
             done += self.handle(path)
         return done
+
+    def expire(self) -> int:
+        """The archive's items that may name an erased person deleted
+        (daemon/service/archive.py), once each time an erasure moves the
+        cut-off; how many."""
+        try:
+            with self.lock:
+                before = erased_before(self.ctx.db)
+        except Exception as exc:
+            if outage(exc):
+                return 0  # the items' own processing says the outage
+            raise
+        if before is None or before == self._expired_before:
+            return 0
+        n = archive.expire(self.root, before)
+        self._expired_before = before
+        return n
 
     def handle(self, path: Path) -> int:
         name = path.name

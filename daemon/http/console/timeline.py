@@ -61,6 +61,7 @@ EVENTS = {
     "AccountLinked": "fiche liée au compte",
     "LinkUnresolved": "fiche non reliée à un compte",
     "AccountsMerged": "comptes fusionnés",
+    "PersonErased": "données personnelles effacées",
     "AccountsUnmerged": "fusion annulée",
     "GroupCreated": "groupe créé",
     "GroupRenamed": "groupe renommé",
@@ -89,6 +90,13 @@ DECISIONS = {"open": "à décider", "confirmed": "confirmée", "dismissed": "éc
 
 def event_label(event: str) -> str:
     return EVENTS.get(event) or EVENTS.get(event.rpartition(".")[2]) or "événement"
+
+
+def erased_on(fact: dict[str, Any], zone: str) -> str:
+    """The erasure's line says its day (issue 17): support tells the family when."""
+    if fact["event"] != "Erasure.PersonErased":
+        return ""
+    return f"{EVENTS['PersonErased']} le {when(fact.get('at'), zone)[:10]}"
 
 
 def when(at: str | None, zone: str) -> str:
@@ -129,7 +137,7 @@ def row(fact: dict[str, Any], zone: str, states: dict[str, str]) -> dict[str, An
         "at_iso": fact.get("at") or "",
         "source": SOURCES.get(fact.get("source", ""), "autre"),
         "source_code": fact.get("source", ""),
-        "event": event_label(fact["event"]),
+        "event": erased_on(fact, zone) or event_label(fact["event"]),
         "event_code": fact["event"],
         "delivery_id": fact.get("delivery_id") or "",
         "import_id": fact.get("import_id") or "",
