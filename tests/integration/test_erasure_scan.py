@@ -2,13 +2,14 @@
 
 A generated collège's rentrée and its second delivery after Toussaint go
 through the service's inbox (so that its archive and reports are written);
-a family that left is removed at the next Toussaint, and the erasure of each
-of its members is recorded three months later as the erasure use case
-records it (keys destroyed, then ``PersonErased`` saved). Then every table of
+a family that left is removed at the next Toussaint, and the tick three
+months and a day later erases each of its members (keys destroyed, then
+``PersonErased`` saved: events/usecases/erasure.py). Then every table of
 the store and every file the inbox wrote is read as text and searched for
 the family's names, birth dates (as written and ISO), INE, e-mails, phones,
 street lines and logins: none is found, nor in a SQLite store's files read
-as bytes; and ``entsync verify`` finds the read models equal to a rebuild
+as bytes, nor in what the outbound topic would carry of the log published
+again; and ``entsync verify`` finds the read models equal to a rebuild
 from the log.
 
 The values searched are those of the erased persons that no other person of
@@ -28,12 +29,13 @@ from pathlib import Path
 from lxml import etree
 
 from daemon import bootstrap
+from daemon.kafka.outbound import message
 from daemon.service.inbox import Inbox
 from events.clock import ManualClock
-from events.erasure import Erasure
-from events.login import login_id
+from events.erasure import erasure_id
 from events.policy import Policy
 from events.usecases.tick import tick
+from projections import facts
 from tests.integration.cli import Cli
 from tests.integration.conftest import make_academie
 
@@ -160,8 +162,17 @@ def test_nothing_of_an_erased_family_remains(store_url, tmp_path, capsys):
         before = scan_tables(ctx, needles)
         assert before and scan_files(inbox_root, needles)  # what the erasure must remove is there
 
+        # The clock, three months and a day after the Toussaint removal: the tick erases.
+        erasing = TOUSSAINT + timedelta(days=RETENTION_DAYS + 1)
+        clock.set(erasing)
+        _, done = tick(ctx, erasing)
+        erased = {t.jointure for t in done if t.kind == "erase"}
+        assert {m["jointure"] for m in family} <= erased
+        destroyed = {t.subject for t in ctx.keyring.destroyed()}
         for member in family:
-            _erase(ctx, member)
+            fact = ctx.log.get(erasure_id(member["account_id"]))
+            assert member["account_id"] in fact.subjects and fact.erased_at == erasing
+            assert {member["account_id"], *(r["aggregate_id"] for r in member["records"])} <= destroyed
         ctx.projection.catch_up(ctx.log)
         ctx.siecle.catch_up(ctx.log)
         ctx.imports.catch_up(ctx.log)
@@ -169,6 +180,11 @@ def test_nothing_of_an_erased_family_remains(store_url, tmp_path, capsys):
 
         assert scan_tables(ctx, needles) == {}
         assert scan_files(inbox_root, needles) == {}
+        # What the outbound topic would carry of the whole log now (a topic
+        # published again from the start): no name; PersonErased among it.
+        published = [message(n, fact)[1] for n, fact in facts_of(ctx.log)]
+        assert not [n for n in needles for body in published if n.encode() in body]
+        assert sum(b'"topic":"entsync:Erasure.PersonErased.v1"' in body for body in published) >= len(family)
         account = ctx.db.query_dicts("SELECT * FROM accounts WHERE account_id = ?", (family[0]["account_id"],))[0]
         assert (account["state"], account["login"]) == ("removed", "[effacé]")
     finally:
@@ -238,23 +254,6 @@ def _family(ctx, left: list[str]) -> list[dict]:
     raise AssertionError("no student removed with all their guardians")
 
 
-def _erase(ctx, member: dict) -> None:
-    """As the erasure use case records it: the keys of the person's streams
-    destroyed, then the fact saved."""
-    removed = datetime.fromisoformat(member["removed_at"])
-    at = removed + timedelta(days=RETENTION_DAYS)
-    subjects = [member["account_id"], *(r["aggregate_id"] for r in member["records"])]
-    subjects += [str(login_id(ctx.pepper, login)) for login in member["logins"]]
-    keys = ctx.keyring.destroy(subjects, at)
-    assert keys >= len(subjects) - 1  # every stream had sealed values (a login stream: its reservation)
-    ctx.log.save(
-        Erasure(
-            account_id=member["account_id"],
-            jointure=member["jointure"],
-            subjects=subjects,
-            keys=keys,
-            removed_at=removed,
-            retention_days=RETENTION_DAYS,
-            at=at,
-        )
-    )
+def facts_of(log):
+    decode = facts.decoder(log)
+    return [(n.id, decode(n)) for n in log.notifications(0, 1_000_000)]
