@@ -18,7 +18,7 @@ ZONE = "Europe/Paris"
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")  # fmt: skip
 
-# The explanation's sentences (events/explanation.py ``_T``) the console says otherwise; French only.
+# The explanation's sentences (events/explanation_wording.py ``_T``) the console says otherwise; French only.
 SENTENCES = {
     "decide": (
         "Décider avec les boutons « Confirmer l'anomalie » ou « Écarter l'anomalie » de la section "
