@@ -63,6 +63,10 @@ class Tombstone:
 
 
 class KeyRing(Protocol):
+    # Grows whenever a key is destroyed (here or, once refreshed, by another
+    # process): what caches of opened keys compare to drop theirs.
+    generation: int
+
     def key_for(self, subject: str, *, fresh: bool = False) -> tuple[str, bytes]:
         """The live key of ``subject`` (key id, 32 bytes), created if it has
         none; a created key is written before the events that use it.

@@ -16,7 +16,9 @@ and a value stored in clear by an earlier release reads as it was."""
 from __future__ import annotations
 
 import base64
+import json
 import os
+from binascii import a2b_base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from events.personal import KeyRing, erased_form
 
 ENVELOPE = frozenset({"sealed", "k", "t", "n", "c"})
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class Sealer:
         decode: Callable[[bytes], Any],
     ) -> None:
         self.keyring, self.spec, self.encode, self.decode = keyring, spec, encode, decode
+        # Ciphers by key id (None: destroyed), dropped whenever the key ring destroys a key.
+        self._ciphers: dict[str, AESGCM | None] = {}
+        self._generation = keyring.generation
 
     def seal(self, topic: str, subject: str, state: dict[str, Any], *, fresh: bool = False) -> None:
         """Replace, in ``state``, every non-empty value at the topic's paths by
@@ -73,6 +79,9 @@ class Sealer:
         paths = self.spec.get(topic)
         if not paths:
             return
+        if self._generation != self.keyring.generation:
+            self._ciphers.clear()
+            self._generation = self.keyring.generation
         key: tuple[str, AESGCM] | None = None
 
         def sealed(value: Any) -> Any:
@@ -80,8 +89,10 @@ class Sealer:
             if value is None or value == "" or value == [] or value == {} or is_envelope(value):
                 return value
             if key is None:
-                key_id, secret = self.keyring.key_for(subject, fresh=fresh)
-                key = key_id, AESGCM(secret)
+                key_id, _ = self.keyring.key_for(subject, fresh=fresh)
+                aead = self._aead(key_id)
+                assert aead is not None  # a live key
+                key = key_id, aead
             nonce = os.urandom(12)
             cipher = key[1].encrypt(nonce, self.encode(value), key[0].encode())
             return {"sealed": 1, "k": key[0], "t": _kind(value), "n": _b64(nonce), "c": _b64(cipher)}
@@ -100,36 +111,65 @@ class Sealer:
     def open(self, state: dict[str, Any]) -> None:
         """Open, in place, every envelope in ``state``'s fields, the values of
         its dict fields and the elements (and their values) of its list fields."""
-        opened: dict[str, AESGCM | None] = {}
+        if self._generation != self.keyring.generation:  # a key destroyed since: forget the ciphers
+            self._ciphers.clear()
+            self._generation = self.keyring.generation
         for name, value in state.items():
             if type(value) is dict:
-                if is_envelope(value):
-                    state[name] = self._open(value, opened)
-                elif any(is_envelope(v) for v in value.values()):
-                    state[name] = {k: self._open(v, opened) if is_envelope(v) else v for k, v in value.items()}
+                if "sealed" in value and is_envelope(value):
+                    state[name] = self._open(value)
+                else:
+                    opened = self._open_values(value)
+                    if opened is not None:
+                        state[name] = opened
             elif type(value) is list and any(type(v) is dict or type(v) is list for v in value):
-                state[name] = [self._open_element(v, opened) for v in value]
+                state[name] = [self._open_element(v) for v in value]
 
-    def _open_element(self, value: Any, opened: dict[str, AESGCM | None]) -> Any:
-        if type(value) is list and any(is_envelope(v) for v in value):
-            return [self._open(v, opened) if is_envelope(v) else v for v in value]
+    def _open_values(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        """``values`` with its envelopes opened; None when it holds none (one pass)."""
+        out: dict[str, Any] | None = None
+        for k, v in values.items():
+            if type(v) is dict and "sealed" in v and is_envelope(v):
+                if out is None:
+                    out = dict(values)
+                out[k] = self._open(v)
+        return out
+
+    def _open_element(self, value: Any) -> Any:
+        if type(value) is list:
+            return [self._open(v) if type(v) is dict and is_envelope(v) else v for v in value]
         if type(value) is not dict:
             return value
         if is_envelope(value):
-            return self._open(value, opened)
-        if any(is_envelope(v) for v in value.values()):
-            return {k: self._open(v, opened) if is_envelope(v) else v for k, v in value.items()}
-        return value
+            return self._open(value)
+        opened = self._open_values(value)
+        return value if opened is None else opened
 
-    def _open(self, envelope: dict[str, Any], opened: dict[str, AESGCM | None]) -> Any:
-        key_id = envelope["k"]
-        if key_id not in opened:
+    def _aead(self, key_id: str) -> AESGCM | None:
+        """The cipher of ``key_id`` (None: destroyed), kept while the key ring
+        destroys nothing (``open`` and ``seal`` compare its generation)."""
+        aead = self._ciphers.get(key_id, _UNKNOWN)
+        if aead is _UNKNOWN:
             secret = self.keyring.key(key_id)
-            opened[key_id] = AESGCM(secret) if secret is not None else None
-        aead = opened[key_id]
+            aead = self._ciphers[key_id] = AESGCM(secret) if secret is not None else None
+        return aead  # type: ignore[return-value]
+
+    def _open(self, envelope: dict[str, Any]) -> Any:
+        key_id = envelope["k"]
+        aead = self._aead(key_id)
         if aead is None:
             return erased_form(envelope["t"])
-        plain = aead.decrypt(base64.b64decode(envelope["n"]), base64.b64decode(envelope["c"]), key_id.encode())
+        plain = aead.decrypt(a2b_base64(envelope["n"]), a2b_base64(envelope["c"]), key_id.encode())
+        # A string, or a list of strings (an AAF attribute), is what the transcoder
+        # writes of it, plain JSON: read as such, several times faster. Anything
+        # else may hold the transcoder's own types.
+        kind = envelope["t"]
+        if kind == "s":
+            return json.loads(plain)
+        if kind == "l":
+            value = json.loads(plain)
+            if all(type(v) is str for v in value):
+                return value
         return self.decode(plain)
 
 

@@ -52,6 +52,7 @@ class SqlKeyRing:
         self._loaded = False
         self._pepper: bytes | None = None
         self._seen_destroyed = self._destroyed_count()
+        self.generation = 0
 
     def key_for(self, subject: str, *, fresh: bool = False) -> tuple[str, bytes]:
         live = self._live.get(subject)
@@ -115,6 +116,7 @@ class SqlKeyRing:
         for subject in subjects:
             self._live.pop(subject, None)
         self._seen_destroyed = self._destroyed_count()
+        self.generation += 1
         return destroyed
 
     def destroyed(self) -> list[Tombstone]:
@@ -142,12 +144,14 @@ class SqlKeyRing:
                 "INSERT INTO keyring (key_id, subject, secret, created_at, destroyed_at) VALUES (?, ?, ?, ?, ?)", rows
             )
         self._live, self._secrets, self._pepper, self._loaded = {}, {}, None, False
+        self.generation += 1
 
     def refresh(self) -> None:
         count = self._destroyed_count()
         if count == self._seen_destroyed:
             return
         self._seen_destroyed = count
+        self.generation += 1
         for tomb in self.destroyed():
             if tomb.key_id in self._secrets:
                 self._secrets[tomb.key_id] = None

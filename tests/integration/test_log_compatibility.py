@@ -13,6 +13,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from daemon import bootstrap
+from events.login import legacy_login_id
 from events.policy import Policy
 from projections.schema import dump
 
@@ -46,6 +47,11 @@ def test_release_0_1_log_replays_to_the_same_read_model(store_url):
     # indexes derived from facts it already holds: the blocks suspected
     # duplicates are looked for in (issue 15) hold one row per account.
     derived = {"duplicate_keys"}
+    # ``logins`` gained its first column, the login's key (issue 17): for this
+    # log, the id of each reservation stream 0.1.0 wrote (a uuid5 of the login).
+    logins = rows.pop("logins")
+    assert [r[0] for r in logins] == [legacy_login_id(r[1]).hex for r in logins]
+    assert sorted(r[1:] for r in logins) == sorted(expected.pop("logins")) != []
     assert {t: rows[t] for t in expected} == expected
     assert all(rows[t] == [] for t in set(rows) - set(expected) - derived)
     assert len(rows["duplicate_keys"]) == len(rows["accounts"]) > 0
