@@ -84,7 +84,9 @@ class KeyRing(Protocol):
         """Destroy every key of these subjects; how many were destroyed."""
         ...
 
-    def destroyed(self) -> list[Tombstone]: ...
+    def destroyed(self, subjects: Iterable[str] | None = None) -> list[Tombstone]:
+        """The tombstones (of these subjects' keys only, when given)."""
+        ...
 
     def refresh(self) -> None:
         """Forget cached keys that another process destroyed since."""

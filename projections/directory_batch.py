@@ -41,6 +41,7 @@ class Batch:
                 "group_sources",
                 "delivery_set_asides",
                 "duplicate_keys",
+                "erasures",
             )
         }
         self.rejections: list[tuple] = []
@@ -115,6 +116,7 @@ class Batch:
             "group_sources",
             "delivery_set_asides",
             "duplicate_keys",
+            "erasures",
         ):
             rows = list(self.rows[table].values())
             if not rows:

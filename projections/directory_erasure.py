@@ -51,6 +51,18 @@ ARCHIVE = "erased_before"
 
 
 def person_erased(b: Batch, ev: Any) -> None:
+    b.put(
+        "erasures",
+        ev.account_id,
+        {
+            "account_id": ev.account_id,
+            "jointure": ev.jointure,
+            "erased_at": iso(ev.at),
+            "removed_at": iso(ev.removed_at),
+            "keys": ev.keys,
+            "subjects": len(ev.subjects),
+        },
+    )
     subjects = set(ev.subjects)
     for aid in sorted(subjects):
         row = b.load("accounts", aid)

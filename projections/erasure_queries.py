@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 
 from events.erasure_rules import Gone
-from events.usecases.erasure import PersonStreams
+from events.usecases.erasure import Erased, PersonStreams
 from projections.db import Database
 from projections.directory_merges import PAST
 from projections.schema import iso
@@ -17,17 +17,20 @@ from projections.schema import iso
 # record that left its source after being declined (Account.LeftSource changes
 # no column): the last delivery that still carried it stands for it, at most
 # one delivery early.
-GONE = """
+# Not yet erased: the read model's erasures (an erasure recorded but not yet
+# caught up is found again, and told apart by the log: events/usecases/erasure.py).
+NOT_ERASED = "NOT EXISTS (SELECT 1 FROM erasures e WHERE e.account_id = a.account_id)"
+GONE = f"""
 SELECT a.account_id, a.jointure, a.profile, a.state, a.removed_at AS gone_at FROM accounts a
- WHERE a.state = 'removed' AND a.removed_at IS NOT NULL AND a.removed_at <= ?
+ WHERE a.state = 'removed' AND a.removed_at IS NOT NULL AND a.removed_at <= ? AND {NOT_ERASED}
 UNION ALL
 SELECT a.account_id, a.jointure, a.profile, a.state, a.departed_at FROM accounts a
- WHERE a.state = 'withdrawn' AND a.departed_at IS NOT NULL AND a.departed_at <= ?
+ WHERE a.state = 'withdrawn' AND a.departed_at IS NOT NULL AND a.departed_at <= ? AND {NOT_ERASED}
 UNION ALL
 SELECT a.account_id, a.jointure, a.profile, a.state, d.finished_at FROM accounts a
   JOIN records r ON r.key = a.category || ':' || a.jointure AND r.aggregate_id = a.account_id AND r.present = 0
   JOIN deliveries d ON d.delivery_id = a.last_delivery
- WHERE a.state = 'no_account' AND d.finished_at IS NOT NULL AND d.finished_at <= ?
+ WHERE a.state = 'no_account' AND d.finished_at IS NOT NULL AND d.finished_at <= ? AND {NOT_ERASED}
 """
 # A generation another account still stands for: the person is not gone.
 LIVE = "state NOT IN ('removed', 'withdrawn', 'no_account')"
@@ -42,6 +45,18 @@ class ErasureQueries:
         return [
             Gone(aid, jointure, profile or "", state, datetime.fromisoformat(gone_at))
             for aid, jointure, profile, state, gone_at in self.db.query(GONE, (at, at, at))
+        ]
+
+    def erased(self) -> int:
+        return int(self.db.scalar("SELECT COUNT(*) FROM erasures") or 0)
+
+    def recorded(self) -> list[Erased]:
+        return [
+            Erased(aid, jointure, datetime.fromisoformat(at), keys, subjects)
+            for aid, jointure, at, keys, subjects in self.db.query(
+                "SELECT account_id, jointure, erased_at, keys, subjects FROM erasures "
+                "ORDER BY erased_at, jointure, account_id"
+            )
         ]
 
     def streams(self, account_id: str) -> PersonStreams:

@@ -119,13 +119,16 @@ class SqlKeyRing:
         self.generation += 1
         return destroyed
 
-    def destroyed(self) -> list[Tombstone]:
-        return [
-            Tombstone(key_id, subject, at)
-            for key_id, subject, at in self.db.query(
-                "SELECT key_id, subject, destroyed_at FROM keyring WHERE secret IS NULL ORDER BY destroyed_at, key_id"
-            )
-        ]
+    def destroyed(self, subjects: Iterable[str] | None = None) -> list[Tombstone]:
+        query = "SELECT key_id, subject, destroyed_at FROM keyring WHERE secret IS NULL"
+        if subjects is None:
+            rows = self.db.query(f"{query} ORDER BY destroyed_at, key_id")
+        else:
+            wanted, rows = list(dict.fromkeys(subjects)), []
+            for chunk in _chunks(wanted, 500):
+                rows += self.db.query(f"{query} AND subject IN ({', '.join('?' * len(chunk))})", chunk)
+            rows.sort(key=lambda r: (r[2], r[0]))
+        return [Tombstone(key_id, subject, at) for key_id, subject, at in rows]
 
     def close(self) -> None:
         self.db.close()

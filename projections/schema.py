@@ -117,6 +117,18 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ["delivery_id", "seq"],
     ),
     "meta": ([("key", "TEXT"), ("value", "TEXT")], ["key"]),
+    # The erasures recorded (issue 17): who is no longer due, without a look in the log.
+    "erasures": (
+        [
+            ("account_id", "TEXT"),
+            ("jointure", "TEXT"),
+            ("erased_at", "TEXT"),
+            ("removed_at", "TEXT"),
+            ("keys", "INTEGER"),
+            ("subjects", "INTEGER"),
+        ],
+        ["account_id"],
+    ),
     # Departures declared from a SIECLE leaving date, and whether they were cancelled (domain-rules §11).
     "departure_declarations": (
         [

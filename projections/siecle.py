@@ -26,7 +26,7 @@ from projections import siecle_folding as fold
 from projections.db import Database
 from projections.schema import TRACKING
 from projections.siecle_batch import Rows
-from projections.siecle_schema import NAME, TABLES, create
+from projections.siecle_schema import NAME, TABLES, create, drop
 
 APPLY_STARTED = SiecleImport.ApplyStarted.TOPIC
 
@@ -75,6 +75,11 @@ class SiecleProjection:
     # ---- position and catch-up -------------------------------------------------
     def position(self) -> int:
         return int(self.db.scalar(f"SELECT position FROM {self.prefix}{TRACKING} WHERE name = ?", (NAME,)) or 0)
+
+    def reset(self) -> None:
+        """Empty the read model (its tables and position), for a rebuild from the log."""
+        drop(self.db, self.prefix)
+        create(self.db, self.prefix)
 
     def catch_up(self, log, batch: int = 5000) -> int:
         """Apply every visible event after the tracking position; stops at the

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
@@ -56,7 +57,11 @@ class SqlStoredStates:
 
     def batch(self, after: int, limit: int, topics: Sequence[str]) -> list[StoredState]:
         notes = self.log.recorder.select_notifications(after, limit, topics=topics, inclusive_of_start=False)
-        return [StoredState(n.id, str(n.originator_id), n.topic, bytes(n.state)) for n in notes]
+        return [StoredState(n.id, str(n.originator_id), n.topic, bytes(n.state), n.originator_version) for n in notes]
+
+    def stream(self, originator_id: str) -> list[StoredState]:
+        events = self.log.recorder.select_events(UUID(originator_id))
+        return [StoredState(0, originator_id, e.topic, bytes(e.state), e.originator_version) for e in events]
 
     def commit(self, states: Sequence[tuple[int, bytes]], was: Progress, now: Progress) -> bool:
         with self.db.transaction():

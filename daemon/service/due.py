@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from daemon.bootstrap import Context
 from events.rules import creation_overdue
+from events.usecases.erasure import erase_due
 from events.usecases.tick import NextDates, due, purge_hold
 from projections.schema import iso
 from projections.served import withheld_jointures
@@ -63,7 +64,9 @@ def due_state(ctx: Context, now: datetime) -> DueState:
     the calendar now knows) counts, and held removals do not; the dates are
     those still to come."""
     held = bool(purge_hold(ctx)["held"])
-    due_now = any(t.kind != "remove-held" for t in due(ctx, now))
+    # An erasure due (issue 17) has no date of its own in the timer: the
+    # recheck finds it here, within ``tick_recheck_seconds``.
+    due_now = any(t.kind != "remove-held" for t in due(ctx, now)) or bool(erase_due(ctx, now, dry_run=True).due)
     return DueState(ctx.tick_queries.next_dates(now, ctx.policy), held, due_now)
 
 

@@ -11,7 +11,7 @@ through ``ErasureQueries`` (projections/erasure_queries.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
 from events.erasure import Erasure, erasure_id
@@ -21,8 +21,6 @@ from events.merge import merge_id
 from events.personal import KeyRing
 from events.policy import Policy
 from events.usecases.ports import EventLog, ReadModel
-
-EVER = datetime(9999, 12, 31, tzinfo=timezone.utc)  # every gone generation, whenever it went
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,14 @@ class ErasureQueries(Protocol):
     """The read-model queries of the erasure (projections/erasure_queries.py)."""
 
     def gone(self, before: datetime) -> list[Gone]:
-        """Account generations removed, or gone from their source without an account, at or before ``before``."""
+        """Account generations removed, or gone from their source without an
+        account, at or before ``before``, and not erased as far as the read model knows."""
+
+    def erased(self) -> int:
+        """How many erasures the read model holds."""
+
+    def recorded(self) -> list[Erased]:
+        """The erasures the read model holds, by erasure time then jointure."""
 
     def streams(self, account_id: str) -> PersonStreams:
         """The streams of the person beside their account's."""
@@ -123,20 +128,15 @@ def pending(uow: ErasureReads, at: datetime) -> list[DueErasure]:
 
 
 def overdue_count(uow: ErasureReads, at: datetime) -> int:
-    """Due erasures waiting longer than a day (the gauge the alert watches).
-    Read at every scrape: a person whose keys are destroyed is erased, so
-    only the others are looked up in the log."""
-    shredded = {t.subject for t in uow.keyring.destroyed()}
+    """Due erasures waiting longer than a day (the gauge the alert watches)."""
     rows = uow.erasure_queries.gone(at - uow.policy.erasure_retention - OVERDUE_AFTER)
-    rows = [r for r in rows if r.account_id not in shredded]
     done = frozenset(r.account_id for r in rows if uow.log.find(erasure_id(r.account_id)) is not None)
     return overdue(due(rows, at, uow.policy, done, held=False), at)
 
 
 def erased_count(uow: ErasureReads) -> int:
-    """Gone persons whose keys are destroyed: the erasures counted so far."""
-    shredded = {t.subject for t in uow.keyring.destroyed()}
-    return sum(1 for r in uow.erasure_queries.gone(EVER) if r.account_id in shredded)
+    """The erasures recorded so far (the read model's)."""
+    return uow.erasure_queries.erased()
 
 
 def erase_due(uow: ErasureWork, now: datetime | None = None, dry_run: bool = False) -> ErasureReport:
@@ -168,7 +168,7 @@ def erase(uow: ErasureWork, d: DueErasure, at: datetime) -> Erased:
     """Destroy the person's keys, then record it; a second run after a crash
     between the two destroys nothing more and records the keys destroyed then."""
     subjects = subjects_of(uow, d.account_id)
-    before = [t for t in uow.keyring.destroyed() if t.subject in set(subjects)]
+    before = uow.keyring.destroyed(subjects)
     keys = uow.keyring.destroy(subjects, at) + len(before)
     uow.faults.reached("keys.destroyed")
     # A run that resumes records when the account's keys were destroyed, not when it ran.
@@ -188,16 +188,4 @@ def erase(uow: ErasureWork, d: DueErasure, at: datetime) -> Erased:
 
 def recorded(uow: ErasureReads) -> list[Erased]:
     """Every erasure recorded, by erasure time then jointure."""
-    destroyed = uow.keyring.destroyed()
-    shredded = {t.subject for t in destroyed}
-    out = []
-    for row in uow.erasure_queries.gone(EVER):
-        if row.account_id not in shredded:
-            continue
-        fact = uow.log.find(erasure_id(row.account_id))
-        if fact is None:
-            continue
-        subjects = set(fact.subjects)
-        keys = sum(1 for t in destroyed if t.subject in subjects)
-        out.append(Erased(row.account_id, row.jointure, fact.erased_at, keys, len(subjects)))
-    return sorted(out, key=lambda e: (e.erased_at, e.jointure, e.account_id))
+    return uow.erasure_queries.recorded()

@@ -35,7 +35,7 @@ from events.store import STORE_ID
 from events.upgrade import RULES, Upgrade, upgrade_id
 from events.usecases.ports import ReadModel
 from events.usecases.upgrade_overwrites import missed_overwrites, record_missed
-from events.usecases.upgrade_sealing import SealingLog, SealingReport, SealingWork, seal_stored
+from events.usecases.upgrade_sealing import RebuildWork, SealingLog, SealingReport, SealingWork, rebuild, seal_stored
 from events.usecases.upgrade_siecle import missed_siecle, record_siecle
 
 # Rejection reasons that an earlier release applied and this one judges
@@ -156,7 +156,7 @@ class RebuiltReadModel(ReadModel, Protocol):
         """Empty the read model, for a rebuild from the log."""
 
 
-class UpgradeWork(SealingWork, Protocol):
+class UpgradeWork(SealingWork, RebuildWork, Protocol):
     """The unit of work of the upgrade (daemon/bootstrap.Context)."""
 
     @property
@@ -241,6 +241,8 @@ def upgrade(uow: UpgradeWork, release: str, dry_run: bool = False) -> UpgradeRep
     """Upgrade the store to this release's rules, its clear personal fields sealed (or say what it would correct)."""
     sealing = None if dry_run else seal_stored(uow, release)
     if not needed(uow):
+        if sealing is not None:
+            rebuild(uow, sealing)
         return UpgradeReport(needed=False, previous_rules=RULES, dry_run=dry_run, sealing=sealing)
     q = uow.upgrade_queries
     previous = store_rules(uow)
@@ -285,9 +287,7 @@ def upgrade(uow: UpgradeWork, release: str, dry_run: bool = False) -> UpgradeRep
             upgraded_at=uow.clock.now(),
         )
     )
-    # The live read model becomes what a fresh build by this release holds.
-    uow.projection.reset()
-    uow.projection.catch_up(uow.log)
+    rebuild(uow, sealing)  # the live read models become what a fresh build by this release holds
     report.kept = _kept(uow)
     return report
 

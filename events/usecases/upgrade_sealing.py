@@ -18,9 +18,14 @@ the position row is marked done: the next commands do not walk again.
 One process walks at a time (a lock; on SQLite the writers are serialised
 anyway), and a batch commits only if the position is still the one it read.
 
-Where digests and login reservation ids would be re-keyed with the store's
-pepper (design-17 §5), a step after ``seal_stored`` in ``upgrade.ensure``
-would go: they are ids and digests, not states, and need facts of their own."""
+The same rewrite re-keys the records' digests (events/usecases/upgrade_digests.py):
+a digest is the record's content identity under the store's hash function,
+and this release's function is keyed with the store's pepper. The upgrade
+changes the function, not the identity, so the events keep their meaning and
+the next delivery of the same records records nothing. Re-keying is
+recomputing, so a resumed walk re-keys the same way. Login reservation ids
+are stream ids, not states: a person's login reservation is read under both
+(events/usecases/erasure.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +38,8 @@ from events.clock import Clock
 from events.faults import Faults
 from events.personal import KeyRing
 from events.upgrade import Sealing, sealing_id
-from events.usecases.ports import EventLog
+from events.usecases.ports import EventLog, ReadModel
+from events.usecases.upgrade_digests import TOPICS, Rekeyer, StreamEvent, erased
 
 # Stored events read, sealed and committed per transaction.
 BATCH = 2000
@@ -58,6 +64,7 @@ class StoredState:
     originator_id: str
     topic: str
     state: bytes
+    version: int = 0  # the originator version
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,9 @@ class StoredStates(Protocol):
         """In one transaction: each (notification id, state) written in place and
         the position moved from ``was`` to ``now``; False (nothing written)
         when the position is no longer ``was``."""
+
+    def stream(self, originator_id: str) -> list[StoredState]:
+        """Every stored event of one stream, in version order (position 0)."""
 
     def walking(self) -> AbstractContextManager[bool]:
         """True to the one process that may walk (on PostgreSQL an advisory lock)."""
@@ -120,16 +130,27 @@ class SealingWork(Protocol):
     def batch(self) -> int | None: ...  # events per transaction; None: BATCH
 
 
-def resealed(mapper: Resealer, stored: StoredState) -> bytes | None:
-    """The stored state with its plaintext personal values sealed under its
-    originator's key, encoded as the mapper would; None when it holds none."""
-    data = stored.state
+def decoded(mapper: Resealer, data: bytes) -> dict[str, Any]:
+    """A stored state as the transcoder reads it, envelopes still closed."""
     if mapper.cipher:
         data = mapper.cipher.decrypt(data)
     if mapper.compressor:
         data = mapper.compressor.decompress(data)
-    state = mapper.transcoder.decode(data)
+    state: dict[str, Any] = mapper.transcoder.decode(data)
+    return state
+
+
+def resealed(mapper: Resealer, stored: StoredState, rekeyer: Rekeyer | None = None) -> bytes | None:
+    """The stored state with its plaintext personal values sealed under its
+    originator's key and its digests re-keyed by ``rekeyer``, encoded as the
+    mapper would; None when that changes nothing."""
+    state = decoded(mapper, stored.state)
     sealed = dict(state)
+    if rekeyer is not None and stored.topic in TOPICS and not erased(mapper.sealer.keyring, state):
+        # Hashed from the values opened (a resumed walk meets sealed ones), written beside the sealed form.
+        opened = dict(state)
+        mapper.sealer.open(opened)
+        sealed.update(rekeyer.digests(stored.topic, stored.originator_id, stored.version, opened))
     # The sealer replaces what it seals with new values and leaves envelopes
     # and empty values alone: an unchanged state held nothing in clear.
     mapper.sealer.seal(stored.topic, stored.originator_id, sealed)
@@ -141,6 +162,48 @@ def resealed(mapper: Resealer, stored: StoredState) -> bytes | None:
     if mapper.cipher:
         out = mapper.cipher.encrypt(out)
     return out
+
+
+class ResetReadModel(ReadModel, Protocol):
+    def reset(self) -> None:
+        """Empty the read model, for a rebuild from the log."""
+
+
+class RebuildWork(Protocol):
+    @property
+    def log(self) -> SealingLog: ...
+    @property
+    def projection(self) -> ResetReadModel: ...
+    @property
+    def siecle(self) -> ResetReadModel: ...
+
+
+def rebuild(uow: RebuildWork, sealing: SealingReport | None) -> None:
+    """The directory's read model rebuilt from the log (an upgrade of its
+    rules); SIECLE's too when the walk rewrote stored events: it re-keyed the
+    digests both hold, and a rewrite in place is no new fact to catch up with."""
+    uow.projection.reset()
+    uow.projection.catch_up(uow.log)
+    if sealing is not None:
+        uow.siecle.reset()
+        uow.siecle.catch_up(uow.log)
+
+
+def rekeyer(uow: SealingWork) -> Rekeyer:
+    """This release's digests for the stored events' values, with the store's pepper."""
+    mapper = uow.log.mapper
+
+    def stream(originator_id: str) -> list[StreamEvent]:
+        out = []
+        for stored in uow.stored_states.stream(originator_id):
+            state = decoded(mapper, stored.state)
+            if erased(uow.keyring, state):
+                return []  # an erased record's values cannot be hashed again: its digests stay
+            mapper.sealer.open(state)
+            out.append(StreamEvent(stored.version, stored.topic, state))
+        return out
+
+    return Rekeyer(uow.keyring.pepper(), stream)
 
 
 def pending(uow: SealingWork) -> bool:
@@ -162,7 +225,8 @@ def seal_stored(uow: SealingWork, release: str) -> SealingReport | None:
 
 def _walk(uow: SealingWork, release: str, size: int) -> SealingReport | None:
     states, mapper = uow.stored_states, uow.log.mapper
-    topics = sorted(mapper.sealer.spec)
+    topics = sorted(set(mapper.sealer.spec) | TOPICS)
+    digests = rekeyer(uow)
     progress = states.progress() or Progress()
     if progress.done:
         return None
@@ -171,7 +235,7 @@ def _walk(uow: SealingWork, release: str, size: int) -> SealingReport | None:
         rows = states.batch(progress.position, size, topics)
         if not rows:
             break
-        sealed = [(row.position, state) for row in rows if (state := resealed(mapper, row)) is not None]
+        sealed = [(row.position, state) for row in rows if (state := resealed(mapper, row, digests)) is not None]
         uow.keyring.flush()  # the keys before the states that name them
         moved = Progress(rows[-1].position, progress.events + len(sealed), progress.batches + 1)
         if not states.commit(sealed, progress, moved):

@@ -9,9 +9,11 @@ which writes states in clear as those releases did."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from uuid import UUID
@@ -19,11 +21,16 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from adapters.aaf.summary import canonical_record
 from daemon import bootstrap
+from events.account import Account
 from events.application import DirectoryLog
 from events.policy import Policy
 from events.upgrade import Sealing, sealing_id
+from events.usecases import aaf_scan, siecle_records
+from events.usecases.aaf_ingest import ingest
 from events.usecases.intake import Arrival, dispatch
+from events.usecases.siecle_import import ingest_siecle
 from events.usecases.tick import tick
 from events.usecases.upgrade import ensure
 from projections.db import Database
@@ -123,9 +130,11 @@ def exposed(url: str, values: set[str]) -> set[str]:
 
 
 def after_upgrade(ctx, before: list[tuple[type, dict]]) -> None:
-    """Every event decodes to the domain event it was; after them, the fact of the sealing, once."""
+    """Every event decodes to the domain event it was, its digests re-keyed
+    (the store's pepper is not the one that hashed them); after them, the
+    fact of the sealing, once."""
     after = [(type(e), dict(vars(e))) for _, e in ctx.log.iter_events()]
-    assert after[: len(before)] == before
+    assert [(t, _without_digests(v)) for t, v in after[: len(before)]] == [(t, _without_digests(v)) for t, v in before]
     assert [t for t, _ in after[len(before) :]].count(Sealing.Completed) == 1
 
 
@@ -216,3 +225,115 @@ def test_an_upgrade_killed_after_its_second_batch_resumes_after_it(store_url, sm
     finally:
         ctx.close()
     assert exposed(store_url, names) == set()
+
+
+# --- digests: an earlier release's plain hashes, re-keyed by the upgrade -----------------------------
+
+# The facts a record whose digest differs from the read model's may record again with the same values.
+RECORDED_AGAIN = (
+    "entsync:Account.Changed.v1",
+    "entsync:SourceRecord.Changed.v1",
+    "entsync:SiecleStudent.Changed.v1",
+    "entsync:SiecleStudent.GuardianLinkChanged.v1",
+    "entsync:SiecleGuardian.Changed.v1",
+)
+T_SIECLE = datetime(2026, 9, 4, 6, tzinfo=timezone.utc)
+T_AGAIN = datetime(2026, 9, 8, 6, tzinfo=timezone.utc)
+
+
+def plain_aaf(text: str) -> str:
+    """An AAF record's digest as the releases before issue 17 computed it."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def plain_siecle(pepper: bytes, values, purpose: str = "siecle-record") -> str:
+    """A SIECLE digest as the releases before issue 17 computed it (no pepper, no purpose)."""
+    return plain_aaf(json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
+@pytest.fixture(scope="module")
+def with_siecle(tmp_path_factory):
+    """A delivery and SIECLE exports, and the same records delivered again
+    (another date and part size, attributes in another order: other files)."""
+    root = tmp_path_factory.mktemp("rekey")
+    first = make_academie(root / "first", "--students", "60", "--seed", "17", "--sources", "aaf,siecle", "--no-second")
+    again = make_academie(
+        root / "again",
+        *("--students", "60", "--seed", "17", "--sources", "aaf,siecle", "--no-second"),
+        *("--date", "20260902", "--part-size", "23", "--shuffle-attributes"),
+    )
+    return first, again
+
+
+def _siecle(acad) -> list[Path]:
+    (exports,) = [e for date in acad.manifest["sources"]["siecle"].values() for e in date.values()]
+    return [acad.root / exports["eleves"], acad.root / exports["responsables"]]
+
+
+def topics(url: str) -> Counter[str]:
+    db = Database(url)
+    try:
+        table = "stored_events" if db.dialect == "sqlite" else "entsync_events"
+        return Counter({t: int(n) for t, n in db.query(f"SELECT topic, COUNT(*) FROM {table} GROUP BY topic")})
+    finally:
+        db.close()
+
+
+def digests(url: str) -> set[str]:
+    """The digests the change-detection indexes of AAF and SIECLE hold."""
+    db = Database(url)
+    try:
+        return {d for table in ("records", "siecle_records") for (d,) in db.query(f"SELECT digest FROM {table}") if d}
+    finally:
+        db.close()
+
+
+def _without_digests(state: dict) -> dict:
+    return {k: v for k, v in state.items() if k not in ("digest", "links_digest")}
+
+
+def test_the_same_records_delivered_after_the_upgrade_record_nothing(store_url, with_siecle, monkeypatch, capsys):
+    first, again = with_siecle
+    with monkeypatch.context() as earlier:
+        # The earlier release's digests: plain hashes of the records, in clear.
+        earlier.setattr(aaf_scan, "record_digester", lambda pepper: plain_aaf)
+        earlier.setattr(siecle_records, "digest", plain_siecle)
+        ctx = bootstrap.build(store_url, Policy())
+        try:
+            ctx.log.close()
+            ctx.log = DirectoryLog(env=StoreURL(store_url).eventsourcing_env())
+            assert dispatch(Arrival("aaf", str(first.first)), ctx, T0).status == "applied"
+            tick(ctx, T_CREATE)
+            for export in _siecle(first):
+                assert ingest_siecle(export, ctx, T_SIECLE).status == "applied"
+            for model in (ctx.projection, ctx.siecle):
+                model.catch_up(ctx.log)
+        finally:
+            ctx.close()
+    as_earlier_release(store_url)
+    held = digests(store_url)
+    before = decoded(store_url)
+    # The earlier release's digests, in its events and its read model: plain hashes of the records.
+    assert {plain_aaf(canonical_record(v["attrs"])) for t, v in before if t is Account.Appeared} <= held
+    assert len(held) > 100
+
+    ctx = bootstrap.build(store_url, Policy())
+    try:
+        report = ensure(ctx, "test")
+        assert report is not None and report.sealing is not None
+        rekeyed = digests(store_url)
+        assert len(rekeyed) == len(held) and not rekeyed & held  # every digest re-keyed
+        # Each event is the fact it was: only its digest, under the store's function now, and its sealing.
+        after = [(type(e), dict(vars(e))) for _, e in ctx.log.iter_events()][: len(before)]
+        assert [(t, _without_digests(v)) for t, v in after] == [(t, _without_digests(v)) for t, v in before]
+        counted = topics(store_url)
+        result = ingest(str(again.first), ctx, T_AGAIN)
+        assert result.status == "applied", result
+        for export in _siecle(again):
+            assert ingest_siecle(export, ctx, T_AGAIN).status == "applied"
+        recorded = topics(store_url) - counted
+        assert not {t: n for t, n in recorded.items() if t in RECORDED_AGAIN}, recorded
+        assert recorded["entsync:Delivery.Applied.v1"] == 1  # the delivery was read and applied
+    finally:
+        ctx.close()
+    assert Cli(store_url, capsys).run("verify")[0] == 0

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daemon import bootstrap
+from daemon.service.due import due_state
 from events.account import Account, account_id
 from events.erasure import erasure_id
 from events.faults import StopAt
@@ -123,3 +124,15 @@ def test_a_crash_between_the_keys_and_the_record_is_recorded_by_the_next_run():
     assert [(e.jointure, e.keys) for e in recorded(uow)] == [("E1", 2), ("G1", 2)]
     assert erase_due(uow, ERASABLE + timedelta(days=1)).erased == []
     uow.close()
+
+
+def test_the_services_recheck_finds_an_erasure_due(uow):
+    # An erasure has no date in the timer: the recheck's due_state must see it, once, and not held ones.
+    assert not due_state(uow, ERASABLE - timedelta(hours=1)).due_now
+    assert due_state(uow, ERASABLE).due_now
+    hold_removals(uow, "ops", "audit", ERASABLE)
+    assert not due_state(uow, ERASABLE + timedelta(hours=1)).due_now
+    lift_hold(uow, "ops", ERASABLE + timedelta(hours=2))
+    tick(uow, ERASABLE + timedelta(hours=3))
+    assert not due_state(uow, ERASABLE + timedelta(hours=4)).due_now
+    assert [e.jointure for e in recorded(uow)] == ["E1", "G1"]

@@ -18,6 +18,7 @@ from events.usecases.tick import tick
 from events.usecases.upgrade import ensure
 from events.usecases.upgrade_sealing import StoredState, resealed
 from generator.cli import run as generate
+from tests.conftest import TEST_PEPPER
 
 T0 = datetime(2026, 9, 1, 6, tzinfo=timezone.utc)
 
@@ -27,11 +28,13 @@ def plaintext_twin(tmp_path):
     assert generate([str(tmp_path), "--students", "12", "--seed", "5"]) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     first = tmp_path / manifest["deliveries"][f"{manifest['dates']['first']}-complet"]["path"]
-    earlier = bootstrap.build("memory:", Policy())
+    # One pepper: the digests the earlier log holds are this store's already, and re-keying them changes nothing
+    # (tests/integration/test_upgrade_sealing.py re-keys an earlier release's plain ones).
+    earlier = bootstrap.build("memory:", Policy(), pepper=TEST_PEPPER)
     earlier.log = DirectoryLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     dispatch(Arrival("aaf", str(first)), earlier, T0)
     tick(earlier, datetime(2026, 9, 3, 6, tzinfo=timezone.utc))
-    ctx = bootstrap.build("memory:", Policy(), faults=CountingFaults(), batch=25)
+    ctx = bootstrap.build("memory:", Policy(), faults=CountingFaults(), batch=25, pepper=TEST_PEPPER)
     copy_log(earlier.log, ctx.log)
     ctx.db.execute("DELETE FROM sealing")  # an earlier release had no position row
     return ctx, earlier.log
