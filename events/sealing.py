@@ -5,7 +5,8 @@ A sealed value is an envelope in the stored JSON::
 
     {"sealed": 1, "k": key id, "t": kind, "n": nonce, "c": AES-GCM ciphertext}
 
-``t`` is the value's kind (``s`` string, ``l`` list, ``d`` dict, ``o`` other)
+``t`` is the value's kind (``s`` string, ``l`` list, ``d`` dict, ``o`` other;
+a dict field's group: ``j`` when its values are strings and lists of strings)
 so that an erased value keeps its shape (events.personal.erased_form). The
 key id is the additional authenticated data: a ciphertext moved under another
 key id does not open. Opening does not depend on which paths are sealed
@@ -28,6 +29,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from events.personal import KeyRing, erased_form
 
 ENVELOPE = frozenset({"sealed", "k", "t", "n", "c"})
+# In a dict field (an AAF record's attributes), its personal values are sealed
+# together, under this key, in one envelope that also names them and their
+# kinds (``f``): one encryption per event instead of one per value, and an
+# erased value keeps its name and shape.
+GROUP = "#sealed"
+GROUP_ENVELOPE = ENVELOPE | {"f"}
 _UNKNOWN = object()
 
 
@@ -46,7 +53,8 @@ class Path:
 
 
 def is_envelope(value: Any) -> bool:
-    return type(value) is dict and value.keys() == ENVELOPE and value["sealed"] == 1
+    """A sealed value, or a dict field's sealed values (``GROUP``'s envelope, with ``f``)."""
+    return type(value) is dict and value.keys() in (ENVELOPE, GROUP_ENVELOPE) and value["sealed"] == 1
 
 
 def _kind(value: Any) -> str:
@@ -86,7 +94,7 @@ class Sealer:
 
         def sealed(value: Any) -> Any:
             nonlocal key
-            if value is None or value == "" or value == [] or value == {} or is_envelope(value):
+            if _empty(value) or is_envelope(value):
                 return value
             if key is None:
                 key_id, _ = self.keyring.key_for(subject, fresh=fresh)
@@ -100,8 +108,16 @@ class Sealer:
         for path in paths:
             value = state.get(path.field)
             if path.keys is not None:
-                if isinstance(value, dict):
-                    state[path.field] = {k: sealed(v) if k in path.keys else v for k, v in value.items()}
+                if isinstance(value, dict) and GROUP not in value:
+                    picked = {k: v for k, v in value.items() if k in path.keys and not _empty(v)}
+                    if picked:
+                        kept = {k: v for k, v in value.items() if k not in picked}
+                        envelope = sealed(picked)
+                        envelope["f"] = {k: _kind(v) for k, v in picked.items()}
+                        if all(_plain(v) for v in picked.values()):
+                            envelope["t"] = "j"  # plain JSON: read back without the transcoder
+                        kept[GROUP] = envelope
+                        state[path.field] = kept
             elif path.each or path.sub is not None:
                 if isinstance(value, list):
                     state[path.field] = [_sub(v, path.sub, sealed) for v in value]
@@ -116,7 +132,9 @@ class Sealer:
             self._generation = self.keyring.generation
         for name, value in state.items():
             if type(value) is dict:
-                if "sealed" in value and is_envelope(value):
+                if GROUP in value:
+                    state[name] = self._open_group(value)
+                elif "sealed" in value and is_envelope(value):
                     state[name] = self._open(value)
                 else:
                     opened = self._open_values(value)
@@ -145,6 +163,18 @@ class Sealer:
         opened = self._open_values(value)
         return value if opened is None else opened
 
+    def _open_group(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A dict field whose personal values are sealed together: its values
+        in clear, with the sealed ones opened (or in their erased forms)."""
+        out = dict(values)
+        envelope = out.pop(GROUP)
+        aead = self._aead(envelope["k"])
+        if aead is None:
+            out.update((k, erased_form(kind)) for k, kind in envelope["f"].items())
+        else:
+            out.update(self._decrypt(aead, envelope, envelope["t"]))
+        return out
+
     def _aead(self, key_id: str) -> AESGCM | None:
         """The cipher of ``key_id`` (None: destroyed), kept while the key ring
         destroys nothing (``open`` and ``seal`` compare its generation)."""
@@ -159,18 +189,29 @@ class Sealer:
         aead = self._aead(key_id)
         if aead is None:
             return erased_form(envelope["t"])
+        return self._decrypt(aead, envelope, envelope["t"])
+
+    def _decrypt(self, aead: AESGCM, envelope: dict[str, Any], kind: str) -> Any:
+        key_id = envelope["k"]
         plain = aead.decrypt(a2b_base64(envelope["n"]), a2b_base64(envelope["c"]), key_id.encode())
-        # A string, or a list of strings (an AAF attribute), is what the transcoder
-        # writes of it, plain JSON: read as such, several times faster. Anything
-        # else may hold the transcoder's own types.
-        kind = envelope["t"]
-        if kind == "s":
+        # Strings, lists of strings (an AAF attribute) and a group of them (``j``)
+        # are what the transcoder writes of them, plain JSON: read as such,
+        # several times faster. Anything else may hold the transcoder's own types.
+        if kind == "s" or kind == "j":
             return json.loads(plain)
         if kind == "l":
             value = json.loads(plain)
             if all(type(v) is str for v in value):
                 return value
         return self.decode(plain)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _plain(value: Any) -> bool:
+    return type(value) is str or (type(value) is list and all(type(v) is str for v in value))
 
 
 def _sub(element: Any, sub: str | None, sealed: Callable[[Any], Any]) -> Any:

@@ -14,7 +14,7 @@ from events.account import Account, account_id
 from events.application import DirectoryLog
 from events.new_accounts import NewAccounts
 from events.personal import ERASED, erased_form, keyed
-from events.sealing import Path
+from events.sealing import GROUP, Path
 from projections.db import Database
 from projections.keyring import PEPPER_ID, SqlKeyRing, create_table
 
@@ -78,7 +78,11 @@ def test_personal_attributes_are_sealed_and_read_back():
     for value in ("DUPONT", "Zoé", "12/03/2011"):
         assert value not in stored
     assert "0750001A$3A" in stored  # structural attributes stay in clear
-    assert json.loads(stored)["attrs"]["mail"] == []  # nothing to seal in an empty value
+    attrs = json.loads(stored)["attrs"]
+    assert attrs["mail"] == []  # nothing to seal in an empty value
+    # The personal values sealed together, named with their kinds (their erased forms' shapes).
+    assert set(attrs) == {"mail", "ENTEleveClasses", GROUP}
+    assert attrs[GROUP]["f"] == {"sn": "l", "givenName": "l", "ENTPersonDateNaissance": "l"}
     assert log.get(account_id("1000001")).attrs == ATTRS
 
 
@@ -129,7 +133,7 @@ def test_a_ciphertext_moved_under_another_key_does_not_open():
     log.save(appeared("1000001"), appeared("1000002"))
     one, two = (log.recorder.select_events(account_id(j))[0] for j in ("1000001", "1000002"))
     state = json.loads(one.state)
-    state["attrs"]["sn"]["k"] = json.loads(two.state)["attrs"]["sn"]["k"]
+    state["attrs"][GROUP]["k"] = json.loads(two.state)["attrs"][GROUP]["k"]
     with pytest.raises(InvalidTag):
         log.mapper.to_domain_event(replace(one, state=json.dumps(state).encode()))
 
