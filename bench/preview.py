@@ -12,22 +12,17 @@ for comparison, the real ingest of the same delta. Prints events, seconds, event
 
 from __future__ import annotations
 
-import argparse
-import json
 import resource
-import shutil
-import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 from adapters.sniff import kind_of
+from bench import common
 from daemon import bootstrap, preview
 from events.clock import ManualClock
 from events.policy import Policy
 from events.usecases.intake import Arrival, dispatch
 from events.usecases.tick import tick
-from generator.cli import run as generate
 from projections.store_copy import copy_sqlite
 
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
@@ -40,22 +35,13 @@ def rss_mb() -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--students", type=int, default=20000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--store", help="default: a SQLite file in the work directory (a new, empty store)")
-    ap.add_argument("--workdir", help="default: a temporary directory, removed at the end")
-    args = ap.parse_args()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="entsync-preview-bench-"))
-    try:
-        acad = work / "academie"
-        if not (acad / "manifest.json").exists():
-            assert generate([str(acad), "--students", str(args.students), "--seed", str(args.seed)]) == 0
-        manifest = json.loads((acad / "manifest.json").read_text())
+    args = common.arguments(20000).parse_args()
+    with common.workdir(args, "entsync-preview-bench-") as work:
+        acad, manifest = common.academie(work, args)
         dates = manifest["dates"]
         first = acad / manifest["deliveries"][f"{dates['first']}-complet"]["path"]
         delta = acad / manifest["deliveries"][f"{dates['second']}-delta"]["path"]
-        store = args.store or f"sqlite:///{work / 'entsync.db'}"
+        store = common.store_url(work, args)
         clock = ManualClock(T1)
         ctx = bootstrap.build(store, Policy(), clock, simulation=True)
         start = time.perf_counter()
@@ -100,9 +86,6 @@ def main() -> None:
         ctx.close()
         print(f"real ingest of the delta: {real_s:.2f} s ({getattr(real, 'status', real)})")
         print(f"peak RSS: {rss_mb():.0f} MB")
-    finally:
-        if not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,11 @@ accounts created), then measures:
 
 from __future__ import annotations
 
-import argparse
-import json
-import shutil
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench import common
 from daemon import bootstrap
 from events.account import Account
 from events.application import DirectoryLog
@@ -30,7 +27,6 @@ from events.policy import Policy
 from events.usecases.intake import Arrival, dispatch
 from events.usecases.tick import tick
 from events.usecases.upgrade_sealing import seal_stored
-from generator.cli import run as generate
 from projections.db import Database
 from projections.store_url import StoreURL
 
@@ -67,20 +63,11 @@ def timed(fn, items) -> tuple[float, list]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--students", type=int, default=5000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--store", help="default: a SQLite file in the work directory (a new, empty store)")
-    ap.add_argument("--workdir", help="default: a temporary directory, removed at the end")
-    args = ap.parse_args()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="entsync-sealing-bench-"))
-    try:
-        acad = work / "academie"
-        if not (acad / "manifest.json").exists():
-            assert generate([str(acad), "--students", str(args.students), "--seed", str(args.seed)]) == 0
-        manifest = json.loads((acad / "manifest.json").read_text())
+    args = common.arguments(5000).parse_args()
+    with common.workdir(args, "entsync-sealing-bench-") as work:
+        acad, manifest = common.academie(work, args)
         first = acad / manifest["deliveries"][f"{manifest['dates']['first']}-complet"]["path"]
-        store = args.store or f"sqlite:///{work / 'entsync.db'}"
+        store = common.store_url(work, args)
         total = plaintext_store(store, first)
         print(f"store ({StoreURL(store).dialect}): {args.students} students, {total} stored events in clear")
 
@@ -116,9 +103,6 @@ def main() -> None:
             f"\nupgrade: {report.events} of {total} stored events sealed in {report.batches} batches "
             f"in {seconds:.2f} s: {report.events / seconds:.0f} events sealed/s"
         )
-    finally:
-        if not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

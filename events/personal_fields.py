@@ -32,24 +32,23 @@ from __future__ import annotations
 # keeps names as written (adapters/aaf/parser.py): the files spell them in
 # this case. Structures (SourceRecord) are not persons: their street, postal
 # code, town and phone number are an establishment's, never sealed.
-AAF = frozenset(
-    {
-        "sn",
-        "givenName",
-        "ENTPersonNomPatro",
-        "ENTPersonAutresPrenoms",
-        "ENTPersonDateNaissance",
-        "ENTEleveINE",
-        "mail",
-        "mobile",
-        "homePhone",
-        "telephoneNumber",
-        "ENTPersonAdresse",
-        "ENTPersonCodePostal",
-        "ENTPersonVille",
-        "ENTPersonPays",
-    }
+AAF_NAMES = (
+    "sn",
+    "givenName",
+    "ENTPersonNomPatro",
+    "ENTPersonAutresPrenoms",
+    "ENTPersonDateNaissance",
+    "ENTEleveINE",
+    "mail",
+    "mobile",
+    "homePhone",
+    "telephoneNumber",
+    "ENTPersonAdresse",
+    "ENTPersonCodePostal",
+    "ENTPersonVille",
+    "ENTPersonPays",
 )
+AAF = frozenset(AAF_NAMES)
 
 # SIECLE record values as the adapters name them (adapters/siecle/eleves.py,
 # responsables.py; events/siecle_rules.py STUDENT_FIELDS, GUARDIAN_FIELDS):

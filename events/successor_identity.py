@@ -19,25 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from events.identity_rules import words
+from events.personal_fields import AAF_NAMES
 
 # The AAF attributes that describe the person, replaced whatever the source gives.
-PERSONAL = (
-    "personalTitle",
-    "sn",
-    "givenName",
-    "ENTPersonNomPatro",
-    "ENTPersonAutresPrenoms",
-    "ENTPersonDateNaissance",
-    "ENTEleveINE",
-    "mail",
-    "mobile",
-    "homePhone",
-    "telephoneNumber",
-    "ENTPersonAdresse",
-    "ENTPersonCodePostal",
-    "ENTPersonVille",
-    "ENTPersonPays",
-)
+PERSONAL = ("personalTitle", *AAF_NAMES)
 KINDS = ("guardian", "student", "teacher")  # a SIECLE guardian or student, an STS-web individual
 _TITLES = {"M": "M.", "MR": "M.", "MONSIEUR": "M.", "MME": "Mme", "MADAME": "Mme", "MLLE": "Mlle"}
 
