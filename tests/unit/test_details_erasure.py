@@ -16,6 +16,7 @@ import pytest
 
 from adapters.sniff import kind_of
 from daemon import bootstrap
+from daemon.service.due import due_state
 from events.erasure import details_erasure_id
 from events.faults import StopAt
 from events.personal import ERASED
@@ -123,7 +124,9 @@ def test_the_details_are_erased_three_months_after_they_were_received(uow):
 
 def test_held_with_the_purges(uow):
     streams = received(uow)
+    assert due_state(uow, DUE).due_now  # the service's recheck sees details due (no date in its timer)
     hold_removals(uow, "ops", "audit", DUE)
+    assert not due_state(uow, DUE + timedelta(hours=1)).due_now
     position = uow.log.max_position()
     _, listed = tick(uow, DUE + timedelta(days=1))
     assert {t.kind for t in listed if t.kind.startswith("erase-details")} == {"erase-details-held"}
