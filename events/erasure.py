@@ -57,3 +57,45 @@ class Erasure(Aggregate):
         self.account_id = account_id
         self.subjects = list(subjects)
         self.erased_at = at
+
+
+def details_erasure_id(stream_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"details-erasure:{stream_id}")
+
+
+class DetailsErasure(Aggregate):
+    """The details of one delivery or import erased: the messages and lists
+    that name several persons (events/personal_fields.py, MULTI), sealed
+    under the delivery's or import's own key. One stream per delivery or
+    import; the fact names the stream and dates, never a person."""
+
+    TOPIC = "entsync:DetailsErasure.v1"
+
+    class Event(Aggregate.Event):
+        TOPIC = "entsync:DetailsErasure.Event.v1"
+
+    class DetailsErased(Event, Aggregate.Created):
+        """The keys of ``stream_id`` (a delivery, a SIECLE import or a
+        timetable import: ``kind`` aaf, siecle or timetable) were destroyed
+        at ``at``; ``keys``: how many. ``received_at``: when it was received,
+        the start of the ``retention_days`` period."""
+
+        TOPIC = "entsync:DetailsErasure.DetailsErased.v1"
+        stream_id: str
+        kind: str
+        received_at: datetime
+        keys: int
+        retention_days: int
+        at: datetime
+
+    @staticmethod
+    def create_id(stream_id: str, **_: object) -> UUID:
+        return details_erasure_id(stream_id)
+
+    @event(DetailsErased)
+    def __init__(
+        self, stream_id: str, kind: str, received_at: datetime, keys: int, retention_days: int, at: datetime
+    ) -> None:
+        self.stream_id = stream_id
+        self.kind = kind
+        self.erased_at = at

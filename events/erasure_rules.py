@@ -82,3 +82,62 @@ def due(rows: Iterable[Gone], at: datetime, policy: Policy, erased: frozenset[st
 def overdue(dues: Iterable[DueErasure], at: datetime) -> int:
     """How many due erasures have waited longer than ``OVERDUE_AFTER``."""
     return sum(1 for d in dues if d.due_at + OVERDUE_AFTER <= at)
+
+
+# ---- the details of deliveries and imports ---------------------------------------
+# The kinds of stream whose details name several persons (events/personal_fields.py, MULTI).
+DETAIL_KINDS = ("aaf", "siecle", "timetable")
+
+
+@dataclass(frozen=True)
+class Received:
+    """A delivery (``aaf``) or an import (``siecle``, ``timetable``) received
+    at ``received_at``, whose details are not erased yet."""
+
+    stream_id: str
+    kind: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class DueDetails:
+    """A delivery's or import's details whose retention ended at ``due_at``;
+    ``held``: the operator's hold on purges keeps them from being erased."""
+
+    stream_id: str
+    kind: str
+    received_at: datetime
+    due_at: datetime
+    held: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stream_id": self.stream_id,
+            "kind": self.kind,
+            "received_at": self.received_at.isoformat(),
+            "due_at": self.due_at.isoformat(),
+            "held": self.held,
+        }
+
+
+def details_due(
+    rows: Iterable[Received], at: datetime, policy: Policy, erased: frozenset[str], held: bool
+) -> list[DueDetails]:
+    """The deliveries and imports whose details are due for erasure at
+    ``at``: ``retention`` after they were received, by due date then stream.
+
+    The rejection messages, fields set aside, unmatched people and STS
+    identities of a delivery or import name several persons and are sealed
+    under its own key (events/personal_fields.py, MULTI). Received is the
+    right start: every delivery or import that names a person was received
+    before that person's removal (a person still in the source is not
+    removed), so ``received_at + retention`` comes no later than
+    ``removed_at + retention``: by the time a person is erased
+    (``due_at`` above), the details that named them are gone already. Held
+    with the purges, as a person's erasure is."""
+    out = [
+        DueDetails(r.stream_id, r.kind, r.received_at, end, held)
+        for r in rows
+        if r.kind in DETAIL_KINDS and r.stream_id not in erased and (end := due_at(r.received_at, policy)) <= at
+    ]
+    return sorted(out, key=lambda d: (d.due_at, d.stream_id))

@@ -31,6 +31,7 @@ POINTS: dict[str, str] = {
     "staging.followed": "the steps that follow applied deliveries (the SIECLE relink) marked done",
     "relink.starting": "the SIECLE relink after an applied AAF delivery is about to run",
     "keys.destroyed": "a person's keys destroyed, their erasure not yet recorded",
+    "details.destroyed": "a delivery's or import's keys destroyed, the erasure of its details not yet recorded",
     "kafka.stored": "a delivery announced on Kafka recorded, its offset not yet committed",
     "upgrade.sealed": "a batch of stored events sealed in place, with the upgrade's position",
 }

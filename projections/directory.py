@@ -22,7 +22,7 @@ from typing import Any
 from events.account import Account
 from events.anomaly import AnomalyReview
 from events.delivery import Delivery
-from events.erasure import Erasure
+from events.erasure import DetailsErasure, Erasure
 from events.faults import Faults
 from events.login import Login
 from events.manual_groups import ManualGroups
@@ -30,6 +30,7 @@ from events.merge import AccountMerge
 from events.purge import PurgeHold
 from events.structure import GroupSource, SourceRecord
 from events.upgrade import RULES  # the rules generation this read model is built by
+from projections import details_erasure, facts
 from projections import directory_accounts as accounts
 from projections import directory_attachments as attachments
 from projections import directory_deliveries as deliveries
@@ -40,7 +41,6 @@ from projections import directory_marks as marks
 from projections import directory_merges as merges
 from projections import directory_reviews as reviews
 from projections import directory_sources as sources
-from projections import facts
 from projections.db import Database
 from projections.directory_batch import Batch
 from projections.directory_swaps import guardian_swapped
@@ -52,6 +52,7 @@ APPLY_STARTED = Delivery.ApplyStarted.TOPIC
 ACCOUNT = "entsync:Account."
 APPEARED = Account.Appeared.TOPIC
 ERASED = Erasure.PersonErased.TOPIC
+DETAILS_ERASED = DetailsErasure.DetailsErased.TOPIC
 # Record events derived with the fields their account has set aside (domain-rules §12).
 RECORD_EVENTS = (Account.Changed.TOPIC, Account.Reappeared.TOPIC)
 
@@ -128,6 +129,7 @@ class DirectoryProjection:
             AnomalyReview.Confirmed.TOPIC: reviews.review_decided,
             AnomalyReview.Dismissed.TOPIC: reviews.review_decided,
             Erasure.PersonErased.TOPIC: erasure.person_erased,
+            DETAILS_ERASED: details_erasure.directory,
         }
 
     # ---- position and catch-up -------------------------------------------------
@@ -167,7 +169,7 @@ class DirectoryProjection:
         for chunk in facts.visible_chunks(log, self.position(), batch, APPLY_STARTED, until=until):
             self._apply(chunk)
             total += len(chunk)
-            if self.db.dialect == "sqlite" and any(ev.topic == ERASED for _, ev in chunk):
+            if self.db.dialect == "sqlite" and any(ev.topic in (ERASED, DETAILS_ERASED) for _, ev in chunk):
                 # The rows as they were before the erasure are in SQLite's write-ahead
                 # log until a checkpoint: written into the file, and the log emptied.
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

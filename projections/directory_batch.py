@@ -42,6 +42,7 @@ class Batch:
                 "delivery_set_asides",
                 "duplicate_keys",
                 "erasures",
+                "details_erasures",
             )
         }
         self.rejections: list[tuple] = []
@@ -117,6 +118,7 @@ class Batch:
             "delivery_set_asides",
             "duplicate_keys",
             "erasures",
+            "details_erasures",
         ):
             rows = list(self.rows[table].values())
             if not rows:

@@ -26,7 +26,8 @@ or parked before the erasure (projections/staging.Staging.forget).
 
 Not reached: the messages of a delivery's rejections and fields set aside
 (``rejections``, ``delivery_set_asides``), sealed under the delivery's key
-as they name several persons (design-17 §2: per-entry keys are a later step)."""
+as they name several persons (design-17 §2): erased with the delivery's
+details, ``retention`` after it was received (projections/details_erasure.py)."""
 
 from __future__ import annotations
 

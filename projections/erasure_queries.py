@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from events.erasure_rules import Gone
+from events.erasure_rules import Gone, Received
 from events.usecases.erasure import Erased, PersonStreams
 from projections.db import Database
 from projections.directory_merges import PAST
@@ -32,6 +32,13 @@ SELECT a.account_id, a.jointure, a.profile, a.state, d.finished_at FROM accounts
   JOIN deliveries d ON d.delivery_id = a.last_delivery
  WHERE a.state = 'no_account' AND d.finished_at IS NOT NULL AND d.finished_at <= ? AND {NOT_ERASED}
 """
+# The deliveries and imports received, whose details are not erased as far as
+# the read model knows (its details_erasures, every kind's, kept by the directory).
+DETAILS = {
+    "aaf": ("deliveries", "delivery_id"),
+    "siecle": ("siecle_imports", "import_id"),
+    "timetable": ("imports", "import_id"),
+}
 # A generation another account still stands for: the person is not gone.
 LIVE = "state NOT IN ('removed', 'withdrawn', 'no_account')"
 
@@ -97,6 +104,24 @@ class ErasureQueries:
             (f"{PAST}{account_id}:%", f"{PAST}%:{account_id}"),
         )
         return sorted({value for _, value in rows})
+
+    def received(self, before: datetime) -> list[Received]:
+        at, out = iso(before), []
+        for kind, (table, column) in DETAILS.items():
+            if not self.db.table_exists(table):  # a read model not built in this store yet
+                continue
+            out += [
+                Received(sid, kind, datetime.fromisoformat(received_at))
+                for sid, received_at in self.db.query(
+                    f"SELECT t.{column}, t.received_at FROM {table} t WHERE t.received_at <= ? AND NOT EXISTS "
+                    f"(SELECT 1 FROM details_erasures x WHERE x.stream_id = t.{column}) ORDER BY t.{column}",
+                    (at,),
+                )
+            ]
+        return out
+
+    def details_erased(self) -> int:
+        return int(self.db.scalar("SELECT COUNT(*) FROM details_erasures") or 0)
 
     def removals_held(self) -> bool:
         value = self.db.scalar("SELECT value FROM meta WHERE key = 'purge_hold'")

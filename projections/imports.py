@@ -15,9 +15,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from events.erasure import DetailsErasure
 from events.faults import Faults
 from events.imports import TimetableImport as TI
-from projections import facts
+from projections import details_erasure, facts
 from projections.bulk import insert_rows
 from projections.db import Database
 from projections.imports_schema import NAME, SCHEMA, create, dumps, sts_overwrite
@@ -38,6 +39,7 @@ TOPICS = [
     TI.Replaced.TOPIC,
     TI.EndDateAccepted.TOPIC,
     TI.StsOverwriteSuspected.TOPIC,
+    DetailsErasure.DetailsErased.TOPIC,
 ]
 
 
@@ -64,6 +66,7 @@ class ImportsProjection:
             TI.Replaced.TOPIC: self._replaced,
             TI.EndDateAccepted.TOPIC: self._end_accepted,
             TI.StsOverwriteSuspected.TOPIC: lambda ev: sts_overwrite(self.db, self.p, ev),
+            DetailsErasure.DetailsErased.TOPIC: lambda ev: details_erasure.timetable(self.db, self.p, ev),
         }
 
     def position(self) -> int:

@@ -129,6 +129,17 @@ SCHEMA: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
         ],
         ["account_id"],
     ),
+    # The deliveries and imports whose details were erased (issue 17): no longer due.
+    "details_erasures": (
+        [
+            ("stream_id", "TEXT"),
+            ("kind", "TEXT"),
+            ("received_at", "TEXT"),
+            ("erased_at", "TEXT"),
+            ("keys", "INTEGER"),
+        ],
+        ["stream_id"],
+    ),
     # Departures declared from a SIECLE leaving date, and whether they were cancelled (domain-rules §11).
     "departure_declarations": (
         [

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from events.erasure import Erasure
+from events.erasure import DetailsErasure, Erasure
 from events.faults import Faults
 from events.siecle.guardian import Guardian
 from events.siecle.intake import SiecleImport
 from events.siecle.student import Student
-from projections import facts, siecle_anomaly_fold, siecle_erasure
+from projections import details_erasure, facts, siecle_anomaly_fold, siecle_erasure
 from projections import siecle_folding as fold
 from projections.db import Database
 from projections.schema import TRACKING
@@ -69,6 +69,7 @@ class SiecleProjection:
             Guardian.OverwriteSuspected.TOPIC: siecle_anomaly_fold.overwrite("guardian"),
             Student.GuardiansSwapped.TOPIC: siecle_anomaly_fold.swapped,
             Erasure.PersonErased.TOPIC: siecle_erasure.person_erased,
+            DetailsErasure.DetailsErased.TOPIC: details_erasure.siecle,
         }
         self._topics = sorted(self._handlers)
 

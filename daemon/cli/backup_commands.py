@@ -20,6 +20,7 @@ from daemon.cli.exits import EXIT_OK, CommandFailed
 from daemon.cli.render import Output
 from daemon.restore import reapply_in, restore_sqlite
 from events.personal import Tombstone
+from events.usecases.details_erasure import pending_details
 from events.usecases.erasure import pending, recorded
 from projections import store_backup
 from projections.store_backup import StoreInUse
@@ -159,7 +160,21 @@ def erasure_listing(args: Namespace, ctx: Context, ui: Output) -> int:
         [{**d, "held": "yes" if d["held"] else "no"} for d in listed],
         ("account_id", "jointure", "state", "gone_at", "due_at", "held"),
     )
-    ui.show({"at": at.isoformat(), **counts, "erasures": listed}, text)
+    # The second section: deliveries' and imports' details (their read models first).
+    ctx.siecle.catch_up(ctx.log)
+    ctx.imports.catch_up(ctx.log)
+    details = [d.as_dict() for d in pending_details(ctx, at)]
+    details_held = sum(1 for d in details if d["held"])
+    counts |= {"details_due": len(details) - details_held, "details_held": details_held}
+    text += (
+        f"\ndetails of deliveries and imports due at {ui.time(at)}: {counts['details_due']} to erase, "
+        f"{details_held} held\n"
+        + ui.table(
+            [{**d, "held": "yes" if d["held"] else "no"} for d in details],
+            ("stream_id", "kind", "received_at", "due_at", "held"),
+        )
+    )
+    ui.show({"at": at.isoformat(), **counts, "erasures": listed, "details": details}, text)
     return EXIT_OK
 
 

@@ -269,7 +269,10 @@ HELPS: dict[str, Help] = {
         "erasures of personal data: due, recorded; the destroyed keys exported or destroyed again",
         "preview lists the erasures due at --now (default: the clock), those held by the operator's hold on "
         "purges included: account id, jointure, state, when the person went (removal or leaving) and when the "
-        "retention (policy erasure_retention_days) ends — ids and dates, never a name; the tick records them. "
+        "retention (policy erasure_retention_days) ends — ids and dates, never a name; the tick records them; "
+        "then the deliveries and imports whose details (rejection messages, people not matched, STS "
+        "identities) are due the same retention after they were received: stream id, kind (aaf, siecle, "
+        "timetable), when received, when due. "
         "list shows the erasures recorded: account id, jointure, when, how many keys destroyed. "
         "export FILE writes the keys the store has destroyed (erased persons) as a JSON list of key_id, "
         "subject and destroyed_at — ids and times, no personal data; reapply FILE destroys them again in "

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from daemon.bootstrap import Context
 from events.rules import creation_overdue
+from events.usecases.details_erasure import erase_details_due
 from events.usecases.erasure import erase_due
 from events.usecases.tick import NextDates, due, purge_hold
 from projections.schema import iso
@@ -66,7 +67,11 @@ def due_state(ctx: Context, now: datetime) -> DueState:
     held = bool(purge_hold(ctx)["held"])
     # An erasure due (issue 17) has no date of its own in the timer: the
     # recheck finds it here, within ``tick_recheck_seconds``.
-    due_now = any(t.kind != "remove-held" for t in due(ctx, now)) or bool(erase_due(ctx, now, dry_run=True).due)
+    due_now = (
+        any(t.kind != "remove-held" for t in due(ctx, now))
+        or bool(erase_due(ctx, now, dry_run=True).due)
+        or bool(erase_details_due(ctx, now, dry_run=True).due)
+    )
     return DueState(ctx.tick_queries.next_dates(now, ctx.policy), held, due_now)
 
 

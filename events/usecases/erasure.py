@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from events.erasure import Erasure, erasure_id
-from events.erasure_rules import OVERDUE_AFTER, DueErasure, Gone, due, overdue
+from events.erasure_rules import OVERDUE_AFTER, DueErasure, Gone, Received, due, overdue
 from events.login import reservation_ids
 from events.merge import merge_id
 from events.personal import KeyRing
@@ -52,6 +52,13 @@ class ErasureQueries(Protocol):
 
     def removals_held(self) -> bool:
         """Whether the operator holds removals, and so erasures (domain-rules §11)."""
+
+    def received(self, before: datetime) -> list[Received]:
+        """Deliveries and imports received at or before ``before`` whose details
+        are not erased as far as the read model knows (events/usecases/details_erasure.py)."""
+
+    def details_erased(self) -> int:
+        """How many erasures of details the read model holds."""
 
 
 class Faults(Protocol):

@@ -23,7 +23,8 @@ from events.usecases import precedence, siecle_relink
 from events.usecases.aaf_ingest import check_interrupted
 from events.usecases.aaf_ports import IngestWork, Staging
 from events.usecases.admin_attachments import AttachmentQueries
-from events.usecases.erasure import ErasureReport, ErasureWork, erase_due
+from events.usecases.details_erasure import DetailsReport, DetailsWork, erase_details_due
+from events.usecases.erasure import ErasureReport, erase_due
 from events.usecases.ports import EventLog, FollowUps, ReadModel
 from events.usecases.precedence import PrecedenceWork
 from events.usecases.siecle_relink import RelinkWork
@@ -136,7 +137,7 @@ class TickStaging(Staging, FollowUps, Protocol):
     relinks left to follow are run first."""
 
 
-class TickWork(IngestWork, RelinkWork, PrecedenceWork, ClockReads, PurgeWork, ErasureWork, Protocol):
+class TickWork(IngestWork, RelinkWork, PrecedenceWork, ClockReads, PurgeWork, DetailsWork, Protocol):
     """The unit of work of a tick (daemon/bootstrap.Context). A read-only
     property, as the others are: a plain attribute in a Protocol is
     invariant, and the context's narrower type would not match it."""
@@ -174,9 +175,10 @@ def purge_hold(uow: ClockReads) -> dict[str, Any]:
 
 def tick(uow: TickWork, now: datetime | None = None, dry_run: bool = False) -> tuple[datetime, list[Transition]]:
     """Record every transition due at ``now`` (or only list them), then the
-    erasures due (kind ``erase``). While removals are held (domain-rules
-    §11), due removals and erasures are listed with kind ``remove-held`` and
-    ``erase-held`` and not recorded."""
+    erasures due (kind ``erase``), then the erasures of deliveries' and
+    imports' details (kind ``erase-details``). While removals are held
+    (domain-rules §11), due removals and erasures are listed with kind
+    ``remove-held``, ``erase-held`` and ``erase-details-held`` and not recorded."""
     at = uow.effective_now(now)
     check_interrupted(uow, "")
     uow.projection.catch_up(uow.log)
@@ -192,14 +194,26 @@ def tick(uow: TickWork, now: datetime | None = None, dry_run: bool = False) -> t
         schedules = {s.account_id: s for s in rows.schedules}
         uow.log.save_in_batches(_recorded(uow, transitions, schedules, at), uow.batch or BATCH)
         uow.projection.catch_up(uow.log)
-    # After the removals: the erasures due (events/usecases/erasure.py), held with them.
-    return at, transitions + erasures(erase_due(uow, at, dry_run=dry_run))
+    # After the removals: the erasures due (events/usecases/erasure.py), held with
+    # them, then the details of deliveries and imports (events/usecases/details_erasure.py).
+    transitions += erasures(erase_due(uow, at, dry_run=dry_run))
+    return at, transitions + details(erase_details_due(uow, at, dry_run=dry_run))
 
 
 def erasures(report: ErasureReport) -> list[Transition]:
     """The erasures of a run as the tick lists them (ids only)."""
     return [
         Transition("erase-held" if d.held else "erase", d.account_id, d.jointure, d.profile, "retention")
+        for d in report.due + report.held
+    ]
+
+
+def details(report: DetailsReport) -> list[Transition]:
+    """The erasures of details of a run as the tick lists them: the delivery's
+    or import's id in the account's and the jointure's place (the tick's
+    table shows the jointure), its kind (aaf, siecle, timetable) in the profile's."""
+    return [
+        Transition("erase-details-held" if d.held else "erase-details", d.stream_id, d.stream_id, d.kind, "retention")
         for d in report.due + report.held
     ]
 

@@ -33,7 +33,7 @@ NOT_ENROLLED = ("removed", "withdrawn", "no_account")
 
 @dataclass(frozen=True)
 class Transition:
-    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule | defer | end-attachment | erase | erase-held | PRECEDENCE
+    kind: str  # create | eligible+create | decline | remove | remove-held | reschedule | defer | end-attachment | erase | erase-held | erase-details | erase-details-held | PRECEDENCE
     account_id: str
     jointure: str
     profile: str

@@ -177,6 +177,13 @@ def test_nothing_of_an_erased_family_remains(store_url, tmp_path, capsys):
         ctx.siecle.catch_up(ctx.log)
         ctx.imports.catch_up(ctx.log)
         inbox.expire()
+        # The deliveries' and imports' details (their rejection messages) went at
+        # the Toussaint tick, a year after they were received: none left due.
+        assert ctx.erasure_queries.received(erasing) == []
+        streams = ctx.db.scalar("SELECT COUNT(*) FROM deliveries") + ctx.db.scalar(
+            "SELECT COUNT(*) FROM siecle_imports"
+        )
+        assert ctx.erasure_queries.details_erased() == streams
 
         assert scan_tables(ctx, needles) == {}
         assert scan_files(inbox_root, needles) == {}
