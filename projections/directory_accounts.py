@@ -183,7 +183,12 @@ def withdrawn(b: Batch, ev: Account.Withdrawn) -> None:
 
 
 def left_source(b: Batch, ev: Account.LeftSource) -> None:
-    _absent(b, _row(b, ev))
+    row = _row(b, ev)
+    _absent(b, row)
+    if row["state"] == "no_account":
+        # A record that never had an account: the day it left the source is
+        # what its erasure's retention runs from (issue 17).
+        row["departed_at"] = iso(ev.at)
 
 
 def created(b: Batch, ev: Account.AccountCreated) -> None:

@@ -27,10 +27,9 @@ UNION ALL
 SELECT a.account_id, a.jointure, a.profile, a.state, a.departed_at FROM accounts a
  WHERE a.state = 'withdrawn' AND a.departed_at IS NOT NULL AND a.departed_at <= ? AND {NOT_ERASED}
 UNION ALL
-SELECT a.account_id, a.jointure, a.profile, a.state, d.finished_at FROM accounts a
+SELECT a.account_id, a.jointure, a.profile, a.state, a.departed_at FROM accounts a
   JOIN records r ON r.key = a.category || ':' || a.jointure AND r.aggregate_id = a.account_id AND r.present = 0
-  JOIN deliveries d ON d.delivery_id = a.last_delivery
- WHERE a.state = 'no_account' AND d.finished_at IS NOT NULL AND d.finished_at <= ? AND {NOT_ERASED}
+ WHERE a.state = 'no_account' AND a.departed_at IS NOT NULL AND a.departed_at <= ? AND {NOT_ERASED}
 """
 # The deliveries and imports received, whose details are not erased as far as
 # the read model knows (its details_erasures, every kind's, kept by the directory).

@@ -136,3 +136,18 @@ def test_the_services_recheck_finds_an_erasure_due(uow):
     tick(uow, ERASABLE + timedelta(hours=3))
     assert not due_state(uow, ERASABLE + timedelta(hours=4)).due_now
     assert [e.jointure for e in recorded(uow)] == ["E1", "G1"]
+
+
+def test_a_record_that_never_had_an_account_is_due_from_the_day_it_left_the_source(uow):
+    # A guardian declined at creation (no eligible child), present in a later delivery, gone at the one after.
+    uow.log.save(Account("G9", "PersRelEleve", {"sn": ["Roux"], "givenName": ["Paul"]}, "d", "D0", "f.xml", 1, T0, DUE))
+    account = uow.log.get(account_id("G9"))
+    account.decline("no_eligible_child", DUE)
+    uow.log.save(account)
+    account = uow.log.get(account_id("G9"))
+    account.leave("absent_from_complete", "D2", TOUSSAINT, TOUSSAINT, False)
+    uow.log.save(account)
+    uow.projection.catch_up(uow.log)
+    gone = {g.account_id: g.gone_at for g in uow.erasure_queries.gone(TOUSSAINT + timedelta(days=1))}
+    assert gone[str(account_id("G9"))] == TOUSSAINT  # not the day of its last delivery (T0)
+    assert str(account_id("G9")) not in {g.account_id for g in uow.erasure_queries.gone(TOUSSAINT - timedelta(days=1))}
