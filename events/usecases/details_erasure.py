@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from events.erasure import DetailsErasure, details_erasure_id
 from events.erasure_rules import DueDetails, details_due
-from events.usecases.erasure import ErasureReads, ErasureWork
+from events.usecases.erasure import ErasureReads, ErasureReport, ErasureWork
 from events.usecases.ports import ReadModel
 
 
@@ -52,22 +52,7 @@ class DetailsErased:
         }
 
 
-@dataclass(frozen=True)
-class DetailsReport:
-    at: datetime
-    dry_run: bool
-    due: list[DueDetails]  # due and not held: erased now (or, on a dry run, would be)
-    held: list[DueDetails]  # due and held: listed only
-    erased: list[DetailsErased]  # recorded by this run
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "dry_run": self.dry_run,
-            "due": [d.as_dict() for d in self.due],
-            "held": [d.as_dict() for d in self.held],
-            "erased": [e.as_dict() for e in self.erased],
-        }
+DetailsReport = ErasureReport[DueDetails, DetailsErased]
 
 
 def pending_details(uow: ErasureReads, at: datetime) -> list[DueDetails]:

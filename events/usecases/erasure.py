@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from events.erasure import Erasure, erasure_id
 from events.erasure_rules import OVERDUE_AFTER, DueErasure, Gone, Received, due, overdue
@@ -109,13 +109,25 @@ class Erased:
         }
 
 
+class Listed(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+DueT = TypeVar("DueT", bound=Listed)
+DoneT = TypeVar("DoneT", bound=Listed)
+
+
 @dataclass(frozen=True)
-class ErasureReport:
+class ErasureReport(Generic[DueT, DoneT]):
+    """What an erasure run found due and recorded: of persons
+    (``PersonErasures``) or of deliveries' and imports' details
+    (events/usecases/details_erasure.py)."""
+
     at: datetime
     dry_run: bool
-    due: list[DueErasure]  # due and not held: recorded now (or, on a dry run, would be)
-    held: list[DueErasure]  # due and held: listed only
-    erased: list[Erased]  # recorded by this run
+    due: list[DueT]  # due and not held: recorded now (or, on a dry run, would be)
+    held: list[DueT]  # due and held: listed only
+    erased: list[DoneT]  # recorded by this run
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +137,9 @@ class ErasureReport:
             "held": [d.as_dict() for d in self.held],
             "erased": [e.as_dict() for e in self.erased],
         }
+
+
+PersonErasures = ErasureReport[DueErasure, Erased]
 
 
 def pending(uow: ErasureReads, at: datetime) -> list[DueErasure]:
@@ -146,7 +161,7 @@ def erased_count(uow: ErasureReads) -> int:
     return uow.erasure_queries.erased()
 
 
-def erase_due(uow: ErasureWork, now: datetime | None = None, dry_run: bool = False) -> ErasureReport:
+def erase_due(uow: ErasureWork, now: datetime | None = None, dry_run: bool = False) -> PersonErasures:
     """Erase every person due at ``now`` (or only list them)."""
     at = uow.effective_now(now)
     uow.keyring.refresh()  # keys another process destroyed meanwhile
@@ -154,10 +169,10 @@ def erase_due(uow: ErasureWork, now: datetime | None = None, dry_run: bool = Fal
     todo = [d for d in listed if not d.held]
     held = [d for d in listed if d.held]
     if dry_run or not todo:
-        return ErasureReport(at, dry_run, todo, held, [])
+        return PersonErasures(at, dry_run, todo, held, [])
     erased = [erase(uow, d, at) for d in todo]
     uow.projection.catch_up(uow.log)
-    return ErasureReport(at, dry_run, todo, held, erased)
+    return PersonErasures(at, dry_run, todo, held, erased)
 
 
 def subjects_of(uow: ErasureReads, account_id: str) -> list[str]:

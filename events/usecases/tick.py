@@ -24,7 +24,7 @@ from events.usecases.aaf_ingest import check_interrupted
 from events.usecases.aaf_ports import IngestWork, Staging
 from events.usecases.admin_attachments import AttachmentQueries
 from events.usecases.details_erasure import DetailsReport, DetailsWork, erase_details_due
-from events.usecases.erasure import ErasureReport, erase_due
+from events.usecases.erasure import PersonErasures, erase_due
 from events.usecases.ports import EventLog, FollowUps, ReadModel
 from events.usecases.precedence import PrecedenceWork
 from events.usecases.siecle_relink import RelinkWork
@@ -200,7 +200,7 @@ def tick(uow: TickWork, now: datetime | None = None, dry_run: bool = False) -> t
     return at, transitions + details(erase_details_due(uow, at, dry_run=dry_run))
 
 
-def erasures(report: ErasureReport) -> list[Transition]:
+def erasures(report: PersonErasures) -> list[Transition]:
     """The erasures of a run as the tick lists them (ids only)."""
     return [
         Transition("erase-held" if d.held else "erase", d.account_id, d.jointure, d.profile, "retention")
