@@ -51,3 +51,26 @@ def store_snapshot(url: str) -> tuple[list, dict]:
         return snapshot(ctx)
     finally:
         ctx.close()
+
+
+def rebuild_differences(ctx: Any, prefix: str = "rebuilt_") -> dict[str, Any]:
+    """The three read models (directory, timetable imports, SIECLE) rebuilt
+    from the log under ``prefix``, compared with the live ones as ``entsync
+    verify`` does: the tables whose rows differ, with the live rows ({} when
+    every table is equal)."""
+    from projections import imports_schema
+    from projections.directory import DirectoryProjection
+    from projections.imports import ImportsProjection
+    from projections.siecle import SiecleProjection
+
+    models = (
+        (DirectoryProjection, dump),
+        (ImportsProjection, imports_schema.dump),
+        (SiecleProjection, lambda db, p: SiecleProjection(db, p).dump()),
+    )
+    differences: dict[str, Any] = {}
+    for build, dumper in models:
+        build(ctx.db, prefix).catch_up(ctx.log)
+        live, fresh = dumper(ctx.db, ""), dumper(ctx.db, prefix)
+        differences.update({t: r for t, r in live.items() if r != fresh[t]})
+    return differences

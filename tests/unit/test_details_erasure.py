@@ -23,11 +23,7 @@ from events.personal import ERASED
 from events.usecases.details_erasure import erase_details_due
 from events.usecases.intake import Arrival, dispatch
 from events.usecases.tick import hold_removals, lift_hold, tick
-from projections import imports_schema
-from projections.directory import DirectoryProjection
-from projections.imports import ImportsProjection
-from projections.schema import dump
-from projections.siecle import SiecleProjection
+from tests.stored import rebuild_differences
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 T0 = datetime(2026, 8, 18, 6, tzinfo=timezone.utc)
@@ -82,15 +78,7 @@ def details(uow, streams: dict[str, str]) -> dict[str, object]:
 
 
 def rebuilt_equal(uow) -> None:
-    models = (
-        (DirectoryProjection, dump),
-        (ImportsProjection, imports_schema.dump),
-        (SiecleProjection, lambda db, p: SiecleProjection(db, p).dump()),
-    )
-    for build, dumper in models:
-        build(uow.db, "rebuilt_").catch_up(uow.log)
-        live, fresh = dumper(uow.db, ""), dumper(uow.db, "rebuilt_")
-        assert {t: r for t, r in live.items() if r != fresh[t]} == {}
+    assert rebuild_differences(uow) == {}
 
 
 def erasing(transitions) -> list[tuple[str, str, str]]:

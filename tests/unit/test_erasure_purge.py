@@ -31,13 +31,9 @@ from events.policy import Policy
 from events.usecases.intake import Arrival, dispatch
 from events.usecases.tick import tick
 from generator.cli import run as generate
-from projections import imports_schema
-from projections.directory import DirectoryProjection
 from projections.directory_erasure import erased_before
-from projections.imports import ImportsProjection
-from projections.schema import dump
-from projections.siecle import SiecleProjection
 from projections.siecle_erasure import erased, read_erased
+from tests.stored import rebuild_differences
 
 UTC = timezone.utc
 T0 = datetime(2026, 8, 18, 6, tzinfo=UTC)
@@ -111,15 +107,7 @@ def _erase(ctx, member: dict, at: datetime) -> None:
 
 def test_the_read_models_equal_a_rebuild_of_the_erased_log(world):
     ctx, _, _ = world
-    models = (
-        (DirectoryProjection, dump),
-        (ImportsProjection, imports_schema.dump),
-        (SiecleProjection, lambda db, p: SiecleProjection(db, p).dump()),
-    )
-    for build, dumper in models:
-        build(ctx.db, "rebuilt_").catch_up(ctx.log)
-        live, fresh = dumper(ctx.db, ""), dumper(ctx.db, "rebuilt_")
-        assert {t: r for t, r in live.items() if r != fresh[t]} == {}
+    assert rebuild_differences(ctx) == {}
 
 
 def test_the_accounts_read_erased_and_their_logins_are_kept_without_the_login(world):
