@@ -33,7 +33,6 @@ from projections.imports import ImportsProjection
 from projections.keyring import SqlKeyRing
 from projections.siecle import SiecleProjection
 from projections.store_backup import destroyed_count, held, staged, standalone, swap
-from projections.tombstones import missing, record
 
 
 @dataclass(frozen=True)
@@ -111,14 +110,13 @@ def reapply_in(ctx: Context, dead: Iterable[Tombstone]) -> Reapplied:
     erased gets a new key only once the old ones are destroyed)."""
     dead = list(dead)
     live = sorted((t for t in dead if ctx.keyring.key(t.key_id) is not None), key=lambda t: t.destroyed_at)
-    unknown = missing(ctx.db, dead)
     destroyed = 0
     for at, group in groupby(live, key=lambda t: t.destroyed_at):
         destroyed += ctx.keyring.destroy([t.subject for t in group], datetime.fromisoformat(at))
-    record(ctx.db, unknown)
+    recorded = ctx.keyring.bury(dead)
     if destroyed:
         rebuild_read_models(ctx)
-    return Reapplied(destroyed=destroyed, recorded=len(unknown), already=len(dead) - len(live) - len(unknown))
+    return Reapplied(destroyed=destroyed, recorded=recorded, already=len(dead) - len(live) - recorded)
 
 
 def rebuild_read_models(ctx: Context) -> None:

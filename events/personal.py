@@ -84,6 +84,12 @@ class KeyRing(Protocol):
         """Destroy every key of these subjects; how many were destroyed."""
         ...
 
+    def bury(self, tombstones: Iterable[Tombstone]) -> int:
+        """Record the tombstones of keys this ring never held (a restored
+        backup that predates them: its own tombstones must still say they are
+        destroyed); how many."""
+        ...
+
     def destroyed(self, subjects: Iterable[str] | None = None) -> list[Tombstone]:
         """The tombstones (of these subjects' keys only, when given)."""
         ...

@@ -119,6 +119,17 @@ class SqlKeyRing:
         self.generation += 1
         return destroyed
 
+    def bury(self, tombstones: Iterable[Tombstone]) -> int:
+        known = {k for (k,) in self.db.query("SELECT key_id FROM keyring")}
+        # Their creation time is not known here: their destruction's stands for it.
+        rows = [(t.key_id, t.subject, t.destroyed_at, t.destroyed_at) for t in tombstones if t.key_id not in known]
+        with self.db.transaction():
+            self.db.executemany(
+                "INSERT INTO keyring (key_id, subject, secret, created_at, destroyed_at) VALUES (?, ?, NULL, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
     def destroyed(self, subjects: Iterable[str] | None = None) -> list[Tombstone]:
         query = "SELECT key_id, subject, destroyed_at FROM keyring WHERE secret IS NULL"
         if subjects is None:
