@@ -46,8 +46,7 @@ from events.usecases.formats import NotImportable
 from events.usecases.intake import Arrival, dispatch
 from events.usecases.result import Result
 from projections import delivery_queries
-from projections.db import Database
-from projections.keyring import SqlKeyRing
+from projections.keyring import KeyRow, SqlKeyRing, read_keys
 from projections.store_copy import copy_sqlite
 from projections.store_url import StoreURL, store_exists
 
@@ -154,16 +153,6 @@ def read_log(store_url: str) -> DirectoryLog | None:
     return DirectoryLog(env=env)
 
 
-def read_keys(store_url: str) -> list[tuple[str, str, str | None, str, str | None]]:
-    """The store's key ring, read (nothing created: a store of an earlier
-    release has none)."""
-    db = Database(store_url)
-    try:
-        return SqlKeyRing(db).rows() if db.table_exists("keyring") else []
-    finally:
-        db.close()
-
-
 def copy_log(source: DirectoryLog, target: DirectoryLog, batch: int = COPY_BATCH) -> int:
     """Every stored event of ``source`` into ``target``, same topics, states
     and order (the notification ids follow); answers how many."""
@@ -197,7 +186,7 @@ def twin(
     policy: Policy,
     clock: Clock | None = None,
     force_time: bool = False,
-    keys: list[tuple[str, str, str | None, str, str | None]] | None = None,
+    keys: list[KeyRow] | None = None,
 ) -> tuple[Context, int]:
     """The in-memory twin of the store whose log is ``source`` (None: an
     empty store) and how many events it copied: the log copied with the

@@ -27,6 +27,21 @@ PEPPER_ID = "store-pepper"
 LOOKUPS_BEFORE_LOADING = 500
 
 
+# A key ring's row as stored: key id, subject, secret (None: destroyed), created, destroyed.
+KeyRow = tuple[str, str, str | None, str, str | None]
+
+
+def read_keys(store_url: str) -> list[KeyRow]:
+    """The key ring of the store at ``store_url``, read (nothing created: a
+    store of an earlier release has none): what a copy of its log needs to
+    read it (the preview's twin of a PostgreSQL store)."""
+    db = Database(store_url)
+    try:
+        return SqlKeyRing(db).rows() if db.table_exists("keyring") else []
+    finally:
+        db.close()
+
+
 def create_table(db: Database, pepper: bytes | None = None) -> None:
     """The table and the store's pepper, created once (under the schema lock:
     two processes opening a new store must not make two peppers): random,
@@ -144,13 +159,13 @@ class SqlKeyRing:
     def close(self) -> None:
         self.db.close()
 
-    def rows(self) -> list[tuple[str, str, str | None, str, str | None]]:
+    def rows(self) -> list[KeyRow]:
         """Every key, as stored: what a copy of the store (the preview's twin
         of a PostgreSQL store) needs to read the copied log."""
         self.flush()
         return self.db.query("SELECT key_id, subject, secret, created_at, destroyed_at FROM keyring ORDER BY key_id")
 
-    def adopt(self, rows: list[tuple[str, str, str | None, str, str | None]]) -> None:
+    def adopt(self, rows: list[KeyRow]) -> None:
         """The keys of the store this one copies, in place of its own."""
         with self.db.transaction():
             self.db.execute("DELETE FROM keyring")

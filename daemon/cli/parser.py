@@ -273,15 +273,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["init", "info", "upgrade"])
     sp.add_argument("--simulation", action="store_true", help="init: a simulation store, whose --now may be any time")
     sp.add_argument("--dry-run", action="store_true", help="upgrade: say what it would correct; record nothing")
-    from daemon.cli import backup_commands
+    from daemon.cli import admin_commands, backup_commands, token_commands
 
     backup_commands.add_arguments(cmd("backup"), cmd("restore"))
     backup_commands.add_erasures_arguments(cmd("erasures", now=True))
-    from daemon.cli import token_commands
-
     token_commands.add_arguments(cmd("tokens"))
-    from daemon.cli import admin_commands
-
     admin_commands.add_arguments(cmd("admin"))
     sp = cmd("config")
     sp.add_argument("action", choices=["check"])
