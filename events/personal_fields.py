@@ -48,7 +48,28 @@ AAF_NAMES = (
     "ENTPersonVille",
     "ENTPersonPays",
 )
-AAF = frozenset(AAF_NAMES)
+# Attributes formats.md does not list (§1 is silent on them) that an LDAP
+# export of the AAF may still carry on a person, and that hold a name, a login,
+# an address or a phone wherever they appear: sealed when present, so that a
+# real file with them does not leave a name in clear (tolerant reading). Kept
+# out of AAF_NAMES: a successor's identity (events/successor_identity.py) is
+# made of the attributes the formats name.
+LDAP_EXTRAS = frozenset(
+    {
+        "cn",
+        "displayName",
+        "ENTPersonLogin",
+        "ENTPersonAlias",
+        "ENTPersonNomUsage",
+        "uid",
+        "postalAddress",
+        "street",
+        "postalCode",
+        "l",
+        "facsimileTelephoneNumber",
+    }
+)
+AAF = frozenset(AAF_NAMES) | LDAP_EXTRAS
 
 # SIECLE record values as the adapters name them (adapters/siecle/eleves.py,
 # responsables.py; events/siecle_rules.py STUDENT_FIELDS, GUARDIAN_FIELDS):

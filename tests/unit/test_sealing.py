@@ -168,3 +168,14 @@ def test_the_bulk_path_seals_as_the_mapper_does():
     assert log.get(account_id("1000001")).attrs == ATTRS
     ring.destroy([str(account_id("1000001"))], AT)
     assert log.get(account_id("1000001")).attrs["givenName"] == [ERASED]
+
+
+def test_ldap_attributes_the_formats_do_not_list_are_sealed_when_a_real_file_has_them():
+    from events.personal_paths import compiled
+
+    attrs = {**ATTRS, "cn": ["Zoé DUPONT"], "displayName": ["DUPONT Zoé"], "ENTPersonLogin": ["zdupont"]}
+    log = DirectoryLog(keyring=keyring(), personal=compiled())
+    log.save(appeared(attrs=attrs))
+    stored = log.recorder.select_events(account_id("1000001"))[0].state.decode()
+    assert "DUPONT" not in stored and "zdupont" not in stored
+    assert log.get(account_id("1000001")).attrs == attrs
