@@ -77,6 +77,8 @@ def backup(args: Namespace, ui: Output) -> int:
         raise CommandFailed(f"{out}: is a directory; give the backup file's name")
     if out.exists() and out.resolve() == store.resolve():
         raise CommandFailed(f"{out}: is the store itself")
+    if not out.parent.is_dir():
+        raise CommandFailed(f"{out.parent}: no such directory; create it or give another place for the backup")
     done = store_backup.backup(store, out)
     taken = datetime.now(timezone.utc)
     data = {"out": str(out), "bytes": done.size, "position": done.position, "taken_at": taken}

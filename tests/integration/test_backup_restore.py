@@ -171,6 +171,10 @@ def test_a_key_destroyed_after_the_backup_stays_destroyed_after_the_restore(
 def test_a_sqlite_store_open_in_another_process_is_not_replaced(academie, request, tmp_path, capsys):
     started = store_in(request, "sqlite", academie, tmp_path / "store")
     cli = Cli(started, capsys)
+    code, _ = cli.run("backup", str(tmp_path / "nowhere" / "backup.db"))  # a directory that does not exist
+    assert code == 1 and cli.err == f"entsync: error: {tmp_path / 'nowhere'}: no such directory; " + (
+        "create it or give another place for the backup\n"
+    )
     assert cli.run("backup", str(tmp_path / "backup.db"))[0] == 0, cli.err
     service = bootstrap.build(started, Policy())  # what a running service holds open
     try:
